@@ -1,0 +1,64 @@
+import { loadConfig } from '../../config/index.js'
+import { startNodeRuntime } from '../../runtime.js'
+import type { Command } from 'commander'
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
+
+const parsePort = (value: string): number => {
+  if (!/^\d+$/.test(value)) return Number.NaN
+  return Number(value)
+}
+
+/** only flags the user actually typed override the file and env */
+function typedFlags (cmd: Command): Record<string, unknown> {
+  const opts = cmd.opts()
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(opts)) {
+    if (cmd.getOptionValueSource(key) === 'cli') out[key] = opts[key]
+  }
+  if (out.config !== undefined) delete out.config
+  return out
+}
+
+export function registerStartCommand (program: Command): void {
+  program.command('start')
+    .description('run a mesh node until SIGINT/SIGTERM')
+    .option('-c, --config <file>', 'config file (JSON or YAML)')
+    .option('-d, --data-dir <dir>', 'data directory (identity, LevelDB)')
+    .option('-l, --listen <multiaddr>', 'listen address (repeatable)', collect)
+    .option('-b, --bootstrap <multiaddr>', 'bootstrap peer (repeatable)', collect)
+    .option('--no-mdns', 'disable LAN discovery over mDNS')
+    .option('--no-dht', 'disable the Kad-DHT')
+    .option('--no-relay', 'do not act as a circuit relay for browsers')
+    .option('--api-host <host>', 'control API bind address (default 127.0.0.1)')
+    .option('--api-port <port>', 'control API port (default 4100, 0 = any)', parsePort)
+    .option('--api-token <token>', 'bearer token required by the API on non-loopback binds')
+    .option('--min-connections <n>', 'connections to keep at least', parsePort)
+    .option('--max-connections <n>', 'connections to allow at most', parsePort)
+    .action(async (_opts, cmd: Command) => {
+      const config = loadConfig({ flags: typedFlags(cmd), configFile: cmd.opts().config })
+      const runtime = await startNodeRuntime(config)
+      const { node, api } = runtime
+      const out = process.stdout
+      out.write(`peer id: ${node.libp2p.peerId.toString()}\n`)
+      for (const ma of node.libp2p.getMultiaddrs()) out.write(`address: ${ma.toString()}\n`)
+      out.write(`api: ${api.url}\n`)
+      out.write(`listening (data dir ${config.dataDir})\n`)
+
+      await new Promise<void>(resolve => {
+        const shutdown = (signal: string): void => {
+          out.write(`${signal}: shutting down\n`)
+          runtime.stop().then(() => {
+            out.write('stopped\n')
+            resolve()
+          }, err => {
+            process.stderr.write(`liberation: shutdown failed: ${err.message}\n`)
+            process.exitCode = 1
+            resolve()
+          })
+        }
+        process.once('SIGINT', () => { shutdown('SIGINT') })
+        process.once('SIGTERM', () => { shutdown('SIGTERM') })
+      })
+    })
+}

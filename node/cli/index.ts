@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+/**
+ * `liberation`: run a mesh node and drive it. Argument parsing by commander; every
+ * failure is one line on stderr and a non-zero exit code (2 for bad usage or config).
+ */
+import { Command, CommanderError } from 'commander'
+import { ConfigError } from '../config/index.js'
+import { registerIdCommand } from './commands/id.js'
+import { registerStartCommand } from './commands/start.js'
+
+export const EXIT_USAGE = 2
+
+export function buildProgram (): Command {
+  const program = new Command()
+  program
+    .name('liberation')
+    .description('Liberation Mesh: a peer-to-peer node for signed truth messages and a shared distribution ledger')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => { write(str.split('\n')[0] + '\n') } })
+  registerStartCommand(program)
+  registerIdCommand(program)
+  return program
+}
+
+export async function main (argv: string[]): Promise<void> {
+  const program = buildProgram()
+  try {
+    await program.parseAsync(argv)
+  } catch (err: any) {
+    if (err instanceof CommanderError) {
+      // help and version are "errors" with code 0 under exitOverride
+      process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE
+      return
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`liberation: ${err.message}\n`)
+      process.exitCode = EXIT_USAGE
+      return
+    }
+    process.stderr.write(`liberation: ${err?.message ?? String(err)}\n`)
+    process.exitCode = 1
+  }
+}
+
+await main(process.argv)

@@ -1,0 +1,162 @@
+/**
+ * Node configuration: defaults < config file < environment (`LIBERATION_*`) < CLI flags,
+ * validated with zod. A bad value is reported as one line naming the key.
+ */
+import { readFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
+import { parse as parseYaml } from 'yaml'
+import { z } from 'zod'
+
+const multiaddrString = z.string().refine(s => {
+  try { multiaddr(s); return s.startsWith('/') } catch { return false }
+}, { message: 'not a valid multiaddr' })
+
+export const configSchema = z.object({
+  dataDir: z.string().min(1),
+  listen: z.array(multiaddrString),
+  bootstrap: z.array(multiaddrString),
+  mdns: z.boolean(),
+  dht: z.boolean(),
+  relay: z.boolean(),
+  apiHost: z.union([z.ipv4(), z.ipv6(), z.literal('localhost')], { message: 'not an IP address' }),
+  apiPort: z.number().int().min(0).max(65535),
+  apiToken: z.string().min(16, 'must be at least 16 characters').optional(),
+  corsOrigins: z.array(z.string().url()),
+  minConnections: z.number().int().min(0).max(10_000),
+  maxConnections: z.number().int().min(1).max(10_000),
+  logLevel: z.enum(['silent', 'error', 'warn', 'info', 'debug'])
+}).strict().superRefine((c, ctx) => {
+  if (c.minConnections > c.maxConnections) {
+    ctx.addIssue({ code: 'custom', path: ['minConnections'], message: `must not exceed maxConnections (${c.maxConnections})` })
+  }
+})
+
+export type NodeConfig = z.infer<typeof configSchema>
+
+export function defaultDataDir (): string {
+  return process.env.LIBERATION_DATA_DIR ?? join(homedir(), '.liberation')
+}
+
+export function defaultConfig (): NodeConfig {
+  return {
+    dataDir: defaultDataDir(),
+    listen: ['/ip4/0.0.0.0/tcp/4101', '/ip4/0.0.0.0/tcp/4102/ws', '/webrtc'],
+    bootstrap: [],
+    mdns: true,
+    dht: true,
+    relay: true,
+    apiHost: '127.0.0.1',
+    apiPort: 4100,
+    corsOrigins: [],
+    minConnections: 4,
+    maxConnections: 64,
+    logLevel: 'info'
+  }
+}
+
+export class ConfigError extends Error {
+  readonly key: string
+  constructor (key: string, message: string) {
+    super(`invalid config: ${key}: ${message}`)
+    this.name = 'ConfigError'
+    this.key = key
+  }
+}
+
+type Partialish = Record<string, unknown>
+
+const ENV_KEYS: Record<string, { key: keyof NodeConfig, kind: 'string' | 'list' | 'bool' | 'int' }> = {
+  LIBERATION_DATA_DIR: { key: 'dataDir', kind: 'string' },
+  LIBERATION_LISTEN: { key: 'listen', kind: 'list' },
+  LIBERATION_BOOTSTRAP: { key: 'bootstrap', kind: 'list' },
+  LIBERATION_MDNS: { key: 'mdns', kind: 'bool' },
+  LIBERATION_DHT: { key: 'dht', kind: 'bool' },
+  LIBERATION_RELAY: { key: 'relay', kind: 'bool' },
+  LIBERATION_API_HOST: { key: 'apiHost', kind: 'string' },
+  LIBERATION_API_PORT: { key: 'apiPort', kind: 'int' },
+  LIBERATION_API_TOKEN: { key: 'apiToken', kind: 'string' },
+  LIBERATION_CORS_ORIGINS: { key: 'corsOrigins', kind: 'list' },
+  LIBERATION_MIN_CONNECTIONS: { key: 'minConnections', kind: 'int' },
+  LIBERATION_MAX_CONNECTIONS: { key: 'maxConnections', kind: 'int' },
+  LIBERATION_LOG_LEVEL: { key: 'logLevel', kind: 'string' }
+}
+
+/** Environment values are strings: convert them, keeping unparsable ones for zod to name. */
+export function configFromEnv (env: NodeJS.ProcessEnv): Partialish {
+  const out: Partialish = {}
+  for (const [name, { key, kind }] of Object.entries(ENV_KEYS)) {
+    const raw = env[name]
+    if (raw == null || raw === '') continue
+    switch (kind) {
+      case 'string': out[key] = raw; break
+      case 'list': out[key] = raw.split(',').map(s => s.trim()).filter(s => s.length > 0); break
+      case 'bool':
+        if (/^(1|true|yes|on)$/i.test(raw)) out[key] = true
+        else if (/^(0|false|no|off)$/i.test(raw)) out[key] = false
+        else throw new ConfigError(key, `${name}=${raw} is not a boolean`)
+        break
+      case 'int':
+        if (!/^-?\d+$/.test(raw)) throw new ConfigError(key, `${name}=${raw} is not an integer`)
+        out[key] = Number(raw)
+        break
+    }
+  }
+  return out
+}
+
+export function configFromFile (path: string): Partialish {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err: any) {
+    throw new ConfigError('config', `cannot read ${path}: ${err.code ?? err.message}`)
+  }
+  let parsed: unknown
+  try {
+    parsed = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text)
+  } catch (err: any) {
+    throw new ConfigError('config', `${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${String(err.message).split('\n')[0]}`)
+  }
+  if (parsed == null) return {}
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError('config', `${path} must hold an object of settings`)
+  }
+  return parsed as Partialish
+}
+
+export interface LoadConfigOptions {
+  /** values from CLI flags (undefined = not given) */
+  flags?: Partialish
+  env?: NodeJS.ProcessEnv
+  /** explicit config file; otherwise `<dataDir>/config.{json,yaml}` if present */
+  configFile?: string
+}
+
+export function loadConfig (opts: LoadConfigOptions = {}): NodeConfig {
+  const env = opts.env ?? process.env
+  const flags = stripUndefined(opts.flags ?? {})
+  const fromEnv = configFromEnv(env)
+  const configFile = opts.configFile ?? env.LIBERATION_CONFIG
+  const fromFile = configFile != null ? configFromFile(configFile) : {}
+  const merged = { ...defaultConfig(), ...fromFile, ...fromEnv, ...flags }
+  return validateConfig(merged)
+}
+
+export function validateConfig (value: unknown): NodeConfig {
+  const result = configSchema.safeParse(value)
+  if (!result.success) {
+    const issue = result.error.issues[0]
+    const key = issue.path.length > 0 ? issue.path.map(String).join('.') : 'config'
+    const message = issue.code === 'unrecognized_keys'
+      ? `unknown setting${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`
+      : issue.message
+    throw new ConfigError(issue.code === 'unrecognized_keys' ? issue.keys[0] : key, message)
+  }
+  return { ...result.data, dataDir: resolve(result.data.dataDir) }
+}
+
+function stripUndefined (o: Partialish): Partialish {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined))
+}

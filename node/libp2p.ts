@@ -1,0 +1,92 @@
+/**
+ * The Node runtime's libp2p: TCP, WebSockets (browsers reach us), WebRTC and the
+ * circuit-relay transport; a circuit-relay server so browsers can signal WebRTC through
+ * us; noise, yamux, identify, ping, gossipsub, Kad-DHT, mDNS and a bootstrap list.
+ */
+import { bootstrap } from '@libp2p/bootstrap'
+import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { identify, identifyPush } from '@libp2p/identify'
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { mdns } from '@libp2p/mdns'
+import { noise } from '@libp2p/noise'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { webRTC } from '@libp2p/webrtc'
+import { webSockets } from '@libp2p/websockets'
+import { yamux } from '@libp2p/yamux'
+import { createLibp2p } from 'libp2p'
+import { meshGossipsub } from '../protocol/pubsub/gossip.js'
+import type { GossipInit } from '../protocol/pubsub/gossip.js'
+import type { MeshLibp2p } from '../protocol/mesh-node.js'
+import type { PeerDiscovery, PrivateKey } from '@libp2p/interface'
+
+/** the Liberation DHT: a network of its own, not the IPFS one */
+export const DHT_PROTOCOL = '/liberation/kad/1.0.0'
+export const MDNS_SERVICE_TAG = 'liberation-mesh.local'
+
+export interface NodeLibp2pInit {
+  privateKey: PrivateKey
+  listen: string[]
+  bootstrap?: string[]
+  mdns?: boolean
+  /** mDNS query interval, ms */
+  mdnsInterval?: number
+  dht?: boolean
+  relay?: boolean
+  maxConnections?: number
+  /** multiaddr prefixes exempt from connection limits (tests, simulations) */
+  allow?: string[]
+  gossip?: GossipInit
+  /** ICE servers for WebRTC; none by default here (a server node is publicly reachable) */
+  iceServers?: RTCIceServer[]
+  start?: boolean
+}
+
+export async function createNodeLibp2p (init: NodeLibp2pInit): Promise<MeshLibp2p> {
+  const peerDiscovery: Array<(components: any) => PeerDiscovery> = []
+  if (init.mdns !== false) {
+    peerDiscovery.push(mdns({ serviceTag: MDNS_SERVICE_TAG, interval: init.mdnsInterval ?? 10_000 }))
+  }
+  if ((init.bootstrap ?? []).length > 0) {
+    peerDiscovery.push(bootstrap({ list: init.bootstrap ?? [] }))
+  }
+
+  const services: Record<string, any> = {
+    identify: identify(),
+    identifyPush: identifyPush(),
+    ping: ping(),
+    pubsub: meshGossipsub(init.gossip)
+  }
+  if (init.dht !== false) {
+    services.dht = kadDHT({
+      protocol: DHT_PROTOCOL,
+      // nodes run on LANs and loopback as well as the internet: keep every address
+      peerInfoMapper: passthroughMapper,
+      clientMode: false
+    })
+  }
+  if (init.relay !== false) {
+    services.relay = circuitRelayServer({ reservations: { maxReservations: 128 } })
+  }
+
+  const node = await createLibp2p({
+    privateKey: init.privateKey,
+    start: init.start ?? true,
+    addresses: { listen: init.listen },
+    transports: [
+      tcp(),
+      webSockets(),
+      webRTC({ rtcConfiguration: { iceServers: init.iceServers ?? [] } }),
+      circuitRelayTransport()
+    ],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    peerDiscovery,
+    connectionManager: {
+      maxConnections: init.maxConnections ?? 64,
+      allow: init.allow
+    },
+    services
+  })
+  return node as unknown as MeshLibp2p
+}

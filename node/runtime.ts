@@ -1,0 +1,82 @@
+/**
+ * Assembles a full Node mesh node from a validated config: identity, LevelDB, libp2p,
+ * the core services and the control API. `stop()` shuts down in reverse order so
+ * connections close before storage is flushed and closed.
+ */
+import { join } from 'node:path'
+import { createMeshNode } from '../protocol/mesh-node.js'
+import { createApiServer } from './api/server.js'
+import { createNodeRecordCrypto } from './crypto.js'
+import { loadOrCreateIdentity } from './identity.js'
+import { createNodeLibp2p } from './libp2p.js'
+import { openNodeDatabase } from './storage.js'
+import type { NodeConfig } from './config/index.js'
+import type { MeshNode } from '../protocol/mesh-node.js'
+import type { GossipInit } from '../protocol/pubsub/gossip.js'
+import type { ApiServer } from './api/server.js'
+
+export interface NodeRuntime {
+  readonly config: NodeConfig
+  readonly node: MeshNode
+  readonly api: ApiServer
+  stop(): Promise<void>
+}
+
+export interface NodeRuntimeOptions {
+  /** only for tests and simulations: see GossipInit.colocationWhitelist */
+  gossip?: GossipInit
+  allow?: string[]
+  mdnsInterval?: number
+}
+
+export async function startNodeRuntime (config: NodeConfig, opts: NodeRuntimeOptions = {}): Promise<NodeRuntime> {
+  const privateKey = await loadOrCreateIdentity(config.dataDir)
+  const db = await openNodeDatabase(config.dataDir)
+  let node: MeshNode | undefined
+  let api: ApiServer | undefined
+  try {
+    const libp2p = await createNodeLibp2p({
+      privateKey,
+      listen: config.listen,
+      bootstrap: config.bootstrap,
+      mdns: config.mdns,
+      mdnsInterval: opts.mdnsInterval,
+      dht: config.dht,
+      relay: config.relay,
+      maxConnections: config.maxConnections,
+      allow: opts.allow,
+      gossip: opts.gossip,
+      start: false
+    })
+    node = createMeshNode({ libp2p, db, crypto: createNodeRecordCrypto(privateKey) }, {
+      connections: { minConnections: config.minConnections, maxConnections: config.maxConnections }
+    })
+    await node.start()
+    api = createApiServer(node, { host: config.apiHost, port: config.apiPort })
+    await api.start()
+  } catch (err) {
+    await api?.stop().catch(() => {})
+    await node?.stop().catch(() => {})
+    await db.close()
+    throw err
+  }
+  const started = { node, api }
+  let stopping: Promise<void> | undefined
+  return {
+    config,
+    node: started.node,
+    api: started.api,
+    async stop () {
+      stopping ??= (async () => {
+        await started.api.stop()
+        await started.node.stop()
+        await db.close()
+      })()
+      return stopping
+    }
+  }
+}
+
+export function dataPath (config: NodeConfig, ...parts: string[]): string {
+  return join(config.dataDir, ...parts)
+}

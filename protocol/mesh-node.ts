@@ -1,0 +1,91 @@
+/**
+ * The Liberation core: wires the protocol services onto a running libp2p node. Runtimes
+ * (node/, web-client/, simulations/) build libp2p with their transports and storage and
+ * hand it here; everything above the transport is the same on every platform.
+ */
+import { createConnectionKeeper } from './connectivity/connection-keeper.js'
+import { createEventLog } from './events/index.js'
+import type { ConnectionKeeper, ConnectionKeeperInit } from './connectivity/connection-keeper.js'
+import type { RecordCrypto } from './crypto/index.js'
+import type { EventLog, EventLogInit } from './events/index.js'
+import type { GossipSub } from './pubsub/gossip.js'
+import type { MeshDatabase } from './storage/index.js'
+import type { Identify } from '@libp2p/identify'
+import type { Libp2p } from '@libp2p/interface'
+import type { KadDHT } from '@libp2p/kad-dht'
+import type { Ping } from '@libp2p/ping'
+
+export interface MeshServices extends Record<string, unknown> {
+  pubsub: GossipSub
+  identify: Identify
+  ping: Ping
+  dht?: KadDHT
+}
+
+export type MeshLibp2p = Libp2p<MeshServices>
+
+export interface MeshNodeComponents {
+  libp2p: MeshLibp2p
+  db: MeshDatabase
+  crypto: RecordCrypto
+}
+
+export interface MeshNodeInit {
+  connections?: ConnectionKeeperInit
+  events?: EventLogInit
+}
+
+/** A started-or-stoppable part of the core. */
+export interface Startable {
+  start(): void | Promise<void>
+  stop(): void | Promise<void>
+}
+
+export interface MeshNode {
+  readonly libp2p: MeshLibp2p
+  readonly db: MeshDatabase
+  readonly crypto: RecordCrypto
+  readonly events: EventLog
+  readonly connections: ConnectionKeeper
+  readonly startedAt: number
+  start(): Promise<void>
+  /** stops services (newest first), then libp2p; storage is closed by its owner */
+  stop(): Promise<void>
+}
+
+export function createMeshNode (components: MeshNodeComponents, init: MeshNodeInit = {}): MeshNode {
+  const { libp2p, db, crypto } = components
+  const logger = libp2p.logger
+  const events = createEventLog(init.events)
+  const connections = createConnectionKeeper({ libp2p, logger }, init.connections)
+
+  // start order; stop runs in reverse
+  const services: Startable[] = [connections]
+
+  libp2p.addEventListener('peer:connect', evt => {
+    events.emitEvent('mesh', 'peer:connected', { peerId: evt.detail.toString() })
+  })
+  libp2p.addEventListener('peer:disconnect', evt => {
+    events.emitEvent('mesh', 'peer:disconnected', { peerId: evt.detail.toString() })
+  })
+
+  const node: MeshNode = {
+    libp2p,
+    db,
+    crypto,
+    events,
+    connections,
+    startedAt: Date.now(),
+    async start () {
+      if (libp2p.status !== 'started') await libp2p.start()
+      for (const s of services) await s.start()
+      ;(node as { startedAt: number }).startedAt = Date.now()
+      events.emitEvent('system', 'node:started', { peerId: libp2p.peerId.toString() })
+    },
+    async stop () {
+      for (const s of [...services].reverse()) await s.stop()
+      await libp2p.stop()
+    }
+  }
+  return node
+}
