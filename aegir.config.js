@@ -3,7 +3,7 @@ export default {
   lint: {
     files: [
       'protocol/**/*.ts',
-      '!protocol/**/*.pb.ts',
+      '!protocol/**/pb/*.ts',
       'node/**/*.ts',
       'web-client/src/**/*.ts',
       'simulations/**/*.ts',

@@ -1,0 +1,50 @@
+/**
+ * In-process libp2p for simulations and tests: the `@libp2p/memory` transport (optional
+ * injected latency), noise, yamux, identify, ping, gossipsub and optionally the DHT.
+ * No sockets, so hundreds of nodes fit in one process.
+ */
+import { identify } from '@libp2p/identify'
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { memory } from '@libp2p/memory'
+import { noise } from '@libp2p/noise'
+import { ping } from '@libp2p/ping'
+import { yamux } from '@libp2p/yamux'
+import { createLibp2p } from 'libp2p'
+import { DHT_PROTOCOL } from '../../node/libp2p.js'
+import { meshGossipsub } from '../../protocol/pubsub/gossip.js'
+import type { MeshLibp2p } from '../../protocol/mesh-node.js'
+import type { GossipInit } from '../../protocol/pubsub/gossip.js'
+import type { PrivateKey } from '@libp2p/interface'
+
+export interface MemoryLibp2pInit {
+  privateKey?: PrivateKey
+  /** unique memory address name, e.g. "node-3" */
+  name: string
+  /** one-way latency added to every chunk sent by this node, ms */
+  latency?: number
+  dht?: boolean
+  gossip?: GossipInit
+  maxConnections?: number
+}
+
+export async function createMemoryLibp2p (init: MemoryLibp2pInit): Promise<MeshLibp2p> {
+  const services: Record<string, any> = {
+    identify: identify(),
+    ping: ping(),
+    pubsub: meshGossipsub({ ...init.gossip })
+  }
+  if (init.dht === true) {
+    services.dht = kadDHT({ protocol: DHT_PROTOCOL, peerInfoMapper: passthroughMapper, clientMode: false })
+  }
+  const node = await createLibp2p({
+    privateKey: init.privateKey,
+    start: false,
+    addresses: { listen: [`/memory/${init.name}`] },
+    transports: [memory({ latency: init.latency })],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionManager: { maxConnections: init.maxConnections ?? 256 },
+    services
+  })
+  return node as unknown as MeshLibp2p
+}
