@@ -7,9 +7,11 @@
  * duplicate copies before any decoding or validation (DESIGN.md: +54% deliveries/s).
  */
 import { gossipsub, StrictNoSign } from '@libp2p/gossipsub'
+import { createTopicScoreParams } from '@libp2p/gossipsub/score'
 import { sha256 } from 'multiformats/hashes/sha2'
 import type { GossipSub, GossipsubOpts } from '@libp2p/gossipsub'
 import type { Message } from '@libp2p/gossipsub'
+import type { TopicScoreParams } from '@libp2p/gossipsub/score'
 
 export type { GossipSub }
 
@@ -59,4 +61,40 @@ export function meshGossipsub (init: GossipInit = {}): ReturnType<typeof gossips
     },
     ...init.overrides
   })
+}
+
+/**
+ * Topic score parameters for a Liberation topic. Gossipsub counts invalid deliveries
+ * (P4) only on topics that have score parameters, so every topic whose validator rejects
+ * messages must be registered here, or rejecting costs the sender nothing.
+ */
+export function liberationTopicScoreParams (): TopicScoreParams {
+  return createTopicScoreParams({
+    topicWeight: 1,
+    timeInMeshWeight: 0.01,
+    timeInMeshQuantum: 1000,
+    timeInMeshCap: 3600,
+    firstMessageDeliveriesWeight: 1,
+    firstMessageDeliveriesDecay: 0.9,
+    firstMessageDeliveriesCap: 100,
+    // no P3 mesh-delivery-rate penalty: quiet channels are normal here
+    meshMessageDeliveriesWeight: 0,
+    meshFailurePenaltyWeight: 0,
+    invalidMessageDeliveriesWeight: -100,
+    invalidMessageDeliveriesDecay: 0.5
+  })
+}
+
+/** Give `topic` score parameters on a running gossipsub (see liberationTopicScoreParams). */
+export function registerTopicScore (pubsub: GossipSub, topic: string, params: TopicScoreParams = liberationTopicScoreParams()): void {
+  const score = (pubsub as unknown as { score?: { params?: { topics?: Record<string, TopicScoreParams> } } }).score
+  const topics = score?.params?.topics
+  if (topics == null) throw new Error('gossipsub does not expose peer score parameters')
+  topics[topic] = params
+}
+
+/** The gossipsub score this node gives `peer` (0 when unknown). */
+export function gossipScore (pubsub: GossipSub, peer: string): number {
+  const impl = pubsub as unknown as { getScore?: (peer: string) => number }
+  return impl.getScore?.(peer) ?? 0
 }
