@@ -5,9 +5,11 @@
  */
 import { createConnectionKeeper } from './connectivity/connection-keeper.js'
 import { createEventLog } from './events/index.js'
+import { createNotificationService } from './notifications/index.js'
 import type { ConnectionKeeper, ConnectionKeeperInit } from './connectivity/connection-keeper.js'
 import type { RecordCrypto } from './crypto/index.js'
 import type { EventLog, EventLogInit } from './events/index.js'
+import type { NotificationService, NotificationServiceInit } from './notifications/index.js'
 import type { GossipSub } from './pubsub/gossip.js'
 import type { MeshDatabase } from './storage/index.js'
 import type { Identify } from '@libp2p/identify'
@@ -33,6 +35,7 @@ export interface MeshNodeComponents {
 export interface MeshNodeInit {
   connections?: ConnectionKeeperInit
   events?: EventLogInit
+  notifications?: NotificationServiceInit
 }
 
 /** A started-or-stoppable part of the core. */
@@ -47,6 +50,7 @@ export interface MeshNode {
   readonly crypto: RecordCrypto
   readonly events: EventLog
   readonly connections: ConnectionKeeper
+  readonly notifications: NotificationService
   readonly startedAt: number
   start(): Promise<void>
   /** stops services (newest first), then libp2p; storage is closed by its owner */
@@ -58,9 +62,10 @@ export function createMeshNode (components: MeshNodeComponents, init: MeshNodeIn
   const logger = libp2p.logger
   const events = createEventLog(init.events)
   const connections = createConnectionKeeper({ libp2p, logger }, init.connections)
+  const notifications = createNotificationService({ db, events, logger }, init.notifications)
 
   // start order; stop runs in reverse
-  const services: Startable[] = [connections]
+  const services: Startable[] = [connections, notifications]
 
   libp2p.addEventListener('peer:connect', evt => {
     events.emitEvent('mesh', 'peer:connected', { peerId: evt.detail.toString() })
@@ -75,6 +80,7 @@ export function createMeshNode (components: MeshNodeComponents, init: MeshNodeIn
     crypto,
     events,
     connections,
+    notifications,
     startedAt: Date.now(),
     async start () {
       if (libp2p.status !== 'started') await libp2p.start()
