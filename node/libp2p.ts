@@ -10,6 +10,7 @@ import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { mdns } from '@libp2p/mdns'
 import { noise } from '@libp2p/noise'
 import { ping } from '@libp2p/ping'
+import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { tcp } from '@libp2p/tcp'
 import { webRTC } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
@@ -19,6 +20,7 @@ import { meshGossipsub } from '../protocol/pubsub/gossip.js'
 import type { GossipInit } from '../protocol/pubsub/gossip.js'
 import type { MeshLibp2p } from '../protocol/mesh-node.js'
 import type { PeerDiscovery, PrivateKey } from '@libp2p/interface'
+import type { Registry } from 'prom-client'
 
 /** the Liberation DHT: a network of its own, not the IPFS one */
 export const DHT_PROTOCOL = '/liberation/kad/1.0.0'
@@ -39,6 +41,11 @@ export interface NodeLibp2pInit {
   gossip?: GossipInit
   /** ICE servers for WebRTC; none by default here (a server node is publicly reachable) */
   iceServers?: RTCIceServer[]
+  /**
+   * prom-client registry for libp2p's own metrics (one per node: several nodes may share a
+   * process); without one, libp2p collects no metrics
+   */
+  metricsRegistry?: Registry
   start?: boolean
 }
 
@@ -71,6 +78,7 @@ export async function createNodeLibp2p (init: NodeLibp2pInit): Promise<MeshLibp2
 
   const node = await createLibp2p({
     privateKey: init.privateKey,
+    metrics: init.metricsRegistry != null ? prometheusMetrics({ registry: init.metricsRegistry }) : undefined,
     start: init.start ?? true,
     addresses: { listen: init.listen },
     transports: [

@@ -4,6 +4,7 @@
  * connections close before storage is flushed and closed.
  */
 import { join } from 'node:path'
+import { Registry } from 'prom-client'
 import { createMeshNode } from '../protocol/mesh-node.js'
 import { createApiServer } from './api/server.js'
 import { createNodeRecordCrypto } from './crypto.js'
@@ -34,9 +35,12 @@ export async function startNodeRuntime (config: NodeConfig, opts: NodeRuntimeOpt
   const db = await openNodeDatabase(config.dataDir)
   let node: MeshNode | undefined
   let api: ApiServer | undefined
+  // one registry per node: libp2p's series and the node's own share /metrics
+  const metricsRegistry = new Registry()
   try {
     const libp2p = await createNodeLibp2p({
       privateKey,
+      metricsRegistry,
       listen: config.listen,
       bootstrap: config.bootstrap,
       mdns: config.mdns,
@@ -52,7 +56,14 @@ export async function startNodeRuntime (config: NodeConfig, opts: NodeRuntimeOpt
       connections: { minConnections: config.minConnections, maxConnections: config.maxConnections }
     })
     await node.start()
-    api = createApiServer(node, { host: config.apiHost, port: config.apiPort })
+    api = createApiServer(node, {
+      host: config.apiHost,
+      port: config.apiPort,
+      dataDir: config.dataDir,
+      token: config.apiToken,
+      corsOrigins: config.corsOrigins,
+      metricsRegistry
+    })
     await api.start()
   } catch (err) {
     await api?.stop().catch(() => {})

@@ -1,65 +1,209 @@
 /**
  * The node's control API: Fastify on the configured host/port (127.0.0.1 by default).
- * Route groups live next to this file, one per capability.
+ *
+ * Cross-cutting parts live here: strict JSON-schema validation (validation.ts), bearer
+ * auth on non-loopback binds (auth.ts), per-client rate limit, CORS for configured
+ * origins only, the audit log of every write (audit.ts), correlation ids, request
+ * metrics, and the OpenAPI document (`/openapi.json`, docs at `/docs`). Route groups live
+ * in routes/, one file per capability, all under `/api/v1` except `/`, `/health` and
+ * `/metrics`.
  */
+import cors from '@fastify/cors'
+import rateLimit from '@fastify/rate-limit'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import websocket from '@fastify/websocket'
 import Fastify from 'fastify'
+import { newCorrelationId } from '../../protocol/events/index.js'
+import { createNodeMetrics } from '../metrics/index.js'
+import { auditBody, createAuditLog } from './audit.js'
+import { isLoopbackHost, registerAuth, resolveApiToken } from './auth.js'
+import { createRealtimeHub } from './realtime-hub.js'
+import { registerEventRoutes } from './routes/events.js'
+import { registerMeshRoutes } from './routes/mesh.js'
+import { registerMetricsRoutes } from './routes/metrics.js'
+import { registerNotificationRoutes } from './routes/notifications.js'
+import { registerRealtimeRoutes } from './routes/realtime.js'
+import { API_VERSION, registerSystemRoutes } from './routes/system.js'
+import { ApiError, registerErrorHandler, registerValidation } from './validation.js'
+import type { AuditLog } from './audit.js'
+import type { RealtimeHub, RealtimeHubInit } from './realtime-hub.js'
 import type { MeshNode } from '../../protocol/mesh-node.js'
-import type { FastifyInstance } from 'fastify'
+import type { NodeMetrics } from '../metrics/index.js'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { IncomingMessage } from 'node:http'
+import type { Registry } from 'prom-client'
+
+export { healthReport } from './routes/system.js'
+
+export interface RateLimitInit {
+  /** requests per client per window (default 1200) */
+  max?: number
+  timeWindowMs?: number
+  /** local clients (the node's owner) are not limited (default true) */
+  exemptLoopback?: boolean
+}
 
 export interface ApiServerInit {
   host: string
   port: number
+  /** the node's data dir: holds the audit log and a generated API token */
+  dataDir: string
+  /** bearer token; without one, a non-loopback bind generates `<dataDir>/api-token` */
+  token?: string
+  /** origins allowed by CORS; none = no CORS headers */
+  corsOrigins?: string[]
+  rateLimit?: RateLimitInit | false
+  /** the registry libp2p's metrics report into, so /metrics shows both */
+  metricsRegistry?: Registry
+  realtime?: RealtimeHubInit
+  bodyLimit?: number
   logger?: boolean
+}
+
+/** what route groups get */
+export interface ApiContext {
+  node: MeshNode
+  metrics: NodeMetrics
+  hub: RealtimeHub
+  audit: AuditLog
 }
 
 export interface ApiServer {
   readonly app: FastifyInstance
   /** base URL, available after start() */
   readonly url: string
+  /** the bearer token demanded, or undefined when the API is open (loopback, none configured) */
+  readonly token: string | undefined
+  readonly metrics: NodeMetrics
+  readonly hub: RealtimeHub
+  readonly audit: AuditLog
   start(): Promise<void>
   stop(): Promise<void>
 }
 
-export function healthReport (node: MeshNode): { status: 'ok', peer_id: string, uptime_ms: number, connections: number, peers: number } {
-  return {
-    status: 'ok',
-    peer_id: node.libp2p.peerId.toString(),
-    uptime_ms: Date.now() - node.startedAt,
-    connections: node.libp2p.getConnections().length,
-    peers: node.libp2p.getPeers().length
-  }
-}
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,64}$/
 
 export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer {
-  const app = Fastify({ logger: init.logger ?? false, bodyLimit: 256 * 1024 })
+  const app = Fastify({
+    logger: init.logger ?? false,
+    bodyLimit: init.bodyLimit ?? 256 * 1024,
+    genReqId: (req: IncomingMessage) => {
+      const given = req.headers['x-correlation-id']
+      return typeof given === 'string' && CORRELATION_ID.test(given) ? given : newCorrelationId()
+    }
+  })
+  const metrics = createNodeMetrics(node, { registry: init.metricsRegistry })
+  const hub = createRealtimeHub(node, metrics, init.realtime)
+  const audit = createAuditLog(init.dataDir)
+  const ctx: ApiContext = { node, metrics, hub, audit }
+  let token: string | undefined
   let url = ''
 
-  const healthSchema = {
-    response: {
-      200: {
-        type: 'object',
-        properties: {
-          status: { type: 'string' },
-          peer_id: { type: 'string' },
-          uptime_ms: { type: 'integer' },
-          connections: { type: 'integer' },
-          peers: { type: 'integer' }
-        }
-      }
+  registerValidation(app)
+  registerErrorHandler(app)
+
+  // resolved before the server accepts anything (onReady runs before listen and inject)
+  app.addHook('onReady', async () => {
+    token = await resolveApiToken({ host: init.host, token: init.token, dataDir: init.dataDir })
+  })
+  registerAuth(app, () => token)
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-correlation-id', request.id)
+    if (WRITE_METHODS.has(request.method) && audit.error != null) {
+      throw new ApiError(503, `writes are refused: the audit log cannot be written (${audit.error.message})`)
     }
+  })
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched'
+    metrics.apiRequestDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000)
+    if (!WRITE_METHODS.has(request.method)) return
+    audit.record({
+      time: new Date().toISOString(),
+      correlation_id: request.id,
+      method: request.method,
+      url: request.url,
+      route: request.routeOptions.url ?? null,
+      status: reply.statusCode,
+      ip: request.ip,
+      authenticated: token != null && reply.statusCode !== 401,
+      duration_ms: Math.round(reply.elapsedTime * 1000) / 1000,
+      body: auditBody(request.body)
+    })
+    metrics.auditRecords.inc({ outcome: reply.statusCode < 400 ? 'accepted' : 'refused' })
+  })
+
+  void app.register(cors, {
+    origin: (init.corsOrigins ?? []).length > 0 ? init.corsOrigins : false,
+    methods: ['GET', 'POST', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'x-correlation-id'],
+    exposedHeaders: ['x-correlation-id']
+  })
+  if (init.rateLimit !== false) {
+    const rl = init.rateLimit ?? {}
+    const exemptLoopback = rl.exemptLoopback ?? true
+    void app.register(rateLimit, {
+      global: true,
+      max: rl.max ?? 1200,
+      timeWindow: rl.timeWindowMs ?? 60_000,
+      allowList: (request: FastifyRequest) => exemptLoopback && isLoopbackHost(request.ip)
+    })
   }
-  app.get('/health', { schema: healthSchema }, async () => healthReport(node))
-  app.get('/api/v1/health', { schema: healthSchema }, async () => healthReport(node))
+  void app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Liberation Mesh node API',
+        description: 'Control API of a Liberation Mesh node: ledger, truth messages, mesh, events, notifications. ' +
+          'Bind is 127.0.0.1 by default; on any other address every request needs `Authorization: Bearer <token>`.',
+        version: API_VERSION
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }]
+    }
+  })
+  void app.register(swaggerUi, { routePrefix: '/docs' })
+  void app.register(websocket, { options: { maxPayload: 64 * 1024 } })
+
+  void app.register(async root => {
+    root.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+    registerSystemRoutes(root, ctx)
+    registerMetricsRoutes(root, ctx)
+    await root.register(async api => {
+      registerEventRoutes(api, ctx)
+      registerNotificationRoutes(api, ctx)
+      registerMeshRoutes(api, ctx)
+      registerRealtimeRoutes(api, ctx)
+    }, { prefix: '/api/v1' })
+  })
 
   return {
     app,
     get url () { return url },
+    get token () { return token },
+    metrics,
+    hub,
+    audit,
     async start () {
-      const address = await app.listen({ host: init.host, port: init.port })
-      url = address.replace('[::1]', '[::1]')
+      metrics.start()
+      hub.start()
+      try {
+        url = await app.listen({ host: init.host, port: init.port })
+      } catch (err) {
+        hub.stop()
+        metrics.stop()
+        await audit.close()
+        throw err
+      }
     },
     async stop () {
+      hub.stop()
+      metrics.stop()
       await app.close()
+      await audit.close()
     }
   }
 }

@@ -1,0 +1,74 @@
+/**
+ * Event history: the bounded, searchable log of typed events from every service, with
+ * correlation ids (an API write's `x-correlation-id` finds the events it caused).
+ */
+import { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, decodeNumericCursor, encodeCursor, errorResponses, freeObject, pageSchema } from '../schemas.js'
+import type { ApiContext } from '../server.js'
+import type { MeshEventCategory } from '../../../protocol/events/index.js'
+import type { FastifyInstance } from 'fastify'
+
+export const EVENT_CATEGORIES: MeshEventCategory[] = ['mesh', 'truth', 'resources', 'routes', 'notifications', 'metrics', 'system']
+
+export const eventSchema = {
+  type: 'object',
+  properties: {
+    seq: { type: 'integer' },
+    type: { type: 'string' },
+    category: { type: 'string' },
+    correlationId: { type: 'string' },
+    timestamp: { type: 'integer' },
+    data: {}
+  }
+} as const
+
+interface EventsQuery {
+  category?: MeshEventCategory
+  type?: string
+  correlation_id?: string
+  cursor?: string
+  limit: number
+}
+
+export function registerEventRoutes (app: FastifyInstance, ctx: ApiContext): void {
+  const schema = {
+    tags: ['events'],
+    summary: 'event history, oldest first; filter by category, type, correlation id',
+    querystring: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        category: { type: 'string', enum: EVENT_CATEGORIES },
+        type: { type: 'string', minLength: 1, maxLength: 100 },
+        correlation_id: { type: 'string', minLength: 1, maxLength: 100 },
+        cursor: { type: 'string', minLength: 1, maxLength: 64 },
+        limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE }
+      }
+    },
+    response: { 200: pageSchema({ ...eventSchema, properties: { ...eventSchema.properties, data: freeObject } }), ...errorResponses }
+  }
+  const handler = async (request: { query: EventsQuery }): Promise<unknown> => {
+    const q = request.query
+    const after = decodeNumericCursor(q.cursor)
+    // one more than asked tells whether there is a next page
+    const items = ctx.node.events.history({
+      category: q.category,
+      type: q.type,
+      correlationId: q.correlation_id,
+      after,
+      limit: q.limit + 1
+    })
+    const more = items.length > q.limit
+    const page = items.slice(0, q.limit)
+    return {
+      items: page.map(e => ({ ...e, data: toObject(e.data) })),
+      next_cursor: more ? encodeCursor(page[page.length - 1].seq) : null
+    }
+  }
+  app.get<{ Querystring: EventsQuery }>('/events', { schema }, handler)
+  // the seeds' path for the same
+  app.get<{ Querystring: EventsQuery }>('/realtime/events/history', { schema: { ...schema, summary: 'alias of GET /api/v1/events' } }, handler)
+}
+
+function toObject (data: unknown): Record<string, unknown> {
+  return data != null && typeof data === 'object' && !Array.isArray(data) ? data as Record<string, unknown> : { value: data }
+}

@@ -1,0 +1,112 @@
+/**
+ * System routes: `GET /` (what this node is and where its API lives), `GET /health`
+ * (liveness and connectivity; also under /api/v1) and `GET /api/v1/stats` (the seeds'
+ * `SystemStats` plus mesh figures).
+ */
+import { errorResponses } from '../schemas.js'
+import type { ApiContext } from '../server.js'
+import type { FastifyInstance } from 'fastify'
+
+export const API_VERSION = '0.1.0'
+
+const healthSchema = {
+  type: 'object',
+  properties: {
+    status: { type: 'string', enum: ['ok', 'degraded'] },
+    peer_id: { type: 'string' },
+    uptime_ms: { type: 'integer' },
+    connections: { type: 'integer' },
+    peers: { type: 'integer' },
+    services: { type: 'object', additionalProperties: { type: 'string' } }
+  }
+} as const
+
+export interface HealthReport {
+  status: 'ok' | 'degraded'
+  peer_id: string
+  uptime_ms: number
+  connections: number
+  peers: number
+  services: Record<string, string>
+}
+
+export function healthReport (ctx: ApiContext): HealthReport {
+  const { node } = ctx
+  const services: Record<string, string> = {
+    libp2p: node.libp2p.status,
+    audit_log: ctx.audit.error == null ? 'ok' : `failed: ${ctx.audit.error.message}`
+  }
+  return {
+    status: node.libp2p.status === 'started' && ctx.audit.error == null ? 'ok' : 'degraded',
+    peer_id: node.libp2p.peerId.toString(),
+    uptime_ms: Date.now() - node.startedAt,
+    connections: node.libp2p.getConnections().length,
+    peers: node.libp2p.getPeers().length,
+    services
+  }
+}
+
+const statsSchema = {
+  type: 'object',
+  properties: {
+    uptime: { type: 'number', description: 'seconds since the node started' },
+    peer_id: { type: 'string' },
+    peers: { type: 'integer' },
+    connections: { type: 'integer' },
+    notifications_unread: { type: 'integer' },
+    ws_clients: { type: 'integer' }
+  }
+} as const
+
+export function registerSystemRoutes (app: FastifyInstance, ctx: ApiContext): void {
+  const { node } = ctx
+
+  app.get('/', {
+    schema: {
+      tags: ['system'],
+      summary: 'what this node is',
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            name: { type: 'string' },
+            version: { type: 'string' },
+            peer_id: { type: 'string' },
+            status: { type: 'string' },
+            docs: { type: 'string' },
+            openapi: { type: 'string' },
+            api: { type: 'string' },
+            realtime: { type: 'string' },
+            metrics: { type: 'string' }
+          }
+        },
+        ...errorResponses
+      }
+    }
+  }, async () => ({
+    name: 'Liberation Mesh node',
+    version: API_VERSION,
+    peer_id: node.libp2p.peerId.toString(),
+    status: healthReport(ctx).status,
+    docs: '/docs',
+    openapi: '/openapi.json',
+    api: '/api/v1',
+    realtime: '/api/v1/realtime/ws',
+    metrics: '/metrics'
+  }))
+
+  const health = { schema: { tags: ['system'], summary: 'liveness and connectivity', response: { 200: healthSchema, ...errorResponses } } }
+  app.get('/health', health, async () => healthReport(ctx))
+  app.get('/api/v1/health', health, async () => healthReport(ctx))
+
+  app.get('/api/v1/stats', {
+    schema: { tags: ['system'], summary: 'system statistics (the seeds\' SystemStats)', response: { 200: statsSchema, ...errorResponses } }
+  }, async () => ({
+    uptime: (Date.now() - node.startedAt) / 1000,
+    peer_id: node.libp2p.peerId.toString(),
+    peers: node.libp2p.getPeers().length,
+    connections: node.libp2p.getConnections().length,
+    notifications_unread: node.notifications.stats().unread,
+    ws_clients: ctx.hub.stats().clients
+  }))
+}

@@ -1,0 +1,124 @@
+/**
+ * Request validation and error replies. Bodies are validated strictly (no type coercion:
+ * `"5"` is not a number, `5` is not a string; unknown fields are refused), while query
+ * strings and path parameters, which are text by nature, are coerced to their types.
+ * Every error reply is `{statusCode, error, message, field?}` with the offending field
+ * named in the message.
+ */
+import { Ajv } from 'ajv'
+import addFormatsModule from 'ajv-formats'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+
+// ajv-formats is CommonJS: its default export arrives wrapped under ESM
+const addFormats = ((addFormatsModule as any).default ?? addFormatsModule) as (ajv: Ajv) => Ajv
+
+/** an error a route handler throws to reply with a given status */
+export class ApiError extends Error {
+  readonly statusCode: number
+  readonly field?: string
+  constructor (statusCode: number, message: string, field?: string) {
+    super(message)
+    this.name = 'ApiError'
+    this.statusCode = statusCode
+    this.field = field
+  }
+}
+
+export const badRequest = (message: string, field?: string): ApiError => new ApiError(400, message, field)
+export const notFound = (what: string): ApiError => new ApiError(404, `${what} not found`)
+
+function makeAjv (coerce: boolean): Ajv {
+  const ajv = new Ajv({
+    coerceTypes: coerce ? 'array' : false,
+    useDefaults: true,
+    removeAdditional: false,
+    allErrors: false,
+    // OpenAPI annotations (example, ...) live in the same schemas
+    strict: false
+  })
+  addFormats(ajv)
+  return ajv
+}
+
+export function registerValidation (app: FastifyInstance): void {
+  const strict = makeAjv(false)
+  const coercing = makeAjv(true)
+  app.setValidatorCompiler(({ schema, httpPart }) => {
+    return (httpPart === 'body' ? strict : coercing).compile(schema)
+  })
+}
+
+interface AjvIssue {
+  keyword: string
+  instancePath: string
+  params: Record<string, any>
+  message?: string
+}
+
+const PARTS: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' }
+
+/** "body.human_ids[2]" style path of the field an ajv error is about */
+export function issueField (issue: AjvIssue, context?: string): string {
+  const segments = issue.instancePath.split('/').slice(1).map(s => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+  if (issue.keyword === 'required') segments.push(String(issue.params.missingProperty))
+  if (issue.keyword === 'additionalProperties') segments.push(String(issue.params.additionalProperty))
+  let path = ''
+  for (const s of segments) path += /^\d+$/.test(s) ? `[${s}]` : (path === '' ? s : `.${s}`)
+  if (path === '') return PARTS[context ?? ''] ?? 'body'
+  return path
+}
+
+export function issueMessage (issue: AjvIssue): string {
+  switch (issue.keyword) {
+    case 'required': return 'is required'
+    case 'additionalProperties': return 'is not an allowed field'
+    case 'enum': return `must be one of ${(issue.params.allowedValues as unknown[]).map(v => JSON.stringify(v)).join(', ')}`
+    default: return issue.message ?? 'is invalid'
+  }
+}
+
+export function registerErrorHandler (app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError & { field?: string }, request: FastifyRequest, reply: FastifyReply) => {
+    if (error.validation != null && error.validation.length > 0) {
+      const issue = error.validation[0] as unknown as AjvIssue
+      const field = issueField(issue, error.validationContext)
+      const where = PARTS[error.validationContext ?? ''] ?? 'body'
+      return reply.code(400).send({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: `${where} field "${field}" ${issueMessage(issue)}`,
+        field
+      })
+    }
+    const status = error.statusCode ?? 500
+    if (status >= 500) {
+      request.log.error(error)
+      return reply.code(status).send({ statusCode: status, error: 'Internal Server Error', message: error.message })
+    }
+    return reply.code(status).send({
+      statusCode: status,
+      error: httpErrorName(status),
+      message: error.message,
+      ...(error.field != null ? { field: error.field } : {})
+    })
+  })
+  app.setNotFoundHandler((request, reply) => {
+    return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}` })
+  })
+}
+
+function httpErrorName (status: number): string {
+  const names: Record<number, string> = {
+    400: 'Bad Request',
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'Not Found',
+    409: 'Conflict',
+    413: 'Payload Too Large',
+    415: 'Unsupported Media Type',
+    422: 'Unprocessable Entity',
+    429: 'Too Many Requests',
+    503: 'Service Unavailable'
+  }
+  return names[status] ?? 'Error'
+}

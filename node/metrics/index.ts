@@ -1,0 +1,159 @@
+/**
+ * The node's Prometheus metrics: one prom-client registry per node (several nodes may
+ * share a process in tests and simulations, so never the global registry). libp2p's own
+ * series (`libp2p_*`, process and Node.js series) land in the same registry when the
+ * runtime builds libp2p with `metrics: prometheusMetrics({ registry })`; this module adds
+ * the Liberation series: API requests, WebSocket feed, events, notifications, and the
+ * state of the ledger, truth messages and routes, read from the services at scrape time.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { MeshEvent } from '../../protocol/events/index.js'
+import type { MeshNode } from '../../protocol/mesh-node.js'
+
+export interface NodeMetricsInit {
+  /** the registry libp2p reports into; default a new one */
+  registry?: Registry
+  /** collect process/Node.js series if the registry does not have them yet (default true) */
+  defaultMetrics?: boolean
+}
+
+/** a gauge read from a service when scraped */
+export interface ServiceGauge {
+  name: string
+  help: string
+  labelNames?: string[]
+  /** returns the values to set, keyed by label values (one label at most) or '' for none */
+  read(): Record<string, number> | Promise<Record<string, number>>
+}
+
+export interface NodeMetrics {
+  readonly registry: Registry
+  readonly contentType: string
+  readonly apiRequestDuration: Histogram<'method' | 'route' | 'status'>
+  readonly wsClients: Gauge
+  readonly wsMessagesSent: Counter<'channel'>
+  readonly wsMessagesDropped: Counter
+  readonly wsSlowDisconnects: Counter
+  readonly auditRecords: Counter<'outcome'>
+  /** adds a gauge whose values are read from a service at scrape time */
+  addServiceGauge(gauge: ServiceGauge): void
+  start(): void
+  stop(): void
+  /** the exposition text */
+  text(): Promise<string>
+}
+
+export function createNodeMetrics (node: MeshNode, init: NodeMetricsInit = {}): NodeMetrics {
+  const registry = init.registry ?? new Registry()
+  const registers = [registry]
+  if (init.defaultMetrics !== false && registry.getSingleMetric('process_cpu_user_seconds_total') == null) {
+    collectDefaultMetrics({ register: registry })
+  }
+
+  const apiRequestDuration = new Histogram({
+    name: 'liberation_api_request_duration_seconds',
+    help: 'control API request duration by route pattern and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers
+  })
+  const wsClients = new Gauge({ name: 'liberation_ws_clients', help: 'connected WebSocket feed clients', registers })
+  const wsMessagesSent = new Counter({
+    name: 'liberation_ws_messages_sent_total',
+    help: 'messages sent to WebSocket feed clients, per channel',
+    labelNames: ['channel'] as const,
+    registers
+  })
+  const wsMessagesDropped = new Counter({
+    name: 'liberation_ws_messages_dropped_total',
+    help: 'messages not sent to a WebSocket client because its send buffer was full',
+    registers
+  })
+  const wsSlowDisconnects = new Counter({
+    name: 'liberation_ws_slow_disconnects_total',
+    help: 'WebSocket clients disconnected for staying too slow',
+    registers
+  })
+  const auditRecords = new Counter({
+    name: 'liberation_api_writes_total',
+    help: 'write requests recorded in the audit log, by outcome',
+    labelNames: ['outcome'] as const,
+    registers
+  })
+  const events = new Counter({
+    name: 'liberation_events_total',
+    help: 'events emitted by the node services, by category and type',
+    labelNames: ['category', 'type'] as const,
+    registers
+  })
+
+  new Gauge({ // eslint-disable-line no-new
+    name: 'liberation_uptime_seconds',
+    help: 'seconds since the node started',
+    registers,
+    collect () { this.set((Date.now() - node.startedAt) / 1000) }
+  })
+  new Gauge({ // eslint-disable-line no-new
+    name: 'liberation_mesh_peers',
+    help: 'peers with an open connection',
+    registers,
+    collect () { this.set(node.libp2p.getPeers().length) }
+  })
+  new Gauge({ // eslint-disable-line no-new
+    name: 'liberation_mesh_connections',
+    help: 'open connections',
+    registers,
+    collect () { this.set(node.libp2p.getConnections().length) }
+  })
+  new Gauge({ // eslint-disable-line no-new
+    name: 'liberation_notifications',
+    help: 'unexpired, undismissed notifications by priority',
+    labelNames: ['priority'] as const,
+    registers,
+    collect () {
+      for (const [priority, n] of Object.entries(node.notifications.stats().by_priority)) this.set({ priority }, n)
+    }
+  })
+
+  const addServiceGauge = (g: ServiceGauge): void => {
+    const labelName = g.labelNames?.[0]
+    new Gauge({ // eslint-disable-line no-new
+      name: g.name,
+      help: g.help,
+      labelNames: labelName != null ? [labelName] : [],
+      registers,
+      async collect () {
+        const values = await g.read()
+        for (const [label, value] of Object.entries(values)) {
+          if (labelName != null) this.set({ [labelName]: label }, value)
+          else this.set(value)
+        }
+      }
+    })
+  }
+
+  const onEvent = (evt: CustomEvent<MeshEvent>): void => {
+    events.inc({ category: evt.detail.category, type: evt.detail.type })
+  }
+
+  return {
+    registry,
+    get contentType () { return registry.contentType },
+    apiRequestDuration,
+    wsClients,
+    wsMessagesSent,
+    wsMessagesDropped,
+    wsSlowDisconnects,
+    auditRecords,
+    addServiceGauge,
+    start () {
+      node.events.addEventListener('event', onEvent)
+    },
+    stop () {
+      node.events.removeEventListener('event', onEvent)
+    },
+    async text () {
+      return registry.metrics()
+    }
+  }
+}
