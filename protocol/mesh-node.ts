@@ -6,11 +6,13 @@
 import { createConnectionKeeper } from './connectivity/connection-keeper.js'
 import { createEventLog } from './events/index.js'
 import { createNotificationService } from './notifications/index.js'
+import { createTruthService } from './truth/index.js'
 import type { ConnectionKeeper, ConnectionKeeperInit } from './connectivity/connection-keeper.js'
 import type { RecordCrypto } from './crypto/index.js'
 import type { EventLog, EventLogInit } from './events/index.js'
 import type { NotificationService, NotificationServiceInit } from './notifications/index.js'
 import type { GossipSub } from './pubsub/gossip.js'
+import type { TruthInit, TruthService } from './truth/index.js'
 import type { MeshDatabase } from './storage/index.js'
 import type { Identify } from '@libp2p/identify'
 import type { Libp2p } from '@libp2p/interface'
@@ -36,6 +38,7 @@ export interface MeshNodeInit {
   connections?: ConnectionKeeperInit
   events?: EventLogInit
   notifications?: NotificationServiceInit
+  truth?: TruthInit
 }
 
 /** A started-or-stoppable part of the core. */
@@ -51,6 +54,7 @@ export interface MeshNode {
   readonly events: EventLog
   readonly connections: ConnectionKeeper
   readonly notifications: NotificationService
+  readonly truth: TruthService
   readonly startedAt: number
   start(): Promise<void>
   /** stops services (newest first), then libp2p; storage is closed by its owner */
@@ -63,9 +67,10 @@ export function createMeshNode (components: MeshNodeComponents, init: MeshNodeIn
   const events = createEventLog(init.events)
   const connections = createConnectionKeeper({ libp2p, logger }, init.connections)
   const notifications = createNotificationService({ db, events, logger }, init.notifications)
+  const truth = createTruthService({ libp2p, db, crypto, events, logger }, init.truth)
 
   // start order; stop runs in reverse
-  const services: Startable[] = [connections, notifications]
+  const services: Startable[] = [connections, notifications, truth]
 
   libp2p.addEventListener('peer:connect', evt => {
     events.emitEvent('mesh', 'peer:connected', { peerId: evt.detail.toString() })
@@ -81,6 +86,7 @@ export function createMeshNode (components: MeshNodeComponents, init: MeshNodeIn
     events,
     connections,
     notifications,
+    truth,
     startedAt: Date.now(),
     async start () {
       if (libp2p.status !== 'started') await libp2p.start()

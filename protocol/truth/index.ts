@@ -1,0 +1,615 @@
+/**
+ * Truth messages (DESIGN.md "Domain"): short public posts signed by their author node,
+ * gossiped over one gossipsub topic per channel (`liberation/truth/<channel>/1`), kept in
+ * the node's database and caught up over `/liberation/truth-sync/1.0.0`.
+ *
+ * Receiving: every gossip copy goes through a topic validator that rejects anything not
+ * exactly a well-formed, canonical, correctly signed message within the limits (see
+ * codec.ts); rejection lowers the sender's gossipsub score (each topic gets score
+ * parameters). A valid message is stored before it is forwarded. A copy of a message
+ * already held is ignored, except the first copy on each of its other channels, which is
+ * forwarded (not stored again) so subscribers of only that channel get it too.
+ *
+ * This is the API the CLI, the HTTP API and the browser use: `post`, `get`, `list`,
+ * `channels`, and the `message` / `rejected` events (also sent to the node's event log
+ * under category 'truth').
+ */
+import { TopicValidatorResult } from '@libp2p/gossipsub'
+import { TypedEventEmitter } from 'main-event'
+import { peerIdFromRawKey, toHex } from '../crypto/index.js'
+import { registerTopicScore } from '../pubsub/gossip.js'
+import { checkFrame, encodeFrame, DEFAULT_MAX_CLOCK_SKEW_MS, isChannelName, signTruth, STANDARD_CHANNELS, TruthInputError, truthTopic } from './codec.js'
+import { SpreadTracker } from './spread.js'
+import { isCursor, TruthStore } from './store.js'
+import { createSyncResponder, runSyncSession, SYNC_PROTOCOL, TokenBuckets } from './sync.js'
+import type { CheckOptions, TruthRejectReason, VerifiedTruth } from './codec.js'
+import type { SpreadInit } from './spread.js'
+import type { StoredEntry } from './store.js'
+import type { SyncContext, SyncInit, SyncReport } from './sync.js'
+import type { RecordCrypto } from '../crypto/index.js'
+import type { EventLog } from '../events/index.js'
+import type { GossipSub } from '../pubsub/gossip.js'
+import type { MeshDatabase } from '../storage/index.js'
+import type { Message } from '@libp2p/gossipsub'
+import type { ComponentLogger, Libp2p, Logger, PeerId } from '@libp2p/interface'
+
+export * from './codec.js'
+export { SYNC_PROTOCOL, SYNC_LIMITS } from './sync.js'
+export type { SyncReport, SyncInit } from './sync.js'
+export type { SpreadInit } from './spread.js'
+
+/** A stored truth message as the API shows it. Field names follow the seeds' JSON. */
+export interface TruthMessage {
+  /** hex SHA-256 of the signed body: the same on every node */
+  id: string
+  content: string
+  /** where the author took it from; '' when not given */
+  source: string
+  /** 1 (low) .. 5 (urgent) */
+  priority: number
+  channels: string[]
+  /** author's clock, ms since epoch */
+  created_at: number
+  /** peer id of the author node */
+  author: string
+  /** hex raw Ed25519 public key of the author */
+  author_key: string
+  /** hex Ed25519 signature */
+  signature: string
+  /** this node's clock when it stored the message, ms */
+  received_at: number
+  /** distinct peers known to hold it, this node included (see spread.ts for the evidence used) */
+  spread: number
+  /** spread / known audience (holders ∪ this node ∪ current subscribers of its channels), 0..1 */
+  effectiveness: number
+}
+
+export interface PostOptions {
+  /** default: `TruthInit.defaultChannels` */
+  channels?: string[]
+  /** 1..5, default 3 */
+  priority?: number
+  source?: string
+  /** event correlation id (e.g. the API request's) */
+  correlationId?: string
+}
+
+export interface PostResult extends TruthMessage {
+  /** peers the gossip copies went to directly */
+  recipients: string[]
+}
+
+export interface TruthListQuery {
+  channel?: string
+  /** created_at >= since (ms) */
+  since?: number
+  /** created_at < until (ms) */
+  until?: number
+  /** `next_cursor` of the previous page */
+  cursor?: string
+  /** 1..500, default 50 */
+  limit?: number
+  /** default 'desc' (newest first) */
+  order?: 'asc' | 'desc'
+}
+
+export interface TruthPage {
+  items: TruthMessage[]
+  /** pass as `cursor` for the next page; null on the last */
+  next_cursor: string | null
+}
+
+export interface ChannelInfo {
+  channel: string
+  topic: string
+  /** this node subscribes to it */
+  subscribed: boolean
+  /** peers known to subscribe (connected peers per gossipsub), plus this node when subscribed */
+  reach: number
+  /** messages stored on this channel */
+  messages: number
+  /** mean effectiveness of this channel's recent messages, 0..1 */
+  conversion_rate: number
+}
+
+export type TruthOrigin = 'local' | 'gossip' | 'sync'
+
+export interface TruthMessageEvent extends TruthMessage {
+  origin: TruthOrigin
+  /** the peer it came from (gossip, sync) */
+  from?: string
+}
+
+export interface TruthRejection {
+  reason: TruthRejectReason | 'rate-limited'
+  detail: string
+  /** the peer that sent it */
+  peer: string
+  origin: 'gossip' | 'sync'
+  topic?: string
+  /** id of the offending body, when it could be decoded */
+  id?: string
+  /** 'reject' penalises the sender's gossip score; 'ignore' drops quietly (rate limits) */
+  action: 'reject' | 'ignore'
+}
+
+export interface TruthEvents {
+  /** a message stored for the first time (posted here, or received) */
+  message: CustomEvent<TruthMessageEvent>
+  /** a message refused on receipt */
+  rejected: CustomEvent<TruthRejection>
+}
+
+export interface TruthStats {
+  messages: number
+  channels: number
+  rejected: number
+  syncs: number
+}
+
+export interface TruthService extends TypedEventEmitter<TruthEvents> {
+  start(): Promise<void>
+  stop(): Promise<void>
+  /**
+   * Sign, store and gossip a message from this node. Throws TruthInputError (with `code`
+   * naming the field, or 'rate-limited') on bad input; nothing is stored then.
+   */
+  post(content: string, opts?: PostOptions): Promise<PostResult>
+  /** null when not held; throws TruthInputError on a malformed id */
+  get(id: string): Promise<TruthMessage | null>
+  /** the SignedTruth bytes exactly as stored and served (null when not held) */
+  getRaw(id: string): Promise<Uint8Array | null>
+  /** throws TruthInputError on a malformed query */
+  list(query?: TruthListQuery): Promise<TruthPage>
+  /** subscribed channels and channels with stored messages */
+  channels(): ChannelInfo[]
+  /** channels this node subscribes to */
+  subscriptions(): string[]
+  subscribe(channel: string): void
+  unsubscribe(channel: string): void
+  /** run a catch-up session with a connected peer now */
+  syncWith(peer: PeerId): Promise<SyncReport>
+  stats(): TruthStats
+}
+
+export interface TruthComponents {
+  libp2p: Libp2p<{ pubsub: GossipSub }>
+  db: MeshDatabase
+  crypto: RecordCrypto
+  events: EventLog
+  logger: ComponentLogger
+}
+
+export interface TruthSyncInit extends SyncInit {
+  /** sync with each peer that connects (default true) */
+  onConnect?: boolean
+  /** also sync with one connected peer (least recently synced) this often, ms (default 30 s; 0 = never) */
+  intervalMs?: number
+  /** no new session with a peer sooner than this after the last, ms (default 2 s) */
+  minGapMs?: number
+  /** sessions this node runs as requester at once (default 2) */
+  maxConcurrent?: number
+}
+
+export interface TruthInit {
+  /** channels to subscribe to (default: the standard ones) */
+  channels?: string[]
+  /** channels of a post that names none (default ['social']) */
+  defaultChannels?: string[]
+  /** created_at may be at most this far ahead of our clock (default 5 min) */
+  maxClockSkewMs?: number
+  /**
+   * New messages per author accepted from gossip (and posted here): a token bucket of
+   * `perSecond` with `burst` (default 10/s, burst 200). Over it, gossip copies are ignored
+   * (not penalised: honest peers forward bursts); they still arrive later by sync.
+   */
+  authorRate?: { perSecond: number, burst: number }
+  spread?: SpreadInit
+  sync?: TruthSyncInit
+  /** clock, for tests */
+  now?: () => number
+}
+
+const FORWARDED_CAPACITY = 65_536
+
+class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements TruthService {
+  private readonly components: TruthComponents
+  private readonly log: Logger
+  private readonly store: TruthStore
+  private readonly spreadTracker: SpreadTracker
+  private readonly now: () => number
+  private readonly maxClockSkewMs: number
+  private readonly authorRate: TokenBuckets
+  private readonly defaultChannels: string[]
+  private readonly syncInit: Required<Pick<TruthSyncInit, 'onConnect' | 'intervalMs' | 'minGapMs' | 'maxConcurrent'>> & SyncInit
+  private readonly subscribed = new Set<string>()
+  /** `<channel>:<id>` already forwarded: later copies on that topic are duplicates */
+  private readonly forwarded = new Set<string>()
+  private readonly authorIds = new Map<string, string>()
+  private readonly ingesting = new Set<Promise<unknown>>()
+  private readonly selfId: string
+  private running = false
+  private opened = false
+  private counters = { rejected: 0, syncs: 0 }
+  // sync scheduling
+  private readonly syncPeers = new Map<string, PeerId>()
+  private readonly lastSync = new Map<string, number>()
+  private readonly syncQueue: PeerId[] = []
+  private readonly syncing = new Set<string>()
+  private syncTimer?: ReturnType<typeof setInterval>
+  private readonly retryTimers = new Set<ReturnType<typeof setTimeout>>()
+  private topologyId?: string
+  private abort = new AbortController()
+  private readonly validator = this.validate.bind(this)
+
+  constructor (components: TruthComponents, init: TruthInit = {}) {
+    super()
+    this.components = components
+    this.log = components.logger.forComponent('liberation:truth')
+    this.store = new TruthStore(components.db)
+    this.spreadTracker = new SpreadTracker(init.spread)
+    this.now = init.now ?? Date.now
+    this.maxClockSkewMs = init.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS
+    this.authorRate = new TokenBuckets(init.authorRate?.perSecond ?? 10, init.authorRate?.burst ?? 200)
+    this.defaultChannels = init.defaultChannels ?? ['social']
+    this.syncInit = { onConnect: true, intervalMs: 30_000, minGapMs: 2000, maxConcurrent: 2, ...init.sync }
+    this.selfId = components.libp2p.peerId.toString()
+    const channels = init.channels ?? [...STANDARD_CHANNELS]
+    for (const c of [...channels, ...this.defaultChannels]) {
+      if (!isChannelName(c)) throw new TruthInputError('channels', `invalid channel name ${JSON.stringify(c)}`)
+    }
+    for (const c of channels) this.subscribed.add(c)
+  }
+
+  private get pubsub (): GossipSub {
+    return this.components.libp2p.services.pubsub
+  }
+
+  private checkOptions (): CheckOptions {
+    return { now: this.now(), maxClockSkewMs: this.maxClockSkewMs }
+  }
+
+  async start (): Promise<void> {
+    if (this.running) return
+    if (!this.opened) {
+      await this.store.open()
+      // holders of recent messages are not persisted: start from what is certain
+      const recent = await this.store.list({ limit: 10_000, order: 'desc' })
+      for (const e of recent.entries.reverse()) {
+        this.spreadTracker.track(e.idHex, e.body.createdAt, e.body.channels, [this.selfId, this.authorId(e.body.author)])
+      }
+      this.opened = true
+    }
+    this.running = true
+    this.abort = new AbortController()
+    for (const c of this.subscribed) this.join(c)
+    const { libp2p } = this.components
+    const ctx = this.syncContext()
+    await libp2p.handle(SYNC_PROTOCOL, createSyncResponder(ctx, this.syncInit), { maxInboundStreams: 2, maxOutboundStreams: 2 })
+    this.topologyId = await libp2p.register(SYNC_PROTOCOL, {
+      onConnect: (peer) => {
+        this.syncPeers.set(peer.toString(), peer)
+        if (this.syncInit.onConnect) this.scheduleSync(peer)
+      },
+      onDisconnect: (peer) => {
+        this.syncPeers.delete(peer.toString())
+      }
+    })
+    if (this.syncInit.intervalMs > 0) {
+      this.syncTimer = setInterval(() => { this.periodicSync() }, this.syncInit.intervalMs)
+    }
+  }
+
+  async stop (): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    this.abort.abort()
+    if (this.syncTimer != null) clearInterval(this.syncTimer)
+    this.syncTimer = undefined
+    for (const t of this.retryTimers) clearTimeout(t)
+    this.retryTimers.clear()
+    const { libp2p } = this.components
+    if (this.topologyId != null) libp2p.unregister(this.topologyId)
+    this.topologyId = undefined
+    await libp2p.unhandle(SYNC_PROTOCOL)
+    for (const c of this.subscribed) this.leave(c)
+    this.syncQueue.length = 0
+    this.syncPeers.clear()
+    // writes in flight finish before the owner closes the database
+    await Promise.allSettled([...this.ingesting])
+  }
+
+  private join (channel: string): void {
+    const topic = truthTopic(channel)
+    this.pubsub.topicValidators.set(topic, this.validator)
+    registerTopicScore(this.pubsub, topic)
+    this.pubsub.subscribe(topic)
+  }
+
+  private leave (channel: string): void {
+    const topic = truthTopic(channel)
+    this.pubsub.unsubscribe(topic)
+    this.pubsub.topicValidators.delete(topic)
+  }
+
+  subscriptions (): string[] {
+    return [...this.subscribed]
+  }
+
+  subscribe (channel: string): void {
+    if (!isChannelName(channel)) throw new TruthInputError('channel', `invalid channel name ${JSON.stringify(channel)}`)
+    if (this.subscribed.has(channel)) return
+    this.subscribed.add(channel)
+    if (this.running) this.join(channel)
+  }
+
+  unsubscribe (channel: string): void {
+    if (!this.subscribed.delete(channel)) return
+    if (this.running) this.leave(channel)
+  }
+
+  private authorId (key: Uint8Array): string {
+    const hex = toHex(key)
+    let id = this.authorIds.get(hex)
+    if (id == null) {
+      id = peerIdFromRawKey(key).toString()
+      if (this.authorIds.size >= 10_000) this.authorIds.delete(this.authorIds.keys().next().value as string)
+      this.authorIds.set(hex, id)
+    }
+    return id
+  }
+
+  private markForwarded (key: string): boolean {
+    if (this.forwarded.has(key)) return false
+    if (this.forwarded.size >= FORWARDED_CAPACITY) this.forwarded.delete(this.forwarded.keys().next().value as string)
+    this.forwarded.add(key)
+    return true
+  }
+
+  /** gossipsub topic validator: Reject for bad input (penalises the sender), Ignore for duplicates */
+  private async validate (peer: PeerId, msg: Message): Promise<TopicValidatorResult> {
+    if (!this.running) return TopicValidatorResult.Ignore
+    const from = peer.toString()
+    const result = await checkFrame(msg.data, msg.topic, this.components.crypto.verifier, this.checkOptions(), async id => this.store.getSigned(id))
+    if (!result.ok) {
+      this.rejected({ reason: result.reason, detail: result.detail, peer: from, origin: 'gossip', topic: msg.topic, id: result.idHex, action: 'reject' })
+      return TopicValidatorResult.Reject
+    }
+    const { truth } = result
+    const channel = msg.topic.split('/')[2]
+    if (result.known !== true) {
+      if (!this.authorRate.take(toHex(truth.body.author), 1, this.now())) {
+        this.rejected({ reason: 'rate-limited', detail: 'author over its message rate', peer: from, origin: 'gossip', topic: msg.topic, id: truth.idHex, action: 'ignore' })
+        return TopicValidatorResult.Ignore
+      }
+      await this.ingest(truth, 'gossip', from)
+    }
+    this.spreadTracker.holds(truth.idHex, from)
+    return this.markForwarded(`${channel}:${truth.idHex}`) ? TopicValidatorResult.Accept : TopicValidatorResult.Ignore
+  }
+
+  /** store a verified message; emits `message` when it is new */
+  private async ingest (truth: VerifiedTruth, origin: TruthOrigin, from?: string, correlationId?: string): Promise<boolean> {
+    const p = this.store.put(truth, this.now())
+    this.ingesting.add(p)
+    let stored: boolean
+    try {
+      stored = await p
+    } finally {
+      this.ingesting.delete(p)
+    }
+    if (!stored) return false
+    const holders = [this.selfId, this.authorId(truth.body.author)]
+    if (from != null) holders.push(from)
+    this.spreadTracker.track(truth.idHex, truth.body.createdAt, truth.body.channels, holders)
+    const message: TruthMessageEvent = {
+      ...this.toMessage({ idHex: truth.idHex, body: truth.body, signed: truth.signed, signature: truth.signature, receivedAt: this.now() }),
+      origin
+    }
+    if (from != null) message.from = from
+    this.safeDispatchEvent('message', { detail: message })
+    this.components.events.emitEvent('truth', 'message', message, correlationId)
+    return true
+  }
+
+  private rejected (r: TruthRejection): void {
+    this.counters.rejected++
+    this.log('%s %s from %s: %s', r.action, r.reason, r.peer, r.detail)
+    this.safeDispatchEvent('rejected', { detail: r })
+    this.components.events.emitEvent('truth', 'rejected', r)
+  }
+
+  async post (content: string, opts: PostOptions = {}): Promise<PostResult> {
+    if (!this.running) throw new Error('truth service is not running')
+    const draft = {
+      content,
+      source: opts.source,
+      priority: opts.priority,
+      channels: opts.channels ?? this.defaultChannels,
+      createdAt: this.now()
+    }
+    const { signer } = this.components.crypto
+    const truth = await signTruth(signer, draft)
+    if (!this.authorRate.take(toHex(signer.publicKey), 1, this.now())) {
+      throw new TruthInputError('rate-limited', 'posting faster than peers accept from one author; try again shortly')
+    }
+    await this.ingest(truth, 'local', undefined, opts.correlationId)
+    const recipients = new Set<string>()
+    for (const channel of truth.body.channels) {
+      this.markForwarded(`${channel}:${truth.idHex}`)
+      try {
+        const res = await this.pubsub.publish(truthTopic(channel), encodeFrame(channel, truth))
+        for (const p of res.recipients) recipients.add(p.toString())
+      } catch (err: any) {
+        // stored anyway: peers get it by sync
+        this.log('publish on %s failed: %s', channel, err.message)
+      }
+    }
+    for (const p of recipients) this.spreadTracker.holds(truth.idHex, p)
+    const stored = await this.store.getEntry(truth.idHex)
+    return { ...this.toMessage(stored as StoredEntry), recipients: [...recipients] }
+  }
+
+  async get (id: string): Promise<TruthMessage | null> {
+    const entry = await this.store.getEntry(checkId(id))
+    return entry == null ? null : this.toMessage(entry)
+  }
+
+  async getRaw (id: string): Promise<Uint8Array | null> {
+    return await this.store.getSigned(checkId(id)) ?? null
+  }
+
+  async list (query: TruthListQuery = {}): Promise<TruthPage> {
+    const { channel, since, until, cursor } = query
+    const limit = query.limit ?? 50
+    const order = query.order ?? 'desc'
+    if (channel != null && !isChannelName(channel)) throw new TruthInputError('channel', `invalid channel name ${JSON.stringify(channel)}`)
+    if (since != null && !(Number.isSafeInteger(since) && since >= 0)) throw new TruthInputError('since', 'since must be a non-negative integer (ms)')
+    if (until != null && !(Number.isSafeInteger(until) && until >= 0)) throw new TruthInputError('until', 'until must be a non-negative integer (ms)')
+    if (cursor != null && !isCursor(cursor)) throw new TruthInputError('cursor', 'malformed cursor')
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new TruthInputError('limit', 'limit must be an integer from 1 to 500')
+    if (order !== 'asc' && order !== 'desc') throw new TruthInputError('order', "order must be 'asc' or 'desc'")
+    const page = await this.store.list({ channel, since, until, cursor, limit, order })
+    const audiences = new Map<string, Set<string>>()
+    return { items: page.entries.map(e => this.toMessage(e, audiences)), next_cursor: page.nextCursor }
+  }
+
+  channels (): ChannelInfo[] {
+    const names = new Set([...this.subscribed, ...this.store.channelCounts.keys()])
+    const audiences = new Map<string, Set<string>>()
+    return [...names].sort().map(channel => {
+      const ids = this.spreadTracker.idsOnChannel(channel).slice(-100)
+      let sum = 0
+      for (const id of ids) sum += this.effectiveness(id, this.spreadTracker.channels(id) ?? [channel], audiences).effectiveness
+      return {
+        channel,
+        topic: truthTopic(channel),
+        subscribed: this.subscribed.has(channel),
+        reach: this.subscribers(channel, audiences).size,
+        messages: this.store.channelCounts.get(channel) ?? 0,
+        conversion_rate: ids.length === 0 ? 0 : sum / ids.length
+      }
+    })
+  }
+
+  /** known subscribers of a channel: connected gossipsub subscribers, plus this node */
+  private subscribers (channel: string, cache: Map<string, Set<string>>): Set<string> {
+    let s = cache.get(channel)
+    if (s == null) {
+      s = new Set(this.pubsub.getSubscribers(truthTopic(channel)).map(p => p.toString()))
+      if (this.subscribed.has(channel)) s.add(this.selfId)
+      cache.set(channel, s)
+    }
+    return s
+  }
+
+  private effectiveness (idHex: string, channels: string[], cache: Map<string, Set<string>>): { spread: number, effectiveness: number } {
+    const holders = this.spreadTracker.holders(idHex) ?? new Set([this.selfId])
+    const audience = new Set(holders)
+    audience.add(this.selfId)
+    for (const c of channels) for (const p of this.subscribers(c, cache)) audience.add(p)
+    return { spread: holders.size, effectiveness: holders.size / audience.size }
+  }
+
+  private toMessage (e: StoredEntry, cache = new Map<string, Set<string>>()): TruthMessage {
+    const { spread, effectiveness } = this.effectiveness(e.idHex, e.body.channels, cache)
+    return {
+      id: e.idHex,
+      content: e.body.content,
+      source: e.body.source,
+      priority: e.body.priority,
+      channels: [...e.body.channels],
+      created_at: e.body.createdAt,
+      author: this.authorId(e.body.author),
+      author_key: toHex(e.body.author),
+      signature: toHex(e.signature),
+      received_at: e.receivedAt,
+      spread,
+      effectiveness
+    }
+  }
+
+  stats (): TruthStats {
+    return { messages: this.store.size, channels: this.store.channelCounts.size, rejected: this.counters.rejected, syncs: this.counters.syncs }
+  }
+
+  // ---- catch-up ----
+
+  private syncContext (): SyncContext {
+    return {
+      store: this.store,
+      spread: this.spreadTracker,
+      verifier: this.components.crypto.verifier,
+      log: this.log,
+      checkOptions: () => this.checkOptions(),
+      ingest: async (truth, from) => this.ingest(truth, 'sync', from),
+      reject: (reason, detail, peer, id) => {
+        this.rejected({ reason, detail, peer, origin: 'sync', id, action: 'reject' })
+      }
+    }
+  }
+
+  async syncWith (peer: PeerId): Promise<SyncReport> {
+    if (!this.running) throw new Error('truth service is not running')
+    const key = peer.toString()
+    this.syncing.add(key)
+    this.lastSync.set(key, this.now())
+    try {
+      const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.syncInit.sessionTimeoutMs ?? 60_000)])
+      const stream = await this.components.libp2p.dialProtocol(peer, SYNC_PROTOCOL, { signal })
+      const report = await runSyncSession(this.syncContext(), stream, peer, this.syncInit)
+      this.counters.syncs++
+      this.log('synced with %s: %d requests, %d new messages in %d ms', key, report.requests, report.stored, report.ms)
+      this.components.events.emitEvent('truth', 'synced', report)
+      return report
+    } finally {
+      this.syncing.delete(key)
+      this.lastSync.set(key, this.now())
+    }
+  }
+
+  private scheduleSync (peer: PeerId): void {
+    const key = peer.toString()
+    if (!this.running || this.syncing.has(key) || this.syncQueue.some(p => p.equals(peer))) return
+    this.syncQueue.push(peer)
+    this.pumpSync()
+  }
+
+  private pumpSync (): void {
+    while (this.running && this.syncing.size < this.syncInit.maxConcurrent && this.syncQueue.length > 0) {
+      const peer = this.syncQueue.shift() as PeerId
+      const key = peer.toString()
+      const wait = (this.lastSync.get(key) ?? 0) + this.syncInit.minGapMs - this.now()
+      if (wait > 0) {
+        const timer = setTimeout(() => {
+          this.retryTimers.delete(timer)
+          this.scheduleSync(peer)
+        }, wait)
+        this.retryTimers.add(timer)
+        continue
+      }
+      this.syncWith(peer)
+        .catch(err => { this.log('sync with %s failed: %s', key, err.message) })
+        .finally(() => { this.pumpSync() })
+    }
+  }
+
+  private periodicSync (): void {
+    let pick: PeerId | undefined
+    let oldest = Infinity
+    for (const [key, peer] of this.syncPeers) {
+      const last = this.lastSync.get(key) ?? 0
+      if (last < oldest && !this.syncing.has(key)) { oldest = last; pick = peer }
+    }
+    if (pick != null) this.scheduleSync(pick)
+  }
+}
+
+function checkId (id: string): string {
+  if (typeof id !== 'string' || !/^[0-9a-f]{64}$/.test(id)) throw new TruthInputError('id', 'a message id is 64 lowercase hex characters')
+  return id
+}
+
+export function createTruthService (components: TruthComponents, init: TruthInit = {}): TruthService {
+  return new DefaultTruthService(components, init)
+}

@@ -1,0 +1,221 @@
+/**
+ * Persistent truth messages: one record per id plus two key-only indexes, by time and by
+ * channel then time, so feeds and catch-up read ranges in order without scanning.
+ *
+ *   m!<id>                       StoredTruth (the SignedTruth bytes as received + receive time)
+ *   t!<created_at>!<id>          (empty)  time index
+ *   c!<channel>!<created_at>!<id> (empty)  channel index
+ *
+ * `created_at` is a fixed-width hex number (`sortableNumber`), so keys sort by time, then
+ * by id. Writes are atomic batches; concurrent writes are grouped into one batch (group
+ * commit), which is what keeps a busy node's store cost per message low. On open, the
+ * time index is scanned once to rebuild the in-memory range fingerprints and counts.
+ */
+import { openStore, parseSortableNumber, sortableNumber } from '../storage/index.js'
+import { RangeIndex } from './digest.js'
+import { SignedTruth, StoredTruth, TruthBody } from './pb/truth.js'
+import type { MeshDatabase, MeshStore } from '../storage/index.js'
+import type { VerifiedTruth } from './codec.js'
+
+export interface StoredEntry {
+  idHex: string
+  body: TruthBody
+  /** SignedTruth bytes exactly as received */
+  signed: Uint8Array
+  signature: Uint8Array
+  receivedAt: number
+}
+
+export interface StoreListQuery {
+  channel?: string
+  /** created_at >= since */
+  since?: number
+  /** created_at < until */
+  until?: number
+  /** from a previous page's `nextCursor` */
+  cursor?: string
+  limit: number
+  order: 'asc' | 'desc'
+}
+
+export interface IdPosition { id: Uint8Array, createdAt: number }
+
+const CURSOR = /^[0-9a-f]{14}![0-9a-f]{64}$/
+const EMPTY = new Uint8Array(0)
+const END = '\uffff'
+
+export function isCursor (s: unknown): s is string {
+  return typeof s === 'string' && CURSOR.test(s)
+}
+
+type BatchOp = { type: 'put', key: string, value: Uint8Array }
+
+export class TruthStore {
+  readonly ranges = new RangeIndex()
+  /** messages per channel */
+  readonly channelCounts = new Map<string, number>()
+  private store: MeshStore
+  private total = 0
+  private readonly inflight = new Map<string, Promise<boolean>>()
+  private pending: Array<{ ops: BatchOp[], resolve(): void, reject(err: Error): void }> = []
+  private flushing = false
+
+  constructor (db: MeshDatabase, name = 'truth') {
+    this.store = openStore(db, name)
+  }
+
+  get size (): number {
+    return this.total
+  }
+
+  /** Rebuild the in-memory fingerprints and counts from the indexes. */
+  async open (): Promise<void> {
+    for await (const key of this.store.keys({ gte: 't!', lt: 't"' })) {
+      const createdAt = parseSortableNumber(key.slice(2, 16))
+      this.ranges.add(createdAt, hexToBytes(key.slice(17)))
+      this.total++
+    }
+    for await (const key of this.store.keys({ gte: 'c!', lt: 'c"' })) {
+      const channel = key.slice(2, key.indexOf('!', 2))
+      this.channelCounts.set(channel, (this.channelCounts.get(channel) ?? 0) + 1)
+    }
+  }
+
+  async getRecord (idHex: string): Promise<StoredTruth | undefined> {
+    const value = await this.store.get(`m!${idHex}`)
+    return value == null ? undefined : StoredTruth.decode(value)
+  }
+
+  async getSigned (idHex: string): Promise<Uint8Array | undefined> {
+    return (await this.getRecord(idHex))?.signed
+  }
+
+  async getEntry (idHex: string): Promise<StoredEntry | undefined> {
+    const record = await this.getRecord(idHex)
+    return record == null ? undefined : toEntry(idHex, record)
+  }
+
+  async hasMany (idHexes: string[]): Promise<boolean[]> {
+    if (idHexes.length === 0) return []
+    const values = await this.store.getMany(idHexes.map(id => `m!${id}`))
+    return values.map(v => v != null)
+  }
+
+  async getSignedMany (idHexes: string[]): Promise<Array<Uint8Array | undefined>> {
+    if (idHexes.length === 0) return []
+    const values = await this.store.getMany(idHexes.map(id => `m!${id}`))
+    return values.map(v => v == null ? undefined : StoredTruth.decode(v).signed)
+  }
+
+  /**
+   * Store a verified message unless it is already there. Resolves true when this call
+   * stored it; concurrent puts of one id store it once.
+   */
+  async put (truth: VerifiedTruth, receivedAt: number): Promise<boolean> {
+    const running = this.inflight.get(truth.idHex)
+    if (running != null) {
+      await running
+      return false
+    }
+    const p = this.putOnce(truth, receivedAt)
+    this.inflight.set(truth.idHex, p)
+    try {
+      return await p
+    } finally {
+      this.inflight.delete(truth.idHex)
+    }
+  }
+
+  private async putOnce (truth: VerifiedTruth, receivedAt: number): Promise<boolean> {
+    if (await this.store.get(`m!${truth.idHex}`) != null) return false
+    const time = sortableNumber(truth.body.createdAt)
+    const ops: BatchOp[] = [
+      { type: 'put', key: `m!${truth.idHex}`, value: StoredTruth.encode({ signed: truth.signed as Uint8Array<ArrayBuffer>, receivedAt }) },
+      { type: 'put', key: `t!${time}!${truth.idHex}`, value: EMPTY }
+    ]
+    for (const c of truth.body.channels) ops.push({ type: 'put', key: `c!${c}!${time}!${truth.idHex}`, value: EMPTY })
+    await this.write(ops)
+    this.ranges.add(truth.body.createdAt, truth.id)
+    this.total++
+    for (const c of truth.body.channels) this.channelCounts.set(c, (this.channelCounts.get(c) ?? 0) + 1)
+    return true
+  }
+
+  /** group commit: batches queued while one is being written go out together */
+  private async write (ops: BatchOp[]): Promise<void> {
+    const done = new Promise<void>((resolve, reject) => { this.pending.push({ ops, resolve, reject }) })
+    if (!this.flushing) void this.flush()
+    return done
+  }
+
+  private async flush (): Promise<void> {
+    this.flushing = true
+    try {
+      while (this.pending.length > 0) {
+        const group = this.pending
+        this.pending = []
+        try {
+          await this.store.batch(group.flatMap(g => g.ops))
+          for (const g of group) g.resolve()
+        } catch (err: any) {
+          for (const g of group) g.reject(err)
+        }
+      }
+    } finally {
+      this.flushing = false
+    }
+  }
+
+  /** A page of messages in time order; `nextCursor` is null on the last page. */
+  async list (q: StoreListQuery): Promise<{ entries: StoredEntry[], nextCursor: string | null }> {
+    const prefix = q.channel == null ? 't!' : `c!${q.channel}!`
+    let lower = prefix + (q.since != null ? sortableNumber(Math.max(0, q.since)) : '')
+    let upper = prefix + (q.until != null ? sortableNumber(Math.max(0, q.until)) : END)
+    if (q.cursor != null) {
+      const at = prefix + q.cursor
+      if (q.order === 'desc') { if (at < upper) upper = at } else if (at + '\u0000' > lower) lower = at + '\u0000'
+    }
+    const keys: string[] = []
+    if (lower < upper) {
+      for await (const key of this.store.keys({ gte: lower, lt: upper, reverse: q.order === 'desc', limit: q.limit + 1 })) keys.push(key)
+    }
+    const more = keys.length > q.limit
+    const page = keys.slice(0, q.limit)
+    const ids = page.map(k => k.slice(-64))
+    const values = ids.length === 0 ? [] : await this.store.getMany(ids.map(id => `m!${id}`))
+    const entries: StoredEntry[] = []
+    values.forEach((v, i) => { if (v != null) entries.push(toEntry(ids[i], StoredTruth.decode(v))) })
+    const last = page[page.length - 1]
+    return { entries, nextCursor: more && last != null ? last.slice(prefix.length) : null }
+  }
+
+  /** Ids with created_at in [from, to), in (time, id) order, after a position. */
+  async idsInRange (from: number, to: number, after: { createdAt: number, idHex: string } | undefined, limit: number): Promise<{ ids: IdPosition[], more: boolean }> {
+    let lower = `t!${sortableNumber(from)}`
+    if (after != null) {
+      const at = `t!${sortableNumber(after.createdAt)}!${after.idHex}\u0000`
+      if (at > lower) lower = at
+    }
+    const upper = `t!${sortableNumber(to)}`
+    const out: IdPosition[] = []
+    let more = false
+    if (lower < upper) {
+      for await (const key of this.store.keys({ gte: lower, lt: upper, limit: limit + 1 })) {
+        if (out.length === limit) { more = true; break }
+        out.push({ createdAt: parseSortableNumber(key.slice(2, 16)), id: hexToBytes(key.slice(17)) })
+      }
+    }
+    return { ids: out, more }
+  }
+}
+
+function toEntry (idHex: string, record: StoredTruth): StoredEntry {
+  const signed = SignedTruth.decode(record.signed)
+  return { idHex, body: TruthBody.decode(signed.body), signed: record.signed, signature: signed.signature, receivedAt: record.receivedAt }
+}
+
+function hexToBytes (hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length / 2)
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16)
+  return out
+}
