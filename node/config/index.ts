@@ -6,7 +6,6 @@ import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
-import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 
 const multiaddrString = z.string().refine(s => {
@@ -42,7 +41,7 @@ export function defaultDataDir (): string {
 export function defaultConfig (): NodeConfig {
   return {
     dataDir: defaultDataDir(),
-    listen: ['/ip4/0.0.0.0/tcp/4101', '/ip4/0.0.0.0/tcp/4102/ws', '/webrtc'],
+    listen: ['/ip4/0.0.0.0/tcp/4101', '/ip4/0.0.0.0/tcp/4102/ws'],
     bootstrap: [],
     mdns: true,
     dht: true,
@@ -106,7 +105,7 @@ export function configFromEnv (env: NodeJS.ProcessEnv): Partialish {
   return out
 }
 
-export function configFromFile (path: string): Partialish {
+export async function configFromFile (path: string): Promise<Partialish> {
   let text: string
   try {
     text = readFileSync(path, 'utf8')
@@ -115,7 +114,8 @@ export function configFromFile (path: string): Partialish {
   }
   let parsed: unknown
   try {
-    parsed = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text)
+    // YAML support is loaded only when a YAML file is used: it is not small
+    parsed = path.endsWith('.json') ? JSON.parse(text) : (await import('yaml')).parse(text)
   } catch (err: any) {
     throw new ConfigError('config', `${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${String(err.message).split('\n')[0]}`)
   }
@@ -134,12 +134,12 @@ export interface LoadConfigOptions {
   configFile?: string
 }
 
-export function loadConfig (opts: LoadConfigOptions = {}): NodeConfig {
+export async function loadConfig (opts: LoadConfigOptions = {}): Promise<NodeConfig> {
   const env = opts.env ?? process.env
   const flags = stripUndefined(opts.flags ?? {})
   const fromEnv = configFromEnv(env)
   const configFile = opts.configFile ?? env.LIBERATION_CONFIG
-  const fromFile = configFile != null ? configFromFile(configFile) : {}
+  const fromFile = configFile != null ? await configFromFile(configFile) : {}
   const merged = { ...defaultConfig(), ...fromFile, ...fromEnv, ...flags }
   return validateConfig(merged)
 }

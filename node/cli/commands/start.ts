@@ -35,8 +35,9 @@ export function registerStartCommand (program: Command): void {
     .option('--api-token <token>', 'bearer token required by the API on non-loopback binds')
     .option('--min-connections <n>', 'connections to keep at least', parsePort)
     .option('--max-connections <n>', 'connections to allow at most', parsePort)
+    .option('--log-level <level>', 'silent | error | warn | info | debug')
     .action(async (_opts, cmd: Command) => {
-      const config = loadConfig({ flags: typedFlags(cmd), configFile: cmd.opts().config })
+      const config = await loadConfig({ flags: typedFlags(cmd), configFile: cmd.opts().config })
       const runtime = await startNodeRuntime(config)
       const { node, api } = runtime
       const out = process.stdout
@@ -44,6 +45,10 @@ export function registerStartCommand (program: Command): void {
       for (const ma of node.libp2p.getMultiaddrs()) out.write(`address: ${ma.toString()}\n`)
       out.write(`api: ${api.url}\n`)
       out.write(`listening (data dir ${config.dataDir})\n`)
+      if (config.logLevel !== 'silent' && config.logLevel !== 'error' && config.logLevel !== 'warn') {
+        node.libp2p.addEventListener('peer:connect', evt => { out.write(`peer connected: ${evt.detail.toString()}\n`) })
+        node.libp2p.addEventListener('peer:disconnect', evt => { out.write(`peer disconnected: ${evt.detail.toString()}\n`) })
+      }
 
       await new Promise<void>(resolve => {
         const shutdown = (signal: string): void => {
@@ -51,6 +56,9 @@ export function registerStartCommand (program: Command): void {
           runtime.stop().then(() => {
             out.write('stopped\n')
             resolve()
+            // libp2p leaves debounce timers (identify push, address manager) running for
+            // a second or two after stop; everything is closed and flushed by now
+            setImmediate(() => process.exit())
           }, err => {
             process.stderr.write(`liberation: shutdown failed: ${err.message}\n`)
             process.exitCode = 1
