@@ -20,15 +20,29 @@ const entryPoints = roots.flatMap(root => {
   try { return collect(root) } catch { return [] }
 })
 
+// One output file per source file. Sources import each other as `./x.ts` (the js-libp2p
+// style); the output must import `./x.js`, which esbuild's plain transform does not rewrite,
+// so each file is "bundled" with every import left external and relative ones renamed.
 await build({
   entryPoints,
   outdir: 'dist',
   outbase: '.',
+  bundle: true,
   format: 'esm',
   platform: 'node',
   target: 'node22',
   sourcemap: true,
-  logLevel: 'warning'
+  logLevel: 'warning',
+  plugins: [{
+    name: 'one-file-per-source',
+    setup (b) {
+      b.onResolve({ filter: /.*/ }, args => {
+        if (args.kind === 'entry-point') return undefined
+        if (args.path.startsWith('.')) return { path: args.path.replace(/\.ts$/, '.js'), external: true }
+        return { path: args.path, external: true }
+      })
+    }
+  }]
 })
 chmodSync('dist/node/cli/index.js', 0o755)
 
