@@ -18,6 +18,7 @@ ENV NODE_ENV=production \
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+RUN mkdir -p /data && chown node:node /data
 VOLUME /data
 # libp2p TCP, libp2p WebSockets (browsers), control API (needs LIBERATION_API_TOKEN off loopback)
 EXPOSE 4101 4102 4100
