@@ -103,7 +103,8 @@ export async function messageId (bodyBytes: Uint8Array): Promise<Uint8Array> {
   return (await sha256.digest(bodyBytes)).digest
 }
 
-function signingBytes (bodyBytes: Uint8Array): Uint8Array {
+/** what an author signs: the domain tag, then the canonical body bytes */
+export function signingBytes (bodyBytes: Uint8Array): Uint8Array {
   const out = new Uint8Array(TRUTH_SIGNATURE_DOMAIN.length + bodyBytes.length)
   out.set(TRUTH_SIGNATURE_DOMAIN, 0)
   out.set(bodyBytes, TRUTH_SIGNATURE_DOMAIN.length)
