@@ -8,16 +8,11 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
 import { isIP } from 'node:net'
-import { join } from 'node:path'
+import { apiTokenPath } from './token-file.js'
 import { ApiError } from './validation.js'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 
-export const API_TOKEN_FILE = 'api-token'
 const MIN_TOKEN_LENGTH = 16
-
-export function apiTokenPath (dataDir: string): string {
-  return join(dataDir, API_TOKEN_FILE)
-}
 
 export function isLoopbackHost (host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase()
@@ -47,16 +42,6 @@ export async function resolveApiToken (opts: { host: string, token?: string, dat
   const token = randomBytes(32).toString('base64url')
   await writeFile(path, token + '\n', { mode: 0o600 })
   return token
-}
-
-/** reads the token a node generated into its data dir, if any (for the CLI) */
-export async function readStoredApiToken (dataDir: string): Promise<string | undefined> {
-  try {
-    const t = (await readFile(apiTokenPath(dataDir), 'utf8')).trim()
-    return t === '' ? undefined : t
-  } catch {
-    return undefined
-  }
 }
 
 /** constant-time: both sides are hashed to equal length first, so length leaks nothing either */

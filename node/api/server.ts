@@ -119,7 +119,9 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched'
-    metrics.apiRequestDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000)
+    const labels = { method: request.method, route, status: String(reply.statusCode) }
+    metrics.apiRequestDuration.observe(labels, reply.elapsedTime / 1000)
+    metrics.apiRequests.inc(labels)
     if (!WRITE_METHODS.has(request.method)) return
     audit.record({
       time: new Date().toISOString(),

@@ -6,7 +6,10 @@
 import { Command, CommanderError } from 'commander'
 import { ConfigError } from '../config/index.js'
 import { registerIdCommand } from './commands/id.js'
+import { registerPeersCommand } from './commands/peers.js'
 import { registerStartCommand } from './commands/start.js'
+import { registerStatusCommand } from './commands/status.js'
+import { registerTailCommand } from './commands/tail.js'
 
 export const EXIT_USAGE = 2
 
@@ -21,6 +24,10 @@ export function buildProgram (): Command {
     .configureOutput({ outputError: (str, write) => { write(str.split('\n')[0] + '\n') } })
   registerStartCommand(program)
   registerIdCommand(program)
+  // clients of a running node's API
+  registerStatusCommand(program)
+  registerPeersCommand(program)
+  registerTailCommand(program)
   return program
 }
 
@@ -39,8 +46,8 @@ export async function main (argv: string[]): Promise<void> {
       process.exitCode = EXIT_USAGE
       return
     }
-    process.stderr.write(`liberation: ${err?.message ?? String(err)}\n`)
-    process.exitCode = 1
+    process.stderr.write(`liberation: ${String(err?.message ?? err).split('\n')[0]}\n`)
+    process.exitCode = typeof err?.exitCode === 'number' && err.exitCode > 0 ? err.exitCode : 1
   }
 }
 

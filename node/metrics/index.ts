@@ -30,6 +30,7 @@ export interface NodeMetrics {
   readonly registry: Registry
   readonly contentType: string
   readonly apiRequestDuration: Histogram<'method' | 'route' | 'status'>
+  readonly apiRequests: Counter<'method' | 'route' | 'status'>
   readonly wsClients: Gauge
   readonly wsMessagesSent: Counter<'channel'>
   readonly wsMessagesDropped: Counter
@@ -55,6 +56,12 @@ export function createNodeMetrics (node: MeshNode, init: NodeMetricsInit = {}): 
     help: 'control API request duration by route pattern and status',
     labelNames: ['method', 'route', 'status'] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers
+  })
+  const apiRequests = new Counter({
+    name: 'liberation_api_requests_total',
+    help: 'control API requests by route pattern and status',
+    labelNames: ['method', 'route', 'status'] as const,
     registers
   })
   const wsClients = new Gauge({ name: 'liberation_ws_clients', help: 'connected WebSocket feed clients', registers })
@@ -140,6 +147,7 @@ export function createNodeMetrics (node: MeshNode, init: NodeMetricsInit = {}): 
     registry,
     get contentType () { return registry.contentType },
     apiRequestDuration,
+    apiRequests,
     wsClients,
     wsMessagesSent,
     wsMessagesDropped,
@@ -147,6 +155,8 @@ export function createNodeMetrics (node: MeshNode, init: NodeMetricsInit = {}): 
     auditRecords,
     addServiceGauge,
     start () {
+      // events from before the API started (node start-up) are still in the history
+      for (const e of node.events.history({ limit: Number.MAX_SAFE_INTEGER })) events.inc({ category: e.category, type: e.type })
       node.events.addEventListener('event', onEvent)
     },
     stop () {

@@ -1,0 +1,24 @@
+import { clientCommand, createApiClient, fetchAll, positiveInt } from '../client.js'
+import { formatTable, output } from '../output.js'
+import type { ClientOptions } from '../client.js'
+import type { Command } from 'commander'
+
+export function registerPeersCommand (program: Command): void {
+  clientCommand(program.command('peers').description('peers of a running node'))
+    .option('-a, --all', 'also peers known but not connected')
+    .option('-n, --limit <n>', 'list at most n peers', positiveInt('--limit', 100_000), 1000)
+    .action(async (opts: ClientOptions & { all?: boolean, limit: number }) => {
+      const client = await createApiClient(opts)
+      const peers = await fetchAll<any>(client, '/api/v1/mesh/peers', { include_known: opts.all === true }, opts.limit)
+      output(opts.json, peers, () => peers.length === 0
+        ? 'no peers\n'
+        : formatTable(peers, [
+          ['PEER ID', p => p.peer_id],
+          ['STATUS', p => p.status],
+          ['CONNS', p => p.connection_count],
+          ['RTT MS', p => p.health?.rtt_ms ?? p.connections?.[0]?.rtt_ms],
+          ['HEALTH', p => p.health?.score != null ? Number(p.health.score).toFixed(2) : undefined],
+          ['ADDRESS', p => p.connections?.[0]?.remote_addr ?? p.addresses?.[0]]
+        ]))
+    })
+}

@@ -1,0 +1,22 @@
+import { clientCommand, createApiClient } from '../client.js'
+import { formatDuration, formatKeyValues, output } from '../output.js'
+import type { ClientOptions } from '../client.js'
+import type { Command } from 'commander'
+
+export function registerStatusCommand (program: Command): void {
+  clientCommand(program.command('status').description('health and statistics of a running node'))
+    .action(async (opts: ClientOptions) => {
+      const client = await createApiClient(opts)
+      const [health, stats] = await Promise.all([client.get('/api/v1/health'), client.get('/api/v1/stats')])
+      output(opts.json, { health, stats }, () => {
+        const { uptime, peer_id: _peerId, ...rest } = stats
+        return formatKeyValues({
+          'peer id': health.peer_id,
+          status: health.status,
+          uptime: formatDuration(Number(uptime)),
+          api: client.baseUrl,
+          ...Object.fromEntries(Object.entries(rest).map(([k, v]) => [k.replace(/_/g, ' '), v]))
+        })
+      })
+    })
+}
