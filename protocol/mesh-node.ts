@@ -6,12 +6,15 @@
 import { createConnectionKeeper } from './connectivity/connection-keeper.js'
 import { createEventLog } from './events/index.js'
 import { createNotificationService } from './notifications/index.js'
+import { gossipScore } from './pubsub/gossip.js'
+import { createRoutingService } from './routing/index.js'
 import { createTruthService } from './truth/index.js'
 import type { ConnectionKeeper, ConnectionKeeperInit } from './connectivity/connection-keeper.js'
 import type { RecordCrypto } from './crypto/index.js'
 import type { EventLog, EventLogInit } from './events/index.js'
 import type { NotificationService, NotificationServiceInit } from './notifications/index.js'
 import type { GossipSub } from './pubsub/gossip.js'
+import type { RoutingInit, RoutingService } from './routing/index.js'
 import type { TruthInit, TruthService } from './truth/index.js'
 import type { MeshDatabase } from './storage/index.js'
 import type { Identify } from '@libp2p/identify'
@@ -39,6 +42,7 @@ export interface MeshNodeInit {
   events?: EventLogInit
   notifications?: NotificationServiceInit
   truth?: TruthInit
+  routing?: RoutingInit
 }
 
 /** A started-or-stoppable part of the core. */
@@ -55,6 +59,7 @@ export interface MeshNode {
   readonly connections: ConnectionKeeper
   readonly notifications: NotificationService
   readonly truth: TruthService
+  readonly routing: RoutingService
   readonly startedAt: number
   start(): Promise<void>
   /** stops services (newest first), then libp2p; storage is closed by its owner */
@@ -68,9 +73,16 @@ export function createMeshNode (components: MeshNodeComponents, init: MeshNodeIn
   const connections = createConnectionKeeper({ libp2p, logger }, init.connections)
   const notifications = createNotificationService({ db, events, logger }, init.notifications)
   const truth = createTruthService({ libp2p, db, crypto, events, logger }, init.truth)
+  const routing = createRoutingService({
+    libp2p,
+    crypto,
+    events,
+    logger,
+    gossipScore: peer => libp2p.services.pubsub == null ? 0 : gossipScore(libp2p.services.pubsub, peer)
+  }, init.routing)
 
   // start order; stop runs in reverse
-  const services: Startable[] = [connections, notifications, truth]
+  const services: Startable[] = [connections, notifications, truth, routing]
 
   libp2p.addEventListener('peer:connect', evt => {
     events.emitEvent('mesh', 'peer:connected', { peerId: evt.detail.toString() })
@@ -87,6 +99,7 @@ export function createMeshNode (components: MeshNodeComponents, init: MeshNodeIn
     connections,
     notifications,
     truth,
+    routing,
     startedAt: Date.now(),
     async start () {
       if (libp2p.status !== 'started') await libp2p.start()

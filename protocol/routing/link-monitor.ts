@@ -1,0 +1,487 @@
+/**
+ * Measures every direct link: a probe (32 random bytes echoed back) to each connected
+ * peer every `probeIntervalMs`, giving the RTT moving average and jitter (RFC 6298 srtt
+ * and rttvar) and the loss over the last `lossWindow` probes; plus time connected, bytes
+ * in/out (counted on the raw connection), last seen, and invalid messages reported by
+ * any service. From these and the peer's gossipsub score it computes the health score
+ * (health.ts). Probes use our own protocol so that the libp2p connection monitor (which
+ * closes a connection on one failed ping) never mistakes a lost probe for a dead link;
+ * peers without it are probed with the standard ping protocol.
+ */
+import { byteStream } from '@libp2p/utils'
+import { TypedEventEmitter } from 'main-event'
+import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
+import { decayInvalid, healthComponents, healthFromComponents } from './health.js'
+import type { HealthComponents, LinkQuality } from './health.js'
+import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
+
+export const PROBE_PROTOCOL = '/liberation/probe/1.0.0'
+export const PING_PROTOCOL = '/ipfs/ping/1.0.0'
+const PROBE_LENGTH = 32
+
+export interface LinkMonitorInit {
+  /** how often each connected peer is probed (default 5000) */
+  probeIntervalMs?: number
+  /** a probe not answered within this counts as lost (default 3000) */
+  probeTimeoutMs?: number
+  /** probes over which loss is measured (default 20) */
+  lossWindow?: number
+  /** `peer:health` fires when a score moves at least this much (default 0.05) */
+  healthChangeThreshold?: number
+  /** disconnected peers remembered at most (default 1024) */
+  maxPeerRecords?: number
+}
+
+export interface LinkMonitorComponents {
+  libp2p: Libp2p
+  logger: ComponentLogger
+  gossipScore(peer: string): number
+}
+
+export type PeerStatus = 'connected' | 'disconnected'
+
+/** One direct peer as the API shows it (`routing.peers()`). */
+export interface PeerLinkInfo {
+  peerId: string
+  /** multiaddrs of the open connections, else the last known ones */
+  addresses: string[]
+  status: PeerStatus
+  /** open connections to the peer */
+  connections: number
+  firstSeen: number
+  /** last probe answer or data received, ms since epoch */
+  lastSeen: number
+  /** when the current connection came up (undefined when disconnected) */
+  connectedSince?: number
+  /** ms connected, current connection */
+  uptimeMs: number
+  bytesIn: number
+  bytesOut: number
+  /** smoothed RTT, ms (undefined until the first probe answer) */
+  rttMs?: number
+  /** RTT mean deviation, ms */
+  jitterMs?: number
+  /** probe loss over the window, 0..1 */
+  loss: number
+  probesSent: number
+  probesLost: number
+  /** decayed count of invalid messages the peer sent us */
+  invalidMessages: number
+  gossipScore: number
+  /** 0..1; 0 when disconnected */
+  health: number
+}
+
+/** `routing.health(peerId)`: the score with its parts (health.ts). */
+export interface PeerHealth {
+  peerId: string
+  status: PeerStatus
+  health: number
+  components: HealthComponents
+  rttMs?: number
+  jitterMs?: number
+  loss: number
+  uptimeMs: number
+  gossipScore: number
+  invalidMessages: number
+}
+
+export interface PeerHealthChange {
+  peerId: string
+  health: number
+  previous: number
+  status: PeerStatus
+}
+
+export interface LinkMonitorEvents {
+  'link:up': CustomEvent<string>
+  'link:down': CustomEvent<string>
+  /** a probe finished: the link's quality figures were updated */
+  'link:quality': CustomEvent<{ peerId: string, quality: LinkQuality }>
+  'peer:health': CustomEvent<PeerHealthChange>
+}
+
+interface PeerRecord {
+  peerId: PeerId
+  id: string
+  firstSeen: number
+  lastSeen: number
+  connectedSince?: number
+  addresses: string[]
+  bytesIn: number
+  bytesOut: number
+  srtt?: number
+  rttvar?: number
+  /** ring of the last probe outcomes: 1 = lost */
+  outcomes: Uint8Array
+  outcomeCount: number
+  outcomeNext: number
+  probesSent: number
+  probesLost: number
+  probing: boolean
+  useProtocol: string
+  invalid: number
+  invalidAt: number
+  lastHealth: number
+}
+
+export interface LinkMonitor extends TypedEventEmitter<LinkMonitorEvents> {
+  start(): Promise<void>
+  stop(): Promise<void>
+  peers(): PeerLinkInfo[]
+  peer(peerId: string): PeerLinkInfo | undefined
+  health(peerId: string): PeerHealth | undefined
+  quality(peerId: string): LinkQuality | undefined
+  /** count an invalid message against `peerId` (any service may call this) */
+  reportInvalid(peerId: string, reason?: string): void
+  /** probe one peer now (tests, API) */
+  probe(peerId: string): Promise<number | undefined>
+}
+
+const TRACKED = Symbol.for('liberation.routing.traffic')
+
+class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements LinkMonitor {
+  private readonly libp2p: Libp2p
+  private readonly log: Logger
+  private readonly gossipScore: (peer: string) => number
+  private readonly records = new Map<string, PeerRecord>()
+  private readonly probeIntervalMs: number
+  private readonly probeTimeoutMs: number
+  private readonly lossWindow: number
+  private readonly threshold: number
+  private readonly maxRecords: number
+  private timer?: ReturnType<typeof setInterval>
+  private running = false
+  private readonly controller = new AbortController()
+
+  constructor (components: LinkMonitorComponents, init: LinkMonitorInit) {
+    super()
+    this.libp2p = components.libp2p
+    this.log = components.logger.forComponent('liberation:routing:links')
+    this.gossipScore = components.gossipScore
+    this.probeIntervalMs = init.probeIntervalMs ?? 5000
+    this.probeTimeoutMs = init.probeTimeoutMs ?? 3000
+    this.lossWindow = Math.max(1, init.lossWindow ?? 20)
+    this.threshold = init.healthChangeThreshold ?? 0.05
+    this.maxRecords = init.maxPeerRecords ?? 1024
+    this.onConnect = this.onConnect.bind(this)
+    this.onDisconnect = this.onDisconnect.bind(this)
+    this.onConnectionOpen = this.onConnectionOpen.bind(this)
+  }
+
+  async start (): Promise<void> {
+    if (this.running) return
+    this.running = true
+    await this.libp2p.handle(PROBE_PROTOCOL, async (stream) => { await this.answerProbe(stream) }, {
+      maxInboundStreams: 8,
+      runOnLimitedConnection: true
+    })
+    this.libp2p.addEventListener('peer:connect', this.onConnect)
+    this.libp2p.addEventListener('peer:disconnect', this.onDisconnect)
+    this.libp2p.addEventListener('connection:open', this.onConnectionOpen)
+    for (const conn of this.libp2p.getConnections()) this.track(conn)
+    for (const peer of this.libp2p.getPeers()) this.linkUp(peer)
+    this.timer = setInterval(() => { this.tick() }, this.probeIntervalMs)
+  }
+
+  async stop (): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    this.controller.abort()
+    if (this.timer != null) clearInterval(this.timer)
+    this.libp2p.removeEventListener('peer:connect', this.onConnect)
+    this.libp2p.removeEventListener('peer:disconnect', this.onDisconnect)
+    this.libp2p.removeEventListener('connection:open', this.onConnectionOpen)
+    await this.libp2p.unhandle(PROBE_PROTOCOL).catch(() => {})
+  }
+
+  private record (peer: PeerId): PeerRecord {
+    const id = peer.toString()
+    let r = this.records.get(id)
+    if (r == null) {
+      const now = Date.now()
+      r = {
+        peerId: peer,
+        id,
+        firstSeen: now,
+        lastSeen: now,
+        addresses: [],
+        bytesIn: 0,
+        bytesOut: 0,
+        outcomes: new Uint8Array(this.lossWindow),
+        outcomeCount: 0,
+        outcomeNext: 0,
+        probesSent: 0,
+        probesLost: 0,
+        probing: false,
+        useProtocol: PROBE_PROTOCOL,
+        invalid: 0,
+        invalidAt: now,
+        lastHealth: 0
+      }
+      this.records.set(id, r)
+      this.evict()
+    }
+    return r
+  }
+
+  private evict (): void {
+    if (this.records.size <= this.maxRecords) return
+    const idle = [...this.records.values()]
+      .filter(r => r.connectedSince == null)
+      .sort((a, b) => a.lastSeen - b.lastSeen)
+    for (const r of idle) {
+      if (this.records.size <= this.maxRecords) break
+      this.records.delete(r.id)
+    }
+  }
+
+  /** counts bytes on the raw connection, the way @libp2p/prometheus-metrics does */
+  private track (conn: Connection): void {
+    const maConn = (conn as unknown as { maConn?: any }).maConn
+    if (maConn == null || maConn[TRACKED] === true) return
+    maConn[TRACKED] = true
+    const r = this.record(conn.remotePeer)
+    // observe dispatched messages without adding a 'message' listener (which would
+    // start the stream flowing before the upgrader's readers attach)
+    const dispatch = maConn.dispatchEvent.bind(maConn)
+    maConn.dispatchEvent = (evt: any) => {
+      if (evt?.type === 'message') {
+        r.bytesIn += evt.data?.byteLength ?? 0
+        r.lastSeen = Date.now()
+      }
+      return dispatch(evt)
+    }
+    const send = maConn.send.bind(maConn)
+    maConn.send = (buf: any) => {
+      r.bytesOut += buf?.byteLength ?? 0
+      return send(buf)
+    }
+  }
+
+  private onConnectionOpen (evt: CustomEvent<Connection>): void {
+    this.track(evt.detail)
+  }
+
+  private onConnect (evt: CustomEvent<PeerId>): void {
+    this.linkUp(evt.detail)
+  }
+
+  private linkUp (peer: PeerId): void {
+    if (!this.running || peer.equals(this.libp2p.peerId)) return
+    const r = this.record(peer)
+    if (r.connectedSince != null) return
+    const now = Date.now()
+    r.connectedSince = now
+    r.lastSeen = now
+    r.addresses = this.libp2p.getConnections(peer).map(c => c.remoteAddr.toString())
+    this.safeDispatchEvent('link:up', { detail: r.id })
+    void this.probe(r.id)
+  }
+
+  private onDisconnect (evt: CustomEvent<PeerId>): void {
+    const r = this.records.get(evt.detail.toString())
+    if (r == null || r.connectedSince == null) return
+    r.connectedSince = undefined
+    this.safeDispatchEvent('link:down', { detail: r.id })
+    this.checkHealth(r)
+  }
+
+  private tick (): void {
+    if (!this.running) return
+    for (const r of this.records.values()) {
+      if (r.connectedSince != null) void this.probe(r.id)
+    }
+  }
+
+  private async answerProbe (stream: Stream): Promise<void> {
+    const signal = AbortSignal.timeout(this.probeTimeoutMs)
+    try {
+      const bytes = byteStream(stream)
+      const data = await bytes.read({ bytes: PROBE_LENGTH, signal })
+      await bytes.write(data, { signal })
+      await stream.close({ signal })
+    } catch (err: any) {
+      stream.abort(err)
+    }
+  }
+
+  async probe (peerId: string): Promise<number | undefined> {
+    const r = this.records.get(peerId)
+    if (r == null || r.probing || r.connectedSince == null || !this.running) return undefined
+    const conn = this.libp2p.getConnections(r.peerId).find(c => c.status === 'open')
+    if (conn == null) return undefined
+    r.probing = true
+    let rtt: number | undefined
+    let stream: Stream | undefined
+    const signal = AbortSignal.any([AbortSignal.timeout(this.probeTimeoutMs), this.controller.signal])
+    try {
+      try {
+        stream = await conn.newStream(r.useProtocol, { signal, runOnLimitedConnection: true })
+      } catch (err: any) {
+        if (err?.name === 'UnsupportedProtocolError' && r.useProtocol !== PING_PROTOCOL) {
+          r.useProtocol = PING_PROTOCOL
+          stream = await conn.newStream(r.useProtocol, { signal, runOnLimitedConnection: true })
+        } else {
+          throw err
+        }
+      }
+      const bytes = byteStream(stream)
+      const data = crypto.getRandomValues(new Uint8Array(PROBE_LENGTH))
+      const start = performance.now()
+      await bytes.write(data, { signal })
+      const echo = await bytes.read({ bytes: PROBE_LENGTH, signal })
+      const elapsed = performance.now() - start
+      if (!uint8ArrayEquals(echo.subarray(), data)) throw new Error('probe answer does not match')
+      rtt = elapsed
+      await stream.close({ signal }).catch(() => {})
+    } catch (err: any) {
+      stream?.abort(err)
+      this.log.trace('probe of %s failed: %s', peerId, err?.message)
+    } finally {
+      r.probing = false
+    }
+    // a probe cut short by the link going away (or by stop) says nothing about loss
+    if (!this.running || conn.status !== 'open' || r.connectedSince == null) return rtt
+    this.recordProbe(r, rtt)
+    return rtt
+  }
+
+  private recordProbe (r: PeerRecord, rtt: number | undefined): void {
+    r.probesSent++
+    r.outcomes[r.outcomeNext] = rtt == null ? 1 : 0
+    r.outcomeNext = (r.outcomeNext + 1) % this.lossWindow
+    r.outcomeCount = Math.min(this.lossWindow, r.outcomeCount + 1)
+    if (rtt == null) {
+      r.probesLost++
+    } else {
+      r.lastSeen = Date.now()
+      if (r.srtt == null || r.rttvar == null) {
+        r.srtt = rtt
+        r.rttvar = rtt / 2
+      } else {
+        r.rttvar = 0.75 * r.rttvar + 0.25 * Math.abs(r.srtt - rtt)
+        r.srtt = 0.875 * r.srtt + 0.125 * rtt
+      }
+    }
+    const quality = this.qualityOf(r)
+    this.safeDispatchEvent('link:quality', { detail: { peerId: r.id, quality } })
+    this.checkHealth(r)
+  }
+
+  private loss (r: PeerRecord): number {
+    if (r.outcomeCount === 0) return 0
+    let lost = 0
+    for (let i = 0; i < r.outcomeCount; i++) lost += r.outcomes[i]
+    return lost / r.outcomeCount
+  }
+
+  private invalidNow (r: PeerRecord): number {
+    const now = Date.now()
+    r.invalid = decayInvalid(r.invalid, now - r.invalidAt)
+    r.invalidAt = now
+    return r.invalid
+  }
+
+  private components (r: PeerRecord): HealthComponents {
+    return healthComponents({
+      rttMs: r.srtt,
+      jitterMs: r.rttvar,
+      loss: this.loss(r),
+      connectedMs: r.connectedSince == null ? 0 : Date.now() - r.connectedSince,
+      gossipScore: this.gossipScore(r.id),
+      invalid: this.invalidNow(r)
+    })
+  }
+
+  private healthOf (r: PeerRecord): number {
+    if (r.connectedSince == null) return 0
+    return healthFromComponents(this.components(r))
+  }
+
+  private qualityOf (r: PeerRecord): LinkQuality {
+    return { rttMs: r.srtt, jitterMs: r.rttvar, loss: this.loss(r), health: this.healthOf(r) }
+  }
+
+  private checkHealth (r: PeerRecord): void {
+    const health = this.healthOf(r)
+    const moved = Math.abs(health - r.lastHealth) >= this.threshold
+    const edge = (health === 0) !== (r.lastHealth === 0)
+    if (!moved && !edge) return
+    const previous = r.lastHealth
+    r.lastHealth = health
+    this.safeDispatchEvent('peer:health', {
+      detail: { peerId: r.id, health, previous, status: r.connectedSince == null ? 'disconnected' : 'connected' }
+    })
+  }
+
+  quality (peerId: string): LinkQuality | undefined {
+    const r = this.records.get(peerId)
+    return r == null || r.connectedSince == null ? undefined : this.qualityOf(r)
+  }
+
+  reportInvalid (peerId: string, reason?: string): void {
+    const r = this.records.get(peerId)
+    if (r == null) return
+    r.invalid = this.invalidNow(r) + 1
+    this.log('invalid message from %s: %s', peerId, reason ?? 'unspecified')
+    this.checkHealth(r)
+  }
+
+  peer (peerId: string): PeerLinkInfo | undefined {
+    const r = this.records.get(peerId)
+    return r == null ? undefined : this.info(r)
+  }
+
+  peers (): PeerLinkInfo[] {
+    return [...this.records.values()].map(r => this.info(r))
+  }
+
+  health (peerId: string): PeerHealth | undefined {
+    const r = this.records.get(peerId)
+    if (r == null) return undefined
+    const components = this.components(r)
+    return {
+      peerId,
+      status: r.connectedSince == null ? 'disconnected' : 'connected',
+      health: r.connectedSince == null ? 0 : healthFromComponents(components),
+      components,
+      rttMs: r.srtt,
+      jitterMs: r.rttvar,
+      loss: this.loss(r),
+      uptimeMs: r.connectedSince == null ? 0 : Date.now() - r.connectedSince,
+      gossipScore: this.gossipScore(r.id),
+      invalidMessages: r.invalid
+    }
+  }
+
+  private info (r: PeerRecord): PeerLinkInfo {
+    const conns = this.libp2p.getConnections(r.peerId)
+    if (conns.length > 0) r.addresses = conns.map(c => c.remoteAddr.toString())
+    const connected = r.connectedSince != null
+    return {
+      peerId: r.id,
+      addresses: [...r.addresses],
+      status: connected ? 'connected' : 'disconnected',
+      connections: conns.length,
+      firstSeen: r.firstSeen,
+      lastSeen: r.lastSeen,
+      connectedSince: r.connectedSince,
+      uptimeMs: connected ? Date.now() - (r.connectedSince ?? 0) : 0,
+      bytesIn: r.bytesIn,
+      bytesOut: r.bytesOut,
+      rttMs: r.srtt,
+      jitterMs: r.rttvar,
+      loss: this.loss(r),
+      probesSent: r.probesSent,
+      probesLost: r.probesLost,
+      invalidMessages: this.invalidNow(r),
+      gossipScore: this.gossipScore(r.id),
+      health: this.healthOf(r)
+    }
+  }
+}
+
+export function createLinkMonitor (components: LinkMonitorComponents, init: LinkMonitorInit = {}): LinkMonitor {
+  return new DefaultLinkMonitor(components, init)
+}

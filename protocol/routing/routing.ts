@@ -1,0 +1,1088 @@
+/**
+ * The routing service (`node.routing`): link measurements and health (link-monitor.ts),
+ * signed topology beacons exchanged with neighbours over `/liberation/topology/1.0.0`,
+ * the topology graph with ageing and routes (topology.ts), and routed direct messages
+ * over `/liberation/route/1.0.0`. See ./index.ts for the design and its costs.
+ */
+import { RateLimiter, pbStream } from '@libp2p/utils'
+import { TypedEventEmitter } from 'main-event'
+import { toHex } from '../crypto/index.js'
+import { createLinkMonitor } from './link-monitor.js'
+import { RouteReply, RoutedEnvelope, TopologyUpdate } from './pb/routing.js'
+import { parsePeerId, peerIdStringFromBytes, peerIdToBytes, publicKeyOfPeer } from './peer-ids.js'
+import {
+  InvalidRecordError, MESSAGE_ID_LENGTH, beaconLinks, isExpiredBeacon, parseBeacon, parseRoutedBody,
+  signAck, signBeacon, signRoutedBody, verifyAck, verifyBeacon, verifyRoutedBody
+} from './records.js'
+import { TopologyGraph, linkKey } from './topology.js'
+import type { LinkMonitor, LinkMonitorInit, PeerHealth, PeerHealthChange, PeerLinkInfo } from './link-monitor.js'
+import type { ReachEntry, SignedBeacon } from './pb/routing.js'
+import type { ReachInfo, RouteInfo, RouteKind, RouteTable } from './topology.js'
+import type { RecordCrypto } from '../crypto/index.js'
+import type { EventLog } from '../events/index.js'
+import type { LinkQuality } from './health.js'
+import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
+
+export const TOPOLOGY_PROTOCOL = '/liberation/topology/1.0.0'
+export const ROUTE_PROTOCOL = '/liberation/route/1.0.0'
+
+export interface RoutingInit extends LinkMonitorInit {
+  /** a fresh own beacon at least this often (default 15 000) */
+  beaconIntervalMs?: number
+  /** triggered beacons (link up/down, quality change) at most this often (default 250) */
+  beaconMinIntervalMs?: number
+  /** a beacon not refreshed for this long is dropped (default 4 × beaconIntervalMs) */
+  beaconMaxAgeMs?: number
+  /** fisheye radius: beacons travel this many hops (default 3) */
+  scope?: number
+  /** the far table goes to neighbours at least this often (default 30 000) */
+  reachIntervalMs?: number
+  /** and, when it changed, at most this often (default 2000) */
+  reachMinIntervalMs?: number
+  /** entries in a far table at most (default 2048) */
+  maxReachEntries?: number
+  /** longest route kept, hops; also the TTL of routed messages (default 16) */
+  maxHops?: number
+  /** beacons held at most (default 50 000) */
+  maxBeacons?: number
+  /** routes are recomputed this long after a change, batching bursts (default 20) */
+  recomputeDelayMs?: number
+  /** relative change of a link's cost that is worth a triggered beacon (default 0.25) */
+  significantCostChange?: number
+  /** default time for a routed message to be acknowledged, all attempts (default 10 000) */
+  sendTimeoutMs?: number
+  /** routes tried per message (default 3) */
+  maxAttempts?: number
+  maxPayloadBytes?: number
+  /** routed messages older than this are refused; ids are remembered as long (default 300 000) */
+  maxMessageAgeMs?: number
+  maxClockSkewMs?: number
+  /** a link that failed a routed message is avoided by later sends for this long (default 30 000) */
+  failedLinkPenaltyMs?: number
+  /** with no route, dial the target (peer store addresses, DHT) and send directly (default true) */
+  dialUnknownTargets?: boolean
+  /** per neighbour, inbound (default routed 200/s, topology updates 50/s) */
+  rateLimits?: { routedPerSecond?: number, updatesPerSecond?: number }
+  /** route:changed events per recomputation at most; the rest are counted (default 64) */
+  maxRouteEvents?: number
+}
+
+export interface RoutingComponents {
+  libp2p: Libp2p
+  crypto: RecordCrypto
+  events?: EventLog
+  logger: ComponentLogger
+  /** this node's gossipsub score of a peer (gossipScore in protocol/pubsub/gossip.ts) */
+  gossipScore?(peer: string): number
+}
+
+/** What `send` resolves to: the acknowledgement, checked against the target's key. */
+export interface SendResult {
+  /** message id, hex */
+  id: string
+  target: string
+  /** the path the message took, this node first, the target last */
+  path: string[]
+  hops: number
+  /** round trip of the acknowledged attempt, ms */
+  latencyMs: number
+  /** from the call to the acknowledgement, all attempts, ms */
+  totalMs: number
+  attempts: number
+  /** the target's clock when it received the message */
+  receivedAt: number
+  direct: boolean
+}
+
+/** A routed message addressed to this node (`message` event). */
+export interface RoutedMessage {
+  /** hex */
+  id: string
+  /** the sender (checked signature) */
+  from: string
+  payload: Uint8Array
+  /** the path it took, sender first, this node last */
+  path: string[]
+  hops: number
+  /** the sender's clock when it sent */
+  sentAt: number
+  receivedAt: number
+}
+
+export interface RouteChange {
+  target: string
+  /** the new route, undefined when the target became unreachable */
+  route?: RouteInfo
+  previous?: { nextHop: string, hops: number, cost: number, kind: RouteKind }
+}
+
+export type TopologyZone = 'self' | 'neighbour' | 'near' | 'far'
+
+export interface TopologyNode {
+  id: string
+  zone: TopologyZone
+  reachable: boolean
+  hops?: number
+  cost?: number
+  /** seq of the node's latest beacon we hold */
+  seq?: number
+  /** how old that beacon is, ms */
+  beaconAgeMs?: number
+  addresses: string[]
+}
+
+export interface TopologyLink {
+  from: string
+  to: string
+  rttMs?: number
+  jitterMs?: number
+  loss: number
+  health: number
+  cost: number
+  /** both ends list the link (or the far end's beacon is unknown) */
+  symmetric: boolean
+}
+
+/** `routing.topology()`: plain JSON. */
+export interface TopologySnapshot {
+  self: string
+  generatedAt: number
+  scope: number
+  nodes: TopologyNode[]
+  links: TopologyLink[]
+}
+
+export interface RoutingStats {
+  beacons: number
+  beaconsSent: number
+  beaconsAccepted: number
+  beaconsRejected: number
+  updatesSent: number
+  updatesReceived: number
+  updateBytesSent: number
+  updateBytesReceived: number
+  routedSent: number
+  routedDelivered: number
+  routedForwarded: number
+  routedRejected: number
+  recomputations: number
+  lastComputeMs: number
+}
+
+export interface RoutingEvents {
+  /** a routed message for this node arrived (verified, first copy only) */
+  message: CustomEvent<RoutedMessage>
+  'peer:health': CustomEvent<PeerHealthChange>
+  'route:changed': CustomEvent<RouteChange>
+}
+
+export interface SendOptions {
+  timeoutMs?: number
+  signal?: AbortSignal
+}
+
+export class RouteError extends Error {
+  static override name = 'RouteError'
+  override name = 'RouteError'
+  constructor (message: string, readonly code: 'NO_ROUTE' | 'FAILED' | 'TIMEOUT' | 'INVALID', readonly attempts: number) {
+    super(message)
+  }
+}
+
+export interface RoutingService extends TypedEventEmitter<RoutingEvents> {
+  start(): Promise<void>
+  stop(): Promise<void>
+  /** direct peers, connected now or recently */
+  peers(): PeerLinkInfo[]
+  health(peerId: string | PeerId): PeerHealth | undefined
+  topology(): TopologySnapshot
+  routes(): RouteInfo[]
+  route(target: string | PeerId): RouteInfo | undefined
+  /** deliver `payload` to `target`, hop by hop when not connected; resolves on the target's signed ack */
+  send(target: string | PeerId, payload: Uint8Array, options?: SendOptions): Promise<SendResult>
+  /** count an invalid message against a peer (lowers its health); for other services too */
+  reportInvalid(peerId: string | PeerId, reason?: string): void
+  /** send a fresh own beacon now */
+  announce(): Promise<void>
+  stats(): RoutingStats
+  readonly links: LinkMonitor
+}
+
+interface Outbox {
+  beacons: Map<string, SignedBeacon>
+  reach?: ReachEntry[]
+  sending: boolean
+}
+
+interface SeenMessage { reply: RouteReply, expiresAt: number }
+
+const MAX_BEACONS_PER_UPDATE = 512
+const FORWARD_MARGIN_MS = 100
+
+class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements RoutingService {
+  readonly links: LinkMonitor
+  private readonly libp2p: Libp2p
+  private readonly crypto: RecordCrypto
+  private readonly eventLog?: EventLog
+  private readonly log: Logger
+  private readonly self: string
+  private readonly graph: TopologyGraph<SignedBeacon>
+  private table: RouteTable
+  private tableVersion = -1
+  private readonly cfg: Required<Omit<RoutingInit, keyof LinkMonitorInit | 'rateLimits'>>
+  private readonly routedLimiter: RateLimiter
+  private readonly updateLimiter: RateLimiter
+  private readonly outboxes = new Map<string, Outbox>()
+  private readonly seen = new Map<string, SeenMessage>()
+  private readonly penalties = new Map<string, number>()
+  /** peers identify says cannot route (no /liberation/route): not listed in our beacon */
+  private readonly nonRouters = new Set<string>()
+  /** quality of each local link as last put into the graph */
+  private readonly beaconed = new Map<string, LinkQuality>()
+  private ownBeacon?: SignedBeacon
+  private ownSeq = 0
+  private lastBeaconAt = 0
+  private beaconTimer?: ReturnType<typeof setTimeout>
+  private reachTimer?: ReturnType<typeof setTimeout>
+  private recomputeTimer?: ReturnType<typeof setTimeout>
+  private intervals: Array<ReturnType<typeof setInterval>> = []
+  private lastReachAt = 0
+  private readonly reachSent = new Map<string, { fingerprint: string, at: number }>()
+  private running = false
+  private readonly counters: RoutingStats = {
+    beacons: 0,
+    beaconsSent: 0,
+    beaconsAccepted: 0,
+    beaconsRejected: 0,
+    updatesSent: 0,
+    updatesReceived: 0,
+    updateBytesSent: 0,
+    updateBytesReceived: 0,
+    routedSent: 0,
+    routedDelivered: 0,
+    routedForwarded: 0,
+    routedRejected: 0,
+    recomputations: 0,
+    lastComputeMs: 0
+  }
+
+  constructor (components: RoutingComponents, init: RoutingInit) {
+    super()
+    this.libp2p = components.libp2p
+    this.crypto = components.crypto
+    this.eventLog = components.events
+    this.log = components.logger.forComponent('liberation:routing')
+    this.self = this.libp2p.peerId.toString()
+    const beaconIntervalMs = init.beaconIntervalMs ?? 15_000
+    const reachIntervalMs = init.reachIntervalMs ?? 30_000
+    this.cfg = {
+      beaconIntervalMs,
+      beaconMinIntervalMs: init.beaconMinIntervalMs ?? 250,
+      beaconMaxAgeMs: init.beaconMaxAgeMs ?? 4 * beaconIntervalMs,
+      scope: Math.min(16, Math.max(1, init.scope ?? 3)),
+      reachIntervalMs,
+      reachMinIntervalMs: init.reachMinIntervalMs ?? 2000,
+      maxReachEntries: init.maxReachEntries ?? 2048,
+      maxHops: init.maxHops ?? 16,
+      maxBeacons: init.maxBeacons ?? 50_000,
+      recomputeDelayMs: init.recomputeDelayMs ?? 20,
+      significantCostChange: init.significantCostChange ?? 0.25,
+      sendTimeoutMs: init.sendTimeoutMs ?? 10_000,
+      maxAttempts: Math.max(1, init.maxAttempts ?? 3),
+      maxPayloadBytes: init.maxPayloadBytes ?? 64 * 1024,
+      maxMessageAgeMs: init.maxMessageAgeMs ?? 300_000,
+      maxClockSkewMs: init.maxClockSkewMs ?? 60_000,
+      failedLinkPenaltyMs: init.failedLinkPenaltyMs ?? 30_000,
+      dialUnknownTargets: init.dialUnknownTargets ?? true,
+      maxRouteEvents: init.maxRouteEvents ?? 64
+    }
+    this.routedLimiter = new RateLimiter({ points: init.rateLimits?.routedPerSecond ?? 200, duration: 1 })
+    this.updateLimiter = new RateLimiter({ points: init.rateLimits?.updatesPerSecond ?? 50, duration: 1 })
+    this.graph = new TopologyGraph<SignedBeacon>({
+      self: this.self,
+      beaconMaxAgeMs: this.cfg.beaconMaxAgeMs,
+      reachMaxAgeMs: 3 * reachIntervalMs,
+      maxBeacons: this.cfg.maxBeacons,
+      maxHops: this.cfg.maxHops
+    })
+    this.table = this.graph.compute(Date.now())
+    const gossipScore = components.gossipScore ?? (() => 0)
+    this.links = createLinkMonitor({ libp2p: this.libp2p, logger: components.logger, gossipScore }, init)
+    this.onLinkUp = this.onLinkUp.bind(this)
+    this.onLinkDown = this.onLinkDown.bind(this)
+    this.onLinkQuality = this.onLinkQuality.bind(this)
+    this.onPeerHealth = this.onPeerHealth.bind(this)
+    this.onIdentify = this.onIdentify.bind(this)
+  }
+
+  // ---- lifecycle ----
+
+  async start (): Promise<void> {
+    if (this.running) return
+    this.running = true
+    await this.libp2p.handle(TOPOLOGY_PROTOCOL, async (stream, connection) => { await this.onTopologyStream(stream, connection) }, {
+      maxInboundStreams: 64,
+      runOnLimitedConnection: true
+    })
+    await this.libp2p.handle(ROUTE_PROTOCOL, async (stream, connection) => { await this.onRouteStream(stream, connection) }, {
+      maxInboundStreams: 128,
+      maxOutboundStreams: 256,
+      runOnLimitedConnection: true
+    })
+    this.links.addEventListener('link:up', this.onLinkUp)
+    this.links.addEventListener('link:down', this.onLinkDown)
+    this.links.addEventListener('link:quality', this.onLinkQuality)
+    this.links.addEventListener('peer:health', this.onPeerHealth)
+    this.libp2p.addEventListener('peer:identify', this.onIdentify)
+    await this.links.start()
+    this.intervals.push(setInterval(() => { void this.sendBeacon() }, this.cfg.beaconIntervalMs))
+    this.intervals.push(setInterval(() => { this.sendReach(true) }, this.cfg.reachIntervalMs))
+    this.intervals.push(setInterval(() => { this.housekeeping() }, Math.max(250, Math.min(5000, this.cfg.beaconIntervalMs / 2))))
+    this.scheduleBeacon()
+  }
+
+  async stop (): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    for (const t of this.intervals) clearInterval(t)
+    this.intervals = []
+    for (const t of [this.beaconTimer, this.reachTimer, this.recomputeTimer]) if (t != null) clearTimeout(t)
+    this.beaconTimer = this.reachTimer = this.recomputeTimer = undefined
+    this.links.removeEventListener('link:up', this.onLinkUp)
+    this.links.removeEventListener('link:down', this.onLinkDown)
+    this.links.removeEventListener('link:quality', this.onLinkQuality)
+    this.links.removeEventListener('peer:health', this.onPeerHealth)
+    this.libp2p.removeEventListener('peer:identify', this.onIdentify)
+    await this.links.stop()
+    await this.libp2p.unhandle([TOPOLOGY_PROTOCOL, ROUTE_PROTOCOL]).catch(() => {})
+  }
+
+  // ---- link events ----
+
+  private onLinkUp (evt: CustomEvent<string>): void {
+    const peer = evt.detail
+    const quality = this.links.quality(peer) ?? { loss: 0, health: 0.5 }
+    this.graph.setLocalLink(peer, quality)
+    this.beaconed.set(peer, quality)
+    this.syncNeighbour(peer)
+    this.scheduleBeacon()
+    this.scheduleRecompute()
+  }
+
+  private onLinkDown (evt: CustomEvent<string>): void {
+    const peer = evt.detail
+    this.graph.removeLocalLink(peer)
+    this.beaconed.delete(peer)
+    this.outboxes.delete(peer)
+    this.reachSent.delete(peer)
+    this.scheduleBeacon()
+    this.scheduleRecompute()
+  }
+
+  private onLinkQuality (evt: CustomEvent<{ peerId: string, quality: LinkQuality }>): void {
+    const { peerId, quality } = evt.detail
+    if (this.graph.getLocalLink(peerId) == null) return
+    const before = this.beaconed.get(peerId)
+    if (before != null && !this.significant(before, quality)) return
+    this.beaconed.set(peerId, quality)
+    this.graph.setLocalLink(peerId, quality)
+    this.scheduleBeacon()
+    this.scheduleRecompute()
+  }
+
+  private significant (a: LinkQuality, b: LinkQuality): boolean {
+    if ((a.rttMs == null) !== (b.rttMs == null)) return true
+    if (Math.abs(a.loss - b.loss) >= 0.1 || Math.abs(a.health - b.health) >= 0.1) return true
+    const ra = a.rttMs ?? 0
+    const rb = b.rttMs ?? 0
+    return Math.abs(ra - rb) > 2 && Math.abs(ra - rb) / Math.max(1, Math.min(ra, rb)) >= this.cfg.significantCostChange
+  }
+
+  private onPeerHealth (evt: CustomEvent<PeerHealthChange>): void {
+    this.safeDispatchEvent('peer:health', { detail: evt.detail })
+    this.eventLog?.emitEvent('mesh', 'peer:health', evt.detail)
+  }
+
+  private onIdentify (evt: CustomEvent<{ peerId: PeerId, protocols: string[] }>): void {
+    const peer = evt.detail.peerId.toString()
+    const routes = evt.detail.protocols.includes(ROUTE_PROTOCOL)
+    if (routes === !this.nonRouters.has(peer)) return
+    if (routes) this.nonRouters.delete(peer)
+    else this.nonRouters.add(peer)
+    if (this.graph.getLocalLink(peer) != null) this.scheduleBeacon()
+  }
+
+  // ---- beacons ----
+
+  private scheduleBeacon (): void {
+    if (!this.running || this.beaconTimer != null) return
+    const delay = Math.max(0, this.lastBeaconAt + this.cfg.beaconMinIntervalMs - Date.now())
+    this.beaconTimer = setTimeout(() => {
+      this.beaconTimer = undefined
+      void this.sendBeacon()
+    }, delay)
+  }
+
+  async announce (): Promise<void> {
+    await this.sendBeacon()
+  }
+
+  private async sendBeacon (): Promise<void> {
+    if (!this.running) return
+    const now = Date.now()
+    this.lastBeaconAt = now
+    this.ownSeq = Math.max(this.ownSeq + 1, now)
+    const links = this.graph.localLinkPeers()
+      .filter(p => !this.nonRouters.has(p))
+      .map(peer => ({ peer, ...(this.beaconed.get(peer) ?? this.graph.getLocalLink(peer) ?? { loss: 0, health: 0.5 }) }))
+    const addrs = this.libp2p.getMultiaddrs().slice(0, 4).map(a => a.toString())
+    const signed = await signBeacon(this.crypto.signer, { seq: this.ownSeq, timestamp: now, scope: this.cfg.scope, links, addrs }, peerIdToBytes)
+    if (!this.running) return
+    this.ownBeacon = signed
+    this.counters.beaconsSent++
+    for (const peer of this.graph.localLinkPeers()) this.enqueue(peer, this.self, signed)
+  }
+
+  /** a new neighbour gets every beacon it is within scope of, and our far table */
+  private syncNeighbour (peer: string): void {
+    for (const b of this.graph.beaconRecords()) {
+      if (b.origin === peer || b.wire == null || b.hops >= b.scope) continue
+      this.enqueue(peer, b.origin, { ...b.wire, hops: b.hops })
+    }
+    if (this.ownBeacon != null) this.enqueue(peer, this.self, this.ownBeacon)
+    this.scheduleReach()
+  }
+
+  private enqueue (peer: string, origin: string, beacon: SignedBeacon): void {
+    let box = this.outboxes.get(peer)
+    if (box == null) {
+      box = { beacons: new Map(), sending: false }
+      this.outboxes.set(peer, box)
+    }
+    box.beacons.set(origin, beacon)
+    void this.flush(peer)
+  }
+
+  private async flush (peer: string): Promise<void> {
+    const box = this.outboxes.get(peer)
+    if (box == null || box.sending) return
+    box.sending = true
+    try {
+      // let a burst of enqueues coalesce into one update
+      await Promise.resolve()
+      while (this.running && (box.beacons.size > 0 || box.reach != null)) {
+        const beacons = [...box.beacons.values()].slice(0, MAX_BEACONS_PER_UPDATE)
+        for (const key of [...box.beacons.keys()].slice(0, MAX_BEACONS_PER_UPDATE)) box.beacons.delete(key)
+        const reach = box.reach
+        box.reach = undefined
+        await this.sendUpdate(peer, { beacons, reach: reach ?? [], hasReach: reach != null })
+      }
+    } finally {
+      box.sending = false
+    }
+  }
+
+  private async sendUpdate (peer: string, update: TopologyUpdate): Promise<void> {
+    const conn = this.openConnection(peer)
+    if (conn == null) return
+    let stream: Stream | undefined
+    try {
+      const signal = AbortSignal.timeout(5000)
+      stream = await conn.newStream(TOPOLOGY_PROTOCOL, { signal, runOnLimitedConnection: true })
+      const bytes = TopologyUpdate.encode(update)
+      await pbStream(stream, { maxDataLength: this.maxUpdateBytes() }).write(update, TopologyUpdate, { signal })
+      await stream.close({ signal })
+      this.counters.updatesSent++
+      this.counters.updateBytesSent += bytes.length
+    } catch (err: any) {
+      stream?.abort(err)
+      this.log('topology update to %s failed: %s', peer, err?.message)
+    }
+  }
+
+  private maxUpdateBytes (): number {
+    return 4 * 1024 * 1024
+  }
+
+  private openConnection (peer: string): Connection | undefined {
+    try {
+      return this.libp2p.getConnections(parsePeerId(peer)).find(c => c.status === 'open')
+    } catch {
+      return undefined
+    }
+  }
+
+  private async onTopologyStream (stream: Stream, connection: Connection): Promise<void> {
+    const from = connection.remotePeer.toString()
+    const signal = AbortSignal.timeout(10_000)
+    let update: TopologyUpdate
+    try {
+      const msg = await pbStream(stream, { maxDataLength: this.maxUpdateBytes() }).read(TopologyUpdate, {
+        signal,
+        limits: { beacons: MAX_BEACONS_PER_UPDATE, reach: this.cfg.maxReachEntries * 2 }
+      })
+      update = msg
+      await stream.close({ signal }).catch(() => {})
+    } catch (err: any) {
+      stream.abort(err)
+      if (err?.name === 'AbortError' || err?.name === 'TimeoutError' || err?.name === 'UnexpectedEOFError' || err?.name === 'StreamResetError') return
+      this.invalid(from, `malformed topology update: ${err?.message}`)
+      return
+    }
+    try {
+      this.updateLimiter.consume(from)
+    } catch {
+      this.log('topology updates from %s over the rate limit', from)
+      return
+    }
+    this.counters.updatesReceived++
+    this.counters.updateBytesReceived += TopologyUpdate.encode(update).length
+    await this.processUpdate(from, update)
+  }
+
+  /** validate and apply one update from a neighbour; bad parts change nothing */
+  async processUpdate (from: string, update: TopologyUpdate): Promise<void> {
+    const now = Date.now()
+    const checks = { now, maxAgeMs: this.cfg.beaconMaxAgeMs, maxClockSkewMs: this.cfg.maxClockSkewMs }
+    let changed = false
+    let rejected = 0
+    const forward: Array<{ origin: string, signed: SignedBeacon }> = []
+    for (const signed of update.beacons) {
+      try {
+        const parsed = parseBeacon(signed, checks)
+        if (parsed.origin === this.self || isExpiredBeacon(parsed, checks) || !this.graph.isNewer(parsed.origin, parsed.seq)) continue
+        if (!await verifyBeacon(this.crypto.verifier, signed, parsed)) throw new InvalidRecordError('beacon signature does not verify')
+        const { links, addrs } = beaconLinks(parsed)
+        // another update may have brought a newer one while we verified
+        if (!this.graph.insertBeacon({
+          origin: parsed.origin,
+          seq: parsed.seq,
+          timestamp: parsed.timestamp,
+          scope: parsed.scope,
+          hops: signed.hops + 1,
+          links,
+          addrs,
+          receivedAt: now,
+          wire: { beacon: signed.beacon, signature: signed.signature, hops: signed.hops + 1 }
+        }, now)) continue
+        changed = true
+        this.counters.beaconsAccepted++
+        if (signed.hops + 1 < parsed.scope) forward.push({ origin: parsed.origin, signed: { beacon: signed.beacon, signature: signed.signature, hops: signed.hops + 1 } })
+      } catch (err: any) {
+        rejected++
+        this.counters.beaconsRejected++
+        this.log('rejected beacon from %s: %s', from, err?.message)
+      }
+    }
+    if (rejected > 0) this.invalid(from, `${rejected} invalid beacon(s)`)
+    if (update.hasReach) {
+      if (this.graph.getLocalLink(from) != null) {
+        try {
+          const entries: ReachInfo[] = update.reach.map(e => {
+            const target = peerIdStringFromBytes(e.peer)
+            if (!Number.isSafeInteger(e.seq) || e.seq < 0) throw new InvalidRecordError('reach seq out of range')
+            return { target, cost: e.cost, hops: e.hops, seq: e.seq }
+          })
+          this.graph.setReach(from, entries, now)
+          changed = true
+        } catch (err: any) {
+          this.invalid(from, `malformed far table: ${err?.message}`)
+        }
+      }
+    }
+    for (const { origin, signed } of forward) {
+      for (const peer of this.graph.localLinkPeers()) {
+        if (peer !== from && peer !== origin) this.enqueue(peer, origin, signed)
+      }
+    }
+    if (changed) this.scheduleRecompute()
+  }
+
+  // ---- far tables ----
+
+  private scheduleReach (): void {
+    if (!this.running || this.reachTimer != null) return
+    const delay = Math.max(0, this.lastReachAt + this.cfg.reachMinIntervalMs - Date.now())
+    this.reachTimer = setTimeout(() => {
+      this.reachTimer = undefined
+      this.sendReach(false)
+    }, delay)
+  }
+
+  /** send each neighbour our far table if it changed (or `refresh`: the periodic full send) */
+  private sendReach (refresh: boolean): void {
+    if (!this.running) return
+    this.lastReachAt = Date.now()
+    const table = this.currentTable()
+    for (const peer of this.graph.localLinkPeers()) {
+      if (this.nonRouters.has(peer)) continue
+      const entries = this.graph.advertisement(table, peer, this.cfg.scope, this.cfg.maxReachEntries)
+      const fingerprint = entries.map(e => `${e.target}:${Math.round(e.cost)}:${e.hops}`).sort().join(',')
+      const last = this.reachSent.get(peer)
+      if (!refresh && last != null && last.fingerprint === fingerprint) continue
+      if (last == null && entries.length === 0 && !refresh) continue
+      this.reachSent.set(peer, { fingerprint, at: this.lastReachAt })
+      let box = this.outboxes.get(peer)
+      if (box == null) {
+        box = { beacons: new Map(), sending: false }
+        this.outboxes.set(peer, box)
+      }
+      box.reach = entries.map(e => ({
+        peer: peerIdToBytes(e.target) as Uint8Array<ArrayBuffer>,
+        cost: Math.min(0xffffffff, Math.ceil(e.cost)),
+        hops: e.hops,
+        seq: e.seq
+      }))
+      void this.flush(peer)
+    }
+  }
+
+  // ---- routes ----
+
+  private scheduleRecompute (): void {
+    if (!this.running || this.recomputeTimer != null) return
+    this.recomputeTimer = setTimeout(() => {
+      this.recomputeTimer = undefined
+      this.recompute()
+    }, this.cfg.recomputeDelayMs)
+  }
+
+  private currentTable (): RouteTable {
+    if (this.tableVersion !== this.graph.version) this.recompute()
+    return this.table
+  }
+
+  private recompute (): void {
+    const now = Date.now()
+    this.graph.prune(now)
+    const started = performance.now()
+    const previous = this.table
+    const version = this.graph.version
+    const table = this.graph.compute(now)
+    this.counters.lastComputeMs = performance.now() - started
+    this.counters.recomputations++
+    this.table = table
+    this.tableVersion = version
+    this.diff(previous, table)
+  }
+
+  private diff (previous: RouteTable, next: RouteTable): void {
+    let emitted = 0
+    let changedFar = false
+    const emit = (change: RouteChange): void => {
+      if (emitted++ >= this.cfg.maxRouteEvents) return
+      this.safeDispatchEvent('route:changed', { detail: change })
+      this.eventLog?.emitEvent('routes', 'route:changed', change)
+    }
+    const seen = new Set<string>()
+    for (const target of next.targets()) {
+      seen.add(target)
+      const now = next.summary(target)
+      const before = previous.summary(target)
+      if (now == null) continue
+      if (now.hops >= this.cfg.scope || now.kind === 'distance-vector') {
+        if (before == null || Math.abs(before.cost - now.cost) > 1) changedFar = true
+      }
+      if (before != null && before.nextHop === now.nextHop && before.hops === now.hops && before.kind === now.kind) continue
+      emit({ target, route: next.route(target), previous: before == null ? undefined : { nextHop: before.nextHop, hops: before.hops, cost: before.cost, kind: before.kind } })
+    }
+    for (const target of previous.targets()) {
+      if (seen.has(target)) continue
+      const before = previous.summary(target)
+      if (before == null) continue
+      changedFar = true
+      emit({ target, previous: { nextHop: before.nextHop, hops: before.hops, cost: before.cost, kind: before.kind } })
+    }
+    if (emitted > this.cfg.maxRouteEvents) {
+      this.eventLog?.emitEvent('routes', 'routes:changed', { changed: emitted, reported: this.cfg.maxRouteEvents })
+    }
+    if (changedFar) this.scheduleReach()
+  }
+
+  private housekeeping (): void {
+    const now = Date.now()
+    if (this.graph.prune(now) > 0) this.scheduleRecompute()
+    for (const [k, until] of this.penalties) if (until <= now) this.penalties.delete(k)
+    for (const [k, s] of this.seen) if (s.expiresAt <= now) this.seen.delete(k)
+  }
+
+  routes (): RouteInfo[] {
+    return this.currentTable().routes()
+  }
+
+  route (target: string | PeerId): RouteInfo | undefined {
+    return this.currentTable().route(parsePeerId(target).toString())
+  }
+
+  // ---- routed messages ----
+
+  async send (target: string | PeerId, payload: Uint8Array, options: SendOptions = {}): Promise<SendResult> {
+    if (!this.running) throw new Error('routing is not running')
+    const targetId = parsePeerId(target).toString()
+    if (targetId === this.self) throw new Error('cannot send a routed message to this node itself')
+    if (!(payload instanceof Uint8Array)) throw new TypeError('payload must be a Uint8Array')
+    if (payload.length > this.cfg.maxPayloadBytes) throw new Error(`payload of ${payload.length} bytes exceeds the limit of ${this.cfg.maxPayloadBytes}`)
+    const targetKey = publicKeyOfPeer(targetId)
+    if (targetKey == null) throw new Error('the target must be an Ed25519 peer (its key checks the acknowledgement)')
+
+    const started = Date.now()
+    const deadline = started + (options.timeoutMs ?? this.cfg.sendTimeoutMs)
+    const id = crypto.getRandomValues(new Uint8Array(MESSAGE_ID_LENGTH))
+    const { body, signature } = await signRoutedBody(this.crypto.signer, {
+      id: id as Uint8Array<ArrayBuffer>,
+      origin: this.crypto.signer.publicKey as Uint8Array<ArrayBuffer>,
+      target: peerIdToBytes(targetId) as Uint8Array<ArrayBuffer>,
+      timestamp: started,
+      payload: payload as Uint8Array<ArrayBuffer>
+    })
+    this.counters.routedSent++
+    const avoid = new Set<string>()
+    let lastError = 'no route'
+    let code: RouteError['code'] = 'NO_ROUTE'
+    for (let attempt = 1; attempt <= this.cfg.maxAttempts; attempt++) {
+      options.signal?.throwIfAborted()
+      const remaining = deadline - Date.now()
+      if (remaining <= 0) throw new RouteError(`no acknowledgement from ${targetId} in time (${lastError})`, 'TIMEOUT', attempt - 1)
+      const plan = await this.plan(targetId, avoid, attempt, Math.min(remaining, 5000))
+      if (plan == null) throw new RouteError(`no route to ${targetId}${attempt > 1 ? ` after ${lastError}` : ''}`, attempt > 1 ? code : 'NO_ROUTE', attempt - 1)
+      const attemptStart = performance.now()
+      let reply: RouteReply
+      try {
+        reply = await this.forward(plan.first, {
+          body: body as Uint8Array<ArrayBuffer>,
+          signature: signature as Uint8Array<ArrayBuffer>,
+          ttl: this.cfg.maxHops,
+          route: plan.route.map(p => peerIdToBytes(p) as Uint8Array<ArrayBuffer>),
+          trace: [peerIdToBytes(this.self) as Uint8Array<ArrayBuffer>],
+          budgetMs: Math.max(1, deadline - Date.now())
+        }, deadline - Date.now() + FORWARD_MARGIN_MS, options.signal)
+      } catch (err: any) {
+        options.signal?.throwIfAborted()
+        lastError = `first hop ${plan.first} failed: ${err?.message}`
+        code = 'FAILED'
+        this.penalize(this.self, plan.first, avoid)
+        continue
+      }
+      const latencyMs = performance.now() - attemptStart
+      const trace = this.traceOf(reply)
+      if (reply.status === RouteReply.Status.ACK) {
+        try {
+          const receivedAt = await verifyAck(this.crypto.verifier, reply.ack, reply.ackSignature, { id, targetKey, originKey: this.crypto.signer.publicKey })
+          return {
+            id: toHex(id),
+            target: targetId,
+            path: trace.length > 0 && trace[trace.length - 1] === targetId ? trace : [this.self, ...plan.route, targetId],
+            hops: Math.max(1, trace.length - 1),
+            latencyMs,
+            totalMs: Date.now() - started,
+            attempts: attempt,
+            receivedAt,
+            direct: plan.first === targetId
+          }
+        } catch (err: any) {
+          lastError = err?.message
+          code = 'INVALID'
+          this.penalize(this.self, plan.first, avoid)
+          continue
+        }
+      }
+      code = 'FAILED'
+      lastError = `${reply.status}${reply.error !== '' ? `: ${reply.error}` : ''}`
+      if (reply.status === RouteReply.Status.HOP_FAILED && reply.failedFrom.length > 0 && reply.failedTo.length > 0) {
+        try {
+          this.penalize(peerIdStringFromBytes(reply.failedFrom), peerIdStringFromBytes(reply.failedTo), avoid)
+          continue
+        } catch {}
+      }
+      // NO_ROUTE / TTL / BUSY / INVALID at a hop: avoid the link into the hop that answered
+      if (trace.length >= 2) this.penalize(trace[trace.length - 2], trace[trace.length - 1], avoid)
+      else this.penalize(this.self, plan.first, avoid)
+    }
+    throw new RouteError(`message to ${targetId} not acknowledged after ${this.cfg.maxAttempts} attempts: ${lastError}`, code, this.cfg.maxAttempts)
+  }
+
+  private traceOf (reply: RouteReply): string[] {
+    try {
+      return reply.trace.map(b => peerIdStringFromBytes(b))
+    } catch {
+      return []
+    }
+  }
+
+  private penalize (from: string, to: string, avoid: Set<string>): void {
+    const key = linkKey(from, to)
+    avoid.add(key)
+    this.penalties.set(key, Date.now() + this.cfg.failedLinkPenaltyMs)
+  }
+
+  /** first hop and the source route after it */
+  private async plan (target: string, avoid: Set<string>, attempt: number, dialTimeoutMs: number): Promise<{ first: string, route: string[] } | undefined> {
+    const avoidLinks = new Set(avoid)
+    const now = Date.now()
+    for (const [k, until] of this.penalties) if (until > now) avoidLinks.add(k)
+    if (!avoidLinks.has(linkKey(this.self, target)) && this.openConnection(target) != null) return { first: target, route: [] }
+    const table = avoidLinks.size === 0 ? this.currentTable() : this.graph.compute(now, { avoidLinks })
+    const r = table.route(target)
+    if (r != null) return { first: r.nextHop, route: r.complete ? r.path.slice(2) : [] }
+    if (attempt === 1 && this.cfg.dialUnknownTargets) {
+      try {
+        await this.libp2p.dial(parsePeerId(target), { signal: AbortSignal.timeout(dialTimeoutMs) })
+        return { first: target, route: [] }
+      } catch (err: any) {
+        this.log('no route to %s and dialling it failed: %s', target, err?.message)
+      }
+    }
+    return undefined
+  }
+
+  /** send an envelope to a direct neighbour and wait for the reply */
+  private async forward (peer: string, envelope: RoutedEnvelope, timeoutMs: number, outer?: AbortSignal): Promise<RouteReply> {
+    const conn = this.openConnection(peer)
+    if (conn == null) throw new Error('not connected')
+    const signals = [AbortSignal.timeout(Math.max(1, timeoutMs))]
+    if (outer != null) signals.push(outer)
+    const signal = AbortSignal.any(signals)
+    let stream: Stream | undefined
+    try {
+      stream = await conn.newStream(ROUTE_PROTOCOL, { signal, runOnLimitedConnection: true })
+      const pb = pbStream(stream, { maxDataLength: this.maxEnvelopeBytes() })
+      await pb.write(envelope, RoutedEnvelope, { signal })
+      const reply = await pb.read(RouteReply, { signal, limits: { trace: this.cfg.maxHops + 1 } })
+      await stream.close({ signal }).catch(() => {})
+      return reply
+    } catch (err) {
+      stream?.abort(err as Error)
+      throw err
+    }
+  }
+
+  private maxEnvelopeBytes (): number {
+    return this.cfg.maxPayloadBytes + 8192
+  }
+
+  private async onRouteStream (stream: Stream, connection: Connection): Promise<void> {
+    const from = connection.remotePeer.toString()
+    const signal = AbortSignal.timeout(this.cfg.sendTimeoutMs + 5000)
+    const pb = pbStream(stream, { maxDataLength: this.maxEnvelopeBytes() })
+    let envelope: RoutedEnvelope
+    try {
+      envelope = await pb.read(RoutedEnvelope, { signal, limits: { route: this.cfg.maxHops, trace: this.cfg.maxHops } })
+    } catch (err: any) {
+      if (err?.name !== 'AbortError' && err?.name !== 'TimeoutError' && err?.name !== 'UnexpectedEOFError' && err?.name !== 'StreamResetError') {
+        this.invalid(from, `malformed routed message: ${err?.message}`)
+        this.counters.routedRejected++
+        await pb.write(this.reply(RouteReply.Status.INVALID, [], 'malformed envelope'), RouteReply, { signal }).catch(() => {})
+      }
+      stream.abort(err)
+      return
+    }
+    let reply: RouteReply
+    try {
+      this.routedLimiter.consume(from)
+      reply = await this.handleEnvelope(envelope, from)
+    } catch (err: any) {
+      reply = this.reply(RouteReply.Status.BUSY, [], err?.message ?? 'busy')
+    }
+    try {
+      await pb.write(reply, RouteReply, { signal })
+      await stream.close({ signal })
+    } catch (err: any) {
+      stream.abort(err)
+    }
+  }
+
+  private reply (status: RouteReply.Status, trace: Uint8Array[], error = '', extra: Partial<RouteReply> = {}): RouteReply {
+    return {
+      status,
+      ack: new Uint8Array(0),
+      ackSignature: new Uint8Array(0),
+      failedFrom: new Uint8Array(0),
+      failedTo: new Uint8Array(0),
+      error,
+      trace: trace as Array<Uint8Array<ArrayBuffer>>,
+      ...extra
+    }
+  }
+
+  private rejectEnvelope (from: string, reason: string, trace: Uint8Array[]): RouteReply {
+    this.counters.routedRejected++
+    this.invalid(from, reason)
+    return this.reply(RouteReply.Status.INVALID, trace, reason)
+  }
+
+  /** relay or accept one envelope that `from` sent us; bad ones change nothing */
+  private async handleEnvelope (env: RoutedEnvelope, from: string): Promise<RouteReply> {
+    const received = Date.now()
+    const selfBytes = peerIdToBytes(this.self)
+    let trace: string[]
+    let route: string[]
+    try {
+      trace = env.trace.map(b => peerIdStringFromBytes(b))
+      route = env.route.map(b => peerIdStringFromBytes(b))
+    } catch {
+      return this.rejectEnvelope(from, 'malformed peer id in trace or route', [])
+    }
+    const traceOut = [...env.trace, selfBytes]
+    let body
+    try {
+      body = parseRoutedBody(env.body, env.signature, {
+        now: received,
+        maxAgeMs: this.cfg.maxMessageAgeMs,
+        maxClockSkewMs: this.cfg.maxClockSkewMs,
+        maxPayloadBytes: this.cfg.maxPayloadBytes
+      })
+    } catch (err: any) {
+      return this.rejectEnvelope(from, err?.message ?? 'malformed message', traceOut)
+    }
+    if (trace.length === 0 || trace[0] !== body.origin || trace[trace.length - 1] !== from) {
+      return this.rejectEnvelope(from, 'trace does not run from the sender to the previous hop', traceOut)
+    }
+    if (trace.includes(this.self) || new Set(trace).size !== trace.length) {
+      return this.rejectEnvelope(from, 'routing loop', traceOut)
+    }
+    if (env.ttl < 1 || env.ttl > this.cfg.maxHops) return this.rejectEnvelope(from, 'ttl out of range', traceOut)
+    if (!await verifyRoutedBody(this.crypto.verifier, env.body, env.signature, body.originKey)) {
+      return this.rejectEnvelope(from, 'message signature does not verify', traceOut)
+    }
+
+    if (body.target === this.self) {
+      const idHex = toHex(body.id)
+      const seen = this.seen.get(idHex)
+      if (seen != null) return seen.reply
+      const { ack, signature } = await signAck(this.crypto.signer, {
+        id: body.id as Uint8Array<ArrayBuffer>,
+        target: this.crypto.signer.publicKey as Uint8Array<ArrayBuffer>,
+        origin: body.originKey as Uint8Array<ArrayBuffer>,
+        receivedAt: received
+      })
+      const reply = this.reply(RouteReply.Status.ACK, traceOut, '', { ack: ack as Uint8Array<ArrayBuffer>, ackSignature: signature as Uint8Array<ArrayBuffer> })
+      this.remember(idHex, reply, body.timestamp)
+      this.counters.routedDelivered++
+      const path = [...trace, this.self]
+      const message: RoutedMessage = { id: idHex, from: body.origin, payload: body.payload, path, hops: path.length - 1, sentAt: body.timestamp, receivedAt: received }
+      this.safeDispatchEvent('message', { detail: message })
+      this.eventLog?.emitEvent('routes', 'message:received', { id: idHex, from: body.origin, hops: message.hops, path, size: body.payload.length })
+      return reply
+    }
+
+    if (env.ttl <= 1) return this.reply(RouteReply.Status.TTL_EXPIRED, traceOut, 'ttl expired')
+    // next hop: the source route if any, else our own route (avoiding where it has been)
+    let next: string
+    let rest: string[]
+    if (route.length > 0) {
+      next = route[0]
+      rest = route.slice(1)
+      if (rest.length > 0 && rest[rest.length - 1] !== body.target) {
+        return this.rejectEnvelope(from, 'source route does not end at the target', traceOut)
+      }
+      if (rest.length === 0 && next !== body.target) {
+        return this.rejectEnvelope(from, 'source route does not end at the target', traceOut)
+      }
+    } else {
+      const visited = new Set(trace)
+      let r = this.currentTable().route(body.target)
+      if (r != null && r.path.some(p => visited.has(p))) r = this.graph.compute(Date.now(), { avoidNodes: visited }).route(body.target)
+      if (r == null) {
+        if (this.openConnection(body.target) == null) return this.reply(RouteReply.Status.NO_ROUTE, traceOut, 'no route to target')
+        next = body.target
+        rest = []
+      } else {
+        next = r.nextHop
+        rest = r.complete ? r.path.slice(2) : []
+      }
+    }
+    if (next === this.self || trace.includes(next) || rest.includes(this.self)) return this.rejectEnvelope(from, 'routing loop', traceOut)
+    const budget = env.budgetMs - (Date.now() - received) - FORWARD_MARGIN_MS
+    const hopFailed = (why: string): RouteReply => this.reply(RouteReply.Status.HOP_FAILED, traceOut, why, {
+      failedFrom: selfBytes as Uint8Array<ArrayBuffer>,
+      failedTo: peerIdToBytes(next) as Uint8Array<ArrayBuffer>
+    })
+    if (budget <= 0) return hopFailed('time budget exhausted')
+    if (this.openConnection(next) == null) return hopFailed('next hop not connected')
+    try {
+      const reply = await this.forward(next, {
+        body: env.body,
+        signature: env.signature,
+        ttl: env.ttl - 1,
+        route: rest.map(p => peerIdToBytes(p) as Uint8Array<ArrayBuffer>),
+        trace: traceOut as Array<Uint8Array<ArrayBuffer>>,
+        budgetMs: budget
+      }, budget)
+      this.counters.routedForwarded++
+      return reply
+    } catch (err: any) {
+      return hopFailed(`forwarding failed: ${err?.message}`)
+    }
+  }
+
+  private remember (idHex: string, reply: RouteReply, sentAt: number): void {
+    // ids are kept as long as a copy could still pass the age check
+    const expiresAt = sentAt + this.cfg.maxMessageAgeMs + this.cfg.maxClockSkewMs
+    if (this.seen.size >= 100_000) this.seen.delete(this.seen.keys().next().value as string)
+    this.seen.set(idHex, { reply, expiresAt })
+  }
+
+  // ---- health and peers ----
+
+  private invalid (from: string, reason: string): void {
+    this.log('invalid from %s: %s', from, reason)
+    this.links.reportInvalid(from, reason)
+    this.eventLog?.emitEvent('mesh', 'peer:invalid-message', { peerId: from, reason })
+  }
+
+  reportInvalid (peerId: string | PeerId, reason?: string): void {
+    this.links.reportInvalid(parsePeerId(peerId).toString(), reason)
+  }
+
+  peers (): PeerLinkInfo[] {
+    return this.links.peers()
+  }
+
+  health (peerId: string | PeerId): PeerHealth | undefined {
+    return this.links.health(parsePeerId(peerId).toString())
+  }
+
+  stats (): RoutingStats {
+    return { ...this.counters, beacons: this.graph.beaconCount }
+  }
+
+  topology (): TopologySnapshot {
+    const table = this.currentTable()
+    const view = this.graph.view()
+    const now = Date.now()
+    const neighbours = new Set(this.graph.localLinkPeers())
+    const nodes: TopologyNode[] = view.nodes.map(n => {
+      const s = n.id === this.self ? undefined : table.summary(n.id)
+      return {
+        id: n.id,
+        zone: n.id === this.self ? 'self' : neighbours.has(n.id) ? 'neighbour' : 'near',
+        reachable: n.id === this.self || s != null,
+        hops: n.id === this.self ? 0 : s?.hops,
+        cost: n.id === this.self ? 0 : s?.cost,
+        seq: n.id === this.self ? this.ownSeq : n.seq,
+        beaconAgeMs: n.receivedAt == null ? undefined : now - n.receivedAt,
+        addresses: n.id === this.self ? this.libp2p.getMultiaddrs().map(a => a.toString()) : n.addrs ?? []
+      }
+    })
+    const listed = new Set(nodes.map(n => n.id))
+    for (const f of table.farEntries()) {
+      if (listed.has(f.target)) continue
+      nodes.push({ id: f.target, zone: 'far', reachable: true, hops: f.hops, cost: f.cost, seq: f.seq, addresses: [] })
+    }
+    const links: TopologyLink[] = view.links.map(l => ({
+      from: l.from,
+      to: l.to,
+      rttMs: l.rttMs,
+      jitterMs: l.jitterMs,
+      loss: l.loss,
+      health: l.health,
+      cost: l.cost,
+      symmetric: l.symmetric
+    }))
+    return { self: this.self, generatedAt: now, scope: this.cfg.scope, nodes, links }
+  }
+}
+
+export function createRoutingService (components: RoutingComponents, init: RoutingInit = {}): RoutingService {
+  return new DefaultRoutingService(components, init)
+}

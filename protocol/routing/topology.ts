@@ -1,0 +1,596 @@
+/**
+ * The topology a node knows, and the routes over it. Pure data structures: no libp2p, no
+ * crypto (beacons arrive here verified), so the bench can drive them with 10k nodes.
+ *
+ * Two zones, as in fisheye-state routing:
+ * - the link-state zone: signed beacons of every node within the beacon scope (k hops),
+ *   each listing its links with their quality. Routes to these nodes are full paths
+ *   (Dijkstra over the link costs of health.ts), usable as source routes.
+ * - the far zone: distance-vector entries (target, cost, hops, seq) that neighbours
+ *   advertise for nodes outside their own scope. Routes to these are a next hop only;
+ *   each hop picks the next one. Babel's feasibility condition (a route is accepted only
+ *   with a newer seq, or the same seq and a smaller metric than we last advertised) keeps
+ *   them loop-free; the seq is the target's beacon seq, carried outward by the nodes that
+ *   hold its beacon.
+ *
+ * A link A→B (from A's beacon) is used only if B's beacon, when we hold it, lists A too
+ * (OLSR's symmetric-link rule): when B drops a dead link its fresh beacon withdraws it in
+ * both directions without waiting for A's stale beacon to age out.
+ */
+import { linkCost, linkLatency, linkReliability } from './health.js'
+import type { LinkQuality } from './health.js'
+
+export interface GraphLink extends LinkQuality {
+  peer: string
+}
+
+export interface BeaconRecord<W = unknown> {
+  origin: string
+  seq: number
+  timestamp: number
+  scope: number
+  /** hops the beacon travelled to reach us (1 = from the origin itself) */
+  hops: number
+  links: GraphLink[]
+  addrs: string[]
+  receivedAt: number
+  /** the signed wire form, kept to pass it on to new neighbours */
+  wire?: W
+}
+
+interface StoredBeacon<W> extends BeaconRecord<W> {
+  linkSet: Set<string>
+  expiresAt: number
+}
+
+export interface ReachInfo {
+  target: string
+  cost: number
+  hops: number
+  seq: number
+}
+
+export type RouteKind = 'direct' | 'link-state' | 'distance-vector'
+
+/** A route as the API shows it. */
+export interface RouteInfo {
+  target: string
+  /** this node first, the target last; for a far route: [self, next hop, target] */
+  path: string[]
+  nextHop: string
+  hops: number
+  /** the routing metric (sum of link costs, ms-equivalent) */
+  cost: number
+  /** estimated one-way latency, ms (for far routes derived from the cost) */
+  latencyMs: number
+  /** product of the links' delivery ratios, 0..1 */
+  reliability: number
+  /** false for far (distance-vector) routes: the path between next hop and target is not known here */
+  complete: boolean
+  kind: RouteKind
+}
+
+export interface ComputeOptions {
+  /** links not to use, as "from>to" keys (see linkKey) */
+  avoidLinks?: ReadonlySet<string>
+  /** nodes not to pass through (targets in it are unreachable) */
+  avoidNodes?: ReadonlySet<string>
+}
+
+export function linkKey (from: string, to: string): string {
+  return `${from}>${to}`
+}
+
+interface FarRoute {
+  target: string
+  nextHop: string
+  cost: number
+  hops: number
+  latencyMs: number
+  reliability: number
+  seq: number
+}
+
+/** The result of one route computation: read-only, cheap to query. */
+export class RouteTable {
+  readonly computedAt: number
+  constructor (
+    readonly self: string,
+    private readonly ids: string[],
+    private readonly index: Map<string, number>,
+    private readonly dist: Float64Array,
+    private readonly prev: Int32Array,
+    private readonly hopCount: Int32Array,
+    private readonly latency: Float64Array,
+    private readonly reliability: Float64Array,
+    private readonly far: Map<string, FarRoute>,
+    computedAt: number
+  ) {
+    this.computedAt = computedAt
+  }
+
+  /** number of reachable targets */
+  get size (): number {
+    let n = 0
+    for (let i = 1; i < this.ids.length; i++) if (Number.isFinite(this.dist[i])) n++
+    return n + this.far.size
+  }
+
+  has (target: string): boolean {
+    const i = this.index.get(target)
+    if (i != null && i !== 0 && Number.isFinite(this.dist[i])) return true
+    return this.far.has(target)
+  }
+
+  /** cost, hops, next hop of a target without building the path */
+  summary (target: string): { cost: number, hops: number, nextHop: string, kind: RouteKind, seq?: number } | undefined {
+    const i = this.index.get(target)
+    if (i != null && i !== 0 && Number.isFinite(this.dist[i])) {
+      let j = i
+      while (this.prev[j] !== 0) j = this.prev[j]
+      return { cost: this.dist[i], hops: this.hopCount[i], nextHop: this.ids[j], kind: this.hopCount[i] === 1 ? 'direct' : 'link-state' }
+    }
+    const f = this.far.get(target)
+    if (f == null) return undefined
+    return { cost: f.cost, hops: f.hops, nextHop: f.nextHop, kind: 'distance-vector', seq: f.seq }
+  }
+
+  route (target: string): RouteInfo | undefined {
+    const i = this.index.get(target)
+    if (i != null && i !== 0 && Number.isFinite(this.dist[i])) {
+      const path: string[] = []
+      for (let j = i; j !== -1; j = this.prev[j]) path.push(this.ids[j])
+      path.reverse()
+      const hops = this.hopCount[i]
+      return {
+        target,
+        path,
+        nextHop: path[1],
+        hops,
+        cost: this.dist[i],
+        latencyMs: this.latency[i],
+        reliability: this.reliability[i],
+        complete: true,
+        kind: hops === 1 ? 'direct' : 'link-state'
+      }
+    }
+    const f = this.far.get(target)
+    if (f == null) return undefined
+    return {
+      target,
+      path: [this.self, f.nextHop, target],
+      nextHop: f.nextHop,
+      hops: f.hops,
+      cost: f.cost,
+      latencyMs: f.latencyMs,
+      reliability: f.reliability,
+      complete: false,
+      kind: 'distance-vector'
+    }
+  }
+
+  routes (): RouteInfo[] {
+    const out: RouteInfo[] = []
+    for (let i = 1; i < this.ids.length; i++) {
+      if (!Number.isFinite(this.dist[i])) continue
+      const r = this.route(this.ids[i])
+      if (r != null) out.push(r)
+    }
+    for (const target of this.far.keys()) {
+      const r = this.route(target)
+      if (r != null) out.push(r)
+    }
+    return out
+  }
+
+  /** targets with a route, link-state first */
+  targets (): string[] {
+    const out: string[] = []
+    for (let i = 1; i < this.ids.length; i++) if (Number.isFinite(this.dist[i])) out.push(this.ids[i])
+    for (const t of this.far.keys()) out.push(t)
+    return out
+  }
+
+  /** link-state targets with their hop count and cost */
+  * linkStateEntries (): Generator<{ target: string, hops: number, cost: number, nextHop: string }> {
+    for (let i = 1; i < this.ids.length; i++) {
+      if (!Number.isFinite(this.dist[i])) continue
+      let j = i
+      while (this.prev[j] !== 0) j = this.prev[j]
+      yield { target: this.ids[i], hops: this.hopCount[i], cost: this.dist[i], nextHop: this.ids[j] }
+    }
+  }
+
+  * farEntries (): Generator<FarRoute> {
+    yield * this.far.values()
+  }
+}
+
+export interface TopologyGraphInit {
+  self: string
+  /** a beacon not refreshed for this long is dropped */
+  beaconMaxAgeMs: number
+  /** a neighbour's far table not refreshed for this long is dropped */
+  reachMaxAgeMs: number
+  /** beacons kept at most (the nearest win) */
+  maxBeacons?: number
+  /** far routes longer than this are not kept (RIP's infinity) */
+  maxHops?: number
+}
+
+export interface GraphNodeView {
+  id: string
+  seq?: number
+  beaconHops?: number
+  receivedAt?: number
+  addrs?: string[]
+}
+
+export interface GraphLinkView extends GraphLink {
+  from: string
+  to: string
+  cost: number
+  /** the other end lists this link too (or its beacon is unknown) */
+  symmetric: boolean
+}
+
+/** Link-state database plus far tables. `version` changes whenever routes may change. */
+export class TopologyGraph<W = unknown> {
+  readonly self: string
+  private readonly localLinks = new Map<string, LinkQuality>()
+  private readonly beacons = new Map<string, StoredBeacon<W>>()
+  private readonly reach = new Map<string, { entries: Map<string, ReachInfo>, expiresAt: number }>()
+  /** Babel feasibility distances of far targets: the best (seq, cost) we advertised */
+  private readonly feasibility = new Map<string, { seq: number, cost: number }>()
+  private readonly beaconMaxAgeMs: number
+  private readonly reachMaxAgeMs: number
+  private readonly maxBeacons: number
+  private readonly maxHops: number
+  version = 0
+
+  constructor (init: TopologyGraphInit) {
+    this.self = init.self
+    this.beaconMaxAgeMs = init.beaconMaxAgeMs
+    this.reachMaxAgeMs = init.reachMaxAgeMs
+    this.maxBeacons = init.maxBeacons ?? 50_000
+    this.maxHops = init.maxHops ?? 16
+  }
+
+  // ---- local links (from the link monitor) ----
+
+  setLocalLink (peer: string, quality: LinkQuality): void {
+    this.localLinks.set(peer, { ...quality })
+    this.version++
+  }
+
+  removeLocalLink (peer: string): boolean {
+    const had = this.localLinks.delete(peer)
+    const hadReach = this.reach.delete(peer)
+    if (had || hadReach) this.version++
+    return had
+  }
+
+  localLinkPeers (): string[] {
+    return [...this.localLinks.keys()]
+  }
+
+  getLocalLink (peer: string): LinkQuality | undefined {
+    return this.localLinks.get(peer)
+  }
+
+  // ---- beacons ----
+
+  /** the seq we hold for `origin` (0 = none) */
+  beaconSeq (origin: string): number {
+    return this.beacons.get(origin)?.seq ?? 0
+  }
+
+  /** would a beacon with this seq change anything? Checked before the (costly) signature check. */
+  isNewer (origin: string, seq: number): boolean {
+    if (origin === this.self) return false
+    const held = this.beacons.get(origin)
+    if (held != null) return seq > held.seq
+    return this.beacons.size < this.maxBeacons
+  }
+
+  /** store a verified beacon; returns false if it is not newer than what we hold */
+  insertBeacon (b: BeaconRecord<W>, now: number): boolean {
+    if (!this.isNewer(b.origin, b.seq)) return false
+    this.beacons.set(b.origin, {
+      ...b,
+      linkSet: new Set(b.links.map(l => l.peer)),
+      expiresAt: now + this.beaconMaxAgeMs
+    })
+    this.version++
+    return true
+  }
+
+  getBeacon (origin: string): BeaconRecord<W> | undefined {
+    return this.beacons.get(origin)
+  }
+
+  beaconRecords (): Array<BeaconRecord<W>> {
+    return [...this.beacons.values()]
+  }
+
+  get beaconCount (): number {
+    return this.beacons.size
+  }
+
+  // ---- far tables ----
+
+  setReach (neighbour: string, entries: ReachInfo[], now: number): void {
+    const map = new Map<string, ReachInfo>()
+    for (const e of entries) {
+      if (e.target === this.self || e.target === neighbour) continue
+      if (e.hops + 1 > this.maxHops) continue
+      const prev = map.get(e.target)
+      if (prev == null || e.cost < prev.cost) map.set(e.target, e)
+    }
+    this.reach.set(neighbour, { entries: map, expiresAt: now + this.reachMaxAgeMs })
+    this.version++
+  }
+
+  reachOf (neighbour: string): ReadonlyMap<string, ReachInfo> | undefined {
+    return this.reach.get(neighbour)?.entries
+  }
+
+  /** drop what has aged out; returns how many items went */
+  prune (now: number): number {
+    let removed = 0
+    for (const [origin, b] of this.beacons) {
+      if (b.expiresAt <= now) { this.beacons.delete(origin); removed++ }
+    }
+    for (const [n, r] of this.reach) {
+      if (r.expiresAt <= now) { this.reach.delete(n); removed++ }
+    }
+    if (this.feasibility.size > 0) {
+      const advertised = new Set<string>()
+      for (const r of this.reach.values()) for (const t of r.entries.keys()) advertised.add(t)
+      for (const t of this.feasibility.keys()) if (!advertised.has(t)) this.feasibility.delete(t)
+    }
+    if (removed > 0) this.version++
+    return removed
+  }
+
+  // ---- routes ----
+
+  /**
+   * Dijkstra over the link-state zone from this node, then the far zone from the
+   * neighbours' tables. With `options` (avoid links/nodes) it computes an alternative
+   * without touching the feasibility state.
+   */
+  compute (now: number, options: ComputeOptions = {}): RouteTable {
+    const avoidLinks = options.avoidLinks
+    const avoidNodes = options.avoidNodes
+    const self = this.self
+    const index = new Map<string, number>([[self, 0]])
+    const ids: string[] = [self]
+    const idOf = (id: string): number => {
+      let i = index.get(id)
+      if (i == null) {
+        i = ids.length
+        ids.push(id)
+        index.set(id, i)
+      }
+      return i
+    }
+
+    // edges as parallel arrays, then CSR
+    const from: number[] = []
+    const to: number[] = []
+    const cost: number[] = []
+    const lat: number[] = []
+    const rel: number[] = []
+    const addEdge = (a: string, b: string, q: LinkQuality): void => {
+      if (avoidNodes?.has(b) === true) return
+      if (avoidLinks?.has(linkKey(a, b)) === true) return
+      from.push(idOf(a))
+      to.push(idOf(b))
+      cost.push(linkCost(q))
+      lat.push(linkLatency(q))
+      rel.push(linkReliability(q))
+    }
+    for (const [peer, q] of this.localLinks) addEdge(self, peer, q)
+    for (const b of this.beacons.values()) {
+      if (avoidNodes?.has(b.origin) === true) continue
+      idOf(b.origin)
+      for (const l of b.links) {
+        if (l.peer === self || l.peer === b.origin) continue
+        const other = this.beacons.get(l.peer)
+        if (other != null && !other.linkSet.has(b.origin)) continue
+        addEdge(b.origin, l.peer, l)
+      }
+    }
+
+    const n = ids.length
+    const m = from.length
+    const start = new Int32Array(n + 1)
+    for (let e = 0; e < m; e++) start[from[e] + 1]++
+    for (let i = 0; i < n; i++) start[i + 1] += start[i]
+    const fill = start.slice(0, n)
+    const adjTo = new Int32Array(m)
+    const adjCost = new Float64Array(m)
+    const adjLat = new Float64Array(m)
+    const adjRel = new Float64Array(m)
+    for (let e = 0; e < m; e++) {
+      const p = fill[from[e]]++
+      adjTo[p] = to[e]
+      adjCost[p] = cost[e]
+      adjLat[p] = lat[e]
+      adjRel[p] = rel[e]
+    }
+
+    const dist = new Float64Array(n).fill(Infinity)
+    const prev = new Int32Array(n).fill(-1)
+    const hops = new Int32Array(n)
+    const latency = new Float64Array(n)
+    const reliability = new Float64Array(n)
+    dist[0] = 0
+    reliability[0] = 1
+    const heap = new MinHeap(Math.max(16, m + 1))
+    heap.push(0, 0)
+    const done = new Uint8Array(n)
+    while (heap.size > 0) {
+      const u = heap.pop()
+      if (done[u] === 1) continue
+      done[u] = 1
+      const du = dist[u]
+      for (let p = start[u]; p < start[u + 1]; p++) {
+        const v = adjTo[p]
+        const dv = du + adjCost[p]
+        // ties: fewer hops wins, so equal-cost paths are stable and short
+        if (dv < dist[v] || (dv === dist[v] && done[v] === 0 && hops[u] + 1 < hops[v])) {
+          dist[v] = dv
+          prev[v] = u
+          hops[v] = hops[u] + 1
+          latency[v] = latency[u] + adjLat[p]
+          reliability[v] = reliability[u] * adjRel[p]
+          heap.push(v, dv)
+        }
+      }
+    }
+
+    const far = this.computeFar(index, dist, options, now)
+    return new RouteTable(self, ids, index, dist, prev, hops, latency, reliability, far, now)
+  }
+
+  private computeFar (index: Map<string, number>, dist: Float64Array, options: ComputeOptions, _now: number): Map<string, FarRoute> {
+    const far = new Map<string, FarRoute>()
+    if (this.reach.size === 0) return far
+    const updateFeasibility = options.avoidLinks == null && options.avoidNodes == null
+    for (const [neighbour, table] of this.reach) {
+      const q = this.localLinks.get(neighbour)
+      if (q == null) continue
+      if (options.avoidNodes?.has(neighbour) === true) continue
+      if (options.avoidLinks?.has(linkKey(this.self, neighbour)) === true) continue
+      const viaCost = linkCost(q)
+      const viaLat = linkLatency(q)
+      const viaRel = linkReliability(q)
+      for (const e of table.entries.values()) {
+        if (options.avoidNodes?.has(e.target) === true) continue
+        const i = index.get(e.target)
+        if (i != null && Number.isFinite(dist[i])) continue // the link-state zone knows better
+        const fd = this.feasibility.get(e.target)
+        if (fd != null && !(e.seq > fd.seq || (e.seq === fd.seq && e.cost < fd.cost))) continue
+        const total = viaCost + e.cost
+        const best = far.get(e.target)
+        if (best != null && (best.cost < total || (best.cost === total && best.hops <= e.hops + 1))) continue
+        far.set(e.target, {
+          target: e.target,
+          nextHop: neighbour,
+          cost: total,
+          hops: e.hops + 1,
+          // the far metric is latency-like (ms-equivalent): an upper estimate past the first hop
+          latencyMs: viaLat + e.cost,
+          reliability: viaRel,
+          seq: e.seq
+        })
+      }
+    }
+    if (updateFeasibility) {
+      for (const r of far.values()) {
+        const fd = this.feasibility.get(r.target)
+        if (fd == null || r.seq > fd.seq) this.feasibility.set(r.target, { seq: r.seq, cost: r.cost })
+        else if (r.seq === fd.seq && r.cost < fd.cost) fd.cost = r.cost
+      }
+    }
+    return far
+  }
+
+  /**
+   * The far table to advertise to `neighbour`: every route that neighbour cannot have in
+   * its own link-state zone (our hop count ≥ scope), minus the ones through it (split
+   * horizon), cheapest first, at most `max`.
+   */
+  advertisement (table: RouteTable, neighbour: string, scope: number, max: number): ReachInfo[] {
+    const out: ReachInfo[] = []
+    for (const e of table.linkStateEntries()) {
+      if (e.hops < scope || e.nextHop === neighbour || e.target === neighbour) continue
+      if (e.hops >= this.maxHops) continue
+      out.push({ target: e.target, cost: e.cost, hops: e.hops, seq: this.beacons.get(e.target)?.seq ?? 0 })
+    }
+    for (const f of table.farEntries()) {
+      if (f.nextHop === neighbour || f.target === neighbour || f.hops >= this.maxHops) continue
+      out.push({ target: f.target, cost: f.cost, hops: f.hops, seq: f.seq })
+    }
+    if (out.length > max) {
+      out.sort((a, b) => a.cost - b.cost)
+      out.length = max
+    }
+    return out
+  }
+
+  /** nodes and links for display */
+  view (): { nodes: GraphNodeView[], links: GraphLinkView[] } {
+    const nodes = new Map<string, GraphNodeView>([[this.self, { id: this.self }]])
+    const links: GraphLinkView[] = []
+    for (const [peer, q] of this.localLinks) {
+      if (!nodes.has(peer)) nodes.set(peer, { id: peer })
+      const other = this.beacons.get(peer)
+      links.push({ from: this.self, to: peer, ...q, peer, cost: linkCost(q), symmetric: other == null || other.linkSet.has(this.self) })
+    }
+    for (const b of this.beacons.values()) {
+      nodes.set(b.origin, { id: b.origin, seq: b.seq, beaconHops: b.hops, receivedAt: b.receivedAt, addrs: b.addrs })
+      for (const l of b.links) {
+        if (!nodes.has(l.peer)) nodes.set(l.peer, { id: l.peer })
+        const other = l.peer === this.self ? undefined : this.beacons.get(l.peer)
+        const symmetric = l.peer === this.self ? this.localLinks.has(b.origin) : (other == null || other.linkSet.has(b.origin))
+        links.push({ from: b.origin, to: l.peer, ...l, cost: linkCost(l), symmetric })
+      }
+    }
+    return { nodes: [...nodes.values()], links }
+  }
+}
+
+/** Binary min-heap of (node, priority) on typed arrays; duplicates allowed (lazy deletion). */
+class MinHeap {
+  private nodes: Int32Array
+  private prio: Float64Array
+  size = 0
+
+  constructor (capacity: number) {
+    this.nodes = new Int32Array(capacity)
+    this.prio = new Float64Array(capacity)
+  }
+
+  push (node: number, priority: number): void {
+    if (this.size === this.nodes.length) {
+      const n = new Int32Array(this.size * 2); n.set(this.nodes); this.nodes = n
+      const p = new Float64Array(this.size * 2); p.set(this.prio); this.prio = p
+    }
+    let i = this.size++
+    while (i > 0) {
+      const parent = (i - 1) >> 1
+      if (this.prio[parent] <= priority) break
+      this.nodes[i] = this.nodes[parent]
+      this.prio[i] = this.prio[parent]
+      i = parent
+    }
+    this.nodes[i] = node
+    this.prio[i] = priority
+  }
+
+  pop (): number {
+    const top = this.nodes[0]
+    const last = --this.size
+    if (last > 0) {
+      const node = this.nodes[last]
+      const priority = this.prio[last]
+      let i = 0
+      for (;;) {
+        const l = 2 * i + 1
+        if (l >= last) break
+        const r = l + 1
+        const c = r < last && this.prio[r] < this.prio[l] ? r : l
+        if (this.prio[c] >= priority) break
+        this.nodes[i] = this.nodes[c]
+        this.prio[i] = this.prio[c]
+        i = c
+      }
+      this.nodes[i] = node
+      this.prio[i] = priority
+    }
+    return top
+  }
+}
