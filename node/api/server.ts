@@ -25,6 +25,7 @@ import { registerMetricsRoutes } from './routes/metrics.js'
 import { registerNotificationRoutes } from './routes/notifications.js'
 import { registerRealtimeRoutes } from './routes/realtime.js'
 import { API_VERSION, registerSystemRoutes } from './routes/system.js'
+import { registerTruthRoutes } from './routes/truth.js'
 import { ApiError, registerErrorHandler, registerValidation } from './validation.js'
 import type { AuditLog } from './audit.js'
 import type { RealtimeHub, RealtimeHubInit } from './realtime-hub.js'
@@ -178,6 +179,7 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
       registerEventRoutes(api, ctx)
       registerNotificationRoutes(api, ctx)
       registerMeshRoutes(api, ctx)
+      registerTruthRoutes(api, ctx)
       registerRealtimeRoutes(api, ctx)
     }, { prefix: '/api/v1' })
   })

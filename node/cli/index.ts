@@ -10,6 +10,7 @@ import { registerPeersCommand } from './commands/peers.js'
 import { registerStartCommand } from './commands/start.js'
 import { registerStatusCommand } from './commands/status.js'
 import { registerTailCommand } from './commands/tail.js'
+import { registerTruthCommand } from './commands/truth.js'
 
 export const EXIT_USAGE = 2
 
@@ -27,6 +28,7 @@ export function buildProgram (): Command {
   // clients of a running node's API
   registerStatusCommand(program)
   registerPeersCommand(program)
+  registerTruthCommand(program)
   registerTailCommand(program)
   return program
 }

@@ -131,6 +131,8 @@ export function createNodeMetrics (node: MeshNode, init: NodeMetricsInit = {}): 
       registers,
       async collect () {
         const values = await g.read()
+        // label values that disappeared (a channel left) must not linger
+        if (labelName != null) this.reset()
         for (const [label, value] of Object.entries(values)) {
           if (labelName != null) this.set({ [labelName]: label }, value)
           else this.set(value)
@@ -138,6 +140,23 @@ export function createNodeMetrics (node: MeshNode, init: NodeMetricsInit = {}): 
       }
     })
   }
+
+  // truth messages
+  addServiceGauge({ name: 'liberation_truth_messages', help: 'truth messages stored', read: () => ({ '': node.truth.stats().messages }) })
+  addServiceGauge({ name: 'liberation_truth_rejected', help: 'invalid truth messages refused since start', read: () => ({ '': node.truth.stats().rejected }) })
+  addServiceGauge({ name: 'liberation_truth_syncs', help: 'truth catch-up sessions run since start', read: () => ({ '': node.truth.stats().syncs }) })
+  addServiceGauge({
+    name: 'liberation_truth_channel_reach',
+    help: 'peers known to subscribe to a truth channel (this node included)',
+    labelNames: ['channel'],
+    read: () => Object.fromEntries(node.truth.channels().map(c => [c.channel, c.reach]))
+  })
+  addServiceGauge({
+    name: 'liberation_truth_channel_messages',
+    help: 'truth messages stored per channel',
+    labelNames: ['channel'],
+    read: () => Object.fromEntries(node.truth.channels().map(c => [c.channel, c.messages]))
+  })
 
   const onEvent = (evt: CustomEvent<MeshEvent>): void => {
     events.inc({ category: evt.detail.category, type: evt.detail.type })

@@ -54,7 +54,10 @@ const statsSchema = {
     peers: { type: 'integer' },
     connections: { type: 'integer' },
     notifications_unread: { type: 'integer' },
-    ws_clients: { type: 'integer' }
+    ws_clients: { type: 'integer' },
+    truth_messages: { type: 'integer', description: 'truth messages stored' },
+    truth_channels: { type: 'integer' },
+    truth_rejected: { type: 'integer', description: 'invalid truth messages refused since start' }
   }
 } as const
 
@@ -101,12 +104,18 @@ export function registerSystemRoutes (app: FastifyInstance, ctx: ApiContext): vo
 
   app.get('/api/v1/stats', {
     schema: { tags: ['system'], summary: 'system statistics (the seeds\' SystemStats)', response: { 200: statsSchema, ...errorResponses } }
-  }, async () => ({
-    uptime: (Date.now() - node.startedAt) / 1000,
-    peer_id: node.libp2p.peerId.toString(),
-    peers: node.libp2p.getPeers().length,
-    connections: node.libp2p.getConnections().length,
-    notifications_unread: node.notifications.stats().unread,
-    ws_clients: ctx.hub.stats().clients
-  }))
+  }, async () => {
+    const truth = node.truth.stats()
+    return {
+      uptime: (Date.now() - node.startedAt) / 1000,
+      peer_id: node.libp2p.peerId.toString(),
+      peers: node.libp2p.getPeers().length,
+      connections: node.libp2p.getConnections().length,
+      notifications_unread: node.notifications.stats().unread,
+      ws_clients: ctx.hub.stats().clients,
+      truth_messages: truth.messages,
+      truth_channels: truth.channels,
+      truth_rejected: truth.rejected
+    }
+  })
 }
