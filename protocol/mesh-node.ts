@@ -5,6 +5,7 @@
  */
 import { createConnectionKeeper } from './connectivity/connection-keeper.js'
 import { createEventLog } from './events/index.js'
+import { createLedger } from './ledger/index.js'
 import { createNotificationService } from './notifications/index.js'
 import { gossipScore } from './pubsub/gossip.js'
 import { createRoutingService } from './routing/index.js'
@@ -12,6 +13,7 @@ import { createTruthService } from './truth/index.js'
 import type { ConnectionKeeper, ConnectionKeeperInit } from './connectivity/connection-keeper.js'
 import type { RecordCrypto } from './crypto/index.js'
 import type { EventLog, EventLogInit } from './events/index.js'
+import type { LedgerInit, LedgerService } from './ledger/index.js'
 import type { NotificationService, NotificationServiceInit } from './notifications/index.js'
 import type { GossipSub } from './pubsub/gossip.js'
 import type { RoutingInit, RoutingService } from './routing/index.js'
@@ -43,6 +45,7 @@ export interface MeshNodeInit {
   notifications?: NotificationServiceInit
   truth?: TruthInit
   routing?: RoutingInit
+  ledger?: LedgerInit
 }
 
 /** A started-or-stoppable part of the core. */
@@ -60,6 +63,7 @@ export interface MeshNode {
   readonly notifications: NotificationService
   readonly truth: TruthService
   readonly routing: RoutingService
+  readonly ledger: LedgerService
   readonly startedAt: number
   start(): Promise<void>
   /** stops services (newest first), then libp2p; storage is closed by its owner */
@@ -80,9 +84,10 @@ export function createMeshNode (components: MeshNodeComponents, init: MeshNodeIn
     logger,
     gossipScore: peer => libp2p.services.pubsub == null ? 0 : gossipScore(libp2p.services.pubsub, peer)
   }, init.routing)
+  const ledger = createLedger({ libp2p, db, crypto, events }, init.ledger)
 
   // start order; stop runs in reverse
-  const services: Startable[] = [connections, notifications, truth, routing]
+  const services: Startable[] = [connections, notifications, truth, routing, ledger]
 
   libp2p.addEventListener('peer:connect', evt => {
     events.emitEvent('mesh', 'peer:connected', { peerId: evt.detail.toString() })
@@ -100,6 +105,7 @@ export function createMeshNode (components: MeshNodeComponents, init: MeshNodeIn
     notifications,
     truth,
     routing,
+    ledger,
     startedAt: Date.now(),
     async start () {
       if (libp2p.status !== 'started') await libp2p.start()

@@ -1,0 +1,1136 @@
+/**
+ * The distribution ledger: the seeds' resource pool, humans and weekly distribution as a
+ * replicated, authenticated CRDT.
+ *
+ * - **State**: one Yjs document per author and ISO week (`doc`), single-writer and
+ *   append-only; stored in LevelDB as the log of the author's signed batches (each one a
+ *   Yjs update) plus an entry index written in the same atomic `sync: true` LevelDB
+ *   batch. A restart rebuilds the derived views from the index; `verifyIntegrity()`
+ *   rebuilds them from the log and compares. Small batches of this node's own documents
+ *   are periodically compacted: re-signed as one batch covering the same clocks (the
+ *   snapshot of that range), which receivers swap in after checking it says the same.
+ * - **Authenticity**: see `batch.ts`. Nothing reaches the store or the views before the
+ *   signature and the update's structure are checked; equivocation (two signed batches
+ *   that contradict each other) is proved, the proof kept and spread, and the author's
+ *   entries stop counting everywhere (all of them: which branch was "real" cannot be
+ *   told, and any partial rule would depend on arrival order).
+ * - **Idempotence**: an author has one payment slot per (week, human); across authors the
+ *   derived view counts one payment per (week, human) (see `views.ts`), so concurrent or
+ *   partitioned distributions pay each human at most once per week after convergence.
+ * - **Durability**: a write resolves only after LevelDB synced it; it is gossiped after.
+ *   Concurrent writes are grouped into one signed batch (group commit), which is what
+ *   makes tens of thousands of signed, durable entries per second possible.
+ * - **Replication**: every stored batch is gossiped on `LEDGER_TOPIC`; on every new
+ *   connection both peers pull what they lack over `/liberation/ledger-sync/1.0.0`.
+ *
+ * Money is integer cents inside and canonical decimal strings ("800.00") at this API.
+ * Errors for bad calls are `LedgerError`s with a `code` (see errors.ts).
+ */
+import { TopicValidatorResult } from '@libp2p/gossipsub'
+import { peerIdFromRawKey, toHex, fromHex } from '../crypto/index.js'
+import { newCorrelationId } from '../events/index.js'
+import { registerTopicScore } from '../pubsub/gossip.js'
+import { openStore } from '../storage/index.js'
+import { BatchRejected, docFromBatches, openBatch, openTrustedBatch, signBatch } from './batch.js'
+import { bytesEqual, decodeEntry, encodeEntry, entryKey, HUMAN_ID, HUMAN_STATUSES, isSlotEntry } from './entries.js'
+import { LedgerError, invalidInput } from './errors.js'
+import { formatCents, parseAmount, parseBigAmount } from './money.js'
+import { EquivocationProof, LedgerGossip, SignedBatch, SyncResponse } from './pb/ledger.js'
+import type { SyncRequest } from './pb/ledger.js'
+import { batchKey, decodeIndexed, docPrefix, indexKey, indexValue, LedgerStore, parseBatchKey, proofKey } from './store.js'
+import { createLedgerSync, LEDGER_SYNC_PROTOCOL } from './sync.js'
+import { DerivedViews, isBetterPayment, summarize } from './views.js'
+import { isIsoWeek, isoWeek } from './week.js'
+import type { BatchItem, Bytes, OpenedBatch } from './batch.js'
+import type { HumanEntry, HumanStatus, LedgerEntry, PaymentEntry, StatusEntry } from './entries.js'
+import type { LedgerSync, LedgerSyncInit, SyncResult } from './sync.js'
+import type { HumanView, Winner } from './views.js'
+import type { RecordCrypto } from '../crypto/index.js'
+import type { EventLog } from '../events/index.js'
+import type { MeshLibp2p } from '../mesh-node.js'
+import type { MeshDatabase } from '../storage/index.js'
+import type { Logger, PeerId } from '@libp2p/interface'
+import type * as Y from 'yjs'
+
+export { LedgerError, isLedgerError } from './errors.js'
+export type { LedgerErrorCode } from './errors.js'
+export { LEDGER_SYNC_PROTOCOL } from './sync.js'
+export type { SyncResult } from './sync.js'
+export type { HumanStatus, LedgerEntry } from './entries.js'
+export { formatCents, parseAmount } from './money.js'
+export { isoWeek, isIsoWeek } from './week.js'
+
+export const LEDGER_TOPIC = '/liberation/ledger/1.0.0'
+
+export const DEFAULT_POOL_TOTAL = '19000000000000.00'
+export const DEFAULT_WEEKLY_FLOW = '800.00'
+export const DEFAULT_HOUSING_CREDIT = '104000.00'
+export const DEFAULT_INVESTMENT_POOL = '104000.00'
+
+/** Types of the events the ledger emits on `node.events` (category 'resources'). */
+export const LEDGER_EVENTS = {
+  /** data: { humans: Array<{ id, status }> (first 100), count, author, local } */
+  humansRegistered: 'ledger:humans-registered',
+  /** data: { changes: Array<{ humanId, status }> (first 100), count, author, local } */
+  statusChanged: 'ledger:status-changed',
+  /** data: { weeks: string[], count, total, author, local } — payments recorded (any node's) */
+  paymentsRecorded: 'ledger:payments-recorded',
+  /** data: DistributionResult without `payments` — this node ran a distribution */
+  distributionCompleted: 'ledger:distribution-completed',
+  /** data: { author, reason } — an author was caught contradicting itself and excluded */
+  equivocation: 'ledger:equivocation',
+  /** data: { from, reason } — a batch or proof failed the checks and was dropped */
+  rejected: 'ledger:rejected',
+  /** data: SyncResult — a catch-up with a peer finished */
+  synced: 'ledger:synced',
+  /** data: { batches, into } — this node compacted its own small batches */
+  compacted: 'ledger:compacted'
+} as const
+
+export interface LedgerComponents {
+  libp2p: MeshLibp2p
+  db: MeshDatabase
+  crypto: RecordCrypto
+  events: EventLog
+}
+
+export interface LedgerInit {
+  /** the resource pool, decimal string (default "19000000000000.00"); same on every node */
+  poolTotal?: string
+  /** defaults for `registerHuman` */
+  weeklyFlow?: string
+  housingCredit?: string
+  investmentPool?: string
+  /** gossipsub topic (default LEDGER_TOPIC) */
+  topic?: string
+  /** most entries per signed batch written by this node (default 1000) */
+  maxBatchEntries?: number
+  /** catch-up settings; `intervalMs` is the periodic anti-entropy pull (default 30 s) */
+  sync?: LedgerSyncInit
+  /** compact own small batches this often, ms (default 60 s; 0 = never) */
+  compactIntervalMs?: number
+  /** batches with fewer entries than this are compaction candidates (default 64) */
+  compactBelow?: number
+  /** weeks of payment winners kept in memory (default 4) */
+  hotWeeks?: number
+  /** clock (tests) */
+  now?: () => number
+}
+
+/** A human as the ledger derives it. Money as decimal strings, times as ISO-8601. */
+export interface Human {
+  id: string
+  weeklyFlow: string
+  housingCredit: string
+  investmentPool: string
+  status: HumanStatus
+  /** earliest registration */
+  createdAt: string
+  /** peer id of the author of the earliest registration */
+  registeredBy: string
+  /** how many nodes registered this id */
+  registrars: number
+  /** time of the counted payment of the latest week paid, or null */
+  lastDistribution: string | null
+  /** ISO week of that payment, or null */
+  lastDistributionWeek: string | null
+  totalReceived: string
+  /** weeks paid */
+  payments: number
+}
+
+export interface RegisterHumanInput {
+  id: string
+  /** decimal string or exact two-decimal number; defaults from LedgerInit */
+  weeklyFlow?: string | number
+  housingCredit?: string | number
+  investmentPool?: string | number
+  /** default 'active' */
+  status?: HumanStatus
+}
+
+export interface OperationOptions {
+  /** ties the events of this call together (e.g. the API request id) */
+  correlationId?: string
+}
+
+export interface DistributeInput {
+  /** pay only these humans (each must exist); default every registered human */
+  humanIds?: string[]
+  /** pay this amount instead of each human's weekly flow */
+  amountOverride?: string | number
+}
+
+export interface DistributionResult {
+  /** ISO week paid for */
+  week: string
+  /** humans paid by this call */
+  paid: number
+  /** sum paid by this call */
+  total: string
+  skipped: {
+    /** already paid for this week (by any node this one has heard from) */
+    alreadyPaid: number
+    inactive: number
+    /** weekly flow of zero and no override */
+    zeroFlow: number
+  }
+  remainingWealth: string
+  payments: Array<{ humanId: string, amount: string }>
+}
+
+export interface Page<T> {
+  items: T[]
+  /** pass as `cursor` for the next page; absent on the last page */
+  nextCursor?: string
+}
+
+export interface ListHumansQuery {
+  cursor?: string
+  /** 1..1000, default 50 */
+  limit?: number
+  status?: HumanStatus
+}
+
+export interface HistoryQuery {
+  humanId?: string
+  week?: string
+  cursor?: string
+  /** 1..1000, default 50 */
+  limit?: number
+  /** also list payments that lost to another for the same (week, human) */
+  includeSuperseded?: boolean
+}
+
+/** One payment (the seeds' transaction). */
+export interface LedgerTransaction {
+  /** `<week>:<humanId>:<author peer id>`: one per author, week and human */
+  id: string
+  humanId: string
+  amount: string
+  type: 'weekly_flow'
+  week: string
+  /** the author's clock when it paid */
+  timestamp: string
+  /** 'completed' counts; 'superseded' lost to another payment for the same week */
+  status: 'completed' | 'superseded'
+  author: string
+  /** where the entry sits: its author's document and Yjs clock, and the author's key */
+  metadata: { doc: string, clock: number, authorKey: string }
+}
+
+/** The seeds' SystemStats plus ledger health. Money as decimal strings. */
+export interface SystemStats {
+  totalHumans: number
+  activeHumans: number
+  totalDistributed: string
+  distributedThisWeek: string
+  remainingWealth: string
+  /** totalDistributed / totalHumans, rounded down to the cent */
+  averagePerHuman: string
+  /** seconds since the ledger started */
+  uptime: number
+  poolTotal: string
+  /** current ISO week */
+  week: string
+  paymentsThisWeek: number
+  /** authors with at least one stored batch */
+  authors: number
+  documents: number
+  excludedAuthors: number
+  batchesRejected: number
+}
+
+export type ReceiveStatus = 'applied' | 'duplicate' | 'excluded' | 'equivocation' | 'rejected'
+
+export interface ReceiveResult {
+  status: ReceiveStatus
+  /** why it was rejected or what it proved */
+  reason?: string
+  /** entries newly stored */
+  entries?: number
+}
+
+export interface EquivocationRecord {
+  author: string
+  authorKey: string
+  proof: Uint8Array
+}
+
+export interface LedgerService {
+  readonly topic: string
+  start(): Promise<void>
+  stop(): Promise<void>
+  /** Register a human. Resolves once durably stored. Throws invalid_input / conflict. */
+  registerHuman(input: RegisterHumanInput, opts?: OperationOptions): Promise<Human>
+  /**
+   * Record this node's view of a human's status. Only a node that registered the human
+   * may (forbidden otherwise); the derived status is active while any registrar says so.
+   */
+  setStatus(humanId: string, status: HumanStatus, opts?: OperationOptions): Promise<Human>
+  /**
+   * Pay the weekly flow for the current ISO week to every active human not yet paid
+   * this week (or only `humanIds`). Refused whole (insufficient_pool) if the pool cannot
+   * cover it; throws not_found for an unknown listed id. Resolves once every payment is
+   * durably stored.
+   */
+  distributeWeekly(input?: DistributeInput, opts?: OperationOptions): Promise<DistributionResult>
+  getHuman(id: string): Promise<Human | undefined>
+  /** Humans sorted by id, cursor-paginated. */
+  listHumans(query?: ListHumansQuery): Promise<Page<Human>>
+  /** Payments sorted by week, human, author; cursor-paginated. */
+  history(query?: HistoryQuery): Promise<Page<LedgerTransaction>>
+  stats(): Promise<SystemStats>
+  /** Pull what `peer` has and this node lacks. */
+  sync(peer: PeerId): Promise<SyncResult>
+  /** Check and apply one SignedBatch (what gossip and sync do). */
+  receiveBatch(bytes: Uint8Array, opts?: { from?: string, correlationId?: string }): Promise<ReceiveResult>
+  /** Check and apply one EquivocationProof. */
+  receiveProof(bytes: Uint8Array, opts?: { from?: string, correlationId?: string }): Promise<ReceiveResult>
+  /** Every stored signed batch, in key order. */
+  batches(): AsyncGenerator<Uint8Array>
+  /** Authors excluded for equivocation, with their proofs. */
+  equivocations(): Promise<EquivocationRecord[]>
+  /** All derived figures in one canonical string (identical on converged nodes). */
+  derivedState(): string
+  /** Rebuild the derived views from the signed batch log and compare with the live ones. */
+  verifyIntegrity(): Promise<{ ok: boolean, batches: number, entries: number }>
+  /** The Yjs document of an author (hex key) and week, loaded from stored batches. */
+  document(authorHex: string, doc: string): Promise<Y.Doc>
+  /** Re-sign runs of this node's small batches as single batches. */
+  compact(): Promise<{ batches: number, into: number }>
+}
+
+interface DocState {
+  authorHex: string
+  doc: string
+  /** covered clock intervals [start, end), sorted, coalesced */
+  runs: Array<[number, number]>
+}
+
+interface PendingWrite {
+  entry: LedgerEntry
+  slot?: string
+  correlationId?: string
+  resolve(): void
+  reject(err: Error): void
+}
+
+function contiguous (ds: DocState): number {
+  return ds.runs.length > 0 && ds.runs[0][0] === 0 ? ds.runs[0][1] : 0
+}
+
+function maxEnd (ds: DocState): number {
+  return ds.runs.length === 0 ? 0 : ds.runs[ds.runs.length - 1][1]
+}
+
+function overlaps (ds: DocState, start: number, end: number): boolean {
+  return ds.runs.some(([s, e]) => s < end && e > start)
+}
+
+function covers (ds: DocState, start: number, end: number): boolean {
+  return ds.runs.some(([s, e]) => s <= start && e >= end)
+}
+
+function addRun (ds: DocState, start: number, end: number): void {
+  const runs = ds.runs
+  runs.push([start, end])
+  runs.sort((a, b) => a[0] - b[0])
+  const merged: Array<[number, number]> = []
+  for (const r of runs) {
+    const last = merged[merged.length - 1]
+    if (last !== undefined && r[0] <= last[1]) last[1] = Math.max(last[1], r[1])
+    else merged.push([r[0], r[1]])
+  }
+  ds.runs = merged
+}
+
+/** How two valid batches of one author contradict each other, if they do. */
+export function findConflict (a: OpenedBatch, b: OpenedBatch): string | undefined {
+  if (a.authorHex !== b.authorHex) return undefined
+  if (a.doc === b.doc) {
+    const from = Math.max(a.clockStart, b.clockStart)
+    const to = Math.min(a.clockEnd, b.clockEnd)
+    for (let c = from; c < to; c++) {
+      const x = a.items[c - a.clockStart]
+      const y = b.items[c - b.clockStart]
+      if (x.key !== y.key || !bytesEqual(x.value, y.value)) return `two different items at ${a.doc} clock ${c}`
+    }
+  }
+  const slots = new Map<string, number>()
+  for (const it of a.items) if (isSlotEntry(it.entry)) slots.set(it.key, it.clock)
+  for (const it of b.items) {
+    if (!isSlotEntry(it.entry)) continue
+    const clock = slots.get(it.key)
+    if (clock !== undefined && (a.doc !== b.doc || clock !== it.clock)) return `slot ${it.key} written twice`
+  }
+  return undefined
+}
+
+class Ledger implements LedgerService {
+  readonly topic: string
+  private readonly libp2p: MeshLibp2p
+  private readonly crypto: RecordCrypto
+  private readonly events: EventLog
+  private readonly log: Logger
+  private readonly store: LedgerStore
+  private readonly views: DerivedViews
+  private readonly excluded = new Set<string>()
+  private readonly docs = new Map<string, DocState>()
+  private readonly selfHex: string
+  private readonly poolTotal: bigint
+  private readonly defaults: { weeklyFlow: number, housingCredit: number, investmentPool: number }
+  private readonly maxBatchEntries: number
+  private readonly compactIntervalMs: number
+  private readonly compactBelow: number
+  private readonly now: () => number
+  private readonly sync_: LedgerSync
+  private readonly peerIds = new Map<string, string>()
+  private pending: PendingWrite[] = []
+  private readonly pendingSlots = new Set<string>()
+  private flushScheduled = false
+  private tail: Promise<unknown> = Promise.resolve()
+  private running = false
+  private startedAt = 0
+  private rejected = 0
+  private compactTimer: ReturnType<typeof setInterval> | undefined
+  private readonly validator = async (peer: PeerId, msg: { data: Uint8Array }): Promise<TopicValidatorResult> => this.validate(peer, msg.data)
+
+  constructor (components: LedgerComponents, init: LedgerInit) {
+    this.libp2p = components.libp2p
+    this.crypto = components.crypto
+    this.events = components.events
+    this.log = components.libp2p.logger.forComponent('liberation:ledger')
+    this.store = new LedgerStore(openStore(components.db, 'ledger'))
+    this.topic = init.topic ?? LEDGER_TOPIC
+    this.views = new DerivedViews(this.excluded, init.hotWeeks)
+    this.selfHex = toHex(components.crypto.signer.publicKey)
+    this.poolTotal = parseBigAmount(init.poolTotal ?? DEFAULT_POOL_TOTAL, 'poolTotal')
+    this.defaults = {
+      weeklyFlow: parseAmount(init.weeklyFlow ?? DEFAULT_WEEKLY_FLOW, 'weeklyFlow', { allowZero: true }),
+      housingCredit: parseAmount(init.housingCredit ?? DEFAULT_HOUSING_CREDIT, 'housingCredit', { allowZero: true }),
+      investmentPool: parseAmount(init.investmentPool ?? DEFAULT_INVESTMENT_POOL, 'investmentPool', { allowZero: true })
+    }
+    this.maxBatchEntries = Math.min(Math.max(1, init.maxBatchEntries ?? 1000), 4096)
+    this.compactIntervalMs = init.compactIntervalMs ?? 60_000
+    this.compactBelow = init.compactBelow ?? 64
+    this.now = init.now ?? Date.now
+    this.sync_ = createLedgerSync(components.libp2p, {
+      request: () => this.syncRequest(),
+      responses: (req) => this.syncResponses(req),
+      receive: async (msg, from, correlationId) => this.syncReceive(msg, from, correlationId),
+      onSynced: (result, correlationId) => {
+        this.events.emitEvent('resources', LEDGER_EVENTS.synced, result, correlationId)
+      },
+      log: this.log
+    }, init.sync)
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  async start (): Promise<void> {
+    if (this.running) return
+    for await (const [key, value] of this.store.entries('x!')) {
+      void value
+      this.excluded.add(key.slice(2))
+    }
+    for await (const k of this.store.batchKeys()) this.docState(k.authorHex, k.doc, true).runs.push([k.start, k.end])
+    for (const ds of this.docs.values()) {
+      const runs = ds.runs
+      ds.runs = []
+      for (const [s, e] of runs) addRun(ds, s, e)
+    }
+    await this.views.rebuild(this.store)
+    const pubsub = this.libp2p.services.pubsub
+    pubsub.topicValidators.set(this.topic, this.validator)
+    registerTopicScore(pubsub, this.topic)
+    pubsub.subscribe(this.topic)
+    this.running = true
+    this.startedAt = this.now()
+    await this.sync_.start()
+    if (this.compactIntervalMs > 0) {
+      this.compactTimer = setInterval(() => {
+        this.compact().catch(err => { this.log.error('compaction failed: %s', err.message) })
+      }, this.compactIntervalMs)
+    }
+  }
+
+  async stop (): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    if (this.compactTimer !== undefined) clearInterval(this.compactTimer)
+    this.compactTimer = undefined
+    await this.sync_.stop()
+    const pubsub = this.libp2p.services.pubsub
+    try {
+      pubsub.unsubscribe(this.topic)
+    } catch {}
+    if (pubsub.topicValidators.get(this.topic) === this.validator) pubsub.topicValidators.delete(this.topic)
+    // let queued writes finish: every acknowledged entry is on disk before the db closes
+    await this.serial(async () => { await this.flush() }).catch(() => {})
+  }
+
+  /** Run `fn` after every job queued before it: one writer for store and views. */
+  private async serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(fn)
+    this.tail = run.catch(() => {})
+    return run
+  }
+
+  private docState (authorHex: string, doc: string, create: true): DocState
+  private docState (authorHex: string, doc: string, create?: boolean): DocState | undefined
+  private docState (authorHex: string, doc: string, create = false): DocState | undefined {
+    const key = authorHex + '!' + doc
+    let ds = this.docs.get(key)
+    if (ds === undefined && create) {
+      ds = { authorHex, doc, runs: [] }
+      this.docs.set(key, ds)
+    }
+    return ds
+  }
+
+  private peerIdOf (authorHex: string): string {
+    let id = this.peerIds.get(authorHex)
+    if (id === undefined) {
+      id = peerIdFromRawKey(fromHex(authorHex)).toString()
+      if (this.peerIds.size > 10_000) this.peerIds.clear()
+      this.peerIds.set(authorHex, id)
+    }
+    return id
+  }
+
+  private requireRunning (): void {
+    if (!this.running) throw new LedgerError('unavailable', 'the ledger is not running')
+  }
+
+  // ---------------------------------------------------------------- local writes
+
+  private enqueue (entry: LedgerEntry, slot: string | undefined, correlationId?: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ entry, slot, correlationId, resolve, reject })
+      if (slot !== undefined) this.pendingSlots.add(slot)
+      if (!this.flushScheduled) {
+        this.flushScheduled = true
+        this.serial(async () => {
+          this.flushScheduled = false
+          await this.flush()
+        }).catch(() => {})
+      }
+    })
+  }
+
+  /** Group commit: every pending write goes out in as few signed batches as possible. */
+  private async flush (): Promise<void> {
+    while (this.pending.length > 0) {
+      const chunk = this.pending.splice(0, this.maxBatchEntries)
+      try {
+        await this.writeOwn(chunk.map(w => w.entry), chunk[0].correlationId)
+        for (const w of chunk) w.resolve()
+      } catch (err: any) {
+        const e = err instanceof LedgerError ? err : new LedgerError('unavailable', `could not store the entry: ${err.message}`)
+        for (const w of chunk) w.reject(e)
+      } finally {
+        for (const w of chunk) if (w.slot !== undefined) this.pendingSlots.delete(w.slot)
+      }
+    }
+  }
+
+  /** Sign, store (durably), apply and gossip one batch of this node's entries. Inside serial. */
+  private async writeOwn (entries: LedgerEntry[], correlationId?: string): Promise<OpenedBatch> {
+    const now = this.now()
+    const doc = isoWeek(now)
+    const ds = this.docState(this.selfHex, doc, true)
+    const clockStart = maxEnd(ds)
+    const items: BatchItem[] = entries.map((entry, i) => {
+      const clock = clockStart + i
+      return { clock, key: entryKey(entry, clock), value: encodeEntry(entry), entry }
+    })
+    const batch = await signBatch(this.crypto.signer, doc, clockStart, items, now)
+    await this.commit(batch, { local: true, correlationId })
+    this.publish({ batch: SignedBatch.decode(batch.bytes) })
+    return batch
+  }
+
+  private publish (msg: LedgerGossip): void {
+    if (!this.running) return
+    this.libp2p.services.pubsub.publish(this.topic, LedgerGossip.encode(msg)).catch((err: any) => {
+      this.log('publish failed: %s', err.message)
+    })
+  }
+
+  async registerHuman (input: RegisterHumanInput, opts: OperationOptions = {}): Promise<Human> {
+    if (input == null || typeof input !== 'object') throw invalidInput('a human needs at least an id', 'id')
+    const { id } = input
+    if (typeof id !== 'string' || !HUMAN_ID.test(id)) {
+      throw invalidInput('id must be 1-128 characters of A-Z a-z 0-9 _ . @ -', 'id')
+    }
+    const status = input.status ?? 'active'
+    if (!HUMAN_STATUSES.includes(status)) throw invalidInput('status must be "active" or "inactive"', 'status')
+    const entry: HumanEntry = {
+      kind: 'human',
+      humanId: id,
+      at: this.now(),
+      status,
+      weeklyFlow: input.weeklyFlow === undefined ? this.defaults.weeklyFlow : parseAmount(input.weeklyFlow, 'weeklyFlow', { allowZero: true }),
+      housingCredit: input.housingCredit === undefined ? this.defaults.housingCredit : parseAmount(input.housingCredit, 'housingCredit', { allowZero: true }),
+      investmentPool: input.investmentPool === undefined ? this.defaults.investmentPool : parseAmount(input.investmentPool, 'investmentPool', { allowZero: true })
+    }
+    this.requireRunning()
+    const slot = 'h:' + id
+    if (this.views.humans.get(id)?.regs !== undefined || this.pendingSlots.has(slot)) {
+      throw new LedgerError('conflict', `human ${id} is already registered`, { id })
+    }
+    await this.enqueue(entry, slot, opts.correlationId)
+    return this.humanOf(this.views.humans.get(id) as HumanView)
+  }
+
+  async setStatus (humanId: string, status: HumanStatus, opts: OperationOptions = {}): Promise<Human> {
+    if (typeof humanId !== 'string' || !HUMAN_ID.test(humanId)) throw invalidInput('bad human id', 'id')
+    if (!HUMAN_STATUSES.includes(status)) throw invalidInput('status must be "active" or "inactive"', 'status')
+    this.requireRunning()
+    const h = this.views.humans.get(humanId)
+    if (h?.regs === undefined) throw new LedgerError('not_found', `no human ${humanId}`, { id: humanId })
+    if (!h.regs.some(r => r.author === this.selfHex) && !this.pendingSlots.has('h:' + humanId)) {
+      throw new LedgerError('forbidden', `this node did not register human ${humanId}; only its registrars may change its status`, { id: humanId })
+    }
+    const entry: StatusEntry = { kind: 'status', humanId, at: this.now(), status }
+    await this.enqueue(entry, undefined, opts.correlationId)
+    return this.humanOf(this.views.humans.get(humanId) as HumanView)
+  }
+
+  async distributeWeekly (input: DistributeInput = {}, opts: OperationOptions = {}): Promise<DistributionResult> {
+    if (input == null || typeof input !== 'object') throw invalidInput('bad distribution request')
+    let ids: string[] | undefined
+    if (input.humanIds !== undefined && input.humanIds !== null) {
+      if (!Array.isArray(input.humanIds)) throw invalidInput('humanIds must be an array of ids', 'humanIds')
+      for (const id of input.humanIds) {
+        if (typeof id !== 'string' || !HUMAN_ID.test(id)) throw invalidInput(`bad human id ${JSON.stringify(id)}`, 'humanIds')
+      }
+      ids = [...new Set(input.humanIds)].sort()
+    }
+    const override = input.amountOverride === undefined || input.amountOverride === null
+      ? undefined
+      : parseAmount(input.amountOverride, 'amountOverride')
+    this.requireRunning()
+    return this.serial(async () => {
+      await this.flush()
+      const week = isoWeek(this.now())
+      await this.views.loadWeek(this.store, week)
+      const targets = ids ?? [...this.views.humans.values()].filter(h => h.regs !== undefined).map(h => h.id).sort()
+      const skipped = { alreadyPaid: 0, inactive: 0, zeroFlow: 0 }
+      const payments: PaymentEntry[] = []
+      let total = 0n
+      const at = this.now()
+      for (const id of targets) {
+        const h = this.views.humans.get(id)
+        if (h?.regs === undefined) throw new LedgerError('not_found', `no human ${id}`, { id })
+        if (!h.active) { skipped.inactive++; continue }
+        if (this.views.winner(week, id) !== undefined) { skipped.alreadyPaid++; continue }
+        const amount = override ?? summarize(h).weeklyFlow
+        if (amount === 0) { skipped.zeroFlow++; continue }
+        payments.push({ kind: 'payment', humanId: id, at, week, amount, type: 'weekly_flow' })
+        total += BigInt(amount)
+      }
+      const remaining = this.poolTotal - this.views.distributed
+      if (total > remaining) {
+        throw new LedgerError('insufficient_pool', `the pool holds ${formatCents(remaining)}, the distribution needs ${formatCents(total)}`, {
+          remaining: formatCents(remaining < 0n ? 0n : remaining),
+          needed: formatCents(total)
+        })
+      }
+      for (let i = 0; i < payments.length; i += this.maxBatchEntries) {
+        await this.writeOwn(payments.slice(i, i + this.maxBatchEntries), opts.correlationId)
+      }
+      const result: DistributionResult = {
+        week,
+        paid: payments.length,
+        total: formatCents(total),
+        skipped,
+        remainingWealth: formatCents(this.poolTotal - this.views.distributed),
+        payments: payments.map(p => ({ humanId: p.humanId, amount: formatCents(p.amount) }))
+      }
+      const { payments: _omit, ...summary } = result
+      this.events.emitEvent('resources', LEDGER_EVENTS.distributionCompleted, summary, opts.correlationId)
+      return result
+    })
+  }
+
+  // ---------------------------------------------------------------- receiving
+
+  private async validate (peer: PeerId, data: Uint8Array): Promise<TopicValidatorResult> {
+    let msg: LedgerGossip
+    try {
+      msg = LedgerGossip.decode(data)
+    } catch {
+      this.noteRejected(peer.toString(), 'undecodable gossip message')
+      return TopicValidatorResult.Reject
+    }
+    if ((msg.batch == null) === (msg.proof == null)) {
+      this.noteRejected(peer.toString(), 'gossip message must carry exactly one of batch, proof')
+      return TopicValidatorResult.Reject
+    }
+    const from = peer.toString()
+    const r = msg.batch != null
+      ? await this.receiveBatch(SignedBatch.encode(msg.batch), { from })
+      : await this.receiveProof(EquivocationProof.encode(msg.proof as EquivocationProof), { from })
+    switch (r.status) {
+      case 'applied': return TopicValidatorResult.Accept
+      case 'rejected': return TopicValidatorResult.Reject
+      // the relay may be honest: a contradiction or a known author is not its fault
+      default: return TopicValidatorResult.Ignore
+    }
+  }
+
+  private noteRejected (from: string | undefined, reason: string, correlationId?: string): void {
+    this.rejected++
+    this.log('rejected from %s: %s', from, reason)
+    this.events.emitEvent('resources', LEDGER_EVENTS.rejected, { from: from ?? null, reason }, correlationId)
+  }
+
+  async receiveBatch (bytes: Uint8Array, opts: { from?: string, correlationId?: string } = {}): Promise<ReceiveResult> {
+    let batch: OpenedBatch
+    try {
+      batch = await openBatch(bytes, this.crypto.verifier)
+    } catch (err: any) {
+      const reason = err instanceof BatchRejected ? err.message : `check failed: ${err.message}`
+      this.noteRejected(opts.from, reason, opts.correlationId)
+      return { status: 'rejected', reason }
+    }
+    const held = this.docState(batch.authorHex, batch.doc)
+    if (batch.authorHex === this.selfHex && held !== undefined && covers(held, batch.clockStart, batch.clockEnd)) {
+      // our own batch coming back
+      return { status: 'duplicate' }
+    }
+    return this.serial(async () => this.commit(batch, { local: false, from: opts.from, correlationId: opts.correlationId }))
+  }
+
+  async receiveProof (bytes: Uint8Array, opts: { from?: string, correlationId?: string } = {}): Promise<ReceiveResult> {
+    let a: OpenedBatch
+    let b: OpenedBatch
+    try {
+      const proof = EquivocationProof.decode(bytes)
+      if (proof.a == null || proof.b == null) throw new BatchRejected('proof needs two batches')
+      a = await openBatch(SignedBatch.encode(proof.a), this.crypto.verifier)
+      b = await openBatch(SignedBatch.encode(proof.b), this.crypto.verifier)
+    } catch (err: any) {
+      const reason = `bad proof: ${err.message}`
+      this.noteRejected(opts.from, reason, opts.correlationId)
+      return { status: 'rejected', reason }
+    }
+    if (this.excluded.has(a.authorHex)) return { status: 'duplicate' }
+    const conflict = findConflict(a, b)
+    if (conflict === undefined) {
+      this.noteRejected(opts.from, 'proof batches do not contradict each other', opts.correlationId)
+      return { status: 'rejected', reason: 'proof batches do not contradict each other' }
+    }
+    return this.serial(async () => {
+      if (this.excluded.has(a.authorHex)) return { status: 'duplicate' } as ReceiveResult
+      await this.exclude(a, b, conflict, opts.correlationId)
+      return { status: 'applied', reason: conflict } as ReceiveResult
+    })
+  }
+
+  /** Record a proof, drop the author from the views, spread the proof. Inside serial. */
+  private async exclude (a: OpenedBatch, b: OpenedBatch, reason: string, correlationId?: string): Promise<void> {
+    const proof: EquivocationProof = { a: SignedBatch.decode(a.bytes), b: SignedBatch.decode(b.bytes) }
+    await this.store.commit([{ type: 'put', key: proofKey(a.authorHex), value: EquivocationProof.encode(proof) }])
+    this.excluded.add(a.authorHex)
+    this.pending = this.pending.filter(w => {
+      if (a.authorHex !== this.selfHex) return true
+      w.reject(new LedgerError('unavailable', 'this node was excluded for equivocation'))
+      return false
+    })
+    await this.views.rebuild(this.store)
+    this.log.error('author %s equivocated: %s', a.authorHex, reason)
+    this.events.emitEvent('resources', LEDGER_EVENTS.equivocation, { author: this.peerIdOf(a.authorHex), reason }, correlationId)
+    this.publish({ proof })
+  }
+
+  /**
+   * Store a checked batch and apply it to the views. Inside serial. For remote batches:
+   * refuse excluded authors, skip what is already held, and turn any contradiction with
+   * stored batches (same clock, or same slot elsewhere) into a proof.
+   */
+  private async commit (batch: OpenedBatch, opts: { local: boolean, from?: string, correlationId?: string }): Promise<ReceiveResult> {
+    const { authorHex, doc, clockStart, clockEnd } = batch
+    if (this.excluded.has(authorHex)) return { status: 'excluded' }
+    const ds = this.docState(authorHex, doc)
+    let items = batch.items
+    const deletes: string[] = []
+    if (!opts.local && ds !== undefined && overlaps(ds, clockStart, clockEnd)) {
+      const stored = await this.store.overlapping(authorHex, doc, clockStart, clockEnd)
+      if (stored.some(s => s.start === clockStart && s.end === clockEnd && bytesEqual(s.bytes, batch.bytes))) return { status: 'duplicate' }
+      const known = new Set<number>()
+      for (const s of stored) {
+        const old = openTrustedBatch(s.bytes)
+        const conflict = findConflict(old, batch)
+        if (conflict !== undefined) {
+          await this.exclude(old, batch, conflict, opts.correlationId)
+          return { status: 'equivocation', reason: conflict }
+        }
+        for (let c = Math.max(s.start, clockStart); c < Math.min(s.end, clockEnd); c++) known.add(c)
+        if (s.start >= clockStart && s.end <= clockEnd) deletes.push(s.key)
+      }
+      // a sub-range of what is held (e.g. a small batch after its compacted version)
+      if (deletes.length === 0 && known.size === clockEnd - clockStart) return { status: 'duplicate' }
+      items = items.filter(it => !known.has(it.clock))
+    }
+    if (!opts.local) {
+      const slots = items.filter(it => isSlotEntry(it.entry))
+      const existing = await this.store.getMany(slots.map(it => indexKey(it.entry, authorHex, doc, it.clock)))
+      for (let i = 0; i < slots.length; i++) {
+        const v = existing[i]
+        if (v === undefined) continue
+        const ix = decodeIndexed(v)
+        if (ix.doc === doc && ix.clock === slots[i].clock) continue
+        const other = await this.store.batchAt(authorHex, ix.doc, ix.clock)
+        if (other === undefined) continue
+        const old = openTrustedBatch(other.bytes)
+        const conflict = findConflict(old, batch) ?? `slot ${slots[i].key} written twice`
+        await this.exclude(old, batch, conflict, opts.correlationId)
+        return { status: 'equivocation', reason: conflict }
+      }
+    }
+    const weeks = new Set<string>()
+    for (const it of items) if (it.entry.kind === 'payment') weeks.add(it.entry.week)
+    for (const week of weeks) await this.views.loadWeek(this.store, week, weeks)
+
+    const ops: Array<{ type: 'put', key: string, value: Uint8Array } | { type: 'del', key: string }> = []
+    for (const key of deletes) ops.push({ type: 'del', key })
+    ops.push({ type: 'put', key: batchKey(authorHex, doc, clockStart, clockEnd), value: batch.bytes })
+    for (const it of items) ops.push({ type: 'put', key: indexKey(it.entry, authorHex, doc, it.clock), value: indexValue(doc, it) })
+    await this.store.commit(ops)
+    addRun(this.docState(authorHex, doc, true), clockStart, clockEnd)
+
+    this.applyItems(batch, items, opts.local, opts.correlationId)
+    return { status: 'applied', entries: items.length }
+  }
+
+  private applyItems (batch: OpenedBatch, items: BatchItem[], local: boolean, correlationId?: string): void {
+    const { authorHex, doc } = batch
+    const humans: Array<{ id: string, status: HumanStatus }> = []
+    const changes: Array<{ humanId: string, status: HumanStatus }> = []
+    const weeks = new Set<string>()
+    let registered = 0
+    let statusCount = 0
+    let paidCount = 0
+    let paid = 0n
+    for (const it of items) {
+      const e = it.entry
+      if (e.kind === 'human') {
+        this.views.applyRegistration(authorHex, e)
+        registered++
+        if (humans.length < 100) humans.push({ id: e.humanId, status: e.status })
+      } else if (e.kind === 'status') {
+        this.views.applyStatus(authorHex, doc, it.clock, e)
+        statusCount++
+        if (changes.length < 100) changes.push({ humanId: e.humanId, status: e.status })
+      } else {
+        this.views.applyPayment(authorHex, e)
+        paidCount++
+        paid += BigInt(e.amount)
+        weeks.add(e.week)
+      }
+    }
+    if (items.length === 0) return
+    const author = this.peerIdOf(authorHex)
+    if (registered > 0) this.events.emitEvent('resources', LEDGER_EVENTS.humansRegistered, { humans, count: registered, author, local }, correlationId)
+    if (statusCount > 0) this.events.emitEvent('resources', LEDGER_EVENTS.statusChanged, { changes, count: statusCount, author, local }, correlationId)
+    if (paidCount > 0) this.events.emitEvent('resources', LEDGER_EVENTS.paymentsRecorded, { weeks: [...weeks].sort(), count: paidCount, total: formatCents(paid), author, local }, correlationId)
+  }
+
+  // ---------------------------------------------------------------- sync host
+
+  private syncRequest (): SyncRequest {
+    const docs = []
+    for (const ds of this.docs.values()) {
+      if (this.excluded.has(ds.authorHex)) continue
+      docs.push({ author: fromHex(ds.authorHex) as Bytes, doc: ds.doc, clock: contiguous(ds) })
+    }
+    return { docs, excluded: [...this.excluded].map(a => fromHex(a) as Bytes) }
+  }
+
+  private async * syncResponses (req: SyncRequest): AsyncGenerator<Uint8Array> {
+    const theirExcluded = new Set(req.excluded.map(toHex))
+    for (const authorHex of this.excluded) {
+      if (theirExcluded.has(authorHex)) continue
+      const proof = await this.store.get(proofKey(authorHex))
+      if (proof !== undefined) yield SyncResponse.encode({ proof: EquivocationProof.decode(proof), done: false })
+    }
+    const theirs = new Map<string, number>()
+    for (const d of req.docs) theirs.set(toHex(d.author) + '!' + d.doc, d.clock)
+    for (const [key, ds] of [...this.docs.entries()]) {
+      if (this.excluded.has(ds.authorHex) || theirExcluded.has(ds.authorHex)) continue
+      const have = theirs.get(key) ?? 0
+      if (maxEnd(ds) <= have) continue
+      for await (const b of this.store.batchesOf(ds.authorHex, ds.doc, have)) {
+        yield embedBatch(b.bytes)
+      }
+    }
+  }
+
+  private async syncReceive (msg: SyncResponse, from: PeerId, correlationId: string): Promise<'applied' | 'other'> {
+    const opts = { from: from.toString(), correlationId }
+    let r: ReceiveResult
+    if (msg.batch != null) r = await this.receiveBatch(SignedBatch.encode(msg.batch), opts)
+    else if (msg.proof != null) r = await this.receiveProof(EquivocationProof.encode(msg.proof), opts)
+    else return 'other'
+    return r.status === 'applied' ? 'applied' : 'other'
+  }
+
+  async sync (peer: PeerId): Promise<SyncResult> {
+    this.requireRunning()
+    return this.sync_.syncWith(peer, newCorrelationId())
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  private humanOf (h: HumanView): Human {
+    const s = summarize(h)
+    return {
+      id: h.id,
+      weeklyFlow: formatCents(s.weeklyFlow),
+      housingCredit: formatCents(s.housingCredit),
+      investmentPool: formatCents(s.investmentPool),
+      status: h.active ? 'active' : 'inactive',
+      createdAt: new Date(s.createdAt).toISOString(),
+      registeredBy: this.peerIdOf(s.registeredBy),
+      registrars: s.registrars,
+      lastDistribution: h.lastWeek === undefined ? null : new Date(h.lastAt).toISOString(),
+      lastDistributionWeek: h.lastWeek ?? null,
+      totalReceived: formatCents(h.total),
+      payments: h.paidWeeks
+    }
+  }
+
+  async getHuman (id: string): Promise<Human | undefined> {
+    if (typeof id !== 'string' || !HUMAN_ID.test(id)) throw invalidInput('bad human id', 'id')
+    const h = this.views.humans.get(id)
+    return h?.regs === undefined ? undefined : this.humanOf(h)
+  }
+
+  async listHumans (query: ListHumansQuery = {}): Promise<Page<Human>> {
+    const limit = pageLimit(query.limit)
+    if (query.status !== undefined && !HUMAN_STATUSES.includes(query.status)) throw invalidInput('status must be "active" or "inactive"', 'status')
+    if (query.cursor !== undefined && (typeof query.cursor !== 'string' || !HUMAN_ID.test(query.cursor))) throw invalidInput('bad cursor', 'cursor')
+    const items: Human[] = []
+    let last: string | undefined
+    // registration keys sort by human id; '"' sorts right after '!', before any id character
+    const gt = query.cursor === undefined ? undefined : `r!${query.cursor}"`
+    for await (const key of this.store.keys('r!', { gt })) {
+      const id = key.slice(2, key.lastIndexOf('!'))
+      if (id === last) continue
+      last = id
+      const h = this.views.humans.get(id)
+      if (h?.regs === undefined) continue
+      if (query.status !== undefined && (h.active ? 'active' : 'inactive') !== query.status) continue
+      if (items.length === limit) return { items, nextCursor: items[items.length - 1].id }
+      items.push(this.humanOf(h))
+    }
+    return { items }
+  }
+
+  async history (query: HistoryQuery = {}): Promise<Page<LedgerTransaction>> {
+    const limit = pageLimit(query.limit)
+    if (query.humanId !== undefined && (typeof query.humanId !== 'string' || !HUMAN_ID.test(query.humanId))) throw invalidInput('bad human id', 'humanId')
+    if (query.week !== undefined && (typeof query.week !== 'string' || !isIsoWeek(query.week))) throw invalidInput('week must be an ISO week like "2025-W23"', 'week')
+    let after: string | undefined
+    if (query.cursor !== undefined) {
+      if (typeof query.cursor !== 'string' || !/^\d{4}-W\d{2}![A-Za-z0-9_.@-]{1,128}![0-9a-f]{64}$/.test(query.cursor)) throw invalidInput('bad cursor', 'cursor')
+      after = 'p!' + query.cursor
+    }
+    const items: LedgerTransaction[] = []
+    const groups = new Map<string, Winner | undefined>()
+    const winnerOf = async (week: string, humanId: string): Promise<Winner | undefined> => {
+      if (this.views.isWeekLoaded(week)) return this.views.winner(week, humanId)
+      const g = `${week}!${humanId}`
+      if (groups.has(g)) return groups.get(g)
+      let best: Winner | undefined
+      for await (const [key, value] of this.store.entries(`p!${week}!${humanId}!`)) {
+        const author = key.slice(key.lastIndexOf('!') + 1)
+        if (this.excluded.has(author)) continue
+        const e = decodeIndexed(value)
+        const p = openEntry(e.entry) as PaymentEntry
+        const w = { author, amount: p.amount, at: p.at }
+        if (best === undefined || isBetterPayment(w, best)) best = w
+      }
+      groups.set(g, best)
+      return best
+    }
+    const prefixes = query.humanId === undefined
+      ? [query.week === undefined ? 'p!' : `p!${query.week}!`]
+      : (query.week === undefined ? [...this.views.weeks.keys()].sort() : [query.week]).map(w => `p!${w}!${query.humanId as string}!`)
+    for (const prefix of prefixes) {
+      if (after !== undefined && prefix + KEY_END_CHAR <= after) continue
+      for await (const [key, value] of this.store.entries(prefix, { gt: after !== undefined && after >= prefix ? after : undefined })) {
+        const [, week, humanId, author] = key.split('!')
+        if (this.excluded.has(author)) continue
+        const ix = decodeIndexed(value)
+        const p = openEntry(ix.entry) as PaymentEntry
+        const win = await winnerOf(week, humanId)
+        const completed = win !== undefined && win.author === author
+        if (!completed && query.includeSuperseded !== true) continue
+        if (items.length === limit) return { items, nextCursor: cursorOf(items[items.length - 1]) }
+        items.push({
+          id: `${week}:${humanId}:${this.peerIdOf(author)}`,
+          humanId,
+          amount: formatCents(p.amount),
+          type: p.type,
+          week,
+          timestamp: new Date(p.at).toISOString(),
+          status: completed ? 'completed' : 'superseded',
+          author: this.peerIdOf(author),
+          metadata: { doc: ix.doc, clock: ix.clock, authorKey: author }
+        })
+      }
+    }
+    return { items }
+  }
+
+  async stats (): Promise<SystemStats> {
+    const week = isoWeek(this.now())
+    const wt = this.views.weeks.get(week)
+    const distributed = this.views.distributed
+    const registered = this.views.registered
+    const authors = new Set<string>()
+    for (const ds of this.docs.values()) authors.add(ds.authorHex)
+    return {
+      totalHumans: registered,
+      activeHumans: this.views.active,
+      totalDistributed: formatCents(distributed),
+      distributedThisWeek: formatCents(wt?.total ?? 0n),
+      remainingWealth: formatCents(this.poolTotal - distributed),
+      averagePerHuman: formatCents(registered === 0 ? 0n : distributed / BigInt(registered)),
+      uptime: this.running ? Math.max(0, (this.now() - this.startedAt) / 1000) : 0,
+      poolTotal: formatCents(this.poolTotal),
+      week,
+      paymentsThisWeek: wt?.count ?? 0,
+      authors: authors.size,
+      documents: this.docs.size,
+      excludedAuthors: this.excluded.size,
+      batchesRejected: this.rejected
+    }
+  }
+
+  async * batches (): AsyncGenerator<Uint8Array> {
+    for await (const [, value] of this.store.entries('b!')) yield value
+  }
+
+  async equivocations (): Promise<EquivocationRecord[]> {
+    const out: EquivocationRecord[] = []
+    for await (const [key, value] of this.store.entries('x!')) {
+      const authorHex = key.slice(2)
+      out.push({ author: this.peerIdOf(authorHex), authorKey: authorHex, proof: value })
+    }
+    return out
+  }
+
+  derivedState (): string {
+    return this.views.canonical()
+  }
+
+  async verifyIntegrity (): Promise<{ ok: boolean, batches: number, entries: number }> {
+    return this.serial(async () => {
+      const fresh = new DerivedViews(this.excluded, Number.MAX_SAFE_INTEGER)
+      let batches = 0
+      let entries = 0
+      for await (const [key, bytes] of this.store.entries('b!')) {
+        const k = parseBatchKey(key)
+        batches++
+        if (this.excluded.has(k.authorHex)) continue
+        const b = openTrustedBatch(bytes)
+        if (b.clockStart !== k.start || b.clockEnd !== k.end || b.authorHex !== k.authorHex || b.doc !== k.doc) return { ok: false, batches, entries }
+        for (const it of b.items) {
+          entries++
+          const e = it.entry
+          if (e.kind === 'human') fresh.applyRegistration(k.authorHex, e)
+          else if (e.kind === 'status') fresh.applyStatus(k.authorHex, k.doc, it.clock, e)
+          else {
+            fresh.ensureEmptyWeek(e.week)
+            fresh.applyPayment(k.authorHex, e)
+          }
+        }
+      }
+      return { ok: fresh.canonical() === this.views.canonical(), batches, entries }
+    })
+  }
+
+  async document (authorHex: string, doc: string): Promise<Y.Doc> {
+    const out: Uint8Array[] = []
+    for await (const [, bytes] of this.store.entries(docPrefix(authorHex, doc))) out.push(bytes)
+    return docFromBatches(out)
+  }
+
+  async compact (): Promise<{ batches: number, into: number }> {
+    if (!this.running) return { batches: 0, into: 0 }
+    return this.serial(async () => {
+      let batches = 0
+      let into = 0
+      for (const ds of [...this.docs.values()]) {
+        if (ds.authorHex !== this.selfHex || this.excluded.has(ds.authorHex)) continue
+        // runs of consecutive small batches, each run at most maxBatchEntries*4 entries
+        let run: Array<{ key: string, start: number, end: number, bytes: Uint8Array }> = []
+        const flushRun = async (): Promise<void> => {
+          if (run.length >= 2) {
+            const items = run.flatMap(r => openTrustedBatch(r.bytes).items)
+            const merged = await signBatch(this.crypto.signer, ds.doc, run[0].start, items, this.now())
+            const ops: Array<{ type: 'put', key: string, value: Uint8Array } | { type: 'del', key: string }> = run.map(r => ({ type: 'del', key: r.key }))
+            ops.push({ type: 'put', key: batchKey(ds.authorHex, ds.doc, merged.clockStart, merged.clockEnd), value: merged.bytes })
+            await this.store.commit(ops)
+            batches += run.length
+            into++
+            this.publish({ batch: SignedBatch.decode(merged.bytes) })
+          }
+          run = []
+        }
+        const limit = Math.min(this.maxBatchEntries * 4, 4096)
+        for await (const b of this.store.batchesOf(ds.authorHex, ds.doc)) {
+          const size = b.end - b.start
+          const last = run[run.length - 1]
+          const fits = size < this.compactBelow && (last === undefined || (last.end === b.start && b.end - run[0].start <= limit))
+          if (!fits) await flushRun()
+          if (size < this.compactBelow) run.push(b)
+        }
+        await flushRun()
+      }
+      if (into > 0) this.events.emitEvent('resources', LEDGER_EVENTS.compacted, { batches, into })
+      return { batches, into }
+    })
+  }
+}
+
+const KEY_END_CHAR = '~'
+
+function openEntry (bytes: Uint8Array): LedgerEntry {
+  return decodeEntry(bytes, true)
+}
+
+function cursorOf (t: LedgerTransaction): string {
+  return `${t.week}!${t.humanId}!${t.metadata.authorKey}`
+}
+
+function pageLimit (limit: unknown): number {
+  if (limit === undefined) return 50
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 1000) throw invalidInput('limit must be an integer from 1 to 1000', 'limit')
+  return limit
+}
+
+/** SyncResponse { batch } from stored SignedBatch bytes without re-encoding them. */
+function embedBatch (bytes: Uint8Array): Uint8Array {
+  let len = bytes.byteLength
+  const varint: number[] = []
+  while (len > 0x7f) {
+    varint.push((len & 0x7f) | 0x80)
+    len >>>= 7
+  }
+  varint.push(len)
+  const out = new Uint8Array(1 + varint.length + bytes.byteLength)
+  out[0] = 0x0a
+  out.set(varint, 1)
+  out.set(bytes, 1 + varint.length)
+  return out
+}
+
+export function createLedger (components: LedgerComponents, init: LedgerInit = {}): LedgerService {
+  return new Ledger(components, init)
+}

@@ -1,0 +1,165 @@
+/**
+ * The ledger's LevelDB layout (its own sublevel). The signed batches are the source of
+ * truth; the entry index is what they say, written in the same atomic `sync: true` batch,
+ * so a crash leaves either both or neither.
+ *
+ *   b!<author>!<doc>!<clockStart>!<clockEnd>  SignedBatch bytes as signed (the update log)
+ *   r!<humanId>!<author>                      IndexedEntry: a registration
+ *   s!<humanId>!<author>!<doc>!<clock>        IndexedEntry: a status change
+ *   p!<week>!<humanId>!<author>               IndexedEntry: a payment
+ *   x!<author>                                EquivocationProof against the author
+ *
+ * <author> is the 64-hex public key; numbers are `sortableNumber` (14 hex digits), so
+ * keys sort by document then clock, payments by week then human, and so on.
+ */
+import { IndexedEntry } from './pb/ledger.js'
+import { parseSortableNumber, sortableNumber } from '../storage/index.js'
+import type { BatchItem } from './batch.js'
+import type { LedgerEntry } from './entries.js'
+import type { MeshStore } from '../storage/index.js'
+
+export type PutOp = { type: 'put', key: string, value: Uint8Array }
+export type DelOp = { type: 'del', key: string }
+export type StoreOp = PutOp | DelOp
+
+/** sorts after every character a key part may hold */
+export const KEY_END = '~'
+
+export function batchKey (authorHex: string, doc: string, start: number, end: number): string {
+  return `b!${authorHex}!${doc}!${sortableNumber(start)}!${sortableNumber(end)}`
+}
+
+export interface BatchKey { authorHex: string, doc: string, start: number, end: number }
+
+export function parseBatchKey (key: string): BatchKey {
+  const [, authorHex, doc, start, end] = key.split('!')
+  return { authorHex, doc, start: parseSortableNumber(start), end: parseSortableNumber(end) }
+}
+
+export function docPrefix (authorHex: string, doc: string): string {
+  return `b!${authorHex}!${doc}!`
+}
+
+export function regKey (humanId: string, authorHex: string): string {
+  return `r!${humanId}!${authorHex}`
+}
+
+export function statusKey (humanId: string, authorHex: string, doc: string, clock: number): string {
+  return `s!${humanId}!${authorHex}!${doc}!${sortableNumber(clock)}`
+}
+
+export function payKey (week: string, humanId: string, authorHex: string): string {
+  return `p!${week}!${humanId}!${authorHex}`
+}
+
+export function proofKey (authorHex: string): string {
+  return `x!${authorHex}`
+}
+
+/** The index key of one entry of `authorHex`'s document `doc`. */
+export function indexKey (entry: LedgerEntry, authorHex: string, doc: string, clock: number): string {
+  switch (entry.kind) {
+    case 'human': return regKey(entry.humanId, authorHex)
+    case 'status': return statusKey(entry.humanId, authorHex, doc, clock)
+    case 'payment': return payKey(entry.week, entry.humanId, authorHex)
+  }
+}
+
+export function indexValue (doc: string, item: BatchItem): Uint8Array {
+  return IndexedEntry.encode({ doc, clock: item.clock, entry: item.value as Uint8Array<ArrayBuffer> })
+}
+
+export function decodeIndexed (value: Uint8Array): IndexedEntry {
+  return IndexedEntry.decode(value)
+}
+
+/** Range options selecting every key that starts with `prefix`. */
+export function prefixRange (prefix: string): { gte: string, lt: string } {
+  return { gte: prefix, lt: prefix + KEY_END }
+}
+
+export interface StoredBatch extends BatchKey {
+  key: string
+  bytes: Uint8Array
+}
+
+export class LedgerStore {
+  readonly db: MeshStore
+
+  constructor (db: MeshStore) {
+    this.db = db
+  }
+
+  /** Atomic and durable: resolves once LevelDB has synced the write to disk. */
+  async commit (ops: StoreOp[]): Promise<void> {
+    if (ops.length === 0) return
+    await this.db.batch(ops, { sync: true } as any)
+  }
+
+  async getMany (keys: string[]): Promise<Array<Uint8Array | undefined>> {
+    if (keys.length === 0) return []
+    return this.db.getMany(keys)
+  }
+
+  async get (key: string): Promise<Uint8Array | undefined> {
+    return this.db.get(key)
+  }
+
+  /** Every batch key (no values): the start-up scan that rebuilds the state vectors. */
+  async * batchKeys (): AsyncGenerator<BatchKey> {
+    for await (const key of this.db.keys(prefixRange('b!'))) yield parseBatchKey(key)
+  }
+
+  /** Batches of one document with clockEnd > `after`, in clock order. */
+  async * batchesOf (authorHex: string, doc: string, after = 0): AsyncGenerator<StoredBatch> {
+    for await (const [key, bytes] of this.db.iterator(prefixRange(docPrefix(authorHex, doc)))) {
+      const k = parseBatchKey(key)
+      if (k.end <= after) continue
+      yield { ...k, key, bytes }
+    }
+  }
+
+  /** Stored batches of a document that share a clock with [start, end). */
+  async overlapping (authorHex: string, doc: string, start: number, end: number): Promise<StoredBatch[]> {
+    const out: StoredBatch[] = []
+    const prefix = docPrefix(authorHex, doc)
+    // the last batch starting before `start` may straddle it
+    for await (const [key, bytes] of this.db.iterator({ gte: prefix, lt: prefix + sortableNumber(start), reverse: true, limit: 1 })) {
+      const k = parseBatchKey(key)
+      if (k.end > start) out.push({ ...k, key, bytes })
+    }
+    for await (const [key, bytes] of this.db.iterator({ gte: prefix + sortableNumber(start), lt: prefix + sortableNumber(end) })) {
+      out.push({ ...parseBatchKey(key), key, bytes })
+    }
+    return out
+  }
+
+  /** The stored batch holding `clock` of a document, if any. */
+  async batchAt (authorHex: string, doc: string, clock: number): Promise<StoredBatch | undefined> {
+    const prefix = docPrefix(authorHex, doc)
+    for await (const [key, bytes] of this.db.iterator({ gte: prefix, lt: prefix + sortableNumber(clock) + KEY_END, reverse: true, limit: 1 })) {
+      const k = parseBatchKey(key)
+      if (k.start <= clock && clock < k.end) return { ...k, key, bytes }
+    }
+    return undefined
+  }
+
+  async * entries (prefix: string, opts: { gt?: string, limit?: number } = {}): AsyncGenerator<[string, Uint8Array]> {
+    const range: Record<string, unknown> = prefixRange(prefix)
+    if (opts.gt !== undefined) {
+      delete range.gte
+      range.gt = opts.gt
+    }
+    if (opts.limit !== undefined) range.limit = opts.limit
+    yield * this.db.iterator(range)
+  }
+
+  async * keys (prefix: string, opts: { gt?: string } = {}): AsyncGenerator<string> {
+    const range: Record<string, unknown> = prefixRange(prefix)
+    if (opts.gt !== undefined) {
+      delete range.gte
+      range.gt = opts.gt
+    }
+    yield * this.db.keys(range)
+  }
+}

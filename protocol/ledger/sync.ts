@@ -1,0 +1,172 @@
+/**
+ * `/liberation/ledger-sync/1.0.0`: catch-up between two peers.
+ *
+ * Whenever a connection to a peer that speaks the protocol opens (libp2p topology), this
+ * node dials a stream and pulls: it sends its state vector (per document, the clock up to
+ * which it holds every item, and the authors it holds equivocation proofs against); the
+ * peer answers with the proofs it lacks, then every stored signed batch past its clocks,
+ * then `done`. The peer does the same in the other direction, so both end up with the
+ * union. Batches travel exactly as their authors signed them (merged updates carry no
+ * signature), and each one goes through the same checks as a gossiped one. A timer also
+ * pulls from a random connected peer now and then, which heals any gossip loss.
+ */
+import { lpStream } from '@libp2p/utils'
+import { SyncRequest, SyncResponse } from './pb/ledger.js'
+import type { Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
+
+export const LEDGER_SYNC_PROTOCOL = '/liberation/ledger-sync/1.0.0'
+
+/** what one sync message may weigh: a batch (≤ 2 MiB) or a large state vector */
+export const MAX_SYNC_MESSAGE_BYTES = 8 * 1024 * 1024
+
+export interface SyncHost {
+  /** this node's state vector */
+  request(): SyncRequest
+  /** encoded SyncResponse messages for a peer's request, done excluded */
+  responses(req: SyncRequest): AsyncGenerator<Uint8Array>
+  /** handle one response message from a peer; resolves once it is stored or refused */
+  receive(msg: SyncResponse, from: PeerId, correlationId: string): Promise<'applied' | 'other'>
+  onSynced(result: SyncResult, correlationId: string): void
+  log: Logger
+}
+
+export interface SyncResult {
+  peer: string
+  /** response messages received */
+  messages: number
+  /** batches or proofs that added something */
+  applied: number
+  ms: number
+}
+
+export interface LedgerSyncInit {
+  /** idle timeout of one read or write, ms */
+  idleTimeoutMs?: number
+  /** pull from a random connected peer this often; 0 = only on new connections */
+  intervalMs?: number
+  /** how many received batches are checked and stored concurrently */
+  pipeline?: number
+}
+
+export interface LedgerSync {
+  start(): Promise<void>
+  stop(): Promise<void>
+  /** pull what `peer` has and this node lacks */
+  syncWith(peer: PeerId, correlationId?: string): Promise<SyncResult>
+}
+
+const DONE = SyncResponse.encode({ done: true })
+
+export function createLedgerSync (libp2p: Libp2p, host: SyncHost, init: LedgerSyncInit = {}): LedgerSync {
+  const idleTimeoutMs = init.idleTimeoutMs ?? 30_000
+  const intervalMs = init.intervalMs ?? 30_000
+  const pipeline = Math.max(1, init.pipeline ?? 4)
+  const inflight = new Map<string, Promise<SyncResult>>()
+  let controller = new AbortController()
+  let topologyId: string | undefined
+  let timer: ReturnType<typeof setInterval> | undefined
+  let running = false
+
+  const idle = (): AbortSignal => AbortSignal.any([controller.signal, AbortSignal.timeout(idleTimeoutMs)])
+
+  async function serve (stream: Stream): Promise<void> {
+    const lp = lpStream(stream, { maxDataLength: MAX_SYNC_MESSAGE_BYTES })
+    try {
+      const req = SyncRequest.decode(await lp.read({ signal: idle() }), {
+        limits: { docs: 1_000_000, excluded: 100_000 }
+      })
+      let chunk: Uint8Array[] = []
+      let size = 0
+      for await (const msg of host.responses(req)) {
+        chunk.push(msg)
+        size += msg.byteLength
+        if (size >= 256 * 1024 || chunk.length >= 64) {
+          await lp.writeV(chunk, { signal: idle() })
+          chunk = []
+          size = 0
+        }
+      }
+      chunk.push(DONE)
+      await lp.writeV(chunk, { signal: idle() })
+      await stream.close({ signal: idle() })
+    } catch (err: any) {
+      host.log('sync serve to %s failed: %s', stream.id, err.message)
+      stream.abort(err)
+    }
+  }
+
+  async function pull (peer: PeerId, correlationId: string): Promise<SyncResult> {
+    const started = Date.now()
+    const result: SyncResult = { peer: peer.toString(), messages: 0, applied: 0, ms: 0 }
+    const stream = await libp2p.dialProtocol(peer, LEDGER_SYNC_PROTOCOL, { signal: idle() })
+    const lp = lpStream(stream, { maxDataLength: MAX_SYNC_MESSAGE_BYTES })
+    const work = new Set<Promise<void>>()
+    try {
+      await lp.write(SyncRequest.encode(host.request()), { signal: idle() })
+      while (true) {
+        const msg = SyncResponse.decode(await lp.read({ signal: idle() }))
+        if (msg.done) break
+        result.messages++
+        const p: Promise<void> = host.receive(msg, peer, correlationId).then(r => {
+          if (r === 'applied') result.applied++
+        }, () => {}).finally(() => work.delete(p))
+        work.add(p)
+        if (work.size >= pipeline) await Promise.race(work)
+      }
+      await Promise.all(work)
+      await stream.close({ signal: idle() })
+    } catch (err: any) {
+      await Promise.allSettled(work)
+      stream.abort(err)
+      throw err
+    }
+    result.ms = Date.now() - started
+    host.onSynced(result, correlationId)
+    return result
+  }
+
+  const sync: LedgerSync = {
+    async start () {
+      running = true
+      controller = new AbortController()
+      await libp2p.handle(LEDGER_SYNC_PROTOCOL, (stream) => { void serve(stream) }, {
+        maxInboundStreams: 2,
+        maxOutboundStreams: 2,
+        runOnLimitedConnection: false
+      })
+      topologyId = await libp2p.register(LEDGER_SYNC_PROTOCOL, {
+        onConnect: (peer) => {
+          sync.syncWith(peer).catch(err => { host.log('sync with %p failed: %s', peer, err.message) })
+        }
+      })
+      if (intervalMs > 0) {
+        timer = setInterval(() => {
+          const peers = libp2p.getPeers()
+          if (peers.length === 0) return
+          const peer = peers[Math.floor(Math.random() * peers.length)]
+          sync.syncWith(peer).catch(err => { host.log('periodic sync with %p failed: %s', peer, err.message) })
+        }, intervalMs)
+      }
+    },
+    async stop () {
+      running = false
+      if (timer !== undefined) clearInterval(timer)
+      timer = undefined
+      controller.abort(new Error('ledger stopping'))
+      if (topologyId !== undefined) libp2p.unregister(topologyId)
+      topologyId = undefined
+      await libp2p.unhandle(LEDGER_SYNC_PROTOCOL).catch(() => {})
+      await Promise.allSettled([...inflight.values()])
+    },
+    async syncWith (peer, correlationId) {
+      if (!running) throw new Error('ledger sync is not running')
+      const key = peer.toString()
+      const current = inflight.get(key)
+      if (current !== undefined) return current
+      const p = pull(peer, correlationId ?? Math.random().toString(16).slice(2, 18)).finally(() => inflight.delete(key))
+      inflight.set(key, p)
+      return p
+    }
+  }
+  return sync
+}
