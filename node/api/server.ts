@@ -27,8 +27,10 @@ import { registerRealtimeRoutes } from './routes/realtime.js'
 import { API_VERSION, registerSystemRoutes } from './routes/system.js'
 import { registerTruthRoutes } from './routes/truth.js'
 import { ApiError, registerErrorHandler, registerValidation } from './validation.js'
+import { registerWebRoutes } from './web.js'
 import type { AuditLog } from './audit.js'
 import type { RealtimeHub, RealtimeHubInit } from './realtime-hub.js'
+import type { WebInit } from './web.js'
 import type { MeshNode } from '../../protocol/mesh-node.js'
 import type { NodeMetrics } from '../metrics/index.js'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
@@ -60,6 +62,8 @@ export interface ApiServerInit {
   realtime?: RealtimeHubInit
   bodyLimit?: number
   logger?: boolean
+  /** serve the web client at / (`liberation start --web`) */
+  web?: WebInit
 }
 
 /** what route groups get */
@@ -175,6 +179,7 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
     root.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
     registerSystemRoutes(root, ctx)
     registerMetricsRoutes(root, ctx)
+    if (init.web != null) registerWebRoutes(root, ctx, init.web)
     await root.register(async api => {
       registerEventRoutes(api, ctx)
       registerNotificationRoutes(api, ctx)

@@ -7,6 +7,8 @@ import { Command, CommanderError } from 'commander'
 import { ConfigError } from '../config/index.js'
 import { registerIdCommand } from './commands/id.js'
 import { registerPeersCommand } from './commands/peers.js'
+import { registerRoutesCommand } from './commands/routes.js'
+import { registerSendCommand } from './commands/send.js'
 import { registerStartCommand } from './commands/start.js'
 import { registerStatusCommand } from './commands/status.js'
 import { registerTailCommand } from './commands/tail.js'
@@ -28,6 +30,8 @@ export function buildProgram (): Command {
   // clients of a running node's API
   registerStatusCommand(program)
   registerPeersCommand(program)
+  registerRoutesCommand(program)
+  registerSendCommand(program)
   registerTruthCommand(program)
   registerTailCommand(program)
   return program

@@ -158,6 +158,32 @@ export function createNodeMetrics (node: MeshNode, init: NodeMetricsInit = {}): 
     read: () => Object.fromEntries(node.truth.channels().map(c => [c.channel, c.messages]))
   })
 
+  // routes and links
+  addServiceGauge({ name: 'liberation_routes', help: 'nodes with a route from this node', read: () => ({ '': node.routing.routes().length }) })
+  addServiceGauge({ name: 'liberation_topology_beacons', help: 'topology beacons held', read: () => ({ '': node.routing.stats().beacons }) })
+  addServiceGauge({
+    name: 'liberation_routing_messages',
+    help: 'routed messages since start, by what happened to them',
+    labelNames: ['outcome'],
+    read: () => {
+      const st = node.routing.stats()
+      return { sent: st.routedSent, delivered: st.routedDelivered, forwarded: st.routedForwarded, rejected: st.routedRejected }
+    }
+  })
+  addServiceGauge({
+    name: 'liberation_peer_health',
+    help: 'health score (0..1) of each direct peer',
+    labelNames: ['peer'],
+    read: () => Object.fromEntries(node.routing.peers().filter(p => p.status === 'connected').map(p => [p.peerId, p.health]))
+  })
+  addServiceGauge({
+    name: 'liberation_peer_rtt_seconds',
+    help: 'smoothed round-trip time to each direct peer',
+    labelNames: ['peer'],
+    read: () => Object.fromEntries(node.routing.peers().filter(p => p.rttMs != null && p.status === 'connected').map(p => [p.peerId, (p.rttMs as number) / 1000]))
+  })
+  addServiceGauge({ name: 'liberation_route_compute_seconds', help: 'duration of the last route computation', read: () => ({ '': node.routing.stats().lastComputeMs / 1000 }) })
+
   const onEvent = (evt: CustomEvent<MeshEvent>): void => {
     events.inc({ category: evt.detail.category, type: evt.detail.type })
   }

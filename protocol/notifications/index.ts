@@ -167,13 +167,17 @@ export const defaultNotificationRules: NotificationRule[] = [
     }
   },
   event => {
-    if (event.category !== 'routes' || !/unreachable|partition/i.test(event.type)) return
+    // a neighbour became unreachable (far routes come and go too often to notify)
+    if (event.category !== 'routes' || event.type !== 'route:changed') return
+    const d = asRecord(event.data)
+    const previous = asRecord(d.previous)
+    if (d.route != null || previous.hops !== 1) return
     return {
       type: 'mesh_change',
-      priority: 'high',
-      title: 'Mesh change',
-      message: event.type,
-      data: asRecord(event.data),
+      priority: 'low',
+      title: 'Neighbour unreachable',
+      message: `no route to ${String(d.target)}`,
+      data: d,
       correlationId: event.correlationId
     }
   }

@@ -1,12 +1,17 @@
 /**
- * Mesh routes: the peers this node is connected to (or knows), straight from libp2p.
- * Link health, topology, routes and routed sends come from the routing service.
+ * Mesh routes: peers (libp2p's connections joined with the routing service's link
+ * measurements), per-peer health scores, the known topology, routes, routed sends to any
+ * reachable node (`POST /mesh/send`), and the routed messages this node received.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
+import { RouteError } from '../../../protocol/routing/index.js'
 import { gossipScore } from '../../../protocol/pubsub/gossip.js'
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, errorResponses, notFoundResponse, pageByKey, pageSchema } from '../schemas.js'
-import { badRequest, notFound } from '../validation.js'
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decodeNumericCursor, encodeCursor, errorResponses, notFoundResponse, pageByKey, pageSchema } from '../schemas.js'
+import { ApiError, badRequest, notFound } from '../validation.js'
 import type { MeshNode } from '../../../protocol/mesh-node.js'
+import type { RoutedMessage, TopologySnapshot } from '../../../protocol/routing/index.js'
+import type { PeerHealth, PeerLinkInfo } from '../../../protocol/routing/link-monitor.js'
+import type { RouteInfo } from '../../../protocol/routing/topology.js'
 import type { ApiContext } from '../server.js'
 import type { PeerId } from '@libp2p/interface'
 import type { FastifyInstance } from 'fastify'
@@ -36,7 +41,24 @@ export const peerSchema = {
     protocols: { type: 'array', items: { type: 'string' } },
     connection_count: { type: 'integer' },
     connections: { type: 'array', items: connectionSchema },
-    gossip_score: { type: 'number' }
+    gossip_score: { type: 'number' },
+    link: {
+      type: ['object', 'null'],
+      description: 'link measurements of the routing service (null for a peer never connected since start)',
+      properties: {
+        health: { type: 'number' },
+        rtt_ms: { type: ['number', 'null'] },
+        jitter_ms: { type: ['number', 'null'] },
+        loss: { type: 'number' },
+        uptime_ms: { type: 'number' },
+        first_seen: { type: 'integer' },
+        last_seen: { type: 'integer' },
+        connected_since: { type: ['integer', 'null'] },
+        bytes_in: { type: 'integer' },
+        bytes_out: { type: 'integer' },
+        invalid_messages: { type: 'number' }
+      }
+    }
   }
 } as const
 
@@ -48,9 +70,27 @@ export interface PeerView {
   connection_count: number
   connections: Array<Record<string, unknown>>
   gossip_score: number
+  link: Record<string, unknown> | null
 }
 
-export async function peerView (node: MeshNode, peer: PeerId): Promise<PeerView | undefined> {
+function linkView (l: PeerLinkInfo | undefined): Record<string, unknown> | null {
+  if (l == null) return null
+  return {
+    health: l.health,
+    rtt_ms: l.rttMs ?? null,
+    jitter_ms: l.jitterMs ?? null,
+    loss: l.loss,
+    uptime_ms: l.uptimeMs,
+    first_seen: l.firstSeen,
+    last_seen: l.lastSeen,
+    connected_since: l.connectedSince ?? null,
+    bytes_in: l.bytesIn,
+    bytes_out: l.bytesOut,
+    invalid_messages: l.invalidMessages
+  }
+}
+
+export async function peerView (node: MeshNode, peer: PeerId, link?: PeerLinkInfo): Promise<PeerView | undefined> {
   const conns = node.libp2p.getConnections(peer)
   let stored: Awaited<ReturnType<MeshNode['libp2p']['peerStore']['get']>> | undefined
   try {
@@ -76,7 +116,8 @@ export async function peerView (node: MeshNode, peer: PeerId): Promise<PeerView 
       streams: c.streams.length,
       limited: c.limits != null
     })),
-    gossip_score: gossipScore(node.libp2p.services.pubsub, id)
+    gossip_score: gossipScore(node.libp2p.services.pubsub, id),
+    link: linkView(link)
   }
 }
 
@@ -118,7 +159,8 @@ export function registerMeshRoutes (app: FastifyInstance, ctx: ApiContext): void
     }
     const sorted = [...ids.keys()].sort()
     const page = pageByKey(sorted, k => k, q.cursor, q.limit)
-    const items = (await Promise.all(page.items.map(async k => peerView(node, ids.get(k) as PeerId))))
+    const links = new Map(node.routing.peers().map(l => [l.peerId, l]))
+    const items = (await Promise.all(page.items.map(async k => peerView(node, ids.get(k) as PeerId, links.get(k)))))
       .filter((p): p is PeerView => p != null)
     return { items, next_cursor: page.next_cursor }
   })
@@ -132,8 +174,372 @@ export function registerMeshRoutes (app: FastifyInstance, ctx: ApiContext): void
     }
   }, async request => {
     const peer = parsePeerId(request.params.peer_id, 'peer_id')
-    const view = await peerView(node, peer)
+    const view = await peerView(node, peer, node.routing.peers().find(l => l.peerId === request.params.peer_id))
     if (view == null) throw notFound(`peer ${request.params.peer_id}`)
     return view
   })
+
+  // ---- health scores ----
+
+  app.get('/mesh/health', {
+    schema: {
+      tags,
+      summary: 'health score (0..1) of every direct peer, with its parts',
+      response: { 200: { type: 'object', properties: { items: { type: 'array', items: healthSchema } } }, ...errorResponses }
+    }
+  }, async () => {
+    const items = node.routing.peers()
+      .map(l => node.routing.health(l.peerId))
+      .filter((h): h is PeerHealth => h != null)
+      .sort((a, b) => b.health - a.health)
+      .map(healthView)
+    return { items }
+  })
+
+  app.get<{ Params: { peer_id: string } }>('/mesh/health/:peer_id', {
+    schema: {
+      tags,
+      summary: 'health of one direct peer',
+      params: { type: 'object', required: ['peer_id'], properties: { peer_id: { type: 'string', minLength: 1, maxLength: 128 } } },
+      response: { 200: healthSchema, ...errorResponses, ...notFoundResponse }
+    }
+  }, async request => {
+    const h = node.routing.health(parsePeerId(request.params.peer_id, 'peer_id'))
+    if (h == null) throw notFound(`direct peer ${request.params.peer_id}`)
+    return healthView(h)
+  })
+
+  // ---- topology and routes ----
+
+  app.get('/mesh/topology', {
+    schema: {
+      tags,
+      summary: 'the mesh as this node knows it: full detail within the fisheye scope, reachability beyond',
+      response: { 200: topologySchema, ...errorResponses }
+    }
+  }, async () => topologyView(node.routing.topology()))
+
+  app.get<{ Querystring: { cursor?: string, limit: number } }>('/mesh/routes', {
+    schema: {
+      tags,
+      summary: 'best route to every known node, by target peer id',
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          cursor: { type: 'string', minLength: 1, maxLength: 128 },
+          limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE }
+        }
+      },
+      response: { 200: pageSchema(routeSchema), ...errorResponses }
+    }
+  }, async request => {
+    const sorted = node.routing.routes().sort((a, b) => a.target < b.target ? -1 : a.target > b.target ? 1 : 0)
+    const page = pageByKey(sorted, r => r.target, request.query.cursor, request.query.limit)
+    return { items: page.items.map(routeView), next_cursor: page.next_cursor }
+  })
+
+  app.get<{ Params: { target: string } }>('/mesh/routes/:target', {
+    schema: {
+      tags,
+      summary: 'the best route to one node',
+      params: { type: 'object', required: ['target'], properties: { target: { type: 'string', minLength: 1, maxLength: 128 } } },
+      response: { 200: routeSchema, ...errorResponses, ...notFoundResponse }
+    }
+  }, async request => {
+    const route = node.routing.route(parsePeerId(request.params.target, 'target'))
+    if (route == null) throw notFound(`route to ${request.params.target}`)
+    return routeView(route)
+  })
+
+  // ---- routed messages ----
+
+  const inbox = createInbox(node, INBOX_SIZE)
+  app.addHook('onClose', async () => { inbox.stop() })
+
+  app.post<{ Body: { target: string, payload: string } }>('/mesh/send', {
+    schema: {
+      tags,
+      summary: 'deliver a message to any reachable node, hop by hop if not connected; answers with its signed acknowledgement',
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['target', 'payload'],
+        properties: {
+          target: { type: 'string', minLength: 1, maxLength: 128, description: 'peer id of the destination node' },
+          payload: { type: 'string', maxLength: MAX_PAYLOAD_BYTES, description: 'UTF-8 text' },
+          timeout_ms: { type: 'integer', minimum: 100, maximum: 60_000 }
+        }
+      },
+      response: {
+        200: sendResultSchema,
+        ...errorResponses,
+        404: { description: 'no route to the target', ...errorSchemaRef },
+        502: { description: 'every attempt failed', ...errorSchemaRef },
+        504: { description: 'not acknowledged in time', ...errorSchemaRef }
+      }
+    }
+  }, async request => {
+    const { target, payload, timeout_ms: timeoutMs } = request.body as { target: string, payload: string, timeout_ms?: number }
+    const peer = parsePeerId(target, 'target')
+    if (peer.type !== 'Ed25519') throw badRequest('target must be an Ed25519 peer id (its key checks the acknowledgement)', 'target')
+    if (peer.equals(node.libp2p.peerId)) throw badRequest('target is this node itself', 'target')
+    const bytes = new TextEncoder().encode(payload)
+    if (bytes.length > MAX_PAYLOAD_BYTES) throw badRequest(`payload is ${bytes.length} bytes, the limit is ${MAX_PAYLOAD_BYTES}`, 'payload')
+    try {
+      const r = await node.routing.send(peer, bytes, { timeoutMs })
+      return {
+        id: r.id,
+        target: r.target,
+        path: r.path,
+        hops: r.hops,
+        latency_ms: r.latencyMs,
+        total_ms: r.totalMs,
+        attempts: r.attempts,
+        received_at: r.receivedAt,
+        direct: r.direct
+      }
+    } catch (err) {
+      if (err instanceof RouteError) {
+        const status = err.code === 'NO_ROUTE' ? 404 : err.code === 'TIMEOUT' ? 504 : err.code === 'INVALID' ? 400 : 502
+        throw new ApiError(status, err.message, status === 400 ? 'payload' : undefined)
+      }
+      throw err
+    }
+  })
+
+  app.get<{ Querystring: { from?: string, cursor?: string, limit: number } }>('/mesh/messages', {
+    schema: {
+      tags,
+      summary: 'routed messages this node received (the most recent, oldest first)',
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          from: { type: 'string', minLength: 1, maxLength: 128 },
+          cursor: { type: 'string', minLength: 1, maxLength: 64 },
+          limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE }
+        }
+      },
+      response: { 200: pageSchema(inboxSchema), ...errorResponses }
+    }
+  }, async request => {
+    const q = request.query
+    const after = decodeNumericCursor(q.cursor) ?? 0
+    const matching = inbox.items.filter(m => m.seq > after && (q.from == null || m.from === q.from))
+    const items = matching.slice(0, q.limit)
+    return { items, next_cursor: matching.length > q.limit ? encodeCursor(items[items.length - 1].seq) : null }
+  })
+}
+
+// ---- views and schemas of the routing service's data ----
+
+const MAX_PAYLOAD_BYTES = 64 * 1024
+const INBOX_SIZE = 1000
+const EVENT_PAYLOAD_CHARS = 4096
+const INBOX_MAX_CHARS = 8 * 1024 * 1024
+const errorSchemaRef = { type: 'object', properties: { statusCode: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } } } as const
+
+const healthSchema = {
+  type: 'object',
+  properties: {
+    peer_id: { type: 'string' },
+    status: { type: 'string', enum: ['connected', 'disconnected'] },
+    health: { type: 'number' },
+    components: { type: 'object', additionalProperties: { type: 'number' } },
+    rtt_ms: { type: ['number', 'null'] },
+    jitter_ms: { type: ['number', 'null'] },
+    loss: { type: 'number' },
+    uptime_ms: { type: 'number' },
+    gossip_score: { type: 'number' },
+    invalid_messages: { type: 'number' }
+  }
+} as const
+
+function healthView (h: PeerHealth): Record<string, unknown> {
+  return {
+    peer_id: h.peerId,
+    status: h.status,
+    health: h.health,
+    components: h.components,
+    rtt_ms: h.rttMs ?? null,
+    jitter_ms: h.jitterMs ?? null,
+    loss: h.loss,
+    uptime_ms: h.uptimeMs,
+    gossip_score: h.gossipScore,
+    invalid_messages: h.invalidMessages
+  }
+}
+
+const routeSchema = {
+  type: 'object',
+  properties: {
+    target: { type: 'string' },
+    path: { type: 'array', items: { type: 'string' } },
+    next_hop: { type: 'string' },
+    hop_count: { type: 'integer' },
+    cost: { type: 'number' },
+    total_latency_ms: { type: 'number' },
+    reliability: { type: 'number' },
+    complete: { type: 'boolean', description: 'false for far routes: only the next hop is known here' },
+    kind: { type: 'string', enum: ['direct', 'link-state', 'distance-vector'] }
+  }
+} as const
+
+function routeView (r: RouteInfo): Record<string, unknown> {
+  return {
+    target: r.target,
+    path: r.path,
+    next_hop: r.nextHop,
+    hop_count: r.hops,
+    cost: r.cost,
+    total_latency_ms: r.latencyMs,
+    reliability: r.reliability,
+    complete: r.complete,
+    kind: r.kind
+  }
+}
+
+const topologySchema = {
+  type: 'object',
+  properties: {
+    self: { type: 'string' },
+    generated_at: { type: 'integer' },
+    scope: { type: 'integer', description: 'fisheye radius, hops' },
+    nodes: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          peer_id: { type: 'string' },
+          zone: { type: 'string', enum: ['self', 'neighbour', 'near', 'far'] },
+          reachable: { type: 'boolean' },
+          hops: { type: ['integer', 'null'] },
+          cost: { type: ['number', 'null'] },
+          seq: { type: ['integer', 'null'] },
+          beacon_age_ms: { type: ['number', 'null'] },
+          addresses: { type: 'array', items: { type: 'string' } }
+        }
+      }
+    },
+    links: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          from: { type: 'string' },
+          to: { type: 'string' },
+          rtt_ms: { type: ['number', 'null'] },
+          jitter_ms: { type: ['number', 'null'] },
+          loss: { type: 'number' },
+          health: { type: 'number' },
+          cost: { type: 'number' },
+          symmetric: { type: 'boolean' }
+        }
+      }
+    }
+  }
+} as const
+
+function topologyView (t: TopologySnapshot): Record<string, unknown> {
+  return {
+    self: t.self,
+    generated_at: t.generatedAt,
+    scope: t.scope,
+    nodes: t.nodes.map(n => ({
+      peer_id: n.id,
+      zone: n.zone,
+      reachable: n.reachable,
+      hops: n.hops ?? null,
+      cost: n.cost ?? null,
+      seq: n.seq ?? null,
+      beacon_age_ms: n.beaconAgeMs ?? null,
+      addresses: n.addresses
+    })),
+    links: t.links.map(l => ({
+      from: l.from,
+      to: l.to,
+      rtt_ms: l.rttMs ?? null,
+      jitter_ms: l.jitterMs ?? null,
+      loss: l.loss,
+      health: l.health,
+      cost: l.cost,
+      symmetric: l.symmetric
+    }))
+  }
+}
+
+const sendResultSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    target: { type: 'string' },
+    path: { type: 'array', items: { type: 'string' } },
+    hops: { type: 'integer' },
+    latency_ms: { type: 'number' },
+    total_ms: { type: 'number' },
+    attempts: { type: 'integer' },
+    received_at: { type: 'integer' },
+    direct: { type: 'boolean' }
+  }
+} as const
+
+const inboxSchema = {
+  type: 'object',
+  properties: {
+    seq: { type: 'integer' },
+    id: { type: 'string' },
+    from: { type: 'string' },
+    payload: { type: 'string', description: 'the payload as UTF-8 text, or base64 when it is not valid UTF-8' },
+    encoding: { type: 'string', enum: ['utf8', 'base64'] },
+    path: { type: 'array', items: { type: 'string' } },
+    hops: { type: 'integer' },
+    sent_at: { type: 'integer' },
+    received_at: { type: 'integer' }
+  }
+} as const
+
+interface InboxItem {
+  seq: number
+  id: string
+  from: string
+  payload: string
+  encoding: 'utf8' | 'base64'
+  path: string[]
+  hops: number
+  sent_at: number
+  received_at: number
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+
+/** the last `size` routed messages received, also published on the live feed's mesh channel */
+function createInbox (node: MeshNode, size: number): { items: InboxItem[], stop(): void } {
+  const items: InboxItem[] = []
+  let seq = 0
+  let chars = 0
+  const onMessage = (evt: CustomEvent<RoutedMessage>): void => {
+    const m = evt.detail
+    let payload: string
+    let encoding: 'utf8' | 'base64' = 'utf8'
+    try {
+      payload = strictUtf8.decode(m.payload)
+    } catch {
+      payload = Buffer.from(m.payload).toString('base64')
+      encoding = 'base64'
+    }
+    const item: InboxItem = { seq: ++seq, id: m.id, from: m.from, payload, encoding, path: m.path, hops: m.hops, sent_at: m.sentAt, received_at: m.receivedAt }
+    items.push(item)
+    chars += item.payload.length
+    // bounded in count and in bytes held
+    while (items.length > size || (chars > INBOX_MAX_CHARS && items.length > 1)) {
+      chars -= (items.shift() as InboxItem).payload.length
+    }
+    // the event history is bounded in count: keep big payloads out of it
+    node.events.emitEvent('mesh', 'message', item.payload.length <= EVENT_PAYLOAD_CHARS
+      ? item
+      : { ...item, payload: item.payload.slice(0, EVENT_PAYLOAD_CHARS), truncated: true })
+  }
+  node.routing.addEventListener('message', onMessage)
+  return { items, stop: () => { node.routing.removeEventListener('message', onMessage) } }
 }

@@ -57,12 +57,20 @@ const statsSchema = {
     ws_clients: { type: 'integer' },
     truth_messages: { type: 'integer', description: 'truth messages stored' },
     truth_channels: { type: 'integer' },
-    truth_rejected: { type: 'integer', description: 'invalid truth messages refused since start' }
+    truth_rejected: { type: 'integer', description: 'invalid truth messages refused since start' },
+    known_nodes: { type: 'integer', description: 'nodes this node has a route to' }
   }
 } as const
 
 export function registerSystemRoutes (app: FastifyInstance, ctx: ApiContext): void {
   const { node } = ctx
+  // counting routes walks the whole route table: at most once a second
+  let knownNodes = { value: 0, at: 0 }
+  const countKnownNodes = (): number => {
+    const now = Date.now()
+    if (now - knownNodes.at >= 1000) knownNodes = { value: node.routing.routes().length, at: now }
+    return knownNodes.value
+  }
 
   app.get('/', {
     schema: {
@@ -115,7 +123,8 @@ export function registerSystemRoutes (app: FastifyInstance, ctx: ApiContext): vo
       ws_clients: ctx.hub.stats().clients,
       truth_messages: truth.messages,
       truth_channels: truth.channels,
-      truth_rejected: truth.rejected
+      truth_rejected: truth.rejected,
+      known_nodes: countKnownNodes()
     }
   })
 }

@@ -16,8 +16,9 @@ export function registerPeersCommand (program: Command): void {
           ['PEER ID', p => p.peer_id],
           ['STATUS', p => p.status],
           ['CONNS', p => p.connection_count],
-          ['RTT MS', p => p.health?.rtt_ms ?? p.connections?.[0]?.rtt_ms],
-          ['HEALTH', p => p.health?.score != null ? Number(p.health.score).toFixed(2) : undefined],
+          ['RTT MS', p => p.link?.rtt_ms != null ? Number(p.link.rtt_ms).toFixed(1) : p.connections?.[0]?.rtt_ms],
+          ['HEALTH', p => p.link?.health != null ? Number(p.link.health).toFixed(2) : undefined],
+          ['LOSS', p => p.link?.loss != null ? Number(p.link.loss).toFixed(2) : undefined],
           ['ADDRESS', p => p.connections?.[0]?.remote_addr ?? p.addresses?.[0]]
         ]))
     })

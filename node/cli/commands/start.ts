@@ -36,6 +36,8 @@ export function registerStartCommand (program: Command): void {
     .option('--min-connections <n>', 'connections to keep at least', parsePort)
     .option('--max-connections <n>', 'connections to allow at most', parsePort)
     .option('--log-level <level>', 'silent | error | warn | info | debug')
+    .option('--web', 'serve the web client (a mesh node in a browser tab) at / of the API port')
+    .option('--web-ice-servers <url>', 'STUN/TURN url for the web client\'s WebRTC (repeatable)', collect)
     .action(async (_opts, cmd: Command) => {
       const config = await loadConfig({ flags: typedFlags(cmd), configFile: cmd.opts().config })
       const runtime = await startNodeRuntime(config)
@@ -44,6 +46,7 @@ export function registerStartCommand (program: Command): void {
       out.write(`peer id: ${node.libp2p.peerId.toString()}\n`)
       for (const ma of node.libp2p.getMultiaddrs()) out.write(`address: ${ma.toString()}\n`)
       out.write(`api: ${api.url}\n`)
+      if (config.web) out.write(`web: ${api.url}/\n`)
       out.write(`listening (data dir ${config.dataDir})\n`)
       if (config.logLevel !== 'silent' && config.logLevel !== 'error' && config.logLevel !== 'warn') {
         node.libp2p.addEventListener('peer:connect', evt => { out.write(`peer connected: ${evt.detail.toString()}\n`) })
