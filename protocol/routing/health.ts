@@ -7,7 +7,7 @@
  *     quality = 0.35·latency + 0.15·jitter + 0.35·delivery + 0.15·uptime
  *     trust   = gossip × validity
  *
- *     latency  = 1 / (1 + srtt / 100 ms)            (0.5 while unmeasured)
+ *     latency  = 1 / (1 + rtt / 100 ms)             (rtt: moving median; 0.5 while unmeasured)
  *     jitter   = 1 / (1 + rttvar / 50 ms)           (1 while unmeasured)
  *     delivery = 1 − loss = 1 / ETX                  (loss of probes over a sliding window)
  *     uptime   = 1 − exp(−connected / 2 min)

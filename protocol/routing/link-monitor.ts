@@ -1,7 +1,10 @@
 /**
  * Measures every direct link: a probe (32 random bytes echoed back) to each connected
- * peer every `probeIntervalMs`, giving the RTT moving average and jitter (RFC 6298 srtt
- * and rttvar) and the loss over the last `lossWindow` probes; plus time connected, bytes
+ * peer every `probeIntervalMs` (the first three 500 ms apart, once the connection's setup
+ * burst is over), giving the RTT moving average and jitter (RFC 6298 srtt and rttvar),
+ * the moving median of the RTT over the last `lossWindow` answers (what routing uses: one
+ * slow answer on a busy event loop must not reroute the mesh) and the loss over the last
+ * `lossWindow` probes; plus time connected, bytes
  * in/out (counted on the raw connection), last seen, and invalid messages reported by
  * any service. From these and the peer's gossipsub score it computes the health score
  * (health.ts). Probes use our own protocol so that the libp2p connection monitor (which
@@ -57,8 +60,10 @@ export interface PeerLinkInfo {
   uptimeMs: number
   bytesIn: number
   bytesOut: number
-  /** smoothed RTT, ms (undefined until the first probe answer) */
+  /** median RTT over the last probe answers, ms (undefined until the first answer): the figure routing uses */
   rttMs?: number
+  /** RTT moving average (RFC 6298 srtt), ms */
+  rttAvgMs?: number
   /** RTT mean deviation, ms */
   jitterMs?: number
   /** probe loss over the window, 0..1 */
@@ -112,6 +117,11 @@ interface PeerRecord {
   bytesOut: number
   srtt?: number
   rttvar?: number
+  /** ring of the last RTT samples */
+  samples: Float64Array
+  sampleCount: number
+  sampleNext: number
+  warmup?: ReturnType<typeof setTimeout>
   /** ring of the last probe outcomes: 1 = lost */
   outcomes: Uint8Array
   outcomeCount: number
@@ -189,6 +199,10 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
     this.running = false
     this.controller.abort()
     if (this.timer != null) clearInterval(this.timer)
+    for (const r of this.records.values()) {
+      if (r.warmup != null) clearTimeout(r.warmup)
+      r.warmup = undefined
+    }
     this.libp2p.removeEventListener('peer:connect', this.onConnect)
     this.libp2p.removeEventListener('peer:disconnect', this.onDisconnect)
     this.libp2p.removeEventListener('connection:open', this.onConnectionOpen)
@@ -209,6 +223,9 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
         bytesIn: 0,
         bytesOut: 0,
         outcomes: new Uint8Array(this.lossWindow),
+        samples: new Float64Array(this.lossWindow),
+        sampleCount: 0,
+        sampleNext: 0,
         outcomeCount: 0,
         outcomeNext: 0,
         probesSent: 0,
@@ -276,13 +293,27 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
     r.lastSeen = now
     r.addresses = this.libp2p.getConnections(peer).map(c => c.remoteAddr.toString())
     this.safeDispatchEvent('link:up', { detail: r.id })
-    void this.probe(r.id)
+    this.warmUp(r, 3)
+  }
+
+  /** a few quick probes after the connection's own setup traffic has passed */
+  private warmUp (r: PeerRecord, left: number): void {
+    if (r.warmup != null) clearTimeout(r.warmup)
+    r.warmup = setTimeout(() => {
+      r.warmup = undefined
+      if (!this.running || r.connectedSince == null) return
+      void this.probe(r.id).finally(() => {
+        if (left > 1) this.warmUp(r, left - 1)
+      })
+    }, Math.min(500, this.probeIntervalMs) * (0.75 + Math.random() * 0.5))
   }
 
   private onDisconnect (evt: CustomEvent<PeerId>): void {
     const r = this.records.get(evt.detail.toString())
     if (r == null || r.connectedSince == null) return
     r.connectedSince = undefined
+    if (r.warmup != null) clearTimeout(r.warmup)
+    r.warmup = undefined
     this.safeDispatchEvent('link:down', { detail: r.id })
     this.checkHealth(r)
   }
@@ -356,6 +387,9 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
       r.probesLost++
     } else {
       r.lastSeen = Date.now()
+      r.samples[r.sampleNext] = rtt
+      r.sampleNext = (r.sampleNext + 1) % this.lossWindow
+      r.sampleCount = Math.min(this.lossWindow, r.sampleCount + 1)
       if (r.srtt == null || r.rttvar == null) {
         r.srtt = rtt
         r.rttvar = rtt / 2
@@ -367,6 +401,14 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
     const quality = this.qualityOf(r)
     this.safeDispatchEvent('link:quality', { detail: { peerId: r.id, quality } })
     this.checkHealth(r)
+  }
+
+  /** moving median of the RTT samples */
+  private rtt (r: PeerRecord): number | undefined {
+    if (r.sampleCount === 0) return undefined
+    const sorted = Array.from(r.samples.subarray(0, r.sampleCount)).sort((a, b) => a - b)
+    const mid = sorted.length >> 1
+    return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
   }
 
   private loss (r: PeerRecord): number {
@@ -385,7 +427,7 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
 
   private components (r: PeerRecord): HealthComponents {
     return healthComponents({
-      rttMs: r.srtt,
+      rttMs: this.rtt(r),
       jitterMs: r.rttvar,
       loss: this.loss(r),
       connectedMs: r.connectedSince == null ? 0 : Date.now() - r.connectedSince,
@@ -400,7 +442,7 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
   }
 
   private qualityOf (r: PeerRecord): LinkQuality {
-    return { rttMs: r.srtt, jitterMs: r.rttvar, loss: this.loss(r), health: this.healthOf(r) }
+    return { rttMs: this.rtt(r), jitterMs: r.rttvar, loss: this.loss(r), health: this.healthOf(r) }
   }
 
   private checkHealth (r: PeerRecord): void {
@@ -446,7 +488,7 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
       status: r.connectedSince == null ? 'disconnected' : 'connected',
       health: r.connectedSince == null ? 0 : healthFromComponents(components),
       components,
-      rttMs: r.srtt,
+      rttMs: this.rtt(r),
       jitterMs: r.rttvar,
       loss: this.loss(r),
       uptimeMs: r.connectedSince == null ? 0 : Date.now() - r.connectedSince,
@@ -470,7 +512,8 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
       uptimeMs: connected ? Date.now() - (r.connectedSince ?? 0) : 0,
       bytesIn: r.bytesIn,
       bytesOut: r.bytesOut,
-      rttMs: r.srtt,
+      rttMs: this.rtt(r),
+      rttAvgMs: r.srtt,
       jitterMs: r.rttvar,
       loss: this.loss(r),
       probesSent: r.probesSent,

@@ -391,13 +391,14 @@ export class TopologyGraph<W = unknown> {
       lat.push(linkLatency(q))
       rel.push(linkReliability(q))
     }
+    const inScope = this.scopeFilter()
     for (const [peer, q] of this.localLinks) addEdge(self, peer, q)
     for (const b of this.beacons.values()) {
-      if (avoidNodes?.has(b.origin) === true) continue
+      if (avoidNodes?.has(b.origin) === true || !inScope.has(b.origin)) continue
       idOf(b.origin)
       for (const l of b.links) {
         if (l.peer === self || l.peer === b.origin) continue
-        const other = this.beacons.get(l.peer)
+        const other = inScope.has(l.peer) ? this.beacons.get(l.peer) : undefined
         if (other != null && !other.linkSet.has(b.origin)) continue
         addEdge(b.origin, l.peer, l)
       }
@@ -455,6 +456,36 @@ export class TopologyGraph<W = unknown> {
     return new RouteTable(self, ids, index, dist, prev, hops, latency, reliability, far, now)
   }
 
+  /**
+   * Origins whose beacons we can trust to be current: those within their own scope of us
+   * (hop distance ≤ the beacon's scope), found by a breadth-first walk that only expands
+   * such origins. A node that drifted out of scope (a shortcut died) stops sending us its
+   * beacon; its last one must not keep dead links alive until it ages out.
+   */
+  private scopeFilter (): Set<string> {
+    const level = new Map<string, number>([[this.self, 0]])
+    const inScope = new Set<string>()
+    let frontier = [...this.localLinks.keys()]
+    for (const p of frontier) level.set(p, 1)
+    let depth = 1
+    while (frontier.length > 0) {
+      const next: string[] = []
+      for (const u of frontier) {
+        const b = this.beacons.get(u)
+        if (b == null || depth > b.scope) continue
+        inScope.add(u)
+        for (const l of b.links) {
+          if (level.has(l.peer)) continue
+          level.set(l.peer, depth + 1)
+          next.push(l.peer)
+        }
+      }
+      frontier = next
+      depth++
+    }
+    return inScope
+  }
+
   private computeFar (index: Map<string, number>, dist: Float64Array, options: ComputeOptions, _now: number): Map<string, FarRoute> {
     const far = new Map<string, FarRoute>()
     if (this.reach.size === 0) return far
@@ -471,6 +502,10 @@ export class TopologyGraph<W = unknown> {
         if (options.avoidNodes?.has(e.target) === true) continue
         const i = index.get(e.target)
         if (i != null && Number.isFinite(dist[i])) continue // the link-state zone knows better
+        // we hold the target's beacon, so link state says it is unreachable: only news newer
+        // than that beacon may bring it back (else a dead node lives on in stale vectors)
+        const held = this.beacons.get(e.target)
+        if (held != null && e.seq <= held.seq) continue
         const fd = this.feasibility.get(e.target)
         if (fd != null && !(e.seq > fd.seq || (e.seq === fd.seq && e.cost < fd.cost))) continue
         const total = viaCost + e.cost
