@@ -6,7 +6,7 @@
  * Receiving: every gossip copy goes through a topic validator that rejects anything not
  * exactly a well-formed, canonical, correctly signed message within the limits (see
  * codec.ts); rejection lowers the sender's gossipsub score (each topic gets score
- * parameters). A valid message is stored before it is forwarded. A copy of a message
+ * parameters). A valid message is forwarded while it is being stored. A copy of a message
  * already held is ignored, except the first copy on each of its other channels, which is
  * forwarded (not stored again) so subscribers of only that channel get it too.
  *
@@ -161,7 +161,7 @@ export interface TruthService extends TypedEventEmitter<TruthEvents> {
   getRaw(id: string): Promise<Uint8Array | null>
   /** throws TruthInputError on a malformed query */
   list(query?: TruthListQuery): Promise<TruthPage>
-  /** subscribed channels and channels with stored messages */
+  /** the standard channels, subscribed ones and those with stored messages, by name */
   channels(): ChannelInfo[]
   /** channels this node subscribes to */
   subscriptions(): string[]
@@ -370,7 +370,7 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
   private async validate (peer: PeerId, msg: Message): Promise<TopicValidatorResult> {
     if (!this.running) return TopicValidatorResult.Ignore
     const from = peer.toString()
-    const result = await checkFrame(msg.data, msg.topic, this.components.crypto.verifier, this.checkOptions(), async id => this.store.getSigned(id))
+    const result = await checkFrame(msg.data, msg.topic, this.components.crypto.verifier, this.checkOptions(), async id => this.store.getSignedIfKnown(id))
     if (!result.ok) {
       this.rejected({ reason: result.reason, detail: result.detail, peer: from, origin: 'gossip', topic: msg.topic, id: result.idHex, action: 'reject' })
       return TopicValidatorResult.Reject
@@ -382,7 +382,8 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
         this.rejected({ reason: 'rate-limited', detail: 'author over its message rate', peer: from, origin: 'gossip', topic: msg.topic, id: truth.idHex, action: 'ignore' })
         return TopicValidatorResult.Ignore
       }
-      await this.ingest(truth, 'gossip', from)
+      // forwarded while it is written: a hop costs no database round trip
+      void this.ingest(truth, 'gossip', from).catch(err => { this.log.error('storing %s failed: %s', truth.idHex, err.message) })
     }
     this.spreadTracker.holds(truth.idHex, from)
     return this.markForwarded(`${channel}:${truth.idHex}`) ? TopicValidatorResult.Accept : TopicValidatorResult.Ignore
@@ -399,6 +400,11 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
       this.ingesting.delete(p)
     }
     if (!stored) return false
+    this.afterStore(truth, origin, from, correlationId)
+    return true
+  }
+
+  private afterStore (truth: VerifiedTruth, origin: TruthOrigin, from?: string, correlationId?: string): void {
     const holders = [this.selfId, this.authorId(truth.body.author)]
     if (from != null) holders.push(from)
     this.spreadTracker.track(truth.idHex, truth.body.createdAt, truth.body.channels, holders)
@@ -409,7 +415,6 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
     if (from != null) message.from = from
     this.safeDispatchEvent('message', { detail: message })
     this.components.events.emitEvent('truth', 'message', message, correlationId)
-    return true
   }
 
   private rejected (r: TruthRejection): void {
@@ -433,7 +438,8 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
     if (!this.authorRate.take(toHex(signer.publicKey), 1, this.now())) {
       throw new TruthInputError('rate-limited', 'posting faster than peers accept from one author; try again shortly')
     }
-    await this.ingest(truth, 'local', undefined, opts.correlationId)
+    // written while the first hop is on its way
+    const storing = this.ingest(truth, 'local', undefined, opts.correlationId)
     const recipients = new Set<string>()
     for (const channel of truth.body.channels) {
       this.markForwarded(`${channel}:${truth.idHex}`)
@@ -445,9 +451,10 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
         this.log('publish on %s failed: %s', channel, err.message)
       }
     }
+    await storing
     for (const p of recipients) this.spreadTracker.holds(truth.idHex, p)
-    const stored = await this.store.getEntry(truth.idHex)
-    return { ...this.toMessage(stored as StoredEntry), recipients: [...recipients] }
+    const entry: StoredEntry = { idHex: truth.idHex, body: truth.body, signed: truth.signed, signature: truth.signature, receivedAt: draft.createdAt }
+    return { ...this.toMessage(entry), recipients: [...recipients] }
   }
 
   async get (id: string): Promise<TruthMessage | null> {
@@ -475,7 +482,7 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
   }
 
   channels (): ChannelInfo[] {
-    const names = new Set([...this.subscribed, ...this.store.channelCounts.keys()])
+    const names = new Set([...STANDARD_CHANNELS, ...this.subscribed, ...this.store.channelCounts.keys()])
     const audiences = new Map<string, Set<string>>()
     return [...names].sort().map(channel => {
       const ids = this.spreadTracker.idsOnChannel(channel).slice(-100)

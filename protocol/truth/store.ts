@@ -9,13 +9,17 @@
  * `created_at` is a fixed-width hex number (`sortableNumber`), so keys sort by time, then
  * by id. Writes are atomic batches; concurrent writes are grouped into one batch (group
  * commit), which is what keeps a busy node's store cost per message low. On open, the
- * time index is scanned once to rebuild the in-memory range fingerprints and counts.
+ * time index is scanned once to rebuild the in-memory range fingerprints, the counts and
+ * a cuckoo filter of the ids held, so that "do we have it?" for a new message (the
+ * common case on the receive path) is answered without a database read.
  */
+import { createScalableCuckooFilter } from '@libp2p/utils'
 import { openStore, parseSortableNumber, sortableNumber } from '../storage/index.js'
 import { RangeIndex } from './digest.js'
 import { SignedTruth, StoredTruth, TruthBody } from './pb/truth.js'
 import type { MeshDatabase, MeshStore } from '../storage/index.js'
 import type { VerifiedTruth } from './codec.js'
+import type { Filter } from '@libp2p/utils'
 
 export interface StoredEntry {
   idHex: string
@@ -57,6 +61,8 @@ export class TruthStore {
   private store: MeshStore
   private total = 0
   private readonly inflight = new Map<string, Promise<boolean>>()
+  /** every id stored or being stored; false positives only cost a database read */
+  private readonly known: Filter = createScalableCuckooFilter(100_000, 0.001)
   private pending: Array<{ ops: BatchOp[], resolve(): void, reject(err: Error): void }> = []
   private flushing = false
 
@@ -73,6 +79,7 @@ export class TruthStore {
     for await (const key of this.store.keys({ gte: 't!', lt: 't"' })) {
       const createdAt = parseSortableNumber(key.slice(2, 16))
       this.ranges.add(createdAt, hexToBytes(key.slice(17)))
+      this.known.add(key.slice(17))
       this.total++
     }
     for await (const key of this.store.keys({ gte: 'c!', lt: 'c"' })) {
@@ -90,15 +97,32 @@ export class TruthStore {
     return (await this.getRecord(idHex))?.signed
   }
 
+  /** false: certainly not held; true: held, being stored, or (rarely) a filter false positive */
+  mightHave (idHex: string): boolean {
+    return this.inflight.has(idHex) || this.known.has(idHex)
+  }
+
+  /** the stored SignedTruth bytes, skipping the read when the id is certainly unknown */
+  async getSignedIfKnown (idHex: string): Promise<Uint8Array | undefined> {
+    const running = this.inflight.get(idHex)
+    if (running != null) await running.catch(() => {})
+    if (!this.known.has(idHex)) return undefined
+    return this.getSigned(idHex)
+  }
+
   async getEntry (idHex: string): Promise<StoredEntry | undefined> {
     const record = await this.getRecord(idHex)
     return record == null ? undefined : toEntry(idHex, record)
   }
 
   async hasMany (idHexes: string[]): Promise<boolean[]> {
-    if (idHexes.length === 0) return []
-    const values = await this.store.getMany(idHexes.map(id => `m!${id}`))
-    return values.map(v => v != null)
+    const out = idHexes.map(id => this.mightHave(id))
+    const check = idHexes.filter((_, i) => out[i])
+    if (check.length === 0) return out
+    await Promise.all(check.map(async id => this.inflight.get(id)?.catch(() => {})))
+    const values = await this.store.getMany(check.map(id => `m!${id}`))
+    let j = 0
+    return out.map(maybe => maybe ? values[j++] != null : false)
   }
 
   async getSignedMany (idHexes: string[]): Promise<Array<Uint8Array | undefined>> {
@@ -127,7 +151,7 @@ export class TruthStore {
   }
 
   private async putOnce (truth: VerifiedTruth, receivedAt: number): Promise<boolean> {
-    if (await this.store.get(`m!${truth.idHex}`) != null) return false
+    if (this.known.has(truth.idHex) && await this.store.get(`m!${truth.idHex}`) != null) return false
     const time = sortableNumber(truth.body.createdAt)
     const ops: BatchOp[] = [
       { type: 'put', key: `m!${truth.idHex}`, value: StoredTruth.encode({ signed: truth.signed as Uint8Array<ArrayBuffer>, receivedAt }) },
@@ -135,6 +159,7 @@ export class TruthStore {
     ]
     for (const c of truth.body.channels) ops.push({ type: 'put', key: `c!${c}!${time}!${truth.idHex}`, value: EMPTY })
     await this.write(ops)
+    this.known.add(truth.idHex)
     this.ranges.add(truth.body.createdAt, truth.id)
     this.total++
     for (const c of truth.body.channels) this.channelCounts.set(c, (this.channelCounts.get(c) ?? 0) + 1)

@@ -99,8 +99,11 @@ export class TokenBuckets {
       b = { tokens: this.burst, at: now }
       this.buckets.set(key, b)
     }
-    b.tokens = Math.min(this.burst, b.tokens + (now - b.at) / 1000 * this.rate)
-    b.at = now
+    // a clock stepping back refills nothing (and takes nothing back)
+    if (now > b.at) {
+      b.tokens = Math.min(this.burst, b.tokens + (now - b.at) / 1000 * this.rate)
+      b.at = now
+    }
     if (b.tokens < n) return false
     b.tokens -= n
     return true
