@@ -20,6 +20,7 @@ import { auditBody, createAuditLog } from './audit.js'
 import { isLoopbackHost, registerAuth, resolveApiToken } from './auth.js'
 import { createRealtimeHub } from './realtime-hub.js'
 import { registerEventRoutes } from './routes/events.js'
+import { registerHumanRoutes } from './routes/humans.js'
 import { registerMeshRoutes } from './routes/mesh.js'
 import { registerMetricsRoutes } from './routes/metrics.js'
 import { registerNotificationRoutes } from './routes/notifications.js'
@@ -100,7 +101,22 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
     }
   })
   const metrics = createNodeMetrics(node, { registry: init.metricsRegistry })
-  const hub = createRealtimeHub(node, metrics, init.realtime)
+  const hub = createRealtimeHub(node, metrics, {
+    metricsSnapshot: async () => {
+      const ledger = await node.ledger.stats()
+      const truth = node.truth.stats()
+      return {
+        total_humans: ledger.totalHumans,
+        active_humans: ledger.activeHumans,
+        total_distributed: ledger.totalDistributed,
+        distributed_this_week: ledger.distributedThisWeek,
+        remaining_wealth: ledger.remainingWealth,
+        truth_messages: truth.messages,
+        truth_rejected: truth.rejected
+      }
+    },
+    ...init.realtime
+  })
   const audit = createAuditLog(init.dataDir)
   const ctx: ApiContext = { node, metrics, hub, audit }
   let token: string | undefined
@@ -185,6 +201,7 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
       registerNotificationRoutes(api, ctx)
       registerMeshRoutes(api, ctx)
       registerTruthRoutes(api, ctx)
+      registerHumanRoutes(api, ctx)
       registerRealtimeRoutes(api, ctx)
     }, { prefix: '/api/v1' })
   })

@@ -19,7 +19,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { extname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { ApiContext } from './server.js'
+import type { ApiContext } from './server.ts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 
 export interface WebInit {
@@ -57,7 +57,7 @@ export function defaultWebRoot (): string | undefined {
   const candidates = ['../../dist/web', '../web', '../../web']
   for (const c of candidates) {
     const dir = fileURLToPath(new URL(c, import.meta.url))
-    if (existsSync(join(dir, 'index.html'))) return dir
+    if (existsSync(join(dir, 'index.html'))) { return dir }
   }
   return undefined
 }
@@ -99,19 +99,19 @@ function send (request: FastifyRequest, reply: FastifyReply, file: WebFile): Fas
   reply.header('etag', file.etag)
   reply.header('cache-control', file.immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
   reply.header('x-content-type-options', 'nosniff')
-  if (request.headers['if-none-match'] === file.etag) return reply.code(304).send()
+  if (request.headers['if-none-match'] === file.etag) { return reply.code(304).send() }
   return reply.type(file.type).send(request.method === 'HEAD' ? undefined : file.body)
 }
 
 /** the page's host as a multiaddr host part, or undefined when it is not usable */
 function hostPart (hostHeader: string | undefined): string | undefined {
-  if (hostHeader == null) return undefined
+  if (hostHeader == null) { return undefined }
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+))(?::\d+)?$/.exec(hostHeader)
   const host = m?.[1] ?? m?.[2]
-  if (host == null) return undefined
+  if (host == null) { return undefined }
   const family = isIP(host)
-  if (family === 4) return `/ip4/${host}`
-  if (family === 6) return `/ip6/${host}`
+  if (family === 4) { return `/ip4/${host}` }
+  if (family === 6) { return `/ip6/${host}` }
   return /^[a-zA-Z0-9.-]{1,253}$/.test(host) ? `/dns/${host}` : undefined
 }
 
@@ -130,22 +130,22 @@ export function bootstrapAddresses (ctx: ApiContext, hostHeader: string | undefi
     .map(ma => ma.toString())
     .map(s => s.includes('/p2p/') ? s : `${s}/p2p/${peerId}`)
   const host = hostPart(hostHeader)
-  if (host == null || ws.length === 0) return ws
+  if (host == null || ws.length === 0) { return ws }
   const atHost = ws.filter(a => a.startsWith(host + '/'))
-  if (atHost.length > 0) return [...atHost, ...ws.filter(a => !atHost.includes(a))]
+  if (atHost.length > 0) { return [...atHost, ...ws.filter(a => !atHost.includes(a))] }
   const first = ws[0].replace(/^\/(ip4|ip6|dns|dns4|dns6)\/[^/]+/, host)
   return [first, ...ws]
 }
 
 export function registerWebRoutes (app: FastifyInstance, ctx: ApiContext, init: WebInit = {}): void {
   const root = init.root ?? defaultWebRoot()
-  if (root == null) throw new Error('the web client is not built (no dist/web/index.html): run `npm run build`')
+  if (root == null) { throw new Error('the web client is not built (no dist/web/index.html): run `npm run build`') }
   const files = loadWebFiles(root)
   const index = files.get('/index.html') as WebFile
 
   // `/` belongs to the system routes: browsers asking for a page get the dashboard instead
   app.addHook('onRequest', async (request, reply) => {
-    if ((request.method !== 'GET' && request.method !== 'HEAD') || request.url.split('?')[0] !== '/' || !wantsHtml(request)) return
+    if ((request.method !== 'GET' && request.method !== 'HEAD') || request.url.split('?')[0] !== '/' || !wantsHtml(request)) { return }
     return send(request, reply, index)
   })
 

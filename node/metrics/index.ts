@@ -141,6 +141,24 @@ export function createNodeMetrics (node: MeshNode, init: NodeMetricsInit = {}): 
     })
   }
 
+  // the ledger (money as a float of currency units: a gauge is an approximation anyway)
+  addServiceGauge({
+    name: 'liberation_ledger_humans',
+    help: 'humans in the resource pool by status',
+    labelNames: ['status'],
+    read: async () => {
+      const st = await node.ledger.stats()
+      return { active: st.activeHumans, inactive: st.totalHumans - st.activeHumans }
+    }
+  })
+  addServiceGauge({ name: 'liberation_ledger_distributed', help: 'total distributed, currency units', read: async () => ({ '': Number((await node.ledger.stats()).totalDistributed) }) })
+  addServiceGauge({ name: 'liberation_ledger_distributed_this_week', help: 'distributed in the current ISO week, currency units', read: async () => ({ '': Number((await node.ledger.stats()).distributedThisWeek) }) })
+  addServiceGauge({ name: 'liberation_ledger_remaining_wealth', help: 'pool total minus everything distributed, currency units', read: async () => ({ '': Number((await node.ledger.stats()).remainingWealth) }) })
+  addServiceGauge({ name: 'liberation_ledger_payments_this_week', help: 'payments counted for the current ISO week', read: async () => ({ '': (await node.ledger.stats()).paymentsThisWeek }) })
+  addServiceGauge({ name: 'liberation_ledger_authors', help: 'nodes with entries in the ledger', read: async () => ({ '': (await node.ledger.stats()).authors }) })
+  addServiceGauge({ name: 'liberation_ledger_excluded_authors', help: 'authors excluded for equivocation', read: async () => ({ '': (await node.ledger.stats()).excludedAuthors }) })
+  addServiceGauge({ name: 'liberation_ledger_batches_rejected', help: 'ledger batches refused since start', read: async () => ({ '': (await node.ledger.stats()).batchesRejected }) })
+
   // truth messages
   addServiceGauge({ name: 'liberation_truth_messages', help: 'truth messages stored', read: () => ({ '': node.truth.stats().messages }) })
   addServiceGauge({ name: 'liberation_truth_rejected', help: 'invalid truth messages refused since start', read: () => ({ '': node.truth.stats().rejected }) })

@@ -109,6 +109,10 @@ describe('control API: system, events, OpenAPI, metrics, audit', () => {
     expect(byName.get('liberation_events_total')?.metrics.some(m => m.labels?.type === 'node:started')).toBe(true)
     expect(Number(byName.get('liberation_mesh_peers')?.metrics[0].value)).toBe(0)
     expect(byName.get('liberation_uptime_seconds')?.type).toBe('GAUGE')
+    // ledger series
+    expect(byName.get('liberation_ledger_humans')?.metrics.map(m => m.labels?.status).sort()).toEqual(['active', 'inactive'])
+    expect(Number(byName.get('liberation_ledger_remaining_wealth')?.metrics[0].value)).toBe(19_000_000_000_000)
+    expect(byName.get('liberation_ledger_distributed')?.type).toBe('GAUGE')
   })
 
   it('echoes a valid x-correlation-id and audit-logs every write, accepted or refused', async () => {

@@ -49,6 +49,15 @@ export function healthReport (ctx: ApiContext): HealthReport {
 const statsSchema = {
   type: 'object',
   properties: {
+    total_humans: { type: 'integer' },
+    active_humans: { type: 'integer' },
+    total_distributed: { type: 'string', description: 'decimal string' },
+    distributed_this_week: { type: 'string' },
+    remaining_wealth: { type: 'string' },
+    average_per_human: { type: 'string' },
+    pool_total: { type: 'string' },
+    week: { type: 'string', description: 'current ISO week' },
+    payments_this_week: { type: 'integer' },
     uptime: { type: 'number', description: 'seconds since the node started' },
     peer_id: { type: 'string' },
     peers: { type: 'integer' },
@@ -114,7 +123,17 @@ export function registerSystemRoutes (app: FastifyInstance, ctx: ApiContext): vo
     schema: { tags: ['system'], summary: 'system statistics (the seeds\' SystemStats)', response: { 200: statsSchema, ...errorResponses } }
   }, async () => {
     const truth = node.truth.stats()
+    const ledger = await node.ledger.stats()
     return {
+      total_humans: ledger.totalHumans,
+      active_humans: ledger.activeHumans,
+      total_distributed: ledger.totalDistributed,
+      distributed_this_week: ledger.distributedThisWeek,
+      remaining_wealth: ledger.remainingWealth,
+      average_per_human: ledger.averagePerHuman,
+      pool_total: ledger.poolTotal,
+      week: ledger.week,
+      payments_this_week: ledger.paymentsThisWeek,
       uptime: (Date.now() - node.startedAt) / 1000,
       peer_id: node.libp2p.peerId.toString(),
       peers: node.libp2p.getPeers().length,
