@@ -11,13 +11,14 @@ import { mdns } from '@libp2p/mdns'
 import { noise } from '@libp2p/noise'
 import { ping } from '@libp2p/ping'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
+import { pubsubPeerDiscovery } from '@libp2p/pubsub-peer-discovery'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
-import { meshGossipsub } from '../protocol/pubsub/gossip.js'
-import type { GossipInit } from '../protocol/pubsub/gossip.js'
-import type { MeshLibp2p } from '../protocol/mesh-node.js'
+import { meshGossipsub } from '../protocol/pubsub/gossip.ts'
+import type { MeshLibp2p } from '../protocol/mesh-node.ts'
+import type { GossipInit } from '../protocol/pubsub/gossip.ts'
 import type { PeerDiscovery, PrivateKey } from '@libp2p/interface'
 import type { Registry } from 'prom-client'
 
@@ -79,6 +80,10 @@ export async function createNodeLibp2p (init: NodeLibp2pInit): Promise<MeshLibp2
   }
   if (init.relay !== false) {
     services.relay = circuitRelayServer({ reservations: { maxReservations: 128 } })
+    // browsers behind this relay announce themselves on the pubsub discovery topic
+    // (web-client/src/discovery.ts); subscribing (listen-only) lets gossip carry the
+    // announcements from tab to tab through us
+    peerDiscovery.push(pubsubPeerDiscovery({ listenOnly: true }))
   }
 
   const transports: any[] = [tcp(), webSockets(), circuitRelayTransport()]

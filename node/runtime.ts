@@ -5,16 +5,16 @@
  */
 import { join } from 'node:path'
 import { Registry } from 'prom-client'
-import { createMeshNode } from '../protocol/mesh-node.js'
-import { createApiServer } from './api/server.js'
-import { createNodeRecordCrypto } from './crypto.js'
-import { loadOrCreateIdentity } from './identity.js'
-import { createNodeLibp2p } from './libp2p.js'
-import { openNodeDatabase } from './storage.js'
-import type { NodeConfig } from './config/index.js'
-import type { MeshNode } from '../protocol/mesh-node.js'
-import type { GossipInit } from '../protocol/pubsub/gossip.js'
-import type { ApiServer } from './api/server.js'
+import { createMeshNode } from '../protocol/mesh-node.ts'
+import { createApiServer } from './api/server.ts'
+import { createNodeRecordCrypto } from './crypto.ts'
+import { loadOrCreateIdentity } from './identity.ts'
+import { createNodeLibp2p } from './libp2p.ts'
+import { openNodeDatabase } from './storage.ts'
+import type { NodeConfig } from './config/index.ts'
+import type { MeshNode } from '../protocol/mesh-node.ts'
+import type { ApiServer } from './api/server.ts'
+import type { GossipInit } from '../protocol/pubsub/gossip.ts'
 
 export interface NodeRuntime {
   readonly config: NodeConfig
@@ -62,7 +62,8 @@ export async function startNodeRuntime (config: NodeConfig, opts: NodeRuntimeOpt
       dataDir: config.dataDir,
       token: config.apiToken,
       corsOrigins: config.corsOrigins,
-      metricsRegistry
+      metricsRegistry,
+      web: config.web ? { iceServers: config.webIceServers } : undefined
     })
     await api.start()
   } catch (err) {

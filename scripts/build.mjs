@@ -96,3 +96,8 @@ await build({
     }
   }]
 })
+
+// The web client (web-client/): a mesh node in a browser tab with its dashboard, built by
+// Vite into dist/web, which `liberation start --web` serves.
+const { build: viteBuild } = await import('vite')
+await viteBuild({ configFile: 'web-client/vite.config.ts' })

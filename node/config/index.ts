@@ -25,7 +25,11 @@ export const configSchema = z.object({
   corsOrigins: z.array(z.string().url()),
   minConnections: z.number().int().min(0).max(10_000),
   maxConnections: z.number().int().min(1).max(10_000),
-  logLevel: z.enum(['silent', 'error', 'warn', 'info', 'debug'])
+  logLevel: z.enum(['silent', 'error', 'warn', 'info', 'debug']),
+  /** serve the web client (dist/web) at / of the API port */
+  web: z.boolean(),
+  /** STUN/TURN urls the served web client uses for WebRTC; absent = the browser's defaults */
+  webIceServers: z.array(z.string().regex(/^(stun|turns?):\S+$/, 'must be stun:, turn: or turns: urls')).optional()
 }).strict().superRefine((c, ctx) => {
   if (c.minConnections > c.maxConnections) {
     ctx.addIssue({ code: 'custom', path: ['minConnections'], message: `must not exceed maxConnections (${c.maxConnections})` })
@@ -51,7 +55,8 @@ export function defaultConfig (): NodeConfig {
     corsOrigins: [],
     minConnections: 4,
     maxConnections: 64,
-    logLevel: 'info'
+    logLevel: 'info',
+    web: false
   }
 }
 
@@ -79,7 +84,9 @@ const ENV_KEYS: Record<string, { key: keyof NodeConfig, kind: 'string' | 'list' 
   LIBERATION_CORS_ORIGINS: { key: 'corsOrigins', kind: 'list' },
   LIBERATION_MIN_CONNECTIONS: { key: 'minConnections', kind: 'int' },
   LIBERATION_MAX_CONNECTIONS: { key: 'maxConnections', kind: 'int' },
-  LIBERATION_LOG_LEVEL: { key: 'logLevel', kind: 'string' }
+  LIBERATION_LOG_LEVEL: { key: 'logLevel', kind: 'string' },
+  LIBERATION_WEB: { key: 'web', kind: 'bool' },
+  LIBERATION_WEB_ICE_SERVERS: { key: 'webIceServers', kind: 'list' }
 }
 
 /** Environment values are strings: convert them, keeping unparsable ones for zod to name. */
@@ -87,17 +94,15 @@ export function configFromEnv (env: NodeJS.ProcessEnv): Partialish {
   const out: Partialish = {}
   for (const [name, { key, kind }] of Object.entries(ENV_KEYS)) {
     const raw = env[name]
-    if (raw == null || raw === '') continue
+    if (raw == null || raw === '') { continue }
     switch (kind) {
       case 'string': out[key] = raw; break
       case 'list': out[key] = raw.split(',').map(s => s.trim()).filter(s => s.length > 0); break
       case 'bool':
-        if (/^(1|true|yes|on)$/i.test(raw)) out[key] = true
-        else if (/^(0|false|no|off)$/i.test(raw)) out[key] = false
-        else throw new ConfigError(key, `${name}=${raw} is not a boolean`)
+        if (/^(1|true|yes|on)$/i.test(raw)) { out[key] = true } else if (/^(0|false|no|off)$/i.test(raw)) { out[key] = false } else { throw new ConfigError(key, `${name}=${raw} is not a boolean`) }
         break
       case 'int':
-        if (!/^-?\d+$/.test(raw)) throw new ConfigError(key, `${name}=${raw} is not an integer`)
+        if (!/^-?\d+$/.test(raw)) { throw new ConfigError(key, `${name}=${raw} is not an integer`) }
         out[key] = Number(raw)
         break
     }
@@ -119,7 +124,7 @@ export async function configFromFile (path: string): Promise<Partialish> {
   } catch (err: any) {
     throw new ConfigError('config', `${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${String(err.message).split('\n')[0]}`)
   }
-  if (parsed == null) return {}
+  if (parsed == null) { return {} }
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ConfigError('config', `${path} must hold an object of settings`)
   }
