@@ -1,0 +1,219 @@
+/**
+ * Catch-up over /liberation/truth-sync/1.0.0: paginated bulk catch-up, backdated messages
+ * found by range fingerprints, spread learnt from digests and fetches, the responder's
+ * bounds (malformed requests, oversize fetches, rate limit), and a lying responder.
+ */
+import { pbStream } from '@libp2p/utils'
+import { afterEach, describe, expect, it } from 'vitest'
+import { generateIdentity } from '../../protocol/crypto/index.js'
+import { SYNC_PROTOCOL } from '../../protocol/truth/index.js'
+import { BUCKET_MS } from '../../protocol/truth/digest.js'
+import { SignedTruth, SyncRequest, SyncResponse } from '../../protocol/truth/pb/truth.js'
+import { SyncError } from '../../protocol/truth/sync.js'
+import { createMemoryLibp2p } from '../../simulations/nodes/memory-libp2p.js'
+import { connect, TestMesh, waitFor } from '../utils/mesh.js'
+import type { TruthRejection } from '../../protocol/truth/index.js'
+import type { MeshNode } from '../../protocol/mesh-node.js'
+import type { Stream } from '@libp2p/interface'
+
+const HOUR = 60 * 60_000
+const DAY = 24 * HOUR
+
+/** sync only when the test says so */
+const manual = { sync: { intervalMs: 0, onConnect: false } }
+
+describe('truth catch-up', () => {
+  const mesh = new TestMesh()
+  afterEach(async () => { await mesh.cleanup() })
+
+  it('catches up 1,500 messages over days in pages, then only the backdated ones', async () => {
+    let clock = Date.now() - 3 * DAY
+    const init = { truth: { ...manual, now: () => clock, authorRate: { perSecond: 1e6, burst: 1e6 } } }
+    const a = await mesh.add({ init })
+    const b = await mesh.add({ init: { truth: { ...manual, authorRate: { perSecond: 1e6, burst: 1e6 } } } })
+    for (let i = 0; i < 1500; i++) {
+      clock += 2 * DAY / 1500
+      await a.node.truth.post(`history ${i}`, { channels: ['billboard'] })
+    }
+    clock = Date.now()
+    await connect(b.node, a.node)
+    const first = await b.node.truth.syncWith(a.node.libp2p.peerId)
+    expect(first.fetched).toBe(1500)
+    expect(first.stored).toBe(1500)
+    expect(b.node.truth.stats().messages).toBe(1500)
+    // 1 digest + 2 id pages (1,024 per page) + 6 fetches (256 ids each)
+    expect(first.requests).toBe(9)
+
+    // in sync: one digest request, nothing fetched
+    const idle = await b.node.truth.syncWith(a.node.libp2p.peerId)
+    expect(idle).toMatchObject({ requests: 1, fetched: 0 })
+
+    // messages backdated into the middle of the history, while b is away
+    await b.stop()
+    clock = Date.now() - 2 * DAY + 5 * HOUR
+    const backdated: string[] = []
+    for (let i = 0; i < 10; i++) backdated.push((await a.node.truth.post(`late news ${i}`, { channels: ['media'] })).id)
+    clock = Date.now()
+    const b2 = await mesh.add({ dataDir: b.dataDir, init: { truth: manual } })
+    await connect(b2.node, a.node)
+    const third = await b2.node.truth.syncWith(a.node.libp2p.peerId)
+    expect(third.fetched).toBe(10)
+    // 32-day slice, then days, then hours differ; one id list and one fetch
+    expect(third.requests).toBeLessThanOrEqual(6)
+    for (const id of backdated) expect(await b2.node.truth.get(id)).not.toBeNull()
+    expect(b2.node.truth.stats().messages).toBe(1510)
+  })
+
+  it('learns spread from fetches and matching digests', async () => {
+    const a = await mesh.add({ init: { truth: manual } })
+    const b = await mesh.add({ init: { truth: manual } })
+    const m = await a.node.truth.post('held by whom?')
+    expect((await a.node.truth.get(m.id))?.spread).toBe(1)
+    await connect(a.node, b.node)
+    await b.node.truth.syncWith(a.node.libp2p.peerId)
+    // a served it to b: a receipt
+    expect((await a.node.truth.get(m.id))?.spread).toBe(2)
+    // b knows itself and the author
+    expect((await b.node.truth.get(m.id))?.spread).toBe(2)
+    const c = await mesh.add({ init: { truth: manual } })
+    await connect(c.node, b.node)
+    await c.node.truth.syncWith(b.node.libp2p.peerId)
+    // b's fingerprints now equal c's: c holds everything in those ranges
+    await b.node.truth.syncWith(c.node.libp2p.peerId)
+    const onB = await b.node.truth.get(m.id)
+    expect(onB?.spread).toBe(3)
+  })
+
+  it('syncs on connect and again after a partition heals', async () => {
+    const a = await mesh.add({ init: { truth: { sync: { intervalMs: 0, minGapMs: 0 } } } })
+    const b = await mesh.add({ init: { truth: { sync: { intervalMs: 0, minGapMs: 0 } } } })
+    await a.node.truth.post('before we met')
+    await connect(a.node, b.node)
+    await waitFor(() => b.node.truth.stats().messages === 1, 'sync on connect')
+    // partition: the link goes down, each side posts, the link comes back
+    await a.node.libp2p.hangUp(b.node.libp2p.peerId)
+    await waitFor(() => a.node.libp2p.getConnections(b.node.libp2p.peerId).length === 0, 'the link to drop')
+    await a.node.truth.post('news on side a')
+    await b.node.truth.post('news on side b')
+    await connect(a.node, b.node)
+    await waitFor(() => a.node.truth.stats().messages === 3 && b.node.truth.stats().messages === 3, 'both sides to converge')
+  })
+
+  it('also syncs periodically with connected peers', async () => {
+    const a = await mesh.add({ init: { truth: { sync: { onConnect: false, intervalMs: 200, minGapMs: 0 } } } })
+    const b = await mesh.add({ init: { truth: { sync: { onConnect: false, intervalMs: 200, minGapMs: 0 } } } })
+    await connect(a.node, b.node)
+    // not over gossip: b does not subscribe to the channel a posts on
+    b.node.truth.unsubscribe('billboard')
+    await a.node.truth.post('only on billboard', { channels: ['billboard'] })
+    await waitFor(() => b.node.truth.stats().messages === 1, 'the periodic sync', 5000)
+    expect(b.node.events.history({ category: 'truth', type: 'synced' }).length).toBeGreaterThan(0)
+  })
+})
+
+describe('truth sync responder bounds', () => {
+  const mesh = new TestMesh()
+  afterEach(async () => { await mesh.cleanup() })
+
+  async function session (client: MeshNode, server: MeshNode): Promise<{ ask(req: SyncRequest): Promise<SyncResponse>, stream: Stream }> {
+    const stream = await client.libp2p.dialProtocol(server.libp2p.peerId, SYNC_PROTOCOL)
+    const pb = pbStream(stream, { maxDataLength: 2 * 1024 * 1024 })
+    return {
+      stream,
+      async ask (req) {
+        await pb.write(req, SyncRequest)
+        return pb.read(SyncResponse)
+      }
+    }
+  }
+
+  it('refuses malformed requests with a reason and closes the session', async () => {
+    const server = await mesh.add({ init: { truth: manual } })
+    const client = await mesh.add({ init: { truth: manual } })
+    await connect(client.node, server.node)
+    const bad: Array<[SyncRequest, RegExp]> = [
+      [{}, /exactly one of/],
+      [{ digest: { from: 0, to: DAY, step: HOUR }, fetch: { ids: [] } }, /exactly one of/],
+      [{ digest: { from: 1, to: DAY, step: HOUR } }, /whole hours/],
+      [{ digest: { from: 0, to: DAY, step: 1000 } }, /whole hours/],
+      [{ digest: { from: DAY, to: 0, step: HOUR } }, /to > from/],
+      [{ ids: { from: 0, to: DAY, afterTime: 0, afterId: new Uint8Array(5) } }, /bad range or position/],
+      [{ fetch: { ids: Array.from({ length: 257 }, () => new Uint8Array(32)) } }, /at most 256 ids/],
+      [{ fetch: { ids: [new Uint8Array(31)] } }, /of 32 bytes/]
+    ]
+    for (const [req, reason] of bad) {
+      const s = await session(client.node, server.node)
+      const res = await s.ask(req)
+      expect(res.error).toMatch(reason)
+      // and the responder ends the session
+      await expect(s.ask({ digest: { from: 0, to: DAY, step: HOUR } })).rejects.toThrow()
+      s.stream.abort(new Error('done'))
+    }
+    // a well-formed request still works
+    const s = await session(client.node, server.node)
+    const ok = await s.ask({ digest: { from: 0, to: BUCKET_MS * 1_000_000, step: BUCKET_MS * 1000 } })
+    expect(ok.error).toBe('')
+    expect(ok.digest?.slices).toEqual([])
+  })
+
+  it('rate-limits requests per peer', async () => {
+    const server = await mesh.add({ init: { truth: { ...manual, sync: { ...manual.sync, requestsPerSecond: 5 } } } })
+    const client = await mesh.add({ init: { truth: manual } })
+    await connect(client.node, server.node)
+    const s = await session(client.node, server.node)
+    const answers: string[] = []
+    for (let i = 0; i < 20; i++) {
+      const res = await s.ask({ digest: { from: 0, to: DAY, step: HOUR } })
+      answers.push(res.error)
+      if (res.error !== '') break
+    }
+    // burst of 2 × rate, then refused
+    expect(answers.slice(0, 10)).toEqual(Array(10).fill(''))
+    expect(answers[answers.length - 1]).toBe('rate limited')
+    expect(answers.length).toBeLessThanOrEqual(12)
+  })
+
+  it('rejects what a lying responder serves and stores none of it', async () => {
+    const honest = await mesh.add({ init: { truth: manual } })
+    const victim = await mesh.add({ init: { truth: manual } })
+    const rejections: TruthRejection[] = []
+    victim.node.truth.addEventListener('rejected', e => { rejections.push(e.detail) })
+    // a real message, tampered by the liar before serving it
+    const real = await honest.node.truth.post('genuine words')
+    const raw = await honest.node.truth.getRaw(real.id) as Uint8Array
+    const signed = SignedTruth.decode(raw)
+    const body = signed.body.slice()
+    body[body.indexOf('g'.charCodeAt(0))] = 'G'.charCodeAt(0)
+    const tampered = SignedTruth.encode({ body, signature: signed.signature })
+    const createdAt = real.created_at
+
+    const liar = await createMemoryLibp2p({ privateKey: await generateIdentity(), name: `liar-${Date.now()}` })
+    await liar.start()
+    await liar.handle(SYNC_PROTOCOL, async (stream) => {
+      const pb = pbStream(stream)
+      for (let i = 0; i < 3; i++) {
+        const req = await pb.read(SyncRequest)
+        if (req.digest != null) {
+          const start = req.digest.from + Math.floor((createdAt - req.digest.from) / req.digest.step) * req.digest.step
+          await pb.write({ digest: { slices: [{ start, count: 1, fingerprint: new Uint8Array(32).fill(7) }], truncated: false }, error: '' }, SyncResponse)
+        } else if (req.ids != null) {
+          await pb.write({ ids: { ids: [{ id: Buffer.from(real.id, 'hex'), createdAt }], more: false }, error: '' }, SyncResponse)
+        } else {
+          await pb.write({ fetch: { messages: [tampered] }, error: '' }, SyncResponse)
+        }
+      }
+      await stream.close()
+    })
+    try {
+      await connect(victim.node, { libp2p: liar } as unknown as MeshNode)
+      const err = await victim.node.truth.syncWith(liar.peerId).then(() => undefined, (e: unknown) => e)
+      expect(err).toBeInstanceOf(SyncError)
+      expect((err as SyncError).code).toBe('invalid-message')
+      expect(rejections).toMatchObject([{ reason: 'invalid-signature', origin: 'sync', peer: liar.peerId.toString(), action: 'reject' }])
+      expect(victim.node.truth.stats().messages).toBe(0)
+      expect(await victim.node.truth.get(real.id)).toBeNull()
+    } finally {
+      await liar.stop()
+    }
+  })
+})
