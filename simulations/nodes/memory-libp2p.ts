@@ -14,7 +14,7 @@ import { DHT_PROTOCOL } from '../../node/libp2p.js'
 import { meshGossipsub } from '../../protocol/pubsub/gossip.js'
 import type { MeshLibp2p } from '../../protocol/mesh-node.js'
 import type { GossipInit } from '../../protocol/pubsub/gossip.js'
-import type { PrivateKey } from '@libp2p/interface'
+import type { ComponentLogger, ConnectionEncrypter, PeerId, PrivateKey, Transport } from '@libp2p/interface'
 
 export interface MemoryLibp2pInit {
   privateKey?: PrivateKey
@@ -25,6 +25,16 @@ export interface MemoryLibp2pInit {
   dht?: boolean
   gossip?: GossipInit
   maxConnections?: number
+  /**
+   * the transport instead of `@libp2p/memory` (the simulator's network, with per-link
+   * latency and partitions); `latency` is ignored then
+   */
+  transport?: (components: { peerId: PeerId, logger: ComponentLogger }) => Transport
+  /**
+   * the connection encrypter instead of noise: simulations may swap in a cheaper one
+   * (e.g. `@libp2p/plaintext`) to reach more nodes; never in a real node
+   */
+  connectionEncrypter?: (components: any) => ConnectionEncrypter
 }
 
 export async function createMemoryLibp2p (init: MemoryLibp2pInit): Promise<MeshLibp2p> {
@@ -40,8 +50,8 @@ export async function createMemoryLibp2p (init: MemoryLibp2pInit): Promise<MeshL
     privateKey: init.privateKey,
     start: false,
     addresses: { listen: [`/memory/${init.name}`] },
-    transports: [memory({ latency: init.latency })],
-    connectionEncrypters: [noise()],
+    transports: [init.transport ?? memory({ latency: init.latency })],
+    connectionEncrypters: [init.connectionEncrypter ?? noise()],
     streamMuxers: [yamux()],
     connectionManager: { maxConnections: init.maxConnections ?? 256 },
     services

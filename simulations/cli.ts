@@ -1,0 +1,96 @@
+/**
+ * `npm run sim -- <scenario> [flags]`: run a scenario file (or a standard one by name,
+ * from simulations/scenarios/) and print a one-screen summary; the JSON report and the
+ * plots go to the output folder.
+ */
+import { readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { Command, InvalidArgumentError } from 'commander'
+import { createProgressBar } from './progress.js'
+import { runScenario } from './run.js'
+import { ScenarioError, loadScenario, standardScenarioDir } from './scenario.js'
+import type { ScenarioOverrides } from './scenario.js'
+
+const int = (name: string) => (v: string): number => {
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a whole number`)
+  return Number(v)
+}
+const num = (name: string) => (v: string): number => {
+  const n = Number(v)
+  if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number`)
+  return n
+}
+/** numbers are ms; strings like 2s pass through to the scenario's own check */
+const time = (v: string): number | string => /^\d+(\.\d+)?$/.test(v) ? Number(v) : v
+
+function listScenarios (): string {
+  try {
+    return readdirSync(standardScenarioDir()).filter(f => /\.(ya?ml|json)$/.test(f)).map(f => f.replace(/\.(ya?ml|json)$/, '')).sort().join(', ')
+  } catch {
+    return '(none found)'
+  }
+}
+
+const program = new Command()
+  .name('sim')
+  .description('Run a Liberation mesh simulation scenario')
+  .argument('<scenario>', `a scenario file (JSON or YAML) or a standard scenario: ${listScenarios()}`)
+  .option('-n, --nodes <n>', 'node count', int('--nodes'))
+  .option('-s, --seed <seed>', 'seed (same seed = same topology and schedule)')
+  .option('-m, --mode <mode>', 'in-process | multi-process')
+  .option('-t, --topology <kind>', 'line | ring | star | full | random | clustered | edges')
+  .option('-k, --degree <k>', 'degree (random, clustered)', int('--degree'))
+  .option('--latency <ms>', 'one-way link latency', time)
+  .option('--jitter <ms>', 'link jitter (±)', time)
+  .option('--loss <ratio>', 'chunk loss ratio 0..0.5 (shows as retransmission delay)', num('--loss'))
+  .option('--messages <n>', 'truth messages to post', int('--messages'))
+  .option('--rate <n>', 'truth posts per second', num('--rate'))
+  .option('--duration <ms>', 'workload duration', time)
+  .option('--settle <ms>', 'longest wait for delivery and convergence after the workload', time)
+  .option('--encryption <kind>', 'noise | plaintext (sim-only, cheaper)')
+  .option('--storage <kind>', 'memory | leveldb')
+  .option('-o, --out <dir>', 'output folder (default simulations/results/<name>-<time>)')
+  .option('--no-plots', 'skip the SVG plots')
+  .option('--raw', 'also write the raw record (every delivery)')
+  .option('--json', 'print the JSON report instead of the summary')
+  .option('-q, --quiet', 'no progress bar')
+  .action(async (name: string, flags: Record<string, any>) => {
+    const overrides: ScenarioOverrides = {
+      nodes: flags.nodes,
+      seed: flags.seed == null ? undefined : /^-?\d+$/.test(flags.seed) ? Number(flags.seed) : flags.seed,
+      mode: flags.mode,
+      topology: flags.topology,
+      degree: flags.degree,
+      latency: flags.latency,
+      jitter: flags.jitter,
+      loss: flags.loss,
+      messages: flags.messages,
+      rate: flags.rate,
+      duration: flags.duration,
+      settle: flags.settle,
+      encryption: flags.encryption,
+      storage: flags.storage
+    }
+    const scenario = loadScenario(name, overrides)
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)
+    const outDir = flags.out ?? join('simulations', 'results', `${scenario.name}-${stamp}`)
+    const bar = flags.quiet === true || flags.json === true ? undefined : createProgressBar()
+    const result = await runScenario(scenario, {
+      outDir,
+      plots: flags.plots,
+      raw: flags.raw,
+      onProgress: p => { bar?.update(p) },
+      log: line => { if (bar == null && flags.json !== true) process.stderr.write(line + '\n') }
+    })
+    bar?.stop()
+    process.stdout.write((flags.json === true ? JSON.stringify(result.report, null, 2) : result.summary) + '\n')
+  })
+
+try {
+  await program.parseAsync(process.argv)
+  // libp2p leaves a few timers behind after stop; the run is over
+  process.exit(0)
+} catch (err: any) {
+  process.stderr.write(`sim: ${err instanceof ScenarioError ? err.message : err.stack ?? err.message}\n`)
+  process.exit(err instanceof ScenarioError ? 2 : 1)
+}

@@ -1,0 +1,598 @@
+/**
+ * The in-process mode (the scale mode): every node is a real MeshNode (libp2p with
+ * yamux, noise unless the scenario says otherwise, gossipsub, identify, ping, the truth
+ * and routing services) in this one process, linked over the simulated network
+ * (network/sim-network.ts), which gives each link its latency, jitter and loss and cuts
+ * links for partitions and crashes.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { MemoryLevel } from 'memory-level'
+import { createNodeRecordCrypto } from '../node/crypto.js'
+import { openNodeDatabase } from '../node/storage.js'
+import { createMeshNode } from '../protocol/mesh-node.js'
+import { truthTopic } from '../protocol/truth/index.js'
+import { createLedgerDriver } from './ledger-driver.js'
+import { SimNetwork } from './network/sim-network.js'
+import { createMemoryLibp2p } from './nodes/memory-libp2p.js'
+import { createRandom } from './random.js'
+import { buildSchedule } from './schedule.js'
+import { buildTopology, linkProfiles, shortestPaths } from './topology.js'
+import type { LedgerDriver } from './ledger-driver.js'
+import type { Progress } from './progress.js'
+import type { ActionRecord, HostInfo, NodeRecord, PostRecord, RerouteRecord, RunRecord, Sample, WriteRecord } from './record.js'
+import type { NetworkAction } from './schedule.js'
+import type { Scenario } from './scenario.js'
+import type { MeshNode } from '../protocol/mesh-node.js'
+import type { RoutingInit } from '../protocol/routing/index.js'
+import type { MeshDatabase } from '../protocol/storage/index.js'
+import type { TruthMessageEvent } from '../protocol/truth/index.js'
+import type { PrivateKey } from '@libp2p/interface'
+
+export interface RunOptions {
+  onProgress?(p: Progress): void
+  /** one-line notes while running (stderr in the CLI) */
+  log?(line: string): void
+  /** sampling period of the timeline, ms (default 250) */
+  sampleMs?: number
+}
+
+interface LiveNode {
+  index: number
+  key: PrivateKey
+  mesh?: MeshNode
+  db?: MeshDatabase
+  dir?: string
+  /** messages held (by sequence number) */
+  held: Uint8Array
+  heldCount: number
+}
+
+const CONTENT_PREFIX = 'sim '
+const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+
+export function hostInfo (): HostInfo {
+  const c = cpus()
+  return {
+    cpus: c.length,
+    cpuModel: c[0]?.model ?? 'unknown',
+    totalMemoryBytes: totalmem(),
+    loadBefore: loadavg(),
+    loadAfter: [],
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`
+  }
+}
+
+/** run `fn` over items with at most `limit` in flight */
+export async function pool<T> (items: T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++
+      await fn(items[i], i)
+    }
+  })
+  await Promise.all(workers)
+}
+
+export function stackLabel (scenario: Scenario): string {
+  const enc = scenario.stack.encryption === 'noise' ? 'noise' : 'PLAINTEXT (sim-only, no encryption)'
+  return `in-process: js-libp2p ${enc} + yamux + gossipsub, truth + routing services, ${scenario.stack.storage === 'memory' ? 'memory-level' : 'LevelDB'} storage, simulated links`
+}
+
+export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): Promise<RunRecord> {
+  const wallStart = performance.now()
+  const log = opts.log ?? (() => {})
+  const progress = opts.onProgress ?? (() => {})
+  const host = hostInfo()
+  const topology = buildTopology(scenario)
+  const schedule = buildSchedule(scenario, topology)
+  const linkOf = linkProfiles(scenario)
+  const network = new SimNetwork({ linkOf, random: createRandom(scenario.seed, 'links') })
+  const channel = scenario.workload.truth?.channel ?? 'social'
+  const topic = truthTopic(channel)
+  const totalMessages = schedule.posts.length
+  const notes: string[] = []
+  const sampleMs = opts.sampleMs ?? 250
+
+  // identities from the seed: the same peer ids every run
+  const krand = createRandom(scenario.seed, 'keys')
+  const live: LiveNode[] = []
+  for (let i = 0; i < schedule.totalNodes; i++) {
+    live.push({ index: i, key: await generateKeyPairFromSeed('Ed25519', krand.bytes(32)), held: new Uint8Array(totalMessages), heldCount: 0 })
+  }
+  const records: NodeRecord[] = live.map(l => ({
+    index: l.index,
+    peerId: '',
+    initial: l.index < scenario.nodes,
+    plannedLinks: topology.degree(l.index),
+    duplicates: 0,
+    up: [],
+    killed: false
+  }))
+  for (const r of records) r.peerId = peerIdFromPrivateKey(live[r.index].key).toString()
+  const indexOf = new Map(records.map(r => [r.peerId, r.index]))
+
+  const posts: PostRecord[] = schedule.posts.map(p => ({ seq: p.seq, node: p.node, t: p.t }))
+  const postByContentSeq = new Map<number, number>()
+  schedule.posts.forEach((p, i) => postByContentSeq.set(p.seq, i))
+  const writes: WriteRecord[] = schedule.writes.map(w => ({ seq: w.seq, node: w.node, t: w.t }))
+  const deliveries = { msg: [] as number[], node: [] as number[], t: [] as number[], origin: [] as number[] }
+  const actions: ActionRecord[] = []
+  const samples: Sample[] = []
+  const reroutes: RerouteRecord[] = []
+  const truthConvergence: Array<{ healAt: number, convergedMs?: number }> = []
+  const ledgerConvergence: Array<{ healAt: number, convergedMs?: number }> = []
+  let posted = 0
+  let heldPairs = 0
+
+  // the run clock: 0 = workload start; set-up happens at negative times
+  let t0 = performance.now() + 1e9
+  const now = (): number => performance.now() - t0
+
+  const ledger: LedgerDriver | undefined = scenario.workload.ledger != null ? createLedgerDriver() : undefined
+  if (scenario.workload.ledger != null && ledger == null) notes.push('ledger workload skipped: this build has no ledger service')
+
+  const dataRoot = scenario.stack.storage === 'leveldb' ? await mkdtemp(join(tmpdir(), 'liberation-sim-')) : undefined
+
+  async function startNode (i: number): Promise<void> {
+    const l = live[i]
+    const rec = records[i]
+    network.bringUp(i)
+    let db: MeshDatabase
+    if (dataRoot != null) {
+      l.dir ??= join(dataRoot, `n${i}`)
+      db = await openNodeDatabase(l.dir)
+    } else {
+      // memory-level keeps its data across a stop/start only if the same instance is reused
+      db = l.db ?? new MemoryLevel<string, Uint8Array>({ keyEncoding: 'utf8', valueEncoding: 'view' }) as unknown as MeshDatabase
+      if (db.status === 'closed') await db.open()
+    }
+    l.db = db
+    const libp2p = await createMemoryLibp2p({
+      privateKey: l.key,
+      name: network.address(i).slice('/memory/'.length),
+      transport: network.transport(i),
+      connectionEncrypter: scenario.stack.encryption === 'plaintext' ? await plaintextEncrypter() : undefined,
+      dht: scenario.stack.dht,
+      maxConnections: Math.max(256, topology.degree(i) + 32),
+      gossip: { overrides: { heartbeatInterval: scenario.stack.heartbeat } }
+    })
+    const mesh = createMeshNode({ libp2p, db, crypto: createNodeRecordCrypto(l.key) }, {
+      // the harness wires the topology; nodes do not dial on their own
+      connections: { minConnections: 0 },
+      truth: {
+        channels: [channel],
+        defaultChannels: [channel],
+        sync: scenario.stack.truthSync ? {} : { onConnect: false, intervalMs: 0 }
+      },
+      routing: scenario.stack.routing as RoutingInit | undefined
+    })
+    // duplicates: gossipsub drops them before any validation; count where it reports them
+    const score = (libp2p.services.pubsub as unknown as { score: { duplicateMessage: (...args: any[]) => void } }).score
+    const original = score.duplicateMessage.bind(score)
+    score.duplicateMessage = (...args: any[]) => { rec.duplicates++; original(...args) }
+    mesh.truth.addEventListener('message', evt => { onTruth(i, evt.detail) })
+    await mesh.start()
+    ledger?.attach(i, mesh)
+    l.mesh = mesh
+    rec.startedAt ??= now()
+    rec.up.push([now(), undefined])
+  }
+
+  function onTruth (i: number, m: TruthMessageEvent): void {
+    if (!m.content.startsWith(CONTENT_PREFIX)) return
+    const seq = Number(m.content.slice(CONTENT_PREFIX.length, m.content.indexOf(' ', CONTENT_PREFIX.length)))
+    const msg = postByContentSeq.get(seq)
+    if (msg == null) return
+    const l = live[i]
+    if (l.held[msg] === 1) return
+    l.held[msg] = 1
+    l.heldCount++
+    heldPairs++
+    if (m.origin === 'local') return
+    deliveries.msg.push(msg)
+    deliveries.node.push(i)
+    deliveries.t.push(now())
+    deliveries.origin.push(m.origin === 'sync' ? 1 : 0)
+  }
+
+  async function stopNode (i: number, how: 'crash' | 'graceful'): Promise<void> {
+    const l = live[i]
+    const rec = records[i]
+    const last = rec.up[rec.up.length - 1]
+    if (last != null && last[1] == null) last[1] = now()
+    // a crash drops every link at once, as a dead host would; then free the node's resources
+    if (how === 'crash') network.takeDown(i)
+    const mesh = l.mesh
+    l.mesh = undefined
+    ledger?.detach(i)
+    if (mesh != null) await mesh.stop().catch(err => { log(`node ${i} stop: ${err.message}`) })
+    network.takeDown(i)
+    if (dataRoot != null) await l.db?.close()
+  }
+
+  async function dialEdge (a: number, b: number): Promise<void> {
+    const ma = live[a].mesh
+    if (ma == null || live[b].mesh == null || !network.reachable(a, b)) return
+    const target = multiaddr(`${network.address(b)}/p2p/${records[b].peerId}`)
+    try {
+      await ma.libp2p.dial(target, { signal: AbortSignal.timeout(30_000) })
+    } catch (err: any) {
+      log(`link ${a}-${b} failed: ${err.message}`)
+    }
+  }
+
+  function connectedTo (i: number): Set<string> {
+    return new Set(live[i].mesh?.libp2p.getPeers().map(p => p.toString()) ?? [])
+  }
+
+  // ---- set-up: start, link, wait for gossip meshes ----
+  const setupStart = performance.now()
+  const setupDeadline = setupStart + scenario.setupTimeout
+  t0 = performance.now() + scenario.setupTimeout // provisional: set-up times come out negative
+  const initial = Array.from({ length: scenario.nodes }, (_, i) => i)
+  let started = 0
+  await pool(initial, 16, async i => {
+    await startNode(i)
+    started++
+    progress({ phase: 'start', done: started, total: scenario.nodes, t: 0 })
+  })
+  const startMs = performance.now() - setupStart
+  log(`${scenario.nodes} nodes started in ${Math.round(startMs)} ms`)
+
+  const initialEdges = topology.edges.filter(([a, b]) => a < scenario.nodes && b < scenario.nodes)
+  let linked = 0
+  await pool(initialEdges, 32, async ([a, b]) => {
+    await dialEdge(a, b)
+    linked++
+    progress({ phase: 'link', done: linked, total: initialEdges.length, t: 0 })
+  })
+  const linkMs = performance.now() - setupStart - startMs
+
+  // discovery: each node's planned links up; readiness: a gossip mesh on the channel
+  let timedOut = false
+  const wanted = (i: number): number => Math.min(topology.degree(i), 4)
+  while (true) {
+    let ready = 0
+    for (const i of initial) {
+      const r = records[i]
+      const mesh = live[i].mesh
+      if (mesh == null) continue
+      if (r.linkedAt == null) {
+        const peers = connectedTo(i)
+        if (topology.neighbours(i).every(j => j >= scenario.nodes || peers.has(records[j].peerId))) r.linkedAt = now()
+      }
+      if (r.meshReadyAt == null && meshPeers(mesh, topic) >= wanted(i)) r.meshReadyAt = now()
+      if (r.linkedAt != null && r.meshReadyAt != null) ready++
+    }
+    progress({ phase: 'mesh', done: ready, total: scenario.nodes, t: 0 })
+    if (ready === scenario.nodes) break
+    if (performance.now() > setupDeadline) {
+      timedOut = true
+      notes.push(`set-up timed out: ${ready}/${scenario.nodes} nodes linked and with a gossip mesh after ${scenario.setupTimeout} ms`)
+      break
+    }
+    await sleep(100)
+  }
+  const setupEnd = performance.now()
+  const meshMs = setupEnd - setupStart - startMs - linkMs
+  // re-base the run clock on the workload start
+  const shift = setupEnd - t0
+  t0 = setupEnd
+  for (const r of records) {
+    if (r.startedAt != null) r.startedAt -= shift
+    if (r.linkedAt != null) r.linkedAt -= shift
+    if (r.meshReadyAt != null) r.meshReadyAt -= shift
+    for (const u of r.up) u[0] -= shift
+  }
+  log(`set-up done in ${Math.round(setupEnd - setupStart)} ms (start ${Math.round(startMs)}, link ${Math.round(linkMs)}, mesh ${Math.round(meshMs)})`)
+
+  // ---- the timeline sampler ----
+  const loop = monitorEventLoopDelay({ resolution: 10 })
+  loop.enable()
+  let lastCpu = process.cpuUsage()
+  let ledgerDigestMs = 0
+  function sample (): Sample {
+    const cpu = process.cpuUsage()
+    const cpuMs = (cpu.user - lastCpu.user + cpu.system - lastCpu.system) / 1000
+    lastCpu = cpu
+    let liveNodes = 0
+    let complete = 0
+    for (const l of live) {
+      if (l.mesh == null) continue
+      liveNodes++
+      if (l.heldCount >= posted) complete++
+    }
+    let ledgerAgree = Number.NaN
+    let ledgerStates = 0
+    if (ledger != null) {
+      const t = performance.now()
+      const agree = ledger.agreement(live.filter(l => l.mesh != null).map(l => l.index))
+      ledgerDigestMs += performance.now() - t
+      ledgerAgree = agree.largest
+      ledgerStates = agree.states
+    }
+    const mem = process.memoryUsage()
+    const s: Sample = {
+      t: now(),
+      liveNodes,
+      links: network.linkCount(),
+      heldPairs,
+      posted,
+      truthComplete: complete,
+      ledgerAgree,
+      ledgerStates,
+      eventLoopP50Ms: loop.percentile(50) / 1e6,
+      eventLoopP99Ms: loop.percentile(99) / 1e6,
+      eventLoopMaxMs: loop.max / 1e6,
+      rssBytes: mem.rss,
+      heapUsedBytes: mem.heapUsed,
+      cpuMs
+    }
+    loop.reset()
+    samples.push(s)
+    return s
+  }
+  const sampler = setInterval(() => { sample() }, sampleMs)
+
+  // ---- the workload and network events ----
+  const inflight = new Set<Promise<unknown>>()
+  const track = (p: Promise<unknown>): void => {
+    inflight.add(p)
+    p.finally(() => inflight.delete(p)).catch(() => {})
+  }
+  const truth = scenario.workload.truth
+  const padding = truth == null ? '' : 'x'.repeat(Math.max(0, truth.size - 16))
+
+  async function doPost (i: number): Promise<void> {
+    const p = schedule.posts[i]
+    const rec = posts[i]
+    const mesh = live[p.node].mesh
+    if (mesh == null) { rec.error = 'poster is down'; return }
+    rec.calledAt = now()
+    posted++
+    try {
+      const res = await mesh.truth.post(`${CONTENT_PREFIX}${p.seq} ${padding}`, { channels: [channel] })
+      rec.id = res.id
+      rec.doneAt = now()
+    } catch (err: any) {
+      rec.error = err.message
+      posted--
+    }
+  }
+
+  async function doWrite (i: number): Promise<void> {
+    const w = schedule.writes[i]
+    const rec = writes[i]
+    if (ledger == null || live[w.node].mesh == null) { rec.error = ledger == null ? 'no ledger' : 'writer is down'; return }
+    try {
+      await ledger.write(w.node, w.seq)
+      rec.doneAt = now()
+    } catch (err: any) {
+      rec.error = err.message
+    }
+  }
+
+  async function watchConvergence (healAt: number, out: { healAt: number, convergedMs?: number }, check: () => boolean, deadline: () => number): Promise<void> {
+    while (now() < deadline()) {
+      if (check()) { out.convergedMs = now() - healAt; return }
+      await sleep(50)
+    }
+  }
+
+  const truthComplete = (): boolean => live.every(l => l.mesh == null || l.heldCount >= posted)
+  const ledgerComplete = (): boolean => ledger == null || ledger.agreement(live.filter(l => l.mesh != null).map(l => l.index)).states <= 1
+  const settleDeadline = (): number => scenario.duration + scenario.settle
+
+  async function measureReroute (a: Extract<NetworkAction, { kind: 'kill' }>): Promise<number | undefined> {
+    const [from, to] = a.route as [number, number]
+    const rec: RerouteRecord = { killed: -1, from, to, at: now(), before: [] }
+    reroutes.push(rec)
+    const src = live[from].mesh
+    if (src == null || live[to].mesh == null) { rec.error = 'an end of the route is down'; return undefined }
+    const route = src.routing.route(records[to].peerId)
+    let path = route?.path.map(p => indexOf.get(p) ?? -1) ?? []
+    if (path.length < 3) {
+      // no multi-hop route known: take the middle of the shortest path in the graph
+      path = shortestPaths(topology, from, linkOf, j => live[j].mesh != null).path(to)
+      rec.error = route == null ? 'no route in the routing table at the kill; used the graph path' : undefined
+    }
+    rec.before = path
+    if (path.length < 3) { rec.error = 'the two nodes are neighbours: nothing in between to kill'; return undefined }
+    const victim = path[Math.floor((path.length - 1) / 2)]
+    rec.killed = victim
+    rec.at = now()
+    records[victim].killed = true
+    actions.push({ t: now(), kind: 'kill', nodes: [victim], detail: `on the route ${from}→${to}` })
+    track(stopNode(victim, 'crash'))
+    const victimId = records[victim].peerId
+    const killedAt = now()
+    // routing table: the first route that avoids the dead node
+    track((async () => {
+      while (now() - killedAt < 30_000 && live[from].mesh != null) {
+        const r = live[from].mesh?.routing.route(records[to].peerId)
+        if (r != null && !r.path.includes(victimId)) {
+          rec.after = r.path.map(p => indexOf.get(p) ?? -1)
+          rec.routeUpdatedMs = now() - killedAt
+          return
+        }
+        await sleep(20)
+      }
+    })())
+    // delivery: routed messages from the kill on until one is acknowledged
+    track((async () => {
+      let attempts = 0
+      while (now() - killedAt < 30_000) {
+        const m = live[from].mesh
+        if (m == null) return
+        attempts++
+        try {
+          await m.routing.send(records[to].peerId, new TextEncoder().encode(`reroute probe ${attempts}`), { timeoutMs: 5000 })
+          rec.deliveredMs = now() - killedAt
+          rec.attempts = attempts
+          return
+        } catch (err: any) {
+          rec.error = err.message
+          await sleep(50)
+        }
+      }
+    })())
+    return victim
+  }
+
+  async function doAction (a: NetworkAction): Promise<void> {
+    switch (a.kind) {
+      case 'partition':
+        network.partition(a.side, schedule.totalNodes)
+        actions.push({ t: now(), kind: 'partition', nodes: a.side, detail: `${a.side.length} nodes cut off until ${a.until} ms` })
+        break
+      case 'heal': {
+        network.heal()
+        const healAt = now()
+        actions.push({ t: healAt, kind: 'heal', nodes: [] })
+        // links cut by the partition come back (the nodes would redial; here the harness does)
+        const relink = topology.edges.filter(([x, y]) => live[x].mesh != null && live[y].mesh != null &&
+          !connectedTo(x).has(records[y].peerId))
+        track(pool(relink, 32, async ([x, y]) => { await dialEdge(x, y) }))
+        const tc = { healAt }
+        truthConvergence.push(tc)
+        track(watchConvergence(healAt, tc, truthComplete, settleDeadline))
+        if (ledger != null) {
+          const lc = { healAt }
+          ledgerConvergence.push(lc)
+          track(watchConvergence(healAt, lc, ledgerComplete, settleDeadline))
+        }
+        break
+      }
+      case 'kill':
+        if (a.route != null) {
+          await measureReroute(a)
+        } else if (a.node != null && live[a.node].mesh != null) {
+          records[a.node].killed = true
+          actions.push({ t: now(), kind: 'kill', nodes: [a.node] })
+          track(stopNode(a.node, 'crash'))
+        }
+        break
+      case 'leave':
+        if (live[a.node].mesh == null) break
+        actions.push({ t: now(), kind: 'leave', nodes: [a.node], detail: a.how })
+        track(stopNode(a.node, a.how))
+        break
+      case 'rejoin':
+      case 'join': {
+        if (records[a.node].killed || live[a.node].mesh != null) break
+        actions.push({ t: now(), kind: a.kind, nodes: [a.node] })
+        track((async () => {
+          await startNode(a.node)
+          const links = topology.neighbours(a.node).filter(j => live[j].mesh != null)
+          await pool(links, 8, async j => { await dialEdge(a.node, j) })
+          records[a.node].linkedAt ??= now()
+        })())
+        break
+      }
+    }
+  }
+
+  type Item = { t: number, run: () => Promise<void> | void }
+  const items: Item[] = [
+    ...schedule.posts.map((p, i): Item => ({ t: p.t, run: () => { track(doPost(i)) } })),
+    ...schedule.writes.map((w, i): Item => ({ t: w.t, run: () => { track(doWrite(i)) } })),
+    ...schedule.actions.map((a): Item => ({ t: a.t, run: async () => { await doAction(a) } }))
+  ].sort((a, b) => a.t - b.t)
+
+  sample()
+  let next = 0
+  while (next < items.length) {
+    const wait = items[next].t - now()
+    if (wait > 1) await sleep(Math.min(wait, 100))
+    while (next < items.length && items[next].t <= now()) {
+      await items[next++].run()
+    }
+    progress({ phase: 'workload', done: Math.min(now(), scenario.duration), total: scenario.duration, t: now(), delivered: heldPairs, expected: expectedPairs() })
+  }
+  while (now() < scenario.duration) {
+    await sleep(Math.min(100, scenario.duration - now()))
+    progress({ phase: 'workload', done: Math.min(now(), scenario.duration), total: scenario.duration, t: now(), delivered: heldPairs, expected: expectedPairs() })
+  }
+  const workloadEnd = now()
+
+  function expectedPairs (): number {
+    let n = 0
+    for (const l of live) if (l.mesh != null) n += posted
+    return n
+  }
+
+  // ---- settle: wait for delivery and convergence ----
+  let settled = false
+  const settleStart = now()
+  while (now() - settleStart < scenario.settle) {
+    const rerouting = reroutes.some(r => r.killed >= 0 && (r.routeUpdatedMs == null || r.deliveredMs == null) && r.error !== 'an end of the route is down' && now() - r.at < 30_000)
+    if (truthComplete() && ledgerComplete() && !rerouting && [...truthConvergence, ...ledgerConvergence].every(c => c.convergedMs != null)) {
+      settled = true
+      break
+    }
+    progress({ phase: 'settle', done: now() - settleStart, total: scenario.settle, t: now(), delivered: heldPairs, expected: expectedPairs() })
+    await sleep(100)
+  }
+  const end = now()
+  clearInterval(sampler)
+  sample()
+  loop.disable()
+  if (ledgerDigestMs > 0) notes.push(`ledger state digests took ${Math.round(ledgerDigestMs)} ms of the run's CPU`)
+
+  // ---- topology view: does each node's routing know the initial graph? ----
+  progress({ phase: 'stop', done: 0, total: live.length, t: now() })
+  let stopped = 0
+  await pool(live.filter(l => l.mesh != null), 16, async l => {
+    await stopNode(l.index, 'graceful')
+    stopped++
+    progress({ phase: 'stop', done: stopped, total: live.length, t: now() })
+  })
+  await Promise.allSettled([...inflight])
+  if (dataRoot == null) await Promise.allSettled(live.map(async l => l.db?.close()))
+  else await rm(dataRoot, { recursive: true, force: true })
+  host.loadAfter = loadavg()
+  if (freemem() < 256 * 1024 * 1024) notes.push(`free memory fell to ${Math.round(freemem() / 1024 / 1024)} MB`)
+
+  return {
+    scenario,
+    stack: stackLabel(scenario),
+    mode: 'in-process',
+    startedAt: new Date(Date.now() - (performance.now() - wallStart)).toISOString(),
+    host,
+    setup: { startMs, linkMs, meshMs, totalMs: setupEnd - setupStart, timedOut },
+    nodes: records,
+    edges: topology.edges,
+    posts,
+    writes,
+    deliveries,
+    samples,
+    actions,
+    reroutes,
+    truthConvergence,
+    ledgerConvergence,
+    workloadEnd,
+    end,
+    settled,
+    traffic: { ...network.stats },
+    wallMs: performance.now() - wallStart,
+    notes
+  }
+}
+
+async function plaintextEncrypter (): Promise<any> {
+  const { plaintext } = await import('@libp2p/plaintext')
+  return plaintext()
+}
+
+/** gossipsub's mesh for a topic (the interface type does not list getMeshPeers) */
+function meshPeers (mesh: MeshNode, topic: string): number {
+  return (mesh.libp2p.services.pubsub as unknown as { getMeshPeers(t: string): string[] }).getMeshPeers(topic).length
+}

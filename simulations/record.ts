@@ -1,0 +1,151 @@
+/**
+ * What a run records, the same for both modes: raw observations, kept columnar where
+ * they are many (one delivery per message per node). report.ts turns a record into
+ * figures; nothing here is computed.
+ */
+import type { Scenario } from './scenario.js'
+
+export interface NodeRecord {
+  index: number
+  peerId: string
+  /** part of the initial topology (not a churn joiner) */
+  initial: boolean
+  /** links the topology gives it */
+  plannedLinks: number
+  /** when it was started, ms on the run clock (negative: during set-up) */
+  startedAt?: number
+  /** when all its planned links were up (discovery, for wired topologies) */
+  linkedAt?: number
+  /** when its gossip mesh on the truth channel was formed */
+  meshReadyAt?: number
+  /** first time its topology view (routing) held every node of the initial graph */
+  topologyCompleteAt?: number
+  /** gossip copies it received of messages it already had */
+  duplicates: number
+  /** [up, down] intervals on the run clock; down undefined = up at the end */
+  up: Array<[number, number | undefined]>
+  killed: boolean
+  /** multi-process: measured per process */
+  cpuMs?: number
+  peakRssBytes?: number
+}
+
+export interface PostRecord {
+  seq: number
+  node: number
+  /** scheduled time */
+  t: number
+  /** when post() was called (later than `t` when the process lags) */
+  calledAt?: number
+  /** when post() returned */
+  doneAt?: number
+  id?: string
+  error?: string
+}
+
+export interface WriteRecord {
+  seq: number
+  node: number
+  t: number
+  doneAt?: number
+  error?: string
+}
+
+/** deliveries, one entry per (message, receiving node): columns of equal length */
+export interface Deliveries {
+  msg: number[]
+  node: number[]
+  t: number[]
+  /** 0 gossip, 1 sync (catch-up) */
+  origin: number[]
+}
+
+export interface Sample {
+  t: number
+  liveNodes: number
+  links: number
+  /** (message, node) pairs held, counting posters */
+  heldPairs: number
+  posted: number
+  /** live nodes holding every message posted so far */
+  truthComplete: number
+  /** live nodes whose ledger state equals the most common one (NaN without a ledger workload) */
+  ledgerAgree: number
+  ledgerStates: number
+  eventLoopP50Ms: number
+  eventLoopP99Ms: number
+  eventLoopMaxMs: number
+  rssBytes: number
+  heapUsedBytes: number
+  /** process CPU since the previous sample, ms */
+  cpuMs: number
+}
+
+export interface ActionRecord {
+  t: number
+  kind: 'partition' | 'heal' | 'kill' | 'leave' | 'rejoin' | 'join'
+  nodes: number[]
+  detail?: string
+}
+
+export interface RerouteRecord {
+  killed: number
+  from: number
+  to: number
+  at: number
+  /** the route before the kill, node indices */
+  before: number[]
+  /** first route (from `from`'s routing table) that avoids the dead node */
+  after?: number[]
+  /** kill → routing table updated, ms */
+  routeUpdatedMs?: number
+  /** kill → first routed message acknowledged by `to`, ms */
+  deliveredMs?: number
+  attempts?: number
+  error?: string
+}
+
+export interface LedgerConvergence {
+  /** heal time on the run clock */
+  healAt: number
+  /** heal → every live node has the same ledger state, ms (undefined: not within the run) */
+  convergedMs?: number
+}
+
+export interface HostInfo {
+  cpus: number
+  cpuModel: string
+  totalMemoryBytes: number
+  loadBefore: number[]
+  loadAfter: number[]
+  node: string
+  platform: string
+}
+
+export interface RunRecord {
+  scenario: Scenario
+  /** which stack ran: the honest label of every figure */
+  stack: string
+  mode: 'in-process' | 'multi-process'
+  startedAt: string
+  host: HostInfo
+  setup: { startMs: number, linkMs: number, meshMs: number, totalMs: number, timedOut: boolean }
+  nodes: NodeRecord[]
+  edges: Array<[number, number]>
+  posts: PostRecord[]
+  writes: WriteRecord[]
+  deliveries: Deliveries
+  samples: Sample[]
+  actions: ActionRecord[]
+  reroutes: RerouteRecord[]
+  truthConvergence: Array<{ healAt: number, convergedMs?: number }>
+  ledgerConvergence: LedgerConvergence[]
+  /** end of the workload phase, run clock */
+  workloadEnd: number
+  /** when the run stopped waiting (settled or timed out), run clock */
+  end: number
+  settled: boolean
+  traffic?: { bytes: number, chunks: number, retransmits: number }
+  wallMs: number
+  notes: string[]
+}

@@ -1,0 +1,54 @@
+/**
+ * Run a scenario in its mode and write what it produced: `report.json`, the plots and
+ * `summary.txt` in the output folder.
+ */
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { runInProcess } from './in-process.js'
+import { runMultiProcess } from './multi-process.js'
+import { writePlots } from './plots.js'
+import { buildReport } from './report.js'
+import { formatSummary } from './summary.js'
+import type { RunOptions } from './in-process.js'
+import type { RunRecord } from './record.js'
+import type { Report } from './report.js'
+import type { Scenario } from './scenario.js'
+
+export interface ScenarioResult {
+  record: RunRecord
+  report: Report
+  summary: string
+  files: string[]
+}
+
+export interface RunScenarioOptions extends RunOptions {
+  /** write report.json, plots and summary.txt here */
+  outDir?: string
+  plots?: boolean
+  /** also write the raw record (every delivery) as record.json */
+  raw?: boolean
+}
+
+export async function runScenario (scenario: Scenario, opts: RunScenarioOptions = {}): Promise<ScenarioResult> {
+  const record = scenario.mode === 'multi-process' ? await runMultiProcess(scenario, opts) : await runInProcess(scenario, opts)
+  const report = buildReport(record)
+  const files: string[] = []
+  if (opts.outDir != null) {
+    await mkdir(opts.outDir, { recursive: true })
+    const reportPath = join(opts.outDir, 'report.json')
+    await writeFile(reportPath, JSON.stringify(report, null, 2) + '\n')
+    files.push(reportPath)
+    if (opts.raw === true) {
+      const rawPath = join(opts.outDir, 'record.json')
+      await writeFile(rawPath, JSON.stringify(record) + '\n')
+      files.push(rawPath)
+    }
+    if (opts.plots !== false) {
+      const plots = await writePlots(report, opts.outDir)
+      files.push(...[plots.cdf, plots.hops, plots.timeline].filter((f): f is string => f != null))
+    }
+  }
+  const summary = formatSummary(report, files)
+  if (opts.outDir != null) await writeFile(join(opts.outDir, 'summary.txt'), summary + '\n')
+  return { record, report, summary, files }
+}
