@@ -5,6 +5,8 @@
  */
 import { Command, CommanderError } from 'commander'
 import { ConfigError } from '../config/index.js'
+import { registerDistributeCommand } from './commands/distribute.js'
+import { registerHumansCommand } from './commands/humans.js'
 import { registerIdCommand } from './commands/id.js'
 import { registerPeersCommand } from './commands/peers.js'
 import { registerRoutesCommand } from './commands/routes.js'
@@ -22,13 +24,15 @@ export function buildProgram (): Command {
     .name('liberation')
     .description('Liberation Mesh: a peer-to-peer node for signed truth messages and a shared distribution ledger')
     .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => { write(str.split('\n')[0] + '\n') } })
+    // one line per error, the usage hint on the same line
+    .configureOutput({ outputError: (str, write) => { write(`${str.split('\n')[0]} (run with --help for usage)\n`) } })
   registerStartCommand(program)
   registerIdCommand(program)
   // clients of a running node's API
   registerStatusCommand(program)
+  registerHumansCommand(program)
+  registerDistributeCommand(program)
   registerPeersCommand(program)
   registerRoutesCommand(program)
   registerSendCommand(program)
