@@ -77,6 +77,7 @@ export interface BatchItem {
 export interface OpenedBatch {
   /** SignedBatch bytes, exactly as signed and stored */
   bytes: Uint8Array
+  signature: Uint8Array
   author: Uint8Array
   authorHex: string
   doc: string
@@ -127,6 +128,7 @@ export async function signBatch (signer: Signer, doc: string, clockStart: number
   const signature = await signer.sign(signingBytes(body))
   return {
     bytes: SignedBatch.encode({ body, signature: signature as Bytes }),
+    signature,
     author,
     authorHex: toHex(author),
     doc,
@@ -219,6 +221,7 @@ export async function openBatch (bytes: Uint8Array, verifier: Verifier): Promise
   const items = inspectUpdate(body)
   return {
     bytes,
+    signature: signed.signature,
     author: body.author,
     authorHex: toHex(body.author),
     doc: body.doc,
@@ -241,6 +244,7 @@ export function openTrustedBatch (bytes: Uint8Array): OpenedBatch {
   })
   return {
     bytes,
+    signature: signed.signature,
     author: body.author,
     authorHex: toHex(body.author),
     doc: body.doc,

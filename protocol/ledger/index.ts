@@ -37,7 +37,7 @@ import { LedgerError, invalidInput } from './errors.js'
 import { formatCents, parseAmount, parseBigAmount } from './money.js'
 import { EquivocationProof, LedgerGossip, SignedBatch, SyncResponse } from './pb/ledger.js'
 import type { SyncRequest } from './pb/ledger.js'
-import { batchKey, decodeIndexed, docPrefix, indexKey, indexValue, LedgerStore, parseBatchKey, proofKey } from './store.js'
+import { batchFingerprint, batchKey, decodeIndexed, docPrefix, indexKey, indexValue, LedgerStore, parseBatchKey, proofKey, xorHexInto } from './store.js'
 import { createLedgerSync, LEDGER_SYNC_PROTOCOL } from './sync.js'
 import { DerivedViews, isBetterPayment, summarize } from './views.js'
 import { isIsoWeek, isoWeek } from './week.js'
@@ -306,6 +306,8 @@ interface DocState {
   doc: string
   /** covered clock intervals [start, end), sorted, coalesced */
   runs: Array<[number, number]>
+  /** XOR of the stored batches' fingerprints (see store.ts) */
+  fp: Uint8Array
 }
 
 interface PendingWrite {
@@ -434,7 +436,11 @@ class Ledger implements LedgerService {
       void value
       this.excluded.add(key.slice(2))
     }
-    for await (const k of this.store.batchKeys()) this.docState(k.authorHex, k.doc, true).runs.push([k.start, k.end])
+    for await (const k of this.store.batchKeys()) {
+      const ds = this.docState(k.authorHex, k.doc, true)
+      ds.runs.push([k.start, k.end])
+      xorHexInto(ds.fp, k.fp)
+    }
     for (const ds of this.docs.values()) {
       const runs = ds.runs
       ds.runs = []
@@ -483,7 +489,7 @@ class Ledger implements LedgerService {
     const key = authorHex + '!' + doc
     let ds = this.docs.get(key)
     if (ds === undefined && create) {
-      ds = { authorHex, doc, runs: [] }
+      ds = { authorHex, doc, runs: [], fp: new Uint8Array(16) }
       this.docs.set(key, ds)
     }
     return ds
@@ -756,7 +762,7 @@ class Ledger implements LedgerService {
     if (this.excluded.has(authorHex)) return { status: 'excluded' }
     const ds = this.docState(authorHex, doc)
     let items = batch.items
-    const deletes: string[] = []
+    const deletes: Array<{ key: string, fp: string }> = []
     if (!opts.local && ds !== undefined && overlaps(ds, clockStart, clockEnd)) {
       const stored = await this.store.overlapping(authorHex, doc, clockStart, clockEnd)
       if (stored.some(s => s.start === clockStart && s.end === clockEnd && bytesEqual(s.bytes, batch.bytes))) return { status: 'duplicate' }
@@ -768,8 +774,11 @@ class Ledger implements LedgerService {
           await this.exclude(old, batch, conflict, opts.correlationId)
           return { status: 'equivocation', reason: conflict }
         }
+        // the same items signed twice (e.g. re-signed): keep one, the same one everywhere
+        if (s.start === clockStart && s.end === clockEnd && compareBytes(old.signature, batch.signature) <= 0) return { status: 'duplicate' }
         for (let c = Math.max(s.start, clockStart); c < Math.min(s.end, clockEnd); c++) known.add(c)
-        if (s.start >= clockStart && s.end <= clockEnd) deletes.push(s.key)
+        // a batch covering stored ones (a compaction) replaces them
+        if (s.start >= clockStart && s.end <= clockEnd) deletes.push({ key: s.key, fp: s.fp })
       }
       // a sub-range of what is held (e.g. a small batch after its compacted version)
       if (deletes.length === 0 && known.size === clockEnd - clockStart) return { status: 'duplicate' }
@@ -795,12 +804,16 @@ class Ledger implements LedgerService {
     for (const it of items) if (it.entry.kind === 'payment') weeks.add(it.entry.week)
     for (const week of weeks) await this.views.loadWeek(this.store, week, weeks)
 
+    const fp = await batchFingerprint(batch.signature)
     const ops: Array<{ type: 'put', key: string, value: Uint8Array } | { type: 'del', key: string }> = []
-    for (const key of deletes) ops.push({ type: 'del', key })
-    ops.push({ type: 'put', key: batchKey(authorHex, doc, clockStart, clockEnd), value: batch.bytes })
+    for (const d of deletes) ops.push({ type: 'del', key: d.key })
+    ops.push({ type: 'put', key: batchKey(authorHex, doc, clockStart, clockEnd, fp), value: batch.bytes })
     for (const it of items) ops.push({ type: 'put', key: indexKey(it.entry, authorHex, doc, it.clock), value: indexValue(doc, it) })
     await this.store.commit(ops)
-    addRun(this.docState(authorHex, doc, true), clockStart, clockEnd)
+    const held = this.docState(authorHex, doc, true)
+    addRun(held, clockStart, clockEnd)
+    for (const d of deletes) xorHexInto(held.fp, d.fp)
+    xorHexInto(held.fp, fp)
 
     this.applyItems(batch, items, opts.local, opts.correlationId)
     return { status: 'applied', entries: items.length }
@@ -845,7 +858,7 @@ class Ledger implements LedgerService {
     const docs = []
     for (const ds of this.docs.values()) {
       if (this.excluded.has(ds.authorHex)) continue
-      docs.push({ author: fromHex(ds.authorHex) as Bytes, doc: ds.doc, clock: contiguous(ds) })
+      docs.push({ author: fromHex(ds.authorHex) as Bytes, doc: ds.doc, clock: contiguous(ds), fingerprint: ds.fp as Bytes })
     }
     return { docs, excluded: [...this.excluded].map(a => fromHex(a) as Bytes) }
   }
@@ -857,12 +870,17 @@ class Ledger implements LedgerService {
       const proof = await this.store.get(proofKey(authorHex))
       if (proof !== undefined) yield SyncResponse.encode({ proof: EquivocationProof.decode(proof), done: false })
     }
-    const theirs = new Map<string, number>()
-    for (const d of req.docs) theirs.set(toHex(d.author) + '!' + d.doc, d.clock)
+    const theirs = new Map<string, { clock: number, fingerprint: Uint8Array }>()
+    for (const d of req.docs) theirs.set(toHex(d.author) + '!' + d.doc, d)
     for (const [key, ds] of [...this.docs.entries()]) {
       if (this.excluded.has(ds.authorHex) || theirExcluded.has(ds.authorHex)) continue
-      const have = theirs.get(key) ?? 0
-      if (maxEnd(ds) <= have) continue
+      const t = theirs.get(key)
+      let have = t?.clock ?? 0
+      if (maxEnd(ds) <= have) {
+        // same clocks: send everything only if the batches held differ (a fork, or a compaction)
+        if (t === undefined || bytesEqual(t.fingerprint, ds.fp)) continue
+        have = 0
+      }
       for await (const b of this.store.batchesOf(ds.authorHex, ds.doc, have)) {
         yield embedBatch(b.bytes)
       }
@@ -1069,14 +1087,17 @@ class Ledger implements LedgerService {
       for (const ds of [...this.docs.values()]) {
         if (ds.authorHex !== this.selfHex || this.excluded.has(ds.authorHex)) continue
         // runs of consecutive small batches, each run at most maxBatchEntries*4 entries
-        let run: Array<{ key: string, start: number, end: number, bytes: Uint8Array }> = []
+        let run: Array<{ key: string, start: number, end: number, fp: string, bytes: Uint8Array }> = []
         const flushRun = async (): Promise<void> => {
           if (run.length >= 2) {
             const items = run.flatMap(r => openTrustedBatch(r.bytes).items)
             const merged = await signBatch(this.crypto.signer, ds.doc, run[0].start, items, this.now())
+            const fp = await batchFingerprint(merged.signature)
             const ops: Array<{ type: 'put', key: string, value: Uint8Array } | { type: 'del', key: string }> = run.map(r => ({ type: 'del', key: r.key }))
-            ops.push({ type: 'put', key: batchKey(ds.authorHex, ds.doc, merged.clockStart, merged.clockEnd), value: merged.bytes })
+            ops.push({ type: 'put', key: batchKey(ds.authorHex, ds.doc, merged.clockStart, merged.clockEnd, fp), value: merged.bytes })
             await this.store.commit(ops)
+            for (const r of run) xorHexInto(ds.fp, r.fp)
+            xorHexInto(ds.fp, fp)
             batches += run.length
             into++
             this.publish({ batch: SignedBatch.decode(merged.bytes) })
@@ -1100,6 +1121,12 @@ class Ledger implements LedgerService {
 }
 
 const KEY_END_CHAR = '~'
+
+function compareBytes (a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.byteLength, b.byteLength)
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i]
+  return a.byteLength - b.byteLength
+}
 
 function openEntry (bytes: Uint8Array): LedgerEntry {
   return decodeEntry(bytes, true)

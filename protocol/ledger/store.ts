@@ -3,7 +3,8 @@
  * truth; the entry index is what they say, written in the same atomic `sync: true` batch,
  * so a crash leaves either both or neither.
  *
- *   b!<author>!<doc>!<clockStart>!<clockEnd>  SignedBatch bytes as signed (the update log)
+ *   b!<author>!<doc>!<clockStart>!<clockEnd>!<fp>  SignedBatch bytes as signed (the update log);
+ *                                             fp: 32 hex of SHA-256(signature), for fingerprints
  *   r!<humanId>!<author>                      IndexedEntry: a registration
  *   s!<humanId>!<author>!<doc>!<clock>        IndexedEntry: a status change
  *   p!<week>!<humanId>!<author>               IndexedEntry: a payment
@@ -12,6 +13,8 @@
  * <author> is the 64-hex public key; numbers are `sortableNumber` (14 hex digits), so
  * keys sort by document then clock, payments by week then human, and so on.
  */
+import { sha256 } from 'multiformats/hashes/sha2'
+import { toHex } from '../crypto/index.js'
 import { IndexedEntry } from './pb/ledger.js'
 import { parseSortableNumber, sortableNumber } from '../storage/index.js'
 import type { BatchItem } from './batch.js'
@@ -25,15 +28,25 @@ export type StoreOp = PutOp | DelOp
 /** sorts after every character a key part may hold */
 export const KEY_END = '~'
 
-export function batchKey (authorHex: string, doc: string, start: number, end: number): string {
-  return `b!${authorHex}!${doc}!${sortableNumber(start)}!${sortableNumber(end)}`
+export function batchKey (authorHex: string, doc: string, start: number, end: number, fp: string): string {
+  return `b!${authorHex}!${doc}!${sortableNumber(start)}!${sortableNumber(end)}!${fp}`
 }
 
-export interface BatchKey { authorHex: string, doc: string, start: number, end: number }
+export interface BatchKey { authorHex: string, doc: string, start: number, end: number, fp: string }
 
 export function parseBatchKey (key: string): BatchKey {
-  const [, authorHex, doc, start, end] = key.split('!')
-  return { authorHex, doc, start: parseSortableNumber(start), end: parseSortableNumber(end) }
+  const [, authorHex, doc, start, end, fp] = key.split('!')
+  return { authorHex, doc, start: parseSortableNumber(start), end: parseSortableNumber(end), fp }
+}
+
+/** A batch's share of its document's fingerprint: 16 bytes of SHA-256 of its signature. */
+export async function batchFingerprint (signature: Uint8Array): Promise<string> {
+  const digest = await sha256.digest(signature)
+  return toHex(digest.digest.subarray(0, 16))
+}
+
+export function xorHexInto (acc: Uint8Array, fp: string): void {
+  for (let i = 0; i < acc.length; i++) acc[i] ^= parseInt(fp.slice(i * 2, i * 2 + 2), 16)
 }
 
 export function docPrefix (authorHex: string, doc: string): string {

@@ -923,6 +923,7 @@ export interface DocClock {
   author: Uint8Array<ArrayBuffer>
   doc: string
   clock: number
+  fingerprint: Uint8Array<ArrayBuffer>
 }
 
 export namespace DocClock {
@@ -950,6 +951,11 @@ export namespace DocClock {
           w.uint64Number(obj.clock)
         }
 
+        if ((obj.fingerprint != null && obj.fingerprint.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.fingerprint)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -957,7 +963,8 @@ export namespace DocClock {
         const obj: any = {
           author: uint8ArrayAlloc(0),
           doc: '',
-          clock: 0
+          clock: 0,
+          fingerprint: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -976,6 +983,10 @@ export namespace DocClock {
             }
             case 3: {
               obj.clock = reader.uint64Number()
+              break
+            }
+            case 4: {
+              obj.fingerprint = reader.bytes()
               break
             }
             default: {
@@ -1014,6 +1025,13 @@ export namespace DocClock {
               }
               break
             }
+            case 4: {
+              yield {
+                field: `${prefix}.fingerprint`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1041,6 +1059,11 @@ export namespace DocClock {
     value: number
   }
 
+  export interface DocClockFingerprintFieldEvent {
+    field: '$.fingerprint'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<DocClock>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, DocClock.codec())
   }
@@ -1049,7 +1072,7 @@ export namespace DocClock {
     return decodeMessage(buf, DocClock.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DocClock>): Generator<DocClockAuthorFieldEvent | DocClockDocFieldEvent | DocClockClockFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DocClock>): Generator<DocClockAuthorFieldEvent | DocClockDocFieldEvent | DocClockClockFieldEvent | DocClockFingerprintFieldEvent> {
     return streamMessage(buf, DocClock.codec(), opts)
   }
 }
@@ -1199,6 +1222,12 @@ export namespace SyncRequest {
     index: number
   }
 
+  export interface SyncRequestDocsFingerprintFieldEvent {
+    field: '$.docs[].fingerprint'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
   export interface SyncRequestExcludedFieldEvent {
     field: '$.excluded[]'
     index: number
@@ -1213,7 +1242,7 @@ export namespace SyncRequest {
     return decodeMessage(buf, SyncRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncRequest>): Generator<SyncRequestDocsAuthorFieldEvent | SyncRequestDocsDocFieldEvent | SyncRequestDocsClockFieldEvent | SyncRequestExcludedFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncRequest>): Generator<SyncRequestDocsAuthorFieldEvent | SyncRequestDocsDocFieldEvent | SyncRequestDocsClockFieldEvent | SyncRequestDocsFingerprintFieldEvent | SyncRequestExcludedFieldEvent> {
     return streamMessage(buf, SyncRequest.codec(), opts)
   }
 }
