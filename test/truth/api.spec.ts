@@ -69,7 +69,8 @@ describe('truth API', () => {
     const init = { truth: { ...quiet, now: () => clock } }
     const first = await mesh.add({ init })
     const posted: Array<{ id: string, at: number, channels: string[] }> = []
-    const channelsFor = (i: number): string[] => i % 3 === 0 ? ['social', 'media'] : i % 3 === 1 ? ['social'] : ['billboard']
+    const channelSets = [['social', 'media'], ['social'], ['billboard']]
+    const channelsFor = (i: number): string[] => channelSets[i % 3]
     for (let i = 0; i < 25; i++) {
       clock += 60_000
       const m = await first.node.truth.post(`post ${i}`, { channels: channelsFor(i) })
@@ -108,7 +109,7 @@ describe('truth API', () => {
     const after = await again.node.truth.list({ limit: 500 })
     expect(after.items.map(m => m.id)).toEqual(newestFirst)
     expect(again.node.truth.channels().map(c => [c.channel, c.messages])).toEqual(channelsBefore.map(c => [c.channel, c.messages]))
-    for (const p of posted) expect(await again.node.truth.getRaw(p.id)).not.toBeNull()
+    for (const p of posted) { expect(await again.node.truth.getRaw(p.id)).not.toBeNull() }
   })
 
   it('reports per-channel reach from gossipsub subscribers', async () => {

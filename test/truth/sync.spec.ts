@@ -6,14 +6,14 @@
 import { pbStream } from '@libp2p/utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import { generateIdentity } from '../../protocol/crypto/index.js'
-import { SYNC_PROTOCOL } from '../../protocol/truth/index.js'
 import { BUCKET_MS } from '../../protocol/truth/digest.js'
+import { SYNC_PROTOCOL } from '../../protocol/truth/index.js'
 import { SignedTruth, SyncRequest, SyncResponse } from '../../protocol/truth/pb/truth.js'
 import { SyncError } from '../../protocol/truth/sync.js'
 import { createMemoryLibp2p } from '../../simulations/nodes/memory-libp2p.js'
 import { connect, TestMesh, waitFor } from '../utils/mesh.js'
-import type { TruthRejection } from '../../protocol/truth/index.js'
 import type { MeshNode } from '../../protocol/mesh-node.js'
+import type { TruthRejection } from '../../protocol/truth/index.js'
 import type { Stream } from '@libp2p/interface'
 
 const HOUR = 60 * 60_000
@@ -52,7 +52,7 @@ describe('truth catch-up', () => {
     await b.stop()
     clock = Date.now() - 2 * DAY + 5 * HOUR
     const backdated: string[] = []
-    for (let i = 0; i < 10; i++) backdated.push((await a.node.truth.post(`late news ${i}`, { channels: ['media'] })).id)
+    for (let i = 0; i < 10; i++) { backdated.push((await a.node.truth.post(`late news ${i}`, { channels: ['media'] })).id) }
     clock = Date.now()
     const b2 = await mesh.add({ dataDir: b.dataDir, init: { truth: manual } })
     await connect(b2.node, a.node)
@@ -60,7 +60,7 @@ describe('truth catch-up', () => {
     expect(third.fetched).toBe(10)
     // 32-day slice, then days, then hours differ; one id list and one fetch
     expect(third.requests).toBeLessThanOrEqual(6)
-    for (const id of backdated) expect(await b2.node.truth.get(id)).not.toBeNull()
+    for (const id of backdated) { expect(await b2.node.truth.get(id)).not.toBeNull() }
     expect(b2.node.truth.stats().messages).toBe(1510)
   })
 
@@ -165,7 +165,7 @@ describe('truth sync responder bounds', () => {
     for (let i = 0; i < 20; i++) {
       const res = await s.ask({ digest: { from: 0, to: DAY, step: HOUR } })
       answers.push(res.error)
-      if (res.error !== '') break
+      if (res.error !== '') { break }
     }
     // burst of 2 × rate, then refused
     expect(answers.slice(0, 10)).toEqual(Array(10).fill(''))

@@ -6,17 +6,17 @@
  */
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createNodeRecordCrypto } from '../../node/crypto.js'
 import { generateIdentity, toHex } from '../../protocol/crypto/index.js'
 import { gossipScore } from '../../protocol/pubsub/gossip.js'
 import { messageId, signingBytes, TRUTH_LIMITS, truthTopic } from '../../protocol/truth/index.js'
 import { SignedTruth, TruthBody, TruthFrame } from '../../protocol/truth/pb/truth.js'
-import { createNodeRecordCrypto } from '../../node/crypto.js'
 import { createMemoryLibp2p } from '../../simulations/nodes/memory-libp2p.js'
 import { connect, TestMesh, waitFor } from '../utils/mesh.js'
-import type { TruthRejection } from '../../protocol/truth/index.js'
-import type { MeshLibp2p } from '../../protocol/mesh-node.js'
-import type { TestNode } from '../utils/mesh.js'
 import type { Signer } from '../../protocol/crypto/index.js'
+import type { MeshLibp2p } from '../../protocol/mesh-node.js'
+import type { TruthRejection } from '../../protocol/truth/index.js'
+import type { TestNode } from '../utils/mesh.js'
 import type { Message } from '@libp2p/gossipsub'
 
 const CHANNEL = 'social'
@@ -74,7 +74,7 @@ describe('truth validation against a malicious peer', () => {
     const libp2p = await createMemoryLibp2p({ privateKey, name: `attacker-${Date.now()}-${Math.random()}` })
     await libp2p.start()
     attackers.push(libp2p)
-    for (const h of honest) await connect({ libp2p } as any, h.node)
+    for (const h of honest) { await connect({ libp2p } as any, h.node) }
     await waitFor(() => libp2p.services.pubsub.getSubscribers(TOPIC).length === HONEST, 'attacker to see the honest subscriptions')
     return { libp2p, signer: createNodeRecordCrypto(privateKey).signer }
   }
@@ -95,7 +95,7 @@ describe('truth validation against a malicious peer', () => {
     }
     // stored nowhere
     honest.forEach((h, i) => { expect(h.node.truth.stats().messages).toBe(storedBefore[i]) })
-    if (id != null) for (const h of honest) expect(await h.node.truth.get(id)).toBeNull()
+    if (id != null) { for (const h of honest) { expect(await h.node.truth.get(id)).toBeNull() } }
     // the score gossipsub gives the sender falls (scores are cached for one heartbeat)
     await waitFor(() => honest.every((h, i) => gossipScore(h.node.libp2p.services.pubsub, attackerId) < Math.min(0, before[i])),
       `the attacker's score to fall on every receiver (${reason})`, 5000)
@@ -106,7 +106,7 @@ describe('truth validation against a malicious peer', () => {
     const { frame, id } = await frameOf(attacker.signer, body(attacker.signer, { content: 'a valid raw message' }))
     await attacker.libp2p.services.pubsub.publish(TOPIC, frame)
     await waitFor(async () => (await Promise.all(honest.map(async h => h.node.truth.get(id)))).every(m => m != null), 'every node to store the valid message')
-    for (const h of honest) expect((rejections.get(h) ?? []).filter(r => r.peer === attacker.libp2p.peerId.toString())).toEqual([])
+    for (const h of honest) { expect((rejections.get(h) ?? []).filter(r => r.peer === attacker.libp2p.peerId.toString())).toEqual([]) }
   })
 
   it('rejects a forged signature (impersonating an honest node)', async () => {
