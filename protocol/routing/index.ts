@@ -1,1 +1,7 @@
 export * from './routing.js'
+export { createLinkMonitor, PROBE_PROTOCOL } from './link-monitor.js'
+export type { LinkMonitor, LinkMonitorInit, PeerLinkInfo, PeerHealth, PeerHealthChange, PeerStatus } from './link-monitor.js'
+export { healthScore, healthComponents, linkCost, HEALTH_WEIGHTS } from './health.js'
+export type { HealthComponents, HealthInputs, LinkQuality } from './health.js'
+export { TopologyGraph, RouteTable } from './topology.js'
+export type { RouteInfo, RouteKind, ReachInfo, BeaconRecord, GraphLink } from './topology.js'
