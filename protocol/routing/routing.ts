@@ -746,6 +746,9 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
       const plan = await this.plan(targetId, avoid, attempt, Math.min(remaining, 5000))
       if (plan == null) throw new RouteError(`no route to ${targetId}${attempt > 1 ? ` after ${lastError}` : ''}`, attempt > 1 ? code : 'NO_ROUTE', attempt - 1)
       const attemptStart = performance.now()
+      // a hop that swallows the message must leave time for the other routes
+      const left = Math.max(1, deadline - Date.now())
+      const attemptBudget = Math.max(Math.min(left, 1000), left / (this.cfg.maxAttempts - attempt + 1))
       let reply: RouteReply
       try {
         reply = await this.forward(plan.first, {
@@ -754,8 +757,8 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
           ttl: this.cfg.maxHops,
           route: plan.route.map(p => peerIdToBytes(p) as Uint8Array<ArrayBuffer>),
           trace: [peerIdToBytes(this.self) as Uint8Array<ArrayBuffer>],
-          budgetMs: Math.max(1, deadline - Date.now())
-        }, deadline - Date.now() + FORWARD_MARGIN_MS, options.signal)
+          budgetMs: Math.round(attemptBudget)
+        }, attemptBudget + FORWARD_MARGIN_MS, options.signal)
       } catch (err: any) {
         options.signal?.throwIfAborted()
         lastError = `first hop ${plan.first} failed: ${err?.message}`
@@ -826,7 +829,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     if (r != null) return { first: r.nextHop, route: r.complete ? r.path.slice(2) : [] }
     if (attempt === 1 && this.cfg.dialUnknownTargets) {
       try {
-        await this.libp2p.dial(parsePeerId(target), { signal: AbortSignal.timeout(dialTimeoutMs) })
+        await this.libp2p.dial(parsePeerId(target), { signal: AbortSignal.timeout(Math.max(1, Math.round(dialTimeoutMs))) })
         return { first: target, route: [] }
       } catch (err: any) {
         this.log('no route to %s and dialling it failed: %s', target, err?.message)
@@ -839,7 +842,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
   private async forward (peer: string, envelope: RoutedEnvelope, timeoutMs: number, outer?: AbortSignal): Promise<RouteReply> {
     const conn = this.openConnection(peer)
     if (conn == null) throw new Error('not connected')
-    const signals = [AbortSignal.timeout(Math.max(1, timeoutMs))]
+    const signals = [AbortSignal.timeout(Math.max(1, Math.round(timeoutMs)))]
     if (outer != null) signals.push(outer)
     const signal = AbortSignal.any(signals)
     let stream: Stream | undefined
@@ -992,7 +995,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
       }
     }
     if (next === this.self || trace.includes(next) || rest.includes(this.self)) return this.rejectEnvelope(from, 'routing loop', traceOut)
-    const budget = env.budgetMs - (Date.now() - received) - FORWARD_MARGIN_MS
+    const budget = Math.min(env.budgetMs, this.cfg.sendTimeoutMs) - (Date.now() - received) - FORWARD_MARGIN_MS
     const hopFailed = (why: string): RouteReply => this.reply(RouteReply.Status.HOP_FAILED, traceOut, why, {
       failedFrom: selfBytes as Uint8Array<ArrayBuffer>,
       failedTo: peerIdToBytes(next) as Uint8Array<ArrayBuffer>
