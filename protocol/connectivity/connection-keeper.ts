@@ -28,9 +28,19 @@ export interface ConnectionKeeper {
   stop(): void
   /** dial what is needed now instead of at the next tick */
   refresh(): Promise<void>
+  /** the redial state of a peer that failed to dial (undefined once a dial succeeded) */
+  dialState(peerId: string): DialState | undefined
 }
 
-interface Backoff { failures: number, nextAttempt: number }
+export interface DialState {
+  /** consecutive failed dials */
+  failures: number
+  lastAttemptAt: number
+  /** no dial before this time (exponential backoff) */
+  nextAttemptAt: number
+}
+
+interface Backoff { failures: number, lastAttempt: number, nextAttempt: number }
 
 export function createConnectionKeeper (components: ConnectionKeeperComponents, init: ConnectionKeeperInit = {}): ConnectionKeeper {
   const { libp2p } = components
@@ -61,7 +71,8 @@ export function createConnectionKeeper (components: ConnectionKeeperComponents, 
     } catch (err: any) {
       const failures = (b?.failures ?? 0) + 1
       const delay = Math.min(backoffMaxMs, backoffBaseMs * 2 ** (failures - 1))
-      backoff.set(key, { failures, nextAttempt: Date.now() + delay })
+      if (backoff.size >= 4096 && !backoff.has(key)) backoff.delete(backoff.keys().next().value as string)
+      backoff.set(key, { failures, lastAttempt: Date.now(), nextAttempt: Date.now() + delay })
       log('dial %s failed (%d): %s', key, failures, err?.message)
     } finally {
       dialing.delete(key)
@@ -75,6 +86,9 @@ export function createConnectionKeeper (components: ConnectionKeeperComponents, 
   }
 
   const onDisconnect = (evt: CustomEvent<PeerId>): void => {
+    // lost peers are the first candidates for a redial; remember the latest 1024
+    if (lostAt.size >= 1024) lostAt.delete(lostAt.keys().next().value as string)
+    lostAt.delete(evt.detail.toString())
     lostAt.set(evt.detail.toString(), Date.now())
     // a lost link is healed at once rather than at the next tick
     if (running && connectedCount() < minConnections) void refresh()
@@ -111,6 +125,10 @@ export function createConnectionKeeper (components: ConnectionKeeperComponents, 
       if (timer != null) clearInterval(timer)
       timer = undefined
     },
-    refresh
+    refresh,
+    dialState (peerId) {
+      const b = backoff.get(peerId)
+      return b == null ? undefined : { failures: b.failures, lastAttemptAt: b.lastAttempt, nextAttemptAt: b.nextAttempt }
+    }
   }
 }
