@@ -20,7 +20,9 @@ describe('self-healing connections', () => {
   it('dials known peers until it has the minimum number of connections', async () => {
     const a = await node(2)
     const others = [await node(), await node(), await node()]
-    for (const o of others) await learn(a, o)
+    for (const o of others) {
+      await learn(a, o)
+    }
     await waitFor(() => a.node.libp2p.getPeers().length >= 2, 'two connections')
     // every connection lost at once: back to the minimum
     await Promise.all(a.node.libp2p.getPeers().map(async p => { await a.node.libp2p.hangUp(p) }))
