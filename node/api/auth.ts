@@ -6,7 +6,7 @@
  * `<dataDir>/api-token` (mode 0600) where the CLI on the same machine finds it.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
-import { readFile, writeFile } from 'node:fs/promises'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { apiTokenPath } from './token-file.js'
 import { ApiError } from './validation.js'
@@ -26,7 +26,7 @@ export function isLoopbackHost (host: string): boolean {
  * The token the API demands, or undefined when it is open (loopback bind and no token
  * configured). A configured token is always enforced, whatever the bind.
  */
-export async function resolveApiToken (opts: { host: string, token?: string, dataDir: string }): Promise<string | undefined> {
+export function resolveApiToken (opts: { host: string, token?: string, dataDir: string }): string | undefined {
   if (opts.token != null) {
     if (opts.token.length < MIN_TOKEN_LENGTH) throw new Error(`API token must be at least ${MIN_TOKEN_LENGTH} characters`)
     return opts.token
@@ -34,13 +34,13 @@ export async function resolveApiToken (opts: { host: string, token?: string, dat
   if (isLoopbackHost(opts.host)) return undefined
   const path = apiTokenPath(opts.dataDir)
   try {
-    const stored = (await readFile(path, 'utf8')).trim()
+    const stored = readFileSync(path, 'utf8').trim()
     if (stored.length >= MIN_TOKEN_LENGTH) return stored
   } catch (err: any) {
     if (err.code !== 'ENOENT') throw err
   }
   const token = randomBytes(32).toString('base64url')
-  await writeFile(path, token + '\n', { mode: 0o600 })
+  writeFileSync(path, token + '\n', { mode: 0o600 })
   return token
 }
 
@@ -73,10 +73,9 @@ const PUBLIC_PATHS = new Set(['/health'])
  * paths. It runs at preParsing, after the rate limiter (onRequest), so guessing tokens is
  * rate limited too; CORS preflights (OPTIONS, which carry no credentials) pass.
  */
-export function registerAuth (app: FastifyInstance, token: () => string | undefined): void {
+export function registerAuth (app: FastifyInstance, expected: string): void {
   app.addHook('preParsing', async (request: FastifyRequest, reply: FastifyReply) => {
-    const expected = token()
-    if (expected == null || request.method === 'OPTIONS') return
+    if (request.method === 'OPTIONS') return
     if (request.method === 'GET' && PUBLIC_PATHS.has(request.url.split('?')[0])) return
     if (tokenMatches(expected, presentedToken(request))) return
     reply.header('www-authenticate', 'Bearer realm="liberation"')

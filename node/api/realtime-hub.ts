@@ -79,6 +79,8 @@ export interface RealtimeHub {
   /** sends to every client subscribed to `channel` */
   publish(channel: RealtimeChannel, message: Record<string, unknown>): number
   stats(): RealtimeStats
+  /** unsent bytes per connected client (diagnostics, tests) */
+  bufferedAmounts(): number[]
 }
 
 const OPEN = 1
@@ -289,6 +291,9 @@ export function createRealtimeHub (node: MeshNode, metrics: NodeMetrics, init: R
     },
     publish (channel, message) {
       return publish(channel, message)
+    },
+    bufferedAmounts () {
+      return [...clients].map(c => c.socket.bufferedAmount)
     },
     stats () {
       const subscriptions = Object.fromEntries(REALTIME_CHANNELS.map(c => [c, 0])) as Record<RealtimeChannel, number>

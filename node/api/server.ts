@@ -92,12 +92,15 @@ const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,64}$/
 
 export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer {
+  const idPrefix = newCorrelationId().slice(0, 8)
+  let requestCounter = 0
   const app = Fastify({
     logger: init.logger ?? false,
     bodyLimit: init.bodyLimit ?? 256 * 1024,
     genReqId: (req: IncomingMessage) => {
       const given = req.headers['x-correlation-id']
-      return typeof given === 'string' && CORRELATION_ID.test(given) ? given : newCorrelationId()
+      // a prefix random per server plus a counter: unique, and no random bytes per request
+      return typeof given === 'string' && CORRELATION_ID.test(given) ? given : `${idPrefix}${(++requestCounter).toString(36)}`
     }
   })
   const metrics = createNodeMetrics(node, { registry: init.metricsRegistry })
@@ -119,53 +122,57 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
   })
   const audit = createAuditLog(init.dataDir)
   const ctx: ApiContext = { node, metrics, hub, audit }
-  let token: string | undefined
+  // known before anything is served: the hooks below exist only where they are needed
+  const token = resolveApiToken({ host: init.host, token: init.token, dataDir: init.dataDir })
+  const loopbackOnly = isLoopbackHost(init.host)
   let url = ''
 
   registerValidation(app)
   registerErrorHandler(app)
+  if (token != null) registerAuth(app, token)
 
-  // resolved before the server accepts anything (onReady runs before listen and inject)
-  app.addHook('onReady', async () => {
-    token = await resolveApiToken({ host: init.host, token: init.token, dataDir: init.dataDir })
-  })
-  registerAuth(app, () => token)
-
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-correlation-id', request.id)
-    if (WRITE_METHODS.has(request.method) && audit.error != null) {
-      throw new ApiError(503, `writes are refused: the audit log cannot be written (${audit.error.message})`)
+    if (audit.error != null && WRITE_METHODS.has(request.method)) {
+      done(new ApiError(503, `writes are refused: the audit log cannot be written (${audit.error.message})`))
+      return
     }
+    done()
   })
 
-  app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched'
-    const labels = { method: request.method, route, status: String(reply.statusCode) }
-    metrics.apiRequestDuration.observe(labels, reply.elapsedTime / 1000)
-    metrics.apiRequests.inc(labels)
-    if (!WRITE_METHODS.has(request.method)) return
+  app.addHook('onResponse', (request, reply, done) => {
+    metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000)
+    if (WRITE_METHODS.has(request.method)) auditWrite(request, reply.statusCode, reply.elapsedTime)
+    done()
+  })
+
+  function auditWrite (request: FastifyRequest, status: number, elapsedMs: number): void {
     audit.record({
       time: new Date().toISOString(),
       correlation_id: request.id,
       method: request.method,
       url: request.url,
       route: request.routeOptions.url ?? null,
-      status: reply.statusCode,
+      status,
       ip: request.ip,
-      authenticated: token != null && reply.statusCode !== 401,
-      duration_ms: Math.round(reply.elapsedTime * 1000) / 1000,
+      authenticated: token != null && status !== 401,
+      duration_ms: Math.round(elapsedMs * 1000) / 1000,
       body: auditBody(request.body)
     })
-    metrics.auditRecords.inc({ outcome: reply.statusCode < 400 ? 'accepted' : 'refused' })
-  })
+    metrics.auditRecords.inc({ outcome: status < 400 ? 'accepted' : 'refused' })
+  }
 
-  void app.register(cors, {
-    origin: (init.corsOrigins ?? []).length > 0 ? init.corsOrigins : false,
-    methods: ['GET', 'POST', 'DELETE'],
-    allowedHeaders: ['authorization', 'content-type', 'x-correlation-id'],
-    exposedHeaders: ['x-correlation-id']
-  })
-  if (init.rateLimit !== false) {
+  // no configured origin: no CORS headers at all (browsers keep to the same origin)
+  if ((init.corsOrigins ?? []).length > 0) {
+    void app.register(cors, {
+      origin: init.corsOrigins,
+      methods: ['GET', 'POST', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type', 'x-correlation-id'],
+      exposedHeaders: ['x-correlation-id']
+    })
+  }
+  // local clients are exempt by default, so a loopback bind needs no limiter at all
+  if (init.rateLimit !== false && !(loopbackOnly && (init.rateLimit?.exemptLoopback ?? true))) {
     const rl = init.rateLimit ?? {}
     const exemptLoopback = rl.exemptLoopback ?? true
     void app.register(rateLimit, {
@@ -189,7 +196,6 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
     }
   })
   void app.register(swaggerUi, { routePrefix: '/docs' })
-  void app.register(websocket, { options: { maxPayload: 64 * 1024 } })
 
   void app.register(async root => {
     root.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
@@ -202,7 +208,11 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
       registerMeshRoutes(api, ctx)
       registerTruthRoutes(api, ctx)
       registerHumanRoutes(api, ctx)
-      registerRealtimeRoutes(api, ctx)
+      // WebSocket support (and the hooks it adds to every request) only where the feed lives
+      await api.register(async feed => {
+        await feed.register(websocket, { options: { maxPayload: 64 * 1024 } })
+        registerRealtimeRoutes(feed, ctx)
+      })
     }, { prefix: '/api/v1' })
   })
 

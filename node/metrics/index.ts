@@ -36,6 +36,8 @@ export interface NodeMetrics {
   readonly wsMessagesDropped: Counter
   readonly wsSlowDisconnects: Counter
   readonly auditRecords: Counter<'outcome'>
+  /** records one API request (children per label set are cached: no label hashing per request) */
+  observeRequest(method: string, route: string, status: number, seconds: number): void
   /** adds a gauge whose values are read from a service at scrape time */
   addServiceGauge(gauge: ServiceGauge): void
   start(): void
@@ -202,6 +204,19 @@ export function createNodeMetrics (node: MeshNode, init: NodeMetricsInit = {}): 
   })
   addServiceGauge({ name: 'liberation_route_compute_seconds', help: 'duration of the last route computation', read: () => ({ '': node.routing.stats().lastComputeMs / 1000 }) })
 
+  const requestSeries = new Map<string, { duration: ReturnType<typeof apiRequestDuration.labels>, count: ReturnType<typeof apiRequests.labels> }>()
+  const observeRequest = (method: string, route: string, status: number, seconds: number): void => {
+    const key = `${method} ${status} ${route}`
+    let series = requestSeries.get(key)
+    if (series == null) {
+      const labels = { method, route, status: String(status) }
+      series = { duration: apiRequestDuration.labels(labels), count: apiRequests.labels(labels) }
+      requestSeries.set(key, series)
+    }
+    series.duration.observe(seconds)
+    series.count.inc()
+  }
+
   const onEvent = (evt: CustomEvent<MeshEvent>): void => {
     events.inc({ category: evt.detail.category, type: evt.detail.type })
   }
@@ -216,6 +231,7 @@ export function createNodeMetrics (node: MeshNode, init: NodeMetricsInit = {}): 
     wsMessagesDropped,
     wsSlowDisconnects,
     auditRecords,
+    observeRequest,
     addServiceGauge,
     start () {
       // events from before the API started (node start-up) are still in the history
