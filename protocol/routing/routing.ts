@@ -27,17 +27,17 @@ export const TOPOLOGY_PROTOCOL = '/liberation/topology/1.0.0'
 export const ROUTE_PROTOCOL = '/liberation/route/1.0.0'
 
 export interface RoutingInit extends LinkMonitorInit {
-  /** a fresh own beacon at least this often (default 15 000) */
+  /** a fresh own beacon at least this often (default 30 000) */
   beaconIntervalMs?: number
   /** triggered beacons (link up/down, quality change) at most this often (default 250) */
   beaconMinIntervalMs?: number
   /** a beacon not refreshed for this long is dropped (default 4 × beaconIntervalMs) */
   beaconMaxAgeMs?: number
-  /** fisheye radius: beacons travel this many hops (default 3) */
+  /** fisheye radius: beacons travel this many hops (default 2); past it, distance vectors */
   scope?: number
   /** the far table goes to neighbours at least this often (default 30 000) */
   reachIntervalMs?: number
-  /** and, when it changed, at most this often (default 2000) */
+  /** and, when costs changed, at most this often (default 2000); lost routes go out at once */
   reachMinIntervalMs?: number
   /** entries in a far table at most (default 2048) */
   maxReachEntries?: number
@@ -218,6 +218,7 @@ interface SeenMessage { reply: RouteReply, expiresAt: number }
 
 const MAX_BEACONS_PER_UPDATE = 512
 const FORWARD_MARGIN_MS = 100
+const RETRACTION_GAP_MS = 50
 
 class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements RoutingService {
   readonly links: LinkMonitor
@@ -247,6 +248,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
   private recomputeTimer?: ReturnType<typeof setTimeout>
   private intervals: Array<ReturnType<typeof setInterval>> = []
   private lastReachAt = 0
+  private reachAt = 0
   private readonly reachSent = new Map<string, { fingerprint: string, at: number }>()
   private running = false
   private readonly counters: RoutingStats = {
@@ -273,13 +275,13 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     this.eventLog = components.events
     this.log = components.logger.forComponent('liberation:routing')
     this.self = this.libp2p.peerId.toString()
-    const beaconIntervalMs = init.beaconIntervalMs ?? 15_000
+    const beaconIntervalMs = init.beaconIntervalMs ?? 30_000
     const reachIntervalMs = init.reachIntervalMs ?? 30_000
     this.cfg = {
       beaconIntervalMs,
       beaconMinIntervalMs: init.beaconMinIntervalMs ?? 250,
       beaconMaxAgeMs: init.beaconMaxAgeMs ?? 4 * beaconIntervalMs,
-      scope: Math.min(16, Math.max(1, init.scope ?? 3)),
+      scope: Math.min(16, Math.max(1, init.scope ?? 2)),
       reachIntervalMs,
       reachMinIntervalMs: init.reachMinIntervalMs ?? 2000,
       maxReachEntries: init.maxReachEntries ?? 2048,
@@ -600,13 +602,24 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
 
   // ---- far tables ----
 
-  private scheduleReach (): void {
-    if (!this.running || this.reachTimer != null) return
-    const delay = Math.max(0, this.lastReachAt + this.cfg.reachMinIntervalMs - Date.now())
+  /**
+   * Far tables go out when they changed, at most every reachMinIntervalMs; a lost route
+   * (`urgent`) goes out at once, like Babel's retractions, so a dead node's vectors do not
+   * outlive it by more than a few hops' worth of round trips.
+   */
+  private scheduleReach (urgent = false): void {
+    if (!this.running) return
+    const gap = urgent ? RETRACTION_GAP_MS : this.cfg.reachMinIntervalMs
+    const at = Math.max(Date.now(), this.lastReachAt + gap)
+    if (this.reachTimer != null) {
+      if (!urgent || this.reachAt <= at) return
+      clearTimeout(this.reachTimer)
+    }
+    this.reachAt = at
     this.reachTimer = setTimeout(() => {
       this.reachTimer = undefined
       this.sendReach(false)
-    }, delay)
+    }, at - Date.now())
   }
 
   /** send each neighbour our far table if it changed (or `refresh`: the periodic full send) */
@@ -669,6 +682,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
   private diff (previous: RouteTable, next: RouteTable): void {
     let emitted = 0
     let changedFar = false
+    let lost = false
     const emit = (change: RouteChange): void => {
       if (emitted++ >= this.cfg.maxRouteEvents) return
       this.safeDispatchEvent('route:changed', { detail: change })
@@ -684,6 +698,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
         if (before == null || Math.abs(before.cost - now.cost) > 1) changedFar = true
       }
       if (before != null && before.nextHop === now.nextHop && before.hops === now.hops && before.kind === now.kind) continue
+      if (before != null && before.nextHop !== now.nextHop) lost = true
       emit({ target, route: next.route(target), previous: before == null ? undefined : { nextHop: before.nextHop, hops: before.hops, cost: before.cost, kind: before.kind } })
     }
     for (const target of previous.targets()) {
@@ -691,12 +706,14 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
       const before = previous.summary(target)
       if (before == null) continue
       changedFar = true
+      lost = true
       emit({ target, previous: { nextHop: before.nextHop, hops: before.hops, cost: before.cost, kind: before.kind } })
     }
     if (emitted > this.cfg.maxRouteEvents) {
       this.eventLog?.emitEvent('routes', 'routes:changed', { changed: emitted, reported: this.cfg.maxRouteEvents })
     }
-    if (changedFar) this.scheduleReach()
+    if (lost) this.scheduleReach(true)
+    else if (changedFar) this.scheduleReach()
   }
 
   private housekeeping (): void {

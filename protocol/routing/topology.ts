@@ -502,10 +502,6 @@ export class TopologyGraph<W = unknown> {
         if (options.avoidNodes?.has(e.target) === true) continue
         const i = index.get(e.target)
         if (i != null && Number.isFinite(dist[i])) continue // the link-state zone knows better
-        // we hold the target's beacon, so link state says it is unreachable: only news newer
-        // than that beacon may bring it back (else a dead node lives on in stale vectors)
-        const held = this.beacons.get(e.target)
-        if (held != null && e.seq <= held.seq) continue
         const fd = this.feasibility.get(e.target)
         if (fd != null && !(e.seq > fd.seq || (e.seq === fd.seq && e.cost < fd.cost))) continue
         const total = viaCost + e.cost

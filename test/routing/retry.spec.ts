@@ -12,7 +12,9 @@ import type { TestNode } from '../utils/mesh.ts'
 async function diamond (mesh: TestMesh): Promise<TestNode[]> {
   const [a, b, c, d] = await addNodes(mesh, 4)
   await wire([a, b, c, d], [[0, 1], [1, 3], [0, 2], [2, 3]])
-  await waitFor(() => a.node.routing.route(id(d))?.hops === 2 && a.node.routing.routes().length === 3, 'A routes to D over a relay')
+  // both relays' links to D known in both directions
+  const linked = (x: TestNode, y: TestNode): boolean => a.node.routing.topology().links.some(l => l.from === id(x) && l.to === id(y) && l.symmetric)
+  await waitFor(() => a.node.routing.route(id(d))?.hops === 2 && linked(b, d) && linked(d, b) && linked(c, d) && linked(d, c), 'A knows both ways to D')
   const via = a.node.routing.route(id(d))?.nextHop
   return via === id(b) ? [a, b, c, d] : [a, c, b, d]
 }
