@@ -37,9 +37,13 @@ describe('ring of 6: a node is cut off', () => {
       let at: TestNode | undefined = from
       while (at != null && chain.length <= 6) {
         const next = at.node.routing.route(target)?.nextHop
-        if (next == null) return undefined
+        if (next == null) {
+          return undefined
+        }
         chain.push(next)
-        if (next === target) return chain
+        if (next === target) {
+          return chain
+        }
         at = byId.get(next)
       }
       return undefined
