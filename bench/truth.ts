@@ -1,67 +1,95 @@
 /**
- * Truth messages: how fast one node signs+publishes and one node receives+verifies+stores,
- * each as a ratio to raw Ed25519 sign/verify (node:crypto, cached keys) measured in this
- * run; propagation latency across a mesh with 20 ms links as a ratio to the ideal
- * (shortest-path hops × link latency); CPU per delivered message; duplicates per delivery.
- * Targets (issue 3): p99 ≤ 1.3× ideal, CPU ≤ 1 ms per delivery, ≤ 2 duplicates per delivery.
+ * Truth messages (issue 3):
  *
- * Env: TRUTH_BENCH_NODES (10), TRUTH_BENCH_MESSAGES (200), TRUTH_BENCH_RATE (msg/s, 20),
- * TRUTH_BENCH_LATENCY (ms, 20), TRUTH_BENCH_EXTRA_EDGES (5).
+ * 1. raw Ed25519 sign and verify rates (node:crypto, cached keys): the baseline, measured
+ *    in this run;
+ * 2. how many messages/s one node signs+stores+publishes, as a ratio to raw sign;
+ * 3. how many messages/s one node receives+verifies+stores, as a ratio to raw verify;
+ *    for 2 and 3 the other end is a real node in a worker thread over TCP on 127.0.0.1,
+ *    so only the measured node's work runs on this thread;
+ * 4. a mesh of in-process nodes whose links each add 20 ms (the simulator's network,
+ *    which delivers every chunk `latency` after it was sent, like a real link): p50/p99
+ *    propagation latency as a ratio to the ideal (shortest-path hops × link latency),
+ *    CPU per delivered message, duplicates per delivery.
+ *
+ * Targets: p99 ≤ 1.3× ideal, CPU ≤ 1 ms per delivery, ≤ 2 duplicates per delivery.
+ *
+ * Env: TRUTH_BENCH_NODES (10), TRUTH_BENCH_MESSAGES (300), TRUTH_BENCH_RATE (msg/s, 20),
+ * TRUTH_BENCH_LATENCY (ms, 20), TRUTH_BENCH_EXTRA_EDGES (5), TRUTH_BENCH_LINKS
+ * ('sim' | 'memory': @libp2p/memory's own latency, which serialises chunks on a link),
+ * TRUTH_BENCH_ONLY ('raw' | 'publish' | 'receive' | 'mesh').
  */
+/* eslint-disable no-console */
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
+import { multiaddr } from '@multiformats/multiaddr'
 import { createNodeRecordCrypto } from '../node/crypto.js'
+import { createNodeLibp2p } from '../node/libp2p.js'
 import { openNodeDatabase } from '../node/storage.js'
 import { generateIdentity } from '../protocol/crypto/index.js'
 import { createMeshNode } from '../protocol/mesh-node.js'
-import { fastMessageId } from '../protocol/pubsub/gossip.js'
 import { encodeFrame, signTruth, truthTopic } from '../protocol/truth/index.js'
+import { SimNetwork } from '../simulations/network/sim-network.js'
 import { createMemoryLibp2p } from '../simulations/nodes/memory-libp2p.js'
+import { createRandom } from '../simulations/random.js'
 import { fmt, median, percentile, saveReport } from './_report.js'
-import type { MeshNode, MeshNodeInit } from '../protocol/mesh-node.js'
+import type { MeshLibp2p, MeshNode, MeshNodeInit } from '../protocol/mesh-node.js'
 import type { MeshDatabase } from '../protocol/storage/index.js'
-import type { Message } from '@libp2p/gossipsub'
-import type { Multiaddr } from '@multiformats/multiaddr'
 
 const NODES = Number(process.env.TRUTH_BENCH_NODES ?? 10)
-const MESSAGES = Number(process.env.TRUTH_BENCH_MESSAGES ?? 200)
+const MESSAGES = Number(process.env.TRUTH_BENCH_MESSAGES ?? 300)
 const RATE = Number(process.env.TRUTH_BENCH_RATE ?? 20)
 const LATENCY = Number(process.env.TRUTH_BENCH_LATENCY ?? 20)
 const EXTRA_EDGES = Number(process.env.TRUTH_BENCH_EXTRA_EDGES ?? 5)
+const LINKS = process.env.TRUTH_BENCH_LINKS === 'memory' ? 'memory' : 'sim'
+const ONLY = process.env.TRUTH_BENCH_ONLY
 const CHANNEL = 'social'
-const CONTENT = 'The pool pays every active human 800.00 this week; check the ledger yourself. '.repeat(2)
+const TOPIC = truthTopic(CHANNEL)
+/** ~170 bytes, a typical short post */
+const CONTENT = 'The pool pays every active human 800.00 this week; check the ledger yourself, it is the same on every node. '
+const PUBLISH_OPS = 2000
+const RECEIVE_OPS = 3000
 
-// the bench measures throughput, not abuse handling: lift the per-author gossip limit
-const TRUTH_INIT: MeshNodeInit['truth'] = { channels: [CHANNEL], authorRate: { perSecond: 1e9, burst: 1e9 }, sync: { intervalMs: 0, onConnect: false } }
+// throughput, not abuse handling, is measured: lift the per-author limit; no background sync
+const TRUTH_INIT: MeshNodeInit['truth'] = { channels: [CHANNEL], defaultChannels: [CHANNEL], authorRate: { perSecond: 1e9, burst: 1e9 }, sync: { intervalMs: 0, onConnect: false } }
 
-interface BenchNode { node: MeshNode, db: MeshDatabase, dir: string, copies: { n: number } }
+interface BenchNode { node: MeshNode, db: MeshDatabase, dir: string, stop(): Promise<void> }
 
-const cleanups: Array<() => Promise<void>> = []
-let counter = 0
+async function wrap (libp2p: MeshLibp2p, privateKey: Awaited<ReturnType<typeof generateIdentity>>, db: MeshDatabase, dir: string): Promise<BenchNode> {
+  const node = createMeshNode({ libp2p, db, crypto: createNodeRecordCrypto(privateKey) }, { connections: { minConnections: 0 }, truth: TRUTH_INIT })
+  await node.start()
+  return {
+    node,
+    db,
+    dir,
+    async stop () {
+      await node.stop()
+      await db.close()
+      await rm(dir, { recursive: true, force: true })
+    }
+  }
+}
 
-async function makeNode (latency = 0): Promise<BenchNode> {
+/** a Node runtime libp2p (TCP on 127.0.0.1), as `liberation start` runs it, minus discovery */
+async function tcpNode (): Promise<BenchNode> {
   const dir = await mkdtemp(join(tmpdir(), 'liberation-bench-truth-'))
   const privateKey = await generateIdentity()
   const db = await openNodeDatabase(dir)
-  const copies = { n: 0 }
-  const libp2p = await createMemoryLibp2p({
+  const libp2p = await createNodeLibp2p({
     privateKey,
-    name: `bench-truth-${process.pid}-${++counter}`,
-    latency,
-    // count every gossip copy received (first or duplicate): gossipsub calls fastMsgIdFn once per copy
-    gossip: { overrides: { fastMsgIdFn: (m: { data?: Uint8Array | null }) => { copies.n++; return fastMessageId(m) } } }
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    mdns: false,
+    dht: false,
+    relay: false,
+    start: false,
+    gossip: { colocationWhitelist: ['127.0.0.1'] },
+    allow: ['/ip4/127.0.0.1']
   })
-  const node = createMeshNode({ libp2p, db, crypto: createNodeRecordCrypto(privateKey) }, { connections: { minConnections: 0 }, truth: TRUTH_INIT })
-  await node.start()
-  cleanups.push(async () => { await node.stop(); await db.close(); await rm(dir, { recursive: true, force: true }) })
-  return { node, db, dir, copies }
-}
-
-async function connect (a: MeshNode, b: MeshNode): Promise<void> {
-  await a.libp2p.dial(b.libp2p.getMultiaddrs()[0] as Multiaddr)
+  return wrap(libp2p, privateKey, db, dir)
 }
 
 async function until (check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
@@ -72,11 +100,162 @@ async function until (check: () => boolean, what: string, timeoutMs = 60_000): P
   }
 }
 
+function cpuMs (u: NodeJS.CpuUsage): number {
+  return (u.user + u.system) / 1000
+}
+
+/**
+ * ms this thread spent runnable but waiting for a CPU (Linux schedstat): how much other
+ * processes on the machine delayed us. Latency figures only mean something when it is small.
+ */
+function runQueueWaitMs (): number {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[1]) / 1e6
+  } catch {
+    return Number.NaN
+  }
+}
+
+// ---- the peer in a worker thread ----
+
+type PeerCommand = { cmd: 'await', n: number } | { cmd: 'sign', n: number } | { cmd: 'publish' } | { cmd: 'dial', addr: string } | { cmd: 'stop' }
+
+async function peerMain (): Promise<void> {
+  const port = parentPort
+  if (port == null) return
+  const peer = await tcpNode()
+  let frames: Uint8Array[] = []
+  port.postMessage({ type: 'ready', addr: peer.node.libp2p.getMultiaddrs()[0].toString() })
+  port.on('message', (m: PeerCommand) => {
+    void (async () => {
+      if (m.cmd === 'await') {
+        await until(() => peer.node.truth.stats().messages >= m.n, 'the peer to receive all', 120_000)
+        port.postMessage({ type: 'received' })
+      } else if (m.cmd === 'sign') {
+        // frames by this worker's own author key, signed before the clock starts
+        const { signer } = peer.node.crypto
+        frames = []
+        for (let i = 0; i < m.n; i++) frames.push(encodeFrame(CHANNEL, await signTruth(signer, { content: `${CONTENT}#${i}`, channels: [CHANNEL], createdAt: Date.now() })))
+        await until(() => peer.node.libp2p.services.pubsub.getSubscribers(TOPIC).length > 0, 'a subscriber')
+        port.postMessage({ type: 'signed' })
+      } else if (m.cmd === 'publish') {
+        for (const f of frames) await peer.node.libp2p.services.pubsub.publish(TOPIC, f)
+        port.postMessage({ type: 'published' })
+      } else if (m.cmd === 'dial') {
+        await peer.node.libp2p.dial(multiaddr(m.addr))
+        port.postMessage({ type: 'dialled' })
+      } else {
+        await peer.stop()
+        port.postMessage({ type: 'stopped' })
+        port.close()
+      }
+    })().catch(err => { console.error('bench peer:', err); process.exit(1) })
+  })
+}
+
+class Peer {
+  private readonly worker: Worker
+  addr = ''
+  constructor () {
+    this.worker = new Worker(new URL(import.meta.url), { workerData: { role: 'peer' } })
+  }
+
+  async next (type: string): Promise<any> {
+    return new Promise((resolve, reject) => {
+      const onMessage = (m: any): void => {
+        if (m.type !== type) return
+        this.worker.off('message', onMessage)
+        this.worker.off('error', reject)
+        resolve(m)
+      }
+      this.worker.on('message', onMessage)
+      this.worker.once('error', reject)
+    })
+  }
+
+  async ready (): Promise<void> {
+    this.addr = (await this.next('ready')).addr
+  }
+
+  async ask (cmd: PeerCommand, reply: string): Promise<void> {
+    const done = this.next(reply)
+    this.worker.postMessage(cmd)
+    await done
+  }
+}
+
+// ---- 1. raw Ed25519 ----
+
+async function rawEd25519 (ops: number): Promise<{ sign: number, verify: number }> {
+  const key = await generateIdentity()
+  const priv = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), key.raw.subarray(0, 32)]), format: 'der', type: 'pkcs8' })
+  const pub = createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), key.publicKey.raw]), format: 'der', type: 'spki' })
+  const data = new TextEncoder().encode(CONTENT + '0123456789abcdef0123456789abcdef0123456789')
+  let sig = sign(null, data, priv)
+  let t = performance.now()
+  for (let i = 0; i < ops; i++) sig = sign(null, data, priv)
+  const signRate = ops / ((performance.now() - t) / 1000)
+  t = performance.now()
+  for (let i = 0; i < ops; i++) if (!verify(null, data, pub, sig)) throw new Error('verify failed')
+  return { sign: signRate, verify: ops / ((performance.now() - t) / 1000) }
+}
+
+// ---- 2. sign + store + publish ----
+
+interface RateResult { perSec: number, cpuMsPerMessage: number }
+
+async function signPublish (ops: number, concurrency: number): Promise<RateResult> {
+  const receiver = new Peer()
+  await receiver.ready()
+  const sender = await tcpNode()
+  try {
+    await sender.node.libp2p.dial(multiaddr(receiver.addr))
+    await until(() => sender.node.libp2p.services.pubsub.getSubscribers(TOPIC).length > 0, 'the receiver subscription')
+    let next = 0
+    const cpu0 = process.threadCpuUsage()
+    const t = performance.now()
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+      while (next < ops) await sender.node.truth.post(`${CONTENT}#${next++}`)
+    }))
+    const wall = performance.now() - t
+    const cpu = cpuMs(process.threadCpuUsage(cpu0))
+    await receiver.ask({ cmd: 'await', n: ops }, 'received')
+    return { perSec: ops / (wall / 1000), cpuMsPerMessage: cpu / ops }
+  } finally {
+    await receiver.ask({ cmd: 'stop' }, 'stopped')
+    await sender.stop()
+  }
+}
+
+// ---- 3. receive + verify + store ----
+
+async function receiveVerifyStore (ops: number): Promise<RateResult> {
+  const sender = new Peer()
+  await sender.ready()
+  const receiver = await tcpNode()
+  try {
+    await receiver.node.libp2p.dial(multiaddr(sender.addr))
+    await sender.ask({ cmd: 'sign', n: ops }, 'signed')
+    const cpu0 = process.threadCpuUsage()
+    const t = performance.now()
+    const published = sender.ask({ cmd: 'publish' }, 'published')
+    await until(() => receiver.node.truth.stats().messages >= ops, 'the receiver to store all', 120_000)
+    const wall = performance.now() - t
+    const cpu = cpuMs(process.threadCpuUsage(cpu0))
+    await published
+    return { perSec: ops / (wall / 1000), cpuMsPerMessage: cpu / ops }
+  } finally {
+    await sender.ask({ cmd: 'stop' }, 'stopped')
+    await receiver.stop()
+  }
+}
+
+// ---- 4. the mesh ----
+
 /** a spanning chain in random order plus `extra` random edges (deterministic) */
 function randomConnectedEdges (n: number, extra: number, seed: number): Array<[number, number]> {
-  let s = seed >>> 0
-  const rand = (): number => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32 }
-  const order = Array.from({ length: n }, (_, i) => i).sort(() => rand() - 0.5)
+  const rand = createRandom(seed, 'edges')
+  const order = rand.shuffle(Array.from({ length: n }, (_, i) => i))
   const seen = new Set<string>()
   const out: Array<[number, number]> = []
   const add = (a: number, b: number): void => {
@@ -85,8 +264,8 @@ function randomConnectedEdges (n: number, extra: number, seed: number): Array<[n
     seen.add(k)
     out.push([a, b])
   }
-  for (let i = 1; i < n; i++) add(order[i], order[Math.floor(rand() * i)])
-  for (let i = 0; i < extra; i++) add(Math.floor(rand() * n), Math.floor(rand() * n))
+  for (let i = 1; i < n; i++) add(order[i], order[rand.int(i)])
+  for (let i = 0; i < extra; i++) add(rand.int(n), rand.int(n))
   return out
 }
 
@@ -103,226 +282,198 @@ function hopsFrom (n: number, edges: Array<[number, number]>, src: number): numb
   return dist
 }
 
-/** raw Ed25519 through node:crypto with cached KeyObjects: the physical limit here */
-async function rawEd25519 (ops: number): Promise<{ sign: number, verify: number }> {
-  const key = await generateIdentity()
-  const priv = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), key.raw.subarray(0, 32)]), format: 'der', type: 'pkcs8' })
-  const pub = createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), key.publicKey.raw]), format: 'der', type: 'spki' })
-  const data = new TextEncoder().encode(CONTENT + '0123456789abcdef0123456789abcdef')
-  let t = performance.now()
-  let sig = sign(null, data, priv)
-  for (let i = 0; i < ops; i++) sig = sign(null, data, priv)
-  const signRate = ops / ((performance.now() - t) / 1000)
-  t = performance.now()
-  for (let i = 0; i < ops; i++) if (!verify(null, data, pub, sig)) throw new Error('verify failed')
-  const verifyRate = ops / ((performance.now() - t) / 1000)
-  return { sign: signRate, verify: verifyRate }
-}
-
-/** one node posting as fast as it can (sign + store + publish) to one connected peer */
-async function signPublish (ops: number): Promise<{ rate: number }> {
-  const a = await makeNode()
-  const b = await makeNode()
-  await connect(a.node, b.node)
-  await until(() => a.node.libp2p.services.pubsub.getSubscribers(truthTopic(CHANNEL)).length > 0, 'subscription')
-  const t = performance.now()
-  for (let i = 0; i < ops; i++) await a.node.truth.post(`${CONTENT} #${i}`, { channels: [CHANNEL] })
-  const rate = ops / ((performance.now() - t) / 1000)
-  await until(() => b.node.truth.stats().messages >= ops, 'the receiver to get all', 60_000)
-  return { rate }
-}
-
-/**
- * The receive path of one node: gossip frames from another author through the topic
- * validator (decode, canonical check, verify, store), `concurrency` in flight, as
- * gossipsub runs them. Transport and gossipsub costs are in the mesh part below.
- */
-async function receivePipeline (ops: number, concurrency: number): Promise<{ rate: number }> {
-  const receiver = await makeNode()
-  const authorKey = await generateIdentity()
-  const signer = createNodeRecordCrypto(authorKey).signer
-  const frames: Uint8Array[] = []
-  for (let i = 0; i < ops; i++) {
-    const truth = await signTruth(signer, { content: `${CONTENT} #${i}`, channels: [CHANNEL], createdAt: Date.now() })
-    frames.push(encodeFrame(CHANNEL, truth))
-  }
-  const validator = receiver.node.libp2p.services.pubsub.topicValidators.get(truthTopic(CHANNEL))
-  if (validator == null) throw new Error('no validator')
-  const from = peerIdFromPrivateKey(authorKey)
-  let next = 0
-  const t = performance.now()
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < frames.length) {
-      const msg: Message = { type: 'unsigned', topic: truthTopic(CHANNEL), data: frames[next++] }
-      const r = await validator(from, msg)
-      if (r !== 'accept') throw new Error(`frame not accepted: ${r}`)
-    }
-  }))
-  // stored, not just accepted: writes complete behind the validator
-  await until(() => receiver.node.truth.stats().messages >= ops, 'all frames stored', 60_000)
-  const rate = ops / ((performance.now() - t) / 1000)
-  return { rate }
-}
-
 interface MeshResult {
+  links: string
+  edges: number
   deliveries: number
   expected: number
   latencyP50: number
   latencyP99: number
   idealP50: number
   idealP99: number
+  /** percentiles of latency / ideal over all deliveries */
   ratioP50: number
   ratioP99: number
   /** all CPU of the process (every thread) while posting and delivering, per delivery */
   cpuPerDeliveryMs: number
   /** the same minus what the idle nodes burn in as much time (heartbeats, pings, beacons) */
   netCpuPerDeliveryMs: number
-  /** main JS thread only, net of idle */
+  /** the main JS thread only, net of idle */
   netMainThreadCpuPerDeliveryMs: number
   idleCpuMsPerSec: number
   duplicatesPerDelivery: number
-  wallMs: number
+  /** share of the posting window the main thread waited for a CPU held by other processes */
+  runQueueWaitShare: number
+  /** process CPU while posting, in cores (what the mesh needed) */
+  coresUsed: number
 }
 
 async function meshRun (): Promise<MeshResult> {
+  const network = new SimNetwork({ linkOf: () => ({ latency: LATENCY, jitter: 0, loss: 0 }), random: createRandom(1, 'links'), name: `bench-truth-${process.pid}` })
   const nodes: BenchNode[] = []
-  for (let i = 0; i < NODES; i++) nodes.push(await makeNode(LATENCY))
-  const edges = randomConnectedEdges(NODES, EXTRA_EDGES, 11)
-  await Promise.all(edges.map(async ([a, b]) => { await connect(nodes[a].node, nodes[b].node) }))
-  const degree = (i: number): number => edges.filter(([a, b]) => a === i || b === i).length
-  await until(() => nodes.every((n, i) => n.node.libp2p.services.pubsub.getSubscribers(truthTopic(CHANNEL)).length >= degree(i)), 'subscriptions')
-  // let gossipsub form its meshes (a few heartbeats)
-  await new Promise(resolve => setTimeout(resolve, 3000))
-
-  const postedAt = new Map<string, { at: number, by: number }>()
-  const latencies: number[] = []
-  const ratios: number[] = []
-  const ideals: number[] = []
-  const hops = nodes.map((_, i) => hopsFrom(NODES, edges, i))
-  let deliveries = 0
-  const early: Array<{ id: string, node: number, at: number }> = []
-  nodes.forEach((n, i) => {
-    n.node.truth.addEventListener('message', evt => {
-      if (evt.detail.origin !== 'gossip') return
-      const at = performance.now()
-      deliveries++
-      const p = postedAt.get(evt.detail.id)
-      if (p == null) { early.push({ id: evt.detail.id, node: i, at }); return }
-      record(p, i, at)
-    })
-  })
-  function record (p: { at: number, by: number }, receiver: number, at: number): void {
-    const latency = at - p.at
-    const ideal = hops[p.by][receiver] * LATENCY
-    latencies.push(latency)
-    ideals.push(ideal)
-    ratios.push(latency / ideal)
-  }
-  // what the same nodes cost doing nothing, per second: subtracted to get the net cost
-  const IDLE_MS = 5000
-  const idle0 = process.cpuUsage()
-  const idleThread0 = process.threadCpuUsage()
-  const idleT0 = performance.now()
-  await new Promise(resolve => setTimeout(resolve, IDLE_MS))
-  const idleCpu = process.cpuUsage(idle0)
-  const idleThread = process.threadCpuUsage(idleThread0)
-  const idleWall = performance.now() - idleT0
-  const idlePerMs = (idleCpu.user + idleCpu.system) / 1000 / idleWall
-  const idleThreadPerMs = (idleThread.user + idleThread.system) / 1000 / idleWall
-
-  const copiesBefore = nodes.reduce((s, n) => s + n.copies.n, 0)
-  const cpu0 = process.cpuUsage()
-  const thread0 = process.threadCpuUsage()
-  const t0 = performance.now()
-  let seed = 5
-  const rand = (n: number): number => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed % n }
-  for (let i = 0; i < MESSAGES; i++) {
-    const due = t0 + i * 1000 / RATE
-    const wait = due - performance.now()
-    if (wait > 0) await new Promise(resolve => setTimeout(resolve, wait))
-    const by = rand(NODES)
-    const at = performance.now()
-    const m = await nodes[by].node.truth.post(`${CONTENT} #${i}`, { channels: [CHANNEL] })
-    postedAt.set(m.id, { at, by })
-    for (const e of early.splice(0)) {
-      const p = postedAt.get(e.id)
-      if (p != null) record(p, e.node, e.at)
-      else early.push(e)
+  const duplicates = { n: 0 }
+  try {
+    for (let i = 0; i < NODES; i++) {
+      const dir = await mkdtemp(join(tmpdir(), 'liberation-bench-truth-'))
+      const privateKey = await generateIdentity()
+      const db = await openNodeDatabase(dir)
+      const libp2p = LINKS === 'sim'
+        ? await createMemoryLibp2p({ privateKey, name: network.address(i).slice('/memory/'.length), transport: network.transport(i) })
+        : await createMemoryLibp2p({ privateKey, name: `bench-truth-${process.pid}-${i}`, latency: LATENCY })
+      // gossipsub drops duplicates before validation; count them where it reports them to the scorer
+      const score = (libp2p.services.pubsub as unknown as { score: { duplicateMessage(...args: any[]): void } }).score
+      const original = score.duplicateMessage.bind(score)
+      score.duplicateMessage = (...args: any[]) => { duplicates.n++; original(...args) }
+      nodes.push(await wrap(libp2p, privateKey, db, dir))
     }
-  }
-  const expected = MESSAGES * (NODES - 1)
-  await until(() => deliveries >= expected, `all ${expected} deliveries (have ${deliveries})`, 60_000)
-  const wallMs = performance.now() - t0
-  const cpu = process.cpuUsage(cpu0)
-  const thread = process.threadCpuUsage(thread0)
-  const cpuMs = (cpu.user + cpu.system) / 1000
-  const threadMs = (thread.user + thread.system) / 1000
-  const copies = nodes.reduce((s, n) => s + n.copies.n, 0) - copiesBefore
-  return {
-    deliveries,
-    expected,
-    latencyP50: percentile(latencies, 50),
-    latencyP99: percentile(latencies, 99),
-    idealP50: percentile(ideals, 50),
-    idealP99: percentile(ideals, 99),
-    ratioP50: percentile(ratios, 50),
-    ratioP99: percentile(ratios, 99),
-    cpuPerDeliveryMs: cpuMs / deliveries,
-    netCpuPerDeliveryMs: (cpuMs - idlePerMs * wallMs) / deliveries,
-    netMainThreadCpuPerDeliveryMs: (threadMs - idleThreadPerMs * wallMs) / deliveries,
-    idleCpuMsPerSec: idlePerMs * 1000,
-    duplicatesPerDelivery: (copies - deliveries) / deliveries,
-    wallMs
-  }
-}
+    const edges = randomConnectedEdges(NODES, EXTRA_EDGES, 11)
+    await Promise.all(edges.map(async ([a, b]) => { await nodes[a].node.libp2p.dial(nodes[b].node.libp2p.getMultiaddrs()[0]) }))
+    const degree = (i: number): number => edges.filter(([a, b]) => a === i || b === i).length
+    await until(() => nodes.every((n, i) => n.node.libp2p.services.pubsub.getSubscribers(TOPIC).length >= degree(i)), 'subscriptions')
+    // let gossipsub graft its meshes and routing settle (a few heartbeats)
+    await new Promise(resolve => setTimeout(resolve, 3000))
 
-async function closeAll (): Promise<void> {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => {})
+    const hops = nodes.map((_, i) => hopsFrom(NODES, edges, i))
+    const postedAt = new Map<string, { at: number, by: number }>()
+    const early: Array<{ id: string, node: number, at: number }> = []
+    const latencies: number[] = []
+    const ideals: number[] = []
+    const ratios: number[] = []
+    let deliveries = 0
+    const record = (p: { at: number, by: number }, receiver: number, at: number): void => {
+      const ideal = hops[p.by][receiver] * LATENCY
+      latencies.push(at - p.at)
+      ideals.push(ideal)
+      ratios.push((at - p.at) / ideal)
+    }
+    nodes.forEach((n, i) => {
+      n.node.truth.addEventListener('message', evt => {
+        if (evt.detail.origin !== 'gossip') return
+        const at = performance.now()
+        deliveries++
+        const p = postedAt.get(evt.detail.id)
+        if (p == null) early.push({ id: evt.detail.id, node: i, at })
+        else record(p, i, at)
+      })
+    })
+
+    // what the same nodes cost doing nothing, per ms: subtracted to get the net cost
+    const idle0 = process.cpuUsage()
+    const idleThread0 = process.threadCpuUsage()
+    const idleT0 = performance.now()
+    await new Promise(resolve => setTimeout(resolve, 5000))
+    const idleWall = performance.now() - idleT0
+    const idlePerMs = cpuMs(process.cpuUsage(idle0)) / idleWall
+    const idleThreadPerMs = cpuMs(process.threadCpuUsage(idleThread0)) / idleWall
+
+    const duplicates0 = duplicates.n
+    const cpu0 = process.cpuUsage()
+    const thread0 = process.threadCpuUsage()
+    const wait0 = runQueueWaitMs()
+    const t0 = performance.now()
+    const rand = createRandom(5, 'posts')
+    for (let i = 0; i < MESSAGES; i++) {
+      const wait = t0 + i * 1000 / RATE - performance.now()
+      if (wait > 0) await new Promise(resolve => setTimeout(resolve, wait))
+      const by = rand.int(NODES)
+      const at = performance.now()
+      const m = await nodes[by].node.truth.post(`${CONTENT}#${i}`)
+      postedAt.set(m.id, { at, by })
+      for (const e of early.splice(0)) {
+        const p = postedAt.get(e.id)
+        if (p != null) record(p, e.node, e.at)
+        else early.push(e)
+      }
+    }
+    const expected = MESSAGES * (NODES - 1)
+    await until(() => deliveries >= expected, `all ${expected} deliveries (have ${deliveries})`, 60_000)
+    const wall = performance.now() - t0
+    const cpu = cpuMs(process.cpuUsage(cpu0))
+    const thread = cpuMs(process.threadCpuUsage(thread0))
+    const waited = runQueueWaitMs() - wait0
+    return {
+      links: LINKS === 'sim' ? 'simulator links (pipelined)' : '@libp2p/memory latency (serialised per chunk)',
+      edges: edges.length,
+      deliveries,
+      expected,
+      latencyP50: percentile(latencies, 50),
+      latencyP99: percentile(latencies, 99),
+      idealP50: percentile(ideals, 50),
+      idealP99: percentile(ideals, 99),
+      ratioP50: percentile(ratios, 50),
+      ratioP99: percentile(ratios, 99),
+      cpuPerDeliveryMs: cpu / deliveries,
+      netCpuPerDeliveryMs: (cpu - idlePerMs * wall) / deliveries,
+      netMainThreadCpuPerDeliveryMs: (thread - idleThreadPerMs * wall) / deliveries,
+      idleCpuMsPerSec: idlePerMs * 1000,
+      duplicatesPerDelivery: (duplicates.n - duplicates0) / deliveries,
+      runQueueWaitShare: waited / wall,
+      coresUsed: cpu / wall
+    }
+  } finally {
+    for (const n of nodes) await n.stop().catch(() => {})
+  }
 }
 
 async function main (): Promise<void> {
   const raw: Array<{ sign: number, verify: number }> = []
-  const pub: number[] = []
-  const recv: number[] = []
-  const runs = process.env.TRUTH_BENCH_ONLY === 'mesh' ? 0 : 3
+  const pub1: RateResult[] = []
+  const pub32: RateResult[] = []
+  const recv: RateResult[] = []
+  const runs = ONLY === 'mesh' ? 0 : 3
   for (let run = 0; run < runs; run++) {
-    raw.push(await rawEd25519(3000))
-    pub.push((await signPublish(1000)).rate)
-    await closeAll()
-    recv.push((await receivePipeline(2000, 32)).rate)
-    await closeAll()
+    raw.push(await rawEd25519(5000))
+    if (ONLY == null || ONLY === 'publish') {
+      pub1.push(await signPublish(PUBLISH_OPS, 1))
+      pub32.push(await signPublish(PUBLISH_OPS, 32))
+    }
+    if (ONLY == null || ONLY === 'receive') recv.push(await receiveVerifyStore(RECEIVE_OPS))
   }
   const rawSign = median(raw.map(r => r.sign))
   const rawVerify = median(raw.map(r => r.verify))
-  const publishRate = median(pub)
-  const receiveRate = median(recv)
-  const mesh = await meshRun()
-  await closeAll()
+  const summary = (rs: RateResult[]): RateResult => ({ perSec: median(rs.map(r => r.perSec)), cpuMsPerMessage: median(rs.map(r => r.cpuMsPerMessage)) })
+  const p1 = summary(pub1)
+  const p32 = summary(pub32)
+  const rv = summary(recv)
+  const mesh = ONLY == null || ONLY === 'mesh' ? await meshRun() : undefined
 
   const report = {
-    config: { nodes: NODES, messages: MESSAGES, rate: RATE, linkLatencyMs: LATENCY, extraEdges: EXTRA_EDGES },
+    config: { nodes: NODES, messages: MESSAGES, rate: RATE, linkLatencyMs: LATENCY, extraEdges: EXTRA_EDGES, links: LINKS, runs },
     rawEd25519: { signPerSec: rawSign, verifyPerSec: rawVerify },
-    signPublish: { perSec: publishRate, ratioToRawSign: publishRate / rawSign },
-    receiveVerifyStore: { perSec: receiveRate, ratioToRawVerify: receiveRate / rawVerify },
+    signStorePublish: {
+      sequential: { ...p1, ratioToRawSign: p1.perSec / rawSign },
+      concurrent32: { ...p32, ratioToRawSign: p32.perSec / rawSign }
+    },
+    receiveVerifyStore: { ...rv, ratioToRawVerify: rv.perSec / rawVerify },
     mesh
   }
-  saveReport('truth', report)
-  console.log(`raw Ed25519 (node:crypto, cached keys): sign ${fmt(rawSign, 0)}/s, verify ${fmt(rawVerify, 0)}/s`)
-  console.log(`sign+store+publish, one node:     ${fmt(publishRate, 0)} msg/s = ${fmt(publishRate / rawSign, 2)}x raw sign`)
-  console.log(`receive+verify+store, one node:   ${fmt(receiveRate, 0)} msg/s = ${fmt(receiveRate / rawVerify, 2)}x raw verify`)
-  console.log(`mesh: ${NODES} nodes, ${edges()} , ${LATENCY} ms links, ${MESSAGES} messages at ${RATE}/s: ${mesh.deliveries}/${mesh.expected} delivered`)
-  console.log(`  latency p50 ${fmt(mesh.latencyP50)} ms (ideal ${fmt(mesh.idealP50)}), p99 ${fmt(mesh.latencyP99)} ms (ideal ${fmt(mesh.idealP99)})`)
-  console.log(`  per-delivery ratio to ideal: p50 ${fmt(mesh.ratioP50, 2)}x, p99 ${fmt(mesh.ratioP99, 2)}x (target p99 <= 1.3x)`)
-  console.log(`  CPU per delivered message: ${fmt(mesh.netCpuPerDeliveryMs, 3)} ms net of idle (target <= 1 ms), ${fmt(mesh.cpuPerDeliveryMs, 3)} ms gross, ${fmt(mesh.netMainThreadCpuPerDeliveryMs, 3)} ms on the main thread; idle nodes burn ${fmt(mesh.idleCpuMsPerSec, 0)} ms CPU/s`)
-  console.log(`  duplicates per delivery ${fmt(mesh.duplicatesPerDelivery, 2)} (target <= 2)`)
+  saveReport(ONLY == null ? 'truth' : `truth-${ONLY}`, report)
+  if (runs > 0) {
+    console.log(`raw Ed25519 (node:crypto, cached keys), median of ${runs}: sign ${fmt(rawSign, 0)}/s, verify ${fmt(rawVerify, 0)}/s`)
+  }
+  if (pub1.length > 0) {
+    console.log(`sign+store+publish, one node (TCP to a peer in a worker thread):`)
+    console.log(`  one at a time: ${fmt(p1.perSec, 0)} msg/s = ${fmt(p1.perSec / rawSign, 3)}x raw sign; ${fmt(p1.cpuMsPerMessage, 3)} ms CPU per message`)
+    console.log(`  32 in flight:  ${fmt(p32.perSec, 0)} msg/s = ${fmt(p32.perSec / rawSign, 3)}x raw sign; ${fmt(p32.cpuMsPerMessage, 3)} ms CPU per message`)
+  }
+  if (recv.length > 0) {
+    console.log(`receive+verify+store, one node (TCP from a peer in a worker thread): ${fmt(rv.perSec, 0)} msg/s = ${fmt(rv.perSec / rawVerify, 3)}x raw verify; ${fmt(rv.cpuMsPerMessage, 3)} ms CPU per message`)
+  }
+  if (mesh != null) {
+    console.log(`mesh: ${NODES} nodes, ${mesh.edges} links of ${LATENCY} ms (${mesh.links}), ${MESSAGES} messages at ${RATE}/s from random nodes: ${mesh.deliveries}/${mesh.expected} delivered`)
+    console.log(`  latency p50 ${fmt(mesh.latencyP50)} ms (ideal ${fmt(mesh.idealP50)}), p99 ${fmt(mesh.latencyP99)} ms (ideal ${fmt(mesh.idealP99)})`)
+    console.log(`  per-delivery latency / ideal: p50 ${fmt(mesh.ratioP50, 2)}x, p99 ${fmt(mesh.ratioP99, 2)}x (target p99 <= 1.3x)`)
+    console.log(`  CPU per delivered message: ${fmt(mesh.netCpuPerDeliveryMs, 3)} ms net of idle (target <= 1 ms), ${fmt(mesh.cpuPerDeliveryMs, 3)} ms gross, ${fmt(mesh.netMainThreadCpuPerDeliveryMs, 3)} ms of it on the main thread; idle nodes burn ${fmt(mesh.idleCpuMsPerSec, 0)} ms CPU/s`)
+    console.log(`  duplicates per delivery: ${fmt(mesh.duplicatesPerDelivery, 2)} (target <= 2)`)
+    console.log(`  the mesh used ${fmt(mesh.coresUsed, 2)} cores; its main thread waited for a CPU held by other processes ${fmt(100 * mesh.runQueueWaitShare, 1)}% of the time (load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`)
+  }
 }
 
-function edges (): string {
-  return `${NODES - 1 + EXTRA_EDGES} edges max (spanning chain + ${EXTRA_EDGES} random)`
+if (isMainThread) {
+  main().then(() => process.exit(0), err => {
+    console.error(err)
+    process.exit(1)
+  })
+} else if ((workerData as { role?: string })?.role === 'peer') {
+  void peerMain()
 }
-
-main().then(() => process.exit(0), async err => {
-  console.error(err)
-  await closeAll()
-  process.exit(1)
-})

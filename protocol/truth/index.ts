@@ -238,6 +238,8 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
   private readonly syncing = new Set<string>()
   private syncTimer?: ReturnType<typeof setInterval>
   private readonly retryTimers = new Set<ReturnType<typeof setTimeout>>()
+  private snapshot = new Map<string, Set<string>>()
+  private snapshotAt = 0
   private topologyId?: string
   private abort = new AbortController()
   private readonly validator = this.validate.bind(this)
@@ -409,12 +411,13 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
     if (from != null) holders.push(from)
     this.spreadTracker.track(truth.idHex, truth.body.createdAt, truth.body.channels, holders)
     const message: TruthMessageEvent = {
-      ...this.toMessage({ idHex: truth.idHex, body: truth.body, signed: truth.signed, signature: truth.signature, receivedAt: this.now() }),
+      ...this.toMessage({ idHex: truth.idHex, body: truth.body, signed: truth.signed, signature: truth.signature, receivedAt: this.now() }, this.subscriberSnapshot()),
       origin
     }
     if (from != null) message.from = from
     this.safeDispatchEvent('message', { detail: message })
-    this.components.events.emitEvent('truth', 'message', message, correlationId)
+    // the message id ties its later events (API requests, syncs) to this one
+    this.components.events.emitEvent('truth', 'message', message, correlationId ?? truth.idHex)
   }
 
   private rejected (r: TruthRejection): void {
@@ -497,6 +500,19 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
         conversion_rate: ids.length === 0 ? 0 : sum / ids.length
       }
     })
+  }
+
+  /**
+   * Subscribers for the receive path: refreshed at most once a second, since listing a
+   * topic's subscribers costs more than the rest of delivering a message.
+   */
+  private subscriberSnapshot (): Map<string, Set<string>> {
+    const now = Date.now()
+    if (now - this.snapshotAt > 1000) {
+      this.snapshot = new Map()
+      this.snapshotAt = now
+    }
+    return this.snapshot
   }
 
   /** known subscribers of a channel: connected gossipsub subscribers, plus this node */

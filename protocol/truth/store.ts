@@ -166,15 +166,21 @@ export class TruthStore {
     return true
   }
 
-  /** group commit: batches queued while one is being written go out together */
+  /**
+   * Group commit: writes queued within one timer tick, or while a batch is being written,
+   * go out as one batch. Each batch wakes a libuv worker thread; on a busy machine that
+   * costs the main thread far more than the write itself.
+   */
   private async write (ops: BatchOp[]): Promise<void> {
     const done = new Promise<void>((resolve, reject) => { this.pending.push({ ops, resolve, reject }) })
-    if (!this.flushing) void this.flush()
+    if (!this.flushing) {
+      this.flushing = true
+      setTimeout(() => { void this.flush() }, 0)
+    }
     return done
   }
 
   private async flush (): Promise<void> {
-    this.flushing = true
     try {
       while (this.pending.length > 0) {
         const group = this.pending
