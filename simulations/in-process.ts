@@ -170,7 +170,9 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
       truth: {
         channels: [channel],
         defaultChannels: [channel],
-        sync: scenario.stack.truthSync ? {} : { onConnect: false, intervalMs: 0 }
+        sync: scenario.stack.truthSync
+          ? (scenario.stack.truthSyncInterval != null ? { intervalMs: scenario.stack.truthSyncInterval, minGapMs: Math.min(2000, scenario.stack.truthSyncInterval) } : {})
+          : { onConnect: false, intervalMs: 0 }
       },
       routing: scenario.stack.routing as RoutingInit | undefined
     })
@@ -542,6 +544,15 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
     await sleep(100)
   }
   const end = now()
+  // planned links (between live nodes) that are not up at the end: a sign of a harness or stack fault
+  const missing: string[] = []
+  for (const [a, b] of topology.edges) {
+    if (live[a].mesh == null || live[b].mesh == null) continue
+    if (!connectedTo(a).has(records[b].peerId)) missing.push(`${a}-${b}`)
+  }
+  if (missing.length > 0) notes.push(`${missing.length} planned links down at the end: ${missing.slice(0, 10).join(' ')}`)
+  const thinMesh = live.filter(l => l.mesh != null && meshPeers(l.mesh, topic) < Math.min(wanted(l.index), connectedTo(l.index).size))
+  if (thinMesh.length > 0) notes.push(`${thinMesh.length} nodes with a gossip mesh smaller than their links allow at the end: ${thinMesh.slice(0, 10).map(l => `${l.index} (${meshPeers(l.mesh as MeshNode, topic)}/${connectedTo(l.index).size})`).join(' ')}`)
   clearInterval(sampler)
   sample()
   loop.disable()

@@ -130,6 +130,11 @@ const stack = z.object({
   storage: z.enum(['memory', 'leveldb']).default('memory'),
   /** truth catch-up sync on connect and on a timer (off = pure gossip delivery) */
   truthSync: z.boolean().default(true),
+  /**
+   * periodic truth sync with one neighbour this often, ms (default: the node's 30 s). After a
+   * heal, what one side missed spreads one hop per sync: this sets the convergence time.
+   */
+  truthSyncInterval: duration.optional(),
   /** gossipsub heartbeat, ms */
   heartbeat: duration.default(1000),
   /** Kad-DHT on every node */
