@@ -17,7 +17,8 @@
  * The parts follow the references the design names. `delivery` is the inverse of the
  * expected transmission count (ETX, De Couto et al.; OLSRv2 link metrics and Babel's
  * cost both derive from it): a probe is a round trip, so its success ratio already is
- * df × dr. `srtt`/`rttvar` are RFC 6298's smoothed RTT and mean deviation (jitter).
+ * df × dr. `rtt` is the moving median of the probe RTTs (robust to one slow answer);
+ * `rttvar` is RFC 6298's mean deviation (jitter).
  * `uptime` is gossipsub's P1 (time in mesh) as a saturating bonus; `gossip` folds in
  * the peer's whole gossipsub score (P1–P7, of which P4 invalid deliveries and P7
  * behaviour penalties go negative); `validity` is our own P4 for messages that bypass

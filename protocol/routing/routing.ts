@@ -35,11 +35,11 @@ export interface RoutingInit extends LinkMonitorInit {
   beaconMaxAgeMs?: number
   /** fisheye radius: beacons travel this many hops (default 2); past it, distance vectors */
   scope?: number
-  /** the far table goes to neighbours at least this often (default 30 000) */
+  /** the far table goes to neighbours at least this often (default 60 000) */
   reachIntervalMs?: number
   /** and, when costs changed, at most this often (default 2000); lost routes go out at once */
   reachMinIntervalMs?: number
-  /** entries in a far table at most (default 2048) */
+  /** entries in a far table at most (default 1024) */
   maxReachEntries?: number
   /** longest route kept, hops; also the TTL of routed messages (default 16) */
   maxHops?: number
@@ -276,7 +276,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     this.log = components.logger.forComponent('liberation:routing')
     this.self = this.libp2p.peerId.toString()
     const beaconIntervalMs = init.beaconIntervalMs ?? 30_000
-    const reachIntervalMs = init.reachIntervalMs ?? 30_000
+    const reachIntervalMs = init.reachIntervalMs ?? 60_000
     this.cfg = {
       beaconIntervalMs,
       beaconMinIntervalMs: init.beaconMinIntervalMs ?? 250,
@@ -284,7 +284,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
       scope: Math.min(16, Math.max(1, init.scope ?? 2)),
       reachIntervalMs,
       reachMinIntervalMs: init.reachMinIntervalMs ?? 2000,
-      maxReachEntries: init.maxReachEntries ?? 2048,
+      maxReachEntries: init.maxReachEntries ?? 1024,
       maxHops: init.maxHops ?? 16,
       maxBeacons: init.maxBeacons ?? 50_000,
       recomputeDelayMs: init.recomputeDelayMs ?? 20,
