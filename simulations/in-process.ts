@@ -137,7 +137,6 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
   const now = (): number => performance.now() - t0
 
   const ledger: LedgerDriver | undefined = scenario.workload.ledger != null ? createLedgerDriver() : undefined
-  if (scenario.workload.ledger != null && ledger == null) notes.push('ledger workload skipped: this build has no ledger service')
 
   const dataRoot = scenario.stack.storage === 'leveldb' ? await mkdtemp(join(tmpdir(), 'liberation-sim-')) : undefined
 
@@ -174,6 +173,7 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
           ? (scenario.stack.truthSyncInterval != null ? { intervalMs: scenario.stack.truthSyncInterval, minGapMs: Math.min(2000, scenario.stack.truthSyncInterval) } : {})
           : { onConnect: false, intervalMs: 0 }
       },
+      ledger: scenario.stack.ledgerSyncInterval != null ? { sync: { intervalMs: scenario.stack.ledgerSyncInterval } } : undefined,
       routing: scenario.stack.routing as RoutingInit | undefined
     })
     // duplicates: gossipsub drops them before any validation; count where it reports them

@@ -1,7 +1,7 @@
 /**
- * Drives the distribution ledger for the simulator: writes (human registrations) and a
- * per-node state digest, so the harness can tell when every live node holds the same
- * ledger.
+ * Drives the distribution ledger (`node.ledger`) for the simulator: each write registers
+ * one human, and each node's `derivedState()` (every derived figure in one canonical
+ * string, identical on converged nodes) tells whether the live nodes agree.
  */
 import type { MeshNode } from '../protocol/mesh-node.js'
 
@@ -13,7 +13,27 @@ export interface LedgerDriver {
   agreement(indices: number[]): { states: number, largest: number }
 }
 
-/** undefined while this build's MeshNode has no ledger service */
-export function createLedgerDriver (): LedgerDriver | undefined {
-  return undefined
+export function createLedgerDriver (): LedgerDriver {
+  const nodes = new Map<number, MeshNode>()
+  return {
+    attach (index, node) { nodes.set(index, node) },
+    detach (index) { nodes.delete(index) },
+    async write (index, seq) {
+      const node = nodes.get(index)
+      if (node == null) throw new Error(`node ${index} is down`)
+      await node.ledger.registerHuman({ id: `sim-human-${seq}` })
+    },
+    agreement (indices) {
+      const counts = new Map<string, number>()
+      for (const i of indices) {
+        const node = nodes.get(i)
+        if (node == null) continue
+        const state = node.ledger.derivedState()
+        counts.set(state, (counts.get(state) ?? 0) + 1)
+      }
+      let largest = 0
+      for (const c of counts.values()) largest = Math.max(largest, c)
+      return { states: counts.size, largest }
+    }
+  }
 }

@@ -135,6 +135,8 @@ const stack = z.object({
    * heal, what one side missed spreads one hop per sync: this sets the convergence time.
    */
   truthSyncInterval: duration.optional(),
+  /** periodic ledger anti-entropy pull, ms (default: the node's 30 s) */
+  ledgerSyncInterval: duration.optional(),
   /** gossipsub heartbeat, ms */
   heartbeat: duration.default(1000),
   /** Kad-DHT on every node */

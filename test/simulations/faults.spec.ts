@@ -19,19 +19,19 @@ const FAST_ROUTING = {
 }
 
 describe('faults', () => {
-  it('partition and heal: nothing crosses the cut, everything converges after the heal', async () => {
+  it('partition and heal: nothing crosses the cut, truth and ledger converge after the heal', async () => {
     const scenario = validateScenario({
       name: 'partition-heal',
       nodes: 12,
       seed: 3,
       topology: { kind: 'random', degree: 3 },
       links: { latency: 5 },
-      workload: { truth: { messages: 30, rate: 10 } },
+      workload: { truth: { messages: 30, rate: 10 }, ledger: { writes: 20, rate: 8 } },
       // nodes 0-5 are cut off from 6-11 from 0.5 s to 2.5 s
       partitions: [{ at: 500, duration: 2000, side: '0-5' }],
       settle: 20_000,
       // what one side missed spreads one hop per periodic sync (the node's default is 30 s)
-      stack: { heartbeat: 200, truthSyncInterval: 500 }
+      stack: { heartbeat: 200, truthSyncInterval: 500, ledgerSyncInterval: 500 }
     })
     const { report, record } = await runScenario(scenario)
     const cut = record.actions.find(a => a.kind === 'partition')
@@ -59,6 +59,16 @@ describe('faults', () => {
     expect(report.settled).toBe(true)
     // what was posted during the cut crossed it by catch-up sync or by gossip after the heal
     expect(report.truth.byGossip + report.truth.bySync).toBe(report.truth.deliveredPairs)
+    // the ledger: written on both sides during the cut, one state everywhere after the heal
+    expect(report.ledger.writes).toBe(20)
+    expect(report.ledger.failed).toBe(0)
+    expect(report.convergence.ledger).toHaveLength(1)
+    expect(report.convergence.ledger[0].convergedMs).toBeGreaterThanOrEqual(0)
+    const during = record.samples.filter(x => x.t > (cut?.t as number) + 300 && x.t < healAt)
+    expect(during.some(x => x.ledgerStates > 1)).toBe(true)
+    const last = record.samples[record.samples.length - 1]
+    expect(last.ledgerStates).toBe(1)
+    expect(last.ledgerAgree).toBe(last.liveNodes)
   })
 
   it('churn: leavers come back, joiners arrive, and every node up at the end holds every message', async () => {
