@@ -4,9 +4,9 @@
  * persistence across a restart, and forwarding across channels.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { TruthInputError, TRUTH_LIMITS, truthTopic } from '../../protocol/truth/index.js'
-import { connect, TestMesh, waitFor } from '../utils/mesh.js'
-import type { TruthMessageEvent } from '../../protocol/truth/index.js'
+import { TruthInputError, TRUTH_LIMITS, truthTopic } from '../../protocol/truth/index.ts'
+import { connect, TestMesh, waitFor } from '../utils/mesh.ts'
+import type { TruthMessageEvent } from '../../protocol/truth/index.ts'
 
 const quiet = { sync: { intervalMs: 0 } }
 

@@ -5,10 +5,10 @@
  */
 import { equals } from 'uint8arrays/equals'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { truthTopic } from '../../protocol/truth/index.js'
-import { connect, randomConnectedEdges, TestMesh, waitFor } from '../utils/mesh.js'
-import type { TruthMessageEvent } from '../../protocol/truth/index.js'
-import type { TestNode } from '../utils/mesh.js'
+import { truthTopic } from '../../protocol/truth/index.ts'
+import { connect, randomConnectedEdges, TestMesh, waitFor } from '../utils/mesh.ts'
+import type { TruthMessageEvent } from '../../protocol/truth/index.ts'
+import type { TestNode } from '../utils/mesh.ts'
 
 const N = 10
 const MESSAGES = 100
