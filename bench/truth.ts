@@ -55,7 +55,7 @@ const PUBLISH_OPS = 2000
 const RECEIVE_OPS = 3000
 
 // throughput, not abuse handling, is measured: lift the per-author limit; no background sync
-const TRUTH_INIT: MeshNodeInit['truth'] = { channels: [CHANNEL], defaultChannels: [CHANNEL], authorRate: { perSecond: 1e9, burst: 1e9 }, sync: { intervalMs: 0, onConnect: false } }
+const TRUTH_INIT: MeshNodeInit['truth'] = { channels: [CHANNEL], defaultChannels: [CHANNEL], authorRate: { perSecond: 1e9, burst: 1e9 }, peerRate: { perSecond: 1e9, burst: 1e9 }, sync: { intervalMs: 0, onConnect: false } }
 
 interface BenchNode { node: MeshNode, db: MeshDatabase, dir: string, stop(): Promise<void> }
 

@@ -204,6 +204,11 @@ export interface TruthInit {
    * (not penalised: honest peers forward bursts); they still arrive later by sync.
    */
   authorRate?: { perSecond: number, burst: number }
+  /**
+   * New messages accepted from one gossip peer, whoever wrote them (default 100/s, burst
+   * 1,000): a peer forwarding a flood of fresh authors is slowed the same way.
+   */
+  peerRate?: { perSecond: number, burst: number }
   spread?: SpreadInit
   sync?: TruthSyncInit
   /** clock, for tests */
@@ -220,6 +225,7 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
   private readonly now: () => number
   private readonly maxClockSkewMs: number
   private readonly authorRate: TokenBuckets
+  private readonly peerRate: TokenBuckets
   private readonly defaultChannels: string[]
   private readonly syncInit: Required<Pick<TruthSyncInit, 'onConnect' | 'intervalMs' | 'minGapMs' | 'maxConcurrent'>> & SyncInit
   private readonly subscribed = new Set<string>()
@@ -253,6 +259,7 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
     this.now = init.now ?? Date.now
     this.maxClockSkewMs = init.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS
     this.authorRate = new TokenBuckets(init.authorRate?.perSecond ?? 10, init.authorRate?.burst ?? 200)
+    this.peerRate = new TokenBuckets(init.peerRate?.perSecond ?? 100, init.peerRate?.burst ?? 1000)
     this.defaultChannels = init.defaultChannels ?? ['social']
     this.syncInit = { onConnect: true, intervalMs: 30_000, minGapMs: 2000, maxConcurrent: 2, ...init.sync }
     this.selfId = components.libp2p.peerId.toString()
@@ -380,8 +387,13 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
     const { truth } = result
     const channel = msg.topic.split('/')[2]
     if (result.known !== true) {
-      if (!this.authorRate.take(toHex(truth.body.author), 1, this.now())) {
+      const now = this.now()
+      if (!this.authorRate.take(toHex(truth.body.author), 1, now)) {
         this.rejected({ reason: 'rate-limited', detail: 'author over its message rate', peer: from, origin: 'gossip', topic: msg.topic, id: truth.idHex, action: 'ignore' })
+        return TopicValidatorResult.Ignore
+      }
+      if (!this.peerRate.take(from, 1, now)) {
+        this.rejected({ reason: 'rate-limited', detail: 'peer over its message rate', peer: from, origin: 'gossip', topic: msg.topic, id: truth.idHex, action: 'ignore' })
         return TopicValidatorResult.Ignore
       }
       // forwarded while it is written: a hop costs no database round trip

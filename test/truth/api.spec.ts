@@ -4,9 +4,10 @@
  * persistence across a restart, and forwarding across channels.
  */
 import { afterEach, describe, expect, it } from 'vitest'
+import { gossipScore } from '../../protocol/pubsub/gossip.ts'
 import { TruthInputError, TRUTH_LIMITS, truthTopic } from '../../protocol/truth/index.ts'
 import { connect, TestMesh, waitFor } from '../utils/mesh.ts'
-import type { TruthMessageEvent } from '../../protocol/truth/index.ts'
+import type { TruthMessageEvent, TruthRejection } from '../../protocol/truth/index.ts'
 
 const quiet = { sync: { intervalMs: 0 } }
 
@@ -134,6 +135,38 @@ describe('truth API', () => {
     expect(a.node.truth.subscriptions()).toEqual(['social'])
     expect(a.node.libp2p.services.pubsub.getTopics()).not.toContain(truthTopic('media'))
     expect(() => { a.node.truth.subscribe('Not A Channel') }).toThrow(TruthInputError)
+  })
+
+  it('ignores (without penalty) gossip over the per-author and per-peer rates; sync brings it later', async () => {
+    const manual = { intervalMs: 0, onConnect: false }
+    // x, y -- a -- b: everything b gets comes through a
+    const a = await mesh.add({ init: { truth: { sync: manual } } })
+    const b = await mesh.add({ init: { truth: { sync: manual, authorRate: { perSecond: 0.001, burst: 3 }, peerRate: { perSecond: 0.001, burst: 5 } } } })
+    const x = await mesh.add({ init: { truth: { sync: manual } } })
+    const y = await mesh.add({ init: { truth: { sync: manual } } })
+    await connect(a.node, b.node)
+    await connect(x.node, a.node)
+    await connect(y.node, a.node)
+    await waitFor(() => [a, x, y].every(n => n.node.libp2p.services.pubsub.getSubscribers(truthTopic('social')).length >= 1) &&
+      a.node.libp2p.services.pubsub.getSubscribers(truthTopic('social')).length === 3, 'subscriptions')
+    const ignored: TruthRejection[] = []
+    b.node.truth.addEventListener('rejected', e => { ignored.push(e.detail) })
+    for (let i = 0; i < 5; i++) await a.node.truth.post(`burst ${i}`)
+    await waitFor(() => b.node.truth.stats().messages === 3 && ignored.length === 2, 'b to take 3 of a\'s 5')
+    expect(ignored.map(r => [r.reason, r.action, r.detail])).toEqual(Array(2).fill(['rate-limited', 'ignore', 'author over its message rate']))
+    // other authors, forwarded by the same peer: 2 more fit in a's peer budget of 5
+    await x.node.truth.post('x speaks')
+    await waitFor(() => b.node.truth.stats().messages === 4, 'b to take x\'s message')
+    await y.node.truth.post('y speaks')
+    await y.node.truth.post('y speaks again')
+    await waitFor(() => b.node.truth.stats().messages === 5 && ignored.length === 3, 'b to take one of y\'s two')
+    expect(ignored[2]).toMatchObject({ reason: 'rate-limited', action: 'ignore', detail: 'peer over its message rate', peer: a.node.libp2p.peerId.toString() })
+    // ignoring is not punishing
+    expect(gossipScore(b.node.libp2p.services.pubsub, a.node.libp2p.peerId.toString())).toBeGreaterThanOrEqual(0)
+    // catch-up is not rate-limited per author: the rest arrives by sync
+    const report = await b.node.truth.syncWith(a.node.libp2p.peerId)
+    expect(report.stored).toBe(3)
+    expect(b.node.truth.stats().messages).toBe(8)
   })
 
   it('forwards a multi-channel message to subscribers of only its second channel', async () => {
