@@ -151,7 +151,7 @@ describe('truth API', () => {
       a.node.libp2p.services.pubsub.getSubscribers(truthTopic('social')).length === 3, 'subscriptions')
     const ignored: TruthRejection[] = []
     b.node.truth.addEventListener('rejected', e => { ignored.push(e.detail) })
-    for (let i = 0; i < 5; i++) await a.node.truth.post(`burst ${i}`)
+    for (let i = 0; i < 5; i++) { await a.node.truth.post(`burst ${i}`) }
     await waitFor(() => b.node.truth.stats().messages === 3 && ignored.length === 2, 'b to take 3 of a\'s 5')
     expect(ignored.map(r => [r.reason, r.action, r.detail])).toEqual(Array(2).fill(['rate-limited', 'ignore', 'author over its message rate']))
     // other authors, forwarded by the same peer: 2 more fit in a's peer budget of 5
