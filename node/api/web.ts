@@ -3,11 +3,11 @@
  * dist/web by `npm run build`) on its API port, so opening `http://<node>:<api port>/`
  * in a browser starts a full mesh node in the tab that joins through this node.
  *
- * - `GET /` answers the dashboard to browsers (Accept: text/html) and the API's JSON
- *   description to everyone else; the client's files live at their own paths.
- * - `GET /web-config.json` tells the page how to join: this node's WebSocket addresses
- *   (with its peer id; the page uses them as bootstrap and circuit relay) and the ICE
- *   servers to use for WebRTC.
+ * `GET /` answers the dashboard to browsers (Accept: text/html) and the API's JSON
+ * description to everyone else; the client's files live at their own paths.
+ * `GET /web-config.json` tells the page how to join: this node's WebSocket addresses (with
+ * its peer id; the page uses them as bootstrap and circuit relay) and the ICE servers to
+ * use for WebRTC.
  *
  * The client's files are public, like `/health`: a browser cannot add a bearer token to
  * a page load. They are answered in an onRequest hook, which runs before the API's token

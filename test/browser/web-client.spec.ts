@@ -83,7 +83,8 @@ describe('web client in Chromium: two tabs and a node', () => {
       (await connections(A.page)).find(c => isDirect(c, idB)), 20_000)
       .catch(async err => { throw new Error(`${err.message}\nA: ${JSON.stringify(await connections(A.page))}\nB: ${JSON.stringify(await connections(B.page))}\n${A.logs.join('\n')}`) })
     expect(direct.remoteAddr).toMatch(/(^|\/p2p-circuit)\/webrtc\/p2p\//)
-    expect((await connections(B.page)).some(c => isDirect(c, idA))).toBe(true)
+    await until('B to see the same connection', async () => (await connections(B.page)).some(c => isDirect(c, idA)), 5000)
+      .catch(async err => { throw new Error(`${err.message}\nA: ${JSON.stringify(await connections(A.page))}\nB: ${JSON.stringify(await connections(B.page))}`) })
     // and both still hold the node: the relay and bootstrap
     expect((await connections(A.page)).some(c => c.remotePeer === node.peerId && c.remoteAddr.includes('/ws/'))).toBe(true)
     // the dashboard shows the link as WebRTC
@@ -155,5 +156,40 @@ describe('web client in Chromium: two tabs and a node', () => {
     expect(arrivals).toEqual([])
 
     for (const t of tabs) { expect(t.errors, `console errors in tab ${t.name}`).toEqual([]) }
+  })
+
+  it('offline: the shell and data load from the service worker and IndexedDB; a post made offline syncs when back', async () => {
+    const [A] = tabs
+    expect(A, 'runs after the first test').toBeDefined()
+    const idA = await peerIdOf(A.page)
+    expect(await A.page.evaluate(async () => (await navigator.serviceWorker.ready).active?.state)).toBe('activated')
+    const before = A.errors.length
+
+    await A.context.setOffline(true)
+    await A.page.reload()
+    expect(await peerIdOf(A.page)).toBe(idA)
+    await A.page.locator('ol.feed li', { hasText: 'browser truth' }).first().waitFor({ timeout: 10_000 })
+    await A.page.locator('.status-chip', { hasText: 'offline' }).waitFor({ timeout: 5000 })
+
+    const text = `written offline ${Date.now()}`
+    await A.page.getByLabel('Message', { exact: true }).fill(text)
+    await A.page.getByRole('button', { name: 'Post' }).click()
+    await A.page.getByText('Stored here; it spreads when peers connect.').waitFor({ timeout: 5000 })
+    const id = await A.page.locator('ol.feed li', { hasText: text }).getAttribute('data-id') as string
+    expect((await nsFetch(ns, `${node.url}/api/v1/truth/messages/${id}`)).status).toBe(404)
+
+    await A.context.setOffline(false)
+    const atNode = await until('the offline post at the node', async () => {
+      const r = await nsFetch(ns, `${node.url}/api/v1/truth/messages/${id}`)
+      return r.status === 200 ? r.body : undefined
+    }, 20_000)
+    expect(atNode).toMatchObject({ content: text, author: idA })
+    await tabs[1].page.getByLabel('Show', { exact: true }).selectOption('')
+    await tabs[1].page.locator('ol.feed li', { hasText: text }).waitFor({ timeout: 10_000 })
+
+    // the only errors allowed while offline are the browser's own reports of failed connections
+    const unexpected = A.errors.slice(before).filter(e => !/ERR_INTERNET_DISCONNECTED|WebSocket connection to .* failed/.test(e))
+    expect(unexpected).toEqual([])
+    expect(tabs[1].errors).toEqual([])
   })
 })

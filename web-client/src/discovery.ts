@@ -4,19 +4,30 @@
  * tab reaches the others through it; each tab then dials the announced
  * `/p2p-circuit/webrtc` address and gets a direct WebRTC connection.
  *
- * The library announces on a timer and skips announcing while nobody listens, so the
- * first useful announcement (after the relay reservation gives us a circuit address)
- * could wait a whole interval: we also announce as soon as our addresses change or a
- * peer joins the topic. Gossipsub drops a repeat of identical bytes as a duplicate, so
- * extra announcements of unchanged addresses cost nothing on the wire.
+ * Three adjustments to the library.
+ *
+ * Our gossipsub ids messages by content (StrictNoSign: no sender, no seqno), so a repeat of
+ * an announcement within gossipsub's seen-cache time (2 min) would be dropped as a
+ * duplicate everywhere, and a tab that reloads could not be found again for minutes. Each
+ * announcement carries its send time in an extra protobuf field (3, varint), which makes
+ * it unique; the library's decoder skips unknown fields.
+ *
+ * Two tabs that see each other's announcements at once would dial each other at once, and
+ * two crossing WebRTC handshakes can both fail: only the tab with the smaller peer id acts
+ * on an announcement (the other is dialled; direct-upgrade.ts retries if that fails).
+ *
+ * The library announces on a timer and skips announcing while nobody listens, so the first
+ * useful announcement (once the relay reservation gives us a circuit address) could wait
+ * a whole interval: we also announce when our addresses change or a peer joins the topic.
  */
 import { pubsubPeerDiscovery, TOPIC } from '@libp2p/pubsub-peer-discovery'
-import type { PeerDiscovery } from '@libp2p/interface'
+import type { PeerDiscovery, PeerInfo } from '@libp2p/interface'
 import type { PubSubPeerDiscoveryComponents } from '@libp2p/pubsub-peer-discovery'
 
 export { TOPIC as DISCOVERY_TOPIC }
 
 export interface BrowserDiscoveryInit {
+  /** re-announce this often, ms (default 20 s) */
   intervalMs?: number
 }
 
@@ -26,23 +37,67 @@ interface Announcer extends PeerDiscovery {
   afterStart(): void
 }
 
+type PubSub = NonNullable<PubSubPeerDiscoveryComponents['pubsub']>
+
+/** protobuf field 3 (wire type 0): a varint */
+export function timeField (ms: number): Uint8Array {
+  const out = [0x18]
+  let n = Math.max(0, Math.floor(ms))
+  while (n >= 0x80) {
+    out.push((n % 0x80) | 0x80)
+    n = Math.floor(n / 0x80)
+  }
+  out.push(n)
+  return Uint8Array.from(out)
+}
+
+function stamped (pubsub: PubSub): PubSub {
+  return {
+    subscribe: (topic: string) => { pubsub.subscribe(topic) },
+    unsubscribe: (topic: string) => { pubsub.unsubscribe(topic) },
+    getSubscribers: (topic: string) => pubsub.getSubscribers(topic),
+    addEventListener: pubsub.addEventListener.bind(pubsub),
+    removeEventListener: pubsub.removeEventListener.bind(pubsub),
+    dispatchEvent: pubsub.dispatchEvent.bind(pubsub),
+    safeDispatchEvent: (pubsub as any).safeDispatchEvent?.bind(pubsub),
+    listenerCount: (pubsub as any).listenerCount?.bind(pubsub),
+    publish (topic: string, data: Uint8Array) {
+      const stamp = timeField(Date.now())
+      const out = new Uint8Array(data.length + stamp.length)
+      out.set(data)
+      out.set(stamp, data.length)
+      return pubsub.publish(topic, out)
+    }
+  } as unknown as PubSub
+}
+
 export function browserPeerDiscovery (init: BrowserDiscoveryInit = {}): (components: any) => PeerDiscovery {
-  const create = pubsubPeerDiscovery({ interval: init.intervalMs ?? 10_000 })
+  const create = pubsubPeerDiscovery({ interval: init.intervalMs ?? 20_000 })
   return (components: PubSubPeerDiscoveryComponents & { events: EventTarget }) => {
-    const discovery = create(components) as Announcer
+    let pubsub: PubSub | undefined
+    // services (pubsub) exist only once libp2p has started: look it up when the library does
+    const view = Object.create(components, {
+      pubsub: { get: () => (pubsub ??= stamped(components.pubsub as PubSub)) }
+    }) as PubSubPeerDiscoveryComponents
+    const discovery = create(view) as Announcer
+    const self = components.peerId.toString()
+    const dispatch = discovery.safeDispatchEvent.bind(discovery)
+    discovery.safeDispatchEvent = ((type: string, detail?: CustomEventInit<PeerInfo>) => {
+      if (type === 'peer' && detail?.detail != null && self > detail.detail.id.toString()) { return true }
+      return dispatch(type as 'peer', detail as CustomEventInit<PeerInfo>)
+    }) as Announcer['safeDispatchEvent']
     const announce = (): void => {
       if (!discovery.isStarted()) { return }
       try {
         discovery._broadcast()
       } catch {
-        // stopping, or pubsub gone: the timer retries
+        // stopping: nothing to announce
       }
     }
     const onSubscriptions = (evt: Event): void => {
       const detail = (evt as CustomEvent<{ subscriptions: Array<{ topic: string, subscribe: boolean }> }>).detail
       if (detail.subscriptions.some(s => s.topic === TOPIC && s.subscribe)) { announce() }
     }
-    // services (pubsub) exist only once libp2p has started
     const afterStart = discovery.afterStart.bind(discovery)
     discovery.afterStart = () => {
       afterStart()

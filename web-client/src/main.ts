@@ -1,9 +1,9 @@
 /** The page: start the tab's mesh node, then the dashboard on top of it; register the service worker. */
-import { loadWebConfig } from './config.js'
-import { startBrowserNode } from './node.js'
-import { mountDashboard } from './ui/dashboard.js'
+import { loadWebConfig } from './config.ts'
+import { startBrowserNode } from './node.ts'
+import { mountDashboard } from './ui/dashboard.ts'
 import './styles.css'
-import type { BrowserNode } from './node.js'
+import type { BrowserNode } from './node.ts'
 
 declare global {
   interface Window {
@@ -14,7 +14,7 @@ declare global {
 
 function showFailure (message: string): void {
   const app = document.getElementById('app')
-  if (app == null) return
+  if (app == null) { return }
   app.removeAttribute('aria-busy')
   const p = document.createElement('p')
   p.className = 'boot error'
@@ -24,7 +24,7 @@ function showFailure (message: string): void {
 }
 
 async function registerServiceWorker (): Promise<void> {
-  if (!('serviceWorker' in navigator) || !window.isSecureContext) return
+  if (!('serviceWorker' in navigator) || !window.isSecureContext) { return }
   try {
     await navigator.serviceWorker.register('/sw.js', { scope: '/' })
   } catch {
@@ -38,12 +38,12 @@ async function main (): Promise<void> {
   if (config.requestMedia) {
     // see config.ts: only for all-on-one-machine setups (tests, local development)
     const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: false })
-    for (const t of stream.getTracks()) t.stop()
+    for (const t of stream.getTracks()) { t.stop() }
   }
   const browserNode = await startBrowserNode(config)
   window.liberation = browserNode
   const app = document.getElementById('app')
-  if (app != null) mountDashboard(app, browserNode)
+  if (app != null) { mountDashboard(app, browserNode) }
   window.addEventListener('pagehide', () => { void browserNode.stop() })
 }
 

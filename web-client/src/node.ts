@@ -8,10 +8,12 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2pRecordCrypto } from '../../protocol/crypto/index.ts'
 import { createMeshNode } from '../../protocol/mesh-node.ts'
+import { createDirectUpgrader } from './direct-upgrade.ts'
 import { loadOrCreateIdentity } from './identity.ts'
 import { createBrowserLibp2p } from './libp2p.ts'
 import { claimProfile, openBrowserDatabase } from './storage.ts'
 import type { WebConfig } from './config.ts'
+import type { DirectUpgrader } from './direct-upgrade.ts'
 import type { MeshNode, MeshNodeInit } from '../../protocol/mesh-node.ts'
 import type { MeshDatabase } from '../../protocol/storage/index.ts'
 
@@ -29,6 +31,7 @@ export async function startBrowserNode (config: WebConfig, init: MeshNodeInit = 
   const profile = await claimProfile(config.profile)
   let db: MeshDatabase | undefined
   let node: MeshNode | undefined
+  let upgrader: DirectUpgrader | undefined
   try {
     db = await openBrowserDatabase(profile.name)
     const privateKey = await loadOrCreateIdentity(db)
@@ -43,6 +46,8 @@ export async function startBrowserNode (config: WebConfig, init: MeshNodeInit = 
       ...init
     })
     await node.start()
+    upgrader = createDirectUpgrader({ libp2p })
+    upgrader.start()
   } catch (err) {
     await node?.stop().catch(() => {})
     await db?.close().catch(() => {})
@@ -78,6 +83,7 @@ export async function startBrowserNode (config: WebConfig, init: MeshNodeInit = 
     async stop () {
       stopping ??= (async () => {
         globalThis.removeEventListener?.('online', onOnline)
+        upgrader?.stop()
         await started.node.stop()
         await started.db.close()
         profile.release()

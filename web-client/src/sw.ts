@@ -38,7 +38,7 @@ scope.addEventListener('install', event => {
 scope.addEventListener('activate', event => {
   event.waitUntil((async () => {
     for (const key of await caches.keys()) {
-      if (key.startsWith('liberation-shell-') && key !== CACHE) await caches.delete(key)
+      if (key.startsWith('liberation-shell-') && key !== CACHE) { await caches.delete(key) }
     }
     await scope.clients.claim()
   })())
@@ -48,11 +48,11 @@ async function networkFirst (request: Request, cacheKey: string): Promise<Respon
   const cache = await caches.open(CACHE)
   try {
     const response = await fetch(request)
-    if (response.ok) await cache.put(cacheKey, response.clone())
+    if (response.ok) { await cache.put(cacheKey, response.clone()) }
     return response
   } catch (err) {
     const cached = await cache.match(cacheKey)
-    if (cached != null) return cached
+    if (cached != null) { return cached }
     throw err
   }
 }
@@ -60,17 +60,17 @@ async function networkFirst (request: Request, cacheKey: string): Promise<Respon
 async function cacheFirst (request: Request): Promise<Response> {
   const cache = await caches.open(CACHE)
   const cached = await cache.match(request)
-  if (cached != null) return cached
+  if (cached != null) { return cached }
   const response = await fetch(request)
-  if (response.ok) await cache.put(request, response.clone())
+  if (response.ok) { await cache.put(request, response.clone()) }
   return response
 }
 
 scope.addEventListener('fetch', event => {
   const { request } = event
-  if (request.method !== 'GET') return
+  if (request.method !== 'GET') { return }
   const url = new URL(request.url)
-  if (url.origin !== scope.location.origin) return
+  if (url.origin !== scope.location.origin) { return }
   if (request.mode === 'navigate' && (url.pathname === '/' || url.pathname === SHELL)) {
     event.respondWith(networkFirst(request, SHELL))
   } else if (NETWORK_FIRST.has(url.pathname)) {

@@ -3,15 +3,15 @@
  * Panels refresh on a tick (link figures, routes, stats change continuously) and on the
  * events that matter to them.
  */
-import { h, shortId } from './dom.js'
-import { createHumansPanel, createLedgerPanel } from './ledger.js'
-import { createNotificationsPanel } from './notifications.js'
-import { createPeersPanel } from './peers.js'
-import { createRoutesPanel } from './routes.js'
-import { createTopologyPanel } from './topology.js'
-import { createTruthPanel } from './truth.js'
-import type { Panel, PanelContext } from './panel.js'
-import type { BrowserNode } from '../node.js'
+import { h, shortId } from './dom.ts'
+import { createHumansPanel, createLedgerPanel } from './ledger.ts'
+import { createNotificationsPanel } from './notifications.ts'
+import { createPeersPanel } from './peers.ts'
+import { createRoutesPanel } from './routes.ts'
+import { createTopologyPanel } from './topology.ts'
+import { createTruthPanel } from './truth.ts'
+import type { Panel, PanelContext } from './panel.ts'
+import type { BrowserNode } from '../node.ts'
 
 export interface Dashboard {
   stop(): void
@@ -57,9 +57,16 @@ export function mountDashboard (root: HTMLElement, browser: BrowserNode): Dashbo
   const refresh = (): void => {
     // peers decide: navigator.onLine only says whether the machine has a default route
     const peers = node.libp2p.getPeers().length
-    const state = peers > 0 ? 'on' : navigator.onLine ? 'wait' : 'off'
-    status.textContent = state === 'on' ? `● ${peers} peer${peers === 1 ? '' : 's'}` : state === 'wait' ? '● connecting' : '● offline'
-    status.className = `status-chip ${state}`
+    if (peers > 0) {
+      status.textContent = `● ${peers} peer${peers === 1 ? '' : 's'}`
+      status.className = 'status-chip on'
+    } else if (navigator.onLine) {
+      status.textContent = '● connecting'
+      status.className = 'status-chip wait'
+    } else {
+      status.textContent = '● offline'
+      status.className = 'status-chip off'
+    }
     for (const p of panels) {
       try {
         void Promise.resolve(p.refresh?.()).catch(() => {})
@@ -70,11 +77,11 @@ export function mountDashboard (root: HTMLElement, browser: BrowserNode): Dashbo
   }
   let pending: ReturnType<typeof setTimeout> | undefined
   const soon = (): void => {
-    if (pending != null) return
+    if (pending != null) { return }
     pending = setTimeout(() => { pending = undefined; refresh() }, 150)
   }
   const onEvent = (evt: CustomEvent<{ category: string }>): void => {
-    if (evt.detail.category !== 'metrics') soon()
+    if (evt.detail.category !== 'metrics') { soon() }
   }
   node.events.addEventListener('event', onEvent)
   globalThis.addEventListener('online', soon)
@@ -85,11 +92,11 @@ export function mountDashboard (root: HTMLElement, browser: BrowserNode): Dashbo
   return {
     stop () {
       clearInterval(timer)
-      if (pending != null) clearTimeout(pending)
+      if (pending != null) { clearTimeout(pending) }
       node.events.removeEventListener('event', onEvent)
       globalThis.removeEventListener('online', soon)
       globalThis.removeEventListener('offline', soon)
-      for (const p of panels) p.dispose?.()
+      for (const p of panels) { p.dispose?.() }
     }
   }
 }

@@ -5,7 +5,7 @@ type Attrs = Record<string, unknown>
 
 function apply (el: Element, attrs: Attrs): void {
   for (const [key, value] of Object.entries(attrs)) {
-    if (value == null || value === false) continue
+    if (value == null || value === false) { continue }
     if (key.startsWith('on') && typeof value === 'function') {
       el.addEventListener(key.slice(2).toLowerCase(), value as EventListener)
     } else if (key === 'class') {
@@ -20,7 +20,7 @@ function apply (el: Element, attrs: Attrs): void {
 
 function append (el: Element, children: Child[]): void {
   for (const c of children) {
-    if (c == null || c === false) continue
+    if (c == null || c === false) { continue }
     el.append(typeof c === 'number' ? String(c) : c)
   }
 }
@@ -37,7 +37,7 @@ const SVG_NS = 'http://www.w3.org/2000/svg'
 export function svg<K extends keyof SVGElementTagNameMap> (tag: K, attrs: Attrs = {}, ...children: Child[]): SVGElementTagNameMap[K] {
   const el = document.createElementNS(SVG_NS, tag)
   for (const [key, value] of Object.entries(attrs)) {
-    if (value != null && value !== false) el.setAttribute(key, String(value))
+    if (value != null && value !== false) { el.setAttribute(key, String(value)) }
   }
   append(el, children)
   return el
@@ -58,15 +58,15 @@ export function shortId (id: string): string {
 }
 
 export function fmtMs (ms: number | undefined): string {
-  if (ms == null || !Number.isFinite(ms)) return '–'
+  if (ms == null || !Number.isFinite(ms)) { return '–' }
   return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`
 }
 
 export function fmtAgo (at: number, now = Date.now()): string {
   const s = Math.max(0, Math.round((now - at) / 1000))
-  if (s < 60) return `${s}s ago`
-  if (s < 3600) return `${Math.floor(s / 60)}m ago`
-  if (s < 86400) return `${Math.floor(s / 3600)}h ago`
+  if (s < 60) { return `${s}s ago` }
+  if (s < 3600) { return `${Math.floor(s / 60)}m ago` }
+  if (s < 86400) { return `${Math.floor(s / 3600)}h ago` }
   return new Date(at).toLocaleDateString()
 }
 
@@ -77,7 +77,7 @@ export function fmtPercent (x: number): string {
 /** money strings ("19000000000000.00") with thousands separators, exact (no floats) */
 export function fmtMoney (amount: string): string {
   const m = /^(-?)(\d+)(\.\d+)?$/.exec(amount)
-  if (m == null) return amount
+  if (m == null) { return amount }
   return `${m[1]}${m[2].replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${m[3] ?? ''}`
 }
 

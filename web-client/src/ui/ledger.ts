@@ -3,10 +3,10 @@
  * weekly distribution. Everything shown is derived from the signed entries this tab
  * holds (IndexedDB), so converged nodes show the same figures.
  */
-import { isLedgerError } from '../../../protocol/ledger/errors.js'
-import { card, errorText, fmtMoney, h } from './dom.js'
-import type { Panel, PanelContext } from './panel.js'
-import type { Human, SystemStats } from '../../../protocol/ledger/index.js'
+import { isLedgerError } from '../../../protocol/ledger/errors.ts'
+import { card, errorText, fmtMoney, h } from './dom.ts'
+import type { Panel, PanelContext } from './panel.ts'
+import type { Human, SystemStats } from '../../../protocol/ledger/index.ts'
 
 const HUMANS_SHOWN = 100
 
@@ -101,7 +101,8 @@ export function createHumansPanel (ctx: PanelContext): Panel {
     try {
       const page = await node.ledger.listHumans({ limit: HUMANS_SHOWN })
       tbody.replaceChildren(...page.items.map(row))
-      count.textContent = page.items.length === 0 ? 'No humans registered yet.' : page.nextCursor != null ? `First ${page.items.length} humans` : `${page.items.length} human${page.items.length === 1 ? '' : 's'}`
+      const n = page.items.length
+      if (n === 0) { count.textContent = 'No humans registered yet.' } else { count.textContent = page.nextCursor != null ? `First ${n} humans` : `${n} human${n === 1 ? '' : 's'}` }
     } catch {
       // the ledger is starting or stopping: next tick
     }

@@ -1,8 +1,8 @@
 /** Live notifications (the core's notification service) and the stream of mesh events. */
-import { card, fmtAgo, h } from './dom.js'
-import type { Panel, PanelContext } from './panel.js'
-import type { MeshEvent } from '../../../protocol/events/index.js'
-import type { Notification } from '../../../protocol/notifications/index.js'
+import { card, fmtAgo, h } from './dom.ts'
+import type { Panel, PanelContext } from './panel.ts'
+import type { MeshEvent } from '../../../protocol/events/index.ts'
+import type { Notification } from '../../../protocol/notifications/index.ts'
 
 const SHOWN = 20
 
@@ -13,8 +13,8 @@ function describe (e: MeshEvent): string | undefined {
     case 'mesh:peer:disconnected': return `Peer disconnected ${String(d.peerId).slice(-8)}`
     case 'truth:message': return d.origin === 'local' ? 'You posted a truth message' : `Truth message received (${String(d.origin)})`
     default:
-      if (e.category === 'resources') return `Ledger: ${e.type.replace(/^ledger:/, '').replace(/-/g, ' ')}`
-      if (e.category === 'routes' && /unreachable|changed/.test(e.type)) return `Routes: ${e.type}`
+      if (e.category === 'resources') { return `Ledger: ${e.type.replace(/^ledger:/, '').replace(/-/g, ' ')}` }
+      if (e.category === 'routes' && /unreachable|changed/.test(e.type)) { return `Routes: ${e.type}` }
       return undefined
   }
 }
@@ -35,9 +35,9 @@ export function createNotificationsPanel (ctx: PanelContext): Panel {
   const onNotification = (): void => { renderNotes() }
   const onEvent = (evt: CustomEvent<MeshEvent>): void => {
     const text = describe(evt.detail)
-    if (text == null) return
+    if (text == null) { return }
     activity.prepend(h('li', {}, h('time', { datetime: new Date(evt.detail.timestamp).toISOString() }, new Date(evt.detail.timestamp).toLocaleTimeString()), ` ${text}`))
-    while (activity.children.length > SHOWN) activity.lastElementChild?.remove()
+    while (activity.children.length > SHOWN) { activity.lastElementChild?.remove() }
   }
   node.notifications.addEventListener('notification', onNotification)
   node.events.addEventListener('event', onEvent)

@@ -1,6 +1,6 @@
 /** What every dashboard panel gets and gives. */
-import type { MeshNode } from '../../../protocol/mesh-node.js'
-import type { BrowserNode } from '../node.js'
+import type { MeshNode } from '../../../protocol/mesh-node.ts'
+import type { BrowserNode } from '../node.ts'
 
 export interface PanelContext {
   browser: BrowserNode

@@ -1,18 +1,18 @@
 /** Direct peers with their link quality and health (from the routing service's link monitor). */
-import { card, fmtAgo, fmtMs, fmtPercent, h, shortId } from './dom.js'
-import type { Panel, PanelContext } from './panel.js'
+import { card, fmtAgo, fmtMs, fmtPercent, h, shortId } from './dom.ts'
+import type { Panel, PanelContext } from './panel.ts'
 
 /**
  * How a connection runs. A WebRTC connection is named by the signalling (circuit) address
  * on the side that answered it; only limited connections really run through a relay.
  */
 export function transportOf (addr: string, limited: boolean): string {
-  if (limited) return 'relayed'
-  if (addr.includes('/webrtc')) return 'webrtc'
-  if (addr.includes('/p2p-circuit')) return 'relayed'
-  if (addr.includes('/wss') || addr.includes('/tls/ws')) return 'wss'
-  if (addr.includes('/ws')) return 'websocket'
-  if (addr.includes('/tcp')) return 'tcp'
+  if (limited) { return 'relayed' }
+  if (addr.includes('/webrtc')) { return 'webrtc' }
+  if (addr.includes('/p2p-circuit')) { return 'relayed' }
+  if (addr.includes('/wss') || addr.includes('/tls/ws')) { return 'wss' }
+  if (addr.includes('/ws')) { return 'websocket' }
+  if (addr.includes('/tcp')) { return 'tcp' }
   return 'other'
 }
 

@@ -1,6 +1,6 @@
 /** Routes over the known topology (routing service): next hop, hops, latency, reliability. */
-import { card, fmtMs, fmtPercent, h, shortId } from './dom.js'
-import type { Panel, PanelContext } from './panel.js'
+import { card, fmtMs, fmtPercent, h, shortId } from './dom.ts'
+import type { Panel, PanelContext } from './panel.ts'
 
 export function createRoutesPanel (ctx: PanelContext): Panel {
   const { node } = ctx

@@ -2,8 +2,8 @@
  * The known topology as a graph: this node in the middle, direct neighbours on the inner
  * ring, nodes further out (from the routing beacons) on the outer ring.
  */
-import { card, h, shortId, svg } from './dom.js'
-import type { Panel, PanelContext } from './panel.js'
+import { card, h, svg } from './dom.ts'
+import type { Panel, PanelContext } from './panel.ts'
 
 const SIZE = 320
 const CENTER = SIZE / 2
@@ -20,7 +20,7 @@ export function createTopologyPanel (ctx: PanelContext): Panel {
       const topo = node.routing.topology()
       const self = node.libp2p.peerId.toString()
       const neighbours = new Set(node.libp2p.getPeers().map(String))
-      for (const n of topo.nodes) if (n.zone === 'neighbour') neighbours.add(n.id)
+      for (const n of topo.nodes) { if (n.zone === 'neighbour') { neighbours.add(n.id) } }
       neighbours.delete(self)
       const outer = topo.nodes.filter(n => n.id !== self && !neighbours.has(n.id)).map(n => n.id)
       const pos = new Map<string, [number, number]>([[self, [CENTER, CENTER]]])
@@ -37,27 +37,28 @@ export function createTopologyPanel (ctx: PanelContext): Panel {
       const seen = new Set<string>()
       const addEdge = (a: string, b: string, health?: number): void => {
         const key = a < b ? `${a}|${b}` : `${b}|${a}`
-        if (seen.has(key) || !pos.has(a) || !pos.has(b)) return
+        if (seen.has(key) || !pos.has(a) || !pos.has(b)) { return }
         seen.add(key)
         edges.push([a, b, health])
       }
-      for (const id of neighbours) addEdge(self, id, node.routing.health(id)?.health)
-      for (const l of topo.links) addEdge(l.from, l.to, l.health)
+      for (const id of neighbours) { addEdge(self, id, node.routing.health(id)?.health) }
+      for (const l of topo.links) { addEdge(l.from, l.to, l.health) }
 
       const lines = edges.map(([a, b, health]) => {
         const [x1, y1] = pos.get(a) as [number, number]
         const [x2, y2] = pos.get(b) as [number, number]
         const opacity = health == null ? 0.5 : 0.3 + 0.7 * health
-        if (a === self || b === self) return svg('line', { x1, y1, x2, y2, class: 'edge', 'stroke-opacity': opacity })
+        if (a === self || b === self) { return svg('line', { x1, y1, x2, y2, class: 'edge', 'stroke-opacity': opacity }) }
         // links between other nodes bend outwards, so they never hide behind this node's spokes
         const [mx, my] = [(x1 + x2) / 2, (y1 + y2) / 2]
         let [dx, dy] = [mx - CENTER, my - CENTER]
-        if (Math.hypot(dx, dy) < 1) [dx, dy] = [y2 - y1, x1 - x2]
+        if (Math.hypot(dx, dy) < 1) { [dx, dy] = [y2 - y1, x1 - x2] }
         const k = 60 / Math.max(1, Math.hypot(dx, dy))
         return svg('path', { d: `M${x1},${y1} Q${mx + dx * k},${my + dy * k} ${x2},${y2}`, class: 'edge', fill: 'none', 'stroke-opacity': opacity })
       })
       const dots = [...pos.entries()].map(([id, [x, y]]) => {
-        const kind = id === self ? 'self' : neighbours.has(id) ? 'neighbour' : 'far'
+        let kind = 'far'
+        if (id === self) { kind = 'self' } else if (neighbours.has(id)) { kind = 'neighbour' }
         return svg('g', { class: `node ${kind}` },
           svg('title', {}, `${kind === 'self' ? 'this tab' : kind}: ${id}`),
           svg('circle', { cx: x, cy: y, r: kind === 'self' ? 11 : 8 }),

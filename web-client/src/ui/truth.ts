@@ -1,8 +1,8 @@
 /** Truth messages: post form, channel filter and the live feed (stored in IndexedDB, synced by the core). */
-import { STANDARD_CHANNELS } from '../../../protocol/truth/codec.js'
-import { card, errorText, fmtAgo, h, shortId } from './dom.js'
-import type { Panel, PanelContext } from './panel.js'
-import type { TruthMessage, TruthMessageEvent } from '../../../protocol/truth/index.js'
+import { STANDARD_CHANNELS } from '../../../protocol/truth/codec.ts'
+import { card, errorText, fmtAgo, h, shortId } from './dom.ts'
+import type { Panel, PanelContext } from './panel.ts'
+import type { TruthMessage, TruthMessageEvent } from '../../../protocol/truth/index.ts'
 
 const FEED_SIZE = 50
 const PRIORITIES = [[1, 'low'], [2, 'minor'], [3, 'normal'], [4, 'high'], [5, 'urgent']] as const
@@ -88,8 +88,8 @@ export function createTruthPanel (ctx: PanelContext): Panel {
   }
   const onMessage = (evt: CustomEvent<TruthMessageEvent>): void => {
     const m = evt.detail
-    if (filter !== '' && !m.channels.includes(filter)) return
-    if (shown.some(s => s.id === m.id)) return
+    if (filter !== '' && !m.channels.includes(filter)) { return }
+    if (shown.some(s => s.id === m.id)) { return }
     shown = [m, ...shown].sort((a, b) => b.created_at - a.created_at).slice(0, FEED_SIZE)
     render()
   }
@@ -103,7 +103,7 @@ export function createTruthPanel (ctx: PanelContext): Panel {
     section,
     refresh () {
       // keep "x ago" and spread figures current
-      if (shown.length > 0) void load()
+      if (shown.length > 0) { void load() }
     },
     dispose () { node.truth.removeEventListener('message', onMessage) }
   }
