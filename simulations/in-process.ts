@@ -593,6 +593,7 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
     end,
     settled,
     traffic: { ...network.stats },
+    duplicatesMeasured: true,
     wallMs: performance.now() - wallStart,
     notes
   }

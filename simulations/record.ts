@@ -146,6 +146,8 @@ export interface RunRecord {
   end: number
   settled: boolean
   traffic?: { bytes: number, chunks: number, retransmits: number }
+  /** false where the stack gave no duplicate count (multi-process: gossipsub runs without metrics) */
+  duplicatesMeasured: boolean
   wallMs: number
   notes: string[]
 }

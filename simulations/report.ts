@@ -215,7 +215,7 @@ export function buildReport (record: RunRecord): Report {
       b.ideal.push(ideal)
     }
   }
-  const duplicates = nodes.reduce((a, n) => a + n.duplicates, 0)
+  const duplicates = record.duplicatesMeasured ? nodes.reduce((a, n) => a + n.duplicates, 0) : Number.NaN
   const byHops: HopBucket[] = [...hopLat.entries()].sort((a, b) => a[0] - b[0]).map(([hops, b]) => {
     const pl = percentiles(b.lat)
     return { hops, pairs: b.lat.length, p50: pl.p50, p95: pl.p95, ideal: b.ideal.reduce((x, y) => x + y, 0) / b.ideal.length }

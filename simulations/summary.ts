@@ -20,7 +20,7 @@ export function formatSummary (r: Report, files: string[] = []): string {
     lines.push(`  latency ${p3(t.latency)}  max ${ms(t.latency.max)}`)
     lines.push(`  ideal   ${p3(t.ideal)}  (shortest path, same graph)`)
     lines.push(`  excess  ${p3(t.excess)};  stretch p50 ${t.stretch.p50.toFixed(2)}× p99 ${t.stretch.p99.toFixed(2)}×`)
-    lines.push(`  duplicates per delivery ${t.duplicatesPerDelivery.toFixed(2)} (${t.duplicates})`)
+    lines.push(Number.isFinite(t.duplicates) ? `  duplicates per delivery ${t.duplicatesPerDelivery.toFixed(2)} (${t.duplicates})` : '  duplicates per delivery: not measured')
   }
   if (r.ledger.writes + r.ledger.failed > 0) lines.push(`ledger: ${r.ledger.writes} writes${r.ledger.failed > 0 ? `, ${r.ledger.failed} failed (${r.ledger.errors.join('; ')})` : ''}`)
   for (const c of r.convergence.truth) lines.push(`heal at ${ms(c.healAt)}: truth converged in ${c.convergedMs == null ? 'NOT within the run' : ms(c.convergedMs)}`)
