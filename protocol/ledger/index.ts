@@ -38,6 +38,7 @@ import { formatCents, parseAmount, parseBigAmount } from './money.js'
 import { EquivocationProof, LedgerGossip, SignedBatch, SyncResponse } from './pb/ledger.js'
 import type { SyncRequest } from './pb/ledger.js'
 import { batchFingerprint, batchKey, decodeIndexed, docPrefix, indexKey, indexValue, LedgerStore, parseBatchKey, proofKey, xorHexInto } from './store.js'
+import type { StoreOp } from './store.js'
 import { createLedgerSync, LEDGER_SYNC_PROTOCOL } from './sync.js'
 import { DerivedViews, isBetterPayment, summarize } from './views.js'
 import { isIsoWeek, isoWeek } from './week.js'
@@ -318,6 +319,31 @@ interface PendingWrite {
   reject(err: Error): void
 }
 
+interface Incoming {
+  batch: OpenedBatch
+  correlationId?: string
+  resolve(r: ReceiveResult): void
+  reject(err: Error): void
+}
+
+/** What storing one batch takes. */
+interface Plan {
+  batch: OpenedBatch
+  /** items not already held */
+  items: BatchItem[]
+  indexKeys: string[]
+  /** stored batches it replaces */
+  deletes: Array<{ key: string, fp: string }>
+  fp: string
+  ops: StoreOp[]
+}
+
+/** A batch that will not be stored, and why; `proof` when it contradicts a stored one. */
+interface Verdict {
+  result: ReceiveResult
+  proof?: OpenedBatch
+}
+
 function contiguous (ds: DocState): number {
   return ds.runs.length > 0 && ds.runs[0][0] === 0 ? ds.runs[0][1] : 0
 }
@@ -389,6 +415,10 @@ class Ledger implements LedgerService {
   private readonly sync_: LedgerSync
   private readonly peerIds = new Map<string, string>()
   private pending: PendingWrite[] = []
+  /** next clock of this node's current document, ahead of the store while writes are in flight */
+  private ownClock: { doc: string, next: number } | undefined
+  private readonly incoming: Incoming[] = []
+  private incomingScheduled = false
   private readonly pendingSlots = new Set<string>()
   private flushScheduled = false
   private tail: Promise<unknown> = Promise.resolve()
@@ -525,36 +555,86 @@ class Ledger implements LedgerService {
     })
   }
 
-  /** Group commit: every pending write goes out in as few signed batches as possible. */
+  /**
+   * Group commit: every pending write goes out in as few signed batches as possible, and
+   * the next batch is encoded and signed while the previous one is being synced to disk.
+   * Writes reach LevelDB one after the other, in clock order. Inside serial.
+   */
   private async flush (): Promise<void> {
-    while (this.pending.length > 0) {
-      const chunk = this.pending.splice(0, this.maxBatchEntries)
-      try {
-        await this.writeOwn(chunk.map(w => w.entry), chunk[0].correlationId)
-        for (const w of chunk) w.resolve()
-      } catch (err: any) {
-        const e = err instanceof LedgerError ? err : new LedgerError('unavailable', `could not store the entry: ${err.message}`)
-        for (const w of chunk) w.reject(e)
-      } finally {
-        for (const w of chunk) if (w.slot !== undefined) this.pendingSlots.delete(w.slot)
+    let prev: { chunk: PendingWrite[], plan: Plan, write: Promise<void> } | undefined
+    while (this.pending.length > 0 || prev !== undefined) {
+      let next: { chunk: PendingWrite[], plan: Plan } | undefined
+      if (this.pending.length > 0) {
+        const chunk = this.pending.splice(0, this.maxBatchEntries)
+        try {
+          next = { chunk, plan: await this.prepareOwn(chunk.map(w => w.entry)) }
+        } catch (err: any) {
+          this.settle(chunk, err)
+        }
       }
+      if (prev !== undefined) {
+        try {
+          await prev.write
+          this.finishOwn(prev.plan, prev.chunk[0].correlationId)
+          this.settle(prev.chunk)
+        } catch (err: any) {
+          this.settle(prev.chunk, err)
+          // nothing after a failed write may land: its clocks would leave a gap
+          if (next !== undefined) this.settle(next.chunk, err)
+          next = undefined
+          this.ownClock = undefined
+        }
+      }
+      prev = next === undefined ? undefined : { ...next, write: this.startWrite(next.plan) }
     }
   }
 
-  /** Sign, store (durably), apply and gossip one batch of this node's entries. Inside serial. */
-  private async writeOwn (entries: LedgerEntry[], correlationId?: string): Promise<OpenedBatch> {
+  private settle (chunk: PendingWrite[], err?: any): void {
+    const e = err === undefined ? undefined : err instanceof LedgerError ? err : new LedgerError('unavailable', `could not store the entry: ${err.message}`)
+    for (const w of chunk) {
+      if (w.slot !== undefined) this.pendingSlots.delete(w.slot)
+      if (e === undefined) w.resolve()
+      else w.reject(e)
+    }
+  }
+
+  /** Clocks for this node's next batch of its current document. */
+  private nextOwnClocks (doc: string, count: number): number {
+    if (this.ownClock?.doc !== doc) this.ownClock = { doc, next: maxEnd(this.docState(this.selfHex, doc, true)) }
+    const start = this.ownClock.next
+    this.ownClock.next += count
+    return start
+  }
+
+  /** Encode and sign one batch of this node's entries. */
+  private async prepareOwn (entries: LedgerEntry[]): Promise<Plan> {
     const now = this.now()
     const doc = isoWeek(now)
-    const ds = this.docState(this.selfHex, doc, true)
-    const clockStart = maxEnd(ds)
+    const clockStart = this.nextOwnClocks(doc, entries.length)
     const items: BatchItem[] = entries.map((entry, i) => {
       const clock = clockStart + i
       return { clock, key: entryKey(entry, clock), value: encodeEntry(entry), entry }
     })
     const batch = await signBatch(this.crypto.signer, doc, clockStart, items, now)
-    await this.commit(batch, { local: true, correlationId })
-    this.publish({ batch: SignedBatch.decode(batch.bytes) })
-    return batch
+    const plan = await this.plan(batch, true)
+    if (!('ops' in plan)) throw new LedgerError('unavailable', `cannot store own batch: ${plan.result.status}`)
+    return plan
+  }
+
+  private async startWrite (plan: Plan): Promise<void> {
+    for (const it of plan.items) {
+      if (it.entry.kind === 'payment' && !this.views.isWeekLoaded(it.entry.week)) await this.views.loadWeek(this.store, it.entry.week)
+    }
+    await this.store.commit(plan.ops)
+  }
+
+  /** After the durable write: state vector, views, events, gossip. */
+  private finishOwn (plan: Plan, correlationId?: string): void {
+    const held = this.docState(plan.batch.authorHex, plan.batch.doc, true)
+    addRun(held, plan.batch.clockStart, plan.batch.clockEnd)
+    xorHexInto(held.fp, plan.fp)
+    this.applyItems(plan.batch, plan.items, true, correlationId)
+    this.publish({ batch: SignedBatch.decode(plan.batch.bytes) })
   }
 
   private publish (msg: LedgerGossip): void {
@@ -644,9 +724,11 @@ class Ledger implements LedgerService {
           needed: formatCents(total)
         })
       }
-      for (let i = 0; i < payments.length; i += this.maxBatchEntries) {
-        await this.writeOwn(payments.slice(i, i + this.maxBatchEntries), opts.correlationId)
-      }
+      const stored = payments.map(async p => new Promise<void>((resolve, reject) => {
+        this.pending.push({ entry: p, correlationId: opts.correlationId, resolve, reject })
+      }))
+      await this.flush()
+      await Promise.all(stored)
       const result: DistributionResult = {
         week,
         paid: payments.length,
@@ -707,7 +789,16 @@ class Ledger implements LedgerService {
       // our own batch coming back
       return { status: 'duplicate' }
     }
-    return this.serial(async () => this.commit(batch, { local: false, from: opts.from, correlationId: opts.correlationId }))
+    return new Promise<ReceiveResult>((resolve, reject) => {
+      this.incoming.push({ batch, correlationId: opts.correlationId, resolve, reject })
+      if (!this.incomingScheduled) {
+        this.incomingScheduled = true
+        this.serial(async () => {
+          this.incomingScheduled = false
+          await this.drainIncoming()
+        }).catch(() => {})
+      }
+    })
   }
 
   async receiveProof (bytes: Uint8Array, opts: { from?: string, correlationId?: string } = {}): Promise<ReceiveResult> {
@@ -753,70 +844,129 @@ class Ledger implements LedgerService {
   }
 
   /**
-   * Store a checked batch and apply it to the views. Inside serial. For remote batches:
-   * refuse excluded authors, skip what is already held, and turn any contradiction with
-   * stored batches (same clock, or same slot elsewhere) into a proof.
+   * Decide what storing a checked batch means, reading the store but writing nothing.
+   * Inside serial. For remote batches: refuse excluded authors, skip what is already
+   * held, and find any contradiction with stored batches (same clock, or the same slot
+   * elsewhere).
    */
-  private async commit (batch: OpenedBatch, opts: { local: boolean, from?: string, correlationId?: string }): Promise<ReceiveResult> {
+  private async plan (batch: OpenedBatch, local: boolean): Promise<Plan | Verdict> {
     const { authorHex, doc, clockStart, clockEnd } = batch
-    if (this.excluded.has(authorHex)) return { status: 'excluded' }
+    if (this.excluded.has(authorHex)) return { result: { status: 'excluded' } }
     const ds = this.docState(authorHex, doc)
     let items = batch.items
     const deletes: Array<{ key: string, fp: string }> = []
-    if (!opts.local && ds !== undefined && overlaps(ds, clockStart, clockEnd)) {
+    if (!local && ds !== undefined && overlaps(ds, clockStart, clockEnd)) {
       const stored = await this.store.overlapping(authorHex, doc, clockStart, clockEnd)
-      if (stored.some(s => s.start === clockStart && s.end === clockEnd && bytesEqual(s.bytes, batch.bytes))) return { status: 'duplicate' }
+      if (stored.some(s => s.start === clockStart && s.end === clockEnd && bytesEqual(s.bytes, batch.bytes))) return { result: { status: 'duplicate' } }
       const known = new Set<number>()
       for (const s of stored) {
         const old = openTrustedBatch(s.bytes)
         const conflict = findConflict(old, batch)
-        if (conflict !== undefined) {
-          await this.exclude(old, batch, conflict, opts.correlationId)
-          return { status: 'equivocation', reason: conflict }
-        }
+        if (conflict !== undefined) return { result: { status: 'equivocation', reason: conflict }, proof: old }
         // the same items signed twice (e.g. re-signed): keep one, the same one everywhere
-        if (s.start === clockStart && s.end === clockEnd && compareBytes(old.signature, batch.signature) <= 0) return { status: 'duplicate' }
+        if (s.start === clockStart && s.end === clockEnd && compareBytes(old.signature, batch.signature) <= 0) return { result: { status: 'duplicate' } }
         for (let c = Math.max(s.start, clockStart); c < Math.min(s.end, clockEnd); c++) known.add(c)
         // a batch covering stored ones (a compaction) replaces them
         if (s.start >= clockStart && s.end <= clockEnd) deletes.push({ key: s.key, fp: s.fp })
       }
       // a sub-range of what is held (e.g. a small batch after its compacted version)
-      if (deletes.length === 0 && known.size === clockEnd - clockStart) return { status: 'duplicate' }
+      if (deletes.length === 0 && known.size === clockEnd - clockStart) return { result: { status: 'duplicate' } }
       items = items.filter(it => !known.has(it.clock))
     }
-    if (!opts.local) {
-      const slots = items.filter(it => isSlotEntry(it.entry))
-      const existing = await this.store.getMany(slots.map(it => indexKey(it.entry, authorHex, doc, it.clock)))
-      for (let i = 0; i < slots.length; i++) {
-        const v = existing[i]
+    const indexKeys = items.map(it => indexKey(it.entry, authorHex, doc, it.clock))
+    if (!local) {
+      const slotAt: number[] = []
+      for (let i = 0; i < items.length; i++) if (isSlotEntry(items[i].entry)) slotAt.push(i)
+      const existing = await this.store.getMany(slotAt.map(i => indexKeys[i]))
+      for (let j = 0; j < slotAt.length; j++) {
+        const v = existing[j]
         if (v === undefined) continue
+        const it = items[slotAt[j]]
         const ix = decodeIndexed(v)
-        if (ix.doc === doc && ix.clock === slots[i].clock) continue
+        if (ix.doc === doc && ix.clock === it.clock) continue
         const other = await this.store.batchAt(authorHex, ix.doc, ix.clock)
         if (other === undefined) continue
         const old = openTrustedBatch(other.bytes)
-        const conflict = findConflict(old, batch) ?? `slot ${slots[i].key} written twice`
-        await this.exclude(old, batch, conflict, opts.correlationId)
-        return { status: 'equivocation', reason: conflict }
+        return { result: { status: 'equivocation', reason: findConflict(old, batch) ?? `slot ${it.key} written twice` }, proof: old }
       }
     }
-    const weeks = new Set<string>()
-    for (const it of items) if (it.entry.kind === 'payment') weeks.add(it.entry.week)
-    for (const week of weeks) await this.views.loadWeek(this.store, week, weeks)
-
     const fp = await batchFingerprint(batch.signature)
-    const ops: Array<{ type: 'put', key: string, value: Uint8Array } | { type: 'del', key: string }> = []
+    const ops: StoreOp[] = []
     for (const d of deletes) ops.push({ type: 'del', key: d.key })
     ops.push({ type: 'put', key: batchKey(authorHex, doc, clockStart, clockEnd, fp), value: batch.bytes })
-    for (const it of items) ops.push({ type: 'put', key: indexKey(it.entry, authorHex, doc, it.clock), value: indexValue(doc, it) })
-    await this.store.commit(ops)
-    const held = this.docState(authorHex, doc, true)
-    addRun(held, clockStart, clockEnd)
-    for (const d of deletes) xorHexInto(held.fp, d.fp)
-    xorHexInto(held.fp, fp)
+    for (let i = 0; i < items.length; i++) ops.push({ type: 'put', key: indexKeys[i], value: indexValue(doc, items[i]) })
+    return { batch, items, indexKeys, deletes, fp, ops }
+  }
 
-    this.applyItems(batch, items, opts.local, opts.correlationId)
-    return { status: 'applied', entries: items.length }
+  /** Write plans in one durable LevelDB batch, then apply them to the views. Inside serial. */
+  private async writePlans (plans: Plan[], local: boolean, correlationIds: Array<string | undefined>): Promise<void> {
+    if (plans.length === 0) return
+    const weeks = new Set<string>()
+    for (const p of plans) for (const it of p.items) if (it.entry.kind === 'payment') weeks.add(it.entry.week)
+    for (const week of weeks) await this.views.loadWeek(this.store, week, weeks)
+    await this.store.commit(plans.length === 1 ? plans[0].ops : plans.flatMap(p => p.ops))
+    plans.forEach((p, i) => {
+      const held = this.docState(p.batch.authorHex, p.batch.doc, true)
+      addRun(held, p.batch.clockStart, p.batch.clockEnd)
+      for (const d of p.deletes) xorHexInto(held.fp, d.fp)
+      xorHexInto(held.fp, p.fp)
+      this.applyItems(p.batch, p.items, local, correlationIds[i])
+    })
+  }
+
+  /**
+   * Group commit for received batches: every batch waiting is checked and the accepted
+   * ones stored in one durable write (one fsync for many batches). A group never holds
+   * two batches that could interact (same document ranges, or the same author's slot),
+   * so each is checked against the store alone. Inside serial.
+   */
+  private async drainIncoming (): Promise<void> {
+    while (this.incoming.length > 0) {
+      const group: Incoming[] = []
+      const ranges = new Map<string, Array<[number, number]>>()
+      const slots = new Map<string, Set<string>>()
+      let entries = 0
+      while (this.incoming.length > 0 && group.length < 64 && entries < 32_768) {
+        const next = this.incoming[0]
+        const b = next.batch
+        const dk = b.authorHex + '!' + b.doc
+        if (ranges.get(dk)?.some(([s, e]) => s < b.clockEnd && e > b.clockStart) === true) break
+        const taken = slots.get(b.authorHex)
+        if (taken !== undefined && b.items.some(it => taken.has(it.key))) break
+        this.incoming.shift()
+        group.push(next)
+        entries += b.items.length
+        ranges.set(dk, [...(ranges.get(dk) ?? []), [b.clockStart, b.clockEnd]])
+        const mine = taken ?? new Set<string>()
+        for (const it of b.items) if (isSlotEntry(it.entry)) mine.add(it.key)
+        slots.set(b.authorHex, mine)
+      }
+      const plans: Plan[] = []
+      const planned: Incoming[] = []
+      try {
+        for (const g of group) {
+          const p = await this.plan(g.batch, false)
+          if ('ops' in p) {
+            plans.push(p)
+            planned.push(g)
+            continue
+          }
+          if (p.proof !== undefined && !this.excluded.has(g.batch.authorHex)) {
+            // store what came before in this group first: exclusion rebuilds from the store
+            await this.writePlans(plans, false, planned.map(x => x.correlationId))
+            planned.forEach((x, i) => { x.resolve({ status: 'applied', entries: plans[i].items.length }) })
+            plans.length = 0
+            planned.length = 0
+            await this.exclude(p.proof, g.batch, p.result.reason ?? 'equivocation', g.correlationId)
+          }
+          g.resolve(p.result)
+        }
+        await this.writePlans(plans, false, planned.map(x => x.correlationId))
+        planned.forEach((x, i) => { x.resolve({ status: 'applied', entries: plans[i].items.length }) })
+      } catch (err) {
+        for (const g of group) g.reject(err as Error)
+      }
+    }
   }
 
   private applyItems (batch: OpenedBatch, items: BatchItem[], local: boolean, correlationId?: string): void {
@@ -1093,7 +1243,7 @@ class Ledger implements LedgerService {
             const items = run.flatMap(r => openTrustedBatch(r.bytes).items)
             const merged = await signBatch(this.crypto.signer, ds.doc, run[0].start, items, this.now())
             const fp = await batchFingerprint(merged.signature)
-            const ops: Array<{ type: 'put', key: string, value: Uint8Array } | { type: 'del', key: string }> = run.map(r => ({ type: 'del', key: r.key }))
+            const ops: StoreOp[] = run.map(r => ({ type: 'del', key: r.key }))
             ops.push({ type: 'put', key: batchKey(ds.authorHex, ds.doc, merged.clockStart, merged.clockEnd, fp), value: merged.bytes })
             await this.store.commit(ops)
             for (const r of run) xorHexInto(ds.fp, r.fp)

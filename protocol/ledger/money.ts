@@ -61,6 +61,10 @@ export function parseBigAmount (input: string | number | bigint, field: string):
 
 /** "800.00" from cents. */
 export function formatCents (cents: number | bigint): string {
+  if (typeof cents === 'number' && Number.isSafeInteger(cents) && cents >= 0) {
+    const frac = cents % 100
+    return `${(cents - frac) / 100}.${frac < 10 ? '0' : ''}${frac}`
+  }
   const neg = cents < 0
   const abs = neg ? -BigInt(cents) : BigInt(cents)
   const s = abs.toString().padStart(3, '0')

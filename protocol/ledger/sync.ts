@@ -60,7 +60,7 @@ const DONE = SyncResponse.encode({ done: true })
 export function createLedgerSync (libp2p: Libp2p, host: SyncHost, init: LedgerSyncInit = {}): LedgerSync {
   const idleTimeoutMs = init.idleTimeoutMs ?? 30_000
   const intervalMs = init.intervalMs ?? 30_000
-  const pipeline = Math.max(1, init.pipeline ?? 4)
+  const pipeline = Math.max(1, init.pipeline ?? 8)
   const inflight = new Map<string, Promise<SyncResult>>()
   let controller = new AbortController()
   let topologyId: string | undefined
@@ -70,7 +70,7 @@ export function createLedgerSync (libp2p: Libp2p, host: SyncHost, init: LedgerSy
   const idle = (): AbortSignal => AbortSignal.any([controller.signal, AbortSignal.timeout(idleTimeoutMs)])
 
   async function serve (stream: Stream): Promise<void> {
-    const lp = lpStream(stream, { maxDataLength: MAX_SYNC_MESSAGE_BYTES })
+    const lp = lpStream(stream, { maxDataLength: MAX_SYNC_MESSAGE_BYTES, maxBufferSize: 2 * MAX_SYNC_MESSAGE_BYTES })
     try {
       const req = SyncRequest.decode(await lp.read({ signal: idle() }), {
         limits: { docs: 1_000_000, excluded: 100_000 }
@@ -99,7 +99,9 @@ export function createLedgerSync (libp2p: Libp2p, host: SyncHost, init: LedgerSy
     const started = Date.now()
     const result: SyncResult = { peer: peer.toString(), messages: 0, applied: 0, ms: 0 }
     const stream = await libp2p.dialProtocol(peer, LEDGER_SYNC_PROTOCOL, { signal: idle() })
-    const lp = lpStream(stream, { maxDataLength: MAX_SYNC_MESSAGE_BYTES })
+    // the byte stream buffers whatever arrives while we are not reading: pause the stream
+    // (yamux stops granting window) while the checks are behind, so memory stays bounded
+    const lp = lpStream(stream, { maxDataLength: MAX_SYNC_MESSAGE_BYTES, maxBufferSize: 2 * MAX_SYNC_MESSAGE_BYTES })
     const work = new Set<Promise<void>>()
     try {
       await lp.write(SyncRequest.encode(host.request()), { signal: idle() })
@@ -111,7 +113,12 @@ export function createLedgerSync (libp2p: Libp2p, host: SyncHost, init: LedgerSy
           if (r === 'applied') result.applied++
         }, () => {}).finally(() => work.delete(p))
         work.add(p)
-        if (work.size >= pipeline) await Promise.race(work)
+        if (work.size >= pipeline) {
+          const pause = stream.readStatus === 'readable'
+          if (pause) stream.pause()
+          await Promise.race(work)
+          if (pause && stream.readStatus === 'paused') stream.resume()
+        }
       }
       await Promise.all(work)
       await stream.close({ signal: idle() })

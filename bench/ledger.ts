@@ -1,0 +1,195 @@
+/**
+ * Ledger throughput, catch-up, reopen, disk and memory.
+ *
+ *   npm run bench -- ledger            (LEDGER_BENCH_N=100000 by default)
+ *
+ * Figures (each speed also as a ratio to a baseline measured in the same run):
+ * - write: humans registered + signed + durably stored per second by one node (many
+ *   concurrent `registerHuman` calls, grouped into signed batches), and the payments of
+ *   one `distributeWeekly` over all of them; baseline: one Ed25519 signature per entry
+ *   (node:crypto, cached key) and one LevelDB `sync: true` put per entry
+ * - receive: entries per second a fresh node checks (signature, Yjs structure, entries),
+ *   stores durably and applies, fed the writer's batches directly; baseline: one Ed25519
+ *   verify per entry
+ * - cold sync: a fresh node connected to the writer (memory transport) until it holds
+ *   the same N-human ledger
+ * - reopen: a new process opening the writer's data dir (N humans + a week of payments)
+ *   until the ledger is started; and its RSS then; bytes on disk per entry
+ */
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ClassicLevel } from 'classic-level'
+import { createNodeRecordCrypto, createNodeSigner, createNodeVerifier } from '../node/crypto.js'
+import { loadOrCreateIdentity } from '../node/identity.js'
+import { openNodeDatabase } from '../node/storage.js'
+import { createMeshNode } from '../protocol/mesh-node.js'
+import { createMemoryLibp2p } from '../simulations/nodes/memory-libp2p.js'
+import { fmt, saveReport } from './_report.js'
+import type { MeshNode } from '../protocol/mesh-node.js'
+import type { MeshDatabase } from '../protocol/storage/index.js'
+
+const N = Number(process.env.LEDGER_BENCH_N ?? 100_000)
+const WINDOW = 4000
+let names = 0
+
+interface BenchNode { node: MeshNode, db: MeshDatabase, dir: string, stop(): Promise<void> }
+
+async function openNode (dir: string): Promise<BenchNode> {
+  const privateKey = await loadOrCreateIdentity(dir)
+  const db = await openNodeDatabase(dir)
+  const libp2p = await createMemoryLibp2p({ privateKey, name: `bench-ledger-${process.pid}-${++names}` })
+  const node = createMeshNode({ libp2p, db, crypto: createNodeRecordCrypto(privateKey) }, {
+    connections: { minConnections: 0 },
+    ledger: { compactIntervalMs: 0, sync: { intervalMs: 0 } }
+  })
+  await node.start()
+  return { node, db, dir, async stop () { await node.stop(); await db.close() } }
+}
+
+function rssMB (): number {
+  const g = (globalThis as { gc?: () => void }).gc
+  if (g != null) { g(); g() }
+  return process.memoryUsage().rss / 1048576
+}
+
+function dirBytes (dir: string): number {
+  let total = 0
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name)
+    const s = statSync(p)
+    total += s.isDirectory() ? dirBytes(p) : s.size
+  }
+  return total
+}
+
+async function baselines (): Promise<{ signPerSec: number, verifyPerSec: number, syncPutPerSec: number }> {
+  const { generateKeyPair } = await import('@libp2p/crypto/keys')
+  const key = await generateKeyPair('Ed25519')
+  const signer = createNodeSigner(key)
+  const verifier = createNodeVerifier()
+  const msg = new Uint8Array(200).fill(7)
+  const sigs: Uint8Array[] = []
+  let t = performance.now()
+  for (let i = 0; i < 5000; i++) { msg[0] = i & 255; sigs.push(await signer.sign(msg)) }
+  const signPerSec = 5000 / ((performance.now() - t) / 1000)
+  t = performance.now()
+  for (let i = 0; i < 5000; i++) { msg[0] = i & 255; await verifier.verify(signer.publicKey, msg, sigs[i]) }
+  const verifyPerSec = 5000 / ((performance.now() - t) / 1000)
+  const dir = mkdtempSync(join(tmpdir(), 'ledger-bench-put-'))
+  const db = new ClassicLevel<string, Uint8Array>(dir, { valueEncoding: 'view' })
+  await db.open()
+  t = performance.now()
+  for (let i = 0; i < 1000; i++) await db.put(`k${i}`, msg, { sync: true })
+  const syncPutPerSec = 1000 / ((performance.now() - t) / 1000)
+  await db.close()
+  rmSync(dir, { recursive: true, force: true })
+  return { signPerSec, verifyPerSec, syncPutPerSec }
+}
+
+async function registerAll (node: MeshNode, n: number): Promise<number> {
+  const t = performance.now()
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < n) {
+      const i = next++
+      await node.ledger.registerHuman({ id: `human-${String(i).padStart(7, '0')}` })
+    }
+  }
+  await Promise.all(Array.from({ length: WINDOW }, worker))
+  return performance.now() - t
+}
+
+async function child (dir: string): Promise<void> {
+  const base = rssMB()
+  const t = performance.now()
+  const n = await openNode(dir)
+  const reopenMs = performance.now() - t
+  const stats = await n.node.ledger.stats()
+  const rss = rssMB()
+  console.log(JSON.stringify({ reopenMs, rssMB: rss, baseRssMB: base, heapMB: process.memoryUsage().heapUsed / 1048576, humans: stats.totalHumans, paymentsThisWeek: stats.paymentsThisWeek }))
+  await n.stop()
+}
+
+async function main (): Promise<void> {
+  if (process.argv[2] === 'child') { await child(process.argv[3]); return }
+  const root = mkdtempSync(join(tmpdir(), 'ledger-bench-'))
+  try {
+    const base = await baselines()
+    console.log(`baselines: Ed25519 sign ${fmt(base.signPerSec, 0)}/s, verify ${fmt(base.verifyPerSec, 0)}/s, LevelDB sync put ${fmt(base.syncPutPerSec, 0)}/s`)
+
+    // write
+    const writer = await openNode(join(root, 'writer'))
+    const writeMs = await registerAll(writer.node, N)
+    const writePerSec = N / (writeMs / 1000)
+    console.log(`write: ${N} humans registered+signed+stored in ${fmt(writeMs, 0)} ms = ${fmt(writePerSec, 0)} entries/s (x${fmt(writePerSec / base.signPerSec, 2)} per-entry signing, x${fmt(writePerSec / base.syncPutPerSec, 1)} per-entry sync puts)`)
+    const humanBatches: Uint8Array[] = []
+    for await (const b of writer.node.ledger.batches()) humanBatches.push(b)
+
+    // cold sync of the N-entry ledger
+    const fresh = await openNode(join(root, 'fresh'))
+    const target = writer.node.ledger.derivedState()
+    let t = performance.now()
+    await fresh.node.libp2p.dial(writer.node.libp2p.getMultiaddrs()[0])
+    while ((await fresh.node.ledger.stats()).totalHumans < N) {
+      if (performance.now() - t > 120_000) throw new Error('cold sync did not finish in 120 s')
+      await new Promise(resolve => setTimeout(resolve, 5))
+    }
+    const coldSyncMs = performance.now() - t
+    if (fresh.node.ledger.derivedState() !== target) throw new Error('cold sync diverged')
+    console.log(`cold sync: ${N} entries (${humanBatches.length} batches) in ${fmt(coldSyncMs, 0)} ms = ${fmt(N / (coldSyncMs / 1000), 0)} entries/s`)
+    await fresh.node.libp2p.hangUp(writer.node.libp2p.peerId)
+    await fresh.stop()
+
+    // a week of distributions
+    t = performance.now()
+    const dist = await writer.node.ledger.distributeWeekly()
+    const distMs = performance.now() - t
+    console.log(`distribute: ${dist.paid} payments signed+stored in ${fmt(distMs, 0)} ms = ${fmt(dist.paid / (distMs / 1000), 0)} entries/s`)
+    const allBatches: Uint8Array[] = []
+    for await (const b of writer.node.ledger.batches()) allBatches.push(b)
+
+    // receive: verify + check + store + apply, fed directly
+    const recv = await openNode(join(root, 'receiver'))
+    t = performance.now()
+    let entries = 0
+    for (const b of allBatches) {
+      const r = await recv.node.ledger.receiveBatch(b)
+      if (r.status !== 'applied') throw new Error(`receive: ${r.status} ${r.reason}`)
+      entries += r.entries ?? 0
+    }
+    const recvMs = performance.now() - t
+    const recvPerSec = entries / (recvMs / 1000)
+    console.log(`receive: ${entries} entries in ${fmt(recvMs, 0)} ms = ${fmt(recvPerSec, 0)} entries/s (x${fmt(recvPerSec / base.verifyPerSec, 2)} per-entry verify)`)
+    if (recv.node.ledger.derivedState() !== writer.node.ledger.derivedState()) throw new Error('receiver diverged')
+    await recv.stop()
+
+    const inProcessRss = rssMB()
+    await writer.stop()
+    const diskBytes = dirBytes(join(root, 'writer', 'db'))
+    const totalEntries = N + dist.paid
+    console.log(`disk: ${fmt(diskBytes / 1048576, 1)} MB for ${totalEntries} entries = ${fmt(diskBytes / totalEntries, 0)} bytes/entry`)
+
+    // reopen + RSS in a fresh process
+    const c = spawnSync(process.execPath, ['--expose-gc', process.argv[1], 'child', join(root, 'writer')], { encoding: 'utf8' })
+    if (c.status !== 0) throw new Error(`child failed: ${c.stderr}`)
+    const reopened = JSON.parse(c.stdout.trim().split('\n').pop() as string)
+    console.log(`reopen: ${reopened.humans} humans + ${reopened.paymentsThisWeek} payments in ${fmt(reopened.reopenMs, 0)} ms; RSS ${fmt(reopened.rssMB, 0)} MB (process base ${fmt(reopened.baseRssMB, 0)} MB, heap ${fmt(reopened.heapMB, 0)} MB); writer process RSS after all runs ${fmt(inProcessRss, 0)} MB`)
+
+    saveReport('ledger', {
+      n: N,
+      baselines: base,
+      write: { entries: N, ms: writeMs, perSec: writePerSec, vsSign: writePerSec / base.signPerSec, vsSyncPut: writePerSec / base.syncPutPerSec, batches: humanBatches.length },
+      distribute: { payments: dist.paid, ms: distMs, perSec: dist.paid / (distMs / 1000) },
+      receive: { entries, ms: recvMs, perSec: recvPerSec, vsVerify: recvPerSec / base.verifyPerSec },
+      coldSync: { entries: N, ms: coldSyncMs },
+      disk: { bytes: diskBytes, entries: totalEntries, bytesPerEntry: diskBytes / totalEntries },
+      reopen: reopened
+    })
+  } finally {
+    rmSync(root, { recursive: true, force: true })
+  }
+}
+
+await main()
