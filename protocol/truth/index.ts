@@ -233,6 +233,7 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
   private readonly forwarded = new Set<string>()
   private readonly authorIds = new Map<string, string>()
   private readonly ingesting = new Set<Promise<unknown>>()
+  private readonly sessions = new Set<Promise<unknown>>()
   private readonly selfId: string
   private running = false
   private opened = false
@@ -324,7 +325,8 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
     for (const c of this.subscribed) this.leave(c)
     this.syncQueue.length = 0
     this.syncPeers.clear()
-    // writes in flight finish before the owner closes the database
+    // sessions end (aborted) and writes in flight finish before the owner closes the database
+    await Promise.allSettled([...this.sessions])
     await Promise.allSettled([...this.ingesting])
   }
 
@@ -586,13 +588,23 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
 
   async syncWith (peer: PeerId): Promise<SyncReport> {
     if (!this.running) throw new Error('truth service is not running')
+    const session = this.runSync(peer)
+    this.sessions.add(session)
+    try {
+      return await session
+    } finally {
+      this.sessions.delete(session)
+    }
+  }
+
+  private async runSync (peer: PeerId): Promise<SyncReport> {
     const key = peer.toString()
     this.syncing.add(key)
     this.lastSync.set(key, this.now())
     try {
       const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.syncInit.sessionTimeoutMs ?? 60_000)])
       const stream = await this.components.libp2p.dialProtocol(peer, SYNC_PROTOCOL, { signal })
-      const report = await runSyncSession(this.syncContext(), stream, peer, this.syncInit)
+      const report = await runSyncSession(this.syncContext(), stream, peer, this.syncInit, this.abort.signal)
       this.counters.syncs++
       this.log('synced with %s: %d requests, %d new messages in %d ms', key, report.requests, report.stored, report.ms)
       this.components.events.emitEvent('truth', 'synced', report)

@@ -202,10 +202,11 @@ interface Range { from: number, to: number, step: number }
  * The requester: one reconciliation session with `peer` over an open stream. Resolves
  * with what it did; throws SyncError when the peer refused or misbehaved.
  */
-export async function runSyncSession (ctx: SyncContext, stream: Stream, peer: PeerId, init: SyncInit = {}): Promise<SyncReport> {
+export async function runSyncSession (ctx: SyncContext, stream: Stream, peer: PeerId, init: SyncInit = {}, abort?: AbortSignal): Promise<SyncReport> {
   const peerStr = peer.toString()
   const started = Date.now()
-  const signal = AbortSignal.timeout(init.sessionTimeoutMs ?? 60_000)
+  const deadline = AbortSignal.timeout(init.sessionTimeoutMs ?? 60_000)
+  const signal = abort == null ? deadline : AbortSignal.any([deadline, abort])
   const maxRequests = init.maxRequestsPerSession ?? 4096
   const pb = pbStream(stream, { maxDataLength: SYNC_LIMITS.maxResponseBytes })
   const report: SyncReport = { peer: peerStr, requests: 0, fetched: 0, stored: 0, bytes: 0, ms: 0 }
