@@ -430,7 +430,7 @@ export async function runMultiProcess (scenario: Scenario, opts: RunOptions = {}
         if (wait > 1) await sleep(Math.min(wait, 100))
         while (next < items.length && items[next].t <= now()) await items[next++].run()
       } else {
-        await sleep(Math.min(100, scenario.duration - now()))
+        await sleep(Math.max(0, Math.min(100, scenario.duration - now())))
       }
       progress({ phase: 'workload', done: Math.min(now(), scenario.duration), total: scenario.duration, t: now(), delivered: heldPairs, expected: expected() })
     }

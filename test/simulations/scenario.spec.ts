@@ -1,8 +1,9 @@
+import { readdirSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ScenarioError, loadScenario, validateScenario } from '../../simulations/scenario.js'
+import { ScenarioError, loadScenario, standardScenarioDir, validateScenario } from '../../simulations/scenario.js'
 import { buildSchedule } from '../../simulations/schedule.js'
 import { buildTopology, clusterMembers, linkProfiles, shortestPaths } from '../../simulations/topology.js'
 import type { ScenarioInput } from '../../simulations/scenario.js'
@@ -62,6 +63,17 @@ describe('scenario files', () => {
     expect(s.topology).toEqual({ kind: 'random', degree: 6 })
     expect(s.workload.truth?.messages).toBe(1000)
     expect(() => loadScenario('no-such-scenario')).toThrow(ScenarioError)
+  })
+
+  it('every standard scenario is valid', () => {
+    const names = readdirSync(standardScenarioDir()).filter(f => f.endsWith('.yaml')).map(f => f.replace(/\.yaml$/, ''))
+    expect(names.length).toBeGreaterThanOrEqual(5)
+    for (const name of names) {
+      const s = loadScenario(name)
+      expect(s.name).toBe(name)
+      // and each builds its graph
+      expect(buildTopology(s).isConnected()).toBe(true)
+    }
   })
 
   it('refuses unreadable and malformed files with the file named', async () => {
