@@ -442,9 +442,9 @@ async function main (): Promise<void> {
     rawEd25519: { signPerSec: rawSign, verifyPerSec: rawVerify },
     signStorePublish: {
       sequential: { ...p1, ratioToRawSign: p1.perSec / rawSign },
-      concurrent32: { ...p32, ratioToRawSign: p32.perSec / rawSign }
+      concurrent32: { ...p32, ratioToRawSign: p32.perSec / rawSign, cpuCapacityPerSec: 1000 / p32.cpuMsPerMessage }
     },
-    receiveVerifyStore: { ...rv, ratioToRawVerify: rv.perSec / rawVerify },
+    receiveVerifyStore: { ...rv, ratioToRawVerify: rv.perSec / rawVerify, cpuCapacityPerSec: 1000 / rv.cpuMsPerMessage },
     mesh
   }
   saveReport(ONLY == null ? 'truth' : `truth-${ONLY}`, report)
@@ -455,9 +455,11 @@ async function main (): Promise<void> {
     console.log(`sign+store+publish, one node (TCP to a peer in a worker thread):`)
     console.log(`  one at a time: ${fmt(p1.perSec, 0)} msg/s = ${fmt(p1.perSec / rawSign, 3)}x raw sign; ${fmt(p1.cpuMsPerMessage, 3)} ms CPU per message`)
     console.log(`  32 in flight:  ${fmt(p32.perSec, 0)} msg/s = ${fmt(p32.perSec / rawSign, 3)}x raw sign; ${fmt(p32.cpuMsPerMessage, 3)} ms CPU per message`)
+    console.log(`  capacity of one core from that CPU cost: ${fmt(1000 / p32.cpuMsPerMessage, 0)} msg/s = ${fmt(1000 / p32.cpuMsPerMessage / rawSign, 3)}x raw sign`)
   }
   if (recv.length > 0) {
     console.log(`receive+verify+store, one node (TCP from a peer in a worker thread): ${fmt(rv.perSec, 0)} msg/s = ${fmt(rv.perSec / rawVerify, 3)}x raw verify; ${fmt(rv.cpuMsPerMessage, 3)} ms CPU per message`)
+    console.log(`  capacity of one core from that CPU cost: ${fmt(1000 / rv.cpuMsPerMessage, 0)} msg/s = ${fmt(1000 / rv.cpuMsPerMessage / rawVerify, 3)}x raw verify`)
   }
   if (mesh != null) {
     console.log(`mesh: ${NODES} nodes, ${mesh.edges} links of ${LATENCY} ms (${mesh.links}), ${MESSAGES} messages at ${RATE}/s from random nodes: ${mesh.deliveries}/${mesh.expected} delivered`)
