@@ -41,6 +41,15 @@ export interface BeaconRecord<W = unknown> {
 interface StoredBeacon<W> extends BeaconRecord<W> {
   linkSet: Set<string>
   expiresAt: number
+  /** node index of the origin and of each link's peer (same order as links) */
+  index: number
+  linkIndex: Int32Array
+  /** link peers' indices, sorted: the symmetric-link check is a binary search */
+  sortedLinks: Int32Array
+  /** per link, precomputed: cost, one-way latency, delivery ratio */
+  linkCost: Float64Array
+  linkLatency: Float64Array
+  linkReliability: Float64Array
 }
 
 export interface ReachInfo {
@@ -112,7 +121,7 @@ export class RouteTable {
   /** number of reachable targets */
   get size (): number {
     let n = 0
-    for (let i = 1; i < this.ids.length; i++) if (Number.isFinite(this.dist[i])) n++
+    for (let i = 1; i < this.dist.length; i++) if (Number.isFinite(this.dist[i])) n++
     return n + this.far.size
   }
 
@@ -171,7 +180,7 @@ export class RouteTable {
 
   routes (): RouteInfo[] {
     const out: RouteInfo[] = []
-    for (let i = 1; i < this.ids.length; i++) {
+    for (let i = 1; i < this.dist.length; i++) {
       if (!Number.isFinite(this.dist[i])) continue
       const r = this.route(this.ids[i])
       if (r != null) out.push(r)
@@ -186,14 +195,14 @@ export class RouteTable {
   /** targets with a route, link-state first */
   targets (): string[] {
     const out: string[] = []
-    for (let i = 1; i < this.ids.length; i++) if (Number.isFinite(this.dist[i])) out.push(this.ids[i])
+    for (let i = 1; i < this.dist.length; i++) if (Number.isFinite(this.dist[i])) out.push(this.ids[i])
     for (const t of this.far.keys()) out.push(t)
     return out
   }
 
   /** link-state targets with their hop count and cost */
   * linkStateEntries (): Generator<{ target: string, hops: number, cost: number, nextHop: string }> {
-    for (let i = 1; i < this.ids.length; i++) {
+    for (let i = 1; i < this.dist.length; i++) {
       if (!Number.isFinite(this.dist[i])) continue
       let j = i
       while (this.prev[j] !== 0) j = this.prev[j]
@@ -246,6 +255,15 @@ export class TopologyGraph<W = unknown> {
   private readonly reachMaxAgeMs: number
   private readonly maxBeacons: number
   private readonly maxHops: number
+  /**
+   * Every node id seen gets a stable integer index (this node is 0), so route computation
+   * runs on typed arrays instead of string-keyed maps. Indices only grow; the table is
+   * rebuilt (new objects: route tables already handed out keep theirs) when most of it
+   * belongs to nodes that are gone.
+   */
+  private nodeIndex = new Map<string, number>()
+  private nodeIds: string[] = []
+  private beaconAt: Array<StoredBeacon<W> | undefined> = []
   version = 0
 
   constructor (init: TopologyGraphInit) {
@@ -254,6 +272,36 @@ export class TopologyGraph<W = unknown> {
     this.reachMaxAgeMs = init.reachMaxAgeMs
     this.maxBeacons = init.maxBeacons ?? 50_000
     this.maxHops = init.maxHops ?? 16
+    this.indexOf(this.self)
+  }
+
+  private indexOf (id: string): number {
+    let i = this.nodeIndex.get(id)
+    if (i == null) {
+      i = this.nodeIds.length
+      this.nodeIds.push(id)
+      this.nodeIndex.set(id, i)
+    }
+    return i
+  }
+
+  private indexLinks (b: StoredBeacon<W>): void {
+    b.index = this.indexOf(b.origin)
+    b.linkIndex = Int32Array.from(b.links, l => this.indexOf(l.peer))
+    b.sortedLinks = b.linkIndex.slice().sort()
+    this.beaconAt[b.index] = b
+  }
+
+  /** re-number the nodes when the table is mostly dead entries */
+  private compact (): void {
+    let live = 1 + this.localLinks.size
+    for (const b of this.beacons.values()) live += 1 + b.links.length
+    if (this.nodeIds.length < 1024 || this.nodeIds.length < 2 * live) return
+    this.nodeIndex = new Map()
+    this.nodeIds = []
+    this.beaconAt = []
+    this.indexOf(this.self)
+    for (const b of this.beacons.values()) this.indexLinks(b)
   }
 
   // ---- local links (from the link monitor) ----
@@ -296,11 +344,19 @@ export class TopologyGraph<W = unknown> {
   /** store a verified beacon; returns false if it is not newer than what we hold */
   insertBeacon (b: BeaconRecord<W>, now: number): boolean {
     if (!this.isNewer(b.origin, b.seq)) return false
-    this.beacons.set(b.origin, {
+    const stored: StoredBeacon<W> = {
       ...b,
       linkSet: new Set(b.links.map(l => l.peer)),
-      expiresAt: now + this.beaconMaxAgeMs
-    })
+      expiresAt: now + this.beaconMaxAgeMs,
+      index: 0,
+      linkIndex: new Int32Array(0),
+      sortedLinks: new Int32Array(0),
+      linkCost: Float64Array.from(b.links, l => linkCost(l)),
+      linkLatency: Float64Array.from(b.links, l => linkLatency(l)),
+      linkReliability: Float64Array.from(b.links, l => linkReliability(l))
+    }
+    this.indexLinks(stored)
+    this.beacons.set(b.origin, stored)
     this.version++
     return true
   }
@@ -339,8 +395,13 @@ export class TopologyGraph<W = unknown> {
   prune (now: number): number {
     let removed = 0
     for (const [origin, b] of this.beacons) {
-      if (b.expiresAt <= now) { this.beacons.delete(origin); removed++ }
+      if (b.expiresAt <= now) {
+        this.beacons.delete(origin)
+        this.beaconAt[b.index] = undefined
+        removed++
+      }
     }
+    if (removed > 0) this.compact()
     for (const [n, r] of this.reach) {
       if (r.expiresAt <= now) { this.reach.delete(n); removed++ }
     }
@@ -361,65 +422,86 @@ export class TopologyGraph<W = unknown> {
    * without touching the feasibility state.
    */
   compute (now: number, options: ComputeOptions = {}): RouteTable {
-    const avoidLinks = options.avoidLinks
-    const avoidNodes = options.avoidNodes
-    const self = this.self
-    const index = new Map<string, number>([[self, 0]])
-    const ids: string[] = [self]
-    const idOf = (id: string): number => {
-      let i = index.get(id)
-      if (i == null) {
-        i = ids.length
-        ids.push(id)
-        index.set(id, i)
-      }
-      return i
+    const ids = this.nodeIds
+    const index = this.nodeIndex
+    const n = ids.length
+    // what to leave out, as indices
+    const skipNode = new Uint8Array(n)
+    for (const id of options.avoidNodes ?? []) {
+      const i = index.get(id)
+      if (i != null && i !== 0) skipNode[i] = 1
     }
-
-    // edges as parallel arrays, then CSR
-    const from: number[] = []
-    const to: number[] = []
-    const cost: number[] = []
-    const lat: number[] = []
-    const rel: number[] = []
-    const addEdge = (a: string, b: string, q: LinkQuality): void => {
-      if (avoidNodes?.has(b) === true) return
-      if (avoidLinks?.has(linkKey(a, b)) === true) return
-      from.push(idOf(a))
-      to.push(idOf(b))
-      cost.push(linkCost(q))
-      lat.push(linkLatency(q))
-      rel.push(linkReliability(q))
+    let skipLink: Set<number> | undefined
+    if (options.avoidLinks != null && options.avoidLinks.size > 0) {
+      skipLink = new Set()
+      for (const key of options.avoidLinks) {
+        const sep = key.indexOf('>')
+        const a = index.get(key.slice(0, sep))
+        const b = index.get(key.slice(sep + 1))
+        if (a != null && b != null) skipLink.add(a * n + b)
+      }
     }
     const inScope = this.scopeFilter()
-    for (const [peer, q] of this.localLinks) addEdge(self, peer, q)
-    for (const b of this.beacons.values()) {
-      if (avoidNodes?.has(b.origin) === true || !inScope.has(b.origin)) continue
-      idOf(b.origin)
-      for (const l of b.links) {
-        if (l.peer === self || l.peer === b.origin) continue
-        const other = inScope.has(l.peer) ? this.beacons.get(l.peer) : undefined
-        if (other != null && !other.linkSet.has(b.origin)) continue
-        addEdge(b.origin, l.peer, l)
+
+    // CSR adjacency, built origin by origin in index order
+    let upper = this.localLinks.size
+    for (const b of this.beacons.values()) upper += b.links.length
+    const start = new Int32Array(n + 1)
+    const adjTo = new Int32Array(upper)
+    const adjCost = new Float64Array(upper)
+    const adjLat = new Float64Array(upper)
+    const adjRel = new Float64Array(upper)
+    let m = 0
+    for (const [peer, q] of this.localLinks) {
+      const p = index.get(peer)
+      if (p == null || skipNode[p] === 1 || skipLink?.has(p) === true) continue
+      adjTo[m] = p
+      adjCost[m] = linkCost(q)
+      adjLat[m] = linkLatency(q)
+      adjRel[m] = linkReliability(q)
+      m++
+    }
+    start[1] = m
+    const beaconAt = this.beaconAt
+    // the current beacons' sorted link lists, flattened: the symmetric-link check then
+    // reads one array instead of chasing a pointer per link
+    const symStart = new Int32Array(n + 1)
+    const current = new Uint8Array(n)
+    let total = 0
+    for (let o = 1; o < n; o++) {
+      const b = beaconAt[o]
+      if (b != null && inScope[o] === 1) total += b.sortedLinks.length
+    }
+    const symLinks = new Int32Array(total)
+    total = 0
+    for (let o = 1; o < n; o++) {
+      symStart[o] = total
+      const b = beaconAt[o]
+      if (b != null && inScope[o] === 1) {
+        current[o] = 1
+        symLinks.set(b.sortedLinks, total)
+        total += b.sortedLinks.length
       }
     }
-
-    const n = ids.length
-    const m = from.length
-    const start = new Int32Array(n + 1)
-    for (let e = 0; e < m; e++) start[from[e] + 1]++
-    for (let i = 0; i < n; i++) start[i + 1] += start[i]
-    const fill = start.slice(0, n)
-    const adjTo = new Int32Array(m)
-    const adjCost = new Float64Array(m)
-    const adjLat = new Float64Array(m)
-    const adjRel = new Float64Array(m)
-    for (let e = 0; e < m; e++) {
-      const p = fill[from[e]]++
-      adjTo[p] = to[e]
-      adjCost[p] = cost[e]
-      adjLat[p] = lat[e]
-      adjRel[p] = rel[e]
+    symStart[n] = total
+    for (let o = 1; o < n; o++) {
+      const b = beaconAt[o]
+      if (b != null && inScope[o] === 1 && skipNode[o] === 0) {
+        const links = b.linkIndex
+        for (let k = 0; k < links.length; k++) {
+          const p = links[k]
+          if (p === 0 || p === o || skipNode[p] === 1) continue
+          // the symmetric-link rule, against the far end's beacon when it is current
+          if (current[p] === 1 && !sortedHas(symLinks, symStart[p], symStart[p + 1] - 1, o)) continue
+          if (skipLink?.has(o * n + p) === true) continue
+          adjTo[m] = p
+          adjCost[m] = b.linkCost[k]
+          adjLat[m] = b.linkLatency[k]
+          adjRel[m] = b.linkReliability[k]
+          m++
+        }
+      }
+      start[o + 1] = m
     }
 
     const dist = new Float64Array(n).fill(Infinity)
@@ -429,7 +511,7 @@ export class TopologyGraph<W = unknown> {
     const reliability = new Float64Array(n)
     dist[0] = 0
     reliability[0] = 1
-    const heap = new MinHeap(Math.max(16, m + 1))
+    const heap = new MinHeap(Math.max(16, Math.min(m + 1, 4 * n)))
     heap.push(0, 0)
     const done = new Uint8Array(n)
     while (heap.size > 0) {
@@ -453,7 +535,7 @@ export class TopologyGraph<W = unknown> {
     }
 
     const far = this.computeFar(index, dist, options, now)
-    return new RouteTable(self, ids, index, dist, prev, hops, latency, reliability, far, now)
+    return new RouteTable(this.self, ids, index, dist, prev, hops, latency, reliability, far, now)
   }
 
   /**
@@ -462,22 +544,29 @@ export class TopologyGraph<W = unknown> {
    * such origins. A node that drifted out of scope (a shortcut died) stops sending us its
    * beacon; its last one must not keep dead links alive until it ages out.
    */
-  private scopeFilter (): Set<string> {
-    const level = new Map<string, number>([[this.self, 0]])
-    const inScope = new Set<string>()
-    let frontier = [...this.localLinks.keys()]
-    for (const p of frontier) level.set(p, 1)
+  private scopeFilter (): Uint8Array {
+    const n = this.nodeIds.length
+    const level = new Int32Array(n).fill(-1)
+    const inScope = new Uint8Array(n)
+    level[0] = 0
+    let frontier: number[] = []
+    for (const peer of this.localLinks.keys()) {
+      const p = this.nodeIndex.get(peer)
+      if (p != null && level[p] === -1) { level[p] = 1; frontier.push(p) }
+    }
     let depth = 1
     while (frontier.length > 0) {
-      const next: string[] = []
+      const next: number[] = []
       for (const u of frontier) {
-        const b = this.beacons.get(u)
+        const b = this.beaconAt[u]
         if (b == null || depth > b.scope) continue
-        inScope.add(u)
-        for (const l of b.links) {
-          if (level.has(l.peer)) continue
-          level.set(l.peer, depth + 1)
-          next.push(l.peer)
+        inScope[u] = 1
+        const links = b.linkIndex
+        for (let k = 0; k < links.length; k++) {
+          const p = links[k]
+          if (level[p] !== -1) continue
+          level[p] = depth + 1
+          next.push(p)
         }
       }
       frontier = next
@@ -572,6 +661,19 @@ export class TopologyGraph<W = unknown> {
     }
     return { nodes: [...nodes.values()], links }
   }
+}
+
+function sortedHas (sorted: Int32Array, from: number, to: number, x: number): boolean {
+  let lo = from
+  let hi = to
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1
+    const v = sorted[mid]
+    if (v === x) return true
+    if (v < x) lo = mid + 1
+    else hi = mid - 1
+  }
+  return false
 }
 
 /** Binary min-heap of (node, priority) on typed arrays; duplicates allowed (lazy deletion). */

@@ -1,0 +1,364 @@
+/**
+ * Routes (issue 5):
+ *
+ * 1. route computation for 1,000 and 10,000 known nodes, every beacon in scope (the worst
+ *    case: the whole graph in link state), against graphology-shortest-path's Dijkstra on
+ *    the same weighted graph (the baseline, this run); and the fisheye case a node of a
+ *    50,000-node mesh really computes: its zone's beacons plus d far tables of 1,024.
+ * 2. routed message round trip (send → the target's signed acknowledgement) over 3 hops
+ *    vs direct, on in-process nodes over the memory transport (no added latency), with the
+ *    libp2p ping RTT on the same link as the baseline; and over the simulator's links of
+ *    5 ms one way, against the ideal 2 × hops × 5 ms.
+ * 3. topology gossip measured on a live mesh of in-process nodes (fast timers), against
+ *    the cost model of protocol/routing/cost-model.ts with the same parameters.
+ *
+ * Env: ROUTES_BENCH_SENDS (300), ROUTES_BENCH_GOSSIP_NODES (24), ROUTES_BENCH_GOSSIP_SECONDS (20),
+ * ROUTES_BENCH_ONLY ('compute' | 'latency' | 'gossip').
+ */
+/* eslint-disable no-console */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DirectedGraph } from 'graphology'
+import { singleSource } from 'graphology-shortest-path/dijkstra.js'
+import { createNodeRecordCrypto } from '../node/crypto.js'
+import { openNodeDatabase } from '../node/storage.js'
+import { generateIdentity } from '../protocol/crypto/index.js'
+import { createMeshNode } from '../protocol/mesh-node.js'
+import { gossipCost } from '../protocol/routing/cost-model.js'
+import { linkCost } from '../protocol/routing/health.js'
+import { TopologyGraph } from '../protocol/routing/topology.js'
+import { SimNetwork } from '../simulations/network/sim-network.js'
+import { createMemoryLibp2p } from '../simulations/nodes/memory-libp2p.js'
+import { createRandom } from '../simulations/random.js'
+import { fmt, median, percentile, saveReport } from './_report.js'
+import type { MeshNode } from '../protocol/mesh-node.js'
+import type { RoutingInit } from '../protocol/routing/index.js'
+import type { GraphLink } from '../protocol/routing/topology.js'
+import type { MeshDatabase } from '../protocol/storage/index.js'
+
+const SENDS = Number(process.env.ROUTES_BENCH_SENDS ?? 300)
+const GOSSIP_NODES = Number(process.env.ROUTES_BENCH_GOSSIP_NODES ?? 24)
+const GOSSIP_SECONDS = Number(process.env.ROUTES_BENCH_GOSSIP_SECONDS ?? 20)
+const ONLY = process.env.ROUTES_BENCH_ONLY
+const DEGREE = 8
+
+// ---- 1. route computation ----
+
+interface SyntheticMesh { links: GraphLink[][] }
+
+/** n nodes, a random spanning tree plus random edges up to an average degree of `degree` */
+function syntheticMesh (n: number, degree: number, seed: number): SyntheticMesh {
+  const rand = createRandom(seed, 'mesh')
+  const adj: Array<Map<number, GraphLink>> = Array.from({ length: n }, () => new Map())
+  const quality = (): Omit<GraphLink, 'peer'> => ({
+    rttMs: 1 + rand.next() * 80,
+    jitterMs: rand.next() * 10,
+    loss: rand.next() < 0.1 ? rand.next() * 0.1 : 0,
+    health: 0.6 + rand.next() * 0.4
+  })
+  const add = (a: number, b: number): void => {
+    if (a === b || adj[a].has(b)) return
+    adj[a].set(b, { peer: `n${b}`, ...quality() })
+    adj[b].set(a, { peer: `n${a}`, ...quality() })
+  }
+  for (let i = 1; i < n; i++) add(i, Math.floor(rand.next() * i))
+  let edges = n - 1
+  while (edges < n * degree / 2) {
+    const a = Math.floor(rand.next() * n)
+    const b = Math.floor(rand.next() * n)
+    if (a !== b && !adj[a].has(b)) { add(a, b); edges++ }
+  }
+  return { links: adj.map(m => [...m.values()]) }
+}
+
+function hopDistances (mesh: SyntheticMesh, from: number): Int32Array {
+  const dist = new Int32Array(mesh.links.length).fill(-1)
+  dist[from] = 0
+  const queue = [from]
+  for (let q = 0; q < queue.length; q++) {
+    const u = queue[q]
+    for (const l of mesh.links[u]) {
+      const v = Number(l.peer.slice(1))
+      if (dist[v] === -1) { dist[v] = dist[u] + 1; queue.push(v) }
+    }
+  }
+  return dist
+}
+
+function graphOf (mesh: SyntheticMesh, include: (i: number) => boolean, scope: number): TopologyGraph {
+  const now = Date.now()
+  const graph = new TopologyGraph({ self: 'n0', beaconMaxAgeMs: 3_600_000, reachMaxAgeMs: 3_600_000 })
+  for (const l of mesh.links[0]) graph.setLocalLink(l.peer, l)
+  for (let i = 1; i < mesh.links.length; i++) {
+    if (!include(i)) continue
+    graph.insertBeacon({ origin: `n${i}`, seq: 1, timestamp: now, scope, hops: 1, links: mesh.links[i], addrs: [], receivedAt: now }, now)
+  }
+  return graph
+}
+
+function timeIt (runs: number, fn: () => void): number[] {
+  for (let i = 0; i < 3; i++) fn()
+  const out: number[] = []
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now()
+    fn()
+    out.push(performance.now() - t)
+  }
+  return out
+}
+
+interface ComputeResult {
+  nodes: number
+  edges: number
+  oursMs: number
+  oursWithPathsMs: number
+  baselineMs: number
+  ratio: number
+  routes: number
+}
+
+function computeBench (n: number, runs: number): ComputeResult {
+  const mesh = syntheticMesh(n, DEGREE, n)
+  const graph = graphOf(mesh, () => true, 64)
+  let routes = 0
+  const ours = timeIt(runs, () => { routes = graph.compute(Date.now()).size })
+  const withPaths = timeIt(runs, () => { graph.compute(Date.now()).routes() })
+
+  const g = new DirectedGraph()
+  for (let i = 0; i < n; i++) g.addNode(`n${i}`)
+  let edges = 0
+  for (let i = 0; i < n; i++) {
+    for (const l of mesh.links[i]) { g.addDirectedEdge(`n${i}`, l.peer, { weight: linkCost(l) }); edges++ }
+  }
+  const baseline = timeIt(runs, () => { singleSource(g, 'n0', 'weight') })
+  return { nodes: n, edges, oursMs: median(ours), oursWithPathsMs: median(withPaths), baselineMs: median(baseline), ratio: median(ours) / median(baseline), routes }
+}
+
+interface FisheyeResult { meshNodes: number, beacons: number, farEntries: number, routes: number, computeMs: number }
+
+function fisheyeBench (n: number, scope: number, maxReach: number): FisheyeResult {
+  const mesh = syntheticMesh(n, DEGREE, 7)
+  const dist = hopDistances(mesh, 0)
+  const graph = graphOf(mesh, i => dist[i] >= 1 && dist[i] <= scope, scope)
+  const rand = createRandom(3, 'reach')
+  const now = Date.now()
+  const far = [...dist.keys()].filter(i => dist[i] > scope + 1)
+  let farEntries = 0
+  for (const l of mesh.links[0]) {
+    const entries = []
+    for (let k = 0; k < maxReach; k++) {
+      const t = far[Math.floor(rand.next() * far.length)]
+      entries.push({ target: `n${t}`, cost: 20 * dist[t] + rand.next() * 200, hops: dist[t], seq: 1 })
+    }
+    graph.setReach(l.peer, entries, now)
+    farEntries += entries.length
+  }
+  let routes = 0
+  const times = timeIt(20, () => { routes = graph.compute(Date.now()).size })
+  return { meshNodes: n, beacons: graph.beaconCount, farEntries, routes, computeMs: median(times) }
+}
+
+// ---- live nodes ----
+
+interface BenchNode { node: MeshNode, db: MeshDatabase, dir: string }
+
+async function startNodes (count: number, routing: RoutingInit, network?: SimNetwork): Promise<BenchNode[]> {
+  const nodes: BenchNode[] = []
+  for (let i = 0; i < count; i++) {
+    const dir = await mkdtemp(join(tmpdir(), 'liberation-bench-routes-'))
+    const privateKey = await generateIdentity()
+    const db = await openNodeDatabase(dir)
+    const libp2p = network != null
+      ? await createMemoryLibp2p({ privateKey, name: network.address(i).slice('/memory/'.length), transport: network.transport(i) })
+      : await createMemoryLibp2p({ privateKey, name: `bench-routes-${process.pid}-${Date.now()}-${i}` })
+    const node = createMeshNode({ libp2p, db, crypto: createNodeRecordCrypto(privateKey) }, { connections: { minConnections: 0 }, routing })
+    await node.start()
+    nodes.push({ node, db, dir })
+  }
+  return nodes
+}
+
+async function stopNodes (nodes: BenchNode[]): Promise<void> {
+  for (const n of nodes) {
+    await n.node.stop().catch(() => {})
+    await n.db.close().catch(() => {})
+    await rm(n.dir, { recursive: true, force: true })
+  }
+}
+
+async function until (check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+}
+
+async function connectPairs (nodes: BenchNode[], edges: Array<[number, number]>): Promise<void> {
+  for (const [a, b] of edges) await nodes[a].node.libp2p.dial(nodes[b].node.libp2p.getMultiaddrs()[0])
+}
+
+// ---- 2. routed latency ----
+
+interface Percentiles { p50: number, p99: number }
+const stats = (xs: number[]): Percentiles => ({ p50: median(xs), p99: percentile(xs, 99) })
+
+interface LatencyResult {
+  links: string
+  ping: Percentiles
+  direct: Percentiles
+  threeHops: Percentiles
+  /** 3 hops / direct, p50 */
+  ratio: number
+  /** direct / ping, p50 */
+  directOverPing: number
+  ideal?: { direct: number, threeHops: number }
+}
+
+async function latencyBench (linkLatency: number): Promise<LatencyResult> {
+  const network = linkLatency > 0
+    ? new SimNetwork({ linkOf: () => ({ latency: linkLatency, jitter: 0, loss: 0 }), random: createRandom(1, 'links'), name: `bench-routes-${process.pid}` })
+    : undefined
+  const nodes = await startNodes(4, { probeIntervalMs: 2000 }, network)
+  try {
+    const [a, b, , d] = nodes.map(n => n.node)
+    await connectPairs(nodes, [[0, 1], [1, 2], [2, 3]])
+    await until(() => a.routing.route(d.libp2p.peerId)?.hops === 3, 'the route A→D')
+    const payload = new Uint8Array(100)
+    const ping: number[] = []
+    for (let i = 0; i < SENDS; i++) ping.push(await a.libp2p.services.ping.ping(b.libp2p.peerId))
+    const direct: number[] = []
+    const three: number[] = []
+    // interleaved, so drift in the process load hits both alike
+    for (let i = 0; i < SENDS; i++) {
+      const r1 = await a.routing.send(b.libp2p.peerId, payload)
+      const r3 = await a.routing.send(d.libp2p.peerId, payload)
+      if (r1.hops !== 1 || r3.hops !== 3) throw new Error(`unexpected paths: ${r1.hops}, ${r3.hops}`)
+      direct.push(r1.latencyMs)
+      three.push(r3.latencyMs)
+    }
+    const res: LatencyResult = {
+      links: linkLatency > 0 ? `simulator, ${linkLatency} ms one way` : 'memory, no added latency',
+      ping: stats(ping),
+      direct: stats(direct),
+      threeHops: stats(three),
+      ratio: median(three) / median(direct),
+      directOverPing: median(direct) / Math.max(0.001, median(ping))
+    }
+    if (linkLatency > 0) res.ideal = { direct: 2 * linkLatency, threeHops: 6 * linkLatency }
+    return res
+  } finally {
+    await stopNodes(nodes)
+  }
+}
+
+// ---- 3. gossip volume ----
+
+interface GossipResult {
+  nodes: number
+  edges: number
+  averageDegree: number
+  seconds: number
+  measuredBytesPerNodePerSecond: number
+  measuredBeaconsPerNodePerSecond: number
+  modelBytesPerNodePerSecond: number
+  ratio: number
+}
+
+async function gossipBench (): Promise<GossipResult> {
+  const routing: RoutingInit = { probeIntervalMs: 1000, beaconIntervalMs: 2000, reachIntervalMs: 4000 }
+  const nodes = await startNodes(GOSSIP_NODES, routing)
+  try {
+    const rand = createRandom(5, 'gossip')
+    const edges: Array<[number, number]> = []
+    const has = new Set<string>()
+    const add = (x: number, y: number): void => {
+      const k = x < y ? `${x}-${y}` : `${y}-${x}`
+      if (x === y || has.has(k)) return
+      has.add(k)
+      edges.push([x, y])
+    }
+    for (let i = 1; i < GOSSIP_NODES; i++) add(i, Math.floor(rand.next() * i))
+    while (edges.length < GOSSIP_NODES * 2) add(Math.floor(rand.next() * GOSSIP_NODES), Math.floor(rand.next() * GOSSIP_NODES))
+    await connectPairs(nodes, edges)
+    await until(() => nodes.every(n => n.node.routing.routes().length === GOSSIP_NODES - 1), 'routes to every node', 60_000)
+    await new Promise(resolve => setTimeout(resolve, 3000))
+    const before = nodes.map(n => n.node.routing.stats())
+    const started = performance.now()
+    await new Promise(resolve => setTimeout(resolve, GOSSIP_SECONDS * 1000))
+    const seconds = (performance.now() - started) / 1000
+    const after = nodes.map(n => n.node.routing.stats())
+    let bytes = 0
+    let beacons = 0
+    for (let i = 0; i < nodes.length; i++) {
+      bytes += after[i].updateBytesReceived - before[i].updateBytesReceived
+      beacons += after[i].beaconsSent - before[i].beaconsSent
+    }
+    const degree = 2 * edges.length / GOSSIP_NODES
+    const triggered = Math.max(0, beacons / GOSSIP_NODES / seconds - 1000 / routing.beaconIntervalMs!)
+    const model = gossipCost({
+      nodes: GOSSIP_NODES,
+      degree,
+      scope: 2,
+      beaconIntervalMs: routing.beaconIntervalMs!,
+      triggeredPerSecond: triggered,
+      reachIntervalMs: routing.reachIntervalMs!,
+      maxReachEntries: 1024
+    })
+    const measured = bytes / GOSSIP_NODES / seconds
+    return {
+      nodes: GOSSIP_NODES,
+      edges: edges.length,
+      averageDegree: degree,
+      seconds,
+      measuredBytesPerNodePerSecond: measured,
+      measuredBeaconsPerNodePerSecond: beacons / GOSSIP_NODES / seconds,
+      modelBytesPerNodePerSecond: model.bytesPerSecond,
+      ratio: measured / model.bytesPerSecond
+    }
+  } finally {
+    await stopNodes(nodes)
+  }
+}
+
+async function main (): Promise<void> {
+  const report: Record<string, unknown> = { date: new Date().toISOString() }
+  if (ONLY == null || ONLY === 'compute') {
+    const compute = [computeBench(1000, 50), computeBench(10_000, 15)]
+    report.compute = compute
+    console.log('\nroute computation, all nodes in link state (median):')
+    for (const c of compute) {
+      console.log(`  ${c.nodes} nodes, ${c.edges} links: ${fmt(c.oursMs, 2)} ms (${fmt(c.oursWithPathsMs, 2)} ms with every path built), ` +
+        `graphology Dijkstra ${fmt(c.baselineMs, 2)} ms; ratio ${fmt(c.ratio, 2)}× (${c.routes} routes)`)
+    }
+    const fisheye = [fisheyeBench(10_000, 2, 1024), fisheyeBench(50_000, 2, 1024)]
+    report.fisheye = fisheye
+    for (const f of fisheye) {
+      console.log(`  fisheye node of a ${f.meshNodes}-node mesh: ${f.beacons} beacons + ${f.farEntries} far entries → ${f.routes} routes in ${fmt(f.computeMs, 2)} ms`)
+    }
+  }
+  if (ONLY == null || ONLY === 'latency') {
+    const latency = [await latencyBench(0), await latencyBench(5)]
+    report.latency = latency
+    console.log(`\nrouted message round trip (send → signed ack), ${SENDS} each:`)
+    for (const l of latency) {
+      console.log(`  ${l.links}: ping p50 ${fmt(l.ping.p50, 2)} ms; direct p50 ${fmt(l.direct.p50, 2)} / p99 ${fmt(l.direct.p99, 2)} ms; ` +
+        `3 hops p50 ${fmt(l.threeHops.p50, 2)} / p99 ${fmt(l.threeHops.p99, 2)} ms; 3 hops / direct ${fmt(l.ratio, 2)}×; direct / ping ${fmt(l.directOverPing, 2)}×` +
+        (l.ideal != null ? `; vs ideal: direct ${fmt(l.direct.p50 / l.ideal.direct, 2)}×, 3 hops ${fmt(l.threeHops.p50 / l.ideal.threeHops, 2)}×` : ''))
+    }
+  }
+  if (ONLY == null || ONLY === 'gossip') {
+    const gossip = await gossipBench()
+    report.gossip = gossip
+    console.log(`\ntopology gossip, ${gossip.nodes} nodes, average degree ${fmt(gossip.averageDegree, 2)}, beacons every 2 s, far tables every 4 s, ${fmt(gossip.seconds, 0)} s:`)
+    console.log(`  measured ${fmt(gossip.measuredBytesPerNodePerSecond, 0)} B/s per node (${fmt(gossip.measuredBeaconsPerNodePerSecond, 2)} own beacons/s), ` +
+      `model ${fmt(gossip.modelBytesPerNodePerSecond, 0)} B/s; measured / model ${fmt(gossip.ratio, 2)}`)
+  }
+  saveReport('routes', report)
+}
+
+main().then(() => process.exit(0), err => {
+  console.error(err)
+  process.exit(1)
+})
