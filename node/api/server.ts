@@ -97,9 +97,11 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
   const app = Fastify({
     logger: init.logger ?? false,
     bodyLimit: init.bodyLimit ?? 256 * 1024,
+    // a prefix random per server plus a counter: unique, and no random bytes per request;
+    // a write may bring its own correlation id (reads are not audited: their headers are
+    // not even parsed for it)
     genReqId: (req: IncomingMessage) => {
-      const given = req.headers['x-correlation-id']
-      // a prefix random per server plus a counter: unique, and no random bytes per request
+      const given = req.method === 'GET' || req.method === 'HEAD' ? undefined : req.headers['x-correlation-id']
       return typeof given === 'string' && CORRELATION_ID.test(given) ? given : `${idPrefix}${(++requestCounter).toString(36)}`
     }
   })
@@ -132,18 +134,23 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
   if (token != null) registerAuth(app, token)
 
   app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-correlation-id', request.id)
-    if (audit.error != null && WRITE_METHODS.has(request.method)) {
-      done(new ApiError(503, `writes are refused: the audit log cannot be written (${audit.error.message})`))
-      return
+    // the id ties a write to its audit record and the events it caused
+    if (WRITE_METHODS.has(request.method)) {
+      reply.header('x-correlation-id', request.id)
+      if (audit.error != null) {
+        done(new ApiError(503, `writes are refused: the audit log cannot be written (${audit.error.message})`))
+        return
+      }
     }
     done()
   })
 
-  app.addHook('onResponse', (request, reply, done) => {
+  // at onSend (answer ready, not yet written): cheaper than onResponse, and a write is in
+  // the audit log before its client hears back
+  app.addHook('onSend', (request, reply, payload, done) => {
     metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000)
     if (WRITE_METHODS.has(request.method)) auditWrite(request, reply.statusCode, reply.elapsedTime)
-    done()
+    done(null, payload)
   })
 
   function auditWrite (request: FastifyRequest, status: number, elapsedMs: number): void {

@@ -122,7 +122,7 @@ describe('control API: system, events, OpenAPI, metrics, audit', () => {
     const bad = await api(n.url, 'POST', '/api/v1/notifications', { type: 'system_alert' }, { 'x-correlation-id': 'audit-bad-1' })
     expect(bad.status).toBe(400)
     // a correlation id that is not a safe token is replaced
-    const weird = await api(n.url, 'GET', '/health', undefined, { 'x-correlation-id': 'has spaces and "quotes"' })
+    const weird = await api(n.url, 'POST', '/api/v1/notifications', { type: 'system_alert', title: 'weird id' }, { 'x-correlation-id': 'has spaces and "quotes"' })
     expect(weird.headers.get('x-correlation-id')).toMatch(/^[0-9a-f]{8}[0-9a-z]+$/)
 
     const path = join(n.dataDir, 'audit.log')

@@ -8,6 +8,8 @@ import type { ApiContext } from '../server.js'
 import type { FastifyInstance } from 'fastify'
 
 export const API_VERSION = '0.1.0'
+/** longest a /stats answer is reused when nothing happened (uptime and WS clients move on their own) */
+export const STATS_MAX_AGE_MS = 1000
 
 const healthSchema = {
   type: 'object',
@@ -119,31 +121,51 @@ export function registerSystemRoutes (app: FastifyInstance, ctx: ApiContext): vo
   app.get('/health', health, async () => healthReport(ctx))
   app.get('/api/v1/health', health, async () => healthReport(ctx))
 
+  /**
+   * Stats are read far more often than they change (dashboards poll them): the serialized
+   * answer is kept until any event of the node (a ledger or truth write, a peer, a route,
+   * a notification) or for at most STATS_MAX_AGE_MS (uptime, WebSocket clients).
+   */
+  let cached: { body: string, at: number } | undefined
+  let version = 0
+  const invalidate = (): void => { cached = undefined; version++ }
+  node.events.addEventListener('event', invalidate)
+  app.addHook('onClose', async () => { node.events.removeEventListener('event', invalidate) })
+
   app.get('/api/v1/stats', {
     schema: { tags: ['system'], summary: 'system statistics (the seeds\' SystemStats)', response: { 200: statsSchema, ...errorResponses } }
-  }, async () => {
-    const truth = node.truth.stats()
-    const ledger = await node.ledger.stats()
-    return {
-      total_humans: ledger.totalHumans,
-      active_humans: ledger.activeHumans,
-      total_distributed: ledger.totalDistributed,
-      distributed_this_week: ledger.distributedThisWeek,
-      remaining_wealth: ledger.remainingWealth,
-      average_per_human: ledger.averagePerHuman,
-      pool_total: ledger.poolTotal,
-      week: ledger.week,
-      payments_this_week: ledger.paymentsThisWeek,
-      uptime: (Date.now() - node.startedAt) / 1000,
-      peer_id: node.libp2p.peerId.toString(),
-      peers: node.libp2p.getPeers().length,
-      connections: node.libp2p.getConnections().length,
-      notifications_unread: node.notifications.stats().unread,
-      ws_clients: ctx.hub.stats().clients,
-      truth_messages: truth.messages,
-      truth_channels: truth.channels,
-      truth_rejected: truth.rejected,
-      known_nodes: countKnownNodes()
+  }, async (_request, reply) => {
+    const now = Date.now()
+    let body = cached != null && now - cached.at < STATS_MAX_AGE_MS ? cached.body : undefined
+    if (body == null) {
+      const computedAt = version
+      const truth = node.truth.stats()
+      const ledger = await node.ledger.stats()
+      const stats = {
+        total_humans: ledger.totalHumans,
+        active_humans: ledger.activeHumans,
+        total_distributed: ledger.totalDistributed,
+        distributed_this_week: ledger.distributedThisWeek,
+        remaining_wealth: ledger.remainingWealth,
+        average_per_human: ledger.averagePerHuman,
+        pool_total: ledger.poolTotal,
+        week: ledger.week,
+        payments_this_week: ledger.paymentsThisWeek,
+        uptime: (now - node.startedAt) / 1000,
+        peer_id: node.libp2p.peerId.toString(),
+        peers: node.libp2p.getPeers().length,
+        connections: node.libp2p.getConnections().length,
+        notifications_unread: node.notifications.stats().unread,
+        ws_clients: ctx.hub.stats().clients,
+        truth_messages: truth.messages,
+        truth_channels: truth.channels,
+        truth_rejected: truth.rejected,
+        known_nodes: countKnownNodes()
+      }
+      body = JSON.stringify(stats)
+      // an event while computing may have made this answer stale already: serve it, keep it not
+      if (computedAt === version) cached = { body, at: now }
     }
+    return reply.type('application/json; charset=utf-8').send(body)
   })
 }
