@@ -249,8 +249,8 @@ export class TopologyGraph<W = unknown> {
   private readonly localLinks = new Map<string, LinkQuality>()
   private readonly beacons = new Map<string, StoredBeacon<W>>()
   private readonly reach = new Map<string, { entries: Map<string, ReachInfo>, expiresAt: number }>()
-  /** Babel feasibility distances of far targets: the best (seq, cost) we advertised */
-  private readonly feasibility = new Map<string, { seq: number, cost: number }>()
+  /** Babel feasibility distances of far targets: the best (seq, cost) we advertised, and the successor */
+  private readonly feasibility = new Map<string, { seq: number, cost: number, nextHop: string }>()
   private readonly beaconMaxAgeMs: number
   private readonly reachMaxAgeMs: number
   private readonly maxBeacons: number
@@ -591,8 +591,11 @@ export class TopologyGraph<W = unknown> {
         if (options.avoidNodes?.has(e.target) === true) continue
         const i = index.get(e.target)
         if (i != null && Number.isFinite(dist[i])) continue // the link-state zone knows better
+        // Babel's feasibility condition, except that the current next hop (EIGRP's
+        // successor) may report a worse cost: else every cost rise on a far path would
+        // cut the route until the target's next beacon seq arrives
         const fd = this.feasibility.get(e.target)
-        if (fd != null && !(e.seq > fd.seq || (e.seq === fd.seq && e.cost < fd.cost))) continue
+        if (fd != null && fd.nextHop !== neighbour && !(e.seq > fd.seq || (e.seq === fd.seq && e.cost < fd.cost))) continue
         const total = viaCost + e.cost
         const best = far.get(e.target)
         if (best != null && (best.cost < total || (best.cost === total && best.hops <= e.hops + 1))) continue
@@ -611,8 +614,12 @@ export class TopologyGraph<W = unknown> {
     if (updateFeasibility) {
       for (const r of far.values()) {
         const fd = this.feasibility.get(r.target)
-        if (fd == null || r.seq > fd.seq) this.feasibility.set(r.target, { seq: r.seq, cost: r.cost })
-        else if (r.seq === fd.seq && r.cost < fd.cost) fd.cost = r.cost
+        if (fd == null || r.seq > fd.seq) {
+          this.feasibility.set(r.target, { seq: r.seq, cost: r.cost, nextHop: r.nextHop })
+        } else {
+          if (r.seq === fd.seq && r.cost < fd.cost) fd.cost = r.cost
+          fd.nextHop = r.nextHop
+        }
       }
     }
     return far

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest'
+import { TopologyGraph, linkKey } from '../../protocol/routing/topology.ts'
+import type { GraphLink } from '../../protocol/routing/topology.ts'
+
+const NOW = 1_000_000
+const q = (rttMs = 10, loss = 0): Omit<GraphLink, 'peer'> => ({ rttMs, loss, health: 1 })
+
+function graph (): TopologyGraph {
+  return new TopologyGraph({ self: 'a', beaconMaxAgeMs: 60_000, reachMaxAgeMs: 60_000 })
+}
+
+function beacon (g: TopologyGraph, origin: string, links: Record<string, number>, seq = 1, scope = 3): boolean {
+  return g.insertBeacon({
+    origin,
+    seq,
+    timestamp: NOW,
+    scope,
+    hops: 1,
+    links: Object.entries(links).map(([peer, rtt]) => ({ peer, ...q(rtt) })),
+    addrs: [],
+    receivedAt: NOW
+  }, NOW)
+}
+
+describe('topology graph', () => {
+  it('finds the cheapest path, not the shortest, and reports its figures', () => {
+    const g = graph()
+    g.setLocalLink('b', q(10))
+    g.setLocalLink('c', q(10))
+    beacon(g, 'b', { a: 10, d: 200 })
+    beacon(g, 'c', { a: 10, e: 10 })
+    beacon(g, 'e', { c: 10, d: 10 })
+    beacon(g, 'd', { b: 200, e: 10 })
+    const r = g.compute(NOW).route('d')
+    expect(r?.path).toEqual(['a', 'c', 'e', 'd'])
+    expect(r?.hops).toBe(3)
+    expect(r?.latencyMs).toBeCloseTo(15)
+    expect(r?.reliability).toBe(1)
+  })
+
+  it('ignores old and duplicate beacons', () => {
+    const g = graph()
+    expect(beacon(g, 'b', { a: 1 }, 5)).toBe(true)
+    expect(beacon(g, 'b', { a: 1, x: 1 }, 5)).toBe(false)
+    expect(beacon(g, 'b', { a: 1, x: 1 }, 4)).toBe(false)
+    expect(g.getBeacon('b')?.links.map(l => l.peer)).toEqual(['a'])
+    expect(beacon(g, 'a', { b: 1 }, 9)).toBe(false) // our own
+  })
+
+  it('uses a link only if the far end lists it too', () => {
+    const g = graph()
+    g.setLocalLink('b', q())
+    beacon(g, 'b', { a: 10, c: 10 })
+    beacon(g, 'c', { d: 10 }) // c no longer lists b
+    expect(g.compute(NOW).route('c')).toBeUndefined()
+    beacon(g, 'c', { b: 10, d: 10 }, 2)
+    expect(g.compute(NOW).route('d')?.path).toEqual(['a', 'b', 'c', 'd'])
+  })
+
+  it('stops using the beacon of a node that drifted out of its scope', () => {
+    const g = graph()
+    g.setLocalLink('b', q())
+    beacon(g, 'b', { a: 10, c: 10 })
+    beacon(g, 'c', { b: 10, d: 10 })
+    beacon(g, 'd', { c: 10, e: 10 })
+    // e's old beacon (from when it was 2 hops away) still lists its link to x, since gone
+    beacon(g, 'e', { d: 10, x: 10 }, 1, 2)
+    const t = g.compute(NOW)
+    expect(t.route('e')?.hops).toBe(4) // known through d's beacon
+    expect(t.route('x')).toBeUndefined() // e is 4 hops away, beyond its scope of 2: not heard from
+    beacon(g, 'e', { d: 10, x: 10 }, 2, 4)
+    expect(g.compute(NOW).route('x')?.hops).toBe(5)
+  })
+
+  it('computes alternatives around avoided links and nodes', () => {
+    const g = graph()
+    g.setLocalLink('b', q(10))
+    g.setLocalLink('c', q(20))
+    beacon(g, 'b', { a: 10, d: 10 })
+    beacon(g, 'c', { a: 20, d: 10 })
+    beacon(g, 'd', { b: 10, c: 10 })
+    expect(g.compute(NOW).route('d')?.nextHop).toBe('b')
+    expect(g.compute(NOW, { avoidLinks: new Set([linkKey('b', 'd')]) }).route('d')?.nextHop).toBe('c')
+    expect(g.compute(NOW, { avoidNodes: new Set(['b']) }).route('d')?.nextHop).toBe('c')
+    expect(g.compute(NOW, { avoidNodes: new Set(['b', 'c']) }).route('d')).toBeUndefined()
+  })
+
+  it('takes far routes from neighbours\' tables, the link-state zone first, feasible ones only', () => {
+    const g = graph()
+    g.setLocalLink('b', q(10))
+    g.setLocalLink('c', q(10))
+    beacon(g, 'b', { a: 10 })
+    beacon(g, 'c', { a: 10 })
+    g.setReach('b', [{ target: 'z', cost: 50, hops: 4, seq: 7 }, { target: 'c', cost: 1, hops: 1, seq: 1 }], NOW)
+    g.setReach('c', [{ target: 'z', cost: 80, hops: 3, seq: 7 }], NOW)
+    let t = g.compute(NOW)
+    expect(t.route('z')).toMatchObject({ kind: 'distance-vector', nextHop: 'b', hops: 5, complete: false })
+    expect(t.route('c')?.kind).toBe('direct') // link state wins over the vector
+    // b's route got worse at the same seq: b is the successor, kept; c's offer (80) is not
+    // below what we advertised (60) → not feasible
+    g.setReach('b', [{ target: 'z', cost: 500, hops: 4, seq: 7 }], NOW)
+    g.setReach('c', [{ target: 'z', cost: 80, hops: 3, seq: 7 }], NOW)
+    t = g.compute(NOW)
+    expect(t.route('z')?.nextHop).toBe('b')
+    // a newer seq from the target makes any route feasible again
+    g.setReach('c', [{ target: 'z', cost: 80, hops: 3, seq: 8 }], NOW)
+    expect(g.compute(NOW).route('z')?.nextHop).toBe('c')
+    // advertised to b: the route through c (split horizon keeps it from c)
+    expect(g.advertisement(g.compute(NOW), 'b', 2, 100).map(e => e.target)).toEqual(['z'])
+    expect(g.advertisement(g.compute(NOW), 'c', 2, 100).map(e => e.target)).toEqual([])
+  })
+
+  it('ages out beacons and far tables', () => {
+    const g = graph()
+    g.setLocalLink('b', q())
+    beacon(g, 'b', { a: 10, c: 10 })
+    g.setReach('b', [{ target: 'z', cost: 50, hops: 4, seq: 7 }], NOW)
+    expect(g.compute(NOW).routes().map(r => r.target).sort()).toEqual(['b', 'c', 'z'])
+    expect(g.prune(NOW + 61_000)).toBe(2)
+    expect(g.compute(NOW + 61_000).routes().map(r => r.target)).toEqual(['b'])
+  })
+})
