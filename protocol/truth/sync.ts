@@ -165,7 +165,7 @@ async function answer (ctx: SyncContext, req: SyncRequest, peer: string): Promis
   if (parts !== 1) return refusal('a request carries exactly one of digest, ids, fetch')
   if (req.digest != null) {
     const { from, to, step } = req.digest
-    if (from % BUCKET_MS !== 0 || step < BUCKET_MS || step % BUCKET_MS !== 0 || !(to > from)) {
+    if (from % BUCKET_MS !== 0 || step < BUCKET_MS || step % BUCKET_MS !== 0 || !(to > from) || to > Number.MAX_SAFE_INTEGER) {
       return refusal('digest: from and step must be whole hours, to > from')
     }
     const { slices, truncated } = ctx.store.ranges.slices(from, to, step, SYNC_LIMITS.maxSlicesPerResponse)
@@ -173,7 +173,7 @@ async function answer (ctx: SyncContext, req: SyncRequest, peer: string): Promis
   }
   if (req.ids != null) {
     const { from, to, afterTime, afterId } = req.ids
-    if (!(to > from) || (afterId.length !== 0 && afterId.length !== 32)) return refusal('ids: bad range or position')
+    if (!(to > from) || to > Number.MAX_SAFE_INTEGER || (afterId.length !== 0 && afterId.length !== 32)) return refusal('ids: bad range or position')
     const after = afterId.length === 32 ? { createdAt: afterTime, idHex: toHex(afterId) } : undefined
     const page = await ctx.store.idsInRange(from, to, after, SYNC_LIMITS.maxIdsPerResponse)
     return { ids: { ids: page.ids.map(p => ({ id: p.id as Uint8Array<ArrayBuffer>, createdAt: p.createdAt })), more: page.more }, error: '' }

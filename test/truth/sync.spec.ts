@@ -3,7 +3,7 @@
  * found by range fingerprints, spread learnt from digests and fetches, the responder's
  * bounds (malformed requests, oversize fetches, rate limit), and a lying responder.
  */
-import { pbStream } from '@libp2p/utils'
+import { lpStream, pbStream } from '@libp2p/utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import { generateIdentity } from '../../protocol/crypto/index.ts'
 import { BUCKET_MS } from '../../protocol/truth/digest.ts'
@@ -149,6 +149,16 @@ describe('truth sync responder bounds', () => {
       await expect(s.ask({ digest: { from: 0, to: DAY, step: HOUR } })).rejects.toThrow()
       s.stream.abort(new Error('done'))
     }
+    // times beyond 2^53 (which this side cannot even encode) fail to decode: the session ends unanswered
+    const raw = await client.node.libp2p.dialProtocol(server.node.libp2p.peerId, SYNC_PROTOCOL)
+    const lp = lpStream(raw)
+    const huge = [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10] // varint 2^60
+    const digest = [0x10, ...huge, 0x18, 0x80, 0xdd, 0xdb, 0x01] // to = 2^60, step = one hour
+    await lp.write(Uint8Array.from([0x0a, digest.length, ...digest]))
+    const answer = await lp.read().then(r => SyncResponse.decode(r), () => undefined)
+    expect(answer).toBeUndefined()
+    raw.abort(new Error('done'))
+
     // a well-formed request still works
     const s = await session(client.node, server.node)
     const ok = await s.ask({ digest: { from: 0, to: BUCKET_MS * 1_000_000, step: BUCKET_MS * 1000 } })
