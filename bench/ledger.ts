@@ -16,19 +16,20 @@
  * - reopen: a new process opening the writer's data dir (N humans + a week of payments)
  *   until the ledger is started; and its RSS then; bytes on disk per entry
  */
+/* eslint-disable no-console */
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ClassicLevel } from 'classic-level'
-import { createNodeRecordCrypto, createNodeSigner, createNodeVerifier } from '../node/crypto.js'
-import { loadOrCreateIdentity } from '../node/identity.js'
-import { openNodeDatabase } from '../node/storage.js'
-import { createMeshNode } from '../protocol/mesh-node.js'
-import { createMemoryLibp2p } from '../simulations/nodes/memory-libp2p.js'
-import { fmt, saveReport } from './_report.js'
-import type { MeshNode } from '../protocol/mesh-node.js'
-import type { MeshDatabase } from '../protocol/storage/index.js'
+import { createNodeRecordCrypto, createNodeSigner, createNodeVerifier } from '../node/crypto.ts'
+import { loadOrCreateIdentity } from '../node/identity.ts'
+import { openNodeDatabase } from '../node/storage.ts'
+import { createMeshNode } from '../protocol/mesh-node.ts'
+import { createMemoryLibp2p } from '../simulations/nodes/memory-libp2p.ts'
+import { fmt, saveReport } from './_report.ts'
+import type { MeshNode } from '../protocol/mesh-node.ts'
+import type { MeshDatabase } from '../protocol/storage/index.ts'
 
 const N = Number(process.env.LEDGER_BENCH_N ?? 100_000)
 const WINDOW = 4000
@@ -49,7 +50,7 @@ async function openNode (dir: string): Promise<BenchNode> {
 }
 
 function rssMB (): number {
-  const g = (globalThis as { gc?: () => void }).gc
+  const g = (globalThis as { gc?(): void }).gc
   if (g != null) { g(); g() }
   return process.memoryUsage().rss / 1048576
 }
@@ -81,7 +82,7 @@ async function baselines (): Promise<{ signPerSec: number, verifyPerSec: number,
   const db = new ClassicLevel<string, Uint8Array>(dir, { valueEncoding: 'view' })
   await db.open()
   t = performance.now()
-  for (let i = 0; i < 1000; i++) await db.put(`k${i}`, msg, { sync: true })
+  for (let i = 0; i < 1000; i++) { await db.put(`k${i}`, msg, { sync: true }) }
   const syncPutPerSec = 1000 / ((performance.now() - t) / 1000)
   await db.close()
   rmSync(dir, { recursive: true, force: true })
@@ -125,7 +126,7 @@ async function main (): Promise<void> {
     const writePerSec = N / (writeMs / 1000)
     console.log(`write: ${N} humans registered+signed+stored in ${fmt(writeMs, 0)} ms = ${fmt(writePerSec, 0)} entries/s (x${fmt(writePerSec / base.signPerSec, 2)} per-entry signing, x${fmt(writePerSec / base.syncPutPerSec, 1)} per-entry sync puts)`)
     const humanBatches: Uint8Array[] = []
-    for await (const b of writer.node.ledger.batches()) humanBatches.push(b)
+    for await (const b of writer.node.ledger.batches()) { humanBatches.push(b) }
 
     // cold sync of the N-entry ledger
     const fresh = await openNode(join(root, 'fresh'))
@@ -133,11 +134,11 @@ async function main (): Promise<void> {
     let t = performance.now()
     await fresh.node.libp2p.dial(writer.node.libp2p.getMultiaddrs()[0])
     while ((await fresh.node.ledger.stats()).totalHumans < N) {
-      if (performance.now() - t > 120_000) throw new Error('cold sync did not finish in 120 s')
+      if (performance.now() - t > 120_000) { throw new Error('cold sync did not finish in 120 s') }
       await new Promise(resolve => setTimeout(resolve, 5))
     }
     const coldSyncMs = performance.now() - t
-    if (fresh.node.ledger.derivedState() !== target) throw new Error('cold sync diverged')
+    if (fresh.node.ledger.derivedState() !== target) { throw new Error('cold sync diverged') }
     console.log(`cold sync: ${N} entries (${humanBatches.length} batches) in ${fmt(coldSyncMs, 0)} ms = ${fmt(N / (coldSyncMs / 1000), 0)} entries/s`)
     await fresh.node.libp2p.hangUp(writer.node.libp2p.peerId)
     await fresh.stop()
@@ -148,7 +149,7 @@ async function main (): Promise<void> {
     const distMs = performance.now() - t
     console.log(`distribute: ${dist.paid} payments signed+stored in ${fmt(distMs, 0)} ms = ${fmt(dist.paid / (distMs / 1000), 0)} entries/s`)
     const allBatches: Uint8Array[] = []
-    for await (const b of writer.node.ledger.batches()) allBatches.push(b)
+    for await (const b of writer.node.ledger.batches()) { allBatches.push(b) }
 
     // receive: verify + check + store + apply, fed directly
     const recv = await openNode(join(root, 'receiver'))
@@ -156,13 +157,13 @@ async function main (): Promise<void> {
     let entries = 0
     for (const b of allBatches) {
       const r = await recv.node.ledger.receiveBatch(b)
-      if (r.status !== 'applied') throw new Error(`receive: ${r.status} ${r.reason}`)
+      if (r.status !== 'applied') { throw new Error(`receive: ${r.status} ${r.reason}`) }
       entries += r.entries ?? 0
     }
     const recvMs = performance.now() - t
     const recvPerSec = entries / (recvMs / 1000)
     console.log(`receive: ${entries} entries in ${fmt(recvMs, 0)} ms = ${fmt(recvPerSec, 0)} entries/s (x${fmt(recvPerSec / base.verifyPerSec, 2)} per-entry verify)`)
-    if (recv.node.ledger.derivedState() !== writer.node.ledger.derivedState()) throw new Error('receiver diverged')
+    if (recv.node.ledger.derivedState() !== writer.node.ledger.derivedState()) { throw new Error('receiver diverged') }
     await recv.stop()
 
     const inProcessRss = rssMB()
@@ -173,7 +174,7 @@ async function main (): Promise<void> {
 
     // reopen + RSS in a fresh process
     const c = spawnSync(process.execPath, ['--expose-gc', process.argv[1], 'child', join(root, 'writer')], { encoding: 'utf8' })
-    if (c.status !== 0) throw new Error(`child failed: ${c.stderr}`)
+    if (c.status !== 0) { throw new Error(`child failed: ${c.stderr}`) }
     const reopened = JSON.parse(c.stdout.trim().split('\n').pop() as string)
     console.log(`reopen: ${reopened.humans} humans + ${reopened.paymentsThisWeek} payments in ${fmt(reopened.reopenMs, 0)} ms; RSS ${fmt(reopened.rssMB, 0)} MB (process base ${fmt(reopened.baseRssMB, 0)} MB, heap ${fmt(reopened.heapMB, 0)} MB); writer process RSS after all runs ${fmt(inProcessRss, 0)} MB`)
 

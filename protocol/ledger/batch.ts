@@ -39,12 +39,12 @@
  * `EquivocationProof`, spread it, and drop the author from every derived view.
  */
 import * as Y from 'yjs'
-import { BatchBody, SignedBatch } from './pb/ledger.js'
-import { bytesEqual, decodeEntry, entryKey, EntryError } from './entries.js'
-import { isIsoWeek } from './week.js'
-import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH, toHex } from '../crypto/index.js'
-import type { LedgerEntry } from './entries.js'
-import type { Signer, Verifier } from '../crypto/index.js'
+import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH, toHex } from '../crypto/index.ts'
+import { bytesEqual, decodeEntry, entryKey, EntryError } from './entries.ts'
+import { BatchBody, SignedBatch } from './pb/ledger.ts'
+import { isIsoWeek } from './week.ts'
+import type { LedgerEntry } from './entries.ts'
+import type { Signer, Verifier } from '../crypto/index.ts'
 
 /** bytes as the generated codecs type them */
 export type Bytes = Uint8Array<ArrayBuffer>
@@ -100,15 +100,15 @@ export class BatchRejected extends Error {
 export function buildUpdate (clientId: number, clockStart: number, items: ReadonlyArray<{ key: string, value: Uint8Array }>): Uint8Array {
   const doc = new Y.Doc({ gc: false })
   doc.clientID = clientId
-  if (clockStart > 0) doc.store.clients.set(clientId, [new Y.GC(Y.createID(clientId, 0), clockStart)])
+  if (clockStart > 0) { doc.store.clients.set(clientId, [new Y.GC(Y.createID(clientId, 0), clockStart)]) }
   let update: Uint8Array | undefined
   doc.on('update', (u: Uint8Array) => { update = u })
   doc.transact(() => {
     const map = doc.getMap(LEDGER_ROOT)
-    for (const { key, value } of items) map.set(key, value)
+    for (const { key, value } of items) { map.set(key, value) }
   })
   doc.destroy()
-  if (update === undefined) throw new Error('empty batch')
+  if (update === undefined) { throw new Error('empty batch') }
   return update
 }
 
@@ -146,7 +146,7 @@ export interface ParsedBatch {
 }
 
 export function parseBatch (bytes: Uint8Array): ParsedBatch {
-  if (bytes.byteLength > MAX_BATCH_BYTES) throw new BatchRejected(`batch of ${bytes.byteLength} bytes is over the limit`)
+  if (bytes.byteLength > MAX_BATCH_BYTES) { throw new BatchRejected(`batch of ${bytes.byteLength} bytes is over the limit`) }
   let signed: SignedBatch
   let body: BatchBody
   try {
@@ -155,9 +155,9 @@ export function parseBatch (bytes: Uint8Array): ParsedBatch {
   } catch (err: any) {
     throw new BatchRejected(`undecodable batch: ${err.message}`)
   }
-  if (signed.signature.byteLength !== ED25519_SIGNATURE_LENGTH) throw new BatchRejected('bad signature length')
-  if (body.author.byteLength !== ED25519_PUBLIC_KEY_LENGTH) throw new BatchRejected('bad author key length')
-  if (!isIsoWeek(body.doc)) throw new BatchRejected(`bad document id ${JSON.stringify(body.doc.slice(0, 20))}`)
+  if (signed.signature.byteLength !== ED25519_SIGNATURE_LENGTH) { throw new BatchRejected('bad signature length') }
+  if (body.author.byteLength !== ED25519_PUBLIC_KEY_LENGTH) { throw new BatchRejected('bad author key length') }
+  if (!isIsoWeek(body.doc)) { throw new BatchRejected(`bad document id ${JSON.stringify(body.doc.slice(0, 20))}`) }
   if (!Number.isSafeInteger(body.clockStart) || !Number.isSafeInteger(body.clockEnd) || body.clockStart < 0 ||
     body.clockEnd <= body.clockStart || body.clockEnd - body.clockStart > MAX_BATCH_ENTRIES || body.clockEnd > 0xffffffff) {
     throw new BatchRejected('bad clock range')
@@ -179,20 +179,20 @@ export function inspectUpdate (body: BatchBody): BatchItem[] {
     throw new BatchRejected(`undecodable Yjs update: ${err?.message ?? err}`)
   }
   const { structs, ds } = decoded
-  if (ds.clients.size !== 0) throw new BatchRejected('update deletes items')
-  if (structs.length !== count) throw new BatchRejected(`update has ${structs.length} structs, clock range says ${count}`)
+  if (ds.clients.size !== 0) { throw new BatchRejected('update deletes items') }
+  if (structs.length !== count) { throw new BatchRejected(`update has ${structs.length} structs, clock range says ${count}`) }
   const items: BatchItem[] = new Array(count)
   const keys = new Set<string>()
   for (let i = 0; i < count; i++) {
     const s = structs[i]
-    if (!(s instanceof Y.Item)) throw new BatchRejected('update holds a GC or skip struct')
+    if (!(s instanceof Y.Item)) { throw new BatchRejected('update holds a GC or skip struct') }
     const clock = body.clockStart + i
-    if (s.id.client !== clientId) throw new BatchRejected(`item of foreign client ${s.id.client}`)
-    if (s.id.clock !== clock) throw new BatchRejected('item clocks are not consecutive')
-    if (s.origin !== null || s.rightOrigin !== null) throw new BatchRejected('item has an origin (an overwrite or insertion next to an existing item)')
-    if ((s.parent as unknown) !== LEDGER_ROOT) throw new BatchRejected('item is not in the root map')
-    if (typeof s.parentSub !== 'string') throw new BatchRejected('item has no map key')
-    if (!(s.content instanceof Y.ContentBinary)) throw new BatchRejected('item content is not binary')
+    if (s.id.client !== clientId) { throw new BatchRejected(`item of foreign client ${s.id.client}`) }
+    if (s.id.clock !== clock) { throw new BatchRejected('item clocks are not consecutive') }
+    if (s.origin !== null || s.rightOrigin !== null) { throw new BatchRejected('item has an origin (an overwrite or insertion next to an existing item)') }
+    if ((s.parent as unknown) !== LEDGER_ROOT) { throw new BatchRejected('item is not in the root map') }
+    if (typeof s.parentSub !== 'string') { throw new BatchRejected('item has no map key') }
+    if (!(s.content instanceof Y.ContentBinary)) { throw new BatchRejected('item content is not binary') }
     const value = s.content.content
     let entry: LedgerEntry
     try {
@@ -201,8 +201,8 @@ export function inspectUpdate (body: BatchBody): BatchItem[] {
       throw new BatchRejected(err instanceof EntryError ? `bad entry: ${err.message}` : String(err))
     }
     const key = entryKey(entry, clock)
-    if (key !== s.parentSub) throw new BatchRejected(`key ${JSON.stringify(s.parentSub.slice(0, 80))} does not match its entry`)
-    if (keys.has(key)) throw new BatchRejected('key repeats inside the batch')
+    if (key !== s.parentSub) { throw new BatchRejected(`key ${JSON.stringify(s.parentSub.slice(0, 80))} does not match its entry`) }
+    if (keys.has(key)) { throw new BatchRejected('key repeats inside the batch') }
     keys.add(key)
     items[i] = { clock, key, value, entry }
   }

@@ -11,9 +11,9 @@
  * Decoding is strict: unknown kinds, non-canonical bytes, bad ids, weeks or amounts are
  * refused, so every node reads an entry the same way.
  */
-import { Entry, EntryKind, HumanStatusPb, PaymentType } from './pb/ledger.js'
-import { formatCents, parseCanonicalAmount } from './money.js'
-import { isIsoWeek } from './week.js'
+import { formatCents, parseCanonicalAmount } from './money.ts'
+import { Entry, EntryKind, HumanStatusPb, PaymentType } from './pb/ledger.ts'
+import { isIsoWeek } from './week.ts'
 
 export type HumanStatus = 'active' | 'inactive'
 
@@ -63,8 +63,8 @@ export class EntryError extends Error {
 const STATUS_TO_PB: Record<HumanStatus, HumanStatusPb> = { active: HumanStatusPb.ACTIVE, inactive: HumanStatusPb.INACTIVE }
 
 function statusFromPb (s: HumanStatusPb): HumanStatus {
-  if (s === HumanStatusPb.ACTIVE) return 'active'
-  if (s === HumanStatusPb.INACTIVE) return 'inactive'
+  if (s === HumanStatusPb.ACTIVE) { return 'active' }
+  if (s === HumanStatusPb.INACTIVE) { return 'inactive' }
   throw new EntryError('unknown status')
 }
 
@@ -74,6 +74,7 @@ export function entryKey (entry: LedgerEntry, clock: number): string {
     case 'human': return `h:${entry.humanId}`
     case 'status': return `s:${entry.humanId}:${clock}`
     case 'payment': return `p:${entry.week}:${entry.humanId}`
+    default: throw new EntryError('unknown entry kind')
   }
 }
 
@@ -102,6 +103,8 @@ export function encodeEntry (entry: LedgerEntry): Uint8Array {
       pb.amount = formatCents(entry.amount)
       pb.type = PaymentType.WEEKLY_FLOW
       break
+    default:
+      throw new EntryError('unknown entry kind')
   }
   // Yjs stores a value as ContentBinary only when its constructor is exactly Uint8Array
   return plainBytes(Entry.encode(pb as Entry))
@@ -113,8 +116,8 @@ export function plainBytes (b: Uint8Array): Uint8Array {
 
 function amount (s: string, field: string, allowZero: boolean): number {
   const cents = parseCanonicalAmount(s)
-  if (cents === undefined) throw new EntryError(`${field} is not a canonical amount: ${JSON.stringify(s.slice(0, 40))}`)
-  if (cents === 0 && !allowZero) throw new EntryError(`${field} must be greater than zero`)
+  if (cents === undefined) { throw new EntryError(`${field} is not a canonical amount: ${JSON.stringify(s.slice(0, 40))}`) }
+  if (cents === 0 && !allowZero) { throw new EntryError(`${field} must be greater than zero`) }
   return cents
 }
 
@@ -129,12 +132,12 @@ export function decodeEntry (bytes: Uint8Array, trusted = false): LedgerEntry {
   } catch (err: any) {
     throw new EntryError(`undecodable entry: ${err.message}`)
   }
-  if (!HUMAN_ID.test(pb.humanId)) throw new EntryError(`bad human id ${JSON.stringify(pb.humanId.slice(0, 40))}`)
-  if (!Number.isSafeInteger(pb.at) || pb.at <= 0) throw new EntryError('bad timestamp')
+  if (!HUMAN_ID.test(pb.humanId)) { throw new EntryError(`bad human id ${JSON.stringify(pb.humanId.slice(0, 40))}`) }
+  if (!Number.isSafeInteger(pb.at) || pb.at <= 0) { throw new EntryError('bad timestamp') }
   let entry: LedgerEntry
   switch (pb.kind) {
     case EntryKind.HUMAN:
-      if (pb.week !== '' || pb.amount !== '') throw new EntryError('registration with payment fields')
+      if (pb.week !== '' || pb.amount !== '') { throw new EntryError('registration with payment fields') }
       entry = {
         kind: 'human',
         humanId: pb.humanId,
@@ -152,8 +155,8 @@ export function decodeEntry (bytes: Uint8Array, trusted = false): LedgerEntry {
       entry = { kind: 'status', humanId: pb.humanId, at: pb.at, status: statusFromPb(pb.status) }
       break
     case EntryKind.PAYMENT:
-      if (!isIsoWeek(pb.week)) throw new EntryError(`bad week ${JSON.stringify(pb.week.slice(0, 20))}`)
-      if (pb.type !== PaymentType.WEEKLY_FLOW) throw new EntryError('unknown payment type')
+      if (!isIsoWeek(pb.week)) { throw new EntryError(`bad week ${JSON.stringify(pb.week.slice(0, 20))}`) }
+      if (pb.type !== PaymentType.WEEKLY_FLOW) { throw new EntryError('unknown payment type') }
       if (pb.weeklyFlow !== '' || pb.housingCredit !== '' || pb.investmentPool !== '' || pb.status !== HumanStatusPb.ACTIVE) {
         throw new EntryError('payment with registration fields')
       }
@@ -162,12 +165,12 @@ export function decodeEntry (bytes: Uint8Array, trusted = false): LedgerEntry {
     default:
       throw new EntryError('unknown entry kind')
   }
-  if (!trusted && !bytesEqual(encodeEntry(entry), bytes)) throw new EntryError('entry bytes are not canonical')
+  if (!trusted && !bytesEqual(encodeEntry(entry), bytes)) { throw new EntryError('entry bytes are not canonical') }
   return entry
 }
 
 export function bytesEqual (a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false
+  if (a.byteLength !== b.byteLength) { return false }
+  for (let i = 0; i < a.byteLength; i++) { if (a[i] !== b[i]) { return false } }
   return true
 }

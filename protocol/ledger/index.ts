@@ -27,39 +27,39 @@
  * Errors for bad calls are `LedgerError`s with a `code` (see errors.ts).
  */
 import { TopicValidatorResult } from '@libp2p/gossipsub'
-import { peerIdFromRawKey, toHex, fromHex } from '../crypto/index.js'
-import { newCorrelationId } from '../events/index.js'
-import { registerTopicScore } from '../pubsub/gossip.js'
-import { openStore } from '../storage/index.js'
-import { BatchRejected, docFromBatches, openBatch, openTrustedBatch, signBatch } from './batch.js'
-import { bytesEqual, decodeEntry, encodeEntry, entryKey, HUMAN_ID, HUMAN_STATUSES, isSlotEntry } from './entries.js'
-import { LedgerError, invalidInput } from './errors.js'
-import { formatCents, parseAmount, parseBigAmount } from './money.js'
-import { EquivocationProof, LedgerGossip, SignedBatch, SyncResponse } from './pb/ledger.js'
-import type { SyncRequest } from './pb/ledger.js'
-import { batchFingerprint, batchKey, decodeIndexed, docPrefix, indexKey, indexValue, LedgerStore, parseBatchKey, proofKey, xorHexInto } from './store.js'
-import type { StoreOp } from './store.js'
-import { createLedgerSync, LEDGER_SYNC_PROTOCOL } from './sync.js'
-import { DerivedViews, isBetterPayment, summarize } from './views.js'
-import { isIsoWeek, isoWeek } from './week.js'
-import type { BatchItem, Bytes, OpenedBatch } from './batch.js'
-import type { HumanEntry, HumanStatus, LedgerEntry, PaymentEntry, StatusEntry } from './entries.js'
-import type { LedgerSync, LedgerSyncInit, SyncResult } from './sync.js'
-import type { HumanView, Winner } from './views.js'
-import type { RecordCrypto } from '../crypto/index.js'
-import type { EventLog } from '../events/index.js'
-import type { MeshLibp2p } from '../mesh-node.js'
-import type { MeshDatabase } from '../storage/index.js'
+import { peerIdFromRawKey, toHex, fromHex } from '../crypto/index.ts'
+import { newCorrelationId } from '../events/index.ts'
+import { registerTopicScore } from '../pubsub/gossip.ts'
+import { openStore } from '../storage/index.ts'
+import { BatchRejected, docFromBatches, openBatch, openTrustedBatch, signBatch } from './batch.ts'
+import { bytesEqual, decodeEntry, encodeEntry, entryKey, HUMAN_ID, HUMAN_STATUSES, isSlotEntry } from './entries.ts'
+import { LedgerError, invalidInput } from './errors.ts'
+import { formatCents, parseAmount, parseBigAmount } from './money.ts'
+import { EquivocationProof, LedgerGossip, SignedBatch, SyncResponse } from './pb/ledger.ts'
+import { batchFingerprint, batchKey, decodeIndexed, docPrefix, indexKey, indexValue, LedgerStore, parseBatchKey, proofKey, xorHexInto } from './store.ts'
+import { createLedgerSync } from './sync.ts'
+import { DerivedViews, isBetterPayment, summarize } from './views.ts'
+import { isIsoWeek, isoWeek } from './week.ts'
+import type { BatchItem, Bytes, OpenedBatch } from './batch.ts'
+import type { HumanEntry, HumanStatus, LedgerEntry, PaymentEntry, StatusEntry } from './entries.ts'
+import type { SyncRequest } from './pb/ledger.ts'
+import type { StoreOp, StoredBatch } from './store.ts'
+import type { LedgerSync, LedgerSyncInit, SyncResult } from './sync.ts'
+import type { HumanView, Winner } from './views.ts'
+import type { RecordCrypto } from '../crypto/index.ts'
+import type { EventLog } from '../events/index.ts'
+import type { MeshLibp2p } from '../mesh-node.ts'
+import type { MeshDatabase } from '../storage/index.ts'
 import type { Logger, PeerId } from '@libp2p/interface'
 import type * as Y from 'yjs'
 
-export { LedgerError, isLedgerError } from './errors.js'
-export type { LedgerErrorCode } from './errors.js'
-export { LEDGER_SYNC_PROTOCOL } from './sync.js'
-export type { SyncResult } from './sync.js'
-export type { HumanStatus, LedgerEntry } from './entries.js'
-export { formatCents, parseAmount } from './money.js'
-export { isoWeek, isIsoWeek } from './week.js'
+export { LedgerError, isLedgerError } from './errors.ts'
+export type { LedgerErrorCode } from './errors.ts'
+export { LEDGER_SYNC_PROTOCOL } from './sync.ts'
+export type { SyncResult } from './sync.ts'
+export type { HumanStatus, LedgerEntry } from './entries.ts'
+export { formatCents, parseAmount } from './money.ts'
+export { isoWeek, isIsoWeek } from './week.ts'
 
 export const LEDGER_TOPIC = '/liberation/ledger/1.0.0'
 
@@ -115,7 +115,7 @@ export interface LedgerInit {
   /** weeks of payment winners kept in memory (default 4) */
   hotWeeks?: number
   /** clock (tests) */
-  now?: () => number
+  now?(): number
 }
 
 /** A human as the ledger derives it. Money as decimal strings, times as ISO-8601. */
@@ -367,30 +367,29 @@ function addRun (ds: DocState, start: number, end: number): void {
   const merged: Array<[number, number]> = []
   for (const r of runs) {
     const last = merged[merged.length - 1]
-    if (last !== undefined && r[0] <= last[1]) last[1] = Math.max(last[1], r[1])
-    else merged.push([r[0], r[1]])
+    if (last !== undefined && r[0] <= last[1]) { last[1] = Math.max(last[1], r[1]) } else { merged.push([r[0], r[1]]) }
   }
   ds.runs = merged
 }
 
 /** How two valid batches of one author contradict each other, if they do. */
 export function findConflict (a: OpenedBatch, b: OpenedBatch): string | undefined {
-  if (a.authorHex !== b.authorHex) return undefined
+  if (a.authorHex !== b.authorHex) { return undefined }
   if (a.doc === b.doc) {
     const from = Math.max(a.clockStart, b.clockStart)
     const to = Math.min(a.clockEnd, b.clockEnd)
     for (let c = from; c < to; c++) {
       const x = a.items[c - a.clockStart]
       const y = b.items[c - b.clockStart]
-      if (x.key !== y.key || !bytesEqual(x.value, y.value)) return `two different items at ${a.doc} clock ${c}`
+      if (x.key !== y.key || !bytesEqual(x.value, y.value)) { return `two different items at ${a.doc} clock ${c}` }
     }
   }
   const slots = new Map<string, number>()
-  for (const it of a.items) if (isSlotEntry(it.entry)) slots.set(it.key, it.clock)
+  for (const it of a.items) { if (isSlotEntry(it.entry)) { slots.set(it.key, it.clock) } }
   for (const it of b.items) {
-    if (!isSlotEntry(it.entry)) continue
+    if (!isSlotEntry(it.entry)) { continue }
     const clock = slots.get(it.key)
-    if (clock !== undefined && (a.doc !== b.doc || clock !== it.clock)) return `slot ${it.key} written twice`
+    if (clock !== undefined && (a.doc !== b.doc || clock !== it.clock)) { return `slot ${it.key} written twice` }
   }
   return undefined
 }
@@ -461,7 +460,7 @@ class Ledger implements LedgerService {
   // ---------------------------------------------------------------- lifecycle
 
   async start (): Promise<void> {
-    if (this.running) return
+    if (this.running) { return }
     for await (const [key, value] of this.store.entries('x!')) {
       void value
       this.excluded.add(key.slice(2))
@@ -474,7 +473,7 @@ class Ledger implements LedgerService {
     for (const ds of this.docs.values()) {
       const runs = ds.runs
       ds.runs = []
-      for (const [s, e] of runs) addRun(ds, s, e)
+      for (const [s, e] of runs) { addRun(ds, s, e) }
     }
     await this.views.rebuild(this.store)
     const pubsub = this.libp2p.services.pubsub
@@ -492,16 +491,16 @@ class Ledger implements LedgerService {
   }
 
   async stop (): Promise<void> {
-    if (!this.running) return
+    if (!this.running) { return }
     this.running = false
-    if (this.compactTimer !== undefined) clearInterval(this.compactTimer)
+    if (this.compactTimer !== undefined) { clearInterval(this.compactTimer) }
     this.compactTimer = undefined
     await this.sync_.stop()
     const pubsub = this.libp2p.services.pubsub
     try {
       pubsub.unsubscribe(this.topic)
     } catch {}
-    if (pubsub.topicValidators.get(this.topic) === this.validator) pubsub.topicValidators.delete(this.topic)
+    if (pubsub.topicValidators.get(this.topic) === this.validator) { pubsub.topicValidators.delete(this.topic) }
     // let queued writes finish: every acknowledged entry is on disk before the db closes
     await this.serial(async () => { await this.flush() }).catch(() => {})
   }
@@ -529,14 +528,14 @@ class Ledger implements LedgerService {
     let id = this.peerIds.get(authorHex)
     if (id === undefined) {
       id = peerIdFromRawKey(fromHex(authorHex)).toString()
-      if (this.peerIds.size > 10_000) this.peerIds.clear()
+      if (this.peerIds.size > 10_000) { this.peerIds.clear() }
       this.peerIds.set(authorHex, id)
     }
     return id
   }
 
   private requireRunning (): void {
-    if (!this.running) throw new LedgerError('unavailable', 'the ledger is not running')
+    if (!this.running) { throw new LedgerError('unavailable', 'the ledger is not running') }
   }
 
   // ---------------------------------------------------------------- local writes
@@ -544,7 +543,7 @@ class Ledger implements LedgerService {
   private enqueue (entry: LedgerEntry, slot: string | undefined, correlationId?: string): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ entry, slot, correlationId, resolve, reject })
-      if (slot !== undefined) this.pendingSlots.add(slot)
+      if (slot !== undefined) { this.pendingSlots.add(slot) }
       if (!this.flushScheduled) {
         this.flushScheduled = true
         this.serial(async () => {
@@ -580,7 +579,7 @@ class Ledger implements LedgerService {
         } catch (err: any) {
           this.settle(prev.chunk, err)
           // nothing after a failed write may land: its clocks would leave a gap
-          if (next !== undefined) this.settle(next.chunk, err)
+          if (next !== undefined) { this.settle(next.chunk, err) }
           next = undefined
           this.ownClock = undefined
         }
@@ -592,15 +591,14 @@ class Ledger implements LedgerService {
   private settle (chunk: PendingWrite[], err?: any): void {
     const e = err === undefined ? undefined : err instanceof LedgerError ? err : new LedgerError('unavailable', `could not store the entry: ${err.message}`)
     for (const w of chunk) {
-      if (w.slot !== undefined) this.pendingSlots.delete(w.slot)
-      if (e === undefined) w.resolve()
-      else w.reject(e)
+      if (w.slot !== undefined) { this.pendingSlots.delete(w.slot) }
+      if (e === undefined) { w.resolve() } else { w.reject(e) }
     }
   }
 
   /** Clocks for this node's next batch of its current document. */
   private nextOwnClocks (doc: string, count: number): number {
-    if (this.ownClock?.doc !== doc) this.ownClock = { doc, next: maxEnd(this.docState(this.selfHex, doc, true)) }
+    if (this.ownClock?.doc !== doc) { this.ownClock = { doc, next: maxEnd(this.docState(this.selfHex, doc, true)) } }
     const start = this.ownClock.next
     this.ownClock.next += count
     return start
@@ -617,13 +615,13 @@ class Ledger implements LedgerService {
     })
     const batch = await signBatch(this.crypto.signer, doc, clockStart, items, now)
     const plan = await this.plan(batch, true)
-    if (!('ops' in plan)) throw new LedgerError('unavailable', `cannot store own batch: ${plan.result.status}`)
+    if (!('ops' in plan)) { throw new LedgerError('unavailable', `cannot store own batch: ${plan.result.status}`) }
     return plan
   }
 
   private async startWrite (plan: Plan): Promise<void> {
     for (const it of plan.items) {
-      if (it.entry.kind === 'payment' && !this.views.isWeekLoaded(it.entry.week)) await this.views.loadWeek(this.store, it.entry.week)
+      if (it.entry.kind === 'payment' && !this.views.isWeekLoaded(it.entry.week)) { await this.views.loadWeek(this.store, it.entry.week) }
     }
     await this.store.commit(plan.ops)
   }
@@ -638,20 +636,20 @@ class Ledger implements LedgerService {
   }
 
   private publish (msg: LedgerGossip): void {
-    if (!this.running) return
+    if (!this.running) { return }
     this.libp2p.services.pubsub.publish(this.topic, LedgerGossip.encode(msg)).catch((err: any) => {
       this.log('publish failed: %s', err.message)
     })
   }
 
   async registerHuman (input: RegisterHumanInput, opts: OperationOptions = {}): Promise<Human> {
-    if (input == null || typeof input !== 'object') throw invalidInput('a human needs at least an id', 'id')
+    if (input == null || typeof input !== 'object') { throw invalidInput('a human needs at least an id', 'id') }
     const { id } = input
     if (typeof id !== 'string' || !HUMAN_ID.test(id)) {
       throw invalidInput('id must be 1-128 characters of A-Z a-z 0-9 _ . @ -', 'id')
     }
     const status = input.status ?? 'active'
-    if (!HUMAN_STATUSES.includes(status)) throw invalidInput('status must be "active" or "inactive"', 'status')
+    if (!HUMAN_STATUSES.includes(status)) { throw invalidInput('status must be "active" or "inactive"', 'status') }
     const entry: HumanEntry = {
       kind: 'human',
       humanId: id,
@@ -671,11 +669,11 @@ class Ledger implements LedgerService {
   }
 
   async setStatus (humanId: string, status: HumanStatus, opts: OperationOptions = {}): Promise<Human> {
-    if (typeof humanId !== 'string' || !HUMAN_ID.test(humanId)) throw invalidInput('bad human id', 'id')
-    if (!HUMAN_STATUSES.includes(status)) throw invalidInput('status must be "active" or "inactive"', 'status')
+    if (typeof humanId !== 'string' || !HUMAN_ID.test(humanId)) { throw invalidInput('bad human id', 'id') }
+    if (!HUMAN_STATUSES.includes(status)) { throw invalidInput('status must be "active" or "inactive"', 'status') }
     this.requireRunning()
     const h = this.views.humans.get(humanId)
-    if (h?.regs === undefined) throw new LedgerError('not_found', `no human ${humanId}`, { id: humanId })
+    if (h?.regs === undefined) { throw new LedgerError('not_found', `no human ${humanId}`, { id: humanId }) }
     if (!h.regs.some(r => r.author === this.selfHex) && !this.pendingSlots.has('h:' + humanId)) {
       throw new LedgerError('forbidden', `this node did not register human ${humanId}; only its registrars may change its status`, { id: humanId })
     }
@@ -685,12 +683,12 @@ class Ledger implements LedgerService {
   }
 
   async distributeWeekly (input: DistributeInput = {}, opts: OperationOptions = {}): Promise<DistributionResult> {
-    if (input == null || typeof input !== 'object') throw invalidInput('bad distribution request')
+    if (input == null || typeof input !== 'object') { throw invalidInput('bad distribution request') }
     let ids: string[] | undefined
     if (input.humanIds !== undefined && input.humanIds !== null) {
-      if (!Array.isArray(input.humanIds)) throw invalidInput('humanIds must be an array of ids', 'humanIds')
+      if (!Array.isArray(input.humanIds)) { throw invalidInput('humanIds must be an array of ids', 'humanIds') }
       for (const id of input.humanIds) {
-        if (typeof id !== 'string' || !HUMAN_ID.test(id)) throw invalidInput(`bad human id ${JSON.stringify(id)}`, 'humanIds')
+        if (typeof id !== 'string' || !HUMAN_ID.test(id)) { throw invalidInput(`bad human id ${JSON.stringify(id)}`, 'humanIds') }
       }
       ids = [...new Set(input.humanIds)].sort()
     }
@@ -709,7 +707,7 @@ class Ledger implements LedgerService {
       const at = this.now()
       for (const id of targets) {
         const h = this.views.humans.get(id)
-        if (h?.regs === undefined) throw new LedgerError('not_found', `no human ${id}`, { id })
+        if (h?.regs === undefined) { throw new LedgerError('not_found', `no human ${id}`, { id }) }
         if (!h.active) { skipped.inactive++; continue }
         if (this.views.winner(week, id) !== undefined) { skipped.alreadyPaid++; continue }
         const amount = override ?? summarize(h).weeklyFlow
@@ -806,7 +804,7 @@ class Ledger implements LedgerService {
     let b: OpenedBatch
     try {
       const proof = EquivocationProof.decode(bytes)
-      if (proof.a == null || proof.b == null) throw new BatchRejected('proof needs two batches')
+      if (proof.a == null || proof.b == null) { throw new BatchRejected('proof needs two batches') }
       a = await openBatch(SignedBatch.encode(proof.a), this.crypto.verifier)
       b = await openBatch(SignedBatch.encode(proof.b), this.crypto.verifier)
     } catch (err: any) {
@@ -814,14 +812,14 @@ class Ledger implements LedgerService {
       this.noteRejected(opts.from, reason, opts.correlationId)
       return { status: 'rejected', reason }
     }
-    if (this.excluded.has(a.authorHex)) return { status: 'duplicate' }
+    if (this.excluded.has(a.authorHex)) { return { status: 'duplicate' } }
     const conflict = findConflict(a, b)
     if (conflict === undefined) {
       this.noteRejected(opts.from, 'proof batches do not contradict each other', opts.correlationId)
       return { status: 'rejected', reason: 'proof batches do not contradict each other' }
     }
     return this.serial(async () => {
-      if (this.excluded.has(a.authorHex)) return { status: 'duplicate' } as ReceiveResult
+      if (this.excluded.has(a.authorHex)) { return { status: 'duplicate' } as ReceiveResult }
       await this.exclude(a, b, conflict, opts.correlationId)
       return { status: 'applied', reason: conflict } as ReceiveResult
     })
@@ -833,7 +831,7 @@ class Ledger implements LedgerService {
     await this.store.commit([{ type: 'put', key: proofKey(a.authorHex), value: EquivocationProof.encode(proof) }])
     this.excluded.add(a.authorHex)
     this.pending = this.pending.filter(w => {
-      if (a.authorHex !== this.selfHex) return true
+      if (a.authorHex !== this.selfHex) { return true }
       w.reject(new LedgerError('unavailable', 'this node was excluded for equivocation'))
       return false
     })
@@ -851,64 +849,64 @@ class Ledger implements LedgerService {
    */
   private async plan (batch: OpenedBatch, local: boolean): Promise<Plan | Verdict> {
     const { authorHex, doc, clockStart, clockEnd } = batch
-    if (this.excluded.has(authorHex)) return { result: { status: 'excluded' } }
+    if (this.excluded.has(authorHex)) { return { result: { status: 'excluded' } } }
     const ds = this.docState(authorHex, doc)
     let items = batch.items
     const deletes: Array<{ key: string, fp: string }> = []
     if (!local && ds !== undefined && overlaps(ds, clockStart, clockEnd)) {
       const stored = await this.store.overlapping(authorHex, doc, clockStart, clockEnd)
-      if (stored.some(s => s.start === clockStart && s.end === clockEnd && bytesEqual(s.bytes, batch.bytes))) return { result: { status: 'duplicate' } }
+      if (stored.some(s => s.start === clockStart && s.end === clockEnd && bytesEqual(s.bytes, batch.bytes))) { return { result: { status: 'duplicate' } } }
       const known = new Set<number>()
       for (const s of stored) {
         const old = openTrustedBatch(s.bytes)
         const conflict = findConflict(old, batch)
-        if (conflict !== undefined) return { result: { status: 'equivocation', reason: conflict }, proof: old }
+        if (conflict !== undefined) { return { result: { status: 'equivocation', reason: conflict }, proof: old } }
         // the same items signed twice (e.g. re-signed): keep one, the same one everywhere
-        if (s.start === clockStart && s.end === clockEnd && compareBytes(old.signature, batch.signature) <= 0) return { result: { status: 'duplicate' } }
-        for (let c = Math.max(s.start, clockStart); c < Math.min(s.end, clockEnd); c++) known.add(c)
+        if (s.start === clockStart && s.end === clockEnd && compareBytes(old.signature, batch.signature) <= 0) { return { result: { status: 'duplicate' } } }
+        for (let c = Math.max(s.start, clockStart); c < Math.min(s.end, clockEnd); c++) { known.add(c) }
         // a batch covering stored ones (a compaction) replaces them
-        if (s.start >= clockStart && s.end <= clockEnd) deletes.push({ key: s.key, fp: s.fp })
+        if (s.start >= clockStart && s.end <= clockEnd) { deletes.push({ key: s.key, fp: s.fp }) }
       }
       // a sub-range of what is held (e.g. a small batch after its compacted version)
-      if (deletes.length === 0 && known.size === clockEnd - clockStart) return { result: { status: 'duplicate' } }
+      if (deletes.length === 0 && known.size === clockEnd - clockStart) { return { result: { status: 'duplicate' } } }
       items = items.filter(it => !known.has(it.clock))
     }
     const indexKeys = items.map(it => indexKey(it.entry, authorHex, doc, it.clock))
     if (!local) {
       const slotAt: number[] = []
-      for (let i = 0; i < items.length; i++) if (isSlotEntry(items[i].entry)) slotAt.push(i)
+      for (let i = 0; i < items.length; i++) { if (isSlotEntry(items[i].entry)) { slotAt.push(i) } }
       const existing = await this.store.getMany(slotAt.map(i => indexKeys[i]))
       for (let j = 0; j < slotAt.length; j++) {
         const v = existing[j]
-        if (v === undefined) continue
+        if (v === undefined) { continue }
         const it = items[slotAt[j]]
         const ix = decodeIndexed(v)
-        if (ix.doc === doc && ix.clock === it.clock) continue
+        if (ix.doc === doc && ix.clock === it.clock) { continue }
         const other = await this.store.batchAt(authorHex, ix.doc, ix.clock)
-        if (other === undefined) continue
+        if (other === undefined) { continue }
         const old = openTrustedBatch(other.bytes)
         return { result: { status: 'equivocation', reason: findConflict(old, batch) ?? `slot ${it.key} written twice` }, proof: old }
       }
     }
     const fp = await batchFingerprint(batch.signature)
     const ops: StoreOp[] = []
-    for (const d of deletes) ops.push({ type: 'del', key: d.key })
+    for (const d of deletes) { ops.push({ type: 'del', key: d.key }) }
     ops.push({ type: 'put', key: batchKey(authorHex, doc, clockStart, clockEnd, fp), value: batch.bytes })
-    for (let i = 0; i < items.length; i++) ops.push({ type: 'put', key: indexKeys[i], value: indexValue(doc, items[i]) })
+    for (let i = 0; i < items.length; i++) { ops.push({ type: 'put', key: indexKeys[i], value: indexValue(doc, items[i]) }) }
     return { batch, items, indexKeys, deletes, fp, ops }
   }
 
   /** Write plans in one durable LevelDB batch, then apply them to the views. Inside serial. */
   private async writePlans (plans: Plan[], local: boolean, correlationIds: Array<string | undefined>): Promise<void> {
-    if (plans.length === 0) return
+    if (plans.length === 0) { return }
     const weeks = new Set<string>()
-    for (const p of plans) for (const it of p.items) if (it.entry.kind === 'payment') weeks.add(it.entry.week)
-    for (const week of weeks) await this.views.loadWeek(this.store, week, weeks)
+    for (const p of plans) { for (const it of p.items) { if (it.entry.kind === 'payment') { weeks.add(it.entry.week) } } }
+    for (const week of weeks) { await this.views.loadWeek(this.store, week, weeks) }
     await this.store.commit(plans.length === 1 ? plans[0].ops : plans.flatMap(p => p.ops))
     plans.forEach((p, i) => {
       const held = this.docState(p.batch.authorHex, p.batch.doc, true)
       addRun(held, p.batch.clockStart, p.batch.clockEnd)
-      for (const d of p.deletes) xorHexInto(held.fp, d.fp)
+      for (const d of p.deletes) { xorHexInto(held.fp, d.fp) }
       xorHexInto(held.fp, p.fp)
       this.applyItems(p.batch, p.items, local, correlationIds[i])
     })
@@ -930,15 +928,15 @@ class Ledger implements LedgerService {
         const next = this.incoming[0]
         const b = next.batch
         const dk = b.authorHex + '!' + b.doc
-        if (ranges.get(dk)?.some(([s, e]) => s < b.clockEnd && e > b.clockStart) === true) break
+        if (ranges.get(dk)?.some(([s, e]) => s < b.clockEnd && e > b.clockStart) === true) { break }
         const taken = slots.get(b.authorHex)
-        if (taken !== undefined && b.items.some(it => taken.has(it.key))) break
+        if (taken !== undefined && b.items.some(it => taken.has(it.key))) { break }
         this.incoming.shift()
         group.push(next)
         entries += b.items.length
         ranges.set(dk, [...(ranges.get(dk) ?? []), [b.clockStart, b.clockEnd]])
         const mine = taken ?? new Set<string>()
-        for (const it of b.items) if (isSlotEntry(it.entry)) mine.add(it.key)
+        for (const it of b.items) { if (isSlotEntry(it.entry)) { mine.add(it.key) } }
         slots.set(b.authorHex, mine)
       }
       const plans: Plan[] = []
@@ -964,7 +962,7 @@ class Ledger implements LedgerService {
         await this.writePlans(plans, false, planned.map(x => x.correlationId))
         planned.forEach((x, i) => { x.resolve({ status: 'applied', entries: plans[i].items.length }) })
       } catch (err) {
-        for (const g of group) g.reject(err as Error)
+        for (const g of group) { g.reject(err as Error) }
       }
     }
   }
@@ -983,11 +981,11 @@ class Ledger implements LedgerService {
       if (e.kind === 'human') {
         this.views.applyRegistration(authorHex, e)
         registered++
-        if (humans.length < 100) humans.push({ id: e.humanId, status: e.status })
+        if (humans.length < 100) { humans.push({ id: e.humanId, status: e.status }) }
       } else if (e.kind === 'status') {
         this.views.applyStatus(authorHex, doc, it.clock, e)
         statusCount++
-        if (changes.length < 100) changes.push({ humanId: e.humanId, status: e.status })
+        if (changes.length < 100) { changes.push({ humanId: e.humanId, status: e.status }) }
       } else {
         this.views.applyPayment(authorHex, e)
         paidCount++
@@ -995,11 +993,11 @@ class Ledger implements LedgerService {
         weeks.add(e.week)
       }
     }
-    if (items.length === 0) return
+    if (items.length === 0) { return }
     const author = this.peerIdOf(authorHex)
-    if (registered > 0) this.events.emitEvent('resources', LEDGER_EVENTS.humansRegistered, { humans, count: registered, author, local }, correlationId)
-    if (statusCount > 0) this.events.emitEvent('resources', LEDGER_EVENTS.statusChanged, { changes, count: statusCount, author, local }, correlationId)
-    if (paidCount > 0) this.events.emitEvent('resources', LEDGER_EVENTS.paymentsRecorded, { weeks: [...weeks].sort(), count: paidCount, total: formatCents(paid), author, local }, correlationId)
+    if (registered > 0) { this.events.emitEvent('resources', LEDGER_EVENTS.humansRegistered, { humans, count: registered, author, local }, correlationId) }
+    if (statusCount > 0) { this.events.emitEvent('resources', LEDGER_EVENTS.statusChanged, { changes, count: statusCount, author, local }, correlationId) }
+    if (paidCount > 0) { this.events.emitEvent('resources', LEDGER_EVENTS.paymentsRecorded, { weeks: [...weeks].sort(), count: paidCount, total: formatCents(paid), author, local }, correlationId) }
   }
 
   // ---------------------------------------------------------------- sync host
@@ -1007,7 +1005,7 @@ class Ledger implements LedgerService {
   private syncRequest (): SyncRequest {
     const docs = []
     for (const ds of this.docs.values()) {
-      if (this.excluded.has(ds.authorHex)) continue
+      if (this.excluded.has(ds.authorHex)) { continue }
       docs.push({ author: fromHex(ds.authorHex) as Bytes, doc: ds.doc, clock: contiguous(ds), fingerprint: ds.fp as Bytes })
     }
     return { docs, excluded: [...this.excluded].map(a => fromHex(a) as Bytes) }
@@ -1016,19 +1014,19 @@ class Ledger implements LedgerService {
   private async * syncResponses (req: SyncRequest): AsyncGenerator<Uint8Array> {
     const theirExcluded = new Set(req.excluded.map(toHex))
     for (const authorHex of this.excluded) {
-      if (theirExcluded.has(authorHex)) continue
+      if (theirExcluded.has(authorHex)) { continue }
       const proof = await this.store.get(proofKey(authorHex))
-      if (proof !== undefined) yield SyncResponse.encode({ proof: EquivocationProof.decode(proof), done: false })
+      if (proof !== undefined) { yield SyncResponse.encode({ proof: EquivocationProof.decode(proof), done: false }) }
     }
     const theirs = new Map<string, { clock: number, fingerprint: Uint8Array }>()
-    for (const d of req.docs) theirs.set(toHex(d.author) + '!' + d.doc, d)
+    for (const d of req.docs) { theirs.set(toHex(d.author) + '!' + d.doc, d) }
     for (const [key, ds] of [...this.docs.entries()]) {
-      if (this.excluded.has(ds.authorHex) || theirExcluded.has(ds.authorHex)) continue
+      if (this.excluded.has(ds.authorHex) || theirExcluded.has(ds.authorHex)) { continue }
       const t = theirs.get(key)
       let have = t?.clock ?? 0
       if (maxEnd(ds) <= have) {
         // same clocks: send everything only if the batches held differ (a fork, or a compaction)
-        if (t === undefined || bytesEqual(t.fingerprint, ds.fp)) continue
+        if (t === undefined || bytesEqual(t.fingerprint, ds.fp)) { continue }
         have = 0
       }
       for await (const b of this.store.batchesOf(ds.authorHex, ds.doc, have)) {
@@ -1040,9 +1038,7 @@ class Ledger implements LedgerService {
   private async syncReceive (msg: SyncResponse, from: PeerId, correlationId: string): Promise<'applied' | 'other'> {
     const opts = { from: from.toString(), correlationId }
     let r: ReceiveResult
-    if (msg.batch != null) r = await this.receiveBatch(SignedBatch.encode(msg.batch), opts)
-    else if (msg.proof != null) r = await this.receiveProof(EquivocationProof.encode(msg.proof), opts)
-    else return 'other'
+    if (msg.batch != null) { r = await this.receiveBatch(SignedBatch.encode(msg.batch), opts) } else if (msg.proof != null) { r = await this.receiveProof(EquivocationProof.encode(msg.proof), opts) } else { return 'other' }
     return r.status === 'applied' ? 'applied' : 'other'
   }
 
@@ -1072,27 +1068,27 @@ class Ledger implements LedgerService {
   }
 
   async getHuman (id: string): Promise<Human | undefined> {
-    if (typeof id !== 'string' || !HUMAN_ID.test(id)) throw invalidInput('bad human id', 'id')
+    if (typeof id !== 'string' || !HUMAN_ID.test(id)) { throw invalidInput('bad human id', 'id') }
     const h = this.views.humans.get(id)
     return h?.regs === undefined ? undefined : this.humanOf(h)
   }
 
   async listHumans (query: ListHumansQuery = {}): Promise<Page<Human>> {
     const limit = pageLimit(query.limit)
-    if (query.status !== undefined && !HUMAN_STATUSES.includes(query.status)) throw invalidInput('status must be "active" or "inactive"', 'status')
-    if (query.cursor !== undefined && (typeof query.cursor !== 'string' || !HUMAN_ID.test(query.cursor))) throw invalidInput('bad cursor', 'cursor')
+    if (query.status !== undefined && !HUMAN_STATUSES.includes(query.status)) { throw invalidInput('status must be "active" or "inactive"', 'status') }
+    if (query.cursor !== undefined && (typeof query.cursor !== 'string' || !HUMAN_ID.test(query.cursor))) { throw invalidInput('bad cursor', 'cursor') }
     const items: Human[] = []
     let last: string | undefined
     // registration keys sort by human id; '"' sorts right after '!', before any id character
     const gt = query.cursor === undefined ? undefined : `r!${query.cursor}"`
     for await (const key of this.store.keys('r!', { gt })) {
       const id = key.slice(2, key.lastIndexOf('!'))
-      if (id === last) continue
+      if (id === last) { continue }
       last = id
       const h = this.views.humans.get(id)
-      if (h?.regs === undefined) continue
-      if (query.status !== undefined && (h.active ? 'active' : 'inactive') !== query.status) continue
-      if (items.length === limit) return { items, nextCursor: items[items.length - 1].id }
+      if (h?.regs === undefined) { continue }
+      if (query.status !== undefined && (h.active ? 'active' : 'inactive') !== query.status) { continue }
+      if (items.length === limit) { return { items, nextCursor: items[items.length - 1].id } }
       items.push(this.humanOf(h))
     }
     return { items }
@@ -1100,27 +1096,27 @@ class Ledger implements LedgerService {
 
   async history (query: HistoryQuery = {}): Promise<Page<LedgerTransaction>> {
     const limit = pageLimit(query.limit)
-    if (query.humanId !== undefined && (typeof query.humanId !== 'string' || !HUMAN_ID.test(query.humanId))) throw invalidInput('bad human id', 'humanId')
-    if (query.week !== undefined && (typeof query.week !== 'string' || !isIsoWeek(query.week))) throw invalidInput('week must be an ISO week like "2025-W23"', 'week')
+    if (query.humanId !== undefined && (typeof query.humanId !== 'string' || !HUMAN_ID.test(query.humanId))) { throw invalidInput('bad human id', 'humanId') }
+    if (query.week !== undefined && (typeof query.week !== 'string' || !isIsoWeek(query.week))) { throw invalidInput('week must be an ISO week like "2025-W23"', 'week') }
     let after: string | undefined
     if (query.cursor !== undefined) {
-      if (typeof query.cursor !== 'string' || !/^\d{4}-W\d{2}![A-Za-z0-9_.@-]{1,128}![0-9a-f]{64}$/.test(query.cursor)) throw invalidInput('bad cursor', 'cursor')
+      if (typeof query.cursor !== 'string' || !/^\d{4}-W\d{2}![A-Za-z0-9_.@-]{1,128}![0-9a-f]{64}$/.test(query.cursor)) { throw invalidInput('bad cursor', 'cursor') }
       after = 'p!' + query.cursor
     }
     const items: LedgerTransaction[] = []
     const groups = new Map<string, Winner | undefined>()
     const winnerOf = async (week: string, humanId: string): Promise<Winner | undefined> => {
-      if (this.views.isWeekLoaded(week)) return this.views.winner(week, humanId)
+      if (this.views.isWeekLoaded(week)) { return this.views.winner(week, humanId) }
       const g = `${week}!${humanId}`
-      if (groups.has(g)) return groups.get(g)
+      if (groups.has(g)) { return groups.get(g) }
       let best: Winner | undefined
       for await (const [key, value] of this.store.entries(`p!${week}!${humanId}!`)) {
         const author = key.slice(key.lastIndexOf('!') + 1)
-        if (this.excluded.has(author)) continue
+        if (this.excluded.has(author)) { continue }
         const e = decodeIndexed(value)
         const p = openEntry(e.entry) as PaymentEntry
         const w = { author, amount: p.amount, at: p.at }
-        if (best === undefined || isBetterPayment(w, best)) best = w
+        if (best === undefined || isBetterPayment(w, best)) { best = w }
       }
       groups.set(g, best)
       return best
@@ -1129,16 +1125,16 @@ class Ledger implements LedgerService {
       ? [query.week === undefined ? 'p!' : `p!${query.week}!`]
       : (query.week === undefined ? [...this.views.weeks.keys()].sort() : [query.week]).map(w => `p!${w}!${query.humanId as string}!`)
     for (const prefix of prefixes) {
-      if (after !== undefined && prefix + KEY_END_CHAR <= after) continue
+      if (after !== undefined && prefix + KEY_END_CHAR <= after) { continue }
       for await (const [key, value] of this.store.entries(prefix, { gt: after !== undefined && after >= prefix ? after : undefined })) {
         const [, week, humanId, author] = key.split('!')
-        if (this.excluded.has(author)) continue
+        if (this.excluded.has(author)) { continue }
         const ix = decodeIndexed(value)
         const p = openEntry(ix.entry) as PaymentEntry
         const win = await winnerOf(week, humanId)
         const completed = win !== undefined && win.author === author
-        if (!completed && query.includeSuperseded !== true) continue
-        if (items.length === limit) return { items, nextCursor: cursorOf(items[items.length - 1]) }
+        if (!completed && query.includeSuperseded !== true) { continue }
+        if (items.length === limit) { return { items, nextCursor: cursorOf(items[items.length - 1]) } }
         items.push({
           id: `${week}:${humanId}:${this.peerIdOf(author)}`,
           humanId,
@@ -1161,7 +1157,7 @@ class Ledger implements LedgerService {
     const distributed = this.views.distributed
     const registered = this.views.registered
     const authors = new Set<string>()
-    for (const ds of this.docs.values()) authors.add(ds.authorHex)
+    for (const ds of this.docs.values()) { authors.add(ds.authorHex) }
     return {
       totalHumans: registered,
       activeHumans: this.views.active,
@@ -1181,7 +1177,7 @@ class Ledger implements LedgerService {
   }
 
   async * batches (): AsyncGenerator<Uint8Array> {
-    for await (const [, value] of this.store.entries('b!')) yield value
+    for await (const [, value] of this.store.entries('b!')) { yield value }
   }
 
   async equivocations (): Promise<EquivocationRecord[]> {
@@ -1205,15 +1201,13 @@ class Ledger implements LedgerService {
       for await (const [key, bytes] of this.store.entries('b!')) {
         const k = parseBatchKey(key)
         batches++
-        if (this.excluded.has(k.authorHex)) continue
+        if (this.excluded.has(k.authorHex)) { continue }
         const b = openTrustedBatch(bytes)
-        if (b.clockStart !== k.start || b.clockEnd !== k.end || b.authorHex !== k.authorHex || b.doc !== k.doc) return { ok: false, batches, entries }
+        if (b.clockStart !== k.start || b.clockEnd !== k.end || b.authorHex !== k.authorHex || b.doc !== k.doc) { return { ok: false, batches, entries } }
         for (const it of b.items) {
           entries++
           const e = it.entry
-          if (e.kind === 'human') fresh.applyRegistration(k.authorHex, e)
-          else if (e.kind === 'status') fresh.applyStatus(k.authorHex, k.doc, it.clock, e)
-          else {
+          if (e.kind === 'human') { fresh.applyRegistration(k.authorHex, e) } else if (e.kind === 'status') { fresh.applyStatus(k.authorHex, k.doc, it.clock, e) } else {
             fresh.ensureEmptyWeek(e.week)
             fresh.applyPayment(k.authorHex, e)
           }
@@ -1225,48 +1219,50 @@ class Ledger implements LedgerService {
 
   async document (authorHex: string, doc: string): Promise<Y.Doc> {
     const out: Uint8Array[] = []
-    for await (const [, bytes] of this.store.entries(docPrefix(authorHex, doc))) out.push(bytes)
+    for await (const [, bytes] of this.store.entries(docPrefix(authorHex, doc))) { out.push(bytes) }
     return docFromBatches(out)
   }
 
   async compact (): Promise<{ batches: number, into: number }> {
-    if (!this.running) return { batches: 0, into: 0 }
+    if (!this.running) { return { batches: 0, into: 0 } }
     return this.serial(async () => {
       let batches = 0
       let into = 0
+      // runs of consecutive small batches of this node's documents, each at most `limit` entries
+      const limit = Math.min(this.maxBatchEntries * 4, 4096)
       for (const ds of [...this.docs.values()]) {
-        if (ds.authorHex !== this.selfHex || this.excluded.has(ds.authorHex)) continue
-        // runs of consecutive small batches, each run at most maxBatchEntries*4 entries
-        let run: Array<{ key: string, start: number, end: number, fp: string, bytes: Uint8Array }> = []
-        const flushRun = async (): Promise<void> => {
-          if (run.length >= 2) {
-            const items = run.flatMap(r => openTrustedBatch(r.bytes).items)
-            const merged = await signBatch(this.crypto.signer, ds.doc, run[0].start, items, this.now())
-            const fp = await batchFingerprint(merged.signature)
-            const ops: StoreOp[] = run.map(r => ({ type: 'del', key: r.key }))
-            ops.push({ type: 'put', key: batchKey(ds.authorHex, ds.doc, merged.clockStart, merged.clockEnd, fp), value: merged.bytes })
-            await this.store.commit(ops)
-            for (const r of run) xorHexInto(ds.fp, r.fp)
-            xorHexInto(ds.fp, fp)
-            batches += run.length
-            into++
-            this.publish({ batch: SignedBatch.decode(merged.bytes) })
-          }
-          run = []
-        }
-        const limit = Math.min(this.maxBatchEntries * 4, 4096)
+        if (ds.authorHex !== this.selfHex || this.excluded.has(ds.authorHex)) { continue }
+        const runs: StoredBatch[][] = [[]]
         for await (const b of this.store.batchesOf(ds.authorHex, ds.doc)) {
-          const size = b.end - b.start
+          const run = runs[runs.length - 1]
           const last = run[run.length - 1]
-          const fits = size < this.compactBelow && (last === undefined || (last.end === b.start && b.end - run[0].start <= limit))
-          if (!fits) await flushRun()
-          if (size < this.compactBelow) run.push(b)
+          const small = b.end - b.start < this.compactBelow
+          if (!small || (last !== undefined && (last.end !== b.start || b.end - run[0].start > limit))) { runs.push([]) }
+          if (small) { runs[runs.length - 1].push(b) }
         }
-        await flushRun()
+        for (const run of runs) {
+          if (run.length < 2) { continue }
+          await this.compactRun(ds, run)
+          batches += run.length
+          into++
+        }
       }
-      if (into > 0) this.events.emitEvent('resources', LEDGER_EVENTS.compacted, { batches, into })
+      if (into > 0) { this.events.emitEvent('resources', LEDGER_EVENTS.compacted, { batches, into }) }
       return { batches, into }
     })
+  }
+
+  /** Re-sign consecutive own batches as one, replace them, gossip it. Inside serial. */
+  private async compactRun (ds: DocState, run: StoredBatch[]): Promise<void> {
+    const items = run.flatMap(r => openTrustedBatch(r.bytes).items)
+    const merged = await signBatch(this.crypto.signer, ds.doc, run[0].start, items, this.now())
+    const fp = await batchFingerprint(merged.signature)
+    const ops: StoreOp[] = run.map(r => ({ type: 'del', key: r.key }))
+    ops.push({ type: 'put', key: batchKey(ds.authorHex, ds.doc, merged.clockStart, merged.clockEnd, fp), value: merged.bytes })
+    await this.store.commit(ops)
+    for (const r of run) { xorHexInto(ds.fp, r.fp) }
+    xorHexInto(ds.fp, fp)
+    this.publish({ batch: SignedBatch.decode(merged.bytes) })
   }
 }
 
@@ -1274,7 +1270,7 @@ const KEY_END_CHAR = '~'
 
 function compareBytes (a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.byteLength, b.byteLength)
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i]
+  for (let i = 0; i < n; i++) { if (a[i] !== b[i]) { return a[i] - b[i] } }
   return a.byteLength - b.byteLength
 }
 
@@ -1287,8 +1283,8 @@ function cursorOf (t: LedgerTransaction): string {
 }
 
 function pageLimit (limit: unknown): number {
-  if (limit === undefined) return 50
-  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 1000) throw invalidInput('limit must be an integer from 1 to 1000', 'limit')
+  if (limit === undefined) { return 50 }
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 1000) { throw invalidInput('limit must be an integer from 1 to 1000', 'limit') }
   return limit
 }
 

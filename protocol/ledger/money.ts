@@ -4,7 +4,7 @@
  * wire and at the API edge they are canonical decimal strings with two decimals
  * ("800.00"). Floats never touch an amount.
  */
-import { invalidInput } from './errors.js'
+import { invalidInput } from './errors.ts'
 
 /** the largest single amount: 9,999,999,999,999.99 (13 integer digits), a safe integer in cents */
 export const MAX_ENTRY_CENTS = 999_999_999_999_999
@@ -18,7 +18,7 @@ const LENIENT_BIG = /^(\d{1,30})(?:\.(\d{1,2}))?$/
 
 /** Cents of a canonical wire amount ("800.00"), or undefined when it is not canonical. */
 export function parseCanonicalAmount (s: string): number | undefined {
-  if (typeof s !== 'string' || !CANONICAL.test(s)) return undefined
+  if (typeof s !== 'string' || !CANONICAL.test(s)) { return undefined }
   const cents = Number(s.slice(0, -3)) * 100 + Number(s.slice(-2))
   return cents <= MAX_ENTRY_CENTS ? cents : undefined
 }
@@ -31,31 +31,31 @@ export function parseCanonicalAmount (s: string): number | undefined {
 export function parseAmount (input: unknown, field: string, opts: { allowZero?: boolean } = {}): number {
   let s: string
   if (typeof input === 'number') {
-    if (!Number.isFinite(input) || input < 0) throw invalidInput(`${field} must be a non-negative amount`, field)
+    if (!Number.isFinite(input) || input < 0) { throw invalidInput(`${field} must be a non-negative amount`, field) }
     s = input.toFixed(2)
-    if (Number(s) !== input) throw invalidInput(`${field} must have at most two decimals (got ${input})`, field)
+    if (Number(s) !== input) { throw invalidInput(`${field} must have at most two decimals (got ${input})`, field) }
   } else if (typeof input === 'string') {
     s = input.trim()
   } else {
     throw invalidInput(`${field} must be a decimal string like "800.00"`, field)
   }
   const m = LENIENT.exec(s)
-  if (m == null) throw invalidInput(`${field} must be a decimal string like "800.00" with at most 13 integer digits (got ${JSON.stringify(input)})`, field)
+  if (m == null) { throw invalidInput(`${field} must be a decimal string like "800.00" with at most 13 integer digits (got ${JSON.stringify(input)})`, field) }
   const cents = Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'))
-  if (cents > MAX_ENTRY_CENTS) throw invalidInput(`${field} is too large`, field)
-  if (cents === 0 && opts.allowZero !== true) throw invalidInput(`${field} must be greater than zero`, field)
+  if (cents > MAX_ENTRY_CENTS) { throw invalidInput(`${field} is too large`, field) }
+  if (cents === 0 && opts.allowZero !== true) { throw invalidInput(`${field} must be greater than zero`, field) }
   return cents
 }
 
 /** Cents of a pool total ("19000000000000.00"), unbounded. */
 export function parseBigAmount (input: string | number | bigint, field: string): bigint {
   if (typeof input === 'bigint') {
-    if (input < 0n) throw invalidInput(`${field} must not be negative`, field)
+    if (input < 0n) { throw invalidInput(`${field} must not be negative`, field) }
     return input * 100n
   }
   const s = typeof input === 'number' ? input.toFixed(2) : String(input).trim()
   const m = LENIENT_BIG.exec(s)
-  if (m == null) throw invalidInput(`${field} must be a decimal string like "19000000000000.00"`, field)
+  if (m == null) { throw invalidInput(`${field} must be a decimal string like "19000000000000.00"`, field) }
   return BigInt(m[1]) * 100n + BigInt((m[2] ?? '').padEnd(2, '0'))
 }
 

@@ -14,12 +14,12 @@
  * keys sort by document then clock, payments by week then human, and so on.
  */
 import { sha256 } from 'multiformats/hashes/sha2'
-import { toHex } from '../crypto/index.js'
-import { IndexedEntry } from './pb/ledger.js'
-import { parseSortableNumber, sortableNumber } from '../storage/index.js'
-import type { BatchItem } from './batch.js'
-import type { LedgerEntry } from './entries.js'
-import type { MeshStore } from '../storage/index.js'
+import { toHex } from '../crypto/index.ts'
+import { parseSortableNumber, sortableNumber } from '../storage/index.ts'
+import { IndexedEntry } from './pb/ledger.ts'
+import type { BatchItem } from './batch.ts'
+import type { LedgerEntry } from './entries.ts'
+import type { MeshStore } from '../storage/index.ts'
 
 export type PutOp = { type: 'put', key: string, value: Uint8Array }
 export type DelOp = { type: 'del', key: string }
@@ -46,7 +46,7 @@ export async function batchFingerprint (signature: Uint8Array): Promise<string> 
 }
 
 export function xorHexInto (acc: Uint8Array, fp: string): void {
-  for (let i = 0; i < acc.length; i++) acc[i] ^= parseInt(fp.slice(i * 2, i * 2 + 2), 16)
+  for (let i = 0; i < acc.length; i++) { acc[i] ^= parseInt(fp.slice(i * 2, i * 2 + 2), 16) }
 }
 
 export function docPrefix (authorHex: string, doc: string): string {
@@ -75,6 +75,7 @@ export function indexKey (entry: LedgerEntry, authorHex: string, doc: string, cl
     case 'human': return regKey(entry.humanId, authorHex)
     case 'status': return statusKey(entry.humanId, authorHex, doc, clock)
     case 'payment': return payKey(entry.week, entry.humanId, authorHex)
+    default: throw new Error('unknown entry kind')
   }
 }
 
@@ -105,12 +106,12 @@ export class LedgerStore {
 
   /** Atomic and durable: resolves once LevelDB has synced the write to disk. */
   async commit (ops: StoreOp[]): Promise<void> {
-    if (ops.length === 0) return
+    if (ops.length === 0) { return }
     await this.db.batch(ops, { sync: true } as any)
   }
 
   async getMany (keys: string[]): Promise<Array<Uint8Array | undefined>> {
-    if (keys.length === 0) return []
+    if (keys.length === 0) { return [] }
     return this.db.getMany(keys)
   }
 
@@ -120,14 +121,14 @@ export class LedgerStore {
 
   /** Every batch key (no values): the start-up scan that rebuilds the state vectors. */
   async * batchKeys (): AsyncGenerator<BatchKey> {
-    for await (const key of this.db.keys(prefixRange('b!'))) yield parseBatchKey(key)
+    for await (const key of this.db.keys(prefixRange('b!'))) { yield parseBatchKey(key) }
   }
 
   /** Batches of one document with clockEnd > `after`, in clock order. */
   async * batchesOf (authorHex: string, doc: string, after = 0): AsyncGenerator<StoredBatch> {
     for await (const [key, bytes] of this.db.iterator(prefixRange(docPrefix(authorHex, doc)))) {
       const k = parseBatchKey(key)
-      if (k.end <= after) continue
+      if (k.end <= after) { continue }
       yield { ...k, key, bytes }
     }
   }
@@ -139,7 +140,7 @@ export class LedgerStore {
     // the last batch starting before `start` may straddle it
     for await (const [key, bytes] of this.db.iterator({ gte: prefix, lt: prefix + sortableNumber(start), reverse: true, limit: 1 })) {
       const k = parseBatchKey(key)
-      if (k.end > start) out.push({ ...k, key, bytes })
+      if (k.end > start) { out.push({ ...k, key, bytes }) }
     }
     for await (const [key, bytes] of this.db.iterator({ gte: prefix + sortableNumber(start), lt: prefix + sortableNumber(end) })) {
       out.push({ ...parseBatchKey(key), key, bytes })
@@ -152,7 +153,7 @@ export class LedgerStore {
     const prefix = docPrefix(authorHex, doc)
     for await (const [key, bytes] of this.db.iterator({ gte: prefix, lt: prefix + sortableNumber(clock) + KEY_END, reverse: true, limit: 1 })) {
       const k = parseBatchKey(key)
-      if (k.start <= clock && clock < k.end) return { ...k, key, bytes }
+      if (k.start <= clock && clock < k.end) { return { ...k, key, bytes } }
     }
     return undefined
   }
@@ -163,7 +164,7 @@ export class LedgerStore {
       delete range.gte
       range.gt = opts.gt
     }
-    if (opts.limit !== undefined) range.limit = opts.limit
+    if (opts.limit !== undefined) { range.limit = opts.limit }
     yield * this.db.iterator(range)
   }
 

@@ -11,7 +11,7 @@
  * pulls from a random connected peer now and then, which heals any gossip loss.
  */
 import { lpStream } from '@libp2p/utils'
-import { SyncRequest, SyncResponse } from './pb/ledger.js'
+import { SyncRequest, SyncResponse } from './pb/ledger.ts'
 import type { Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
 
 export const LEDGER_SYNC_PROTOCOL = '/liberation/ledger-sync/1.0.0'
@@ -107,17 +107,17 @@ export function createLedgerSync (libp2p: Libp2p, host: SyncHost, init: LedgerSy
       await lp.write(SyncRequest.encode(host.request()), { signal: idle() })
       while (true) {
         const msg = SyncResponse.decode(await lp.read({ signal: idle() }))
-        if (msg.done) break
+        if (msg.done) { break }
         result.messages++
         const p: Promise<void> = host.receive(msg, peer, correlationId).then(r => {
-          if (r === 'applied') result.applied++
+          if (r === 'applied') { result.applied++ }
         }, () => {}).finally(() => work.delete(p))
         work.add(p)
         if (work.size >= pipeline) {
           const pause = stream.readStatus === 'readable'
-          if (pause) stream.pause()
+          if (pause) { stream.pause() }
           await Promise.race(work)
-          if (pause && stream.readStatus === 'paused') stream.resume()
+          if (pause && stream.readStatus === 'paused') { stream.resume() }
         }
       }
       await Promise.all(work)
@@ -149,7 +149,7 @@ export function createLedgerSync (libp2p: Libp2p, host: SyncHost, init: LedgerSy
       if (intervalMs > 0) {
         timer = setInterval(() => {
           const peers = libp2p.getPeers()
-          if (peers.length === 0) return
+          if (peers.length === 0) { return }
           const peer = peers[Math.floor(Math.random() * peers.length)]
           sync.syncWith(peer).catch(err => { host.log('periodic sync with %p failed: %s', peer, err.message) })
         }, intervalMs)
@@ -157,19 +157,19 @@ export function createLedgerSync (libp2p: Libp2p, host: SyncHost, init: LedgerSy
     },
     async stop () {
       running = false
-      if (timer !== undefined) clearInterval(timer)
+      if (timer !== undefined) { clearInterval(timer) }
       timer = undefined
       controller.abort(new Error('ledger stopping'))
-      if (topologyId !== undefined) libp2p.unregister(topologyId)
+      if (topologyId !== undefined) { libp2p.unregister(topologyId) }
       topologyId = undefined
       await libp2p.unhandle(LEDGER_SYNC_PROTOCOL).catch(() => {})
       await Promise.allSettled([...inflight.values()])
     },
     async syncWith (peer, correlationId) {
-      if (!running) throw new Error('ledger sync is not running')
+      if (!running) { throw new Error('ledger sync is not running') }
       const key = peer.toString()
       const current = inflight.get(key)
-      if (current !== undefined) return current
+      if (current !== undefined) { return current }
       const p = pull(peer, correlationId ?? Math.random().toString(16).slice(2, 18)).finally(() => inflight.delete(key))
       inflight.set(key, p)
       return p

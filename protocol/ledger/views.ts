@@ -22,11 +22,11 @@
  * Memory holds one small record per human plus the payment winners of the `hotWeeks`
  * most recent weeks touched; older weeks stay in LevelDB and are loaded on demand.
  */
-import { decodeEntry } from './entries.js'
-import { formatCents } from './money.js'
-import { decodeIndexed, prefixRange } from './store.js'
-import type { HumanEntry, HumanStatus, PaymentEntry, StatusEntry } from './entries.js'
-import type { LedgerStore } from './store.js'
+import { decodeEntry } from './entries.ts'
+import { formatCents } from './money.ts'
+import { decodeIndexed, prefixRange } from './store.ts'
+import type { HumanEntry, HumanStatus, PaymentEntry, StatusEntry } from './entries.ts'
+import type { LedgerStore } from './store.ts'
 
 export interface Registration {
   author: string
@@ -103,7 +103,7 @@ export class DerivedViews {
 
   private refreshActive (h: HumanView): void {
     const active = h.regs?.some(r => (h.marks?.get(r.author)?.status ?? r.status) === 'active') ?? false
-    if (h.regs !== undefined && active !== h.active) this.active += active ? 1 : -1
+    if (h.regs !== undefined && active !== h.active) { this.active += active ? 1 : -1 }
     h.active = active
   }
 
@@ -115,7 +115,7 @@ export class DerivedViews {
       this.registered++
       h.active = false
     } else {
-      if (h.regs.some(r => r.author === author)) return
+      if (h.regs.some(r => r.author === author)) { return }
       h.regs.push(reg)
     }
     this.refreshActive(h)
@@ -125,7 +125,7 @@ export class DerivedViews {
     const h = this.human(e.humanId)
     const mark: StatusMark = { doc, clock, status: e.status }
     const cur = h.marks?.get(author)
-    if (cur !== undefined && !isLaterMark(mark, cur)) return
+    if (cur !== undefined && !isLaterMark(mark, cur)) { return }
     h.marks ??= new Map()
     h.marks.set(author, mark)
     this.refreshActive(h)
@@ -134,14 +134,14 @@ export class DerivedViews {
   /** The week's winners must be loaded (`loadWeek`) before its payments are applied. */
   applyPayment (author: string, e: PaymentEntry): void {
     const winners = this.hot.get(e.week)
-    if (winners === undefined) throw new Error(`week ${e.week} is not loaded`)
+    if (winners === undefined) { throw new Error(`week ${e.week} is not loaded`) }
     this.applyWinner(winners, author, e)
   }
 
   private applyWinner (winners: Map<string, Winner>, author: string, e: PaymentEntry): void {
     const w: Winner = { author, amount: e.amount, at: e.at }
     const cur = winners.get(e.humanId)
-    if (cur !== undefined && !isBetterPayment(w, cur)) return
+    if (cur !== undefined && !isBetterPayment(w, cur)) { return }
     winners.set(e.humanId, w)
     const delta = BigInt(e.amount - (cur?.amount ?? 0))
     let wt = this.weeks.get(e.week)
@@ -167,7 +167,7 @@ export class DerivedViews {
 
   /** Start an empty in-memory week (for rebuilding from the batch log, where nothing is indexed). */
   ensureEmptyWeek (week: string): void {
-    if (!this.hot.has(week)) this.hot.set(week, new Map())
+    if (!this.hot.has(week)) { this.hot.set(week, new Map()) }
   }
 
   winner (week: string, humanId: string): Winner | undefined {
@@ -190,11 +190,11 @@ export class DerivedViews {
     for await (const [key, value] of store.db.iterator(prefixRange(`p!${week}!`))) {
       const parts = key.split('!')
       const author = parts[3]
-      if (this.excluded.has(author)) continue
+      if (this.excluded.has(author)) { continue }
       const e = decodeEntry(decodeIndexed(value).entry, true) as PaymentEntry
       const w: Winner = { author, amount: e.amount, at: e.at }
       const cur = loaded.get(e.humanId)
-      if (cur === undefined || isBetterPayment(w, cur)) loaded.set(e.humanId, w)
+      if (cur === undefined || isBetterPayment(w, cur)) { loaded.set(e.humanId, w) }
     }
     this.hot.set(week, loaded)
     this.evict(pinned)
@@ -202,8 +202,8 @@ export class DerivedViews {
 
   private evict (pinned: ReadonlySet<string>): void {
     for (const week of this.hot.keys()) {
-      if (this.hot.size <= this.hotWeeks) break
-      if (!pinned.has(week)) this.hot.delete(week)
+      if (this.hot.size <= this.hotWeeks) { break }
+      if (!pinned.has(week)) { this.hot.delete(week) }
     }
   }
 
@@ -221,12 +221,12 @@ export class DerivedViews {
     this.reset()
     for await (const [key, value] of store.db.iterator(prefixRange('r!'))) {
       const author = key.slice(key.lastIndexOf('!') + 1)
-      if (this.excluded.has(author)) continue
+      if (this.excluded.has(author)) { continue }
       this.applyRegistration(author, decodeEntry(decodeIndexed(value).entry, true) as HumanEntry)
     }
     for await (const [key, value] of store.db.iterator(prefixRange('s!'))) {
       const author = key.split('!')[2]
-      if (this.excluded.has(author)) continue
+      if (this.excluded.has(author)) { continue }
       const ix = decodeIndexed(value)
       this.applyStatus(author, ix.doc, ix.clock, decodeEntry(ix.entry, true) as StatusEntry)
     }
@@ -234,7 +234,7 @@ export class DerivedViews {
     let week: string | undefined
     let winners = new Map<string, Winner>()
     const finish = (): void => {
-      if (week === undefined) return
+      if (week === undefined) { return }
       this.hot.set(week, winners)
       this.evict(new Set())
     }
@@ -246,7 +246,7 @@ export class DerivedViews {
         winners = new Map()
       }
       const author = parts[3]
-      if (this.excluded.has(author)) continue
+      if (this.excluded.has(author)) { continue }
       this.applyWinner(winners, author, decodeEntry(decodeIndexed(value).entry, true) as PaymentEntry)
     }
     finish()
@@ -289,10 +289,10 @@ export function summarize (h: HumanView): HumanSummary {
   let housingCredit = 0
   let investmentPool = 0
   for (const r of regs) {
-    if (r.at < first.at || (r.at === first.at && r.author < first.author)) first = r
-    if (r.weeklyFlow > weeklyFlow) weeklyFlow = r.weeklyFlow
-    if (r.housingCredit > housingCredit) housingCredit = r.housingCredit
-    if (r.investmentPool > investmentPool) investmentPool = r.investmentPool
+    if (r.at < first.at || (r.at === first.at && r.author < first.author)) { first = r }
+    if (r.weeklyFlow > weeklyFlow) { weeklyFlow = r.weeklyFlow }
+    if (r.housingCredit > housingCredit) { housingCredit = r.housingCredit }
+    if (r.investmentPool > investmentPool) { investmentPool = r.investmentPool }
   }
   return { weeklyFlow, housingCredit, investmentPool, createdAt: first.at, registeredBy: first.author, registrars: regs.length }
 }

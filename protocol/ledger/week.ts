@@ -35,7 +35,7 @@ export function weeksInYear (year: number): number {
 /** True when `s` names a real ISO week ("2025-W23"; "2025-W54" is not). */
 export function isIsoWeek (s: string): boolean {
   const m = WEEK.exec(s)
-  if (m == null) return false
+  if (m == null) { return false }
   const year = Number(m[1])
   const week = Number(m[2])
   return year >= 1970 && week >= 1 && week <= weeksInYear(year)
@@ -44,7 +44,7 @@ export function isIsoWeek (s: string): boolean {
 /** Start of an ISO week (Monday 00:00 UTC), ms. */
 export function isoWeekStart (s: string): number {
   const m = WEEK.exec(s)
-  if (m == null) throw new RangeError(`not an ISO week: ${s}`)
+  if (m == null) { throw new RangeError(`not an ISO week: ${s}`) }
   const year = Number(m[1])
   const jan4 = Date.UTC(year, 0, 4)
   const jan4Day = new Date(jan4).getUTCDay() === 0 ? 7 : new Date(jan4).getUTCDay()

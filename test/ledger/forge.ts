@@ -6,14 +6,14 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { lpStream } from '@libp2p/utils'
 import * as Y from 'yjs'
-import { createNodeSigner } from '../../node/crypto.js'
-import { buildUpdate, clientIdOf, LEDGER_ROOT, signingBytes } from '../../protocol/ledger/batch.js'
-import { LEDGER_SYNC_PROTOCOL, LEDGER_TOPIC } from '../../protocol/ledger/index.js'
-import { BatchBody, Entry, EntryKind, LedgerGossip, SignedBatch, SyncResponse } from '../../protocol/ledger/pb/ledger.js'
-import { createMemoryLibp2p } from '../../simulations/nodes/memory-libp2p.js'
-import type { Bytes } from '../../protocol/ledger/batch.js'
-import type { Signer } from '../../protocol/crypto/index.js'
-import type { MeshLibp2p } from '../../protocol/mesh-node.js'
+import { createNodeSigner } from '../../node/crypto.ts'
+import { buildUpdate, clientIdOf, LEDGER_ROOT, signingBytes } from '../../protocol/ledger/batch.ts'
+import { LEDGER_SYNC_PROTOCOL, LEDGER_TOPIC } from '../../protocol/ledger/index.ts'
+import { BatchBody, Entry, EntryKind, LedgerGossip, SignedBatch, SyncResponse } from '../../protocol/ledger/pb/ledger.ts'
+import { createMemoryLibp2p } from '../../simulations/nodes/memory-libp2p.ts'
+import type { Signer } from '../../protocol/crypto/index.ts'
+import type { Bytes } from '../../protocol/ledger/batch.ts'
+import type { MeshLibp2p } from '../../protocol/mesh-node.ts'
 import type { PrivateKey } from '@libp2p/interface'
 
 export interface Forger {
@@ -36,7 +36,7 @@ export async function createForger (): Promise<Forger> {
   await libp2p.handle(LEDGER_SYNC_PROTOCOL, async (stream) => {
     const lp = lpStream(stream)
     await lp.read()
-    for (const b of served) await lp.write(SyncResponse.encode({ batch: SignedBatch.decode(b), done: false }))
+    for (const b of served) { await lp.write(SyncResponse.encode({ batch: SignedBatch.decode(b), done: false })) }
     await lp.write(SyncResponse.encode({ done: true }))
     await stream.close()
   })
@@ -83,7 +83,7 @@ export async function ownBatch (signer: Signer, doc: string, clockStart: number,
 /** A Y.Doc holding another author's document, written to as `clientId`. */
 export function docAs (updates: Uint8Array[], clientId: number): Y.Doc {
   const doc = new Y.Doc({ gc: false })
-  for (const u of updates) Y.applyUpdate(doc, u)
+  for (const u of updates) { Y.applyUpdate(doc, u) }
   doc.clientID = clientId
   return doc
 }
@@ -94,7 +94,7 @@ export function captureUpdate (doc: Y.Doc, fn: (map: Y.Map<unknown>) => void): U
   doc.on('update', h)
   doc.transact(() => { fn(doc.getMap(LEDGER_ROOT)) })
   doc.off('update', h)
-  if (update === undefined) throw new Error('no update')
+  if (update === undefined) { throw new Error('no update') }
   return update
 }
 
@@ -106,7 +106,7 @@ export function withoutDeletes (update: Uint8Array): Uint8Array {
   enc.writeLen(structs.length)
   enc.writeClient(structs[0].id.client)
   enc.writeLen(structs[0].id.clock)
-  for (const s of structs) s.write(enc, 0)
+  for (const s of structs) { s.write(enc, 0) }
   enc.writeLen(0)
   return enc.toUint8Array()
 }

@@ -3,15 +3,15 @@
  * gossip and sync, and an author that signs two different updates for the same clock.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { toHex } from '../../protocol/crypto/index.js'
-import { buildUpdate, clientIdOf } from '../../protocol/ledger/batch.js'
-import { LEDGER_TOPIC, isoWeek } from '../../protocol/ledger/index.js'
-import { EquivocationProof, HumanStatusPb, SignedBatch } from '../../protocol/ledger/pb/ledger.js'
-import { gossipScore } from '../../protocol/pubsub/gossip.js'
-import { TestMesh, connect, waitFor } from '../utils/mesh.js'
-import { captureUpdate, createForger, docAs, entryBytes, ownBatch, payment, registration, signBody, updatesOf, withoutDeletes } from './forge.js'
-import type { Forger } from './forge.js'
-import type { TestNode } from '../utils/mesh.js'
+import { toHex } from '../../protocol/crypto/index.ts'
+import { buildUpdate, clientIdOf } from '../../protocol/ledger/batch.ts'
+import { LEDGER_TOPIC, isoWeek } from '../../protocol/ledger/index.ts'
+import { EquivocationProof, HumanStatusPb, SignedBatch } from '../../protocol/ledger/pb/ledger.ts'
+import { gossipScore } from '../../protocol/pubsub/gossip.ts'
+import { TestMesh, connect, waitFor } from '../utils/mesh.ts'
+import { captureUpdate, createForger, docAs, entryBytes, ownBatch, payment, registration, signBody, updatesOf, withoutDeletes } from './forge.ts'
+import type { Forger } from './forge.ts'
+import type { TestNode } from '../utils/mesh.ts'
 
 let mesh: TestMesh
 let forgers: Forger[] = []
@@ -40,7 +40,7 @@ async function dialForger (f: Forger, n: TestNode): Promise<void> {
 
 async function stored (n: TestNode): Promise<Uint8Array[]> {
   const out: Uint8Array[] = []
-  for await (const b of n.node.ledger.batches()) out.push(b)
+  for await (const b of n.node.ledger.batches()) { out.push(b) }
   return out
 }
 
@@ -138,8 +138,8 @@ describe('malicious peer', () => {
     })
 
     // over gossip, to every honest node directly
-    for (const n of honest) await dialForger(m, n)
-    for (const a of attacks) await m.publish(a.bytes)
+    for (const n of honest) { await dialForger(m, n) }
+    for (const a of attacks) { await m.publish(a.bytes) }
     await waitFor(async () => {
       const s = await Promise.all(honest.map(async n => n.node.ledger.stats()))
       return s.every(x => x.batchesRejected >= attacks.length)

@@ -3,9 +3,9 @@
  * over the memory transport, each with its own LevelDB.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { TestMesh, connect, waitFor } from '../utils/mesh.js'
-import type { DistributionResult, LedgerService } from '../../protocol/ledger/index.js'
-import type { TestNode, TestNodeOptions } from '../utils/mesh.js'
+import { TestMesh, connect, waitFor } from '../utils/mesh.ts'
+import type { DistributionResult, LedgerService } from '../../protocol/ledger/index.ts'
+import type { TestNode, TestNodeOptions } from '../utils/mesh.ts'
 
 const LEDGER = { sync: { intervalMs: 1000 }, compactIntervalMs: 0 }
 
@@ -34,7 +34,7 @@ async function allHumans (ledger: LedgerService): Promise<Map<string, Awaited<Re
   let cursor: string | undefined
   do {
     const page = await ledger.listHumans({ cursor, limit: 17 })
-    for (const h of page.items) out.set(h.id, h)
+    for (const h of page.items) { out.set(h.id, h) }
     cursor = page.nextCursor
   } while (cursor !== undefined)
   return out
@@ -45,7 +45,7 @@ describe('ledger replication', () => {
     mesh = new TestMesh()
     const n = await Promise.all(Array.from({ length: 6 }, async () => addNode()))
     // side A: 0-1-2 (triangle), side B: 3-4-5 (triangle)
-    for (const [a, b] of [[0, 1], [1, 2], [0, 2], [3, 4], [4, 5], [3, 5]]) await connect(n[a].node, n[b].node)
+    for (const [a, b] of [[0, 1], [1, 2], [0, 2], [3, 4], [4, 5], [3, 5]]) { await connect(n[a].node, n[b].node) }
     const sideA = n.slice(0, 3)
     const sideB = n.slice(3)
 
@@ -83,14 +83,14 @@ describe('ledger replication', () => {
     await connect(n[2].node, n[3].node)
     await connect(n[0].node, n[5].node)
     const state = await converged(n, 'all 6 nodes to converge after healing')
-    for (const node of n) expect(node.node.ledger.derivedState()).toBe(state)
+    for (const node of n) { expect(node.node.ledger.derivedState()).toBe(state) }
 
     // expected: per human, the largest amount any node paid it this week
     const best = new Map<string, bigint>()
     for (const r of results) {
       for (const p of r.payments) {
         const c = cents(p.amount)
-        if ((best.get(p.humanId) ?? 0n) < c) best.set(p.humanId, c)
+        if ((best.get(p.humanId) ?? 0n) < c) { best.set(p.humanId, c) }
       }
     }
     expect(best.size).toBe(80)
@@ -120,8 +120,7 @@ describe('ledger replication', () => {
       do {
         const page = await node.node.ledger.history({ week, cursor, limit: 33, includeSuperseded: true })
         for (const t of page.items) {
-          if (t.status === 'completed') completed++
-          else superseded++
+          if (t.status === 'completed') { completed++ } else { superseded++ }
         }
         cursor = page.nextCursor
       } while (cursor !== undefined)

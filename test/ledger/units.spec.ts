@@ -1,0 +1,145 @@
+/** The ledger's pure parts: money, ISO weeks, entry and batch codecs and checks. */
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { createNodeSigner, createNodeVerifier } from '../../node/crypto.ts'
+import { BatchRejected, buildUpdate, clientIdOf, openBatch, signBatch } from '../../protocol/ledger/batch.ts'
+import { decodeEntry, encodeEntry, entryKey } from '../../protocol/ledger/entries.ts'
+import { formatCents, parseAmount, parseBigAmount, parseCanonicalAmount } from '../../protocol/ledger/money.ts'
+import { EntryKind } from '../../protocol/ledger/pb/ledger.ts'
+import { isIsoWeek, isoWeek, isoWeekStart } from '../../protocol/ledger/week.ts'
+import { entryBytes, signBody, withoutDeletes } from './forge.ts'
+import type { BatchItem } from '../../protocol/ledger/batch.ts'
+import type { LedgerEntry } from '../../protocol/ledger/entries.ts'
+
+describe('money', () => {
+  it('parses API amounts exactly and refuses anything inexact', () => {
+    expect(parseAmount('800', 'x')).toBe(80000)
+    expect(parseAmount('800.5', 'x')).toBe(80050)
+    expect(parseAmount('800.05', 'x')).toBe(80005)
+    expect(parseAmount(800.5, 'x')).toBe(80050)
+    expect(parseAmount('9999999999999.99', 'x')).toBe(999_999_999_999_999)
+    expect(parseAmount('0', 'x', { allowZero: true })).toBe(0)
+    for (const bad of ['0', '-1', '1.001', '1e3', 'abc', '', ' ', '1,00', '10000000000000.00', 0.1 + 0.2, -1, Number.POSITIVE_INFINITY, null, {}]) {
+      expect(() => parseAmount(bad, 'amount'), String(bad)).toThrow(/amount/)
+    }
+    expect(parseBigAmount('19000000000000.00', 'pool')).toBe(1_900_000_000_000_000n)
+    expect(parseBigAmount('123456789012345678901234567890', 'pool')).toBe(12345678901234567890123456789000n)
+  })
+
+  it('formats cents and accepts only canonical wire amounts', () => {
+    expect(formatCents(0)).toBe('0.00')
+    expect(formatCents(5)).toBe('0.05')
+    expect(formatCents(80000)).toBe('800.00')
+    expect(formatCents(-150)).toBe('-1.50')
+    expect(formatCents(1_900_000_000_000_000n)).toBe('19000000000000.00')
+    expect(parseCanonicalAmount('800.00')).toBe(80000)
+    expect(parseCanonicalAmount('0.01')).toBe(1)
+    for (const bad of ['800', '800.0', '0800.00', '-800.00', '+800.00', '800.000', ' 800.00', 'NaN', '1e2.00']) {
+      expect(parseCanonicalAmount(bad), bad).toBeUndefined()
+    }
+  })
+})
+
+describe('ISO weeks', () => {
+  it('names weeks like ISO 8601, across year boundaries', () => {
+    expect(isoWeek(Date.UTC(2021, 0, 3))).toBe('2020-W53')
+    expect(isoWeek(Date.UTC(2021, 0, 4))).toBe('2021-W01')
+    expect(isoWeek(Date.UTC(2024, 11, 30))).toBe('2025-W01')
+    expect(isoWeek(Date.UTC(2025, 5, 4, 23, 59))).toBe('2025-W23')
+    expect(isIsoWeek('2020-W53')).toBe(true)
+    expect(isIsoWeek('2021-W53')).toBe(false)
+    expect(isIsoWeek('2021-W00')).toBe(false)
+    expect(isIsoWeek('2021-w01')).toBe(false)
+    expect(isoWeek(isoWeekStart('2025-W23'))).toBe('2025-W23')
+    expect(isoWeek(isoWeekStart('2025-W23') - 1)).toBe('2025-W22')
+  })
+})
+
+describe('entries', () => {
+  const entries: LedgerEntry[] = [
+    { kind: 'human', humanId: 'h-1', at: 1_700_000_000_000, status: 'active', weeklyFlow: 80000, housingCredit: 10400000, investmentPool: 0 },
+    { kind: 'status', humanId: 'h-1', at: 1_700_000_000_001, status: 'inactive' },
+    { kind: 'payment', humanId: 'h-1', at: 1_700_000_000_002, week: '2025-W23', amount: 80000, type: 'weekly_flow' }
+  ]
+
+  it('round-trips and derives keys from content', () => {
+    for (const e of entries) { expect(decodeEntry(encodeEntry(e))).toEqual(e) }
+    expect(entries.map((e, i) => entryKey(e, i + 7))).toEqual(['h:h-1', 's:h-1:8', 'p:2025-W23:h-1'])
+  })
+
+  it('refuses malformed, non-canonical or out-of-range entries', () => {
+    const bad: Array<[Uint8Array, RegExp]> = [
+      [entryBytes({ kind: EntryKind.PAYMENT, humanId: 'h', week: '2025-W23', amount: '-1.00' }), /amount/],
+      [entryBytes({ kind: EntryKind.PAYMENT, humanId: 'h', week: '2025-W23', amount: 'NaN' }), /amount/],
+      [entryBytes({ kind: EntryKind.PAYMENT, humanId: 'h', week: '2025-W23', amount: '0.00' }), /greater than zero/],
+      [entryBytes({ kind: EntryKind.PAYMENT, humanId: 'h', week: '2025-W60', amount: '1.00' }), /week/],
+      [entryBytes({ kind: EntryKind.PAYMENT, humanId: 'h', week: '2025-W23', amount: '1.00', weeklyFlow: '1.00' }), /registration fields/],
+      [entryBytes({ kind: EntryKind.HUMAN, humanId: 'h', weeklyFlow: '1.00', housingCredit: '1.00', investmentPool: '1.00', week: '2025-W23' }), /payment fields/],
+      [entryBytes({ kind: EntryKind.HUMAN, humanId: 'bad id', weeklyFlow: '1.00', housingCredit: '1.00', investmentPool: '1.00' }), /human id/],
+      [entryBytes({ kind: EntryKind.HUMAN, humanId: 'h', at: 0, weeklyFlow: '1.00', housingCredit: '1.00', investmentPool: '1.00' }), /timestamp/],
+      [new Uint8Array([0xff, 0xff, 0xff]), /undecodable/]
+    ]
+    for (const [bytes, reason] of bad) { expect(() => decodeEntry(bytes)).toThrow(reason) }
+    // an unknown field makes the bytes non-canonical
+    const good = encodeEntry(entries[0])
+    const extra = new Uint8Array([...good, 0x78, 0x01])
+    expect(() => decodeEntry(extra)).toThrow(/canonical/)
+  })
+})
+
+describe('batches', () => {
+  it('open what the writer signs, and refuse anything not byte-identical to it', async () => {
+    const key = await generateKeyPair('Ed25519')
+    const signer = createNodeSigner(key)
+    const verifier = createNodeVerifier()
+    const items: BatchItem[] = [0, 1, 2].map(i => {
+      const entry: LedgerEntry = { kind: 'human', humanId: `b-${i}`, at: 1_700_000_000_000 + i, status: 'active', weeklyFlow: 80000, housingCredit: 0, investmentPool: 0 }
+      return { clock: 40 + i, key: entryKey(entry, 40 + i), value: encodeEntry(entry), entry }
+    })
+    const batch = await signBatch(signer, '2025-W23', 40, items, 1)
+    const opened = await openBatch(batch.bytes, verifier)
+    expect(opened.items.map(i => i.entry)).toEqual(items.map(i => i.entry))
+    expect([opened.clockStart, opened.clockEnd, opened.doc]).toEqual([40, 43, '2025-W23'])
+
+    const update = buildUpdate(clientIdOf(signer.publicKey), 40, items)
+    const sign = async (u: Uint8Array, over: Record<string, unknown> = {}): Promise<Uint8Array> =>
+      signBody(signer, { author: signer.publicKey, doc: '2025-W23', clockStart: 40, clockEnd: 43, update: u, ...over })
+    const reject = async (bytes: Uint8Array, reason: RegExp): Promise<void> => {
+      await expect(openBatch(bytes, verifier)).rejects.toThrow(BatchRejected)
+      await expect(openBatch(bytes, verifier)).rejects.toThrow(reason)
+    }
+    expect((await openBatch(await sign(update), verifier)).items).toHaveLength(3)
+    // trailing bytes Yjs would ignore
+    await reject(await sign(new Uint8Array([...update, 0])), /canonical/)
+    await reject(await sign(update, { clockEnd: 44 }), /structs/)
+    await reject(await sign(update, { clockStart: 39, clockEnd: 42 }), /consecutive/)
+    await reject(await sign(update, { doc: 'week 23' }), /document id/)
+    await reject(await sign(update, { clockStart: 5, clockEnd: 5 }), /clock range/)
+    // keys must match their entries
+    const wrongKey = buildUpdate(clientIdOf(signer.publicKey), 40, [{ key: 'h:someone-else', value: items[0].value }, items[1], items[2]])
+    await reject(await sign(wrongKey), /does not match/)
+    // a GC struct standing for clocks it does not carry
+    const gcDoc = new Y.Doc()
+    gcDoc.clientID = clientIdOf(signer.publicKey)
+    gcDoc.store.clients.set(gcDoc.clientID, [new Y.GC(Y.createID(gcDoc.clientID, 40), 1)])
+    await reject(await sign(Y.encodeStateAsUpdate(gcDoc), { clockEnd: 41 }), /deletes items/)
+    await reject(await sign(withoutDeletes(Y.encodeStateAsUpdate(gcDoc)), { clockEnd: 41 }), /GC or skip/)
+    // values that are not binary entries
+    let anyUpdate: Uint8Array | undefined
+    const anyDoc = new Y.Doc()
+    anyDoc.clientID = clientIdOf(signer.publicKey)
+    anyDoc.store.clients.set(anyDoc.clientID, [new Y.GC(Y.createID(anyDoc.clientID, 0), 40)])
+    anyDoc.on('update', (u: Uint8Array) => { anyUpdate = u })
+    anyDoc.transact(() => { for (const it of items) { anyDoc.getMap('e').set(it.key, { json: true }) } })
+    await reject(await sign(anyUpdate as Uint8Array), /not binary/)
+    // nested types are not the root map
+    let nestedUpdate: Uint8Array | undefined
+    const nested = new Y.Doc()
+    nested.clientID = clientIdOf(signer.publicKey)
+    nested.store.clients.set(nested.clientID, [new Y.GC(Y.createID(nested.clientID, 0), 40)])
+    nested.on('update', (u: Uint8Array) => { nestedUpdate = u })
+    nested.transact(() => { nested.getArray('e').insert(0, [items[0].value, items[1].value, items[2].value]) })
+    await reject(await sign(nestedUpdate as Uint8Array), /no map key|not in the root map|origin/)
+  })
+})
