@@ -1,81 +1,20 @@
 /**
- * Runs browser tabs against a real `liberation start --web` node, all inside a private
- * network namespace that has only loopback (DESIGN.md "Stack notes"): Chromium then
- * gathers no ICE candidates of other interfaces, and no test traffic can leave the
- * machine. Root is required (CI runs as root).
- *
- * The namespace is held by a small `unshare -n` process; the node and Chromium join it
- * with `nsenter`. Playwright talks to Chromium over a pipe, so the test process itself
- * stays outside; it reaches the node's HTTP API through `nsFetch` (a node child inside).
+ * The browser test harness: tabs in Chromium against a real `liberation start --web` node,
+ * inside a private loopback-only network namespace. The namespace, Chromium and API
+ * helpers are shared with bench/web.ts (bench/_chromium.ts); this adds the node as a
+ * CLI child and tabs that collect their console errors.
  */
-import { execFile, spawn } from 'node:child_process'
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
-import { chromium } from 'playwright-core'
+import { webNodeArgs } from '../../bench/_chromium.ts'
 import { spawnCli } from '../utils/process.ts'
+import type { Netns } from '../../bench/_chromium.ts'
 import type { CliProcess } from '../utils/process.ts'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 
-const run = promisify(execFile)
-
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-
-/**
- * `--allow-loopback-in-peer-connection`: WebRTC may use 127.0.0.1 candidates.
- * Fake media UI/devices: the page's getUserMedia (`?media=1`) is granted without a prompt;
- * with media access Chromium gathers host candidates instead of mDNS-obfuscated ones.
- */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run', '--disable-default-apps', '--disable-extensions',
-  '--allow-loopback-in-peer-connection', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'
-]
-
-export interface Netns {
-  /** command prefix that runs a program inside the namespace */
-  readonly enter: string[]
-  close(): Promise<void>
-}
-
-export async function createNetns (): Promise<Netns> {
-  // `cat` holds the namespace open until our end of its stdin closes (also if we die)
-  const holder = spawn('unshare', ['-n', 'sh', '-c', 'ip link set lo up && echo ready && exec cat'], { stdio: ['pipe', 'pipe', 'pipe'] })
-  let err = ''
-  holder.stderr.on('data', (d: Buffer) => { err += d.toString() })
-  await new Promise<void>((resolve, reject) => {
-    holder.stdout.once('data', () => { resolve() })
-    holder.once('exit', code => { reject(new Error(`unshare -n failed (${code}): ${err.trim()} (root is needed)`)) })
-    holder.once('error', reject)
-  })
-  const enter = ['nsenter', `--net=/proc/${holder.pid}/ns/net`]
-  return {
-    enter,
-    async close () {
-      holder.stdin.end()
-      holder.kill('SIGKILL')
-      if (holder.exitCode == null && holder.signalCode == null) { await new Promise(resolve => holder.once('exit', resolve)) }
-    }
-  }
-}
-
-/** fetch from inside the namespace (the node's API listens on its loopback) */
-export async function nsFetch (ns: Netns, url: string, init: { method?: string, body?: unknown } = {}): Promise<{ status: number, body: any }> {
-  const script = `const [url, method, body] = process.argv.slice(1)
-    const r = await fetch(url, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body || undefined })
-    process.stdout.write(JSON.stringify({ status: r.status, text: await r.text() }))`
-  const args = [...ns.enter.slice(1), process.execPath, '--input-type=module', '-e', script, url, init.method ?? 'GET', init.body == null ? '' : JSON.stringify(init.body)]
-  const { stdout } = await run(ns.enter[0], args, { timeout: 10_000 })
-  const { status, text } = JSON.parse(stdout)
-  let body: unknown = text
-  try {
-    body = JSON.parse(text)
-  } catch {
-    // not JSON: keep the text
-  }
-  return { status, body }
-}
+export { createNetns, launchChromium, nsFetch, LOOPBACK_PAGE } from '../../bench/_chromium.ts'
+export type { Chromium, Netns } from '../../bench/_chromium.ts'
 
 export interface WebNode {
   proc: CliProcess
@@ -88,11 +27,7 @@ export interface WebNode {
 
 export async function startWebNode (ns: Netns, extraArgs: string[] = []): Promise<WebNode> {
   const dataDir = await mkdtemp(join(tmpdir(), 'liberation-web-'))
-  const proc = spawnCli([
-    'start', '--web', '--data-dir', dataDir, '--api-port', '0',
-    '--listen', '/ip4/127.0.0.1/tcp/0', '--listen', '/ip4/127.0.0.1/tcp/0/ws',
-    '--no-mdns', '--no-dht', ...extraArgs
-  ], { command: ns.enter })
+  const proc = spawnCli([...webNodeArgs(dataDir), ...extraArgs], { command: ns.enter })
   try {
     const peerId = (await proc.waitForLine(/peer id: (\S+)/))[1]
     const url = (await proc.waitForLine(/^api: (\S+)$/m))[1]
@@ -114,28 +49,6 @@ export async function startWebNode (ns: Netns, extraArgs: string[] = []): Promis
     proc.child.kill('SIGKILL')
     await rm(dataDir, { recursive: true, force: true })
     throw err
-  }
-}
-
-export interface Chromium {
-  browser: Browser
-  close(): Promise<void>
-}
-
-export async function launchChromium (ns: Netns): Promise<Chromium> {
-  // Playwright starts "the browser" and talks to it over inherited pipes: a wrapper that
-  // enters the namespace first keeps those pipes and puts Chromium on the private loopback
-  const dir = await mkdtemp(join(tmpdir(), 'liberation-chromium-'))
-  const wrapper = join(dir, 'chromium')
-  await writeFile(wrapper, `#!/bin/sh\nexec ${ns.enter.join(' ')} ${CHROMIUM} "$@"\n`)
-  await chmod(wrapper, 0o755)
-  const browser = await chromium.launch({ executablePath: wrapper, args: CHROMIUM_ARGS, headless: true, timeout: 20_000 })
-  return {
-    browser,
-    async close () {
-      await browser.close().catch(() => {})
-      await rm(dir, { recursive: true, force: true })
-    }
   }
 }
 

@@ -9,12 +9,12 @@
  */
 import { mkdirSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createNetns, launchChromium, nsFetch, openTab, startWebNode } from './harness.ts'
+import { createNetns, launchChromium, LOOPBACK_PAGE, nsFetch, openTab, startWebNode } from './harness.ts'
 import type { Chromium, Netns, Tab, WebNode } from './harness.ts'
 import type { Page } from 'playwright-core'
 
 // loopback-only candidates: no ICE servers, and media access so Chromium exposes host candidates
-const PAGE = '/?ice=none&media=1'
+const PAGE = LOOPBACK_PAGE
 const RESULTS = 'test-results'
 
 async function peerIdOf (page: Page): Promise<string> {

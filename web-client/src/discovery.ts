@@ -23,6 +23,7 @@
 import { pubsubPeerDiscovery, TOPIC } from '@libp2p/pubsub-peer-discovery'
 import type { PeerDiscovery, PeerInfo } from '@libp2p/interface'
 import type { PubSubPeerDiscoveryComponents } from '@libp2p/pubsub-peer-discovery'
+import type { Multiaddr } from '@multiformats/multiaddr'
 
 export { TOPIC as DISCOVERY_TOPIC }
 
@@ -71,6 +72,16 @@ function stamped (pubsub: PubSub): PubSub {
   } as unknown as PubSub
 }
 
+/**
+ * A peer reachable over WebRTC is dialled only that way: given its plain relayed address
+ * too, libp2p may settle for the relayed (limited) connection, which carries no gossip.
+ */
+export function dialableAddresses (addrs: Multiaddr[]): Multiaddr[] {
+  const webrtc = addrs.filter(a => a.toString().includes('/p2p-circuit/webrtc'))
+  if (webrtc.length === 0) { return addrs }
+  return addrs.filter(a => !a.toString().includes('/p2p-circuit') || a.toString().includes('/p2p-circuit/webrtc'))
+}
+
 export function browserPeerDiscovery (init: BrowserDiscoveryInit = {}): (components: any) => PeerDiscovery {
   const create = pubsubPeerDiscovery({ interval: init.intervalMs ?? 20_000 })
   return (components: PubSubPeerDiscoveryComponents & { events: EventTarget }) => {
@@ -82,9 +93,11 @@ export function browserPeerDiscovery (init: BrowserDiscoveryInit = {}): (compone
     const discovery = create(view) as Announcer
     const self = components.peerId.toString()
     const dispatch = discovery.safeDispatchEvent.bind(discovery)
-    discovery.safeDispatchEvent = ((type: string, detail?: CustomEventInit<PeerInfo>) => {
-      if (type === 'peer' && detail?.detail != null && self > detail.detail.id.toString()) { return true }
-      return dispatch(type as 'peer', detail as CustomEventInit<PeerInfo>)
+    discovery.safeDispatchEvent = ((type: string, init?: CustomEventInit<PeerInfo>) => {
+      const peer = init?.detail
+      if (type !== 'peer' || peer == null) { return dispatch(type as 'peer', init as CustomEventInit<PeerInfo>) }
+      if (self > peer.id.toString()) { return true }
+      return dispatch('peer', { detail: { ...peer, multiaddrs: dialableAddresses(peer.multiaddrs) } })
     }) as Announcer['safeDispatchEvent']
     const announce = (): void => {
       if (!discovery.isStarted()) { return }

@@ -35,11 +35,13 @@ async function registerServiceWorker (): Promise<void> {
 async function main (): Promise<void> {
   void registerServiceWorker()
   const config = await loadWebConfig()
+  performance.mark('liberation:config')
   if (config.requestMedia) {
     // see config.ts: only for all-on-one-machine setups (tests, local development)
     const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: false })
     for (const t of stream.getTracks()) { t.stop() }
   }
+  performance.mark('liberation:media')
   const browserNode = await startBrowserNode(config)
   window.liberation = browserNode
   const app = document.getElementById('app')

@@ -35,12 +35,14 @@ export async function startBrowserNode (config: WebConfig, init: MeshNodeInit = 
   try {
     db = await openBrowserDatabase(profile.name)
     const privateKey = await loadOrCreateIdentity(db)
+    performance.mark('liberation:storage-ready')
     const libp2p = await createBrowserLibp2p({
       privateKey,
       bootstrap: config.bootstrap,
       iceServers: config.iceServers,
       discoveryIntervalMs: config.discoveryIntervalMs
     })
+    performance.mark('liberation:libp2p-created')
     node = createMeshNode({ libp2p, db, crypto: createLibp2pRecordCrypto(privateKey) }, {
       connections: { minConnections: 2, maxConnections: 32 },
       ...init
@@ -69,6 +71,7 @@ export async function startBrowserNode (config: WebConfig, init: MeshNodeInit = 
     }))
   }
 
+  markMilestones(started.node)
   const onOnline = (): void => { void reconnect() }
   globalThis.addEventListener?.('online', onOnline)
   void reconnect()
@@ -91,4 +94,28 @@ export async function startBrowserNode (config: WebConfig, init: MeshNodeInit = 
       return stopping
     }
   }
+}
+
+/**
+ * User Timing marks (relative to navigation start) of the moments a user waits for, read
+ * by bench/web.ts: `liberation:node-started`, `liberation:first-peer`,
+ * `liberation:first-webrtc` (a direct tab-to-tab link) and `liberation:first-truth`
+ * (the first truth message that came from the mesh rather than from this tab).
+ */
+export const MILESTONES = ['liberation:node-started', 'liberation:first-peer', 'liberation:first-webrtc', 'liberation:first-truth'] as const
+
+function markOnce (name: typeof MILESTONES[number]): void {
+  if (globalThis.performance?.mark == null || performance.getEntriesByName(name, 'mark').length > 0) { return }
+  performance.mark(name)
+}
+
+function markMilestones (node: MeshNode): void {
+  markOnce('liberation:node-started')
+  node.libp2p.addEventListener('peer:connect', () => { markOnce('liberation:first-peer') })
+  node.libp2p.addEventListener('connection:open', evt => {
+    if (evt.detail.limits == null && evt.detail.remoteAddr.toString().includes('/webrtc')) { markOnce('liberation:first-webrtc') }
+  })
+  node.truth.addEventListener('message', evt => {
+    if (evt.detail.origin !== 'local') { markOnce('liberation:first-truth') }
+  })
 }

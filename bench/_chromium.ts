@@ -1,0 +1,109 @@
+/**
+ * Browser tabs against a real `liberation start --web` node, all inside a private network
+ * namespace that has only loopback (DESIGN.md "Stack notes"): Chromium then gathers no ICE
+ * candidates of other interfaces, and no traffic can leave the machine. Root is required
+ * (CI runs as root). Used by bench/web.ts and test/browser/.
+ *
+ * The namespace is held by a small `unshare -n` process; the node and Chromium join it
+ * with `nsenter`. Playwright talks to Chromium over a pipe, so the calling process itself
+ * stays outside; it reaches the node's HTTP API through `nsFetch` (a node child inside).
+ */
+import { execFile, spawn } from 'node:child_process'
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { chromium } from 'playwright-core'
+import type { Browser } from 'playwright-core'
+
+const run = promisify(execFile)
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+
+/**
+ * `--allow-loopback-in-peer-connection`: WebRTC may use 127.0.0.1 candidates.
+ * Fake media UI/devices: the page's getUserMedia (`?media=1`) is granted without a prompt;
+ * with media access Chromium gathers host candidates instead of mDNS-obfuscated ones.
+ */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run', '--disable-default-apps', '--disable-extensions',
+  '--allow-loopback-in-peer-connection', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'
+]
+
+/** the page URL query for all-on-loopback use: no ICE servers, media access for host candidates */
+export const LOOPBACK_PAGE = '/?ice=none&media=1'
+
+export interface Netns {
+  /** command prefix that runs a program inside the namespace */
+  readonly enter: string[]
+  close(): Promise<void>
+}
+
+export async function createNetns (): Promise<Netns> {
+  // `cat` holds the namespace open until our end of its stdin closes (also if we die)
+  const holder = spawn('unshare', ['-n', 'sh', '-c', 'ip link set lo up && echo ready && exec cat'], { stdio: ['pipe', 'pipe', 'pipe'] })
+  let err = ''
+  holder.stderr.on('data', (d: Buffer) => { err += d.toString() })
+  await new Promise<void>((resolve, reject) => {
+    holder.stdout.once('data', () => { resolve() })
+    holder.once('exit', code => { reject(new Error(`unshare -n failed (${code}): ${err.trim()} (root is needed)`)) })
+    holder.once('error', reject)
+  })
+  return {
+    enter: ['nsenter', `--net=/proc/${holder.pid}/ns/net`],
+    async close () {
+      holder.stdin.end()
+      holder.kill('SIGKILL')
+      if (holder.exitCode == null && holder.signalCode == null) { await new Promise(resolve => holder.once('exit', resolve)) }
+    }
+  }
+}
+
+/** fetch from inside the namespace (the node's API listens on its loopback) */
+export async function nsFetch (ns: Netns, url: string, init: { method?: string, body?: unknown } = {}): Promise<{ status: number, body: any }> {
+  const script = `const [url, method, body] = process.argv.slice(1)
+    const r = await fetch(url, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body || undefined })
+    process.stdout.write(JSON.stringify({ status: r.status, text: await r.text() }))`
+  const args = [...ns.enter.slice(1), process.execPath, '--input-type=module', '-e', script, url, init.method ?? 'GET', init.body == null ? '' : JSON.stringify(init.body)]
+  const { stdout } = await run(ns.enter[0], args, { timeout: 10_000 })
+  const { status, text } = JSON.parse(stdout)
+  let body: unknown = text
+  try {
+    body = JSON.parse(text)
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status, body }
+}
+
+/** the arguments of `liberation start` for a --web node on the namespace's loopback */
+export function webNodeArgs (dataDir: string): string[] {
+  return [
+    'start', '--web', '--data-dir', dataDir, '--api-port', '0',
+    '--listen', '/ip4/127.0.0.1/tcp/0', '--listen', '/ip4/127.0.0.1/tcp/0/ws',
+    '--no-mdns', '--no-dht'
+  ]
+}
+
+export interface Chromium {
+  browser: Browser
+  close(): Promise<void>
+}
+
+export async function launchChromium (ns: Netns): Promise<Chromium> {
+  // Playwright starts "the browser" and talks to it over inherited pipes: a wrapper that
+  // enters the namespace first keeps those pipes and puts Chromium on the private loopback
+  const dir = await mkdtemp(join(tmpdir(), 'liberation-chromium-'))
+  const wrapper = join(dir, 'chromium')
+  await writeFile(wrapper, `#!/bin/sh\nexec ${ns.enter.join(' ')} ${CHROMIUM} "$@"\n`)
+  await chmod(wrapper, 0o755)
+  const browser = await chromium.launch({ executablePath: wrapper, args: CHROMIUM_ARGS, headless: true, timeout: 20_000 })
+  return {
+    browser,
+    async close () {
+      await browser.close().catch(() => {})
+      await rm(dir, { recursive: true, force: true })
+    }
+  }
+}
