@@ -18,7 +18,8 @@
 import { execFile } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import Fastify from 'fastify'
 import { Registry } from 'prom-client'
@@ -39,7 +40,8 @@ const ROUNDS = Number(process.env.API_BENCH_ROUNDS ?? 3)
 const WS_CLIENTS = Number(process.env.API_BENCH_WS_CLIENTS ?? 1000)
 const WS_RATES = (process.env.API_BENCH_WS_RATES ?? '50,100,200,400').split(',').map(Number)
 const WS_SECONDS = Number(process.env.API_BENCH_WS_SECONDS ?? 3)
-const AUTOCANNON = resolve('node_modules/autocannon/autocannon.js')
+// its CLI, run as a child process (the main module is the CLI entry point)
+const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon')
 
 interface LoadResult {
   rps: number

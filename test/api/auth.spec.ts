@@ -1,10 +1,10 @@
 import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { tokenMatches } from '../../node/api/auth.js'
-import { createApiServer } from '../../node/api/server.js'
-import { TestMesh, waitFor } from '../utils/mesh.js'
-import { api, openFeed, startApiNode, stopAll } from './utils.js'
+import { tokenMatches } from '../../node/api/auth.ts'
+import { createApiServer } from '../../node/api/server.ts'
+import { TestMesh, waitFor } from '../utils/mesh.ts'
+import { api, openFeed, startApiNode, stopAll } from './utils.ts'
 
 describe('API security: bearer token, rate limit, CORS', () => {
   const mesh = new TestMesh()

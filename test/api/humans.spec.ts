@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { waitFor } from '../utils/mesh.js'
-import { api, openFeed, startApiNode, stopAll } from './utils.js'
-import type { ApiNode } from './utils.js'
+import { waitFor } from '../utils/mesh.ts'
+import { api, openFeed, startApiNode, stopAll } from './utils.ts'
+import type { ApiNode } from './utils.ts'
 
 describe('humans and distribution routes (the ledger)', () => {
   let a: ApiNode

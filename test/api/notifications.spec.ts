@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { TestMesh, waitFor } from '../utils/mesh.js'
-import { api, startApiNode, stopAll } from './utils.js'
-import type { ApiNode } from './utils.js'
+import { TestMesh, waitFor } from '../utils/mesh.ts'
+import { api, startApiNode, stopAll } from './utils.ts'
+import type { ApiNode } from './utils.ts'
 
 describe('notifications over the API', () => {
   let n: ApiNode

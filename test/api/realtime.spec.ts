@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { createApiServer } from '../../node/api/server.js'
-import { TestMesh, waitFor } from '../utils/mesh.js'
-import { api, openFeed } from './utils.js'
-import type { ApiServer } from '../../node/api/server.js'
+import { createApiServer } from '../../node/api/server.ts'
+import { TestMesh, waitFor } from '../utils/mesh.ts'
+import { api, openFeed } from './utils.ts'
+import type { ApiServer } from '../../node/api/server.ts'
 
 describe('WebSocket live feed', () => {
   const mesh = new TestMesh()

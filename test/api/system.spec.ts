@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { waitFor } from '../utils/mesh.js'
-import { api, startApiNode, stopAll } from './utils.js'
-import type { ApiNode } from './utils.js'
+import { waitFor } from '../utils/mesh.ts'
+import { api, startApiNode, stopAll } from './utils.ts'
+import type { ApiNode } from './utils.ts'
 
 describe('control API: system, events, OpenAPI, metrics, audit', () => {
   let n: ApiNode

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { truthTopic } from '../../protocol/truth/index.js'
-import { waitFor } from '../utils/mesh.js'
-import { api, openFeed, startApiNode, stopAll } from './utils.js'
-import type { ApiNode } from './utils.js'
+import { truthTopic } from '../../protocol/truth/index.ts'
+import { waitFor } from '../utils/mesh.ts'
+import { api, openFeed, startApiNode, stopAll } from './utils.ts'
+import type { ApiNode } from './utils.ts'
 
 describe('truth routes', () => {
   let a: ApiNode

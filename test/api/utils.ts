@@ -3,10 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { WebSocket } from 'ws'
-import { defaultConfig, validateConfig } from '../../node/config/index.js'
-import { startNodeRuntime } from '../../node/runtime.js'
-import type { NodeConfig } from '../../node/config/index.js'
-import type { NodeRuntime } from '../../node/runtime.js'
+import { defaultConfig, validateConfig } from '../../node/config/index.ts'
+import { startNodeRuntime } from '../../node/runtime.ts'
+import type { NodeConfig } from '../../node/config/index.ts'
+import type { NodeRuntime } from '../../node/runtime.ts'
 
 export interface ApiNode {
   runtime: NodeRuntime

@@ -3,10 +3,10 @@
  * their HTTP API.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { api, startApiNode, stopAll } from '../api/utils.js'
-import { waitFor } from '../utils/mesh.js'
-import { runCli, spawnCli } from '../utils/process.js'
-import type { ApiNode } from '../api/utils.js'
+import { api, startApiNode, stopAll } from '../api/utils.ts'
+import { waitFor } from '../utils/mesh.ts'
+import { runCli, spawnCli } from '../utils/process.ts'
+import type { ApiNode } from '../api/utils.ts'
 
 describe('liberation client subcommands', () => {
   let a: ApiNode
