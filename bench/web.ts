@@ -2,16 +2,18 @@
  * The browser node (web-client/), in Debian's Chromium against a `liberation start --web`
  * node, all on a private loopback (bench/_chromium.ts; needs root and /usr/bin/chromium).
  *
- * - Bundle size, gzip -9, of what a tab downloads (script + style). Baseline built in the
- *   same run: a bare js-libp2p browser node with the same transports and services
- *   (WebSockets, WebRTC, circuit relay, noise, yamux, identify, ping, gossipsub) and
- *   nothing of ours, so the ratio shows what the Liberation core and dashboard add.
- * - Time from navigation start to: the page's load event (baseline: what any page pays),
- *   the node running, the first connected peer (the Node node over WebSockets), the first
- *   direct WebRTC link to another tab, and the first truth message synced from the mesh
- *   (the node holds MESSAGES messages). Each run opens two fresh tabs at once (new browser
- *   contexts: empty cache and IndexedDB, so a new identity is made too); RUNS runs.
+ * Bundle size, gzip -9, of what a tab downloads (script + style). Baseline built in the
+ * same run: a bare js-libp2p browser node with the same transports and services
+ * (WebSockets, WebRTC, circuit relay, noise, yamux, identify, ping, gossipsub) and nothing
+ * of ours, so the ratio shows what the Liberation core and dashboard add.
+ *
+ * Time from navigation start to: the page's load event (baseline: what any page pays), the
+ * node running, the first connected peer (the Node node over WebSockets), the first direct
+ * WebRTC link to another tab, and the first truth message synced from the mesh (the node
+ * holds MESSAGES messages). Each run opens two fresh tabs at once (new browser contexts:
+ * empty cache and IndexedDB, so a new identity is made too); RUNS runs.
  */
+/* eslint-disable no-console */
 import { spawn } from 'node:child_process'
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
