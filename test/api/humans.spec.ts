@@ -117,6 +117,10 @@ describe('humans and distribution routes (the ledger)', () => {
       expect(r.body.field, JSON.stringify(body).slice(0, 80)).toBe(field)
       expect(r.body.message).toContain(field)
     }
+    // a body over the API's size limit is refused before it is even parsed
+    const huge = await api(a.url, 'POST', '/api/v1/humans', { id: 'dave', note: 'x'.repeat(300 * 1024) })
+    expect(huge.status).toBe(413)
+    expect(huge.body.message).toMatch(/too large/i)
     expect((await api(a.url, 'GET', '/api/v1/humans/dave')).status).toBe(404)
     const after = await stats(a)
     expect(JSON.stringify({ ...after, uptime: 0, ws_clients: 0 })).toBe(JSON.stringify({ ...JSON.parse(before), uptime: 0, ws_clients: 0 }))
