@@ -344,30 +344,15 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
     if (conn == null) return undefined
     r.probing = true
     let rtt: number | undefined
-    let stream: Stream | undefined
     const signal = AbortSignal.any([AbortSignal.timeout(this.probeTimeoutMs), this.controller.signal])
     try {
-      try {
-        stream = await conn.newStream(r.useProtocol, { signal, runOnLimitedConnection: true })
-      } catch (err: any) {
-        if (err?.name === 'UnsupportedProtocolError' && r.useProtocol !== PING_PROTOCOL) {
-          r.useProtocol = PING_PROTOCOL
-          stream = await conn.newStream(r.useProtocol, { signal, runOnLimitedConnection: true })
-        } else {
-          throw err
-        }
-      }
-      const bytes = byteStream(stream)
-      const data = crypto.getRandomValues(new Uint8Array(PROBE_LENGTH))
-      const start = performance.now()
-      await bytes.write(data, { signal })
-      const echo = await bytes.read({ bytes: PROBE_LENGTH, signal })
-      const elapsed = performance.now() - start
-      if (!uint8ArrayEquals(echo.subarray(), data)) throw new Error('probe answer does not match')
-      rtt = elapsed
-      await stream.close({ signal }).catch(() => {})
+      rtt = await this.echo(conn, r.useProtocol, signal)
     } catch (err: any) {
-      stream?.abort(err)
+      // a peer without our probe protocol answers the standard ping instead
+      if (err?.name === 'UnsupportedProtocolError' && r.useProtocol !== PING_PROTOCOL) {
+        r.useProtocol = PING_PROTOCOL
+        rtt = await this.echo(conn, r.useProtocol, signal).catch(() => undefined)
+      }
       this.log.trace('probe of %s failed: %s', peerId, err?.message)
     } finally {
       r.probing = false
@@ -376,6 +361,25 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
     if (!this.running || conn.status !== 'open' || r.connectedSince == null) return rtt
     this.recordProbe(r, rtt)
     return rtt
+  }
+
+  /** one echo round trip; the protocol is negotiated optimistically with the first bytes */
+  private async echo (conn: Connection, protocol: string, signal: AbortSignal): Promise<number> {
+    const data = crypto.getRandomValues(new Uint8Array(PROBE_LENGTH))
+    const start = performance.now()
+    const stream = await conn.newStream(protocol, { signal, runOnLimitedConnection: true, negotiateFully: false })
+    try {
+      const bytes = byteStream(stream)
+      await bytes.write(data, { signal })
+      const echo = await bytes.read({ bytes: PROBE_LENGTH, signal })
+      const elapsed = performance.now() - start
+      if (!uint8ArrayEquals(echo.subarray(), data)) throw new Error('probe answer does not match')
+      await stream.close({ signal }).catch(() => {})
+      return elapsed
+    } catch (err: any) {
+      stream.abort(err)
+      throw err
+    }
   }
 
   private recordProbe (r: PeerRecord, rtt: number | undefined): void {

@@ -7,6 +7,7 @@
 import { RateLimiter, pbStream } from '@libp2p/utils'
 import { TypedEventEmitter } from 'main-event'
 import { toHex } from '../crypto/index.js'
+import { RouteChannel, serveRouteStream } from './channel.js'
 import { createLinkMonitor } from './link-monitor.js'
 import { RouteReply, RoutedEnvelope, TopologyUpdate } from './pb/routing.js'
 import { parsePeerId, peerIdStringFromBytes, peerIdToBytes, publicKeyOfPeer } from './peer-ids.js'
@@ -15,6 +16,7 @@ import {
   signAck, signBeacon, signRoutedBody, verifyAck, verifyBeacon, verifyRoutedBody
 } from './records.js'
 import { TopologyGraph, linkKey } from './topology.js'
+import type { FrameLimits } from './channel.js'
 import type { LinkMonitor, LinkMonitorInit, PeerHealth, PeerHealthChange, PeerLinkInfo } from './link-monitor.js'
 import type { ReachEntry, SignedBeacon } from './pb/routing.js'
 import type { ReachInfo, RouteInfo, RouteKind, RouteTable } from './topology.js'
@@ -61,7 +63,7 @@ export interface RoutingInit extends LinkMonitorInit {
   failedLinkPenaltyMs?: number
   /** with no route, dial the target (peer store addresses, DHT) and send directly (default true) */
   dialUnknownTargets?: boolean
-  /** per neighbour, inbound (default routed 200/s, topology updates 50/s) */
+  /** per neighbour, inbound (default routed 1000/s, topology updates 50/s) */
   rateLimits?: { routedPerSecond?: number, updatesPerSecond?: number }
   /** route:changed events per recomputation at most; the rest are counted (default 64) */
   maxRouteEvents?: number
@@ -234,6 +236,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
   private readonly routedLimiter: RateLimiter
   private readonly updateLimiter: RateLimiter
   private readonly outboxes = new Map<string, Outbox>()
+  private readonly channels = new Map<string, RouteChannel>()
   private readonly seen = new Map<string, SeenMessage>()
   private readonly penalties = new Map<string, number>()
   /** peers identify says cannot route (no /liberation/route): not listed in our beacon */
@@ -298,7 +301,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
       dialUnknownTargets: init.dialUnknownTargets ?? true,
       maxRouteEvents: init.maxRouteEvents ?? 64
     }
-    this.routedLimiter = new RateLimiter({ points: init.rateLimits?.routedPerSecond ?? 200, duration: 1 })
+    this.routedLimiter = new RateLimiter({ points: init.rateLimits?.routedPerSecond ?? 1000, duration: 1 })
     this.updateLimiter = new RateLimiter({ points: init.rateLimits?.updatesPerSecond ?? 50, duration: 1 })
     this.graph = new TopologyGraph<SignedBeacon>({
       self: this.self,
@@ -355,6 +358,8 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     this.links.removeEventListener('link:quality', this.onLinkQuality)
     this.links.removeEventListener('peer:health', this.onPeerHealth)
     this.libp2p.removeEventListener('peer:identify', this.onIdentify)
+    for (const c of this.channels.values()) c.close()
+    this.channels.clear()
     await this.links.stop()
     await this.libp2p.unhandle([TOPOLOGY_PROTOCOL, ROUTE_PROTOCOL]).catch(() => {})
   }
@@ -377,6 +382,8 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     this.beaconed.delete(peer)
     this.outboxes.delete(peer)
     this.reachSent.delete(peer)
+    this.channels.get(peer)?.close()
+    this.channels.delete(peer)
     this.scheduleBeacon()
     this.scheduleRecompute()
   }
@@ -490,7 +497,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     let stream: Stream | undefined
     try {
       const signal = AbortSignal.timeout(5000)
-      stream = await conn.newStream(TOPOLOGY_PROTOCOL, { signal, runOnLimitedConnection: true })
+      stream = await conn.newStream(TOPOLOGY_PROTOCOL, { signal, runOnLimitedConnection: true, negotiateFully: false })
       const bytes = TopologyUpdate.encode(update)
       await pbStream(stream, { maxDataLength: this.maxUpdateBytes() }).write(update, TopologyUpdate, { signal })
       await stream.close({ signal })
@@ -814,7 +821,12 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
           continue
         } catch {}
       }
-      // NO_ROUTE / TTL / BUSY / INVALID at a hop: avoid the link into the hop that answered
+      // a busy hop is avoided by this message only, not penalised for everyone
+      if (reply.status === RouteReply.Status.BUSY) {
+        avoid.add(trace.length >= 2 ? linkKey(trace[trace.length - 2], trace[trace.length - 1]) : linkKey(this.self, plan.first))
+        continue
+      }
+      // NO_ROUTE / TTL / INVALID at a hop: avoid the link into the hop that answered
       if (trace.length >= 2) this.penalize(trace[trace.length - 2], trace[trace.length - 1], avoid)
       else this.penalize(this.self, plan.first, avoid)
     }
@@ -859,56 +871,42 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
   private async forward (peer: string, envelope: RoutedEnvelope, timeoutMs: number, outer?: AbortSignal): Promise<RouteReply> {
     const conn = this.openConnection(peer)
     if (conn == null) throw new Error('not connected')
-    const signals = [AbortSignal.timeout(Math.max(1, Math.round(timeoutMs)))]
-    if (outer != null) signals.push(outer)
-    const signal = AbortSignal.any(signals)
-    let stream: Stream | undefined
-    try {
-      stream = await conn.newStream(ROUTE_PROTOCOL, { signal, runOnLimitedConnection: true })
-      const pb = pbStream(stream, { maxDataLength: this.maxEnvelopeBytes() })
-      await pb.write(envelope, RoutedEnvelope, { signal })
-      const reply = await pb.read(RouteReply, { signal, limits: { trace: this.cfg.maxHops + 1 } })
-      await stream.close({ signal }).catch(() => {})
-      return reply
-    } catch (err) {
-      stream?.abort(err as Error)
-      throw err
+    let channel = this.channels.get(peer)
+    if (channel == null || channel.connection !== conn) {
+      channel?.close()
+      channel = new RouteChannel(conn, ROUTE_PROTOCOL, this.frameLimits(), this.log)
+      this.channels.set(peer, channel)
     }
+    return channel.request(envelope, timeoutMs, outer)
   }
 
-  private maxEnvelopeBytes (): number {
-    return this.cfg.maxPayloadBytes + 8192
+  private frameLimits (): FrameLimits {
+    return { maxFrameBytes: this.cfg.maxPayloadBytes + 8192, maxHops: this.cfg.maxHops }
   }
 
   private async onRouteStream (stream: Stream, connection: Connection): Promise<void> {
     const from = connection.remotePeer.toString()
-    const signal = AbortSignal.timeout(this.cfg.sendTimeoutMs + 5000)
-    const pb = pbStream(stream, { maxDataLength: this.maxEnvelopeBytes() })
-    let envelope: RoutedEnvelope
-    try {
-      envelope = await pb.read(RoutedEnvelope, { signal, limits: { route: this.cfg.maxHops, trace: this.cfg.maxHops } })
-    } catch (err: any) {
-      if (err?.name !== 'AbortError' && err?.name !== 'TimeoutError' && err?.name !== 'UnexpectedEOFError' && err?.name !== 'StreamResetError') {
-        this.invalid(from, `malformed routed message: ${err?.message}`)
+    await serveRouteStream(stream, {
+      ...this.frameLimits(),
+      maxInFlight: 64,
+      handle: async (envelope) => {
+        try {
+          this.routedLimiter.consume(from)
+        } catch {
+          return this.reply(RouteReply.Status.BUSY, [], 'rate limited')
+        }
+        try {
+          return await this.handleEnvelope(envelope, from)
+        } catch (err: any) {
+          return this.reply(RouteReply.Status.BUSY, [], err?.message ?? 'busy')
+        }
+      },
+      busy: () => this.reply(RouteReply.Status.BUSY, [], 'too many messages in flight'),
+      malformed: (err) => {
         this.counters.routedRejected++
-        await pb.write(this.reply(RouteReply.Status.INVALID, [], 'malformed envelope'), RouteReply, { signal }).catch(() => {})
+        this.invalid(from, `malformed routed message: ${err.message}`)
       }
-      stream.abort(err)
-      return
-    }
-    let reply: RouteReply
-    try {
-      this.routedLimiter.consume(from)
-      reply = await this.handleEnvelope(envelope, from)
-    } catch (err: any) {
-      reply = this.reply(RouteReply.Status.BUSY, [], err?.message ?? 'busy')
-    }
-    try {
-      await pb.write(reply, RouteReply, { signal })
-      await stream.close({ signal })
-    } catch (err: any) {
-      stream.abort(err)
-    }
+    })
   }
 
   private reply (status: RouteReply.Status, trace: Uint8Array[], error = '', extra: Partial<RouteReply> = {}): RouteReply {

@@ -7,7 +7,7 @@ import { peerIdToBytes } from '../../protocol/routing/peer-ids.ts'
 import { BEACON_DOMAIN, signBeacon, signRoutedBody } from '../../protocol/routing/records.ts'
 import { ROUTE_PROTOCOL, RouteError, TOPOLOGY_PROTOCOL } from '../../protocol/routing/routing.ts'
 import { TestMesh, waitFor } from '../utils/mesh.ts'
-import { addNodes, id, wire } from './helpers.ts'
+import { addNodes, exchange, id, serveRoutes, wire } from './helpers.ts'
 import type { Signer } from '../../protocol/crypto/index.ts'
 import type { SignedBeacon } from '../../protocol/routing/pb/routing.ts'
 import type { RoutedMessage } from '../../protocol/routing/routing.ts'
@@ -15,7 +15,7 @@ import type { TestNode } from '../utils/mesh.ts'
 
 // nothing changes by itself during these tests: probes, beacons and far tables only
 // on link changes (and the three warm-up probes)
-const QUIET = { probeIntervalMs: 60_000, beaconIntervalMs: 60_000, reachIntervalMs: 60_000 }
+const QUIET = { probeIntervalMs: 60_000, beaconIntervalMs: 60_000, reachIntervalMs: 60_000, rateLimits: { routedPerSecond: 30 } }
 
 function snapshot (n: TestNode): string {
   const t = n.node.routing.topology()
@@ -44,18 +44,15 @@ async function sendUpdate (from: TestNode, to: TestNode, update: TopologyUpdate 
   await stream.close()
 }
 
-async function sendEnvelope (from: TestNode, to: TestNode, envelope: RoutedEnvelope | Uint8Array): Promise<RouteReply> {
+async function sendEnvelope (from: TestNode, to: TestNode, envelope: RoutedEnvelope): Promise<RouteReply> {
+  return exchange(from, to, envelope)
+}
+
+/** bytes that are no route frame: the receiver drops the stream */
+async function sendGarbage (from: TestNode, to: TestNode, bytes: Uint8Array): Promise<void> {
   const stream = await from.node.libp2p.dialProtocol(to.node.libp2p.peerId, ROUTE_PROTOCOL)
-  const pb = pbStream(stream)
-  // raw bytes are sent as they are (callers frame them: a varint length first)
-  if (envelope instanceof Uint8Array) {
-    stream.send(envelope)
-  } else {
-    await pb.write(envelope, RoutedEnvelope)
-  }
-  const reply = await pb.read(RouteReply)
-  await stream.close()
-  return reply
+  stream.send(bytes)
+  await stream.close().catch(() => {})
 }
 
 function invalidCount (at: TestNode, peer: TestNode): number {
@@ -205,9 +202,14 @@ describe('forged and malformed beacons and routed messages', () => {
   async function expectRoutedRejected (env: RoutedEnvelope | Uint8Array): Promise<void> {
     const stats = v.node.routing.stats()
     const invalid = invalidCount(v, evil)
-    const reply = await sendEnvelope(evil, v, env)
-    expect(reply.status).toBe(RouteReply.Status.INVALID)
-    expect(reply.error).not.toBe('')
+    if (env instanceof Uint8Array) {
+      await sendGarbage(evil, v, env)
+      await waitFor(() => invalidCount(v, evil) > invalid, 'the garbage to be judged invalid')
+    } else {
+      const reply = await sendEnvelope(evil, v, env)
+      expect(reply.status).toBe(RouteReply.Status.INVALID)
+      expect(reply.error).not.toBe('')
+    }
     expect(v.node.routing.stats().routedDelivered).toBe(stats.routedDelivered)
     expect(v.node.routing.stats().routedForwarded).toBe(stats.routedForwarded)
     expect(invalidCount(v, evil)).toBeGreaterThan(invalid)
@@ -250,23 +252,29 @@ describe('forged and malformed beacons and routed messages', () => {
     delivered.length = 0
   })
 
+  it('bounds a flood: past the per-neighbour rate, messages are answered BUSY and not delivered', async () => {
+    const before = delivered.length
+    const replies = await Promise.all(Array.from({ length: 60 }, async () => sendEnvelope(evil, v, await envelope())))
+    const busy = replies.filter(r => r.status === RouteReply.Status.BUSY).length
+    const acked = replies.filter(r => r.status === RouteReply.Status.ACK).length
+    expect(busy).toBeGreaterThan(0)
+    expect(acked).toBeLessThanOrEqual(30)
+    expect(acked + busy).toBe(60)
+    await waitFor(() => delivered.length === before + acked, 'the accepted ones delivered')
+    delivered.length = 0
+  })
+
   it('refuses an acknowledgement that the target did not sign', async () => {
     // evil answers every routed message with an ack signed by nobody
-    await evil.node.libp2p.unhandle(ROUTE_PROTOCOL)
-    await evil.node.libp2p.handle(ROUTE_PROTOCOL, async (stream) => {
-      const pb = pbStream(stream)
-      await pb.read(RoutedEnvelope)
-      await pb.write({
-        status: RouteReply.Status.ACK,
-        ack: crypto.getRandomValues(new Uint8Array(40)),
-        ackSignature: crypto.getRandomValues(new Uint8Array(64)),
-        failedFrom: new Uint8Array(0),
-        failedTo: new Uint8Array(0),
-        error: '',
-        trace: []
-      }, RouteReply)
-      await stream.close()
-    })
+    await serveRoutes(evil, () => ({
+      status: RouteReply.Status.ACK,
+      ack: crypto.getRandomValues(new Uint8Array(40)),
+      ackSignature: crypto.getRandomValues(new Uint8Array(64)),
+      failedFrom: new Uint8Array(0),
+      failedTo: new Uint8Array(0),
+      error: '',
+      trace: []
+    }))
     const err = await v.node.routing.send(id(evil), new Uint8Array([1])).catch(e => e)
     expect(err).toBeInstanceOf(RouteError)
     expect((err as RouteError).code).toBe('INVALID')

@@ -2,8 +2,12 @@
  * Topologies for the routing tests: memory nodes wired by hand (TestMesh nodes never dial
  * by themselves), with fast timers so a test takes seconds.
  */
+import { pbStream } from '@libp2p/utils'
+import { RouteFrame } from '../../protocol/routing/pb/routing.ts'
+import { ROUTE_PROTOCOL } from '../../protocol/routing/routing.ts'
 import { connect, waitFor } from '../utils/mesh.ts'
 import type { RoutingInit } from '../../protocol/routing/index.ts'
+import type { RouteReply, RoutedEnvelope } from '../../protocol/routing/pb/routing.ts'
 import type { TestMesh, TestNode } from '../utils/mesh.ts'
 
 /** Timers for tests: fast probes; beacons only on change plus a 2 s refresh. */
@@ -45,4 +49,35 @@ export function id (n: TestNode): string {
 export async function waitForPath (from: TestNode, to: TestNode, path: TestNode[], timeoutMs = 10_000): Promise<void> {
   const want = path.map(id).join(' > ')
   await waitFor(() => from.node.routing.route(id(to))?.path.join(' > ') === want, `route ${want}`, timeoutMs)
+}
+
+/** one routed-message exchange over a fresh route stream, as a (possibly hostile) neighbour would */
+export async function exchange (from: TestNode, to: TestNode, envelope: RoutedEnvelope): Promise<RouteReply> {
+  const stream = await from.node.libp2p.dialProtocol(to.node.libp2p.peerId, ROUTE_PROTOCOL)
+  const pb = pbStream(stream).pb(RouteFrame)
+  await pb.write({ id: 1, envelope })
+  const frame = await pb.read()
+  await stream.close()
+  if (frame.reply == null || frame.id !== 1) {
+    throw new Error('no reply frame')
+  }
+  return frame.reply
+}
+
+/** replace a node's route handler: `answer` returns the reply, or undefined to swallow the request */
+export async function serveRoutes (node: TestNode, answer: (env: RoutedEnvelope) => RouteReply | undefined): Promise<void> {
+  await node.node.libp2p.unhandle(ROUTE_PROTOCOL)
+  await node.node.libp2p.handle(ROUTE_PROTOCOL, async (stream) => {
+    const pb = pbStream(stream).pb(RouteFrame)
+    for (;;) {
+      const frame = await pb.read().catch(() => undefined)
+      if (frame?.envelope == null) {
+        return
+      }
+      const reply = answer(frame.envelope)
+      if (reply != null) {
+        await pb.write({ id: frame.id, reply })
+      }
+    }
+  })
 }

@@ -1,10 +1,9 @@
-import { pbStream } from '@libp2p/utils'
 import { afterAll, describe, expect, it } from 'vitest'
-import { RouteReply, RoutedEnvelope } from '../../protocol/routing/pb/routing.ts'
+import { RouteReply } from '../../protocol/routing/pb/routing.ts'
 import { peerIdToBytes } from '../../protocol/routing/peer-ids.ts'
-import { ROUTE_PROTOCOL, RouteError } from '../../protocol/routing/routing.ts'
+import { RouteError } from '../../protocol/routing/routing.ts'
 import { TestMesh, waitFor } from '../utils/mesh.ts'
-import { addNodes, id, wire } from './helpers.ts'
+import { addNodes, id, serveRoutes, wire } from './helpers.ts'
 import type { RoutedMessage } from '../../protocol/routing/routing.ts'
 import type { TestNode } from '../utils/mesh.ts'
 
@@ -19,28 +18,13 @@ async function diamond (mesh: TestMesh): Promise<TestNode[]> {
   return via === id(b) ? [a, b, c, d] : [a, c, b, d]
 }
 
-/** replace a relay's route handler */
-async function misbehave (relay: TestNode, answer: (env: RoutedEnvelope) => RouteReply | undefined): Promise<void> {
-  await relay.node.libp2p.unhandle(ROUTE_PROTOCOL)
-  await relay.node.libp2p.handle(ROUTE_PROTOCOL, async (stream) => {
-    const pb = pbStream(stream)
-    const env = await pb.read(RoutedEnvelope)
-    const reply = answer(env)
-    if (reply == null) {
-      return // swallowed: never answered
-    }
-    await pb.write(reply, RouteReply)
-    await stream.close()
-  })
-}
-
 describe('retry on the next-best route', () => {
   const mesh = new TestMesh()
   afterAll(async () => { await mesh.cleanup() })
 
   it('a relay that swallows messages costs one attempt; the next-best route delivers', async () => {
     const [a, bad, good, d] = await diamond(mesh)
-    await misbehave(bad, () => undefined)
+    await serveRoutes(bad, () => undefined)
     const received: RoutedMessage[] = []
     d.node.routing.addEventListener('message', evt => { received.push(evt.detail) })
     const result = await a.node.routing.send(id(d), new Uint8Array([7]), { timeoutMs: 3000 })
@@ -57,7 +41,7 @@ describe('retry on the next-best route', () => {
   it('a relay that reports its next hop as failed makes the sender retry at once', async () => {
     const [a, bad, good, d] = await diamond(mesh)
     let asked = 0
-    await misbehave(bad, () => {
+    await serveRoutes(bad, () => {
       asked++
       return {
         status: RouteReply.Status.HOP_FAILED,
@@ -79,8 +63,8 @@ describe('retry on the next-best route', () => {
 
   it('fails with a clear error when every route fails', async () => {
     const [a, bad, good, d] = await diamond(mesh)
-    await misbehave(bad, () => undefined)
-    await misbehave(good, () => undefined)
+    await serveRoutes(bad, () => undefined)
+    await serveRoutes(good, () => undefined)
     const err = await a.node.routing.send(id(d), new Uint8Array([1]), { timeoutMs: 1500 }).catch(e => e)
     expect(err).toBeInstanceOf(RouteError)
     expect(['FAILED', 'TIMEOUT', 'NO_ROUTE']).toContain((err as RouteError).code)

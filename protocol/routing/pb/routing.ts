@@ -1802,3 +1802,198 @@ export namespace RouteReply {
     return streamMessage(buf, RouteReply.codec(), opts)
   }
 }
+
+export interface RouteFrame {
+  id: number
+  envelope?: RoutedEnvelope
+  reply?: RouteReply
+}
+
+export namespace RouteFrame {
+  let _codec: Codec<RouteFrame>
+
+  export const codec = (): Codec<RouteFrame> => {
+    if (_codec == null) {
+      _codec = message<RouteFrame>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.id != null && obj.id !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.id)
+        }
+
+        if (obj.envelope != null) {
+          w.uint32(18)
+          RoutedEnvelope.codec().encode(obj.envelope, w)
+        }
+
+        if (obj.reply != null) {
+          w.uint32(26)
+          RouteReply.codec().encode(obj.reply, w)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          id: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.id = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.envelope = RoutedEnvelope.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.envelope
+              })
+              break
+            }
+            case 3: {
+              obj.reply = RouteReply.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.reply
+              })
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.id`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              yield * RoutedEnvelope.codec().stream(reader, reader.uint32(), `${prefix}.envelope`, {
+                limits: opts.limits?.envelope
+              })
+
+              break
+            }
+            case 3: {
+              yield * RouteReply.codec().stream(reader, reader.uint32(), `${prefix}.reply`, {
+                limits: opts.limits?.reply
+              })
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface RouteFrameIdFieldEvent {
+    field: '$.id'
+    value: number
+  }
+
+  export interface RouteFrameEnvelopeBodyFieldEvent {
+    field: '$.envelope.body'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RouteFrameEnvelopeSignatureFieldEvent {
+    field: '$.envelope.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RouteFrameEnvelopeTtlFieldEvent {
+    field: '$.envelope.ttl'
+    value: number
+  }
+
+  export interface RouteFrameEnvelopeRouteFieldEvent {
+    field: '$.envelope.route[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RouteFrameEnvelopeTraceFieldEvent {
+    field: '$.envelope.trace[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RouteFrameEnvelopeBudgetMsFieldEvent {
+    field: '$.envelope.budgetMs'
+    value: number
+  }
+
+  export interface RouteFrameReplyStatusFieldEvent {
+    field: '$.reply.status'
+    value: RouteReply.Status
+  }
+
+  export interface RouteFrameReplyAckFieldEvent {
+    field: '$.reply.ack'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RouteFrameReplyAckSignatureFieldEvent {
+    field: '$.reply.ackSignature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RouteFrameReplyFailedFromFieldEvent {
+    field: '$.reply.failedFrom'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RouteFrameReplyFailedToFieldEvent {
+    field: '$.reply.failedTo'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RouteFrameReplyErrorFieldEvent {
+    field: '$.reply.error'
+    value: string
+  }
+
+  export interface RouteFrameReplyTraceFieldEvent {
+    field: '$.reply.trace[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<RouteFrame>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, RouteFrame.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RouteFrame>): RouteFrame {
+    return decodeMessage(buf, RouteFrame.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RouteFrame>): Generator<RouteFrameIdFieldEvent | RouteFrameEnvelopeBodyFieldEvent | RouteFrameEnvelopeSignatureFieldEvent | RouteFrameEnvelopeTtlFieldEvent | RouteFrameEnvelopeRouteFieldEvent | RouteFrameEnvelopeTraceFieldEvent | RouteFrameEnvelopeBudgetMsFieldEvent | RouteFrameReplyStatusFieldEvent | RouteFrameReplyAckFieldEvent | RouteFrameReplyAckSignatureFieldEvent | RouteFrameReplyFailedFromFieldEvent | RouteFrameReplyFailedToFieldEvent | RouteFrameReplyErrorFieldEvent | RouteFrameReplyTraceFieldEvent> {
+    return streamMessage(buf, RouteFrame.codec(), opts)
+  }
+}
