@@ -14,11 +14,13 @@ let sockets: WebSocket[] = []
 let received = 0
 let latencies = new Float64Array(1 << 20)
 let count = 0
+let lastAt = 0
 
 const now = (): number => performance.timeOrigin + performance.now()
 
 function record (data: Buffer): void {
   received++
+  lastAt = now()
   const i = data.indexOf('"t":')
   if (i < 0) return
   let j = i + 4
@@ -66,7 +68,7 @@ port.on('message', (msg: { cmd: string, url?: string, n?: number }) => {
         break
       case 'report': {
         const sorted = latencies.slice(0, count).sort()
-        port.postMessage({ cmd: 'report', received, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? Number.NaN })
+        port.postMessage({ cmd: 'report', received, lastAt, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? Number.NaN })
         break
       }
       case 'close':

@@ -5,10 +5,13 @@
  *   /api/v1/truth/messages` (sign, durable store, gossip) with autocannon (50 connections,
  *   run as a child process so it does not share the server's thread), each as a ratio to
  *   a trivial Fastify route (`GET` returning a constant, `POST` parsing and answering a
- *   JSON body) measured in the same run. Target: stats ≥ 0.8 of the trivial GET.
+ *   JSON body) measured in the same run. Target: stats ≥ 0.8 of the trivial GET. Also the
+ *   server's CPU time per request (robust to other load on the machine), and POST against
+ *   the truth service's own in-process `post` rate, its ceiling.
  * - WebSocket fan-out: 1,000 clients (in a worker thread) subscribed to the feed; events
  *   emitted at fixed rates; deliveries/s and p50/p99 latency from emission to a client's
- *   receipt, against a plain `ws` server broadcasting the same messages to 1,000 clients.
+ *   receipt, against a plain `ws` server broadcasting the same messages to 1,000 clients;
+ *   then a saturation step (events emitted as fast as the server turns its event loop).
  *   Target: p99 < 50 ms.
  *
  * Env: API_BENCH_DURATION (s per autocannon run, 5), API_BENCH_CONNECTIONS (50),
@@ -145,7 +148,18 @@ async function httpBench (baseUrl: string, nodeUrl: string): Promise<Pair[]> {
 
 // ---- WebSocket fan-out ----
 
-interface FanoutStep { rate: number, emitted: number, expected: number, received: number, deliveredPerSec: number, p50: number, p99: number, max: number }
+interface FanoutStep {
+  /** offered events/s; 0 = as fast as the server can emit */
+  rate: number
+  emitted: number
+  expected: number
+  received: number
+  /** received / (last receipt - first emission) */
+  deliveredPerSec: number
+  p50: number
+  p99: number
+  max: number
+}
 
 function ask (worker: Worker, msg: Record<string, unknown>, reply: string): Promise<any> {
   return new Promise(resolve => {
@@ -164,30 +178,37 @@ const now = (): number => performance.timeOrigin + performance.now()
 /** emits `rate` events/s for `seconds` through `emit`, then waits for stragglers */
 async function fanoutSteps (worker: Worker, emit: (i: number) => void): Promise<FanoutStep[]> {
   const steps: FanoutStep[] = []
-  for (const rate of WS_RATES) {
+  for (const rate of [...WS_RATES, 0]) {
     await ask(worker, { cmd: 'reset' }, 'reset')
     const started = now()
     let emitted = 0
-    await new Promise<void>(resolve => {
-      const timer = setInterval(() => {
-        const due = Math.min(rate * WS_SECONDS, Math.floor(((now() - started) / 1000) * rate))
-        while (emitted < due) emit(emitted++)
-        if (emitted >= rate * WS_SECONDS) {
-          clearInterval(timer)
-          resolve()
-        }
-      }, 5)
-    })
-    const sendMs = now() - started
+    if (rate > 0) {
+      await new Promise<void>(resolve => {
+        const timer = setInterval(() => {
+          const due = Math.min(rate * WS_SECONDS, Math.floor(((now() - started) / 1000) * rate))
+          while (emitted < due) emit(emitted++)
+          if (emitted >= rate * WS_SECONDS) {
+            clearInterval(timer)
+            resolve()
+          }
+        }, 5)
+      })
+    } else {
+      // saturation: a few events per turn of the event loop, so sockets still get written
+      while (now() - started < WS_SECONDS * 1000) {
+        for (let k = 0; k < 5; k++) emit(emitted++)
+        await new Promise(resolve => setImmediate(resolve))
+      }
+    }
     // let the last messages arrive
-    await new Promise(resolve => setTimeout(resolve, 500))
+    await new Promise(resolve => setTimeout(resolve, rate > 0 ? 500 : 3000))
     const r = await ask(worker, { cmd: 'report' }, 'report')
     steps.push({
       rate,
       emitted,
       expected: emitted * WS_CLIENTS,
       received: r.received,
-      deliveredPerSec: r.received / (sendMs / 1000),
+      deliveredPerSec: r.received / Math.max(0.001, (r.lastAt - started) / 1000),
       p50: r.p50,
       p99: r.p99,
       max: r.max
@@ -226,9 +247,26 @@ async function wsBench (node: MeshNode, api: ApiServer): Promise<{ hub: FanoutSt
   }
 }
 
+/** what the truth service itself does in-process (50 concurrent posters): the ceiling of POST */
+async function directPosts (node: MeshNode, seconds: number): Promise<{ postsPerSec: number, cpuUsPerPost: number }> {
+  let n = 0
+  const cpu0 = process.cpuUsage()
+  const t0 = performance.now()
+  const deadline = t0 + seconds * 1000
+  await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
+    while (performance.now() < deadline) {
+      await node.truth.post(`direct post ${++n} ${Math.random()}`, { channels: ['social'] })
+    }
+  }))
+  const cpu = process.cpuUsage(cpu0)
+  return { postsPerSec: n / ((performance.now() - t0) / 1000), cpuUsPerPost: (cpu.user + cpu.system) / n }
+}
+
 const baseline = await startBaseline()
 const { node, api, close } = await startNode()
 try {
+  await directPosts(node, 1)
+  const direct = await directPosts(node, DURATION)
   const http = await httpBench(baseline.url, api.url)
   console.log(`HTTP on loopback, autocannon ${CONNECTIONS} connections, ${DURATION} s × ${ROUNDS} rounds (median), load generator in a child process`)
   for (const p of http) {
@@ -237,15 +275,20 @@ try {
       ` | server CPU ${fmt(p.target.cpuUsPerRequest, 0)} µs/req vs ${fmt(p.baseline.cpuUsPerRequest, 0)} (cost ratio ${fmt(p.baseline.cpuUsPerRequest / p.target.cpuUsPerRequest, 2)})` +
       (p.target.non2xx + p.target.errors > 0 ? ` | non-2xx ${p.target.non2xx}, errors ${p.target.errors}` : ''))
   }
+  const post = http.find(p => p.name === 'POST /api/v1/truth/messages')
+  if (post != null) {
+    console.log(`  truth.post in-process (${CONNECTIONS} concurrent): ${fmt(direct.postsPerSec, 0)} posts/s, ${fmt(direct.cpuUsPerPost, 0)} µs CPU/post` +
+      ` | POST over HTTP = ${fmt(post.target.rps / direct.postsPerSec, 2)} of it (CPU ${fmt(direct.cpuUsPerPost / post.target.cpuUsPerRequest, 2)})`)
+  }
   const ws = await wsBench(node, api)
   console.log(`WebSocket fan-out to ${WS_CLIENTS} clients (worker thread), ${WS_SECONDS} s per rate; baseline: bare ws broadcast`)
   for (let i = 0; i < ws.hub.length; i++) {
     const h = ws.hub[i]
     const r = ws.raw[i]
-    console.log(`  ${h.rate} events/s: delivered ${fmt(h.deliveredPerSec, 0)}/s (${fmt((100 * h.received) / h.expected, 1)}%), p50 ${fmt(h.p50, 1)} ms, p99 ${fmt(h.p99, 1)} ms` +
+    console.log(`  ${h.rate > 0 ? `${h.rate} events/s` : `saturation (${fmt(h.emitted / WS_SECONDS, 0)} events/s emitted)`}: delivered ${fmt(h.deliveredPerSec, 0)}/s (${fmt((100 * h.received) / h.expected, 1)}%), p50 ${fmt(h.p50, 1)} ms, p99 ${fmt(h.p99, 1)} ms` +
       ` | raw ws ${fmt(r.deliveredPerSec, 0)}/s, p99 ${fmt(r.p99, 1)} ms | ratio ${fmt(h.deliveredPerSec / r.deliveredPerSec, 2)}`)
   }
-  saveReport('api', { connections: CONNECTIONS, duration: DURATION, rounds: ROUNDS, http, ws, wsClients: WS_CLIENTS })
+  saveReport('api', { connections: CONNECTIONS, duration: DURATION, rounds: ROUNDS, http, directTruthPost: direct, ws, wsClients: WS_CLIENTS })
 } finally {
   await close()
   await baseline.close()

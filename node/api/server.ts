@@ -3,8 +3,8 @@
  *
  * Cross-cutting parts live here: strict JSON-schema validation (validation.ts), bearer
  * auth on non-loopback binds (auth.ts), per-client rate limit, CORS for configured
- * origins only, the audit log of every write (audit.ts), correlation ids, request
- * metrics, and the OpenAPI document (`/openapi.json`, docs at `/docs`). Route groups live
+ * origins only, the audit log of every write (audit.ts), correlation ids for writes,
+ * request metrics, and the OpenAPI document (`/openapi.json`, docs at `/docs`). Route groups live
  * in routes/, one file per capability, all under `/api/v1` except `/`, `/health` and
  * `/metrics`.
  */
@@ -195,7 +195,12 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
       info: {
         title: 'Liberation Mesh node API',
         description: 'Control API of a Liberation Mesh node: ledger, truth messages, mesh, events, notifications. ' +
-          'Bind is 127.0.0.1 by default; on any other address every request needs `Authorization: Bearer <token>`.',
+          'Bind is 127.0.0.1 by default; on any other address every request needs `Authorization: Bearer <token>`. ' +
+          'Lists paginate with `?cursor=<next_cursor>&limit=`. Errors are `{statusCode, error, message, field?}`. ' +
+          'Writes answer with an `x-correlation-id` (the audit log and the events they caused carry it; send your own to choose it). ' +
+          'Live feed: WebSocket `/api/v1/realtime/ws?channels=truth,mesh` (channels: resources, truth, mesh, notifications, metrics, events); ' +
+          'send `{"type":"subscribe","channel":"..."}`, `{"type":"unsubscribe",...}`, `{"type":"ping"}`; ' +
+          'receive `event`, `notification`, `metrics_update`, `dropped` (a slow client missed messages), `pong`, `error`.',
         version: API_VERSION
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
