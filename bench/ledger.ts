@@ -19,7 +19,7 @@
 /* eslint-disable no-console */
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ClassicLevel } from 'classic-level'
 import { createNodeRecordCrypto, createNodeSigner, createNodeVerifier } from '../node/crypto.ts'
@@ -89,6 +89,12 @@ async function baselines (): Promise<{ signPerSec: number, verifyPerSec: number,
   return { signPerSec, verifyPerSec, syncPutPerSec }
 }
 
+/** CPU seconds (user + system) this process used since `since`. */
+function cpuSeconds (since: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(since)
+  return (u.user + u.system) / 1e6
+}
+
 async function registerAll (node: MeshNode, n: number): Promise<number> {
   const t = performance.now()
   let next = 0
@@ -109,7 +115,8 @@ async function child (dir: string): Promise<void> {
   const reopenMs = performance.now() - t
   const stats = await n.node.ledger.stats()
   const rss = rssMB()
-  console.log(JSON.stringify({ reopenMs, rssMB: rss, baseRssMB: base, heapMB: process.memoryUsage().heapUsed / 1048576, humans: stats.totalHumans, paymentsThisWeek: stats.paymentsThisWeek }))
+  const mem = process.memoryUsage()
+  console.log(JSON.stringify({ reopenMs, rssMB: rss, baseRssMB: base, heapMB: mem.heapUsed / 1048576, heapTotalMB: mem.heapTotal / 1048576, externalMB: mem.external / 1048576, humans: stats.totalHumans, paymentsThisWeek: stats.paymentsThisWeek }))
   await n.stop()
 }
 
@@ -117,14 +124,17 @@ async function main (): Promise<void> {
   if (process.argv[2] === 'child') { await child(process.argv[3]); return }
   const root = mkdtempSync(join(tmpdir(), 'ledger-bench-'))
   try {
+    console.log(`load average before: ${loadavg().map(l => fmt(l, 1)).join(' ')} (2 cores; other work on the machine slows every figure)`)
     const base = await baselines()
     console.log(`baselines: Ed25519 sign ${fmt(base.signPerSec, 0)}/s, verify ${fmt(base.verifyPerSec, 0)}/s, LevelDB sync put ${fmt(base.syncPutPerSec, 0)}/s`)
 
     // write
     const writer = await openNode(join(root, 'writer'))
+    let cpu = process.cpuUsage()
     const writeMs = await registerAll(writer.node, N)
+    const writeCpu = cpuSeconds(cpu)
     const writePerSec = N / (writeMs / 1000)
-    console.log(`write: ${N} humans registered+signed+stored in ${fmt(writeMs, 0)} ms = ${fmt(writePerSec, 0)} entries/s (x${fmt(writePerSec / base.signPerSec, 2)} per-entry signing, x${fmt(writePerSec / base.syncPutPerSec, 1)} per-entry sync puts)`)
+    console.log(`write: ${N} humans registered+signed+stored in ${fmt(writeMs, 0)} ms = ${fmt(writePerSec, 0)} entries/s (x${fmt(writePerSec / base.signPerSec, 2)} per-entry signing, x${fmt(writePerSec / base.syncPutPerSec, 1)} per-entry sync puts); ${fmt(N / writeCpu, 0)} entries per CPU-second`)
     const humanBatches: Uint8Array[] = []
     for await (const b of writer.node.ledger.batches()) { humanBatches.push(b) }
 
@@ -132,37 +142,46 @@ async function main (): Promise<void> {
     const fresh = await openNode(join(root, 'fresh'))
     const target = writer.node.ledger.derivedState()
     let t = performance.now()
+    cpu = process.cpuUsage()
     await fresh.node.libp2p.dial(writer.node.libp2p.getMultiaddrs()[0])
     while ((await fresh.node.ledger.stats()).totalHumans < N) {
       if (performance.now() - t > 120_000) { throw new Error('cold sync did not finish in 120 s') }
       await new Promise(resolve => setTimeout(resolve, 5))
     }
     const coldSyncMs = performance.now() - t
+    const coldSyncCpu = cpuSeconds(cpu)
     if (fresh.node.ledger.derivedState() !== target) { throw new Error('cold sync diverged') }
-    console.log(`cold sync: ${N} entries (${humanBatches.length} batches) in ${fmt(coldSyncMs, 0)} ms = ${fmt(N / (coldSyncMs / 1000), 0)} entries/s`)
+    console.log(`cold sync: ${N} entries (${humanBatches.length} batches) in ${fmt(coldSyncMs, 0)} ms = ${fmt(N / (coldSyncMs / 1000), 0)} entries/s; ${fmt(coldSyncCpu, 2)} CPU-s for both ends in this process`)
     await fresh.node.libp2p.hangUp(writer.node.libp2p.peerId)
     await fresh.stop()
 
     // a week of distributions
     t = performance.now()
+    cpu = process.cpuUsage()
     const dist = await writer.node.ledger.distributeWeekly()
     const distMs = performance.now() - t
-    console.log(`distribute: ${dist.paid} payments signed+stored in ${fmt(distMs, 0)} ms = ${fmt(dist.paid / (distMs / 1000), 0)} entries/s`)
+    const distCpu = cpuSeconds(cpu)
+    console.log(`distribute: ${dist.paid} payments signed+stored in ${fmt(distMs, 0)} ms = ${fmt(dist.paid / (distMs / 1000), 0)} entries/s; ${fmt(dist.paid / distCpu, 0)} entries per CPU-second`)
     const allBatches: Uint8Array[] = []
     for await (const b of writer.node.ledger.batches()) { allBatches.push(b) }
 
-    // receive: verify + check + store + apply, fed directly
+    // receive: verify + check + store + apply, fed directly, up to 8 batches in flight as sync does
     const recv = await openNode(join(root, 'receiver'))
     t = performance.now()
+    cpu = process.cpuUsage()
     let entries = 0
-    for (const b of allBatches) {
-      const r = await recv.node.ledger.receiveBatch(b)
-      if (r.status !== 'applied') { throw new Error(`receive: ${r.status} ${r.reason}`) }
-      entries += r.entries ?? 0
-    }
+    let next = 0
+    await Promise.all(Array.from({ length: 8 }, async () => {
+      while (next < allBatches.length) {
+        const r = await recv.node.ledger.receiveBatch(allBatches[next++])
+        if (r.status !== 'applied') { throw new Error(`receive: ${r.status} ${r.reason}`) }
+        entries += r.entries ?? 0
+      }
+    }))
     const recvMs = performance.now() - t
+    const recvCpu = cpuSeconds(cpu)
     const recvPerSec = entries / (recvMs / 1000)
-    console.log(`receive: ${entries} entries in ${fmt(recvMs, 0)} ms = ${fmt(recvPerSec, 0)} entries/s (x${fmt(recvPerSec / base.verifyPerSec, 2)} per-entry verify)`)
+    console.log(`receive: ${entries} entries in ${fmt(recvMs, 0)} ms = ${fmt(recvPerSec, 0)} entries/s (x${fmt(recvPerSec / base.verifyPerSec, 2)} per-entry verify); ${fmt(entries / recvCpu, 0)} entries per CPU-second`)
     if (recv.node.ledger.derivedState() !== writer.node.ledger.derivedState()) { throw new Error('receiver diverged') }
     await recv.stop()
 
@@ -176,15 +195,16 @@ async function main (): Promise<void> {
     const c = spawnSync(process.execPath, ['--expose-gc', process.argv[1], 'child', join(root, 'writer')], { encoding: 'utf8' })
     if (c.status !== 0) { throw new Error(`child failed: ${c.stderr}`) }
     const reopened = JSON.parse(c.stdout.trim().split('\n').pop() as string)
-    console.log(`reopen: ${reopened.humans} humans + ${reopened.paymentsThisWeek} payments in ${fmt(reopened.reopenMs, 0)} ms; RSS ${fmt(reopened.rssMB, 0)} MB (process base ${fmt(reopened.baseRssMB, 0)} MB, heap ${fmt(reopened.heapMB, 0)} MB); writer process RSS after all runs ${fmt(inProcessRss, 0)} MB`)
+    console.log(`reopen: ${reopened.humans} humans + ${reopened.paymentsThisWeek} payments in ${fmt(reopened.reopenMs, 0)} ms; RSS ${fmt(reopened.rssMB, 0)} MB (before opening the node ${fmt(reopened.baseRssMB, 0)} MB; heap used ${fmt(reopened.heapMB, 0)} of ${fmt(reopened.heapTotalMB, 0)} MB, external ${fmt(reopened.externalMB, 0)} MB); writer process RSS after all runs ${fmt(inProcessRss, 0)} MB`)
 
     saveReport('ledger', {
       n: N,
       baselines: base,
-      write: { entries: N, ms: writeMs, perSec: writePerSec, vsSign: writePerSec / base.signPerSec, vsSyncPut: writePerSec / base.syncPutPerSec, batches: humanBatches.length },
-      distribute: { payments: dist.paid, ms: distMs, perSec: dist.paid / (distMs / 1000) },
-      receive: { entries, ms: recvMs, perSec: recvPerSec, vsVerify: recvPerSec / base.verifyPerSec },
-      coldSync: { entries: N, ms: coldSyncMs },
+      loadAverage: loadavg(),
+      write: { entries: N, ms: writeMs, perSec: writePerSec, perCpuSecond: N / writeCpu, vsSign: writePerSec / base.signPerSec, vsSyncPut: writePerSec / base.syncPutPerSec, batches: humanBatches.length },
+      distribute: { payments: dist.paid, ms: distMs, perSec: dist.paid / (distMs / 1000), perCpuSecond: dist.paid / distCpu },
+      receive: { entries, ms: recvMs, perSec: recvPerSec, perCpuSecond: entries / recvCpu, vsVerify: recvPerSec / base.verifyPerSec },
+      coldSync: { entries: N, ms: coldSyncMs, cpuSeconds: coldSyncCpu },
       disk: { bytes: diskBytes, entries: totalEntries, bytesPerEntry: diskBytes / totalEntries },
       reopen: reopened
     })

@@ -661,25 +661,24 @@ class Ledger implements LedgerService {
     }
     this.requireRunning()
     const slot = 'h:' + id
-    if (this.views.humans.get(id)?.regs !== undefined || this.pendingSlots.has(slot)) {
+    if (this.views.isRegistered(id) || this.pendingSlots.has(slot)) {
       throw new LedgerError('conflict', `human ${id} is already registered`, { id })
     }
     await this.enqueue(entry, slot, opts.correlationId)
-    return this.humanOf(this.views.humans.get(id) as HumanView)
+    return this.humanOf(this.views.human(id) as HumanView)
   }
 
   async setStatus (humanId: string, status: HumanStatus, opts: OperationOptions = {}): Promise<Human> {
     if (typeof humanId !== 'string' || !HUMAN_ID.test(humanId)) { throw invalidInput('bad human id', 'id') }
     if (!HUMAN_STATUSES.includes(status)) { throw invalidInput('status must be "active" or "inactive"', 'status') }
     this.requireRunning()
-    const h = this.views.humans.get(humanId)
-    if (h?.regs === undefined) { throw new LedgerError('not_found', `no human ${humanId}`, { id: humanId }) }
-    if (!h.regs.some(r => r.author === this.selfHex) && !this.pendingSlots.has('h:' + humanId)) {
+    if (!this.views.isRegistered(humanId)) { throw new LedgerError('not_found', `no human ${humanId}`, { id: humanId }) }
+    if (!this.views.hasRegistrar(humanId, this.selfHex) && !this.pendingSlots.has('h:' + humanId)) {
       throw new LedgerError('forbidden', `this node did not register human ${humanId}; only its registrars may change its status`, { id: humanId })
     }
     const entry: StatusEntry = { kind: 'status', humanId, at: this.now(), status }
     await this.enqueue(entry, undefined, opts.correlationId)
-    return this.humanOf(this.views.humans.get(humanId) as HumanView)
+    return this.humanOf(this.views.human(humanId) as HumanView)
   }
 
   async distributeWeekly (input: DistributeInput = {}, opts: OperationOptions = {}): Promise<DistributionResult> {
@@ -700,14 +699,14 @@ class Ledger implements LedgerService {
       await this.flush()
       const week = isoWeek(this.now())
       await this.views.loadWeek(this.store, week)
-      const targets = ids ?? [...this.views.humans.values()].filter(h => h.regs !== undefined).map(h => h.id).sort()
+      const targets = ids ?? [...this.views.registeredIds()].sort()
       const skipped = { alreadyPaid: 0, inactive: 0, zeroFlow: 0 }
       const payments: PaymentEntry[] = []
       let total = 0n
       const at = this.now()
       for (const id of targets) {
-        const h = this.views.humans.get(id)
-        if (h?.regs === undefined) { throw new LedgerError('not_found', `no human ${id}`, { id }) }
+        const h = this.views.human(id)
+        if (h?.registered !== true) { throw new LedgerError('not_found', `no human ${id}`, { id }) }
         if (!h.active) { skipped.inactive++; continue }
         if (this.views.winner(week, id) !== undefined) { skipped.alreadyPaid++; continue }
         const amount = override ?? summarize(h).weeklyFlow
@@ -715,7 +714,7 @@ class Ledger implements LedgerService {
         payments.push({ kind: 'payment', humanId: id, at, week, amount, type: 'weekly_flow' })
         total += BigInt(amount)
       }
-      const remaining = this.poolTotal - this.views.distributed
+      const remaining = this.poolTotal - BigInt(this.views.distributed)
       if (total > remaining) {
         throw new LedgerError('insufficient_pool', `the pool holds ${formatCents(remaining)}, the distribution needs ${formatCents(total)}`, {
           remaining: formatCents(remaining < 0n ? 0n : remaining),
@@ -732,7 +731,7 @@ class Ledger implements LedgerService {
         paid: payments.length,
         total: formatCents(total),
         skipped,
-        remainingWealth: formatCents(this.poolTotal - this.views.distributed),
+        remainingWealth: formatCents(this.poolTotal - BigInt(this.views.distributed)),
         payments: payments.map(p => ({ humanId: p.humanId, amount: formatCents(p.amount) }))
       }
       const { payments: _omit, ...summary } = result
@@ -1069,8 +1068,8 @@ class Ledger implements LedgerService {
 
   async getHuman (id: string): Promise<Human | undefined> {
     if (typeof id !== 'string' || !HUMAN_ID.test(id)) { throw invalidInput('bad human id', 'id') }
-    const h = this.views.humans.get(id)
-    return h?.regs === undefined ? undefined : this.humanOf(h)
+    const h = this.views.human(id)
+    return h?.registered === true ? this.humanOf(h) : undefined
   }
 
   async listHumans (query: ListHumansQuery = {}): Promise<Page<Human>> {
@@ -1085,8 +1084,8 @@ class Ledger implements LedgerService {
       const id = key.slice(2, key.lastIndexOf('!'))
       if (id === last) { continue }
       last = id
-      const h = this.views.humans.get(id)
-      if (h?.regs === undefined) { continue }
+      const h = this.views.human(id)
+      if (h?.registered !== true) { continue }
       if (query.status !== undefined && (h.active ? 'active' : 'inactive') !== query.status) { continue }
       if (items.length === limit) { return { items, nextCursor: items[items.length - 1].id } }
       items.push(this.humanOf(h))
@@ -1115,7 +1114,7 @@ class Ledger implements LedgerService {
         if (this.excluded.has(author)) { continue }
         const e = decodeIndexed(value)
         const p = openEntry(e.entry) as PaymentEntry
-        const w = { author, amount: p.amount, at: p.at }
+        const w = { author, amount: p.amount }
         if (best === undefined || isBetterPayment(w, best)) { best = w }
       }
       groups.set(g, best)
@@ -1154,7 +1153,7 @@ class Ledger implements LedgerService {
   async stats (): Promise<SystemStats> {
     const week = isoWeek(this.now())
     const wt = this.views.weeks.get(week)
-    const distributed = this.views.distributed
+    const distributed = BigInt(this.views.distributed)
     const registered = this.views.registered
     const authors = new Set<string>()
     for (const ds of this.docs.values()) { authors.add(ds.authorHex) }
@@ -1162,7 +1161,7 @@ class Ledger implements LedgerService {
       totalHumans: registered,
       activeHumans: this.views.active,
       totalDistributed: formatCents(distributed),
-      distributedThisWeek: formatCents(wt?.total ?? 0n),
+      distributedThisWeek: formatCents(wt?.total ?? 0),
       remainingWealth: formatCents(this.poolTotal - distributed),
       averagePerHuman: formatCents(registered === 0 ? 0n : distributed / BigInt(registered)),
       uptime: this.running ? Math.max(0, (this.now() - this.startedAt) / 1000) : 0,

@@ -6,6 +6,19 @@
  */
 import { invalidInput } from './errors.ts'
 
+/** A sum of cents: a number while it is a safe integer, a bigint beyond. */
+export type Money = number | bigint
+
+/** Exact sum of two amounts of cents. */
+export function addMoney (a: Money, b: Money): Money {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const sum = a + b
+    if (Number.isSafeInteger(sum)) { return sum }
+  }
+  const big = BigInt(a) + BigInt(b)
+  return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big
+}
+
 /** the largest single amount: 9,999,999,999,999.99 (13 integer digits), a safe integer in cents */
 export const MAX_ENTRY_CENTS = 999_999_999_999_999
 
