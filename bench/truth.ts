@@ -33,11 +33,13 @@ import { openNodeDatabase } from '../node/storage.js'
 import { generateIdentity } from '../protocol/crypto/index.js'
 import { createMeshNode } from '../protocol/mesh-node.js'
 import { encodeFrame, signTruth, truthTopic } from '../protocol/truth/index.js'
+import { TruthBody, TruthFrame } from '../protocol/truth/pb/truth.js'
 import { SimNetwork } from '../simulations/network/sim-network.js'
 import { createMemoryLibp2p } from '../simulations/nodes/memory-libp2p.js'
 import { createRandom } from '../simulations/random.js'
 import { fmt, median, percentile, saveReport } from './_report.js'
 import type { MeshLibp2p, MeshNode, MeshNodeInit } from '../protocol/mesh-node.js'
+import type { TruthMessageEvent } from '../protocol/truth/index.js'
 import type { MeshDatabase } from '../protocol/storage/index.js'
 
 const NODES = Number(process.env.TRUTH_BENCH_NODES ?? 10)
@@ -282,9 +284,7 @@ function hopsFrom (n: number, edges: Array<[number, number]>, src: number): numb
   return dist
 }
 
-interface MeshResult {
-  links: string
-  edges: number
+interface PhaseResult {
   deliveries: number
   expected: number
   latencyP50: number
@@ -300,13 +300,28 @@ interface MeshResult {
   netCpuPerDeliveryMs: number
   /** the main JS thread only, net of idle */
   netMainThreadCpuPerDeliveryMs: number
-  idleCpuMsPerSec: number
   duplicatesPerDelivery: number
-  /** share of the posting window the main thread waited for a CPU held by other processes */
+  /** share of the phase the main thread waited for a CPU held by other processes */
   runQueueWaitShare: number
-  /** process CPU while posting, in cores (what the mesh needed) */
+  /** process CPU during the phase, in cores */
   coresUsed: number
+  /** truth only: latency to gossipsub's acceptance (validated, forwarded), before storage */
+  acceptedLatencyP50?: number
+  acceptedLatencyP99?: number
+  acceptedRatioP50?: number
+  acceptedRatioP99?: number
 }
+
+interface MeshResult {
+  links: string
+  edges: number
+  idleCpuMsPerSec: number
+  /** the baseline: the same nodes gossiping unsigned bytes of the same size on a topic without validator */
+  bareGossipsub: PhaseResult
+  truth: PhaseResult
+}
+
+const RAW_TOPIC = 'bench/raw/1'
 
 async function meshRun (): Promise<MeshResult> {
   const network = new SimNetwork({ linkOf: () => ({ latency: LATENCY, jitter: 0, loss: 0 }), random: createRandom(1, 'links'), name: `bench-truth-${process.pid}` })
@@ -325,37 +340,15 @@ async function meshRun (): Promise<MeshResult> {
       const original = score.duplicateMessage.bind(score)
       score.duplicateMessage = (...args: any[]) => { duplicates.n++; original(...args) }
       nodes.push(await wrap(libp2p, privateKey, db, dir))
+      libp2p.services.pubsub.subscribe(RAW_TOPIC)
     }
     const edges = randomConnectedEdges(NODES, EXTRA_EDGES, 11)
     await Promise.all(edges.map(async ([a, b]) => { await nodes[a].node.libp2p.dial(nodes[b].node.libp2p.getMultiaddrs()[0]) }))
     const degree = (i: number): number => edges.filter(([a, b]) => a === i || b === i).length
-    await until(() => nodes.every((n, i) => n.node.libp2p.services.pubsub.getSubscribers(TOPIC).length >= degree(i)), 'subscriptions')
+    await until(() => nodes.every((n, i) => [TOPIC, RAW_TOPIC].every(t => n.node.libp2p.services.pubsub.getSubscribers(t).length >= degree(i))), 'subscriptions')
     // let gossipsub graft its meshes and routing settle (a few heartbeats)
     await new Promise(resolve => setTimeout(resolve, 3000))
-
     const hops = nodes.map((_, i) => hopsFrom(NODES, edges, i))
-    const postedAt = new Map<string, { at: number, by: number }>()
-    const early: Array<{ id: string, node: number, at: number }> = []
-    const latencies: number[] = []
-    const ideals: number[] = []
-    const ratios: number[] = []
-    let deliveries = 0
-    const record = (p: { at: number, by: number }, receiver: number, at: number): void => {
-      const ideal = hops[p.by][receiver] * LATENCY
-      latencies.push(at - p.at)
-      ideals.push(ideal)
-      ratios.push((at - p.at) / ideal)
-    }
-    nodes.forEach((n, i) => {
-      n.node.truth.addEventListener('message', evt => {
-        if (evt.detail.origin !== 'gossip') return
-        const at = performance.now()
-        deliveries++
-        const p = postedAt.get(evt.detail.id)
-        if (p == null) early.push({ id: evt.detail.id, node: i, at })
-        else record(p, i, at)
-      })
-    })
 
     // what the same nodes cost doing nothing, per ms: subtracted to get the net cost
     const idle0 = process.cpuUsage()
@@ -366,49 +359,132 @@ async function meshRun (): Promise<MeshResult> {
     const idlePerMs = cpuMs(process.cpuUsage(idle0)) / idleWall
     const idleThreadPerMs = cpuMs(process.threadCpuUsage(idleThread0)) / idleWall
 
-    const duplicates0 = duplicates.n
-    const cpu0 = process.cpuUsage()
-    const thread0 = process.threadCpuUsage()
-    const wait0 = runQueueWaitMs()
-    const t0 = performance.now()
-    const rand = createRandom(5, 'posts')
-    for (let i = 0; i < MESSAGES; i++) {
-      const wait = t0 + i * 1000 / RATE - performance.now()
-      if (wait > 0) await new Promise(resolve => setTimeout(resolve, wait))
-      const by = rand.int(NODES)
-      const at = performance.now()
-      const m = await nodes[by].node.truth.post(`${CONTENT}#${i}`)
-      postedAt.set(m.id, { at, by })
-      for (const e of early.splice(0)) {
-        const p = postedAt.get(e.id)
-        if (p != null) record(p, e.node, e.at)
-        else early.push(e)
+    /** send MESSAGES at RATE from random nodes; `send` returns the key receivers report */
+    async function phase (send: (by: number, i: number) => Promise<string>, listen: (report: (key: string, receiver: number) => void) => () => void): Promise<PhaseResult> {
+      const sentAt = new Map<string, { at: number, by: number }>()
+      const early: Array<{ key: string, node: number, at: number }> = []
+      const latencies: number[] = []
+      const ideals: number[] = []
+      const ratios: number[] = []
+      let deliveries = 0
+      const record = (p: { at: number, by: number }, receiver: number, at: number): void => {
+        const ideal = hops[p.by][receiver] * LATENCY
+        latencies.push(at - p.at)
+        ideals.push(ideal)
+        ratios.push((at - p.at) / ideal)
+      }
+      const unlisten = listen((key, receiver) => {
+        const at = performance.now()
+        deliveries++
+        const p = sentAt.get(key)
+        if (p == null) early.push({ key, node: receiver, at })
+        else record(p, receiver, at)
+      })
+      const duplicates0 = duplicates.n
+      const cpu0 = process.cpuUsage()
+      const thread0 = process.threadCpuUsage()
+      const wait0 = runQueueWaitMs()
+      const t0 = performance.now()
+      const rand = createRandom(5, 'posts')
+      for (let i = 0; i < MESSAGES; i++) {
+        const wait = t0 + i * 1000 / RATE - performance.now()
+        if (wait > 0) await new Promise(resolve => setTimeout(resolve, wait))
+        const by = rand.int(NODES)
+        const at = performance.now()
+        sentAt.set(await send(by, i), { at, by })
+        for (const e of early.splice(0)) {
+          const p = sentAt.get(e.key)
+          if (p != null) record(p, e.node, e.at)
+          else early.push(e)
+        }
+      }
+      const expected = MESSAGES * (NODES - 1)
+      await until(() => deliveries >= expected, `all ${expected} deliveries (have ${deliveries})`, 60_000)
+      const wall = performance.now() - t0
+      const cpu = cpuMs(process.cpuUsage(cpu0))
+      const thread = cpuMs(process.threadCpuUsage(thread0))
+      const waited = runQueueWaitMs() - wait0
+      unlisten()
+      return {
+        deliveries,
+        expected,
+        latencyP50: percentile(latencies, 50),
+        latencyP99: percentile(latencies, 99),
+        idealP50: percentile(ideals, 50),
+        idealP99: percentile(ideals, 99),
+        ratioP50: percentile(ratios, 50),
+        ratioP99: percentile(ratios, 99),
+        cpuPerDeliveryMs: cpu / deliveries,
+        netCpuPerDeliveryMs: (cpu - idlePerMs * wall) / deliveries,
+        netMainThreadCpuPerDeliveryMs: (thread - idleThreadPerMs * wall) / deliveries,
+        duplicatesPerDelivery: (duplicates.n - duplicates0) / deliveries,
+        runQueueWaitShare: waited / wall,
+        coresUsed: cpu / wall
       }
     }
-    const expected = MESSAGES * (NODES - 1)
-    await until(() => deliveries >= expected, `all ${expected} deliveries (have ${deliveries})`, 60_000)
-    const wall = performance.now() - t0
-    const cpu = cpuMs(process.cpuUsage(cpu0))
-    const thread = cpuMs(process.threadCpuUsage(thread0))
-    const waited = runQueueWaitMs() - wait0
+
+    // bare gossipsub: unsigned bytes the size of a truth frame, no validator, nothing stored
+    const frameSize = encodeFrame(CHANNEL, await signTruth(nodes[0].node.crypto.signer, { content: `${CONTENT}#000`, channels: [CHANNEL], createdAt: Date.now() })).length
+    const bareGossipsub = await phase(async (by, i) => {
+      const key = `raw#${i}#`
+      const data = new Uint8Array(frameSize)
+      data.set(new TextEncoder().encode(key))
+      await nodes[by].node.libp2p.services.pubsub.publish(RAW_TOPIC, data)
+      return key
+    }, report => {
+      const handlers = nodes.map((n, i) => {
+        const h = (evt: CustomEvent<{ topic: string, data: Uint8Array }>): void => {
+          if (evt.detail.topic !== RAW_TOPIC) return
+          const text = new TextDecoder().decode(evt.detail.data.subarray(0, 16))
+          report(text.slice(0, text.indexOf('#', 4) + 1), i)
+        }
+        n.node.libp2p.services.pubsub.addEventListener('message', h as any)
+        return h
+      })
+      return () => { nodes.forEach((n, i) => { n.node.libp2p.services.pubsub.removeEventListener('message', handlers[i] as any) }) }
+    })
+
+    // when gossipsub hands a validated copy on (before it is stored), for comparison
+    const accepted: number[] = []
+    const acceptedRatios: number[] = []
+    const postTimes = new Map<number, { at: number, by: number }>()
+    const acceptHandlers = nodes.map((n, i) => {
+      const h = (evt: CustomEvent<{ topic: string, data: Uint8Array }>): void => {
+        if (evt.detail.topic !== TOPIC) return
+        const frame = TruthFrame.decode(evt.detail.data)
+        const content = TruthBody.decode(frame.message?.body ?? new Uint8Array(0)).content
+        const p = postTimes.get(Number(content.slice(content.lastIndexOf('#') + 1)))
+        if (p == null) return
+        const latency = performance.now() - p.at
+        accepted.push(latency)
+        acceptedRatios.push(latency / (hops[p.by][i] * LATENCY))
+      }
+      n.node.libp2p.services.pubsub.addEventListener('message', h as any)
+      return h
+    })
+    const truth = await phase(async (by, i) => {
+      postTimes.set(i, { at: performance.now(), by })
+      return (await nodes[by].node.truth.post(`${CONTENT}#${i}`)).id
+    }, report => {
+      const handlers = nodes.map((n, i) => {
+        const h = (evt: CustomEvent<TruthMessageEvent>): void => { if (evt.detail.origin === 'gossip') report(evt.detail.id, i) }
+        n.node.truth.addEventListener('message', h)
+        return h
+      })
+      return () => { nodes.forEach((n, i) => { n.node.truth.removeEventListener('message', handlers[i]) }) }
+    })
+
+    nodes.forEach((n, i) => { n.node.libp2p.services.pubsub.removeEventListener('message', acceptHandlers[i] as any) })
+    truth.acceptedLatencyP50 = percentile(accepted, 50)
+    truth.acceptedLatencyP99 = percentile(accepted, 99)
+    truth.acceptedRatioP50 = percentile(acceptedRatios, 50)
+    truth.acceptedRatioP99 = percentile(acceptedRatios, 99)
     return {
       links: LINKS === 'sim' ? 'simulator links (pipelined)' : '@libp2p/memory latency (serialised per chunk)',
       edges: edges.length,
-      deliveries,
-      expected,
-      latencyP50: percentile(latencies, 50),
-      latencyP99: percentile(latencies, 99),
-      idealP50: percentile(ideals, 50),
-      idealP99: percentile(ideals, 99),
-      ratioP50: percentile(ratios, 50),
-      ratioP99: percentile(ratios, 99),
-      cpuPerDeliveryMs: cpu / deliveries,
-      netCpuPerDeliveryMs: (cpu - idlePerMs * wall) / deliveries,
-      netMainThreadCpuPerDeliveryMs: (thread - idleThreadPerMs * wall) / deliveries,
       idleCpuMsPerSec: idlePerMs * 1000,
-      duplicatesPerDelivery: (duplicates.n - duplicates0) / deliveries,
-      runQueueWaitShare: waited / wall,
-      coresUsed: cpu / wall
+      bareGossipsub,
+      truth
     }
   } finally {
     for (const n of nodes) await n.stop().catch(() => {})
@@ -462,12 +538,22 @@ async function main (): Promise<void> {
     console.log(`  capacity of one core from that CPU cost: ${fmt(1000 / rv.cpuMsPerMessage, 0)} msg/s = ${fmt(1000 / rv.cpuMsPerMessage / rawVerify, 3)}x raw verify`)
   }
   if (mesh != null) {
-    console.log(`mesh: ${NODES} nodes, ${mesh.edges} links of ${LATENCY} ms (${mesh.links}), ${MESSAGES} messages at ${RATE}/s from random nodes: ${mesh.deliveries}/${mesh.expected} delivered`)
-    console.log(`  latency p50 ${fmt(mesh.latencyP50)} ms (ideal ${fmt(mesh.idealP50)}), p99 ${fmt(mesh.latencyP99)} ms (ideal ${fmt(mesh.idealP99)})`)
-    console.log(`  per-delivery latency / ideal: p50 ${fmt(mesh.ratioP50, 2)}x, p99 ${fmt(mesh.ratioP99, 2)}x (target p99 <= 1.3x)`)
-    console.log(`  CPU per delivered message: ${fmt(mesh.netCpuPerDeliveryMs, 3)} ms net of idle (target <= 1 ms), ${fmt(mesh.cpuPerDeliveryMs, 3)} ms gross, ${fmt(mesh.netMainThreadCpuPerDeliveryMs, 3)} ms of it on the main thread; idle nodes burn ${fmt(mesh.idleCpuMsPerSec, 0)} ms CPU/s`)
-    console.log(`  duplicates per delivery: ${fmt(mesh.duplicatesPerDelivery, 2)} (target <= 2)`)
-    console.log(`  the mesh used ${fmt(mesh.coresUsed, 2)} cores; its main thread waited for a CPU held by other processes ${fmt(100 * mesh.runQueueWaitShare, 1)}% of the time (load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`)
+    console.log(`mesh: ${NODES} nodes, ${mesh.edges} links of ${LATENCY} ms (${mesh.links}), ${MESSAGES} messages at ${RATE}/s from random nodes; idle nodes burn ${fmt(mesh.idleCpuMsPerSec, 0)} ms CPU/s`)
+    const line = (name: string, r: PhaseResult): void => {
+      console.log(`  ${name}: ${r.deliveries}/${r.expected} delivered; latency p50 ${fmt(r.latencyP50)} ms (ideal ${fmt(r.idealP50)}), p99 ${fmt(r.latencyP99)} ms (ideal ${fmt(r.idealP99)})`)
+      console.log(`    per-delivery latency / ideal: p50 ${fmt(r.ratioP50, 2)}x, p99 ${fmt(r.ratioP99, 2)}x`)
+      console.log(`    CPU per delivery: ${fmt(r.netCpuPerDeliveryMs, 3)} ms net of idle (${fmt(r.cpuPerDeliveryMs, 3)} gross, ${fmt(r.netMainThreadCpuPerDeliveryMs, 3)} on the main thread); duplicates per delivery ${fmt(r.duplicatesPerDelivery, 2)}`)
+      if (r.acceptedRatioP50 != null) {
+        console.log(`    validated and forwarded (before storage): latency p50 ${fmt(r.acceptedLatencyP50 ?? NaN)} ms, p99 ${fmt(r.acceptedLatencyP99 ?? NaN)} ms; / ideal p50 ${fmt(r.acceptedRatioP50, 2)}x, p99 ${fmt(r.acceptedRatioP99 ?? NaN, 2)}x`)
+      }
+      console.log(`    the mesh used ${fmt(r.coresUsed, 2)} cores; its main thread waited for a CPU held by other processes ${fmt(100 * r.runQueueWaitShare, 1)}% of the time`)
+    }
+    line('bare gossipsub (baseline: same nodes, same size, no signature, no validator, no store)', mesh.bareGossipsub)
+    line('truth messages', mesh.truth)
+    const t = mesh.truth
+    const b = mesh.bareGossipsub
+    console.log(`  truth vs targets: p99 ${fmt(t.ratioP99, 2)}x ideal (target <= 1.3x; bare gossipsub ${fmt(b.ratioP99, 2)}x in this run), CPU ${fmt(t.netCpuPerDeliveryMs, 3)} ms per delivery (target <= 1 ms; bare gossipsub ${fmt(b.netCpuPerDeliveryMs, 3)}), ${fmt(t.duplicatesPerDelivery, 2)} duplicates per delivery (target <= 2)`)
+    console.log(`  load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`)
   }
 }
 

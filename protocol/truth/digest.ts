@@ -80,3 +80,52 @@ export class RangeIndex {
     }
   }
 }
+
+/**
+ * "Might this node hold id X?" with no false negatives: a Bloom filter whose hash values
+ * are the id's own bits (ids are SHA-256 values, uniform already), four 32-bit words per
+ * id, 16 bits per expected id (about 0.2% false positives, each costing one database
+ * read). When one filter fills up, a twice larger one takes the new ids.
+ */
+export class IdFilter {
+  private readonly filters: Array<{ bits: Uint32Array, mask: number, count: number, capacity: number }> = []
+
+  constructor (private readonly initialCapacity = 65_536) {
+    this.grow()
+  }
+
+  private grow (): void {
+    const capacity = this.initialCapacity * 2 ** this.filters.length
+    const size = capacity * 16
+    this.filters.push({ bits: new Uint32Array(size / 32), mask: size - 1, count: 0, capacity })
+  }
+
+  /** `idHex`: 64 lowercase hex characters */
+  add (idHex: string): void {
+    let f = this.filters[this.filters.length - 1]
+    if (f.count >= f.capacity) {
+      this.grow()
+      f = this.filters[this.filters.length - 1]
+    }
+    for (let i = 0; i < 4; i++) {
+      const bit = parseInt(idHex.slice(i * 8, i * 8 + 8), 16) & f.mask
+      f.bits[bit >>> 5] |= 1 << (bit & 31)
+    }
+    f.count++
+  }
+
+  has (idHex: string): boolean {
+    const w0 = parseInt(idHex.slice(0, 8), 16)
+    const w1 = parseInt(idHex.slice(8, 16), 16)
+    const w2 = parseInt(idHex.slice(16, 24), 16)
+    const w3 = parseInt(idHex.slice(24, 32), 16)
+    for (const f of this.filters) {
+      if (isSet(f.bits, w0 & f.mask) && isSet(f.bits, w1 & f.mask) && isSet(f.bits, w2 & f.mask) && isSet(f.bits, w3 & f.mask)) return true
+    }
+    return false
+  }
+}
+
+function isSet (bits: Uint32Array, bit: number): boolean {
+  return (bits[bit >>> 5] & (1 << (bit & 31))) !== 0
+}

@@ -10,16 +10,14 @@
  * by id. Writes are atomic batches; concurrent writes are grouped into one batch (group
  * commit), which is what keeps a busy node's store cost per message low. On open, the
  * time index is scanned once to rebuild the in-memory range fingerprints, the counts and
- * a cuckoo filter of the ids held, so that "do we have it?" for a new message (the
+ * a filter of the ids held (see IdFilter), so that "do we have it?" for a new message (the
  * common case on the receive path) is answered without a database read.
  */
-import { createScalableCuckooFilter } from '@libp2p/utils'
 import { openStore, parseSortableNumber, sortableNumber } from '../storage/index.js'
-import { RangeIndex } from './digest.js'
+import { IdFilter, RangeIndex } from './digest.js'
 import { SignedTruth, StoredTruth, TruthBody } from './pb/truth.js'
 import type { MeshDatabase, MeshStore } from '../storage/index.js'
 import type { VerifiedTruth } from './codec.js'
-import type { Filter } from '@libp2p/utils'
 
 export interface StoredEntry {
   idHex: string
@@ -62,7 +60,7 @@ export class TruthStore {
   private total = 0
   private readonly inflight = new Map<string, Promise<boolean>>()
   /** every id stored or being stored; false positives only cost a database read */
-  private readonly known: Filter = createScalableCuckooFilter(100_000, 0.001)
+  private readonly known = new IdFilter()
   private pending: Array<{ ops: BatchOp[], resolve(): void, reject(err: Error): void }> = []
   private flushing = false
 
