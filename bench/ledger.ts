@@ -165,13 +165,13 @@ async function main (): Promise<void> {
     const allBatches: Uint8Array[] = []
     for await (const b of writer.node.ledger.batches()) { allBatches.push(b) }
 
-    // receive: verify + check + store + apply, fed directly, up to 8 batches in flight as sync does
+    // receive: verify + check + store + apply, fed directly, up to 16 batches in flight as sync does
     const recv = await openNode(join(root, 'receiver'))
     t = performance.now()
     cpu = process.cpuUsage()
     let entries = 0
     let next = 0
-    await Promise.all(Array.from({ length: 8 }, async () => {
+    await Promise.all(Array.from({ length: 16 }, async () => {
       while (next < allBatches.length) {
         const r = await recv.node.ledger.receiveBatch(allBatches[next++])
         if (r.status !== 'applied') { throw new Error(`receive: ${r.status} ${r.reason}`) }

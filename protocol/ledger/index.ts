@@ -461,8 +461,10 @@ class Ledger implements LedgerService {
 
   async start (): Promise<void> {
     if (this.running) { return }
-    for await (const [key, value] of this.store.entries('x!')) {
-      void value
+    this.docs.clear()
+    this.excluded.clear()
+    this.ownClock = undefined
+    for await (const key of this.store.keys('x!')) {
       this.excluded.add(key.slice(2))
     }
     for await (const k of this.store.batchKeys()) {
@@ -499,7 +501,9 @@ class Ledger implements LedgerService {
     const pubsub = this.libp2p.services.pubsub
     try {
       pubsub.unsubscribe(this.topic)
-    } catch {}
+    } catch {
+      // gossipsub already stopped
+    }
     if (pubsub.topicValidators.get(this.topic) === this.validator) { pubsub.topicValidators.delete(this.topic) }
     // let queued writes finish: every acknowledged entry is on disk before the db closes
     await this.serial(async () => { await this.flush() }).catch(() => {})
@@ -589,7 +593,8 @@ class Ledger implements LedgerService {
   }
 
   private settle (chunk: PendingWrite[], err?: any): void {
-    const e = err === undefined ? undefined : err instanceof LedgerError ? err : new LedgerError('unavailable', `could not store the entry: ${err.message}`)
+    let e: LedgerError | undefined
+    if (err !== undefined) { e = err instanceof LedgerError ? err : new LedgerError('unavailable', `could not store the entry: ${err.message}`) }
     for (const w of chunk) {
       if (w.slot !== undefined) { this.pendingSlots.delete(w.slot) }
       if (e === undefined) { w.resolve() } else { w.reject(e) }

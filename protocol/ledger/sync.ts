@@ -60,7 +60,7 @@ const DONE = SyncResponse.encode({ done: true })
 export function createLedgerSync (libp2p: Libp2p, host: SyncHost, init: LedgerSyncInit = {}): LedgerSync {
   const idleTimeoutMs = init.idleTimeoutMs ?? 30_000
   const intervalMs = init.intervalMs ?? 30_000
-  const pipeline = Math.max(1, init.pipeline ?? 8)
+  const pipeline = Math.max(1, init.pipeline ?? 16)
   const inflight = new Map<string, Promise<SyncResult>>()
   let controller = new AbortController()
   let topologyId: string | undefined
