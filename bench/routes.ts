@@ -7,7 +7,7 @@
  *    50,000-node mesh really computes: its zone's beacons plus d far tables of 1,024.
  * 2. routed message round trip (send → the target's signed acknowledgement) over 3 hops
  *    vs direct, on in-process nodes over the memory transport (no added latency), with the
- *    link's probe echo (32 bytes on a fresh stream) as the baseline; and over the simulator's links of
+ *    link's probe echo (32 bytes, timed after the stream's negotiation) as the baseline; and over the simulator's links of
  *    5 ms one way, against the ideal 2 × hops × 5 ms.
  * 3. topology gossip measured on a live mesh of in-process nodes (fast timers), against
  *    the cost model of protocol/routing/cost-model.ts with the same parameters.
@@ -229,7 +229,7 @@ async function latencyBench (linkLatency: number): Promise<LatencyResult> {
     await until(() => a.routing.route(d.libp2p.peerId)?.hops === 3, 'the route A→D')
     const payload = new Uint8Array(100)
     await new Promise(resolve => setTimeout(resolve, 2500)) // the warm-up probes are over
-    // baseline: the link's echo round trip (32 bytes on a new stream, like a routed message)
+    // baseline: the link's echo round trip (32 bytes; the stream's negotiation is not timed)
     const ping: number[] = []
     while (ping.length < SENDS) {
       const rtt = await a.routing.links.probe(b.libp2p.peerId.toString())

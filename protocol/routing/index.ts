@@ -19,8 +19,10 @@
  * - topology.ts: the graph (beacons, aged out after 4 refresh periods; neighbours' far
  *   tables, after 3) and the routes over it (Dijkstra on typed arrays; far routes by
  *   distance vector with Babel's feasibility condition).
- * - routing.ts: the service: beacons over `/liberation/topology/1.0.0`, routed messages
- *   over `/liberation/route/1.0.0`, the API and the events.
+ * - routing.ts: the service: beacons over `/liberation/topology/1.0.0` (one short stream
+ *   per batch), routed messages over `/liberation/route/1.0.0`, the API and the events.
+ * - channel.ts: one long-lived route stream per neighbour, requests and replies matched
+ *   by id (js-libp2p negotiates every new stream in full: a round trip per hop saved).
  * - ../connectivity/connection-keeper.ts: keeps `minConnections`, redials lost peers
  *   first, with exponential backoff per peer.
  *

@@ -363,13 +363,13 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
     return rtt
   }
 
-  /** one echo round trip; the protocol is negotiated optimistically with the first bytes */
+  /** one echo round trip, timed after the protocol negotiation (its own round trip) */
   private async echo (conn: Connection, protocol: string, signal: AbortSignal): Promise<number> {
     const data = crypto.getRandomValues(new Uint8Array(PROBE_LENGTH))
-    const start = performance.now()
-    const stream = await conn.newStream(protocol, { signal, runOnLimitedConnection: true, negotiateFully: false })
+    const stream = await conn.newStream(protocol, { signal, runOnLimitedConnection: true, negotiateFully: true })
     try {
       const bytes = byteStream(stream)
+      const start = performance.now()
       await bytes.write(data, { signal })
       const echo = await bytes.read({ bytes: PROBE_LENGTH, signal })
       const elapsed = performance.now() - start

@@ -497,7 +497,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     let stream: Stream | undefined
     try {
       const signal = AbortSignal.timeout(5000)
-      stream = await conn.newStream(TOPOLOGY_PROTOCOL, { signal, runOnLimitedConnection: true, negotiateFully: false })
+      stream = await conn.newStream(TOPOLOGY_PROTOCOL, { signal, runOnLimitedConnection: true })
       const bytes = TopologyUpdate.encode(update)
       await pbStream(stream, { maxDataLength: this.maxUpdateBytes() }).write(update, TopologyUpdate, { signal })
       await stream.close({ signal })
