@@ -103,7 +103,8 @@ export function createRealtimeHub (node: MeshNode, metrics: NodeMetrics, init: R
   let heartbeat: ReturnType<typeof setInterval> | undefined
   let metricsTimer: ReturnType<typeof setInterval> | undefined
 
-  function write (client: Client, data: Buffer, channel: RealtimeChannel): boolean {
+  /** the only way anything reaches a client: bounded (see the top of this file) */
+  function write (client: Client, data: Buffer | string, channel?: RealtimeChannel): boolean {
     const { socket } = client
     if (socket.readyState !== OPEN) return false
     if (socket.bufferedAmount > maxBufferedBytes) {
@@ -121,8 +122,10 @@ export function createRealtimeHub (node: MeshNode, metrics: NodeMetrics, init: R
       client.dropped = 0
     }
     socket.send(data, { binary: false })
-    sent++
-    metrics.wsMessagesSent.inc({ channel })
+    if (channel != null) {
+      sent++
+      metrics.wsMessagesSent.inc({ channel })
+    }
     return true
   }
 
@@ -134,8 +137,9 @@ export function createRealtimeHub (node: MeshNode, metrics: NodeMetrics, init: R
     client.socket.terminate()
   }
 
+  /** answers to a client's own messages: bounded too, so a client that sends but never reads cannot grow its buffer */
   function reply (client: Client, message: Record<string, unknown>): void {
-    if (client.socket.readyState === OPEN) client.socket.send(JSON.stringify(message))
+    write(client, JSON.stringify(message))
   }
 
   function publish (channel: RealtimeChannel, message: Record<string, unknown>, filter?: (c: Client) => boolean): number {

@@ -141,3 +141,57 @@ describe('control API: system, events, OpenAPI, metrics, audit', () => {
     expect(evs.body.items.map((e: any) => e.type)).toContain('notification:created')
   })
 })
+
+describe('audit log', () => {
+  it('rotates past its size bound, keeping a fixed number of files', async () => {
+    const { mkdtemp, readdir, readFile: read, rm } = await import('node:fs/promises')
+    const { tmpdir } = await import('node:os')
+    const { createAuditLog } = await import('../../node/api/audit.ts')
+    const dir = await mkdtemp(join(tmpdir(), 'liberation-audit-'))
+    try {
+      const log = createAuditLog(dir, { maxBytes: 1000, keep: 2 })
+      for (let i = 0; i < 40; i++) {
+        log.record({ time: new Date(0).toISOString(), correlation_id: `c${i}`, method: 'POST', url: '/x', route: '/x', status: 201, ip: '127.0.0.1', authenticated: false, duration_ms: 1 })
+      }
+      await log.close()
+      await new Promise(resolve => setTimeout(resolve, 100))
+      expect((await readdir(dir)).sort()).toEqual(['audit.log', 'audit.log.1', 'audit.log.2'])
+      const current = (await read(join(dir, 'audit.log'), 'utf8')).trim().split('\n').map(l => JSON.parse(l))
+      expect(current[current.length - 1].correlation_id).toBe('c39')
+      for (const f of ['audit.log', 'audit.log.1', 'audit.log.2']) {
+        expect((await read(join(dir, f), 'utf8')).length).toBeLessThanOrEqual(1000)
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('an audit log that cannot be written', () => {
+  it('refuses writes with 503 (nothing stored) and reports the API degraded; reads still work', async () => {
+    const { mkdir } = await import('node:fs/promises')
+    const { TestMesh } = await import('../utils/mesh.ts')
+    const { createApiServer } = await import('../../node/api/server.ts')
+    const mesh = new TestMesh()
+    try {
+      const { node, dataDir } = await mesh.add()
+      // a directory where the log file should be: it cannot be opened for appending
+      await mkdir(join(dataDir, 'audit.log'))
+      const server = createApiServer(node, { host: '127.0.0.1', port: 0, dataDir })
+      await server.start()
+      try {
+        const r = await api(server.url, 'POST', '/api/v1/notifications', { type: 'system_alert', title: 'unaudited' })
+        expect(r.status).toBe(503)
+        expect(r.body.message).toMatch(/audit log/)
+        expect(node.notifications.list().items).toHaveLength(0)
+        const health = await api(server.url, 'GET', '/health')
+        expect(health.body.status).toBe('degraded')
+        expect(health.body.services.audit_log).toMatch(/^failed/)
+      } finally {
+        await server.stop()
+      }
+    } finally {
+      await mesh.cleanup()
+    }
+  })
+})
