@@ -83,7 +83,7 @@ describe('web client in Chromium: two tabs and a node', () => {
       (await connections(A.page)).find(c => isDirect(c, idB)), 20_000)
       .catch(async err => { throw new Error(`${err.message}\nA: ${JSON.stringify(await connections(A.page))}\nB: ${JSON.stringify(await connections(B.page))}\n${A.logs.join('\n')}`) })
     expect(direct.remoteAddr).toMatch(/(^|\/p2p-circuit)\/webrtc\/p2p\//)
-    await until('B to see the same connection', async () => (await connections(B.page)).some(c => isDirect(c, idA)), 5000)
+    await until('B to see the same connection', async () => (await connections(B.page)).some(c => isDirect(c, idA)), 10_000)
       .catch(async err => { throw new Error(`${err.message}\nA: ${JSON.stringify(await connections(A.page))}\nB: ${JSON.stringify(await connections(B.page))}`) })
     // and both still hold the node: the relay and bootstrap
     expect((await connections(A.page)).some(c => c.remotePeer === node.peerId && c.remoteAddr.includes('/ws/'))).toBe(true)

@@ -13,15 +13,16 @@
  * it unique; the library's decoder skips unknown fields.
  *
  * Two tabs that see each other's announcements at once would dial each other at once, and
- * two crossing WebRTC handshakes can both fail: only the tab with the smaller peer id acts
- * on an announcement (the other is dialled; direct-upgrade.ts retries if that fails).
+ * two crossing WebRTC handshakes can both fail: the tab with the smaller peer id acts on an
+ * announcement at once, the other only if nothing connected them a few seconds later (an
+ * announcement can take a while through gossip); direct-upgrade.ts retries failures.
  *
  * The library announces on a timer and skips announcing while nobody listens, so the first
  * useful announcement (once the relay reservation gives us a circuit address) could wait
  * a whole interval: we also announce when our addresses change or a peer joins the topic.
  */
 import { pubsubPeerDiscovery, TOPIC } from '@libp2p/pubsub-peer-discovery'
-import type { PeerDiscovery, PeerInfo } from '@libp2p/interface'
+import type { PeerDiscovery, PeerId, PeerInfo } from '@libp2p/interface'
 import type { PubSubPeerDiscoveryComponents } from '@libp2p/pubsub-peer-discovery'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -30,12 +31,15 @@ export { TOPIC as DISCOVERY_TOPIC }
 export interface BrowserDiscoveryInit {
   /** re-announce this often, ms (default 20 s) */
   intervalMs?: number
+  /** the tab with the larger peer id dials a discovered tab if nothing connected them after this long, ms (default 3 s) */
+  fallbackDelayMs?: number
 }
 
 interface Announcer extends PeerDiscovery {
   _broadcast(): void
   isStarted(): boolean
   afterStart(): void
+  stop(): void
 }
 
 type PubSub = NonNullable<PubSubPeerDiscoveryComponents['pubsub']>
@@ -84,7 +88,8 @@ export function dialableAddresses (addrs: Multiaddr[]): Multiaddr[] {
 
 export function browserPeerDiscovery (init: BrowserDiscoveryInit = {}): (components: any) => PeerDiscovery {
   const create = pubsubPeerDiscovery({ interval: init.intervalMs ?? 20_000 })
-  return (components: PubSubPeerDiscoveryComponents & { events: EventTarget }) => {
+  const fallbackDelayMs = init.fallbackDelayMs ?? 3000
+  return (components: PubSubPeerDiscoveryComponents & { events: EventTarget, connectionManager: { getConnections(peer: PeerId): unknown[] } }) => {
     let pubsub: PubSub | undefined
     // services (pubsub) exist only once libp2p has started: look it up when the library does
     const view = Object.create(components, {
@@ -93,12 +98,29 @@ export function browserPeerDiscovery (init: BrowserDiscoveryInit = {}): (compone
     const discovery = create(view) as Announcer
     const self = components.peerId.toString()
     const dispatch = discovery.safeDispatchEvent.bind(discovery)
+    const deferred = new Map<string, ReturnType<typeof setTimeout>>()
     discovery.safeDispatchEvent = ((type: string, init?: CustomEventInit<PeerInfo>) => {
       const peer = init?.detail
       if (type !== 'peer' || peer == null) { return dispatch(type as 'peer', init as CustomEventInit<PeerInfo>) }
-      if (self > peer.id.toString()) { return true }
-      return dispatch('peer', { detail: { ...peer, multiaddrs: dialableAddresses(peer.multiaddrs) } })
+      const found = (): boolean => dispatch('peer', { detail: { ...peer, multiaddrs: dialableAddresses(peer.multiaddrs) } })
+      const id = peer.id.toString()
+      if (self < id) { return found() }
+      // the other tab dials; if its dial has not begun after a while (it may not have our
+      // announcement yet), we do
+      if (!deferred.has(id)) {
+        deferred.set(id, setTimeout(() => {
+          deferred.delete(id)
+          if (discovery.isStarted() && components.connectionManager.getConnections(peer.id).length === 0) { found() }
+        }, fallbackDelayMs))
+      }
+      return true
     }) as Announcer['safeDispatchEvent']
+    const stop = discovery.stop.bind(discovery)
+    discovery.stop = () => {
+      for (const t of deferred.values()) { clearTimeout(t) }
+      deferred.clear()
+      stop()
+    }
     const announce = (): void => {
       if (!discovery.isStarted()) { return }
       try {

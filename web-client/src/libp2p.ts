@@ -15,6 +15,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { meshGossipsub } from '../../protocol/pubsub/gossip.ts'
 import { browserPeerDiscovery } from './discovery.ts'
+import { installInitChannelFix } from './webrtc-init-race.ts'
 import type { MeshLibp2p } from '../../protocol/mesh-node.ts'
 import type { ConnectionGater, PrivateKey } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -56,6 +57,7 @@ export function createConnectionGater (bootstrap: string[]): ConnectionGater {
 
 export async function createBrowserLibp2p (init: BrowserLibp2pInit): Promise<MeshLibp2p> {
   for (const a of init.bootstrap) { multiaddr(a) }
+  installInitChannelFix()
   const node = await createLibp2p({
     privateKey: init.privateKey,
     start: false,
