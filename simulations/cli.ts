@@ -6,18 +6,18 @@
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { Command, InvalidArgumentError } from 'commander'
-import { createProgressBar } from './progress.js'
-import { runScenario } from './run.js'
-import { ScenarioError, loadScenario, standardScenarioDir } from './scenario.js'
-import type { ScenarioOverrides } from './scenario.js'
+import { createProgressBar } from './progress.ts'
+import { runScenario } from './run.ts'
+import { ScenarioError, loadScenario, standardScenarioDir } from './scenario.ts'
+import type { ScenarioOverrides } from './scenario.ts'
 
 const int = (name: string) => (v: string): number => {
-  if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a whole number`)
+  if (!/^\d+$/.test(v)) { throw new InvalidArgumentError(`${name} must be a whole number`) }
   return Number(v)
 }
 const num = (name: string) => (v: string): number => {
   const n = Number(v)
-  if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number`)
+  if (v.trim() === '' || !Number.isFinite(n)) { throw new InvalidArgumentError(`${name} must be a number`) }
   return n
 }
 /** numbers are ms; strings like 2s pass through to the scenario's own check */
@@ -80,7 +80,7 @@ const program = new Command()
       plots: flags.plots,
       raw: flags.raw,
       onProgress: p => { bar?.update(p) },
-      log: line => { if (bar == null && flags.json !== true) process.stderr.write(line + '\n') }
+      log: line => { if (bar == null && flags.json !== true) { process.stderr.write(line + '\n') } }
     })
     bar?.stop()
     process.stdout.write((flags.json === true ? JSON.stringify(result.report, null, 2) : result.summary) + '\n')

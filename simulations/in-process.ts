@@ -13,25 +13,25 @@ import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { MemoryLevel } from 'memory-level'
-import { createNodeRecordCrypto } from '../node/crypto.js'
-import { openNodeDatabase } from '../node/storage.js'
-import { createMeshNode } from '../protocol/mesh-node.js'
-import { truthTopic } from '../protocol/truth/index.js'
-import { createLedgerDriver } from './ledger-driver.js'
-import { SimNetwork } from './network/sim-network.js'
-import { createMemoryLibp2p } from './nodes/memory-libp2p.js'
-import { createRandom } from './random.js'
-import { buildSchedule } from './schedule.js'
-import { buildTopology, linkProfiles, shortestPaths } from './topology.js'
-import type { LedgerDriver } from './ledger-driver.js'
-import type { Progress } from './progress.js'
-import type { ActionRecord, HostInfo, NodeRecord, PostRecord, RerouteRecord, RunRecord, Sample, WriteRecord } from './record.js'
-import type { NetworkAction } from './schedule.js'
-import type { Scenario } from './scenario.js'
-import type { MeshNode } from '../protocol/mesh-node.js'
-import type { RoutingInit } from '../protocol/routing/index.js'
-import type { MeshDatabase } from '../protocol/storage/index.js'
-import type { TruthMessageEvent } from '../protocol/truth/index.js'
+import { createNodeRecordCrypto } from '../node/crypto.ts'
+import { openNodeDatabase } from '../node/storage.ts'
+import { createMeshNode } from '../protocol/mesh-node.ts'
+import { truthTopic } from '../protocol/truth/index.ts'
+import { createLedgerDriver } from './ledger-driver.ts'
+import { SimNetwork } from './network/sim-network.ts'
+import { createMemoryLibp2p } from './nodes/memory-libp2p.ts'
+import { createRandom } from './random.ts'
+import { buildSchedule } from './schedule.ts'
+import { buildTopology, linkProfiles, shortestPaths } from './topology.ts'
+import type { LedgerDriver } from './ledger-driver.ts'
+import type { Progress } from './progress.ts'
+import type { ActionRecord, HostInfo, NodeRecord, PostRecord, RerouteRecord, RunRecord, Sample, WriteRecord } from './record.ts'
+import type { Scenario } from './scenario.ts'
+import type { NetworkAction } from './schedule.ts'
+import type { MeshNode } from '../protocol/mesh-node.ts'
+import type { RoutingInit } from '../protocol/routing/index.ts'
+import type { MeshDatabase } from '../protocol/storage/index.ts'
+import type { TruthMessageEvent } from '../protocol/truth/index.ts'
 import type { PrivateKey } from '@libp2p/interface'
 
 export interface RunOptions {
@@ -116,7 +116,7 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
     up: [],
     killed: false
   }))
-  for (const r of records) r.peerId = peerIdFromPrivateKey(live[r.index].key).toString()
+  for (const r of records) { r.peerId = peerIdFromPrivateKey(live[r.index].key).toString() }
   const indexOf = new Map(records.map(r => [r.peerId, r.index]))
 
   const posts: PostRecord[] = schedule.posts.map(p => ({ seq: p.seq, node: p.node, t: p.t }))
@@ -151,7 +151,7 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
     } else {
       // memory-level keeps its data across a stop/start only if the same instance is reused
       db = l.db ?? new MemoryLevel<string, Uint8Array>({ keyEncoding: 'utf8', valueEncoding: 'view' }) as unknown as MeshDatabase
-      if (db.status === 'closed') await db.open()
+      if (db.status === 'closed') { await db.open() }
     }
     l.db = db
     const libp2p = await createMemoryLibp2p({
@@ -160,6 +160,7 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
       transport: network.transport(i),
       connectionEncrypter: scenario.stack.encryption === 'plaintext' ? await plaintextEncrypter() : undefined,
       dht: scenario.stack.dht,
+      patient: true,
       maxConnections: Math.max(256, topology.degree(i) + 32),
       gossip: { overrides: { heartbeatInterval: scenario.stack.heartbeat } }
     })
@@ -177,7 +178,7 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
       routing: scenario.stack.routing as RoutingInit | undefined
     })
     // duplicates: gossipsub drops them before any validation; count where it reports them
-    const score = (libp2p.services.pubsub as unknown as { score: { duplicateMessage: (...args: any[]) => void } }).score
+    const score = (libp2p.services.pubsub as unknown as { score: { duplicateMessage(...args: any[]): void } }).score
     const original = score.duplicateMessage.bind(score)
     score.duplicateMessage = (...args: any[]) => { rec.duplicates++; original(...args) }
     mesh.truth.addEventListener('message', evt => { onTruth(i, evt.detail) })
@@ -189,16 +190,16 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
   }
 
   function onTruth (i: number, m: TruthMessageEvent): void {
-    if (!m.content.startsWith(CONTENT_PREFIX)) return
+    if (!m.content.startsWith(CONTENT_PREFIX)) { return }
     const seq = Number(m.content.slice(CONTENT_PREFIX.length, m.content.indexOf(' ', CONTENT_PREFIX.length)))
     const msg = postByContentSeq.get(seq)
-    if (msg == null) return
+    if (msg == null) { return }
     const l = live[i]
-    if (l.held[msg] === 1) return
+    if (l.held[msg] === 1) { return }
     l.held[msg] = 1
     l.heldCount++
     heldPairs++
-    if (m.origin === 'local') return
+    if (m.origin === 'local') { return }
     deliveries.msg.push(msg)
     deliveries.node.push(i)
     deliveries.t.push(now())
@@ -209,25 +210,35 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
     const l = live[i]
     const rec = records[i]
     const last = rec.up[rec.up.length - 1]
-    if (last != null && last[1] == null) last[1] = now()
+    if (last != null && last[1] == null) { last[1] = now() }
     // a crash drops every link at once, as a dead host would; then free the node's resources
-    if (how === 'crash') network.takeDown(i)
+    if (how === 'crash') { network.takeDown(i) }
     const mesh = l.mesh
     l.mesh = undefined
     ledger?.detach(i)
-    if (mesh != null) await mesh.stop().catch(err => { log(`node ${i} stop: ${err.message}`) })
+    if (mesh != null) {
+      // a node that does not stop within 10 s is left behind (its links are cut below)
+      let timer: ReturnType<typeof setTimeout> | undefined
+      await Promise.race([
+        mesh.stop().catch(err => { log(`node ${i} stop: ${err.message}`) }),
+        new Promise<void>(resolve => { timer = setTimeout(() => { log(`node ${i} did not stop within 10 s`); resolve() }, 10_000) })
+      ])
+      clearTimeout(timer)
+    }
     network.takeDown(i)
-    if (dataRoot != null) await l.db?.close()
+    if (dataRoot != null) { await l.db?.close() }
   }
 
   /** dial a planned link; a busy process can time a dial out, so try a few times */
-  async function dialEdge (a: number, b: number, attempts = 3): Promise<boolean> {
+  async function dialEdge (a: number, b: number, attempts = 3, deadline = Number.POSITIVE_INFINITY): Promise<boolean> {
     for (let attempt = 1; attempt <= attempts; attempt++) {
       const ma = live[a].mesh
-      if (ma == null || live[b].mesh == null || !network.reachable(a, b)) return false
+      if (ma == null || live[b].mesh == null || !network.reachable(a, b)) { return false }
+      const left = deadline - performance.now()
+      if (left < 100) { return false }
       const target = multiaddr(`${network.address(b)}/p2p/${records[b].peerId}`)
       try {
-        await ma.libp2p.dial(target, { signal: AbortSignal.timeout(30_000) })
+        await ma.libp2p.dial(target, { signal: AbortSignal.timeout(Math.floor(Math.min(30_000, left))) })
         return true
       } catch (err: any) {
         if (attempt === attempts) {
@@ -262,7 +273,7 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
   let linked = 0
   // a bounded number of dials in flight: each costs a handshake, identify and the services' syncs
   await pool(initialEdges, 12, async ([a, b]) => {
-    await dialEdge(a, b)
+    await dialEdge(a, b, 3, setupDeadline)
     linked++
     progress({ phase: 'link', done: linked, total: initialEdges.length, t: 0 })
   })
@@ -276,16 +287,16 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
     for (const i of initial) {
       const r = records[i]
       const mesh = live[i].mesh
-      if (mesh == null) continue
+      if (mesh == null) { continue }
       if (r.linkedAt == null) {
         const peers = connectedTo(i)
-        if (topology.neighbours(i).every(j => j >= scenario.nodes || peers.has(records[j].peerId))) r.linkedAt = now()
+        if (topology.neighbours(i).every(j => j >= scenario.nodes || peers.has(records[j].peerId))) { r.linkedAt = now() }
       }
-      if (r.meshReadyAt == null && meshPeers(mesh, topic) >= wanted(i)) r.meshReadyAt = now()
-      if (r.linkedAt != null && r.meshReadyAt != null) ready++
+      if (r.meshReadyAt == null && meshPeers(mesh, topic) >= wanted(i)) { r.meshReadyAt = now() }
+      if (r.linkedAt != null && r.meshReadyAt != null) { ready++ }
     }
     progress({ phase: 'mesh', done: ready, total: scenario.nodes, t: 0 })
-    if (ready === scenario.nodes) break
+    if (ready === scenario.nodes) { break }
     if (performance.now() > setupDeadline) {
       timedOut = true
       notes.push(`set-up timed out: ${ready}/${scenario.nodes} nodes linked and with a gossip mesh after ${scenario.setupTimeout} ms`)
@@ -299,10 +310,10 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
   const shift = setupEnd - t0
   t0 = setupEnd
   for (const r of records) {
-    if (r.startedAt != null) r.startedAt -= shift
-    if (r.linkedAt != null) r.linkedAt -= shift
-    if (r.meshReadyAt != null) r.meshReadyAt -= shift
-    for (const u of r.up) u[0] -= shift
+    if (r.startedAt != null) { r.startedAt -= shift }
+    if (r.linkedAt != null) { r.linkedAt -= shift }
+    if (r.meshReadyAt != null) { r.meshReadyAt -= shift }
+    for (const u of r.up) { u[0] -= shift }
   }
   log(`set-up done in ${Math.round(setupEnd - setupStart)} ms (start ${Math.round(startMs)}, link ${Math.round(linkMs)}, mesh ${Math.round(meshMs)})`)
 
@@ -318,9 +329,9 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
     let liveNodes = 0
     let complete = 0
     for (const l of live) {
-      if (l.mesh == null) continue
+      if (l.mesh == null) { continue }
       liveNodes++
-      if (l.heldCount >= posted) complete++
+      if (l.heldCount >= posted) { complete++ }
     }
     let ledgerAgree = Number.NaN
     let ledgerStates = 0
@@ -443,7 +454,7 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
       let attempts = 0
       while (now() - killedAt < 30_000) {
         const m = live[from].mesh
-        if (m == null) return
+        if (m == null) { return }
         attempts++
         try {
           await m.routing.send(records[to].peerId, new TextEncoder().encode(`reroute probe ${attempts}`), { timeoutMs: 5000 })
@@ -493,13 +504,13 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
         }
         break
       case 'leave':
-        if (live[a.node].mesh == null) break
+        if (live[a.node].mesh == null) { break }
         actions.push({ t: now(), kind: 'leave', nodes: [a.node], detail: a.how })
         track(stopNode(a.node, a.how))
         break
       case 'rejoin':
       case 'join': {
-        if (records[a.node].killed || live[a.node].mesh != null) break
+        if (records[a.node].killed || live[a.node].mesh != null) { break }
         actions.push({ t: now(), kind: a.kind, nodes: [a.node] })
         track((async () => {
           await startNode(a.node)
@@ -509,10 +520,11 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
         })())
         break
       }
+      default:
     }
   }
 
-  type Item = { t: number, run: () => Promise<void> | void }
+  type Item = { t: number, run(): Promise<void> | void }
   const items: Item[] = [
     ...schedule.posts.map((p, i): Item => ({ t: p.t, run: () => { track(doPost(i)) } })),
     ...schedule.writes.map((w, i): Item => ({ t: w.t, run: () => { track(doWrite(i)) } })),
@@ -523,7 +535,7 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
   let next = 0
   while (next < items.length) {
     const wait = items[next].t - now()
-    if (wait > 1) await sleep(Math.min(wait, 100))
+    if (wait > 1) { await sleep(Math.min(wait, 100)) }
     while (next < items.length && items[next].t <= now()) {
       await items[next++].run()
     }
@@ -537,7 +549,7 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
 
   function expectedPairs (): number {
     let n = 0
-    for (const l of live) if (l.mesh != null) n += posted
+    for (const l of live) { if (l.mesh != null) { n += posted } }
     return n
   }
 
@@ -554,20 +566,33 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
     await sleep(100)
   }
   const end = now()
-  if (dialFailures > 0) notes.push(`${dialFailures} planned links could not be dialled (3 attempts of 30 s each)`)
+  // what the services sent, summed over the live nodes: where the traffic and CPU went
+  const serviceStats: Record<string, number> = {}
+  const add = (k: string, v: number): void => { serviceStats[k] = (serviceStats[k] ?? 0) + v }
+  for (const l of live) {
+    if (l.mesh == null) continue
+    const r = l.mesh.routing.stats()
+    add('routingBeaconsSent', r.beaconsSent)
+    add('routingBeaconsAccepted', r.beaconsAccepted)
+    add('routingUpdatesSent', r.updatesSent)
+    add('routingUpdateBytesSent', r.updateBytesSent)
+    add('routingRecomputations', r.recomputations)
+    add('truthSyncs', l.mesh.truth.stats().syncs)
+  }
+  if (dialFailures > 0) { notes.push(`${dialFailures} planned links could not be dialled (3 attempts of 30 s each)`) }
   // planned links (between live nodes) that are not up at the end: a sign of a harness or stack fault
   const missing: string[] = []
   for (const [a, b] of topology.edges) {
-    if (live[a].mesh == null || live[b].mesh == null) continue
-    if (!connectedTo(a).has(records[b].peerId)) missing.push(`${a}-${b}`)
+    if (live[a].mesh == null || live[b].mesh == null) { continue }
+    if (!connectedTo(a).has(records[b].peerId)) { missing.push(`${a}-${b}`) }
   }
-  if (missing.length > 0) notes.push(`${missing.length} planned links down at the end: ${missing.slice(0, 10).join(' ')}`)
+  if (missing.length > 0) { notes.push(`${missing.length} planned links down at the end: ${missing.slice(0, 10).join(' ')}`) }
   const thinMesh = live.filter(l => l.mesh != null && meshPeers(l.mesh, topic) < Math.min(wanted(l.index), connectedTo(l.index).size))
-  if (thinMesh.length > 0) notes.push(`${thinMesh.length} nodes with a gossip mesh smaller than their links allow at the end: ${thinMesh.slice(0, 10).map(l => `${l.index} (${meshPeers(l.mesh as MeshNode, topic)}/${connectedTo(l.index).size})`).join(' ')}`)
+  if (thinMesh.length > 0) { notes.push(`${thinMesh.length} nodes with a gossip mesh smaller than their links allow at the end: ${thinMesh.slice(0, 10).map(l => `${l.index} (${meshPeers(l.mesh as MeshNode, topic)}/${connectedTo(l.index).size})`).join(' ')}`) }
   clearInterval(sampler)
   sample()
   loop.disable()
-  if (ledgerDigestMs > 0) notes.push(`ledger state digests took ${Math.round(ledgerDigestMs)} ms of the run's CPU`)
+  if (ledgerDigestMs > 0) { notes.push(`ledger state digests took ${Math.round(ledgerDigestMs)} ms of the run's CPU`) }
 
   // ---- topology view: does each node's routing know the initial graph? ----
   progress({ phase: 'stop', done: 0, total: live.length, t: now() })
@@ -578,10 +603,9 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
     progress({ phase: 'stop', done: stopped, total: live.length, t: now() })
   })
   await Promise.allSettled([...inflight])
-  if (dataRoot == null) await Promise.allSettled(live.map(async l => l.db?.close()))
-  else await rm(dataRoot, { recursive: true, force: true })
+  if (dataRoot == null) { await Promise.allSettled(live.map(async l => l.db?.close())) } else { await rm(dataRoot, { recursive: true, force: true }) }
   host.loadAfter = loadavg()
-  if (freemem() < 256 * 1024 * 1024) notes.push(`free memory fell to ${Math.round(freemem() / 1024 / 1024)} MB`)
+  if (freemem() < 256 * 1024 * 1024) { notes.push(`free memory fell to ${Math.round(freemem() / 1024 / 1024)} MB`) }
 
   return {
     scenario,
@@ -605,6 +629,7 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
     settled,
     traffic: { ...network.stats },
     duplicatesMeasured: true,
+    serviceStats,
     wallMs: performance.now() - wallStart,
     notes
   }

@@ -3,7 +3,7 @@
  * one human, and each node's `derivedState()` (every derived figure in one canonical
  * string, identical on converged nodes) tells whether the live nodes agree.
  */
-import type { MeshNode } from '../protocol/mesh-node.js'
+import type { MeshNode } from '../protocol/mesh-node.ts'
 
 export interface LedgerDriver {
   attach(index: number, node: MeshNode): void
@@ -20,19 +20,19 @@ export function createLedgerDriver (): LedgerDriver {
     detach (index) { nodes.delete(index) },
     async write (index, seq) {
       const node = nodes.get(index)
-      if (node == null) throw new Error(`node ${index} is down`)
+      if (node == null) { throw new Error(`node ${index} is down`) }
       await node.ledger.registerHuman({ id: `sim-human-${seq}` })
     },
     agreement (indices) {
       const counts = new Map<string, number>()
       for (const i of indices) {
         const node = nodes.get(i)
-        if (node == null) continue
+        if (node == null) { continue }
         const state = node.ledger.derivedState()
         counts.set(state, (counts.get(state) ?? 0) + 1)
       }
       let largest = 0
-      for (const c of counts.values()) largest = Math.max(largest, c)
+      for (const c of counts.values()) { largest = Math.max(largest, c) }
       return { states: counts.size, largest }
     }
   }

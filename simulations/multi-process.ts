@@ -17,15 +17,15 @@ import { dirname, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import WebSocket from 'ws'
-import { loadOrCreateIdentity } from '../node/identity.js'
-import { hostInfo, pool } from './in-process.js'
-import { buildSchedule } from './schedule.js'
-import { ScenarioError } from './scenario.js'
-import { buildTopology } from './topology.js'
-import type { RunOptions } from './in-process.js'
-import type { ActionRecord, NodeRecord, PostRecord, RerouteRecord, RunRecord, Sample, WriteRecord } from './record.js'
-import type { NetworkAction } from './schedule.js'
-import type { Scenario } from './scenario.js'
+import { loadOrCreateIdentity } from '../node/identity.ts'
+import { hostInfo, pool } from './in-process.ts'
+import { ScenarioError } from './scenario.ts'
+import { buildSchedule } from './schedule.ts'
+import { buildTopology } from './topology.ts'
+import type { RunOptions } from './in-process.ts'
+import type { ActionRecord, NodeRecord, PostRecord, RerouteRecord, RunRecord, Sample, WriteRecord } from './record.ts'
+import type { Scenario } from './scenario.ts'
+import type { NetworkAction } from './schedule.ts'
 import type { ChildProcess } from 'node:child_process'
 
 const CONTENT_PREFIX = 'sim '
@@ -53,16 +53,16 @@ export function cliPath (): string {
   const here = dirname(fileURLToPath(import.meta.url))
   const candidates = [join(here, '..', 'cli', 'liberation.mjs'), join(here, '..', 'dist', 'cli', 'liberation.mjs'), resolve('dist/cli/liberation.mjs')]
   const found = candidates.find(p => existsSync(p))
-  if (found == null) throw new Error('dist/cli/liberation.mjs not found: run `npm run build` first')
+  if (found == null) { throw new Error('dist/cli/liberation.mjs not found: run `npm run build` first') }
   return found
 }
 
 function checkSupported (s: Scenario): void {
   const problems: string[] = []
-  if (s.links.latency > 0 || s.links.jitter > 0 || s.links.loss > 0 || s.links.overrides.length > 0) problems.push('links: per-link latency, jitter and loss need the in-process mode (loopback has none)')
-  if (s.partitions.length > 0) problems.push('partitions: need the in-process mode')
-  if (s.stack.storage !== 'memory' && s.stack.storage !== 'leveldb') problems.push('stack.storage')
-  if (problems.length > 0) throw new ScenarioError(`scenario ${s.name} cannot run in multi-process mode:\n  ${problems.join('\n  ')}`)
+  if (s.links.latency > 0 || s.links.jitter > 0 || s.links.loss > 0 || s.links.overrides.length > 0) { problems.push('links: per-link latency, jitter and loss need the in-process mode (loopback has none)') }
+  if (s.partitions.length > 0) { problems.push('partitions: need the in-process mode') }
+  if (s.stack.storage !== 'memory' && s.stack.storage !== 'leveldb') { problems.push('stack.storage') }
+  if (problems.length > 0) { throw new ScenarioError(`scenario ${s.name} cannot run in multi-process mode:\n  ${problems.join('\n  ')}`) }
 }
 
 /** utime + stime of a process, ms; undefined once it is gone */
@@ -95,7 +95,7 @@ async function api (base: string, path: string, init: { method?: string, body?: 
     signal: AbortSignal.timeout(15_000)
   })
   const text = await res.text()
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path}: HTTP ${res.status} ${text.slice(0, 200)}`)
+  if (!res.ok) { throw new Error(`${init.method ?? 'GET'} ${path}: HTTP ${res.status} ${text.slice(0, 200)}`) }
   return text.length > 0 ? JSON.parse(text) : undefined
 }
 
@@ -150,17 +150,17 @@ export async function runMultiProcess (scenario: Scenario, opts: RunOptions = {}
     let msg: any
     try { msg = JSON.parse(raw.toString()) } catch { return }
     const ev = msg?.data
-    if (msg?.type !== 'event' || ev?.category !== 'truth' || ev?.type !== 'message') return
+    if (msg?.type !== 'event' || ev?.category !== 'truth' || ev?.type !== 'message') { return }
     const m = ev.data
-    if (typeof m?.content !== 'string' || !m.content.startsWith(CONTENT_PREFIX)) return
+    if (typeof m?.content !== 'string' || !m.content.startsWith(CONTENT_PREFIX)) { return }
     const seq = Number(m.content.slice(CONTENT_PREFIX.length, m.content.indexOf(' ', CONTENT_PREFIX.length)))
     const k = msgBySeq.get(seq)
     const n = nodes[i]
-    if (k == null || n.held[k] === 1) return
+    if (k == null || n.held[k] === 1) { return }
     n.held[k] = 1
     n.heldCount++
     heldPairs++
-    if (m.origin === 'local') return
+    if (m.origin === 'local') { return }
     deliveries.msg.push(k)
     deliveries.node.push(i)
     deliveries.t.push((typeof m.received_at === 'number' ? m.received_at : Date.now()) - t0Wall)
@@ -172,8 +172,8 @@ export async function runMultiProcess (scenario: Scenario, opts: RunOptions = {}
     const bootstrap = links.flatMap(j => nodes[j].proc != null ? nodes[j].addresses.slice(0, 1).map(a => `${a}/p2p/${nodes[j].peerId}`) : [])
     const args = [cli, 'start', '--data-dir', n.dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--no-relay',
       '--api-port', '0', '--min-connections', '0', '--max-connections', String(Math.max(64, topology.degree(i) + 16)), '--log-level', 'warn']
-    if (!scenario.stack.dht) args.push('--no-dht')
-    for (const b of bootstrap) args.push('--bootstrap', b)
+    if (!scenario.stack.dht) { args.push('--no-dht') }
+    for (const b of bootstrap) { args.push('--bootstrap', b) }
     const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } })
     n.proc = proc
     n.addresses = []
@@ -183,8 +183,8 @@ export async function runMultiProcess (scenario: Scenario, opts: RunOptions = {}
       const timer = setTimeout(() => { reject(new Error(`node ${i} did not start within 30 s: ${stderr}`)) }, 30_000)
       const lines = createInterface({ input: proc.stdout as NodeJS.ReadableStream })
       lines.on('line', line => {
-        if (line.startsWith('address: ')) n.addresses.push(line.slice('address: '.length))
-        if (line.startsWith('api: ')) n.api = line.slice('api: '.length).replace(/\/$/, '')
+        if (line.startsWith('address: ')) { n.addresses.push(line.slice('address: '.length)) }
+        if (line.startsWith('api: ')) { n.api = line.slice('api: '.length).replace(/\/$/, '') }
         if (line.startsWith('listening')) { clearTimeout(timer); resolve() }
       })
       proc.once('exit', code => { clearTimeout(timer); reject(new Error(`node ${i} exited (${code}) while starting: ${stderr}`)) })
@@ -203,17 +203,17 @@ export async function runMultiProcess (scenario: Scenario, opts: RunOptions = {}
 
   function sampleProc (n: ProcNode): void {
     const pid = n.proc?.pid
-    if (pid == null) return
+    if (pid == null) { return }
     const cpu = processCpuMs(pid)
-    if (cpu != null) n.lastCpu = cpu
+    if (cpu != null) { n.lastCpu = cpu }
     const mem = processRss(pid)
-    if (mem != null) n.peakRss = Math.max(n.peakRss, mem.hwm)
+    if (mem != null) { n.peakRss = Math.max(n.peakRss, mem.hwm) }
   }
 
   async function stopNode (i: number, how: 'crash' | 'graceful'): Promise<void> {
     const n = nodes[i]
     const proc = n.proc
-    if (proc == null) return
+    if (proc == null) { return }
     sampleProc(n)
     n.cpuBefore += n.lastCpu
     n.lastCpu = 0
@@ -221,8 +221,8 @@ export async function runMultiProcess (scenario: Scenario, opts: RunOptions = {}
     n.ws?.terminate()
     n.ws = undefined
     const last = records[i].up[records[i].up.length - 1]
-    if (last != null && last[1] == null) last[1] = now()
-    const exited = new Promise<void>(resolve => { if (proc.exitCode != null || proc.signalCode != null) resolve(); else proc.once('exit', () => { resolve() }) })
+    if (last != null && last[1] == null) { last[1] = now() }
+    const exited = new Promise<void>(resolve => { if (proc.exitCode != null || proc.signalCode != null) { resolve() } else { proc.once('exit', () => { resolve() }) } })
     proc.kill(how === 'crash' ? 'SIGKILL' : 'SIGTERM')
     const timer = setTimeout(() => { proc.kill('SIGKILL') }, 10_000)
     await exited
@@ -231,7 +231,7 @@ export async function runMultiProcess (scenario: Scenario, opts: RunOptions = {}
 
   async function peersOf (i: number): Promise<Set<string>> {
     const n = nodes[i]
-    if (n.api == null || n.proc == null) return new Set()
+    if (n.api == null || n.proc == null) { return new Set() }
     try {
       const page = await api(n.api, '/api/v1/mesh/peers?limit=500')
       const items: any[] = page?.items ?? page?.peers ?? []
@@ -268,7 +268,7 @@ export async function runMultiProcess (scenario: Scenario, opts: RunOptions = {}
         if (topology.neighbours(n.index).every(j => j >= scenario.nodes || peers.has(records[j].peerId))) { r.linkedAt = now(); linked++ }
       })
       progress({ phase: 'link', done: linked, total: scenario.nodes, t: 0 })
-      if (linked === scenario.nodes) break
+      if (linked === scenario.nodes) { break }
       if (performance.now() > deadline) {
         timedOut = true
         notes.push(`set-up timed out: ${linked}/${scenario.nodes} nodes had all their links after ${scenario.setupTimeout} ms`)
@@ -284,9 +284,9 @@ export async function runMultiProcess (scenario: Scenario, opts: RunOptions = {}
     const shift = Date.now() - t0Wall
     t0Wall = Date.now()
     for (const r of records) {
-      if (r.startedAt != null) r.startedAt -= shift
-      if (r.linkedAt != null) r.linkedAt -= shift
-      for (const u of r.up) u[0] -= shift
+      if (r.startedAt != null) { r.startedAt -= shift }
+      if (r.linkedAt != null) { r.linkedAt -= shift }
+      for (const u of r.up) { u[0] -= shift }
     }
 
     // ---- sampler ----
@@ -302,12 +302,24 @@ export async function runMultiProcess (scenario: Scenario, opts: RunOptions = {}
         if (n.proc?.pid != null) {
           liveNodes++
           rss += processRss(n.proc.pid)?.rss ?? 0
-          if (n.heldCount >= posted) complete++
+          if (n.heldCount >= posted) { complete++ }
         }
       }
       samples.push({
-        t: now(), liveNodes, links: Number.NaN, heldPairs, posted, truthComplete: complete, ledgerAgree: Number.NaN, ledgerStates: 0,
-        eventLoopP50Ms: Number.NaN, eventLoopP99Ms: Number.NaN, eventLoopMaxMs: Number.NaN, rssBytes: rss, heapUsedBytes: 0, cpuMs: cpu - lastTotalCpu
+        t: now(),
+        liveNodes,
+        links: Number.NaN,
+        heldPairs,
+        posted,
+        truthComplete: complete,
+        ledgerAgree: Number.NaN,
+        ledgerStates: 0,
+        eventLoopP50Ms: Number.NaN,
+        eventLoopP99Ms: Number.NaN,
+        eventLoopMaxMs: Number.NaN,
+        rssBytes: rss,
+        heapUsedBytes: 0,
+        cpuMs: cpu - lastTotalCpu
       })
       lastTotalCpu = cpu
     }, sampleMs)
@@ -394,21 +406,20 @@ export async function runMultiProcess (scenario: Scenario, opts: RunOptions = {}
     async function doAction (a: NetworkAction): Promise<void> {
       switch (a.kind) {
         case 'kill':
-          if (a.route != null) await measureReroute(a.route[0], a.route[1])
-          else if (a.node != null && nodes[a.node].proc != null) {
+          if (a.route != null) { await measureReroute(a.route[0], a.route[1]) } else if (a.node != null && nodes[a.node].proc != null) {
             records[a.node].killed = true
             actions.push({ t: now(), kind: 'kill', nodes: [a.node] })
             await stopNode(a.node, 'crash')
           }
           break
         case 'leave':
-          if (nodes[a.node].proc == null) break
+          if (nodes[a.node].proc == null) { break }
           actions.push({ t: now(), kind: 'leave', nodes: [a.node], detail: a.how })
           track(stopNode(a.node, a.how))
           break
         case 'rejoin':
         case 'join':
-          if (records[a.node].killed || nodes[a.node].proc != null) break
+          if (records[a.node].killed || nodes[a.node].proc != null) { break }
           actions.push({ t: now(), kind: a.kind, nodes: [a.node] })
           track(startNode(a.node, topology.neighbours(a.node)).catch(err => { notes.push(`node ${a.node} failed to ${a.kind}: ${err.message}`) }))
           break
@@ -416,7 +427,7 @@ export async function runMultiProcess (scenario: Scenario, opts: RunOptions = {}
       }
     }
 
-    type Item = { t: number, run: () => Promise<void> | void }
+    type Item = { t: number, run(): Promise<void> | void }
     const items: Item[] = [
       ...schedule.posts.map((p, k): Item => ({ t: p.t, run: () => { track(doPost(k)) } })),
       ...schedule.writes.map((w, k): Item => ({ t: w.t, run: () => { track(doWrite(k)) } })),
@@ -427,8 +438,8 @@ export async function runMultiProcess (scenario: Scenario, opts: RunOptions = {}
     while (next < items.length || now() < scenario.duration) {
       if (next < items.length) {
         const wait = items[next].t - now()
-        if (wait > 1) await sleep(Math.min(wait, 100))
-        while (next < items.length && items[next].t <= now()) await items[next++].run()
+        if (wait > 1) { await sleep(Math.min(wait, 100)) }
+        while (next < items.length && items[next].t <= now()) { await items[next++].run() }
       } else {
         await sleep(Math.max(0, Math.min(100, scenario.duration - now())))
       }

@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { View, parse } from 'vega'
 import { compile } from 'vega-lite'
-import type { Report } from './report.js'
+import type { Report } from './report.ts'
 import type { TopLevelSpec } from 'vega-lite'
 
 const WIDTH = 560
@@ -76,7 +76,7 @@ export function timelineSpec (r: Report): TopLevelSpec {
     const live = Math.max(1, p.liveNodes)
     values.push({ s, value: p.heldFraction, series: 'truth pairs held / expected' })
     values.push({ s, value: p.truthComplete / live, series: 'nodes holding every message' })
-    if (Number.isFinite(p.ledgerAgree)) values.push({ s, value: p.ledgerAgree / live, series: 'nodes on the majority ledger state' })
+    if (Number.isFinite(p.ledgerAgree)) { values.push({ s, value: p.ledgerAgree / live, series: 'nodes on the majority ledger state' }) }
   }
   const marks = r.actions
     .filter(a => a.kind === 'partition' || a.kind === 'heal' || a.kind === 'kill')

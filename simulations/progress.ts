@@ -42,7 +42,7 @@ export function createProgressBar (stream: NodeJS.WriteStream = process.stderr):
         phase = p.phase
         bar = new SingleBar({
           stream,
-          format: `{label} [{bar}] {percentage}% | {value}/{total}{unit} | {extra}`,
+          format: '{label} [{bar}] {percentage}% | {value}/{total}{unit} | {extra}',
           barsize: 30,
           hideCursor: true,
           clearOnComplete: false,
@@ -52,7 +52,7 @@ export function createProgressBar (stream: NodeJS.WriteStream = process.stderr):
         bar.start(Math.max(1, Math.round(p.total)), 0, { label: LABELS[p.phase].padEnd(14), unit: '', extra: '' })
       }
       const now = Date.now()
-      if (now - lastDraw < 100 && p.done < p.total) return
+      if (now - lastDraw < 100 && p.done < p.total) { return }
       lastDraw = now
       const unit = p.phase === 'workload' || p.phase === 'settle' ? ' ms' : ''
       const extra = p.expected != null && p.expected > 0

@@ -46,7 +46,7 @@ export function createRandom (seed: number | string, stream = ''): Random {
     between: (min, max) => min + next() * (max - min),
     exponential: mean => -Math.log(1 - next()) * mean,
     pick: items => {
-      if (items.length === 0) throw new Error('pick from an empty list')
+      if (items.length === 0) { throw new Error('pick from an empty list') }
       return items[Math.floor(next() * items.length)]
     },
     shuffle: items => {
@@ -59,7 +59,7 @@ export function createRandom (seed: number | string, stream = ''): Random {
     },
     bytes: n => {
       const out = new Uint8Array(n)
-      for (let i = 0; i < n; i++) out[i] = Math.floor(next() * 256)
+      for (let i = 0; i < n; i++) { out[i] = Math.floor(next() * 256) }
       return out
     }
   }

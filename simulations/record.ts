@@ -3,7 +3,7 @@
  * they are many (one delivery per message per node). report.ts turns a record into
  * figures; nothing here is computed.
  */
-import type { Scenario } from './scenario.js'
+import type { Scenario } from './scenario.ts'
 
 export interface NodeRecord {
   index: number
@@ -146,6 +146,8 @@ export interface RunRecord {
   end: number
   settled: boolean
   traffic?: { bytes: number, chunks: number, retransmits: number }
+  /** counters of the services summed over the nodes live at the end (in-process) */
+  serviceStats?: Record<string, number>
   /** false where the stack gave no duplicate count (multi-process: gossipsub runs without metrics) */
   duplicatesMeasured: boolean
   wallMs: number

@@ -3,9 +3,9 @@
  * shortest-path latency on the same graph, in the same network state), duplicates,
  * convergence after heals, reroutes after kills, resources. Plain JSON.
  */
-import { Topology, linkProfiles, shortestPaths } from './topology.js'
-import type { RunRecord, RerouteRecord, Sample } from './record.js'
-import type { Paths } from './topology.js'
+import { Topology, linkProfiles, shortestPaths } from './topology.ts'
+import type { RunRecord, RerouteRecord, Sample } from './record.ts'
+import type { Paths } from './topology.ts'
 
 export interface Percentiles {
   count: number
@@ -106,6 +106,8 @@ export interface Report {
     eventLoopDelayP99MaxMs: number
     eventLoopDelayMaxMs: number
     traffic?: { bytes: number, chunks: number, retransmits: number }
+    /** the services' own counters, summed over the nodes (routing beacons and updates, truth syncs) */
+    services?: Record<string, number>
     perNode?: Array<{ index: number, cpuMs?: number, peakRssBytes?: number }>
   }
   timeline: Array<Pick<Sample, 't' | 'liveNodes' | 'links' | 'truthComplete' | 'ledgerAgree' | 'rssBytes'> & { heldFraction: number, cpuCores: number, eventLoopP99Ms: number }>
@@ -114,25 +116,25 @@ export interface Report {
 }
 
 export function percentiles (values: number[]): Percentiles {
-  if (values.length === 0) return { count: 0, min: Number.NaN, p50: Number.NaN, p95: Number.NaN, p99: Number.NaN, max: Number.NaN, mean: Number.NaN }
+  if (values.length === 0) { return { count: 0, min: Number.NaN, p50: Number.NaN, p95: Number.NaN, p99: Number.NaN, max: Number.NaN, mean: Number.NaN } }
   const s = Float64Array.from(values).sort()
   const at = (p: number): number => s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))]
   let sum = 0
-  for (const v of s) sum += v
+  for (const v of s) { sum += v }
   return { count: s.length, min: s[0], p50: at(0.5), p95: at(0.95), p99: at(0.99), max: s[s.length - 1], mean: sum / s.length }
 }
 
 /** the network state at time t: who is up, which partition side (if any) */
-interface NetState { up: (i: number) => boolean, side?: Set<number>, epoch: number }
+interface NetState { up(i: number): boolean, side?: Set<number>, epoch: number }
 
 function netStateAt (record: RunRecord, t: number): NetState {
   let side: Set<number> | undefined
   let epoch = 0
   for (const a of record.actions) {
-    if (a.t > t) break
+    if (a.t > t) { break }
     epoch++
-    if (a.kind === 'partition') side = new Set(a.nodes)
-    if (a.kind === 'heal') side = undefined
+    if (a.kind === 'partition') { side = new Set(a.nodes) }
+    if (a.kind === 'heal') { side = undefined }
   }
   const up = (i: number): boolean => {
     const r = record.nodes[i]
@@ -188,26 +190,25 @@ export function buildReport (record: RunRecord): Report {
     }
     const got = delivered.get(i)
     for (const j of upAtEnd) {
-      if (j === p.node) continue
+      if (j === p.node) { continue }
       expectedPairs++
       const d = got?.get(j)
       if (d != null) {
         deliveredPairs++
-        if (d.origin === 0) byGossip++
-        else bySync++
-        if (d.t > lastDeliveryAt) lastDeliveryAt = d.t
+        if (d.origin === 0) { byGossip++ } else { bySync++ }
+        if (d.t > lastDeliveryAt) { lastDeliveryAt = d.t }
       }
       const ideal = paths.latency[j]
-      if (!Number.isFinite(ideal) || !upThroughout(record, j, sentAt, record.end)) continue
+      if (!Number.isFinite(ideal) || !upThroughout(record, j, sentAt, record.end)) { continue }
       connectedPairs++
-      if (d == null) continue
+      if (d == null) { continue }
       connectedDelivered++
-      if (d.origin !== 0) continue
+      if (d.origin !== 0) { continue }
       const lat = d.t - sentAt
       latencies.push(lat)
       ideals.push(ideal)
       excess.push(lat - ideal)
-      if (ideal > 0) stretch.push(lat / ideal)
+      if (ideal > 0) { stretch.push(lat / ideal) }
       const hops = paths.hops[j]
       let b = hopLat.get(hops)
       if (b == null) { b = { lat: [], ideal: [] }; hopLat.set(hops, b) }
@@ -262,8 +263,10 @@ export function buildReport (record: RunRecord): Report {
   }
 
   const topo = s.topology
-  const topoLabel = topo.kind === 'random' ? `random ${topo.degree}-regular`
-    : topo.kind === 'clustered' ? `${topo.clusters} clusters (degree ${topo.degree}, ${topo.bridges} bridge${topo.bridges > 1 ? 's' : ''} between neighbours)`
+  const topoLabel = topo.kind === 'random'
+    ? `random ${topo.degree}-regular`
+    : topo.kind === 'clustered'
+      ? `${topo.clusters} clusters (degree ${topo.degree}, ${topo.bridges} bridge${topo.bridges > 1 ? 's' : ''} between neighbours)`
       : topo.kind === 'edges' ? `${topo.edges.length} given edges` : topo.kind
   const count = (kind: string): number => record.actions.filter(a => a.kind === kind).length
   const failedPosts = posts.filter(p => p.error != null)
@@ -334,6 +337,7 @@ export function buildReport (record: RunRecord): Report {
       eventLoopDelayP99MaxMs: Math.max(0, ...samples.map(x => x.eventLoopP99Ms)),
       eventLoopDelayMaxMs: Math.max(0, ...samples.map(x => x.eventLoopMaxMs)),
       traffic: record.traffic,
+      services: record.serviceStats,
       perNode
     },
     timeline,
@@ -347,8 +351,7 @@ function upperBound (sorted: Float64Array, x: number): number {
   let hi = sorted.length
   while (lo < hi) {
     const mid = (lo + hi) >>> 1
-    if (sorted[mid] <= x) lo = mid + 1
-    else hi = mid
+    if (sorted[mid] <= x) { lo = mid + 1 } else { hi = mid }
   }
   return lo
 }

@@ -4,15 +4,15 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { runInProcess } from './in-process.js'
-import { runMultiProcess } from './multi-process.js'
-import { writePlots } from './plots.js'
-import { buildReport } from './report.js'
-import { formatSummary } from './summary.js'
-import type { RunOptions } from './in-process.js'
-import type { RunRecord } from './record.js'
-import type { Report } from './report.js'
-import type { Scenario } from './scenario.js'
+import { runInProcess } from './in-process.ts'
+import { runMultiProcess } from './multi-process.ts'
+import { writePlots } from './plots.ts'
+import { buildReport } from './report.ts'
+import { formatSummary } from './summary.ts'
+import type { RunOptions } from './in-process.ts'
+import type { RunRecord } from './record.ts'
+import type { Report } from './report.ts'
+import type { Scenario } from './scenario.ts'
 
 export interface ScenarioResult {
   record: RunRecord
@@ -49,6 +49,6 @@ export async function runScenario (scenario: Scenario, opts: RunScenarioOptions 
     }
   }
   const summary = formatSummary(report, files)
-  if (opts.outDir != null) await writeFile(join(opts.outDir, 'summary.txt'), summary + '\n')
+  if (opts.outDir != null) { await writeFile(join(opts.outDir, 'summary.txt'), summary + '\n') }
   return { record, report, summary, files }
 }

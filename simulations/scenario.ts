@@ -21,7 +21,7 @@ const duration = z.union([
   z.number().nonnegative(),
   z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m)$/, 'a duration: a number of ms, or a string such as "500ms", "2s", "1.5m"')
 ]).transform(v => {
-  if (typeof v === 'number') return v
+  if (typeof v === 'number') { return v }
   const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m)$/.exec(v) as RegExpExecArray
   const unit = m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000
   return Math.round(Number(m[1]) * unit)
@@ -180,22 +180,22 @@ export interface Scenario extends ParsedScenario {
 
 function formatIssue (issue: z.core.$ZodIssue): string {
   const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(top level)'
-  if (issue.code === 'unrecognized_keys') return `${path}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`
+  if (issue.code === 'unrecognized_keys') { return `${path}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}` }
   return `${path}: ${issue.message}`
 }
 
 /** Check a node set against the node count; returns an error message or undefined. */
 function nodeSetError (set: NodeSetSpec | undefined, nodes: number): string | undefined {
-  if (set == null) return undefined
+  if (set == null) { return undefined }
   if (typeof set === 'string') {
     const [a, b] = set.split('-').map(Number)
-    if (a > b) return `range ${set} is backwards`
-    if (b >= nodes) return `range ${set} names node ${b}, but there are ${nodes} nodes (0-${nodes - 1})`
+    if (a > b) { return `range ${set} is backwards` }
+    if (b >= nodes) { return `range ${set} names node ${b}, but there are ${nodes} nodes (0-${nodes - 1})` }
     return undefined
   }
   if (Array.isArray(set)) {
     const bad = set.find(i => i >= nodes)
-    if (bad != null) return `node ${bad} does not exist (there are ${nodes} nodes, 0-${nodes - 1})`
+    if (bad != null) { return `node ${bad} does not exist (there are ${nodes} nodes, 0-${nodes - 1})` }
   }
   return undefined
 }
@@ -212,24 +212,23 @@ export function validateScenario (value: unknown, source = 'scenario'): Scenario
   const n = s.nodes
   const t = s.topology
   switch (t.kind) {
-    case 'star': if (t.center >= n) errors.push(`topology.center: node ${t.center} does not exist (${n} nodes)`); break
+    case 'star': if (t.center >= n) { errors.push(`topology.center: node ${t.center} does not exist (${n} nodes)`) } break
     case 'random':
-      if (t.degree >= n) errors.push(`topology.degree: must be less than nodes (${n})`)
-      else if ((n * t.degree) % 2 !== 0) errors.push(`topology.degree: nodes × degree must be even for a regular graph (${n} × ${t.degree})`)
+      if (t.degree >= n) { errors.push(`topology.degree: must be less than nodes (${n})`) } else if ((n * t.degree) % 2 !== 0) { errors.push(`topology.degree: nodes × degree must be even for a regular graph (${n} × ${t.degree})`) }
       break
     case 'clustered':
-      if (t.clusters > n / 2) errors.push(`topology.clusters: at most nodes / 2 (${Math.floor(n / 2)})`)
+      if (t.clusters > n / 2) { errors.push(`topology.clusters: at most nodes / 2 (${Math.floor(n / 2)})`) }
       break
     case 'edges':
       t.edges.forEach(([a, b], i) => {
-        if (a >= n || b >= n) errors.push(`topology.edges.${i}: [${a}, ${b}] names a node that does not exist (${n} nodes)`)
-        if (a === b) errors.push(`topology.edges.${i}: a node cannot link to itself`)
+        if (a >= n || b >= n) { errors.push(`topology.edges.${i}: [${a}, ${b}] names a node that does not exist (${n} nodes)`) }
+        if (a === b) { errors.push(`topology.edges.${i}: a node cannot link to itself`) }
       })
       break
     default:
   }
   s.links.overrides.forEach((o, i) => {
-    if (o.between[0] >= n || o.between[1] >= n) errors.push(`links.overrides.${i}.between: names a node that does not exist (${n} nodes)`)
+    if (o.between[0] >= n || o.between[1] >= n) { errors.push(`links.overrides.${i}.between: names a node that does not exist (${n} nodes)`) }
   })
   const sets: Array<[string, NodeSetSpec | undefined]> = [
     ['workload.truth.posters', s.workload.truth?.posters],
@@ -239,18 +238,18 @@ export function validateScenario (value: unknown, source = 'scenario'): Scenario
   ]
   for (const [path, set] of sets) {
     const err = nodeSetError(set, n)
-    if (err != null) errors.push(`${path}: ${err}`)
+    if (err != null) { errors.push(`${path}: ${err}`) }
   }
   s.kills.forEach((k, i) => {
     const ids = k.node != null ? [k.node] : k.route ?? []
-    if (ids.some(id => id >= n)) errors.push(`kills.${i}: names a node that does not exist (${n} nodes)`)
-    if (k.route != null && k.route[0] === k.route[1]) errors.push(`kills.${i}.route: the two ends must differ`)
+    if (ids.some(id => id >= n)) { errors.push(`kills.${i}: names a node that does not exist (${n} nodes)`) }
+    if (k.route != null && k.route[0] === k.route[1]) { errors.push(`kills.${i}.route: the two ends must differ`) }
   })
   if (s.mode === 'multi-process') {
-    if (s.nodes > 64) errors.push(`nodes: multi-process mode runs one OS process per node; at most 64 (got ${n})`)
-    if (s.stack.encryption !== 'noise') errors.push('stack.encryption: multi-process mode runs the real node, always with noise')
+    if (s.nodes > 64) { errors.push(`nodes: multi-process mode runs one OS process per node; at most 64 (got ${n})`) }
+    if (s.stack.encryption !== 'noise') { errors.push('stack.encryption: multi-process mode runs the real node, always with noise') }
   }
-  if (errors.length > 0) throw new ScenarioError(`${source} is invalid:\n  ${errors.slice(0, 5).join('\n  ')}`)
+  if (errors.length > 0) { throw new ScenarioError(`${source} is invalid:\n  ${errors.slice(0, 5).join('\n  ')}`) }
 
   const truth = s.workload.truth
   const ledger = s.workload.ledger
@@ -278,10 +277,10 @@ export function standardScenarioDir (): string {
 
 /** A path, or the name of a standard scenario ("random-200" → simulations/scenarios/random-200.yaml). */
 export function resolveScenarioPath (nameOrPath: string): string {
-  if (existsSync(nameOrPath)) return resolve(nameOrPath)
+  if (existsSync(nameOrPath)) { return resolve(nameOrPath) }
   for (const ext of ['.yaml', '.yml', '.json']) {
     const p = join(standardScenarioDir(), nameOrPath + ext)
-    if (existsSync(p)) return p
+    if (existsSync(p)) { return p }
   }
   throw new ScenarioError(`no scenario file ${nameOrPath} (and no standard scenario of that name in ${standardScenarioDir()})`)
 }
@@ -326,7 +325,7 @@ export interface ScenarioOverrides {
 
 export function applyOverrides (raw: Record<string, unknown>, o: ScenarioOverrides): Record<string, unknown> {
   const out: Record<string, any> = structuredClone(raw)
-  const set = (obj: Record<string, any>, key: string, value: unknown): void => { if (value !== undefined) obj[key] = value }
+  const set = (obj: Record<string, any>, key: string, value: unknown): void => { if (value !== undefined) { obj[key] = value } }
   set(out, 'nodes', o.nodes)
   set(out, 'seed', o.seed)
   set(out, 'mode', o.mode)
@@ -335,7 +334,7 @@ export function applyOverrides (raw: Record<string, unknown>, o: ScenarioOverrid
   if (o.topology !== undefined || o.degree !== undefined) {
     const topo = typeof out.topology === 'object' && out.topology != null ? { ...out.topology } : {}
     if (o.topology !== undefined && o.topology !== topo.kind) {
-      for (const k of Object.keys(topo)) delete topo[k]
+      for (const k of Object.keys(topo)) { delete topo[k] }
       topo.kind = o.topology
     }
     set(topo, 'degree', o.degree)

@@ -3,10 +3,10 @@
  * who posts when, who leaves, rejoins or joins when (and links to whom), which
  * partitions and kills happen. The same seed gives the same schedule.
  */
-import { createRandom } from './random.js'
-import { resolveNodeSet } from './topology.js'
-import type { Scenario } from './scenario.js'
-import type { Topology } from './topology.js'
+import { createRandom } from './random.ts'
+import { resolveNodeSet } from './topology.ts'
+import type { Scenario } from './scenario.ts'
+import type { Topology } from './topology.ts'
 
 export interface PostAction { t: number, node: number, seq: number }
 export interface WriteAction { t: number, node: number, seq: number }
@@ -48,12 +48,12 @@ export function buildSchedule (scenario: Scenario, topology: Topology): Schedule
     const crand = createRandom(scenario.seed, 'churn')
     const end = churn.end ?? scenario.duration
     const protect = new Set(churn.protect == null ? [] : resolveNodeSet(churn.protect, n, crand))
-    for (const k of scenario.kills) if (k.node != null) protect.add(k.node)
-    for (const k of scenario.kills) if (k.route != null) { protect.add(k.route[0]); protect.add(k.route[1]) }
+    for (const k of scenario.kills) { if (k.node != null) { protect.add(k.node) } }
+    for (const k of scenario.kills) { if (k.route != null) { protect.add(k.route[0]); protect.add(k.route[1]) } }
     type Ev = { t: number, kind: 'leave' | 'rejoin' | 'join', node?: number }
     const pending: Ev[] = []
     const arrivals = (rate: number, kind: 'leave' | 'join'): void => {
-      if (rate <= 0) return
+      if (rate <= 0) { return }
       for (let t = churn.start + crand.exponential(1000 / rate); t < end; t += crand.exponential(1000 / rate)) {
         pending.push({ t: Math.round(t), kind })
       }
@@ -68,11 +68,11 @@ export function buildSchedule (scenario: Scenario, topology: Topology): Schedule
       if (ev.kind === 'leave') {
         const candidates = [...up].filter(i => !protect.has(i) && !killed.has(i))
         // keep at least two nodes up
-        if (candidates.length === 0 || up.size <= 2) continue
+        if (candidates.length === 0 || up.size <= 2) { continue }
         const node = crand.pick(candidates)
         up.delete(node)
         actions.push({ t: ev.t, kind: 'leave', node, how: churn.how })
-        if (churn.downtime != null) pending.push({ t: ev.t + churn.downtime, kind: 'rejoin', node })
+        if (churn.downtime != null) { pending.push({ t: ev.t + churn.downtime, kind: 'rejoin', node }) }
       } else if (ev.kind === 'rejoin') {
         up.add(ev.node as number)
         actions.push({ t: ev.t, kind: 'rejoin', node: ev.node as number })
@@ -80,7 +80,7 @@ export function buildSchedule (scenario: Scenario, topology: Topology): Schedule
         const node = totalNodes++
         const links = crand.shuffle([...up]).slice(0, churn.joinDegree)
         topology.addNode()
-        for (const l of links) topology.addEdge(node, l)
+        for (const l of links) { topology.addEdge(node, l) }
         up.add(node)
         actions.push({ t: ev.t, kind: 'join', node, links })
       }
@@ -99,7 +99,7 @@ export function buildSchedule (scenario: Scenario, topology: Topology): Schedule
     for (let seq = 0; seq < count; seq++) {
       const t = Math.round(truth.start + seq * 1000 / truth.rate)
       const candidates = posters.filter(i => upAt(i, t))
-      if (candidates.length === 0) continue
+      if (candidates.length === 0) { continue }
       posts.push({ t, node: rand.pick(candidates), seq })
     }
   }
@@ -112,7 +112,7 @@ export function buildSchedule (scenario: Scenario, topology: Topology): Schedule
     for (let seq = 0; seq < count; seq++) {
       const t = Math.round(ledger.start + seq * 1000 / ledger.rate)
       const candidates = writers.filter(i => upAt(i, t))
-      if (candidates.length === 0) continue
+      if (candidates.length === 0) { continue }
       writes.push({ t, node: rand.pick(candidates), seq })
     }
   }
@@ -128,14 +128,12 @@ function upTimeline (n: number, actions: NetworkAction[]): (i: number, t: number
     list.push({ t, up })
   }
   for (const a of actions) {
-    if (a.kind === 'leave') note(a.node, a.t, false)
-    else if (a.kind === 'rejoin') note(a.node, a.t, true)
-    else if (a.kind === 'kill' && a.node != null) note(a.node, a.t, false)
+    if (a.kind === 'leave') { note(a.node, a.t, false) } else if (a.kind === 'rejoin') { note(a.node, a.t, true) } else if (a.kind === 'kill' && a.node != null) { note(a.node, a.t, false) }
   }
   return (i, t) => {
-    if (i >= n) return false
+    if (i >= n) { return false }
     let up = true
-    for (const c of changes.get(i) ?? []) if (c.t <= t) up = c.up
+    for (const c of changes.get(i) ?? []) { if (c.t <= t) { up = c.up } }
     return up
   }
 }

@@ -1,5 +1,5 @@
 /** The one-screen text summary of a report. */
-import type { Percentiles, Report } from './report.js'
+import type { Percentiles, Report } from './report.ts'
 
 const ms = (x: number): string => !Number.isFinite(x) ? '-' : x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${Math.round(x)} ms`
 const pct = (x: number): string => Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : '-'
@@ -22,16 +22,18 @@ export function formatSummary (r: Report, files: string[] = []): string {
     lines.push(`  excess  ${p3(t.excess)};  stretch p50 ${t.stretch.p50.toFixed(2)}× p99 ${t.stretch.p99.toFixed(2)}×`)
     lines.push(Number.isFinite(t.duplicates) ? `  duplicates per delivery ${t.duplicatesPerDelivery.toFixed(2)} (${t.duplicates})` : '  duplicates per delivery: not measured')
   }
-  if (r.ledger.writes + r.ledger.failed > 0) lines.push(`ledger: ${r.ledger.writes} writes${r.ledger.failed > 0 ? `, ${r.ledger.failed} failed (${r.ledger.errors.join('; ')})` : ''}`)
-  for (const c of r.convergence.truth) lines.push(`heal at ${ms(c.healAt)}: truth converged in ${c.convergedMs == null ? 'NOT within the run' : ms(c.convergedMs)}`)
-  for (const c of r.convergence.ledger) lines.push(`heal at ${ms(c.healAt)}: ledger converged in ${c.convergedMs == null ? 'NOT within the run' : ms(c.convergedMs)}`)
+  if (r.ledger.writes + r.ledger.failed > 0) { lines.push(`ledger: ${r.ledger.writes} writes${r.ledger.failed > 0 ? `, ${r.ledger.failed} failed (${r.ledger.errors.join('; ')})` : ''}`) }
+  for (const c of r.convergence.truth) { lines.push(`heal at ${ms(c.healAt)}: truth converged in ${c.convergedMs == null ? 'NOT within the run' : ms(c.convergedMs)}`) }
+  for (const c of r.convergence.ledger) { lines.push(`heal at ${ms(c.healAt)}: ledger converged in ${c.convergedMs == null ? 'NOT within the run' : ms(c.convergedMs)}`) }
   for (const rr of r.reroutes) {
     lines.push(`kill node ${rr.killed} on route ${rr.from}→${rr.to} (${rr.before.join('-')}): table rerouted ${rr.routeUpdatedMs == null ? 'NO' : `in ${ms(rr.routeUpdatedMs)} via ${rr.after?.join('-')}`}, message delivered ${rr.deliveredMs == null ? 'NO' : `after ${ms(rr.deliveredMs)}`}${rr.error != null && rr.deliveredMs == null ? ` (${rr.error})` : ''}`)
   }
   const c = r.churn
-  if (c.leaves + c.joins + c.rejoins + c.kills > 0) lines.push(`churn: ${c.leaves} left, ${c.rejoins} rejoined, ${c.joins} joined, ${c.kills} killed`)
+  if (c.leaves + c.joins + c.rejoins + c.kills > 0) { lines.push(`churn: ${c.leaves} left, ${c.rejoins} rejoined, ${c.joins} joined, ${c.kills} killed`) }
   lines.push(`resources: peak RSS ${mb(res.peakRssBytes)} (${mb(res.rssPerNodeBytes)}/node), CPU ${res.cores.toFixed(2)} cores (${res.cpuMsPerNodePerSecond.toFixed(2)} ms/node/s), event-loop delay p99 up to ${ms(res.eventLoopDelayP99MaxMs)}${res.traffic != null ? `, traffic ${mb(res.traffic.bytes)} in ${res.traffic.chunks} chunks` : ''}`)
-  for (const n of r.notes) lines.push(`note: ${n}`)
-  for (const f of files) lines.push(`→ ${f}`)
+  const sv = res.services
+  if (sv != null) lines.push(`services: routing ${sv.routingBeaconsSent ?? 0} beacons, ${sv.routingUpdatesSent ?? 0} updates (${mb(sv.routingUpdateBytesSent ?? 0)}), ${sv.routingRecomputations ?? 0} route computations; truth ${sv.truthSyncs ?? 0} syncs`)
+  for (const n of r.notes) { lines.push(`note: ${n}`) }
+  for (const f of files) { lines.push(`→ ${f}`) }
   return lines.join('\n')
 }

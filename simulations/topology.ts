@@ -5,9 +5,9 @@
  */
 import { UndirectedGraph } from 'graphology'
 import { singleSource } from 'graphology-shortest-path/dijkstra.js'
-import { createRandom } from './random.js'
-import type { Random } from './random.js'
-import type { NodeSetSpec, Scenario } from './scenario.js'
+import { createRandom } from './random.ts'
+import type { Random } from './random.ts'
+import type { NodeSetSpec, Scenario } from './scenario.ts'
 
 export type Edge = [number, number]
 
@@ -28,7 +28,7 @@ export class Topology {
     this.nodes = nodes
     this.adjacency = Array.from({ length: nodes }, () => new Set<number>())
     this.edges = []
-    for (const [a, b] of edges) this.addEdge(a, b)
+    for (const [a, b] of edges) { this.addEdge(a, b) }
   }
 
   /** a new node (churn joins); returns its index */
@@ -38,7 +38,7 @@ export class Topology {
   }
 
   addEdge (a: number, b: number): boolean {
-    if (a === b || this.adjacency[a].has(b)) return false
+    if (a === b || this.adjacency[a].has(b)) { return false }
     this.adjacency[a].add(b)
     this.adjacency[b].add(a)
     this.edges.push(a < b ? [a, b] : [b, a])
@@ -62,7 +62,7 @@ export class Topology {
     const seen = new Uint8Array(this.nodes)
     const out: number[][] = []
     for (let s = 0; s < this.nodes; s++) {
-      if (seen[s] === 1 || !alive(s)) continue
+      if (seen[s] === 1 || !alive(s)) { continue }
       const comp: number[] = []
       const stack = [s]
       seen[s] = 1
@@ -100,9 +100,9 @@ export interface Paths {
  */
 export function shortestPaths (topology: Topology, source: number, linkOf: (a: number, b: number) => LinkProfile, alive: (i: number) => boolean = () => true): Paths {
   const g = new UndirectedGraph()
-  for (let i = 0; i < topology.nodes; i++) if (alive(i)) g.addNode(String(i))
+  for (let i = 0; i < topology.nodes; i++) { if (alive(i)) { g.addNode(String(i)) } }
   for (const [a, b] of topology.edges) {
-    if (!alive(a) || !alive(b)) continue
+    if (!alive(a) || !alive(b)) { continue }
     // a tiny per-hop term breaks ties towards fewer hops
     g.addEdge(String(a), String(b), { w: linkOf(a, b).latency + 1e-6 })
   }
@@ -115,7 +115,7 @@ export function shortestPaths (topology: Topology, source: number, linkOf: (a: n
     const t = Number(target)
     byTarget.set(t, nodes)
     let sum = 0
-    for (let i = 1; i < nodes.length; i++) sum += linkOf(nodes[i - 1], nodes[i]).latency
+    for (let i = 1; i < nodes.length; i++) { sum += linkOf(nodes[i - 1], nodes[i]).latency }
     latency[t] = sum
     hops[t] = nodes.length - 1
   }
@@ -126,7 +126,7 @@ export function shortestPaths (topology: Topology, source: number, linkOf: (a: n
 export function randomRegular (n: number, k: number, rand: Random): Topology {
   for (let attempt = 0; attempt < 200; attempt++) {
     const stubs: number[] = []
-    for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) stubs.push(i)
+    for (let i = 0; i < n; i++) { for (let j = 0; j < k; j++) { stubs.push(i) } }
     const topo = new Topology(n, [])
     let ok = true
     // pair stubs at random, rejecting loops and double edges; restart when stuck
@@ -135,10 +135,10 @@ export function randomRegular (n: number, k: number, rand: Random): Topology {
       for (let tries = 0; tries < 100 && !placed; tries++) {
         const i = rand.int(stubs.length)
         let j = rand.int(stubs.length - 1)
-        if (j >= i) j++
+        if (j >= i) { j++ }
         const a = stubs[i]
         const b = stubs[j]
-        if (a === b || topo.has(a, b)) continue
+        if (a === b || topo.has(a, b)) { continue }
         topo.addEdge(a, b)
         // remove the higher index first so the lower stays valid
         for (const idx of [Math.max(i, j), Math.min(i, j)]) {
@@ -147,9 +147,9 @@ export function randomRegular (n: number, k: number, rand: Random): Topology {
         }
         placed = true
       }
-      if (!placed) ok = false
+      if (!placed) { ok = false }
     }
-    if (ok && topo.isConnected()) return topo
+    if (ok && topo.isConnected()) { return topo }
   }
   throw new Error(`could not build a connected random ${k}-regular graph on ${n} nodes`)
 }
@@ -161,16 +161,16 @@ export function buildTopology (scenario: Scenario): Topology {
   const edges: Edge[] = []
   switch (t.kind) {
     case 'line':
-      for (let i = 1; i < n; i++) edges.push([i - 1, i])
+      for (let i = 1; i < n; i++) { edges.push([i - 1, i]) }
       return new Topology(n, edges)
     case 'ring':
-      for (let i = 0; i < n; i++) edges.push([i, (i + 1) % n])
+      for (let i = 0; i < n; i++) { edges.push([i, (i + 1) % n]) }
       return new Topology(n, edges)
     case 'star':
-      for (let i = 0; i < n; i++) if (i !== t.center) edges.push([t.center, i])
+      for (let i = 0; i < n; i++) { if (i !== t.center) { edges.push([t.center, i]) } }
       return new Topology(n, edges)
     case 'full':
-      for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) edges.push([i, j])
+      for (let i = 0; i < n; i++) { for (let j = i + 1; j < n; j++) { edges.push([i, j]) } }
       return new Topology(n, edges)
     case 'random':
       return randomRegular(n, t.degree, rand)
@@ -182,26 +182,25 @@ export function buildTopology (scenario: Scenario): Topology {
         const k = Math.min(t.degree, size - 1)
         if (k === size - 1 || (size * k) % 2 !== 0) {
           // small or odd clusters: a ring plus random chords up to the degree
-          for (let i = 0; i < size; i++) topo.addEdge(group[i], group[(i + 1) % size])
-          for (let extra = 0; extra < size * Math.max(0, k - 2) / 2; extra++) topo.addEdge(group[rand.int(size)], group[rand.int(size)])
+          for (let i = 0; i < size; i++) { topo.addEdge(group[i], group[(i + 1) % size]) }
+          for (let extra = 0; extra < size * Math.max(0, k - 2) / 2; extra++) { topo.addEdge(group[rand.int(size)], group[rand.int(size)]) }
         } else {
           const sub = randomRegular(size, k, rand)
-          for (const [a, b] of sub.edges) topo.addEdge(group[a], group[b])
+          for (const [a, b] of sub.edges) { topo.addEdge(group[a], group[b]) }
         }
       }
       const pairs = t.clusters === 2 ? [[0, 1]] : members.map((_, c) => [c, (c + 1) % t.clusters])
       for (const [c1, c2] of pairs) {
         let added = 0
         for (let tries = 0; added < t.bridges && tries < t.bridges * 20; tries++) {
-          if (topo.addEdge(rand.pick(members[c1]), rand.pick(members[c2]))) added++
+          if (topo.addEdge(rand.pick(members[c1]), rand.pick(members[c2]))) { added++ }
         }
       }
       return topo
     }
-    case 'edges': {
-      const topo = new Topology(n, t.edges)
-      return topo
-    }
+    case 'edges':
+    default:
+      return new Topology(n, t.kind === 'edges' ? t.edges : [])
   }
 }
 
@@ -218,12 +217,12 @@ export function clusterMembers (n: number, clusters: number): number[][] {
 
 /** Resolve a node set (list, "a-b" range, or random fraction) to sorted indices. */
 export function resolveNodeSet (spec: NodeSetSpec | undefined, n: number, rand: Random): number[] {
-  if (spec == null) return Array.from({ length: n }, (_, i) => i)
+  if (spec == null) { return Array.from({ length: n }, (_, i) => i) }
   if (typeof spec === 'string') {
     const [a, b] = spec.split('-').map(Number)
     return Array.from({ length: b - a + 1 }, (_, i) => a + i)
   }
-  if (Array.isArray(spec)) return [...new Set(spec)].sort((a, b) => a - b)
+  if (Array.isArray(spec)) { return [...new Set(spec)].sort((a, b) => a - b) }
   const count = Math.max(1, Math.round(spec.fraction * n))
   return rand.shuffle(Array.from({ length: n }, (_, i) => i)).slice(0, count).sort((a, b) => a - b)
 }
@@ -240,6 +239,6 @@ export function linkProfiles (scenario: Scenario): (a: number, b: number) => Lin
       loss: o.loss ?? base.loss
     })
   }
-  if (overrides.size === 0) return () => base
+  if (overrides.size === 0) { return () => base }
   return (a, b) => overrides.get(a < b ? `${a}-${b}` : `${b}-${a}`) ?? base
 }

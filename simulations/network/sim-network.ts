@@ -17,8 +17,8 @@ import { ConnectionFailedError, serviceCapabilities, transportSymbol } from '@li
 import { AbstractMultiaddrConnection } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
 import { TypedEventEmitter } from 'main-event'
-import type { Random } from '../random.js'
-import type { LinkProfile } from '../topology.js'
+import type { Random } from '../random.ts'
+import type { LinkProfile } from '../topology.ts'
 import type { ComponentLogger, Connection, CreateListenerOptions, DialTransportOptions, Listener, ListenerEvents, Logger, PeerId, Transport, Upgrader } from '@libp2p/interface'
 import type { AbstractMultiaddrConnectionInit } from '@libp2p/utils'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -67,7 +67,7 @@ class Pipe {
     const { latency, jitter, loss } = this.profile
     const rand = this.network.random
     let d = latency
-    if (jitter > 0) d += (rand.next() * 2 - 1) * jitter
+    if (jitter > 0) { d += (rand.next() * 2 - 1) * jitter }
     if (loss > 0 && rand.next() < loss) {
       d += Math.max(MIN_RTO_MS, 2 * (latency + jitter))
       this.network.stats.retransmits++
@@ -76,7 +76,7 @@ class Pipe {
   }
 
   send (data: Uint8ArrayList | null): void {
-    if (this.closed) return
+    if (this.closed) { return }
     const at = Math.max(performance.now() + this.delay(), this.lastAt)
     this.lastAt = at
     this.queue.push({ at, data })
@@ -88,10 +88,9 @@ class Pipe {
   }
 
   private schedule (): void {
-    if (this.timer != null || this.immediate != null || this.head >= this.queue.length) return
+    if (this.timer != null || this.immediate != null || this.head >= this.queue.length) { return }
     const wait = this.queue[this.head].at - performance.now()
-    if (wait < 1) this.immediate = setImmediate(this.flush)
-    else this.timer = setTimeout(this.flush, wait)
+    if (wait < 1) { this.immediate = setImmediate(this.flush) } else { this.timer = setTimeout(this.flush, wait) }
   }
 
   private deliver (): void {
@@ -111,7 +110,7 @@ class Pipe {
       this.queue.splice(0, this.head)
       this.head = 0
     }
-    if (!this.closed) this.schedule()
+    if (!this.closed) { this.schedule() }
   }
 
   /** drop whatever is in flight (the link was cut) */
@@ -119,8 +118,8 @@ class Pipe {
     this.closed = true
     this.queue.length = 0
     this.head = 0
-    if (this.timer != null) clearTimeout(this.timer)
-    if (this.immediate != null) clearImmediate(this.immediate)
+    if (this.timer != null) { clearTimeout(this.timer) }
+    if (this.immediate != null) { clearImmediate(this.immediate) }
     this.timer = undefined
     this.immediate = undefined
   }
@@ -228,15 +227,15 @@ export class SimNetwork {
 
   /** may `a` and `b` talk right now? */
   reachable (a: number, b: number): boolean {
-    if (this.down.has(a) || this.down.has(b)) return false
-    if (this.side != null && (this.side[a] ?? 0) !== (this.side[b] ?? 0)) return false
+    if (this.down.has(a) || this.down.has(b)) { return false }
+    if (this.side != null && (this.side[a] ?? 0) !== (this.side[b] ?? 0)) { return false }
     return true
   }
 
   /** split the network: `side` on one side, everyone else on the other; cuts crossing links */
   partition (side: Iterable<number>, nodes: number): void {
     const s = new Uint8Array(nodes)
-    for (const i of side) s[i] = 1
+    for (const i of side) { s[i] = 1 }
     this.side = s
     this.cutWhere(l => !this.reachable(l.a, l.b), 'partitioned')
   }
@@ -269,7 +268,7 @@ export class SimNetwork {
   }
 
   private cutWhere (match: (l: SimLink) => boolean, reason: string): void {
-    for (const l of [...this.links]) if (match(l)) l.cut(reason)
+    for (const l of [...this.links]) { if (match(l)) { l.cut(reason) } }
   }
 
   /** the libp2p transport for node `index` */
@@ -278,7 +277,7 @@ export class SimNetwork {
   }
 
   registerListener (address: string, entry: ListenerEntry): void {
-    if (this.listeners.has(address)) throw new Error(`address ${address} already in use`)
+    if (this.listeners.has(address)) { throw new Error(`address ${address} already in use`) }
     this.listeners.set(address, entry)
   }
 
@@ -289,8 +288,8 @@ export class SimNetwork {
   async dial (from: number, ma: Multiaddr, log: Logger, signal: AbortSignal): Promise<SimConnection> {
     const address = ma.toString().split('/p2p/')[0]
     const target = this.listeners.get(address)
-    if (target == null) throw new ConnectionFailedError(`no node listens at ${address}`)
-    if (!this.reachable(from, target.index)) throw new ConnectionFailedError(`${address} is unreachable from node ${from}`)
+    if (target == null) { throw new ConnectionFailedError(`no node listens at ${address}`) }
+    if (!this.reachable(from, target.index)) { throw new ConnectionFailedError(`${address} is unreachable from node ${from}`) }
     const profile = this.linkOf(from, target.index)
     const link = new SimLink(this, from, target.index)
     const init = (direction: 'inbound' | 'outbound', remoteAddr: Multiaddr): SimConnInit => ({
@@ -374,7 +373,7 @@ class SimListener extends TypedEventEmitter<ListenerEvents> implements Listener 
   updateAnnounceAddrs (): void {}
 
   async close (): Promise<void> {
-    if (this.address != null) this.network.unregisterListener(this.address)
+    if (this.address != null) { this.network.unregisterListener(this.address) }
     this.shutdown.abort()
     queueMicrotask(() => { this.safeDispatchEvent('close') })
   }

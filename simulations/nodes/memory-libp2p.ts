@@ -10,10 +10,10 @@ import { noise } from '@libp2p/noise'
 import { ping } from '@libp2p/ping'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
-import { DHT_PROTOCOL } from '../../node/libp2p.js'
-import { meshGossipsub } from '../../protocol/pubsub/gossip.js'
-import type { MeshLibp2p } from '../../protocol/mesh-node.js'
-import type { GossipInit } from '../../protocol/pubsub/gossip.js'
+import { DHT_PROTOCOL } from '../../node/libp2p.ts'
+import { meshGossipsub } from '../../protocol/pubsub/gossip.ts'
+import type { MeshLibp2p } from '../../protocol/mesh-node.ts'
+import type { GossipInit } from '../../protocol/pubsub/gossip.ts'
 import type { ComponentLogger, ConnectionEncrypter, PeerId, PrivateKey, Transport } from '@libp2p/interface'
 
 export interface MemoryLibp2pInit {
@@ -29,12 +29,17 @@ export interface MemoryLibp2pInit {
    * the transport instead of `@libp2p/memory` (the simulator's network, with per-link
    * latency and partitions); `latency` is ignored then
    */
-  transport?: (components: { peerId: PeerId, logger: ComponentLogger }) => Transport
+  transport?(components: { peerId: PeerId, logger: ComponentLogger }): Transport
   /**
    * the connection encrypter instead of noise: simulations may swap in a cheaper one
    * (e.g. `@libp2p/plaintext`) to reach more nodes; never in a real node
    */
-  connectionEncrypter?: (components: any) => ConnectionEncrypter
+  connectionEncrypter?(components: any): ConnectionEncrypter
+  /**
+   * a busy simulation process answers pings and handshakes late: give connections more
+   * time before libp2p gives up on them (dial and upgrade timeouts, ping failures)
+   */
+  patient?: boolean
 }
 
 export async function createMemoryLibp2p (init: MemoryLibp2pInit): Promise<MeshLibp2p> {
@@ -53,7 +58,11 @@ export async function createMemoryLibp2p (init: MemoryLibp2pInit): Promise<MeshL
     transports: [init.transport ?? memory({ latency: init.latency })],
     connectionEncrypters: [init.connectionEncrypter ?? noise()],
     streamMuxers: [yamux()],
-    connectionManager: { maxConnections: init.maxConnections ?? 256 },
+    connectionManager: {
+      maxConnections: init.maxConnections ?? 256,
+      ...(init.patient === true ? { dialTimeout: 60_000, addressDialTimeout: 60_000, inboundUpgradeTimeout: 60_000, maxIncomingPendingConnections: 64 } : {})
+    },
+    ...(init.patient === true ? { connectionMonitor: { abortConnectionOnPingFailure: false } } : {}),
     services
   })
   return node as unknown as MeshLibp2p

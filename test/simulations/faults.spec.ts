@@ -4,8 +4,8 @@
  * joiners catch up, and a route around a killed node is found and used.
  */
 import { describe, expect, it } from 'vitest'
-import { runScenario } from '../../simulations/run.js'
-import { validateScenario } from '../../simulations/scenario.js'
+import { runScenario } from '../../simulations/run.ts'
+import { validateScenario } from '../../simulations/scenario.ts'
 
 /** fast routing timers, as in the routing tests */
 const FAST_ROUTING = {
@@ -45,7 +45,7 @@ describe('faults', () => {
     for (let k = 0; k < record.deliveries.msg.length; k++) {
       const post = record.posts[record.deliveries.msg[k]]
       const postedAt = post.calledAt as number
-      if (postedAt < (cut?.t as number) + 50 || postedAt > healAt - 50) continue
+      if (postedAt < (cut?.t as number) + 50 || postedAt > healAt - 50) { continue }
       if (side.has(post.node) !== side.has(record.deliveries.node[k])) {
         crossed++
         expect(record.deliveries.t[k]).toBeGreaterThanOrEqual(healAt)

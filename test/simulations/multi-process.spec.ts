@@ -3,8 +3,8 @@
  * through their HTTP API; asserted on the report like the in-process runs.
  */
 import { describe, expect, it } from 'vitest'
-import { runScenario } from '../../simulations/run.js'
-import { ScenarioError, validateScenario } from '../../simulations/scenario.js'
+import { runScenario } from '../../simulations/run.ts'
+import { ScenarioError, validateScenario } from '../../simulations/scenario.ts'
 
 describe('multi-process mode', () => {
   it('runs real node processes: delivery, ledger writes, reroute after a SIGKILL, CPU and RSS per process', async () => {

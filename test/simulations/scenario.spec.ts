@@ -3,10 +3,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ScenarioError, loadScenario, standardScenarioDir, validateScenario } from '../../simulations/scenario.js'
-import { buildSchedule } from '../../simulations/schedule.js'
-import { buildTopology, clusterMembers, linkProfiles, shortestPaths } from '../../simulations/topology.js'
-import type { ScenarioInput } from '../../simulations/scenario.js'
+import { ScenarioError, loadScenario, standardScenarioDir, validateScenario } from '../../simulations/scenario.ts'
+import { buildSchedule } from '../../simulations/schedule.ts'
+import { buildTopology, clusterMembers, linkProfiles, shortestPaths } from '../../simulations/topology.ts'
+import type { ScenarioInput } from '../../simulations/scenario.ts'
 
 const base: ScenarioInput = { nodes: 12, topology: { kind: 'ring' } }
 
@@ -132,7 +132,7 @@ describe('topologies', () => {
     expect(crossing).toHaveLength(6)
     const given = topo({ kind: 'edges', edges: [[0, 1], [1, 2], [2, 0], [2, 3]] }, 4)
     expect(given.edges).toHaveLength(4)
-    for (const t of [line, ring, star, full, random, clustered, given]) expect(t.isConnected()).toBe(true)
+    for (const t of [line, ring, star, full, random, clustered, given]) { expect(t.isConnected()).toBe(true) }
   })
 
   it('gives the same graph and schedule for the same seed, and another for another seed', () => {

@@ -4,9 +4,9 @@
  * connected; latency never beats the ideal).
  */
 import { describe, expect, it } from 'vitest'
-import { runScenario } from '../../simulations/run.js'
-import { validateScenario } from '../../simulations/scenario.js'
-import type { ScenarioInput } from '../../simulations/scenario.js'
+import { runScenario } from '../../simulations/run.ts'
+import { validateScenario } from '../../simulations/scenario.ts'
+import type { ScenarioInput } from '../../simulations/scenario.ts'
 
 const common: Partial<ScenarioInput> = {
   links: { latency: 5 },
@@ -42,7 +42,7 @@ describe('every topology delivers every message when the graph stays connected',
       expect(report.truth.latency.count).toBe(report.truth.byGossip)
       expect(report.truth.byHops.length).toBeGreaterThan(0)
       expect(report.resources.peakRssBytes).toBeGreaterThan(0)
-      if (name === 'line') expect(record.edges).toHaveLength(nodes - 1)
+      if (name === 'line') { expect(record.edges).toHaveLength(nodes - 1) }
       // discovery: every node had its planned links up
       expect(report.setup.discovery.count).toBe(nodes)
     })
