@@ -9,6 +9,7 @@
  * stays outside; it reaches the node's HTTP API through `nsFetch` (a node child inside).
  */
 import { execFile, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -94,6 +95,7 @@ export interface Chromium {
 export async function launchChromium (ns: Netns): Promise<Chromium> {
   // Playwright starts "the browser" and talks to it over inherited pipes: a wrapper that
   // enters the namespace first keeps those pipes and puts Chromium on the private loopback
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's (apt-get install chromium; .ci/run does) or set CHROMIUM_PATH`)
   const dir = await mkdtemp(join(tmpdir(), 'liberation-chromium-'))
   const wrapper = join(dir, 'chromium')
   await writeFile(wrapper, `#!/bin/sh\nexec ${ns.enter.join(' ')} ${CHROMIUM} "$@"\n`)
