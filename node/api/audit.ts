@@ -19,7 +19,8 @@ export interface AuditRecord {
   correlation_id: string
   method: string
   url: string
-  route: string | null
+  /** the route pattern, or 'unmatched' */
+  route: string
   status: number
   ip: string
   authenticated: boolean

@@ -34,7 +34,7 @@ import type { RealtimeHub, RealtimeHubInit } from './realtime-hub.js'
 import type { WebInit } from './web.js'
 import type { MeshNode } from '../../protocol/mesh-node.js'
 import type { NodeMetrics } from '../metrics/index.js'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { IncomingMessage } from 'node:http'
 import type { Registry } from 'prom-client'
 
@@ -145,21 +145,33 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
     done()
   })
 
-  // at onSend (answer ready, not yet written): cheaper than onResponse, and a write is in
-  // the audit log before its client hears back
-  app.addHook('onSend', (request, reply, payload, done) => {
-    metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000)
-    if (WRITE_METHODS.has(request.method)) auditWrite(request, reply.statusCode, reply.elapsedTime)
+  // Request metrics and the audit record at onSend (answer ready, not yet written): cheaper
+  // than onResponse, and a write is in the audit log before its client hears back. Each
+  // route gets its own hook that knows its path (reading request.routeOptions per request
+  // costs more than the rest of the hook); unmatched paths are counted by a global one.
+  const accounting = (route: string) => (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void => {
+    metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000)
+    if (WRITE_METHODS.has(request.method)) auditWrite(request, route, reply.statusCode, reply.elapsedTime)
     done(null, payload)
+  }
+  app.addHook('onRoute', routeOptions => {
+    const hook = accounting(routeOptions.url ?? routeOptions.path)
+    const existing = routeOptions.onSend
+    routeOptions.onSend = existing == null ? [hook] : [...(Array.isArray(existing) ? existing : [existing]), hook]
+  })
+  const unmatched = accounting('unmatched')
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (request.is404) unmatched(request, reply, payload, done)
+    else done(null, payload)
   })
 
-  function auditWrite (request: FastifyRequest, status: number, elapsedMs: number): void {
+  function auditWrite (request: FastifyRequest, route: string, status: number, elapsedMs: number): void {
     audit.record({
       time: new Date().toISOString(),
       correlation_id: request.id,
       method: request.method,
       url: request.url,
-      route: request.routeOptions.url ?? null,
+      route,
       status,
       ip: request.ip,
       authenticated: token != null && status !== 401,
