@@ -17,7 +17,7 @@
  * Env: TRUTH_BENCH_NODES (10), TRUTH_BENCH_MESSAGES (300), TRUTH_BENCH_RATE (msg/s, 20),
  * TRUTH_BENCH_LATENCY (ms, 20), TRUTH_BENCH_EXTRA_EDGES (5), TRUTH_BENCH_LINKS
  * ('sim' | 'memory': @libp2p/memory's own latency, which serialises chunks on a link),
- * TRUTH_BENCH_ONLY ('raw' | 'publish' | 'receive' | 'mesh').
+ * TRUTH_BENCH_ONLY ('publish' | 'receive' | 'mesh'), TRUTH_BENCH_SKIP ('bare' | 'truth': a mesh phase).
  */
 /* eslint-disable no-console */
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto'
@@ -301,6 +301,8 @@ interface PhaseResult {
   /** the main JS thread only, net of idle */
   netMainThreadCpuPerDeliveryMs: number
   duplicatesPerDelivery: number
+  /** link-level chunks sent per delivery (all traffic: gossip, control, pings, beacons, sync) */
+  chunksPerDelivery: number
   /** share of the phase the main thread waited for a CPU held by other processes */
   runQueueWaitShare: number
   /** process CPU during the phase, in cores */
@@ -317,8 +319,8 @@ interface MeshResult {
   edges: number
   idleCpuMsPerSec: number
   /** the baseline: the same nodes gossiping unsigned bytes of the same size on a topic without validator */
-  bareGossipsub: PhaseResult
-  truth: PhaseResult
+  bareGossipsub?: PhaseResult
+  truth?: PhaseResult
 }
 
 const RAW_TOPIC = 'bench/raw/1'
@@ -381,6 +383,7 @@ async function meshRun (): Promise<MeshResult> {
         else record(p, receiver, at)
       })
       const duplicates0 = duplicates.n
+      const chunks0 = network.stats.chunks
       const cpu0 = process.cpuUsage()
       const thread0 = process.threadCpuUsage()
       const wait0 = runQueueWaitMs()
@@ -418,6 +421,7 @@ async function meshRun (): Promise<MeshResult> {
         netCpuPerDeliveryMs: (cpu - idlePerMs * wall) / deliveries,
         netMainThreadCpuPerDeliveryMs: (thread - idleThreadPerMs * wall) / deliveries,
         duplicatesPerDelivery: (duplicates.n - duplicates0) / deliveries,
+        chunksPerDelivery: (network.stats.chunks - chunks0) / deliveries,
         runQueueWaitShare: waited / wall,
         coresUsed: cpu / wall
       }
@@ -425,7 +429,8 @@ async function meshRun (): Promise<MeshResult> {
 
     // bare gossipsub: unsigned bytes the size of a truth frame, no validator, nothing stored
     const frameSize = encodeFrame(CHANNEL, await signTruth(nodes[0].node.crypto.signer, { content: `${CONTENT}#000`, channels: [CHANNEL], createdAt: Date.now() })).length
-    const bareGossipsub = await phase(async (by, i) => {
+    const skip = process.env.TRUTH_BENCH_SKIP
+    const bareGossipsub = skip === 'bare' ? undefined : await phase(async (by, i) => {
       const key = `raw#${i}#`
       const data = new Uint8Array(frameSize)
       data.set(new TextEncoder().encode(key))
@@ -462,7 +467,7 @@ async function meshRun (): Promise<MeshResult> {
       n.node.libp2p.services.pubsub.addEventListener('message', h as any)
       return h
     })
-    const truth = await phase(async (by, i) => {
+    const truth = skip === 'truth' ? undefined : await phase(async (by, i) => {
       postTimes.set(i, { at: performance.now(), by })
       return (await nodes[by].node.truth.post(`${CONTENT}#${i}`)).id
     }, report => {
@@ -475,10 +480,12 @@ async function meshRun (): Promise<MeshResult> {
     })
 
     nodes.forEach((n, i) => { n.node.libp2p.services.pubsub.removeEventListener('message', acceptHandlers[i] as any) })
-    truth.acceptedLatencyP50 = percentile(accepted, 50)
-    truth.acceptedLatencyP99 = percentile(accepted, 99)
-    truth.acceptedRatioP50 = percentile(acceptedRatios, 50)
-    truth.acceptedRatioP99 = percentile(acceptedRatios, 99)
+    if (truth != null) {
+      truth.acceptedLatencyP50 = percentile(accepted, 50)
+      truth.acceptedLatencyP99 = percentile(accepted, 99)
+      truth.acceptedRatioP50 = percentile(acceptedRatios, 50)
+      truth.acceptedRatioP99 = percentile(acceptedRatios, 99)
+    }
     return {
       links: LINKS === 'sim' ? 'simulator links (pipelined)' : '@libp2p/memory latency (serialised per chunk)',
       edges: edges.length,
@@ -542,17 +549,17 @@ async function main (): Promise<void> {
     const line = (name: string, r: PhaseResult): void => {
       console.log(`  ${name}: ${r.deliveries}/${r.expected} delivered; latency p50 ${fmt(r.latencyP50)} ms (ideal ${fmt(r.idealP50)}), p99 ${fmt(r.latencyP99)} ms (ideal ${fmt(r.idealP99)})`)
       console.log(`    per-delivery latency / ideal: p50 ${fmt(r.ratioP50, 2)}x, p99 ${fmt(r.ratioP99, 2)}x`)
-      console.log(`    CPU per delivery: ${fmt(r.netCpuPerDeliveryMs, 3)} ms net of idle (${fmt(r.cpuPerDeliveryMs, 3)} gross, ${fmt(r.netMainThreadCpuPerDeliveryMs, 3)} on the main thread); duplicates per delivery ${fmt(r.duplicatesPerDelivery, 2)}`)
+      console.log(`    CPU per delivery: ${fmt(r.netCpuPerDeliveryMs, 3)} ms net of idle (${fmt(r.cpuPerDeliveryMs, 3)} gross, ${fmt(r.netMainThreadCpuPerDeliveryMs, 3)} on the main thread); duplicates per delivery ${fmt(r.duplicatesPerDelivery, 2)}; link chunks per delivery ${fmt(r.chunksPerDelivery, 2)}`)
       if (r.acceptedRatioP50 != null) {
         console.log(`    validated and forwarded (before storage): latency p50 ${fmt(r.acceptedLatencyP50 ?? NaN)} ms, p99 ${fmt(r.acceptedLatencyP99 ?? NaN)} ms; / ideal p50 ${fmt(r.acceptedRatioP50, 2)}x, p99 ${fmt(r.acceptedRatioP99 ?? NaN, 2)}x`)
       }
       console.log(`    the mesh used ${fmt(r.coresUsed, 2)} cores; its main thread waited for a CPU held by other processes ${fmt(100 * r.runQueueWaitShare, 1)}% of the time`)
     }
-    line('bare gossipsub (baseline: same nodes, same size, no signature, no validator, no store)', mesh.bareGossipsub)
-    line('truth messages', mesh.truth)
+    if (mesh.bareGossipsub != null) line('bare gossipsub (baseline: same nodes, same size, no signature, no validator, no store)', mesh.bareGossipsub)
+    if (mesh.truth != null) line('truth messages', mesh.truth)
     const t = mesh.truth
     const b = mesh.bareGossipsub
-    console.log(`  truth vs targets: p99 ${fmt(t.ratioP99, 2)}x ideal (target <= 1.3x; bare gossipsub ${fmt(b.ratioP99, 2)}x in this run), CPU ${fmt(t.netCpuPerDeliveryMs, 3)} ms per delivery (target <= 1 ms; bare gossipsub ${fmt(b.netCpuPerDeliveryMs, 3)}), ${fmt(t.duplicatesPerDelivery, 2)} duplicates per delivery (target <= 2)`)
+    if (t != null && b != null) console.log(`  truth vs targets: p99 ${fmt(t.ratioP99, 2)}x ideal (target <= 1.3x; bare gossipsub ${fmt(b.ratioP99, 2)}x in this run), CPU ${fmt(t.netCpuPerDeliveryMs, 3)} ms per delivery (target <= 1 ms; bare gossipsub ${fmt(b.netCpuPerDeliveryMs, 3)}), ${fmt(t.duplicatesPerDelivery, 2)} duplicates per delivery (target <= 2)`)
     console.log(`  load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`)
   }
 }
