@@ -1,5 +1,7 @@
+import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { byteStream } from '@libp2p/utils'
 import { afterAll, describe, expect, it } from 'vitest'
+import { registerTopicScore } from '../../protocol/pubsub/gossip.ts'
 import { healthComponents, healthScore, linkCost } from '../../protocol/routing/health.ts'
 import { PROBE_PROTOCOL } from '../../protocol/routing/link-monitor.ts'
 import { TestMesh, waitFor } from '../utils/mesh.ts'
@@ -114,5 +116,28 @@ describe('link quality drives health and routes', () => {
     const peerC = a.node.routing.peers().find(p => p.peerId === id(c))
     expect(peerC?.probesLost).toBeGreaterThan(0)
     expect(peerC?.status).toBe('connected')
+  })
+
+  it('a peer that gossips invalid messages loses health through its gossipsub score', async () => {
+    const [a, clean, evil] = await addNodes(mesh, 3)
+    await wire([a, clean, evil], [[1, 0], [2, 0]])
+    const topic = 'liberation/test/routing-health'
+    const pubsub = a.node.libp2p.services.pubsub
+    registerTopicScore(pubsub, topic)
+    pubsub.topicValidators.set(topic, () => TopicValidatorResult.Reject)
+    pubsub.subscribe(topic)
+    const evilPubsub = evil.node.libp2p.services.pubsub
+    evilPubsub.subscribe(topic)
+    await waitFor(() => evilPubsub.getSubscribers(topic).some(p => p.equals(a.node.libp2p.peerId)), 'subscription seen')
+    await waitFor(() => a.node.routing.health(id(evil))?.rttMs != null && a.node.routing.health(id(clean))?.rttMs != null, 'probes')
+    for (let i = 0; i < 3; i++) {
+      await evilPubsub.publish(topic, new TextEncoder().encode(`junk ${i}`))
+    }
+    await waitFor(() => (a.node.routing.health(id(evil))?.gossipScore ?? 0) < 0, 'a negative gossipsub score')
+    const hEvil = a.node.routing.health(id(evil))
+    const hClean = a.node.routing.health(id(clean))
+    expect(hEvil?.components.gossip).toBeLessThan(0.5)
+    expect(hEvil?.health).toBeLessThan((hClean?.health ?? 0) / 2)
+    expect(a.node.routing.peers().find(p => p.peerId === id(evil))?.gossipScore).toBeLessThan(0)
   })
 })
