@@ -186,10 +186,12 @@ async function main (): Promise<void> {
     await recv.stop()
 
     const inProcessRss = rssMB()
+    let logicalBytes = 0
+    for await (const [k, v] of writer.db.iterator()) { logicalBytes += String(k).length + v.byteLength }
     await writer.stop()
     const diskBytes = dirBytes(join(root, 'writer', 'db'))
     const totalEntries = N + dist.paid
-    console.log(`disk: ${fmt(diskBytes / 1048576, 1)} MB for ${totalEntries} entries = ${fmt(diskBytes / totalEntries, 0)} bytes/entry`)
+    console.log(`disk: ${fmt(diskBytes / 1048576, 1)} MB for ${totalEntries} entries = ${fmt(diskBytes / totalEntries, 0)} bytes/entry on disk (LevelDB/snappy; synthetic ids compress well), ${fmt(logicalBytes / totalEntries, 0)} bytes/entry of keys + values (signed batch log + index)`)
 
     // reopen + RSS in a fresh process
     const c = spawnSync(process.execPath, ['--expose-gc', process.argv[1], 'child', join(root, 'writer')], { encoding: 'utf8' })
@@ -205,7 +207,7 @@ async function main (): Promise<void> {
       distribute: { payments: dist.paid, ms: distMs, perSec: dist.paid / (distMs / 1000), perCpuSecond: dist.paid / distCpu },
       receive: { entries, ms: recvMs, perSec: recvPerSec, perCpuSecond: entries / recvCpu, vsVerify: recvPerSec / base.verifyPerSec },
       coldSync: { entries: N, ms: coldSyncMs, cpuSeconds: coldSyncCpu },
-      disk: { bytes: diskBytes, entries: totalEntries, bytesPerEntry: diskBytes / totalEntries },
+      disk: { bytes: diskBytes, entries: totalEntries, bytesPerEntry: diskBytes / totalEntries, logicalBytesPerEntry: logicalBytes / totalEntries },
       reopen: reopened
     })
   } finally {

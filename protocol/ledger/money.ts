@@ -22,8 +22,6 @@ export function addMoney (a: Money, b: Money): Money {
 /** the largest single amount: 9,999,999,999,999.99 (13 integer digits), a safe integer in cents */
 export const MAX_ENTRY_CENTS = 999_999_999_999_999
 
-/** canonical form on the wire: no sign, no leading zeros, exactly two decimals */
-const CANONICAL = /^(0|[1-9]\d{0,12})\.\d{2}$/
 /** what the API accepts: up to two decimals, no sign */
 const LENIENT = /^(\d{1,13})(?:\.(\d{1,2}))?$/
 /** pool totals may exceed one entry's bound */
@@ -31,8 +29,18 @@ const LENIENT_BIG = /^(\d{1,30})(?:\.(\d{1,2}))?$/
 
 /** Cents of a canonical wire amount ("800.00"), or undefined when it is not canonical. */
 export function parseCanonicalAmount (s: string): number | undefined {
-  if (typeof s !== 'string' || !CANONICAL.test(s)) { return undefined }
-  const cents = Number(s.slice(0, -3)) * 100 + Number(s.slice(-2))
+  // no sign, no leading zero, exactly two decimals; by hand, as it runs for every amount received
+  if (typeof s !== 'string') { return undefined }
+  const n = s.length
+  if (n < 4 || n > 16 || s.charCodeAt(n - 3) !== 46) { return undefined }
+  if (s.charCodeAt(0) === 48 && n !== 4) { return undefined }
+  let cents = 0
+  for (let i = 0; i < n; i++) {
+    if (i === n - 3) { continue }
+    const c = s.charCodeAt(i) - 48
+    if (c < 0 || c > 9) { return undefined }
+    cents = cents * 10 + c
+  }
   return cents <= MAX_ENTRY_CENTS ? cents : undefined
 }
 

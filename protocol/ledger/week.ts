@@ -33,12 +33,17 @@ export function weeksInYear (year: number): number {
 }
 
 /** True when `s` names a real ISO week ("2025-W23"; "2025-W54" is not). */
+const validWeeks = new Set<string>()
+
 export function isIsoWeek (s: string): boolean {
+  if (validWeeks.has(s)) { return true }
   const m = WEEK.exec(s)
   if (m == null) { return false }
   const year = Number(m[1])
   const week = Number(m[2])
-  return year >= 1970 && week >= 1 && week <= weeksInYear(year)
+  const valid = year >= 1970 && week >= 1 && week <= weeksInYear(year)
+  if (valid && validWeeks.size < 10_000) { validWeeks.add(s) }
+  return valid
 }
 
 /** Start of an ISO week (Monday 00:00 UTC), ms. */
