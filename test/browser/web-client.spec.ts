@@ -158,7 +158,7 @@ describe('web client in Chromium: two tabs and a node', () => {
     for (const t of tabs) { expect(t.errors, `console errors in tab ${t.name}`).toEqual([]) }
   })
 
-  it('offline: the shell and data load from the service worker and IndexedDB; a post made offline syncs when back', async () => {
+  it('offline: the shell and data load from the service worker and IndexedDB; a post and a registration made offline sync when back', async () => {
     const [A] = tabs
     expect(A, 'runs after the first test').toBeDefined()
     const idA = await peerIdOf(A.page)
@@ -177,6 +177,10 @@ describe('web client in Chromium: two tabs and a node', () => {
     await A.page.getByText('Stored here; it spreads when peers connect.').waitFor({ timeout: 5000 })
     const id = await A.page.locator('ol.feed li', { hasText: text }).getAttribute('data-id') as string
     expect((await nsFetch(ns, `${node.url}/api/v1/truth/messages/${id}`)).status).toBe(404)
+    const human = `offline-${Date.now()}`
+    await A.page.getByLabel('Human id', { exact: true }).fill(human)
+    await A.page.getByRole('button', { name: 'Register' }).click()
+    await A.page.locator(`#humans tr[data-human="${human}"]`).waitFor({ timeout: 5000 })
 
     await A.context.setOffline(false)
     const atNode = await until('the offline post at the node', async () => {
@@ -184,6 +188,11 @@ describe('web client in Chromium: two tabs and a node', () => {
       return r.status === 200 ? r.body : undefined
     }, 20_000)
     expect(atNode).toMatchObject({ content: text, author: idA })
+    const humanAtNode = await until('the offline registration at the node', async () => {
+      const r = await nsFetch(ns, `${node.url}/api/v1/humans/${human}`)
+      return r.status === 200 ? r.body : undefined
+    }, 20_000)
+    expect(humanAtNode).toMatchObject({ id: human, registered_by: idA })
     await tabs[1].page.getByLabel('Show', { exact: true }).selectOption('')
     await tabs[1].page.locator('ol.feed li', { hasText: text }).waitFor({ timeout: 10_000 })
 
