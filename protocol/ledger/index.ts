@@ -618,10 +618,16 @@ class Ledger implements LedgerService {
       const clock = clockStart + i
       return { clock, key: entryKey(entry, clock), value: encodeEntry(entry), entry }
     })
-    const batch = await signBatch(this.crypto.signer, doc, clockStart, items, now)
-    const plan = await this.plan(batch, true)
-    if (!('ops' in plan)) { throw new LedgerError('unavailable', `cannot store own batch: ${plan.result.status}`) }
-    return plan
+    try {
+      const batch = await signBatch(this.crypto.signer, doc, clockStart, items, now)
+      const plan = await this.plan(batch, true)
+      if (!('ops' in plan)) { throw new LedgerError('unavailable', `cannot store own batch: ${plan.result.status}`) }
+      return plan
+    } catch (err) {
+      // give the clocks back (they were the last handed out), or the document gets a hole
+      if (this.ownClock?.doc === doc && this.ownClock.next === clockStart + entries.length) { this.ownClock.next = clockStart }
+      throw err
+    }
   }
 
   private async startWrite (plan: Plan): Promise<void> {
