@@ -384,6 +384,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     this.reachSent.delete(peer)
     this.channels.get(peer)?.close()
     this.channels.delete(peer)
+    this.nonRouters.delete(peer)
     this.scheduleBeacon()
     this.scheduleRecompute()
   }
@@ -418,7 +419,9 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     if (routes === !this.nonRouters.has(peer)) return
     if (routes) this.nonRouters.delete(peer)
     else this.nonRouters.add(peer)
-    if (this.graph.getLocalLink(peer) != null) this.scheduleBeacon()
+    if (this.graph.getLocalLink(peer) == null) return
+    if (routes) this.syncNeighbour(peer)
+    this.scheduleBeacon()
   }
 
   // ---- beacons ----
@@ -449,11 +452,17 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     if (!this.running) return
     this.ownBeacon = signed
     this.counters.beaconsSent++
-    for (const peer of this.graph.localLinkPeers()) this.enqueue(peer, this.self, signed)
+    for (const peer of this.routers()) this.enqueue(peer, this.self, signed)
+  }
+
+  /** neighbours that speak the routing protocols (as far as identify told us) */
+  private routers (): string[] {
+    return this.graph.localLinkPeers().filter(p => !this.nonRouters.has(p))
   }
 
   /** a new neighbour gets every beacon it is within scope of, and our far table */
   private syncNeighbour (peer: string): void {
+    if (this.nonRouters.has(peer)) return
     for (const b of this.graph.beaconRecords()) {
       if (b.origin === peer || b.wire == null || b.hops >= b.scope) continue
       this.enqueue(peer, b.origin, { ...b.wire, hops: b.hops })
@@ -600,7 +609,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
       }
     }
     for (const { origin, signed } of forward) {
-      for (const peer of this.graph.localLinkPeers()) {
+      for (const peer of this.routers()) {
         if (peer !== from && peer !== origin) this.enqueue(peer, origin, signed)
       }
     }

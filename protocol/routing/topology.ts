@@ -301,12 +301,14 @@ export class TopologyGraph<W = unknown> {
     this.nodeIds = []
     this.beaconAt = []
     this.indexOf(this.self)
+    for (const peer of this.localLinks.keys()) this.indexOf(peer)
     for (const b of this.beacons.values()) this.indexLinks(b)
   }
 
   // ---- local links (from the link monitor) ----
 
   setLocalLink (peer: string, quality: LinkQuality): void {
+    this.indexOf(peer)
     this.localLinks.set(peer, { ...quality })
     this.version++
   }

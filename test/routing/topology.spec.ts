@@ -119,4 +119,25 @@ describe('topology graph', () => {
     expect(g.prune(NOW + 61_000)).toBe(2)
     expect(g.compute(NOW + 61_000).routes().map(r => r.target)).toEqual(['b'])
   })
+
+  it('routes to a neighbour that sends no beacon', () => {
+    const g = graph()
+    g.setLocalLink('plain', q(3))
+    expect(g.compute(NOW).route('plain')).toMatchObject({ kind: 'direct', path: ['a', 'plain'] })
+  })
+
+  it('keeps routes right when the node table is compacted after churn', () => {
+    const g = graph()
+    g.setLocalLink('b', q())
+    // 2000 short-lived nodes come and go
+    for (let i = 0; i < 2000; i++) {
+      beacon(g, `old${i}`, { [`old${i + 1}`]: 10 })
+    }
+    g.prune(NOW + 61_000)
+    g.setLocalLink('b', q())
+    g.insertBeacon({ origin: 'b', seq: 2, timestamp: NOW, scope: 3, hops: 1, links: [{ peer: 'a', ...q() }, { peer: 'c', ...q() }], addrs: [], receivedAt: NOW + 61_000 }, NOW + 61_000)
+    const t = g.compute(NOW + 61_000)
+    expect(t.routes().map(r => r.target).sort()).toEqual(['b', 'c'])
+    expect(t.route('c')?.path).toEqual(['a', 'b', 'c'])
+  })
 })

@@ -1,0 +1,32 @@
+import { afterAll, describe, expect, it } from 'vitest'
+import { createMemoryLibp2p } from '../../simulations/nodes/memory-libp2p.ts'
+import { TestMesh, connect, waitFor } from '../utils/mesh.ts'
+import { addNodes, id } from './helpers.ts'
+import type { MeshLibp2p } from '../../protocol/mesh-node.ts'
+
+describe('a neighbour that does not route (plain libp2p)', () => {
+  const mesh = new TestMesh()
+  let plain: MeshLibp2p | undefined
+  afterAll(async () => {
+    await plain?.stop()
+    await mesh.cleanup()
+  })
+
+  it('is measured with the standard ping but never advertised as a relay', async () => {
+    const [a, b] = await addNodes(mesh, 2)
+    plain = await createMemoryLibp2p({ name: `plain-${process.pid}-${Date.now()}` })
+    await plain.start()
+    await connect(b.node, a.node)
+    await a.node.libp2p.dial(plain.getMultiaddrs()[0])
+    const plainId = plain.peerId.toString()
+    await waitFor(() => a.node.routing.peers().find(p => p.peerId === plainId)?.rttMs != null, 'ping answered')
+    const info = a.node.routing.peers().find(p => p.peerId === plainId)
+    expect(info?.loss).toBe(0)
+    expect(a.node.routing.route(plainId)?.kind).toBe('direct')
+    await waitFor(() => b.node.routing.route(id(a)) != null, 'b knows a')
+    // a's beacon leaves the plain peer out: b has no route through a to it
+    await new Promise(resolve => setTimeout(resolve, 500))
+    expect(b.node.routing.topology().links.some(l => l.to === plainId)).toBe(false)
+    expect(b.node.routing.route(plainId)).toBeUndefined()
+  })
+})
