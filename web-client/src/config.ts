@@ -82,7 +82,7 @@ export function configFrom (params: URLSearchParams, served: ServedConfig | unde
   if (ice === 'none') { iceServers = [] } else if (ice != null && ice !== '') { iceServers = parseIceServers(ice.split(',')) } else if (served?.iceServers != null) { iceServers = parseIceServers(served.iceServers) }
   const profile = params.get('profile') ?? undefined
   if (profile != null && !/^[a-z0-9][a-z0-9-]{0,31}$/.test(profile)) { throw new ConfigError(`bad profile name: ${profile}`) }
-  const interval = Number(params.get('discovery') ?? 10_000)
+  const interval = Number(params.get('discovery') ?? 20_000)
   if (!Number.isInteger(interval) || interval < 500) { throw new ConfigError('discovery interval must be an integer >= 500 (ms)') }
   return { bootstrap, iceServers, requestMedia: params.get('media') === '1', profile, discoveryIntervalMs: interval }
 }

@@ -12,6 +12,7 @@ export function createTruthPanel (ctx: PanelContext): Panel {
   const self = node.libp2p.peerId.toString()
   let filter = ''
   let shown: TruthMessage[] = []
+  let ticks = 0
 
   // post form
   const content = h('textarea', { id: 'truth-content', name: 'content', rows: 3, maxlength: 2000, required: true, placeholder: 'What is true?' })
@@ -102,8 +103,8 @@ export function createTruthPanel (ctx: PanelContext): Panel {
   return {
     section,
     refresh () {
-      // keep "x ago" and spread figures current
-      if (shown.length > 0) { void load() }
+      // keep "x ago" and spread figures current, every few ticks (new messages come by event)
+      if (++ticks % 5 === 0 && shown.length > 0) { void load() }
     },
     dispose () { node.truth.removeEventListener('message', onMessage) }
   }
