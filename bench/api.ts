@@ -109,15 +109,17 @@ async function startNode (): Promise<{ node: MeshNode, api: ApiServer, close(): 
   }
 }
 
-interface Pair { name: string, target: LoadResult, baseline: LoadResult }
+interface Pair { name: string, target: LoadResult, baseline: LoadResult, direct?: { postsPerSec: number, cpuUsPerPost: number } }
 
-async function httpBench (baseUrl: string, nodeUrl: string): Promise<Pair[]> {
+async function httpBench (node: MeshNode, baseUrl: string, nodeUrl: string): Promise<Pair[]> {
   const cases = [
     { name: 'GET /api/v1/stats', target: { url: `${nodeUrl}/api/v1/stats` }, baseline: { url: `${baseUrl}/` } },
     {
       name: 'POST /api/v1/truth/messages',
       target: { url: `${nodeUrl}/api/v1/truth/messages`, method: 'POST', body: JSON.stringify({ content: 'bench message [<id>] — water is free at the square today', priority: 3, channels: ['social'] }) },
-      baseline: { url: `${baseUrl}/echo`, method: 'POST', body: JSON.stringify({ content: 'bench message [<id>] — water is free at the square today', priority: 3, channels: ['social'] }) }
+      baseline: { url: `${baseUrl}/echo`, method: 'POST', body: JSON.stringify({ content: 'bench message [<id>] — water is free at the square today', priority: 3, channels: ['social'] }) },
+      // and the ceiling: the truth service's own post, in-process, in the same rounds
+      direct: true
     },
     // the issue's baseline for both: the trivial GET
     { name: 'POST /api/v1/truth/messages vs trivial GET', target: { url: `${nodeUrl}/api/v1/truth/messages`, method: 'POST', body: JSON.stringify({ content: 'bench message [<id>] — water is free at the square today', channels: ['social'] }) }, baseline: { url: `${baseUrl}/` } }
@@ -129,9 +131,11 @@ async function httpBench (baseUrl: string, nodeUrl: string): Promise<Pair[]> {
     await load(c.baseline.url, c.baseline, 1)
     const t: LoadResult[] = []
     const b: LoadResult[] = []
+    const d: Array<{ postsPerSec: number, cpuUsPerPost: number }> = []
     for (let r = 0; r < ROUNDS; r++) {
       b.push(await load(c.baseline.url, c.baseline))
       t.push(await load(c.target.url, c.target))
+      if ('direct' in c) d.push(await directPosts(node, DURATION))
     }
     const pick = (xs: LoadResult[]): LoadResult => ({
       rps: median(xs.map(x => x.rps)),
@@ -141,7 +145,12 @@ async function httpBench (baseUrl: string, nodeUrl: string): Promise<Pair[]> {
       errors: xs.reduce((s, x) => s + x.errors, 0),
       cpuUsPerRequest: median(xs.map(x => x.cpuUsPerRequest))
     })
-    out.push({ name: c.name, target: pick(t), baseline: pick(b) })
+    out.push({
+      name: c.name,
+      target: pick(t),
+      baseline: pick(b),
+      direct: d.length === 0 ? undefined : { postsPerSec: median(d.map(x => x.postsPerSec)), cpuUsPerPost: median(d.map(x => x.cpuUsPerPost)) }
+    })
   }
   return out
 }
@@ -266,8 +275,7 @@ const baseline = await startBaseline()
 const { node, api, close } = await startNode()
 try {
   await directPosts(node, 1)
-  const direct = await directPosts(node, DURATION)
-  const http = await httpBench(baseline.url, api.url)
+  const http = await httpBench(node, baseline.url, api.url)
   console.log(`HTTP on loopback, autocannon ${CONNECTIONS} connections, ${DURATION} s × ${ROUNDS} rounds (median), load generator in a child process`)
   for (const p of http) {
     console.log(`  ${p.name}: ${fmt(p.target.rps, 0)} req/s, p50 ${p.target.p50} ms, p99 ${p.target.p99} ms` +
@@ -275,8 +283,9 @@ try {
       ` | server CPU ${fmt(p.target.cpuUsPerRequest, 0)} µs/req vs ${fmt(p.baseline.cpuUsPerRequest, 0)} (cost ratio ${fmt(p.baseline.cpuUsPerRequest / p.target.cpuUsPerRequest, 2)})` +
       (p.target.non2xx + p.target.errors > 0 ? ` | non-2xx ${p.target.non2xx}, errors ${p.target.errors}` : ''))
   }
-  const post = http.find(p => p.name === 'POST /api/v1/truth/messages')
-  if (post != null) {
+  const post = http.find(p => p.direct != null)
+  const direct = post?.direct
+  if (post != null && direct != null) {
     console.log(`  truth.post in-process (${CONNECTIONS} concurrent): ${fmt(direct.postsPerSec, 0)} posts/s, ${fmt(direct.cpuUsPerPost, 0)} µs CPU/post` +
       ` | POST over HTTP = ${fmt(post.target.rps / direct.postsPerSec, 2)} of it (CPU ${fmt(direct.cpuUsPerPost / post.target.cpuUsPerRequest, 2)})`)
   }
@@ -288,7 +297,7 @@ try {
     console.log(`  ${h.rate > 0 ? `${h.rate} events/s` : `saturation (${fmt(h.emitted / WS_SECONDS, 0)} events/s emitted)`}: delivered ${fmt(h.deliveredPerSec, 0)}/s (${fmt((100 * h.received) / h.expected, 1)}%), p50 ${fmt(h.p50, 1)} ms, p99 ${fmt(h.p99, 1)} ms` +
       ` | raw ws ${fmt(r.deliveredPerSec, 0)}/s, p99 ${fmt(r.p99, 1)} ms | ratio ${fmt(h.deliveredPerSec / r.deliveredPerSec, 2)}`)
   }
-  saveReport('api', { connections: CONNECTIONS, duration: DURATION, rounds: ROUNDS, http, directTruthPost: direct, ws, wsClients: WS_CLIENTS })
+  saveReport('api', { connections: CONNECTIONS, duration: DURATION, rounds: ROUNDS, http, ws, wsClients: WS_CLIENTS })
 } finally {
   await close()
   await baseline.close()
