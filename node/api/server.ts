@@ -133,36 +133,42 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
   registerErrorHandler(app)
   if (token != null) registerAuth(app, token)
 
-  app.addHook('onRequest', (request, reply, done) => {
-    // the id ties a write to its audit record and the events it caused
-    if (WRITE_METHODS.has(request.method)) {
-      reply.header('x-correlation-id', request.id)
-      if (audit.error != null) {
-        done(new ApiError(503, `writes are refused: the audit log cannot be written (${audit.error.message})`))
-        return
-      }
+  /** the id ties a write to its audit record and the events it caused; no unaudited write */
+  const writeGate = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
+    reply.header('x-correlation-id', request.id)
+    if (audit.error != null) {
+      done(new ApiError(503, `writes are refused: the audit log cannot be written (${audit.error.message})`))
+      return
     }
     done()
-  })
+  }
 
   // Request metrics and the audit record at onSend (answer ready, not yet written): cheaper
-  // than onResponse, and a write is in the audit log before its client hears back. Each
-  // route gets its own hook that knows its path (reading request.routeOptions per request
-  // costs more than the rest of the hook); unmatched paths are counted by a global one.
+  // than onResponse, and a write is in the audit log before its client hears back. Hooks are
+  // attached per route, only where they apply: each knows its route's path (reading
+  // request.routeOptions per request costs more than the rest of the hook), and read routes
+  // carry no write gate.
   const accounting = (route: string) => (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void => {
     metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000)
     if (WRITE_METHODS.has(request.method)) auditWrite(request, route, reply.statusCode, reply.elapsedTime)
     done(null, payload)
   }
+  const append = <T> (existing: T | T[] | undefined, hook: T, first = false): T[] => {
+    const list = existing == null ? [] : Array.isArray(existing) ? existing : [existing]
+    return first ? [hook, ...list] : [...list, hook]
+  }
   app.addHook('onRoute', routeOptions => {
-    const hook = accounting(routeOptions.url ?? routeOptions.path)
-    const existing = routeOptions.onSend
-    routeOptions.onSend = existing == null ? [hook] : [...(Array.isArray(existing) ? existing : [existing]), hook]
+    routeOptions.onSend = append(routeOptions.onSend as any, accounting(routeOptions.url ?? routeOptions.path))
+    const methods = Array.isArray(routeOptions.method) ? routeOptions.method : [routeOptions.method]
+    if (methods.some(m => WRITE_METHODS.has(m))) routeOptions.onRequest = append(routeOptions.onRequest as any, writeGate, true)
   })
-  const unmatched = accounting('unmatched')
-  app.addHook('onSend', (request, reply, payload, done) => {
-    if (request.is404) unmatched(request, reply, payload, done)
-    else done(null, payload)
+  // no route, no route hooks: unmatched requests are accounted for here
+  app.setNotFoundHandler((request, reply) => {
+    if (WRITE_METHODS.has(request.method)) reply.header('x-correlation-id', request.id)
+    reply.code(404)
+    metrics.observeRequest(request.method, 'unmatched', 404, reply.elapsedTime / 1000)
+    if (WRITE_METHODS.has(request.method)) auditWrite(request, 'unmatched', 404, reply.elapsedTime)
+    return reply.send({ statusCode: 404, error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}` })
   })
 
   function auditWrite (request: FastifyRequest, route: string, status: number, elapsedMs: number): void {

@@ -102,9 +102,6 @@ export function registerErrorHandler (app: FastifyInstance): void {
       ...(error.field != null ? { field: error.field } : {})
     })
   })
-  app.setNotFoundHandler((request, reply) => {
-    return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}` })
-  })
 }
 
 function httpErrorName (status: number): string {
