@@ -293,7 +293,12 @@ interface PhaseResult {
   idealP99: number
   /** percentiles of latency / ideal over all deliveries */
   ratioP50: number
+  ratioP90: number
   ratioP99: number
+  /** percentiles of latency - ideal, ms */
+  excessP50: number
+  excessP99: number
+  ratioP99ByHops: Record<number, number>
   /** all CPU of the process (every thread) while posting and delivering, per delivery */
   cpuPerDeliveryMs: number
   /** the same minus what the idle nodes burn in as much time (heartbeats, pings, beacons) */
@@ -369,11 +374,17 @@ async function meshRun (): Promise<MeshResult> {
       const ideals: number[] = []
       const ratios: number[] = []
       let deliveries = 0
+      const excess: number[] = []
+      const byHops = new Map<number, number[]>()
       const record = (p: { at: number, by: number }, receiver: number, at: number): void => {
-        const ideal = hops[p.by][receiver] * LATENCY
+        const h = hops[p.by][receiver]
+        const ideal = h * LATENCY
         latencies.push(at - p.at)
         ideals.push(ideal)
         ratios.push((at - p.at) / ideal)
+        excess.push(at - p.at - ideal)
+        if (!byHops.has(h)) byHops.set(h, [])
+        byHops.get(h)?.push((at - p.at) / ideal)
       }
       const unlisten = listen((key, receiver) => {
         const at = performance.now()
@@ -416,7 +427,11 @@ async function meshRun (): Promise<MeshResult> {
         idealP50: percentile(ideals, 50),
         idealP99: percentile(ideals, 99),
         ratioP50: percentile(ratios, 50),
+        ratioP90: percentile(ratios, 90),
         ratioP99: percentile(ratios, 99),
+        excessP50: percentile(excess, 50),
+        excessP99: percentile(excess, 99),
+        ratioP99ByHops: Object.fromEntries([...byHops].sort((a, b) => a[0] - b[0]).map(([h, r]) => [h, percentile(r, 99)])),
         cpuPerDeliveryMs: cpu / deliveries,
         netCpuPerDeliveryMs: (cpu - idlePerMs * wall) / deliveries,
         netMainThreadCpuPerDeliveryMs: (thread - idleThreadPerMs * wall) / deliveries,
@@ -548,7 +563,7 @@ async function main (): Promise<void> {
     console.log(`mesh: ${NODES} nodes, ${mesh.edges} links of ${LATENCY} ms (${mesh.links}), ${MESSAGES} messages at ${RATE}/s from random nodes; idle nodes burn ${fmt(mesh.idleCpuMsPerSec, 0)} ms CPU/s`)
     const line = (name: string, r: PhaseResult): void => {
       console.log(`  ${name}: ${r.deliveries}/${r.expected} delivered; latency p50 ${fmt(r.latencyP50)} ms (ideal ${fmt(r.idealP50)}), p99 ${fmt(r.latencyP99)} ms (ideal ${fmt(r.idealP99)})`)
-      console.log(`    per-delivery latency / ideal: p50 ${fmt(r.ratioP50, 2)}x, p99 ${fmt(r.ratioP99, 2)}x`)
+      console.log(`    per-delivery latency / ideal: p50 ${fmt(r.ratioP50, 2)}x, p90 ${fmt(r.ratioP90, 2)}x, p99 ${fmt(r.ratioP99, 2)}x (p99 by hops: ${Object.entries(r.ratioP99ByHops).map(([h, v]) => `${h}: ${fmt(v, 2)}x`).join(', ')}); latency - ideal: p50 ${fmt(r.excessP50)} ms, p99 ${fmt(r.excessP99)} ms`)
       console.log(`    CPU per delivery: ${fmt(r.netCpuPerDeliveryMs, 3)} ms net of idle (${fmt(r.cpuPerDeliveryMs, 3)} gross, ${fmt(r.netMainThreadCpuPerDeliveryMs, 3)} on the main thread); duplicates per delivery ${fmt(r.duplicatesPerDelivery, 2)}; link chunks per delivery ${fmt(r.chunksPerDelivery, 2)}`)
       if (r.acceptedRatioP50 != null) {
         console.log(`    validated and forwarded (before storage): latency p50 ${fmt(r.acceptedLatencyP50 ?? NaN)} ms, p99 ${fmt(r.acceptedLatencyP99 ?? NaN)} ms; / ideal p50 ${fmt(r.acceptedRatioP50, 2)}x, p99 ${fmt(r.acceptedRatioP99 ?? NaN, 2)}x`)

@@ -455,10 +455,8 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
     if (!this.authorRate.take(toHex(signer.publicKey), 1, this.now())) {
       throw new TruthInputError('rate-limited', 'posting faster than peers accept from one author; try again shortly')
     }
-    // written while the first hop is on its way
-    const storing = this.ingest(truth, 'local', undefined, opts.correlationId)
     const recipients = new Set<string>()
-    for (const channel of truth.body.channels) {
+    const publishing = truth.body.channels.map(async channel => {
       this.markForwarded(`${channel}:${truth.idHex}`)
       try {
         const res = await this.pubsub.publish(truthTopic(channel), encodeFrame(channel, truth))
@@ -467,7 +465,10 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
         // stored anyway: peers get it by sync
         this.log('publish on %s failed: %s', channel, err.message)
       }
-    }
+    })
+    // written while the first hop is on its way (the store defers the write past this task)
+    const storing = this.ingest(truth, 'local', undefined, opts.correlationId)
+    await Promise.all(publishing)
     await storing
     for (const p of recipients) this.spreadTracker.holds(truth.idHex, p)
     const entry: StoredEntry = { idHex: truth.idHex, body: truth.body, signed: truth.signed, signature: truth.signature, receivedAt: draft.createdAt }

@@ -165,15 +165,17 @@ export class TruthStore {
   }
 
   /**
-   * Group commit: the first write goes out at once; writes queued while a batch is being
-   * written go out together as the next batch. Each batch wakes a libuv worker thread, so
-   * under load this keeps the number of batches (and wake-ups) far below the messages.
+   * Group commit: writes queued within one task, or while a batch is being written, go
+   * out as one batch. The batch starts in a later task (a zero timer), after the caller
+   * has forwarded the message: starting a write wakes a libuv worker thread, which on a
+   * busy machine can cost the calling thread its time slice, and a hop should not wait
+   * for that.
    */
   private async write (ops: BatchOp[]): Promise<void> {
     const done = new Promise<void>((resolve, reject) => { this.pending.push({ ops, resolve, reject }) })
     if (!this.flushing) {
       this.flushing = true
-      void this.flush()
+      setTimeout(() => { void this.flush() }, 0)
     }
     return done
   }
