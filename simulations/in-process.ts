@@ -570,7 +570,7 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
   const serviceStats: Record<string, number> = {}
   const add = (k: string, v: number): void => { serviceStats[k] = (serviceStats[k] ?? 0) + v }
   for (const l of live) {
-    if (l.mesh == null) continue
+    if (l.mesh == null) { continue }
     const r = l.mesh.routing.stats()
     add('routingBeaconsSent', r.beaconsSent)
     add('routingBeaconsAccepted', r.beaconsAccepted)
