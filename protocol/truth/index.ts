@@ -466,7 +466,7 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
         this.log('publish on %s failed: %s', channel, err.message)
       }
     })
-    // written while the first hop is on its way (the store defers the write past this task)
+    // written while the first hop is on its way
     const storing = this.ingest(truth, 'local', undefined, opts.correlationId)
     await Promise.all(publishing)
     await storing
