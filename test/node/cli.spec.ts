@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { TestMesh } from '../utils/mesh.js'
-import { runCli, spawnCli } from '../utils/process.js'
+import { TestMesh } from '../utils/mesh.ts'
+import { runCli, spawnCli } from '../utils/process.ts'
 
 describe('liberation start / id', () => {
   const mesh = new TestMesh()

@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from '../../node/config/index.js'
-import { TestMesh } from '../utils/mesh.js'
-import { runCli } from '../utils/process.js'
+import { ConfigError, loadConfig } from '../../node/config/index.ts'
+import { TestMesh } from '../utils/mesh.ts'
+import { runCli } from '../utils/process.ts'
 
 describe('config', () => {
   const mesh = new TestMesh()

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { loadOrCreateIdentity } from '../../node/identity.js'
-import { createNodeLibp2p } from '../../node/libp2p.js'
-import { TestMesh, waitFor } from '../utils/mesh.js'
-import type { MeshLibp2p } from '../../protocol/mesh-node.js'
+import { loadOrCreateIdentity } from '../../node/identity.ts'
+import { createNodeLibp2p } from '../../node/libp2p.ts'
+import { TestMesh, waitFor } from '../utils/mesh.ts'
+import type { MeshLibp2p } from '../../protocol/mesh-node.ts'
 
 describe('Kad-DHT peer routing', () => {
   const mesh = new TestMesh()
@@ -46,7 +46,7 @@ describe('Kad-DHT peer routing', () => {
     expect(e.getConnections(c.peerId)).toHaveLength(0)
     // E may already have heard of C from its DHT self-query; forget it so that
     // findPeer has to ask the network rather than answer from the local peer store
-    if (await e.peerStore.has(c.peerId)) await e.peerStore.delete(c.peerId)
+    if (await e.peerStore.has(c.peerId)) { await e.peerStore.delete(c.peerId) }
     expect(await e.peerStore.has(c.peerId)).toBe(false)
 
     const found = await e.peerRouting.findPeer(c.peerId, { signal: AbortSignal.timeout(15_000) })

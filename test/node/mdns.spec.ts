@@ -9,8 +9,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { spawnCli } from '../utils/process.js'
-import type { CliProcess } from '../utils/process.js'
+import { spawnCli } from '../utils/process.ts'
+import type { CliProcess } from '../utils/process.ts'
 
 const tag = String(process.pid % 100000)
 const ns = [`lmA${tag}`, `lmB${tag}`]
@@ -27,7 +27,7 @@ describe('mDNS discovery across two network namespaces', () => {
   const dirs: string[] = []
 
   beforeAll(() => {
-    for (const n of ns) ip('netns', 'add', n)
+    for (const n of ns) { ip('netns', 'add', n) }
     ip('link', 'add', ifs[0], 'netns', ns[0], 'type', 'veth', 'peer', 'name', ifs[1], 'netns', ns[1])
     for (let i = 0; i < 2; i++) {
       ip('-n', ns[i], 'link', 'set', 'lo', 'up')
@@ -38,10 +38,10 @@ describe('mDNS discovery across two network namespaces', () => {
   })
 
   afterAll(async () => {
-    for (const p of procs) p.child.kill('SIGKILL')
+    for (const p of procs) { p.child.kill('SIGKILL') }
     await Promise.allSettled(procs.map(async p => p.exited))
     for (const n of ns) {
-      try { ip('netns', 'del', n) } catch {}
+      try { ip('netns', 'del', n) } catch { /* already gone */ }
     }
     await Promise.allSettled(dirs.map(async d => { await rm(d, { recursive: true, force: true }) }))
   })

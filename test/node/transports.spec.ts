@@ -1,10 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createNodeRecordCrypto } from '../../node/crypto.js'
-import { loadOrCreateIdentity } from '../../node/identity.js'
-import { createNodeLibp2p } from '../../node/libp2p.js'
-import { TestMesh } from '../utils/mesh.js'
-import type { MeshLibp2p } from '../../protocol/mesh-node.js'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createNodeRecordCrypto } from '../../node/crypto.ts'
+import { loadOrCreateIdentity } from '../../node/identity.ts'
+import { createNodeLibp2p } from '../../node/libp2p.ts'
+import { TestMesh } from '../utils/mesh.ts'
+import type { MeshLibp2p } from '../../protocol/mesh-node.ts'
 
 describe('node transports', () => {
   const mesh = new TestMesh()

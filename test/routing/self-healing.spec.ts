@@ -40,7 +40,7 @@ describe('self-healing connections', () => {
     // would see the gap
     let withdrawn = false
     a.node.routing.addEventListener('route:changed', evt => {
-      if (evt.detail.target === id(b) && evt.detail.route == null) withdrawn = true
+      if (evt.detail.target === id(b) && evt.detail.route == null) { withdrawn = true }
     })
     await b.node.libp2p.hangUp(a.node.libp2p.peerId)
     await waitFor(() => withdrawn, 'the route goes with the link', 5000)

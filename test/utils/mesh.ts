@@ -5,13 +5,13 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createNodeRecordCrypto } from '../../node/crypto.js'
-import { loadOrCreateIdentity } from '../../node/identity.js'
-import { createNodeLibp2p } from '../../node/libp2p.js'
-import { openNodeDatabase } from '../../node/storage.js'
-import { createMeshNode } from '../../protocol/mesh-node.js'
-import { createMemoryLibp2p } from '../../simulations/nodes/memory-libp2p.js'
-import type { MeshNode, MeshNodeInit } from '../../protocol/mesh-node.js'
+import { createNodeRecordCrypto } from '../../node/crypto.ts'
+import { loadOrCreateIdentity } from '../../node/identity.ts'
+import { createNodeLibp2p } from '../../node/libp2p.ts'
+import { openNodeDatabase } from '../../node/storage.ts'
+import { createMeshNode } from '../../protocol/mesh-node.ts'
+import { createMemoryLibp2p } from '../../simulations/nodes/memory-libp2p.ts'
+import type { MeshNode, MeshNodeInit } from '../../protocol/mesh-node.ts'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
 export interface TestNodeOptions {
@@ -70,13 +70,13 @@ export class TestMesh {
       connections: { minConnections: 0, ...opts.init?.connections },
       ...opts.init
     })
-    if (opts.start !== false) await node.start()
+    if (opts.start !== false) { await node.start() }
     let stopped = false
     const testNode: TestNode = {
       node,
       dataDir,
       async stop () {
-        if (stopped) return
+        if (stopped) { return }
         stopped = true
         await node.stop()
         await db.close()
@@ -100,7 +100,7 @@ export async function connect (a: MeshNode, b: MeshNode): Promise<void> {
 export async function waitFor (check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000, intervalMs = 50): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
-    if (await check()) return
+    if (await check()) { return }
     await new Promise(resolve => setTimeout(resolve, intervalMs))
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
@@ -114,13 +114,13 @@ export function randomConnectedEdges (n: number, extra: number, seed = 1): Array
   const edges = new Set<string>()
   const out: Array<[number, number]> = []
   const add = (a: number, b: number): void => {
-    if (a === b) return
+    if (a === b) { return }
     const k = a < b ? `${a}-${b}` : `${b}-${a}`
-    if (edges.has(k)) return
+    if (edges.has(k)) { return }
     edges.add(k)
     out.push([a, b])
   }
-  for (let i = 1; i < n; i++) add(order[i], order[Math.floor(rand() * i)])
-  for (let i = 0; i < extra; i++) add(Math.floor(rand() * n), Math.floor(rand() * n))
+  for (let i = 1; i < n; i++) { add(order[i], order[Math.floor(rand() * i)]) }
+  for (let i = 0; i < extra; i++) { add(Math.floor(rand() * n), Math.floor(rand() * n)) }
   return out
 }

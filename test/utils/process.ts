@@ -7,8 +7,8 @@ export const CLI = resolve('dist/cli/liberation.mjs')
 
 export interface CliProcess {
   child: ChildProcessWithoutNullStreams
-  stdout: () => string
-  stderr: () => string
+  stdout(): string
+  stderr(): string
   /** resolves with the first stdout line matching `re` (rejects after timeoutMs or on exit) */
   waitForLine(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>
   exited: Promise<number | null>
@@ -21,7 +21,7 @@ export function spawnCli (args: string[], opts: { env?: NodeJS.ProcessEnv, comma
   })
   let out = ''
   let err = ''
-  const waiters: Array<{ re: RegExp, resolve: (m: RegExpMatchArray) => void }> = []
+  const waiters: Array<{ re: RegExp, resolve(m: RegExpMatchArray): void }> = []
   child.stdout.setEncoding('utf8')
   child.stderr.setEncoding('utf8')
   child.stdout.on('data', (chunk: string) => {
@@ -43,7 +43,7 @@ export function spawnCli (args: string[], opts: { env?: NodeJS.ProcessEnv, comma
     exited,
     async waitForLine (re, timeoutMs = 20_000) {
       const m = out.match(re)
-      if (m != null) return m
+      if (m != null) { return m }
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => { reject(new Error(`no output matching ${re} within ${timeoutMs} ms; stdout:\n${out}\nstderr:\n${err}`)) }, timeoutMs)
         waiters.push({ re, resolve: m => { clearTimeout(timer); resolve(m) } })
