@@ -49,6 +49,8 @@ export function registerStartCommand (program: Command): void {
       if (config.web) out.write(`web: ${api.url}/\n`)
       out.write(`listening (data dir ${config.dataDir})\n`)
       if (config.logLevel !== 'silent' && config.logLevel !== 'error' && config.logLevel !== 'warn') {
+        // peers may have connected while the API was still starting: report them too
+        for (const peer of node.libp2p.getPeers()) { out.write(`peer connected: ${peer.toString()}\n`) }
         node.libp2p.addEventListener('peer:connect', evt => { out.write(`peer connected: ${evt.detail.toString()}\n`) })
         node.libp2p.addEventListener('peer:disconnect', evt => { out.write(`peer disconnected: ${evt.detail.toString()}\n`) })
       }
