@@ -8,11 +8,16 @@
  *    for 2 and 3 the other end is a real node in a worker thread over TCP on 127.0.0.1,
  *    so only the measured node's work runs on this thread;
  * 4. a mesh of in-process nodes whose links each add 20 ms (the simulator's network,
- *    which delivers every chunk `latency` after it was sent, like a real link): p50/p99
- *    propagation latency as a ratio to the ideal (shortest-path hops × link latency),
- *    CPU per delivered message, duplicates per delivery.
+ *    which delivers every chunk `latency` after it was sent, like a real link; the
+ *    `@libp2p/memory` latency option delays each chunk only after the previous one, so
+ *    a 20 ms link carries 50 chunks/s and queues): p50/p99 propagation latency as a ratio
+ *    to the ideal (shortest-path hops × link latency), CPU per delivered message,
+ *    duplicates per delivery. The same nodes first gossip unsigned bytes of the same size
+ *    on a topic without validator: that bare-gossipsub phase is the baseline.
  *
  * Targets: p99 ≤ 1.3× ideal, CPU ≤ 1 ms per delivery, ≤ 2 duplicates per delivery.
+ * All ten nodes share this one JS thread and the machine's two cores are shared with
+ * other work: the run-queue wait printed per phase says how much latency came from that.
  *
  * Env: TRUTH_BENCH_NODES (10), TRUTH_BENCH_MESSAGES (300), TRUTH_BENCH_RATE (msg/s, 20),
  * TRUTH_BENCH_LATENCY (ms, 20), TRUTH_BENCH_EXTRA_EDGES (5), TRUTH_BENCH_LINKS
