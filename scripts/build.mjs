@@ -1,7 +1,7 @@
 // Transpiles the TypeScript sources to dist/ (no bundling: one .js per .ts) so the CLI
 // and benches run on plain Node, then checks that the isomorphic core bundles for the
 // browser: any Node-only import under protocol/ fails this build.
-import { readdirSync, rmSync, statSync, chmodSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { build } from 'esbuild'
 
@@ -48,10 +48,12 @@ chmodSync('dist/node/cli/index.js', 0o755)
 
 // The CLI ships as one bundle (code-split so optional parts such as WebRTC load only when
 // used): loading ~1,500 small ESM files costs more than half of startup time otherwise.
-rmSync('dist/cli', { recursive: true, force: true })
+// built aside and swapped in, so a CLI process started meanwhile never finds it missing
+const cliTmp = `dist/cli.tmp-${process.pid}`
+rmSync(cliTmp, { recursive: true, force: true })
 await build({
   entryPoints: { main: 'node/cli/index.ts' },
-  outdir: 'dist/cli',
+  outdir: cliTmp,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -72,12 +74,15 @@ await build({
 })
 // The launcher turns on V8's on-disk compile cache before the bundle is parsed: a warm
 // start then skips compiling ~2.5 MB of JavaScript.
-writeFileSync('dist/cli/liberation.mjs', `#!/usr/bin/env node
+writeFileSync(`${cliTmp}/liberation.mjs`, `#!/usr/bin/env node
 import module from 'node:module'
 module.enableCompileCache?.()
 await import('./main.mjs')
 `)
-chmodSync('dist/cli/liberation.mjs', 0o755)
+chmodSync(`${cliTmp}/liberation.mjs`, 0o755)
+if (existsSync('dist/cli')) renameSync('dist/cli', `dist/cli.old-${process.pid}`)
+renameSync(cliTmp, 'dist/cli')
+rmSync(`dist/cli.old-${process.pid}`, { recursive: true, force: true })
 
 // The core must not depend on Node: bundle it for the browser and fail on any node: import.
 await build({
