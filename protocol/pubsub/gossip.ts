@@ -29,15 +29,24 @@ export interface GossipInit {
 
 export const DEFAULT_MAX_GOSSIP_MESSAGE_SIZE = 1024 * 1024
 
-/** 32-bit FNV-1a over the payload: a cheap first-pass duplicate filter. */
+// Per-process random seeds: gossipsub drops any copy whose fast id it has seen without
+// validating it, so a fixed public hash would let a peer craft a colliding message that
+// suppresses a real one mesh-wide. With unknown seeds a collision works on no other node.
+const FAST_ID_SEEDS = crypto.getRandomValues(new Uint32Array(2))
+
+/**
+ * Gossipsub's cheap first-pass duplicate filter: two seeded 32-bit FNV-1a lanes over the
+ * payload (64 bits) plus its length. The content id (sha256) stays the real message id.
+ */
 export function fastMessageId (msg: { data?: Uint8Array | null }): string {
-  let h = 0x811c9dc5
+  let a = 0x811c9dc5 ^ FAST_ID_SEEDS[0]
+  let b = 0x01000193 ^ FAST_ID_SEEDS[1]
   const d = msg.data ?? new Uint8Array(0)
   for (let i = 0; i < d.length; i++) {
-    h ^= d[i]
-    h = Math.imul(h, 0x01000193)
+    a = Math.imul(a ^ d[i], 0x01000193)
+    b = Math.imul(b ^ d[i], 0x5bd1e995)
   }
-  return (h >>> 0).toString(36) + ':' + d.length.toString(36)
+  return (a >>> 0).toString(36) + ':' + (b >>> 0).toString(36) + ':' + d.length.toString(36)
 }
 
 export async function contentMessageId (msg: Message): Promise<Uint8Array> {
