@@ -470,6 +470,7 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
     return victim
   }
 
+  let starting = 0
   async function doAction (a: NetworkAction): Promise<void> {
     switch (a.kind) {
       case 'partition':
@@ -512,11 +513,17 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
       case 'join': {
         if (records[a.node].killed || live[a.node].mesh != null) { break }
         actions.push({ t: now(), kind: a.kind, nodes: [a.node] })
+        // a node coming up is not counted until it has started and linked: the run waits for it
+        starting++
         track((async () => {
-          await startNode(a.node)
-          const links = topology.neighbours(a.node).filter(j => live[j].mesh != null)
-          await pool(links, 8, async j => { await dialEdge(a.node, j) })
-          records[a.node].linkedAt ??= now()
+          try {
+            await startNode(a.node)
+            const links = topology.neighbours(a.node).filter(j => live[j].mesh != null)
+            await pool(links, 8, async j => { await dialEdge(a.node, j) })
+            records[a.node].linkedAt ??= now()
+          } finally {
+            starting--
+          }
         })())
         break
       }
@@ -558,7 +565,7 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
   const settleStart = now()
   while (now() - settleStart < scenario.settle) {
     const rerouting = reroutes.some(r => r.killed >= 0 && (r.routeUpdatedMs == null || r.deliveredMs == null) && r.error !== 'an end of the route is down' && now() - r.at < 30_000)
-    if (truthComplete() && ledgerComplete() && !rerouting && [...truthConvergence, ...ledgerConvergence].every(c => c.convergedMs != null)) {
+    if (starting === 0 && truthComplete() && ledgerComplete() && !rerouting && [...truthConvergence, ...ledgerConvergence].every(c => c.convergedMs != null)) {
       settled = true
       break
     }
