@@ -21,11 +21,12 @@ import { createLedgerDriver } from './ledger-driver.ts'
 import { SimNetwork } from './network/sim-network.ts'
 import { createMemoryLibp2p } from './nodes/memory-libp2p.ts'
 import { createRandom } from './random.ts'
+import { createRunBuffers } from './record.ts'
 import { buildSchedule } from './schedule.ts'
 import { buildTopology, linkProfiles, shortestPaths } from './topology.ts'
 import type { LedgerDriver } from './ledger-driver.ts'
 import type { Progress } from './progress.ts'
-import type { ActionRecord, HostInfo, NodeRecord, PostRecord, RerouteRecord, RunRecord, Sample, WriteRecord } from './record.ts'
+import type { HostInfo, RerouteRecord, RunRecord, Sample } from './record.ts'
 import type { Scenario } from './scenario.ts'
 import type { NetworkAction } from './schedule.ts'
 import type { MeshNode } from '../protocol/mesh-node.ts'
@@ -107,28 +108,13 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
   for (let i = 0; i < schedule.totalNodes; i++) {
     live.push({ index: i, key: await generateKeyPairFromSeed('Ed25519', krand.bytes(32)), held: new Uint8Array(totalMessages), heldCount: 0 })
   }
-  const records: NodeRecord[] = live.map(l => ({
-    index: l.index,
-    peerId: '',
-    initial: l.index < scenario.nodes,
-    plannedLinks: topology.degree(l.index),
-    duplicates: 0,
-    up: [],
-    killed: false
-  }))
-  for (const r of records) { r.peerId = peerIdFromPrivateKey(live[r.index].key).toString() }
-  const indexOf = new Map(records.map(r => [r.peerId, r.index]))
-
-  const posts: PostRecord[] = schedule.posts.map(p => ({ seq: p.seq, node: p.node, t: p.t }))
-  const postByContentSeq = new Map<number, number>()
-  schedule.posts.forEach((p, i) => postByContentSeq.set(p.seq, i))
-  const writes: WriteRecord[] = schedule.writes.map(w => ({ seq: w.seq, node: w.node, t: w.t }))
-  const deliveries = { msg: [] as number[], node: [] as number[], t: [] as number[], origin: [] as number[] }
-  const actions: ActionRecord[] = []
-  const samples: Sample[] = []
-  const reroutes: RerouteRecord[] = []
-  const truthConvergence: Array<{ healAt: number, convergedMs?: number }> = []
-  const ledgerConvergence: Array<{ healAt: number, convergedMs?: number }> = []
+  const { records, indexOf, posts, msgBySeq: postByContentSeq, writes, deliveries, actions, samples, reroutes, truthConvergence, ledgerConvergence } = createRunBuffers({
+    peerIds: live.map(l => peerIdFromPrivateKey(l.key).toString()),
+    initialNodes: scenario.nodes,
+    plannedLinks: i => topology.degree(i),
+    posts: schedule.posts,
+    writes: schedule.writes
+  })
   let posted = 0
   let heldPairs = 0
 

@@ -19,11 +19,12 @@ import { fileURLToPath } from 'node:url'
 import WebSocket from 'ws'
 import { loadOrCreateIdentity } from '../node/identity.ts'
 import { hostInfo, pool } from './in-process.ts'
+import { createRunBuffers } from './record.ts'
 import { ScenarioError } from './scenario.ts'
 import { buildSchedule } from './schedule.ts'
 import { buildTopology } from './topology.ts'
 import type { RunOptions } from './in-process.ts'
-import type { ActionRecord, NodeRecord, PostRecord, RerouteRecord, RunRecord, Sample, WriteRecord } from './record.ts'
+import type { RerouteRecord, RunRecord } from './record.ts'
 import type { Scenario } from './scenario.ts'
 import type { NetworkAction } from './schedule.ts'
 import type { ChildProcess } from 'node:child_process'
@@ -126,20 +127,13 @@ export async function runMultiProcess (scenario: Scenario, opts: RunOptions = {}
     const { peerIdFromPrivateKey } = await import('@libp2p/peer-id')
     nodes.push({ index: i, dir, peerId: peerIdFromPrivateKey(key).toString(), addresses: [], held: new Uint8Array(totalMessages), heldCount: 0, cpuBefore: 0, lastCpu: 0, peakRss: 0 })
   }
-  const records: NodeRecord[] = nodes.map(n => ({
-    index: n.index, peerId: n.peerId, initial: n.index < scenario.nodes, plannedLinks: topology.degree(n.index), duplicates: 0, up: [], killed: false
-  }))
-  const indexOf = new Map(records.map(r => [r.peerId, r.index]))
-  const posts: PostRecord[] = schedule.posts.map(p => ({ seq: p.seq, node: p.node, t: p.t }))
-  const msgBySeq = new Map<number, number>()
-  schedule.posts.forEach((p, i) => msgBySeq.set(p.seq, i))
-  const writes: WriteRecord[] = schedule.writes.map(w => ({ seq: w.seq, node: w.node, t: w.t }))
-  const deliveries = { msg: [] as number[], node: [] as number[], t: [] as number[], origin: [] as number[] }
-  const actions: ActionRecord[] = []
-  const samples: Sample[] = []
-  const reroutes: RerouteRecord[] = []
-  const truthConvergence: Array<{ healAt: number, convergedMs?: number }> = []
-  const ledgerConvergence: Array<{ healAt: number, convergedMs?: number }> = []
+  const { records, indexOf, posts, msgBySeq, writes, deliveries, actions, samples, reroutes, truthConvergence, ledgerConvergence } = createRunBuffers({
+    peerIds: nodes.map(n => n.peerId),
+    initialNodes: scenario.nodes,
+    plannedLinks: i => topology.degree(i),
+    posts: schedule.posts,
+    writes: schedule.writes
+  })
   let posted = 0
   let heldPairs = 0
   // run clock in wall time: nodes timestamp deliveries with their own Date.now() (same host)

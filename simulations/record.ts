@@ -153,3 +153,50 @@ export interface RunRecord {
   wallMs: number
   notes: string[]
 }
+
+/** The observation buffers a run fills, set up the same way by both modes. */
+export interface RunBuffers {
+  records: NodeRecord[]
+  /** node index by peer id */
+  indexOf: Map<string, number>
+  posts: PostRecord[]
+  /** message index (into posts) by the post's content sequence number */
+  msgBySeq: Map<number, number>
+  writes: WriteRecord[]
+  deliveries: Deliveries
+  actions: ActionRecord[]
+  samples: Sample[]
+  reroutes: RerouteRecord[]
+  truthConvergence: Array<{ healAt: number, convergedMs?: number }>
+  ledgerConvergence: Array<{ healAt: number, convergedMs?: number }>
+}
+
+export interface RunBuffersInit {
+  /** peer id of every node, initial and joining, by index */
+  peerIds: string[]
+  initialNodes: number
+  plannedLinks(index: number): number
+  posts: Array<{ seq: number, node: number, t: number }>
+  writes: Array<{ seq: number, node: number, t: number }>
+}
+
+export function createRunBuffers (init: RunBuffersInit): RunBuffers {
+  const records: NodeRecord[] = init.peerIds.map((peerId, index) => ({
+    index, peerId, initial: index < init.initialNodes, plannedLinks: init.plannedLinks(index), duplicates: 0, up: [], killed: false
+  }))
+  const msgBySeq = new Map<number, number>()
+  init.posts.forEach((p, i) => msgBySeq.set(p.seq, i))
+  return {
+    records,
+    indexOf: new Map(records.map(r => [r.peerId, r.index])),
+    posts: init.posts.map(p => ({ seq: p.seq, node: p.node, t: p.t })),
+    msgBySeq,
+    writes: init.writes.map(w => ({ seq: w.seq, node: w.node, t: w.t })),
+    deliveries: { msg: [], node: [], t: [], origin: [] },
+    actions: [],
+    samples: [],
+    reroutes: [],
+    truthConvergence: [],
+    ledgerConvergence: []
+  }
+}
