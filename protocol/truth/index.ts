@@ -241,6 +241,8 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
   // sync scheduling
   private readonly syncPeers = new Map<string, PeerId>()
   private readonly lastSync = new Map<string, number>()
+  private regossipWindowStart = 0
+  private regossipCount = 0
   private readonly syncQueue: PeerId[] = []
   private readonly syncing = new Set<string>()
   private syncTimer?: ReturnType<typeof setInterval>
@@ -580,7 +582,11 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
       verifier: this.components.crypto.verifier,
       log: this.log,
       checkOptions: () => this.checkOptions(),
-      ingest: async (truth, from) => this.ingest(truth, 'sync', from),
+      ingest: async (truth, from) => {
+        const stored = await this.ingest(truth, 'sync', from)
+        if (stored) { this.regossip(truth) }
+        return stored
+      },
       reject: (reason, detail, peer, id) => {
         this.rejected({ reason, detail, peer, origin: 'sync', id, action: 'reject' })
       }
@@ -642,6 +648,28 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
     }
   }
 
+  /**
+   * A recent message that reached us by sync (written offline, or on the other side of a
+   * healed partition) is gossiped on, so the rest of the mesh has it within a gossip round
+   * instead of one hop per periodic sync. Old messages (a fresh node's catch-up) are not:
+   * everyone else has them. Peers that already hold it ignore the copy by id, unpenalised.
+   */
+  private regossip (truth: VerifiedTruth): void {
+    const now = this.now()
+    if (!this.running || now - truth.body.createdAt > REGOSSIP_WINDOW_MS) { return }
+    if (now - this.regossipWindowStart > 10_000) {
+      this.regossipWindowStart = now
+      this.regossipCount = 0
+    }
+    if (++this.regossipCount > REGOSSIP_PER_10S) { return }
+    for (const channel of truth.body.channels) {
+      this.markForwarded(`${channel}:${truth.idHex}`)
+      this.pubsub.publish(truthTopic(channel), encodeFrame(channel, truth)).catch((err: any) => {
+        this.log('re-gossip on %s failed: %s', channel, err.message)
+      })
+    }
+  }
+
   private periodicSync (): void {
     let pick: PeerId | undefined
     let oldest = Infinity
@@ -657,6 +685,11 @@ function checkId (id: string): string {
   if (typeof id !== 'string' || !/^[0-9a-f]{64}$/.test(id)) throw new TruthInputError('id', 'a message id is 64 lowercase hex characters')
   return id
 }
+
+/** sync-fetched messages younger than this are gossiped on (see regossip) */
+const REGOSSIP_WINDOW_MS = 10 * 60_000
+/** at most this many re-gossips per 10 s, so a large heal cannot flood the mesh */
+const REGOSSIP_PER_10S = 256
 
 export function createTruthService (components: TruthComponents, init: TruthInit = {}): TruthService {
   return new DefaultTruthService(components, init)

@@ -7,7 +7,7 @@ import { lpStream, pbStream } from '@libp2p/utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import { generateIdentity } from '../../protocol/crypto/index.ts'
 import { BUCKET_MS } from '../../protocol/truth/digest.ts'
-import { SYNC_PROTOCOL } from '../../protocol/truth/index.ts'
+import { SYNC_PROTOCOL, truthTopic } from '../../protocol/truth/index.ts'
 import { SignedTruth, SyncRequest, SyncResponse } from '../../protocol/truth/pb/truth.ts'
 import { SyncError } from '../../protocol/truth/sync.ts'
 import { createMemoryLibp2p } from '../../simulations/nodes/memory-libp2p.ts'
@@ -225,5 +225,22 @@ describe('truth sync responder bounds', () => {
     } finally {
       await liar.stop()
     }
+  })
+
+  it('gossips on a recent message it learnt by sync, so nodes beyond the healed link get it at once', async () => {
+    // no periodic sync: without re-gossip, C (never connected to A) would not get it at all
+    const onConnectOnly = { truth: { sync: { intervalMs: 0, minGapMs: 0 } } }
+    const a = await mesh.add({ init: onConnectOnly })
+    const b = await mesh.add({ init: onConnectOnly })
+    const c = await mesh.add({ init: onConnectOnly })
+    await connect(b.node, c.node)
+    await waitFor(() => b.node.libp2p.services.pubsub.getSubscribers(truthTopic('social')).length === 1, 'B and C subscribed to each other')
+    // A posts while cut off from everyone (offline, or across a partition)
+    const posted = await a.node.truth.post('written while cut off')
+    await connect(a.node, b.node)
+    await waitFor(async () => (await b.node.truth.get(posted.id)) != null, 'B to fetch it by sync on connect')
+    await waitFor(async () => (await c.node.truth.get(posted.id)) != null, 'C to get it by gossip from B', 5000)
+    expect(a.node.libp2p.getConnections(c.node.libp2p.peerId)).toHaveLength(0)
+    expect((await c.node.truth.get(posted.id))?.content).toBe('written while cut off')
   })
 })
