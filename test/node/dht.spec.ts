@@ -43,10 +43,12 @@ describe('Kad-DHT peer routing', () => {
 
     const e = await dhtNode([aAddr])
     await waitFor(() => e.getConnections(a.peerId).length > 0, 'E to connect to its bootstrap peer A', 15_000)
-    expect(e.getConnections(c.peerId)).toHaveLength(0)
-    // E may already have heard of C from its DHT self-query; forget it so that
-    // findPeer has to ask the network rather than answer from the local peer store
+    // E's own DHT self-query may already have found C (and the routing table may have
+    // dialled it to check it): drop that connection and forget C, so that findPeer has to
+    // ask the network rather than answer from what E already holds
+    await e.hangUp(c.peerId)
     if (await e.peerStore.has(c.peerId)) { await e.peerStore.delete(c.peerId) }
+    expect(e.getConnections(c.peerId)).toHaveLength(0)
     expect(await e.peerStore.has(c.peerId)).toBe(false)
 
     const found = await e.peerRouting.findPeer(c.peerId, { signal: AbortSignal.timeout(15_000) })
