@@ -24,7 +24,12 @@ describe('mesh health, topology, routes and routed send (line A - B - C)', () =>
     expect(r.body.reliability).toBeLessThanOrEqual(1)
     expect(r.body.total_latency_ms).toBeGreaterThanOrEqual(0)
 
-    const all = await api(a.url, 'GET', '/api/v1/mesh/routes')
+    // on a loaded machine a late probe can withdraw a route for a moment: wait for both
+    let all = await api(a.url, 'GET', '/api/v1/mesh/routes')
+    await waitFor(async () => {
+      all = await api(a.url, 'GET', '/api/v1/mesh/routes')
+      return all.body.items.length === 2
+    }, 'routes to B and C', 10_000, 100)
     expect(all.body.items.map((x: any) => x.target).sort()).toEqual([id(b), id(c)].sort())
     const paged = await api(a.url, 'GET', '/api/v1/mesh/routes?limit=1')
     expect(paged.body.items).toHaveLength(1)
