@@ -21,7 +21,7 @@ import { createLedgerDriver } from './ledger-driver.ts'
 import { SimNetwork } from './network/sim-network.ts'
 import { createMemoryLibp2p } from './nodes/memory-libp2p.ts'
 import { createRandom } from './random.ts'
-import { createRunBuffers } from './record.ts'
+import { createRunBuffers, observations } from './record.ts'
 import { buildSchedule } from './schedule.ts'
 import { buildTopology, linkProfiles, shortestPaths } from './topology.ts'
 import type { LedgerDriver } from './ledger-driver.ts'
@@ -108,13 +108,14 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
   for (let i = 0; i < schedule.totalNodes; i++) {
     live.push({ index: i, key: await generateKeyPairFromSeed('Ed25519', krand.bytes(32)), held: new Uint8Array(totalMessages), heldCount: 0 })
   }
-  const { records, indexOf, posts, msgBySeq: postByContentSeq, writes, deliveries, actions, samples, reroutes, truthConvergence, ledgerConvergence } = createRunBuffers({
+  const buffers = createRunBuffers({
     peerIds: live.map(l => peerIdFromPrivateKey(l.key).toString()),
     initialNodes: scenario.nodes,
     plannedLinks: i => topology.degree(i),
     posts: schedule.posts,
     writes: schedule.writes
   })
+  const { records, indexOf, posts, msgBySeq: postByContentSeq, writes, deliveries, actions, samples, reroutes, truthConvergence, ledgerConvergence } = buffers
   let posted = 0
   let heldPairs = 0
 
@@ -607,16 +608,8 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
     startedAt: new Date(Date.now() - (performance.now() - wallStart)).toISOString(),
     host,
     setup: { startMs, linkMs, meshMs, totalMs: setupEnd - setupStart, timedOut },
-    nodes: records,
     edges: topology.edges,
-    posts,
-    writes,
-    deliveries,
-    samples,
-    actions,
-    reroutes,
-    truthConvergence,
-    ledgerConvergence,
+    ...observations(buffers),
     workloadEnd,
     end,
     settled,

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url'
 import WebSocket from 'ws'
 import { loadOrCreateIdentity } from '../node/identity.ts'
 import { hostInfo, pool } from './in-process.ts'
-import { createRunBuffers } from './record.ts'
+import { createRunBuffers, observations } from './record.ts'
 import { ScenarioError } from './scenario.ts'
 import { buildSchedule } from './schedule.ts'
 import { buildTopology } from './topology.ts'
@@ -127,13 +127,14 @@ export async function runMultiProcess (scenario: Scenario, opts: RunOptions = {}
     const { peerIdFromPrivateKey } = await import('@libp2p/peer-id')
     nodes.push({ index: i, dir, peerId: peerIdFromPrivateKey(key).toString(), addresses: [], held: new Uint8Array(totalMessages), heldCount: 0, cpuBefore: 0, lastCpu: 0, peakRss: 0 })
   }
-  const { records, indexOf, posts, msgBySeq, writes, deliveries, actions, samples, reroutes, truthConvergence, ledgerConvergence } = createRunBuffers({
+  const buffers = createRunBuffers({
     peerIds: nodes.map(n => n.peerId),
     initialNodes: scenario.nodes,
     plannedLinks: i => topology.degree(i),
     posts: schedule.posts,
     writes: schedule.writes
   })
+  const { records, indexOf, posts, msgBySeq, writes, deliveries, actions, samples, reroutes } = buffers
   let posted = 0
   let heldPairs = 0
   // run clock in wall time: nodes timestamp deliveries with their own Date.now() (same host)
@@ -481,16 +482,8 @@ export async function runMultiProcess (scenario: Scenario, opts: RunOptions = {}
       startedAt: new Date(Date.now() - (performance.now() - wallStart)).toISOString(),
       host,
       setup: { startMs, linkMs, meshMs, totalMs: setupEnd - setupStart, timedOut },
-      nodes: records,
       edges: topology.edges,
-      posts,
-      writes,
-      deliveries,
-      samples,
-      actions,
-      reroutes,
-      truthConvergence,
-      ledgerConvergence,
+      ...observations(buffers),
       workloadEnd,
       end,
       settled,

@@ -200,3 +200,18 @@ export function createRunBuffers (init: RunBuffersInit): RunBuffers {
     ledgerConvergence: []
   }
 }
+
+/** The RunRecord fields the buffers fill. */
+export function observations (b: RunBuffers): Pick<RunRecord, 'nodes' | 'posts' | 'writes' | 'deliveries' | 'samples' | 'actions' | 'reroutes' | 'truthConvergence' | 'ledgerConvergence'> {
+  return {
+    nodes: b.records,
+    posts: b.posts,
+    writes: b.writes,
+    deliveries: b.deliveries,
+    samples: b.samples,
+    actions: b.actions,
+    reroutes: b.reroutes,
+    truthConvergence: b.truthConvergence,
+    ledgerConvergence: b.ledgerConvergence
+  }
+}
