@@ -212,13 +212,7 @@ export function inspectUpdate (body: BatchBody): BatchItem[] {
   return items
 }
 
-/** Receiver side: checks 1–5 of the module docs. Throws BatchRejected. */
-export async function openBatch (bytes: Uint8Array, verifier: Verifier): Promise<OpenedBatch> {
-  const { signed, body } = parseBatch(bytes)
-  if (!await verifier.verify(body.author, signingBytes(signed.body), signed.signature)) {
-    throw new BatchRejected('bad signature')
-  }
-  const items = inspectUpdate(body)
+function openedBatch (bytes: Uint8Array, signed: SignedBatch, body: BatchBody, items: BatchItem[]): OpenedBatch {
   return {
     bytes,
     signature: signed.signature,
@@ -232,6 +226,16 @@ export async function openBatch (bytes: Uint8Array, verifier: Verifier): Promise
   }
 }
 
+/** Receiver side: checks 1–5 of the module docs. Throws BatchRejected. */
+export async function openBatch (bytes: Uint8Array, verifier: Verifier): Promise<OpenedBatch> {
+  const { signed, body } = parseBatch(bytes)
+  if (!await verifier.verify(body.author, signingBytes(signed.body), signed.signature)) {
+    throw new BatchRejected('bad signature')
+  }
+  const items = inspectUpdate(body)
+  return openedBatch(bytes, signed, body, items)
+}
+
 /** Decode a batch this node stored after checking it (no signature or canonical checks). */
 export function openTrustedBatch (bytes: Uint8Array): OpenedBatch {
   const signed = SignedBatch.decode(bytes)
@@ -242,17 +246,7 @@ export function openTrustedBatch (bytes: Uint8Array): OpenedBatch {
     const value = (item.content as Y.ContentBinary).content
     return { clock: body.clockStart + i, key: item.parentSub as string, value, entry: decodeEntry(value, true) }
   })
-  return {
-    bytes,
-    signature: signed.signature,
-    author: body.author,
-    authorHex: toHex(body.author),
-    doc: body.doc,
-    clockStart: body.clockStart,
-    clockEnd: body.clockEnd,
-    signedAt: body.signedAt,
-    items
-  }
+  return openedBatch(bytes, signed, body, items)
 }
 
 /** Load stored signed batches into a Y.Doc (inspection, tests): the CRDT state they make. */
