@@ -3,7 +3,6 @@
  * the core services and the control API. `stop()` shuts down in reverse order so
  * connections close before storage is flushed and closed.
  */
-import { join } from 'node:path'
 import { Registry } from 'prom-client'
 import { createMeshNode } from '../protocol/mesh-node.ts'
 import { createApiServer } from './api/server.ts'
@@ -87,8 +86,4 @@ export async function startNodeRuntime (config: NodeConfig, opts: NodeRuntimeOpt
       return stopping
     }
   }
-}
-
-export function dataPath (config: NodeConfig, ...parts: string[]): string {
-  return join(config.dataDir, ...parts)
 }
