@@ -6,7 +6,9 @@
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts
+# patches/: fixes to dependencies, applied before the build bundles them
+COPY patches ./patches
+RUN npm ci --ignore-scripts && npx patch-package
 COPY . .
 RUN node scripts/build.mjs && npm prune --omit=dev --ignore-scripts
 
