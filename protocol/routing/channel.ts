@@ -1,18 +1,123 @@
 /**
- * Routed messages travel over one long-lived `/liberation/route/1.0.0` stream per
- * neighbour: multistream-select costs a round trip per new stream (js-libp2p negotiates
- * in full), which would double the latency of every hop. Requests and replies are
- * `RouteFrame`s matched by id; many may be in flight at once. A broken stream fails its
- * pending requests (the caller treats that as a failed hop) and the next request opens a
- * new one.
+ * Long-lived streams, one per neighbour and protocol: multistream-select costs a round
+ * trip per new stream (js-libp2p negotiates in full) and CPU on both ends (yamux, the
+ * peer store's merge), which would double the latency of every routed hop and dominate
+ * the cost of topology gossip. `LongLivedStream` opens the stream on first use, writes
+ * length-prefixed frames one after the other and reopens the stream after a failure.
+ *
+ * Routed messages (`/liberation/route/1.0.0`): requests and replies are `RouteFrame`s
+ * matched by id; many may be in flight at once. A broken stream fails its pending requests
+ * (the caller treats that as a failed hop) and the next request opens a new one.
+ * Topology updates (`/liberation/topology/2.0.0`): one `TopologyUpdate` per frame, one
+ * way; `serveFrames` reads them until the stream ends.
  */
-import { pbStream } from '@libp2p/utils'
+import { lpStream, pbStream } from '@libp2p/utils'
 import { RouteFrame } from './pb/routing.js'
 import type { RouteReply, RoutedEnvelope } from './pb/routing.js'
 import type { Connection, Logger, Stream } from '@libp2p/interface'
-import type { ProtobufMessageStream } from '@libp2p/utils'
+import type { LengthPrefixedStream } from '@libp2p/utils'
+import type { Uint8ArrayList } from 'uint8arraylist'
 
 const OPEN_TIMEOUT_MS = 5000
+
+/** the remote end or the connection went away: not the sender's fault */
+export function isStreamEnd (err: any): boolean {
+  const name = err?.name
+  return name === 'UnexpectedEOFError' || name === 'StreamResetError' || name === 'StreamStateError' ||
+    name === 'AbortError' || name === 'TimeoutError' || name === 'StreamAbortedError' || name === 'StreamClosedError'
+}
+
+/**
+ * One outbound stream of `protocol` over `connection`, opened when first needed and again
+ * after it broke. `onOpen` sees each new stream (to read its answers).
+ */
+export class LongLivedStream {
+  private stream?: Stream
+  private lp?: LengthPrefixedStream<Stream>
+  private opening?: Promise<LengthPrefixedStream<Stream>>
+  private writing: Promise<void> = Promise.resolve()
+
+  constructor (
+    readonly connection: Connection,
+    private readonly protocol: string,
+    private readonly maxFrameBytes: number,
+    private readonly onOpen?: (stream: Stream, lp: LengthPrefixedStream<Stream>) => void
+  ) {}
+
+  get usable (): boolean {
+    return this.stream != null && this.stream.status === 'open' && this.stream.writeStatus === 'writable'
+  }
+
+  /** frames are written one after the other, never interleaved */
+  async write (frame: Uint8Array | Uint8ArrayList): Promise<void> {
+    const lp = await this.open()
+    const next = this.writing.then(async () => { await lp.write(frame) })
+    this.writing = next.catch(() => {})
+    try {
+      await next
+    } catch (err) {
+      if (this.lp === lp) this.dropped(this.stream, err)
+      throw err
+    }
+  }
+
+  /** the stream broke (a failed write or read): the next write opens a new one */
+  dropped (stream: Stream | undefined, err?: any): void {
+    if (stream == null || this.stream !== stream) return
+    this.stream = undefined
+    this.lp = undefined
+    stream.abort(err instanceof Error ? err : new Error('stream dropped'))
+  }
+
+  close (reason = 'closed'): void {
+    const stream = this.stream
+    this.stream = undefined
+    this.lp = undefined
+    stream?.abort(new Error(reason))
+  }
+
+  private async open (): Promise<LengthPrefixedStream<Stream>> {
+    if (this.usable && this.lp != null) return this.lp
+    this.opening ??= (async () => {
+      const stream = await this.connection.newStream(this.protocol, { signal: AbortSignal.timeout(OPEN_TIMEOUT_MS), runOnLimitedConnection: true })
+      const lp = lpStream(stream, { maxDataLength: this.maxFrameBytes })
+      this.stream = stream
+      this.lp = lp
+      this.writing = Promise.resolve()
+      this.onOpen?.(stream, lp)
+      return lp
+    })().finally(() => { this.opening = undefined })
+    return this.opening
+  }
+}
+
+/**
+ * Reads the frames of one inbound stream until it ends. A frame over `maxFrameBytes` ends
+ * the stream (its framing is lost) and counts as malformed; a frame `onFrame` rejects is
+ * only counted: the next one is read.
+ */
+export async function serveFrames (stream: Stream, opts: {
+  maxFrameBytes: number
+  onFrame(frame: Uint8ArrayList): void | Promise<void>
+  malformed(err: Error): void
+}): Promise<void> {
+  const lp = lpStream(stream, { maxDataLength: opts.maxFrameBytes })
+  for (;;) {
+    let frame: Uint8ArrayList
+    try {
+      frame = await lp.read()
+    } catch (err: any) {
+      if (!isStreamEnd(err)) opts.malformed(err)
+      stream.abort(err)
+      return
+    }
+    try {
+      await opts.onFrame(frame)
+    } catch (err: any) {
+      opts.malformed(err)
+    }
+  }
+}
 
 export interface FrameLimits {
   maxFrameBytes: number
@@ -34,21 +139,20 @@ interface Pending {
   timer: ReturnType<typeof setTimeout>
 }
 
-/** The sending side towards one neighbour. */
+/** The sending side of routed messages towards one neighbour. */
 export class RouteChannel {
-  private stream?: Stream
-  private pb?: ProtobufMessageStream<RouteFrame, Stream>
-  private opening?: Promise<void>
+  private readonly line: LongLivedStream
   private nextId = 1
   private readonly pending = new Map<number, Pending>()
-  private writing: Promise<void> = Promise.resolve()
 
   constructor (
     readonly connection: Connection,
-    private readonly protocol: string,
+    protocol: string,
     private readonly limits: FrameLimits,
     private readonly log: Logger
-  ) {}
+  ) {
+    this.line = new LongLivedStream(connection, protocol, limits.maxFrameBytes, (stream, lp) => { void this.readLoop(stream, lp) })
+  }
 
   get open (): boolean {
     return this.connection.status === 'open'
@@ -56,9 +160,6 @@ export class RouteChannel {
 
   async request (envelope: RoutedEnvelope, timeoutMs: number, signal?: AbortSignal): Promise<RouteReply> {
     signal?.throwIfAborted()
-    await this.ensureOpen()
-    const pb = this.pb
-    if (pb == null) throw new Error('route stream not open')
     const id = this.nextId
     this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1
     const reply = new Promise<RouteReply>((resolve, reject) => {
@@ -71,7 +172,7 @@ export class RouteChannel {
     const onAbort = (): void => { this.settle(id, undefined, signal?.reason ?? new Error('aborted')) }
     signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      await this.write(pb, { id, envelope })
+      await this.line.write(RouteFrame.encode({ id, envelope }))
       return await reply
     } catch (err) {
       this.settle(id, undefined, err as Error)
@@ -83,9 +184,7 @@ export class RouteChannel {
 
   close (): void {
     this.fail(new Error('route channel closed'))
-    this.stream?.abort(new Error('route channel closed'))
-    this.stream = undefined
-    this.pb = undefined
+    this.line.close('route channel closed')
   }
 
   private settle (id: number, reply: RouteReply | undefined, err?: Error): void {
@@ -101,38 +200,15 @@ export class RouteChannel {
     for (const id of [...this.pending.keys()]) this.settle(id, undefined, err)
   }
 
-  /** frames are written one after the other, never interleaved */
-  private async write (pb: ProtobufMessageStream<RouteFrame, Stream>, frame: RouteFrame): Promise<void> {
-    const next = this.writing.then(async () => { await pb.write(frame) })
-    this.writing = next.catch(() => {})
-    await next
-  }
-
-  private async ensureOpen (): Promise<void> {
-    if (this.stream != null && this.stream.status === 'open' && this.stream.writeStatus === 'writable') return
-    this.opening ??= (async () => {
-      const stream = await this.connection.newStream(this.protocol, { signal: AbortSignal.timeout(OPEN_TIMEOUT_MS), runOnLimitedConnection: true })
-      const pb = pbStream(stream, { maxDataLength: this.limits.maxFrameBytes }).pb(RouteFrame)
-      this.stream = stream
-      this.pb = pb
-      this.writing = Promise.resolve()
-      void this.readLoop(stream, pb)
-    })().finally(() => { this.opening = undefined })
-    await this.opening
-  }
-
-  private async readLoop (stream: Stream, pb: ProtobufMessageStream<RouteFrame, Stream>): Promise<void> {
+  private async readLoop (stream: Stream, lp: LengthPrefixedStream<Stream>): Promise<void> {
     try {
       for (;;) {
-        const frame = await pb.read(frameReadOptions(this.limits))
+        const frame = RouteFrame.decode(await lp.read(), frameReadOptions(this.limits))
         if (frame.reply != null) this.settle(frame.id, frame.reply)
       }
     } catch (err: any) {
       this.log.trace('route stream to %p ended: %s', this.connection.remotePeer, err?.message)
-      if (this.stream === stream) {
-        this.stream = undefined
-        this.pb = undefined
-      }
+      this.line.dropped(stream, err)
       this.fail(new Error(`route stream ended: ${err?.message ?? 'closed'}`))
       stream.abort(err)
     }
@@ -165,8 +241,7 @@ export async function serveRouteStream (stream: Stream, opts: ServeOptions): Pro
     try {
       frame = await pb.read(frameReadOptions(opts))
     } catch (err: any) {
-      const ended = err?.name === 'UnexpectedEOFError' || err?.name === 'StreamResetError' || err?.name === 'StreamStateError' || err?.name === 'AbortError'
-      if (!ended) opts.malformed(err)
+      if (!isStreamEnd(err)) opts.malformed(err)
       stream.abort(err)
       return
     }

@@ -4,11 +4,13 @@
  * the topology graph with ageing and routes (topology.ts), and routed direct messages
  * over `/liberation/route/1.0.0`. See ./index.ts for the design and its costs.
  */
-import { RateLimiter, pbStream } from '@libp2p/utils'
+import { RateLimiter } from '@libp2p/utils'
 import { TypedEventEmitter } from 'main-event'
 import { toHex } from '../crypto/index.js'
-import { RouteChannel, serveRouteStream } from './channel.js'
+import { LongLivedStream, RouteChannel, serveFrames, serveRouteStream } from './channel.js'
+import { linkCost } from './health.js'
 import { createLinkMonitor } from './link-monitor.js'
+import type { LinkQuality } from './health.js'
 import { RouteReply, RoutedEnvelope, TopologyUpdate } from './pb/routing.js'
 import { parsePeerId, peerIdStringFromBytes, peerIdToBytes, publicKeyOfPeer } from './peer-ids.js'
 import {
@@ -22,10 +24,10 @@ import type { ReachEntry, SignedBeacon } from './pb/routing.js'
 import type { ReachInfo, RouteInfo, RouteKind, RouteTable } from './topology.js'
 import type { RecordCrypto } from '../crypto/index.js'
 import type { EventLog } from '../events/index.js'
-import type { LinkQuality } from './health.js'
 import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
 
-export const TOPOLOGY_PROTOCOL = '/liberation/topology/1.0.0'
+/** 2.0.0: one long-lived stream per neighbour, one length-prefixed TopologyUpdate per frame */
+export const TOPOLOGY_PROTOCOL = '/liberation/topology/2.0.0'
 export const ROUTE_PROTOCOL = '/liberation/route/1.0.0'
 
 export interface RoutingInit extends LinkMonitorInit {
@@ -49,8 +51,20 @@ export interface RoutingInit extends LinkMonitorInit {
   maxBeacons?: number
   /** routes are recomputed this long after a change, batching bursts (default 20) */
   recomputeDelayMs?: number
-  /** relative change of a link's cost that is worth a triggered beacon (default 0.25) */
+  /**
+   * relative change of a link's cost, against the cost last advertised, that is worth a
+   * triggered beacon (default 0.25); also of a far route's cost against what a neighbour
+   * was last told, for a triggered far table
+   */
   significantCostChange?: number
+  /** a link's cost change triggers a beacon once it held over this many probes in a row (default 2) */
+  costChangeProbes?: number
+  /**
+   * damping of cost-triggered beacons (RFC 2439 style): each adds 1 to a penalty that halves
+   * this often; the next may go out beaconMinIntervalMs × 2^penalty after the last beacon, at
+   * most beaconIntervalMs (default 60 000). Link up and down are not damped.
+   */
+  beaconDampingHalfLifeMs?: number
   /** default time for a routed message to be acknowledged, all attempts (default 10 000) */
   sendTimeoutMs?: number
   /** routes tried per message (default 3) */
@@ -237,6 +251,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
   private readonly updateLimiter: RateLimiter
   private readonly outboxes = new Map<string, Outbox>()
   private readonly channels = new Map<string, RouteChannel>()
+  private readonly topologyLines = new Map<string, LongLivedStream>()
   private readonly seen = new Map<string, SeenMessage>()
   private readonly penalties = new Map<string, number>()
   /** peers identify says cannot route (no /liberation/route): not listed in our beacon */
@@ -246,13 +261,21 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
   private ownBeacon?: SignedBeacon
   private ownSeq = 0
   private lastBeaconAt = 0
+  /** when the scheduled beacon goes out */
+  private beaconAt = 0
+  /** consecutive probes over which a link's cost stayed significantly off its advertised cost */
+  private readonly costDrift = new Map<string, number>()
+  /** flap penalty of cost-triggered beacons, as of `dampingAt` */
+  private damping = 0
+  private dampingAt = 0
   private beaconTimer?: ReturnType<typeof setTimeout>
   private reachTimer?: ReturnType<typeof setTimeout>
   private recomputeTimer?: ReturnType<typeof setTimeout>
   private intervals: Array<ReturnType<typeof setInterval>> = []
   private lastReachAt = 0
   private reachAt = 0
-  private readonly reachSent = new Map<string, { fingerprint: string, at: number }>()
+  /** the far table each neighbour was last sent: target → cost, hops */
+  private readonly reachSent = new Map<string, Map<string, { cost: number, hops: number }>>()
   private running = false
   private readonly counters: RoutingStats = {
     beacons: 0,
@@ -292,6 +315,8 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
       maxBeacons: init.maxBeacons ?? 50_000,
       recomputeDelayMs: init.recomputeDelayMs ?? 20,
       significantCostChange: init.significantCostChange ?? 0.25,
+      costChangeProbes: Math.max(1, init.costChangeProbes ?? 2),
+      beaconDampingHalfLifeMs: init.beaconDampingHalfLifeMs ?? 60_000,
       sendTimeoutMs: init.sendTimeoutMs ?? 10_000,
       maxAttempts: Math.max(1, init.maxAttempts ?? 3),
       maxPayloadBytes: init.maxPayloadBytes ?? 64 * 1024,
@@ -360,6 +385,8 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     this.libp2p.removeEventListener('peer:identify', this.onIdentify)
     for (const c of this.channels.values()) c.close()
     this.channels.clear()
+    for (const l of this.topologyLines.values()) l.close('routing stopped')
+    this.topologyLines.clear()
     await this.links.stop()
     await this.libp2p.unhandle([TOPOLOGY_PROTOCOL, ROUTE_PROTOCOL]).catch(() => {})
   }
@@ -380,32 +407,54 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     const peer = evt.detail
     this.graph.removeLocalLink(peer)
     this.beaconed.delete(peer)
+    this.costDrift.delete(peer)
     this.outboxes.delete(peer)
     this.reachSent.delete(peer)
     this.channels.get(peer)?.close()
     this.channels.delete(peer)
+    this.topologyLines.get(peer)?.close('link down')
+    this.topologyLines.delete(peer)
     this.nonRouters.delete(peer)
     this.scheduleBeacon()
     this.scheduleRecompute()
   }
 
+  /**
+   * A probe updated a link's figures. Only a sustained, significant change of its cost
+   * against the cost last advertised (Babel-style hysteresis: measured noise around the
+   * advertised figure never triggers) goes into the graph and a triggered beacon, damped
+   * when such beacons keep firing: a busy node measures slower RTTs, and its beacons must
+   * not make it busier.
+   */
   private onLinkQuality (evt: CustomEvent<{ peerId: string, quality: LinkQuality }>): void {
     const { peerId, quality } = evt.detail
     if (this.graph.getLocalLink(peerId) == null) return
-    const before = this.beaconed.get(peerId)
-    if (before != null && !this.significant(before, quality)) return
+    const advertised = this.beaconed.get(peerId)
+    // the first RTT of a link is news at once
+    const firstRtt = advertised != null && advertised.rttMs == null && quality.rttMs != null
+    if (advertised != null && !firstRtt) {
+      if (!this.significant(advertised, quality)) {
+        this.costDrift.delete(peerId)
+        return
+      }
+      const held = (this.costDrift.get(peerId) ?? 0) + 1
+      if (held < this.cfg.costChangeProbes) {
+        this.costDrift.set(peerId, held)
+        return
+      }
+    }
+    this.costDrift.delete(peerId)
     this.beaconed.set(peerId, quality)
     this.graph.setLocalLink(peerId, quality)
-    this.scheduleBeacon()
+    this.scheduleBeacon(false)
     this.scheduleRecompute()
   }
 
+  /** the link's cost moved by at least significantCostChange (and 1 unit) */
   private significant (a: LinkQuality, b: LinkQuality): boolean {
-    if ((a.rttMs == null) !== (b.rttMs == null)) return true
-    if (Math.abs(a.loss - b.loss) >= 0.1 || Math.abs(a.health - b.health) >= 0.1) return true
-    const ra = a.rttMs ?? 0
-    const rb = b.rttMs ?? 0
-    return Math.abs(ra - rb) > 2 && Math.abs(ra - rb) / Math.max(1, Math.min(ra, rb)) >= this.cfg.significantCostChange
+    const ca = linkCost(a)
+    const cb = linkCost(b)
+    return Math.abs(ca - cb) >= 1 && Math.abs(ca - cb) / Math.min(ca, cb) >= this.cfg.significantCostChange
   }
 
   private onPeerHealth (evt: CustomEvent<PeerHealthChange>): void {
@@ -426,13 +475,37 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
 
   // ---- beacons ----
 
-  private scheduleBeacon (): void {
-    if (!this.running || this.beaconTimer != null) return
-    const delay = Math.max(0, this.lastBeaconAt + this.cfg.beaconMinIntervalMs - Date.now())
+  /**
+   * A triggered beacon: `urgent` (a link came or went) at most every beaconMinIntervalMs;
+   * a cost change after a gap that doubles with each recent cost-triggered beacon.
+   */
+  private scheduleBeacon (urgent = true): void {
+    if (!this.running) return
+    const now = Date.now()
+    let gap = this.cfg.beaconMinIntervalMs
+    if (!urgent) {
+      // one beacon is coming anyway: it carries the new cost
+      if (this.beaconTimer != null) return
+      const penalty = this.dampingPenalty(now)
+      gap = Math.min(this.cfg.beaconIntervalMs, gap * 2 ** penalty)
+      this.damping = penalty + 1
+      this.dampingAt = now
+    }
+    const at = Math.max(now, this.lastBeaconAt + gap)
+    if (this.beaconTimer != null) {
+      if (this.beaconAt <= at) return
+      clearTimeout(this.beaconTimer)
+    }
+    this.beaconAt = at
     this.beaconTimer = setTimeout(() => {
       this.beaconTimer = undefined
       void this.sendBeacon()
-    }, delay)
+    }, at - now)
+  }
+
+  private dampingPenalty (now: number): number {
+    const p = this.damping * 2 ** (-(now - this.dampingAt) / this.cfg.beaconDampingHalfLifeMs)
+    return p < 0.01 ? 0 : p
   }
 
   async announce (): Promise<void> {
@@ -500,21 +573,29 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     }
   }
 
+  /** one frame on the neighbour's long-lived topology stream; a broken stream is reopened once */
   private async sendUpdate (peer: string, update: TopologyUpdate): Promise<void> {
     const conn = this.openConnection(peer)
     if (conn == null) return
-    let stream: Stream | undefined
-    try {
-      const signal = AbortSignal.timeout(5000)
-      stream = await conn.newStream(TOPOLOGY_PROTOCOL, { signal, runOnLimitedConnection: true })
-      const bytes = TopologyUpdate.encode(update)
-      await pbStream(stream, { maxDataLength: this.maxUpdateBytes() }).write(update, TopologyUpdate, { signal })
-      await stream.close({ signal })
-      this.counters.updatesSent++
-      this.counters.updateBytesSent += bytes.length
-    } catch (err: any) {
-      stream?.abort(err)
-      this.log('topology update to %s failed: %s', peer, err?.message)
+    let line = this.topologyLines.get(peer)
+    if (line == null || line.connection !== conn) {
+      line?.close('connection replaced')
+      line = new LongLivedStream(conn, TOPOLOGY_PROTOCOL, this.maxUpdateBytes())
+      this.topologyLines.set(peer, line)
+    }
+    const frame = TopologyUpdate.encode(update)
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const reopened = !line.usable
+      try {
+        await line.write(frame)
+        this.counters.updatesSent++
+        this.counters.updateBytesSent += frame.byteLength
+        return
+      } catch (err: any) {
+        this.log('topology update to %s failed: %s', peer, err?.message)
+        // a stream that was just opened failed for a reason a retry will not fix
+        if (reopened || conn.status !== 'open' || !this.running) return
+      }
     }
   }
 
@@ -530,32 +611,26 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     }
   }
 
+  /** a neighbour's topology stream: one update per frame until it closes */
   private async onTopologyStream (stream: Stream, connection: Connection): Promise<void> {
     const from = connection.remotePeer.toString()
-    const signal = AbortSignal.timeout(10_000)
-    let update: TopologyUpdate
-    try {
-      const msg = await pbStream(stream, { maxDataLength: this.maxUpdateBytes() }).read(TopologyUpdate, {
-        signal,
-        limits: { beacons: MAX_BEACONS_PER_UPDATE, reach: this.cfg.maxReachEntries * 2 }
-      })
-      update = msg
-      await stream.close({ signal }).catch(() => {})
-    } catch (err: any) {
-      stream.abort(err)
-      if (err?.name === 'AbortError' || err?.name === 'TimeoutError' || err?.name === 'UnexpectedEOFError' || err?.name === 'StreamResetError') return
-      this.invalid(from, `malformed topology update: ${err?.message}`)
-      return
-    }
-    try {
-      this.updateLimiter.consume(from)
-    } catch {
-      this.log('topology updates from %s over the rate limit', from)
-      return
-    }
-    this.counters.updatesReceived++
-    this.counters.updateBytesReceived += TopologyUpdate.encode(update).length
-    await this.processUpdate(from, update)
+    await serveFrames(stream, {
+      maxFrameBytes: this.maxUpdateBytes(),
+      onFrame: async (frame) => {
+        try {
+          this.updateLimiter.consume(from)
+        } catch {
+          this.log('topology updates from %s over the rate limit', from)
+          return
+        }
+        // a frame that does not decode is the sender's fault (serveFrames counts it)
+        const update = TopologyUpdate.decode(frame, { limits: { beacons: MAX_BEACONS_PER_UPDATE, reach: this.cfg.maxReachEntries * 2 } })
+        this.counters.updatesReceived++
+        this.counters.updateBytesReceived += frame.byteLength
+        await this.processUpdate(from, update).catch((err: any) => { this.log.error('topology update from %s not applied: %s', from, err?.message) })
+      },
+      malformed: (err) => { this.invalid(from, `malformed topology update: ${err.message}`) }
+    })
   }
 
   /** validate and apply one update from a neighbour; bad parts change nothing */
@@ -638,7 +713,12 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     }, at - Date.now())
   }
 
-  /** send each neighbour our far table if it changed (or `refresh`: the periodic full send) */
+  /**
+   * send each neighbour our far table if it changed (or `refresh`: the periodic full send).
+   * Changed means a target came or went, its hop count changed, or its cost moved by
+   * significantCostChange against what that neighbour was last told: small cost drift
+   * waits for the refresh, so one noisy link does not resend every table of the zone.
+   */
   private sendReach (refresh: boolean): void {
     if (!this.running) return
     this.lastReachAt = Date.now()
@@ -646,11 +726,10 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     for (const peer of this.graph.localLinkPeers()) {
       if (this.nonRouters.has(peer)) continue
       const entries = this.graph.advertisement(table, peer, this.cfg.scope, this.cfg.maxReachEntries)
-      const fingerprint = entries.map(e => `${e.target}:${Math.round(e.cost)}:${e.hops}`).sort().join(',')
       const last = this.reachSent.get(peer)
-      if (!refresh && last != null && last.fingerprint === fingerprint) continue
+      if (!refresh && last != null && !this.reachChanged(last, entries)) continue
       if (last == null && entries.length === 0 && !refresh) continue
-      this.reachSent.set(peer, { fingerprint, at: this.lastReachAt })
+      this.reachSent.set(peer, new Map(entries.map(e => [e.target, { cost: e.cost, hops: e.hops }])))
       let box = this.outboxes.get(peer)
       if (box == null) {
         box = { beacons: new Map(), sending: false }
@@ -664,6 +743,17 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
       }))
       void this.flush(peer)
     }
+  }
+
+  private reachChanged (last: Map<string, { cost: number, hops: number }>, entries: ReachInfo[]): boolean {
+    if (last.size !== entries.length) return true
+    for (const e of entries) {
+      const before = last.get(e.target)
+      if (before == null || before.hops !== e.hops) return true
+      const diff = Math.abs(before.cost - e.cost)
+      if (diff >= 1 && diff / Math.max(1, Math.min(before.cost, e.cost)) >= this.cfg.significantCostChange) return true
+    }
+    return false
   }
 
   // ---- routes ----
