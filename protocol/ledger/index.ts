@@ -20,8 +20,31 @@
  * - **Durability**: a write resolves only after LevelDB synced it; it is gossiped after.
  *   Concurrent writes are grouped into one signed batch (group commit), which is what
  *   makes tens of thousands of signed, durable entries per second possible.
- * - **Replication**: every stored batch is gossiped on `LEDGER_TOPIC`; on every new
- *   connection both peers pull what they lack over `/liberation/ledger-sync/1.0.0`.
+ * - **Replication**: every batch this node writes is gossiped on `LEDGER_TOPIC` (and
+ *   gossipsub forwards what others accept); on every new connection, and every 30 s with
+ *   one peer, both peers pull what they lack over `/liberation/ledger-sync/1.0.0`. A
+ *   batch learnt by sync that is recent (signed < 10 min ago) and that this node has not
+ *   seen on gossip is gossiped on, at most 256 per 10 s: a healed partition or a node
+ *   back from offline then converges in about one gossip round, not one hop per
+ *   periodic sync. Old batches (a fresh node's catch-up) are not: everyone else has them.
+ * - **Write quota**: a node accepts at most `authorQuota` from each other author: a token
+ *   bucket of batches (default 200/s, burst 2,000) and one of new entries (default
+ *   50,000/s, burst 1,000,000), both paid when a batch with a valid signature adds
+ *   clocks this node does not hold (a batch adding none, e.g. a compaction, pays only
+ *   the batch). Budgeting both bounds a flood of tiny batches (each costs a signature
+ *   check and a write) and of huge ones; an honest bulk writer groups up to 1,000
+ *   entries per batch, so 24k entries/s is ~24 batches/s, far inside both, and a
+ *   100,000-entry import fits in the entry burst. Over quota, a gossip copy is ignored,
+ *   not rejected (honest peers forward an author's burst; the sender's score is not
+ *   hurt) and not stored; it arrives later by sync. Sync pays the same buckets (one
+ *   budget per author whatever the path), and once an author is over quota the rest of
+ *   that author's batches in the session are skipped unchecked, so a flooding author
+ *   (or a peer serving its flood) gets in at most burst + rate × time anywhere, while a
+ *   flood is delayed, not lost: every node still ends up with the same data, at the
+ *   quota rate. A fresh node catching up on a single author's history larger than the
+ *   entry burst does so at about a burst per sync. This node's own writes are not
+ *   limited. The check comes after the signature, so nobody can spend another author's
+ *   quota; 10,000 authors' buckets are kept (a forgotten one starts full again).
  *
  * Money is integer cents inside and canonical decimal strings ("800.00") at this API.
  * Errors for bad calls are `LedgerError`s with a `code` (see errors.ts).
@@ -35,7 +58,8 @@ import { BatchRejected, docFromBatches, openBatch, openTrustedBatch, signBatch }
 import { bytesEqual, decodeEntry, encodeEntry, entryKey, HUMAN_ID, HUMAN_STATUSES, isSlotEntry } from './entries.ts'
 import { LedgerError, invalidInput } from './errors.ts'
 import { formatCents, parseAmount, parseBigAmount } from './money.ts'
-import { EquivocationProof, LedgerGossip, SignedBatch, SyncResponse } from './pb/ledger.ts'
+import { BatchBody, EquivocationProof, LedgerGossip, SignedBatch, SyncResponse } from './pb/ledger.ts'
+import { AuthorQuota } from './quota.ts'
 import { batchFingerprint, batchKey, decodeIndexed, docPrefix, indexKey, indexValue, LedgerStore, parseBatchKey, proofKey, xorHexInto } from './store.ts'
 import { createLedgerSync } from './sync.ts'
 import { DerivedViews, isBetterPayment, summarize } from './views.ts'
@@ -43,8 +67,9 @@ import { isIsoWeek, isoWeek } from './week.ts'
 import type { BatchItem, Bytes, OpenedBatch } from './batch.ts'
 import type { HumanEntry, HumanStatus, LedgerEntry, PaymentEntry, StatusEntry } from './entries.ts'
 import type { SyncRequest } from './pb/ledger.ts'
+import type { AuthorQuotaInit } from './quota.ts'
 import type { StoreOp, StoredBatch } from './store.ts'
-import type { LedgerSync, LedgerSyncInit, SyncResult } from './sync.ts'
+import type { LedgerSync, LedgerSyncInit, SyncResult, SyncSession } from './sync.ts'
 import type { HumanView, Winner } from './views.ts'
 import type { RecordCrypto } from '../crypto/index.ts'
 import type { EventLog } from '../events/index.ts'
@@ -60,6 +85,8 @@ export type { SyncResult } from './sync.ts'
 export type { HumanStatus, LedgerEntry } from './entries.ts'
 export { formatCents, parseAmount } from './money.ts'
 export { isoWeek, isIsoWeek } from './week.ts'
+export { DEFAULT_AUTHOR_QUOTA } from './quota.ts'
+export type { AuthorQuotaInit } from './quota.ts'
 
 export const LEDGER_TOPIC = '/liberation/ledger/1.0.0'
 
@@ -82,6 +109,11 @@ export const LEDGER_EVENTS = {
   equivocation: 'ledger:equivocation',
   /** data: { from, reason } — a batch or proof failed the checks and was dropped */
   rejected: 'ledger:rejected',
+  /**
+   * data: { authors: string[] (peer ids, first 20), batches, since } — batches over their
+   * author's quota were set aside (at most one event per 10 s, counting them all)
+   */
+  throttled: 'ledger:throttled',
   /** data: SyncResult — a catch-up with a peer finished */
   synced: 'ledger:synced',
   /** data: { batches, into } — this node compacted its own small batches */
@@ -108,6 +140,8 @@ export interface LedgerInit {
   maxBatchEntries?: number
   /** catch-up settings; `intervalMs` is the periodic anti-entropy pull (default 30 s) */
   sync?: LedgerSyncInit
+  /** what this node accepts from each other author, by gossip and sync together (see the module docs) */
+  authorQuota?: AuthorQuotaInit
   /** compact own small batches this often, ms (default 60 s; 0 = never) */
   compactIntervalMs?: number
   /** batches with fewer entries than this are compaction candidates (default 64) */
@@ -240,9 +274,22 @@ export interface SystemStats {
   documents: number
   excludedAuthors: number
   batchesRejected: number
+  /** batches set aside since start because their author was over its quota (they come again by sync) */
+  batchesThrottled: number
 }
 
-export type ReceiveStatus = 'applied' | 'duplicate' | 'excluded' | 'equivocation' | 'rejected'
+export type ReceiveStatus = 'applied' | 'duplicate' | 'excluded' | 'equivocation' | 'rejected' | 'throttled'
+
+/** Where a received batch came from: gossip and sync pay the author's quota, direct calls do not. */
+export type ReceiveVia = 'gossip' | 'sync' | 'direct'
+
+export interface ReceiveOptions {
+  /** peer it came from (events, logs) */
+  from?: string
+  correlationId?: string
+  /** default 'direct' */
+  via?: ReceiveVia
+}
 
 export interface ReceiveResult {
   status: ReceiveStatus
@@ -284,8 +331,8 @@ export interface LedgerService {
   stats(): Promise<SystemStats>
   /** Pull what `peer` has and this node lacks. */
   sync(peer: PeerId): Promise<SyncResult>
-  /** Check and apply one SignedBatch (what gossip and sync do). */
-  receiveBatch(bytes: Uint8Array, opts?: { from?: string, correlationId?: string }): Promise<ReceiveResult>
+  /** Check and apply one SignedBatch (what gossip and sync do; `via` says which quota rules apply). */
+  receiveBatch(bytes: Uint8Array, opts?: ReceiveOptions): Promise<ReceiveResult>
   /** Check and apply one EquivocationProof. */
   receiveProof(bytes: Uint8Array, opts?: { from?: string, correlationId?: string }): Promise<ReceiveResult>
   /** Every stored signed batch, in key order. */
@@ -321,6 +368,7 @@ interface PendingWrite {
 
 interface Incoming {
   batch: OpenedBatch
+  via: ReceiveVia
   correlationId?: string
   resolve(r: ReceiveResult): void
   reject(err: Error): void
@@ -358,6 +406,13 @@ function overlaps (ds: DocState, start: number, end: number): boolean {
 
 function covers (ds: DocState, start: number, end: number): boolean {
   return ds.runs.some(([s, e]) => s <= start && e >= end)
+}
+
+/** How many of the clocks [start, end) are held. */
+function heldWithin (ds: DocState | undefined, start: number, end: number): number {
+  let n = 0
+  for (const [s, e] of ds?.runs ?? []) { n += Math.max(0, Math.min(e, end) - Math.max(s, start)) }
+  return n
 }
 
 function addRun (ds: DocState, start: number, end: number): void {
@@ -424,6 +479,14 @@ class Ledger implements LedgerService {
   private running = false
   private startedAt = 0
   private rejected = 0
+  private throttled = 0
+  private readonly quota: AuthorQuota
+  /** throttled since the last `throttled` event */
+  private throttleReport: { at: number, batches: number, authors: Set<string> } = { at: 0, batches: 0, authors: new Set() }
+  /** signatures (first 16 bytes, hex) of batches seen on gossip or published: never gossiped on again */
+  private readonly gossiped = new Set<string>()
+  private regossipWindowStart = 0
+  private regossipCount = 0
   private compactTimer: ReturnType<typeof setInterval> | undefined
   private readonly validator = async (peer: PeerId, msg: { data: Uint8Array }): Promise<TopicValidatorResult> => this.validate(peer, msg.data)
 
@@ -446,10 +509,11 @@ class Ledger implements LedgerService {
     this.compactIntervalMs = init.compactIntervalMs ?? 60_000
     this.compactBelow = init.compactBelow ?? 64
     this.now = init.now ?? Date.now
+    this.quota = new AuthorQuota(init.authorQuota)
     this.sync_ = createLedgerSync(components.libp2p, {
       request: () => this.syncRequest(),
       responses: (req) => this.syncResponses(req),
-      receive: async (msg, from, correlationId) => this.syncReceive(msg, from, correlationId),
+      receive: async (msg, session) => this.syncReceive(msg, session),
       onSynced: (result, correlationId) => {
         this.events.emitEvent('resources', LEDGER_EVENTS.synced, result, correlationId)
       },
@@ -648,6 +712,7 @@ class Ledger implements LedgerService {
 
   private publish (msg: LedgerGossip): void {
     if (!this.running) { return }
+    if (msg.batch != null) { this.markGossiped(msg.batch.signature) }
     this.libp2p.services.pubsub.publish(this.topic, LedgerGossip.encode(msg)).catch((err: any) => {
       this.log('publish failed: %s', err.message)
     })
@@ -767,12 +832,12 @@ class Ledger implements LedgerService {
     }
     const from = peer.toString()
     const r = msg.batch != null
-      ? await this.receiveBatch(SignedBatch.encode(msg.batch), { from })
+      ? await this.receiveBatch(SignedBatch.encode(msg.batch), { from, via: 'gossip' })
       : await this.receiveProof(EquivocationProof.encode(msg.proof as EquivocationProof), { from })
     switch (r.status) {
       case 'applied': return TopicValidatorResult.Accept
       case 'rejected': return TopicValidatorResult.Reject
-      // the relay may be honest: a contradiction or a known author is not its fault
+      // the relay may be honest: a contradiction, a known or an over-quota author is not its fault
       default: return TopicValidatorResult.Ignore
     }
   }
@@ -783,7 +848,8 @@ class Ledger implements LedgerService {
     this.events.emitEvent('resources', LEDGER_EVENTS.rejected, { from: from ?? null, reason }, correlationId)
   }
 
-  async receiveBatch (bytes: Uint8Array, opts: { from?: string, correlationId?: string } = {}): Promise<ReceiveResult> {
+  async receiveBatch (bytes: Uint8Array, opts: ReceiveOptions = {}): Promise<ReceiveResult> {
+    const via = opts.via ?? 'direct'
     let batch: OpenedBatch
     try {
       batch = await openBatch(bytes, this.crypto.verifier)
@@ -797,8 +863,17 @@ class Ledger implements LedgerService {
       // our own batch coming back
       return { status: 'duplicate' }
     }
+    if (via === 'gossip') { this.markGossiped(batch.signature) }
+    if (via !== 'direct' && batch.authorHex !== this.selfHex && !this.excluded.has(batch.authorHex)) {
+      // only after the signature: nobody can spend another author's quota
+      const fresh = batch.clockEnd - batch.clockStart - heldWithin(held, batch.clockStart, batch.clockEnd)
+      if (!this.quota.take(batch.authorHex, fresh, this.now())) {
+        this.noteThrottled(batch.authorHex, opts.correlationId)
+        return { status: 'throttled', reason: 'author over its quota' }
+      }
+    }
     return new Promise<ReceiveResult>((resolve, reject) => {
-      this.incoming.push({ batch, correlationId: opts.correlationId, resolve, reject })
+      this.incoming.push({ batch, via, correlationId: opts.correlationId, resolve, reject })
       if (!this.incomingScheduled) {
         this.incomingScheduled = true
         this.serial(async () => {
@@ -807,6 +882,45 @@ class Ledger implements LedgerService {
         }).catch(() => {})
       }
     })
+  }
+
+  private noteThrottled (authorHex: string, correlationId?: string): void {
+    this.throttled++
+    const r = this.throttleReport
+    r.batches++
+    if (r.authors.size < 20) { r.authors.add(authorHex) }
+    const now = this.now()
+    if (now - r.at < 10_000) { return }
+    this.log('throttled %d batches of %d authors', r.batches, r.authors.size)
+    this.events.emitEvent('resources', LEDGER_EVENTS.throttled, { authors: [...r.authors].map(a => this.peerIdOf(a)), batches: r.batches, since: r.at === 0 ? null : new Date(r.at).toISOString() }, correlationId)
+    this.throttleReport = { at: now, batches: 0, authors: new Set() }
+  }
+
+  private markGossiped (signature: Uint8Array): boolean {
+    const key = toHex(signature.subarray(0, 16))
+    if (this.gossiped.has(key)) { return false }
+    if (this.gossiped.size >= GOSSIPED_CAPACITY) { this.gossiped.delete(this.gossiped.keys().next().value as string) }
+    this.gossiped.add(key)
+    return true
+  }
+
+  /**
+   * A recent batch learnt by sync (written offline, or on the other side of a healed
+   * partition) is gossiped on, so the rest of the mesh has it within a gossip round
+   * instead of one hop per periodic sync. Never our own, never one seen on gossip or
+   * already published; old ones (a fresh node's catch-up) are not: everyone else has
+   * them. Peers holding it drop the copy by its content-addressed id, unpenalised.
+   */
+  private regossip (batch: OpenedBatch): void {
+    const now = this.now()
+    if (!this.running || batch.authorHex === this.selfHex || Math.abs(now - batch.signedAt) > REGOSSIP_WINDOW_MS) { return }
+    if (now - this.regossipWindowStart > 10_000 || now < this.regossipWindowStart) {
+      this.regossipWindowStart = now
+      this.regossipCount = 0
+    }
+    if (this.regossipCount >= REGOSSIP_PER_10S || this.gossiped.has(toHex(batch.signature.subarray(0, 16)))) { return }
+    this.regossipCount++
+    this.publish({ batch: SignedBatch.decode(batch.bytes) })
   }
 
   async receiveProof (bytes: Uint8Array, opts: { from?: string, correlationId?: string } = {}): Promise<ReceiveResult> {
@@ -962,7 +1076,7 @@ class Ledger implements LedgerService {
           if (p.proof !== undefined && !this.excluded.has(g.batch.authorHex)) {
             // store what came before in this group first: exclusion rebuilds from the store
             await this.writePlans(plans, false, planned.map(x => x.correlationId))
-            planned.forEach((x, i) => { x.resolve({ status: 'applied', entries: plans[i].items.length }) })
+            this.settleStored(planned, plans)
             plans.length = 0
             planned.length = 0
             await this.exclude(p.proof, g.batch, p.result.reason ?? 'equivocation', g.correlationId)
@@ -970,11 +1084,19 @@ class Ledger implements LedgerService {
           g.resolve(p.result)
         }
         await this.writePlans(plans, false, planned.map(x => x.correlationId))
-        planned.forEach((x, i) => { x.resolve({ status: 'applied', entries: plans[i].items.length }) })
+        this.settleStored(planned, plans)
       } catch (err) {
         for (const g of group) { g.reject(err as Error) }
       }
     }
+  }
+
+  /** Resolve received batches once stored; gossip on the recent ones that came by sync. */
+  private settleStored (stored: Incoming[], plans: Plan[]): void {
+    stored.forEach((x, i) => {
+      x.resolve({ status: 'applied', entries: plans[i].items.length })
+      if (x.via === 'sync') { this.regossip(x.batch) }
+    })
   }
 
   private applyItems (batch: OpenedBatch, items: BatchItem[], local: boolean, correlationId?: string): void {
@@ -1045,10 +1167,19 @@ class Ledger implements LedgerService {
     }
   }
 
-  private async syncReceive (msg: SyncResponse, from: PeerId, correlationId: string): Promise<'applied' | 'other'> {
-    const opts = { from: from.toString(), correlationId }
+  private async syncReceive (msg: SyncResponse, session: SyncSession): Promise<'applied' | 'other'> {
+    const opts: ReceiveOptions = { from: session.peer.toString(), correlationId: session.correlationId, via: 'sync' }
     let r: ReceiveResult
-    if (msg.batch != null) { r = await this.receiveBatch(SignedBatch.encode(msg.batch), opts) } else if (msg.proof != null) { r = await this.receiveProof(EquivocationProof.encode(msg.proof), opts) } else { return 'other' }
+    if (msg.batch != null) {
+      const claimed = claimedAuthor(msg.batch)
+      // once an author is over its quota, its other batches in this session are not even checked
+      if (claimed !== undefined && session.skipAuthors.has(claimed)) {
+        this.throttled++
+        return 'other'
+      }
+      r = await this.receiveBatch(SignedBatch.encode(msg.batch), opts)
+      if (r.status === 'throttled' && claimed !== undefined) { session.skipAuthors.add(claimed) }
+    } else if (msg.proof != null) { r = await this.receiveProof(EquivocationProof.encode(msg.proof), opts) } else { return 'other' }
     return r.status === 'applied' ? 'applied' : 'other'
   }
 
@@ -1182,7 +1313,8 @@ class Ledger implements LedgerService {
       authors: authors.size,
       documents: this.docs.size,
       excludedAuthors: this.excluded.size,
-      batchesRejected: this.rejected
+      batchesRejected: this.rejected,
+      batchesThrottled: this.throttled
     }
   }
 
@@ -1277,6 +1409,21 @@ class Ledger implements LedgerService {
 }
 
 const KEY_END_CHAR = '~'
+/** sync-fetched batches signed less than this long ago are gossiped on (see regossip) */
+const REGOSSIP_WINDOW_MS = 10 * 60_000
+/** at most this many re-gossips per 10 s, so a large heal cannot flood the mesh */
+const REGOSSIP_PER_10S = 256
+/** signatures remembered as gossiped */
+const GOSSIPED_CAPACITY = 65_536
+
+/** The author a batch names, unchecked (undefined if its body does not decode). */
+function claimedAuthor (batch: SignedBatch): string | undefined {
+  try {
+    return toHex(BatchBody.decode(batch.body).author)
+  } catch {
+    return undefined
+  }
+}
 
 function compareBytes (a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.byteLength, b.byteLength)

@@ -24,10 +24,18 @@ export interface SyncHost {
   request(): SyncRequest
   /** encoded SyncResponse messages for a peer's request, done excluded */
   responses(req: SyncRequest): AsyncGenerator<Uint8Array>
-  /** handle one response message from a peer; resolves once it is stored or refused */
-  receive(msg: SyncResponse, from: PeerId, correlationId: string): Promise<'applied' | 'other'>
+  /** handle one response message of a pull session; resolves once it is stored or refused */
+  receive(msg: SyncResponse, session: SyncSession): Promise<'applied' | 'other'>
   onSynced(result: SyncResult, correlationId: string): void
   log: Logger
+}
+
+/** One pull from one peer. */
+export interface SyncSession {
+  peer: PeerId
+  correlationId: string
+  /** authors (hex keys) whose batches the rest of this session skips: they are over their quota */
+  skipAuthors: Set<string>
 }
 
 export interface SyncResult {
@@ -103,13 +111,14 @@ export function createLedgerSync (libp2p: Libp2p, host: SyncHost, init: LedgerSy
     // (yamux stops granting window) while the checks are behind, so memory stays bounded
     const lp = lpStream(stream, { maxDataLength: MAX_SYNC_MESSAGE_BYTES, maxBufferSize: 2 * MAX_SYNC_MESSAGE_BYTES })
     const work = new Set<Promise<void>>()
+    const session: SyncSession = { peer, correlationId, skipAuthors: new Set() }
     try {
       await lp.write(SyncRequest.encode(host.request()), { signal: idle() })
       while (true) {
         const msg = SyncResponse.decode(await lp.read({ signal: idle() }))
         if (msg.done) { break }
         result.messages++
-        const p: Promise<void> = host.receive(msg, peer, correlationId).then(r => {
+        const p: Promise<void> = host.receive(msg, session).then(r => {
           if (r === 'applied') { result.applied++ }
         }, () => {}).finally(() => work.delete(p))
         work.add(p)
