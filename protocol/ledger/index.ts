@@ -30,8 +30,9 @@
  * - **Write quota**: a node accepts at most `authorQuota` from each other author: a token
  *   bucket of batches (default 200/s, burst 2,000) and one of new entries (default
  *   50,000/s, burst 1,000,000), both paid when a batch with a valid signature adds
- *   clocks this node does not hold (a batch adding none, e.g. a compaction, pays only
- *   the batch). Budgeting both bounds a flood of tiny batches (each costs a signature
+ *   clocks this node does not hold. A batch adding none costs nothing if it is already
+ *   held (so nobody can drain an author's quota by replaying its old batches) and one
+ *   batch if it would replace held ones (a compaction). Budgeting both bounds a flood of tiny batches (each costs a signature
  *   check and a write) and of huge ones; an honest bulk writer groups up to 1,000
  *   entries per batch, so 24k entries/s is ~24 batches/s, far inside both, and a
  *   100,000-entry import fits in the entry burst. Over quota, a gossip copy is ignored,
@@ -865,9 +866,10 @@ class Ledger implements LedgerService {
     }
     if (via === 'gossip') { this.markGossiped(batch.signature) }
     if (via !== 'direct' && batch.authorHex !== this.selfHex && !this.excluded.has(batch.authorHex)) {
-      // only after the signature: nobody can spend another author's quota
+      // only after the signature: nobody can spend another author's quota. Batches adding
+      // nothing are paid for in drainIncoming, and only if they replace something
       const fresh = batch.clockEnd - batch.clockStart - heldWithin(held, batch.clockStart, batch.clockEnd)
-      if (!this.quota.take(batch.authorHex, fresh, this.now())) {
+      if (fresh > 0 && !this.quota.take(batch.authorHex, fresh, this.now())) {
         this.noteThrottled(batch.authorHex, opts.correlationId)
         return { status: 'throttled', reason: 'author over its quota' }
       }
@@ -1068,6 +1070,12 @@ class Ledger implements LedgerService {
       try {
         for (const g of group) {
           const p = await this.plan(g.batch, false)
+          if ('ops' in p && p.items.length === 0 && g.via !== 'direct' && g.batch.authorHex !== this.selfHex && !this.quota.take(g.batch.authorHex, 0, this.now())) {
+            // a re-signed range (a compaction) replaces stored batches: one batch of quota
+            this.noteThrottled(g.batch.authorHex, g.correlationId)
+            g.resolve({ status: 'throttled', reason: 'author over its quota' })
+            continue
+          }
           if ('ops' in p) {
             plans.push(p)
             planned.push(g)
