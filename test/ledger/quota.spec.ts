@@ -5,14 +5,14 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { toHex } from '../../protocol/crypto/index.ts'
-import { AuthorQuota } from '../../protocol/ledger/quota.ts'
 import { LEDGER_TOPIC, isoWeek } from '../../protocol/ledger/index.ts'
 import { BatchBody, SignedBatch } from '../../protocol/ledger/pb/ledger.ts'
+import { AuthorQuota } from '../../protocol/ledger/quota.ts'
 import { gossipScore } from '../../protocol/pubsub/gossip.ts'
 import { TestMesh, connect, waitFor } from '../utils/mesh.ts'
 import { createForger, ownBatch, registration, signBody } from './forge.ts'
-import type { AuthorQuotaInit } from '../../protocol/ledger/index.ts'
 import type { Forger } from './forge.ts'
+import type { AuthorQuotaInit } from '../../protocol/ledger/index.ts'
 import type { TestNode } from '../utils/mesh.ts'
 
 let mesh: TestMesh
