@@ -29,23 +29,26 @@
  *   periodic sync. Old batches (a fresh node's catch-up) are not: everyone else has them.
  * - **Write quota**: a node accepts at most `authorQuota` from each other author: a token
  *   bucket of batches (default 200/s, burst 2,000) and one of new entries (default
- *   50,000/s, burst 1,000,000), both paid when a batch with a valid signature adds
- *   clocks this node does not hold. A batch adding none costs nothing if it is already
- *   held (so nobody can drain an author's quota by replaying its old batches) and one
- *   batch if it would replace held ones (a compaction). Budgeting both bounds a flood of tiny batches (each costs a signature
- *   check and a write) and of huge ones; an honest bulk writer groups up to 1,000
- *   entries per batch, so 24k entries/s is ~24 batches/s, far inside both, and a
- *   100,000-entry import fits in the entry burst. Over quota, a gossip copy is ignored,
- *   not rejected (honest peers forward an author's burst; the sender's score is not
- *   hurt) and not stored; it arrives later by sync. Sync pays the same buckets (one
- *   budget per author whatever the path), and once an author is over quota the rest of
- *   that author's batches in the session are skipped unchecked, so a flooding author
- *   (or a peer serving its flood) gets in at most burst + rate × time anywhere, while a
- *   flood is delayed, not lost: every node still ends up with the same data, at the
- *   quota rate. A fresh node catching up on a single author's history larger than the
- *   entry burst does so at about a burst per sync. This node's own writes are not
- *   limited. The check comes after the signature, so nobody can spend another author's
- *   quota; 10,000 authors' buckets are kept (a forgotten one starts full again).
+ *   50,000/s, burst 1,000,000). A batch with a valid signature that adds clocks this
+ *   node does not hold pays one batch and those entries; one adding none costs nothing
+ *   if it is held already (nobody can drain an author's quota by replaying its old
+ *   batches) and one batch if it replaces held ones (a compaction). Budgeting both
+ *   bounds floods of tiny batches (each costs a signature check and a write) and of huge
+ *   ones, while an honest bulk writer groups up to 1,000 entries per batch: 24k
+ *   entries/s is ~24 batches/s, far inside both, and a 100,000-entry import fits in the
+ *   entry burst. Over quota, a gossip copy is ignored, not rejected (honest peers
+ *   forward an author's burst, so the sender's score is not hurt) and not stored; it
+ *   comes again by sync. Sync pays the same buckets (one budget per author, whatever the
+ *   path), and once an author is over quota the rest of its batches in that session are
+ *   skipped unchecked. So a flooding author, or a peer serving its flood, gets in at most
+ *   burst + rate × time on any node, and a flood is delayed, not lost: every node still
+ *   ends up with the same data, at the quota rate, one pull (on connect, every 30 s) at a
+ *   time. A fresh node catching up on one author's history larger than the entry burst
+ *   takes about a burst per pull. The check comes after the signature, so nobody can
+ *   spend another author's quota. Not limited: this node's own writes, direct
+ *   `receiveBatch` calls, and many authors at once (keys are free; gossipsub scoring
+ *   and connection limits are what bound a peer). 10,000 authors' buckets are kept; a
+ *   forgotten one starts full again.
  *
  * Money is integer cents inside and canonical decimal strings ("800.00") at this API.
  * Errors for bad calls are `LedgerError`s with a `code` (see errors.ts).
