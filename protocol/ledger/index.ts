@@ -24,9 +24,10 @@
  *   gossipsub forwards what others accept); on every new connection, and every 30 s with
  *   one peer, both peers pull what they lack over `/liberation/ledger-sync/1.0.0`. A
  *   batch learnt by sync that is recent (signed < 10 min ago) and that this node has not
- *   seen on gossip is gossiped on, at most 256 per 10 s: a healed partition or a node
- *   back from offline then converges in about one gossip round, not one hop per
- *   periodic sync. Old batches (a fresh node's catch-up) are not: everyone else has them.
+ *   seen on gossip is gossiped on, at most 256 batches and 16 MiB per 10 s: a healed
+ *   partition or a node back from offline then converges in about one gossip round, not
+ *   one hop per periodic sync. Old batches (a fresh node's catch-up) are not: everyone
+ *   else has them.
  * - **Write quota**: a node accepts at most `authorQuota` from each other author: a token
  *   bucket of batches (default 200/s, burst 2,000) and one of new entries (default
  *   50,000/s, burst 1,000,000). A batch with a valid signature that adds clocks this
@@ -491,6 +492,7 @@ class Ledger implements LedgerService {
   private readonly gossiped = new Set<string>()
   private regossipWindowStart = 0
   private regossipCount = 0
+  private regossipBytes = 0
   private compactTimer: ReturnType<typeof setInterval> | undefined
   private readonly validator = async (peer: PeerId, msg: { data: Uint8Array }): Promise<TopicValidatorResult> => this.validate(peer, msg.data)
 
@@ -922,9 +924,12 @@ class Ledger implements LedgerService {
     if (now - this.regossipWindowStart > 10_000 || now < this.regossipWindowStart) {
       this.regossipWindowStart = now
       this.regossipCount = 0
+      this.regossipBytes = 0
     }
-    if (this.regossipCount >= REGOSSIP_PER_10S || this.gossiped.has(toHex(batch.signature.subarray(0, 16)))) { return }
+    if (this.regossipCount >= REGOSSIP_PER_10S || this.regossipBytes + batch.bytes.byteLength > REGOSSIP_BYTES_PER_10S) { return }
+    if (this.gossiped.has(toHex(batch.signature.subarray(0, 16)))) { return }
     this.regossipCount++
+    this.regossipBytes += batch.bytes.byteLength
     this.publish({ batch: SignedBatch.decode(batch.bytes) })
   }
 
@@ -1424,6 +1429,8 @@ const KEY_END_CHAR = '~'
 const REGOSSIP_WINDOW_MS = 10 * 60_000
 /** at most this many re-gossips per 10 s, so a large heal cannot flood the mesh */
 const REGOSSIP_PER_10S = 256
+/** and at most this many bytes (a batch may weigh up to 2 MiB) */
+const REGOSSIP_BYTES_PER_10S = 16 * 1024 * 1024
 /** signatures remembered as gossiped */
 const GOSSIPED_CAPACITY = 65_536
 
