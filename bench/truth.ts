@@ -22,12 +22,14 @@
  * Env: TRUTH_BENCH_NODES (10), TRUTH_BENCH_MESSAGES (300), TRUTH_BENCH_RATE (msg/s, 20),
  * TRUTH_BENCH_LATENCY (ms, 20), TRUTH_BENCH_EXTRA_EDGES (5), TRUTH_BENCH_LINKS
  * ('sim' | 'memory': @libp2p/memory's own latency, which serialises chunks on a link),
- * TRUTH_BENCH_ONLY ('publish' | 'receive' | 'mesh'), TRUTH_BENCH_SKIP ('bare' | 'truth': a mesh phase).
+ * TRUTH_BENCH_ONLY ('publish' | 'receive' | 'mesh'), TRUTH_BENCH_SKIP ('bare' | 'truth': a mesh phase),
+ * TRUTH_BENCH_PROFILE (a directory: writes a CPU profile of each mesh phase there).
  */
 /* eslint-disable no-console */
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { Session } from 'node:inspector/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
@@ -260,6 +262,24 @@ async function receiveVerifyStore (ops: number): Promise<RateResult> {
 
 // ---- 4. the mesh ----
 
+/** TRUTH_BENCH_PROFILE=<dir>: a V8 CPU profile of each mesh phase, <dir>/<phase>.cpuprofile */
+async function startProfile (): Promise<{ stop(name: string): Promise<void> } | undefined> {
+  const dir = process.env.TRUTH_BENCH_PROFILE
+  if (dir == null || dir === '') return undefined
+  const session = new Session()
+  session.connect()
+  await session.post('Profiler.enable')
+  await session.post('Profiler.start')
+  return {
+    async stop (name) {
+      const { profile } = await session.post('Profiler.stop')
+      await mkdir(dir, { recursive: true })
+      await writeFile(join(dir, `${name}.cpuprofile`), JSON.stringify(profile))
+      session.disconnect()
+    }
+  }
+}
+
 /** a spanning chain in random order plus `extra` random edges (deterministic) */
 function randomConnectedEdges (n: number, extra: number, seed: number): Array<[number, number]> {
   const rand = createRandom(seed, 'edges')
@@ -373,7 +393,7 @@ async function meshRun (): Promise<MeshResult> {
     const idleThreadPerMs = cpuMs(process.threadCpuUsage(idleThread0)) / idleWall
 
     /** send MESSAGES at RATE from random nodes; `send` returns the key receivers report */
-    async function phase (send: (by: number, i: number) => Promise<string>, listen: (report: (key: string, receiver: number) => void) => () => void): Promise<PhaseResult> {
+    async function phase (name: string, send: (by: number, i: number) => Promise<string>, listen: (report: (key: string, receiver: number) => void) => () => void): Promise<PhaseResult> {
       const sentAt = new Map<string, { at: number, by: number }>()
       const early: Array<{ key: string, node: number, at: number }> = []
       const latencies: number[] = []
@@ -404,6 +424,7 @@ async function meshRun (): Promise<MeshResult> {
       const cpu0 = process.cpuUsage()
       const thread0 = process.threadCpuUsage()
       const wait0 = runQueueWaitMs()
+      const profiler = await startProfile()
       const t0 = performance.now()
       const rand = createRandom(5, 'posts')
       for (let i = 0; i < MESSAGES; i++) {
@@ -424,6 +445,7 @@ async function meshRun (): Promise<MeshResult> {
       const cpu = cpuMs(process.cpuUsage(cpu0))
       const thread = cpuMs(process.threadCpuUsage(thread0))
       const waited = runQueueWaitMs() - wait0
+      await profiler?.stop(name)
       unlisten()
       return {
         deliveries,
@@ -451,7 +473,7 @@ async function meshRun (): Promise<MeshResult> {
     // bare gossipsub: unsigned bytes the size of a truth frame, no validator, nothing stored
     const frameSize = encodeFrame(CHANNEL, await signTruth(nodes[0].node.crypto.signer, { content: `${CONTENT}#000`, channels: [CHANNEL], createdAt: Date.now() })).length
     const skip = process.env.TRUTH_BENCH_SKIP
-    const bareGossipsub = skip === 'bare' ? undefined : await phase(async (by, i) => {
+    const bareGossipsub = skip === 'bare' ? undefined : await phase('bare', async (by, i) => {
       const key = `raw#${i}#`
       const data = new Uint8Array(frameSize)
       data.set(new TextEncoder().encode(key))
@@ -487,7 +509,7 @@ async function meshRun (): Promise<MeshResult> {
       n.node.libp2p.services.pubsub.addEventListener('message', h as any)
       return h
     })
-    const truth = skip === 'truth' ? undefined : await phase(async (by, i) => {
+    const truth = skip === 'truth' ? undefined : await phase('truth', async (by, i) => {
       const at = performance.now()
       const id = (await nodes[by].node.truth.post(`${CONTENT}#${i}`)).id
       // the first hop takes a link latency: time enough to learn the frame's key

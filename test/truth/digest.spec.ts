@@ -1,10 +1,23 @@
 /** Range fingerprints and the id filter behind catch-up and the receive path. */
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { toHex } from '../../protocol/crypto/index.ts'
+import { fromHex, toHex } from '../../protocol/crypto/index.ts'
 import { BUCKET_MS, IdFilter, RangeIndex } from '../../protocol/truth/digest.ts'
 
 describe('truth digests', () => {
+  it('hex: lowercase, two digits a byte, round-trips at every length and byte value', () => {
+    const every = Uint8Array.from({ length: 256 }, (_, i) => i)
+    expect(toHex(every)).toBe(Buffer.from(every).toString('hex'))
+    expect(toHex(new Uint8Array(0))).toBe('')
+    for (const n of [1, 31, 32, 64, 300]) {
+      const bytes = randomBytes(n)
+      expect(toHex(bytes)).toBe(bytes.toString('hex'))
+      expect(fromHex(toHex(bytes))).toEqual(new Uint8Array(bytes))
+    }
+    // a subarray: only its own bytes
+    expect(toHex(every.subarray(254))).toBe('feff')
+  })
+
   it('fingerprints depend on the set of ids only, and combine across buckets', () => {
     const ids = Array.from({ length: 500 }, () => randomBytes(32))
     const times = ids.map((_, i) => Date.UTC(2026, 0, 1) + i * 7 * 60_000)
