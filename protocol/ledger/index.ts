@@ -374,6 +374,8 @@ interface PendingWrite {
 interface Incoming {
   batch: OpenedBatch
   via: ReceiveVia
+  /** peer it came from */
+  from?: string
   correlationId?: string
   resolve(r: ReceiveResult): void
   reject(err: Error): void
@@ -880,7 +882,7 @@ class Ledger implements LedgerService {
       }
     }
     return new Promise<ReceiveResult>((resolve, reject) => {
-      this.incoming.push({ batch, via, correlationId: opts.correlationId, resolve, reject })
+      this.incoming.push({ batch, via, from: opts.from, correlationId: opts.correlationId, resolve, reject })
       if (!this.incomingScheduled) {
         this.incomingScheduled = true
         this.serial(async () => {
@@ -915,12 +917,15 @@ class Ledger implements LedgerService {
    * A recent batch learnt by sync (written offline, or on the other side of a healed
    * partition) is gossiped on, so the rest of the mesh has it within a gossip round
    * instead of one hop per periodic sync. Never our own, never one seen on gossip or
-   * already published; old ones (a fresh node's catch-up) are not: everyone else has
-   * them. Peers holding it drop the copy by its content-addressed id, unpenalised.
+   * already published, never when the only subscriber is the peer it came from; old
+   * ones (a fresh node's catch-up) are not: everyone else has them. Peers holding it
+   * drop the copy by its content-addressed id, unpenalised.
    */
-  private regossip (batch: OpenedBatch): void {
+  private regossip (batch: OpenedBatch, from?: string): void {
     const now = this.now()
     if (!this.running || batch.authorHex === this.selfHex || Math.abs(now - batch.signedAt) > REGOSSIP_WINDOW_MS) { return }
+    // nobody to tell but the peer it came from (a fresh node syncing from its one peer)
+    if (!this.libp2p.services.pubsub.getSubscribers(this.topic).some(p => p.toString() !== from)) { return }
     if (now - this.regossipWindowStart > 10_000 || now < this.regossipWindowStart) {
       this.regossipWindowStart = now
       this.regossipCount = 0
@@ -1111,7 +1116,7 @@ class Ledger implements LedgerService {
   private settleStored (stored: Incoming[], plans: Plan[]): void {
     stored.forEach((x, i) => {
       x.resolve({ status: 'applied', entries: plans[i].items.length })
-      if (x.via === 'sync') { this.regossip(x.batch) }
+      if (x.via === 'sync') { this.regossip(x.batch, x.from) }
     })
   }
 
