@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { toHex } from '../../protocol/crypto/index.ts'
-import { LEDGER_TOPIC, isoWeek } from '../../protocol/ledger/index.ts'
+import { LEDGER_EVENTS, LEDGER_TOPIC, isoWeek } from '../../protocol/ledger/index.ts'
 import { BatchBody, SignedBatch } from '../../protocol/ledger/pb/ledger.ts'
 import { AuthorQuota } from '../../protocol/ledger/quota.ts'
 import { gossipScore } from '../../protocol/pubsub/gossip.ts'
@@ -91,6 +91,11 @@ describe('per-author write quota', () => {
     expect(xs.batchesThrottled).toBeGreaterThan(0)
     expect(xs.batchesRejected).toBe(0)
     expect(xs.totalHumans).toBe(3 + held.clocks)
+    // one event per 10 s at most, naming the author
+    const events = x.node.events.history({ type: LEDGER_EVENTS.throttled })
+    expect(events.length).toBeGreaterThanOrEqual(1)
+    expect(events.length).toBeLessThanOrEqual(1 + Math.floor((Date.now() - events[0].timestamp) / 10_000))
+    expect(events[0].data).toMatchObject({ authors: [f.libp2p.peerId.toString()], batches: 1, since: null })
     expect((await x.node.ledger.verifyIntegrity()).ok).toBe(true)
     // ignored, not rejected: the flooder's gossip score is not lowered by its throttled copies
     expect(gossipScore(x.node.libp2p.services.pubsub, f.libp2p.peerId.toString())).toBeGreaterThanOrEqual(0)
