@@ -12,8 +12,13 @@
  * 3. topology gossip measured on a live mesh of in-process nodes (fast timers), against
  *    the cost model of protocol/routing/cost-model.ts with the same parameters.
  *
+ * 4. an idle mesh with the node's default timers (random 4-regular, simulator links of
+ *    20 ms one way, as `npm run sim`): routing updates, bytes and own beacons per node per
+ *    second and the CPU the process burns, over a window after set-up and warm-up.
+ *
  * Env: ROUTES_BENCH_SENDS (300), ROUTES_BENCH_GOSSIP_NODES (24), ROUTES_BENCH_GOSSIP_SECONDS (20),
- * ROUTES_BENCH_ONLY ('compute' | 'latency' | 'gossip').
+ * ROUTES_BENCH_IDLE_NODES (100), ROUTES_BENCH_IDLE_WARMUP (s, 20), ROUTES_BENCH_IDLE_SECONDS (60),
+ * ROUTES_BENCH_ONLY ('compute' | 'latency' | 'gossip' | 'idle'; unset: the first three; 'all': the four).
  */
 /* eslint-disable no-console */
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -33,13 +38,16 @@ import { createMemoryLibp2p } from '../simulations/nodes/memory-libp2p.js'
 import { createRandom } from '../simulations/random.js'
 import { fmt, median, percentile, saveReport } from './_report.js'
 import type { MeshNode } from '../protocol/mesh-node.js'
-import type { RoutingInit } from '../protocol/routing/index.js'
+import type { RoutingInit, RoutingStats } from '../protocol/routing/index.js'
 import type { GraphLink } from '../protocol/routing/topology.js'
 import type { MeshDatabase } from '../protocol/storage/index.js'
 
 const SENDS = Number(process.env.ROUTES_BENCH_SENDS ?? 300)
 const GOSSIP_NODES = Number(process.env.ROUTES_BENCH_GOSSIP_NODES ?? 24)
 const GOSSIP_SECONDS = Number(process.env.ROUTES_BENCH_GOSSIP_SECONDS ?? 20)
+const IDLE_NODES = Number(process.env.ROUTES_BENCH_IDLE_NODES ?? 100)
+const IDLE_WARMUP = Number(process.env.ROUTES_BENCH_IDLE_WARMUP ?? 20)
+const IDLE_SECONDS = Number(process.env.ROUTES_BENCH_IDLE_SECONDS ?? 60)
 const ONLY = process.env.ROUTES_BENCH_ONLY
 const DEGREE = 8
 
@@ -329,9 +337,70 @@ async function gossipBench (): Promise<GossipResult> {
   }
 }
 
+// ---- 4. idle mesh, default timers ----
+
+interface IdleResult {
+  nodes: number
+  edges: number
+  seconds: number
+  perNodePerSecond: { updates: number, bytes: number, ownBeacons: number, farTables: number, farTableBytes: number, recomputations: number }
+  /** CPU of the whole process (every node) over the window, ms per second */
+  cpuMsPerSecond: number
+}
+
+async function idleBench (): Promise<IdleResult> {
+  const network = new SimNetwork({ linkOf: () => ({ latency: 20, jitter: 0, loss: 0 }), random: createRandom(1, 'links'), name: `bench-routes-idle-${process.pid}` })
+  const nodes = await startNodes(IDLE_NODES, {}, network)
+  try {
+    const rand = createRandom(7, 'idle')
+    const edges: Array<[number, number]> = []
+    const has = new Set<string>()
+    const add = (x: number, y: number): void => {
+      const k = x < y ? `${x}-${y}` : `${y}-${x}`
+      if (x === y || has.has(k)) return
+      has.add(k)
+      edges.push([x, y])
+    }
+    for (let i = 1; i < IDLE_NODES; i++) add(i, Math.floor(rand.next() * i))
+    while (edges.length < IDLE_NODES * 2) add(Math.floor(rand.next() * IDLE_NODES), Math.floor(rand.next() * IDLE_NODES))
+    await connectPairs(nodes, edges)
+    await until(() => nodes.every(n => n.node.routing.routes().length === IDLE_NODES - 1), 'routes to every node', 180_000)
+    await new Promise(resolve => setTimeout(resolve, IDLE_WARMUP * 1000))
+    const before = nodes.map(n => n.node.routing.stats())
+    const cpu0 = process.cpuUsage()
+    const started = performance.now()
+    await new Promise(resolve => setTimeout(resolve, IDLE_SECONDS * 1000))
+    const seconds = (performance.now() - started) / 1000
+    const cpu = process.cpuUsage(cpu0)
+    const after = nodes.map(n => n.node.routing.stats())
+    // `?? 0`: the far-table counters are newer than the service this may run against
+    const sum = (f: (s: Partial<RoutingStats>) => number | undefined): number => {
+      let total = 0
+      for (let i = 0; i < nodes.length; i++) total += (f(after[i]) ?? 0) - (f(before[i]) ?? 0)
+      return total / nodes.length / seconds
+    }
+    return {
+      nodes: IDLE_NODES,
+      edges: edges.length,
+      seconds,
+      perNodePerSecond: {
+        updates: sum(s => s.updatesSent),
+        bytes: sum(s => s.updateBytesSent),
+        ownBeacons: sum(s => s.beaconsSent),
+        farTables: sum(s => s.farTablesSent),
+        farTableBytes: sum(s => s.farTableBytesSent),
+        recomputations: sum(s => s.recomputations)
+      },
+      cpuMsPerSecond: (cpu.user + cpu.system) / 1000 / seconds
+    }
+  } finally {
+    await stopNodes(nodes)
+  }
+}
+
 async function main (): Promise<void> {
   const report: Record<string, unknown> = { date: new Date().toISOString() }
-  if (ONLY == null || ONLY === 'compute') {
+  if (ONLY == null || ONLY === 'all' || ONLY === 'compute') {
     const compute = [computeBench(1000, 50), computeBench(10_000, 15)]
     report.compute = compute
     console.log('\nroute computation, all nodes in link state (median):')
@@ -345,7 +414,7 @@ async function main (): Promise<void> {
       console.log(`  fisheye node of a ${f.meshNodes}-node mesh: ${f.beacons} beacons + ${f.farEntries} far entries → ${f.routes} routes in ${fmt(f.computeMs, 2)} ms`)
     }
   }
-  if (ONLY == null || ONLY === 'latency') {
+  if (ONLY == null || ONLY === 'all' || ONLY === 'latency') {
     const latency = [await latencyBench(0), await latencyBench(5)]
     report.latency = latency
     console.log(`\nrouted message round trip (send → signed ack), ${SENDS} each:`)
@@ -355,12 +424,20 @@ async function main (): Promise<void> {
         (l.ideal != null ? `; vs ideal: direct ${fmt(l.direct.p50 / l.ideal.direct, 2)}×, 3 hops ${fmt(l.threeHops.p50 / l.ideal.threeHops, 2)}×` : ''))
     }
   }
-  if (ONLY == null || ONLY === 'gossip') {
+  if (ONLY == null || ONLY === 'all' || ONLY === 'gossip') {
     const gossip = await gossipBench()
     report.gossip = gossip
     console.log(`\ntopology gossip, ${gossip.nodes} nodes, average degree ${fmt(gossip.averageDegree, 2)}, beacons every 2 s, far tables every 4 s, ${fmt(gossip.seconds, 0)} s:`)
     console.log(`  measured ${fmt(gossip.measuredBytesPerNodePerSecond, 0)} B/s per node (${fmt(gossip.measuredBeaconsPerNodePerSecond, 2)} own beacons/s), ` +
       `model ${fmt(gossip.modelBytesPerNodePerSecond, 0)} B/s; measured / model ${fmt(gossip.ratio, 2)}`)
+  }
+  if (ONLY === 'idle' || ONLY === 'all') {
+    const idle = await idleBench()
+    report.idle = idle
+    const p = idle.perNodePerSecond
+    console.log(`\nidle mesh, ${idle.nodes} nodes, ${idle.edges} links of 20 ms, default timers, ${fmt(idle.seconds, 0)} s after set-up + ${IDLE_WARMUP} s:`)
+    console.log(`  per node per second: ${fmt(p.updates, 2)} updates, ${fmt(p.bytes, 0)} B (far tables ${fmt(p.farTables, 2)}, ${fmt(p.farTableBytes, 0)} B), ` +
+      `${fmt(p.ownBeacons, 3)} own beacons, ${fmt(p.recomputations, 2)} route computations; process CPU ${fmt(idle.cpuMsPerSecond, 0)} ms/s`)
   }
   saveReport('routes', report)
 }

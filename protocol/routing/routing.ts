@@ -177,6 +177,9 @@ export interface RoutingStats {
   updatesReceived: number
   updateBytesSent: number
   updateBytesReceived: number
+  /** updates that carried a far table, and their bytes (part of updatesSent, updateBytesSent) */
+  farTablesSent: number
+  farTableBytesSent: number
   routedSent: number
   routedDelivered: number
   routedForwarded: number
@@ -286,6 +289,8 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     updatesReceived: 0,
     updateBytesSent: 0,
     updateBytesReceived: 0,
+    farTablesSent: 0,
+    farTableBytesSent: 0,
     routedSent: 0,
     routedDelivered: 0,
     routedForwarded: 0,
@@ -590,6 +595,10 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
         await line.write(frame)
         this.counters.updatesSent++
         this.counters.updateBytesSent += frame.byteLength
+        if (update.hasReach) {
+          this.counters.farTablesSent++
+          this.counters.farTableBytesSent += frame.byteLength
+        }
         return
       } catch (err: any) {
         this.log('topology update to %s failed: %s', peer, err?.message)
@@ -804,7 +813,9 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
         if (before == null || Math.abs(before.cost - now.cost) > 1) changedFar = true
       }
       if (before != null && before.nextHop === now.nextHop && before.hops === now.hops && before.kind === now.kind) continue
-      if (before != null && before.nextHop !== now.nextHop) lost = true
+      // a route that got significantly worse is news for the neighbours at once (a
+      // retraction, in effect); a swap to a next hop about as good waits for the next send
+      if (before != null && before.nextHop !== now.nextHop && now.cost - before.cost >= this.cfg.significantCostChange * before.cost) lost = true
       emit({ target, route: next.route(target), previous: before == null ? undefined : { nextHop: before.nextHop, hops: before.hops, cost: before.cost, kind: before.kind } })
     }
     for (const target of previous.targets()) {
