@@ -19,7 +19,9 @@
  * All ten nodes share this one JS thread and the machine's two cores are shared with
  * other work: the run-queue wait printed per phase says how much latency came from that.
  *
- * Env: TRUTH_BENCH_NODES (10), TRUTH_BENCH_MESSAGES (300), TRUTH_BENCH_RATE (msg/s, 20),
+ * Env: TRUTH_BENCH_NODES (10), TRUTH_BENCH_MESSAGES (300 per phase), TRUTH_BENCH_RATE (msg/s, 20),
+ * TRUTH_BENCH_ROUNDS (3: bare and truth phases alternate this many times; each figure
+ * reported is its median over the rounds),
  * TRUTH_BENCH_LATENCY (ms, 20), TRUTH_BENCH_EXTRA_EDGES (5), TRUTH_BENCH_LINKS
  * ('sim' | 'memory': @libp2p/memory's own latency, which serialises chunks on a link),
  * TRUTH_BENCH_ONLY ('publish' | 'receive' | 'mesh'), TRUTH_BENCH_SKIP ('bare' | 'truth': a mesh phase),
@@ -55,6 +57,7 @@ const MESSAGES = Number(process.env.TRUTH_BENCH_MESSAGES ?? 300)
 const RATE = Number(process.env.TRUTH_BENCH_RATE ?? 20)
 const LATENCY = Number(process.env.TRUTH_BENCH_LATENCY ?? 20)
 const EXTRA_EDGES = Number(process.env.TRUTH_BENCH_EXTRA_EDGES ?? 5)
+const ROUNDS = Number(process.env.TRUTH_BENCH_ROUNDS ?? 3)
 const LINKS = process.env.TRUTH_BENCH_LINKS === 'memory' ? 'memory' : 'sim'
 const ONLY = process.env.TRUTH_BENCH_ONLY
 const CHANNEL = 'social'
@@ -352,6 +355,22 @@ interface MeshResult {
   /** the baseline: the same nodes gossiping unsigned bytes of the same size on a topic without validator */
   bareGossipsub?: PhaseResult
   truth?: PhaseResult
+  /** every round; the two above are their per-figure medians */
+  rounds: { bareGossipsub: PhaseResult[], truth: PhaseResult[] }
+}
+
+/** each figure's median over the rounds (undefined when the phase did not run) */
+function medianPhase (rounds: PhaseResult[]): PhaseResult | undefined {
+  if (rounds.length === 0) return undefined
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(rounds[0])) {
+    if (typeof value === 'number') out[key] = median(rounds.map(r => (r as unknown as Record<string, number>)[key]))
+    else if (key === 'ratioP99ByHops') {
+      const hops = Object.keys(value as Record<string, number>)
+      out[key] = Object.fromEntries(hops.map(h => [h, median(rounds.map(r => r.ratioP99ByHops[Number(h)]).filter(v => v != null))]))
+    }
+  }
+  return out as unknown as PhaseResult
 }
 
 const RAW_TOPIC = 'bench/raw/1'
@@ -393,7 +412,7 @@ async function meshRun (): Promise<MeshResult> {
     const idleThreadPerMs = cpuMs(process.threadCpuUsage(idleThread0)) / idleWall
 
     /** send MESSAGES at RATE from random nodes; `send` returns the key receivers report */
-    async function phase (name: string, send: (by: number, i: number) => Promise<string>, listen: (report: (key: string, receiver: number) => void) => () => void): Promise<PhaseResult> {
+    async function phase (name: string, round: number, send: (by: number, i: number) => Promise<string>, listen: (report: (key: string, receiver: number) => void) => () => void): Promise<PhaseResult> {
       const sentAt = new Map<string, { at: number, by: number }>()
       const early: Array<{ key: string, node: number, at: number }> = []
       const latencies: number[] = []
@@ -426,7 +445,7 @@ async function meshRun (): Promise<MeshResult> {
       const wait0 = runQueueWaitMs()
       const profiler = await startProfile()
       const t0 = performance.now()
-      const rand = createRandom(5, 'posts')
+      const rand = createRandom(5 + round, 'posts')
       for (let i = 0; i < MESSAGES; i++) {
         const wait = t0 + i * 1000 / RATE - performance.now()
         if (wait > 0) await new Promise(resolve => setTimeout(resolve, wait))
@@ -473,8 +492,8 @@ async function meshRun (): Promise<MeshResult> {
     // bare gossipsub: unsigned bytes the size of a truth frame, no validator, nothing stored
     const frameSize = encodeFrame(CHANNEL, await signTruth(nodes[0].node.crypto.signer, { content: `${CONTENT}#000`, channels: [CHANNEL], createdAt: Date.now() })).length
     const skip = process.env.TRUTH_BENCH_SKIP
-    const bareGossipsub = skip === 'bare' ? undefined : await phase('bare', async (by, i) => {
-      const key = `raw#${i}#`
+    const bareRound = async (round: number): Promise<PhaseResult> => await phase(`bare-${round}`, round, async (by, i) => {
+      const key = `raw#${round}-${i}#`
       const data = new Uint8Array(frameSize)
       data.set(new TextEncoder().encode(key))
       await nodes[by].node.libp2p.services.pubsub.publish(RAW_TOPIC, data)
@@ -493,8 +512,8 @@ async function meshRun (): Promise<MeshResult> {
     })
 
     // when gossipsub hands a validated copy on (before it is stored), for comparison
-    const accepted: number[] = []
-    const acceptedRatios: number[] = []
+    let accepted: number[] = []
+    let acceptedRatios: number[] = []
     // keyed by gossipsub's cheap first-pass id of the frame, so the probe costs ~1 us a copy
     const frameTimes = new Map<string, { at: number, by: number }>()
     const acceptHandlers = nodes.map((n, i) => {
@@ -509,9 +528,9 @@ async function meshRun (): Promise<MeshResult> {
       n.node.libp2p.services.pubsub.addEventListener('message', h as any)
       return h
     })
-    const truth = skip === 'truth' ? undefined : await phase('truth', async (by, i) => {
+    const truthRound = async (round: number): Promise<PhaseResult> => await phase(`truth-${round}`, round, async (by, i) => {
       const at = performance.now()
-      const id = (await nodes[by].node.truth.post(`${CONTENT}#${i}`)).id
+      const id = (await nodes[by].node.truth.post(`${CONTENT}#${round}-${i}`)).id
       // the first hop takes a link latency: time enough to learn the frame's key
       const raw = await nodes[by].node.truth.getRaw(id) as Uint8Array
       const frame = TruthFrame.encode({ channel: CHANNEL, message: SignedTruth.decode(raw) })
@@ -524,21 +543,31 @@ async function meshRun (): Promise<MeshResult> {
         return h
       })
       return () => { nodes.forEach((n, i) => { n.node.truth.removeEventListener('message', handlers[i]) }) }
+    }).then(r => {
+      r.acceptedLatencyP50 = percentile(accepted, 50)
+      r.acceptedLatencyP99 = percentile(accepted, 99)
+      r.acceptedRatioP50 = percentile(acceptedRatios, 50)
+      r.acceptedRatioP99 = percentile(acceptedRatios, 99)
+      accepted = []
+      acceptedRatios = []
+      return r
     })
 
-    nodes.forEach((n, i) => { n.node.libp2p.services.pubsub.removeEventListener('message', acceptHandlers[i] as any) })
-    if (truth != null) {
-      truth.acceptedLatencyP50 = percentile(accepted, 50)
-      truth.acceptedLatencyP99 = percentile(accepted, 99)
-      truth.acceptedRatioP50 = percentile(acceptedRatios, 50)
-      truth.acceptedRatioP99 = percentile(acceptedRatios, 99)
+    // the phases alternate, so a burst of load on this shared box hits both alike
+    const bareRounds: PhaseResult[] = []
+    const truthRounds: PhaseResult[] = []
+    for (let round = 0; round < ROUNDS; round++) {
+      if (skip !== 'bare') bareRounds.push(await bareRound(round))
+      if (skip !== 'truth') truthRounds.push(await truthRound(round))
     }
+    nodes.forEach((n, i) => { n.node.libp2p.services.pubsub.removeEventListener('message', acceptHandlers[i] as any) })
     return {
       links: LINKS === 'sim' ? 'simulator links (pipelined)' : '@libp2p/memory latency (serialised per chunk)',
       edges: edges.length,
       idleCpuMsPerSec: idlePerMs * 1000,
-      bareGossipsub,
-      truth
+      bareGossipsub: medianPhase(bareRounds),
+      truth: medianPhase(truthRounds),
+      rounds: { bareGossipsub: bareRounds, truth: truthRounds }
     }
   } finally {
     for (const n of nodes) await n.stop().catch(() => {})
@@ -592,7 +621,7 @@ async function main (): Promise<void> {
     console.log(`  capacity of one core from that CPU cost: ${fmt(1000 / rv.cpuMsPerMessage, 0)} msg/s = ${fmt(1000 / rv.cpuMsPerMessage / rawVerify, 3)}x raw verify`)
   }
   if (mesh != null) {
-    console.log(`mesh: ${NODES} nodes, ${mesh.edges} links of ${LATENCY} ms (${mesh.links}), ${MESSAGES} messages at ${RATE}/s from random nodes; idle nodes burn ${fmt(mesh.idleCpuMsPerSec, 0)} ms CPU/s`)
+    console.log(`mesh: ${NODES} nodes, ${mesh.edges} links of ${LATENCY} ms (${mesh.links}), ${MESSAGES} messages a phase at ${RATE}/s from random nodes; idle nodes burn ${fmt(mesh.idleCpuMsPerSec, 0)} ms CPU/s`)
     const line = (name: string, r: PhaseResult): void => {
       console.log(`  ${name}: ${r.deliveries}/${r.expected} delivered; latency p50 ${fmt(r.latencyP50)} ms (ideal ${fmt(r.idealP50)}), p99 ${fmt(r.latencyP99)} ms (ideal ${fmt(r.idealP99)})`)
       console.log(`    per-delivery latency / ideal: p50 ${fmt(r.ratioP50, 2)}x, p90 ${fmt(r.ratioP90, 2)}x, p99 ${fmt(r.ratioP99, 2)}x (p99 by hops: ${Object.entries(r.ratioP99ByHops).map(([h, v]) => `${h}: ${fmt(v, 2)}x`).join(', ')}); latency - ideal: p50 ${fmt(r.excessP50)} ms, p99 ${fmt(r.excessP99)} ms`)
@@ -602,6 +631,10 @@ async function main (): Promise<void> {
       }
       console.log(`    the mesh used ${fmt(r.coresUsed, 2)} cores; its main thread waited for a CPU held by other processes ${fmt(100 * r.runQueueWaitShare, 1)}% of the time`)
     }
+    const perRound = (rs: PhaseResult[]): string => rs.map(r => `${fmt(r.ratioP99, 2)}x / ${fmt(r.netCpuPerDeliveryMs, 3)} ms (waited ${fmt(100 * r.runQueueWaitShare, 1)}%)`).join('; ')
+    console.log(`  ${ROUNDS} rounds, phases alternating; each figure below is the median over the rounds. Per round, p99 / ideal and CPU per delivery:`)
+    if (mesh.rounds.bareGossipsub.length > 0) console.log(`    bare gossipsub: ${perRound(mesh.rounds.bareGossipsub)}`)
+    if (mesh.rounds.truth.length > 0) console.log(`    truth messages: ${perRound(mesh.rounds.truth)}`)
     if (mesh.bareGossipsub != null) line('bare gossipsub (baseline: same nodes, same size, no signature, no validator, no store)', mesh.bareGossipsub)
     if (mesh.truth != null) line('truth messages', mesh.truth)
     const t = mesh.truth

@@ -105,7 +105,9 @@ let hexScratch = new Uint8Array(256)
  */
 export function toHex (bytes: Uint8Array): string {
   const n = bytes.length * 2
-  if (hexScratch.length < n) hexScratch = new Uint8Array(n)
+  if (hexScratch.length < n) {
+    hexScratch = new Uint8Array(n)
+  }
   for (let i = 0; i < bytes.length; i++) {
     const d = bytes[i] * 2
     hexScratch[2 * i] = HEX_DIGITS[d]

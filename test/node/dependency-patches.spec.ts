@@ -1,10 +1,16 @@
 /**
- * patches/@libp2p+yamux+*.patch: a yamux receiver grants more window once half of it is
- * used (as go-yamux and rust-yamux do), not after every data frame. Unpatched, every small
- * gossip message costs a second frame on the wire (noise-encrypted and decoded on both
- * ends): half the mesh's CPU per delivery in `npm run bench -- truth`. This test fails when
- * the patch is not applied (e.g. an install that skipped `postinstall`).
+ * The fixes in patches/ (applied by `postinstall`): each test fails when its patch is not
+ * applied, e.g. after an install that skipped scripts.
+ *
+ * - @libp2p/yamux: a receiver grants more window once half of it is used (as go-yamux and
+ *   rust-yamux do), not after every data frame. Unpatched, every small gossip message costs
+ *   a second frame on the wire, encrypted and decoded on both ends: about half the mesh's
+ *   CPU per delivery in `npm run bench -- truth`.
+ * - @libp2p/utils: the length-prefixed decoder (noise frames) stops when its buffer is
+ *   empty instead of asking the length decoder, which throws a RangeError (and captures a
+ *   stack trace) for every chunk received.
  */
+import { LengthPrefixedDecoder } from '@libp2p/utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import { generateIdentity } from '../../protocol/crypto/index.ts'
 import { SimNetwork } from '../../simulations/network/sim-network.ts'
@@ -36,7 +42,9 @@ describe('yamux flow control', () => {
       void b.handle(PROTOCOL, async (stream) => {
         for await (const chunk of stream) {
           received += chunk.byteLength
-          if (received >= WRITES * SIZE) resolve()
+          if (received >= WRITES * SIZE) {
+            resolve()
+          }
         }
       })
     })
@@ -56,5 +64,31 @@ describe('yamux flow control', () => {
     // unpatched: WRITES data frames + WRITES window updates
     expect(chunks).toBeGreaterThanOrEqual(WRITES)
     expect(chunks).toBeLessThan(WRITES * 1.25)
+  })
+})
+
+describe('length-prefixed decoding', () => {
+  it('whole frames decode without asking for a length past the end', () => {
+    const lengthsAskedAt: number[] = []
+    const decoder = new LengthPrefixedDecoder({
+      // lengths below 128: a one-byte varint; like varint.decode, throws when short
+      lengthDecoder: (buf) => {
+        lengthsAskedAt.push(buf.byteLength)
+        if (buf.byteLength < 1) {
+          throw new RangeError('no length yet')
+        }
+        return buf.get(0)
+      }
+    })
+    const frame = (n: number): Uint8Array => Uint8Array.from([n, ...new Uint8Array(n).fill(7)])
+    const chunk = Uint8Array.from([...frame(3), ...frame(5)])
+    const frames = [...decoder.decode(chunk)].map(f => f.subarray())
+    expect(frames.map(f => f.length)).toEqual([3, 5])
+    // a frame split across chunks still decodes
+    const whole = frame(100)
+    expect([...decoder.decode(whole.subarray(0, 40))]).toEqual([])
+    expect([...decoder.decode(whole.subarray(40))].map(f => f.byteLength)).toEqual([100])
+    // unpatched, the decoder asks once more with nothing buffered after each chunk
+    expect(lengthsAskedAt.filter(n => n === 0)).toEqual([])
   })
 })
