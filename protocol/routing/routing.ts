@@ -186,6 +186,8 @@ export interface RoutingStats {
   routedRejected: number
   recomputations: number
   lastComputeMs: number
+  /** how long after the last beacon a cost-triggered one would wait now (damping), ms */
+  beaconBackoffMs: number
 }
 
 export interface RoutingEvents {
@@ -277,7 +279,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
   private intervals: Array<ReturnType<typeof setInterval>> = []
   private lastReachAt = 0
   private reachAt = 0
-  /** the far table each neighbour was last sent: target → cost, hops */
+  /** the far table (before split horizon) when each neighbour was last sent its own: target → cost, hops */
   private readonly reachSent = new Map<string, Map<string, { cost: number, hops: number }>>()
   private running = false
   private readonly counters: RoutingStats = {
@@ -296,7 +298,8 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     routedForwarded: 0,
     routedRejected: 0,
     recomputations: 0,
-    lastComputeMs: 0
+    lastComputeMs: 0,
+    beaconBackoffMs: 0
   }
 
   constructor (components: RoutingComponents, init: RoutingInit) {
@@ -451,7 +454,8 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     this.costDrift.delete(peerId)
     this.beaconed.set(peerId, quality)
     this.graph.setLocalLink(peerId, quality)
-    this.scheduleBeacon(false)
+    // a link's first RTT is news like the link itself: not damped
+    this.scheduleBeacon(firstRtt)
     this.scheduleRecompute()
   }
 
@@ -491,9 +495,8 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     if (!urgent) {
       // one beacon is coming anyway: it carries the new cost
       if (this.beaconTimer != null) return
-      const penalty = this.dampingPenalty(now)
-      gap = Math.min(this.cfg.beaconIntervalMs, gap * 2 ** penalty)
-      this.damping = penalty + 1
+      gap = this.dampedGap(now)
+      this.damping = this.dampingPenalty(now) + 1
       this.dampingAt = now
     }
     const at = Math.max(now, this.lastBeaconAt + gap)
@@ -506,6 +509,10 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
       this.beaconTimer = undefined
       void this.sendBeacon()
     }, at - now)
+  }
+
+  private dampedGap (now: number): number {
+    return Math.min(this.cfg.beaconIntervalMs, this.cfg.beaconMinIntervalMs * 2 ** this.dampingPenalty(now))
   }
 
   private dampingPenalty (now: number): number {
@@ -732,13 +739,19 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     if (!this.running) return
     this.lastReachAt = Date.now()
     const table = this.currentTable()
+    // changes are judged on the table before split horizon: a next hop that moved to a
+    // route about as good changes what two neighbours are told, but neither needs it now
+    // (the feasibility condition keeps a stale entry from making a loop)
+    const whole = this.graph.advertisement(table, '', this.cfg.scope, this.cfg.maxReachEntries)
+    let wholeMap: Map<string, { cost: number, hops: number }> | undefined
     for (const peer of this.graph.localLinkPeers()) {
       if (this.nonRouters.has(peer)) continue
-      const entries = this.graph.advertisement(table, peer, this.cfg.scope, this.cfg.maxReachEntries)
       const last = this.reachSent.get(peer)
-      if (!refresh && last != null && !this.reachChanged(last, entries)) continue
+      if (!refresh && last != null && !this.reachChanged(last, whole)) continue
+      const entries = this.graph.advertisement(table, peer, this.cfg.scope, this.cfg.maxReachEntries)
       if (last == null && entries.length === 0 && !refresh) continue
-      this.reachSent.set(peer, new Map(entries.map(e => [e.target, { cost: e.cost, hops: e.hops }])))
+      wholeMap ??= new Map(whole.map(e => [e.target, { cost: e.cost, hops: e.hops }]))
+      this.reachSent.set(peer, wholeMap)
       let box = this.outboxes.get(peer)
       if (box == null) {
         box = { beacons: new Map(), sending: false }
@@ -1171,7 +1184,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
   }
 
   stats (): RoutingStats {
-    return { ...this.counters, beacons: this.graph.beaconCount }
+    return { ...this.counters, beacons: this.graph.beaconCount, beaconBackoffMs: this.dampedGap(Date.now()) }
   }
 
   topology (): TopologySnapshot {
