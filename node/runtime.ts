@@ -27,6 +27,8 @@ export interface NodeRuntimeOptions {
   gossip?: GossipInit
   allow?: string[]
   mdnsInterval?: number
+  /** the OpenAPI document generated at build time (see ApiServerInit.openapiDocument) */
+  openapiDocument?: string
 }
 
 export async function startNodeRuntime (config: NodeConfig, opts: NodeRuntimeOptions = {}): Promise<NodeRuntime> {
@@ -54,7 +56,6 @@ export async function startNodeRuntime (config: NodeConfig, opts: NodeRuntimeOpt
     node = createMeshNode({ libp2p, db, crypto: createNodeRecordCrypto(privateKey) }, {
       connections: { minConnections: config.minConnections, maxConnections: config.maxConnections }
     })
-    await node.start()
     api = createApiServer(node, {
       host: config.apiHost,
       port: config.apiPort,
@@ -62,8 +63,13 @@ export async function startNodeRuntime (config: NodeConfig, opts: NodeRuntimeOpt
       token: config.apiToken,
       corsOrigins: config.corsOrigins,
       metricsRegistry,
-      web: config.web ? { iceServers: config.webIceServers } : undefined
+      web: config.web ? { iceServers: config.webIceServers } : undefined,
+      openapiDocument: opts.openapiDocument
     })
+    // the API's plugins and routes load while the node waits on disk and sockets; it
+    // accepts requests only once the node has started
+    const ready = api.ready()
+    await Promise.all([node.start(), ready])
     await api.start()
   } catch (err) {
     await api?.stop().catch(() => {})

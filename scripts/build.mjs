@@ -3,6 +3,7 @@
 // browser: any Node-only import under protocol/ fails this build.
 import { chmodSync, existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { build } from 'esbuild'
 
 const roots = ['protocol', 'node', 'simulations', 'bench']
@@ -72,6 +73,10 @@ await build({
   ],
   banner: { js: "import { createRequire as __liberationRequire } from 'node:module'; const require = __liberationRequire(import.meta.url);" }
 })
+// The OpenAPI document, generated from the routes' schemas (dist/node/api/openapi.js, just
+// built) and served as a file, so the node does not load @fastify/swagger at startup.
+const { generateOpenApiDocument } = await import(pathToFileURL('dist/node/api/openapi.js').href)
+writeFileSync(`${cliTmp}/openapi.json`, JSON.stringify(await generateOpenApiDocument()))
 // The launcher turns on V8's on-disk compile cache before the bundle is parsed: a warm
 // start then skips compiling ~2.5 MB of JavaScript.
 writeFileSync(`${cliTmp}/liberation.mjs`, `#!/usr/bin/env node

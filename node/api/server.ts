@@ -10,14 +10,13 @@
  */
 import cors from '@fastify/cors'
 import rateLimit from '@fastify/rate-limit'
-import swagger from '@fastify/swagger'
-import swaggerUi from '@fastify/swagger-ui'
 import websocket from '@fastify/websocket'
 import Fastify from 'fastify'
 import { newCorrelationId } from '../../protocol/events/index.js'
 import { createNodeMetrics } from '../metrics/index.js'
 import { auditBody, createAuditLog } from './audit.js'
 import { isLoopbackHost, registerAuth, resolveApiToken } from './auth.js'
+import { createOpenApiDocs } from './openapi-docs.js'
 import { createRealtimeHub } from './realtime-hub.js'
 import { registerEventRoutes } from './routes/events.js'
 import { registerHumanRoutes } from './routes/humans.js'
@@ -25,7 +24,7 @@ import { registerMeshRoutes } from './routes/mesh.js'
 import { registerMetricsRoutes } from './routes/metrics.js'
 import { registerNotificationRoutes } from './routes/notifications.js'
 import { registerRealtimeRoutes } from './routes/realtime.js'
-import { API_VERSION, registerSystemRoutes } from './routes/system.js'
+import { registerSystemRoutes } from './routes/system.js'
 import { registerTruthRoutes } from './routes/truth.js'
 import { ApiError, registerErrorHandler, registerValidation } from './validation.js'
 import { registerWebRoutes } from './web.js'
@@ -65,6 +64,11 @@ export interface ApiServerInit {
   logger?: boolean
   /** serve the web client at / (`liberation start --web`) */
   web?: WebInit
+  /**
+   * the OpenAPI document as generated at build time (a JSON file); without one it is
+   * generated from the routes on its first request
+   */
+  openapiDocument?: string
 }
 
 /** what route groups get */
@@ -84,6 +88,8 @@ export interface ApiServer {
   readonly metrics: NodeMetrics
   readonly hub: RealtimeHub
   readonly audit: AuditLog
+  /** loads the plugins and routes; start() does it too, this lets it overlap other work */
+  ready(): Promise<void>
   start(): Promise<void>
   stop(): Promise<void>
 }
@@ -207,43 +213,16 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
       allowList: (request: FastifyRequest) => exemptLoopback && isLoopbackHost(request.ip)
     })
   }
-  void app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: {
-        title: 'Liberation Mesh node API',
-        description: 'Control API of a Liberation Mesh node: ledger, truth messages, mesh, events, notifications. ' +
-          'Bind is 127.0.0.1 by default; on any other address every request needs `Authorization: Bearer <token>`. ' +
-          'Lists paginate with `?cursor=<next_cursor>&limit=`. Errors are `{statusCode, error, message, field?}`. ' +
-          'Writes answer with an `x-correlation-id` (the audit log and the events they caused carry it; send your own to choose it). ' +
-          'Live feed: WebSocket `/api/v1/realtime/ws?channels=truth,mesh` (channels: resources, truth, mesh, notifications, metrics, events); ' +
-          'send `{"type":"subscribe","channel":"..."}`, `{"type":"unsubscribe",...}`, `{"type":"ping"}`; ' +
-          'receive `event`, `notification`, `metrics_update`, `dropped` (a slow client missed messages), `pong`, `error`.',
-        version: API_VERSION
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }]
-    }
-  })
-  void app.register(swaggerUi, { routePrefix: '/docs' })
-
+  // The OpenAPI document and its docs page cost ~50 ms of startup if @fastify/swagger and
+  // swagger-ui are registered here: the CLI serves a document generated at build time, and
+  // the docs page is built on its first request (openapi.ts).
+  const docs = createOpenApiDocs(init.openapiDocument)
   void app.register(async root => {
-    root.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
-    registerSystemRoutes(root, ctx)
-    registerMetricsRoutes(root, ctx)
-    if (init.web != null) registerWebRoutes(root, ctx, init.web)
-    await root.register(async api => {
-      registerEventRoutes(api, ctx)
-      registerNotificationRoutes(api, ctx)
-      registerMeshRoutes(api, ctx)
-      registerTruthRoutes(api, ctx)
-      registerHumanRoutes(api, ctx)
-      // WebSocket support (and the hooks it adds to every request) only where the feed lives
-      await api.register(async feed => {
-        await feed.register(websocket, { options: { maxPayload: 64 * 1024 } })
-        registerRealtimeRoutes(feed, ctx)
-      })
-    }, { prefix: '/api/v1' })
+    root.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) =>
+      await reply.type('application/json; charset=utf-8').send(await docs.document()))
+    root.get('/docs', { schema: { hide: true } }, docs.page)
+    root.get('/docs/*', { schema: { hide: true } }, docs.page)
+    await registerApiRoutes(root, ctx, init.web)
   })
 
   return {
@@ -253,6 +232,9 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
     metrics,
     hub,
     audit,
+    async ready () {
+      await app.ready()
+    },
     async start () {
       metrics.start()
       hub.start()
@@ -272,4 +254,26 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
       await audit.close()
     }
   }
+}
+
+/**
+ * Every documented route (all but `/openapi.json` and `/docs`): the server and the OpenAPI
+ * generator (openapi.ts) register the same ones, so the document is the routes' schemas.
+ */
+export async function registerApiRoutes (root: FastifyInstance, ctx: ApiContext, web?: WebInit): Promise<void> {
+  registerSystemRoutes(root, ctx)
+  registerMetricsRoutes(root, ctx)
+  if (web != null) registerWebRoutes(root, ctx, web)
+  await root.register(async api => {
+    registerEventRoutes(api, ctx)
+    registerNotificationRoutes(api, ctx)
+    registerMeshRoutes(api, ctx)
+    registerTruthRoutes(api, ctx)
+    registerHumanRoutes(api, ctx)
+    // WebSocket support (and the hooks it adds to every request) only where the feed lives
+    await api.register(async feed => {
+      await feed.register(websocket, { options: { maxPayload: 64 * 1024 } })
+      registerRealtimeRoutes(feed, ctx)
+    })
+  }, { prefix: '/api/v1' })
 }

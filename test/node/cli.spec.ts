@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest'
+import { generateOpenApiDocument } from '../../node/api/openapi.ts'
 import { TestMesh } from '../utils/mesh.ts'
 import { runCli, spawnCli } from '../utils/process.ts'
 
@@ -18,6 +19,11 @@ describe('liberation start / id', () => {
       expect(health.peer_id).toBe(peerId)
       expect(health.uptime_ms).toBeGreaterThanOrEqual(0)
       expect(health.connections).toBe(0)
+      // the built CLI serves the document generated at build time: the routes' own
+      expect(await (await fetch(`${api}/openapi.json`)).json()).toEqual(await generateOpenApiDocument())
+      const docs = await fetch(`${api}/docs`)
+      expect(docs.status).toBe(200)
+      expect(await docs.text()).toMatch(/swagger-initializer\.js/)
       return { peerId, addresses, api }
     } finally {
       p.child.kill('SIGTERM')

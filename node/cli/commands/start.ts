@@ -1,6 +1,14 @@
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { loadConfig } from '../../config/index.js'
 import { startNodeRuntime } from '../../runtime.js'
 import type { Command } from 'commander'
+
+/** written by the build next to the CLI bundle (dist/cli/openapi.json); absent when run from sources */
+function builtOpenApiDocument (): string | undefined {
+  const file = fileURLToPath(new URL('openapi.json', import.meta.url))
+  return existsSync(file) ? file : undefined
+}
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 
@@ -40,7 +48,7 @@ export function registerStartCommand (program: Command): void {
     .option('--web-ice-servers <url>', 'STUN/TURN url for the web client\'s WebRTC (repeatable)', collect)
     .action(async (_opts, cmd: Command) => {
       const config = await loadConfig({ flags: typedFlags(cmd), configFile: cmd.opts().config })
-      const runtime = await startNodeRuntime(config)
+      const runtime = await startNodeRuntime(config, { openapiDocument: builtOpenApiDocument() })
       const { node, api } = runtime
       const out = process.stdout
       out.write(`peer id: ${node.libp2p.peerId.toString()}\n`)
