@@ -175,6 +175,39 @@ describe('forged and malformed beacons and routed messages', () => {
     expect(invalidCount(v, evil)).toBeLessThanOrEqual(invalid)
   })
 
+  it('on its long-lived topology stream, rejects a malformed frame and reads the next one; an oversized frame ends the stream', async () => {
+    const stream = await evil.node.libp2p.dialProtocol(v.node.libp2p.peerId, TOPOLOGY_PROTOCOL)
+    const lp = lpStream(stream)
+    const before = snapshot(v)
+    const invalid = invalidCount(v, evil)
+    const health = v.node.routing.health(id(evil))?.health ?? 1
+    const received = v.node.routing.stats().updatesReceived
+    // a well-framed update whose first field runs past the end of the frame
+    await lp.write(new Uint8Array([0x0a, 0x40, 0x01, 0x02]))
+    await waitFor(() => invalidCount(v, evil) > invalid, 'the frame to be judged invalid')
+    expect(snapshot(v)).toBe(before)
+    expect(v.node.routing.stats().updatesReceived).toBe(received)
+    expect(v.node.routing.health(id(evil))?.health).toBeLessThan(health)
+    // the same stream goes on: the next, well-formed update (an old beacon: no change) is read
+    const dSigner = await signerOf(d)
+    const old = await signBeacon(dSigner, { seq: 1001, timestamp: Date.now() - 1000, scope: 3, links: [{ peer: id(evil), loss: 0, health: 1 }], addrs: [] }, peerIdToBytes)
+    await lp.write(TopologyUpdate.encode({ beacons: [old], reach: [], hasReach: false }))
+    await waitFor(() => v.node.routing.stats().updatesReceived === received + 1, 'the next frame on the same stream')
+    expect(stream.status).toBe('open')
+    expect(snapshot(v)).toBe(before)
+    // a length prefix of 5 MiB, over the limit: the framing is lost, the stream is reset
+    const invalidBefore = invalidCount(v, evil)
+    stream.send(new Uint8Array([0x80, 0x80, 0xc0, 0x02]))
+    await waitFor(() => invalidCount(v, evil) > invalidBefore, 'the oversized frame to be judged invalid')
+    await waitFor(() => stream.status !== 'open', 'the stream to be reset')
+    expect(snapshot(v)).toBe(before)
+    // and v goes on routing
+    const result = await evil.node.routing.send(id(d), new TextEncoder().encode('still routing'))
+    expect(result.path).toEqual([id(evil), id(v), id(d)])
+    await waitFor(() => deliveredAtD.some(m => new TextDecoder().decode(m.payload) === 'still routing'), 'delivery at d')
+    deliveredAtD.length = 0
+  })
+
   async function envelope (opts: { signer?: Signer, origin?: Uint8Array, target?: TestNode, payload?: Uint8Array, tamper?: Uint8Array, trace?: Uint8Array[] } = {}): Promise<RoutedEnvelope> {
     const signer = opts.signer ?? evil.node.crypto.signer
     const signed = await signRoutedBody(signer, {
