@@ -19,10 +19,15 @@
  * - topology.ts: the graph (beacons, aged out after 4 refresh periods; neighbours' far
  *   tables, after 3) and the routes over it (Dijkstra on typed arrays; far routes by
  *   distance vector with Babel's feasibility condition).
- * - routing.ts: the service: beacons over `/liberation/topology/1.0.0` (one short stream
- *   per batch), routed messages over `/liberation/route/1.0.0`, the API and the events.
- * - channel.ts: one long-lived route stream per neighbour, requests and replies matched
- *   by id (js-libp2p negotiates every new stream in full: a round trip per hop saved).
+ * - routing.ts: the service: beacons and far tables over `/liberation/topology/2.0.0`
+ *   (one length-prefixed update per frame), routed messages over `/liberation/route/1.0.0`,
+ *   the API and the events.
+ * - channel.ts: one long-lived stream per neighbour and protocol, reopened after a failure
+ *   (js-libp2p negotiates every new stream in full: a round trip per routed hop, and the
+ *   CPU of multistream-select, yamux and the peer store per topology update, saved);
+ *   routed requests and replies are matched by id. A topology frame that does not decode
+ *   costs the sender health and the next frame is read; one over the size limit (4 MiB)
+ *   ends the stream.
  * - ../connectivity/connection-keeper.ts: keeps `minConnections`, redials lost peers
  *   first, with exponential backoff per peer.
  *
@@ -37,8 +42,16 @@
  * beacon seq keeps them loop-free; routed messages also carry their trace, which no hop
  * may revisit). Targets beyond that are looked up in the DHT and dialled directly
  * (`dialUnknownTargets`). A beacon refreshes every 30 s and is re-sent at once (at most
- * every 250 ms) when a link comes, goes or changes its cost by 25 %; a new neighbour gets
- * the beacons of our zone straight away. A node whose distance grew past its scope (a
+ * every 250 ms) when a link comes or goes; a new neighbour gets the beacons of our zone
+ * straight away. A link's cost change triggers a beacon only when it is significant and
+ * sustained (Babel-style hysteresis): 25 % off the cost last advertised, over two probes
+ * in a row, so measurement noise and a single slow probe never do. Such cost-triggered
+ * beacons are damped like route flaps (RFC 2439): each adds 1 to a penalty halved every
+ * 60 s, and the next waits 250 ms × 2^penalty after the last beacon (at most 30 s), so a
+ * busy node, whose RTTs degrade, does not make itself busier with beacons. Far tables are
+ * re-sent early only when a target came or went, its hop count changed or its cost moved
+ * 25 % against what the neighbour was last told (judged before split horizon); at once
+ * when a route was lost or got 25 % worse. A node whose distance grew past its scope (a
  * shortcut died) stops being heard from: its last beacon is no longer used for routes.
  *
  * Per-node cost (cost-model.ts; average degree d = 8, the defaults above, one triggered

@@ -1,6 +1,6 @@
 /**
  * The routing service (`node.routing`): link measurements and health (link-monitor.ts),
- * signed topology beacons exchanged with neighbours over `/liberation/topology/1.0.0`,
+ * signed topology beacons exchanged with neighbours over `/liberation/topology/2.0.0`,
  * the topology graph with ageing and routes (topology.ts), and routed direct messages
  * over `/liberation/route/1.0.0`. See ./index.ts for the design and its costs.
  */
@@ -33,7 +33,7 @@ export const ROUTE_PROTOCOL = '/liberation/route/1.0.0'
 export interface RoutingInit extends LinkMonitorInit {
   /** a fresh own beacon at least this often (default 30 000) */
   beaconIntervalMs?: number
-  /** triggered beacons (link up/down, quality change) at most this often (default 250) */
+  /** triggered beacons (link up/down) at most this often (default 250); cost changes: see beaconDampingHalfLifeMs */
   beaconMinIntervalMs?: number
   /** a beacon not refreshed for this long is dropped (default 4 × beaconIntervalMs) */
   beaconMaxAgeMs?: number
