@@ -19,6 +19,11 @@ import { SignedTruth, StoredTruth, TruthBody } from './pb/truth.js'
 import type { MeshDatabase, MeshStore } from '../storage/index.js'
 import type { VerifiedTruth } from './codec.js'
 
+/** run `fn` in a later task: `setImmediate` in Node, a zero timeout in browsers */
+const nextTask: (fn: () => void) => void = typeof (globalThis as any).setImmediate === 'function'
+  ? (fn) => { (globalThis as any).setImmediate(fn) }
+  : (fn) => { setTimeout(fn, 0) }
+
 export interface StoredEntry {
   idHex: string
   body: TruthBody
@@ -165,17 +170,19 @@ export class TruthStore {
   }
 
   /**
-   * Group commit: the first write goes out at once; writes queued while a batch is being
-   * written go out together as the next batch, so a busy node makes far fewer batches
-   * (each wakes a libuv worker thread) than it stores messages. Deferring the first write
-   * to a later task was measured too: it delayed every message's storage (and `message`
-   * event) by a timer tick for no gain in forwarding.
+   * Group commit: writes queued in one task go out as one batch, in the next task; writes
+   * queued while a batch is being written go out together after it. A batch wakes a
+   * worker thread, and on a busy machine the wake-up often hands that thread the CPU
+   * there and then; started inside the gossip validator, that stalled the forwarding of
+   * the very message being stored (gossipsub forwards once the validator resolves).
+   * Deferred to the next task (`setImmediate`, which runs right after pending I/O), the
+   * message is forwarded first, and a burst arriving together costs one batch.
    */
   private async write (ops: BatchOp[]): Promise<void> {
     const done = new Promise<void>((resolve, reject) => { this.pending.push({ ops, resolve, reject }) })
     if (!this.flushing) {
       this.flushing = true
-      void this.flush()
+      nextTask(() => { void this.flush() })
     }
     return done
   }
