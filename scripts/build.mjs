@@ -2,10 +2,12 @@
 // and benches run on plain Node, then checks that the isomorphic core bundles for the
 // browser: any Node-only import under protocol/ fails this build.
 import { chmodSync, existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { build } from 'esbuild'
 
+const require = createRequire(import.meta.url)
 const roots = ['protocol', 'node', 'simulations', 'bench']
 
 function collect (dir, out = []) {
@@ -47,6 +49,29 @@ await build({
 })
 chmodSync('dist/node/cli/index.js', 0o755)
 
+// An ESM `import` of node:http or node:https makes Node build the module's ESM facade, which
+// reads every export, and reading http.WebSocket and its siblings loads undici (~25 ms at
+// startup). In the CLI bundle such imports get the CommonJS exports object instead (the
+// same object, as the facade's default export); its lazy getters then stay untouched.
+const builtinsWithoutEsmFacade = {
+  name: 'builtins-without-esm-facade',
+  setup (b) {
+    b.onResolve({ filter: /^(node:)?https?$/ }, args =>
+      args.kind === 'import-statement' ? { path: args.path.replace(/^node:/, ''), namespace: 'builtin-cjs' } : undefined)
+    b.onLoad({ filter: /.*/, namespace: 'builtin-cjs' }, args => {
+      const exports = require(`node:${args.path}`)
+      // plain values only: a getter is what loads lazily, and a missing name fails the build
+      const names = Object.entries(Object.getOwnPropertyDescriptors(exports))
+        .filter(([name, d]) => 'value' in d && /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default')
+        .map(([name]) => name)
+      return {
+        contents: `const m = process.getBuiltinModule('node:${args.path}')\nexport default m\nexport const { ${names.join(', ')} } = m\n`,
+        loader: 'js'
+      }
+    })
+  }
+}
+
 // The CLI ships as one bundle (code-split so optional parts such as WebRTC load only when
 // used): loading ~1,500 small ESM files costs more than half of startup time otherwise.
 // built aside and swapped in, so a CLI process started meanwhile never finds it missing
@@ -63,6 +88,7 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
   outExtension: { '.js': '.mjs' },
+  plugins: [builtinsWithoutEsmFacade],
   minify: true,
   keepNames: true,
   // native addons, and packages that load files relative to their own directory

@@ -8,8 +8,6 @@
  * in routes/, one file per capability, all under `/api/v1` except `/`, `/health` and
  * `/metrics`.
  */
-import cors from '@fastify/cors'
-import rateLimit from '@fastify/rate-limit'
 import websocket from '@fastify/websocket'
 import Fastify from 'fastify'
 import { newCorrelationId } from '../../protocol/events/index.js'
@@ -193,9 +191,10 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
     metrics.auditRecords.inc({ outcome: status < 400 ? 'accepted' : 'refused' })
   }
 
-  // no configured origin: no CORS headers at all (browsers keep to the same origin)
+  // no configured origin: no CORS headers at all (browsers keep to the same origin); like the
+  // limiter below, the plugin is loaded only where it is used
   if ((init.corsOrigins ?? []).length > 0) {
-    void app.register(cors, {
+    void app.register(import('@fastify/cors'), {
       origin: init.corsOrigins,
       methods: ['GET', 'POST', 'DELETE'],
       allowedHeaders: ['authorization', 'content-type', 'x-correlation-id'],
@@ -206,7 +205,7 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
   if (init.rateLimit !== false && !(loopbackOnly && (init.rateLimit?.exemptLoopback ?? true))) {
     const rl = init.rateLimit ?? {}
     const exemptLoopback = rl.exemptLoopback ?? true
-    void app.register(rateLimit, {
+    void app.register(import('@fastify/rate-limit'), {
       global: true,
       max: rl.max ?? 1200,
       timeWindow: rl.timeWindowMs ?? 60_000,
