@@ -24,7 +24,7 @@ import { registerNotificationRoutes } from './routes/notifications.js'
 import { registerRealtimeRoutes } from './routes/realtime.js'
 import { registerSystemRoutes } from './routes/system.js'
 import { registerTruthRoutes } from './routes/truth.js'
-import { ApiError, registerErrorHandler, registerValidation } from './validation.js'
+import { ApiError, registerErrorHandler, validationSchemaController } from './validation.js'
 import { registerWebRoutes } from './web.js'
 import type { AuditLog } from './audit.js'
 import type { RealtimeHub, RealtimeHubInit } from './realtime-hub.js'
@@ -101,6 +101,7 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
   const app = Fastify({
     logger: init.logger ?? false,
     bodyLimit: init.bodyLimit ?? 256 * 1024,
+    schemaController: validationSchemaController(),
     // a prefix random per server plus a counter: unique, and no random bytes per request;
     // a write may bring its own correlation id (reads are not audited: their headers are
     // not even parsed for it)
@@ -133,7 +134,6 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
   const loopbackOnly = isLoopbackHost(init.host)
   let url = ''
 
-  registerValidation(app)
   registerErrorHandler(app)
   if (token != null) registerAuth(app, token)
 

@@ -9,7 +9,7 @@ import { Ajv } from 'ajv'
 import type { ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import fastJsonStringify from 'fast-json-stringify'
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler, FastifySerializerCompiler, FastifyServerOptions } from 'fastify'
 
 // ajv-formats is CommonJS: its default export arrives wrapped under ESM
 const addFormats = ((addFormatsModule as any).default ?? addFormatsModule) as (ajv: Ajv) => Ajv
@@ -42,31 +42,62 @@ function makeAjv (coerce: boolean): Ajv {
   return ajv
 }
 
+interface Compilers {
+  validator: FastifySchemaCompiler<any>
+  serializer: FastifySerializerCompiler<any>
+}
+
+function createCompilers (): Compilers {
+  // the Ajv instances too are made on the first request that needs one (~5 ms at startup)
+  let strict: Ajv | undefined
+  let coercing: Ajv | undefined
+  return {
+    // compile each route's validator on its first request, not at startup: ~45 route
+    // schemas cost ~100 ms of CPU before the node could report itself ready
+    validator: ({ schema, httpPart }) => {
+      let compiled: ValidateFunction | undefined
+      const validate = (data: unknown): boolean => {
+        compiled ??= httpPart === 'body' ? (strict ??= makeAjv(false)).compile(schema) : (coercing ??= makeAjv(true)).compile(schema)
+        const valid = compiled(data) as boolean
+        validate.errors = compiled.errors
+        return valid
+      }
+      validate.errors = null as ValidateFunction['errors']
+      return validate
+    },
+    // likewise the response serializers (fast-json-stringify, as Fastify's default)
+    serializer: ({ schema }) => {
+      let serialize: ((data: unknown) => string) | undefined
+      return (data: unknown) => {
+        serialize ??= fastJsonStringify(schema as Parameters<typeof fastJsonStringify>[0])
+        return serialize(data)
+      }
+    }
+  }
+}
+
+/**
+ * Fastify's `schemaController` option with these compilers: given at construction, they
+ * spare Fastify building its own (loading \@fastify/ajv-compiler) only to replace them.
+ */
+export function validationSchemaController (): NonNullable<FastifyServerOptions['schemaController']> {
+  const compilers = createCompilers()
+  // the factory types are \@fastify/ajv-compiler's; Fastify calls what they return exactly
+  // as it calls a compiler given to setValidatorCompiler / setSerializerCompiler
+  type Factories = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>
+  return {
+    compilersFactory: {
+      buildValidator: (() => compilers.validator) as unknown as Factories['buildValidator'],
+      buildSerializer: (() => compilers.serializer) as unknown as Factories['buildSerializer']
+    }
+  }
+}
+
+/** the same compilers on an existing instance */
 export function registerValidation (app: FastifyInstance): void {
-  const strict = makeAjv(false)
-  const coercing = makeAjv(true)
-  // compile each route's validator on its first request, not at startup: ~45 route
-  // schemas cost ~100 ms of CPU before the node could report itself ready
-  app.setValidatorCompiler(({ schema, httpPart }) => {
-    const ajv = httpPart === 'body' ? strict : coercing
-    let compiled: ValidateFunction | undefined
-    const validate = (data: unknown): boolean => {
-      compiled ??= ajv.compile(schema)
-      const valid = compiled(data) as boolean
-      validate.errors = compiled.errors
-      return valid
-    }
-    validate.errors = null as ValidateFunction['errors']
-    return validate
-  })
-  // likewise the response serializers (fast-json-stringify, as Fastify's default)
-  app.setSerializerCompiler(({ schema }) => {
-    let serialize: ((data: unknown) => string) | undefined
-    return (data: unknown) => {
-      serialize ??= fastJsonStringify(schema as Parameters<typeof fastJsonStringify>[0])
-      return serialize(data)
-    }
-  })
+  const compilers = createCompilers()
+  app.setValidatorCompiler(compilers.validator)
+  app.setSerializerCompiler(compilers.serializer)
 }
 
 interface AjvIssue {
