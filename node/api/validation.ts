@@ -5,14 +5,18 @@
  * Every error reply is `{statusCode, error, message, field?}` with the offending field
  * named in the message.
  */
-import { Ajv } from 'ajv'
-import type { ValidateFunction } from 'ajv'
-import addFormatsModule from 'ajv-formats'
-import fastJsonStringify from 'fast-json-stringify'
+import { createRequire } from 'node:module'
+import type { Ajv, ValidateFunction } from 'ajv'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler, FastifySerializerCompiler, FastifyServerOptions } from 'fastify'
+import type fastJsonStringifyFn from 'fast-json-stringify'
 
-// ajv-formats is CommonJS: its default export arrives wrapped under ESM
-const addFormats = ((addFormatsModule as any).default ?? addFormatsModule) as (ajv: Ajv) => Ajv
+// Ajv, its formats and fast-json-stringify are loaded by the first request that needs them
+// (a compiler must be synchronous, hence require): evaluating them costs ~12 ms of startup.
+const load = createRequire(import.meta.url)
+const loadAjv = (): typeof Ajv => load('ajv').Ajv
+// CommonJS modules: the function is the module or its default export
+const loadAddFormats = (): (ajv: Ajv) => Ajv => { const m = load('ajv-formats'); return m.default ?? m }
+const loadFastJsonStringify = (): typeof fastJsonStringifyFn => { const m = load('fast-json-stringify'); return m.default ?? m }
 
 /** an error a route handler throws to reply with a given status */
 export class ApiError extends Error {
@@ -30,7 +34,8 @@ export const badRequest = (message: string, field?: string): ApiError => new Api
 export const notFound = (what: string): ApiError => new ApiError(404, `${what} not found`)
 
 function makeAjv (coerce: boolean): Ajv {
-  const ajv = new Ajv({
+  const AjvClass = loadAjv()
+  const ajv = new AjvClass({
     coerceTypes: coerce ? 'array' : false,
     useDefaults: true,
     removeAdditional: false,
@@ -38,7 +43,7 @@ function makeAjv (coerce: boolean): Ajv {
     // OpenAPI annotations (example, ...) live in the same schemas
     strict: false
   })
-  addFormats(ajv)
+  loadAddFormats()(ajv)
   return ajv
 }
 
@@ -69,7 +74,7 @@ function createCompilers (): Compilers {
     serializer: ({ schema }) => {
       let serialize: ((data: unknown) => string) | undefined
       return (data: unknown) => {
-        serialize ??= fastJsonStringify(schema as Parameters<typeof fastJsonStringify>[0])
+        serialize ??= loadFastJsonStringify()(schema as Parameters<typeof fastJsonStringifyFn>[0])
         return serialize(data)
       }
     }
