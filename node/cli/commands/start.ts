@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { setFlagsFromString } from 'node:v8'
 import { loadConfig } from '../../config/index.js'
 import { startNodeRuntime } from '../../runtime.js'
 import type { Command } from 'commander'
@@ -56,6 +57,9 @@ export function registerStartCommand (program: Command): void {
       out.write(`api: ${api.url}\n`)
       if (config.web) out.write(`web: ${api.url}/\n`)
       out.write(`listening (data dir ${config.dataDir})\n`)
+      // the launcher (scripts/build.mjs) held V8's young generation at its initial size
+      // while starting; from here it grows with the load again (V8's default factor)
+      setFlagsFromString('--semi-space-growth-factor=2')
       if (config.logLevel !== 'silent' && config.logLevel !== 'error' && config.logLevel !== 'warn') {
         // peers may have connected while the API was still starting: report them too
         for (const peer of node.libp2p.getPeers()) { out.write(`peer connected: ${peer.toString()}\n`) }
