@@ -49,8 +49,8 @@
  * beacons are damped like route flaps (RFC 2439): each adds 1 to a penalty halved every
  * 60 s, and the next waits 250 ms × 2^penalty after the last beacon (at most 30 s), so a
  * busy node, whose RTTs degrade, does not make itself busier with beacons. Far tables are
- * re-sent early only when a target came or went, its hop count changed or its cost moved
- * 25 % against what the neighbour was last told (judged before split horizon); at once
+ * re-sent early only when a target came or went or its cost moved 25 % against what the
+ * neighbour was last told (judged before split horizon; hop counts ride along); at once
  * when a route was lost or got 25 % worse. A node whose distance grew past its scope (a
  * shortcut died) stops being heard from: its last beacon is no longer used for routes.
  *

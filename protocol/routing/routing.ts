@@ -279,8 +279,8 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
   private intervals: Array<ReturnType<typeof setInterval>> = []
   private lastReachAt = 0
   private reachAt = 0
-  /** the far table (before split horizon) when each neighbour was last sent its own: target → cost, hops */
-  private readonly reachSent = new Map<string, Map<string, { cost: number, hops: number }>>()
+  /** the far table (before split horizon) when each neighbour was last sent its own: target → cost */
+  private readonly reachSent = new Map<string, Map<string, number>>()
   private running = false
   private readonly counters: RoutingStats = {
     beacons: 0,
@@ -731,9 +731,10 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
 
   /**
    * send each neighbour our far table if it changed (or `refresh`: the periodic full send).
-   * Changed means a target came or went, its hop count changed, or its cost moved by
-   * significantCostChange against what that neighbour was last told: small cost drift
-   * waits for the refresh, so one noisy link does not resend every table of the zone.
+   * Changed means a target came or went, or its cost moved by significantCostChange
+   * against what that neighbour was last told: small cost drift (and a hop count that
+   * flips between routes about as good) waits for the refresh, so one noisy link does
+   * not resend every table of the zone.
    */
   private sendReach (refresh: boolean): void {
     if (!this.running) return
@@ -743,14 +744,14 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     // route about as good changes what two neighbours are told, but neither needs it now
     // (the feasibility condition keeps a stale entry from making a loop)
     const whole = this.graph.advertisement(table, '', this.cfg.scope, this.cfg.maxReachEntries)
-    let wholeMap: Map<string, { cost: number, hops: number }> | undefined
+    let wholeMap: Map<string, number> | undefined
     for (const peer of this.graph.localLinkPeers()) {
       if (this.nonRouters.has(peer)) continue
       const last = this.reachSent.get(peer)
       if (!refresh && last != null && !this.reachChanged(last, whole)) continue
       const entries = this.graph.advertisement(table, peer, this.cfg.scope, this.cfg.maxReachEntries)
       if (last == null && entries.length === 0 && !refresh) continue
-      wholeMap ??= new Map(whole.map(e => [e.target, { cost: e.cost, hops: e.hops }]))
+      wholeMap ??= new Map(whole.map(e => [e.target, e.cost]))
       this.reachSent.set(peer, wholeMap)
       let box = this.outboxes.get(peer)
       if (box == null) {
@@ -767,13 +768,18 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     }
   }
 
-  private reachChanged (last: Map<string, { cost: number, hops: number }>, entries: ReachInfo[]): boolean {
+  /**
+   * A target came or went, or its cost moved significantly. A hop count alone does not
+   * count: among routes about as costly it flips with noise, and the metric is the cost
+   * (a route past maxHops is not advertised at all, which is a change).
+   */
+  private reachChanged (last: Map<string, number>, entries: ReachInfo[]): boolean {
     if (last.size !== entries.length) return true
     for (const e of entries) {
       const before = last.get(e.target)
-      if (before == null || before.hops !== e.hops) return true
-      const diff = Math.abs(before.cost - e.cost)
-      if (diff >= 1 && diff / Math.max(1, Math.min(before.cost, e.cost)) >= this.cfg.significantCostChange) return true
+      if (before == null) return true
+      const diff = Math.abs(before - e.cost)
+      if (diff >= 1 && diff / Math.max(1, Math.min(before, e.cost)) >= this.cfg.significantCostChange) return true
     }
     return false
   }
