@@ -1,15 +1,14 @@
-/**
- * The fixes in patches/ (applied by `postinstall`): each test fails when its patch is not
- * applied, e.g. after an install that skipped scripts.
- *
- * - @libp2p/yamux: a receiver grants more window once half of it is used (as go-yamux and
- *   rust-yamux do), not after every data frame. Unpatched, every small gossip message costs
- *   a second frame on the wire, encrypted and decoded on both ends: about half the mesh's
- *   CPU per delivery in `npm run bench -- truth`.
- * - @libp2p/utils: the length-prefixed decoder (noise frames) stops when its buffer is
- *   empty instead of asking the length decoder, which throws a RangeError (and captures a
- *   stack trace) for every chunk received.
- */
+// The fixes in patches/ (applied by `postinstall`): each test fails when its patch is not
+// applied, e.g. after an install that skipped scripts.
+//
+// `@libp2p/yamux`: a receiver grants more window once half of it is used (as go-yamux and
+// rust-yamux do), not after every data frame. Unpatched, every small gossip message costs
+// a second frame on the wire, encrypted and decoded on both ends: about half the mesh's
+// CPU per delivery in `npm run bench -- truth`.
+//
+// `@libp2p/utils`: the length-prefixed decoder (noise frames) stops when its buffer is
+// empty instead of asking the length decoder, which throws a RangeError (and captures a
+// stack trace) for every chunk received.
 import { LengthPrefixedDecoder } from '@libp2p/utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import { generateIdentity } from '../../protocol/crypto/index.ts'
