@@ -76,7 +76,7 @@ describe('length-prefixed decoding', () => {
         if (buf.byteLength < 1) {
           throw new RangeError('no length yet')
         }
-        return buf.get(0)
+        return buf instanceof Uint8Array ? buf[0] : buf.get(0)
       }
     })
     const frame = (n: number): Uint8Array => Uint8Array.from([n, ...new Uint8Array(n).fill(7)])
