@@ -717,7 +717,8 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
   private scheduleReach (urgent = false): void {
     if (!this.running) return
     const gap = urgent ? RETRACTION_GAP_MS : this.cfg.reachMinIntervalMs
-    const at = Math.max(Date.now(), this.lastReachAt + gap)
+    const now = Date.now()
+    const at = Math.max(now, this.lastReachAt + gap)
     if (this.reachTimer != null) {
       if (!urgent || this.reachAt <= at) return
       clearTimeout(this.reachTimer)
@@ -726,7 +727,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     this.reachTimer = setTimeout(() => {
       this.reachTimer = undefined
       this.sendReach(false)
-    }, at - Date.now())
+    }, at - now)
   }
 
   /**
