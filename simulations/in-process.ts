@@ -570,6 +570,8 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
     add('routingBeaconsAccepted', r.beaconsAccepted)
     add('routingUpdatesSent', r.updatesSent)
     add('routingUpdateBytesSent', r.updateBytesSent)
+    add('routingFarTablesSent', r.farTablesSent)
+    add('routingFarTableBytesSent', r.farTableBytesSent)
     add('routingRecomputations', r.recomputations)
     add('truthSyncs', l.mesh.truth.stats().syncs)
   }

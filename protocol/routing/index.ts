@@ -48,10 +48,14 @@
  * in a row, so measurement noise and a single slow probe never do. Such cost-triggered
  * beacons are damped like route flaps (RFC 2439): each adds 1 to a penalty halved every
  * 60 s, and the next waits 250 ms × 2^penalty after the last beacon (at most 30 s), so a
- * busy node, whose RTTs degrade, does not make itself busier with beacons. Far tables are
- * re-sent early only when a target came or went or its cost moved 25 % against what the
- * neighbour was last told (judged before split horizon; hop counts ride along); at once
- * when a route was lost or got 25 % worse. A node whose distance grew past its scope (a
+ * busy node, whose RTTs degrade, does not make itself busier with beacons (damping.ts).
+ * Far tables are re-sent early only when a target came or went or its cost moved 25 %
+ * against what the neighbour was last told (judged before split horizon; hop counts ride
+ * along): at once (50 ms) when a route was lost, within 2 s when a target appeared or its
+ * route got 25 % worse through another next hop, and after the same damping as beacons
+ * (2 s × 2^penalty, at most the 60 s refresh) when costs only moved. Under load (100
+ * nodes, 3 posts/s, one busy process) that cut far-table traffic from 73 to 21 MB in a
+ * 2-minute run, all traffic from 156 to 100 MB. A node whose distance grew past its scope (a
  * shortcut died) stops being heard from: its last beacon is no longer used for routes.
  *
  * Per-node cost (cost-model.ts; average degree d = 8, the defaults above, one triggered

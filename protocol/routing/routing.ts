@@ -9,6 +9,7 @@ import { TypedEventEmitter } from 'main-event'
 import { toHex } from '../crypto/index.js'
 import { LongLivedStream, RouteChannel, serveFrames, serveRouteStream } from './channel.js'
 import { linkCost } from './health.js'
+import { FlapDamper } from './damping.js'
 import { createLinkMonitor } from './link-monitor.js'
 import type { LinkQuality } from './health.js'
 import { RouteReply, RoutedEnvelope, TopologyUpdate } from './pb/routing.js'
@@ -188,6 +189,8 @@ export interface RoutingStats {
   lastComputeMs: number
   /** how long after the last beacon a cost-triggered one would wait now (damping), ms */
   beaconBackoffMs: number
+  /** how long after the last far tables a resend for moved costs would wait now (damping), ms */
+  farTableBackoffMs: number
 }
 
 export interface RoutingEvents {
@@ -270,9 +273,9 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
   private beaconAt = 0
   /** consecutive probes over which a link's cost stayed significantly off its advertised cost */
   private readonly costDrift = new Map<string, number>()
-  /** flap penalty of cost-triggered beacons, as of `dampingAt` */
-  private damping = 0
-  private dampingAt = 0
+  /** cost-triggered beacons, and far tables resent because costs moved */
+  private readonly beaconDamper: FlapDamper
+  private readonly reachDamper: FlapDamper
   private beaconTimer?: ReturnType<typeof setTimeout>
   private reachTimer?: ReturnType<typeof setTimeout>
   private recomputeTimer?: ReturnType<typeof setTimeout>
@@ -299,7 +302,8 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     routedRejected: 0,
     recomputations: 0,
     lastComputeMs: 0,
-    beaconBackoffMs: 0
+    beaconBackoffMs: 0,
+    farTableBackoffMs: 0
   }
 
   constructor (components: RoutingComponents, init: RoutingInit) {
@@ -334,6 +338,8 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
       dialUnknownTargets: init.dialUnknownTargets ?? true,
       maxRouteEvents: init.maxRouteEvents ?? 64
     }
+    this.beaconDamper = new FlapDamper(this.cfg.beaconMinIntervalMs, this.cfg.beaconIntervalMs, this.cfg.beaconDampingHalfLifeMs)
+    this.reachDamper = new FlapDamper(this.cfg.reachMinIntervalMs, reachIntervalMs, this.cfg.beaconDampingHalfLifeMs)
     this.routedLimiter = new RateLimiter({ points: init.rateLimits?.routedPerSecond ?? 1000, duration: 1 })
     this.updateLimiter = new RateLimiter({ points: init.rateLimits?.updatesPerSecond ?? 50, duration: 1 })
     this.graph = new TopologyGraph<SignedBeacon>({
@@ -495,9 +501,8 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     if (!urgent) {
       // one beacon is coming anyway: it carries the new cost
       if (this.beaconTimer != null) return
-      gap = this.dampedGap(now)
-      this.damping = this.dampingPenalty(now) + 1
-      this.dampingAt = now
+      gap = this.beaconDamper.gap(now)
+      this.beaconDamper.record(now)
     }
     const at = Math.max(now, this.lastBeaconAt + gap)
     if (this.beaconTimer != null) {
@@ -511,14 +516,6 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     }, at - now)
   }
 
-  private dampedGap (now: number): number {
-    return Math.min(this.cfg.beaconIntervalMs, this.cfg.beaconMinIntervalMs * 2 ** this.dampingPenalty(now))
-  }
-
-  private dampingPenalty (now: number): number {
-    const p = this.damping * 2 ** (-(now - this.dampingAt) / this.cfg.beaconDampingHalfLifeMs)
-    return p < 0.01 ? 0 : p
-  }
 
   async announce (): Promise<void> {
     await this.sendBeacon()
@@ -553,7 +550,8 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
       this.enqueue(peer, b.origin, { ...b.wire, hops: b.hops })
     }
     if (this.ownBeacon != null) this.enqueue(peer, this.self, this.ownBeacon)
-    this.scheduleReach()
+    // a new neighbour has no table from us yet: sendReach sends it one
+    this.scheduleReach('membership')
   }
 
   private enqueue (peer: string, origin: string, beacon: SignedBeacon): void {
@@ -710,17 +708,25 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
   // ---- far tables ----
 
   /**
-   * Far tables go out when they changed, at most every reachMinIntervalMs; a lost route
-   * (`urgent`) goes out at once, like Babel's retractions, so a dead node's vectors do not
-   * outlive it by more than a few hops' worth of round trips.
+   * Far tables go out when they changed: a lost route (`retraction`) at once, like Babel's
+   * retractions, so a dead node's vectors do not outlive it by more than a few hops' worth
+   * of round trips; a target that came or went (`membership`) at most every
+   * reachMinIntervalMs; costs that moved (`cost`) after a damped gap (FlapDamper), since
+   * under load every RTT moves and each resend carries the whole table.
    */
-  private scheduleReach (urgent = false): void {
+  private scheduleReach (reason: 'retraction' | 'membership' | 'cost'): void {
     if (!this.running) return
-    const gap = urgent ? RETRACTION_GAP_MS : this.cfg.reachMinIntervalMs
     const now = Date.now()
+    let gap = reason === 'retraction' ? RETRACTION_GAP_MS : this.cfg.reachMinIntervalMs
+    if (reason === 'cost') {
+      // a send is coming anyway: it carries the new costs
+      if (this.reachTimer != null) return
+      gap = this.reachDamper.gap(now)
+      this.reachDamper.record(now)
+    }
     const at = Math.max(now, this.lastReachAt + gap)
     if (this.reachTimer != null) {
-      if (!urgent || this.reachAt <= at) return
+      if (this.reachAt <= at) return
       clearTimeout(this.reachTimer)
     }
     this.reachAt = at
@@ -817,6 +823,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
   private diff (previous: RouteTable, next: RouteTable): void {
     let emitted = 0
     let changedFar = false
+    let newFar = false
     let lost = false
     const emit = (change: RouteChange): void => {
       if (emitted++ >= this.cfg.maxRouteEvents) return
@@ -830,12 +837,15 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
       const before = previous.summary(target)
       if (now == null) continue
       if (now.hops >= this.cfg.scope || now.kind === 'distance-vector') {
-        if (before == null || Math.abs(before.cost - now.cost) > 1) changedFar = true
+        if (before == null) newFar = true
+        else if (Math.abs(before.cost - now.cost) > 1) changedFar = true
       }
       if (before != null && before.nextHop === now.nextHop && before.hops === now.hops && before.kind === now.kind) continue
-      // a route that got significantly worse is news for the neighbours at once (a
-      // retraction, in effect); a swap to a next hop about as good waits for the next send
-      if (before != null && before.nextHop !== now.nextHop && now.cost - before.cost >= this.cfg.significantCostChange * before.cost) lost = true
+      // a route that got significantly worse through another next hop is news for the
+      // neighbours soon, though not a retraction (traffic still flows through us, and
+      // under load RTT noise makes this happen all the time); a swap to a next hop about
+      // as good waits for the next send
+      if (before != null && before.nextHop !== now.nextHop && now.cost - before.cost >= this.cfg.significantCostChange * before.cost) newFar = true
       emit({ target, route: next.route(target), previous: before == null ? undefined : { nextHop: before.nextHop, hops: before.hops, cost: before.cost, kind: before.kind } })
     }
     for (const target of previous.targets()) {
@@ -849,8 +859,9 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     if (emitted > this.cfg.maxRouteEvents) {
       this.eventLog?.emitEvent('routes', 'routes:changed', { changed: emitted, reported: this.cfg.maxRouteEvents })
     }
-    if (lost) this.scheduleReach(true)
-    else if (changedFar) this.scheduleReach()
+    if (lost) this.scheduleReach('retraction')
+    else if (newFar) this.scheduleReach('membership')
+    else if (changedFar) this.scheduleReach('cost')
   }
 
   private housekeeping (): void {
@@ -1191,7 +1202,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
   }
 
   stats (): RoutingStats {
-    return { ...this.counters, beacons: this.graph.beaconCount, beaconBackoffMs: this.dampedGap(Date.now()) }
+    return { ...this.counters, beacons: this.graph.beaconCount, beaconBackoffMs: this.beaconDamper.gap(Date.now()), farTableBackoffMs: this.reachDamper.gap(Date.now()) }
   }
 
   topology (): TopologySnapshot {

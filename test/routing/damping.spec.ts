@@ -6,6 +6,7 @@
  * test decides what each probe measured.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { FlapDamper } from '../../protocol/routing/damping.ts'
 import { TestMesh, waitFor } from '../utils/mesh.ts'
 import { addNodes, id, wire } from './helpers.ts'
 import type { LinkQuality } from '../../protocol/routing/index.ts'
@@ -121,5 +122,23 @@ describe('triggered beacons: hysteresis and damping', () => {
     expect(beaconsSent()).toBe(sent + 1)
     // the beacon that announced the loss also carried the pending cost change
     expect(seenByB()?.rttMs).toBe(600)
+  })
+})
+
+describe('flap damping', () => {
+  it('doubles the gap with each recent update, caps it, and forgets at the half-life', () => {
+    const damper = new FlapDamper(250, 30_000, 60_000)
+    expect(damper.gap(0)).toBe(250)
+    const gaps: number[] = []
+    for (let i = 0; i < 10; i++) {
+      damper.record(0)
+      gaps.push(damper.gap(0))
+    }
+    expect(gaps.slice(0, 4)).toEqual([500, 1000, 2000, 4000])
+    expect(gaps.at(-1)).toBe(30_000)
+    // 10 updates at t=0: after one half-life the penalty is 5, after ten it is ~0
+    expect(damper.current(60_000)).toBeCloseTo(5, 5)
+    expect(damper.gap(60_000)).toBe(250 * 2 ** 5)
+    expect(damper.gap(600_000)).toBe(250)
   })
 })
