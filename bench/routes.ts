@@ -41,6 +41,7 @@ import type { MeshNode } from '../protocol/mesh-node.js'
 import type { RoutingInit, RoutingStats } from '../protocol/routing/index.js'
 import type { GraphLink } from '../protocol/routing/topology.js'
 import type { MeshDatabase } from '../protocol/storage/index.js'
+import type { Random } from '../simulations/random.js'
 
 const SENDS = Number(process.env.ROUTES_BENCH_SENDS ?? 300)
 const GOSSIP_NODES = Number(process.env.ROUTES_BENCH_GOSSIP_NODES ?? 24)
@@ -281,21 +282,27 @@ interface GossipResult {
   ratio: number
 }
 
+
+/** a random connected graph with 2n edges: a random tree, then random extra links */
+function connectedGraph (n: number, rand: Random): Array<[number, number]> {
+  const edges: Array<[number, number]> = []
+  const has = new Set<string>()
+  const add = (x: number, y: number): void => {
+    const k = x < y ? `${x}-${y}` : `${y}-${x}`
+    if (x === y || has.has(k)) return
+    has.add(k)
+    edges.push([x, y])
+  }
+  for (let i = 1; i < n; i++) add(i, Math.floor(rand.next() * i))
+  while (edges.length < n * 2) add(Math.floor(rand.next() * n), Math.floor(rand.next() * n))
+  return edges
+}
+
 async function gossipBench (): Promise<GossipResult> {
   const routing: RoutingInit = { probeIntervalMs: 1000, beaconIntervalMs: 2000, reachIntervalMs: 4000 }
   const nodes = await startNodes(GOSSIP_NODES, routing)
   try {
-    const rand = createRandom(5, 'gossip')
-    const edges: Array<[number, number]> = []
-    const has = new Set<string>()
-    const add = (x: number, y: number): void => {
-      const k = x < y ? `${x}-${y}` : `${y}-${x}`
-      if (x === y || has.has(k)) return
-      has.add(k)
-      edges.push([x, y])
-    }
-    for (let i = 1; i < GOSSIP_NODES; i++) add(i, Math.floor(rand.next() * i))
-    while (edges.length < GOSSIP_NODES * 2) add(Math.floor(rand.next() * GOSSIP_NODES), Math.floor(rand.next() * GOSSIP_NODES))
+    const edges = connectedGraph(GOSSIP_NODES, createRandom(5, 'gossip'))
     await connectPairs(nodes, edges)
     await until(() => nodes.every(n => n.node.routing.routes().length === GOSSIP_NODES - 1), 'routes to every node', 60_000)
     await new Promise(resolve => setTimeout(resolve, 3000))
@@ -352,17 +359,7 @@ async function idleBench (): Promise<IdleResult> {
   const network = new SimNetwork({ linkOf: () => ({ latency: 20, jitter: 0, loss: 0 }), random: createRandom(1, 'links'), name: `bench-routes-idle-${process.pid}` })
   const nodes = await startNodes(IDLE_NODES, {}, network)
   try {
-    const rand = createRandom(7, 'idle')
-    const edges: Array<[number, number]> = []
-    const has = new Set<string>()
-    const add = (x: number, y: number): void => {
-      const k = x < y ? `${x}-${y}` : `${y}-${x}`
-      if (x === y || has.has(k)) return
-      has.add(k)
-      edges.push([x, y])
-    }
-    for (let i = 1; i < IDLE_NODES; i++) add(i, Math.floor(rand.next() * i))
-    while (edges.length < IDLE_NODES * 2) add(Math.floor(rand.next() * IDLE_NODES), Math.floor(rand.next() * IDLE_NODES))
+    const edges = connectedGraph(IDLE_NODES, createRandom(7, 'idle'))
     await connectPairs(nodes, edges)
     await until(() => nodes.every(n => n.node.routing.routes().length === IDLE_NODES - 1), 'routes to every node', 180_000)
     await new Promise(resolve => setTimeout(resolve, IDLE_WARMUP * 1000))
