@@ -32,3 +32,51 @@ export class FlapDamper {
     this.at = now
   }
 }
+
+/**
+ * A send triggered by changes (a beacon, the far tables): at most one pending, never
+ * sooner than a gap after the last send; a damped trigger waits the damper's gap and is
+ * carried by a send already pending.
+ */
+export class TriggeredSend {
+  readonly damper: FlapDamper
+  private lastAt = 0
+  private at = 0
+  private timer?: ReturnType<typeof setTimeout>
+
+  constructor (private readonly send: () => void, minGapMs: number, maxGapMs: number, halfLifeMs: number) {
+    this.damper = new FlapDamper(minGapMs, maxGapMs, halfLifeMs)
+  }
+
+  /** send `gapMs` after the last send at the earliest; a pending send due sooner stays */
+  soon (gapMs: number, now = Date.now()): void {
+    const at = Math.max(now, this.lastAt + gapMs)
+    if (this.timer != null) {
+      if (this.at <= at) return
+      clearTimeout(this.timer)
+    }
+    this.at = at
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      this.send()
+    }, at - now)
+  }
+
+  /** a change that only matters if it keeps happening rarely: after the damped gap */
+  damped (now = Date.now()): void {
+    if (this.timer != null) return
+    const gap = this.damper.gap(now)
+    this.damper.record(now)
+    this.soon(gap, now)
+  }
+
+  /** a send went out (scheduled or not): the next gap counts from now */
+  sent (now = Date.now()): void {
+    this.lastAt = now
+  }
+
+  cancel (): void {
+    if (this.timer != null) clearTimeout(this.timer)
+    this.timer = undefined
+  }
+}

@@ -9,7 +9,7 @@ import { TypedEventEmitter } from 'main-event'
 import { toHex } from '../crypto/index.js'
 import { LongLivedStream, RouteChannel, serveFrames, serveRouteStream } from './channel.js'
 import { linkCost } from './health.js'
-import { FlapDamper } from './damping.js'
+import { TriggeredSend } from './damping.js'
 import { createLinkMonitor } from './link-monitor.js'
 import type { LinkQuality } from './health.js'
 import { RouteReply, RoutedEnvelope, TopologyUpdate } from './pb/routing.js'
@@ -268,20 +268,13 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
   private readonly beaconed = new Map<string, LinkQuality>()
   private ownBeacon?: SignedBeacon
   private ownSeq = 0
-  private lastBeaconAt = 0
-  /** when the scheduled beacon goes out */
-  private beaconAt = 0
   /** consecutive probes over which a link's cost stayed significantly off its advertised cost */
   private readonly costDrift = new Map<string, number>()
-  /** cost-triggered beacons, and far tables resent because costs moved */
-  private readonly beaconDamper: FlapDamper
-  private readonly reachDamper: FlapDamper
-  private beaconTimer?: ReturnType<typeof setTimeout>
-  private reachTimer?: ReturnType<typeof setTimeout>
+  /** triggered beacons and far tables; cost-triggered ones damped */
+  private readonly beaconSend: TriggeredSend
+  private readonly reachSend: TriggeredSend
   private recomputeTimer?: ReturnType<typeof setTimeout>
   private intervals: Array<ReturnType<typeof setInterval>> = []
-  private lastReachAt = 0
-  private reachAt = 0
   /** the far table (before split horizon) when each neighbour was last sent its own: target → cost */
   private readonly reachSent = new Map<string, Map<string, number>>()
   private running = false
@@ -338,8 +331,8 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
       dialUnknownTargets: init.dialUnknownTargets ?? true,
       maxRouteEvents: init.maxRouteEvents ?? 64
     }
-    this.beaconDamper = new FlapDamper(this.cfg.beaconMinIntervalMs, this.cfg.beaconIntervalMs, this.cfg.beaconDampingHalfLifeMs)
-    this.reachDamper = new FlapDamper(this.cfg.reachMinIntervalMs, reachIntervalMs, this.cfg.beaconDampingHalfLifeMs)
+    this.beaconSend = new TriggeredSend(() => { void this.sendBeacon() }, this.cfg.beaconMinIntervalMs, this.cfg.beaconIntervalMs, this.cfg.beaconDampingHalfLifeMs)
+    this.reachSend = new TriggeredSend(() => { this.sendReach(false) }, this.cfg.reachMinIntervalMs, reachIntervalMs, this.cfg.beaconDampingHalfLifeMs)
     this.routedLimiter = new RateLimiter({ points: init.rateLimits?.routedPerSecond ?? 1000, duration: 1 })
     this.updateLimiter = new RateLimiter({ points: init.rateLimits?.updatesPerSecond ?? 50, duration: 1 })
     this.graph = new TopologyGraph<SignedBeacon>({
@@ -390,8 +383,10 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     this.running = false
     for (const t of this.intervals) clearInterval(t)
     this.intervals = []
-    for (const t of [this.beaconTimer, this.reachTimer, this.recomputeTimer]) if (t != null) clearTimeout(t)
-    this.beaconTimer = this.reachTimer = this.recomputeTimer = undefined
+    this.beaconSend.cancel()
+    this.reachSend.cancel()
+    if (this.recomputeTimer != null) clearTimeout(this.recomputeTimer)
+    this.recomputeTimer = undefined
     this.links.removeEventListener('link:up', this.onLinkUp)
     this.links.removeEventListener('link:down', this.onLinkDown)
     this.links.removeEventListener('link:quality', this.onLinkQuality)
@@ -496,24 +491,9 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
    */
   private scheduleBeacon (urgent = true): void {
     if (!this.running) return
-    const now = Date.now()
-    let gap = this.cfg.beaconMinIntervalMs
-    if (!urgent) {
-      // one beacon is coming anyway: it carries the new cost
-      if (this.beaconTimer != null) return
-      gap = this.beaconDamper.gap(now)
-      this.beaconDamper.record(now)
-    }
-    const at = Math.max(now, this.lastBeaconAt + gap)
-    if (this.beaconTimer != null) {
-      if (this.beaconAt <= at) return
-      clearTimeout(this.beaconTimer)
-    }
-    this.beaconAt = at
-    this.beaconTimer = setTimeout(() => {
-      this.beaconTimer = undefined
-      void this.sendBeacon()
-    }, at - now)
+    // a damped beacon waits for, or rides on, one already coming: it carries the new cost
+    if (urgent) this.beaconSend.soon(this.cfg.beaconMinIntervalMs)
+    else this.beaconSend.damped()
   }
 
 
@@ -524,7 +504,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
   private async sendBeacon (): Promise<void> {
     if (!this.running) return
     const now = Date.now()
-    this.lastBeaconAt = now
+    this.beaconSend.sent(now)
     this.ownSeq = Math.max(this.ownSeq + 1, now)
     const links = this.graph.localLinkPeers()
       .filter(p => !this.nonRouters.has(p))
@@ -716,24 +696,8 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
    */
   private scheduleReach (reason: 'retraction' | 'membership' | 'cost'): void {
     if (!this.running) return
-    const now = Date.now()
-    let gap = reason === 'retraction' ? RETRACTION_GAP_MS : this.cfg.reachMinIntervalMs
-    if (reason === 'cost') {
-      // a send is coming anyway: it carries the new costs
-      if (this.reachTimer != null) return
-      gap = this.reachDamper.gap(now)
-      this.reachDamper.record(now)
-    }
-    const at = Math.max(now, this.lastReachAt + gap)
-    if (this.reachTimer != null) {
-      if (this.reachAt <= at) return
-      clearTimeout(this.reachTimer)
-    }
-    this.reachAt = at
-    this.reachTimer = setTimeout(() => {
-      this.reachTimer = undefined
-      this.sendReach(false)
-    }, at - now)
+    if (reason === 'cost') this.reachSend.damped()
+    else this.reachSend.soon(reason === 'retraction' ? RETRACTION_GAP_MS : this.cfg.reachMinIntervalMs)
   }
 
   /**
@@ -745,7 +709,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
    */
   private sendReach (refresh: boolean): void {
     if (!this.running) return
-    this.lastReachAt = Date.now()
+    this.reachSend.sent()
     const table = this.currentTable()
     // changes are judged on the table before split horizon: a next hop that moved to a
     // route about as good changes what two neighbours are told, but neither needs it now
@@ -1202,7 +1166,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
   }
 
   stats (): RoutingStats {
-    return { ...this.counters, beacons: this.graph.beaconCount, beaconBackoffMs: this.beaconDamper.gap(Date.now()), farTableBackoffMs: this.reachDamper.gap(Date.now()) }
+    return { ...this.counters, beacons: this.graph.beaconCount, beaconBackoffMs: this.beaconSend.damper.gap(Date.now()), farTableBackoffMs: this.reachSend.damper.gap(Date.now()) }
   }
 
   topology (): TopologySnapshot {
