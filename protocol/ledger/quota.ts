@@ -4,6 +4,7 @@
  * and one counting new entries (what it adds to every node's store and views). A batch
  * is accepted only when both buckets can pay for it, and then pays both.
  */
+import { TokenBuckets } from '../limits/token-buckets.ts'
 import { MAX_BATCH_ENTRIES } from './batch.ts'
 import { invalidInput } from './errors.ts'
 
@@ -25,52 +26,32 @@ export const DEFAULT_AUTHOR_QUOTA: Required<AuthorQuotaInit> = {
   entryBurst: 1_000_000
 }
 
-interface Buckets {
-  batches: number
-  entries: number
-  at: number
-}
-
 function positive (value: number, field: string): number {
   if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) { throw invalidInput(`authorQuota.${field} must be a positive number`, `authorQuota.${field}`) }
   return value
 }
 
 export class AuthorQuota {
-  private readonly buckets = new Map<string, Buckets>()
-  private readonly init: Required<AuthorQuotaInit>
+  private readonly batches: TokenBuckets
+  private readonly entries: TokenBuckets
 
-  constructor (init: AuthorQuotaInit = {}, private readonly maxAuthors = 10_000) {
+  constructor (init: AuthorQuotaInit = {}, maxAuthors = 10_000) {
     const q = { ...DEFAULT_AUTHOR_QUOTA, ...init }
-    this.init = {
-      batchesPerSecond: positive(q.batchesPerSecond, 'batchesPerSecond'),
-      batchBurst: positive(q.batchBurst, 'batchBurst'),
-      entriesPerSecond: positive(q.entriesPerSecond, 'entriesPerSecond'),
-      entryBurst: positive(q.entryBurst, 'entryBurst')
-    }
-    if (this.init.batchBurst < 1) { throw invalidInput('authorQuota.batchBurst must be at least 1', 'authorQuota.batchBurst') }
-    if (this.init.entryBurst < MAX_BATCH_ENTRIES) { throw invalidInput(`authorQuota.entryBurst must be at least ${MAX_BATCH_ENTRIES} (the largest batch)`, 'authorQuota.entryBurst') }
+    const batchesPerSecond = positive(q.batchesPerSecond, 'batchesPerSecond')
+    const batchBurst = positive(q.batchBurst, 'batchBurst')
+    const entriesPerSecond = positive(q.entriesPerSecond, 'entriesPerSecond')
+    const entryBurst = positive(q.entryBurst, 'entryBurst')
+    if (batchBurst < 1) { throw invalidInput('authorQuota.batchBurst must be at least 1', 'authorQuota.batchBurst') }
+    if (entryBurst < MAX_BATCH_ENTRIES) { throw invalidInput(`authorQuota.entryBurst must be at least ${MAX_BATCH_ENTRIES} (the largest batch)`, 'authorQuota.entryBurst') }
+    this.batches = new TokenBuckets(batchesPerSecond, batchBurst, maxAuthors)
+    this.entries = new TokenBuckets(entriesPerSecond, entryBurst, maxAuthors)
   }
 
   /** Take one batch and `entries` new entries from `author`'s buckets, if both hold enough. */
   take (author: string, entries: number, now: number): boolean {
-    let b = this.buckets.get(author)
-    if (b === undefined) {
-      // forgetting the oldest author refills its buckets: bounded memory over exactness
-      if (this.buckets.size >= this.maxAuthors) { this.buckets.delete(this.buckets.keys().next().value as string) }
-      b = { batches: this.init.batchBurst, entries: this.init.entryBurst, at: now }
-      this.buckets.set(author, b)
-    }
-    // a clock stepping back refills nothing
-    if (now > b.at) {
-      const s = (now - b.at) / 1000
-      b.batches = Math.min(this.init.batchBurst, b.batches + s * this.init.batchesPerSecond)
-      b.entries = Math.min(this.init.entryBurst, b.entries + s * this.init.entriesPerSecond)
-      b.at = now
-    }
-    if (b.batches < 1 || b.entries < entries) { return false }
-    b.batches -= 1
-    b.entries -= entries
+    if (!this.batches.has(author, 1, now) || !this.entries.has(author, entries, now)) { return false }
+    this.batches.take(author, 1, now)
+    this.entries.take(author, entries, now)
     return true
   }
 }

@@ -18,6 +18,7 @@
 import { pbStream } from '@libp2p/utils'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { toHex } from '../crypto/index.js'
+import { TokenBuckets } from '../limits/token-buckets.js'
 import { checkSigned } from './codec.js'
 import { BUCKET_MS, bucketOf } from './digest.js'
 import { SyncRequest, SyncResponse } from './pb/truth.js'
@@ -84,29 +85,6 @@ export class SyncError extends Error {
   constructor (message: string, readonly code: 'refused' | 'protocol' | 'invalid-message') {
     super(message)
     this.name = 'SyncError'
-  }
-}
-
-/** A token bucket per key: `rate` tokens per second, up to `burst`. */
-export class TokenBuckets {
-  private readonly buckets = new Map<string, { tokens: number, at: number }>()
-  constructor (private readonly rate: number, private readonly burst: number, private readonly maxKeys = 10_000) {}
-
-  take (key: string, n = 1, now = Date.now()): boolean {
-    let b = this.buckets.get(key)
-    if (b == null) {
-      if (this.buckets.size >= this.maxKeys) this.buckets.delete(this.buckets.keys().next().value as string)
-      b = { tokens: this.burst, at: now }
-      this.buckets.set(key, b)
-    }
-    // a clock stepping back refills nothing (and takes nothing back)
-    if (now > b.at) {
-      b.tokens = Math.min(this.burst, b.tokens + (now - b.at) / 1000 * this.rate)
-      b.at = now
-    }
-    if (b.tokens < n) return false
-    b.tokens -= n
-    return true
   }
 }
 
