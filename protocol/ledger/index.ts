@@ -57,6 +57,7 @@
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { peerIdFromRawKey, toHex, fromHex } from '../crypto/index.ts'
 import { newCorrelationId } from '../events/index.ts'
+import { WindowBudget } from '../limits/window-budget.ts'
 import { registerTopicScore } from '../pubsub/gossip.ts'
 import { openStore } from '../storage/index.ts'
 import { BatchRejected, docFromBatches, openBatch, openTrustedBatch, signBatch } from './batch.ts'
@@ -492,9 +493,7 @@ class Ledger implements LedgerService {
   private throttleReport: { at: number, batches: number, authors: Set<string> } = { at: 0, batches: 0, authors: new Set() }
   /** signatures (first 16 bytes, hex) of batches seen on gossip or published: never gossiped on again */
   private readonly gossiped = new Set<string>()
-  private regossipWindowStart = 0
-  private regossipCount = 0
-  private regossipBytes = 0
+  private readonly regossipBudget = new WindowBudget(10_000, REGOSSIP_PER_10S, REGOSSIP_BYTES_PER_10S)
   private compactTimer: ReturnType<typeof setInterval> | undefined
   private readonly validator = async (peer: PeerId, msg: { data: Uint8Array }): Promise<TopicValidatorResult> => this.validate(peer, msg.data)
 
@@ -926,15 +925,8 @@ class Ledger implements LedgerService {
     if (!this.running || batch.authorHex === this.selfHex || Math.abs(now - batch.signedAt) > REGOSSIP_WINDOW_MS) { return }
     // nobody to tell but the peer it came from (a fresh node syncing from its one peer)
     if (!this.libp2p.services.pubsub.getSubscribers(this.topic).some(p => p.toString() !== from)) { return }
-    if (now - this.regossipWindowStart > 10_000 || now < this.regossipWindowStart) {
-      this.regossipWindowStart = now
-      this.regossipCount = 0
-      this.regossipBytes = 0
-    }
-    if (this.regossipCount >= REGOSSIP_PER_10S || this.regossipBytes + batch.bytes.byteLength > REGOSSIP_BYTES_PER_10S) { return }
     if (this.gossiped.has(toHex(batch.signature.subarray(0, 16)))) { return }
-    this.regossipCount++
-    this.regossipBytes += batch.bytes.byteLength
+    if (!this.regossipBudget.take(batch.bytes.byteLength, now)) { return }
     this.publish({ batch: SignedBatch.decode(batch.bytes) })
   }
 

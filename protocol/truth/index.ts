@@ -18,6 +18,7 @@ import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { TypedEventEmitter } from 'main-event'
 import { peerIdFromRawKey, toHex } from '../crypto/index.js'
 import { TokenBuckets } from '../limits/token-buckets.js'
+import { WindowBudget } from '../limits/window-budget.js'
 import { registerTopicScore } from '../pubsub/gossip.js'
 import { checkFrame, encodeFrame, DEFAULT_MAX_CLOCK_SKEW_MS, isChannelName, signTruth, STANDARD_CHANNELS, TruthInputError, truthTopic } from './codec.js'
 import { SpreadTracker } from './spread.js'
@@ -242,8 +243,7 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
   // sync scheduling
   private readonly syncPeers = new Map<string, PeerId>()
   private readonly lastSync = new Map<string, number>()
-  private regossipWindowStart = 0
-  private regossipCount = 0
+  private readonly regossipBudget = new WindowBudget(10_000, REGOSSIP_PER_10S)
   private readonly syncQueue: PeerId[] = []
   private readonly syncing = new Set<string>()
   private syncTimer?: ReturnType<typeof setInterval>
@@ -658,11 +658,7 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
   private regossip (truth: VerifiedTruth): void {
     const now = this.now()
     if (!this.running || now - truth.body.createdAt > REGOSSIP_WINDOW_MS) { return }
-    if (now - this.regossipWindowStart > 10_000) {
-      this.regossipWindowStart = now
-      this.regossipCount = 0
-    }
-    if (++this.regossipCount > REGOSSIP_PER_10S) { return }
+    if (!this.regossipBudget.take(0, now)) { return }
     for (const channel of truth.body.channels) {
       this.markForwarded(`${channel}:${truth.idHex}`)
       this.pubsub.publish(truthTopic(channel), encodeFrame(channel, truth)).catch((err: any) => {
