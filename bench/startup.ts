@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fmt, median, saveReport } from './_report.js'
+import { fmt, median, saveReport } from './_report.ts'
 
 const RUNS = 5
 const cli = join(process.cwd(), 'dist/cli/liberation.mjs')

@@ -5,7 +5,7 @@
  */
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import type { RecordCrypto, Signer, Verifier } from '../protocol/crypto/index.js'
+import type { RecordCrypto, Signer, Verifier } from '../protocol/crypto/index.ts'
 import type { KeyObject } from 'node:crypto'
 import type { PrivateKey } from '@libp2p/interface'
 

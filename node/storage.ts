@@ -2,7 +2,7 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ClassicLevel } from 'classic-level'
-import type { MeshDatabase } from '../protocol/storage/index.js'
+import type { MeshDatabase } from '../protocol/storage/index.ts'
 
 export async function openNodeDatabase (dataDir: string): Promise<MeshDatabase> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 })

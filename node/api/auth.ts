@@ -8,8 +8,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { isIP } from 'node:net'
-import { apiTokenPath } from './token-file.js'
-import { ApiError } from './validation.js'
+import { apiTokenPath } from './token-file.ts'
+import { ApiError } from './validation.ts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 
 const MIN_TOKEN_LENGTH = 16

@@ -26,14 +26,14 @@ export function createOpenApiDocs (documentFile?: string): OpenApiDocs {
   const loadDocument = async (): Promise<Buffer> => {
     document ??= (async () => {
       if (documentFile != null) return await readFile(documentFile)
-      const { generateOpenApiDocument } = await import('./openapi.js')
+      const { generateOpenApiDocument } = await import('./openapi.ts')
       return Buffer.from(JSON.stringify(await generateOpenApiDocument()))
     })().catch(err => { document = undefined; throw err })
     return document
   }
   const loadDocsApp = async (): Promise<FastifyInstance> => {
     docsApp ??= (async () => {
-      const [{ createDocsApp }, bytes] = await Promise.all([import('./openapi.js'), loadDocument()])
+      const [{ createDocsApp }, bytes] = await Promise.all([import('./openapi.ts'), loadDocument()])
       return createDocsApp(JSON.parse(bytes.toString('utf8')))
     })().catch(err => { docsApp = undefined; throw err })
     return docsApp

@@ -13,10 +13,10 @@
  * Server → client: `welcome`, `subscribed`, `unsubscribed`, `event`, `notification`,
  * `metrics_update`, `dropped`, `pong`, `error`.
  */
-import type { NodeMetrics } from '../metrics/index.js'
-import type { MeshEvent, MeshEventCategory } from '../../protocol/events/index.js'
-import type { MeshNode } from '../../protocol/mesh-node.js'
-import type { Notification } from '../../protocol/notifications/index.js'
+import type { NodeMetrics } from '../metrics/index.ts'
+import type { MeshEvent, MeshEventCategory } from '../../protocol/events/index.ts'
+import type { MeshNode } from '../../protocol/mesh-node.ts'
+import type { Notification } from '../../protocol/notifications/index.ts'
 import type { WebSocket } from 'ws'
 
 export const REALTIME_CHANNELS = ['resources', 'truth', 'mesh', 'notifications', 'metrics', 'events'] as const

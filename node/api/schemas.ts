@@ -2,7 +2,7 @@
  * JSON schemas shared by the route groups (inlined, not `$ref`ed, so that each route's
  * validator and its OpenAPI entry are self-contained), and cursor pagination helpers.
  */
-import { badRequest } from './validation.js'
+import { badRequest } from './validation.ts'
 
 export const errorSchema = {
   type: 'object',

@@ -8,8 +8,8 @@
  * error, or what to do when the node cannot be reached.
  */
 import { InvalidArgumentError, Option } from 'commander'
-import { readStoredApiToken } from '../api/token-file.js'
-import { defaultDataDir } from '../config/index.js'
+import { readStoredApiToken } from '../api/token-file.ts'
+import { defaultDataDir } from '../config/index.ts'
 import type { Command } from 'commander'
 
 export class CliError extends Error {

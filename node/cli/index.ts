@@ -4,17 +4,17 @@
  * failure is one line on stderr and a non-zero exit code (2 for bad usage or config).
  */
 import { Command, CommanderError } from 'commander'
-import { ConfigError } from '../config/index.js'
-import { registerDistributeCommand } from './commands/distribute.js'
-import { registerHumansCommand } from './commands/humans.js'
-import { registerIdCommand } from './commands/id.js'
-import { registerPeersCommand } from './commands/peers.js'
-import { registerRoutesCommand } from './commands/routes.js'
-import { registerSendCommand } from './commands/send.js'
-import { registerStartCommand } from './commands/start.js'
-import { registerStatusCommand } from './commands/status.js'
-import { registerTailCommand } from './commands/tail.js'
-import { registerTruthCommand } from './commands/truth.js'
+import { ConfigError } from '../config/index.ts'
+import { registerDistributeCommand } from './commands/distribute.ts'
+import { registerHumansCommand } from './commands/humans.ts'
+import { registerIdCommand } from './commands/id.ts'
+import { registerPeersCommand } from './commands/peers.ts'
+import { registerRoutesCommand } from './commands/routes.ts'
+import { registerSendCommand } from './commands/send.ts'
+import { registerStartCommand } from './commands/start.ts'
+import { registerStatusCommand } from './commands/status.ts'
+import { registerTailCommand } from './commands/tail.ts'
+import { registerTruthCommand } from './commands/truth.ts'
 
 export const EXIT_USAGE = 2
 

@@ -7,8 +7,8 @@
  * state of the ledger, truth messages and routes, read from the services at scrape time.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import type { MeshEvent } from '../../protocol/events/index.js'
-import type { MeshNode } from '../../protocol/mesh-node.js'
+import type { MeshEvent } from '../../protocol/events/index.ts'
+import type { MeshNode } from '../../protocol/mesh-node.ts'
 
 export interface NodeMetricsInit {
   /** the registry libp2p reports into; default a new one */

@@ -11,9 +11,9 @@
  * and bounded in number (oldest dropped first).
  */
 import { TypedEventEmitter } from 'main-event'
-import { openStore, sortableNumber } from '../storage/index.js'
-import type { EventLog, MeshEvent } from '../events/index.js'
-import type { MeshDatabase, MeshStore } from '../storage/index.js'
+import { openStore, sortableNumber } from '../storage/index.ts'
+import type { EventLog, MeshEvent } from '../events/index.ts'
+import type { MeshDatabase, MeshStore } from '../storage/index.ts'
 import type { ComponentLogger, Logger } from '@libp2p/interface'
 
 export const NOTIFICATION_TYPES = ['resource_distribution', 'truth_update', 'mesh_change', 'system_alert', 'user_action'] as const

@@ -12,8 +12,8 @@
  * way; `serveFrames` reads them until the stream ends.
  */
 import { lpStream, pbStream } from '@libp2p/utils'
-import { RouteFrame } from './pb/routing.js'
-import type { RouteReply, RoutedEnvelope } from './pb/routing.js'
+import { RouteFrame } from './pb/routing.ts'
+import type { RouteReply, RoutedEnvelope } from './pb/routing.ts'
 import type { Connection, Logger, Stream } from '@libp2p/interface'
 import type { LengthPrefixedStream } from '@libp2p/utils'
 import type { Uint8ArrayList } from 'uint8arraylist'

@@ -103,12 +103,12 @@
  * `route:changed`; in node.events: 'mesh' `peer:health`, `peer:invalid-message`;
  * 'routes' `route:changed`, `message:received`.
  */
-export * from './routing.js'
-export { createLinkMonitor, PROBE_PROTOCOL } from './link-monitor.js'
-export type { LinkMonitor, LinkMonitorInit, PeerLinkInfo, PeerHealth, PeerHealthChange, PeerStatus } from './link-monitor.js'
-export { healthScore, healthComponents, linkCost, HEALTH_WEIGHTS } from './health.js'
-export type { HealthComponents, HealthInputs, LinkQuality } from './health.js'
-export { TopologyGraph, RouteTable } from './topology.js'
-export type { RouteInfo, RouteKind, ReachInfo, BeaconRecord, GraphLink } from './topology.js'
-export { gossipCost, zoneSize } from './cost-model.js'
-export type { GossipCost, GossipCostParams } from './cost-model.js'
+export * from './routing.ts'
+export { createLinkMonitor, PROBE_PROTOCOL } from './link-monitor.ts'
+export type { LinkMonitor, LinkMonitorInit, PeerLinkInfo, PeerHealth, PeerHealthChange, PeerStatus } from './link-monitor.ts'
+export { healthScore, healthComponents, linkCost, HEALTH_WEIGHTS } from './health.ts'
+export type { HealthComponents, HealthInputs, LinkQuality } from './health.ts'
+export { TopologyGraph, RouteTable } from './topology.ts'
+export type { RouteInfo, RouteKind, ReachInfo, BeaconRecord, GraphLink } from './topology.ts'
+export { gossipCost, zoneSize } from './cost-model.ts'
+export type { GossipCost, GossipCostParams } from './cost-model.ts'

@@ -14,8 +14,8 @@
 import { byteStream } from '@libp2p/utils'
 import { TypedEventEmitter } from 'main-event'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
-import { decayInvalid, healthComponents, healthFromComponents } from './health.js'
-import type { HealthComponents, LinkQuality } from './health.js'
+import { decayInvalid, healthComponents, healthFromComponents } from './health.ts'
+import type { HealthComponents, LinkQuality } from './health.ts'
 import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
 
 export const PROBE_PROTOCOL = '/liberation/probe/1.0.0'

@@ -5,7 +5,7 @@
  */
 import { peerIdFromMultihash, peerIdFromString } from '@libp2p/peer-id'
 import * as Digest from 'multiformats/hashes/digest'
-import { peerIdFromRawKey, toHex } from '../crypto/index.js'
+import { peerIdFromRawKey, toHex } from '../crypto/index.ts'
 import type { PeerId } from '@libp2p/interface'
 
 const CACHE_SIZE = 16_384

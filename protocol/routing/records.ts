@@ -7,12 +7,12 @@
  */
 import { multiaddr } from '@multiformats/multiaddr'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
-import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH } from '../crypto/index.js'
-import { Beacon, RoutedAck, RoutedBody } from './pb/routing.js'
-import { peerIdStringFromBytes, peerIdStringFromKey } from './peer-ids.js'
-import type { Signer, Verifier } from '../crypto/index.js'
-import type { SignedBeacon } from './pb/routing.js'
-import type { GraphLink } from './topology.js'
+import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH } from '../crypto/index.ts'
+import { Beacon, RoutedAck, RoutedBody } from './pb/routing.ts'
+import { peerIdStringFromBytes, peerIdStringFromKey } from './peer-ids.ts'
+import type { Signer, Verifier } from '../crypto/index.ts'
+import type { SignedBeacon } from './pb/routing.ts'
+import type { GraphLink } from './topology.ts'
 
 export const BEACON_DOMAIN = uint8ArrayFromString('liberation/routing/beacon/v1\n')
 export const ROUTED_DOMAIN = uint8ArrayFromString('liberation/routing/message/v1\n')

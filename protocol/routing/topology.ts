@@ -17,8 +17,8 @@
  * (OLSR's symmetric-link rule): when B drops a dead link its fresh beacon withdraws it in
  * both directions without waiting for A's stale beacon to age out.
  */
-import { linkCost, linkLatency, linkReliability } from './health.js'
-import type { LinkQuality } from './health.js'
+import { linkCost, linkLatency, linkReliability } from './health.ts'
+import type { LinkQuality } from './health.ts'
 
 export interface GraphLink extends LinkQuality {
   peer: string

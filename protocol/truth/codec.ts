@@ -7,9 +7,9 @@
  */
 import { sha256 } from 'multiformats/hashes/sha2'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
-import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH, toHex } from '../crypto/index.js'
-import { SignedTruth, TruthBody, TruthFrame } from './pb/truth.js'
-import type { Signer, Verifier } from '../crypto/index.js'
+import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH, toHex } from '../crypto/index.ts'
+import { SignedTruth, TruthBody, TruthFrame } from './pb/truth.ts'
+import type { Signer, Verifier } from '../crypto/index.ts'
 
 /** the standard channels a node subscribes to unless configured otherwise (the seeds' channel types) */
 export const STANDARD_CHANNELS = ['billboard', 'social', 'media', 'direct'] as const

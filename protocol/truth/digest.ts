@@ -8,7 +8,7 @@
  * Two nodes holding the same ids in a range have the same (count, sum); a difference
  * tells the sync client where to look. Memory: one entry per non-empty hour.
  */
-import { fromHex, toHex } from '../crypto/index.js'
+import { fromHex, toHex } from '../crypto/index.ts'
 
 export const BUCKET_MS = 60 * 60_000
 

@@ -9,7 +9,7 @@
  * not persisted: after a restart a node starts again from itself and the author, and
  * learns the rest at its next sync sessions.
  */
-import { bucketOf } from './digest.js'
+import { bucketOf } from './digest.ts'
 
 export interface SpreadInit {
   /** messages tracked (default 10,000) */

@@ -13,11 +13,11 @@
  * a filter of the ids held (see IdFilter), so that "do we have it?" for a new message (the
  * common case on the receive path) is answered without a database read.
  */
-import { openStore, parseSortableNumber, sortableNumber } from '../storage/index.js'
-import { IdFilter, RangeIndex } from './digest.js'
-import { SignedTruth, StoredTruth, TruthBody } from './pb/truth.js'
-import type { MeshDatabase, MeshStore } from '../storage/index.js'
-import type { VerifiedTruth } from './codec.js'
+import { openStore, parseSortableNumber, sortableNumber } from '../storage/index.ts'
+import { IdFilter, RangeIndex } from './digest.ts'
+import { SignedTruth, StoredTruth, TruthBody } from './pb/truth.ts'
+import type { MeshDatabase, MeshStore } from '../storage/index.ts'
+import type { VerifiedTruth } from './codec.ts'
 
 /** run `fn` in a later task: `setImmediate` in Node, a zero timeout in browsers */
 const nextTask: (fn: () => void) => void = typeof (globalThis as any).setImmediate === 'function'

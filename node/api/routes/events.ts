@@ -2,9 +2,9 @@
  * Event history: the bounded, searchable log of typed events from every service, with
  * correlation ids (an API write's `x-correlation-id` finds the events it caused).
  */
-import { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, decodeNumericCursor, encodeCursor, errorResponses, freeObject, pageSchema } from '../schemas.js'
-import type { ApiContext } from '../server.js'
-import type { MeshEventCategory } from '../../../protocol/events/index.js'
+import { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, decodeNumericCursor, encodeCursor, errorResponses, freeObject, pageSchema } from '../schemas.ts'
+import type { ApiContext } from '../server.ts'
+import type { MeshEventCategory } from '../../../protocol/events/index.ts'
 import type { FastifyInstance } from 'fastify'
 
 export const EVENT_CATEGORIES: MeshEventCategory[] = ['mesh', 'truth', 'resources', 'routes', 'notifications', 'metrics', 'system']

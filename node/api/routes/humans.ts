@@ -4,11 +4,11 @@
  * `DistributionRequest` with `human_ids` / `amount_override`), in snake_case; money is
  * exact: decimal strings out ("800.00"), decimal strings or two-decimal numbers in.
  */
-import { isLedgerError } from '../../../protocol/ledger/index.js'
-import { DEFAULT_PAGE_SIZE, errorResponses, errorSchema, notFoundResponse, pageSchema } from '../schemas.js'
-import { ApiError } from '../validation.js'
-import type { Human, LedgerTransaction } from '../../../protocol/ledger/index.js'
-import type { ApiContext } from '../server.js'
+import { isLedgerError } from '../../../protocol/ledger/index.ts'
+import { DEFAULT_PAGE_SIZE, errorResponses, errorSchema, notFoundResponse, pageSchema } from '../schemas.ts'
+import { ApiError } from '../validation.ts'
+import type { Human, LedgerTransaction } from '../../../protocol/ledger/index.ts'
+import type { ApiContext } from '../server.ts'
 import type { FastifyInstance } from 'fastify'
 
 const HUMAN_ID = '^[A-Za-z0-9_.@-]{1,128}$'

@@ -1,5 +1,5 @@
 /** `GET /metrics`: Prometheus text exposition (libp2p, process and Liberation series). */
-import type { ApiContext } from '../server.js'
+import type { ApiContext } from '../server.ts'
 import type { FastifyInstance } from 'fastify'
 
 export function registerMetricsRoutes (app: FastifyInstance, ctx: ApiContext): void {

@@ -2,11 +2,11 @@
  * Notifications: list (newest first, for a recipient or all), get, mark read, dismiss,
  * send (targeted with `recipient`, or broadcast), stats, cleanup of expired ones.
  */
-import { NOTIFICATION_MAX_MESSAGE, NOTIFICATION_MAX_RECIPIENT, NOTIFICATION_MAX_TITLE, NOTIFICATION_PRIORITIES, NOTIFICATION_TYPES } from '../../../protocol/notifications/index.js'
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decodeCursor, encodeCursor, errorResponses, freeObject, notFoundResponse, pageSchema } from '../schemas.js'
-import { notFound } from '../validation.js'
-import type { NotificationPriority, NotificationType } from '../../../protocol/notifications/index.js'
-import type { ApiContext } from '../server.js'
+import { NOTIFICATION_MAX_MESSAGE, NOTIFICATION_MAX_RECIPIENT, NOTIFICATION_MAX_TITLE, NOTIFICATION_PRIORITIES, NOTIFICATION_TYPES } from '../../../protocol/notifications/index.ts'
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decodeCursor, encodeCursor, errorResponses, freeObject, notFoundResponse, pageSchema } from '../schemas.ts'
+import { notFound } from '../validation.ts'
+import type { NotificationPriority, NotificationType } from '../../../protocol/notifications/index.ts'
+import type { ApiContext } from '../server.ts'
 import type { FastifyInstance } from 'fastify'
 
 export const notificationSchema = {

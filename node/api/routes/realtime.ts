@@ -3,10 +3,10 @@
  * `GET /api/v1/realtime/ws/stats`. Initial subscriptions may be given as
  * `?channels=truth,mesh`; `?recipient=` selects whose targeted notifications arrive.
  */
-import { REALTIME_CHANNELS } from '../realtime-hub.js'
-import { errorResponses } from '../schemas.js'
-import type { RealtimeChannel } from '../realtime-hub.js'
-import type { ApiContext } from '../server.js'
+import { REALTIME_CHANNELS } from '../realtime-hub.ts'
+import { errorResponses } from '../schemas.ts'
+import type { RealtimeChannel } from '../realtime-hub.ts'
+import type { ApiContext } from '../server.ts'
 import type { FastifyInstance } from 'fastify'
 
 const CHANNEL_LIST_PATTERN = `^(${REALTIME_CHANNELS.join('|')})(,(${REALTIME_CHANNELS.join('|')}))*$`

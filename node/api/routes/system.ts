@@ -3,8 +3,8 @@
  * (liveness and connectivity; also under /api/v1) and `GET /api/v1/stats` (the seeds'
  * `SystemStats` plus mesh figures).
  */
-import { errorResponses } from '../schemas.js'
-import type { ApiContext } from '../server.js'
+import { errorResponses } from '../schemas.ts'
+import type { ApiContext } from '../server.ts'
 import type { FastifyInstance } from 'fastify'
 
 export const API_VERSION = '0.1.0'

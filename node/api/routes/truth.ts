@@ -3,10 +3,10 @@
  * and time, cursor-paginated), get by id, and the channels with their reach and
  * conversion rate; subscribe to or leave a channel.
  */
-import { TRUTH_LIMITS, TruthInputError } from '../../../protocol/truth/index.js'
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, errorResponses, notFoundResponse, pageSchema } from '../schemas.js'
-import { ApiError, notFound } from '../validation.js'
-import type { ApiContext } from '../server.js'
+import { TRUTH_LIMITS, TruthInputError } from '../../../protocol/truth/index.ts'
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, errorResponses, notFoundResponse, pageSchema } from '../schemas.ts'
+import { ApiError, notFound } from '../validation.ts'
+import type { ApiContext } from '../server.ts'
 import type { FastifyInstance } from 'fastify'
 
 const CHANNEL = '^[a-z0-9][a-z0-9-]{0,31}$'

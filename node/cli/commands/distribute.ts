@@ -1,8 +1,8 @@
 import { InvalidArgumentError } from 'commander'
-import { clientCommand, createApiClient } from '../client.js'
-import { formatKeyValues, output } from '../output.js'
-import { amount } from './humans.js'
-import type { ClientOptions } from '../client.js'
+import { clientCommand, createApiClient } from '../client.ts'
+import { formatKeyValues, output } from '../output.ts'
+import { amount } from './humans.ts'
+import type { ClientOptions } from '../client.ts'
 import type { Command } from 'commander'
 
 const collectId = (value: string, previous: string[] = []): string[] => {

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from 'commander'
-import { clientCommand, createApiClient, fetchAll, positiveInt } from '../client.js'
-import { formatKeyValues, formatTable, output } from '../output.js'
-import type { ClientOptions } from '../client.js'
+import { clientCommand, createApiClient, fetchAll, positiveInt } from '../client.ts'
+import { formatKeyValues, formatTable, output } from '../output.ts'
+import type { ClientOptions } from '../client.ts'
 import type { Command } from 'commander'
 
 const HUMAN_ID = /^[A-Za-z0-9_.@-]{1,128}$/

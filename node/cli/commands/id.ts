@@ -1,5 +1,5 @@
-import { defaultDataDir } from '../../config/index.js'
-import { loadIdentity } from '../../identity.js'
+import { defaultDataDir } from '../../config/index.ts'
+import { loadIdentity } from '../../identity.ts'
 import type { Command } from 'commander'
 
 export function registerIdCommand (program: Command): void {

@@ -1,6 +1,6 @@
-import { clientCommand, createApiClient, fetchAll, positiveInt } from '../client.js'
-import { formatTable, output } from '../output.js'
-import type { ClientOptions } from '../client.js'
+import { clientCommand, createApiClient, fetchAll, positiveInt } from '../client.ts'
+import { formatTable, output } from '../output.ts'
+import type { ClientOptions } from '../client.ts'
 import type { Command } from 'commander'
 
 export function registerPeersCommand (program: Command): void {

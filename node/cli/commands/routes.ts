@@ -1,6 +1,6 @@
-import { clientCommand, createApiClient, fetchAll, positiveInt } from '../client.js'
-import { formatTable, output } from '../output.js'
-import type { ClientOptions } from '../client.js'
+import { clientCommand, createApiClient, fetchAll, positiveInt } from '../client.ts'
+import { formatTable, output } from '../output.ts'
+import type { ClientOptions } from '../client.ts'
 import type { Command } from 'commander'
 
 const short = (id: string): string => id.length > 16 ? `${id.slice(0, 8)}…${id.slice(-6)}` : id

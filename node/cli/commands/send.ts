@@ -1,6 +1,6 @@
-import { clientCommand, createApiClient } from '../client.js'
-import { formatKeyValues, output } from '../output.js'
-import type { ClientOptions } from '../client.js'
+import { clientCommand, createApiClient } from '../client.ts'
+import { formatKeyValues, output } from '../output.ts'
+import type { ClientOptions } from '../client.ts'
 import type { Command } from 'commander'
 
 export function registerSendCommand (program: Command): void {

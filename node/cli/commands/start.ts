@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { setFlagsFromString } from 'node:v8'
-import { loadConfig } from '../../config/index.js'
-import { startNodeRuntime } from '../../runtime.js'
+import { loadConfig } from '../../config/index.ts'
+import { startNodeRuntime } from '../../runtime.ts'
 import type { Command } from 'commander'
 
 /** written by the build next to the CLI bundle (dist/cli/openapi.json); absent when run from sources */

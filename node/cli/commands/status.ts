@@ -1,6 +1,6 @@
-import { clientCommand, createApiClient } from '../client.js'
-import { formatDuration, formatKeyValues, output } from '../output.js'
-import type { ClientOptions } from '../client.js'
+import { clientCommand, createApiClient } from '../client.ts'
+import { formatDuration, formatKeyValues, output } from '../output.ts'
+import type { ClientOptions } from '../client.ts'
 import type { Command } from 'commander'
 
 export function registerStatusCommand (program: Command): void {

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from 'commander'
-import { CliError, clientCommand, createApiClient, positiveInt } from '../client.js'
-import { formatTime, writeJson, write } from '../output.js'
-import type { ClientOptions } from '../client.js'
+import { CliError, clientCommand, createApiClient, positiveInt } from '../client.ts'
+import { formatTime, writeJson, write } from '../output.ts'
+import type { ClientOptions } from '../client.ts'
 import type { Command } from 'commander'
 
 const CHANNELS = ['resources', 'truth', 'mesh', 'notifications', 'metrics', 'events']

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from 'commander'
-import { CliError, clientCommand, createApiClient, fetchAll, positiveInt } from '../client.js'
-import { formatKeyValues, formatTable, formatTime, output } from '../output.js'
-import type { ClientOptions } from '../client.js'
+import { CliError, clientCommand, createApiClient, fetchAll, positiveInt } from '../client.ts'
+import { formatKeyValues, formatTable, formatTime, output } from '../output.ts'
+import type { ClientOptions } from '../client.ts'
 import type { Command } from 'commander'
 
 const CHANNEL = /^[a-z0-9][a-z0-9-]{0,31}$/
