@@ -1,25 +1,27 @@
 /**
  * Browser tabs against a real `liberation start --web` node, all inside a private network
- * namespace that has only loopback (DESIGN.md "Stack notes"): Chromium then gathers no ICE
- * candidates of other interfaces, and no traffic can leave the machine. Root is required
- * (CI runs as root). Used by bench/web.ts and test/browser/.
+ * namespace that has only loopback: Chromium then gathers no ICE candidates of other
+ * interfaces, and no traffic can leave the machine. Used by bench/web.ts and test/browser/.
  *
- * The namespace is held by a small `unshare -n` process; the node and Chromium join it
- * with `nsenter`. Playwright talks to Chromium over a pipe, so the calling process itself
- * stays outside; it reaches the node's HTTP API through `nsFetch` (a node child inside).
+ * The node and Chromium join the namespace (test/utils/netns.ts, no root needed) with
+ * `nsenter`. Playwright talks to Chromium over a pipe, so the calling process itself stays
+ * outside; it reaches the node's HTTP API through `nsFetch` (a node child inside).
  */
-import { execFile, spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { execFile } from 'node:child_process'
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { chromium } from 'playwright-core'
+import { findChromium } from '../test/utils/chromium.ts'
+import { createNetns } from '../test/utils/netns.ts'
+import type { Netns } from '../test/utils/netns.ts'
 import type { Browser } from 'playwright-core'
 
-const run = promisify(execFile)
+export { createNetns }
+export type { Netns }
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const run = promisify(execFile)
 
 /**
  * `--allow-loopback-in-peer-connection`: WebRTC may use 127.0.0.1 candidates.
@@ -34,32 +36,6 @@ export const CHROMIUM_ARGS = [
 
 /** the page URL query for all-on-loopback use: no ICE servers, media access for host candidates */
 export const LOOPBACK_PAGE = '/?ice=none&media=1'
-
-export interface Netns {
-  /** command prefix that runs a program inside the namespace */
-  readonly enter: string[]
-  close(): Promise<void>
-}
-
-export async function createNetns (): Promise<Netns> {
-  // `cat` holds the namespace open until our end of its stdin closes (also if we die)
-  const holder = spawn('unshare', ['-n', 'sh', '-c', 'ip link set lo up && echo ready && exec cat'], { stdio: ['pipe', 'pipe', 'pipe'] })
-  let err = ''
-  holder.stderr.on('data', (d: Buffer) => { err += d.toString() })
-  await new Promise<void>((resolve, reject) => {
-    holder.stdout.once('data', () => { resolve() })
-    holder.once('exit', code => { reject(new Error(`unshare -n failed (${code}): ${err.trim()} (root is needed)`)) })
-    holder.once('error', reject)
-  })
-  return {
-    enter: ['nsenter', `--net=/proc/${holder.pid}/ns/net`],
-    async close () {
-      holder.stdin.end()
-      holder.kill('SIGKILL')
-      if (holder.exitCode == null && holder.signalCode == null) { await new Promise(resolve => holder.once('exit', resolve)) }
-    }
-  }
-}
 
 /** fetch from inside the namespace (the node's API listens on its loopback) */
 export async function nsFetch (ns: Netns, url: string, init: { method?: string, body?: unknown } = {}): Promise<{ status: number, body: any }> {
@@ -95,12 +71,14 @@ export interface Chromium {
 export async function launchChromium (ns: Netns): Promise<Chromium> {
   // Playwright starts "the browser" and talks to it over inherited pipes: a wrapper that
   // enters the namespace first keeps those pipes and puts Chromium on the private loopback
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's (apt-get install chromium; .ci/run does) or set CHROMIUM_PATH`)
+  const chromiumBinary = await findChromium()
   const dir = await mkdtemp(join(tmpdir(), 'liberation-chromium-'))
   const wrapper = join(dir, 'chromium')
-  await writeFile(wrapper, `#!/bin/sh\nexec ${ns.enter.join(' ')} ${CHROMIUM} "$@"\n`)
+  const env = Object.entries(chromiumBinary.env).map(([k, v]) => `${k}=${v}`).join(' ')
+  await writeFile(wrapper, `#!/bin/sh\nexec ${env === '' ? '' : `env ${env} `}${ns.enter.join(' ')} ${chromiumBinary.path} "$@"\n`)
   await chmod(wrapper, 0o755)
   const browser = await chromium.launch({ executablePath: wrapper, args: CHROMIUM_ARGS, headless: true, timeout: 20_000 })
+    .catch((err: Error) => { throw new Error(`Chromium (${chromiumBinary.source}: ${chromiumBinary.path}) did not start: ${err.message.split('\n')[0]}`) })
   return {
     browser,
     async close () {

@@ -1,48 +1,35 @@
 /**
  * mDNS needs multicast, which loopback lacks: this test builds two network namespaces
- * joined by a veth pair (root required; CI runs as root), runs a real `liberation start`
- * in each, and waits for them to discover and connect to each other. Only the namespaces
- * it creates carry traffic; it removes them afterwards.
+ * joined by a veth pair (test/utils/netns.ts; no root needed), runs a real
+ * `liberation start` in each, and waits for them to discover and connect to each other.
+ * Only the namespaces it creates carry traffic; they vanish with their holders.
  */
-import { execFileSync } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createLan } from '../utils/netns.ts'
 import { spawnCli } from '../utils/process.ts'
+import type { Netns } from '../utils/netns.ts'
 import type { CliProcess } from '../utils/process.ts'
 
-const tag = String(process.pid % 100000)
-const ns = [`lmA${tag}`, `lmB${tag}`]
-const ifs = [`lva${tag}`, `lvb${tag}`]
 const subnet = `10.${77 + (process.pid % 50)}.${process.pid % 250}`
-const ips = [`${subnet}.1`, `${subnet}.2`]
-
-function ip (...args: string[]): void {
-  execFileSync('ip', args, { stdio: 'pipe' })
-}
+const ips: [string, string] = [`${subnet}.1`, `${subnet}.2`]
 
 describe('mDNS discovery across two network namespaces', () => {
   const procs: CliProcess[] = []
   const dirs: string[] = []
 
-  beforeAll(() => {
-    for (const n of ns) { ip('netns', 'add', n) }
-    ip('link', 'add', ifs[0], 'netns', ns[0], 'type', 'veth', 'peer', 'name', ifs[1], 'netns', ns[1])
-    for (let i = 0; i < 2; i++) {
-      ip('-n', ns[i], 'link', 'set', 'lo', 'up')
-      ip('-n', ns[i], 'addr', 'add', `${ips[i]}/24`, 'dev', ifs[i])
-      ip('-n', ns[i], 'link', 'set', ifs[i], 'up', 'multicast', 'on')
-      ip('-n', ns[i], 'route', 'add', '224.0.0.0/4', 'dev', ifs[i])
-    }
+  let lan: Netns[] = []
+
+  beforeAll(async () => {
+    lan = await createLan(ips)
   })
 
   afterAll(async () => {
     for (const p of procs) { p.child.kill('SIGKILL') }
     await Promise.allSettled(procs.map(async p => p.exited))
-    for (const n of ns) {
-      try { ip('netns', 'del', n) } catch { /* already gone */ }
-    }
+    await Promise.allSettled(lan.map(async n => { await n.close() }))
     await Promise.allSettled(dirs.map(async d => { await rm(d, { recursive: true, force: true }) }))
   })
 
@@ -53,7 +40,7 @@ describe('mDNS discovery across two network namespaces', () => {
       procs.push(spawnCli([
         'start', '--data-dir', dir, '--listen', `/ip4/${ips[i]}/tcp/0`, '--api-port', '0',
         '--no-dht', '--no-relay'
-      ], { command: ['ip', 'netns', 'exec', ns[i]] }))
+      ], { command: lan[i].enter }))
     }
     const ids = await Promise.all(procs.map(async p => (await p.waitForLine(/peer id: (\S+)/))[1]))
     expect(ids[0]).not.toBe(ids[1])
