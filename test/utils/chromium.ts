@@ -1,14 +1,14 @@
 /**
  * Finds a Chromium for the browser tests and benches, without any download: a system
  * Chromium or Chrome when the machine has one, otherwise the headless Chromium that the
- * `@sparticuz/chromium` npm package carries inside itself (unpacked to the temp dir on
- * first use, with the few shared libraries it needs beyond glibc).
+ * `@sparticuz/chromium` npm package carries inside itself (unpacked to a per-user temp dir
+ * on first use, with the few shared libraries it needs beyond glibc).
  *
  * `CHROMIUM_PATH` forces a binary; `LIBERATION_SYSTEM_CHROMIUM=0` ignores system browsers
  * (CI sets it, to prove that a fresh machine needs none).
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -55,15 +55,19 @@ async function locate (): Promise<ChromiumBinary> {
   return unpackPackaged()
 }
 
-/** the keys @sparticuz/chromium sets in process.env when it believes it runs on Amazon Linux */
-const PACKAGE_ENV_KEYS = ['AWS_LAMBDA_JS_RUNTIME', 'LD_LIBRARY_PATH', 'FONTCONFIG_PATH', 'HOME']
+/** the keys `@sparticuz/chromium` sets in process.env when it believes it runs on Amazon Linux */
+const PACKAGE_ENV_KEYS = ['AWS_LAMBDA_JS_RUNTIME', 'LD_LIBRARY_PATH', 'FONTCONFIG_PATH', 'HOME', 'TMPDIR']
 
 async function unpackPackaged (): Promise<ChromiumBinary> {
   // The package unpacks its NSS/NSPR/expat libraries only where it detects Amazon Linux;
   // a fresh Debian or Ubuntu lacks them too. Claim that runtime while it unpacks, then put
-  // the process environment back: only Chromium gets the library path.
+  // the process environment back: only Chromium gets the library path. It unpacks into
+  // the temp dir; one of our own per user (another user's unpacked copy is not ours to run).
   const saved = Object.fromEntries(PACKAGE_ENV_KEYS.map(k => [k, process.env[k]]))
+  const dir = join(tmpdir(), `liberation-chromium-bin-${process.getuid?.() ?? 'user'}`)
+  mkdirSync(dir, { recursive: true, mode: 0o700 })
   process.env.AWS_LAMBDA_JS_RUNTIME = 'nodejs24.x'
+  process.env.TMPDIR = dir
   try {
     const { default: chromium } = await import('@sparticuz/chromium')
     chromium.setGraphicsMode = false
@@ -71,7 +75,7 @@ async function unpackPackaged (): Promise<ChromiumBinary> {
     return {
       path,
       source: '@sparticuz/chromium',
-      env: { LD_LIBRARY_PATH: join(tmpdir(), 'al2023', 'lib'), FONTCONFIG_PATH: join(tmpdir(), 'fonts') }
+      env: { LD_LIBRARY_PATH: join(dir, 'al2023', 'lib'), FONTCONFIG_PATH: join(dir, 'fonts') }
     }
   } catch (err: any) {
     throw new Error(`no Chromium: none on PATH (${SYSTEM_BROWSERS.join(', ')}) and @sparticuz/chromium could not unpack (${err.message}); run npm install`)

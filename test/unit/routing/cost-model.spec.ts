@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { gossipCost, zoneSize } from '../../protocol/routing/cost-model.ts'
+import { gossipCost, zoneSize } from '../../../protocol/routing/cost-model.ts'
 
 const DEFAULTS = { degree: 8, scope: 2, beaconIntervalMs: 30_000, triggeredPerSecond: 1 / 300, reachIntervalMs: 60_000, maxReachEntries: 1024 }
 

@@ -3,10 +3,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ScenarioError, loadScenario, standardScenarioDir, validateScenario } from '../../simulations/scenario.ts'
-import { buildSchedule } from '../../simulations/schedule.ts'
-import { buildTopology, clusterMembers, linkProfiles, shortestPaths } from '../../simulations/topology.ts'
-import type { ScenarioInput } from '../../simulations/scenario.ts'
+import { ScenarioError, loadScenario, standardScenarioDir, validateScenario } from '../../../simulations/scenario.ts'
+import { buildSchedule } from '../../../simulations/schedule.ts'
+import { buildTopology, clusterMembers, linkProfiles, shortestPaths } from '../../../simulations/topology.ts'
+import type { ScenarioInput } from '../../../simulations/scenario.ts'
 
 const base: ScenarioInput = { nodes: 12, topology: { kind: 'ring' } }
 

@@ -6,11 +6,11 @@
  */
 import { multiaddr } from '@multiformats/multiaddr'
 import { describe, expect, it } from 'vitest'
-import { configFrom, ConfigError, rankBootstrap } from '../../web-client/src/config.ts'
-import { webrtcAddressVia } from '../../web-client/src/direct-upgrade.ts'
-import { timeField } from '../../web-client/src/discovery.ts'
-import { createConnectionGater, transportPart } from '../../web-client/src/libp2p.ts'
-import { transportOf } from '../../web-client/src/ui/peers.ts'
+import { configFrom, ConfigError, rankBootstrap } from '../../../web-client/src/config.ts'
+import { webrtcAddressVia } from '../../../web-client/src/direct-upgrade.ts'
+import { timeField } from '../../../web-client/src/discovery.ts'
+import { createConnectionGater, transportPart } from '../../../web-client/src/libp2p.ts'
+import { transportOf } from '../../../web-client/src/ui/peers.ts'
 
 const NODE = '12D3KooWQrL57Be9rcED9nXEhtZTQ2GE6nxkyWdZ6aWL4teeQ1Ar'
 const TAB = '12D3KooWSS6XYjyBNpLZCDozDqzGjKdzdUcsLAHA2CKwVX3iBidC'

@@ -1,8 +1,8 @@
 /** Range fingerprints and the id filter behind catch-up and the receive path. */
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { fromHex, toHex } from '../../protocol/crypto/index.ts'
-import { BUCKET_MS, IdFilter, RangeIndex } from '../../protocol/truth/digest.ts'
+import { fromHex, toHex } from '../../../protocol/crypto/index.ts'
+import { BUCKET_MS, IdFilter, RangeIndex } from '../../../protocol/truth/digest.ts'
 
 describe('truth digests', () => {
   it('hex: lowercase, two digits a byte, round-trips at every length and byte value', () => {

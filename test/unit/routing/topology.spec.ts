@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { TopologyGraph, linkKey } from '../../protocol/routing/topology.ts'
-import type { GraphLink } from '../../protocol/routing/topology.ts'
+import { TopologyGraph, linkKey } from '../../../protocol/routing/topology.ts'
+import type { GraphLink } from '../../../protocol/routing/topology.ts'
 
 const NOW = 1_000_000
 const q = (rttMs = 10, loss = 0): Omit<GraphLink, 'peer'> => ({ rttMs, loss, health: 1 })
