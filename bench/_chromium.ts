@@ -1,6 +1,6 @@
 /**
  * Browser tabs against a real `liberation start --web` node, all inside a private network
- * namespace that has only loopback (DESIGN.md "Stack notes"): Chromium then gathers no ICE
+ * namespace that has only loopback: Chromium then gathers no ICE
  * candidates of other interfaces, and no traffic can leave the machine. Root is required
  * (CI runs as root). Used by bench/web.ts and test/browser/.
  *
