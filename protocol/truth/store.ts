@@ -12,7 +12,7 @@
  * time index is scanned once to rebuild the in-memory range fingerprints, the counts and
  * a filter of the ids held (see IdFilter), so that "do we have it?" for a new message (the
  * common case on the receive path) is answered without a database read. Layout and
- * ordering are part of docs/protocols/truth.md §5.
+ * ordering are described in docs/protocols/truth.md §5.
  */
 import { openStore, parseSortableNumber, sortableNumber } from '../storage/index.ts'
 import { IdFilter, RangeIndex } from './digest.ts'
