@@ -1,5 +1,5 @@
 /**
- * The control API under load, on loopback (issue 6):
+ * The control API under load, on loopback:
  *
  * - HTTP: requests/s and p99 latency of `GET /api/v1/stats` and of `POST
  *   /api/v1/truth/messages` (sign, durable store, gossip) with autocannon (50 connections,

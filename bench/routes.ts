@@ -1,5 +1,5 @@
 /**
- * Routes (issue 5):
+ * Routes:
  *
  * 1. route computation for 1,000 and 10,000 known nodes, every beacon in scope (the worst
  *    case: the whole graph in link state), against graphology-shortest-path's Dijkstra on

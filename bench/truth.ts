@@ -1,5 +1,5 @@
 /**
- * Truth messages (issue 3):
+ * Truth messages:
  *
  * 1. raw Ed25519 sign and verify rates (node:crypto, cached keys): the baseline, measured
  *    in this run;

@@ -1,7 +1,7 @@
 /**
- * Ed25519 for the Node runtime through `node:crypto` with cached KeyObjects: 21k signs/s
- * and 6.6k verifies/s here, against 5.5k / 4.6k for `@libp2p/crypto`, which rebuilds a
- * key object per call (DESIGN.md).
+ * Ed25519 for the Node runtime through `node:crypto` with cached KeyObjects: several
+ * times the signs and verifies per second of `@libp2p/crypto`, which rebuilds a key object
+ * per call (figures: docs/benchmarks.md).
  */
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'

@@ -41,8 +41,8 @@ export interface NodeLibp2pInit {
   gossip?: GossipInit
   /**
    * Load the WebRTC transport. Default: only when a listen address asks for `/webrtc`
-   * (node-datachannel costs ~130 ms of startup and ~20 MB of RSS; browsers reach a Node
-   * node over WebSockets and use WebRTC between themselves).
+   * (node-datachannel adds markedly to startup time and memory, see docs/benchmarks.md;
+   * browsers reach a Node node over WebSockets and use WebRTC between themselves).
    */
   webrtc?: boolean
   /** ICE servers for WebRTC; none by default here (a server node is publicly reachable) */

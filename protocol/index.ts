@@ -1,4 +1,7 @@
-/** The isomorphic Liberation core: everything here runs unchanged in Node and in a browser. */
+/**
+ * The isomorphic Liberation core: everything here runs unchanged in Node and in a browser;
+ * runtimes plug in libp2p, storage and crypto (docs/architecture.md).
+ */
 export * from './mesh-node.ts'
 export * from './crypto/index.ts'
 export * from './storage/index.ts'

@@ -3,9 +3,9 @@
  * topology beacons, routed messages).
  *
  * The core only sees these interfaces: each runtime plugs in the fastest implementation
- * it has. Node uses `node:crypto` with cached key objects (3.8× faster than
- * `@libp2p/crypto`, see DESIGN.md); the browser uses `@libp2p/crypto` (WebCrypto or
- * noble). Keys are raw 32-byte Ed25519 public keys, the libp2p identity key of the author
+ * it has. Node uses `node:crypto` with cached key objects (`@libp2p/crypto` rebuilds a
+ * key object per call, several times slower: docs/benchmarks.md); the browser uses
+ * `@libp2p/crypto` (WebCrypto or noble). Keys are raw 32-byte Ed25519 public keys, the libp2p identity key of the author
  * node, so a record's author maps to a peer id.
  */
 import { generateKeyPair, publicKeyFromRaw } from '@libp2p/crypto/keys'
@@ -99,9 +99,8 @@ let hexScratch = new Uint8Array(256)
 /**
  * Lowercase hex. Ids and keys in hex are kept for long (indexes, caches, event history),
  * so this builds one flat string: appending two digits at a time leaves a tree of 64
- * string pieces per 32 bytes, ~1.9 KB retained per 64-byte value instead of ~150 B,
- * which made every young-generation GC of a busy node copy them (measured in
- * `npm run bench -- truth`).
+ * string pieces per 32 bytes, which retains many times the bytes of a flat string, and
+ * every young-generation GC of a busy node copies them (docs/benchmarks.md).
  */
 export function toHex (bytes: Uint8Array): string {
   const n = bytes.length * 2

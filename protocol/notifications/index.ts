@@ -1,6 +1,6 @@
 /**
- * Notifications for the people who run or watch a node (the seeds' realtime notification
- * service): typed, prioritised from `low` to `emergency`, either for one recipient (a user
+ * Notifications for the people who run or watch a node (docs/domain.md): typed,
+ * prioritised from `low` to `emergency`, either for one recipient (a user
  * id that a dashboard or WebSocket client identifies itself with) or broadcast to all,
  * with an optional expiry after which they disappear from every query and from storage.
  *

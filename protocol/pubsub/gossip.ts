@@ -4,7 +4,8 @@
  * Liberation payloads carry their own author signature (truth messages, ledger batches,
  * beacons), so gossipsub's per-message signature is redundant work: we run with
  * `StrictNoSign` and a content-addressed message id. `fastMsgIdFn` lets gossipsub drop
- * duplicate copies before any decoding or validation (DESIGN.md: +54% deliveries/s).
+ * duplicate copies before any decoding or validation, which most copies are on a dense
+ * mesh (docs/benchmarks.md). Topics and ids: docs/protocols/README.md.
  */
 import { gossipsub, StrictNoSign } from '@libp2p/gossipsub'
 import { createTopicScoreParams } from '@libp2p/gossipsub/score'
@@ -29,9 +30,9 @@ export interface GossipInit {
 
 export const DEFAULT_MAX_GOSSIP_MESSAGE_SIZE = 1024 * 1024
 
-// Per-process random seeds: gossipsub drops any copy whose fast id it has seen without
+// Per-process random hash keys: gossipsub drops any copy whose fast id it has seen without
 // validating it, so a fixed public hash would let a peer craft a colliding message that
-// suppresses a real one mesh-wide. With unknown seeds a collision works on no other node.
+// suppresses a real one mesh-wide. With unknown keys a collision works on no other node.
 const FAST_ID_SEEDS = crypto.getRandomValues(new Uint32Array(2))
 
 /**

@@ -2,7 +2,7 @@
  * Truth message wire format: building signed messages and checking received ones.
  *
  * Pure functions over bytes (no libp2p, no storage) so the gossip validator, the sync
- * client and the tests all apply exactly the same rules. Every rule that fails names
+ * client and the tests all apply exactly the same rules (docs/protocols/truth.md §1). Every rule that fails names
  * itself in a `TruthRejectReason`, which ends up in the `rejected` event and the logs.
  */
 import { sha256 } from 'multiformats/hashes/sha2'
@@ -11,7 +11,7 @@ import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH, toHex } from '../c
 import { SignedTruth, TruthBody, TruthFrame } from './pb/truth.ts'
 import type { Signer, Verifier } from '../crypto/index.ts'
 
-/** the standard channels a node subscribes to unless configured otherwise (the seeds' channel types) */
+/** the standard channels a node subscribes to unless configured otherwise */
 export const STANDARD_CHANNELS = ['billboard', 'social', 'media', 'direct'] as const
 
 export const TRUTH_LIMITS = {
@@ -50,7 +50,7 @@ export function isChannelName (name: unknown): name is string {
   return typeof name === 'string' && CHANNEL_NAME.test(name)
 }
 
-/** Why a message was refused. Everything but `duplicate` and `rate-limited` is the sender's fault. */
+/** Why a message was refused: each is the sender's fault (the service adds 'rate-limited', which is not). */
 export type TruthRejectReason =
   | 'oversized'
   | 'malformed'

@@ -1,5 +1,5 @@
 /**
- * Truth messages (DESIGN.md "Domain"): short public posts signed by their author node,
+ * Truth messages (docs/domain.md): short public posts signed by their author node,
  * gossiped over one gossipsub topic per channel (`liberation/truth/<channel>/1`), kept in
  * the node's database and caught up over `/liberation/truth-sync/1.0.0`.
  *
@@ -12,7 +12,7 @@
  *
  * This is the API the CLI, the HTTP API and the browser use: `post`, `get`, `list`,
  * `channels`, and the `message` / `rejected` events (also sent to the node's event log
- * under category 'truth').
+ * under category 'truth'). Wire format and limits: docs/protocols/truth.md.
  */
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { TypedEventEmitter } from 'main-event'
@@ -40,7 +40,7 @@ export { SYNC_PROTOCOL, SYNC_LIMITS } from './sync.ts'
 export type { SyncReport, SyncInit } from './sync.ts'
 export type { SpreadInit } from './spread.ts'
 
-/** A stored truth message as the API shows it. Field names follow the seeds' JSON. */
+/** A stored truth message as the API shows it (snake_case, as in the HTTP API). */
 export interface TruthMessage {
   /** hex SHA-256 of the signed body: the same on every node */
   id: string

@@ -11,7 +11,8 @@
  * commit), which is what keeps a busy node's store cost per message low. On open, the
  * time index is scanned once to rebuild the in-memory range fingerprints, the counts and
  * a filter of the ids held (see IdFilter), so that "do we have it?" for a new message (the
- * common case on the receive path) is answered without a database read.
+ * common case on the receive path) is answered without a database read. Layout and
+ * ordering are described in docs/protocols/truth.md §5.
  */
 import { openStore, parseSortableNumber, sortableNumber } from '../storage/index.ts'
 import { IdFilter, RangeIndex } from './digest.ts'
@@ -173,8 +174,8 @@ export class TruthStore {
    * Group commit: writes queued in one task go out as one batch, in the next task; writes
    * queued while a batch is being written go out together after it. A batch wakes a
    * worker thread, and on a busy machine the wake-up often hands that thread the CPU
-   * there and then; started inside the gossip validator, that stalled the forwarding of
-   * the very message being stored (gossipsub forwards once the validator resolves).
+   * there and then; started inside the gossip validator, that would stall the forwarding
+   * of the very message being stored (gossipsub forwards once the validator resolves).
    * Deferred to the next task (`setImmediate`, which runs right after pending I/O), the
    * message is forwarded first, and a burst arriving together costs one batch.
    */

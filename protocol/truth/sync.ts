@@ -9,7 +9,7 @@
  * lists the ids of small or finest slices, and fetches the messages it lacks, each checked
  * exactly like a gossip message. Nodes in sync exchange one short digest per session;
  * backdated messages are found too, since any insert changes its range's fingerprint.
- * The responder is stateless.
+ * The responder is stateless. Specification: docs/protocols/truth.md §3.
  *
  * Bounds: request and response sizes (length prefix limits), slices/ids/messages per
  * response, requests per session, a session deadline, a per-peer request rate and byte

@@ -5,7 +5,7 @@
  * waits for that channel's 'open' event. The answering side closes 'init' the moment it
  * arrives. In Chromium the close can reach the dialler before it has fired 'open'; the
  * channel then never opens and the dial hangs until its timeout (6 s per address),
- * although both ends are connected. Seen in about one dial in five between two tabs here.
+ * although both ends are connected. Between two tabs on one machine this is common.
  *
  * The fix delays closing a *received* 'init' channel by a moment, so the dialler always
  * sees it open first. Channels this page creates itself are closed at once as before.
