@@ -32,8 +32,8 @@ export const CHROMIUM_ARGS = [
   '--allow-loopback-in-peer-connection', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'
 ]
 
-/** the page URL query for all-on-loopback use: no ICE servers, media access for host candidates */
-export const LOOPBACK_PAGE = '/?ice=none&media=1'
+/** the page URL for the tab view (a node in the tab) on loopback: no ICE servers, media access for host candidates */
+export const LOOPBACK_PAGE = '/?view=tab&ice=none&media=1'
 
 export interface Netns {
   /** command prefix that runs a program inside the namespace */
