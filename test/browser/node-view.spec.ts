@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawnCli } from '../utils/process.ts'
-import { createNetns, launchChromium, nsFetch, openTab, startWebNode } from './harness.ts'
+import { createNetns, launchChromium, openTab, startWebNode } from './harness.ts'
 import type { Chromium, Netns, Tab, WebNode } from './harness.ts'
 import type { CliProcess } from '../utils/process.ts'
 import type { Page } from 'playwright-core'
@@ -60,6 +60,25 @@ async function until<T> (what: string, check: () => Promise<T | undefined | fals
     await new Promise(resolve => setTimeout(resolve, 250))
   }
   throw new Error(`timed out waiting for ${what}${last != null ? `: ${String(last)}` : ''}`)
+}
+
+/** GET on the API of the node serving `page`, from the page (same origin, inside the namespace) */
+async function apiGet (page: Page, path: string): Promise<{ status: number, body: any }> {
+  return page.evaluate(async (p: string) => {
+    const r = await fetch(p)
+    const text = await r.text()
+    let body: unknown = text
+    try { body = JSON.parse(text) } catch {}
+    return { status: r.status, body }
+  }, path)
+}
+
+/** runs the built CLI inside the namespace to completion */
+async function cli (ns: Netns, args: string[]): Promise<CliProcess> {
+  const p = spawnCli(args, { command: ns.enter })
+  const code = await p.exited
+  if (code !== 0) { throw new Error(`liberation ${args.join(' ')} exited ${code}: ${p.stderr()}`) }
+  return p
 }
 
 interface Box { left: number, right: number, top: number, bottom: number, width: number, height: number }
@@ -152,7 +171,7 @@ describe('dashboard node view in Chromium: a server node and three peers', () =>
 
     // the three peers, each with an address
     for (const p of peers) {
-      await page.locator(`#peers tr[data-peer="${p.peerId}"]`).waitFor({ timeout: 20_000 })
+      await page.locator(`#peers tr[data-peer="${p.peerId}"]`).waitFor({ timeout: 40_000 })
       expect(await page.locator(`#peers tr[data-peer="${p.peerId}"] .addr`).textContent()).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+/)
     }
     await page.locator('#peers', { hasText: '3 peers connected' }).waitFor({ timeout: 10_000 })
@@ -166,20 +185,18 @@ describe('dashboard node view in Chromium: a server node and three peers', () =>
     await page.getByLabel('Human id', { exact: true }).fill(human)
     await page.getByRole('button', { name: 'Register' }).click()
     await page.locator('#humans-status', { hasText: `Registered ${human}.` }).waitFor({ timeout: 10_000 })
-    const registered = await nsFetch(ns, `${server.url}/api/v1/humans/${human}`)
+    const registered = await apiGet(page, `/api/v1/humans/${human}`)
     expect(registered.body).toMatchObject({ id: human, registered_by: server.peerId })
 
     // the CLI's distribute (a subprocess against the server's API): its notification reaches the page live
-    const cli = spawnCli(['distribute', '--api', server.url], { command: ns.enter })
-    expect(await cli.exited, cli.stderr()).toBe(0)
-    expect(cli.stdout()).toMatch(/paid:\s+1 human/)
+    const distributed = await cli(ns, ['distribute', '--api', server.url])
+    expect(distributed.stdout()).toMatch(/paid:\s+1 human/)
     await page.locator('#notifications li.note', { hasText: 'Resources distributed' }).waitFor({ timeout: 10_000 })
     await page.locator(`#humans tr[data-human="${human}"] td.received`, { hasText: '800.00' }).waitFor({ timeout: 10_000 })
 
     // a truth message posted on another node reaches the server and the page
     const text = `from a peer ${Date.now()}`
-    const posted = await nsFetch(ns, `${peers[1].api}/api/v1/truth/messages`, { method: 'POST', body: { content: text, channels: ['social'] } })
-    expect(posted.status).toBe(201)
+    await cli(ns, ['truth', 'post', text, '--api', peers[1].api])
     const fromPeer = page.locator('ol.feed li', { hasText: text })
     await fromPeer.waitFor({ timeout: 15_000 })
     expect(await fromPeer.locator('.author').getAttribute('title')).toBe(peers[1].peerId)
@@ -191,7 +208,7 @@ describe('dashboard node view in Chromium: a server node and three peers', () =>
     const own = page.locator('ol.feed li', { hasText: mine })
     await own.waitFor({ timeout: 10_000 })
     const id = await own.getAttribute('data-id') as string
-    const atServer = await nsFetch(ns, `${server.url}/api/v1/truth/messages/${id}`)
+    const atServer = await apiGet(page, `/api/v1/truth/messages/${id}`)
     expect(atServer.body).toMatchObject({ content: mine, author: server.peerId })
 
     // a peer id does what it looks like: opens the peer's detail (full id, addresses, health parts, RTT over time)
@@ -230,7 +247,7 @@ describe('dashboard node view in Chromium: a server node and three peers', () =>
     await page.setViewportSize({ width: 1366, height: 900 })
 
     expect(tab.errors, 'console errors').toEqual([])
-  })
+  }, 240_000)
 
   it('a stopped peer leaves the graph as it leaves Routes; route changes fold into one log line', async () => {
     const { page } = tab
@@ -241,7 +258,7 @@ describe('dashboard node view in Chromium: a server node and three peers', () =>
     await page.locator(`#routes tr[data-route="${gone.peerId}"]`).waitFor({ state: 'detached', timeout: 20_000 })
     await page.locator(`#topology [data-node="${gone.peerId}"]`).waitFor({ state: 'detached', timeout: 10_000 })
     // its beacon is still held by the server (dropped only after 4 beacon periods): the graph does not draw it
-    const topo = await nsFetch(ns, `${server.url}/api/v1/mesh/topology`)
+    const topo = await apiGet(page, '/api/v1/mesh/topology')
     expect(topo.body.nodes.some((n: any) => (n.peer_id ?? n.peerId) === gone.peerId), 'the server still holds the stopped peer\'s beacon').toBe(true)
     // the graph and Routes agree: every drawn node other than this one has a route
     const drawn = await page.locator('#topology g.node:not(.self)').evaluateAll(els => els.map(e => e.getAttribute('data-node')))
@@ -249,7 +266,7 @@ describe('dashboard node view in Chromium: a server node and three peers', () =>
     expect([...drawn].sort()).toEqual([...routed].sort())
 
     // the server logged route changes; the page shows them as one counted line, never a run of them
-    const events = await nsFetch(ns, `${server.url}/api/v1/events?category=routes&limit=500`)
+    const events = await apiGet(page, '/api/v1/events?category=routes&limit=500')
     expect(events.body.items.filter((e: any) => /changed/.test(e.type)).length).toBeGreaterThan(1)
     const lines = await page.locator('#notifications ul.activity li').evaluateAll(els => els.map(e => e.className))
     for (let i = 1; i < lines.length; i++) {
@@ -257,7 +274,7 @@ describe('dashboard node view in Chromium: a server node and three peers', () =>
     }
     await page.locator('#notifications ul.activity li.routes', { hasText: /Routes changed \(\d+\)/ }).first().waitFor()
     expect(tab.errors, 'console errors').toEqual([])
-  })
+  }, 120_000)
 
   it('a node that demands a token: the page asks for it, refuses a wrong one, takes it from the URL fragment', async () => {
     const guarded = await startWebNode(ns, ['--api-token', TOKEN])
@@ -278,7 +295,7 @@ describe('dashboard node view in Chromium: a server node and three peers', () =>
       await u.page.locator('[data-view="node"]').waitFor({ timeout: 10_000 })
       expect(u.page.url()).not.toContain(TOKEN)
       await expect.poll(async () => u.page.locator('.status-chip').textContent(), { timeout: 10_000 }).not.toMatch(/unreachable/)
-      const stats = await nsFetch(ns, `${guarded.url}/api/v1/realtime/ws/stats`)
+      const stats = await apiGet(u.page, '/api/v1/realtime/ws/stats')
       expect(stats.status, 'the API itself stays closed without the token').toBe(401)
       // a wrong token makes the browser log a failed request: expected here, nothing else
       expect(t.errors.filter(e => !/401/.test(e))).toEqual([])
@@ -288,5 +305,5 @@ describe('dashboard node view in Chromium: a server node and three peers', () =>
     } finally {
       await guarded.stop()
     }
-  })
+  }, 120_000)
 })
