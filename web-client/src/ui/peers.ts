@@ -14,6 +14,11 @@ export function healthReasons (parts: Record<string, number>, below = 0.8): stri
   return Object.entries(parts).filter(([, v]) => v < below).sort((a, b) => a[1] - b[1]).map(([k]) => k)
 }
 
+/** an address without its `/p2p/<id>` tail when that is the peer's own id (shown next to it) */
+export function withoutPeerId (addr: string, peerId: string): string {
+  return addr.endsWith(`/p2p/${peerId}`) ? addr.slice(0, -`/p2p/${peerId}`.length) : addr
+}
+
 /** a peer id that does something: opens the peer's detail */
 export function peerButton (ctx: PanelContext, id: string): HTMLButtonElement {
   const b = h('button', { type: 'button', class: 'peer-link', title: `${id} (details)`, 'data-open-peer': id }, shortId(id))
@@ -101,7 +106,7 @@ export function createPeersPanel (ctx: PanelContext): PeersPanel {
     const samples = history.samples(p.peerId)
     return h('tr', { 'data-peer': p.peerId },
       h('td', { 'data-label': 'Peer', class: 'peer-cell' }, peerButton(ctx, p.peerId),
-        p.addresses[0] != null ? h('span', { class: 'addr', title: p.addresses.join('\n') }, p.addresses[0]) : null),
+        p.addresses[0] != null ? h('span', { class: 'addr', title: p.addresses.join('\n') }, withoutPeerId(p.addresses[0], p.peerId)) : null),
       h('td', { 'data-label': 'Link', class: 'link' }, shown),
       h('td', { 'data-label': 'RTT', class: 'rtt' }, fmtMs(p.rttMs), samples.length > 1 ? sparkline(samples.map(s => s.rttMs), 'RTT over time', 48, 12) : null),
       h('td', { 'data-label': 'Loss' }, p.loss == null ? '–' : fmtPercent(p.loss)),

@@ -84,7 +84,7 @@ export function createTopologyPanel (ctx: PanelContext, inputs: { connected(): s
         const g = svg('g', { class: `node ${kind}`, 'data-node': id },
           svg('title', {}, `${kind === 'self' ? who.toLowerCase() : kind}: ${id}`),
           svg('circle', { cx: x, cy: y, r: kind === 'self' ? 11 : 8 }),
-          svg('text', { x, y: y + (kind === 'self' ? 24 : 20), 'text-anchor': 'middle' }, kind === 'self' ? (source.kind === 'tab' ? 'you' : 'node') : id.slice(-6))
+          svg('text', { x, y: y + (kind === 'self' ? 24 : 20), 'text-anchor': 'middle' }, kind === 'self' ? (source.kind === 'tab' ? 'you' : 'node') : id.slice(-8))
         )
         if (kind !== 'self') { g.addEventListener('click', () => { ctx.showPeer(id) }) }
         return g
