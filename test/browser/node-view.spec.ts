@@ -49,28 +49,13 @@ async function startPeer (ns: Netns, bootstrap: string): Promise<PeerNode> {
   }
 }
 
-async function until<T> (what: string, check: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs
-  let last: unknown
-  while (Date.now() < end) {
-    try {
-      const v = await check()
-      if (v !== undefined && v !== false) { return v }
-    } catch (err) {
-      last = err
-    }
-    await new Promise(resolve => setTimeout(resolve, 250))
-  }
-  throw new Error(`timed out waiting for ${what}${last != null ? `: ${String(last)}` : ''}`)
-}
-
 /** GET on the API of the node serving `page`, from the page (same origin, inside the namespace) */
 async function apiGet (page: Page, path: string): Promise<{ status: number, body: any }> {
   return page.evaluate(async (p: string) => {
     const r = await fetch(p)
     const text = await r.text()
     let body: unknown = text
-    try { body = JSON.parse(text) } catch {}
+    try { body = JSON.parse(text) } catch { /* not JSON: keep the text */ }
     return { status: r.status, body }
   }, path)
 }
@@ -177,6 +162,8 @@ describe('dashboard node view in Chromium: a server node and three peers', () =>
       expect(await page.locator(`#peers tr[data-peer="${p.peerId}"] .addr`).textContent()).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+/)
     }
     await page.locator('#peers', { hasText: '3 peers connected' }).waitFor({ timeout: 10_000 })
+    // the server's events from before the page opened are in the activity log
+    await page.locator('#notifications ul.activity li', { hasText: 'Peer connected' }).first().waitFor({ timeout: 10_000 })
     await page.locator('.status-chip', { hasText: '3 peers' }).waitFor({ timeout: 10_000 })
     // health is shown as a number, not only a bar (link probes give it within a few seconds)
     await expect.poll(async () => page.locator(`#peers tr[data-peer="${peers[0].peerId}"] td.health .num`).textContent().catch(() => null), { timeout: 20_000 })

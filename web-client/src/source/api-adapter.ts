@@ -37,9 +37,12 @@ export function items (body: unknown): Json[] {
   const list = Array.isArray(body) ? body : obj(body).items
   return Array.isArray(list) ? list.map(obj) : []
 }
-export function hasMore (body: unknown): boolean {
+export function nextCursor (body: unknown): string | undefined {
   const next = field(obj(body), 'next_cursor')
-  return next != null && next !== ''
+  return typeof next === 'string' && next !== '' ? next : undefined
+}
+export function hasMore (body: unknown): boolean {
+  return nextCursor(body) != null
 }
 
 /** how a connection runs, from its remote address (see also source/tab.ts transportOf) */

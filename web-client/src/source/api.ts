@@ -11,6 +11,8 @@ import type { DashboardSource, SourceEvents } from './types.ts'
 
 export const API_PREFIX = '/api/v1'
 const LIST_LIMIT = 500
+/** pages of event history read at most to find the latest events */
+const MAX_EVENT_PAGES = 4
 /** the live feed reconnects after a drop, backing off up to this */
 const MAX_RECONNECT_MS = 10_000
 
@@ -129,6 +131,18 @@ export async function connectApiSource (init: ApiSourceInit): Promise<DashboardS
       return { recipients: adapt.postRecipients(await call('POST', '/truth/messages', { content, ...opts })) }
     },
     async notifications (limit) { return adapt.items(await call('GET', `/notifications?limit=${limit}`)).map(adapt.notificationRow) },
+    async recentEvents (limit) {
+      // the history is oldest first: walk its pages (bounded) and keep the tail
+      let rows: ReturnType<typeof adapt.eventRow>[] = []
+      let cursor: string | undefined
+      for (let i = 0; i < MAX_EVENT_PAGES; i++) {
+        const body = await call('GET', `/events?limit=${LIST_LIMIT}${cursor != null ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
+        rows = [...rows, ...adapt.items(body).map(adapt.eventRow)].slice(-limit)
+        cursor = adapt.nextCursor(body)
+        if (cursor == null) { break }
+      }
+      return rows
+    },
     on<K extends keyof SourceEvents> (type: K, listener: (detail: SourceEvents[K]) => void): () => void {
       listeners[type].add(listener)
       return () => { listeners[type].delete(listener) }

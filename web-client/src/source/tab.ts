@@ -126,6 +126,9 @@ export function createTabSource (browser: BrowserNode): DashboardSource {
     async notifications (limit) {
       return node.notifications.list({ limit }).items.map(noteRow)
     },
+    async recentEvents (limit) {
+      return node.events.history({ limit: 100_000 }).slice(-limit).map(eventRow)
+    },
     on<K extends keyof SourceEvents> (type: K, listener: (detail: SourceEvents[K]) => void): () => void {
       if (type === 'event') {
         const l = (evt: CustomEvent<MeshEvent>): void => { (listener as (d: EventRow) => void)(eventRow(evt.detail)) }

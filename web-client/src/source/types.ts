@@ -146,6 +146,8 @@ export interface DashboardSource {
   truth(query: { channel?: string, limit: number }): Promise<TruthRow[]>
   post(content: string, opts: PostOptions): Promise<{ recipients: number }>
   notifications(limit: number): Promise<NotificationRow[]>
+  /** the node's latest events, oldest first (what happened before the page opened) */
+  recentEvents(limit: number): Promise<EventRow[]>
   on<K extends keyof SourceEvents>(type: K, listener: (detail: SourceEvents[K]) => void): () => void
   stop(): Promise<void>
 }

@@ -64,8 +64,22 @@ export function createNotificationsPanel (ctx: PanelContext): Panel {
     if (text == null) { return }
     add(h('li', {}, stamp(e.timestamp), ` ${text}`))
   }
+  // what happened before the page opened first, then live events (held back meanwhile)
+  let lastSeq = -1
+  let backlog: EventRow[] | undefined = []
+  const take = (e: EventRow): void => {
+    if (e.seq <= lastSeq) { return }
+    lastSeq = e.seq
+    onEvent(e)
+  }
   const offNote = source.on('notification', () => { void renderNotes().catch(() => {}) })
-  const offEvent = source.on('event', onEvent)
+  const offEvent = source.on('event', e => { if (backlog != null) { backlog.push(e) } else { take(e) } })
+  void source.recentEvents(SHOWN * 5).catch(() => [] as EventRow[]).then(past => {
+    for (const e of past) { take(e) }
+    const held = backlog ?? []
+    backlog = undefined
+    for (const e of held) { take(e) }
+  })
   const { section } = card('notifications', 'Live', emptyNotes, notes, h('h3', {}, 'Activity'), activity)
   void renderNotes().catch(() => {})
   let ticks = 0
