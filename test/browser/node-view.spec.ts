@@ -77,9 +77,14 @@ interface Geometry {
   lines: number
 }
 
-/** geometry of the first element matching `selector` */
-async function geometry (page: Page, selector: string): Promise<Geometry> {
-  return page.locator(selector).first().evaluate((el: Element) => {
+/**
+ * geometry of the first element matching `selector` (and holding `text`, if given),
+ * measured in one task of the page: panels re-render on their tick
+ */
+async function geometry (page: Page, selector: string, text?: string): Promise<Geometry> {
+  return page.evaluate(([sel, txt]) => {
+    const el = [...document.querySelectorAll(sel)].find(e => txt == null || e.textContent?.includes(txt))
+    if (el == null) { throw new Error(`no element ${sel}${txt != null ? ` with "${txt}"` : ''}`) }
     const r = el.getBoundingClientRect()
     const range = document.createRange()
     range.selectNodeContents(el)
@@ -89,7 +94,7 @@ async function geometry (page: Page, selector: string): Promise<Geometry> {
       clipped: el.scrollWidth > el.clientWidth + 1,
       lines: tops.size
     }
-  })
+  }, [selector, text] as const)
 }
 
 const inside = (inner: Box, outer: Box): boolean => inner.left >= outer.left - 1 && inner.right <= outer.right + 1
@@ -110,7 +115,7 @@ async function checkLayout (page: Page, width: number): Promise<void> {
   }
   // "Reliability" shown whole, inside the routes card
   const routes = await geometry(page, '#routes')
-  const reliability = await geometry(page, width > 600 ? '#routes th:has-text("Reliability")' : '#routes td[data-label="Reliability"]')
+  const reliability = width > 600 ? await geometry(page, '#routes th', 'Reliability') : await geometry(page, '#routes td[data-label="Reliability"]')
   expect(inside(reliability.box, routes.box), `Reliability outside the routes card at ${width} px`).toBe(true)
   expect(reliability.clipped).toBe(false)
   // money figures: one line each (no ".00" on a line of its own, no number broken in two), inside the card

@@ -21,6 +21,7 @@ export function createLedgerPanel (ctx: PanelContext): Panel {
   const { source } = ctx
   const stats = h('dl', { class: 'stats', 'aria-label': 'Ledger statistics' })
   const { section } = card('ledger', 'Ledger', stats)
+  let shownKey = ''
 
   async function refresh (): Promise<void> {
     let s: LedgerStatsView
@@ -29,6 +30,10 @@ export function createLedgerPanel (ctx: PanelContext): Panel {
     } catch {
       return
     }
+    // re-rendered only when a figure changed (not on every tick)
+    const key = JSON.stringify(s)
+    if (key === shownKey) { return }
+    shownKey = key
     stats.replaceChildren(
       stat('Remaining wealth', fmtMoney(s.remainingWealth), 'remaining', true),
       stat('Distributed', fmtMoney(s.totalDistributed), 'distributed', true),
