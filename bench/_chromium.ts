@@ -34,8 +34,8 @@ export const CHROMIUM_ARGS = [
   '--allow-loopback-in-peer-connection', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'
 ]
 
-/** the page URL query for all-on-loopback use: no ICE servers, media access for host candidates */
-export const LOOPBACK_PAGE = '/?ice=none&media=1'
+/** the page URL for the tab view (a node in the tab) on loopback: no ICE servers, media access for host candidates */
+export const LOOPBACK_PAGE = '/?view=tab&ice=none&media=1'
 
 /** fetch from inside the namespace (the node's API listens on its loopback) */
 export async function nsFetch (ns: Netns, url: string, init: { method?: string, body?: unknown } = {}): Promise<{ status: number, body: any }> {

@@ -1,7 +1,9 @@
 /**
  * `liberation start --web`: the node serves the built web client (web-client/, built to
- * dist/web by `npm run build`) on its API port, so opening `http://<node>:<api port>/`
- * in a browser starts a full mesh node in the tab that joins through this node.
+ * dist/web by `npm run build`) on its API port. Opening `http://<node>:<api port>/` in a
+ * browser shows this node's dashboard (the node view, which reads this API and its live
+ * feed with the user's token); `/?view=tab` starts a full mesh node in the tab instead,
+ * which joins through this node.
  *
  * `GET /` answers the dashboard to browsers (Accept: text/html) and the API's JSON
  * description to everyone else; the client's files live at their own paths.

@@ -29,9 +29,10 @@ export async function startWebNode (ns: Netns, extraArgs: string[] = []): Promis
   const dataDir = await mkdtemp(join(tmpdir(), 'liberation-web-'))
   const proc = spawnCli([...webNodeArgs(dataDir), ...extraArgs], { command: ns.enter })
   try {
-    const peerId = (await proc.waitForLine(/peer id: (\S+)/))[1]
-    const url = (await proc.waitForLine(/^api: (\S+)$/m))[1]
-    await proc.waitForLine(/listening/)
+    // generous: a shared CI box under load can take long to start a node
+    const peerId = (await proc.waitForLine(/peer id: (\S+)/, 60_000))[1]
+    const url = (await proc.waitForLine(/^api: (\S+)$/m, 60_000))[1]
+    await proc.waitForLine(/listening/, 60_000)
     return {
       proc,
       peerId,

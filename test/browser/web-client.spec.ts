@@ -19,7 +19,8 @@ const RESULTS = 'test-results'
 
 async function peerIdOf (page: Page): Promise<string> {
   const el = page.locator('[data-peer-id]')
-  await el.waitFor({ timeout: 15_000 })
+  // a tab's node takes a while to start on a loaded box (IndexedDB, key, libp2p)
+  await el.waitFor({ timeout: 40_000 })
   return await el.getAttribute('data-peer-id') as string
 }
 

@@ -10,7 +10,7 @@ import { configFrom, ConfigError, rankBootstrap } from '../../../web-client/src/
 import { webrtcAddressVia } from '../../../web-client/src/direct-upgrade.ts'
 import { timeField } from '../../../web-client/src/discovery.ts'
 import { createConnectionGater, transportPart } from '../../../web-client/src/libp2p.ts'
-import { transportOf } from '../../../web-client/src/ui/peers.ts'
+import { transportOf } from '../../../web-client/src/source/tab.ts'
 
 const NODE = '12D3KooWQrL57Be9rcED9nXEhtZTQ2GE6nxkyWdZ6aWL4teeQ1Ar'
 const TAB = '12D3KooWSS6XYjyBNpLZCDozDqzGjKdzdUcsLAHA2CKwVX3iBidC'

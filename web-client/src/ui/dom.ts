@@ -53,8 +53,28 @@ export function card (id: string, title: string, ...children: Child[]): { sectio
   return { section, body }
 }
 
+/** a peer id shortened to its tail: every Ed25519 id starts with the same `12D3KooW` */
 export function shortId (id: string): string {
-  return id.length > 14 ? `${id.slice(0, 6)}…${id.slice(-6)}` : id
+  return id.length > 12 ? `…${id.slice(-8)}` : id
+}
+
+export function fmtBytes (n: number | undefined): string {
+  if (n == null || !Number.isFinite(n)) { return '–' }
+  if (n < 1024) { return `${Math.round(n)} B` }
+  if (n < 1024 * 1024) { return `${(n / 1024).toFixed(1)} KiB` }
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`
+}
+
+/** a small line chart of the last values (RTT, bandwidth over time); gaps are skipped */
+export function sparkline (values: Array<number | undefined>, label: string, width = 96, height = 18): SVGSVGElement {
+  const known = values.filter((v): v is number => v != null && Number.isFinite(v))
+  const max = Math.max(1e-9, ...known)
+  const step = values.length > 1 ? width / (values.length - 1) : 0
+  const points = values.map((v, i) => v == null || !Number.isFinite(v) ? undefined : `${(i * step).toFixed(1)},${(height - 1 - (v / max) * (height - 2)).toFixed(1)}`)
+    .filter((p): p is string => p != null)
+  return svg('svg', { class: 'spark', viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': label },
+    svg('title', {}, label),
+    points.length > 1 ? svg('polyline', { points: points.join(' '), fill: 'none' }) : null)
 }
 
 export function fmtMs (ms: number | undefined): string {

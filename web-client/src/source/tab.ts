@@ -1,0 +1,147 @@
+/** The tab-as-a-node view: the dashboard reads the tab's own mesh node in-process. */
+import { isLedgerError } from '../../../protocol/ledger/errors.ts'
+import { SourceError } from './types.ts'
+import type { DashboardSource, EventRow, HumanRow, NotificationRow, PeerRow, SourceEvents, TruthRow } from './types.ts'
+import type { MeshEvent } from '../../../protocol/events/index.ts'
+import type { Human } from '../../../protocol/ledger/index.ts'
+import type { Notification } from '../../../protocol/notifications/index.ts'
+import type { TruthMessage } from '../../../protocol/truth/index.ts'
+import type { BrowserNode } from '../node.ts'
+
+/**
+ * How a connection runs. A WebRTC connection is named by the signalling (circuit) address
+ * on the side that answered it; only limited connections really run through a relay.
+ */
+export function transportOf (addr: string, limited: boolean): string {
+  if (limited) { return 'relayed' }
+  if (addr.includes('/webrtc')) { return 'webrtc' }
+  if (addr.includes('/p2p-circuit')) { return 'relayed' }
+  if (addr.includes('/wss') || addr.includes('/tls/ws')) { return 'wss' }
+  if (addr.includes('/ws')) { return 'websocket' }
+  if (addr.includes('/tcp')) { return 'tcp' }
+  return 'other'
+}
+
+export function eventRow (e: MeshEvent): EventRow {
+  const data = e.data != null && typeof e.data === 'object' ? e.data as Record<string, unknown> : { value: e.data }
+  return {
+    seq: e.seq,
+    category: e.category,
+    type: e.type,
+    timestamp: e.timestamp,
+    peerId: typeof data.peerId === 'string' ? data.peerId : undefined,
+    origin: typeof data.origin === 'string' ? data.origin : undefined,
+    data
+  }
+}
+
+const humanRow = (m: Human): HumanRow => ({ id: m.id, status: m.status, weeklyFlow: m.weeklyFlow, totalReceived: m.totalReceived, lastDistributionWeek: m.lastDistributionWeek })
+const truthRow = (m: TruthMessage): TruthRow => ({ id: m.id, content: m.content, source: m.source, priority: m.priority, channels: m.channels, createdAt: m.created_at, author: m.author, spread: m.spread })
+const noteRow = (n: Notification): NotificationRow => ({ id: n.id, title: n.title, message: n.message, priority: n.priority, createdAt: n.created_at })
+
+function wrap (err: unknown): SourceError {
+  if (isLedgerError(err)) { return new SourceError(err.message, { code: err.code }) }
+  return new SourceError(err instanceof Error ? err.message : String(err))
+}
+
+export function createTabSource (browser: BrowserNode): DashboardSource {
+  const { node } = browser
+  const selfId = node.libp2p.peerId.toString()
+  return {
+    kind: 'tab',
+    selfId,
+    label: 'this tab’s own node',
+    async peerCount () { return node.libp2p.getPeers().length },
+    online () { return true },
+    async peers () {
+      const byPeer = new Map<string, string[]>()
+      const addrs = new Map<string, string[]>()
+      for (const c of node.libp2p.getConnections()) {
+        const id = c.remotePeer.toString()
+        byPeer.set(id, [...(byPeer.get(id) ?? []), transportOf(c.remoteAddr.toString(), c.limits != null)])
+        addrs.set(id, [...(addrs.get(id) ?? []), c.remoteAddr.toString()])
+      }
+      const infos = new Map(node.routing.peers().map(p => [p.peerId, p]))
+      return [...byPeer.entries()].map(([id, links]): PeerRow => {
+        const info = infos.get(id)
+        const health = node.routing.health(id)
+        return {
+          peerId: id,
+          connected: true,
+          links,
+          addresses: addrs.get(id) ?? info?.addresses ?? [],
+          rttMs: info?.rttMs,
+          jitterMs: info?.jitterMs,
+          loss: info?.loss,
+          health: health?.health,
+          healthParts: { ...(health?.components ?? {}) },
+          invalidMessages: health?.invalidMessages,
+          gossipScore: health?.gossipScore,
+          bytesIn: info?.bytesIn,
+          bytesOut: info?.bytesOut,
+          uptimeMs: info?.uptimeMs
+        }
+      })
+    },
+    async routes () {
+      return node.routing.routes().map(r => ({ target: r.target, nextHop: r.nextHop, hops: r.hops, latencyMs: r.latencyMs, reliability: r.reliability, path: r.path }))
+    },
+    async topology () {
+      const t = node.routing.topology()
+      return {
+        self: t.self,
+        nodes: t.nodes.map(n => ({ id: n.id, zone: n.zone, reachable: n.reachable })),
+        links: t.links.map(l => ({ from: l.from, to: l.to, health: l.health }))
+      }
+    },
+    async ledgerStats () {
+      const s = await node.ledger.stats()
+      return { remainingWealth: s.remainingWealth, totalDistributed: s.totalDistributed, distributedThisWeek: s.distributedThisWeek, week: s.week, activeHumans: s.activeHumans, totalHumans: s.totalHumans, averagePerHuman: s.averagePerHuman }
+    },
+    async humans (limit) {
+      const page = await node.ledger.listHumans({ limit })
+      return { items: page.items.map(humanRow), more: page.nextCursor != null }
+    },
+    async registerHuman (input) {
+      try {
+        return humanRow(await node.ledger.registerHuman({ id: input.id, weeklyFlow: input.weeklyFlow }))
+      } catch (err) { throw wrap(err) }
+    },
+    async distribute () {
+      try {
+        const r = await node.ledger.distributeWeekly()
+        return { week: r.week, paid: r.paid, total: r.total, alreadyPaid: r.skipped.alreadyPaid }
+      } catch (err) { throw wrap(err) }
+    },
+    async truth (q) {
+      const page = await node.truth.list({ channel: q.channel, limit: q.limit })
+      return page.items.map(truthRow)
+    },
+    async post (content, opts) {
+      try {
+        const r = await node.truth.post(content, opts)
+        return { recipients: r.recipients.length }
+      } catch (err) { throw wrap(err) }
+    },
+    async notifications (limit) {
+      return node.notifications.list({ limit }).items.map(noteRow)
+    },
+    async recentEvents (limit) {
+      return node.events.history({ limit: 100_000 }).slice(-limit).map(eventRow)
+    },
+    on<K extends keyof SourceEvents> (type: K, listener: (detail: SourceEvents[K]) => void): () => void {
+      if (type === 'event') {
+        const l = (evt: CustomEvent<MeshEvent>): void => { (listener as (d: EventRow) => void)(eventRow(evt.detail)) }
+        node.events.addEventListener('event', l)
+        return () => { node.events.removeEventListener('event', l) }
+      }
+      if (type === 'notification') {
+        const l = (evt: CustomEvent<Notification>): void => { (listener as (d: NotificationRow) => void)(noteRow(evt.detail)) }
+        node.notifications.addEventListener('notification', l)
+        return () => { node.notifications.removeEventListener('notification', l) }
+      }
+      return () => {}
+    },
+    async stop () { await browser.stop() }
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * What the dashboard shows, whichever node it looks at: the tab's own node (in-process,
+ * `tab.ts`) or the node that served the page (its HTTP API and live feed, `api.ts`).
+ * Panels read and act only through a `DashboardSource`, in these shapes.
+ */
+
+export type ViewKind = 'tab' | 'node'
+
+export interface PeerRow {
+  peerId: string
+  connected: boolean
+  /** how each open connection runs: webrtc, websocket, tcp, relayed, ... */
+  links: string[]
+  /** multiaddrs of the open connections, else the known ones */
+  addresses: string[]
+  rttMs?: number
+  jitterMs?: number
+  /** probe loss 0..1 */
+  loss?: number
+  /** 0..1 */
+  health?: number
+  /** the parts the health score is made of (0..1 each): the reasons for it */
+  healthParts: Record<string, number>
+  invalidMessages?: number
+  gossipScore?: number
+  bytesIn?: number
+  bytesOut?: number
+  uptimeMs?: number
+}
+
+export interface RouteRow {
+  target: string
+  nextHop: string
+  hops: number
+  latencyMs?: number
+  reliability: number
+  path: string[]
+}
+
+export interface TopologyNodeRow {
+  id: string
+  zone: 'self' | 'neighbour' | 'near' | 'far'
+  reachable: boolean
+}
+
+export interface TopologyLinkRow {
+  from: string
+  to: string
+  health?: number
+}
+
+export interface TopologyView {
+  self: string
+  nodes: TopologyNodeRow[]
+  links: TopologyLinkRow[]
+}
+
+export interface LedgerStatsView {
+  remainingWealth: string
+  totalDistributed: string
+  distributedThisWeek: string
+  week: string
+  activeHumans: number
+  totalHumans: number
+  averagePerHuman: string
+}
+
+export interface HumanRow {
+  id: string
+  status: string
+  weeklyFlow: string
+  totalReceived: string
+  lastDistributionWeek: string | null
+}
+
+export interface TruthRow {
+  id: string
+  content: string
+  source: string
+  priority: number
+  channels: string[]
+  createdAt: number
+  author: string
+  spread: number
+}
+
+export interface NotificationRow {
+  id: string
+  title: string
+  message: string
+  priority: string
+  createdAt: number
+}
+
+export interface EventRow {
+  seq: number
+  category: string
+  type: string
+  timestamp: number
+  /** the peer the event is about, when it names one */
+  peerId?: string
+  /** truth messages: where it came from ('local' = posted by this node) */
+  origin?: string
+  /** the event's own data, for events a panel takes apart itself (truth messages) */
+  data: Record<string, unknown>
+}
+
+export interface DistributionOutcome {
+  week: string
+  paid: number
+  total: string
+  alreadyPaid: number
+}
+
+export interface PostOptions {
+  channels?: string[]
+  priority?: number
+  source?: string
+}
+
+export interface SourceEvents {
+  /** any event of the node (peers, truth, ledger, routes, notifications) */
+  event: EventRow
+  notification: NotificationRow
+  /** the live connection to the node came or went (always true for the tab) */
+  connection: boolean
+}
+
+export interface DashboardSource {
+  readonly kind: ViewKind
+  /** the peer id of the node shown */
+  readonly selfId: string
+  /** what the header says the page looks at */
+  readonly label: string
+  /** direct peers right now (header chip) */
+  peerCount(): Promise<number>
+  /** false while the node view has lost its API/feed connection */
+  online(): boolean
+  peers(): Promise<PeerRow[]>
+  routes(): Promise<RouteRow[]>
+  topology(): Promise<TopologyView>
+  ledgerStats(): Promise<LedgerStatsView>
+  humans(limit: number): Promise<{ items: HumanRow[], more: boolean }>
+  registerHuman(input: { id: string, weeklyFlow?: string }): Promise<HumanRow>
+  distribute(): Promise<DistributionOutcome>
+  truth(query: { channel?: string, limit: number }): Promise<TruthRow[]>
+  post(content: string, opts: PostOptions): Promise<{ recipients: number }>
+  notifications(limit: number): Promise<NotificationRow[]>
+  /** the node's latest events, oldest first (what happened before the page opened) */
+  recentEvents(limit: number): Promise<EventRow[]>
+  on<K extends keyof SourceEvents>(type: K, listener: (detail: SourceEvents[K]) => void): () => void
+  stop(): Promise<void>
+}
+
+/** an error of a source: `status` is the HTTP status for the node view, `code` the core's code for the tab */
+export class SourceError extends Error {
+  readonly status?: number
+  readonly code?: string
+  constructor (message: string, opts: { status?: number, code?: string } = {}) {
+    super(message)
+    this.name = 'SourceError'
+    this.status = opts.status
+    this.code = opts.code
+  }
+}
