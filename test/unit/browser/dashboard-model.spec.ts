@@ -5,11 +5,11 @@
  * fold into one activity line. The same code runs in the page (test/browser/node-view.spec.ts).
  */
 import { describe, expect, it } from 'vitest'
-import { eventRow, humanRow, ledgerStats, peerRows, routeRows, topologyView, truthRow } from '../../web-client/src/source/api-adapter.ts'
-import { isRouteChange } from '../../web-client/src/ui/notifications.ts'
-import { healthReasons } from '../../web-client/src/ui/peers.ts'
-import { topologyModel } from '../../web-client/src/ui/topology.ts'
-import { chooseView, otherViewHref, tokenFromFragment } from '../../web-client/src/view.ts'
+import { eventRow, humanRow, ledgerStats, peerRows, routeRows, topologyView, truthRow } from '../../../web-client/src/source/api-adapter.ts'
+import { isRouteChange } from '../../../web-client/src/ui/notifications.ts'
+import { healthReasons } from '../../../web-client/src/ui/peers.ts'
+import { topologyModel } from '../../../web-client/src/ui/topology.ts'
+import { chooseView, otherViewHref, tokenFromFragment } from '../../../web-client/src/view.ts'
 
 const SELF = '12D3KooWSelf'
 const A = '12D3KooWPeerA'
