@@ -18,7 +18,7 @@ export const BACKUP_MANIFEST = 'manifest.json'
 export const BACKUP_FORMAT = 1
 /** files of the data dir that a backup holds besides the database */
 export const BACKUP_FILES = [IDENTITY_FILE, API_TOKEN_FILE, 'config.json', 'config.yaml', 'config.yml']
-const BACKUP_NAME = /^backup-\d{8}T\d{6}Z-[0-9a-f]{6}$/
+const BACKUP_NAME = /^backup-\d{8}T\d{9}Z-[0-9a-f]{6}$/
 const BATCH = 1000
 
 export interface BackupManifest {
@@ -64,7 +64,8 @@ export class EntryDigest {
 }
 
 function stamp (ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z')
+  // milliseconds included: names sort by time, which retention relies on
+  return new Date(ms).toISOString().replace(/[-:.]/g, '')
 }
 
 async function exists (path: string): Promise<boolean> {

@@ -104,7 +104,7 @@ export function registerAutomationCommand (program: Command): void {
 export function registerRestoreCommand (program: Command): void {
   program.command('restore')
     .description('restore a backup (made by the backup task) into a new, empty data dir; then start a node on it')
-    .argument('<backup>', 'the backup directory (e.g. ~/.liberation/backups/backup-20261207T033000Z-a1b2c3)')
+    .argument('<backup>', 'the backup directory (e.g. ~/.liberation/backups/backup-20261207T033000000Z-a1b2c3)')
     .requiredOption('-d, --data-dir <dir>', 'the new data dir (must not exist or be empty)')
     .option('--json', 'machine-readable JSON output')
     .action(async (backup: string, opts: { dataDir: string, json?: boolean }) => {
