@@ -48,8 +48,8 @@ export class AutomationStore {
   }
 
   async open (): Promise<Map<string, StoredTaskState>> {
-    this.runCount = 0
-    for await (const _key of this.runs.keys()) this.runCount++ // eslint-disable-line @typescript-eslint/no-unused-vars
+    // bounded by maxRuns (each record is trimmed past it)
+    this.runCount = (await this.runs.keys().all()).length
     await this.trim()
     const states = new Map<string, StoredTaskState>()
     for await (const [name, value] of this.tasks.iterator()) {

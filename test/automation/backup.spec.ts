@@ -41,7 +41,7 @@ async function startOn (dataDir: string): Promise<{ runtime: NodeRuntime, url: s
 /** the stats that come from stored data (not uptime, sockets or in-memory routing) */
 async function storedStats (url: string): Promise<Record<string, unknown>> {
   const s = (await api(url, 'GET', '/api/v1/stats')).body
-  for (const k of ['uptime', 'peers', 'connections', 'ws_clients', 'known_nodes']) delete s[k]
+  for (const k of ['uptime', 'peers', 'connections', 'ws_clients', 'known_nodes']) { delete s[k] }
   return s
 }
 
@@ -55,15 +55,15 @@ describe('backup and restore', () => {
     const dataDir = await tempDir()
     const a = await startOn(dataDir)
     await writeFile(join(dataDir, 'config.json'), '{"apiPort": 0}\n')
-    for (let i = 0; i < 20; i++) expect((await api(a.url, 'POST', '/api/v1/humans', { id: `h${i}` })).status).toBe(201)
+    for (let i = 0; i < 20; i++) { expect((await api(a.url, 'POST', '/api/v1/humans', { id: `h${i}` })).status).toBe(201) }
     expect((await api(a.url, 'POST', '/api/v1/distribute')).body.paid).toBe(20)
-    for (let i = 0; i < 5; i++) expect((await api(a.url, 'POST', '/api/v1/truth/messages', { content: `note ${i}`, channels: ['social'] })).status).toBe(201)
+    for (let i = 0; i < 5; i++) { expect((await api(a.url, 'POST', '/api/v1/truth/messages', { content: `note ${i}`, channels: ['social'] })).status).toBe(201) }
 
     // keep writing while the backup runs
-    let writing = true
+    const writes = { on: true }
     let written = 0
     const writer = (async () => {
-      while (writing && written < 2000) {
+      while (writes.on && written < 2000) {
         await a.runtime.node.ledger.registerHuman({ id: `w${written}` })
         written++
       }
@@ -71,7 +71,7 @@ describe('backup and restore', () => {
     const before = written
     const during = await api(a.url, 'POST', '/api/v1/automation/run-task/backup')
     const after = written
-    writing = false
+    writes.on = false
     await writer
     expect(during.status).toBe(200)
     expect(after).toBeGreaterThan(before)
@@ -136,7 +136,7 @@ describe('backup and restore', () => {
     const dataDir = await tempDir()
     const a = await startOn(dataDir)
     const paths: string[] = []
-    for (let i = 0; i < 4; i++) paths.push((await api(a.url, 'POST', '/api/v1/automation/run-task/backup')).body.result.path)
+    for (let i = 0; i < 4; i++) { paths.push((await api(a.url, 'POST', '/api/v1/automation/run-task/backup')).body.result.path) }
     const left = await readdir(join(dataDir, 'backups'))
     expect(left.sort()).toEqual(paths.slice(2).map(p => p.split('/').pop()).sort())
     expect(await pruneBackups(join(dataDir, 'backups'), 1)).toBe(1)

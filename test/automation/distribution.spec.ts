@@ -7,8 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { createMeshAutomation, TASK_NAMES } from '../../protocol/automation/index.ts'
 import { connect, TestMesh, waitFor } from '../utils/mesh.ts'
 import { runRecorder, testClock } from './helpers.ts'
-import type { TestClock } from './helpers.ts'
-import type { TaskSettings } from '../../protocol/automation/index.ts'
+import type { RunRecorder, TestClock } from './helpers.ts'
+import type { MeshAutomation, TaskSettings } from '../../protocol/automation/index.ts'
 import type { MeshNode } from '../../protocol/mesh-node.ts'
 
 // Sunday 2026-12-06 22:00 UTC (ISO week 2026-W49); the distribution fires Monday 01:00 (W50)
@@ -26,7 +26,7 @@ function onlyDistribution (jitterMs = 0): Record<string, Partial<TaskSettings>> 
   }
 }
 
-function automationOn (node: MeshNode, clock: TestClock) {
+function automationOn (node: MeshNode, clock: TestClock): { automation: MeshAutomation, rec: RunRecorder } {
   const automation = createMeshAutomation(node, { clock, settings: onlyDistribution() })
   return { automation, rec: runRecorder(automation.engine, clock) }
 }
@@ -43,13 +43,13 @@ describe('scheduled weekly distribution', () => {
     await connect(a, b)
     await connect(b, c)
     await connect(a, c)
-    for (let i = 0; i < 6; i++) await a.ledger.registerHuman({ id: `human-${i}` })
+    for (let i = 0; i < 6; i++) { await a.ledger.registerHuman({ id: `human-${i}` }) }
     await b.ledger.registerHuman({ id: 'human-b' })
     await a.ledger.setStatus('human-5', 'inactive')
     await waitFor(async () => (await Promise.all([a, b, c].map(async n => (await n.ledger.stats()).totalHumans))).every(n => n === 7), 'humans on every node')
 
     const all = [a, b, c].map(n => automationOn(n, clock))
-    for (const { automation } of all) await automation.start()
+    for (const { automation } of all) { await automation.start() }
     expect(all.map(x => x.automation.engine.task(TASK_NAMES.weeklyDistribution)?.next_run_at)).toEqual([MONDAY_1AM, MONDAY_1AM, MONDAY_1AM])
     // to the scheduled instant: all three fire in the same tick
     await clock.advance(MONDAY_1AM - SUNDAY)
@@ -68,7 +68,7 @@ describe('scheduled weekly distribution', () => {
       const s = await n.ledger.stats()
       expect(s.distributedThisWeek).toBe('4800.00')
       expect(s.totalDistributed).toBe('4800.00')
-      for (let i = 0; i < 5; i++) expect(await n.ledger.getHuman(`human-${i}`)).toMatchObject({ payments: 1, totalReceived: '800.00', lastDistributionWeek: '2026-W50' })
+      for (let i = 0; i < 5; i++) { expect(await n.ledger.getHuman(`human-${i}`)).toMatchObject({ payments: 1, totalReceived: '800.00', lastDistributionWeek: '2026-W50' }) }
       expect(await n.ledger.getHuman('human-5')).toMatchObject({ payments: 0, totalReceived: '0.00' })
       const completed = await n.ledger.history({ week: '2026-W50', limit: 1000 })
       expect(completed.items).toHaveLength(6)
@@ -77,7 +77,7 @@ describe('scheduled weekly distribution', () => {
     // running it again that week (any node) pays nobody
     const again = await all[1].automation.engine.runNow(TASK_NAMES.weeklyDistribution)
     expect(again.result).toMatchObject({ paid: 0, already_paid: 6 })
-    for (const { automation } of all) await automation.stop()
+    for (const { automation } of all) { await automation.stop() }
   })
 
   it('a node down across its schedule runs it once when back in the same week, and not again after a restart', async () => {
@@ -85,7 +85,7 @@ describe('scheduled weekly distribution', () => {
     const init = { ledger: { now: () => clock.now() } }
     const first = await mesh.add({ init })
     const dataDir = first.dataDir
-    for (let i = 0; i < 3; i++) await first.node.ledger.registerHuman({ id: `h${i}` })
+    for (let i = 0; i < 3; i++) { await first.node.ledger.registerHuman({ id: `h${i}` }) }
     const one = automationOn(first.node, clock)
     await one.automation.start()
     await clock.advance(HOUR)

@@ -7,12 +7,14 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { createAutomationEngine, AutomationError, taskSettings } from '../../protocol/automation/index.ts'
 import { TestMesh } from '../utils/mesh.ts'
 import { runRecorder, testClock } from './helpers.ts'
-import type { AutomationTask, TaskSettings } from '../../protocol/automation/index.ts'
+import type { RunRecorder, TestClock } from './helpers.ts'
+import type { AutomationEngine, AutomationTask, TaskSettings } from '../../protocol/automation/index.ts'
+import type { Notification } from '../../protocol/notifications/index.ts'
 import type { MeshNode } from '../../protocol/mesh-node.ts'
 
 const START = Date.UTC(2026, 11, 6, 12, 0, 0)
 
-function engineOn (node: MeshNode, tasks: AutomationTask[], clock = testClock(START), maxRuns?: number) {
+function engineOn (node: MeshNode, tasks: AutomationTask[], clock = testClock(START), maxRuns?: number): { engine: AutomationEngine, clock: TestClock, rec: RunRecorder } {
   const engine = createAutomationEngine({ db: node.db, events: node.events, notifications: node.notifications, logger: node.libp2p.logger }, { tasks, clock, maxRuns })
   return { engine, clock, rec: runRecorder(engine, clock) }
 }
@@ -21,7 +23,7 @@ function task (name: string, run: AutomationTask['run'], s: Partial<TaskSettings
   return { name, description: name, defaults: taskSettings({ schedule: '0 0 1 1 *', ...s }), run }
 }
 
-function alerts (node: MeshNode, taskName: string) {
+function alerts (node: MeshNode, taskName: string): Notification[] {
   return node.notifications.list({ type: 'system_alert', limit: 500 }).items.filter(n => n.data.task === taskName)
 }
 
@@ -33,9 +35,9 @@ describe('automation engine', () => {
     const { node } = await mesh.add()
     let failUntil = 3
     const attemptsAt: number[] = []
-    const { engine, clock, rec } = engineOn(node, [task('flaky', async ctx => {
+    const { engine, rec } = engineOn(node, [task('flaky', async ctx => {
       attemptsAt.push(ctx.now())
-      if (attemptsAt.length <= failUntil) throw new Error(`boom ${attemptsAt.length}`)
+      if (attemptsAt.length <= failUntil) { throw new Error(`boom ${attemptsAt.length}`) }
       return { ok: true }
     }, { retries: 2, backoffMs: 1000, maxBackoffMs: 60_000 })])
     await engine.start()
@@ -144,7 +146,7 @@ describe('automation engine', () => {
     const { node } = await mesh.add()
     const { engine } = engineOn(node, [task('quick', async () => ({}))], testClock(START), 5)
     await engine.start()
-    for (let i = 0; i < 8; i++) await engine.runNow('quick')
+    for (let i = 0; i < 8; i++) { await engine.runNow('quick') }
     const page = await engine.runs({ limit: 100 })
     expect(page.items).toHaveLength(5)
     expect(engine.stats()).toMatchObject({ runs: 8, history: 5 })

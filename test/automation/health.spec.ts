@@ -4,8 +4,8 @@
  * priority, none while it stays failing, and one recovery notification when it clears.
  */
 import { afterAll, describe, expect, it } from 'vitest'
-import { createMeshAutomation, TASK_NAMES } from '../../protocol/automation/index.ts'
 import { nodeHealthProbes } from '../../node/automation/probes.ts'
+import { createMeshAutomation, TASK_NAMES } from '../../protocol/automation/index.ts'
 import { connect, TestMesh, waitFor } from '../utils/mesh.ts'
 import type { MeshAutomation } from '../../protocol/automation/index.ts'
 import type { MeshNode } from '../../protocol/mesh-node.ts'
@@ -21,7 +21,7 @@ async function check (automation: MeshAutomation, name: string): Promise<{ ok: b
   const run = await automation.engine.runNow(TASK_NAMES.healthCheck)
   expect(run.outcome).toBe('success')
   const state = automation.health.states().find(s => s.name === name)
-  if (state == null) throw new Error(`no check ${name}`)
+  if (state == null) { throw new Error(`no check ${name}`) }
   return { ok: state.ok, priority: state.priority }
 }
 

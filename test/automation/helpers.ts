@@ -35,7 +35,14 @@ export async function realTurn (): Promise<void> {
  * advancing the fake clock by `stepMs` per round while it waits (retries wait on it),
  * for at most `rounds` rounds.
  */
-export function runRecorder (engine: AutomationEngine, clock?: TestClock) {
+export interface RunRecorder {
+  runs: RunRecord[]
+  /** names of the tasks whose runs started, in order */
+  starts: string[]
+  next(pred: (r: RunRecord) => boolean, opts?: { stepMs?: number, rounds?: number, after?: number }): Promise<RunRecord>
+}
+
+export function runRecorder (engine: AutomationEngine, clock?: TestClock): RunRecorder {
   const runs: RunRecord[] = []
   const starts: string[] = []
   engine.addEventListener('run', evt => { runs.push(evt.detail) })
@@ -43,12 +50,12 @@ export function runRecorder (engine: AutomationEngine, clock?: TestClock) {
   return {
     runs,
     starts,
-    async next (pred: (r: RunRecord) => boolean, opts: { stepMs?: number, rounds?: number, after?: number } = {}): Promise<RunRecord> {
+    async next (pred, opts = {}) {
       const from = opts.after ?? 0
       for (let i = 0; i < (opts.rounds ?? 2000); i++) {
         const found = runs.slice(from).find(pred)
-        if (found != null) return found
-        if (clock != null && (opts.stepMs ?? 0) > 0) await clock.advance(opts.stepMs ?? 0)
+        if (found != null) { return found }
+        if (clock != null && (opts.stepMs ?? 0) > 0) { await clock.advance(opts.stepMs ?? 0) }
         await new Promise(resolve => setTimeout(resolve, 5))
       }
       throw new Error(`no run matched within the rounds; runs: ${JSON.stringify(runs.map(r => [r.task, r.outcome]))}`)
