@@ -3,6 +3,7 @@
  * Panels refresh on a tick (link figures, routes, stats change continuously) and on the
  * events that matter to them.
  */
+import { createAutomationPanel } from './automation.ts'
 import { h, shortId } from './dom.ts'
 import { createHumansPanel, createLedgerPanel } from './ledger.ts'
 import { createNotificationsPanel } from './notifications.ts'
@@ -48,7 +49,8 @@ export function mountDashboard (root: HTMLElement, browser: BrowserNode): Dashbo
     createLedgerPanel(ctx),
     createHumansPanel(ctx),
     createRoutesPanel(ctx),
-    createNotificationsPanel(ctx)
+    createNotificationsPanel(ctx),
+    createAutomationPanel(ctx)
   ]
   const main = h('main', { class: 'grid' }, ...panels.map(p => p.section))
   root.replaceChildren(header, main, toasts, alerts)
