@@ -15,7 +15,8 @@
  *   (the task's priority); further failures raise none until a run succeeds, which raises
  *   one recovery notification. The failing flag is stored, so a restart does not repeat it.
  * - **History**: every run is a record in the node's database (bounded, newest kept) and
- *   an event (`system` / `automation:run-started`, `automation:run-finished`).
+ *   an event (`system` / `automation:run-started`, `automation:run-finished`); the
+ *   successful runs of `quiet` (every-minute) tasks emit none.
  */
 import { TypedEventEmitter } from 'main-event'
 import { newCorrelationId } from '../events/index.ts'
@@ -380,7 +381,7 @@ class Engine extends TypedEventEmitter<AutomationEvents> implements AutomationEn
     const settings = slot.settings
     const startedAt = this.clock.now()
     const id = this.store.newRunId(startedAt)
-    this.components.events.emitEvent('system', 'automation:run-started', { id, task: task.name, trigger, scheduled_for: occurrence ?? null }, correlationId)
+    if (task.quiet !== true) this.components.events.emitEvent('system', 'automation:run-started', { id, task: task.name, trigger, scheduled_for: occurrence ?? null }, correlationId)
     this.safeDispatchEvent('run:start', { detail: { id, task: task.name, trigger, started_at: startedAt } })
 
     let output: TaskOutput | undefined
@@ -445,7 +446,7 @@ class Engine extends TypedEventEmitter<AutomationEvents> implements AutomationEn
     else { slot.failures++; this.failuresTotal++ }
     slot.state = state
     await this.store.record(run, task.name, state)
-    this.components.events.emitEvent('system', 'automation:run-finished', run, correlationId)
+    if (task.quiet !== true || outcome !== 'success') this.components.events.emitEvent('system', 'automation:run-finished', run, correlationId)
     this.safeDispatchEvent('run', { detail: run })
 
     if (outcome === 'failed' && !wasFailing) {

@@ -120,6 +120,11 @@ export interface HealthInit {
   /** checks of the runtime's own, run with the built-in ones */
   extraChecks?: HealthCheck[]
   lagMonitor?: LagMonitor
+  /**
+   * after start, failing checks are not notified for this long (default 3 min): a node
+   * that just started has no peers yet and a busy event loop
+   */
+  startupGraceMs?: number
 }
 
 export interface HealthMonitor {
@@ -219,18 +224,27 @@ function builtInChecks (c: HealthComponents, init: HealthInit, t: HealthThreshol
 export function createHealthMonitor (c: HealthComponents, init: HealthInit): HealthMonitor {
   const t = { ...DEFAULT_HEALTH_THRESHOLDS, ...init.thresholds }
   const lag = init.lagMonitor ?? new LagMonitor()
-  const startedAt = c.now()
+  let startedAt = c.now()
+  const graceMs = init.startupGraceMs ?? 180_000
   let lastSyncAt = 0
   const onEvent = (evt: CustomEvent<MeshEvent>): void => {
     if (evt.detail.type === 'ledger:synced') lastSyncAt = c.now()
   }
   const lastSync = (): number => Math.max(lastSyncAt, startedAt)
   const checks = [...builtInChecks(c, init, t, lag, lastSync), ...(init.extraChecks ?? [])]
+  /** the states notified so far */
   const states = new Map<string, CheckState>()
+  /** checks failing within the startup grace (not notified) */
+  const graceStates = new Map<string, CheckState>()
+  const current = (): CheckState[] => checks.flatMap(ch => {
+    const st = graceStates.get(ch.name) ?? states.get(ch.name)
+    return st == null ? [] : [st]
+  })
 
   return {
     checks,
     start () {
+      startedAt = c.now()
       lag.start()
       c.events.addEventListener('event', onEvent)
     },
@@ -238,7 +252,7 @@ export function createHealthMonitor (c: HealthComponents, init: HealthInit): Hea
       lag.stop()
       c.events.removeEventListener('event', onEvent)
     },
-    states: () => [...states.values()],
+    states: current,
     async run (correlationId) {
       const now = c.now()
       for (const check of checks) {
@@ -250,6 +264,12 @@ export function createHealthMonitor (c: HealthComponents, init: HealthInit): Hea
         }
         const before = states.get(check.name)
         const priority = r.ok ? null : r.priority ?? 'medium'
+        if (!r.ok && now - startedAt < graceMs) {
+          // still settling after start: shown as failing, notified only if it still fails after the grace
+          graceStates.set(check.name, { name: check.name, ok: false, priority, message: r.message, value: r.value ?? null, since: before?.since ?? now })
+          continue
+        }
+        graceStates.delete(check.name)
         const changed = before == null ? !r.ok : before.ok !== r.ok || (priority != null && before.priority != null && priorityRank(priority) > priorityRank(before.priority))
         const state: CheckState = {
           name: check.name,
@@ -274,7 +294,7 @@ export function createHealthMonitor (c: HealthComponents, init: HealthInit): Hea
           correlationId
         }).catch(() => {})
       }
-      return [...states.values()]
+      return current()
     }
   }
 }
@@ -285,6 +305,7 @@ export function healthCheckTask (monitor: HealthMonitor): AutomationTask {
     description: 'check peers, connections, event-loop lag, memory, free disk, sync lag and the distribution; notify changes',
     defaults: settings({ schedule: '* * * * *', timeoutMs: 30_000 }),
     failurePriority: 'medium',
+    quiet: true,
     start: () => { monitor.start() },
     stop: () => { monitor.stop() },
     async run (ctx) {

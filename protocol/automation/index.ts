@@ -34,6 +34,8 @@ export interface MeshAutomationInit {
   thresholds?: Partial<HealthThresholds>
   extraChecks?: HealthCheck[]
   lagMonitor?: LagMonitor
+  /** failing health checks are not notified this long after start (default 3 min) */
+  healthGraceMs?: number
   /** the runtime's own tasks (e.g. backup) */
   extraTasks?: AutomationTask[]
   /** more housekeeping (e.g. pruning old backups) */
@@ -64,7 +66,8 @@ export function createMeshAutomation (node: Pick<MeshNode, 'libp2p' | 'db' | 'ev
     probes: init.probes,
     thresholds: init.thresholds,
     extraChecks: init.extraChecks,
-    lagMonitor: init.lagMonitor
+    lagMonitor: init.lagMonitor,
+    startupGraceMs: init.healthGraceMs
   })
   // the housekeeping task trims the engine's history: it needs the engine made first
   let engine: AutomationEngine | undefined

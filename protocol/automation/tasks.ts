@@ -64,6 +64,7 @@ export function ledgerCompactionTask (ledger: Pick<LedgerService, 'compact'>): A
     description: 'compact this node\'s small ledger batches into single signed batches',
     defaults: settings({ schedule: '* * * * *', timeoutMs: 5 * MINUTE }),
     failurePriority: 'medium',
+    quiet: true,
     async run () {
       const r = await ledger.compact()
       return { batches: r.batches, into: r.into }

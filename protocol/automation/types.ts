@@ -48,6 +48,11 @@ export interface AutomationTask {
   name: string
   description: string
   defaults: TaskSettings
+  /**
+   * routine task (runs every minute): its successful runs emit no event, so they do not
+   * crowd the node's bounded event history; failures and skips still do
+   */
+  quiet?: boolean
   /** priority of the notification when the task fails (default 'high') */
   failurePriority?: NotificationPriority
   run(ctx: TaskRunContext): Promise<TaskOutput | undefined>

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { nodeHealthProbes } from '../../node/automation/probes.ts'
 import { createMeshAutomation, TASK_NAMES } from '../../protocol/automation/index.ts'
 import { connect, TestMesh, waitFor } from '../utils/mesh.ts'
+import { testClock } from './helpers.ts'
 import type { MeshAutomation } from '../../protocol/automation/index.ts'
 import type { MeshNode } from '../../protocol/mesh-node.ts'
 
@@ -36,7 +37,7 @@ describe('health checks', () => {
   async function watched (node: MeshNode, init: Parameters<typeof createMeshAutomation>[1] = {}): Promise<MeshAutomation> {
     // scheduled runs off: the test runs the checks itself
     const settings = Object.fromEntries(Object.values(TASK_NAMES).filter(t => t !== TASK_NAMES.backup).map(t => [t, { enabled: false }]))
-    const automation = createMeshAutomation(node, { settings, ...init })
+    const automation = createMeshAutomation(node, { settings, healthGraceMs: 0, ...init })
     automations.push(automation)
     await automation.start()
     return automation
@@ -89,6 +90,17 @@ describe('health checks', () => {
       { title: 'Health check event-loop-lag failing', priority: 'high' },
       { title: 'Health check event-loop-lag recovered', priority: 'low' }
     ])
+  })
+
+  it('does not notify in the grace after start, and does once a check still fails after it', async () => {
+    const { node } = await mesh.add()
+    const clock = testClock(Date.UTC(2026, 11, 8, 12))
+    const automation = await watched(node, { clock, healthGraceMs: 180_000 })
+    expect(await check(automation, 'peers')).toEqual({ ok: false, priority: 'high' })
+    expect(healthAlerts(node, 'peers')).toEqual([])
+    await clock.advance(181_000)
+    expect(await check(automation, 'peers')).toEqual({ ok: false, priority: 'high' })
+    expect(healthAlerts(node, 'peers')).toEqual([{ title: 'Health check peers failing', priority: 'high' }])
   })
 
   it('measures the data dir\'s real free disk: emergency below the floor', async () => {
