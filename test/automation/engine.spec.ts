@@ -9,8 +9,8 @@ import { TestMesh } from '../utils/mesh.ts'
 import { runRecorder, testClock } from './helpers.ts'
 import type { RunRecorder, TestClock } from './helpers.ts'
 import type { AutomationEngine, AutomationTask, TaskSettings } from '../../protocol/automation/index.ts'
-import type { Notification } from '../../protocol/notifications/index.ts'
 import type { MeshNode } from '../../protocol/mesh-node.ts'
+import type { Notification } from '../../protocol/notifications/index.ts'
 
 const START = Date.UTC(2026, 11, 6, 12, 0, 0)
 
