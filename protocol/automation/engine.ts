@@ -417,6 +417,9 @@ class Engine extends TypedEventEmitter<AutomationEvents> implements AutomationEn
 
     const endedAt = this.clock.now()
     const outcome: RunOutcome = error == null ? 'success' : 'failed'
+    // stopped mid-run: recorded, but not a failure to notify, and the occurrence stays unrun
+    const interrupted = outcome === 'failed' && !this.started
+    if (interrupted) error = `interrupted: the engine stopped (${error ?? ''})`
     const run: RunRecord = {
       id,
       task: task.name,
@@ -439,9 +442,9 @@ class Engine extends TypedEventEmitter<AutomationEvents> implements AutomationEn
       lastRunAt: startedAt,
       lastOutcome: outcome,
       consecutiveFailures: outcome === 'success' ? 0 : (slot.state.consecutiveFailures ?? 0) + 1,
-      failing: outcome === 'failed'
+      failing: interrupted ? wasFailing : outcome === 'failed'
     }
-    if (occurrence != null) state.lastScheduledFor = Math.max(occurrence, slot.state.lastScheduledFor ?? 0)
+    if (occurrence != null && !interrupted) state.lastScheduledFor = Math.max(occurrence, slot.state.lastScheduledFor ?? 0)
     if (outcome === 'success') state.lastSuccessAt = endedAt
     else { slot.failures++; this.failuresTotal++ }
     slot.state = state
@@ -449,7 +452,7 @@ class Engine extends TypedEventEmitter<AutomationEvents> implements AutomationEn
     if (task.quiet !== true || outcome !== 'success') this.components.events.emitEvent('system', 'automation:run-finished', run, correlationId)
     this.safeDispatchEvent('run', { detail: run })
 
-    if (outcome === 'failed' && !wasFailing) {
+    if (outcome === 'failed' && !wasFailing && !interrupted) {
       await this.notify({
         priority: task.failurePriority ?? 'high',
         title: `Task ${task.name} failed`,

@@ -142,6 +142,31 @@ describe('automation engine', () => {
     await engine.stop()
   })
 
+  it('a run interrupted by stop is recorded, not notified, and its occurrence stays unrun', async () => {
+    const { node } = await mesh.add()
+    const { engine, clock, rec } = engineOn(node, [task('long', async ctx => {
+      await new Promise((_resolve, reject) => { ctx.signal.addEventListener('abort', () => { reject(ctx.signal.reason) }) })
+      return {}
+    }, { schedule: '* * * * *', timeoutMs: 0, retries: 3 })])
+    await engine.start()
+    await clock.advance(60_000)
+    expect(rec.starts).toEqual(['long'])
+    await engine.stop()
+    const run = await rec.next(r => r.task === 'long')
+    expect(run).toMatchObject({ outcome: 'failed', attempts: 1, scheduled_for: START + 60_000 })
+    expect(run.error).toMatch(/^interrupted/)
+    expect(alerts(node, 'long')).toEqual([])
+    expect(engine.task('long')?.failing).toBe(false)
+
+    // started again (same database) with missed: run-once, the 12:01 occurrence is made up
+    const again = engineOn(node, [task('long', async () => ({ done: true }), { schedule: '* * * * *', missed: 'run-once' })], clock)
+    await again.engine.start()
+    await clock.advance(1)
+    const madeUp = await again.rec.next(r => r.task === 'long')
+    expect(madeUp).toMatchObject({ trigger: 'missed', outcome: 'success', scheduled_for: START + 60_000 })
+    await again.engine.stop()
+  })
+
   it('keeps the run history bounded and validates setting changes, naming the key', async () => {
     const { node } = await mesh.add()
     const { engine } = engineOn(node, [task('quick', async () => ({}))], testClock(START), 5)
