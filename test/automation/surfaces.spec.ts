@@ -106,7 +106,7 @@ describe('automation API, metrics and CLI', () => {
     expect(unknown.code).toBe(1)
     expect(unknown.stderr.trim().split('\n')).toHaveLength(1)
     expect(unknown.stderr).toMatch(/HTTP 404: no automation task nightly/)
-  })
+  }, 180_000)
 
   it('the CLI restores a backup into a new data dir, and refuses a non-empty one', async () => {
     const made = await api(node.url, 'POST', '/api/v1/automation/run-task/backup')
@@ -119,7 +119,7 @@ describe('automation API, metrics and CLI', () => {
     const again = await runCli(['restore', made.body.result.path, '--data-dir', target])
     expect(again.code).toBe(1)
     expect(again.stderr.trim()).toMatch(/^liberation: .*is not empty: restore only into a new data dir$/)
-  })
+  }, 120_000)
 
   it('bad task config is one line naming the key, exit code 2', async () => {
     const dir = await tempDir()
@@ -138,5 +138,5 @@ describe('automation API, metrics and CLI', () => {
     }
     // nothing was created for a config that never validated
     await expect(readdir(join(dir, 'data'))).rejects.toMatchObject({ code: 'ENOENT' })
-  })
+  }, 120_000)
 })
