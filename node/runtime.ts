@@ -6,19 +6,24 @@
 import { Registry } from 'prom-client'
 import { createMeshNode } from '../protocol/mesh-node.ts'
 import { createApiServer } from './api/server.ts'
+import { createNodeAutomation } from './automation/index.ts'
 import { createNodeRecordCrypto } from './crypto.ts'
 import { loadOrCreateIdentity } from './identity.ts'
 import { createNodeLibp2p } from './libp2p.ts'
+import { registerAutomationMetrics } from './metrics/automation.ts'
 import { openNodeDatabase } from './storage.ts'
 import type { NodeConfig } from './config/index.ts'
 import type { MeshNode } from '../protocol/mesh-node.ts'
 import type { ApiServer } from './api/server.ts'
 import type { GossipInit } from '../protocol/pubsub/gossip.ts'
+import type { AutomationClock, MeshAutomation } from '../protocol/automation/index.ts'
 
 export interface NodeRuntime {
   readonly config: NodeConfig
   readonly node: MeshNode
   readonly api: ApiServer
+  /** scheduled tasks; absent when `automation.enabled` is false */
+  readonly automation?: MeshAutomation
   stop(): Promise<void>
 }
 
@@ -29,6 +34,8 @@ export interface NodeRuntimeOptions {
   mdnsInterval?: number
   /** the OpenAPI document generated at build time (see ApiServerInit.openapiDocument) */
   openapiDocument?: string
+  /** the automation engine's clock (tests) */
+  automationClock?: AutomationClock
 }
 
 export async function startNodeRuntime (config: NodeConfig, opts: NodeRuntimeOptions = {}): Promise<NodeRuntime> {
@@ -36,6 +43,8 @@ export async function startNodeRuntime (config: NodeConfig, opts: NodeRuntimeOpt
   const db = await openNodeDatabase(config.dataDir)
   let node: MeshNode | undefined
   let api: ApiServer | undefined
+  let automation: MeshAutomation | undefined
+  const automationOn = config.automation?.enabled !== false
   // one registry per node: libp2p's series and the node's own share /metrics
   const metricsRegistry = new Registry()
   try {
@@ -54,8 +63,13 @@ export async function startNodeRuntime (config: NodeConfig, opts: NodeRuntimeOpt
       start: false
     })
     node = createMeshNode({ libp2p, db, crypto: createNodeRecordCrypto(privateKey) }, {
-      connections: { minConnections: config.minConnections, maxConnections: config.maxConnections }
+      connections: { minConnections: config.minConnections, maxConnections: config.maxConnections },
+      // the automation engine drives compaction (a task with a schedule) instead of the ledger's own timer
+      ...(automationOn ? { ledger: { compactIntervalMs: 0 } } : {})
     })
+    if (automationOn) {
+      automation = createNodeAutomation(node, { ...config.automation, dataDir: config.dataDir, minConnections: config.minConnections, clock: opts.automationClock })
+    }
     api = createApiServer(node, {
       host: config.apiHost,
       port: config.apiPort,
@@ -64,27 +78,35 @@ export async function startNodeRuntime (config: NodeConfig, opts: NodeRuntimeOpt
       corsOrigins: config.corsOrigins,
       metricsRegistry,
       web: config.web ? { iceServers: config.webIceServers } : undefined,
-      openapiDocument: opts.openapiDocument
+      openapiDocument: opts.openapiDocument,
+      automation: automation?.engine
     })
     // the API's plugins and routes load while the node waits on disk and sockets; it
     // accepts requests only once the node has started
     const ready = api.ready()
     await Promise.all([node.start(), ready])
     await api.start()
+    if (automation != null) {
+      registerAutomationMetrics(metricsRegistry, automation.engine)
+      await automation.start()
+    }
   } catch (err) {
+    await automation?.stop().catch(() => {})
     await api?.stop().catch(() => {})
     await node?.stop().catch(() => {})
     await db.close()
     throw err
   }
-  const started = { node, api }
+  const started = { node, api, automation }
   let stopping: Promise<void> | undefined
   return {
     config,
     node: started.node,
     api: started.api,
+    automation: started.automation,
     async stop () {
       stopping ??= (async () => {
+        await started.automation?.stop()
         await started.api.stop()
         await started.node.stop()
         await db.close()

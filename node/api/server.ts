@@ -16,6 +16,7 @@ import { auditBody, createAuditLog } from './audit.ts'
 import { isLoopbackHost, registerAuth, resolveApiToken } from './auth.ts'
 import { createOpenApiDocs } from './openapi-docs.ts'
 import { createRealtimeHub } from './realtime-hub.ts'
+import { registerAutomationRoutes } from './routes/automation.ts'
 import { registerEventRoutes } from './routes/events.ts'
 import { registerHumanRoutes } from './routes/humans.ts'
 import { registerMeshRoutes } from './routes/mesh.ts'
@@ -29,6 +30,7 @@ import { registerWebRoutes } from './web.ts'
 import type { AuditLog } from './audit.ts'
 import type { RealtimeHub, RealtimeHubInit } from './realtime-hub.ts'
 import type { WebInit } from './web.ts'
+import type { AutomationEngine } from '../../protocol/automation/index.ts'
 import type { MeshNode } from '../../protocol/mesh-node.ts'
 import type { NodeMetrics } from '../metrics/index.ts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -67,6 +69,8 @@ export interface ApiServerInit {
    * generated from the routes on its first request
    */
   openapiDocument?: string
+  /** the automation engine behind /api/v1/automation (absent: those routes answer 503) */
+  automation?: AutomationEngine
 }
 
 /** what route groups get */
@@ -75,6 +79,7 @@ export interface ApiContext {
   metrics: NodeMetrics
   hub: RealtimeHub
   audit: AuditLog
+  automation?: AutomationEngine
 }
 
 export interface ApiServer {
@@ -128,7 +133,7 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
     ...init.realtime
   })
   const audit = createAuditLog(init.dataDir)
-  const ctx: ApiContext = { node, metrics, hub, audit }
+  const ctx: ApiContext = { node, metrics, hub, audit, automation: init.automation }
   // known before anything is served: the hooks below exist only where they are needed
   const token = resolveApiToken({ host: init.host, token: init.token, dataDir: init.dataDir })
   const loopbackOnly = isLoopbackHost(init.host)
@@ -196,7 +201,7 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
   if ((init.corsOrigins ?? []).length > 0) {
     void app.register(import('@fastify/cors'), {
       origin: init.corsOrigins,
-      methods: ['GET', 'POST', 'DELETE'],
+      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
       allowedHeaders: ['authorization', 'content-type', 'x-correlation-id'],
       exposedHeaders: ['x-correlation-id']
     })
@@ -269,6 +274,7 @@ export async function registerApiRoutes (root: FastifyInstance, ctx: ApiContext,
     registerMeshRoutes(api, ctx)
     registerTruthRoutes(api, ctx)
     registerHumanRoutes(api, ctx)
+    registerAutomationRoutes(api, ctx)
     // WebSocket support (and the hooks it adds to every request) only where the feed lives
     await api.register(async feed => {
       await feed.register(websocket, { options: { maxPayload: 64 * 1024 } })

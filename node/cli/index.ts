@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander'
 import { ConfigError } from '../config/index.ts'
+import { registerAutomationCommand, registerRestoreCommand } from './commands/automation.ts'
 import { registerDistributeCommand } from './commands/distribute.ts'
 import { registerHumansCommand } from './commands/humans.ts'
 import { registerIdCommand } from './commands/id.ts'
@@ -38,6 +39,8 @@ export function buildProgram (): Command {
   registerSendCommand(program)
   registerTruthCommand(program)
   registerTailCommand(program)
+  registerAutomationCommand(program)
+  registerRestoreCommand(program)
   return program
 }
 

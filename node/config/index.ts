@@ -7,6 +7,25 @@ import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { z } from 'zod'
+import { TASK_NAMES, taskSettingsPatchSchema } from '../../protocol/automation/index.ts'
+
+const AUTOMATION_TASKS = Object.values(TASK_NAMES)
+
+/** the `automation` section: per-task settings (see docs/automation.md), backups, health thresholds */
+const automationSchema = z.object({
+  enabled: z.boolean(),
+  tasks: z.object(Object.fromEntries(AUTOMATION_TASKS.map(name => [name, taskSettingsPatchSchema.optional()]))).strict(),
+  backupDir: z.string().min(1),
+  backupKeep: z.number().int().min(1).max(1000),
+  health: z.object({
+    lagMs: z.number().int().min(1),
+    memoryShare: z.number().gt(0).max(1),
+    diskShare: z.number().min(0).max(1),
+    diskEmergencyBytes: z.number().int().min(0),
+    syncLagMs: z.number().int().min(1),
+    distributionOverdueMs: z.number().int().min(1)
+  }).partial().strict()
+}).partial().strict()
 
 const multiaddrString = z.string().refine(s => {
   try { multiaddr(s); return s.startsWith('/') } catch { return false }
@@ -29,7 +48,9 @@ export const configSchema = z.object({
   /** serve the web client (dist/web) at / of the API port */
   web: z.boolean(),
   /** STUN/TURN urls the served web client uses for WebRTC; absent = the browser's defaults */
-  webIceServers: z.array(z.string().regex(/^(stun|turns?):\S+$/, 'must be stun:, turn: or turns: urls')).optional()
+  webIceServers: z.array(z.string().regex(/^(stun|turns?):\S+$/, 'must be stun:, turn: or turns: urls')).optional(),
+  /** scheduled tasks: weekly distribution, compaction, housekeeping, health checks, backups */
+  automation: automationSchema.optional()
 }).strict().superRefine((c, ctx) => {
   if (c.minConnections > c.maxConnections) {
     ctx.addIssue({ code: 'custom', path: ['minConnections'], message: `must not exceed maxConnections (${c.maxConnections})` })
@@ -153,13 +174,24 @@ export function validateConfig (value: unknown): NodeConfig {
   const result = configSchema.safeParse(value)
   if (!result.success) {
     const issue = result.error.issues[0]
-    const key = issue.path.length > 0 ? issue.path.map(String).join('.') : 'config'
-    const message = issue.code === 'unrecognized_keys'
-      ? `unknown setting${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`
-      : issue.message
-    throw new ConfigError(issue.code === 'unrecognized_keys' ? issue.keys[0] : key, message)
+    const path = issue.path.map(String)
+    const key = path.length > 0 ? path.join('.') : 'config'
+    if (issue.code === 'unrecognized_keys') {
+      // nested unknown keys are named with their section: automation.tasks.nightly
+      const unknownKey = [...path, issue.keys[0]].join('.')
+      const message = path.join('.') === 'automation.tasks'
+        ? `unknown automation task ${issue.keys[0]} (tasks: ${AUTOMATION_TASKS.join(', ')})`
+        : `unknown setting${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`
+      throw new ConfigError(unknownKey, message)
+    }
+    throw new ConfigError(key, issue.message)
   }
-  return { ...result.data, dataDir: resolve(result.data.dataDir) }
+  const automation = result.data.automation
+  return {
+    ...result.data,
+    dataDir: resolve(result.data.dataDir),
+    ...(automation?.backupDir != null ? { automation: { ...automation, backupDir: resolve(automation.backupDir) } } : {})
+  }
 }
 
 function stripUndefined (o: Partialish): Partialish {

@@ -4,6 +4,7 @@
  * refresh on a tick (link figures, routes, stats change continuously) and on the events
  * that matter to them.
  */
+import { createAutomationPanel } from './automation.ts'
 import { h, shortId } from './dom.ts'
 import { createHumansPanel, createLedgerPanel } from './ledger.ts'
 import { createNotificationsPanel } from './notifications.ts'
@@ -70,7 +71,8 @@ export function mountDashboard (root: HTMLElement, source: DashboardSource, init
     createLedgerPanel(ctx),
     createHumansPanel(ctx),
     routesPanel,
-    createNotificationsPanel(ctx)
+    createNotificationsPanel(ctx),
+    createAutomationPanel(ctx)
   ]
   const main = h('main', { class: 'grid' }, ...panels.map(p => p.section))
   root.replaceChildren(header, notices, main)
