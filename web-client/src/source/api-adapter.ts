@@ -4,7 +4,7 @@
  * snake_case first, with the camelCase spelling as a fallback, so a renamed field needs
  * one change here and no panel knows the wire names.
  */
-import type { EventRow, HumanRow, LedgerStatsView, NotificationRow, PeerRow, RouteRow, TopologyView, TruthRow } from './types.ts'
+import type { AutomationTaskRow, EventRow, HumanRow, LedgerStatsView, NotificationRow, PeerRow, RouteRow, TopologyView, TruthRow } from './types.ts'
 
 type Json = Record<string, unknown>
 
@@ -194,4 +194,27 @@ export function errorMessage (body: unknown, status: number): string {
   const nested = obj(b.error)
   const msg = typeof b.message === 'string' ? b.message : typeof nested.message === 'string' ? nested.message : undefined
   return msg ?? (typeof b.error === 'string' ? b.error : `HTTP ${status}`)
+}
+
+/** `GET /automation/tasks`: times are ISO strings or epoch ms */
+export function automationTasks (page: unknown): AutomationTaskRow[] {
+  const items = (page as { items?: unknown[] } | undefined)?.items ?? []
+  const time = (v: unknown): number | null => {
+    if (v == null) { return null }
+    const ms = typeof v === 'number' ? v : Date.parse(String(v))
+    return Number.isFinite(ms) ? ms : null
+  }
+  return items.map(raw => {
+    const t = raw as Record<string, any>
+    return {
+      name: String(t.name),
+      description: String(t.description ?? ''),
+      enabled: t.settings?.enabled !== false,
+      running: t.running === true,
+      nextRunAt: time(t.next_run_at ?? t.nextRunAt),
+      lastRunAt: time(t.last_run_at ?? t.lastRunAt),
+      lastOutcome: t.last_outcome ?? t.lastOutcome ?? null,
+      failing: t.failing === true
+    }
+  })
 }

@@ -127,6 +127,18 @@ export async function connectApiSource (init: ApiSourceInit): Promise<DashboardS
       if (q.channel != null) { params.set('channel', q.channel) }
       return adapt.items(await call('GET', `/truth/messages?${params.toString()}`)).map(adapt.truthRow)
     },
+    async automationTasks () {
+      const page = await call('GET', '/automation/tasks').catch((err: unknown) => {
+        // 503: automation is off on that node
+        if (err instanceof SourceError && err.status === 503) { return { items: [] } }
+        throw err
+      })
+      return adapt.automationTasks(page)
+    },
+    async runTask (name) {
+      const run = await call('POST', `/automation/run-task/${encodeURIComponent(name)}`) as { outcome?: string, error?: string | null }
+      return { outcome: String(run.outcome ?? 'unknown'), error: run.error ?? undefined }
+    },
     async post (content, opts) {
       return { recipients: adapt.postRecipients(await call('POST', '/truth/messages', { content, ...opts })) }
     },

@@ -1,7 +1,8 @@
 /** The tab-as-a-node view: the dashboard reads the tab's own mesh node in-process. */
+import { createMeshAutomation } from '../../../protocol/automation/index.ts'
 import { isLedgerError } from '../../../protocol/ledger/errors.ts'
 import { SourceError } from './types.ts'
-import type { DashboardSource, EventRow, HumanRow, NotificationRow, PeerRow, SourceEvents, TruthRow } from './types.ts'
+import type { AutomationTaskRow, DashboardSource, EventRow, HumanRow, NotificationRow, PeerRow, SourceEvents, TruthRow } from './types.ts'
 import type { MeshEvent } from '../../../protocol/events/index.ts'
 import type { Human } from '../../../protocol/ledger/index.ts'
 import type { Notification } from '../../../protocol/notifications/index.ts'
@@ -47,6 +48,10 @@ function wrap (err: unknown): SourceError {
 export function createTabSource (browser: BrowserNode): DashboardSource {
   const { node } = browser
   const selfId = node.libp2p.peerId.toString()
+  // the tab runs the built-in tasks itself, except ledger compaction: the ledger's own
+  // timer keeps doing that in the browser
+  const automation = createMeshAutomation(node, { minConnections: 1, settings: { 'ledger-compaction': { enabled: false } } })
+  const automationStarted = automation.start()
   return {
     kind: 'tab',
     selfId,
@@ -142,6 +147,26 @@ export function createTabSource (browser: BrowserNode): DashboardSource {
       }
       return () => {}
     },
-    async stop () { await browser.stop() }
+    async automationTasks () {
+      await automationStarted
+      return automation.engine.tasks().map((t): AutomationTaskRow => ({
+        name: t.name,
+        description: t.description,
+        enabled: t.settings.enabled,
+        running: t.running,
+        nextRunAt: t.next_run_at,
+        lastRunAt: t.last_run_at,
+        lastOutcome: t.last_outcome,
+        failing: t.failing
+      }))
+    },
+    async runTask (name) {
+      const run = await automation.engine.runNow(name)
+      return { outcome: run.outcome, error: run.error ?? undefined }
+    },
+    async stop () {
+      await automation.stop()
+      await browser.stop()
+    }
   }
 }

@@ -126,6 +126,19 @@ export interface SourceEvents {
   connection: boolean
 }
 
+/** a scheduled task of the node's automation engine */
+export interface AutomationTaskRow {
+  name: string
+  description: string
+  enabled: boolean
+  running: boolean
+  /** epoch ms; null when disabled or not scheduled */
+  nextRunAt: number | null
+  lastRunAt: number | null
+  lastOutcome: string | null
+  failing: boolean
+}
+
 export interface DashboardSource {
   readonly kind: ViewKind
   /** the peer id of the node shown */
@@ -148,6 +161,10 @@ export interface DashboardSource {
   notifications(limit: number): Promise<NotificationRow[]>
   /** the node's latest events, oldest first (what happened before the page opened) */
   recentEvents(limit: number): Promise<EventRow[]>
+  /** the node's scheduled tasks (empty when its automation is off) */
+  automationTasks(): Promise<AutomationTaskRow[]>
+  /** runs a task now; resolves when it ends */
+  runTask(name: string): Promise<{ outcome: string, error?: string }>
   on<K extends keyof SourceEvents>(type: K, listener: (detail: SourceEvents[K]) => void): () => void
   stop(): Promise<void>
 }

@@ -1,12 +1,11 @@
 /**
- * Scheduled tasks of this tab's node (the core's automation engine): next run, last
- * outcome, and a button to run one now. The tab runs the built-in tasks except ledger
- * compaction, which the ledger's own timer keeps doing in the browser.
+ * Scheduled tasks of the node shown (its automation engine): next run, last outcome, and a
+ * button to run one now. Reads and acts through the dashboard's source, so it works for the
+ * serving node (its API) and for the tab's own node alike.
  */
-import { createMeshAutomation } from '../../../protocol/automation/index.ts'
 import { card, errorText, fmtAgo, h } from './dom.ts'
 import type { Panel, PanelContext } from './panel.ts'
-import type { MeshAutomation, TaskStatus } from '../../../protocol/automation/index.ts'
+import type { AutomationTaskRow } from '../source/types.ts'
 
 function when (ms: number | null): string {
   if (ms == null) { return '–' }
@@ -14,55 +13,51 @@ function when (ms: number | null): string {
   return `${d.toLocaleDateString()} ${d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}`
 }
 
-export function createAutomationPanel (ctx: PanelContext, automation: MeshAutomation = createMeshAutomation(ctx.node, {
-  minConnections: 1,
-  settings: { 'ledger-compaction': { enabled: false } }
-})): Panel {
-  const { engine } = automation
+export function createAutomationPanel (ctx: PanelContext): Panel {
   const rows = h('tbody')
   const table = h('table', { class: 'automation', 'aria-label': 'Scheduled tasks' },
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Task'), h('th', { scope: 'col' }, 'Next run'), h('th', { scope: 'col' }, 'Last outcome'), h('th', { scope: 'col' }, ''))),
     rows
   )
   const { section } = card('automation', 'Automation', table)
+  const running = new Set<string>()
 
-  const runNow = async (t: TaskStatus, button: HTMLButtonElement): Promise<void> => {
-    button.disabled = true
+  const runNow = async (t: AutomationTaskRow): Promise<void> => {
+    running.add(t.name)
+    await refresh()
     try {
-      const run = await engine.runNow(t.name)
+      const run = await ctx.source.runTask(t.name)
       ctx.toast(run.outcome === 'success' ? `${t.name}: done` : `${t.name}: ${run.error ?? run.outcome}`, run.outcome === 'success' ? 'info' : 'error')
     } catch (err) {
       ctx.toast(`${t.name}: ${errorText(err)}`, 'error')
     } finally {
-      render()
+      running.delete(t.name)
+      await refresh()
     }
   }
 
-  const render = (): void => {
-    rows.replaceChildren(...engine.tasks().map(t => {
-      const button = h('button', { type: 'button', disabled: t.running, 'aria-label': `Run ${t.name} now` }, t.running ? 'Running…' : 'Run now')
-      button.addEventListener('click', () => { void runNow(t, button) })
-      const outcome = t.last_outcome == null ? '–' : `${t.last_outcome}${t.last_run_at != null ? ` (${fmtAgo(t.last_run_at)})` : ''}`
+  const render = (tasks: AutomationTaskRow[]): void => {
+    rows.replaceChildren(...tasks.map(t => {
+      const busy = t.running || running.has(t.name)
+      const button = h('button', { type: 'button', disabled: busy, 'aria-label': `Run ${t.name} now` }, busy ? 'Running…' : 'Run now')
+      button.addEventListener('click', () => { void runNow(t) })
+      const outcome = t.lastOutcome == null ? '–' : `${t.lastOutcome}${t.lastRunAt != null ? ` (${fmtAgo(t.lastRunAt)})` : ''}`
       return h('tr', { 'data-task': t.name, class: t.failing ? 'failing' : '' },
         h('th', { scope: 'row', title: t.description }, t.name),
-        h('td', {}, t.settings.enabled ? when(t.next_run_at) : 'disabled'),
-        h('td', { class: `outcome ${t.last_outcome ?? ''}` }, outcome),
+        h('td', {}, t.enabled ? when(t.nextRunAt) : 'disabled'),
+        h('td', { class: `outcome ${t.lastOutcome ?? ''}` }, outcome),
         h('td', {}, button)
       )
     }))
   }
-  const onRun = (): void => { render() }
-  engine.addEventListener('run', onRun)
-  engine.addEventListener('run:start', onRun)
-  automation.start().then(render, err => { ctx.toast(`automation did not start: ${errorText(err)}`, 'error') })
-  render()
-  return {
-    section,
-    refresh: render,
-    dispose () {
-      engine.removeEventListener('run', onRun)
-      engine.removeEventListener('run:start', onRun)
-      void automation.stop()
+
+  const refresh = async (): Promise<void> => {
+    try {
+      render(await ctx.source.automationTasks())
+    } catch (err) {
+      rows.replaceChildren(h('tr', {}, h('td', { colspan: '4' }, `tasks unavailable: ${errorText(err)}`)))
     }
   }
+  void refresh()
+  return { section, refresh }
 }
