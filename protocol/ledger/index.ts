@@ -56,6 +56,7 @@
  */
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { peerIdFromRawKey, toHex, fromHex } from '../crypto/index.ts'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { newCorrelationId } from '../events/index.ts'
 import { WindowBudget } from '../limits/window-budget.ts'
 import { registerTopicScore } from '../pubsub/gossip.ts'
@@ -63,12 +64,14 @@ import { openStore } from '../storage/index.ts'
 import { BatchRejected, docFromBatches, openBatch, openTrustedBatch, signBatch } from './batch.ts'
 import { bytesEqual, decodeEntry, encodeEntry, entryKey, HUMAN_ID, HUMAN_STATUSES, isSlotEntry } from './entries.ts'
 import { LedgerError, invalidInput } from './errors.ts'
-import { formatCents, parseAmount, parseBigAmount } from './money.ts'
+import { charterViolation, createCharter, ledgerSyncProtocol, ledgerTopic, requireWithinCharter } from './charter.ts'
+import { formatCents, parseAmount } from './money.ts'
 import { BatchBody, EquivocationProof, LedgerGossip, SignedBatch, SyncResponse } from './pb/ledger.ts'
 import { AuthorQuota } from './quota.ts'
 import { batchFingerprint, batchKey, decodeIndexed, docPrefix, indexKey, indexValue, LedgerStore, parseBatchKey, proofKey, xorHexInto } from './store.ts'
 import { createLedgerSync } from './sync.ts'
-import { DerivedViews, isBetterPayment, summarize } from './views.ts'
+import { isPreferredPayer, isValidPayment } from './rules.ts'
+import { DerivedViews } from './views.ts'
 import { isIsoWeek, isoWeek } from './week.ts'
 import type { BatchItem, Bytes, OpenedBatch } from './batch.ts'
 import type { HumanEntry, HumanStatus, LedgerEntry, PaymentEntry, StatusEntry } from './entries.ts'
@@ -76,6 +79,7 @@ import type { SyncRequest } from './pb/ledger.ts'
 import type { AuthorQuotaInit } from './quota.ts'
 import type { StoreOp, StoredBatch } from './store.ts'
 import type { LedgerSync, LedgerSyncInit, SyncResult, SyncSession } from './sync.ts'
+import type { Charter } from './charter.ts'
 import type { HumanView, Winner } from './views.ts'
 import type { RecordCrypto } from '../crypto/index.ts'
 import type { EventLog } from '../events/index.ts'
@@ -94,7 +98,11 @@ export { isoWeek, isIsoWeek } from './week.ts'
 export { DEFAULT_AUTHOR_QUOTA } from './quota.ts'
 export type { AuthorQuotaInit } from './quota.ts'
 
-export const LEDGER_TOPIC = '/liberation/ledger/1.0.0'
+export { createCharter, DEFAULT_CHARTER, ledgerSyncProtocol, ledgerTopic } from './charter.ts'
+export type { Charter, CharterInit } from './charter.ts'
+
+/** the gossip topic under the default charter */
+export const LEDGER_TOPIC = ledgerTopic(createCharter())
 
 export const DEFAULT_POOL_TOTAL = '19000000000000.00'
 export const DEFAULT_WEEKLY_FLOW = '800.00'
@@ -123,7 +131,9 @@ export const LEDGER_EVENTS = {
   /** data: SyncResult — a catch-up with a peer finished */
   synced: 'ledger:synced',
   /** data: { batches, into } — this node compacted its own small batches */
-  compacted: 'ledger:compacted'
+  compacted: 'ledger:compacted',
+  /** data: { peer, protocol, charter } — a peer runs the ledger under another charter: no data is exchanged with it */
+  charterMismatch: 'ledger:charter-mismatch'
 } as const
 
 export interface LedgerComponents {
@@ -134,13 +144,17 @@ export interface LedgerComponents {
 }
 
 export interface LedgerInit {
-  /** the resource pool, decimal string (default "19000000000000.00"); same on every node */
+  /** the resource pool, decimal string (default "19000000000000.00"); part of the charter: same on every node */
   poolTotal?: string
+  /** charter bounds of a record (defaults "800.00", "104000.00", "104000.00"); same on every node */
+  maxWeeklyFlow?: string
+  maxHousingCredit?: string
+  maxInvestmentPool?: string
   /** defaults for `registerHuman` */
   weeklyFlow?: string
   housingCredit?: string
   investmentPool?: string
-  /** gossipsub topic (default LEDGER_TOPIC) */
+  /** gossipsub topic (default: the charter's, `ledgerTopic(charter)`) */
   topic?: string
   /** most entries per signed batch written by this node (default 1000) */
   maxBatchEntries?: number
@@ -165,19 +179,24 @@ export interface Human {
   housingCredit: string
   investmentPool: string
   status: HumanStatus
-  /** earliest registration */
+  /** the registrar's claimed time of registration */
   createdAt: string
-  /** peer id of the author of the earliest registration */
+  /** peer id of the registrar: a human is (registrar, id) */
   registeredBy: string
-  /** how many nodes registered this id */
+  /** the registrar's raw public key, hex */
+  registrarKey: string
+  /** how many nodes registered this id (each its own record) */
   registrars: number
   /** time of the counted payment of the latest week paid, or null */
   lastDistribution: string | null
   /** ISO week of that payment, or null */
   lastDistributionWeek: string | null
   totalReceived: string
-  /** weeks paid */
+  /** weeks paid (funded) */
   payments: number
+  /** counted payments the pool could not fund: never part of totalReceived */
+  unfunded: string
+  unfundedPayments: number
 }
 
 export interface RegisterHumanInput {
@@ -196,9 +215,9 @@ export interface OperationOptions {
 }
 
 export interface DistributeInput {
-  /** pay only these humans (each must exist); default every registered human */
+  /** pay only these humans (every record of each id; each must exist); default every registered human */
   humanIds?: string[]
-  /** pay this amount instead of each human's weekly flow */
+  /** refused: a payment's amount is always the human's weekly flow */
   amountOverride?: string | number
 }
 
@@ -217,7 +236,7 @@ export interface DistributionResult {
     zeroFlow: number
   }
   remainingWealth: string
-  payments: Array<{ humanId: string, amount: string }>
+  payments: Array<{ humanId: string, registrar: string, amount: string }>
 }
 
 export interface Page<T> {
@@ -239,25 +258,31 @@ export interface HistoryQuery {
   cursor?: string
   /** 1..1000, default 50 */
   limit?: number
-  /** also list payments that lost to another for the same (week, human) */
+  /** also list payments that do not count: superseded by another for the same (week, human), or invalid */
   includeSuperseded?: boolean
 }
 
 /** One payment (the seeds' transaction). */
 export interface LedgerTransaction {
-  /** `<week>:<humanId>:<author peer id>`: one per author, week and human */
+  /** `<week>:<humanId>:<registrar key>:<author peer id>`: one per author, week and human */
   id: string
   humanId: string
+  /** peer id of the human's registrar */
+  registrar: string
   amount: string
   type: 'weekly_flow'
   week: string
   /** the author's clock when it paid */
   timestamp: string
-  /** 'completed' counts; 'superseded' lost to another payment for the same week */
-  status: 'completed' | 'superseded'
+  /**
+   * 'completed' counts; 'unfunded' would count but the pool cannot cover it; 'superseded'
+   * lost to another valid payment for the same week; 'invalid' names no such human or an
+   * amount other than its weekly flow
+   */
+  status: 'completed' | 'unfunded' | 'superseded' | 'invalid'
   author: string
   /** where the entry sits: its author's document and Yjs clock, and the author's key */
-  metadata: { doc: string, clock: number, authorKey: string }
+  metadata: { doc: string, clock: number, authorKey: string, registrarKey: string }
 }
 
 /** The seeds' SystemStats plus ledger health. Money as decimal strings. */
@@ -282,6 +307,11 @@ export interface SystemStats {
   batchesRejected: number
   /** batches set aside since start because their author was over its quota (they come again by sync) */
   batchesThrottled: number
+  /** counted payments the pool cannot fund (shown, never counted) */
+  unfundedPayments: number
+  unfundedTotal: string
+  /** this mesh's charter id (in the topic and sync protocol) */
+  charter: string
 }
 
 export type ReceiveStatus = 'applied' | 'duplicate' | 'excluded' | 'equivocation' | 'rejected' | 'throttled'
@@ -329,12 +359,14 @@ export interface LedgerService {
    * durably stored.
    */
   distributeWeekly(input?: DistributeInput, opts?: OperationOptions): Promise<DistributionResult>
-  getHuman(id: string): Promise<Human | undefined>
-  /** Humans sorted by id, cursor-paginated. */
+  /** The record (registrar, id); without a registrar (peer id or hex key), the id's primary record. */
+  getHuman(id: string, registrar?: string): Promise<Human | undefined>
+  /** Human records sorted by (id, registrar key), cursor-paginated. */
   listHumans(query?: ListHumansQuery): Promise<Page<Human>>
   /** Payments sorted by week, human, author; cursor-paginated. */
   history(query?: HistoryQuery): Promise<Page<LedgerTransaction>>
   stats(): Promise<SystemStats>
+  readonly charter: Charter
   /** Pull what `peer` has and this node lacks. */
   sync(peer: PeerId): Promise<SyncResult>
   /** Check and apply one SignedBatch (what gossip and sync do; `via` says which quota rules apply). */
@@ -459,6 +491,7 @@ export function findConflict (a: OpenedBatch, b: OpenedBatch): string | undefine
 
 class Ledger implements LedgerService {
   readonly topic: string
+  readonly charter: Charter
   private readonly libp2p: MeshLibp2p
   private readonly crypto: RecordCrypto
   private readonly events: EventLog
@@ -468,7 +501,6 @@ class Ledger implements LedgerService {
   private readonly excluded = new Set<string>()
   private readonly docs = new Map<string, DocState>()
   private readonly selfHex: string
-  private readonly poolTotal: bigint
   private readonly defaults: { weeklyFlow: number, housingCredit: number, investmentPool: number }
   private readonly maxBatchEntries: number
   private readonly compactIntervalMs: number
@@ -503,15 +535,16 @@ class Ledger implements LedgerService {
     this.events = components.events
     this.log = components.libp2p.logger.forComponent('liberation:ledger')
     this.store = new LedgerStore(openStore(components.db, 'ledger'))
-    this.topic = init.topic ?? LEDGER_TOPIC
-    this.views = new DerivedViews(this.excluded, init.hotWeeks)
+    this.charter = createCharter({ poolTotal: init.poolTotal, maxWeeklyFlow: init.maxWeeklyFlow, maxHousingCredit: init.maxHousingCredit, maxInvestmentPool: init.maxInvestmentPool })
+    this.topic = init.topic ?? ledgerTopic(this.charter)
+    this.views = new DerivedViews(this.excluded, this.charter.poolTotal, init.hotWeeks)
     this.selfHex = toHex(components.crypto.signer.publicKey)
-    this.poolTotal = parseBigAmount(init.poolTotal ?? DEFAULT_POOL_TOTAL, 'poolTotal')
     this.defaults = {
       weeklyFlow: parseAmount(init.weeklyFlow ?? DEFAULT_WEEKLY_FLOW, 'weeklyFlow', { allowZero: true }),
       housingCredit: parseAmount(init.housingCredit ?? DEFAULT_HOUSING_CREDIT, 'housingCredit', { allowZero: true }),
       investmentPool: parseAmount(init.investmentPool ?? DEFAULT_INVESTMENT_POOL, 'investmentPool', { allowZero: true })
     }
+    requireWithinCharter(this.charter, { kind: 'human', humanId: 'defaults', at: 1, status: 'active', ...this.defaults })
     this.maxBatchEntries = Math.min(Math.max(1, init.maxBatchEntries ?? 1000), 4096)
     this.compactIntervalMs = init.compactIntervalMs ?? 60_000
     this.compactBelow = init.compactBelow ?? 64
@@ -524,8 +557,12 @@ class Ledger implements LedgerService {
       onSynced: (result, correlationId) => {
         this.events.emitEvent('resources', LEDGER_EVENTS.synced, result, correlationId)
       },
+      onCharterMismatch: (peer, protocol) => {
+        this.log.error('peer %p runs the ledger under another charter (%s, ours %s): no ledger data is exchanged with it; check pool_total and the record bounds', peer, protocol, ledgerSyncProtocol(this.charter))
+        this.events.emitEvent('resources', LEDGER_EVENTS.charterMismatch, { peer: peer.toString(), protocol, charter: this.charter.id })
+      },
       log: this.log
-    }, init.sync)
+    }, { ...init.sync, protocol: ledgerSyncProtocol(this.charter) })
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -649,7 +686,7 @@ class Ledger implements LedgerService {
       if (prev !== undefined) {
         try {
           await prev.write
-          this.finishOwn(prev.plan, prev.chunk[0].correlationId)
+          await this.finishOwn(prev.plan, prev.chunk[0].correlationId)
           this.settle(prev.chunk)
         } catch (err: any) {
           this.settle(prev.chunk, err)
@@ -709,11 +746,12 @@ class Ledger implements LedgerService {
   }
 
   /** After the durable write: state vector, views, events, gossip. */
-  private finishOwn (plan: Plan, correlationId?: string): void {
+  private async finishOwn (plan: Plan, correlationId?: string): Promise<void> {
     const held = this.docState(plan.batch.authorHex, plan.batch.doc, true)
     addRun(held, plan.batch.clockStart, plan.batch.clockEnd)
     xorHexInto(held.fp, plan.fp)
     this.applyItems(plan.batch, plan.items, true, correlationId)
+    await this.views.settle(this.store)
     this.publish({ batch: SignedBatch.decode(plan.batch.bytes) })
   }
 
@@ -742,13 +780,15 @@ class Ledger implements LedgerService {
       housingCredit: input.housingCredit === undefined ? this.defaults.housingCredit : parseAmount(input.housingCredit, 'housingCredit', { allowZero: true }),
       investmentPool: input.investmentPool === undefined ? this.defaults.investmentPool : parseAmount(input.investmentPool, 'investmentPool', { allowZero: true })
     }
+    requireWithinCharter(this.charter, entry)
     this.requireRunning()
     const slot = 'h:' + id
-    if (this.views.isRegistered(id) || this.pendingSlots.has(slot)) {
-      throw new LedgerError('conflict', `human ${id} is already registered`, { id })
+    // another node's record of the same id may exist: this one is a separate human (registrar, id)
+    if (this.views.isRegistered(id, this.selfHex) || this.pendingSlots.has(slot)) {
+      throw new LedgerError('conflict', `human ${id} is already registered by this node`, { id })
     }
     await this.enqueue(entry, slot, opts.correlationId)
-    return this.humanOf(this.views.human(id) as HumanView)
+    return this.humanOf(this.views.human(id, this.selfHex) as HumanView)
   }
 
   async setStatus (humanId: string, status: HumanStatus, opts: OperationOptions = {}): Promise<Human> {
@@ -757,11 +797,11 @@ class Ledger implements LedgerService {
     this.requireRunning()
     if (!this.views.isRegistered(humanId)) { throw new LedgerError('not_found', `no human ${humanId}`, { id: humanId }) }
     if (!this.views.hasRegistrar(humanId, this.selfHex) && !this.pendingSlots.has('h:' + humanId)) {
-      throw new LedgerError('forbidden', `this node did not register human ${humanId}; only its registrars may change its status`, { id: humanId })
+      throw new LedgerError('forbidden', `this node did not register human ${humanId}; only its registrar may change its status`, { id: humanId })
     }
     const entry: StatusEntry = { kind: 'status', humanId, at: this.now(), status }
     await this.enqueue(entry, undefined, opts.correlationId)
-    return this.humanOf(this.views.human(humanId) as HumanView)
+    return this.humanOf(this.views.human(humanId, this.selfHex) as HumanView)
   }
 
   async distributeWeekly (input: DistributeInput = {}, opts: OperationOptions = {}): Promise<DistributionResult> {
@@ -774,30 +814,41 @@ class Ledger implements LedgerService {
       }
       ids = [...new Set(input.humanIds)].sort()
     }
-    const override = input.amountOverride === undefined || input.amountOverride === null
-      ? undefined
-      : parseAmount(input.amountOverride, 'amountOverride')
+    if (input.amountOverride !== undefined && input.amountOverride !== null) {
+      throw invalidInput('amountOverride is not accepted: a payment\'s amount is always the human\'s weekly flow (a payment with any other amount counts nowhere)', 'amountOverride')
+    }
     this.requireRunning()
     return this.serial(async () => {
       await this.flush()
       const week = isoWeek(this.now())
       await this.views.loadWeek(this.store, week)
-      const targets = ids ?? [...this.views.registeredIds()].sort()
+      let targets: Array<{ id: string, registrar: string }>
+      if (ids === undefined) {
+        targets = [...this.views.registeredRecords()]
+      } else {
+        targets = []
+        for (const id of ids) {
+          const regs = this.views.registrarsOf(id)
+          if (regs.length === 0) { throw new LedgerError('not_found', `no human ${id}`, { id }) }
+          for (const registrar of regs) { targets.push({ id, registrar }) }
+        }
+      }
+      targets.sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : a.registrar < b.registrar ? -1 : a.registrar > b.registrar ? 1 : 0)
       const skipped = { alreadyPaid: 0, inactive: 0, zeroFlow: 0 }
       const payments: PaymentEntry[] = []
       let total = 0n
       const at = this.now()
-      for (const id of targets) {
-        const h = this.views.human(id)
-        if (h?.registered !== true) { throw new LedgerError('not_found', `no human ${id}`, { id }) }
+      for (const { id, registrar } of targets) {
+        const h = this.views.human(id, registrar) as HumanView
+        const reg = h.registration as NonNullable<HumanView['registration']>
         if (!h.active) { skipped.inactive++; continue }
-        if (this.views.winner(week, id) !== undefined) { skipped.alreadyPaid++; continue }
-        const amount = override ?? summarize(h).weeklyFlow
+        if (this.views.winner(week, id, registrar) !== undefined) { skipped.alreadyPaid++; continue }
+        const amount = reg.weeklyFlow
         if (amount === 0) { skipped.zeroFlow++; continue }
-        payments.push({ kind: 'payment', humanId: id, at, week, amount, type: 'weekly_flow' })
+        payments.push({ kind: 'payment', humanId: id, at, week, amount, type: 'weekly_flow', registrar })
         total += BigInt(amount)
       }
-      const remaining = this.poolTotal - BigInt(this.views.distributed)
+      const remaining = this.views.remaining
       if (total > remaining) {
         throw new LedgerError('insufficient_pool', `the pool holds ${formatCents(remaining)}, the distribution needs ${formatCents(total)}`, {
           remaining: formatCents(remaining < 0n ? 0n : remaining),
@@ -814,8 +865,8 @@ class Ledger implements LedgerService {
         paid: payments.length,
         total: formatCents(total),
         skipped,
-        remainingWealth: formatCents(this.poolTotal - BigInt(this.views.distributed)),
-        payments: payments.map(p => ({ humanId: p.humanId, amount: formatCents(p.amount) }))
+        remainingWealth: formatCents(this.views.remaining),
+        payments: payments.map(p => ({ humanId: p.humanId, registrar: this.peerIdOf(p.registrar), amount: formatCents(p.amount) }))
       }
       const { payments: _omit, ...summary } = result
       this.events.emitEvent('resources', LEDGER_EVENTS.distributionCompleted, summary, opts.correlationId)
@@ -864,6 +915,14 @@ class Ledger implements LedgerService {
       const reason = err instanceof BatchRejected ? err.message : `check failed: ${err.message}`
       this.noteRejected(opts.from, reason, opts.correlationId)
       return { status: 'rejected', reason }
+    }
+    for (const it of batch.items) {
+      const v = it.entry.kind === 'human' ? charterViolation(this.charter, it.entry) : undefined
+      if (v !== undefined) {
+        const reason = `bad entry: ${v}`
+        this.noteRejected(opts.from, reason, opts.correlationId)
+        return { status: 'rejected', reason }
+      }
     }
     const held = this.docState(batch.authorHex, batch.doc)
     if (batch.authorHex === this.selfHex && held !== undefined && covers(held, batch.clockStart, batch.clockEnd)) {
@@ -1041,6 +1100,7 @@ class Ledger implements LedgerService {
       xorHexInto(held.fp, p.fp)
       this.applyItems(p.batch, p.items, local, correlationIds[i])
     })
+    await this.views.settle(this.store)
   }
 
   /**
@@ -1204,45 +1264,59 @@ class Ledger implements LedgerService {
   // ---------------------------------------------------------------- reads
 
   private humanOf (h: HumanView): Human {
-    const s = summarize(h)
+    const reg = h.registration as NonNullable<HumanView['registration']>
     return {
       id: h.id,
-      weeklyFlow: formatCents(s.weeklyFlow),
-      housingCredit: formatCents(s.housingCredit),
-      investmentPool: formatCents(s.investmentPool),
+      weeklyFlow: formatCents(reg.weeklyFlow),
+      housingCredit: formatCents(reg.housingCredit),
+      investmentPool: formatCents(reg.investmentPool),
       status: h.active ? 'active' : 'inactive',
-      createdAt: new Date(s.createdAt).toISOString(),
-      registeredBy: this.peerIdOf(s.registeredBy),
-      registrars: s.registrars,
+      createdAt: new Date(reg.at).toISOString(),
+      registeredBy: this.peerIdOf(h.registrar),
+      registrarKey: h.registrar,
+      registrars: h.registrars,
       lastDistribution: h.lastWeek === undefined ? null : new Date(h.lastAt).toISOString(),
       lastDistributionWeek: h.lastWeek ?? null,
       totalReceived: formatCents(h.total),
-      payments: h.paidWeeks
+      payments: h.paidWeeks,
+      unfunded: formatCents(h.unfundedTotal),
+      unfundedPayments: h.unfundedWeeks
     }
   }
 
-  async getHuman (id: string): Promise<Human | undefined> {
+  /** A registrar given as a peer id or a 64-hex key, as a hex key. */
+  private registrarHex (registrar: string): string {
+    if (/^[0-9a-f]{64}$/.test(registrar)) { return registrar }
+    try {
+      const pk = peerIdFromString(registrar).publicKey
+      if (pk?.type === 'Ed25519') { return toHex(pk.raw) }
+    } catch {}
+    throw invalidInput('registrar must be a peer id or a 64-hex public key', 'registrar')
+  }
+
+  async getHuman (id: string, registrar?: string): Promise<Human | undefined> {
     if (typeof id !== 'string' || !HUMAN_ID.test(id)) { throw invalidInput('bad human id', 'id') }
-    const h = this.views.human(id)
+    const h = this.views.human(id, registrar === undefined ? undefined : this.registrarHex(registrar))
     return h?.registered === true ? this.humanOf(h) : undefined
   }
 
   async listHumans (query: ListHumansQuery = {}): Promise<Page<Human>> {
     const limit = pageLimit(query.limit)
     if (query.status !== undefined && !HUMAN_STATUSES.includes(query.status)) { throw invalidInput('status must be "active" or "inactive"', 'status') }
-    if (query.cursor !== undefined && (typeof query.cursor !== 'string' || !HUMAN_ID.test(query.cursor))) { throw invalidInput('bad cursor', 'cursor') }
+    if (query.cursor !== undefined && (typeof query.cursor !== 'string' || !/^[A-Za-z0-9_.@-]{1,128}(![0-9a-f]{64})?$/.test(query.cursor))) { throw invalidInput('bad cursor', 'cursor') }
     const items: Human[] = []
-    let last: string | undefined
-    // registration keys sort by human id; '"' sorts right after '!', before any id character
-    const gt = query.cursor === undefined ? undefined : `r!${query.cursor}"`
+    // registration keys sort by (human id, registrar); '"' sorts right after '!', before any id character
+    const gt = query.cursor === undefined ? undefined : query.cursor.includes('!') ? `r!${query.cursor}` : `r!${query.cursor}"`
     for await (const key of this.store.keys('r!', { gt })) {
-      const id = key.slice(2, key.lastIndexOf('!'))
-      if (id === last) { continue }
-      last = id
-      const h = this.views.human(id)
+      const sep = key.lastIndexOf('!')
+      const id = key.slice(2, sep)
+      const h = this.views.human(id, key.slice(sep + 1))
       if (h?.registered !== true) { continue }
       if (query.status !== undefined && (h.active ? 'active' : 'inactive') !== query.status) { continue }
-      if (items.length === limit) { return { items, nextCursor: items[items.length - 1].id } }
+      if (items.length === limit) {
+        const last = items[items.length - 1]
+        return { items, nextCursor: `${last.id}!${last.registrarKey}` }
+      }
       items.push(this.humanOf(h))
     }
     return { items }
@@ -1254,23 +1328,24 @@ class Ledger implements LedgerService {
     if (query.week !== undefined && (typeof query.week !== 'string' || !isIsoWeek(query.week))) { throw invalidInput('week must be an ISO week like "2025-W23"', 'week') }
     let after: string | undefined
     if (query.cursor !== undefined) {
-      if (typeof query.cursor !== 'string' || !/^\d{4}-W\d{2}![A-Za-z0-9_.@-]{1,128}![0-9a-f]{64}$/.test(query.cursor)) { throw invalidInput('bad cursor', 'cursor') }
+      if (typeof query.cursor !== 'string' || !/^\d{4}-W\d{2}![A-Za-z0-9_.@-]{1,128}![0-9a-f]{64}![0-9a-f]{64}$/.test(query.cursor)) { throw invalidInput('bad cursor', 'cursor') }
       after = 'p!' + query.cursor
     }
     const items: LedgerTransaction[] = []
     const groups = new Map<string, Winner | undefined>()
-    const winnerOf = async (week: string, humanId: string): Promise<Winner | undefined> => {
-      if (this.views.isWeekLoaded(week)) { return this.views.winner(week, humanId) }
-      const g = `${week}!${humanId}`
+    // the counted payment of (registrar, id, week): the preferred payer among the valid ones
+    const winnerOf = async (week: string, humanId: string, registrar: string): Promise<Winner | undefined> => {
+      if (this.views.isWeekLoaded(week)) { return this.views.winner(week, humanId, registrar) }
+      const g = `${week}!${humanId}!${registrar}`
       if (groups.has(g)) { return groups.get(g) }
+      const reg = this.views.human(humanId, registrar)?.registration
       let best: Winner | undefined
-      for await (const [key, value] of this.store.entries(`p!${week}!${humanId}!`)) {
+      for await (const [key, value] of this.store.entries(`p!${g}!`)) {
         const author = key.slice(key.lastIndexOf('!') + 1)
         if (this.excluded.has(author)) { continue }
-        const e = decodeIndexed(value)
-        const p = openEntry(e.entry) as PaymentEntry
-        const w = { author, amount: p.amount }
-        if (best === undefined || isBetterPayment(w, best)) { best = w }
+        const p = openEntry(decodeIndexed(value).entry) as PaymentEntry
+        if (!isValidPayment(reg, p.amount)) { continue }
+        if (best === undefined || isPreferredPayer(author, best.author)) { best = { author, amount: p.amount } }
       }
       groups.set(g, best)
       return best
@@ -1281,24 +1356,32 @@ class Ledger implements LedgerService {
     for (const prefix of prefixes) {
       if (after !== undefined && prefix + KEY_END_CHAR <= after) { continue }
       for await (const [key, value] of this.store.entries(prefix, { gt: after !== undefined && after >= prefix ? after : undefined })) {
-        const [, week, humanId, author] = key.split('!')
+        const [, week, humanId, registrar, author] = key.split('!')
         if (this.excluded.has(author)) { continue }
         const ix = decodeIndexed(value)
         const p = openEntry(ix.entry) as PaymentEntry
-        const win = await winnerOf(week, humanId)
-        const completed = win !== undefined && win.author === author
-        if (!completed && query.includeSuperseded !== true) { continue }
+        const reg = this.views.human(humanId, registrar)?.registration
+        let status: LedgerTransaction['status']
+        if (!isValidPayment(reg, p.amount)) {
+          status = 'invalid'
+        } else if ((await winnerOf(week, humanId, registrar))?.author !== author) {
+          status = 'superseded'
+        } else {
+          status = this.views.isUnfunded(week, humanId, registrar) ? 'unfunded' : 'completed'
+        }
+        if ((status === 'superseded' || status === 'invalid') && query.includeSuperseded !== true) { continue }
         if (items.length === limit) { return { items, nextCursor: cursorOf(items[items.length - 1]) } }
         items.push({
-          id: `${week}:${humanId}:${this.peerIdOf(author)}`,
+          id: `${week}:${humanId}:${registrar}:${this.peerIdOf(author)}`,
           humanId,
+          registrar: this.peerIdOf(registrar),
           amount: formatCents(p.amount),
           type: p.type,
           week,
           timestamp: new Date(p.at).toISOString(),
-          status: completed ? 'completed' : 'superseded',
+          status,
           author: this.peerIdOf(author),
-          metadata: { doc: ix.doc, clock: ix.clock, authorKey: author }
+          metadata: { doc: ix.doc, clock: ix.clock, authorKey: author, registrarKey: registrar }
         })
       }
     }
@@ -1307,8 +1390,9 @@ class Ledger implements LedgerService {
 
   async stats (): Promise<SystemStats> {
     const week = isoWeek(this.now())
-    const wt = this.views.weeks.get(week)
+    const wt = this.views.weekFigures(week)
     const distributed = BigInt(this.views.distributed)
+    const unfunded = this.views.unfundedPayments
     const registered = this.views.registered
     const authors = new Set<string>()
     for (const ds of this.docs.values()) { authors.add(ds.authorHex) }
@@ -1316,18 +1400,21 @@ class Ledger implements LedgerService {
       totalHumans: registered,
       activeHumans: this.views.active,
       totalDistributed: formatCents(distributed),
-      distributedThisWeek: formatCents(wt?.total ?? 0),
-      remainingWealth: formatCents(this.poolTotal - distributed),
+      distributedThisWeek: formatCents(wt.total),
+      remainingWealth: formatCents(this.views.remaining),
       averagePerHuman: formatCents(registered === 0 ? 0n : distributed / BigInt(registered)),
       uptime: this.running ? Math.max(0, (this.now() - this.startedAt) / 1000) : 0,
-      poolTotal: formatCents(this.poolTotal),
+      poolTotal: formatCents(this.charter.poolTotal),
       week,
-      paymentsThisWeek: wt?.count ?? 0,
+      paymentsThisWeek: wt.count,
       authors: authors.size,
       documents: this.docs.size,
       excludedAuthors: this.excluded.size,
       batchesRejected: this.rejected,
-      batchesThrottled: this.throttled
+      batchesThrottled: this.throttled,
+      unfundedPayments: unfunded.count,
+      unfundedTotal: formatCents(unfunded.total),
+      charter: this.charter.id
     }
   }
 
@@ -1350,7 +1437,7 @@ class Ledger implements LedgerService {
 
   async verifyIntegrity (): Promise<{ ok: boolean, batches: number, entries: number }> {
     return this.serial(async () => {
-      const fresh = new DerivedViews(this.excluded, Number.MAX_SAFE_INTEGER)
+      const fresh = new DerivedViews(this.excluded, this.charter.poolTotal, Number.MAX_SAFE_INTEGER)
       let batches = 0
       let entries = 0
       for await (const [key, bytes] of this.store.entries('b!')) {
@@ -1368,6 +1455,7 @@ class Ledger implements LedgerService {
           }
         }
       }
+      await fresh.settle(this.store)
       return { ok: fresh.canonical() === this.views.canonical(), batches, entries }
     })
   }
@@ -1451,7 +1539,7 @@ function openEntry (bytes: Uint8Array): LedgerEntry {
 }
 
 function cursorOf (t: LedgerTransaction): string {
-  return `${t.week}!${t.humanId}!${t.metadata.authorKey}`
+  return `${t.week}!${t.humanId}!${t.metadata.registrarKey}!${t.metadata.authorKey}`
 }
 
 function pageLimit (limit: unknown): number {

@@ -1,5 +1,5 @@
 /**
- * `/liberation/ledger-sync/1.0.0`: catch-up between two peers.
+ * `/liberation/ledger-sync/2.0.0/<charter id>`: catch-up between two peers of one charter.
  *
  * Whenever a connection to a peer that speaks the protocol opens (libp2p topology), this
  * node dials a stream and pulls: it sends its state vector (per document, the clock up to
@@ -11,10 +11,12 @@
  * pulls from a random connected peer now and then, which heals any gossip loss.
  */
 import { lpStream } from '@libp2p/utils'
+import { createCharter, LEDGER_SYNC_PROTOCOL_PREFIX, ledgerSyncProtocol } from './charter.ts'
 import { SyncRequest, SyncResponse } from './pb/ledger.ts'
 import type { Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
 
-export const LEDGER_SYNC_PROTOCOL = '/liberation/ledger-sync/1.0.0'
+/** the sync protocol id under the default charter */
+export const LEDGER_SYNC_PROTOCOL = ledgerSyncProtocol(createCharter())
 
 /** what one sync message may weigh: a batch (≤ 2 MiB) or a large state vector */
 export const MAX_SYNC_MESSAGE_BYTES = 8 * 1024 * 1024
@@ -27,6 +29,8 @@ export interface SyncHost {
   /** handle one response message of a pull session; resolves once it is stored or refused */
   receive(msg: SyncResponse, session: SyncSession): Promise<'applied' | 'other'>
   onSynced(result: SyncResult, correlationId: string): void
+  /** a peer announces the ledger sync protocol under another charter id */
+  onCharterMismatch?(peer: PeerId, protocol: string): void
   log: Logger
 }
 
@@ -54,6 +58,8 @@ export interface LedgerSyncInit {
   intervalMs?: number
   /** how many received batches are checked and stored concurrently */
   pipeline?: number
+  /** protocol id (default LEDGER_SYNC_PROTOCOL; the ledger passes its charter's) */
+  protocol?: string
 }
 
 export interface LedgerSync {
@@ -69,6 +75,16 @@ export function createLedgerSync (libp2p: Libp2p, host: SyncHost, init: LedgerSy
   const idleTimeoutMs = init.idleTimeoutMs ?? 30_000
   const intervalMs = init.intervalMs ?? 30_000
   const pipeline = Math.max(1, init.pipeline ?? 16)
+  const protocol = init.protocol ?? LEDGER_SYNC_PROTOCOL
+  const warned = new Set<string>()
+  const onPeerUpdate = (evt: CustomEvent<{ peer: { id: PeerId, protocols: string[] } }>): void => {
+    const { id, protocols } = evt.detail.peer
+    const other = protocols.find(p => p.startsWith(LEDGER_SYNC_PROTOCOL_PREFIX) && p !== protocol)
+    if (other === undefined || protocols.includes(protocol) || warned.has(id.toString())) { return }
+    if (warned.size > 1000) { warned.clear() }
+    warned.add(id.toString())
+    host.onCharterMismatch?.(id, other)
+  }
   const inflight = new Map<string, Promise<SyncResult>>()
   let controller = new AbortController()
   let topologyId: string | undefined
@@ -106,7 +122,7 @@ export function createLedgerSync (libp2p: Libp2p, host: SyncHost, init: LedgerSy
   async function pull (peer: PeerId, correlationId: string): Promise<SyncResult> {
     const started = Date.now()
     const result: SyncResult = { peer: peer.toString(), messages: 0, applied: 0, ms: 0 }
-    const stream = await libp2p.dialProtocol(peer, LEDGER_SYNC_PROTOCOL, { signal: idle() })
+    const stream = await libp2p.dialProtocol(peer, protocol, { signal: idle() })
     // the byte stream buffers whatever arrives while we are not reading: pause the stream
     // (yamux stops granting window) while the checks are behind, so memory stays bounded
     const lp = lpStream(stream, { maxDataLength: MAX_SYNC_MESSAGE_BYTES, maxBufferSize: 2 * MAX_SYNC_MESSAGE_BYTES })
@@ -145,12 +161,13 @@ export function createLedgerSync (libp2p: Libp2p, host: SyncHost, init: LedgerSy
     async start () {
       running = true
       controller = new AbortController()
-      await libp2p.handle(LEDGER_SYNC_PROTOCOL, (stream) => { void serve(stream) }, {
+      await libp2p.handle(protocol, (stream) => { void serve(stream) }, {
         maxInboundStreams: 2,
         maxOutboundStreams: 2,
         runOnLimitedConnection: false
       })
-      topologyId = await libp2p.register(LEDGER_SYNC_PROTOCOL, {
+      libp2p.addEventListener('peer:update', onPeerUpdate as any)
+      topologyId = await libp2p.register(protocol, {
         onConnect: (peer) => {
           sync.syncWith(peer).catch(err => { host.log('sync with %p failed: %s', peer, err.message) })
         }
@@ -171,7 +188,8 @@ export function createLedgerSync (libp2p: Libp2p, host: SyncHost, init: LedgerSy
       controller.abort(new Error('ledger stopping'))
       if (topologyId !== undefined) { libp2p.unregister(topologyId) }
       topologyId = undefined
-      await libp2p.unhandle(LEDGER_SYNC_PROTOCOL).catch(() => {})
+      libp2p.removeEventListener('peer:update', onPeerUpdate as any)
+      await libp2p.unhandle(protocol).catch(() => {})
       await Promise.allSettled([...inflight.values()])
     },
     async syncWith (peer, correlationId) {

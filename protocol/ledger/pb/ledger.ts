@@ -62,6 +62,7 @@ export interface Entry {
   week: string
   amount: string
   type: PaymentType
+  registrar: Uint8Array<ArrayBuffer>
 }
 
 export namespace Entry {
@@ -124,6 +125,11 @@ export namespace Entry {
           PaymentType.codec().encode(obj.type, w)
         }
 
+        if ((obj.registrar != null && obj.registrar.byteLength > 0)) {
+          w.uint32(90)
+          w.bytes(obj.registrar)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -138,7 +144,8 @@ export namespace Entry {
           investmentPool: '',
           week: '',
           amount: '',
-          type: PaymentType.WEEKLY_FLOW
+          type: PaymentType.WEEKLY_FLOW,
+          registrar: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -185,6 +192,10 @@ export namespace Entry {
             }
             case 10: {
               obj.type = PaymentType.codec().decode(reader)
+              break
+            }
+            case 11: {
+              obj.registrar = reader.bytes()
               break
             }
             default: {
@@ -272,6 +283,13 @@ export namespace Entry {
               }
               break
             }
+            case 11: {
+              yield {
+                field: `${prefix}.registrar`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -334,6 +352,11 @@ export namespace Entry {
     value: PaymentType
   }
 
+  export interface EntryRegistrarFieldEvent {
+    field: '$.registrar'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<Entry>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Entry.codec())
   }
@@ -342,7 +365,7 @@ export namespace Entry {
     return decodeMessage(buf, Entry.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Entry>): Generator<EntryKindFieldEvent | EntryHumanIdFieldEvent | EntryAtFieldEvent | EntryStatusFieldEvent | EntryWeeklyFlowFieldEvent | EntryHousingCreditFieldEvent | EntryInvestmentPoolFieldEvent | EntryWeekFieldEvent | EntryAmountFieldEvent | EntryTypeFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Entry>): Generator<EntryKindFieldEvent | EntryHumanIdFieldEvent | EntryAtFieldEvent | EntryStatusFieldEvent | EntryWeeklyFlowFieldEvent | EntryHousingCreditFieldEvent | EntryInvestmentPoolFieldEvent | EntryWeekFieldEvent | EntryAmountFieldEvent | EntryTypeFieldEvent | EntryRegistrarFieldEvent> {
     return streamMessage(buf, Entry.codec(), opts)
   }
 }
