@@ -61,13 +61,13 @@ import { newCorrelationId } from '../events/index.ts'
 import { WindowBudget } from '../limits/window-budget.ts'
 import { registerTopicScore } from '../pubsub/gossip.ts'
 import { openStore } from '../storage/index.ts'
-import { BatchRejected, docFromBatches, openBatch, openTrustedBatch, signBatch } from './batch.ts'
+import { BatchRejected, docFromBatches, MAX_BATCH_ENTRIES, openBatch, openTrustedBatch, signBatch } from './batch.ts'
 import { bytesEqual, decodeEntry, encodeEntry, entryKey, HUMAN_ID, HUMAN_STATUSES, isSlotEntry } from './entries.ts'
 import { LedgerError, invalidInput } from './errors.ts'
 import { charterViolation, createCharter, ledgerSyncProtocol, ledgerTopic, requireWithinCharter } from './charter.ts'
 import { formatCents, parseAmount } from './money.ts'
 import { BatchBody, EquivocationProof, LedgerGossip, SignedBatch, SyncResponse } from './pb/ledger.ts'
-import { AuthorQuota } from './quota.ts'
+import { AuthorQuota, PeerQuota } from './quota.ts'
 import { batchFingerprint, batchKey, decodeIndexed, docPrefix, indexKey, indexValue, LedgerStore, parseBatchKey, proofKey, xorHexInto } from './store.ts'
 import { createLedgerSync } from './sync.ts'
 import { isPreferredPayer, isValidPayment } from './rules.ts'
@@ -76,7 +76,7 @@ import { isIsoWeek, isoWeek } from './week.ts'
 import type { BatchItem, Bytes, OpenedBatch } from './batch.ts'
 import type { HumanEntry, HumanStatus, LedgerEntry, PaymentEntry, StatusEntry } from './entries.ts'
 import type { SyncRequest } from './pb/ledger.ts'
-import type { AuthorQuotaInit } from './quota.ts'
+import type { AuthorQuotaInit, PeerQuotaInit } from './quota.ts'
 import type { StoreOp, StoredBatch } from './store.ts'
 import type { LedgerSync, LedgerSyncInit, SyncResult, SyncSession } from './sync.ts'
 import type { Charter } from './charter.ts'
@@ -95,8 +95,8 @@ export type { SyncResult } from './sync.ts'
 export type { HumanStatus, LedgerEntry } from './entries.ts'
 export { formatCents, parseAmount } from './money.ts'
 export { isoWeek, isIsoWeek } from './week.ts'
-export { DEFAULT_AUTHOR_QUOTA } from './quota.ts'
-export type { AuthorQuotaInit } from './quota.ts'
+export { DEFAULT_AUTHOR_QUOTA, DEFAULT_PEER_QUOTA } from './quota.ts'
+export type { AuthorQuotaInit, PeerQuotaInit } from './quota.ts'
 
 export { createCharter, DEFAULT_CHARTER, ledgerSyncProtocol, ledgerTopic } from './charter.ts'
 export type { Charter, CharterInit } from './charter.ts'
@@ -124,8 +124,8 @@ export const LEDGER_EVENTS = {
   /** data: { from, reason } — a batch or proof failed the checks and was dropped */
   rejected: 'ledger:rejected',
   /**
-   * data: { authors: string[] (peer ids, first 20), batches, since } — batches over their
-   * author's quota were set aside (at most one event per 10 s, counting them all)
+   * data: { authors: string[] (peer ids, first 20), peers: string[] (first 20), batches, since } —
+   * batches over their author's or their peer's quota were set aside (at most one event per 10 s, counting them all)
    */
   throttled: 'ledger:throttled',
   /** data: SyncResult — a catch-up with a peer finished */
@@ -162,6 +162,8 @@ export interface LedgerInit {
   sync?: LedgerSyncInit
   /** what this node accepts from each other author, by gossip and sync together (see the module docs) */
   authorQuota?: AuthorQuotaInit
+  /** what this node accepts from each gossip or sync peer, whatever the authors (see the module docs) */
+  peerQuota?: PeerQuotaInit
   /** compact own small batches this often, ms (default 60 s; 0 = never) */
   compactIntervalMs?: number
   /** batches with fewer entries than this are compaction candidates (default 64) */
@@ -521,8 +523,11 @@ class Ledger implements LedgerService {
   private rejected = 0
   private throttled = 0
   private readonly quota: AuthorQuota
+  private readonly peerQuota: PeerQuota
+  /** authors with at least one stored batch */
+  private readonly authorsHeld = new Set<string>()
   /** throttled since the last `throttled` event */
-  private throttleReport: { at: number, batches: number, authors: Set<string> } = { at: 0, batches: 0, authors: new Set() }
+  private throttleReport: { at: number, batches: number, authors: Set<string>, peers: Set<string> } = { at: 0, batches: 0, authors: new Set(), peers: new Set() }
   /** signatures (first 16 bytes, hex) of batches seen on gossip or published: never gossiped on again */
   private readonly gossiped = new Set<string>()
   private readonly regossipBudget = new WindowBudget(10_000, REGOSSIP_PER_10S, REGOSSIP_BYTES_PER_10S)
@@ -550,6 +555,7 @@ class Ledger implements LedgerService {
     this.compactBelow = init.compactBelow ?? 64
     this.now = init.now ?? Date.now
     this.quota = new AuthorQuota(init.authorQuota)
+    this.peerQuota = new PeerQuota(init.peerQuota)
     this.sync_ = createLedgerSync(components.libp2p, {
       request: () => this.syncRequest(),
       responses: (req) => this.syncResponses(req),
@@ -577,6 +583,7 @@ class Ledger implements LedgerService {
     }
     for await (const k of this.store.batchKeys()) {
       const ds = this.docState(k.authorHex, k.doc, true)
+      this.authorsHeld.add(k.authorHex)
       ds.runs.push([k.start, k.end])
       xorHexInto(ds.fp, k.fp)
     }
@@ -908,6 +915,10 @@ class Ledger implements LedgerService {
 
   async receiveBatch (bytes: Uint8Array, opts: ReceiveOptions = {}): Promise<ReceiveResult> {
     const via = opts.via ?? 'direct'
+    if (via !== 'direct' && opts.from !== undefined && !this.takePeerQuota(opts.from, bytes)) {
+      this.noteThrottled(undefined, opts.correlationId, opts.from)
+      return { status: 'throttled', reason: 'peer over its quota' }
+    }
     let batch: OpenedBatch
     try {
       batch = await openBatch(bytes, this.crypto.verifier)
@@ -951,16 +962,37 @@ class Ledger implements LedgerService {
     })
   }
 
-  private noteThrottled (authorHex: string, correlationId?: string): void {
+  /**
+   * Charge the peer a batch brought by: one batch, its entries, and a new author when
+   * this node holds nothing of the author it names. Before the signature check, on the
+   * claimed fields: whatever they say, the peer pays for them.
+   */
+  private takePeerQuota (peer: string, bytes: Uint8Array): boolean {
+    let author: string | undefined
+    let entries = 0
+    try {
+      const body = BatchBody.decode(SignedBatch.decode(bytes).body)
+      author = toHex(body.author)
+      entries = Math.max(0, body.clockEnd - body.clockStart)
+    } catch {
+      // undecodable: rejected right after, and the peer pays one batch for it
+    }
+    if (author === this.selfHex) { return true }
+    const fresh = author !== undefined && !this.authorsHeld.has(author) && !this.excluded.has(author)
+    return this.peerQuota.take(peer, Math.min(entries, MAX_BATCH_ENTRIES), fresh, this.now())
+  }
+
+  private noteThrottled (authorHex: string | undefined, correlationId?: string, peer?: string): void {
     this.throttled++
     const r = this.throttleReport
     r.batches++
-    if (r.authors.size < 20) { r.authors.add(authorHex) }
+    if (authorHex !== undefined && r.authors.size < 20) { r.authors.add(authorHex) }
+    if (peer !== undefined && r.peers.size < 20) { r.peers.add(peer) }
     const now = this.now()
     if (now - r.at < 10_000) { return }
-    this.log('throttled %d batches of %d authors', r.batches, r.authors.size)
-    this.events.emitEvent('resources', LEDGER_EVENTS.throttled, { authors: [...r.authors].map(a => this.peerIdOf(a)), batches: r.batches, since: r.at === 0 ? null : new Date(r.at).toISOString() }, correlationId)
-    this.throttleReport = { at: now, batches: 0, authors: new Set() }
+    this.log('throttled %d batches of %d authors and %d peers', r.batches, r.authors.size, r.peers.size)
+    this.events.emitEvent('resources', LEDGER_EVENTS.throttled, { authors: [...r.authors].map(a => this.peerIdOf(a)), peers: [...r.peers], batches: r.batches, since: r.at === 0 ? null : new Date(r.at).toISOString() }, correlationId)
+    this.throttleReport = { at: now, batches: 0, authors: new Set(), peers: new Set() }
   }
 
   private markGossiped (signature: Uint8Array): boolean {
@@ -1094,6 +1126,7 @@ class Ledger implements LedgerService {
     for (const week of weeks) { await this.views.loadWeek(this.store, week, weeks) }
     await this.store.commit(plans.length === 1 ? plans[0].ops : plans.flatMap(p => p.ops))
     plans.forEach((p, i) => {
+      this.authorsHeld.add(p.batch.authorHex)
       const held = this.docState(p.batch.authorHex, p.batch.doc, true)
       addRun(held, p.batch.clockStart, p.batch.clockEnd)
       for (const d of p.deletes) { xorHexInto(held.fp, d.fp) }
@@ -1244,6 +1277,11 @@ class Ledger implements LedgerService {
     const opts: ReceiveOptions = { from: session.peer.toString(), correlationId: session.correlationId, via: 'sync' }
     let r: ReceiveResult
     if (msg.batch != null) {
+      // once the peer is over its quota, the rest of this session waits for the next pull
+      if (session.peerOverQuota === true) {
+        this.throttled++
+        return 'other'
+      }
       const claimed = claimedAuthor(msg.batch)
       // once an author is over its quota, its other batches in this session are not even checked
       if (claimed !== undefined && session.skipAuthors.has(claimed)) {
@@ -1251,7 +1289,7 @@ class Ledger implements LedgerService {
         return 'other'
       }
       r = await this.receiveBatch(SignedBatch.encode(msg.batch), opts)
-      if (r.status === 'throttled' && claimed !== undefined) { session.skipAuthors.add(claimed) }
+      if (r.status === 'throttled' && r.reason === 'peer over its quota') { session.peerOverQuota = true } else if (r.status === 'throttled' && claimed !== undefined) { session.skipAuthors.add(claimed) }
     } else if (msg.proof != null) { r = await this.receiveProof(EquivocationProof.encode(msg.proof), opts) } else { return 'other' }
     return r.status === 'applied' ? 'applied' : 'other'
   }

@@ -40,6 +40,8 @@ export interface SyncSession {
   correlationId: string
   /** authors (hex keys) whose batches the rest of this session skips: they are over their quota */
   skipAuthors: Set<string>
+  /** the peer is over its quota: the rest of this session is skipped (it comes again next pull) */
+  peerOverQuota?: boolean
 }
 
 export interface SyncResult {
