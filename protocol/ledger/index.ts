@@ -70,6 +70,8 @@ import { BatchBody, EquivocationProof, LedgerGossip, SignedBatch, SyncResponse }
 import { AuthorQuota, PeerQuota } from './quota.ts'
 import { batchFingerprint, batchKey, decodeIndexed, docPrefix, indexKey, indexValue, LedgerStore, parseBatchKey, proofKey, xorHexInto } from './store.ts'
 import { createLedgerSync } from './sync.ts'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { ID_BYTES, RangeSet, Reconciler } from '../reconcile/index.ts'
 import { isPreferredPayer, isValidPayment } from './rules.ts'
 import { DerivedViews } from './views.ts'
 import { isIsoWeek, isoWeek } from './week.ts'
@@ -396,6 +398,8 @@ interface DocState {
   runs: Array<[number, number]>
   /** XOR of the stored batches' fingerprints (see store.ts) */
   fp: Uint8Array
+  /** reconciliation id: 16 bytes of SHA-256(author key || doc || fp), hex; '' until computed */
+  id: string
 }
 
 interface PendingWrite {
@@ -526,6 +530,10 @@ class Ledger implements LedgerService {
   private readonly peerQuota: PeerQuota
   /** authors with at least one stored batch */
   private readonly authorsHeld = new Set<string>()
+  /** document key by reconciliation id (hex) */
+  private readonly docById = new Map<string, string>()
+  /** the sorted id set of the held documents, rebuilt when one changed */
+  private rangeSet: RangeSet | undefined
   /** throttled since the last `throttled` event */
   private throttleReport: { at: number, batches: number, authors: Set<string>, peers: Set<string> } = { at: 0, batches: 0, authors: new Set(), peers: new Set() }
   /** signatures (first 16 bytes, hex) of batches seen on gossip or published: never gossiped on again */
@@ -557,7 +565,8 @@ class Ledger implements LedgerService {
     this.quota = new AuthorQuota(init.authorQuota)
     this.peerQuota = new PeerQuota(init.peerQuota)
     this.sync_ = createLedgerSync(components.libp2p, {
-      request: () => this.syncRequest(),
+      reconciler: (initiator) => new Reconciler(this.reconcileSet(), initiator),
+      request: (have, need) => this.syncRequest(have, need),
       responses: (req) => this.syncResponses(req),
       receive: async (msg, session) => this.syncReceive(msg, session),
       onSynced: (result, correlationId) => {
@@ -591,6 +600,7 @@ class Ledger implements LedgerService {
       const runs = ds.runs
       ds.runs = []
       for (const [s, e] of runs) { addRun(ds, s, e) }
+      this.refreshDocId(ds)
     }
     await this.views.rebuild(this.store)
     const pubsub = this.libp2p.services.pubsub
@@ -637,7 +647,7 @@ class Ledger implements LedgerService {
     const key = authorHex + '!' + doc
     let ds = this.docs.get(key)
     if (ds === undefined && create) {
-      ds = { authorHex, doc, runs: [], fp: new Uint8Array(16) }
+      ds = { authorHex, doc, runs: [], fp: new Uint8Array(16), id: '' }
       this.docs.set(key, ds)
     }
     return ds
@@ -757,6 +767,7 @@ class Ledger implements LedgerService {
     const held = this.docState(plan.batch.authorHex, plan.batch.doc, true)
     addRun(held, plan.batch.clockStart, plan.batch.clockEnd)
     xorHexInto(held.fp, plan.fp)
+    this.refreshDocId(held)
     this.applyItems(plan.batch, plan.items, true, correlationId)
     await this.views.settle(this.store)
     this.publish({ batch: SignedBatch.decode(plan.batch.bytes) })
@@ -1052,6 +1063,7 @@ class Ledger implements LedgerService {
     const proof: EquivocationProof = { a: SignedBatch.decode(a.bytes), b: SignedBatch.decode(b.bytes) }
     await this.store.commit([{ type: 'put', key: proofKey(a.authorHex), value: EquivocationProof.encode(proof) }])
     this.excluded.add(a.authorHex)
+    this.rangeSet = undefined
     this.pending = this.pending.filter(w => {
       if (a.authorHex !== this.selfHex) { return true }
       w.reject(new LedgerError('unavailable', 'this node was excluded for equivocation'))
@@ -1131,6 +1143,7 @@ class Ledger implements LedgerService {
       addRun(held, p.batch.clockStart, p.batch.clockEnd)
       for (const d of p.deletes) { xorHexInto(held.fp, d.fp) }
       xorHexInto(held.fp, p.fp)
+      this.refreshDocId(held)
       this.applyItems(p.batch, p.items, local, correlationIds[i])
     })
     await this.views.settle(this.store)
@@ -1240,13 +1253,41 @@ class Ledger implements LedgerService {
 
   // ---------------------------------------------------------------- sync host
 
-  private syncRequest (): SyncRequest {
+  /** A document's reconciliation id changes with every change of its held batches. */
+  private refreshDocId (ds: DocState): void {
+    if (ds.id !== '') { this.docById.delete(ds.id) }
+    const author = fromHex(ds.authorHex)
+    const doc = new TextEncoder().encode(ds.doc)
+    const input = new Uint8Array(author.byteLength + doc.byteLength + ds.fp.byteLength)
+    input.set(author)
+    input.set(doc, author.byteLength)
+    input.set(ds.fp, author.byteLength + doc.byteLength)
+    ds.id = toHex(sha256(input).subarray(0, ID_BYTES))
+    this.docById.set(ds.id, ds.authorHex + '!' + ds.doc)
+    this.rangeSet = undefined
+  }
+
+  private reconcileSet (): RangeSet {
+    if (this.rangeSet === undefined) {
+      const ids: Uint8Array[] = []
+      for (const ds of this.docs.values()) {
+        if (!this.excluded.has(ds.authorHex) && ds.id !== '') { ids.push(fromHex(ds.id)) }
+      }
+      this.rangeSet = RangeSet.from(ids)
+    }
+    return this.rangeSet
+  }
+
+  /** The transfer request: the documents wanted, and this node's state of those only it holds. */
+  private syncRequest (have: Uint8Array[], need: Uint8Array[]): SyncRequest {
     const docs = []
-    for (const ds of this.docs.values()) {
-      if (this.excluded.has(ds.authorHex)) { continue }
+    for (const id of have) {
+      const key = this.docById.get(toHex(id))
+      const ds = key === undefined ? undefined : this.docs.get(key)
+      if (ds === undefined || this.excluded.has(ds.authorHex)) { continue }
       docs.push({ author: fromHex(ds.authorHex) as Bytes, doc: ds.doc, clock: contiguous(ds), fingerprint: ds.fp as Bytes })
     }
-    return { docs, excluded: [...this.excluded].map(a => fromHex(a) as Bytes) }
+    return { docs, want: need as Bytes[], excluded: [...this.excluded].map(a => fromHex(a) as Bytes), reconcile: new Uint8Array(0) as Bytes }
   }
 
   private async * syncResponses (req: SyncRequest): AsyncGenerator<Uint8Array> {
@@ -1258,7 +1299,14 @@ class Ledger implements LedgerService {
     }
     const theirs = new Map<string, { clock: number, fingerprint: Uint8Array }>()
     for (const d of req.docs) { theirs.set(toHex(d.author) + '!' + d.doc, d) }
-    for (const [key, ds] of [...this.docs.entries()]) {
+    const wanted: DocState[] = []
+    for (const id of req.want) {
+      const key = id.byteLength === ID_BYTES ? this.docById.get(toHex(id)) : undefined
+      const ds = key === undefined ? undefined : this.docs.get(key)
+      if (ds !== undefined) { wanted.push(ds) }
+    }
+    for (const ds of wanted) {
+      const key = ds.authorHex + '!' + ds.doc
       if (this.excluded.has(ds.authorHex) || theirExcluded.has(ds.authorHex)) { continue }
       const t = theirs.get(key)
       let have = t?.clock ?? 0
@@ -1543,6 +1591,7 @@ class Ledger implements LedgerService {
     await this.store.commit(ops)
     for (const r of run) { xorHexInto(ds.fp, r.fp) }
     xorHexInto(ds.fp, fp)
+    this.refreshDocId(ds)
     this.publish({ batch: SignedBatch.decode(merged.bytes) })
   }
 }

@@ -101,17 +101,20 @@ export class RangeSet {
 
   /** From ids in any order (duplicates kept once). */
   static from (ids: Iterable<Uint8Array>): RangeSet {
-    const list: Uint8Array[] = []
+    // one 16-character string per id: the engine's native string sort orders them as bytes
+    const keys: string[] = []
     for (const id of ids) {
       if (id.byteLength !== ID_BYTES) { throw new ReconcileError(`an id is ${ID_BYTES} bytes`) }
-      list.push(id)
+      keys.push(String.fromCharCode(id[0], id[1], id[2], id[3], id[4], id[5], id[6], id[7], id[8], id[9], id[10], id[11], id[12], id[13], id[14], id[15]))
     }
-    list.sort((a, b) => compareIds(a, b))
-    const out = new Uint8Array(list.length * ID_BYTES)
+    keys.sort()
+    const out = new Uint8Array(keys.length * ID_BYTES)
     let n = 0
-    for (let i = 0; i < list.length; i++) {
-      if (n > 0 && compareIds(list[i], out, 0, (n - 1) * ID_BYTES) === 0) { continue }
-      out.set(list[i], n * ID_BYTES)
+    for (let i = 0; i < keys.length; i++) {
+      if (i > 0 && keys[i] === keys[i - 1]) { continue }
+      const k = keys[i]
+      const o = n * ID_BYTES
+      for (let j = 0; j < ID_BYTES; j++) { out[o + j] = k.charCodeAt(j) }
       n++
     }
     return new RangeSet(out.subarray(0, n * ID_BYTES))
@@ -172,9 +175,13 @@ export interface ReconcileStep {
  * answer until it returns no reply; the responder calls `receive()` for each message.
  */
 export class Reconciler {
+  readonly set: RangeSet
+  readonly initiator: boolean
   private readonly limits: Required<ReconcileLimits>
 
-  constructor (readonly set: RangeSet, readonly initiator: boolean, limits: ReconcileLimits = {}) {
+  constructor (set: RangeSet, initiator: boolean, limits: ReconcileLimits = {}) {
+    this.set = set
+    this.initiator = initiator
     this.limits = { ...DEFAULTS, ...limits }
   }
 
