@@ -85,9 +85,9 @@ import type { Charter } from './charter.ts'
 import type { HumanView, Winner } from './views.ts'
 import type { RecordCrypto } from '../crypto/index.ts'
 import type { EventLog } from '../events/index.ts'
-import type { MeshLibp2p } from '../mesh-node.ts'
+import type { GossipSub } from '../pubsub/gossip.ts'
 import type { MeshDatabase } from '../storage/index.ts'
-import type { Logger, PeerId } from '@libp2p/interface'
+import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
 import type * as Y from 'yjs'
 
 export { LedgerError, isLedgerError } from './errors.ts'
@@ -138,8 +138,11 @@ export const LEDGER_EVENTS = {
   charterMismatch: 'ledger:charter-mismatch'
 } as const
 
+/** What the ledger uses of a libp2p node: gossipsub, the protocol registrar, dialling. */
+export type LedgerLibp2p = Libp2p<{ pubsub: GossipSub }>
+
 export interface LedgerComponents {
-  libp2p: MeshLibp2p
+  libp2p: LedgerLibp2p
   db: MeshDatabase
   crypto: RecordCrypto
   events: EventLog
@@ -498,7 +501,7 @@ export function findConflict (a: OpenedBatch, b: OpenedBatch): string | undefine
 class Ledger implements LedgerService {
   readonly topic: string
   readonly charter: Charter
-  private readonly libp2p: MeshLibp2p
+  private readonly libp2p: LedgerLibp2p
   private readonly crypto: RecordCrypto
   private readonly events: EventLog
   private readonly log: Logger

@@ -10,7 +10,8 @@ import { createNodeSigner } from '../../node/crypto.ts'
 import { toHex } from '../../protocol/crypto/index.ts'
 import { buildUpdate, clientIdOf, LEDGER_ROOT, signingBytes } from '../../protocol/ledger/batch.ts'
 import { LEDGER_SYNC_PROTOCOL, LEDGER_TOPIC } from '../../protocol/ledger/index.ts'
-import { BatchBody, Entry, EntryKind, LedgerGossip, SignedBatch, SyncResponse } from '../../protocol/ledger/pb/ledger.ts'
+import { BatchBody, Entry, EntryKind, LedgerGossip, SignedBatch, SyncRequest, SyncResponse } from '../../protocol/ledger/pb/ledger.ts'
+import { encodeRanges } from '../../protocol/reconcile/index.ts'
 import { createMemoryLibp2p } from '../../simulations/nodes/memory-libp2p.ts'
 import type { Signer } from '../../protocol/crypto/index.ts'
 import type { Bytes } from '../../protocol/ledger/batch.ts'
@@ -36,8 +37,11 @@ export async function createForger (opts: { topic?: string, syncProtocol?: strin
   await libp2p.start()
   const served: Uint8Array[] = []
   await libp2p.handle(opts.syncProtocol ?? LEDGER_SYNC_PROTOCOL, async (stream) => {
-    const lp = lpStream(stream)
-    await lp.read()
+    const lp = lpStream(stream, { maxDataLength: 8 * 1024 * 1024 })
+    // claims to hold what the dialer holds (an empty reconciliation answer), then serves everything anyway
+    while (SyncRequest.decode(await lp.read()).reconcile.byteLength > 0) {
+      await lp.write(SyncResponse.encode({ reconcile: encodeRanges([]) as Bytes, done: false }))
+    }
     for (const b of served) { await lp.write(SyncResponse.encode({ batch: SignedBatch.decode(b), done: false })) }
     await lp.write(SyncResponse.encode({ done: true }))
     await stream.close()
