@@ -9,8 +9,8 @@ import { HumanStatusPb } from '../../protocol/ledger/pb/ledger.ts'
 import { TestMesh, connect, waitFor } from '../utils/mesh.ts'
 import { createForger, entryBytes, ownBatch, payment, paymentKey } from './forge.ts'
 import type { Forger } from './forge.ts'
-import type { TestNode } from '../utils/mesh.ts'
 import type { LedgerInit } from '../../protocol/ledger/index.ts'
+import type { TestNode } from '../utils/mesh.ts'
 
 let mesh: TestMesh
 let forgers: Forger[] = []
@@ -42,7 +42,8 @@ function human (humanId: string, flows: { weeklyFlow?: string, housingCredit?: s
 
 async function storedBatches (n: TestNode): Promise<number> {
   let count = 0
-  for await (const _ of n.node.ledger.batches()) { count++ }
+  const it = n.node.ledger.batches()
+  while (!(await it.next()).done) { count++ }
   return count
 }
 

@@ -128,7 +128,7 @@ describe('payments', () => {
 
 describe('pool admission', () => {
   it('admits in (week, admission key) order while the pool covers, the rest unfunded', () => {
-    const c = (week: string, humanId: string, amount = 100) => ({ week, registrar: A, humanId, amount })
+    const c = (week: string, humanId: string, amount = 100): { week: string, registrar: string, humanId: string, amount: number } => ({ week, registrar: A, humanId, amount })
     const all = [c(W2, 'a'), c(W1, 'b'), c(W1, 'c'), c(W2, 'd')]
     const r = admit(all, 250n)
     expect(r.remaining).toBe(50n)
