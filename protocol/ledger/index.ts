@@ -14,15 +14,20 @@
  *   that contradict each other) is proved, the proof kept and spread, and the author's
  *   entries stop counting everywhere (all of them: which branch was "real" cannot be
  *   told, and any partial rule would depend on arrival order).
- * - **Idempotence**: an author has one payment slot per (week, human); across authors the
- *   derived view counts one payment per (week, human) (see `views.ts`), so concurrent or
- *   partitioned distributions pay each human at most once per week after convergence.
+ * - **Rules** (`rules.ts`, docs/ledger-rules.md): a human is (registrar, id) and only its
+ *   registrar shapes its record; a payment counts only at the human's weekly flow, once
+ *   per (human, week) whoever records it; the charter (`charter.ts`: pool total, record
+ *   maxima) names the topic and sync protocol; counted payments are funded in (week,
+ *   fixed key) order while the pool lasts, the rest shown as unfunded. All of it is a
+ *   function of the set of entries, so converged nodes show the same figures.
  * - **Durability**: a write resolves only after LevelDB synced it; it is gossiped after.
  *   Concurrent writes are grouped into one signed batch (group commit), which is what
  *   makes tens of thousands of signed, durable entries per second possible.
- * - **Replication**: every batch this node writes is gossiped on `LEDGER_TOPIC` (and
+ * - **Replication**: every batch this node writes is gossiped on the charter's topic (and
  *   gossipsub forwards what others accept); on every new connection, and every 30 s with
- *   one peer, both peers pull what they lack over `/liberation/ledger-sync/1.0.0`. A
+ *   one peer, both peers pull what they lack over the charter's sync protocol, which
+ *   finds the differing documents by range-based set reconciliation (`sync.ts`,
+ *   `protocol/reconcile`, docs/protocols/ledger.md). A
  *   batch learnt by sync that is recent (signed < 10 min ago) and that this node has not
  *   seen on gossip is gossiped on, at most 256 batches and 16 MiB per 10 s: a healed
  *   partition or a node back from offline then converges in about one gossip round, not
@@ -46,13 +51,28 @@
  *   ends up with the same data, at the quota rate, one pull (on connect, every 30 s) at a
  *   time. A fresh node catching up on one author's history larger than the entry burst
  *   takes about a burst per pull. The check comes after the signature, so nobody can
- *   spend another author's quota. Not limited: this node's own writes, direct
- *   `receiveBatch` calls, and many authors at once (keys are free; gossipsub scoring
- *   and connection limits are what bound a peer). 10,000 authors' buckets are kept; a
- *   forgotten one starts full again.
+ *   spend another author's quota. 10,000 authors' buckets are kept; a forgotten one
+ *   starts full again.
+ * - **Peer quota**: keys are free, so each gossip or sync peer also has buckets
+ *   (`peerQuota`, default 400 batches/s burst 4,000, 100,000 entries/s burst 2,000,000,
+ *   100 new authors/s burst 1,000), charged on the batch's claimed fields before the
+ *   signature check: a peer bringing batches of many fresh keys is slowed like a peer
+ *   bringing one author's. Over it, gossip copies are ignored and the rest of a sync
+ *   session is skipped; they come again at the next pull. Not limited: this node's own
+ *   writes and direct `receiveBatch` calls.
  *
  * Money is integer cents inside and canonical decimal strings ("800.00") at this API.
  * Errors for bad calls are `LedgerError`s with a `code` (see errors.ts).
+ *
+ * @example
+ * ```ts
+ * const ledger = createLedger({ libp2p, db, crypto, events }, { poolTotal: '19000000000000.00' })
+ * await ledger.start()
+ * await ledger.registerHuman({ id: 'ada', weeklyFlow: '800.00' })
+ * const week = await ledger.distributeWeekly()        // pays every active human its flow, once
+ * const ada = await ledger.getHuman('ada')            // { totalReceived: '800.00', unfunded: '0.00', ... }
+ * const { remainingWealth } = await ledger.stats()    // never below zero
+ * ```
  */
 import { createCharter, ledgerTopic } from './charter.ts'
 import { Ledger } from './ledger.ts'
