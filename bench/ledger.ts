@@ -15,6 +15,10 @@
  *   the same N-human ledger
  * - reopen: a new process opening the writer's data dir (N humans + a week of payments)
  *   until the ledger is started; and its RSS then; bytes on disk per entry
+ * - reconcile (the range-based set reconciliation core, no nodes): two sets of
+ *   1k / 10k / 100k / 200k / 1M 16-byte document ids differing in 10 (5 each side): ms,
+ *   round trips and bytes on the wire; baseline: the bytes of listing every document as
+ *   the version-1 sync request did (66 bytes each)
  */
 /* eslint-disable no-console */
 import { spawnSync } from 'node:child_process'
@@ -27,6 +31,7 @@ import { loadOrCreateIdentity } from '../node/identity.ts'
 import { openNodeDatabase } from '../node/storage.ts'
 import { createMeshNode } from '../protocol/mesh-node.ts'
 import { createMemoryLibp2p } from '../simulations/nodes/memory-libp2p.ts'
+import { RangeSet, reconcileInMemory } from '../protocol/reconcile/index.ts'
 import { fmt, saveReport } from './_report.ts'
 import type { MeshNode } from '../protocol/mesh-node.ts'
 import type { MeshDatabase } from '../protocol/storage/index.ts'
@@ -120,6 +125,37 @@ async function child (dir: string): Promise<void> {
   await n.stop()
 }
 
+/** Reconciliation of two id sets of `n` differing in `diff` (half on each side), on the core. */
+function reconcileFigures (): Array<{ docs: number, differing: number, ms: number, buildMs: number, roundTrips: number, bytes: number, listBytes: number }> {
+  let seed = 42
+  const rand = (): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+    return seed / 4294967296
+  }
+  const id = (): Uint8Array => {
+    const b = new Uint8Array(16)
+    for (let i = 0; i < 16; i++) { b[i] = Math.floor(rand() * 256) }
+    return b
+  }
+  const out = []
+  for (const n of [1000, 10_000, 100_000, 200_000, 1_000_000]) {
+    const common = Array.from({ length: n - 5 }, id)
+    const a = [...common, ...Array.from({ length: 5 }, id)]
+    const b = [...common, ...Array.from({ length: 5 }, id)]
+    let t = performance.now()
+    const sa = RangeSet.from(a)
+    const sb = RangeSet.from(b)
+    const buildMs = (performance.now() - t) / 2
+    t = performance.now()
+    const r = reconcileInMemory(sa, sb)
+    const ms = performance.now() - t
+    if (r.have.length !== 5 || r.need.length !== 5) { throw new Error('reconciliation missed a difference') }
+    out.push({ docs: n, differing: 10, ms, buildMs, roundTrips: r.roundTrips, bytes: r.bytes, listBytes: n * 66 })
+    console.log(`reconcile: ${fmt(n, 0)} docs, 10 differing: ${fmt(ms, 1)} ms, ${r.roundTrips} round trips, ${fmt(r.bytes / 1024, 1)} KB (x${fmt(r.bytes / (n * 66), 4)} of listing every doc, ${fmt(n * 66 / 1024, 0)} KB); building one side's index ${fmt(buildMs, 0)} ms`)
+  }
+  return out
+}
+
 async function main (): Promise<void> {
   if (process.argv[2] === 'child') { await child(process.argv[3]); return }
   const root = mkdtempSync(join(tmpdir(), 'ledger-bench-'))
@@ -208,7 +244,8 @@ async function main (): Promise<void> {
       receive: { entries, ms: recvMs, perSec: recvPerSec, perCpuSecond: entries / recvCpu, vsVerify: recvPerSec / base.verifyPerSec },
       coldSync: { entries: N, ms: coldSyncMs, cpuSeconds: coldSyncCpu },
       disk: { bytes: diskBytes, entries: totalEntries, bytesPerEntry: diskBytes / totalEntries, logicalBytesPerEntry: logicalBytes / totalEntries },
-      reopen: reopened
+      reopen: reopened,
+      reconcile: reconcileFigures()
     })
   } finally {
     rmSync(root, { recursive: true, force: true })

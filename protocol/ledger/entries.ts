@@ -5,12 +5,13 @@
  *
  * - `h:<humanId>`: the author registers a human (one slot per author and human)
  * - `s:<humanId>:<clock>`: the author sets a human's status (clock = the item's Yjs clock)
- * - `p:<week>:<humanId>`: the author pays a human for an ISO week (one slot per author,
- *   week and human)
+ * - `p:<week>:<humanId>:<registrar hex>`: the author pays the human `humanId` registered
+ *   by `registrar` for an ISO week (one slot per author, week and human record)
  *
  * Decoding is strict: unknown kinds, non-canonical bytes, bad ids, weeks or amounts are
  * refused, so every node reads an entry the same way.
  */
+import { fromHex, toHex } from '../crypto/index.ts'
 import { formatCents, parseCanonicalAmount } from './money.ts'
 import { Entry, EntryKind, HumanStatusPb, PaymentType } from './pb/ledger.ts'
 import { isIsoWeek } from './week.ts'
@@ -52,6 +53,8 @@ export interface PaymentEntry {
   /** cents, > 0 */
   amount: number
   type: PaymentKind
+  /** 64-hex public key of the human's registrar: a human is (registrar, humanId) */
+  registrar: string
 }
 
 export type LedgerEntry = HumanEntry | StatusEntry | PaymentEntry
@@ -73,7 +76,7 @@ export function entryKey (entry: LedgerEntry, clock: number): string {
   switch (entry.kind) {
     case 'human': return `h:${entry.humanId}`
     case 'status': return `s:${entry.humanId}:${clock}`
-    case 'payment': return `p:${entry.week}:${entry.humanId}`
+    case 'payment': return `p:${entry.week}:${entry.humanId}:${entry.registrar}`
     default: throw new EntryError('unknown entry kind')
   }
 }
@@ -102,6 +105,7 @@ export function encodeEntry (entry: LedgerEntry): Uint8Array {
       pb.week = entry.week
       pb.amount = formatCents(entry.amount)
       pb.type = PaymentType.WEEKLY_FLOW
+      pb.registrar = fromHex(entry.registrar) as Entry['registrar']
       break
     default:
       throw new EntryError('unknown entry kind')
@@ -138,7 +142,7 @@ export function decodeEntry (bytes: Uint8Array, trusted = false): LedgerEntry {
   let entry: LedgerEntry
   switch (pb.kind) {
     case EntryKind.HUMAN:
-      if (pb.week !== '' || pb.amount !== '') { throw new EntryError('registration with payment fields') }
+      if (pb.week !== '' || pb.amount !== '' || pb.registrar.byteLength !== 0) { throw new EntryError('registration with payment fields') }
       entry = {
         kind: 'human',
         humanId: pb.humanId,
@@ -150,7 +154,7 @@ export function decodeEntry (bytes: Uint8Array, trusted = false): LedgerEntry {
       }
       break
     case EntryKind.STATUS:
-      if (pb.week !== '' || pb.amount !== '' || pb.weeklyFlow !== '' || pb.housingCredit !== '' || pb.investmentPool !== '') {
+      if (pb.week !== '' || pb.amount !== '' || pb.registrar.byteLength !== 0 || pb.weeklyFlow !== '' || pb.housingCredit !== '' || pb.investmentPool !== '') {
         throw new EntryError('status change with other fields')
       }
       entry = { kind: 'status', humanId: pb.humanId, at: pb.at, status: statusFromPb(pb.status) }
@@ -161,7 +165,11 @@ export function decodeEntry (bytes: Uint8Array, trusted = false): LedgerEntry {
       if (pb.weeklyFlow !== '' || pb.housingCredit !== '' || pb.investmentPool !== '' || pb.status !== HumanStatusPb.ACTIVE) {
         throw new EntryError('payment with registration fields')
       }
-      entry = { kind: 'payment', humanId: pb.humanId, at: pb.at, week: pb.week, amount: amount(pb.amount, 'amount', false), type: 'weekly_flow' }
+      {
+        const cents = amount(pb.amount, 'amount', false)
+        if (pb.registrar.byteLength !== 32) { throw new EntryError('a payment must name the 32-byte key of the human\'s registrar') }
+        entry = { kind: 'payment', humanId: pb.humanId, at: pb.at, week: pb.week, amount: cents, type: 'weekly_flow', registrar: toHex(pb.registrar) }
+      }
       break
     default:
       throw new EntryError('unknown entry kind')
@@ -191,7 +199,7 @@ function fromTrusted (pb: Entry): LedgerEntry {
     case EntryKind.STATUS:
       return { kind: 'status', humanId: pb.humanId, at: pb.at, status: statusFromPb(pb.status) }
     default:
-      return { kind: 'payment', humanId: pb.humanId, at: pb.at, week: pb.week, amount: trustedCents(pb.amount), type: 'weekly_flow' }
+      return { kind: 'payment', humanId: pb.humanId, at: pb.at, week: pb.week, amount: trustedCents(pb.amount), type: 'weekly_flow', registrar: toHex(pb.registrar) }
   }
 }
 

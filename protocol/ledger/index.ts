@@ -14,15 +14,20 @@
  *   that contradict each other) is proved, the proof kept and spread, and the author's
  *   entries stop counting everywhere (all of them: which branch was "real" cannot be
  *   told, and any partial rule would depend on arrival order).
- * - **Idempotence**: an author has one payment slot per (week, human); across authors the
- *   derived view counts one payment per (week, human) (see `views.ts`), so concurrent or
- *   partitioned distributions pay each human at most once per week after convergence.
+ * - **Rules** (`rules.ts`, docs/ledger-rules.md): a human is (registrar, id) and only its
+ *   registrar shapes its record; a payment counts only at the human's weekly flow, once
+ *   per (human, week) whoever records it; the charter (`charter.ts`: pool total, record
+ *   maxima) names the topic and sync protocol; counted payments are funded in (week,
+ *   fixed key) order while the pool lasts, the rest shown as unfunded. All of it is a
+ *   function of the set of entries, so converged nodes show the same figures.
  * - **Durability**: a write resolves only after LevelDB synced it; it is gossiped after.
  *   Concurrent writes are grouped into one signed batch (group commit), which is what
  *   makes tens of thousands of signed, durable entries per second possible.
- * - **Replication**: every batch this node writes is gossiped on `LEDGER_TOPIC` (and
+ * - **Replication**: every batch this node writes is gossiped on the charter's topic (and
  *   gossipsub forwards what others accept); on every new connection, and every 30 s with
- *   one peer, both peers pull what they lack over `/liberation/ledger-sync/1.0.0`. A
+ *   one peer, both peers pull what they lack over the charter's sync protocol, which
+ *   finds the differing documents by range-based set reconciliation (`sync.ts`,
+ *   `protocol/reconcile`, docs/protocols/ledger.md). A
  *   batch learnt by sync that is recent (signed < 10 min ago) and that this node has not
  *   seen on gossip is gossiped on, at most 256 batches and 16 MiB per 10 s: a healed
  *   partition or a node back from offline then converges in about one gossip round, not
@@ -46,42 +51,40 @@
  *   ends up with the same data, at the quota rate, one pull (on connect, every 30 s) at a
  *   time. A fresh node catching up on one author's history larger than the entry burst
  *   takes about a burst per pull. The check comes after the signature, so nobody can
- *   spend another author's quota. Not limited: this node's own writes, direct
- *   `receiveBatch` calls, and many authors at once (keys are free; gossipsub scoring
- *   and connection limits are what bound a peer). 10,000 authors' buckets are kept; a
- *   forgotten one starts full again.
+ *   spend another author's quota. 10,000 authors' buckets are kept; a forgotten one
+ *   starts full again.
+ * - **Peer quota**: keys are free, so each gossip or sync peer also has buckets
+ *   (`peerQuota`, default 400 batches/s burst 4,000, 100,000 entries/s burst 2,000,000,
+ *   100 new authors/s burst 1,000), charged on the batch's claimed fields before the
+ *   signature check: a peer bringing batches of many fresh keys is slowed like a peer
+ *   bringing one author's. Over it, gossip copies are ignored and the rest of a sync
+ *   session is skipped; they come again at the next pull. Not limited: this node's own
+ *   writes and direct `receiveBatch` calls.
  *
  * Money is integer cents inside and canonical decimal strings ("800.00") at this API.
  * Errors for bad calls are `LedgerError`s with a `code` (see errors.ts).
+ *
+ * @example
+ * ```ts
+ * const ledger = createLedger({ libp2p, db, crypto, events }, { poolTotal: '19000000000000.00' })
+ * await ledger.start()
+ * await ledger.registerHuman({ id: 'ada', weeklyFlow: '800.00' })
+ * const week = await ledger.distributeWeekly()        // pays every active human its flow, once
+ * const ada = await ledger.getHuman('ada')            // { totalReceived: '800.00', unfunded: '0.00', ... }
+ * const { remainingWealth } = await ledger.stats()    // never below zero
+ * ```
  */
-import { TopicValidatorResult } from '@libp2p/gossipsub'
-import { peerIdFromRawKey, toHex, fromHex } from '../crypto/index.ts'
-import { newCorrelationId } from '../events/index.ts'
-import { WindowBudget } from '../limits/window-budget.ts'
-import { registerTopicScore } from '../pubsub/gossip.ts'
-import { openStore } from '../storage/index.ts'
-import { BatchRejected, docFromBatches, openBatch, openTrustedBatch, signBatch } from './batch.ts'
-import { bytesEqual, decodeEntry, encodeEntry, entryKey, HUMAN_ID, HUMAN_STATUSES, isSlotEntry } from './entries.ts'
-import { LedgerError, invalidInput } from './errors.ts'
-import { formatCents, parseAmount, parseBigAmount } from './money.ts'
-import { BatchBody, EquivocationProof, LedgerGossip, SignedBatch, SyncResponse } from './pb/ledger.ts'
-import { AuthorQuota } from './quota.ts'
-import { batchFingerprint, batchKey, decodeIndexed, docPrefix, indexKey, indexValue, LedgerStore, parseBatchKey, proofKey, xorHexInto } from './store.ts'
-import { createLedgerSync } from './sync.ts'
-import { DerivedViews, isBetterPayment, summarize } from './views.ts'
-import { isIsoWeek, isoWeek } from './week.ts'
-import type { BatchItem, Bytes, OpenedBatch } from './batch.ts'
-import type { HumanEntry, HumanStatus, LedgerEntry, PaymentEntry, StatusEntry } from './entries.ts'
-import type { SyncRequest } from './pb/ledger.ts'
-import type { AuthorQuotaInit } from './quota.ts'
-import type { StoreOp, StoredBatch } from './store.ts'
-import type { LedgerSync, LedgerSyncInit, SyncResult, SyncSession } from './sync.ts'
-import type { HumanView, Winner } from './views.ts'
+import { createCharter, ledgerTopic } from './charter.ts'
+import { Ledger } from './ledger.ts'
+import type { Charter } from './charter.ts'
+import type { AuthorQuotaInit, PeerQuotaInit } from './quota.ts'
+import type { LedgerSyncInit, SyncResult } from './sync.ts'
+import type { HumanStatus, LedgerEntry } from './entries.ts'
 import type { RecordCrypto } from '../crypto/index.ts'
 import type { EventLog } from '../events/index.ts'
-import type { MeshLibp2p } from '../mesh-node.ts'
+import type { GossipSub } from '../pubsub/gossip.ts'
 import type { MeshDatabase } from '../storage/index.ts'
-import type { Logger, PeerId } from '@libp2p/interface'
+import type { Libp2p, PeerId } from '@libp2p/interface'
 import type * as Y from 'yjs'
 
 export { LedgerError, isLedgerError } from './errors.ts'
@@ -91,56 +94,40 @@ export type { SyncResult } from './sync.ts'
 export type { HumanStatus, LedgerEntry } from './entries.ts'
 export { formatCents, parseAmount } from './money.ts'
 export { isoWeek, isIsoWeek } from './week.ts'
-export { DEFAULT_AUTHOR_QUOTA } from './quota.ts'
-export type { AuthorQuotaInit } from './quota.ts'
+export { DEFAULT_AUTHOR_QUOTA, DEFAULT_PEER_QUOTA } from './quota.ts'
+export type { AuthorQuotaInit, PeerQuotaInit } from './quota.ts'
 
-export const LEDGER_TOPIC = '/liberation/ledger/1.0.0'
+export { createCharter, DEFAULT_CHARTER, ledgerSyncProtocol, ledgerTopic } from './charter.ts'
+export type { Charter, CharterInit } from './charter.ts'
 
-export const DEFAULT_POOL_TOTAL = '19000000000000.00'
-export const DEFAULT_WEEKLY_FLOW = '800.00'
-export const DEFAULT_HOUSING_CREDIT = '104000.00'
-export const DEFAULT_INVESTMENT_POOL = '104000.00'
+/** the gossip topic under the default charter */
+export const LEDGER_TOPIC = ledgerTopic(createCharter())
 
-/** Types of the events the ledger emits on `node.events` (category 'resources'). */
-export const LEDGER_EVENTS = {
-  /** data: { humans: Array<{ id, status }> (first 100), count, author, local } */
-  humansRegistered: 'ledger:humans-registered',
-  /** data: { changes: Array<{ humanId, status }> (first 100), count, author, local } */
-  statusChanged: 'ledger:status-changed',
-  /** data: { weeks: string[], count, total, author, local } — payments recorded (any node's) */
-  paymentsRecorded: 'ledger:payments-recorded',
-  /** data: DistributionResult without `payments` — this node ran a distribution */
-  distributionCompleted: 'ledger:distribution-completed',
-  /** data: { author, reason } — an author was caught contradicting itself and excluded */
-  equivocation: 'ledger:equivocation',
-  /** data: { from, reason } — a batch or proof failed the checks and was dropped */
-  rejected: 'ledger:rejected',
-  /**
-   * data: { authors: string[] (peer ids, first 20), batches, since } — batches over their
-   * author's quota were set aside (at most one event per 10 s, counting them all)
-   */
-  throttled: 'ledger:throttled',
-  /** data: SyncResult — a catch-up with a peer finished */
-  synced: 'ledger:synced',
-  /** data: { batches, into } — this node compacted its own small batches */
-  compacted: 'ledger:compacted'
-} as const
+export { DEFAULT_HOUSING_CREDIT, DEFAULT_INVESTMENT_POOL, DEFAULT_POOL_TOTAL, DEFAULT_WEEKLY_FLOW, LEDGER_EVENTS } from './constants.ts'
+export { findConflict } from './doc-state.ts'
+
+/** What the ledger uses of a libp2p node: gossipsub, the protocol registrar, dialling. */
+export type LedgerLibp2p = Libp2p<{ pubsub: GossipSub }>
 
 export interface LedgerComponents {
-  libp2p: MeshLibp2p
+  libp2p: LedgerLibp2p
   db: MeshDatabase
   crypto: RecordCrypto
   events: EventLog
 }
 
 export interface LedgerInit {
-  /** the resource pool, decimal string (default "19000000000000.00"); same on every node */
+  /** the resource pool, decimal string (default "19000000000000.00"); part of the charter: same on every node */
   poolTotal?: string
+  /** charter bounds of a record (defaults "800.00", "104000.00", "104000.00"); same on every node */
+  maxWeeklyFlow?: string
+  maxHousingCredit?: string
+  maxInvestmentPool?: string
   /** defaults for `registerHuman` */
   weeklyFlow?: string
   housingCredit?: string
   investmentPool?: string
-  /** gossipsub topic (default LEDGER_TOPIC) */
+  /** gossipsub topic (default: the charter's, `ledgerTopic(charter)`) */
   topic?: string
   /** most entries per signed batch written by this node (default 1000) */
   maxBatchEntries?: number
@@ -148,6 +135,8 @@ export interface LedgerInit {
   sync?: LedgerSyncInit
   /** what this node accepts from each other author, by gossip and sync together (see the module docs) */
   authorQuota?: AuthorQuotaInit
+  /** what this node accepts from each gossip or sync peer, whatever the authors (see the module docs) */
+  peerQuota?: PeerQuotaInit
   /** compact own small batches this often, ms (default 60 s; 0 = never) */
   compactIntervalMs?: number
   /** batches with fewer entries than this are compaction candidates (default 64) */
@@ -165,19 +154,24 @@ export interface Human {
   housingCredit: string
   investmentPool: string
   status: HumanStatus
-  /** earliest registration */
+  /** the registrar's claimed time of registration */
   createdAt: string
-  /** peer id of the author of the earliest registration */
+  /** peer id of the registrar: a human is (registrar, id) */
   registeredBy: string
-  /** how many nodes registered this id */
+  /** the registrar's raw public key, hex */
+  registrarKey: string
+  /** how many nodes registered this id (each its own record) */
   registrars: number
   /** time of the counted payment of the latest week paid, or null */
   lastDistribution: string | null
   /** ISO week of that payment, or null */
   lastDistributionWeek: string | null
   totalReceived: string
-  /** weeks paid */
+  /** weeks paid (funded) */
   payments: number
+  /** counted payments the pool could not fund: never part of totalReceived */
+  unfunded: string
+  unfundedPayments: number
 }
 
 export interface RegisterHumanInput {
@@ -196,9 +190,9 @@ export interface OperationOptions {
 }
 
 export interface DistributeInput {
-  /** pay only these humans (each must exist); default every registered human */
+  /** pay only these humans (every record of each id; each must exist); default every registered human */
   humanIds?: string[]
-  /** pay this amount instead of each human's weekly flow */
+  /** refused: a payment's amount is always the human's weekly flow */
   amountOverride?: string | number
 }
 
@@ -217,7 +211,7 @@ export interface DistributionResult {
     zeroFlow: number
   }
   remainingWealth: string
-  payments: Array<{ humanId: string, amount: string }>
+  payments: Array<{ humanId: string, registrar: string, amount: string }>
 }
 
 export interface Page<T> {
@@ -239,25 +233,31 @@ export interface HistoryQuery {
   cursor?: string
   /** 1..1000, default 50 */
   limit?: number
-  /** also list payments that lost to another for the same (week, human) */
+  /** also list payments that do not count: superseded by another for the same (week, human), or invalid */
   includeSuperseded?: boolean
 }
 
 /** One payment (the seeds' transaction). */
 export interface LedgerTransaction {
-  /** `<week>:<humanId>:<author peer id>`: one per author, week and human */
+  /** `<week>:<humanId>:<registrar key>:<author peer id>`: one per author, week and human */
   id: string
   humanId: string
+  /** peer id of the human's registrar */
+  registrar: string
   amount: string
   type: 'weekly_flow'
   week: string
   /** the author's clock when it paid */
   timestamp: string
-  /** 'completed' counts; 'superseded' lost to another payment for the same week */
-  status: 'completed' | 'superseded'
+  /**
+   * 'completed' counts; 'unfunded' would count but the pool cannot cover it; 'superseded'
+   * lost to another valid payment for the same week; 'invalid' names no such human or an
+   * amount other than its weekly flow
+   */
+  status: 'completed' | 'unfunded' | 'superseded' | 'invalid'
   author: string
   /** where the entry sits: its author's document and Yjs clock, and the author's key */
-  metadata: { doc: string, clock: number, authorKey: string }
+  metadata: { doc: string, clock: number, authorKey: string, registrarKey: string }
 }
 
 /** The seeds' SystemStats plus ledger health. Money as decimal strings. */
@@ -282,6 +282,11 @@ export interface SystemStats {
   batchesRejected: number
   /** batches set aside since start because their author was over its quota (they come again by sync) */
   batchesThrottled: number
+  /** counted payments the pool cannot fund (shown, never counted) */
+  unfundedPayments: number
+  unfundedTotal: string
+  /** this mesh's charter id (in the topic and sync protocol) */
+  charter: string
 }
 
 export type ReceiveStatus = 'applied' | 'duplicate' | 'excluded' | 'equivocation' | 'rejected' | 'throttled'
@@ -329,12 +334,14 @@ export interface LedgerService {
    * durably stored.
    */
   distributeWeekly(input?: DistributeInput, opts?: OperationOptions): Promise<DistributionResult>
-  getHuman(id: string): Promise<Human | undefined>
-  /** Humans sorted by id, cursor-paginated. */
+  /** The record (registrar, id); without a registrar (peer id or hex key), the id's primary record. */
+  getHuman(id: string, registrar?: string): Promise<Human | undefined>
+  /** Human records sorted by (id, registrar key), cursor-paginated. */
   listHumans(query?: ListHumansQuery): Promise<Page<Human>>
   /** Payments sorted by week, human, author; cursor-paginated. */
   history(query?: HistoryQuery): Promise<Page<LedgerTransaction>>
   stats(): Promise<SystemStats>
+  readonly charter: Charter
   /** Pull what `peer` has and this node lacks. */
   sync(peer: PeerId): Promise<SyncResult>
   /** Check and apply one SignedBatch (what gossip and sync do; `via` says which quota rules apply). */
@@ -353,1127 +360,6 @@ export interface LedgerService {
   document(authorHex: string, doc: string): Promise<Y.Doc>
   /** Re-sign runs of this node's small batches as single batches. */
   compact(): Promise<{ batches: number, into: number }>
-}
-
-interface DocState {
-  authorHex: string
-  doc: string
-  /** covered clock intervals [start, end), sorted, coalesced */
-  runs: Array<[number, number]>
-  /** XOR of the stored batches' fingerprints (see store.ts) */
-  fp: Uint8Array
-}
-
-interface PendingWrite {
-  entry: LedgerEntry
-  slot?: string
-  correlationId?: string
-  resolve(): void
-  reject(err: Error): void
-}
-
-interface Incoming {
-  batch: OpenedBatch
-  via: ReceiveVia
-  /** peer it came from */
-  from?: string
-  correlationId?: string
-  resolve(r: ReceiveResult): void
-  reject(err: Error): void
-}
-
-/** What storing one batch takes. */
-interface Plan {
-  batch: OpenedBatch
-  /** items not already held */
-  items: BatchItem[]
-  indexKeys: string[]
-  /** stored batches it replaces */
-  deletes: Array<{ key: string, fp: string }>
-  fp: string
-  ops: StoreOp[]
-}
-
-/** A batch that will not be stored, and why; `proof` when it contradicts a stored one. */
-interface Verdict {
-  result: ReceiveResult
-  proof?: OpenedBatch
-}
-
-function contiguous (ds: DocState): number {
-  return ds.runs.length > 0 && ds.runs[0][0] === 0 ? ds.runs[0][1] : 0
-}
-
-function maxEnd (ds: DocState): number {
-  return ds.runs.length === 0 ? 0 : ds.runs[ds.runs.length - 1][1]
-}
-
-function overlaps (ds: DocState, start: number, end: number): boolean {
-  return ds.runs.some(([s, e]) => s < end && e > start)
-}
-
-function covers (ds: DocState, start: number, end: number): boolean {
-  return ds.runs.some(([s, e]) => s <= start && e >= end)
-}
-
-/** How many of the clocks [start, end) are held. */
-function heldWithin (ds: DocState | undefined, start: number, end: number): number {
-  let n = 0
-  for (const [s, e] of ds?.runs ?? []) { n += Math.max(0, Math.min(e, end) - Math.max(s, start)) }
-  return n
-}
-
-function addRun (ds: DocState, start: number, end: number): void {
-  const runs = ds.runs
-  runs.push([start, end])
-  runs.sort((a, b) => a[0] - b[0])
-  const merged: Array<[number, number]> = []
-  for (const r of runs) {
-    const last = merged[merged.length - 1]
-    if (last !== undefined && r[0] <= last[1]) { last[1] = Math.max(last[1], r[1]) } else { merged.push([r[0], r[1]]) }
-  }
-  ds.runs = merged
-}
-
-/** How two valid batches of one author contradict each other, if they do. */
-export function findConflict (a: OpenedBatch, b: OpenedBatch): string | undefined {
-  if (a.authorHex !== b.authorHex) { return undefined }
-  if (a.doc === b.doc) {
-    const from = Math.max(a.clockStart, b.clockStart)
-    const to = Math.min(a.clockEnd, b.clockEnd)
-    for (let c = from; c < to; c++) {
-      const x = a.items[c - a.clockStart]
-      const y = b.items[c - b.clockStart]
-      if (x.key !== y.key || !bytesEqual(x.value, y.value)) { return `two different items at ${a.doc} clock ${c}` }
-    }
-  }
-  const slots = new Map<string, number>()
-  for (const it of a.items) { if (isSlotEntry(it.entry)) { slots.set(it.key, it.clock) } }
-  for (const it of b.items) {
-    if (!isSlotEntry(it.entry)) { continue }
-    const clock = slots.get(it.key)
-    if (clock !== undefined && (a.doc !== b.doc || clock !== it.clock)) { return `slot ${it.key} written twice` }
-  }
-  return undefined
-}
-
-class Ledger implements LedgerService {
-  readonly topic: string
-  private readonly libp2p: MeshLibp2p
-  private readonly crypto: RecordCrypto
-  private readonly events: EventLog
-  private readonly log: Logger
-  private readonly store: LedgerStore
-  private readonly views: DerivedViews
-  private readonly excluded = new Set<string>()
-  private readonly docs = new Map<string, DocState>()
-  private readonly selfHex: string
-  private readonly poolTotal: bigint
-  private readonly defaults: { weeklyFlow: number, housingCredit: number, investmentPool: number }
-  private readonly maxBatchEntries: number
-  private readonly compactIntervalMs: number
-  private readonly compactBelow: number
-  private readonly now: () => number
-  private readonly sync_: LedgerSync
-  private readonly peerIds = new Map<string, string>()
-  private pending: PendingWrite[] = []
-  /** next clock of this node's current document, ahead of the store while writes are in flight */
-  private ownClock: { doc: string, next: number } | undefined
-  private readonly incoming: Incoming[] = []
-  private incomingScheduled = false
-  private readonly pendingSlots = new Set<string>()
-  private flushScheduled = false
-  private tail: Promise<unknown> = Promise.resolve()
-  private running = false
-  private startedAt = 0
-  private rejected = 0
-  private throttled = 0
-  private readonly quota: AuthorQuota
-  /** throttled since the last `throttled` event */
-  private throttleReport: { at: number, batches: number, authors: Set<string> } = { at: 0, batches: 0, authors: new Set() }
-  /** signatures (first 16 bytes, hex) of batches seen on gossip or published: never gossiped on again */
-  private readonly gossiped = new Set<string>()
-  private readonly regossipBudget = new WindowBudget(10_000, REGOSSIP_PER_10S, REGOSSIP_BYTES_PER_10S)
-  private compactTimer: ReturnType<typeof setInterval> | undefined
-  private readonly validator = async (peer: PeerId, msg: { data: Uint8Array }): Promise<TopicValidatorResult> => this.validate(peer, msg.data)
-
-  constructor (components: LedgerComponents, init: LedgerInit) {
-    this.libp2p = components.libp2p
-    this.crypto = components.crypto
-    this.events = components.events
-    this.log = components.libp2p.logger.forComponent('liberation:ledger')
-    this.store = new LedgerStore(openStore(components.db, 'ledger'))
-    this.topic = init.topic ?? LEDGER_TOPIC
-    this.views = new DerivedViews(this.excluded, init.hotWeeks)
-    this.selfHex = toHex(components.crypto.signer.publicKey)
-    this.poolTotal = parseBigAmount(init.poolTotal ?? DEFAULT_POOL_TOTAL, 'poolTotal')
-    this.defaults = {
-      weeklyFlow: parseAmount(init.weeklyFlow ?? DEFAULT_WEEKLY_FLOW, 'weeklyFlow', { allowZero: true }),
-      housingCredit: parseAmount(init.housingCredit ?? DEFAULT_HOUSING_CREDIT, 'housingCredit', { allowZero: true }),
-      investmentPool: parseAmount(init.investmentPool ?? DEFAULT_INVESTMENT_POOL, 'investmentPool', { allowZero: true })
-    }
-    this.maxBatchEntries = Math.min(Math.max(1, init.maxBatchEntries ?? 1000), 4096)
-    this.compactIntervalMs = init.compactIntervalMs ?? 60_000
-    this.compactBelow = init.compactBelow ?? 64
-    this.now = init.now ?? Date.now
-    this.quota = new AuthorQuota(init.authorQuota)
-    this.sync_ = createLedgerSync(components.libp2p, {
-      request: () => this.syncRequest(),
-      responses: (req) => this.syncResponses(req),
-      receive: async (msg, session) => this.syncReceive(msg, session),
-      onSynced: (result, correlationId) => {
-        this.events.emitEvent('resources', LEDGER_EVENTS.synced, result, correlationId)
-      },
-      log: this.log
-    }, init.sync)
-  }
-
-  // ---------------------------------------------------------------- lifecycle
-
-  async start (): Promise<void> {
-    if (this.running) { return }
-    this.docs.clear()
-    this.excluded.clear()
-    this.ownClock = undefined
-    for await (const key of this.store.keys('x!')) {
-      this.excluded.add(key.slice(2))
-    }
-    for await (const k of this.store.batchKeys()) {
-      const ds = this.docState(k.authorHex, k.doc, true)
-      ds.runs.push([k.start, k.end])
-      xorHexInto(ds.fp, k.fp)
-    }
-    for (const ds of this.docs.values()) {
-      const runs = ds.runs
-      ds.runs = []
-      for (const [s, e] of runs) { addRun(ds, s, e) }
-    }
-    await this.views.rebuild(this.store)
-    const pubsub = this.libp2p.services.pubsub
-    pubsub.topicValidators.set(this.topic, this.validator)
-    registerTopicScore(pubsub, this.topic)
-    pubsub.subscribe(this.topic)
-    this.running = true
-    this.startedAt = this.now()
-    await this.sync_.start()
-    if (this.compactIntervalMs > 0) {
-      this.compactTimer = setInterval(() => {
-        this.compact().catch(err => { this.log.error('compaction failed: %s', err.message) })
-      }, this.compactIntervalMs)
-    }
-  }
-
-  async stop (): Promise<void> {
-    if (!this.running) { return }
-    this.running = false
-    if (this.compactTimer !== undefined) { clearInterval(this.compactTimer) }
-    this.compactTimer = undefined
-    await this.sync_.stop()
-    const pubsub = this.libp2p.services.pubsub
-    try {
-      pubsub.unsubscribe(this.topic)
-    } catch {
-      // gossipsub already stopped
-    }
-    if (pubsub.topicValidators.get(this.topic) === this.validator) { pubsub.topicValidators.delete(this.topic) }
-    // let queued writes finish: every acknowledged entry is on disk before the db closes
-    await this.serial(async () => { await this.flush() }).catch(() => {})
-  }
-
-  /** Run `fn` after every job queued before it: one writer for store and views. */
-  private async serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(fn)
-    this.tail = run.catch(() => {})
-    return run
-  }
-
-  private docState (authorHex: string, doc: string, create: true): DocState
-  private docState (authorHex: string, doc: string, create?: boolean): DocState | undefined
-  private docState (authorHex: string, doc: string, create = false): DocState | undefined {
-    const key = authorHex + '!' + doc
-    let ds = this.docs.get(key)
-    if (ds === undefined && create) {
-      ds = { authorHex, doc, runs: [], fp: new Uint8Array(16) }
-      this.docs.set(key, ds)
-    }
-    return ds
-  }
-
-  private peerIdOf (authorHex: string): string {
-    let id = this.peerIds.get(authorHex)
-    if (id === undefined) {
-      id = peerIdFromRawKey(fromHex(authorHex)).toString()
-      if (this.peerIds.size > 10_000) { this.peerIds.clear() }
-      this.peerIds.set(authorHex, id)
-    }
-    return id
-  }
-
-  private requireRunning (): void {
-    if (!this.running) { throw new LedgerError('unavailable', 'the ledger is not running') }
-  }
-
-  // ---------------------------------------------------------------- local writes
-
-  private enqueue (entry: LedgerEntry, slot: string | undefined, correlationId?: string): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.pending.push({ entry, slot, correlationId, resolve, reject })
-      if (slot !== undefined) { this.pendingSlots.add(slot) }
-      if (!this.flushScheduled) {
-        this.flushScheduled = true
-        this.serial(async () => {
-          this.flushScheduled = false
-          await this.flush()
-        }).catch(() => {})
-      }
-    })
-  }
-
-  /**
-   * Group commit: every pending write goes out in as few signed batches as possible, and
-   * the next batch is encoded and signed while the previous one is being synced to disk.
-   * Writes reach LevelDB one after the other, in clock order. Inside serial.
-   */
-  private async flush (): Promise<void> {
-    let prev: { chunk: PendingWrite[], plan: Plan, write: Promise<void> } | undefined
-    while (this.pending.length > 0 || prev !== undefined) {
-      let next: { chunk: PendingWrite[], plan: Plan } | undefined
-      if (this.pending.length > 0) {
-        const chunk = this.pending.splice(0, this.maxBatchEntries)
-        try {
-          next = { chunk, plan: await this.prepareOwn(chunk.map(w => w.entry)) }
-        } catch (err: any) {
-          this.settle(chunk, err)
-        }
-      }
-      if (prev !== undefined) {
-        try {
-          await prev.write
-          this.finishOwn(prev.plan, prev.chunk[0].correlationId)
-          this.settle(prev.chunk)
-        } catch (err: any) {
-          this.settle(prev.chunk, err)
-          // nothing after a failed write may land: its clocks would leave a gap
-          if (next !== undefined) { this.settle(next.chunk, err) }
-          next = undefined
-          this.ownClock = undefined
-        }
-      }
-      prev = next === undefined ? undefined : { ...next, write: this.startWrite(next.plan) }
-    }
-  }
-
-  private settle (chunk: PendingWrite[], err?: any): void {
-    let e: LedgerError | undefined
-    if (err !== undefined) { e = err instanceof LedgerError ? err : new LedgerError('unavailable', `could not store the entry: ${err.message}`) }
-    for (const w of chunk) {
-      if (w.slot !== undefined) { this.pendingSlots.delete(w.slot) }
-      if (e === undefined) { w.resolve() } else { w.reject(e) }
-    }
-  }
-
-  /** Clocks for this node's next batch of its current document. */
-  private nextOwnClocks (doc: string, count: number): number {
-    if (this.ownClock?.doc !== doc) { this.ownClock = { doc, next: maxEnd(this.docState(this.selfHex, doc, true)) } }
-    const start = this.ownClock.next
-    this.ownClock.next += count
-    return start
-  }
-
-  /** Encode and sign one batch of this node's entries. */
-  private async prepareOwn (entries: LedgerEntry[]): Promise<Plan> {
-    const now = this.now()
-    const doc = isoWeek(now)
-    const clockStart = this.nextOwnClocks(doc, entries.length)
-    const items: BatchItem[] = entries.map((entry, i) => {
-      const clock = clockStart + i
-      return { clock, key: entryKey(entry, clock), value: encodeEntry(entry), entry }
-    })
-    try {
-      const batch = await signBatch(this.crypto.signer, doc, clockStart, items, now)
-      const plan = await this.plan(batch, true)
-      if (!('ops' in plan)) { throw new LedgerError('unavailable', `cannot store own batch: ${plan.result.status}`) }
-      return plan
-    } catch (err) {
-      // give the clocks back (they were the last handed out), or the document gets a hole
-      if (this.ownClock?.doc === doc && this.ownClock.next === clockStart + entries.length) { this.ownClock.next = clockStart }
-      throw err
-    }
-  }
-
-  private async startWrite (plan: Plan): Promise<void> {
-    for (const it of plan.items) {
-      if (it.entry.kind === 'payment' && !this.views.isWeekLoaded(it.entry.week)) { await this.views.loadWeek(this.store, it.entry.week) }
-    }
-    await this.store.commit(plan.ops)
-  }
-
-  /** After the durable write: state vector, views, events, gossip. */
-  private finishOwn (plan: Plan, correlationId?: string): void {
-    const held = this.docState(plan.batch.authorHex, plan.batch.doc, true)
-    addRun(held, plan.batch.clockStart, plan.batch.clockEnd)
-    xorHexInto(held.fp, plan.fp)
-    this.applyItems(plan.batch, plan.items, true, correlationId)
-    this.publish({ batch: SignedBatch.decode(plan.batch.bytes) })
-  }
-
-  private publish (msg: LedgerGossip): void {
-    if (!this.running) { return }
-    if (msg.batch != null) { this.markGossiped(msg.batch.signature) }
-    this.libp2p.services.pubsub.publish(this.topic, LedgerGossip.encode(msg)).catch((err: any) => {
-      this.log('publish failed: %s', err.message)
-    })
-  }
-
-  async registerHuman (input: RegisterHumanInput, opts: OperationOptions = {}): Promise<Human> {
-    if (input == null || typeof input !== 'object') { throw invalidInput('a human needs at least an id', 'id') }
-    const { id } = input
-    if (typeof id !== 'string' || !HUMAN_ID.test(id)) {
-      throw invalidInput('id must be 1-128 characters of A-Z a-z 0-9 _ . @ -', 'id')
-    }
-    const status = input.status ?? 'active'
-    if (!HUMAN_STATUSES.includes(status)) { throw invalidInput('status must be "active" or "inactive"', 'status') }
-    const entry: HumanEntry = {
-      kind: 'human',
-      humanId: id,
-      at: this.now(),
-      status,
-      weeklyFlow: input.weeklyFlow === undefined ? this.defaults.weeklyFlow : parseAmount(input.weeklyFlow, 'weeklyFlow', { allowZero: true }),
-      housingCredit: input.housingCredit === undefined ? this.defaults.housingCredit : parseAmount(input.housingCredit, 'housingCredit', { allowZero: true }),
-      investmentPool: input.investmentPool === undefined ? this.defaults.investmentPool : parseAmount(input.investmentPool, 'investmentPool', { allowZero: true })
-    }
-    this.requireRunning()
-    const slot = 'h:' + id
-    if (this.views.isRegistered(id) || this.pendingSlots.has(slot)) {
-      throw new LedgerError('conflict', `human ${id} is already registered`, { id })
-    }
-    await this.enqueue(entry, slot, opts.correlationId)
-    return this.humanOf(this.views.human(id) as HumanView)
-  }
-
-  async setStatus (humanId: string, status: HumanStatus, opts: OperationOptions = {}): Promise<Human> {
-    if (typeof humanId !== 'string' || !HUMAN_ID.test(humanId)) { throw invalidInput('bad human id', 'id') }
-    if (!HUMAN_STATUSES.includes(status)) { throw invalidInput('status must be "active" or "inactive"', 'status') }
-    this.requireRunning()
-    if (!this.views.isRegistered(humanId)) { throw new LedgerError('not_found', `no human ${humanId}`, { id: humanId }) }
-    if (!this.views.hasRegistrar(humanId, this.selfHex) && !this.pendingSlots.has('h:' + humanId)) {
-      throw new LedgerError('forbidden', `this node did not register human ${humanId}; only its registrars may change its status`, { id: humanId })
-    }
-    const entry: StatusEntry = { kind: 'status', humanId, at: this.now(), status }
-    await this.enqueue(entry, undefined, opts.correlationId)
-    return this.humanOf(this.views.human(humanId) as HumanView)
-  }
-
-  async distributeWeekly (input: DistributeInput = {}, opts: OperationOptions = {}): Promise<DistributionResult> {
-    if (input == null || typeof input !== 'object') { throw invalidInput('bad distribution request') }
-    let ids: string[] | undefined
-    if (input.humanIds !== undefined && input.humanIds !== null) {
-      if (!Array.isArray(input.humanIds)) { throw invalidInput('humanIds must be an array of ids', 'humanIds') }
-      for (const id of input.humanIds) {
-        if (typeof id !== 'string' || !HUMAN_ID.test(id)) { throw invalidInput(`bad human id ${JSON.stringify(id)}`, 'humanIds') }
-      }
-      ids = [...new Set(input.humanIds)].sort()
-    }
-    const override = input.amountOverride === undefined || input.amountOverride === null
-      ? undefined
-      : parseAmount(input.amountOverride, 'amountOverride')
-    this.requireRunning()
-    return this.serial(async () => {
-      await this.flush()
-      const week = isoWeek(this.now())
-      await this.views.loadWeek(this.store, week)
-      const targets = ids ?? [...this.views.registeredIds()].sort()
-      const skipped = { alreadyPaid: 0, inactive: 0, zeroFlow: 0 }
-      const payments: PaymentEntry[] = []
-      let total = 0n
-      const at = this.now()
-      for (const id of targets) {
-        const h = this.views.human(id)
-        if (h?.registered !== true) { throw new LedgerError('not_found', `no human ${id}`, { id }) }
-        if (!h.active) { skipped.inactive++; continue }
-        if (this.views.winner(week, id) !== undefined) { skipped.alreadyPaid++; continue }
-        const amount = override ?? summarize(h).weeklyFlow
-        if (amount === 0) { skipped.zeroFlow++; continue }
-        payments.push({ kind: 'payment', humanId: id, at, week, amount, type: 'weekly_flow' })
-        total += BigInt(amount)
-      }
-      const remaining = this.poolTotal - BigInt(this.views.distributed)
-      if (total > remaining) {
-        throw new LedgerError('insufficient_pool', `the pool holds ${formatCents(remaining)}, the distribution needs ${formatCents(total)}`, {
-          remaining: formatCents(remaining < 0n ? 0n : remaining),
-          needed: formatCents(total)
-        })
-      }
-      const stored = payments.map(async p => new Promise<void>((resolve, reject) => {
-        this.pending.push({ entry: p, correlationId: opts.correlationId, resolve, reject })
-      }))
-      await this.flush()
-      await Promise.all(stored)
-      const result: DistributionResult = {
-        week,
-        paid: payments.length,
-        total: formatCents(total),
-        skipped,
-        remainingWealth: formatCents(this.poolTotal - BigInt(this.views.distributed)),
-        payments: payments.map(p => ({ humanId: p.humanId, amount: formatCents(p.amount) }))
-      }
-      const { payments: _omit, ...summary } = result
-      this.events.emitEvent('resources', LEDGER_EVENTS.distributionCompleted, summary, opts.correlationId)
-      return result
-    })
-  }
-
-  // ---------------------------------------------------------------- receiving
-
-  private async validate (peer: PeerId, data: Uint8Array): Promise<TopicValidatorResult> {
-    let msg: LedgerGossip
-    try {
-      msg = LedgerGossip.decode(data)
-    } catch {
-      this.noteRejected(peer.toString(), 'undecodable gossip message')
-      return TopicValidatorResult.Reject
-    }
-    if ((msg.batch == null) === (msg.proof == null)) {
-      this.noteRejected(peer.toString(), 'gossip message must carry exactly one of batch, proof')
-      return TopicValidatorResult.Reject
-    }
-    const from = peer.toString()
-    const r = msg.batch != null
-      ? await this.receiveBatch(SignedBatch.encode(msg.batch), { from, via: 'gossip' })
-      : await this.receiveProof(EquivocationProof.encode(msg.proof as EquivocationProof), { from })
-    switch (r.status) {
-      case 'applied': return TopicValidatorResult.Accept
-      case 'rejected': return TopicValidatorResult.Reject
-      // the relay may be honest: a contradiction, a known or an over-quota author is not its fault
-      default: return TopicValidatorResult.Ignore
-    }
-  }
-
-  private noteRejected (from: string | undefined, reason: string, correlationId?: string): void {
-    this.rejected++
-    this.log('rejected from %s: %s', from, reason)
-    this.events.emitEvent('resources', LEDGER_EVENTS.rejected, { from: from ?? null, reason }, correlationId)
-  }
-
-  async receiveBatch (bytes: Uint8Array, opts: ReceiveOptions = {}): Promise<ReceiveResult> {
-    const via = opts.via ?? 'direct'
-    let batch: OpenedBatch
-    try {
-      batch = await openBatch(bytes, this.crypto.verifier)
-    } catch (err: any) {
-      const reason = err instanceof BatchRejected ? err.message : `check failed: ${err.message}`
-      this.noteRejected(opts.from, reason, opts.correlationId)
-      return { status: 'rejected', reason }
-    }
-    const held = this.docState(batch.authorHex, batch.doc)
-    if (batch.authorHex === this.selfHex && held !== undefined && covers(held, batch.clockStart, batch.clockEnd)) {
-      // our own batch coming back
-      return { status: 'duplicate' }
-    }
-    if (via === 'gossip') { this.markGossiped(batch.signature) }
-    if (via !== 'direct' && batch.authorHex !== this.selfHex && !this.excluded.has(batch.authorHex)) {
-      // only after the signature: nobody can spend another author's quota. Batches adding
-      // nothing are paid for in drainIncoming, and only if they replace something
-      const fresh = batch.clockEnd - batch.clockStart - heldWithin(held, batch.clockStart, batch.clockEnd)
-      if (fresh > 0 && !this.quota.take(batch.authorHex, fresh, this.now())) {
-        this.noteThrottled(batch.authorHex, opts.correlationId)
-        return { status: 'throttled', reason: 'author over its quota' }
-      }
-    }
-    return new Promise<ReceiveResult>((resolve, reject) => {
-      this.incoming.push({ batch, via, from: opts.from, correlationId: opts.correlationId, resolve, reject })
-      if (!this.incomingScheduled) {
-        this.incomingScheduled = true
-        this.serial(async () => {
-          this.incomingScheduled = false
-          await this.drainIncoming()
-        }).catch(() => {})
-      }
-    })
-  }
-
-  private noteThrottled (authorHex: string, correlationId?: string): void {
-    this.throttled++
-    const r = this.throttleReport
-    r.batches++
-    if (r.authors.size < 20) { r.authors.add(authorHex) }
-    const now = this.now()
-    if (now - r.at < 10_000) { return }
-    this.log('throttled %d batches of %d authors', r.batches, r.authors.size)
-    this.events.emitEvent('resources', LEDGER_EVENTS.throttled, { authors: [...r.authors].map(a => this.peerIdOf(a)), batches: r.batches, since: r.at === 0 ? null : new Date(r.at).toISOString() }, correlationId)
-    this.throttleReport = { at: now, batches: 0, authors: new Set() }
-  }
-
-  private markGossiped (signature: Uint8Array): boolean {
-    const key = toHex(signature.subarray(0, 16))
-    if (this.gossiped.has(key)) { return false }
-    if (this.gossiped.size >= GOSSIPED_CAPACITY) { this.gossiped.delete(this.gossiped.keys().next().value as string) }
-    this.gossiped.add(key)
-    return true
-  }
-
-  /**
-   * A recent batch learnt by sync (written offline, or on the other side of a healed
-   * partition) is gossiped on, so the rest of the mesh has it within a gossip round
-   * instead of one hop per periodic sync. Never our own, never one seen on gossip or
-   * already published, never when the only subscriber is the peer it came from; old
-   * ones (a fresh node's catch-up) are not: everyone else has them. Peers holding it
-   * drop the copy by its content-addressed id, unpenalised.
-   */
-  private regossip (batch: OpenedBatch, from?: string): void {
-    const now = this.now()
-    if (!this.running || batch.authorHex === this.selfHex || Math.abs(now - batch.signedAt) > REGOSSIP_WINDOW_MS) { return }
-    // nobody to tell but the peer it came from (a fresh node syncing from its one peer)
-    if (!this.libp2p.services.pubsub.getSubscribers(this.topic).some(p => p.toString() !== from)) { return }
-    if (this.gossiped.has(toHex(batch.signature.subarray(0, 16)))) { return }
-    if (!this.regossipBudget.take(batch.bytes.byteLength, now)) { return }
-    this.publish({ batch: SignedBatch.decode(batch.bytes) })
-  }
-
-  async receiveProof (bytes: Uint8Array, opts: { from?: string, correlationId?: string } = {}): Promise<ReceiveResult> {
-    let a: OpenedBatch
-    let b: OpenedBatch
-    try {
-      const proof = EquivocationProof.decode(bytes)
-      if (proof.a == null || proof.b == null) { throw new BatchRejected('proof needs two batches') }
-      a = await openBatch(SignedBatch.encode(proof.a), this.crypto.verifier)
-      b = await openBatch(SignedBatch.encode(proof.b), this.crypto.verifier)
-    } catch (err: any) {
-      const reason = `bad proof: ${err.message}`
-      this.noteRejected(opts.from, reason, opts.correlationId)
-      return { status: 'rejected', reason }
-    }
-    if (this.excluded.has(a.authorHex)) { return { status: 'duplicate' } }
-    const conflict = findConflict(a, b)
-    if (conflict === undefined) {
-      this.noteRejected(opts.from, 'proof batches do not contradict each other', opts.correlationId)
-      return { status: 'rejected', reason: 'proof batches do not contradict each other' }
-    }
-    return this.serial(async () => {
-      if (this.excluded.has(a.authorHex)) { return { status: 'duplicate' } as ReceiveResult }
-      await this.exclude(a, b, conflict, opts.correlationId)
-      return { status: 'applied', reason: conflict } as ReceiveResult
-    })
-  }
-
-  /** Record a proof, drop the author from the views, spread the proof. Inside serial. */
-  private async exclude (a: OpenedBatch, b: OpenedBatch, reason: string, correlationId?: string): Promise<void> {
-    const proof: EquivocationProof = { a: SignedBatch.decode(a.bytes), b: SignedBatch.decode(b.bytes) }
-    await this.store.commit([{ type: 'put', key: proofKey(a.authorHex), value: EquivocationProof.encode(proof) }])
-    this.excluded.add(a.authorHex)
-    this.pending = this.pending.filter(w => {
-      if (a.authorHex !== this.selfHex) { return true }
-      w.reject(new LedgerError('unavailable', 'this node was excluded for equivocation'))
-      return false
-    })
-    await this.views.rebuild(this.store)
-    this.log.error('author %s equivocated: %s', a.authorHex, reason)
-    this.events.emitEvent('resources', LEDGER_EVENTS.equivocation, { author: this.peerIdOf(a.authorHex), reason }, correlationId)
-    this.publish({ proof })
-  }
-
-  /**
-   * Decide what storing a checked batch means, reading the store but writing nothing.
-   * Inside serial. For remote batches: refuse excluded authors, skip what is already
-   * held, and find any contradiction with stored batches (same clock, or the same slot
-   * elsewhere).
-   */
-  private async plan (batch: OpenedBatch, local: boolean): Promise<Plan | Verdict> {
-    const { authorHex, doc, clockStart, clockEnd } = batch
-    if (this.excluded.has(authorHex)) { return { result: { status: 'excluded' } } }
-    const ds = this.docState(authorHex, doc)
-    let items = batch.items
-    const deletes: Array<{ key: string, fp: string }> = []
-    if (!local && ds !== undefined && overlaps(ds, clockStart, clockEnd)) {
-      const stored = await this.store.overlapping(authorHex, doc, clockStart, clockEnd)
-      if (stored.some(s => s.start === clockStart && s.end === clockEnd && bytesEqual(s.bytes, batch.bytes))) { return { result: { status: 'duplicate' } } }
-      const known = new Set<number>()
-      for (const s of stored) {
-        const old = openTrustedBatch(s.bytes)
-        const conflict = findConflict(old, batch)
-        if (conflict !== undefined) { return { result: { status: 'equivocation', reason: conflict }, proof: old } }
-        // the same items signed twice (e.g. re-signed): keep one, the same one everywhere
-        if (s.start === clockStart && s.end === clockEnd && compareBytes(old.signature, batch.signature) <= 0) { return { result: { status: 'duplicate' } } }
-        for (let c = Math.max(s.start, clockStart); c < Math.min(s.end, clockEnd); c++) { known.add(c) }
-        // a batch covering stored ones (a compaction) replaces them
-        if (s.start >= clockStart && s.end <= clockEnd) { deletes.push({ key: s.key, fp: s.fp }) }
-      }
-      // a sub-range of what is held (e.g. a small batch after its compacted version)
-      if (deletes.length === 0 && known.size === clockEnd - clockStart) { return { result: { status: 'duplicate' } } }
-      items = items.filter(it => !known.has(it.clock))
-    }
-    const indexKeys = items.map(it => indexKey(it.entry, authorHex, doc, it.clock))
-    if (!local) {
-      const slotAt: number[] = []
-      for (let i = 0; i < items.length; i++) { if (isSlotEntry(items[i].entry)) { slotAt.push(i) } }
-      const existing = await this.store.getMany(slotAt.map(i => indexKeys[i]))
-      for (let j = 0; j < slotAt.length; j++) {
-        const v = existing[j]
-        if (v === undefined) { continue }
-        const it = items[slotAt[j]]
-        const ix = decodeIndexed(v)
-        if (ix.doc === doc && ix.clock === it.clock) { continue }
-        const other = await this.store.batchAt(authorHex, ix.doc, ix.clock)
-        if (other === undefined) { continue }
-        const old = openTrustedBatch(other.bytes)
-        return { result: { status: 'equivocation', reason: findConflict(old, batch) ?? `slot ${it.key} written twice` }, proof: old }
-      }
-    }
-    const fp = await batchFingerprint(batch.signature)
-    const ops: StoreOp[] = []
-    for (const d of deletes) { ops.push({ type: 'del', key: d.key }) }
-    ops.push({ type: 'put', key: batchKey(authorHex, doc, clockStart, clockEnd, fp), value: batch.bytes })
-    for (let i = 0; i < items.length; i++) { ops.push({ type: 'put', key: indexKeys[i], value: indexValue(doc, items[i]) }) }
-    return { batch, items, indexKeys, deletes, fp, ops }
-  }
-
-  /** Write plans in one durable LevelDB batch, then apply them to the views. Inside serial. */
-  private async writePlans (plans: Plan[], local: boolean, correlationIds: Array<string | undefined>): Promise<void> {
-    if (plans.length === 0) { return }
-    const weeks = new Set<string>()
-    for (const p of plans) { for (const it of p.items) { if (it.entry.kind === 'payment') { weeks.add(it.entry.week) } } }
-    for (const week of weeks) { await this.views.loadWeek(this.store, week, weeks) }
-    await this.store.commit(plans.length === 1 ? plans[0].ops : plans.flatMap(p => p.ops))
-    plans.forEach((p, i) => {
-      const held = this.docState(p.batch.authorHex, p.batch.doc, true)
-      addRun(held, p.batch.clockStart, p.batch.clockEnd)
-      for (const d of p.deletes) { xorHexInto(held.fp, d.fp) }
-      xorHexInto(held.fp, p.fp)
-      this.applyItems(p.batch, p.items, local, correlationIds[i])
-    })
-  }
-
-  /**
-   * Group commit for received batches: every batch waiting is checked and the accepted
-   * ones stored in one durable write (one fsync for many batches). A group never holds
-   * two batches that could interact (same document ranges, or the same author's slot),
-   * so each is checked against the store alone. Inside serial.
-   */
-  private async drainIncoming (): Promise<void> {
-    while (this.incoming.length > 0) {
-      const group: Incoming[] = []
-      const ranges = new Map<string, Array<[number, number]>>()
-      const slots = new Map<string, Set<string>>()
-      let entries = 0
-      while (this.incoming.length > 0 && group.length < 64 && entries < 32_768) {
-        const next = this.incoming[0]
-        const b = next.batch
-        const dk = b.authorHex + '!' + b.doc
-        if (ranges.get(dk)?.some(([s, e]) => s < b.clockEnd && e > b.clockStart) === true) { break }
-        const taken = slots.get(b.authorHex)
-        if (taken !== undefined && b.items.some(it => taken.has(it.key))) { break }
-        this.incoming.shift()
-        group.push(next)
-        entries += b.items.length
-        ranges.set(dk, [...(ranges.get(dk) ?? []), [b.clockStart, b.clockEnd]])
-        const mine = taken ?? new Set<string>()
-        for (const it of b.items) { if (isSlotEntry(it.entry)) { mine.add(it.key) } }
-        slots.set(b.authorHex, mine)
-      }
-      const plans: Plan[] = []
-      const planned: Incoming[] = []
-      try {
-        for (const g of group) {
-          const p = await this.plan(g.batch, false)
-          if ('ops' in p && p.items.length === 0 && g.via !== 'direct' && g.batch.authorHex !== this.selfHex && !this.quota.take(g.batch.authorHex, 0, this.now())) {
-            // a re-signed range (a compaction) replaces stored batches: one batch of quota
-            this.noteThrottled(g.batch.authorHex, g.correlationId)
-            g.resolve({ status: 'throttled', reason: 'author over its quota' })
-            continue
-          }
-          if ('ops' in p) {
-            plans.push(p)
-            planned.push(g)
-            continue
-          }
-          if (p.proof !== undefined && !this.excluded.has(g.batch.authorHex)) {
-            // store what came before in this group first: exclusion rebuilds from the store
-            await this.writePlans(plans, false, planned.map(x => x.correlationId))
-            this.settleStored(planned, plans)
-            plans.length = 0
-            planned.length = 0
-            await this.exclude(p.proof, g.batch, p.result.reason ?? 'equivocation', g.correlationId)
-          }
-          g.resolve(p.result)
-        }
-        await this.writePlans(plans, false, planned.map(x => x.correlationId))
-        this.settleStored(planned, plans)
-      } catch (err) {
-        for (const g of group) { g.reject(err as Error) }
-      }
-    }
-  }
-
-  /** Resolve received batches once stored; gossip on the recent ones that came by sync. */
-  private settleStored (stored: Incoming[], plans: Plan[]): void {
-    stored.forEach((x, i) => {
-      x.resolve({ status: 'applied', entries: plans[i].items.length })
-      if (x.via === 'sync') { this.regossip(x.batch, x.from) }
-    })
-  }
-
-  private applyItems (batch: OpenedBatch, items: BatchItem[], local: boolean, correlationId?: string): void {
-    const { authorHex, doc } = batch
-    const humans: Array<{ id: string, status: HumanStatus }> = []
-    const changes: Array<{ humanId: string, status: HumanStatus }> = []
-    const weeks = new Set<string>()
-    let registered = 0
-    let statusCount = 0
-    let paidCount = 0
-    let paid = 0n
-    for (const it of items) {
-      const e = it.entry
-      if (e.kind === 'human') {
-        this.views.applyRegistration(authorHex, e)
-        registered++
-        if (humans.length < 100) { humans.push({ id: e.humanId, status: e.status }) }
-      } else if (e.kind === 'status') {
-        this.views.applyStatus(authorHex, doc, it.clock, e)
-        statusCount++
-        if (changes.length < 100) { changes.push({ humanId: e.humanId, status: e.status }) }
-      } else {
-        this.views.applyPayment(authorHex, e)
-        paidCount++
-        paid += BigInt(e.amount)
-        weeks.add(e.week)
-      }
-    }
-    if (items.length === 0) { return }
-    const author = this.peerIdOf(authorHex)
-    if (registered > 0) { this.events.emitEvent('resources', LEDGER_EVENTS.humansRegistered, { humans, count: registered, author, local }, correlationId) }
-    if (statusCount > 0) { this.events.emitEvent('resources', LEDGER_EVENTS.statusChanged, { changes, count: statusCount, author, local }, correlationId) }
-    if (paidCount > 0) { this.events.emitEvent('resources', LEDGER_EVENTS.paymentsRecorded, { weeks: [...weeks].sort(), count: paidCount, total: formatCents(paid), author, local }, correlationId) }
-  }
-
-  // ---------------------------------------------------------------- sync host
-
-  private syncRequest (): SyncRequest {
-    const docs = []
-    for (const ds of this.docs.values()) {
-      if (this.excluded.has(ds.authorHex)) { continue }
-      docs.push({ author: fromHex(ds.authorHex) as Bytes, doc: ds.doc, clock: contiguous(ds), fingerprint: ds.fp as Bytes })
-    }
-    return { docs, excluded: [...this.excluded].map(a => fromHex(a) as Bytes) }
-  }
-
-  private async * syncResponses (req: SyncRequest): AsyncGenerator<Uint8Array> {
-    const theirExcluded = new Set(req.excluded.map(toHex))
-    for (const authorHex of this.excluded) {
-      if (theirExcluded.has(authorHex)) { continue }
-      const proof = await this.store.get(proofKey(authorHex))
-      if (proof !== undefined) { yield SyncResponse.encode({ proof: EquivocationProof.decode(proof), done: false }) }
-    }
-    const theirs = new Map<string, { clock: number, fingerprint: Uint8Array }>()
-    for (const d of req.docs) { theirs.set(toHex(d.author) + '!' + d.doc, d) }
-    for (const [key, ds] of [...this.docs.entries()]) {
-      if (this.excluded.has(ds.authorHex) || theirExcluded.has(ds.authorHex)) { continue }
-      const t = theirs.get(key)
-      let have = t?.clock ?? 0
-      if (maxEnd(ds) <= have) {
-        // same clocks: send everything only if the batches held differ (a fork, or a compaction)
-        if (t === undefined || bytesEqual(t.fingerprint, ds.fp)) { continue }
-        have = 0
-      }
-      for await (const b of this.store.batchesOf(ds.authorHex, ds.doc, have)) {
-        yield embedBatch(b.bytes)
-      }
-    }
-  }
-
-  private async syncReceive (msg: SyncResponse, session: SyncSession): Promise<'applied' | 'other'> {
-    const opts: ReceiveOptions = { from: session.peer.toString(), correlationId: session.correlationId, via: 'sync' }
-    let r: ReceiveResult
-    if (msg.batch != null) {
-      const claimed = claimedAuthor(msg.batch)
-      // once an author is over its quota, its other batches in this session are not even checked
-      if (claimed !== undefined && session.skipAuthors.has(claimed)) {
-        this.throttled++
-        return 'other'
-      }
-      r = await this.receiveBatch(SignedBatch.encode(msg.batch), opts)
-      if (r.status === 'throttled' && claimed !== undefined) { session.skipAuthors.add(claimed) }
-    } else if (msg.proof != null) { r = await this.receiveProof(EquivocationProof.encode(msg.proof), opts) } else { return 'other' }
-    return r.status === 'applied' ? 'applied' : 'other'
-  }
-
-  async sync (peer: PeerId): Promise<SyncResult> {
-    this.requireRunning()
-    return this.sync_.syncWith(peer, newCorrelationId())
-  }
-
-  // ---------------------------------------------------------------- reads
-
-  private humanOf (h: HumanView): Human {
-    const s = summarize(h)
-    return {
-      id: h.id,
-      weeklyFlow: formatCents(s.weeklyFlow),
-      housingCredit: formatCents(s.housingCredit),
-      investmentPool: formatCents(s.investmentPool),
-      status: h.active ? 'active' : 'inactive',
-      createdAt: new Date(s.createdAt).toISOString(),
-      registeredBy: this.peerIdOf(s.registeredBy),
-      registrars: s.registrars,
-      lastDistribution: h.lastWeek === undefined ? null : new Date(h.lastAt).toISOString(),
-      lastDistributionWeek: h.lastWeek ?? null,
-      totalReceived: formatCents(h.total),
-      payments: h.paidWeeks
-    }
-  }
-
-  async getHuman (id: string): Promise<Human | undefined> {
-    if (typeof id !== 'string' || !HUMAN_ID.test(id)) { throw invalidInput('bad human id', 'id') }
-    const h = this.views.human(id)
-    return h?.registered === true ? this.humanOf(h) : undefined
-  }
-
-  async listHumans (query: ListHumansQuery = {}): Promise<Page<Human>> {
-    const limit = pageLimit(query.limit)
-    if (query.status !== undefined && !HUMAN_STATUSES.includes(query.status)) { throw invalidInput('status must be "active" or "inactive"', 'status') }
-    if (query.cursor !== undefined && (typeof query.cursor !== 'string' || !HUMAN_ID.test(query.cursor))) { throw invalidInput('bad cursor', 'cursor') }
-    const items: Human[] = []
-    let last: string | undefined
-    // registration keys sort by human id; '"' sorts right after '!', before any id character
-    const gt = query.cursor === undefined ? undefined : `r!${query.cursor}"`
-    for await (const key of this.store.keys('r!', { gt })) {
-      const id = key.slice(2, key.lastIndexOf('!'))
-      if (id === last) { continue }
-      last = id
-      const h = this.views.human(id)
-      if (h?.registered !== true) { continue }
-      if (query.status !== undefined && (h.active ? 'active' : 'inactive') !== query.status) { continue }
-      if (items.length === limit) { return { items, nextCursor: items[items.length - 1].id } }
-      items.push(this.humanOf(h))
-    }
-    return { items }
-  }
-
-  async history (query: HistoryQuery = {}): Promise<Page<LedgerTransaction>> {
-    const limit = pageLimit(query.limit)
-    if (query.humanId !== undefined && (typeof query.humanId !== 'string' || !HUMAN_ID.test(query.humanId))) { throw invalidInput('bad human id', 'humanId') }
-    if (query.week !== undefined && (typeof query.week !== 'string' || !isIsoWeek(query.week))) { throw invalidInput('week must be an ISO week like "2025-W23"', 'week') }
-    let after: string | undefined
-    if (query.cursor !== undefined) {
-      if (typeof query.cursor !== 'string' || !/^\d{4}-W\d{2}![A-Za-z0-9_.@-]{1,128}![0-9a-f]{64}$/.test(query.cursor)) { throw invalidInput('bad cursor', 'cursor') }
-      after = 'p!' + query.cursor
-    }
-    const items: LedgerTransaction[] = []
-    const groups = new Map<string, Winner | undefined>()
-    const winnerOf = async (week: string, humanId: string): Promise<Winner | undefined> => {
-      if (this.views.isWeekLoaded(week)) { return this.views.winner(week, humanId) }
-      const g = `${week}!${humanId}`
-      if (groups.has(g)) { return groups.get(g) }
-      let best: Winner | undefined
-      for await (const [key, value] of this.store.entries(`p!${week}!${humanId}!`)) {
-        const author = key.slice(key.lastIndexOf('!') + 1)
-        if (this.excluded.has(author)) { continue }
-        const e = decodeIndexed(value)
-        const p = openEntry(e.entry) as PaymentEntry
-        const w = { author, amount: p.amount }
-        if (best === undefined || isBetterPayment(w, best)) { best = w }
-      }
-      groups.set(g, best)
-      return best
-    }
-    const prefixes = query.humanId === undefined
-      ? [query.week === undefined ? 'p!' : `p!${query.week}!`]
-      : (query.week === undefined ? [...this.views.weeks.keys()].sort() : [query.week]).map(w => `p!${w}!${query.humanId as string}!`)
-    for (const prefix of prefixes) {
-      if (after !== undefined && prefix + KEY_END_CHAR <= after) { continue }
-      for await (const [key, value] of this.store.entries(prefix, { gt: after !== undefined && after >= prefix ? after : undefined })) {
-        const [, week, humanId, author] = key.split('!')
-        if (this.excluded.has(author)) { continue }
-        const ix = decodeIndexed(value)
-        const p = openEntry(ix.entry) as PaymentEntry
-        const win = await winnerOf(week, humanId)
-        const completed = win !== undefined && win.author === author
-        if (!completed && query.includeSuperseded !== true) { continue }
-        if (items.length === limit) { return { items, nextCursor: cursorOf(items[items.length - 1]) } }
-        items.push({
-          id: `${week}:${humanId}:${this.peerIdOf(author)}`,
-          humanId,
-          amount: formatCents(p.amount),
-          type: p.type,
-          week,
-          timestamp: new Date(p.at).toISOString(),
-          status: completed ? 'completed' : 'superseded',
-          author: this.peerIdOf(author),
-          metadata: { doc: ix.doc, clock: ix.clock, authorKey: author }
-        })
-      }
-    }
-    return { items }
-  }
-
-  async stats (): Promise<SystemStats> {
-    const week = isoWeek(this.now())
-    const wt = this.views.weeks.get(week)
-    const distributed = BigInt(this.views.distributed)
-    const registered = this.views.registered
-    const authors = new Set<string>()
-    for (const ds of this.docs.values()) { authors.add(ds.authorHex) }
-    return {
-      totalHumans: registered,
-      activeHumans: this.views.active,
-      totalDistributed: formatCents(distributed),
-      distributedThisWeek: formatCents(wt?.total ?? 0),
-      remainingWealth: formatCents(this.poolTotal - distributed),
-      averagePerHuman: formatCents(registered === 0 ? 0n : distributed / BigInt(registered)),
-      uptime: this.running ? Math.max(0, (this.now() - this.startedAt) / 1000) : 0,
-      poolTotal: formatCents(this.poolTotal),
-      week,
-      paymentsThisWeek: wt?.count ?? 0,
-      authors: authors.size,
-      documents: this.docs.size,
-      excludedAuthors: this.excluded.size,
-      batchesRejected: this.rejected,
-      batchesThrottled: this.throttled
-    }
-  }
-
-  async * batches (): AsyncGenerator<Uint8Array> {
-    for await (const [, value] of this.store.entries('b!')) { yield value }
-  }
-
-  async equivocations (): Promise<EquivocationRecord[]> {
-    const out: EquivocationRecord[] = []
-    for await (const [key, value] of this.store.entries('x!')) {
-      const authorHex = key.slice(2)
-      out.push({ author: this.peerIdOf(authorHex), authorKey: authorHex, proof: value })
-    }
-    return out
-  }
-
-  derivedState (): string {
-    return this.views.canonical()
-  }
-
-  async verifyIntegrity (): Promise<{ ok: boolean, batches: number, entries: number }> {
-    return this.serial(async () => {
-      const fresh = new DerivedViews(this.excluded, Number.MAX_SAFE_INTEGER)
-      let batches = 0
-      let entries = 0
-      for await (const [key, bytes] of this.store.entries('b!')) {
-        const k = parseBatchKey(key)
-        batches++
-        if (this.excluded.has(k.authorHex)) { continue }
-        const b = openTrustedBatch(bytes)
-        if (b.clockStart !== k.start || b.clockEnd !== k.end || b.authorHex !== k.authorHex || b.doc !== k.doc) { return { ok: false, batches, entries } }
-        for (const it of b.items) {
-          entries++
-          const e = it.entry
-          if (e.kind === 'human') { fresh.applyRegistration(k.authorHex, e) } else if (e.kind === 'status') { fresh.applyStatus(k.authorHex, k.doc, it.clock, e) } else {
-            fresh.ensureEmptyWeek(e.week)
-            fresh.applyPayment(k.authorHex, e)
-          }
-        }
-      }
-      return { ok: fresh.canonical() === this.views.canonical(), batches, entries }
-    })
-  }
-
-  async document (authorHex: string, doc: string): Promise<Y.Doc> {
-    const out: Uint8Array[] = []
-    for await (const [, bytes] of this.store.entries(docPrefix(authorHex, doc))) { out.push(bytes) }
-    return docFromBatches(out)
-  }
-
-  async compact (): Promise<{ batches: number, into: number }> {
-    if (!this.running) { return { batches: 0, into: 0 } }
-    return this.serial(async () => {
-      let batches = 0
-      let into = 0
-      // runs of consecutive small batches of this node's documents, each at most `limit` entries
-      const limit = Math.min(this.maxBatchEntries * 4, 4096)
-      for (const ds of [...this.docs.values()]) {
-        if (ds.authorHex !== this.selfHex || this.excluded.has(ds.authorHex)) { continue }
-        const runs: StoredBatch[][] = [[]]
-        for await (const b of this.store.batchesOf(ds.authorHex, ds.doc)) {
-          const run = runs[runs.length - 1]
-          const last = run[run.length - 1]
-          const small = b.end - b.start < this.compactBelow
-          if (!small || (last !== undefined && (last.end !== b.start || b.end - run[0].start > limit))) { runs.push([]) }
-          if (small) { runs[runs.length - 1].push(b) }
-        }
-        for (const run of runs) {
-          if (run.length < 2) { continue }
-          await this.compactRun(ds, run)
-          batches += run.length
-          into++
-        }
-      }
-      if (into > 0) { this.events.emitEvent('resources', LEDGER_EVENTS.compacted, { batches, into }) }
-      return { batches, into }
-    })
-  }
-
-  /** Re-sign consecutive own batches as one, replace them, gossip it. Inside serial. */
-  private async compactRun (ds: DocState, run: StoredBatch[]): Promise<void> {
-    const items = run.flatMap(r => openTrustedBatch(r.bytes).items)
-    const merged = await signBatch(this.crypto.signer, ds.doc, run[0].start, items, this.now())
-    const fp = await batchFingerprint(merged.signature)
-    const ops: StoreOp[] = run.map(r => ({ type: 'del', key: r.key }))
-    ops.push({ type: 'put', key: batchKey(ds.authorHex, ds.doc, merged.clockStart, merged.clockEnd, fp), value: merged.bytes })
-    await this.store.commit(ops)
-    for (const r of run) { xorHexInto(ds.fp, r.fp) }
-    xorHexInto(ds.fp, fp)
-    this.publish({ batch: SignedBatch.decode(merged.bytes) })
-  }
-}
-
-const KEY_END_CHAR = '~'
-/** sync-fetched batches signed less than this long ago are gossiped on (see regossip) */
-const REGOSSIP_WINDOW_MS = 10 * 60_000
-/** at most this many re-gossips per 10 s, so a large heal cannot flood the mesh */
-const REGOSSIP_PER_10S = 256
-/** and at most this many bytes (a batch may weigh up to 2 MiB) */
-const REGOSSIP_BYTES_PER_10S = 16 * 1024 * 1024
-/** signatures remembered as gossiped */
-const GOSSIPED_CAPACITY = 65_536
-
-/** The author a batch names, unchecked (undefined if its body does not decode). */
-function claimedAuthor (batch: SignedBatch): string | undefined {
-  try {
-    return toHex(BatchBody.decode(batch.body).author)
-  } catch {
-    return undefined
-  }
-}
-
-function compareBytes (a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.byteLength, b.byteLength)
-  for (let i = 0; i < n; i++) { if (a[i] !== b[i]) { return a[i] - b[i] } }
-  return a.byteLength - b.byteLength
-}
-
-function openEntry (bytes: Uint8Array): LedgerEntry {
-  return decodeEntry(bytes, true)
-}
-
-function cursorOf (t: LedgerTransaction): string {
-  return `${t.week}!${t.humanId}!${t.metadata.authorKey}`
-}
-
-function pageLimit (limit: unknown): number {
-  if (limit === undefined) { return 50 }
-  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 1000) { throw invalidInput('limit must be an integer from 1 to 1000', 'limit') }
-  return limit
-}
-
-/** SyncResponse { batch } from stored SignedBatch bytes without re-encoding them. */
-function embedBatch (bytes: Uint8Array): Uint8Array {
-  let len = bytes.byteLength
-  const varint: number[] = []
-  while (len > 0x7f) {
-    varint.push((len & 0x7f) | 0x80)
-    len >>>= 7
-  }
-  varint.push(len)
-  const out = new Uint8Array(1 + varint.length + bytes.byteLength)
-  out[0] = 0x0a
-  out.set(varint, 1)
-  out.set(bytes, 1 + varint.length)
-  return out
 }
 
 export function createLedger (components: LedgerComponents, init: LedgerInit = {}): LedgerService {

@@ -7,7 +7,7 @@
  *                                             fp: 32 hex of SHA-256(signature), for fingerprints
  *   r!<humanId>!<author>                      IndexedEntry: a registration
  *   s!<humanId>!<author>!<doc>!<clock>        IndexedEntry: a status change
- *   p!<week>!<humanId>!<author>               IndexedEntry: a payment
+ *   p!<week>!<humanId>!<registrar>!<author>   IndexedEntry: a payment of the human (registrar, humanId)
  *   x!<author>                                EquivocationProof against the author
  *
  * <author> is the 64-hex public key; numbers are `sortableNumber` (14 hex digits), so
@@ -61,8 +61,8 @@ export function statusKey (humanId: string, authorHex: string, doc: string, cloc
   return `s!${humanId}!${authorHex}!${doc}!${sortableNumber(clock)}`
 }
 
-export function payKey (week: string, humanId: string, authorHex: string): string {
-  return `p!${week}!${humanId}!${authorHex}`
+export function payKey (week: string, humanId: string, registrarHex: string, authorHex: string): string {
+  return `p!${week}!${humanId}!${registrarHex}!${authorHex}`
 }
 
 export function proofKey (authorHex: string): string {
@@ -74,7 +74,7 @@ export function indexKey (entry: LedgerEntry, authorHex: string, doc: string, cl
   switch (entry.kind) {
     case 'human': return regKey(entry.humanId, authorHex)
     case 'status': return statusKey(entry.humanId, authorHex, doc, clock)
-    case 'payment': return payKey(entry.week, entry.humanId, authorHex)
+    case 'payment': return payKey(entry.week, entry.humanId, entry.registrar, authorHex)
     default: throw new Error('unknown entry kind')
   }
 }

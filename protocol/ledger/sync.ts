@@ -1,32 +1,45 @@
 /**
- * `/liberation/ledger-sync/1.0.0`: catch-up between two peers.
+ * `/liberation/ledger-sync/2.0.0/<charter id>`: catch-up between two peers of one charter.
  *
  * Whenever a connection to a peer that speaks the protocol opens (libp2p topology), this
- * node dials a stream and pulls: it sends its state vector (per document, the clock up to
- * which it holds every item, and the authors it holds equivocation proofs against); the
- * peer answers with the proofs it lacks, then every stored signed batch past its clocks,
- * then `done`. The peer does the same in the other direction, so both end up with the
- * union. Batches travel exactly as their authors signed them (merged updates carry no
+ * node dials a stream and pulls. First the two reconcile their sets of document ids
+ * (range-based set reconciliation, `protocol/reconcile`: a few round trips and bytes in
+ * proportion to the documents that differ, whatever their number); then this node asks
+ * for the documents it lacks, giving its own state of the ones that differ, and the peer
+ * answers with the proofs it lacks, every stored signed batch past its clocks, then
+ * `done`. The peer does the same in the other direction, so both end up with the union. Batches travel exactly as their authors signed them (merged updates carry no
  * signature), and each one goes through the same checks as a gossiped one. A timer also
  * pulls from a random connected peer now and then, which heals any gossip loss.
  */
 import { lpStream } from '@libp2p/utils'
+import { decodeRanges, encodeRanges } from '../reconcile/index.ts'
+import { createCharter, LEDGER_SYNC_PROTOCOL_PREFIX, ledgerSyncProtocol } from './charter.ts'
 import { SyncRequest, SyncResponse } from './pb/ledger.ts'
+import type { Reconciler } from '../reconcile/index.ts'
 import type { Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
 
-export const LEDGER_SYNC_PROTOCOL = '/liberation/ledger-sync/1.0.0'
+/** the sync protocol id under the default charter */
+export const LEDGER_SYNC_PROTOCOL = ledgerSyncProtocol(createCharter())
 
-/** what one sync message may weigh: a batch (≤ 2 MiB) or a large state vector */
+/** what one sync message may weigh: a batch (≤ 2 MiB) or a large reconciliation message */
 export const MAX_SYNC_MESSAGE_BYTES = 8 * 1024 * 1024
+/** reconciliation rounds one session may take (log16 of a billion documents is 7.5) */
+export const MAX_RECONCILE_ROUNDS = 16
+/** documents one transfer request may name (wanted ids, own states), and excluded authors */
+const REQUEST_LIMITS = { docs: 500_000, want: 500_000, excluded: 100_000 }
 
 export interface SyncHost {
-  /** this node's state vector */
-  request(): SyncRequest
+  /** one side of a reconciliation over this node's document ids, as they are now */
+  reconciler(initiator: boolean): Reconciler
+  /** the transfer request, from what reconciliation found: ids only this node holds, ids only the peer holds */
+  request(have: Uint8Array[], need: Uint8Array[]): SyncRequest
   /** encoded SyncResponse messages for a peer's request, done excluded */
   responses(req: SyncRequest): AsyncGenerator<Uint8Array>
   /** handle one response message of a pull session; resolves once it is stored or refused */
   receive(msg: SyncResponse, session: SyncSession): Promise<'applied' | 'other'>
   onSynced(result: SyncResult, correlationId: string): void
+  /** a peer announces the ledger sync protocol under another charter id */
+  onCharterMismatch?(peer: PeerId, protocol: string): void
   log: Logger
 }
 
@@ -36,10 +49,16 @@ export interface SyncSession {
   correlationId: string
   /** authors (hex keys) whose batches the rest of this session skips: they are over their quota */
   skipAuthors: Set<string>
+  /** the peer is over its quota: the rest of this session is skipped (it comes again next pull) */
+  peerOverQuota?: boolean
 }
 
 export interface SyncResult {
   peer: string
+  /** reconciliation round trips, and documents found to differ (held here only, there only) */
+  rounds: number
+  have: number
+  need: number
   /** response messages received */
   messages: number
   /** batches or proofs that added something */
@@ -54,6 +73,8 @@ export interface LedgerSyncInit {
   intervalMs?: number
   /** how many received batches are checked and stored concurrently */
   pipeline?: number
+  /** protocol id (default LEDGER_SYNC_PROTOCOL; the ledger passes its charter's) */
+  protocol?: string
 }
 
 export interface LedgerSync {
@@ -69,6 +90,16 @@ export function createLedgerSync (libp2p: Libp2p, host: SyncHost, init: LedgerSy
   const idleTimeoutMs = init.idleTimeoutMs ?? 30_000
   const intervalMs = init.intervalMs ?? 30_000
   const pipeline = Math.max(1, init.pipeline ?? 16)
+  const protocol = init.protocol ?? LEDGER_SYNC_PROTOCOL
+  const warned = new Set<string>()
+  const onPeerUpdate = (evt: CustomEvent<{ peer: { id: PeerId, protocols: string[] } }>): void => {
+    const { id, protocols } = evt.detail.peer
+    const other = protocols.find(p => p.startsWith(LEDGER_SYNC_PROTOCOL_PREFIX) && p !== protocol)
+    if (other === undefined || protocols.includes(protocol) || warned.has(id.toString())) { return }
+    if (warned.size > 1000) { warned.clear() }
+    warned.add(id.toString())
+    host.onCharterMismatch?.(id, other)
+  }
   const inflight = new Map<string, Promise<SyncResult>>()
   let controller = new AbortController()
   let topologyId: string | undefined
@@ -80,9 +111,16 @@ export function createLedgerSync (libp2p: Libp2p, host: SyncHost, init: LedgerSy
   async function serve (stream: Stream): Promise<void> {
     const lp = lpStream(stream, { maxDataLength: MAX_SYNC_MESSAGE_BYTES, maxBufferSize: 2 * MAX_SYNC_MESSAGE_BYTES })
     try {
-      const req = SyncRequest.decode(await lp.read({ signal: idle() }), {
-        limits: { docs: 1_000_000, excluded: 100_000 }
-      })
+      let responder: Reconciler | undefined
+      let req: SyncRequest
+      for (let round = 0; ; round++) {
+        req = SyncRequest.decode(await lp.read({ signal: idle() }), { limits: REQUEST_LIMITS })
+        if (req.reconcile.byteLength === 0) { break }
+        if (round >= MAX_RECONCILE_ROUNDS) { throw new Error('too many reconciliation rounds') }
+        responder ??= host.reconciler(false)
+        const step = responder.receive(decodeRanges(req.reconcile))
+        await lp.write(SyncResponse.encode({ reconcile: encodeRanges(step.reply ?? []) as Uint8Array<ArrayBuffer>, done: false }), { signal: idle() })
+      }
       let chunk: Uint8Array[] = []
       let size = 0
       for await (const msg of host.responses(req)) {
@@ -105,15 +143,31 @@ export function createLedgerSync (libp2p: Libp2p, host: SyncHost, init: LedgerSy
 
   async function pull (peer: PeerId, correlationId: string): Promise<SyncResult> {
     const started = Date.now()
-    const result: SyncResult = { peer: peer.toString(), messages: 0, applied: 0, ms: 0 }
-    const stream = await libp2p.dialProtocol(peer, LEDGER_SYNC_PROTOCOL, { signal: idle() })
+    const result: SyncResult = { peer: peer.toString(), rounds: 0, have: 0, need: 0, messages: 0, applied: 0, ms: 0 }
+    const stream = await libp2p.dialProtocol(peer, protocol, { signal: idle() })
     // the byte stream buffers whatever arrives while we are not reading: pause the stream
     // (yamux stops granting window) while the checks are behind, so memory stays bounded
     const lp = lpStream(stream, { maxDataLength: MAX_SYNC_MESSAGE_BYTES, maxBufferSize: 2 * MAX_SYNC_MESSAGE_BYTES })
     const work = new Set<Promise<void>>()
     const session: SyncSession = { peer, correlationId, skipAuthors: new Set() }
     try {
-      await lp.write(SyncRequest.encode(host.request()), { signal: idle() })
+      const initiator = host.reconciler(true)
+      const have: Uint8Array[] = []
+      const need: Uint8Array[] = []
+      let ranges = initiator.initiate()
+      while (true) {
+        if (result.rounds++ >= MAX_RECONCILE_ROUNDS) { throw new Error('too many reconciliation rounds') }
+        await lp.write(SyncRequest.encode({ reconcile: encodeRanges(ranges) as Uint8Array<ArrayBuffer>, docs: [], excluded: [], want: [] }), { signal: idle() })
+        const answer = SyncResponse.decode(await lp.read({ signal: idle() }))
+        const step = initiator.receive(decodeRanges(answer.reconcile))
+        have.push(...step.have)
+        need.push(...step.need)
+        if (step.reply === undefined) { break }
+        ranges = step.reply
+      }
+      result.have = have.length
+      result.need = need.length
+      await lp.write(SyncRequest.encode(host.request(have, need)), { signal: idle() })
       while (true) {
         const msg = SyncResponse.decode(await lp.read({ signal: idle() }))
         if (msg.done) { break }
@@ -145,12 +199,13 @@ export function createLedgerSync (libp2p: Libp2p, host: SyncHost, init: LedgerSy
     async start () {
       running = true
       controller = new AbortController()
-      await libp2p.handle(LEDGER_SYNC_PROTOCOL, (stream) => { void serve(stream) }, {
+      await libp2p.handle(protocol, (stream) => { void serve(stream) }, {
         maxInboundStreams: 2,
         maxOutboundStreams: 2,
         runOnLimitedConnection: false
       })
-      topologyId = await libp2p.register(LEDGER_SYNC_PROTOCOL, {
+      libp2p.addEventListener('peer:update', onPeerUpdate as any)
+      topologyId = await libp2p.register(protocol, {
         onConnect: (peer) => {
           sync.syncWith(peer).catch(err => { host.log('sync with %p failed: %s', peer, err.message) })
         }
@@ -171,7 +226,8 @@ export function createLedgerSync (libp2p: Libp2p, host: SyncHost, init: LedgerSy
       controller.abort(new Error('ledger stopping'))
       if (topologyId !== undefined) { libp2p.unregister(topologyId) }
       topologyId = undefined
-      await libp2p.unhandle(LEDGER_SYNC_PROTOCOL).catch(() => {})
+      libp2p.removeEventListener('peer:update', onPeerUpdate as any)
+      await libp2p.unhandle(protocol).catch(() => {})
       await Promise.allSettled([...inflight.values()])
     },
     async syncWith (peer, correlationId) {

@@ -1,31 +1,30 @@
 /**
- * Derived views: what the entries add up to. Nothing here is stored; it is rebuilt from
- * the entry index at start (and after an author is excluded) and updated as entries
- * arrive, and every rule is a pure function of the set of entries, so two nodes holding
- * the same entries show the same numbers whatever order they arrived in.
+ * Derived views: what the entries add up to under the rules of `rules.ts`. Nothing here
+ * is stored; it is rebuilt from the entry index at start (and after an author is
+ * excluded) and updated as entries arrive. Every figure is a function of the set of
+ * entries, so two nodes holding the same entries show the same numbers whatever order
+ * they arrived in.
  *
- * Rules (no peer can make another peer's claims count for less):
- * - A human exists once any author registered it. Several authors may register one id
- *   (partitions, or plain openness); the record is the join of their registrations in
- *   the human's favour: the highest weekly flow, housing credit and investment pool, the
- *   earliest `createdAt`; `registeredBy` is the author of the earliest registration
- *   (ties: lowest author key).
- * - Each registrar has its own view of the status: its latest status entry for the
- *   human (by document, then clock), else the status it registered with. Status entries
- *   of authors that did not register the human do not count. The human is active when
- *   any of its registrars says so: nobody can deactivate a human someone else keeps.
- * - A (week, human) is paid once: of all payments for it, the largest amount counts
- *   (ties: lowest author key); the others are "superseded". Totals, per-human received,
- *   last distribution and the weekly figures are sums over these winners.
+ * - A row is one human record, (registrar, id). Its registration is its registrar's one
+ *   registration entry for the id; status entries count only from the registrar (its
+ *   latest, by document then clock).
+ * - Payments count only when valid for their record (`isValidPayment`); a payment that
+ *   arrives before the registration it names waits as an orphan and counts once the
+ *   registration arrives (flows never change, so validity only ever goes from "not yet"
+ *   to "valid").
+ * - Per week, the counted payment of a record is the valid one of the preferred payer.
+ *   Week totals, per-row totals and `validTotal` sum counted payments; `settle` then
+ *   decides which of them the pool funds, and the unfunded ones are subtracted
+ *   everywhere a figure is shown.
  * - Entries of an author with an equivocation proof against it count for nothing.
  *
  * Memory: per human a row in typed-array columns (about 100 bytes with its id), plus
- * the payment winners of the `hotWeeks` most recent weeks touched (12 bytes per human
- * each); older weeks stay in LevelDB and are loaded on demand. Columns live outside the
- * young generation, so building 100k rows at start-up does not make V8 grow it.
+ * the payment winners of the `hotWeeks` most recent weeks touched (8 bytes per human
+ * each); older weeks stay in LevelDB and are loaded on demand.
  */
 import { decodeEntry } from './entries.ts'
 import { addMoney, formatCents } from './money.ts'
+import { admissionKey, compareAdmission, fundingBoundary, isPreferredPayer, isValidPayment } from './rules.ts'
 import { decodeIndexed, prefixRange } from './store.ts'
 import type { HumanEntry, HumanStatus, PaymentEntry, StatusEntry } from './entries.ts'
 import type { Money } from './money.ts'
@@ -46,16 +45,23 @@ interface StatusMark {
   status: HumanStatus
 }
 
-/** A read-only snapshot of one human's derived record. */
+/** A read-only snapshot of one human record (registrar, id). */
 export interface HumanView {
   id: string
+  /** registrar's key (hex) */
+  registrar: string
   registered: boolean
-  /** every (not excluded) registration, one per author */
-  registrations: Registration[]
+  /** the registration (when registered) */
+  registration: Registration | undefined
+  /** how many registrars registered this id (records side by side) */
+  registrars: number
   active: boolean
-  /** cents received over all weeks (winning payments) */
+  /** cents received over all weeks (funded payments) */
   total: Money
   paidWeeks: number
+  /** counted payments the pool could not fund: cents, and how many */
+  unfundedTotal: Money
+  unfundedWeeks: number
   lastWeek: string | undefined
   lastAt: number
 }
@@ -66,12 +72,9 @@ export interface Winner {
 }
 
 export interface WeekTotal {
+  /** counted payments, funded or not */
   count: number
   total: Money
-}
-
-export function isBetterPayment (a: Winner, b: Winner): boolean {
-  return a.amount > b.amount || (a.amount === b.amount && a.author < b.author)
 }
 
 function isLaterMark (a: StatusMark, b: StatusMark): boolean {
@@ -109,40 +112,50 @@ function grow<T extends Float64Array | Int32Array | Uint8Array> (a: T, size: num
   return b
 }
 
-/** Payment winners of one week, by human row. */
+/** Counted payment of one week, by row: who recorded it and when. */
 class WeekWinners {
   author: Int32Array
-  amount: Float64Array
+  at: Float64Array
 
   constructor (size: number) {
     this.author = new Int32Array(Math.max(size, 16)).fill(NONE)
-    this.amount = new Float64Array(Math.max(size, 16))
+    this.at = new Float64Array(Math.max(size, 16))
   }
 
   ensure (size: number): void {
     if (size <= this.author.length) { return }
     const n = Math.max(size, this.author.length * 2)
     this.author = grow(this.author, n, NONE)
-    this.amount = grow(this.amount, n)
+    this.at = grow(this.at, n)
   }
 }
+
+interface Orphan { week: string, author: number, at: number, amount: number }
 
 export class DerivedViews {
   readonly excluded: Set<string>
   registered = 0
   active = 0
-  distributed: Money = 0
+  /** sum of every counted payment, funded or not */
+  validTotal: Money = 0
   readonly weeks = new Map<string, WeekTotal>()
+  /** payments the pool does not fund, by week then row: cents */
+  private unfunded = new Map<string, Map<number, number>>()
+  private unfundedTotal = 0n
+  private unfundedCount = 0
+  private readonly pool: bigint
   private readonly hotWeeks: number
   /** loaded weeks; Map order = least recently used first */
   private readonly hot = new Map<string, WeekWinners>()
   private readonly authors = new StringTable()
   private readonly weekNames = new StringTable()
-  // one row per human id seen (registered or only paid)
+  /** first row of each id; further records of the same id in `sameId` */
   private readonly rows = new Map<string, number>()
+  private readonly sameId = new Map<number, number[]>()
   private ids: string[] = []
   private cap = 0
-  private regAuthor = new Int32Array(0)
+  private rowReg = new Int32Array(0)
+  private isReg = new Uint8Array(0)
   private regAt = new Float64Array(0)
   private regStatus = new Uint8Array(0)
   private weeklyFlow = new Float64Array(0)
@@ -153,13 +166,15 @@ export class DerivedViews {
   private paidWeeksCol = new Int32Array(0)
   private lastWeekCol = new Int32Array(0)
   private lastAtCol = new Float64Array(0)
-  /** rare cases, by row: further registrations, status marks, totals past 2^53 cents */
-  private readonly more = new Map<number, Registration[]>()
-  private readonly marks = new Map<number, Map<string, StatusMark>>()
+  /** rare cases, by row: the registrar's latest status, totals past 2^53 cents, payments before their registration */
+  private readonly marks = new Map<number, StatusMark>()
   private readonly bigTotals = new Map<number, bigint>()
+  private readonly orphans = new Map<number, Orphan[]>()
+  private dirty = true
 
-  constructor (excluded: Set<string>, hotWeeks = 4) {
+  constructor (excluded: Set<string>, pool: bigint, hotWeeks = 4) {
     this.excluded = excluded
+    this.pool = pool
     this.hotWeeks = Math.max(1, hotWeeks)
   }
 
@@ -167,13 +182,32 @@ export class DerivedViews {
     return this.ids.length
   }
 
-  private row (id: string): number {
-    let r = this.rows.get(id)
-    if (r !== undefined) { return r }
-    r = this.ids.length
+  /** funded payments, cents */
+  get distributed (): Money {
+    return this.unfundedTotal === 0n ? this.validTotal : addMoney(this.validTotal, -this.unfundedTotal)
+  }
+
+  /** the pool minus what is funded: never below zero */
+  get remaining (): bigint {
+    return this.pool - BigInt(this.distributed)
+  }
+
+  private findRow (id: string, registrar: string): number | undefined {
+    const r = this.rows.get(id)
+    if (r === undefined) { return undefined }
+    const reg = this.authors.id(registrar)
+    if (this.rowReg[r] === reg) { return r }
+    return this.sameId.get(r)?.find(x => this.rowReg[x] === reg)
+  }
+
+  private row (id: string, registrar: string): number {
+    const found = this.findRow(id, registrar)
+    if (found !== undefined) { return found }
+    const r = this.ids.length
     if (r >= this.cap) {
       const n = Math.max(1024, this.cap * 2)
-      this.regAuthor = grow(this.regAuthor, n, NONE)
+      this.rowReg = grow(this.rowReg, n, NONE)
+      this.isReg = grow(this.isReg, n)
       this.regAt = grow(this.regAt, n)
       this.regStatus = grow(this.regStatus, n)
       this.weeklyFlow = grow(this.weeklyFlow, n)
@@ -187,115 +221,165 @@ export class DerivedViews {
       this.cap = n
     }
     this.ids.push(id)
-    this.rows.set(id, r)
+    this.rowReg[r] = this.authors.id(registrar)
+    const first = this.rows.get(id)
+    if (first === undefined) {
+      this.rows.set(id, r)
+    } else {
+      const list = this.sameId.get(first) ?? []
+      list.push(r)
+      this.sameId.set(first, list)
+    }
     return r
   }
 
-  isRegistered (id: string): boolean {
+  /** every row of an id */
+  private rowsOf (id: string): number[] {
     const r = this.rows.get(id)
-    return r !== undefined && this.regAuthor[r] !== NONE
+    if (r === undefined) { return [] }
+    const more = this.sameId.get(r)
+    return more === undefined ? [r] : [r, ...more]
+  }
+
+  private registrarOf (r: number): string {
+    return this.authors.values[this.rowReg[r]]
+  }
+
+  /** registrar keys of an id's registered records, smallest first */
+  registrarsOf (id: string): string[] {
+    return this.rowsOf(id).filter(r => this.isReg[r] === 1).map(r => this.registrarOf(r)).sort()
+  }
+
+  isRegistered (id: string, registrar?: string): boolean {
+    if (registrar !== undefined) {
+      const r = this.findRow(id, registrar)
+      return r !== undefined && this.isReg[r] === 1
+    }
+    return this.rowsOf(id).some(r => this.isReg[r] === 1)
   }
 
   hasRegistrar (id: string, author: string): boolean {
-    const r = this.rows.get(id)
-    if (r === undefined || this.regAuthor[r] === NONE) { return false }
-    return this.authors.values[this.regAuthor[r]] === author || (this.more.get(r)?.some(x => x.author === author) ?? false)
+    return this.isRegistered(id, author)
   }
 
-  private registrationsOf (r: number): Registration[] {
-    if (this.regAuthor[r] === NONE) { return [] }
-    const first: Registration = {
-      author: this.authors.values[this.regAuthor[r]],
-      at: this.regAt[r],
-      status: this.regStatus[r] === INACTIVE ? 'inactive' : 'active',
-      weeklyFlow: this.weeklyFlow[r],
-      housingCredit: this.housingCredit[r],
-      investmentPool: this.investmentPool[r]
+  private unfundedOf (r: number): { total: bigint, weeks: number } {
+    let total = 0n
+    let weeks = 0
+    for (const m of this.unfunded.values()) {
+      const a = m.get(r)
+      if (a !== undefined) {
+        total += BigInt(a)
+        weeks++
+      }
     }
-    const more = this.more.get(r)
-    return more === undefined ? [first] : [first, ...more]
+    return { total, weeks }
   }
 
-  private totalOf (r: number): Money {
-    return this.bigTotals.get(r) ?? this.totalCol[r]
-  }
-
-  /** A snapshot of one human's record, or undefined if the id was never seen. */
-  human (id: string): HumanView | undefined {
-    const r = this.rows.get(id)
-    if (r === undefined) { return undefined }
+  private viewOf (r: number): HumanView {
     const lw = this.lastWeekCol[r]
+    const registered = this.isReg[r] === 1
+    const u = this.unfundedCount === 0 ? { total: 0n, weeks: 0 } : this.unfundedOf(r)
+    const total = this.bigTotals.get(r) ?? this.totalCol[r]
     return {
       id: this.ids[r],
-      registered: this.regAuthor[r] !== NONE,
-      registrations: this.registrationsOf(r),
+      registrar: this.registrarOf(r),
+      registered,
+      registration: registered
+        ? {
+            author: this.registrarOf(r),
+            at: this.regAt[r],
+            status: this.regStatus[r] === INACTIVE ? 'inactive' : 'active',
+            weeklyFlow: this.weeklyFlow[r],
+            housingCredit: this.housingCredit[r],
+            investmentPool: this.investmentPool[r]
+          }
+        : undefined,
+      registrars: this.registrarsOf(this.ids[r]).length,
       active: this.activeCol[r] === 1,
-      total: this.totalOf(r),
-      paidWeeks: this.paidWeeksCol[r],
+      total: u.total === 0n ? total : addMoney(total, -u.total),
+      paidWeeks: this.paidWeeksCol[r] - u.weeks,
+      unfundedTotal: u.total,
+      unfundedWeeks: u.weeks,
       lastWeek: lw === NONE ? undefined : this.weekNames.values[lw],
       lastAt: this.lastAtCol[r]
     }
   }
 
-  /** Ids of registered humans, in no particular order. */
-  * registeredIds (): Generator<string> {
+  /**
+   * A snapshot of the record (registrar, id); without a registrar, of the id's primary
+   * record (the registered one of the smallest registrar key). Undefined if none.
+   */
+  human (id: string, registrar?: string): HumanView | undefined {
+    const reg = registrar ?? this.registrarsOf(id)[0]
+    if (reg === undefined) { return undefined }
+    const r = this.findRow(id, reg)
+    return r === undefined ? undefined : this.viewOf(r)
+  }
+
+  /** Registered records as (id, registrar), in no particular order. */
+  * registeredRecords (): Generator<{ id: string, registrar: string }> {
     for (let r = 0; r < this.ids.length; r++) {
-      if (this.regAuthor[r] !== NONE) { yield this.ids[r] }
+      if (this.isReg[r] === 1) { yield { id: this.ids[r], registrar: this.registrarOf(r) } }
     }
   }
 
-  isActive (id: string): boolean {
-    const r = this.rows.get(id)
+  isActive (id: string, registrar: string): boolean {
+    const r = this.findRow(id, registrar)
     return r !== undefined && this.activeCol[r] === 1
   }
 
   private refreshActive (r: number): void {
-    if (this.regAuthor[r] === NONE) {
-      this.activeCol[r] = 0
-      return
-    }
-    const marks = this.marks.get(r)
-    const first = this.authors.values[this.regAuthor[r]]
-    let active = (marks?.get(first)?.status ?? (this.regStatus[r] === INACTIVE ? 'inactive' : 'active')) === 'active'
-    if (!active) {
-      active = this.more.get(r)?.some(x => (marks?.get(x.author)?.status ?? x.status) === 'active') ?? false
-    }
+    const active = this.isReg[r] === 1 && (this.marks.get(r)?.status ?? (this.regStatus[r] === INACTIVE ? 'inactive' : 'active')) === 'active'
     const was = this.activeCol[r] === 1
     if (active !== was) { this.active += active ? 1 : -1 }
     this.activeCol[r] = active ? 1 : 0
   }
 
   applyRegistration (author: string, e: HumanEntry): void {
-    const r = this.row(e.humanId)
-    if (this.regAuthor[r] === NONE) {
-      this.regAuthor[r] = this.authors.id(author)
-      this.regAt[r] = e.at
-      this.regStatus[r] = e.status === 'inactive' ? INACTIVE : 0
-      this.weeklyFlow[r] = e.weeklyFlow
-      this.housingCredit[r] = e.housingCredit
-      this.investmentPool[r] = e.investmentPool
-      this.registered++
-      this.activeCol[r] = 0
-    } else {
-      if (this.hasRegistrar(e.humanId, author)) { return }
-      const list = this.more.get(r) ?? []
-      list.push({ author: this.authors.values[this.authors.id(author)], at: e.at, status: e.status, weeklyFlow: e.weeklyFlow, housingCredit: e.housingCredit, investmentPool: e.investmentPool })
-      this.more.set(r, list)
-    }
+    const r = this.row(e.humanId, author)
+    if (this.isReg[r] === 1) { return }
+    this.isReg[r] = 1
+    this.regAt[r] = e.at
+    this.regStatus[r] = e.status === 'inactive' ? INACTIVE : 0
+    this.weeklyFlow[r] = e.weeklyFlow
+    this.housingCredit[r] = e.housingCredit
+    this.investmentPool[r] = e.investmentPool
+    this.registered++
     this.refreshActive(r)
+    const orphans = this.orphans.get(r)
+    if (orphans === undefined) { return }
+    this.orphans.delete(r)
+    // the payments that came first: the first valid one of each week counts (amounts are equal)
+    const best = new Map<string, Orphan>()
+    for (const o of orphans) {
+      if (!isValidPayment({ weeklyFlow: e.weeklyFlow }, o.amount)) { continue }
+      const cur = best.get(o.week)
+      if (cur === undefined || isPreferredPayer(this.authors.values[o.author], this.authors.values[cur.author])) { best.set(o.week, o) }
+    }
+    for (const o of best.values()) {
+      const winners = this.hot.get(o.week)
+      if (winners !== undefined) {
+        this.applyWinner(winners, r, o.author, o.week, o.at)
+      } else {
+        // a week not in memory: nobody else can have counted for this record before its registration
+        this.count(r, o.week, o.at)
+      }
+    }
   }
 
   applyStatus (author: string, doc: string, clock: number, e: StatusEntry): void {
-    const r = this.row(e.humanId)
+    // only the registrar's status entries count; others' are kept but change nothing
+    const r = this.findRow(e.humanId, author)
     const mark: StatusMark = { doc, clock, status: e.status }
-    let marks = this.marks.get(r)
-    const cur = marks?.get(author)
-    if (cur !== undefined && !isLaterMark(mark, cur)) { return }
-    if (marks === undefined) {
-      marks = new Map()
-      this.marks.set(r, marks)
+    if (r === undefined) {
+      // the registration may come later (it is in an earlier document of the same author)
+      const nr = this.row(e.humanId, author)
+      this.marks.set(nr, mark)
+      return
     }
-    marks.set(this.authors.values[this.authors.id(author)], mark)
+    const cur = this.marks.get(r)
+    if (cur !== undefined && !isLaterMark(mark, cur)) { return }
+    this.marks.set(r, mark)
     this.refreshActive(r)
   }
 
@@ -303,46 +387,57 @@ export class DerivedViews {
   applyPayment (author: string, e: PaymentEntry): void {
     const winners = this.hot.get(e.week)
     if (winners === undefined) { throw new Error(`week ${e.week} is not loaded`) }
-    this.applyWinner(winners, author, e)
+    const r = this.row(e.humanId, e.registrar)
+    const a = this.authors.id(author)
+    if (this.isReg[r] !== 1) {
+      const list = this.orphans.get(r) ?? []
+      list.push({ week: e.week, author: a, at: e.at, amount: e.amount })
+      this.orphans.set(r, list)
+      return
+    }
+    if (!isValidPayment({ weeklyFlow: this.weeklyFlow[r] }, e.amount)) { return }
+    this.applyWinner(winners, r, a, e.week, e.at)
   }
 
-  private applyWinner (winners: WeekWinners, author: string, e: PaymentEntry): void {
-    const r = this.row(e.humanId)
+  private applyWinner (winners: WeekWinners, r: number, a: number, week: string, at: number): void {
     winners.ensure(this.cap)
-    const a = this.authors.id(author)
-    const curAuthor = winners.author[r]
-    const curAmount = winners.amount[r]
-    if (curAuthor !== NONE && !isBetterPayment({ author, amount: e.amount }, { author: this.authors.values[curAuthor], amount: curAmount })) { return }
+    const cur = winners.author[r]
+    if (cur !== NONE && !isPreferredPayer(this.authors.values[a], this.authors.values[cur])) { return }
     winners.author[r] = a
-    winners.amount[r] = e.amount
-    const delta = e.amount - (curAuthor === NONE ? 0 : curAmount)
-    const w = this.weekNames.id(e.week)
-    const week = this.weekNames.values[w]
+    winners.at[r] = at
+    if (cur === NONE) {
+      this.count(r, week, at)
+    } else if (this.lastWeekCol[r] === this.weekNames.id(week)) {
+      this.lastAtCol[r] = at
+    }
+  }
+
+  /** A new counted payment of row `r` for `week` (its amount is the row's flow). */
+  private count (r: number, week: string, at: number): void {
+    const amount = this.weeklyFlow[r]
+    const w = this.weekNames.id(week)
     let wt = this.weeks.get(week)
     if (wt === undefined) {
       wt = { count: 0, total: 0 }
       this.weeks.set(week, wt)
     }
-    wt.total = addMoney(wt.total, delta)
-    this.distributed = addMoney(this.distributed, delta)
-    const total = addMoney(this.totalOf(r), delta)
+    wt.total = addMoney(wt.total, amount)
+    wt.count++
+    this.validTotal = addMoney(this.validTotal, amount)
+    const total = addMoney(this.bigTotals.get(r) ?? this.totalCol[r], amount)
     if (typeof total === 'number') {
       this.totalCol[r] = total
       this.bigTotals.delete(r)
     } else {
       this.bigTotals.set(r, total)
     }
-    if (curAuthor === NONE) {
-      wt.count++
-      this.paidWeeksCol[r]++
-    }
+    this.paidWeeksCol[r]++
     const lw = this.lastWeekCol[r]
     if (lw === NONE || week > this.weekNames.values[lw]) {
       this.lastWeekCol[r] = w
-      this.lastAtCol[r] = e.at
-    } else if (lw === w) {
-      this.lastAtCol[r] = e.at
+      this.lastAtCol[r] = at
     }
+    this.dirty = true
   }
 
   /** Start an empty in-memory week (for rebuilding from the batch log, where nothing is indexed). */
@@ -350,11 +445,31 @@ export class DerivedViews {
     if (!this.hot.has(week)) { this.hot.set(week, new WeekWinners(this.cap)) }
   }
 
-  winner (week: string, humanId: string): Winner | undefined {
+  /** The counted payment of (registrar, id) for a loaded week. */
+  winner (week: string, humanId: string, registrar: string): Winner | undefined {
     const winners = this.hot.get(week)
-    const r = this.rows.get(humanId)
+    const r = this.findRow(humanId, registrar)
     if (winners === undefined || r === undefined || r >= winners.author.length || winners.author[r] === NONE) { return undefined }
-    return { author: this.authors.values[winners.author[r]], amount: winners.amount[r] }
+    return { author: this.authors.values[winners.author[r]], amount: this.weeklyFlow[r] }
+  }
+
+  /** Whether the counted payment of (registrar, id) for `week` is unfunded. */
+  isUnfunded (week: string, humanId: string, registrar: string): boolean {
+    const r = this.findRow(humanId, registrar)
+    return r !== undefined && this.unfunded.get(week)?.has(r) === true
+  }
+
+  /** Figures of one week: counted payments, and how many of them the pool funds. */
+  weekFigures (week: string): { count: number, total: Money, unfundedCount: number, unfundedTotal: bigint } {
+    const wt = this.weeks.get(week) ?? { count: 0, total: 0 }
+    const u = this.unfunded.get(week)
+    let unfundedTotal = 0n
+    for (const a of u?.values() ?? []) { unfundedTotal += BigInt(a) }
+    return { count: wt.count - (u?.size ?? 0), total: addMoney(wt.total, -unfundedTotal), unfundedCount: u?.size ?? 0, unfundedTotal }
+  }
+
+  get unfundedPayments (): { count: number, total: bigint } {
+    return { count: this.unfundedCount, total: this.unfundedTotal }
   }
 
   isWeekLoaded (week: string): boolean {
@@ -362,24 +477,26 @@ export class DerivedViews {
   }
 
   /** Make a week's payment winners available in memory (from the index if needed). */
-  async loadWeek (store: LedgerStore, week: string, pinned: ReadonlySet<string> = new Set()): Promise<void> {
+  async loadWeek (store: LedgerStore | undefined, week: string, pinned: ReadonlySet<string> = new Set()): Promise<void> {
     const winners = this.hot.get(week)
     if (winners !== undefined) {
       this.hot.delete(week)
       this.hot.set(week, winners)
       return
     }
+    if (store === undefined) { throw new Error(`week ${week} is not loaded and there is no store to load it from`) }
     const loaded = new WeekWinners(this.cap)
     for await (const [key, value] of store.db.iterator(prefixRange(`p!${week}!`))) {
       const author = key.slice(key.lastIndexOf('!') + 1)
       if (this.excluded.has(author)) { continue }
       const e = decodeEntry(decodeIndexed(value).entry, true) as PaymentEntry
-      const r = this.row(e.humanId)
+      const r = this.findRow(e.humanId, e.registrar)
+      if (r === undefined || this.isReg[r] !== 1 || !isValidPayment({ weeklyFlow: this.weeklyFlow[r] }, e.amount)) { continue }
       loaded.ensure(this.cap)
       const cur = loaded.author[r]
-      if (cur === NONE || isBetterPayment({ author, amount: e.amount }, { author: this.authors.values[cur], amount: loaded.amount[r] })) {
+      if (cur === NONE || isPreferredPayer(author, this.authors.values[cur])) {
         loaded.author[r] = this.authors.id(author)
-        loaded.amount[r] = e.amount
+        loaded.at[r] = e.at
       }
     }
     this.hot.set(week, loaded)
@@ -393,13 +510,65 @@ export class DerivedViews {
     }
   }
 
+  /**
+   * Decide which counted payments the pool funds (see `rules.ts`): cheap while the pool
+   * covers everything; past that, it orders the boundary week's payments and marks
+   * that week's tail and every later week unfunded, loading those weeks if needed.
+   */
+  async settle (store?: LedgerStore): Promise<void> {
+    if (!this.dirty) { return }
+    this.dirty = false
+    if (BigInt(this.validTotal) <= this.pool) {
+      this.unfunded = new Map()
+      this.unfundedTotal = 0n
+      this.unfundedCount = 0
+      return
+    }
+    const { boundary, before } = fundingBoundary([...this.weeks].map(([w, t]) => [w, t.total]), this.pool)
+    const unfunded = new Map<string, Map<number, number>>()
+    let total = 0n
+    let count = 0
+    let left = this.pool - before
+    let exhausted = false
+    const later = [...this.weeks.keys()].filter(w => boundary !== undefined && w >= boundary).sort()
+    for (const week of later) {
+      await this.loadWeek(store, week, new Set([week]))
+      const winners = this.hot.get(week) as WeekWinners
+      const rows: Array<{ r: number, registrar: string, humanId: string, key: number }> = []
+      for (let r = 0; r < winners.author.length && r < this.ids.length; r++) {
+        if (winners.author[r] === NONE) { continue }
+        const registrar = this.registrarOf(r)
+        rows.push({ r, registrar, humanId: this.ids[r], key: admissionKey(registrar, this.ids[r]) })
+      }
+      rows.sort(compareAdmission)
+      const m = new Map<number, number>()
+      for (const x of rows) {
+        const amount = this.weeklyFlow[x.r]
+        if (!exhausted && BigInt(amount) <= left) {
+          left -= BigInt(amount)
+          continue
+        }
+        exhausted = true
+        m.set(x.r, amount)
+        total += BigInt(amount)
+        count++
+      }
+      if (m.size > 0) { unfunded.set(week, m) }
+    }
+    this.unfunded = unfunded
+    this.unfundedTotal = total
+    this.unfundedCount = count
+  }
+
   reset (): void {
     this.weeks.clear()
     this.hot.clear()
     this.rows.clear()
+    this.sameId.clear()
     this.ids = []
     this.cap = 0
-    this.regAuthor = new Int32Array(0)
+    this.rowReg = new Int32Array(0)
+    this.isReg = new Uint8Array(0)
     this.regAt = new Float64Array(0)
     this.regStatus = new Uint8Array(0)
     this.weeklyFlow = new Float64Array(0)
@@ -410,14 +579,18 @@ export class DerivedViews {
     this.paidWeeksCol = new Int32Array(0)
     this.lastWeekCol = new Int32Array(0)
     this.lastAtCol = new Float64Array(0)
-    this.more.clear()
     this.marks.clear()
     this.bigTotals.clear()
+    this.orphans.clear()
+    this.unfunded = new Map()
+    this.unfundedTotal = 0n
+    this.unfundedCount = 0
     this.authors.clear()
     this.weekNames.clear()
     this.registered = 0
     this.active = 0
-    this.distributed = 0
+    this.validTotal = 0
+    this.dirty = true
   }
 
   /** Recompute everything from the entry index (start-up, or after an exclusion). */
@@ -452,52 +625,42 @@ export class DerivedViews {
       }
       const author = key.slice(key.lastIndexOf('!') + 1)
       if (this.excluded.has(author)) { continue }
-      this.applyWinner(winners, author, decodeEntry(decodeIndexed(value).entry, true) as PaymentEntry)
+      const e = decodeEntry(decodeIndexed(value).entry, true) as PaymentEntry
+      const r = this.findRow(e.humanId, e.registrar)
+      if (r === undefined || this.isReg[r] !== 1) {
+        // stays an orphan: counted when its registration arrives
+        const nr = this.row(e.humanId, e.registrar)
+        const list = this.orphans.get(nr) ?? []
+        list.push({ week: keyWeek, author: this.authors.id(author), at: e.at, amount: e.amount })
+        this.orphans.set(nr, list)
+        continue
+      }
+      if (!isValidPayment({ weeklyFlow: this.weeklyFlow[r] }, e.amount)) { continue }
+      this.applyWinner(winners, r, this.authors.id(author), keyWeek, e.at)
     }
     finish()
+    await this.settle(store)
   }
 
   /**
    * Every derived figure in one canonical string: two nodes with the same entries give
-   * byte-identical output. Humans sorted by id, weeks by name.
+   * byte-identical output. Records sorted by (id, registrar), weeks by name.
    */
   canonical (): string {
-    const ids = [...this.ids].sort()
+    const rows: number[] = []
+    for (let r = 0; r < this.ids.length; r++) { if (this.isReg[r] === 1 || this.paidWeeksCol[r] > 0) { rows.push(r) } }
+    const keyOf = (r: number): string => this.ids[r] + '!' + this.registrarOf(r)
+    rows.sort((a, b) => keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0)
     const out: string[] = []
-    for (const id of ids) {
-      const h = this.human(id) as HumanView
-      const r = h.registered ? summarize(h) : null
-      out.push(JSON.stringify([id, r, h.active, formatCents(h.total), h.paidWeeks, h.lastWeek ?? null, h.lastWeek === undefined ? null : h.lastAt]))
+    for (const r of rows) {
+      const h = this.viewOf(r)
+      const reg = h.registration === undefined ? null : [h.registration.at, h.registration.weeklyFlow, h.registration.housingCredit, h.registration.investmentPool]
+      out.push(JSON.stringify([h.id, h.registrar, reg, h.active, formatCents(h.total), h.paidWeeks, formatCents(h.unfundedTotal), h.lastWeek ?? null, h.lastWeek === undefined ? null : h.lastAt]))
     }
     const weeks = [...this.weeks.keys()].sort().map(w => {
-      const t = this.weeks.get(w) as WeekTotal
-      return [w, t.count, formatCents(t.total)]
+      const t = this.weekFigures(w)
+      return [w, t.count, formatCents(t.total), t.unfundedCount, formatCents(t.unfundedTotal)]
     })
-    return JSON.stringify({ registered: this.registered, active: this.active, distributed: formatCents(this.distributed), weeks }) + '\n' + out.join('\n')
+    return JSON.stringify({ registered: this.registered, active: this.active, distributed: formatCents(this.distributed), unfunded: formatCents(this.unfundedTotal), weeks }) + '\n' + out.join('\n')
   }
-}
-
-export interface HumanSummary {
-  weeklyFlow: number
-  housingCredit: number
-  investmentPool: number
-  createdAt: number
-  registeredBy: string
-  registrars: number
-}
-
-/** The joined registration of a registered human (see the module rules). */
-export function summarize (h: HumanView): HumanSummary {
-  const regs = h.registrations
-  let first = regs[0]
-  let weeklyFlow = 0
-  let housingCredit = 0
-  let investmentPool = 0
-  for (const r of regs) {
-    if (r.at < first.at || (r.at === first.at && r.author < first.author)) { first = r }
-    if (r.weeklyFlow > weeklyFlow) { weeklyFlow = r.weeklyFlow }
-    if (r.housingCredit > housingCredit) { housingCredit = r.housingCredit }
-    if (r.investmentPool > investmentPool) { investmentPool = r.investmentPool }
-  }
-  return { weeklyFlow, housingCredit, investmentPool, createdAt: first.at, registeredBy: first.author, registrars: regs.length }
 }

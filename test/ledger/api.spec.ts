@@ -88,38 +88,41 @@ describe('ledger API', () => {
     expect(r).toMatchObject({ paid: 0, skipped: { inactive: 1 } })
   })
 
-  it('distributes once per week, honours overrides and lists, refuses what the pool cannot cover', async () => {
+  it('distributes once per week at each human\'s flow, honours lists, refuses overrides and what the pool cannot cover', async () => {
     mesh = new TestMesh()
-    const { node } = await addNode({ poolTotal: '5000.00' })
-    for (const id of ['p1', 'p2', 'p3', 'p4']) { await node.ledger.registerHuman({ id }) }
-    await node.ledger.registerHuman({ id: 'p5', weeklyFlow: '1234.56' })
+    const { node } = await addNode({ poolTotal: '4000.00' })
+    for (const id of ['p1', 'p2', 'p3', 'p4', 'p6']) { await node.ledger.registerHuman({ id }) }
+    await node.ledger.registerHuman({ id: 'p5', weeklyFlow: '734.56' })
+    await rejects(node.ledger.registerHuman({ id: 'p7', weeklyFlow: '800.01' }), 'invalid_input', 'weeklyFlow')
     await rejects(node.ledger.distributeWeekly({ humanIds: ['p1', 'ghost'] }), 'not_found')
     await rejects(node.ledger.distributeWeekly({ humanIds: 'p1' as any }), 'invalid_input', 'humanIds')
     await rejects(node.ledger.distributeWeekly({ humanIds: ['bad id'] }), 'invalid_input', 'humanIds')
-    await rejects(node.ledger.distributeWeekly({ amountOverride: '-5' }), 'invalid_input', 'amountOverride')
-    await rejects(node.ledger.distributeWeekly({ amountOverride: '0.00' }), 'invalid_input', 'amountOverride')
-    // 4 x 800 + 1234.56 = 4434.56 fits in 5000.00
+    // a payment's amount is the human's flow, whoever records it
+    await rejects(node.ledger.distributeWeekly({ amountOverride: '5.00' }), 'invalid_input', 'amountOverride')
+    // 5 x 800 + 734.56 = 4734.56 does not fit in 4000.00
     const state = node.ledger.derivedState()
-    const tooMuch = await rejects(node.ledger.distributeWeekly({ amountOverride: '1000.01' }), 'insufficient_pool')
-    expect(tooMuch.details).toMatchObject({ remaining: '5000.00', needed: '5000.05' })
+    const tooMuch = await rejects(node.ledger.distributeWeekly(), 'insufficient_pool')
+    expect(tooMuch.details).toMatchObject({ remaining: '4000.00', needed: '4734.56' })
     expect(node.ledger.derivedState()).toBe(state)
+    await node.ledger.setStatus('p6', 'inactive')
 
-    const first = await node.ledger.distributeWeekly({ humanIds: ['p1', 'p2'], amountOverride: '0.01' })
-    expect(first).toMatchObject({ week: isoWeek(Date.now()), paid: 2, total: '0.02', remainingWealth: '4999.98' })
+    const first = await node.ledger.distributeWeekly({ humanIds: ['p1', 'p2'] })
+    expect(first).toMatchObject({ week: isoWeek(Date.now()), paid: 2, total: '1600.00', remainingWealth: '2400.00' })
     const rest = await node.ledger.distributeWeekly()
-    expect(rest).toMatchObject({ paid: 3, total: '2834.56', skipped: { alreadyPaid: 2 } })
-    expect(await node.ledger.getHuman('p5')).toMatchObject({ totalReceived: '1234.56', payments: 1, lastDistributionWeek: isoWeek(Date.now()) })
+    expect(rest).toMatchObject({ paid: 3, total: '2334.56', skipped: { alreadyPaid: 2, inactive: 1 } })
+    expect(await node.ledger.getHuman('p5')).toMatchObject({ totalReceived: '734.56', payments: 1, lastDistributionWeek: isoWeek(Date.now()) })
     expect((await node.ledger.distributeWeekly()).paid).toBe(0)
     const stats = await node.ledger.stats()
     expect(stats).toMatchObject({
-      totalHumans: 5,
+      totalHumans: 6,
       activeHumans: 5,
-      totalDistributed: '2834.58',
-      distributedThisWeek: '2834.58',
-      remainingWealth: '2165.42',
-      averagePerHuman: '566.91',
-      poolTotal: '5000.00',
-      paymentsThisWeek: 5
+      totalDistributed: '3934.56',
+      distributedThisWeek: '3934.56',
+      remainingWealth: '65.44',
+      averagePerHuman: '655.76',
+      poolTotal: '4000.00',
+      paymentsThisWeek: 5,
+      unfundedPayments: 0
     })
     expect(stats.uptime).toBeGreaterThanOrEqual(0)
 
@@ -131,7 +134,7 @@ describe('ledger API', () => {
       seen.push(...page.items.map(t => `${t.humanId}=${t.amount}:${t.status}`))
       cursor = page.nextCursor
     } while (cursor !== undefined)
-    expect(seen).toEqual(['p1=0.01:completed', 'p2=0.01:completed', 'p3=800.00:completed', 'p4=800.00:completed', 'p5=1234.56:completed'])
+    expect(seen).toEqual(['p1=800.00:completed', 'p2=800.00:completed', 'p3=800.00:completed', 'p4=800.00:completed', 'p5=734.56:completed'])
     const mine = await node.ledger.history({ humanId: 'p5' })
     expect(mine.items).toHaveLength(1)
     expect(mine.items[0]).toMatchObject({ type: 'weekly_flow', author: node.libp2p.peerId.toString(), week: isoWeek(Date.now()) })

@@ -7,9 +7,11 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { lpStream } from '@libp2p/utils'
 import * as Y from 'yjs'
 import { createNodeSigner } from '../../node/crypto.ts'
+import { toHex } from '../../protocol/crypto/index.ts'
 import { buildUpdate, clientIdOf, LEDGER_ROOT, signingBytes } from '../../protocol/ledger/batch.ts'
 import { LEDGER_SYNC_PROTOCOL, LEDGER_TOPIC } from '../../protocol/ledger/index.ts'
-import { BatchBody, Entry, EntryKind, LedgerGossip, SignedBatch, SyncResponse } from '../../protocol/ledger/pb/ledger.ts'
+import { BatchBody, Entry, EntryKind, LedgerGossip, SignedBatch, SyncRequest, SyncResponse } from '../../protocol/ledger/pb/ledger.ts'
+import { encodeRanges } from '../../protocol/reconcile/index.ts'
 import { createMemoryLibp2p } from '../../simulations/nodes/memory-libp2p.ts'
 import type { Signer } from '../../protocol/crypto/index.ts'
 import type { Bytes } from '../../protocol/ledger/batch.ts'
@@ -28,19 +30,23 @@ export interface Forger {
 
 let counter = 0
 
-export async function createForger (): Promise<Forger> {
+export async function createForger (opts: { topic?: string, syncProtocol?: string } = {}): Promise<Forger> {
+  const topic = opts.topic ?? LEDGER_TOPIC
   const privateKey = await generateKeyPair('Ed25519')
   const libp2p = await createMemoryLibp2p({ privateKey, name: `forger-${process.pid}-${++counter}-${Date.now()}` })
   await libp2p.start()
   const served: Uint8Array[] = []
-  await libp2p.handle(LEDGER_SYNC_PROTOCOL, async (stream) => {
-    const lp = lpStream(stream)
-    await lp.read()
+  await libp2p.handle(opts.syncProtocol ?? LEDGER_SYNC_PROTOCOL, async (stream) => {
+    const lp = lpStream(stream, { maxDataLength: 8 * 1024 * 1024 })
+    // claims to hold what the dialer holds (an empty reconciliation answer), then serves everything anyway
+    while (SyncRequest.decode(await lp.read()).reconcile.byteLength > 0) {
+      await lp.write(SyncResponse.encode({ reconcile: encodeRanges([]) as Bytes, done: false }))
+    }
     for (const b of served) { await lp.write(SyncResponse.encode({ batch: SignedBatch.decode(b), done: false })) }
     await lp.write(SyncResponse.encode({ done: true }))
     await stream.close()
   })
-  libp2p.services.pubsub.subscribe(LEDGER_TOPIC)
+  libp2p.services.pubsub.subscribe(topic)
   return {
     privateKey,
     signer: createNodeSigner(privateKey),
@@ -48,7 +54,7 @@ export async function createForger (): Promise<Forger> {
     served,
     async publish (bytes, kind = 'batch') {
       const data = kind === 'batch' ? LedgerGossip.encode({ batch: SignedBatch.decode(bytes) }) : bytes
-      await libp2p.services.pubsub.publish(LEDGER_TOPIC, data)
+      await libp2p.services.pubsub.publish(topic, data)
     },
     async stop () { await libp2p.stop() }
   }
@@ -70,8 +76,14 @@ export function registration (humanId: string, at = Date.now()): Uint8Array {
   return entryBytes({ kind: EntryKind.HUMAN, humanId, at, weeklyFlow: '800.00', housingCredit: '104000.00', investmentPool: '104000.00' })
 }
 
-export function payment (humanId: string, week: string, amount: string): Uint8Array {
-  return entryBytes({ kind: EntryKind.PAYMENT, humanId, week, amount })
+/** A payment of the human (registrar, humanId); `registrar` is a raw public key. */
+export function payment (humanId: string, week: string, amount: string, registrar: Uint8Array = new Uint8Array(32)): Uint8Array {
+  return entryBytes({ kind: EntryKind.PAYMENT, humanId, week, amount, registrar: registrar as Entry['registrar'] })
+}
+
+/** The map key of a payment of (registrar, humanId). */
+export function paymentKey (humanId: string, week: string, registrar: Uint8Array): string {
+  return `p:${week}:${humanId}:${toHex(registrar)}`
 }
 
 /** A well-formed batch of `signer`'s own document from raw (key, value) items. */

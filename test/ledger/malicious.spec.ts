@@ -175,7 +175,7 @@ describe('malicious peer', () => {
     expect(honest[1].node.ledger.derivedState()).toBe(before)
   })
 
-  it('a co-registration by another node cannot lower a human\'s flows or deactivate it', async () => {
+  it('a co-registration by another node is a human of its own: it cannot lower the first one\'s flows or deactivate it', async () => {
     mesh = new TestMesh()
     const a = await addNode()
     await a.node.ledger.registerHuman({ id: 'someone' })
@@ -185,7 +185,9 @@ describe('malicious peer', () => {
       { key: 'h:someone', value: entryBytes({ humanId: 'someone', weeklyFlow: '0.01', housingCredit: '0.00', investmentPool: '0.00', status: HumanStatusPb.INACTIVE }) }
     ]))
     expect(r.status).toBe('applied')
-    expect(await a.node.ledger.getHuman('someone')).toMatchObject({ weeklyFlow: '800.00', housingCredit: '104000.00', status: 'active', registrars: 2 })
+    // a separate record (registrar, id) beside the first, which keeps what its registrar wrote
+    expect(await a.node.ledger.getHuman('someone', a.node.libp2p.peerId.toString())).toMatchObject({ weeklyFlow: '800.00', housingCredit: '104000.00', status: 'active', registrars: 2 })
+    expect(await a.node.ledger.getHuman('someone', m.libp2p.peerId.toString())).toMatchObject({ weeklyFlow: '0.01', status: 'inactive' })
   })
 
   it('equivocation is detected, the proof kept and spread, the author refused afterwards, and honest nodes converge', async () => {

@@ -3,7 +3,9 @@
  * batches still flow, nothing over quota is stored, and the flood still converges later;
  * an honest bulk writer stays inside the defaults.
  */
+import { generateKeyPair } from '@libp2p/crypto/keys'
 import { afterEach, describe, expect, it } from 'vitest'
+import { createNodeSigner } from '../../node/crypto.ts'
 import { toHex } from '../../protocol/crypto/index.ts'
 import { LEDGER_EVENTS, LEDGER_TOPIC, isoWeek } from '../../protocol/ledger/index.ts'
 import { BatchBody, SignedBatch } from '../../protocol/ledger/pb/ledger.ts'
@@ -203,5 +205,43 @@ describe('AuthorQuota', () => {
       expect(() => new AuthorQuota({ batchesPerSecond: bad }), String(bad)).toThrow(/batchesPerSecond must be a positive number/)
     }
     expect(new AuthorQuota({ entriesPerSecond: Number.POSITIVE_INFINITY }).take('a', 8192, 0)).toBe(true)
+  })
+})
+
+describe('per-peer quota', () => {
+  it('slows a peer bringing many fresh authors like a peer bringing one, on gossip and sync; the flood is delayed, not lost', async () => {
+    mesh = new TestMesh()
+    let now = Date.now()
+    const x = await mesh.add({ init: { ledger: { sync: { intervalMs: 0 }, compactIntervalMs: 0, now: () => now, peerQuota: { newAuthorsPerSecond: 1, newAuthorBurst: 5 } } } })
+    const f = await createForger()
+    forgers.push(f)
+    const week = isoWeek(now)
+    // 30 batches, each from a fresh key: the per-author quota alone lets every one in
+    const flood: Uint8Array[] = []
+    for (let i = 0; i < 30; i++) {
+      const signer = createNodeSigner(await generateKeyPair('Ed25519'))
+      flood.push(await ownBatch(signer, week, 0, [{ key: `h:fresh-${i}`, value: registration(`fresh-${i}`) }]))
+    }
+    f.served.push(...flood)
+    await f.libp2p.dial(x.node.libp2p.getMultiaddrs()[0])
+    await subscribed(x, f.libp2p.peerId)
+    await waitFor(() => f.libp2p.services.pubsub.getSubscribers(LEDGER_TOPIC).some(p => p.equals(x.node.libp2p.peerId)), 'the forger to see x subscribed')
+    // the connection's own sync pulls from the forger too: wait until it is over
+    await waitFor(async () => (await x.node.ledger.stats()).totalHumans === 5, 'the new-author burst to be taken')
+    for (const b of flood) { await f.publish(b) }
+    await waitFor(async () => (await x.node.ledger.stats()).batchesThrottled >= 25, 'the rest of the flood to be throttled')
+    let s = await x.node.ledger.stats()
+    expect(s.totalHumans).toBe(5)
+    expect(s.batchesRejected).toBe(0)
+
+    // time passes: each pull brings in what the peer's budget has refilled, until all is in
+    const start = now
+    for (let pulls = 0; pulls < 10 && s.totalHumans < 30; pulls++) {
+      now += 5_000
+      await x.node.ledger.sync(f.libp2p.peerId)
+      s = await x.node.ledger.stats()
+      expect(s.totalHumans).toBeLessThanOrEqual(5 + Math.floor((now - start) / 1000))
+    }
+    expect(s.totalHumans).toBe(30)
   })
 })

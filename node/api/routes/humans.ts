@@ -35,12 +35,15 @@ export const humanSchema = {
     investment_pool: { type: 'string' },
     status: { type: 'string', enum: ['active', 'inactive'] },
     created_at: { type: 'string', format: 'date-time' },
-    registered_by: { type: 'string', description: 'peer id of the node that registered it first' },
-    registrars: { type: 'integer' },
+    registered_by: { type: 'string', description: 'peer id of its registrar: a human is (registrar, id), and only the registrar sets its record and status' },
+    registrar_key: { type: 'string', description: 'the registrar\'s public key, hex' },
+    registrars: { type: 'integer', description: 'how many nodes registered this id, each its own human' },
     last_distribution: { type: ['string', 'null'] },
     last_distribution_week: { type: ['string', 'null'] },
     total_received: { type: 'string' },
-    payments: { type: 'integer' }
+    payments: { type: 'integer' },
+    unfunded: { type: 'string', description: 'payments recorded for it that the pool cannot cover: shown, never counted' },
+    unfunded_payments: { type: 'integer' }
   }
 } as const
 
@@ -53,11 +56,14 @@ export function humanView (h: Human): Record<string, unknown> {
     status: h.status,
     created_at: h.createdAt,
     registered_by: h.registeredBy,
+    registrar_key: h.registrarKey,
     registrars: h.registrars,
     last_distribution: h.lastDistribution,
     last_distribution_week: h.lastDistributionWeek,
     total_received: h.totalReceived,
-    payments: h.payments
+    payments: h.payments,
+    unfunded: h.unfunded,
+    unfunded_payments: h.unfundedPayments
   }
 }
 
@@ -66,13 +72,14 @@ const transactionSchema = {
   properties: {
     id: { type: 'string' },
     human_id: { type: 'string' },
+    registrar: { type: 'string', description: 'peer id of the human\'s registrar' },
     amount: { type: 'string' },
     type: { type: 'string' },
     week: { type: 'string' },
     timestamp: { type: 'string' },
-    status: { type: 'string', enum: ['completed', 'superseded'] },
+    status: { type: 'string', enum: ['completed', 'unfunded', 'superseded', 'invalid'], description: 'completed counts; unfunded: the pool cannot cover it; superseded: another payment of the same week counts; invalid: not the human\'s weekly flow, or no such human' },
     author: { type: 'string' },
-    metadata: { type: 'object', properties: { doc: { type: 'string' }, clock: { type: 'integer' }, author_key: { type: 'string' } } }
+    metadata: { type: 'object', properties: { doc: { type: 'string' }, clock: { type: 'integer' }, author_key: { type: 'string' }, registrar_key: { type: 'string' } } }
   }
 } as const
 
@@ -80,13 +87,14 @@ function transactionView (t: LedgerTransaction): Record<string, unknown> {
   return {
     id: t.id,
     human_id: t.humanId,
+    registrar: t.registrar,
     amount: t.amount,
     type: t.type,
     week: t.week,
     timestamp: t.timestamp,
     status: t.status,
     author: t.author,
-    metadata: { doc: t.metadata.doc, clock: t.metadata.clock, author_key: t.metadata.authorKey }
+    metadata: { doc: t.metadata.doc, clock: t.metadata.clock, author_key: t.metadata.authorKey, registrar_key: t.metadata.registrarKey }
   }
 }
 
@@ -143,7 +151,7 @@ export function registerHumanRoutes (app: FastifyInstance, ctx: ApiContext): voi
         additionalProperties: false,
         properties: {
           status: { type: 'string', enum: ['active', 'inactive'] },
-          cursor: { type: 'string', pattern: HUMAN_ID },
+          cursor: { type: 'string', pattern: '^[A-Za-z0-9_.@-]{1,128}(![0-9a-f]{64})?$' },
           limit: { type: 'integer', minimum: 1, maximum: MAX_LEDGER_PAGE, default: DEFAULT_PAGE_SIZE }
         }
       },
@@ -184,10 +192,16 @@ export function registerHumanRoutes (app: FastifyInstance, ctx: ApiContext): voi
     return reply.code(201).send(humanView(human))
   })
 
-  app.get<{ Params: { id: string } }>('/humans/:id', {
-    schema: { tags: ['humans'], summary: 'one human', params: idParams, response: { 200: humanSchema, ...errorResponses, ...notFoundResponse } }
+  app.get<{ Params: { id: string }, Querystring: { registrar?: string } }>('/humans/:id', {
+    schema: {
+      tags: ['humans'],
+      summary: 'one human: the record of `registrar` (peer id or hex key), else the id\'s primary record (smallest registrar key)',
+      params: idParams,
+      querystring: { type: 'object', additionalProperties: false, properties: { registrar: { type: 'string', minLength: 1, maxLength: 100 } } },
+      response: { 200: humanSchema, ...errorResponses, ...notFoundResponse }
+    }
   }, async request => {
-    const h = await ledgerCall(async () => ledger.getHuman(request.params.id))
+    const h = await ledgerCall(async () => ledger.getHuman(request.params.id, request.query.registrar))
     if (h == null) throw new ApiError(404, `human ${request.params.id} not found`)
     return humanView(h)
   })
@@ -213,7 +227,7 @@ export function registerHumanRoutes (app: FastifyInstance, ctx: ApiContext): voi
         additionalProperties: false,
         properties: {
           human_ids: { type: 'array', minItems: 1, maxItems: 100_000, uniqueItems: true, items: { type: 'string', pattern: HUMAN_ID } },
-          amount_override: amountSchema
+          amount_override: { ...amountSchema, description: 'refused (400): a payment\'s amount is always the human\'s weekly flow' }
         }
       },
       response: {
@@ -225,7 +239,7 @@ export function registerHumanRoutes (app: FastifyInstance, ctx: ApiContext): voi
             total: { type: 'string' },
             skipped: { type: 'object', properties: { already_paid: { type: 'integer' }, inactive: { type: 'integer' }, zero_flow: { type: 'integer' } } },
             remaining_wealth: { type: 'string' },
-            payments: { type: 'array', items: { type: 'object', properties: { human_id: { type: 'string' }, amount: { type: 'string' } } } },
+            payments: { type: 'array', items: { type: 'object', properties: { human_id: { type: 'string' }, registrar: { type: 'string' }, amount: { type: 'string' } } } },
             payments_listed: { type: 'integer', description: `payments listed here (at most ${MAX_LISTED_PAYMENTS})` }
           }
         },
@@ -237,7 +251,7 @@ export function registerHumanRoutes (app: FastifyInstance, ctx: ApiContext): voi
   }, async request => {
     const b = request.body ?? {}
     const r = await ledgerCall(async () => ledger.distributeWeekly({ humanIds: b.human_ids, amountOverride: b.amount_override }, { correlationId: request.id }))
-    const payments = r.payments.slice(0, MAX_LISTED_PAYMENTS).map(p => ({ human_id: p.humanId, amount: p.amount }))
+    const payments = r.payments.slice(0, MAX_LISTED_PAYMENTS).map(p => ({ human_id: p.humanId, registrar: p.registrar, amount: p.amount }))
     return {
       week: r.week,
       paid: r.paid,
@@ -259,7 +273,7 @@ export function registerHumanRoutes (app: FastifyInstance, ctx: ApiContext): voi
         properties: {
           human_id: { type: 'string', pattern: HUMAN_ID },
           week: { type: 'string', pattern: '^\\d{4}-W\\d{2}$', description: 'ISO week like 2026-W47' },
-          include_superseded: { type: 'boolean', default: false },
+          include_superseded: { type: 'boolean', default: false, description: 'also list payments that do not count (superseded, invalid)' },
           cursor: { type: 'string', minLength: 1, maxLength: 300 },
           limit: { type: 'integer', minimum: 1, maximum: MAX_LEDGER_PAGE, default: DEFAULT_PAGE_SIZE }
         }

@@ -26,7 +26,11 @@ function humanRow (h: any): Record<string, unknown> {
     'housing credit': h.housing_credit,
     'investment pool': h.investment_pool,
     'total received': h.total_received,
-    'last distribution': h.last_distribution_week ?? '-'
+    // payments recorded for it that the pool cannot cover: shown, never counted
+    unfunded: h.unfunded_payments > 0 ? `${h.unfunded as string} (${h.unfunded_payments as number} payments)` : '-',
+    'last distribution': h.last_distribution_week ?? '-',
+    'registered by': h.registered_by,
+    registrars: h.registrars
   }
 }
 
@@ -66,7 +70,9 @@ export function registerHumansCommand (program: Command): void {
           ['STATUS', h => h.status],
           ['WEEKLY FLOW', h => h.weekly_flow],
           ['RECEIVED', h => h.total_received],
-          ['LAST PAID', h => h.last_distribution_week]
+          ['UNFUNDED', h => h.unfunded_payments > 0 ? h.unfunded : '-'],
+          ['LAST PAID', h => h.last_distribution_week],
+          ['REGISTRAR', h => String(h.registered_by).slice(-8)]
         ]))
     })
 

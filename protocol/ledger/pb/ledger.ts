@@ -62,6 +62,7 @@ export interface Entry {
   week: string
   amount: string
   type: PaymentType
+  registrar: Uint8Array<ArrayBuffer>
 }
 
 export namespace Entry {
@@ -124,6 +125,11 @@ export namespace Entry {
           PaymentType.codec().encode(obj.type, w)
         }
 
+        if ((obj.registrar != null && obj.registrar.byteLength > 0)) {
+          w.uint32(90)
+          w.bytes(obj.registrar)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -138,7 +144,8 @@ export namespace Entry {
           investmentPool: '',
           week: '',
           amount: '',
-          type: PaymentType.WEEKLY_FLOW
+          type: PaymentType.WEEKLY_FLOW,
+          registrar: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -185,6 +192,10 @@ export namespace Entry {
             }
             case 10: {
               obj.type = PaymentType.codec().decode(reader)
+              break
+            }
+            case 11: {
+              obj.registrar = reader.bytes()
               break
             }
             default: {
@@ -272,6 +283,13 @@ export namespace Entry {
               }
               break
             }
+            case 11: {
+              yield {
+                field: `${prefix}.registrar`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -334,6 +352,11 @@ export namespace Entry {
     value: PaymentType
   }
 
+  export interface EntryRegistrarFieldEvent {
+    field: '$.registrar'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<Entry>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Entry.codec())
   }
@@ -342,7 +365,7 @@ export namespace Entry {
     return decodeMessage(buf, Entry.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Entry>): Generator<EntryKindFieldEvent | EntryHumanIdFieldEvent | EntryAtFieldEvent | EntryStatusFieldEvent | EntryWeeklyFlowFieldEvent | EntryHousingCreditFieldEvent | EntryInvestmentPoolFieldEvent | EntryWeekFieldEvent | EntryAmountFieldEvent | EntryTypeFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Entry>): Generator<EntryKindFieldEvent | EntryHumanIdFieldEvent | EntryAtFieldEvent | EntryStatusFieldEvent | EntryWeeklyFlowFieldEvent | EntryHousingCreditFieldEvent | EntryInvestmentPoolFieldEvent | EntryWeekFieldEvent | EntryAmountFieldEvent | EntryTypeFieldEvent | EntryRegistrarFieldEvent> {
     return streamMessage(buf, Entry.codec(), opts)
   }
 }
@@ -1080,6 +1103,8 @@ export namespace DocClock {
 export interface SyncRequest {
   docs: DocClock[]
   excluded: Uint8Array<ArrayBuffer>[]
+  reconcile: Uint8Array<ArrayBuffer>
+  want: Uint8Array<ArrayBuffer>[]
 }
 
 export namespace SyncRequest {
@@ -1106,13 +1131,27 @@ export namespace SyncRequest {
           }
         }
 
+        if ((obj.reconcile != null && obj.reconcile.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.reconcile)
+        }
+
+        if (obj.want != null && obj.want.length > 0) {
+          for (const value of obj.want) {
+            w.uint32(34)
+            w.bytes(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
           docs: [],
-          excluded: []
+          excluded: [],
+          reconcile: uint8ArrayAlloc(0),
+          want: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1139,6 +1178,18 @@ export namespace SyncRequest {
               obj.excluded.push(reader.bytes())
               break
             }
+            case 3: {
+              obj.reconcile = reader.bytes()
+              break
+            }
+            case 4: {
+              if (opts.limits?.want != null && obj.want.length === opts.limits.want) {
+                throw new MaxLengthError('Decode error - repeated field "want" had too many elements')
+              }
+
+              obj.want.push(reader.bytes())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1150,7 +1201,8 @@ export namespace SyncRequest {
       }, function * (reader, length, prefix, opts = {}) {
         const obj = {
           docs: 0,
-          excluded: 0
+          excluded: 0,
+          want: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1189,6 +1241,28 @@ export namespace SyncRequest {
               }
 
               obj.excluded++
+
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.reconcile`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 4: {
+              if (opts.limits?.want != null && obj.want === opts.limits.want) {
+                throw new MaxLengthError('Streaming decode error - repeated field "want" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.want[]`,
+                index: obj.want,
+                value: reader.bytes()
+              }
+
+              obj.want++
 
               break
             }
@@ -1234,6 +1308,17 @@ export namespace SyncRequest {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface SyncRequestReconcileFieldEvent {
+    field: '$.reconcile'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SyncRequestWantFieldEvent {
+    field: '$.want[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<SyncRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SyncRequest.codec())
   }
@@ -1242,7 +1327,7 @@ export namespace SyncRequest {
     return decodeMessage(buf, SyncRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncRequest>): Generator<SyncRequestDocsAuthorFieldEvent | SyncRequestDocsDocFieldEvent | SyncRequestDocsClockFieldEvent | SyncRequestDocsFingerprintFieldEvent | SyncRequestExcludedFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncRequest>): Generator<SyncRequestDocsAuthorFieldEvent | SyncRequestDocsDocFieldEvent | SyncRequestDocsClockFieldEvent | SyncRequestDocsFingerprintFieldEvent | SyncRequestExcludedFieldEvent | SyncRequestReconcileFieldEvent | SyncRequestWantFieldEvent> {
     return streamMessage(buf, SyncRequest.codec(), opts)
   }
 }
@@ -1251,6 +1336,7 @@ export interface SyncResponse {
   batch?: SignedBatch
   proof?: EquivocationProof
   done: boolean
+  reconcile: Uint8Array<ArrayBuffer>
 }
 
 export namespace SyncResponse {
@@ -1278,12 +1364,18 @@ export namespace SyncResponse {
           w.bool(obj.done)
         }
 
+        if ((obj.reconcile != null && obj.reconcile.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.reconcile)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          done: false
+          done: false,
+          reconcile: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1306,6 +1398,10 @@ export namespace SyncResponse {
             }
             case 3: {
               obj.done = reader.bool()
+              break
+            }
+            case 4: {
+              obj.reconcile = reader.bytes()
               break
             }
             default: {
@@ -1341,6 +1437,13 @@ export namespace SyncResponse {
               yield {
                 field: `${prefix}.done`,
                 value: reader.bool()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.reconcile`,
+                value: reader.bytes()
               }
               break
             }
@@ -1391,6 +1494,11 @@ export namespace SyncResponse {
     value: boolean
   }
 
+  export interface SyncResponseReconcileFieldEvent {
+    field: '$.reconcile'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<SyncResponse>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SyncResponse.codec())
   }
@@ -1399,7 +1507,7 @@ export namespace SyncResponse {
     return decodeMessage(buf, SyncResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncResponse>): Generator<SyncResponseBatchBodyFieldEvent | SyncResponseBatchSignatureFieldEvent | SyncResponseProofABodyFieldEvent | SyncResponseProofASignatureFieldEvent | SyncResponseProofBBodyFieldEvent | SyncResponseProofBSignatureFieldEvent | SyncResponseDoneFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncResponse>): Generator<SyncResponseBatchBodyFieldEvent | SyncResponseBatchSignatureFieldEvent | SyncResponseProofABodyFieldEvent | SyncResponseProofASignatureFieldEvent | SyncResponseProofBBodyFieldEvent | SyncResponseProofBSignatureFieldEvent | SyncResponseDoneFieldEvent | SyncResponseReconcileFieldEvent> {
     return streamMessage(buf, SyncResponse.codec(), opts)
   }
 }

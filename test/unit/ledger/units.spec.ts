@@ -60,12 +60,12 @@ describe('entries', () => {
   const entries: LedgerEntry[] = [
     { kind: 'human', humanId: 'h-1', at: 1_700_000_000_000, status: 'active', weeklyFlow: 80000, housingCredit: 10400000, investmentPool: 0 },
     { kind: 'status', humanId: 'h-1', at: 1_700_000_000_001, status: 'inactive' },
-    { kind: 'payment', humanId: 'h-1', at: 1_700_000_000_002, week: '2025-W23', amount: 80000, type: 'weekly_flow' }
+    { kind: 'payment', humanId: 'h-1', at: 1_700_000_000_002, week: '2025-W23', amount: 80000, type: 'weekly_flow', registrar: 'ab'.repeat(32) }
   ]
 
   it('round-trips and derives keys from content', () => {
     for (const e of entries) { expect(decodeEntry(encodeEntry(e))).toEqual(e) }
-    expect(entries.map((e, i) => entryKey(e, i + 7))).toEqual(['h:h-1', 's:h-1:8', 'p:2025-W23:h-1'])
+    expect(entries.map((e, i) => entryKey(e, i + 7))).toEqual(['h:h-1', 's:h-1:8', `p:2025-W23:h-1:${'ab'.repeat(32)}`])
   })
 
   it('refuses malformed, non-canonical or out-of-range entries', () => {
@@ -78,6 +78,7 @@ describe('entries', () => {
       [entryBytes({ kind: EntryKind.HUMAN, humanId: 'h', weeklyFlow: '1.00', housingCredit: '1.00', investmentPool: '1.00', week: '2025-W23' }), /payment fields/],
       [entryBytes({ kind: EntryKind.HUMAN, humanId: 'bad id', weeklyFlow: '1.00', housingCredit: '1.00', investmentPool: '1.00' }), /human id/],
       [entryBytes({ kind: EntryKind.HUMAN, humanId: 'h', at: 0, weeklyFlow: '1.00', housingCredit: '1.00', investmentPool: '1.00' }), /timestamp/],
+      [entryBytes({ kind: EntryKind.PAYMENT, humanId: 'h', week: '2025-W23', amount: '1.00' }), /registrar/],
       [new Uint8Array([0xff, 0xff, 0xff]), /undecodable/]
     ]
     for (const [bytes, reason] of bad) { expect(() => decodeEntry(bytes)).toThrow(reason) }
