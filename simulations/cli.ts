@@ -38,6 +38,7 @@ const program = new Command()
   .option('-n, --nodes <n>', 'node count', int('--nodes'))
   .option('-s, --seed <seed>', 'seed (same seed = same topology and schedule)')
   .option('-m, --mode <mode>', 'in-process | multi-process')
+  .option('--clock <clock>', 'virtual | real (in-process: simulated clock, or the wall clock)')
   .option('-t, --topology <kind>', 'line | ring | star | full | random | clustered | edges')
   .option('-k, --degree <k>', 'degree (random, clustered)', int('--degree'))
   .option('--latency <ms>', 'one-way link latency', time)
@@ -59,6 +60,7 @@ const program = new Command()
       nodes: flags.nodes,
       seed: flags.seed == null ? undefined : /^-?\d+$/.test(flags.seed) ? Number(flags.seed) : flags.seed,
       mode: flags.mode,
+      clock: flags.clock,
       topology: flags.topology,
       degree: flags.degree,
       latency: flags.latency,

@@ -8,7 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
-import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { monitorEventLoopDelay, performance as realPerformance } from 'node:perf_hooks'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -17,6 +17,7 @@ import { createNodeRecordCrypto } from '../node/crypto.ts'
 import { openNodeDatabase } from '../node/storage.ts'
 import { createMeshNode } from '../protocol/mesh-node.ts'
 import { truthTopic } from '../protocol/truth/index.ts'
+import { runOnVirtualClock } from './clock/virtual-clock.ts'
 import { createLedgerDriver } from './ledger-driver.ts'
 import { SimNetwork } from './network/sim-network.ts'
 import { createMemoryLibp2p } from './nodes/memory-libp2p.ts'
@@ -84,11 +85,30 @@ export async function pool<T> (items: T[], limit: number, fn: (item: T, i: numbe
 
 export function stackLabel (scenario: Scenario): string {
   const enc = scenario.stack.encryption === 'noise' ? 'noise' : 'PLAINTEXT (sim-only, no encryption)'
-  return `in-process: js-libp2p ${enc} + yamux + gossipsub, truth + routing services, ${scenario.stack.storage === 'memory' ? 'memory-level' : 'LevelDB'} storage, simulated links`
+  const clock = scenario.clock === 'virtual'
+    ? 'virtual clock (processing takes no simulated time; real CPU reported apart)'
+    : 'wall clock (processing delays included)'
+  return `in-process: js-libp2p ${enc} + yamux + gossipsub, truth + routing services, ${scenario.stack.storage === 'memory' ? 'memory-level' : 'LevelDB'} storage, simulated links, ${clock}`
 }
 
 export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): Promise<RunRecord> {
-  const wallStart = performance.now()
+  if (scenario.clock === 'real') { return await runNodes(scenario, opts) }
+  const startedAt = new Date().toISOString()
+  const log = opts.log ?? (() => {})
+  let timerErrors = 0
+  const { value: record, stats } = await runOnVirtualClock(async () => await runNodes(scenario, opts), {
+    random: createRandom(scenario.seed, 'protocol'),
+    onError: err => { if (timerErrors++ < 10) { log(`a timer threw: ${(err as Error)?.stack ?? String(err)}`) } }
+  })
+  if (timerErrors > 0) { record.notes.push(`${timerErrors} timer callbacks threw (in real Node they would be uncaught exceptions)`) }
+  record.startedAt = startedAt
+  record.wallMs = stats.wallMs
+  if (record.cpu != null) { record.cpu.events = stats.events }
+  return record
+}
+
+async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecord> {
+  const wallStart = realPerformance.now()
   const log = opts.log ?? (() => {})
   const progress = opts.onProgress ?? (() => {})
   const host = hostInfo()
@@ -526,6 +546,7 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
   ].sort((a, b) => a.t - b.t)
 
   sample()
+  const cpuStart = process.cpuUsage()
   let next = 0
   while (next < items.length) {
     const wait = items[next].t - now()
@@ -560,6 +581,8 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
     await sleep(100)
   }
   const end = now()
+  const cpuUsed = process.cpuUsage(cpuStart)
+  const workloadCpuMs = (cpuUsed.user + cpuUsed.system) / 1000
   // what the services sent, summed over the live nodes: where the traffic and CPU went
   const serviceStats: Record<string, number> = {}
   const add = (k: string, v: number): void => { serviceStats[k] = (serviceStats[k] ?? 0) + v }
@@ -607,7 +630,7 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
     scenario,
     stack: stackLabel(scenario),
     mode: 'in-process',
-    startedAt: new Date(Date.now() - (performance.now() - wallStart)).toISOString(),
+    startedAt: new Date(Date.now() - (realPerformance.now() - wallStart)).toISOString(),
     host,
     setup: { startMs, linkMs, meshMs, totalMs: setupEnd - setupStart, timedOut },
     edges: topology.edges,
@@ -618,7 +641,9 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
     traffic: { ...network.stats },
     duplicatesMeasured: true,
     serviceStats,
-    wallMs: performance.now() - wallStart,
+    wallMs: realPerformance.now() - wallStart,
+    clock: scenario.clock,
+    cpu: { workloadMs: workloadCpuMs, perDeliveryMs: deliveries.t.length > 0 ? workloadCpuMs / deliveries.t.length : 0 },
     notes
   }
 }
