@@ -6,10 +6,15 @@
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { Command, InvalidArgumentError } from 'commander'
+import { performance as realPerformance } from 'node:perf_hooks'
 import { createProgressBar } from './progress.ts'
 import { runScenario } from './run.ts'
 import { ScenarioError, loadScenario, standardScenarioDir } from './scenario.ts'
+import type { Progress } from './progress.ts'
 import type { ScenarioOverrides } from './scenario.ts'
+
+// the wall clock, even while a virtual clock replaces Date
+const realDateNow = ((now, t0) => () => now + realPerformance.now() - t0)(Date.now(), realPerformance.now())
 
 const int = (name: string) => (v: string): number => {
   if (!/^\d+$/.test(v)) { throw new InvalidArgumentError(`${name} must be a whole number`) }
@@ -77,11 +82,18 @@ const program = new Command()
     const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)
     const outDir = flags.out ?? join('simulations', 'results', `${scenario.name}-${stamp}`)
     const bar = flags.quiet === true || flags.json === true ? undefined : createProgressBar()
+    // quiet runs still say where they are, once a (real) minute: long runs go to log files
+    let lastLine = realPerformance.now()
+    const quietProgress = (p: Progress): void => {
+      if (flags.json === true || realPerformance.now() - lastLine < 60_000) { return }
+      lastLine = realPerformance.now()
+      process.stderr.write(`${new Date(realDateNow()).toISOString()} ${p.phase} ${Math.round(p.done)}/${Math.round(p.total)} t=${Math.round(p.t)} ms${p.expected != null ? ` held ${p.delivered}/${p.expected}` : ''} rss ${Math.round(process.memoryUsage.rss() / 1024 / 1024)} MB\n`)
+    }
     const result = await runScenario(scenario, {
       outDir,
       plots: flags.plots,
       raw: flags.raw,
-      onProgress: p => { bar?.update(p) },
+      onProgress: p => { if (bar == null) { quietProgress(p) } else { bar.update(p) } },
       log: line => { if (bar == null && flags.json !== true) { process.stderr.write(line + '\n') } }
     })
     bar?.stop()

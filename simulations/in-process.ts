@@ -120,7 +120,7 @@ async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecor
   const topic = truthTopic(channel)
   const totalMessages = schedule.posts.length
   const notes: string[] = []
-  const sampleMs = opts.sampleMs ?? 250
+  const sampleMs = opts.sampleMs ?? Math.max(250, scenario.nodes)
 
   // identities from the seed: the same peer ids every run
   const krand = createRandom(scenario.seed, 'keys')
@@ -410,10 +410,12 @@ async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecor
     }
   }
 
+  // checking every node's state costs CPU in proportion to the node count: poll large meshes less often
+  const convergencePollMs = Math.max(50, Math.ceil(schedule.totalNodes / 4))
   async function watchConvergence (healAt: number, out: { healAt: number, convergedMs?: number }, check: () => boolean, deadline: () => number): Promise<void> {
     while (now() < deadline()) {
       if (check()) { out.convergedMs = now() - healAt; return }
-      await sleep(50)
+      await sleep(convergencePollMs)
     }
   }
 
@@ -578,7 +580,7 @@ async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecor
       break
     }
     progress({ phase: 'settle', done: now() - settleStart, total: scenario.settle, t: now(), delivered: heldPairs, expected: expectedPairs() })
-    await sleep(100)
+    await sleep(Math.max(100, convergencePollMs))
   }
   const end = now()
   const cpuUsed = process.cpuUsage(cpuStart)
