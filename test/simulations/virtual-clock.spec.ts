@@ -93,7 +93,7 @@ describe('simulations on the virtual clock', () => {
     // processing takes no simulated time: with fixed links the virtual latency is the shortest path
     expect(p50v).toBe(virtual.truth.ideal.p50)
     expect(virtual.cpu?.perDeliveryMs).toBeGreaterThan(0)
-  }, 180_000)
+  }, 600_000)
 
   it('determinism: the same scenario and seed, each in a fresh process, give the same report apart from wall time, CPU and memory', async () => {
     // with a partition, jitter, loss, ledger writes and catch-up syncs, so every service's timers and draws take part
@@ -132,7 +132,7 @@ describe('simulations on the virtual clock', () => {
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
-  }, 240_000)
+  }, 600_000)
 
   it('refuses LevelDB storage on the virtual clock (its thread pool would answer at arbitrary simulated times)', () => {
     expect(() => validateScenario({ nodes: 4, topology: { kind: 'ring' }, stack: { storage: 'leveldb' } })).toThrow(/virtual clock needs memory storage/)
