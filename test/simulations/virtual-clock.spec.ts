@@ -81,7 +81,7 @@ describe('simulations on the virtual clock', () => {
     const virtual = (await runScenario(validateScenario({ ...input, clock: 'virtual' }))).report
     const real = (await runScenario(validateScenario({ ...input, clock: 'real' }))).report
     for (const r of [virtual, real]) {
-      expect(r.truth.posted).toBe(16)
+      expect(r.truth.posted).toBe(12)
       expect(r.truth.deliveryRatio).toBe(1)
     }
     expect(virtual.clock).toBe('virtual')
