@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { monitorEventLoopDelay, performance as realPerformance } from 'node:perf_hooks'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { plaintext } from '@libp2p/plaintext'
 import { multiaddr } from '@multiformats/multiaddr'
 import { MemoryLevel } from 'memory-level'
 import { createNodeRecordCrypto } from '../node/crypto.ts'
@@ -165,7 +166,7 @@ async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecor
       privateKey: l.key,
       name: network.address(i).slice('/memory/'.length),
       transport: network.transport(i),
-      connectionEncrypter: scenario.stack.encryption === 'plaintext' ? await plaintextEncrypter() : undefined,
+      connectionEncrypter: scenario.stack.encryption === 'plaintext' ? plaintext() : undefined,
       dht: scenario.stack.dht,
       patient: true,
       maxConnections: Math.max(256, topology.degree(i) + 32),
@@ -650,10 +651,6 @@ async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecor
   }
 }
 
-async function plaintextEncrypter (): Promise<any> {
-  const { plaintext } = await import('@libp2p/plaintext')
-  return plaintext()
-}
 
 /** gossipsub's mesh for a topic (the interface type does not list getMeshPeers) */
 function meshPeers (mesh: MeshNode, topic: string): number {
