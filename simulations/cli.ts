@@ -6,15 +6,13 @@
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { Command, InvalidArgumentError } from 'commander'
-import { performance as realPerformance } from 'node:perf_hooks'
+import { wallDateNow, wallNow } from './clock/wall.ts'
 import { createProgressBar } from './progress.ts'
 import { runScenario } from './run.ts'
 import { ScenarioError, loadScenario, standardScenarioDir } from './scenario.ts'
 import type { Progress } from './progress.ts'
 import type { ScenarioOverrides } from './scenario.ts'
 
-// the wall clock, even while a virtual clock replaces Date
-const realDateNow = ((now, t0) => () => now + realPerformance.now() - t0)(Date.now(), realPerformance.now())
 
 const int = (name: string) => (v: string): number => {
   if (!/^\d+$/.test(v)) { throw new InvalidArgumentError(`${name} must be a whole number`) }
@@ -83,11 +81,11 @@ const program = new Command()
     const outDir = flags.out ?? join('simulations', 'results', `${scenario.name}-${stamp}`)
     const bar = flags.quiet === true || flags.json === true ? undefined : createProgressBar()
     // quiet runs still say where they are, once a (real) minute: long runs go to log files
-    let lastLine = realPerformance.now()
+    let lastLine = wallNow()
     const quietProgress = (p: Progress): void => {
-      if (flags.json === true || realPerformance.now() - lastLine < 60_000) { return }
-      lastLine = realPerformance.now()
-      process.stderr.write(`${new Date(realDateNow()).toISOString()} ${p.phase} ${Math.round(p.done)}/${Math.round(p.total)} t=${Math.round(p.t)} ms${p.expected != null ? ` held ${p.delivered}/${p.expected}` : ''} rss ${Math.round(process.memoryUsage.rss() / 1024 / 1024)} MB\n`)
+      if (flags.json === true || wallNow() - lastLine < 60_000) { return }
+      lastLine = wallNow()
+      process.stderr.write(`${new Date(wallDateNow()).toISOString()} ${p.phase} ${Math.round(p.done)}/${Math.round(p.total)} t=${Math.round(p.t)} ms${p.expected != null ? ` held ${p.delivered}/${p.expected}` : ''} rss ${Math.round(process.memoryUsage.rss() / 1024 / 1024)} MB\n`)
     }
     const result = await runScenario(scenario, {
       outDir,

@@ -8,7 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
-import { monitorEventLoopDelay, performance as realPerformance } from 'node:perf_hooks'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { plaintext } from '@libp2p/plaintext'
@@ -19,6 +19,7 @@ import { openNodeDatabase } from '../node/storage.ts'
 import { createMeshNode } from '../protocol/mesh-node.ts'
 import { truthTopic } from '../protocol/truth/index.ts'
 import { runOnVirtualClock } from './clock/virtual-clock.ts'
+import { wallNow } from './clock/wall.ts'
 import { createLedgerDriver } from './ledger-driver.ts'
 import { SimNetwork } from './network/sim-network.ts'
 import { createMemoryLibp2p } from './nodes/memory-libp2p.ts'
@@ -109,7 +110,7 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
 }
 
 async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecord> {
-  const wallStart = realPerformance.now()
+  const wallStart = wallNow()
   const log = opts.log ?? (() => {})
   const progress = opts.onProgress ?? (() => {})
   const host = hostInfo()
@@ -633,7 +634,7 @@ async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecor
     scenario,
     stack: stackLabel(scenario),
     mode: 'in-process',
-    startedAt: new Date(Date.now() - (realPerformance.now() - wallStart)).toISOString(),
+    startedAt: new Date(Date.now() - (wallNow() - wallStart)).toISOString(),
     host,
     setup: { startMs, linkMs, meshMs, totalMs: setupEnd - setupStart, timedOut },
     edges: topology.edges,
@@ -644,7 +645,7 @@ async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecor
     traffic: { ...network.stats },
     duplicatesMeasured: true,
     serviceStats,
-    wallMs: realPerformance.now() - wallStart,
+    wallMs: wallNow() - wallStart,
     clock: scenario.clock,
     cpu: { workloadMs: workloadCpuMs, perDeliveryMs: deliveries.t.length > 0 ? workloadCpuMs / deliveries.t.length : 0 },
     notes

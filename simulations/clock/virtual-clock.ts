@@ -20,8 +20,8 @@
  * `crypto.getRandomValues` draw from the scenario's seed while the clock is installed,
  * so the protocol code's own choices (gossip peer selection, jitter, ids) repeat.
  */
-import { performance as realPerformance } from 'node:perf_hooks'
 import FakeTimers from '@sinonjs/fake-timers'
+import { wallNow } from './wall.ts'
 import type { Random } from '../random.ts'
 
 /** where simulated time starts: a fixed date, so a run's timestamps repeat */
@@ -63,7 +63,7 @@ export async function runOnVirtualClock<T> (fn: () => Promise<T>, opts: VirtualC
   active = true
   const realImmediate = globalThis.setImmediate
   const realSetTimeout = globalThis.setTimeout
-  const wallStart = realPerformance.now()
+  const wallStart = wallNow()
   const stats: VirtualClockStats = { events: 0, errors: 0, wallMs: 0 }
   const restore = patchGlobals(opts.random)
   let clock: Clock | undefined
@@ -82,8 +82,8 @@ export async function runOnVirtualClock<T> (fn: () => Promise<T>, opts: VirtualC
         if (clock.countTimers() === 0) {
           // no timer: either real I/O is under way (a module still loading), or whatever `fn`
           // awaits can never happen; give real I/O a grace period before calling it a deadlock
-          const since = realPerformance.now()
-          while (!settled && clock.countTimers() === 0 && realPerformance.now() - since < DEADLOCK_GRACE_MS) {
+          const since = wallNow()
+          while (!settled && clock.countTimers() === 0 && wallNow() - since < DEADLOCK_GRACE_MS) {
             await new Promise<void>(resolve => { realSetTimeout(resolve, 5) })
           }
           if (settled) { break }
@@ -107,7 +107,7 @@ export async function runOnVirtualClock<T> (fn: () => Promise<T>, opts: VirtualC
   } finally {
     clock?.uninstall()
     restore()
-    stats.wallMs = realPerformance.now() - wallStart
+    stats.wallMs = wallNow() - wallStart
     active = false
   }
 }
