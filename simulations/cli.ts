@@ -6,10 +6,13 @@
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { Command, InvalidArgumentError } from 'commander'
+import { wallDateNow, wallNow } from './clock/wall.ts'
 import { createProgressBar } from './progress.ts'
 import { runScenario } from './run.ts'
 import { ScenarioError, loadScenario, standardScenarioDir } from './scenario.ts'
+import type { Progress } from './progress.ts'
 import type { ScenarioOverrides } from './scenario.ts'
+
 
 const int = (name: string) => (v: string): number => {
   if (!/^\d+$/.test(v)) { throw new InvalidArgumentError(`${name} must be a whole number`) }
@@ -38,6 +41,7 @@ const program = new Command()
   .option('-n, --nodes <n>', 'node count', int('--nodes'))
   .option('-s, --seed <seed>', 'seed (same seed = same topology and schedule)')
   .option('-m, --mode <mode>', 'in-process | multi-process')
+  .option('--clock <clock>', 'virtual | real (in-process: simulated clock, or the wall clock)')
   .option('-t, --topology <kind>', 'line | ring | star | full | random | clustered | edges')
   .option('-k, --degree <k>', 'degree (random, clustered)', int('--degree'))
   .option('--latency <ms>', 'one-way link latency', time)
@@ -59,6 +63,7 @@ const program = new Command()
       nodes: flags.nodes,
       seed: flags.seed == null ? undefined : /^-?\d+$/.test(flags.seed) ? Number(flags.seed) : flags.seed,
       mode: flags.mode,
+      clock: flags.clock,
       topology: flags.topology,
       degree: flags.degree,
       latency: flags.latency,
@@ -75,11 +80,18 @@ const program = new Command()
     const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)
     const outDir = flags.out ?? join('simulations', 'results', `${scenario.name}-${stamp}`)
     const bar = flags.quiet === true || flags.json === true ? undefined : createProgressBar()
+    // quiet runs still say where they are, once a (real) minute: long runs go to log files
+    let lastLine = wallNow()
+    const quietProgress = (p: Progress): void => {
+      if (flags.json === true || wallNow() - lastLine < 60_000) { return }
+      lastLine = wallNow()
+      process.stderr.write(`${new Date(wallDateNow()).toISOString()} ${p.phase} ${Math.round(p.done)}/${Math.round(p.total)} t=${Math.round(p.t)} ms${p.expected != null ? ` held ${p.delivered}/${p.expected}` : ''} rss ${Math.round(process.memoryUsage.rss() / 1024 / 1024)} MB\n`)
+    }
     const result = await runScenario(scenario, {
       outDir,
       plots: flags.plots,
       raw: flags.raw,
-      onProgress: p => { bar?.update(p) },
+      onProgress: p => { if (bar == null) { quietProgress(p) } else { bar.update(p) } },
       log: line => { if (bar == null && flags.json !== true) { process.stderr.write(line + '\n') } }
     })
     bar?.stop()

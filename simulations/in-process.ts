@@ -11,12 +11,15 @@ import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { plaintext } from '@libp2p/plaintext'
 import { multiaddr } from '@multiformats/multiaddr'
 import { MemoryLevel } from 'memory-level'
 import { createNodeRecordCrypto } from '../node/crypto.ts'
 import { openNodeDatabase } from '../node/storage.ts'
 import { createMeshNode } from '../protocol/mesh-node.ts'
 import { truthTopic } from '../protocol/truth/index.ts'
+import { runOnVirtualClock } from './clock/virtual-clock.ts'
+import { wallNow } from './clock/wall.ts'
 import { createLedgerDriver } from './ledger-driver.ts'
 import { SimNetwork } from './network/sim-network.ts'
 import { createMemoryLibp2p } from './nodes/memory-libp2p.ts'
@@ -84,11 +87,30 @@ export async function pool<T> (items: T[], limit: number, fn: (item: T, i: numbe
 
 export function stackLabel (scenario: Scenario): string {
   const enc = scenario.stack.encryption === 'noise' ? 'noise' : 'PLAINTEXT (sim-only, no encryption)'
-  return `in-process: js-libp2p ${enc} + yamux + gossipsub, truth + routing services, ${scenario.stack.storage === 'memory' ? 'memory-level' : 'LevelDB'} storage, simulated links`
+  const clock = scenario.clock === 'virtual'
+    ? 'virtual clock (processing takes no simulated time; real CPU reported apart)'
+    : 'wall clock (processing delays included)'
+  return `in-process: js-libp2p ${enc} + yamux + gossipsub, truth + routing services, ${scenario.stack.storage === 'memory' ? 'memory-level' : 'LevelDB'} storage, simulated links, ${clock}`
 }
 
 export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): Promise<RunRecord> {
-  const wallStart = performance.now()
+  if (scenario.clock === 'real') { return await runNodes(scenario, opts) }
+  const startedAt = new Date().toISOString()
+  const log = opts.log ?? (() => {})
+  let timerErrors = 0
+  const { value: record, stats } = await runOnVirtualClock(async () => await runNodes(scenario, opts), {
+    random: createRandom(scenario.seed, 'protocol'),
+    onError: err => { if (timerErrors++ < 10) { log(`a timer threw: ${(err as Error)?.stack ?? String(err)}`) } }
+  })
+  if (timerErrors > 0) { record.notes.push(`${timerErrors} timer callbacks threw (in real Node they would be uncaught exceptions)`) }
+  record.startedAt = startedAt
+  record.wallMs = stats.wallMs
+  if (record.cpu != null) { record.cpu.events = stats.events }
+  return record
+}
+
+async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecord> {
+  const wallStart = wallNow()
   const log = opts.log ?? (() => {})
   const progress = opts.onProgress ?? (() => {})
   const host = hostInfo()
@@ -100,7 +122,7 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
   const topic = truthTopic(channel)
   const totalMessages = schedule.posts.length
   const notes: string[] = []
-  const sampleMs = opts.sampleMs ?? 250
+  const sampleMs = opts.sampleMs ?? Math.max(250, scenario.nodes)
 
   // identities from the seed: the same peer ids every run
   const krand = createRandom(scenario.seed, 'keys')
@@ -145,7 +167,7 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
       privateKey: l.key,
       name: network.address(i).slice('/memory/'.length),
       transport: network.transport(i),
-      connectionEncrypter: scenario.stack.encryption === 'plaintext' ? await plaintextEncrypter() : undefined,
+      connectionEncrypter: scenario.stack.encryption === 'plaintext' ? plaintext() : undefined,
       dht: scenario.stack.dht,
       patient: true,
       maxConnections: Math.max(256, topology.degree(i) + 32),
@@ -390,10 +412,12 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
     }
   }
 
+  // checking every node's state costs CPU in proportion to the node count: poll large meshes less often
+  const convergencePollMs = Math.max(50, Math.ceil(schedule.totalNodes / 4))
   async function watchConvergence (healAt: number, out: { healAt: number, convergedMs?: number }, check: () => boolean, deadline: () => number): Promise<void> {
     while (now() < deadline()) {
       if (check()) { out.convergedMs = now() - healAt; return }
-      await sleep(50)
+      await sleep(convergencePollMs)
     }
   }
 
@@ -526,6 +550,7 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
   ].sort((a, b) => a.t - b.t)
 
   sample()
+  const cpuStart = process.cpuUsage()
   let next = 0
   while (next < items.length) {
     const wait = items[next].t - now()
@@ -557,9 +582,11 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
       break
     }
     progress({ phase: 'settle', done: now() - settleStart, total: scenario.settle, t: now(), delivered: heldPairs, expected: expectedPairs() })
-    await sleep(100)
+    await sleep(Math.max(100, convergencePollMs))
   }
   const end = now()
+  const cpuUsed = process.cpuUsage(cpuStart)
+  const workloadCpuMs = (cpuUsed.user + cpuUsed.system) / 1000
   // what the services sent, summed over the live nodes: where the traffic and CPU went
   const serviceStats: Record<string, number> = {}
   const add = (k: string, v: number): void => { serviceStats[k] = (serviceStats[k] ?? 0) + v }
@@ -607,7 +634,7 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
     scenario,
     stack: stackLabel(scenario),
     mode: 'in-process',
-    startedAt: new Date(Date.now() - (performance.now() - wallStart)).toISOString(),
+    startedAt: new Date(Date.now() - (wallNow() - wallStart)).toISOString(),
     host,
     setup: { startMs, linkMs, meshMs, totalMs: setupEnd - setupStart, timedOut },
     edges: topology.edges,
@@ -618,15 +645,13 @@ export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): 
     traffic: { ...network.stats },
     duplicatesMeasured: true,
     serviceStats,
-    wallMs: performance.now() - wallStart,
+    wallMs: wallNow() - wallStart,
+    clock: scenario.clock,
+    cpu: { workloadMs: workloadCpuMs, perDeliveryMs: deliveries.t.length > 0 ? workloadCpuMs / deliveries.t.length : 0 },
     notes
   }
 }
 
-async function plaintextEncrypter (): Promise<any> {
-  const { plaintext } = await import('@libp2p/plaintext')
-  return plaintext()
-}
 
 /** gossipsub's mesh for a topic (the interface type does not list getMeshPeers) */
 function meshPeers (mesh: MeshNode, topic: string): number {

@@ -489,6 +489,7 @@ export async function runMultiProcess (scenario: Scenario, opts: RunOptions = {}
       settled,
       duplicatesMeasured: false,
       wallMs: performance.now() - wallStart,
+      clock: 'real',
       notes
     }
   } catch (err) {

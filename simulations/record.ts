@@ -151,6 +151,13 @@ export interface RunRecord {
   /** false where the stack gave no duplicate count (multi-process: gossipsub runs without metrics) */
   duplicatesMeasured: boolean
   wallMs: number
+  /**
+   * the clock the figures are on: 'virtual' (simulated; processing took no simulated
+   * time) or 'real' (wall clock; processing delays are in every latency)
+   */
+  clock: 'virtual' | 'real'
+  /** real CPU the run spent, ms, from the first post to the end of the settle phase */
+  cpu?: { workloadMs: number, perDeliveryMs: number, events?: number }
   notes: string[]
 }
 

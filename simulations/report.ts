@@ -42,6 +42,10 @@ export interface Report {
   stack: string
   startedAt: string
   wallMs: number
+  /** 'virtual': latencies are simulated time, processing took none; 'real': wall clock */
+  clock: RunRecord['clock']
+  /** real CPU of the workload and settle phases, and per delivery (the cost the virtual clock leaves out) */
+  cpu?: RunRecord['cpu']
   host: RunRecord['host']
   settled: boolean
   setup: {
@@ -286,6 +290,8 @@ export function buildReport (record: RunRecord): Report {
     stack: record.stack,
     startedAt: record.startedAt,
     wallMs: Math.round(record.wallMs),
+    clock: record.clock,
+    cpu: record.cpu == null ? undefined : { ...record.cpu, workloadMs: Math.round(record.cpu.workloadMs), perDeliveryMs: round(record.cpu.perDeliveryMs, 3) },
     host: record.host,
     settled: record.settled,
     setup: {

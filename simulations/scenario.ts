@@ -149,6 +149,12 @@ export const scenarioSchema = z.object({
   name: z.string().min(1).default('scenario'),
   description: z.string().optional(),
   mode: z.enum(['in-process', 'multi-process']).default('in-process'),
+  /**
+   * in-process only: 'virtual' runs every node on one simulated clock that jumps to the
+   * next event once all nodes are idle (processing takes no simulated time); 'real' runs
+   * on the wall clock, where the process's CPU load adds to every latency
+   */
+  clock: z.enum(['virtual', 'real']).default('virtual'),
   seed: z.union([z.number().int(), z.string().min(1)]).default(1),
   nodes: z.number().int().min(2).max(5000),
   topology,
@@ -245,6 +251,9 @@ export function validateScenario (value: unknown, source = 'scenario'): Scenario
     if (ids.some(id => id >= n)) { errors.push(`kills.${i}: names a node that does not exist (${n} nodes)`) }
     if (k.route != null && k.route[0] === k.route[1]) { errors.push(`kills.${i}.route: the two ends must differ`) }
   })
+  if (s.mode === 'in-process' && s.clock === 'virtual' && s.stack.storage === 'leveldb') {
+    errors.push('stack.storage: the virtual clock needs memory storage (LevelDB works on a thread pool, whose replies would land at arbitrary simulated times); use clock: real for LevelDB')
+  }
   if (s.mode === 'multi-process') {
     if (s.nodes > 64) { errors.push(`nodes: multi-process mode runs one OS process per node; at most 64 (got ${n})`) }
     if (s.stack.encryption !== 'noise') { errors.push('stack.encryption: multi-process mode runs the real node, always with noise') }
@@ -310,6 +319,7 @@ export interface ScenarioOverrides {
   nodes?: number
   seed?: number | string
   mode?: 'in-process' | 'multi-process'
+  clock?: 'virtual' | 'real'
   topology?: string
   degree?: number
   latency?: number | string
@@ -329,6 +339,7 @@ export function applyOverrides (raw: Record<string, unknown>, o: ScenarioOverrid
   set(out, 'nodes', o.nodes)
   set(out, 'seed', o.seed)
   set(out, 'mode', o.mode)
+  set(out, 'clock', o.clock)
   set(out, 'duration', o.duration)
   set(out, 'settle', o.settle)
   if (o.topology !== undefined || o.degree !== undefined) {

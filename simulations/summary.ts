@@ -14,6 +14,9 @@ export function formatSummary (r: Report, files: string[] = []): string {
   lines.push(`Simulation ${s.name}: ${s.nodes} nodes, ${s.topology}, links ${s.links.latency} ms${s.links.jitter > 0 ? ` ± ${s.links.jitter}` : ''}${s.links.loss > 0 ? `, loss ${pct(s.links.loss)}` : ''}${s.links.overrides > 0 ? ` (${s.links.overrides} overrides)` : ''}, seed ${s.seed}`)
   lines.push(`stack: ${r.stack}`)
   lines.push(`host: ${r.host.cpus} CPUs, load ${r.host.loadBefore.map(x => x.toFixed(2)).join(' ')} → ${r.host.loadAfter.map(x => x.toFixed(2)).join(' ')}, node ${r.host.node}; wall ${ms(r.wallMs)}${r.settled ? '' : ' (did NOT settle before the deadline)'}`)
+  lines.push(r.clock === 'virtual'
+    ? `clock: virtual (simulated time; processing takes none)${r.cpu != null ? `; real CPU ${ms(r.cpu.workloadMs)} for the workload, ${r.cpu.perDeliveryMs.toFixed(3)} ms per delivery${r.cpu.events != null ? `, ${r.cpu.events} timer events` : ''}` : ''}`
+    : `clock: real (wall clock: this host's processing delays are in every latency)${r.cpu != null ? `; CPU ${r.cpu.perDeliveryMs.toFixed(3)} ms per delivery` : ''}`)
   lines.push(`set-up: ${ms(r.setup.totalMs)} (start ${ms(r.setup.startMs)}, link ${ms(r.setup.linkMs)}, gossip meshes ${ms(r.setup.meshMs)})${r.setup.timedOut ? ' TIMED OUT' : ''}; discovery ${p3(r.setup.discovery)}`)
   if (t.posted + t.failed > 0) {
     lines.push(`truth: ${t.posted} posted${t.failed > 0 ? `, ${t.failed} failed (${t.postErrors.join('; ')})` : ''}; delivery ${pct(t.deliveryRatio)} (${t.deliveredPairs}/${t.expectedPairs}); where connected ${pct(t.connectedDeliveryRatio)}; gossip ${t.byGossip}, sync ${t.bySync}`)

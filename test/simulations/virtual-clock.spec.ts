@@ -1,0 +1,142 @@
+import { execFile } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { describe, expect, it } from 'vitest'
+import { runOnVirtualClock } from '../../simulations/clock/virtual-clock.ts'
+import { createRandom } from '../../simulations/random.ts'
+import { runScenario } from '../../simulations/run.ts'
+import { validateScenario } from '../../simulations/scenario.ts'
+import type { Report } from '../../simulations/report.ts'
+import type { ScenarioInput } from '../../simulations/scenario.ts'
+
+const execFileAsync = promisify(execFile)
+
+/** the report without the fields that measure this host (wall time, CPU, memory, event loop) */
+function simulated (r: Report): unknown {
+  const { wallMs, startedAt, host, cpu, resources, timeline, ...rest } = r
+  return {
+    ...rest,
+    traffic: resources.traffic,
+    services: resources.services,
+    timeline: timeline.map(({ rssBytes, cpuCores, eventLoopP99Ms, ...t }) => t)
+  }
+}
+
+describe('the virtual clock', () => {
+  it('jumps over idle time: a minute of timers takes no wall time, in order, with Date and performance on the same clock', async () => {
+    const fired: Array<[string, number, number]> = []
+    const wall = performance.now()
+    const { value, stats } = await runOnVirtualClock(async () => {
+      const t0 = performance.now()
+      const d0 = Date.now()
+      const at = (name: string): void => { fired.push([name, Math.round(performance.now() - t0), Date.now() - d0]) }
+      await new Promise<void>(resolve => setTimeout(() => { at('a'); resolve() }, 60_000))
+      setTimeout(() => { at('c') }, 20)
+      setTimeout(() => { at('b') }, 10)
+      await new Promise<void>(resolve => setImmediate(() => { at('immediate'); resolve() }))
+      const aborted = await new Promise<number>(resolve => {
+        AbortSignal.timeout(500).addEventListener('abort', () => { resolve(Math.round(performance.now() - t0)) })
+      })
+      return aborted
+    })
+    expect(performance.now() - wall).toBeLessThan(5_000)
+    expect(fired).toEqual([['a', 60_000, 60_000], ['immediate', 60_000, 60_000], ['b', 60_010, 60_010], ['c', 60_020, 60_020]])
+    expect(value).toBe(60_500)
+    expect(stats.events).toBeGreaterThanOrEqual(5)
+    // uninstalled afterwards: real time again
+    expect(Date.now()).toBeGreaterThan(Date.UTC(2026, 0, 6))
+  })
+
+  it('reports a run that waits on nothing instead of hanging', async () => {
+    await expect(runOnVirtualClock(async () => { await new Promise(() => {}) })).rejects.toThrow(/no timer is pending/)
+  })
+
+  it('draws Math.random and crypto.getRandomValues from the seed while installed', async () => {
+    const draw = async (seed: number): Promise<string> => (await runOnVirtualClock(async () => {
+      const bytes = crypto.getRandomValues(new Uint8Array(8))
+      return `${Math.random()} ${Buffer.from(bytes).toString('hex')}`
+    }, { random: createRandom(seed, 'protocol') })).value
+    const a = await draw(7)
+    expect(await draw(7)).toBe(a)
+    expect(await draw(8)).not.toBe(a)
+    expect(Math.random()).not.toBe(Number(a.split(' ')[0]))
+  })
+})
+
+describe('simulations on the virtual clock', () => {
+  it('fidelity: a 20-node scenario on the wall clock and on the virtual clock agree on delivery and p50 latency', async () => {
+    // light enough that this host's processing is small against the links, so the wall clock is a fair
+    // reference; on a saturated host (load far above the core count) the wall-clock run itself lags
+    const input: ScenarioInput = {
+      name: 'fidelity-20',
+      seed: 3,
+      nodes: 20,
+      topology: { kind: 'random', degree: 4 },
+      links: { latency: 250 },
+      workload: { truth: { messages: 12, rate: 1 } },
+      settle: '20s',
+      stack: { encryption: 'plaintext', truthSync: false, routing: { probeIntervalMs: 60_000 } }
+    }
+    const virtual = (await runScenario(validateScenario({ ...input, clock: 'virtual' }))).report
+    const real = (await runScenario(validateScenario({ ...input, clock: 'real' }))).report
+    for (const r of [virtual, real]) {
+      expect(r.truth.posted).toBe(12)
+      expect(r.truth.deliveryRatio).toBe(1)
+    }
+    expect(virtual.clock).toBe('virtual')
+    expect(real.clock).toBe('real')
+    expect(virtual.stack).toMatch(/virtual clock/)
+    const p50v = virtual.truth.latency.p50
+    const p50r = real.truth.latency.p50
+    expect(Math.abs(p50v - p50r) / p50r).toBeLessThanOrEqual(0.15)
+    // processing takes no simulated time: with fixed links the virtual latency is the shortest path
+    expect(p50v).toBe(virtual.truth.ideal.p50)
+    expect(virtual.cpu?.perDeliveryMs).toBeGreaterThan(0)
+  }, 600_000)
+
+  it('determinism: the same scenario and seed, each in a fresh process, give the same report apart from wall time, CPU and memory', async () => {
+    // with a partition, jitter, loss, ledger writes and catch-up syncs, so every service's timers and draws take part
+    const dir = await mkdtemp(join(tmpdir(), 'liberation-sim-determinism-'))
+    try {
+      const file = join(dir, 'determinism.json')
+      await writeFile(file, JSON.stringify({
+        name: 'determinism',
+        seed: 42,
+        nodes: 12,
+        topology: { kind: 'random', degree: 4 },
+        links: { latency: 20, jitter: 5, loss: 0.01 },
+        workload: { truth: { messages: 40, rate: 10 }, ledger: { writes: 10, rate: 4 } },
+        partitions: [{ at: '1s', duration: '2s', side: '0-3' }],
+        settle: '30s',
+        stack: { encryption: 'plaintext', truthSyncInterval: '1s', ledgerSyncInterval: '1s' }
+      }))
+      const run = async (...flags: string[]): Promise<Report> => {
+        const out = join(dir, `out-${flags.join('')}-${Math.random()}`)
+        await execFileAsync(process.execPath, ['dist/simulations/cli.js', file, '-q', '--no-plots', '-o', out, ...flags], { maxBuffer: 64 * 1024 * 1024 })
+        return JSON.parse(await readFile(join(out, 'report.json'), 'utf8'))
+      }
+      const [first, second] = await Promise.all([run(), run()])
+      expect(first.clock).toBe('virtual')
+      expect(first.truth.deliveryRatio).toBe(1)
+      expect(first.convergence.truth[0]?.convergedMs).toBeTypeOf('number')
+      expect(first.convergence.ledger[0]?.convergedMs).toBeTypeOf('number')
+      expect(first.resources.traffic?.retransmits).toBeGreaterThan(0)
+      expect(JSON.stringify(simulated(second))).toBe(JSON.stringify(simulated(first)))
+      // the wall fields do differ: the comparison above is not vacuous
+      expect(second.wallMs === first.wallMs && second.startedAt === first.startedAt).toBe(false)
+
+      // another seed gives another run
+      const other = await run('--seed', '43')
+      expect(JSON.stringify(simulated(other))).not.toBe(JSON.stringify(simulated(first)))
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  }, 600_000)
+
+  it('refuses LevelDB storage on the virtual clock (its thread pool would answer at arbitrary simulated times)', () => {
+    expect(() => validateScenario({ nodes: 4, topology: { kind: 'ring' }, stack: { storage: 'leveldb' } })).toThrow(/virtual clock needs memory storage/)
+    expect(validateScenario({ nodes: 4, topology: { kind: 'ring' }, clock: 'real', stack: { storage: 'leveldb' } }).clock).toBe('real')
+  })
+})
