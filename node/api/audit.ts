@@ -49,10 +49,10 @@ export function auditLogPath (dataDir: string): string {
 
 /** bodies are kept whole when small, else cut to a preview */
 export function auditBody (body: unknown): unknown {
-  if (body == null) return undefined
+  if (body == null) { return undefined }
   const text = JSON.stringify(body)
-  if (text === undefined) return undefined
-  if (text.length <= MAX_BODY_CHARS) return body
+  if (text === undefined) { return undefined }
+  if (text.length <= MAX_BODY_CHARS) { return body }
   return { truncated: true, length: text.length, preview: text.slice(0, MAX_BODY_CHARS) }
 }
 
@@ -84,7 +84,7 @@ export function createAuditLog (dataDir: string, init: AuditLogInit = {}): Audit
     // the old stream keeps its descriptor: what it still has buffered lands in the renamed file
     stream?.end()
     for (let i = keep - 1; i >= 1; i--) {
-      if (existsSync(`${path}.${i}`)) renameSync(`${path}.${i}`, `${path}.${i + 1}`)
+      if (existsSync(`${path}.${i}`)) { renameSync(`${path}.${i}`, `${path}.${i + 1}`) }
     }
     renameSync(path, `${path}.1`)
     stream = open()
@@ -95,7 +95,7 @@ export function createAuditLog (dataDir: string, init: AuditLogInit = {}): Audit
     path,
     get error () { return failed },
     record (entry) {
-      if (failed != null || stream == null) return
+      if (failed != null || stream == null) { return }
       const line = JSON.stringify(entry) + '\n'
       if (size > 0 && size + line.length > maxBytes) {
         try {
@@ -110,7 +110,7 @@ export function createAuditLog (dataDir: string, init: AuditLogInit = {}): Audit
     },
     async close () {
       const s = stream
-      if (s == null || s.closed) return
+      if (s == null || s.closed) { return }
       await new Promise<void>(resolve => { s.end(() => { resolve() }) })
     }
   }

@@ -25,7 +25,7 @@ export function createOpenApiDocs (documentFile?: string): OpenApiDocs {
   // a failure is not remembered: the next request tries again
   const loadDocument = async (): Promise<Buffer> => {
     document ??= (async () => {
-      if (documentFile != null) return await readFile(documentFile)
+      if (documentFile != null) { return readFile(documentFile) }
       const { generateOpenApiDocument } = await import('./openapi.ts')
       return Buffer.from(JSON.stringify(await generateOpenApiDocument()))
     })().catch(err => { document = undefined; throw err })
@@ -50,7 +50,7 @@ export function createOpenApiDocs (documentFile?: string): OpenApiDocs {
       }
       reply.code(res.statusCode)
       for (const [name, value] of Object.entries(res.headers)) {
-        if (value != null && !HOP_HEADERS.has(name)) reply.header(name, value)
+        if (value != null && !HOP_HEADERS.has(name)) { reply.header(name, value) }
       }
       // an empty Buffer would be sent as application/octet-stream (a redirect has no body)
       return res.rawPayload.length === 0 ? reply.send() : reply.send(res.rawPayload)

@@ -43,7 +43,7 @@ export interface BackupOptions {
   peerId: string
   /** backups kept (the newest); default 7 */
   keep?: number
-  now?: () => number
+  now?(): number
 }
 
 /** hashes entries the same way for backup and verification */
@@ -102,7 +102,7 @@ export async function createBackup (db: MeshDatabase, opts: BackupOptions): Prom
     const files: string[] = []
     for (const file of BACKUP_FILES) {
       const from = join(opts.dataDir, file)
-      if (!await exists(from)) continue
+      if (!await exists(from)) { continue }
       await copyFile(from, join(partial, file))
       files.push(file)
     }
@@ -130,7 +130,7 @@ export async function listBackups (backupDir: string): Promise<string[]> {
   try {
     names = await readdir(backupDir)
   } catch (err: any) {
-    if (err.code === 'ENOENT') return []
+    if (err.code === 'ENOENT') { return [] }
     throw err
   }
   return names.filter(n => BACKUP_NAME.test(n)).sort()

@@ -35,7 +35,7 @@ export interface NodeAutomationInit extends AutomationConfig {
   clock?: AutomationClock
 }
 
-export function backupTask (node: Pick<MeshNode, 'db' | 'libp2p'>, opts: { dataDir: string, backupDir: string, keep: number, now?: () => number }): AutomationTask {
+export function backupTask (node: Pick<MeshNode, 'db' | 'libp2p'>, opts: { dataDir: string, backupDir: string, keep: number, now?(): number }): AutomationTask {
   return {
     name: TASK_NAMES.backup,
     description: 'snapshot the data dir (database at one point in time, identity, token, config) into the backup dir, keeping the newest',

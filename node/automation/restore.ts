@@ -5,8 +5,8 @@
  */
 import { cp, mkdir, readdir, readFile, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { ClassicLevel } from 'classic-level'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { ClassicLevel } from 'classic-level'
 import { loadIdentity, IDENTITY_FILE } from '../identity.ts'
 import { BACKUP_FILES, BACKUP_FORMAT, BACKUP_MANIFEST, EntryDigest } from './backup.ts'
 import type { BackupManifest } from './backup.ts'
@@ -44,7 +44,7 @@ export async function verifyBackup (backupPath: string): Promise<BackupManifest>
   const digest = new EntryDigest()
   try {
     await db.open({ readOnly: true } as any)
-    for await (const [key, value] of db.iterator()) digest.add(key, value)
+    for await (const [key, value] of db.iterator()) { digest.add(key, value) }
   } catch (err: any) {
     throw new RestoreError(`the backup's database cannot be read: ${err.cause?.message ?? err.message}`)
   } finally {
@@ -59,9 +59,9 @@ export async function verifyBackup (backupPath: string): Promise<BackupManifest>
   } catch (err: any) {
     throw new RestoreError(err.message)
   }
-  if (key == null) throw new RestoreError(`the backup has no ${IDENTITY_FILE}`)
+  if (key == null) { throw new RestoreError(`the backup has no ${IDENTITY_FILE}`) }
   const peerId = peerIdFromPrivateKey(key).toString()
-  if (peerId !== manifest.peer_id) throw new RestoreError(`the backup's identity is ${peerId}, its manifest says ${manifest.peer_id}`)
+  if (peerId !== manifest.peer_id) { throw new RestoreError(`the backup's identity is ${peerId}, its manifest says ${manifest.peer_id}`) }
   return manifest
 }
 
@@ -72,15 +72,15 @@ export async function restoreBackup (backupPath: string, dataDir: string): Promi
   try {
     existing = await readdir(to)
   } catch (err: any) {
-    if (err.code !== 'ENOENT') throw new RestoreError(`cannot read ${to}: ${err.code ?? err.message}`)
+    if (err.code !== 'ENOENT') { throw new RestoreError(`cannot read ${to}: ${err.code ?? err.message}`) }
   }
-  if (existing.length > 0) throw new RestoreError(`${to} is not empty: restore only into a new data dir`)
+  if (existing.length > 0) { throw new RestoreError(`${to} is not empty: restore only into a new data dir`) }
   const manifest = await verifyBackup(from)
   await mkdir(to, { recursive: true, mode: 0o700 })
   try {
     await cp(join(from, 'db'), join(to, 'db'), { recursive: true })
     for (const file of manifest.files) {
-      if (!BACKUP_FILES.includes(file)) continue
+      if (!BACKUP_FILES.includes(file)) { continue }
       await cp(join(from, file), join(to, file))
     }
   } catch (err: any) {

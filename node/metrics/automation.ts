@@ -27,7 +27,7 @@ export function registerAutomationMetrics (registry: Registry, engine: Automatio
     labelNames: ['task'] as const,
     registers,
     collect () {
-      for (const t of engine.tasks()) if (t.last_success_at != null) this.set({ task: t.name }, t.last_success_at / 1000)
+      for (const t of engine.tasks()) { if (t.last_success_at != null) { this.set({ task: t.name }, t.last_success_at / 1000) } }
     }
   })
   new Gauge({ // eslint-disable-line no-new
@@ -36,7 +36,7 @@ export function registerAutomationMetrics (registry: Registry, engine: Automatio
     labelNames: ['task'] as const,
     registers,
     collect () {
-      for (const t of engine.tasks()) this.set({ task: t.name }, t.failing ? 1 : 0)
+      for (const t of engine.tasks()) { this.set({ task: t.name }, t.failing ? 1 : 0) }
     }
   })
   for (const t of engine.tasks()) {
@@ -46,8 +46,8 @@ export function registerAutomationMetrics (registry: Registry, engine: Automatio
   const onRun = (evt: CustomEvent<RunRecord>): void => {
     const r = evt.detail
     runs.inc({ task: r.task, outcome: r.outcome })
-    if (r.outcome === 'failed') failures.inc({ task: r.task })
-    if (r.outcome !== 'skipped') duration.observe({ task: r.task }, r.duration_ms / 1000)
+    if (r.outcome === 'failed') { failures.inc({ task: r.task }) }
+    if (r.outcome !== 'skipped') { duration.observe({ task: r.task }, r.duration_ms / 1000) }
   }
   engine.addEventListener('run', onRun)
   return {

@@ -15,7 +15,7 @@ export const systemClock: AutomationClock = {
   now: () => Date.now(),
   setTimeout: (fn, ms) => {
     const handle = globalThis.setTimeout(fn, Math.min(ms, MAX_TIMER_MS))
-    ;(handle as { unref?: () => void }).unref?.()
+    ;(handle as { unref?(): void }).unref?.()
     return handle
   },
   clearTimeout: handle => { globalThis.clearTimeout(handle as ReturnType<typeof globalThis.setTimeout>) }

@@ -2,21 +2,21 @@
  * The automation engine: runs named tasks on cron schedules against a clock it is given.
  *
  * - **One run at a time per task**: a schedule firing or a "run now" while the task runs
- *   is refused (a skipped record, or `AutomationError('busy')`), never queued.
+ * is refused (a skipped record, or `AutomationError('busy')`), never queued.
  * - **Jitter**: each occurrence fires a random 0..jitterMs after its time, so the nodes of
- *   a mesh that share a schedule do not all act in the same second.
+ * a mesh that share a schedule do not all act in the same second.
  * - **Retries**: a failed or timed-out attempt is retried after `backoffMs`, doubling up to
- *   `maxBackoffMs`, `retries` times. A timed-out attempt is aborted (its signal) and the
- *   next one starts only once it has settled: attempts never overlap either.
+ * `maxBackoffMs`, `retries` times. A timed-out attempt is aborted (its signal) and the
+ * next one starts only once it has settled: attempts never overlap either.
  * - **Missed runs**: with `missed: 'run-once'`, an occurrence that passed while the engine
- *   was not running (and after it first knew the task) is run once at start; the stored
- *   `lastScheduledFor` keeps a restart from running it again.
+ * was not running (and after it first knew the task) is run once at start; the stored
+ * `lastScheduledFor` keeps a restart from running it again.
  * - **Failure and recovery**: a run that fails after its retries raises one notification
- *   (the task's priority); further failures raise none until a run succeeds, which raises
- *   one recovery notification. The failing flag is stored, so a restart does not repeat it.
+ * (the task's priority); further failures raise none until a run succeeds, which raises
+ * one recovery notification. The failing flag is stored, so a restart does not repeat it.
  * - **History**: every run is a record in the node's database (bounded, newest kept) and
- *   an event (`system` / `automation:run-started`, `automation:run-finished`); the
- *   successful runs of `quiet` (every-minute) tasks emit none.
+ * an event (`system` / `automation:run-started`, `automation:run-finished`); the
+ * successful runs of `quiet` (every-minute) tasks emit none.
  */
 import { TypedEventEmitter } from 'main-event'
 import { newCorrelationId } from '../events/index.ts'
@@ -124,7 +124,7 @@ class Engine extends TypedEventEmitter<AutomationEvents> implements AutomationEn
     this.random = init.random ?? Math.random
     this.store = new AutomationStore(components.db, init.maxRuns ?? 1000)
     for (const task of init.tasks) {
-      if (this.slots.has(task.name)) throw new Error(`two automation tasks named ${task.name}`)
+      if (this.slots.has(task.name)) { throw new Error(`two automation tasks named ${task.name}`) }
       const configured = { ...task.defaults, ...init.settings?.[task.name] }
       this.slots.set(task.name, {
         task,
@@ -137,19 +137,19 @@ class Engine extends TypedEventEmitter<AutomationEvents> implements AutomationEn
       })
     }
     for (const name of Object.keys(init.settings ?? {})) {
-      if (!this.slots.has(name)) throw new AutomationError('not_found', `unknown automation task ${name}`, name)
+      if (!this.slots.has(name)) { throw new AutomationError('not_found', `unknown automation task ${name}`, name) }
     }
   }
 
   async start (): Promise<void> {
-    if (this.started) return
+    if (this.started) { return }
     const stored = await this.store.open()
     const now = this.clock.now()
     for (const [name, slot] of this.slots) {
       const state = stored.get(name)
       slot.state = state ?? { since: now }
-      if (state == null) await this.store.saveState(name, slot.state)
-      if (slot.state.overrides != null) this.applySettings(slot, { ...slot.configured, ...slot.state.overrides })
+      if (state == null) { await this.store.saveState(name, slot.state) }
+      if (slot.state.overrides != null) { this.applySettings(slot, { ...slot.configured, ...slot.state.overrides }) }
     }
     this.started = true
     for (const slot of this.slots.values()) {
@@ -160,7 +160,7 @@ class Engine extends TypedEventEmitter<AutomationEvents> implements AutomationEn
       }
     }
     for (const slot of this.slots.values()) {
-      if (!slot.settings.enabled) continue
+      if (!slot.settings.enabled) { continue }
       const missed = this.missedOccurrence(slot, now)
       if (missed != null) {
         // run on the next turn: start() does not wait for the task
@@ -177,10 +177,10 @@ class Engine extends TypedEventEmitter<AutomationEvents> implements AutomationEn
   }
 
   async stop (): Promise<void> {
-    if (!this.started) return
+    if (!this.started) { return }
     this.started = false
-    for (const slot of this.slots.values()) this.disarm(slot)
-    for (const c of this.controllers) c.abort(new AutomationError('stopped', 'the automation engine stopped'))
+    for (const slot of this.slots.values()) { this.disarm(slot) }
+    for (const c of this.controllers) { c.abort(new AutomationError('stopped', 'the automation engine stopped')) }
     await Promise.allSettled([...this.slots.values()].map(async s => s.running))
     for (const slot of this.slots.values()) {
       try {
@@ -206,18 +206,18 @@ class Engine extends TypedEventEmitter<AutomationEvents> implements AutomationEn
     try {
       changes = validateSettingsPatch(patch)
     } catch (err) {
-      if (err instanceof TaskSettingsError) throw new AutomationError('invalid_input', err.message, err.key)
+      if (err instanceof TaskSettingsError) { throw new AutomationError('invalid_input', err.message, err.key) }
       throw err
     }
     const next = { ...slot.settings, ...changes }
     const checked = taskSettingsSchema.safeParse(next)
-    if (!checked.success) throw new AutomationError('invalid_input', checked.error.issues[0].message)
+    if (!checked.success) { throw new AutomationError('invalid_input', checked.error.issues[0].message) }
     slot.state = { ...slot.state, overrides: { ...slot.state.overrides, ...changes } }
     await this.store.saveState(name, slot.state)
     this.applySettings(slot, next)
     if (this.started) {
       this.disarm(slot)
-      if (slot.settings.enabled) this.arm(slot)
+      if (slot.settings.enabled) { this.arm(slot) }
     }
     this.components.events.emitEvent('system', 'automation:task-updated', { task: name, settings: slot.settings })
     return this.status(slot)
@@ -225,8 +225,8 @@ class Engine extends TypedEventEmitter<AutomationEvents> implements AutomationEn
 
   async runNow (name: string, opts: { correlationId?: string } = {}): Promise<RunRecord> {
     const slot = this.slot(name)
-    if (!this.started) throw new AutomationError('stopped', 'the automation engine is not running')
-    if (slot.running != null) throw new AutomationError('busy', `task ${name} is already running`)
+    if (!this.started) { throw new AutomationError('stopped', 'the automation engine is not running') }
+    if (slot.running != null) { throw new AutomationError('busy', `task ${name} is already running`) }
     return this.execute(slot, 'manual', undefined, opts.correlationId)
   }
 
@@ -242,7 +242,7 @@ class Engine extends TypedEventEmitter<AutomationEvents> implements AutomationEn
     const statuses = this.tasks()
     let next: AutomationStats['next'] = null
     for (const s of statuses) {
-      if (s.next_run_at != null && (next == null || s.next_run_at < next.at)) next = { task: s.name, at: s.next_run_at }
+      if (s.next_run_at != null && (next == null || s.next_run_at < next.at)) { next = { task: s.name, at: s.next_run_at } }
     }
     return {
       started: this.started,
@@ -259,7 +259,7 @@ class Engine extends TypedEventEmitter<AutomationEvents> implements AutomationEn
 
   private slot (name: string): TaskSlot {
     const slot = this.slots.get(name)
-    if (slot == null) throw new AutomationError('not_found', `no automation task ${name}`)
+    if (slot == null) { throw new AutomationError('not_found', `no automation task ${name}`) }
     return slot
   }
 
@@ -289,10 +289,10 @@ class Engine extends TypedEventEmitter<AutomationEvents> implements AutomationEn
 
   /** the latest occurrence this node should have run and did not, under the task's policy */
   private missedOccurrence (slot: TaskSlot, now: number): number | undefined {
-    if (slot.settings.missed !== 'run-once') return undefined
+    if (slot.settings.missed !== 'run-once') { return undefined }
     const previous = slot.schedule.previous(now)
-    if (previous == null || previous <= slot.state.since) return undefined
-    if (slot.state.lastScheduledFor != null && slot.state.lastScheduledFor >= previous) return undefined
+    if (previous == null || previous <= slot.state.since) { return undefined }
+    if (slot.state.lastScheduledFor != null && slot.state.lastScheduledFor >= previous) { return undefined }
     return previous
   }
 
@@ -314,7 +314,7 @@ class Engine extends TypedEventEmitter<AutomationEvents> implements AutomationEn
     const delay = Math.max(0, fireAt - this.clock.now())
     slot.timer = this.clock.setTimeout(() => {
       slot.timer = undefined
-      if (!this.started) return
+      if (!this.started) { return }
       // a wait past the timer's range is re-armed from where it got to
       if (this.clock.now() < fireAt) { this.setTimer(slot, fireAt, occurrence); return }
       this.fire(slot, occurrence, 'schedule')
@@ -322,14 +322,14 @@ class Engine extends TypedEventEmitter<AutomationEvents> implements AutomationEn
   }
 
   private disarm (slot: TaskSlot): void {
-    if (slot.timer != null) this.clock.clearTimeout(slot.timer)
+    if (slot.timer != null) { this.clock.clearTimeout(slot.timer) }
     slot.timer = undefined
     slot.nextFireAt = undefined
     slot.nextOccurrence = undefined
   }
 
   private fire (slot: TaskSlot, occurrence: number, trigger: RunTrigger): void {
-    if (!this.started) return
+    if (!this.started) { return }
     // the next occurrence is armed before this one runs: a long run does not shift the schedule
     this.arm(slot, occurrence)
     if (slot.running != null) {
@@ -381,7 +381,7 @@ class Engine extends TypedEventEmitter<AutomationEvents> implements AutomationEn
     const settings = slot.settings
     const startedAt = this.clock.now()
     const id = this.store.newRunId(startedAt)
-    if (task.quiet !== true) this.components.events.emitEvent('system', 'automation:run-started', { id, task: task.name, trigger, scheduled_for: occurrence ?? null }, correlationId)
+    if (task.quiet !== true) { this.components.events.emitEvent('system', 'automation:run-started', { id, task: task.name, trigger, scheduled_for: occurrence ?? null }, correlationId) }
     this.safeDispatchEvent('run:start', { detail: { id, task: task.name, trigger, started_at: startedAt } })
 
     let output: TaskOutput | undefined
@@ -402,7 +402,7 @@ class Engine extends TypedEventEmitter<AutomationEvents> implements AutomationEn
       } finally {
         this.controllers.delete(controller)
       }
-      if (attempt >= maxAttempts || !this.started) break
+      if (attempt >= maxAttempts || !this.started) { break }
       const wait = Math.min(settings.backoffMs * 2 ** (attempt - 1), settings.maxBackoffMs)
       const pause = new AbortController()
       this.controllers.add(pause)
@@ -419,7 +419,7 @@ class Engine extends TypedEventEmitter<AutomationEvents> implements AutomationEn
     const outcome: RunOutcome = error == null ? 'success' : 'failed'
     // stopped mid-run: recorded, but not a failure to notify, and the occurrence stays unrun
     const interrupted = outcome === 'failed' && !this.started
-    if (interrupted) error = `interrupted: the engine stopped (${error ?? ''})`
+    if (interrupted) { error = `interrupted: the engine stopped (${error ?? ''})` }
     const run: RunRecord = {
       id,
       task: task.name,
@@ -444,12 +444,11 @@ class Engine extends TypedEventEmitter<AutomationEvents> implements AutomationEn
       consecutiveFailures: outcome === 'success' ? 0 : (slot.state.consecutiveFailures ?? 0) + 1,
       failing: interrupted ? wasFailing : outcome === 'failed'
     }
-    if (occurrence != null && !interrupted) state.lastScheduledFor = Math.max(occurrence, slot.state.lastScheduledFor ?? 0)
-    if (outcome === 'success') state.lastSuccessAt = endedAt
-    else { slot.failures++; this.failuresTotal++ }
+    if (occurrence != null && !interrupted) { state.lastScheduledFor = Math.max(occurrence, slot.state.lastScheduledFor ?? 0) }
+    if (outcome === 'success') { state.lastSuccessAt = endedAt } else { slot.failures++; this.failuresTotal++ }
     slot.state = state
     await this.store.record(run, task.name, state)
-    if (task.quiet !== true || outcome !== 'success') this.components.events.emitEvent('system', 'automation:run-finished', run, correlationId)
+    if (task.quiet !== true || outcome !== 'success') { this.components.events.emitEvent('system', 'automation:run-finished', run, correlationId) }
     this.safeDispatchEvent('run', { detail: run })
 
     if (outcome === 'failed' && !wasFailing && !interrupted) {
@@ -474,7 +473,7 @@ class Engine extends TypedEventEmitter<AutomationEvents> implements AutomationEn
 
   private async attempt (task: AutomationTask, controller: AbortController, timeoutMs: number, ctx: { attempt: number, trigger: RunTrigger, correlationId: string, scheduledFor?: number }): Promise<TaskOutput | undefined> {
     const running = Promise.resolve().then(async () => task.run({ ...ctx, signal: controller.signal, now: () => this.clock.now() }))
-    if (timeoutMs <= 0) return running
+    if (timeoutMs <= 0) { return running }
     let timer: unknown
     const timedOut = new Promise<never>((_resolve, reject) => {
       timer = this.clock.setTimeout(() => { reject(new Error(`timed out after ${timeoutMs} ms`)) }, timeoutMs)

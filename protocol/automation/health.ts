@@ -79,19 +79,19 @@ export class LagMonitor {
   constructor (private readonly intervalMs = 50) {}
 
   start (): void {
-    if (this.timer != null) return
+    if (this.timer != null) { return }
     const tick = (): void => {
       const now = performance.now()
-      if (this.expected > 0) this.worst = Math.max(this.worst, now - this.expected)
+      if (this.expected > 0) { this.worst = Math.max(this.worst, now - this.expected) }
       this.expected = now + this.intervalMs
       this.timer = setTimeout(tick, this.intervalMs)
-      ;(this.timer as { unref?: () => void }).unref?.()
+      ;(this.timer as { unref?(): void }).unref?.()
     }
     tick()
   }
 
   stop (): void {
-    if (this.timer != null) clearTimeout(this.timer)
+    if (this.timer != null) { clearTimeout(this.timer) }
     this.timer = undefined
     this.expected = 0
   }
@@ -166,7 +166,7 @@ function builtInChecks (c: HealthComponents, init: HealthInit, t: HealthThreshol
       name: 'event-loop-lag',
       check: () => {
         const ms = Math.round(lag.read())
-        if (ms < t.lagMs) return { ok: true, message: `worst event-loop lag ${ms} ms`, value: ms }
+        if (ms < t.lagMs) { return { ok: true, message: `worst event-loop lag ${ms} ms`, value: ms } }
         return { ok: false, priority: ms >= 10 * t.lagMs ? 'critical' : 'high', message: `the event loop was blocked for ${ms} ms (limit ${t.lagMs} ms)`, value: ms }
       }
     },
@@ -175,7 +175,7 @@ function builtInChecks (c: HealthComponents, init: HealthInit, t: HealthThreshol
       check: () => {
         const peers = c.libp2p.getPeers().length
         const since = c.now() - lastSync()
-        if (peers === 0 || since < t.syncLagMs) return { ok: true, message: `last ledger sync ${Math.round(since / 1000)} s ago`, value: since }
+        if (peers === 0 || since < t.syncLagMs) { return { ok: true, message: `last ledger sync ${Math.round(since / 1000)} s ago`, value: since } }
         return { ok: false, priority: 'medium', message: `no ledger sync for ${Math.round(since / 60_000)} min with ${peers} peers connected`, value: since }
       }
     },
@@ -199,7 +199,7 @@ function builtInChecks (c: HealthComponents, init: HealthInit, t: HealthThreshol
         const m = memory()
         const share = m.limitBytes > 0 ? m.usedBytes / m.limitBytes : 0
         const pct = Math.round(share * 100)
-        if (share < t.memoryShare) return { ok: true, message: `${pct}% of the memory limit in use`, value: m.usedBytes }
+        if (share < t.memoryShare) { return { ok: true, message: `${pct}% of the memory limit in use`, value: m.usedBytes } }
         return { ok: false, priority: share >= 0.95 ? 'critical' : 'high', message: `${pct}% of the memory limit in use`, value: m.usedBytes }
       }
     })
@@ -212,7 +212,7 @@ function builtInChecks (c: HealthComponents, init: HealthInit, t: HealthThreshol
         const d = await disk()
         const share = d.totalBytes > 0 ? d.freeBytes / d.totalBytes : 1
         const mib = Math.round(d.freeBytes / 1024 / 1024)
-        if (share >= t.diskShare && d.freeBytes >= t.diskEmergencyBytes) return { ok: true, message: `${mib} MiB free in the data dir`, value: d.freeBytes }
+        if (share >= t.diskShare && d.freeBytes >= t.diskEmergencyBytes) { return { ok: true, message: `${mib} MiB free in the data dir`, value: d.freeBytes } }
         const emergency = share < 0.02 || d.freeBytes < t.diskEmergencyBytes
         return { ok: false, priority: emergency ? 'emergency' : 'high', message: `only ${mib} MiB (${(share * 100).toFixed(1)}%) free in the data dir`, value: d.freeBytes }
       }
@@ -228,7 +228,7 @@ export function createHealthMonitor (c: HealthComponents, init: HealthInit): Hea
   const graceMs = init.startupGraceMs ?? 180_000
   let lastSyncAt = 0
   const onEvent = (evt: CustomEvent<MeshEvent>): void => {
-    if (evt.detail.type === 'ledger:synced') lastSyncAt = c.now()
+    if (evt.detail.type === 'ledger:synced') { lastSyncAt = c.now() }
   }
   const lastSync = (): number => Math.max(lastSyncAt, startedAt)
   const checks = [...builtInChecks(c, init, t, lag, lastSync), ...(init.extraChecks ?? [])]
@@ -280,9 +280,9 @@ export function createHealthMonitor (c: HealthComponents, init: HealthInit): Hea
           since: changed || before == null ? now : before.since
         }
         // a check that gets less urgent but still fails keeps its worst level: no new notification
-        if (before != null && !before.ok && !r.ok && !changed) state.priority = before.priority
+        if (before != null && !before.ok && !r.ok && !changed) { state.priority = before.priority }
         states.set(check.name, state)
-        if (!changed) continue
+        if (!changed) { continue }
         const notification = r.ok
           ? { priority: 'low' as const, title: `Health check ${check.name} recovered`, message: r.message }
           : { priority: priority ?? 'medium', title: `Health check ${check.name} failing`, message: r.message }

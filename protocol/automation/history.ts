@@ -4,8 +4,8 @@
  * failing or not) and the settings changed through the API.
  */
 import { openStore, sortableNumber } from '../storage/index.ts'
-import type { MeshDatabase, MeshStore } from '../storage/index.ts'
 import type { RunRecord, TaskSettings } from './types.ts'
+import type { MeshDatabase, MeshStore } from '../storage/index.ts'
 
 /** per task, what survives a restart */
 export interface StoredTaskState {
@@ -90,8 +90,8 @@ export class AutomationStore {
     for await (const [key, value] of this.runs.iterator(range)) {
       let run: RunRecord
       try { run = JSON.parse(decoder.decode(value)) } catch { continue }
-      if (query.task != null && run.task !== query.task) continue
-      if (items.length === limit) return { items, nextCursor: last }
+      if (query.task != null && run.task !== query.task) { continue }
+      if (items.length === limit) { return { items, nextCursor: last } }
       items.push(run)
       last = key
     }
@@ -103,9 +103,9 @@ export class AutomationStore {
 
   async trim (max = this.maxRuns): Promise<number> {
     const excess = this.runCount - max
-    if (excess <= 0) return 0
+    if (excess <= 0) { return 0 }
     const old: string[] = []
-    for await (const key of this.runs.keys({ limit: excess })) old.push(key)
+    for await (const key of this.runs.keys({ limit: excess })) { old.push(key) }
     await this.runs.batch(old.map(key => ({ type: 'del' as const, key })))
     this.runCount -= old.length
     return old.length

@@ -69,20 +69,20 @@ export function createMeshAutomation (node: Pick<MeshNode, 'libp2p' | 'db' | 'ev
     lagMonitor: init.lagMonitor,
     startupGraceMs: init.healthGraceMs
   })
-  // the housekeeping task trims the engine's history: it needs the engine made first
-  let engine: AutomationEngine | undefined
+  // the housekeeping task trims the engine's history, and the engine needs the tasks first
+  const engineRef: { current?: AutomationEngine } = {}
   const tasks: AutomationTask[] = [
     weeklyDistributionTask(node.ledger),
     ledgerCompactionTask(node.ledger),
     housekeepingTask({
       notifications: node.notifications,
-      trimHistory: async () => engine?.trimHistory() ?? 0,
+      trimHistory: async () => engineRef.current?.trimHistory() ?? 0,
       extra: init.housekeeping
     }),
     healthCheckTask(health),
     ...(init.extraTasks ?? [])
   ]
-  engine = createAutomationEngine({
+  const engine = createAutomationEngine({
     db: node.db,
     events: node.events,
     notifications: node.notifications,
@@ -94,11 +94,11 @@ export function createMeshAutomation (node: Pick<MeshNode, 'libp2p' | 'db' | 'ev
     maxRuns: init.maxRuns,
     random: init.random
   })
-  const started = engine
+  engineRef.current = engine
   return {
-    engine: started,
+    engine,
     health,
-    start: async () => { await started.start() },
-    stop: async () => { await started.stop() }
+    start: async () => { await engine.start() },
+    stop: async () => { await engine.stop() }
   }
 }

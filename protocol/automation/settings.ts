@@ -12,11 +12,11 @@ export const taskSettingsSchema = z.object({
   enabled: z.boolean(),
   schedule: z.string().superRefine((s, ctx) => {
     const error = cronError(s)
-    if (error != null) ctx.addIssue({ code: 'custom', message: `not a valid cron expression: ${error}` })
+    if (error != null) { ctx.addIssue({ code: 'custom', message: `not a valid cron expression: ${error}` }) }
   }),
   timezone: z.string().superRefine((s, ctx) => {
     const error = timezoneError(s)
-    if (error != null) ctx.addIssue({ code: 'custom', message: error })
+    if (error != null) { ctx.addIssue({ code: 'custom', message: error }) }
   }),
   jitterMs: z.number().int().min(0, 'must not be negative').max(7 * DAY_MS),
   timeoutMs: z.number().int().min(0, 'must not be negative').max(DAY_MS),
@@ -42,8 +42,8 @@ export class TaskSettingsError extends Error {
 /** checks a partial update; throws TaskSettingsError naming the first bad key */
 export function validateSettingsPatch (patch: unknown): Partial<TaskSettings> {
   const result = taskSettingsPatchSchema.safeParse(patch)
-  if (result.success) return result.data
+  if (result.success) { return result.data }
   const issue = result.error.issues[0]
-  if (issue.code === 'unrecognized_keys') throw new TaskSettingsError(issue.keys[0], 'unknown task setting')
+  if (issue.code === 'unrecognized_keys') { throw new TaskSettingsError(issue.keys[0], 'unknown task setting') }
   throw new TaskSettingsError(issue.path.map(String).join('.') || 'settings', issue.message)
 }

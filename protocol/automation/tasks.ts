@@ -91,7 +91,7 @@ export function housekeepingTask (parts: HousekeepingParts): AutomationTask {
         notifications_expired: await parts.notifications.cleanup(),
         runs_trimmed: await parts.trimHistory()
       }
-      for (const fn of parts.extra ?? []) Object.assign(out, await fn())
+      for (const fn of parts.extra ?? []) { Object.assign(out, await fn()) }
       return out
     }
   }

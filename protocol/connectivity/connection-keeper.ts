@@ -61,9 +61,9 @@ export function createConnectionKeeper (components: ConnectionKeeperComponents, 
 
   async function dial (peer: PeerId): Promise<void> {
     const key = peer.toString()
-    if (dialing.has(key) || peer.equals(libp2p.peerId)) return
+    if (dialing.has(key) || peer.equals(libp2p.peerId)) { return }
     const b = backoff.get(key)
-    if (b != null && b.nextAttempt > Date.now()) return
+    if (b != null && b.nextAttempt > Date.now()) { return }
     dialing.add(key)
     try {
       await libp2p.dial(peer, { signal: AbortSignal.timeout(10_000) })
@@ -71,7 +71,7 @@ export function createConnectionKeeper (components: ConnectionKeeperComponents, 
     } catch (err: any) {
       const failures = (b?.failures ?? 0) + 1
       const delay = Math.min(backoffMaxMs, backoffBaseMs * 2 ** (failures - 1))
-      if (backoff.size >= 4096 && !backoff.has(key)) backoff.delete(backoff.keys().next().value as string)
+      if (backoff.size >= 4096 && !backoff.has(key)) { backoff.delete(backoff.keys().next().value as string) }
       backoff.set(key, { failures, lastAttempt: Date.now(), nextAttempt: Date.now() + delay })
       log('dial %s failed (%d): %s', key, failures, err?.message)
     } finally {
@@ -80,24 +80,24 @@ export function createConnectionKeeper (components: ConnectionKeeperComponents, 
   }
 
   const onDiscovery = (evt: CustomEvent<PeerInfo>): void => {
-    if (!running || connectedCount() + dialing.size >= maxConnections) return
-    if (libp2p.getConnections(evt.detail.id).length > 0) return
+    if (!running || connectedCount() + dialing.size >= maxConnections) { return }
+    if (libp2p.getConnections(evt.detail.id).length > 0) { return }
     void dial(evt.detail.id)
   }
 
   const onDisconnect = (evt: CustomEvent<PeerId>): void => {
     // lost peers are the first candidates for a redial; remember the latest 1024
-    if (lostAt.size >= 1024) lostAt.delete(lostAt.keys().next().value as string)
+    if (lostAt.size >= 1024) { lostAt.delete(lostAt.keys().next().value as string) }
     lostAt.delete(evt.detail.toString())
     lostAt.set(evt.detail.toString(), Date.now())
     // a lost link is healed at once rather than at the next tick
-    if (running && connectedCount() < minConnections) void refresh()
+    if (running && connectedCount() < minConnections) { void refresh() }
   }
 
   async function refresh (): Promise<void> {
-    if (!running) return
+    if (!running) { return }
     const missing = minConnections - connectedCount() - dialing.size
-    if (missing <= 0) return
+    if (missing <= 0) { return }
     const connected = new Set(libp2p.getPeers().map(p => p.toString()))
     const candidates = (await libp2p.peerStore.all())
       .filter(p => !connected.has(p.id.toString()) && !p.id.equals(libp2p.peerId) && p.addresses.length > 0)
@@ -112,7 +112,7 @@ export function createConnectionKeeper (components: ConnectionKeeperComponents, 
 
   return {
     start () {
-      if (running) return
+      if (running) { return }
       running = true
       libp2p.addEventListener('peer:discovery', onDiscovery)
       libp2p.addEventListener('peer:disconnect', onDisconnect)
@@ -122,7 +122,7 @@ export function createConnectionKeeper (components: ConnectionKeeperComponents, 
       running = false
       libp2p.removeEventListener('peer:discovery', onDiscovery)
       libp2p.removeEventListener('peer:disconnect', onDisconnect)
-      if (timer != null) clearInterval(timer)
+      if (timer != null) { clearInterval(timer) }
       timer = undefined
     },
     refresh,

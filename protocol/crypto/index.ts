@@ -61,7 +61,7 @@ export function createLibp2pVerifier (cacheSize = 1024): Verifier {
       let key = cache.get(id)
       if (key == null) {
         key = publicKeyFromRaw(publicKey)
-        if (cache.size >= cacheSize) cache.delete(cache.keys().next().value as string)
+        if (cache.size >= cacheSize) { cache.delete(cache.keys().next().value as string) }
         cache.set(id, key)
       }
       try {
@@ -116,9 +116,9 @@ export function toHex (bytes: Uint8Array): string {
 }
 
 export function fromHex (hex: string): Uint8Array {
-  if (hex.length % 2 !== 0 || !/^[0-9a-f]*$/i.test(hex)) throw new Error('not a hex string')
+  if (hex.length % 2 !== 0 || !/^[0-9a-f]*$/i.test(hex)) { throw new Error('not a hex string') }
   const out = new Uint8Array(hex.length / 2)
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16)
+  for (let i = 0; i < out.length; i++) { out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16) }
   return out
 }
 

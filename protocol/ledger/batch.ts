@@ -10,26 +10,26 @@
  * V1 update. A receiver accepts it only when all of these hold, in this order:
  *
  * 1. `signature` is the author's Ed25519 signature over "liberation/ledger/1\n" || body
- *    (checked with `components.crypto.verifier`). So the batch is the author's words:
- *    a peer cannot put anything into another author's document, nor claim another
- *    author, without that author's private key.
+ * (checked with `components.crypto.verifier`). So the batch is the author's words:
+ * a peer cannot put anything into another author's document, nor claim another
+ * author, without that author's private key.
  * 2. The update decodes (`Y.decodeUpdate`) to exactly clockEnd − clockStart structs, all
- *    `Item`s of the author's client id (bound to its key: `clientIdOf(author)`), with
- *    consecutive clocks from clockStart, and an empty delete set. A signer can only
- *    speak for its own client: it cannot add items under another client id, and it
- *    cannot delete anything (not even its own items).
+ * `Item`s of the author's client id (bound to its key: `clientIdOf(author)`), with
+ * consecutive clocks from clockStart, and an empty delete set. A signer can only
+ * speak for its own client: it cannot add items under another client id, and it
+ * cannot delete anything (not even its own items).
  * 3. Every item has `origin === null` and `rightOrigin === null`, parent the root map
- *    "e" (a string, not a nested type), a string key, and `ContentBinary` content.
- *    An overwrite of a map key in Yjs is an item whose origin is the item it replaces;
- *    a delete is an entry in the delete set. Both are refused, so an update cannot
- *    replace or remove any existing item, whoever wrote it. (We do not rely on
- *    `parent`/`parentSub` alone: `decodeUpdate` leaves them null whenever an item has an
- *    origin, which is why a key check alone misses an overwrite.)
+ * "e" (a string, not a nested type), a string key, and `ContentBinary` content.
+ * An overwrite of a map key in Yjs is an item whose origin is the item it replaces;
+ * a delete is an entry in the delete set. Both are refused, so an update cannot
+ * replace or remove any existing item, whoever wrote it. (We do not rely on
+ * `parent`/`parentSub` alone: `decodeUpdate` leaves them null whenever an item has an
+ * origin, which is why a key check alone misses an overwrite.)
  * 4. Each value decodes to a valid canonical `Entry` and its key is the one derived
- *    from its content (`entryKey`), and no key repeats inside the batch.
+ * from its content (`entryKey`), and no key repeats inside the batch.
  * 5. The update is byte-identical to the one `buildUpdate` produces from those items for
- *    that client and clockStart: there is exactly one valid encoding, so nothing the
- *    checks above do not look at (flags, trailing bytes) can ride along.
+ * that client and clockStart: there is exactly one valid encoding, so nothing the
+ * checks above do not look at (flags, trailing bytes) can ride along.
  *
  * Documents are keyed by author key, not by Yjs client id, so two authors whose client
  * ids collide (a 32-bit value a peer can grind for) still write to different documents.

@@ -6,7 +6,7 @@
  * - `h:<humanId>`: the author registers a human (one slot per author and human)
  * - `s:<humanId>:<clock>`: the author sets a human's status (clock = the item's Yjs clock)
  * - `p:<week>:<humanId>:<registrar hex>`: the author pays the human `humanId` registered
- *   by `registrar` for an ISO week (one slot per author, week and human record)
+ * by `registrar` for an ISO week (one slot per author, week and human record)
  *
  * Decoding is strict: unknown kinds, non-canonical bytes, bad ids, weeks or amounts are
  * refused, so every node reads an entry the same way.

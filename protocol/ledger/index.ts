@@ -3,63 +3,63 @@
  * replicated, authenticated CRDT.
  *
  * - **State**: one Yjs document per author and ISO week (`doc`), single-writer and
- *   append-only; stored in LevelDB as the log of the author's signed batches (each one a
- *   Yjs update) plus an entry index written in the same atomic `sync: true` LevelDB
- *   batch. A restart rebuilds the derived views from the index; `verifyIntegrity()`
- *   rebuilds them from the log and compares. Small batches of this node's own documents
- *   are periodically compacted: re-signed as one batch covering the same clocks (the
- *   snapshot of that range), which receivers swap in after checking it says the same.
+ * append-only; stored in LevelDB as the log of the author's signed batches (each one a
+ * Yjs update) plus an entry index written in the same atomic `sync: true` LevelDB
+ * batch. A restart rebuilds the derived views from the index; `verifyIntegrity()`
+ * rebuilds them from the log and compares. Small batches of this node's own documents
+ * are periodically compacted: re-signed as one batch covering the same clocks (the
+ * snapshot of that range), which receivers swap in after checking it says the same.
  * - **Authenticity**: see `batch.ts`. Nothing reaches the store or the views before the
- *   signature and the update's structure are checked; equivocation (two signed batches
- *   that contradict each other) is proved, the proof kept and spread, and the author's
- *   entries stop counting everywhere (all of them: which branch was "real" cannot be
- *   told, and any partial rule would depend on arrival order).
+ * signature and the update's structure are checked; equivocation (two signed batches
+ * that contradict each other) is proved, the proof kept and spread, and the author's
+ * entries stop counting everywhere (all of them: which branch was "real" cannot be
+ * told, and any partial rule would depend on arrival order).
  * - **Rules** (`rules.ts`, docs/ledger-rules.md): a human is (registrar, id) and only its
- *   registrar shapes its record; a payment counts only at the human's weekly flow, once
- *   per (human, week) whoever records it; the charter (`charter.ts`: pool total, record
- *   maxima) names the topic and sync protocol; counted payments are funded in (week,
- *   fixed key) order while the pool lasts, the rest shown as unfunded. All of it is a
- *   function of the set of entries, so converged nodes show the same figures.
+ * registrar shapes its record; a payment counts only at the human's weekly flow, once
+ * per (human, week) whoever records it; the charter (`charter.ts`: pool total, record
+ * maxima) names the topic and sync protocol; counted payments are funded in (week,
+ * fixed key) order while the pool lasts, the rest shown as unfunded. All of it is a
+ * function of the set of entries, so converged nodes show the same figures.
  * - **Durability**: a write resolves only after LevelDB synced it; it is gossiped after.
- *   Concurrent writes are grouped into one signed batch (group commit), which is what
- *   makes tens of thousands of signed, durable entries per second possible.
+ * Concurrent writes are grouped into one signed batch (group commit), which is what
+ * makes tens of thousands of signed, durable entries per second possible.
  * - **Replication**: every batch this node writes is gossiped on the charter's topic (and
- *   gossipsub forwards what others accept); on every new connection, and every 30 s with
- *   one peer, both peers pull what they lack over the charter's sync protocol, which
- *   finds the differing documents by range-based set reconciliation (`sync.ts`,
- *   `protocol/reconcile`, docs/protocols/ledger.md). A
- *   batch learnt by sync that is recent (signed < 10 min ago) and that this node has not
- *   seen on gossip is gossiped on, at most 256 batches and 16 MiB per 10 s: a healed
- *   partition or a node back from offline then converges in about one gossip round, not
- *   one hop per periodic sync. Old batches (a fresh node's catch-up) are not: everyone
- *   else has them.
+ * gossipsub forwards what others accept); on every new connection, and every 30 s with
+ * one peer, both peers pull what they lack over the charter's sync protocol, which
+ * finds the differing documents by range-based set reconciliation (`sync.ts`,
+ * `protocol/reconcile`, docs/protocols/ledger.md). A
+ * batch learnt by sync that is recent (signed < 10 min ago) and that this node has not
+ * seen on gossip is gossiped on, at most 256 batches and 16 MiB per 10 s: a healed
+ * partition or a node back from offline then converges in about one gossip round, not
+ * one hop per periodic sync. Old batches (a fresh node's catch-up) are not: everyone
+ * else has them.
  * - **Write quota**: a node accepts at most `authorQuota` from each other author: a token
- *   bucket of batches (default 200/s, burst 2,000) and one of new entries (default
- *   50,000/s, burst 1,000,000). A batch with a valid signature that adds clocks this
- *   node does not hold pays one batch and those entries; one adding none costs nothing
- *   if it is held already (nobody can drain an author's quota by replaying its old
- *   batches) and one batch if it replaces held ones (a compaction). Budgeting both
- *   bounds floods of tiny batches (each costs a signature check and a write) and of huge
- *   ones, while an honest bulk writer groups up to 1,000 entries per batch: 24k
- *   entries/s is ~24 batches/s, far inside both, and a 100,000-entry import fits in the
- *   entry burst. Over quota, a gossip copy is ignored, not rejected (honest peers
- *   forward an author's burst, so the sender's score is not hurt) and not stored; it
- *   comes again by sync. Sync pays the same buckets (one budget per author, whatever the
- *   path), and once an author is over quota the rest of its batches in that session are
- *   skipped unchecked. So a flooding author, or a peer serving its flood, gets in at most
- *   burst + rate × time on any node, and a flood is delayed, not lost: every node still
- *   ends up with the same data, at the quota rate, one pull (on connect, every 30 s) at a
- *   time. A fresh node catching up on one author's history larger than the entry burst
- *   takes about a burst per pull. The check comes after the signature, so nobody can
- *   spend another author's quota. 10,000 authors' buckets are kept; a forgotten one
- *   starts full again.
+ * bucket of batches (default 200/s, burst 2,000) and one of new entries (default
+ * 50,000/s, burst 1,000,000). A batch with a valid signature that adds clocks this
+ * node does not hold pays one batch and those entries; one adding none costs nothing
+ * if it is held already (nobody can drain an author's quota by replaying its old
+ * batches) and one batch if it replaces held ones (a compaction). Budgeting both
+ * bounds floods of tiny batches (each costs a signature check and a write) and of huge
+ * ones, while an honest bulk writer groups up to 1,000 entries per batch: 24k
+ * entries/s is ~24 batches/s, far inside both, and a 100,000-entry import fits in the
+ * entry burst. Over quota, a gossip copy is ignored, not rejected (honest peers
+ * forward an author's burst, so the sender's score is not hurt) and not stored; it
+ * comes again by sync. Sync pays the same buckets (one budget per author, whatever the
+ * path), and once an author is over quota the rest of its batches in that session are
+ * skipped unchecked. So a flooding author, or a peer serving its flood, gets in at most
+ * burst + rate × time on any node, and a flood is delayed, not lost: every node still
+ * ends up with the same data, at the quota rate, one pull (on connect, every 30 s) at a
+ * time. A fresh node catching up on one author's history larger than the entry burst
+ * takes about a burst per pull. The check comes after the signature, so nobody can
+ * spend another author's quota. 10,000 authors' buckets are kept; a forgotten one
+ * starts full again.
  * - **Peer quota**: keys are free, so each gossip or sync peer also has buckets
- *   (`peerQuota`, default 400 batches/s burst 4,000, 100,000 entries/s burst 2,000,000,
- *   100 new authors/s burst 1,000), charged on the batch's claimed fields before the
- *   signature check: a peer bringing batches of many fresh keys is slowed like a peer
- *   bringing one author's. Over it, gossip copies are ignored and the rest of a sync
- *   session is skipped; they come again at the next pull. Not limited: this node's own
- *   writes and direct `receiveBatch` calls.
+ * (`peerQuota`, default 400 batches/s burst 4,000, 100,000 entries/s burst 2,000,000,
+ * 100 new authors/s burst 1,000), charged on the batch's claimed fields before the
+ * signature check: a peer bringing batches of many fresh keys is slowed like a peer
+ * bringing one author's. Over it, gossip copies are ignored and the rest of a sync
+ * session is skipped; they come again at the next pull. Not limited: this node's own
+ * writes and direct `receiveBatch` calls.
  *
  * Money is integer cents inside and canonical decimal strings ("800.00") at this API.
  * Errors for bad calls are `LedgerError`s with a `code` (see errors.ts).
@@ -77,9 +77,9 @@
 import { createCharter, ledgerTopic } from './charter.ts'
 import { Ledger } from './ledger.ts'
 import type { Charter } from './charter.ts'
+import type { HumanStatus } from './entries.ts'
 import type { AuthorQuotaInit, PeerQuotaInit } from './quota.ts'
 import type { LedgerSyncInit, SyncResult } from './sync.ts'
-import type { HumanStatus, LedgerEntry } from './entries.ts'
 import type { RecordCrypto } from '../crypto/index.ts'
 import type { EventLog } from '../events/index.ts'
 import type { GossipSub } from '../pubsub/gossip.ts'

@@ -6,22 +6,22 @@
  * state of records it does not own.
  *
  * - **Ownership.** A human is the pair (registrar, id): the registrar is the author of
- *   its registration entry, which fixes weekly flow, housing credit, investment pool,
- *   initial status and created-at once and for all (an author has one registration slot
- *   per id and cannot rewrite it). Only the registrar's status entries change its
- *   status. Another author registering the same id creates another human beside it;
- *   nothing of the first changes. For display by bare id the record of the smallest
- *   registrar key is shown first ("primary"); that choice changes no figure.
+ * its registration entry, which fixes weekly flow, housing credit, investment pool,
+ * initial status and created-at once and for all (an author has one registration slot
+ * per id and cannot rewrite it). Only the registrar's status entries change its
+ * status. Another author registering the same id creates another human beside it;
+ * nothing of the first changes. For display by bare id the record of the smallest
+ * registrar key is shown first ("primary"); that choice changes no figure.
  * - **Amounts.** A payment for (registrar, id, week) is valid only when the record
- *   exists and the amount equals its weekly flow. Any other amount is invalid and counts
- *   nowhere; it cannot pre-empt the week either.
+ * exists and the amount equals its weekly flow. Any other amount is invalid and counts
+ * nowhere; it cannot pre-empt the week either.
  * - **One per week.** Of the valid payments for one (registrar, id, week) one counts;
- *   they all carry the same amount, so which one is cosmetic: the lowest author key
- *   (the history shows who recorded each).
+ * they all carry the same amount, so which one is cosmetic: the lowest author key
+ * (the history shows who recorded each).
  * - **The pool.** Counted payments are admitted in the order (week, admission key)
- *   while the pool covers them; the first that does not fit and every later one are
- *   unfunded: shown, never counted. So remaining wealth is never below zero and, after
- *   any merge, every node admits the same payments.
+ * while the pool covers them; the first that does not fit and every later one are
+ * unfunded: shown, never counted. So remaining wealth is never below zero and, after
+ * any merge, every node admits the same payments.
  */
 import type { Money } from './money.ts'
 

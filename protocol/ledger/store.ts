@@ -3,12 +3,12 @@
  * truth; the entry index is what they say, written in the same atomic `sync: true` batch,
  * so a crash leaves either both or neither.
  *
- *   b!<author>!<doc>!<clockStart>!<clockEnd>!<fp>  SignedBatch bytes as signed (the update log);
- *                                             fp: 32 hex of SHA-256(signature), for fingerprints
- *   r!<humanId>!<author>                      IndexedEntry: a registration
- *   s!<humanId>!<author>!<doc>!<clock>        IndexedEntry: a status change
- *   p!<week>!<humanId>!<registrar>!<author>   IndexedEntry: a payment of the human (registrar, humanId)
- *   x!<author>                                EquivocationProof against the author
+ * b!<author>!<doc>!<clockStart>!<clockEnd>!<fp>  SignedBatch bytes as signed (the update log);
+ * fp: 32 hex of SHA-256(signature), for fingerprints
+ * r!<humanId>!<author>                      IndexedEntry: a registration
+ * s!<humanId>!<author>!<doc>!<clock>        IndexedEntry: a status change
+ * p!<week>!<humanId>!<registrar>!<author>   IndexedEntry: a payment of the human (registrar, humanId)
+ * x!<author>                                EquivocationProof against the author
  *
  * <author> is the 64-hex public key; numbers are `sortableNumber` (14 hex digits), so
  * keys sort by document then clock, payments by week then human, and so on.

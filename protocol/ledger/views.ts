@@ -6,16 +6,16 @@
  * they arrived in.
  *
  * - A row is one human record, (registrar, id). Its registration is its registrar's one
- *   registration entry for the id; status entries count only from the registrar (its
- *   latest, by document then clock).
+ * registration entry for the id; status entries count only from the registrar (its
+ * latest, by document then clock).
  * - Payments count only when valid for their record (`isValidPayment`); a payment that
- *   arrives before the registration it names waits as an orphan and counts once the
- *   registration arrives (flows never change, so validity only ever goes from "not yet"
- *   to "valid").
+ * arrives before the registration it names waits as an orphan and counts once the
+ * registration arrives (flows never change, so validity only ever goes from "not yet"
+ * to "valid").
  * - Per week, the counted payment of a record is the valid one of the preferred payer.
- *   Week totals, per-row totals and `validTotal` sum counted payments; `settle` then
- *   decides which of them the pool funds, and the unfunded ones are subtracted
- *   everywhere a figure is shown.
+ * Week totals, per-row totals and `validTotal` sum counted payments; `settle` then
+ * decides which of them the pool funds, and the unfunded ones are subtracted
+ * everywhere a figure is shown.
  * - Entries of an author with an equivocation proof against it count for nothing.
  *
  * Memory: per human a row in typed-array columns (about 100 bytes with its id), plus

@@ -13,7 +13,7 @@ export class TokenBuckets {
 
   take (key: string, n = 1, now = Date.now()): boolean {
     const b = this.refill(key, now)
-    if (b.tokens < n) return false
+    if (b.tokens < n) { return false }
     b.tokens -= n
     return true
   }
@@ -22,7 +22,7 @@ export class TokenBuckets {
     let b = this.buckets.get(key)
     if (b == null) {
       // forgetting the oldest key refills its bucket: bounded memory over exactness
-      if (this.buckets.size >= this.maxKeys) this.buckets.delete(this.buckets.keys().next().value as string)
+      if (this.buckets.size >= this.maxKeys) { this.buckets.delete(this.buckets.keys().next().value as string) }
       b = { tokens: this.burst, at: now }
       this.buckets.set(key, b)
     }

@@ -16,7 +16,7 @@ export class WindowBudget {
       this.count = 0
       this.bytes = 0
     }
-    if (this.count >= this.maxCount || this.bytes + bytes > this.maxBytes) return false
+    if (this.count >= this.maxCount || this.bytes + bytes > this.maxBytes) { return false }
     this.count++
     this.bytes += bytes
     return true

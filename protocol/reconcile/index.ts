@@ -10,12 +10,12 @@
  *
  * - `skip`: nothing to do here (the fingerprints matched)
  * - `fingerprint`: the sender's (count, sum) over the range; the receiver compares it
- *   with its own: equal → skip; different → its own ids when it holds at most
- *   `idsBelow` of them in the range, else `branches` sub-ranges split at its own ids,
- *   each with its fingerprint
+ * with its own: equal → skip; different → its own ids when it holds at most
+ * `idsBelow` of them in the range, else `branches` sub-ranges split at its own ids,
+ * each with its fingerprint
  * - `ids`: every id the sender holds in the range. The initiator, receiving it, learns
- *   its `have` (ids only it holds) and `need` (ids only the peer holds) for the range;
- *   the responder answers it with `ids` of its own (`final`) so the initiator can.
+ * its `have` (ids only it holds) and `need` (ids only the peer holds) for the range;
+ * the responder answers it with `ids` of its own (`final`) so the initiator can.
  *
  * The initiator starts with one fingerprint over everything and repeats until the
  * responder's answer holds nothing to reply to. With `branches` = 16 and `idsBelow` =
@@ -23,9 +23,9 @@
  * trips and O(d · 16 · 36 · log16 n) bytes.
  *
  * Wire encoding of a message (all integers unsigned LEB128 varints):
- *   version (1) · then per range: mode (0 skip, 1 fingerprint, 2 ids, 3 ids-final),
- *   upper bound length (0 = the end of the id space, else 16) and bytes, then for
- *   fingerprint: count and 16 bytes of sum; for ids: number of ids and 16 bytes each.
+ * version (1) · then per range: mode (0 skip, 1 fingerprint, 2 ids, 3 ids-final),
+ * upper bound length (0 = the end of the id space, else 16) and bytes, then for
+ * fingerprint: count and 16 bytes of sum; for ids: number of ids and 16 bytes each.
  * A decoder refuses anything else, and ranges that do not ascend.
  */
 
@@ -241,16 +241,7 @@ export class Reconciler {
         case 'final': {
           const theirs = r.ids as Uint8Array[]
           if (this.initiator) {
-            // merge the two sorted lists: what only one side holds
-            let i = from
-            let j = 0
-            while (i < to || j < theirs.length) {
-              const c = i >= to ? 1 : j >= theirs.length ? -1 : compareIds(set.ids, theirs[j], i * ID_BYTES, 0)
-              if (c < 0) { have.push(set.id(i++)) } else if (c > 0) { need.push(theirs[j++]) } else {
-                i++
-                j++
-              }
-            }
+            diffSorted(set, from, to, theirs, have, need)
             out.push({ upper: r.upper, mode: 'skip' })
           } else if (r.mode === 'ids') {
             out.push(this.idsRange(from, to, r.upper, 'final'))
@@ -268,6 +259,19 @@ export class Reconciler {
       throw new ReconcileError('a message must cover the whole id space')
     }
     return { reply: useful ? compact(out) : undefined, have, need }
+  }
+}
+
+/** Merge two sorted lists (ours: `set` ids in [from, to)): what only one side holds. */
+function diffSorted (set: RangeSet, from: number, to: number, theirs: Uint8Array[], have: Uint8Array[], need: Uint8Array[]): void {
+  let i = from
+  let j = 0
+  while (i < to || j < theirs.length) {
+    const c = i >= to ? 1 : j >= theirs.length ? -1 : compareIds(set.ids, theirs[j], i * ID_BYTES, 0)
+    if (c < 0) { have.push(set.id(i++)) } else if (c > 0) { need.push(theirs[j++]) } else {
+      i++
+      j++
+    }
   }
 }
 

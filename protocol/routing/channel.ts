@@ -56,14 +56,14 @@ export class LongLivedStream {
     try {
       await next
     } catch (err) {
-      if (this.lp === lp) this.dropped(this.stream, err)
+      if (this.lp === lp) { this.dropped(this.stream, err) }
       throw err
     }
   }
 
   /** the stream broke (a failed write or read): the next write opens a new one */
   dropped (stream: Stream | undefined, err?: any): void {
-    if (stream == null || this.stream !== stream) return
+    if (stream == null || this.stream !== stream) { return }
     this.stream = undefined
     this.lp = undefined
     stream.abort(err instanceof Error ? err : new Error('stream dropped'))
@@ -77,7 +77,7 @@ export class LongLivedStream {
   }
 
   private async open (): Promise<LengthPrefixedStream<Stream>> {
-    if (this.usable && this.lp != null) return this.lp
+    if (this.usable && this.lp != null) { return this.lp }
     this.opening ??= (async () => {
       const stream = await this.connection.newStream(this.protocol, { signal: AbortSignal.timeout(OPEN_TIMEOUT_MS), runOnLimitedConnection: true })
       const lp = lpStream(stream, { maxDataLength: this.maxFrameBytes })
@@ -107,7 +107,7 @@ export async function serveFrames (stream: Stream, opts: {
     try {
       frame = await lp.read()
     } catch (err: any) {
-      if (!isStreamEnd(err)) opts.malformed(err)
+      if (!isStreamEnd(err)) { opts.malformed(err) }
       stream.abort(err)
       return
     }
@@ -189,22 +189,21 @@ export class RouteChannel {
 
   private settle (id: number, reply: RouteReply | undefined, err?: Error): void {
     const p = this.pending.get(id)
-    if (p == null) return
+    if (p == null) { return }
     this.pending.delete(id)
     clearTimeout(p.timer)
-    if (reply != null) p.resolve(reply)
-    else p.reject(err ?? new Error('no reply'))
+    if (reply != null) { p.resolve(reply) } else { p.reject(err ?? new Error('no reply')) }
   }
 
   private fail (err: Error): void {
-    for (const id of [...this.pending.keys()]) this.settle(id, undefined, err)
+    for (const id of [...this.pending.keys()]) { this.settle(id, undefined, err) }
   }
 
   private async readLoop (stream: Stream, lp: LengthPrefixedStream<Stream>): Promise<void> {
     try {
       for (;;) {
         const frame = RouteFrame.decode(await lp.read(), frameReadOptions(this.limits))
-        if (frame.reply != null) this.settle(frame.id, frame.reply)
+        if (frame.reply != null) { this.settle(frame.id, frame.reply) }
       }
     } catch (err: any) {
       this.log.trace('route stream to %p ended: %s', this.connection.remotePeer, err?.message)
@@ -241,7 +240,7 @@ export async function serveRouteStream (stream: Stream, opts: ServeOptions): Pro
     try {
       frame = await pb.read(frameReadOptions(opts))
     } catch (err: any) {
-      if (!isStreamEnd(err)) opts.malformed(err)
+      if (!isStreamEnd(err)) { opts.malformed(err) }
       stream.abort(err)
       return
     }
@@ -258,6 +257,8 @@ export async function serveRouteStream (stream: Stream, opts: ServeOptions): Pro
     void opts.handle(envelope)
       .then(async reply => { await answer(frame.id, reply) })
       .catch(() => {})
+      // the count is shared on purpose: each handler gives its slot back when it settles
+      // eslint-disable-next-line no-loop-func
       .finally(() => { inFlight-- })
   }
 }

@@ -3,11 +3,11 @@
  * the table in ./index.ts, and what `bench/routes` checks against a live mesh.
  *
  * - Link-state zone: a beacon travels `scope` hops, each node forwarding each new
- *   beacon once to each neighbour. A node therefore receives, per refresh, from each of
- *   its d neighbours the beacons of that neighbour's (scope − 1)-hop zone:
- *   d × zone(scope − 1) beacons, each 145 + 51·d bytes on the wire (measured encoding).
+ * beacon once to each neighbour. A node therefore receives, per refresh, from each of
+ * its d neighbours the beacons of that neighbour's (scope − 1)-hop zone:
+ * d × zone(scope − 1) beacons, each 145 + 51·d bytes on the wire (measured encoding).
  * - Far zone: every `reachIntervalMs` each neighbour sends its far table: the targets
- *   beyond its own zone, at most `maxReachEntries`, 54 bytes each.
+ * beyond its own zone, at most `maxReachEntries`, 54 bytes each.
  * - Beyond both: nothing is gossiped; such a target is found through the DHT and dialled.
  *
  * zone(r) = min(N, 1 + d + d(d−1) + … + d(d−1)^(r−1)), the r-hop neighbourhood of a

@@ -52,7 +52,7 @@ export class TriggeredSend {
   soon (gapMs: number, now = Date.now()): void {
     const at = Math.max(now, this.lastAt + gapMs)
     if (this.timer != null) {
-      if (this.at <= at) return
+      if (this.at <= at) { return }
       clearTimeout(this.timer)
     }
     this.at = at
@@ -64,7 +64,7 @@ export class TriggeredSend {
 
   /** a change that only matters if it keeps happening rarely: after the damped gap */
   damped (now = Date.now()): void {
-    if (this.timer != null) return
+    if (this.timer != null) { return }
     const gap = this.damper.gap(now)
     this.damper.record(now)
     this.soon(gap, now)
@@ -76,7 +76,7 @@ export class TriggeredSend {
   }
 
   cancel (): void {
-    if (this.timer != null) clearTimeout(this.timer)
+    if (this.timer != null) { clearTimeout(this.timer) }
     this.timer = undefined
   }
 }

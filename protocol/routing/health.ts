@@ -3,16 +3,16 @@
  *
  * Health of a peer, a number in [0, 1]:
  *
- *     health  = trust × quality
- *     quality = 0.35·latency + 0.15·jitter + 0.35·delivery + 0.15·uptime
- *     trust   = gossip × validity
+ * health  = trust × quality
+ * quality = 0.35·latency + 0.15·jitter + 0.35·delivery + 0.15·uptime
+ * trust   = gossip × validity
  *
- *     latency  = 1 / (1 + rtt / 100 ms)             (rtt: moving median; 0.5 while unmeasured)
- *     jitter   = 1 / (1 + rttvar / 50 ms)           (1 while unmeasured)
- *     delivery = 1 − loss = 1 / ETX                  (loss of probes over a sliding window)
- *     uptime   = 1 − exp(−connected / 2 min)
- *     gossip   = 1 if the gossipsub score ≥ 0, else 1 / (1 + |score| / 100)
- *     validity = 1 / (1 + invalid)                   (invalid messages, halved every 5 min)
+ * latency  = 1 / (1 + rtt / 100 ms)             (rtt: moving median; 0.5 while unmeasured)
+ * jitter   = 1 / (1 + rttvar / 50 ms)           (1 while unmeasured)
+ * delivery = 1 − loss = 1 / ETX                  (loss of probes over a sliding window)
+ * uptime   = 1 − exp(−connected / 2 min)
+ * gossip   = 1 if the gossipsub score ≥ 0, else 1 / (1 + |score| / 100)
+ * validity = 1 / (1 + invalid)                   (invalid messages, halved every 5 min)
  *
  * The parts follow the references the design names. `delivery` is the inverse of the
  * expected transmission count (ETX, De Couto et al.; OLSRv2 link metrics and Babel's
@@ -28,7 +28,7 @@
  *
  * Link cost, the additive routing metric (ms-equivalent, smaller is better):
  *
- *     cost = ETX × (rtt / 2 + 5 ms) × (2 − health),   ETX = 1 / max(0.05, 1 − loss)
+ * cost = ETX × (rtt / 2 + 5 ms) × (2 − health),   ETX = 1 / max(0.05, 1 − loss)
  *
  * i.e. the expected one-way delivery time including retransmissions, plus a 5 ms
  * per-hop forwarding cost so that among equally fast paths the shorter one wins, and
@@ -98,7 +98,7 @@ export function healthScore (inputs: HealthInputs): number {
 
 /** An invalid-message counter decayed like gossipsub's P4: halved every half-life. */
 export function decayInvalid (count: number, elapsedMs: number, halfLifeMs = INVALID_HALF_LIFE_MS): number {
-  if (count <= 0) return 0
+  if (count <= 0) { return 0 }
   const decayed = count * 2 ** (-Math.max(0, elapsedMs) / halfLifeMs)
   return decayed < 0.01 ? 0 : decayed
 }

@@ -7,29 +7,29 @@
  * ## Parts
  *
  * - link-monitor.ts: a probe (32-byte echo over `/liberation/probe/1.0.0`) to each
- *   connected peer every 5 s; RTT moving median (routing) and average, jitter, loss over
- *   the last 20 probes, time connected, bytes in/out, invalid messages.
+ * connected peer every 5 s; RTT moving median (routing) and average, jitter, loss over
+ * the last 20 probes, time connected, bytes in/out, invalid messages.
  * - health.ts: the health score in [0, 1] and the link cost (formulas documented there:
- *   ETX from OLSR/Babel, gossipsub P1/P4/P7 via the gossipsub score, our own P4 for
- *   invalid beacons and routed messages).
+ * ETX from OLSR/Babel, gossipsub P1/P4/P7 via the gossipsub score, our own P4 for
+ * invalid beacons and routed messages).
  * - records.ts, pb/routing.proto: signed beacons, routed messages and acknowledgements.
- *   Everything is signed with the node key through `components.crypto.signer`, checked
- *   with `.verifier`; a forged or malformed record is dropped before it changes anything,
- *   and costs the neighbour that sent it health (`reportInvalid`).
+ * Everything is signed with the node key through `components.crypto.signer`, checked
+ * with `.verifier`; a forged or malformed record is dropped before it changes anything,
+ * and costs the neighbour that sent it health (`reportInvalid`).
  * - topology.ts: the graph (beacons, aged out after 4 refresh periods; neighbours' far
- *   tables, after 3) and the routes over it (Dijkstra on typed arrays; far routes by
- *   distance vector with Babel's feasibility condition).
+ * tables, after 3) and the routes over it (Dijkstra on typed arrays; far routes by
+ * distance vector with Babel's feasibility condition).
  * - routing.ts: the service: beacons and far tables over `/liberation/topology/2.0.0`
- *   (one length-prefixed update per frame), routed messages over `/liberation/route/1.0.0`,
- *   the API and the events.
+ * (one length-prefixed update per frame), routed messages over `/liberation/route/1.0.0`,
+ * the API and the events.
  * - channel.ts: one long-lived stream per neighbour and protocol, reopened after a failure
- *   (js-libp2p negotiates every new stream in full: a round trip per routed hop, and the
- *   CPU of multistream-select, yamux and the peer store per topology update, saved);
- *   routed requests and replies are matched by id. A topology frame that does not decode
- *   costs the sender health and the next frame is read; one over the size limit (4 MiB)
- *   ends the stream.
+ * (js-libp2p negotiates every new stream in full: a round trip per routed hop, and the
+ * CPU of multistream-select, yamux and the peer store per topology update, saved);
+ * routed requests and replies are matched by id. A topology frame that does not decode
+ * costs the sender health and the next frame is read; one over the size limit (4 MiB)
+ * ends the stream.
  * - ../connectivity/connection-keeper.ts: keeps `minConnections`, redials lost peers
- *   first, with exponential backoff per peer.
+ * first, with exponential backoff per peer.
  *
  * ## Topology gossip: fisheye, bounded
  *

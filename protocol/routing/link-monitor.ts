@@ -180,7 +180,7 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
   }
 
   async start (): Promise<void> {
-    if (this.running) return
+    if (this.running) { return }
     this.running = true
     await this.libp2p.handle(PROBE_PROTOCOL, async (stream) => { await this.answerProbe(stream) }, {
       maxInboundStreams: 8,
@@ -189,18 +189,18 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
     this.libp2p.addEventListener('peer:connect', this.onConnect)
     this.libp2p.addEventListener('peer:disconnect', this.onDisconnect)
     this.libp2p.addEventListener('connection:open', this.onConnectionOpen)
-    for (const conn of this.libp2p.getConnections()) this.track(conn)
-    for (const peer of this.libp2p.getPeers()) this.linkUp(peer)
+    for (const conn of this.libp2p.getConnections()) { this.track(conn) }
+    for (const peer of this.libp2p.getPeers()) { this.linkUp(peer) }
     this.timer = setInterval(() => { this.tick() }, this.probeIntervalMs)
   }
 
   async stop (): Promise<void> {
-    if (!this.running) return
+    if (!this.running) { return }
     this.running = false
     this.controller.abort()
-    if (this.timer != null) clearInterval(this.timer)
+    if (this.timer != null) { clearInterval(this.timer) }
     for (const r of this.records.values()) {
-      if (r.warmup != null) clearTimeout(r.warmup)
+      if (r.warmup != null) { clearTimeout(r.warmup) }
       r.warmup = undefined
     }
     this.libp2p.removeEventListener('peer:connect', this.onConnect)
@@ -243,12 +243,12 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
   }
 
   private evict (): void {
-    if (this.records.size <= this.maxRecords) return
+    if (this.records.size <= this.maxRecords) { return }
     const idle = [...this.records.values()]
       .filter(r => r.connectedSince == null)
       .sort((a, b) => a.lastSeen - b.lastSeen)
     for (const r of idle) {
-      if (this.records.size <= this.maxRecords) break
+      if (this.records.size <= this.maxRecords) { break }
       this.records.delete(r.id)
     }
   }
@@ -256,7 +256,7 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
   /** counts bytes on the raw connection, the way @libp2p/prometheus-metrics does */
   private track (conn: Connection): void {
     const maConn = (conn as unknown as { maConn?: any }).maConn
-    if (maConn == null || maConn[TRACKED] === true) return
+    if (maConn == null || maConn[TRACKED] === true) { return }
     maConn[TRACKED] = true
     const r = this.record(conn.remotePeer)
     // observe dispatched messages without adding a 'message' listener (which would
@@ -285,9 +285,9 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
   }
 
   private linkUp (peer: PeerId): void {
-    if (!this.running || peer.equals(this.libp2p.peerId)) return
+    if (!this.running || peer.equals(this.libp2p.peerId)) { return }
     const r = this.record(peer)
-    if (r.connectedSince != null) return
+    if (r.connectedSince != null) { return }
     const now = Date.now()
     r.connectedSince = now
     r.lastSeen = now
@@ -298,30 +298,30 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
 
   /** a few quick probes after the connection's own setup traffic has passed */
   private warmUp (r: PeerRecord, left: number): void {
-    if (r.warmup != null) clearTimeout(r.warmup)
+    if (r.warmup != null) { clearTimeout(r.warmup) }
     r.warmup = setTimeout(() => {
       r.warmup = undefined
-      if (!this.running || r.connectedSince == null) return
+      if (!this.running || r.connectedSince == null) { return }
       void this.probe(r.id).finally(() => {
-        if (left > 1) this.warmUp(r, left - 1)
+        if (left > 1) { this.warmUp(r, left - 1) }
       })
     }, Math.min(500, this.probeIntervalMs) * (0.75 + Math.random() * 0.5))
   }
 
   private onDisconnect (evt: CustomEvent<PeerId>): void {
     const r = this.records.get(evt.detail.toString())
-    if (r == null || r.connectedSince == null) return
+    if (r == null || r.connectedSince == null) { return }
     r.connectedSince = undefined
-    if (r.warmup != null) clearTimeout(r.warmup)
+    if (r.warmup != null) { clearTimeout(r.warmup) }
     r.warmup = undefined
     this.safeDispatchEvent('link:down', { detail: r.id })
     this.checkHealth(r)
   }
 
   private tick (): void {
-    if (!this.running) return
+    if (!this.running) { return }
     for (const r of this.records.values()) {
-      if (r.connectedSince != null) void this.probe(r.id)
+      if (r.connectedSince != null) { void this.probe(r.id) }
     }
   }
 
@@ -339,9 +339,9 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
 
   async probe (peerId: string): Promise<number | undefined> {
     const r = this.records.get(peerId)
-    if (r == null || r.probing || r.connectedSince == null || !this.running) return undefined
+    if (r == null || r.probing || r.connectedSince == null || !this.running) { return undefined }
     const conn = this.libp2p.getConnections(r.peerId).find(c => c.status === 'open')
-    if (conn == null) return undefined
+    if (conn == null) { return undefined }
     r.probing = true
     let rtt: number | undefined
     const signal = AbortSignal.any([AbortSignal.timeout(this.probeTimeoutMs), this.controller.signal])
@@ -358,7 +358,7 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
       r.probing = false
     }
     // a probe cut short by the link going away (or by stop) says nothing about loss
-    if (!this.running || conn.status !== 'open' || r.connectedSince == null) return rtt
+    if (!this.running || conn.status !== 'open' || r.connectedSince == null) { return rtt }
     this.recordProbe(r, rtt)
     return rtt
   }
@@ -373,7 +373,7 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
       await bytes.write(data, { signal })
       const echo = await bytes.read({ bytes: PROBE_LENGTH, signal })
       const elapsed = performance.now() - start
-      if (!uint8ArrayEquals(echo.subarray(), data)) throw new Error('probe answer does not match')
+      if (!uint8ArrayEquals(echo.subarray(), data)) { throw new Error('probe answer does not match') }
       await stream.close({ signal }).catch(() => {})
       return elapsed
     } catch (err: any) {
@@ -409,16 +409,16 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
 
   /** moving median of the RTT samples */
   private rtt (r: PeerRecord): number | undefined {
-    if (r.sampleCount === 0) return undefined
+    if (r.sampleCount === 0) { return undefined }
     const sorted = Array.from(r.samples.subarray(0, r.sampleCount)).sort((a, b) => a - b)
     const mid = sorted.length >> 1
     return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
   }
 
   private loss (r: PeerRecord): number {
-    if (r.outcomeCount === 0) return 0
+    if (r.outcomeCount === 0) { return 0 }
     let lost = 0
-    for (let i = 0; i < r.outcomeCount; i++) lost += r.outcomes[i]
+    for (let i = 0; i < r.outcomeCount; i++) { lost += r.outcomes[i] }
     return lost / r.outcomeCount
   }
 
@@ -441,7 +441,7 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
   }
 
   private healthOf (r: PeerRecord): number {
-    if (r.connectedSince == null) return 0
+    if (r.connectedSince == null) { return 0 }
     return healthFromComponents(this.components(r))
   }
 
@@ -453,7 +453,7 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
     const health = this.healthOf(r)
     const moved = Math.abs(health - r.lastHealth) >= this.threshold
     const edge = (health === 0) !== (r.lastHealth === 0)
-    if (!moved && !edge) return
+    if (!moved && !edge) { return }
     const previous = r.lastHealth
     r.lastHealth = health
     this.safeDispatchEvent('peer:health', {
@@ -468,7 +468,7 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
 
   reportInvalid (peerId: string, reason?: string): void {
     const r = this.records.get(peerId)
-    if (r == null) return
+    if (r == null) { return }
     r.invalid = this.invalidNow(r) + 1
     this.log('invalid message from %s: %s', peerId, reason ?? 'unspecified')
     this.checkHealth(r)
@@ -485,7 +485,7 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
 
   health (peerId: string): PeerHealth | undefined {
     const r = this.records.get(peerId)
-    if (r == null) return undefined
+    if (r == null) { return undefined }
     const components = this.components(r)
     return {
       peerId,
@@ -503,7 +503,7 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
 
   private info (r: PeerRecord): PeerLinkInfo {
     const conns = this.libp2p.getConnections(r.peerId)
-    if (conns.length > 0) r.addresses = conns.map(c => c.remoteAddr.toString())
+    if (conns.length > 0) { r.addresses = conns.map(c => c.remoteAddr.toString()) }
     const connected = r.connectedSince != null
     return {
       peerId: r.id,

@@ -19,7 +19,7 @@ class BoundedCache<V> {
   }
 
   set (key: string, value: V): void {
-    if (this.map.size >= this.size) this.map.delete(this.map.keys().next().value as string)
+    if (this.map.size >= this.size) { this.map.delete(this.map.keys().next().value as string) }
     this.map.set(key, value)
   }
 }
@@ -31,10 +31,10 @@ const keyOfCache = new BoundedCache<Uint8Array>(CACHE_SIZE)
 
 /** The peer id string of multihash bytes from the wire; throws on anything malformed. */
 export function peerIdStringFromBytes (bytes: Uint8Array): string {
-  if (bytes.length === 0 || bytes.length > 64) throw new Error('bad peer id length')
+  if (bytes.length === 0 || bytes.length > 64) { throw new Error('bad peer id length') }
   const hex = toHex(bytes)
   const cached = fromBytesCache.get(hex)
-  if (cached != null) return cached
+  if (cached != null) { return cached }
   const id = peerIdFromMultihash(Digest.decode(bytes)).toString()
   fromBytesCache.set(hex, id)
   return id
@@ -44,7 +44,7 @@ export function peerIdStringFromBytes (bytes: Uint8Array): string {
 export function peerIdToBytes (id: string | PeerId): Uint8Array {
   const key = id.toString()
   const cached = toBytesCache.get(key)
-  if (cached != null) return cached
+  if (cached != null) { return cached }
   const bytes = (typeof id === 'string' ? peerIdFromString(id) : id).toMultihash().bytes
   toBytesCache.set(key, bytes)
   return bytes
@@ -52,10 +52,10 @@ export function peerIdToBytes (id: string | PeerId): Uint8Array {
 
 /** Peer id string of the node owning a raw Ed25519 public key; throws if it is not one. */
 export function peerIdStringFromKey (publicKey: Uint8Array): string {
-  if (publicKey.length !== 32) throw new Error('bad public key length')
+  if (publicKey.length !== 32) { throw new Error('bad public key length') }
   const hex = toHex(publicKey)
   const cached = fromKeyCache.get(hex)
-  if (cached != null) return cached
+  if (cached != null) { return cached }
   const id = peerIdFromRawKey(publicKey).toString()
   fromKeyCache.set(hex, id)
   return id
@@ -64,14 +64,14 @@ export function peerIdStringFromKey (publicKey: Uint8Array): string {
 /** Raw Ed25519 public key inside a peer id, or undefined for key types we cannot verify. */
 export function publicKeyOfPeer (id: string): Uint8Array | undefined {
   const cached = keyOfCache.get(id)
-  if (cached != null) return cached
+  if (cached != null) { return cached }
   let peer: PeerId
   try {
     peer = peerIdFromString(id)
   } catch {
     return undefined
   }
-  if (peer.type !== 'Ed25519') return undefined
+  if (peer.type !== 'Ed25519') { return undefined }
   const raw = peer.publicKey.raw
   keyOfCache.set(id, raw)
   return raw
@@ -79,7 +79,7 @@ export function publicKeyOfPeer (id: string): Uint8Array | undefined {
 
 /** A valid peer id string, or throws with a clear message. */
 export function parsePeerId (id: string | PeerId): PeerId {
-  if (typeof id !== 'string') return id
+  if (typeof id !== 'string') { return id }
   try {
     return peerIdFromString(id)
   } catch {

@@ -88,20 +88,20 @@ export interface BeaconChecks {
 
 /** Structure and freshness checks that need no crypto. Throws InvalidRecordError. */
 export function parseBeacon (signed: SignedBeacon, checks: BeaconChecks): ParsedBeacon {
-  if (signed.signature.length !== ED25519_SIGNATURE_LENGTH) throw new InvalidRecordError('beacon signature has the wrong length')
+  if (signed.signature.length !== ED25519_SIGNATURE_LENGTH) { throw new InvalidRecordError('beacon signature has the wrong length') }
   let raw: Beacon
   try {
     raw = Beacon.decode(signed.beacon, { limits: { links: MAX_BEACON_LINKS, addrs: MAX_BEACON_ADDRS } })
   } catch (err: any) {
     throw new InvalidRecordError(`beacon does not decode: ${err?.message}`)
   }
-  if (raw.origin.length !== ED25519_PUBLIC_KEY_LENGTH) throw new InvalidRecordError('beacon origin is not an Ed25519 key')
-  if (!Number.isSafeInteger(raw.seq) || raw.seq <= 0) throw new InvalidRecordError('beacon seq out of range')
+  if (raw.origin.length !== ED25519_PUBLIC_KEY_LENGTH) { throw new InvalidRecordError('beacon origin is not an Ed25519 key') }
+  if (!Number.isSafeInteger(raw.seq) || raw.seq <= 0) { throw new InvalidRecordError('beacon seq out of range') }
   if (!Number.isSafeInteger(raw.timestamp) || raw.timestamp > checks.now + checks.maxClockSkewMs) {
     throw new InvalidRecordError('beacon timestamp is in the future')
   }
-  if (raw.scope < 1 || raw.scope > MAX_SCOPE) throw new InvalidRecordError('beacon scope out of range')
-  if (signed.hops >= raw.scope) throw new InvalidRecordError('beacon travelled beyond its scope')
+  if (raw.scope < 1 || raw.scope > MAX_SCOPE) { throw new InvalidRecordError('beacon scope out of range') }
+  if (signed.hops >= raw.scope) { throw new InvalidRecordError('beacon travelled beyond its scope') }
   let origin: string
   try {
     origin = peerIdStringFromKey(raw.origin)
@@ -130,9 +130,9 @@ export function beaconLinks (parsed: ParsedBeacon): { links: GraphLink[], addrs:
     } catch {
       throw new InvalidRecordError('beacon link has a malformed peer id')
     }
-    if (peer === parsed.origin) throw new InvalidRecordError('beacon lists a link to its own origin')
-    if (seen.has(peer)) throw new InvalidRecordError('beacon lists a link twice')
-    if (l.lossPermille > 1000 || l.healthPermille > 1000) throw new InvalidRecordError('beacon link quality out of range')
+    if (peer === parsed.origin) { throw new InvalidRecordError('beacon lists a link to its own origin') }
+    if (seen.has(peer)) { throw new InvalidRecordError('beacon lists a link twice') }
+    if (l.lossPermille > 1000 || l.healthPermille > 1000) { throw new InvalidRecordError('beacon link quality out of range') }
     seen.add(peer)
     links.push({
       peer,
@@ -144,7 +144,7 @@ export function beaconLinks (parsed: ParsedBeacon): { links: GraphLink[], addrs:
   }
   const addrs: string[] = []
   for (const a of parsed.raw.addrs) {
-    if (a.length > MAX_ADDR_BYTES) throw new InvalidRecordError('beacon address too long')
+    if (a.length > MAX_ADDR_BYTES) { throw new InvalidRecordError('beacon address too long') }
     try {
       addrs.push(multiaddr(a).toString())
     } catch {
@@ -178,20 +178,20 @@ export async function signRoutedBody (signer: Signer, body: RoutedBody): Promise
 }
 
 export function parseRoutedBody (bytes: Uint8Array, signature: Uint8Array, checks: RoutedBodyChecks): ParsedRoutedBody {
-  if (signature.length !== ED25519_SIGNATURE_LENGTH) throw new InvalidRecordError('message signature has the wrong length')
+  if (signature.length !== ED25519_SIGNATURE_LENGTH) { throw new InvalidRecordError('message signature has the wrong length') }
   let body: RoutedBody
   try {
     body = RoutedBody.decode(bytes)
   } catch (err: any) {
     throw new InvalidRecordError(`message body does not decode: ${err?.message}`)
   }
-  if (body.id.length !== MESSAGE_ID_LENGTH) throw new InvalidRecordError('message id has the wrong length')
-  if (body.origin.length !== ED25519_PUBLIC_KEY_LENGTH) throw new InvalidRecordError('message origin is not an Ed25519 key')
-  if (body.payload.length > checks.maxPayloadBytes) throw new InvalidRecordError('message payload too large')
+  if (body.id.length !== MESSAGE_ID_LENGTH) { throw new InvalidRecordError('message id has the wrong length') }
+  if (body.origin.length !== ED25519_PUBLIC_KEY_LENGTH) { throw new InvalidRecordError('message origin is not an Ed25519 key') }
+  if (body.payload.length > checks.maxPayloadBytes) { throw new InvalidRecordError('message payload too large') }
   if (!Number.isSafeInteger(body.timestamp) || body.timestamp > checks.now + checks.maxClockSkewMs) {
     throw new InvalidRecordError('message timestamp is in the future')
   }
-  if (body.timestamp < checks.now - checks.maxAgeMs) throw new InvalidRecordError('message is too old')
+  if (body.timestamp < checks.now - checks.maxAgeMs) { throw new InvalidRecordError('message is too old') }
   let origin: string
   let target: string
   try {
@@ -234,7 +234,7 @@ export async function verifyAck (verifier: Verifier, bytes: Uint8Array, signatur
 }
 
 function equal (a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  if (a.length !== b.length) { return false }
+  for (let i = 0; i < a.length; i++) { if (a[i] !== b[i]) { return false } }
   return true
 }

@@ -19,7 +19,7 @@ export function openStore (db: MeshDatabase, name: string): MeshStore {
  * for use inside keys: fixed-width hex sorts lexicographically like the number.
  */
 export function sortableNumber (n: number): string {
-  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`not a non-negative safe integer: ${n}`)
+  if (!Number.isSafeInteger(n) || n < 0) { throw new RangeError(`not a non-negative safe integer: ${n}`) }
   return n.toString(16).padStart(14, '0')
 }
 

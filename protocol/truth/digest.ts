@@ -42,8 +42,7 @@ export class RangeIndex {
     const key = bucketOf(createdAt)
     const b = this.buckets.get(key)
     const v = idToBigInt(id)
-    if (b == null) this.buckets.set(key, { count: 1, sum: v })
-    else {
+    if (b == null) { this.buckets.set(key, { count: 1, sum: v }) } else {
       b.count++
       b.sum = (b.sum + v) % MOD
     }
@@ -60,11 +59,10 @@ export class RangeIndex {
   slices (from: number, to: number, step: number, limit: number): { slices: Slice[], truncated: boolean } {
     const acc = new Map<number, Bucket>()
     for (const [start, b] of this.buckets) {
-      if (start < from || start >= to) continue
+      if (start < from || start >= to) { continue }
       const s = from + Math.floor((start - from) / step) * step
       const a = acc.get(s)
-      if (a == null) acc.set(s, { count: b.count, sum: b.sum })
-      else {
+      if (a == null) { acc.set(s, { count: b.count, sum: b.sum }) } else {
         a.count += b.count
         a.sum = (a.sum + b.sum) % MOD
       }
@@ -120,7 +118,7 @@ export class IdFilter {
     const w2 = parseInt(idHex.slice(16, 24), 16)
     const w3 = parseInt(idHex.slice(24, 32), 16)
     for (const f of this.filters) {
-      if (isSet(f.bits, w0 & f.mask) && isSet(f.bits, w1 & f.mask) && isSet(f.bits, w2 & f.mask) && isSet(f.bits, w3 & f.mask)) return true
+      if (isSet(f.bits, w0 & f.mask) && isSet(f.bits, w1 & f.mask) && isSet(f.bits, w2 & f.mask) && isSet(f.bits, w3 & f.mask)) { return true }
     }
     return false
   }

@@ -39,27 +39,27 @@ export class SpreadTracker {
   track (idHex: string, createdAt: number, channels: string[], holders: string[]): void {
     let t = this.tracked.get(idHex)
     if (t == null) {
-      if (this.tracked.size >= this.capacity) this.forget(this.tracked.keys().next().value as string)
+      if (this.tracked.size >= this.capacity) { this.forget(this.tracked.keys().next().value as string) }
       t = { bucket: bucketOf(createdAt), channels, holders: new Set() }
       this.tracked.set(idHex, t)
       let ids = this.byBucket.get(t.bucket)
       if (ids == null) { ids = new Set(); this.byBucket.set(t.bucket, ids) }
       ids.add(idHex)
     }
-    for (const h of holders) this.addTo(t, h)
+    for (const h of holders) { this.addTo(t, h) }
   }
 
   /** `peer` holds `idHex` (ignored for untracked ids) */
   holds (idHex: string, peer: string): void {
     const t = this.tracked.get(idHex)
-    if (t != null) this.addTo(t, peer)
+    if (t != null) { this.addTo(t, peer) }
   }
 
   /** `peer` holds every message with created_at in the buckets of [from, to) */
   holdsRange (from: number, to: number, peer: string): void {
     for (const [bucket, ids] of this.byBucket) {
-      if (bucket < from || bucket >= to) continue
-      for (const id of ids) this.holds(id, peer)
+      if (bucket < from || bucket >= to) { continue }
+      for (const id of ids) { this.holds(id, peer) }
     }
   }
 
@@ -74,20 +74,20 @@ export class SpreadTracker {
   /** tracked message ids on a channel, newest last */
   idsOnChannel (channel: string): string[] {
     const out: string[] = []
-    for (const [id, t] of this.tracked) if (t.channels.includes(channel)) out.push(id)
+    for (const [id, t] of this.tracked) { if (t.channels.includes(channel)) { out.push(id) } }
     return out
   }
 
   private addTo (t: Tracked, peer: string): void {
-    if (t.holders.size < this.maxHolders) t.holders.add(peer)
+    if (t.holders.size < this.maxHolders) { t.holders.add(peer) }
   }
 
   private forget (idHex: string): void {
     const t = this.tracked.get(idHex)
-    if (t == null) return
+    if (t == null) { return }
     this.tracked.delete(idHex)
     const ids = this.byBucket.get(t.bucket)
     ids?.delete(idHex)
-    if (ids?.size === 0) this.byBucket.delete(t.bucket)
+    if (ids?.size === 0) { this.byBucket.delete(t.bucket) }
   }
 }

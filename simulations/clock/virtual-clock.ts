@@ -71,26 +71,14 @@ export async function runOnVirtualClock<T> (fn: () => Promise<T>, opts: VirtualC
     clock = FakeTimers.install({ now: VIRTUAL_EPOCH, toFake: [...TO_FAKE], shouldClearNativeTimers: false, loopLimit: Number.MAX_SAFE_INTEGER })
     const timeout = patchAbortSignalTimeout()
     try {
-      let settled = false
-      const result = fn().finally(() => { settled = true })
+      const state = { settled: false }
+      const result = fn().finally(() => { state.settled = true })
       result.catch(() => {})
       const limit = VIRTUAL_EPOCH + (opts.limitMs ?? Number.POSITIVE_INFINITY)
       const yieldReal = async (): Promise<void> => { await new Promise<void>(resolve => { realImmediate(resolve) }) }
       while (true) {
         await yieldReal()
-        if (settled) { break }
-        if (clock.countTimers() === 0) {
-          // no timer: either real I/O is under way (a module still loading), or whatever `fn`
-          // awaits can never happen; give real I/O a grace period before calling it a deadlock
-          const since = wallNow()
-          while (!settled && clock.countTimers() === 0 && wallNow() - since < DEADLOCK_GRACE_MS) {
-            await new Promise<void>(resolve => { realSetTimeout(resolve, 5) })
-          }
-          if (settled) { break }
-          if (clock.countTimers() === 0) {
-            throw new Error(`virtual clock: the run is waiting, but no timer is pending (at ${clock.now - VIRTUAL_EPOCH} ms)`)
-          }
-        }
+        if (state.settled || !await waitForTimerOrSettle(clock, state, realSetTimeout)) { break }
         if (clock.now > limit) { throw new Error(`virtual clock: the run passed its limit of ${opts.limitMs} simulated ms`) }
         try {
           clock.next()
@@ -110,6 +98,23 @@ export async function runOnVirtualClock<T> (fn: () => Promise<T>, opts: VirtualC
     stats.wallMs = wallNow() - wallStart
     active = false
   }
+}
+
+/**
+ * With no timer pending, either real I/O is under way (a module still loading) or whatever
+ * the run awaits can never happen: give real I/O a grace period before calling it a
+ * deadlock. True when a timer is pending, false when the run settled meanwhile.
+ */
+async function waitForTimerOrSettle (clock: Clock, state: { settled: boolean }, realSetTimeout: typeof setTimeout): Promise<boolean> {
+  const since = wallNow()
+  while (!state.settled && clock.countTimers() === 0 && wallNow() - since < DEADLOCK_GRACE_MS) {
+    await new Promise<void>(resolve => { realSetTimeout(resolve, 5) })
+  }
+  if (state.settled) { return false }
+  if (clock.countTimers() === 0) {
+    throw new Error(`virtual clock: the run is waiting, but no timer is pending (at ${clock.now - VIRTUAL_EPOCH} ms)`)
+  }
+  return true
 }
 
 /** `AbortSignal.timeout` uses a native timer that fake-timers does not replace */

@@ -109,16 +109,16 @@ export function runView (r: RunRecord): Record<string, unknown> {
 }
 
 function engineOf (ctx: ApiContext): AutomationEngine {
-  if (ctx.automation == null) throw new ApiError(503, 'automation is disabled on this node (automation.enabled: false)')
+  if (ctx.automation == null) { throw new ApiError(503, 'automation is disabled on this node (automation.enabled: false)') }
   return ctx.automation
 }
 
 /** the engine's errors as API errors; a setting is named by its API field */
 function automationError (err: unknown): unknown {
-  if (!(err instanceof AutomationError)) return err
+  if (!(err instanceof AutomationError)) { return err }
   const field = err.key != null ? SETTING_FIELDS.find(([, key]) => key === err.key)?.[0] ?? err.key : undefined
   let message = err.message
-  for (const [f, key] of SETTING_FIELDS) message = message.replace(new RegExp(`^${key}:`), `${f}:`)
+  for (const [f, key] of SETTING_FIELDS) { message = message.replace(new RegExp(`^${key}:`), `${f}:`) }
   switch (err.code) {
     case 'not_found': return new ApiError(404, message)
     case 'busy': return new ApiError(409, message)
@@ -180,7 +180,7 @@ export function registerAutomationRoutes (app: FastifyInstance, ctx: ApiContext)
     schema: { tags: ['automation'], summary: 'one task', params: nameParams, response: { 200: taskSchema, ...errorResponses, ...notFoundResponse, ...disabled } }
   }, async request => {
     const t = engineOf(ctx).task(request.params.name)
-    if (t == null) throw new ApiError(404, `no automation task ${request.params.name}`)
+    if (t == null) { throw new ApiError(404, `no automation task ${request.params.name}`) }
     return taskView(t)
   })
 
@@ -194,7 +194,7 @@ export function registerAutomationRoutes (app: FastifyInstance, ctx: ApiContext)
     }
   }, async request => {
     const patch: Record<string, unknown> = {}
-    for (const [field, key] of SETTING_FIELDS) if (request.body[field] !== undefined) patch[key] = request.body[field]
+    for (const [field, key] of SETTING_FIELDS) { if (request.body[field] !== undefined) { patch[key] = request.body[field] } }
     return taskView(await call(async () => engineOf(ctx).update(request.params.name, patch)))
   })
 

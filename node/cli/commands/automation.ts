@@ -11,7 +11,7 @@ import type { ClientOptions } from '../client.ts'
 import type { Command } from 'commander'
 
 function taskName (value: string): string {
-  if (!/^[a-z0-9-]{1,64}$/.test(value)) throw new InvalidArgumentError('a task name is 1-64 of a-z 0-9 - (see "liberation automation list").')
+  if (!/^[a-z0-9-]{1,64}$/.test(value)) { throw new InvalidArgumentError('a task name is 1-64 of a-z 0-9 - (see "liberation automation list").') }
   return value
 }
 
@@ -71,7 +71,7 @@ export function registerAutomationCommand (program: Command): void {
       const client = await createApiClient(opts)
       const r = await client.post(`/api/v1/automation/run-task/${name}`)
       output(opts.json, r, () => formatKeyValues(runRow(r)))
-      if (r.outcome === 'failed') process.exitCode = 1
+      if (r.outcome === 'failed') { process.exitCode = 1 }
     })
 
   for (const [verb, enabled] of [['enable', true], ['disable', false]] as const) {
@@ -112,9 +112,9 @@ export function registerRestoreCommand (program: Command): void {
         const m = await restoreBackup(backup, opts.dataDir)
         output(opts.json, { ...m, data_dir: opts.dataDir }, () => formatKeyValues({ restored: backup, 'data dir': opts.dataDir, 'peer id': m.peer_id, 'backed up': m.created_at, entries: m.entries }))
       } catch (err) {
-        if (err instanceof RestoreError) throw new CliError(err.message)
+        if (err instanceof RestoreError) { throw new CliError(err.message) }
         throw err
       }
-      if (opts.json !== true) write('start it with: liberation start --data-dir ' + opts.dataDir + '\n')
+      if (opts.json !== true) { write('start it with: liberation start --data-dir ' + opts.dataDir + '\n') }
     })
 }

@@ -9,7 +9,7 @@ export function registerIdCommand (program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (opts: { dataDir: string, json?: boolean }) => {
       const key = await loadIdentity(opts.dataDir)
-      if (key == null) throw new Error(`no identity in ${opts.dataDir} (run "liberation start" once to create one)`)
+      if (key == null) { throw new Error(`no identity in ${opts.dataDir} (run "liberation start" once to create one)`) }
       const { peerIdFromPrivateKey } = await import('@libp2p/peer-id')
       const peerId = peerIdFromPrivateKey(key).toString()
       if (opts.json === true) {

@@ -3,9 +3,9 @@
  * weekly distribution, on the node shown. Everything is derived from the signed entries
  * that node holds, so converged nodes show the same figures.
  */
+import { SourceError } from '../source/types.ts'
 import { card, errorText, fmtMoney, h } from './dom.ts'
 import { setStatus } from './panel.ts'
-import { SourceError } from '../source/types.ts'
 import type { Panel, PanelContext } from './panel.ts'
 import type { HumanRow, LedgerStatsView } from '../source/types.ts'
 

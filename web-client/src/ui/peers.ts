@@ -3,11 +3,10 @@
  * parts, the reasons), and a detail dialog per peer: full id (copy), addresses, every
  * health part, RTT and bandwidth over time.
  */
-import { createPeerHistory } from './peer-history.ts'
 import { card, fmtAgo, fmtBytes, fmtMs, fmtPercent, h, shortId, sparkline } from './dom.ts'
+import { createPeerHistory } from './peer-history.ts'
 import type { Panel, PanelContext } from './panel.ts'
 import type { PeerRow } from '../source/types.ts'
-
 
 /** the parts of a health score that pull it down, worst first: the reasons shown next to it */
 export function healthReasons (parts: Record<string, number>, below = 0.8): string[] {

@@ -1,6 +1,6 @@
 /** Routes over the known topology (routing service): next hop, hops, latency, reliability. */
-import { peerButton } from './peers.ts'
 import { card, fmtMs, fmtPercent, h } from './dom.ts'
+import { peerButton } from './peers.ts'
 import type { Panel, PanelContext } from './panel.ts'
 import type { RouteRow } from '../source/types.ts'
 
