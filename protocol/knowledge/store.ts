@@ -65,6 +65,7 @@ export class KnowledgeStore {
   private readonly orphanRatings = new Map<string, Map<string, { score: number, createdAt: number, idHex: string }>>()
   private readonly ratingRecords = new Map<string, number>()
   private readonly authorRecords = new Map<string, number>()
+  private readonly versionCounts = new Map<string, number>()
   private readonly ids = new Set<string>()
   private readonly store: MeshStore
   private readonly inflight = new Map<string, Promise<PutOutcome>>()
@@ -87,6 +88,7 @@ export class KnowledgeStore {
       const idHex = key.slice(2)
       const signed = SignedKnowledge.decode(StoredKnowledge.decode(value).signed)
       const body = KnowledgeBody.decode(signed.body)
+      this.count(body, 1)
       this.apply(idHex, body)
     }
   }
@@ -135,8 +137,7 @@ export class KnowledgeStore {
     const author = toHex(body.author)
     if ((this.authorRecords.get(author) ?? 0) >= this.limits.maxRecordsPerAuthor) return `author holds ${this.limits.maxRecordsPerAuthor} records here`
     if (body.entry != null) {
-      const e = this.entries.get(toHex(body.entry.entryId))
-      if (e != null && e.versions.length >= this.limits.maxVersionsPerEntry) return `entry has ${this.limits.maxVersionsPerEntry} versions`
+      if ((this.versionCounts.get(toHex(body.entry.entryId)) ?? 0) >= this.limits.maxVersionsPerEntry) return `entry has ${this.limits.maxVersionsPerEntry} versions`
     }
     if (body.rating != null) {
       const key = `${toHex(body.rating.entryId)}!${author}`
@@ -156,26 +157,41 @@ export class KnowledgeStore {
     ]
     const entry = record.body.entry
     if (entry != null) ops.push({ type: 'put', key: `v!${toHex(entry.entryId)}!${sortableNumber(entry.version)}!${record.idHex}`, value: EMPTY })
-    await this.store.batch(ops)
-    // a concurrent put may have passed the bound check too: re-check is not needed for
-    // correctness of what is stored, only of the counts, which apply() keeps exact
+    // counted before the write, so records validated while it is in flight see the bound
+    this.count(record.body, 1)
+    try {
+      await this.store.batch(ops)
+    } catch (err) {
+      this.count(record.body, -1)
+      throw err
+    }
     const changed = this.apply(record.idHex, record.body)
     const entryId = toHex((entry ?? record.body.rating)?.entryId as Uint8Array)
     return { stored: true, kind: entry != null ? 'entry' : 'rating', entryId, changed }
   }
 
   /** Fold one record into the derived state; true when the visible state changed. */
+  /** the bounded counts: records per author, rating records per (entry, rater), versions per entry */
+  private count (body: KnowledgeBody, delta: number): void {
+    const author = toHex(body.author)
+    this.authorRecords.set(author, (this.authorRecords.get(author) ?? 0) + delta)
+    if (body.rating != null) {
+      const key = `${toHex(body.rating.entryId)}!${author}`
+      this.ratingRecords.set(key, (this.ratingRecords.get(key) ?? 0) + delta)
+    } else if (body.entry != null) {
+      const key = toHex(body.entry.entryId)
+      this.versionCounts.set(key, (this.versionCounts.get(key) ?? 0) + delta)
+    }
+  }
+
   private apply (idHex: string, body: KnowledgeBody): boolean {
     this.ids.add(idHex)
     this.ranges.add(body.createdAt, hexToBytes(idHex))
     const author = toHex(body.author)
-    this.authorRecords.set(author, (this.authorRecords.get(author) ?? 0) + 1)
     if (body.entry != null) return this.applyVersion(idHex, body.entry, author, body.createdAt)
     const r = body.rating
     if (r == null) return false
     const entryId = toHex(r.entryId)
-    const key = `${entryId}!${author}`
-    this.ratingRecords.set(key, (this.ratingRecords.get(key) ?? 0) + 1)
     const state = this.entries.get(entryId)
     let ratings = state?.ratings ?? this.orphanRatings.get(entryId)
     if (ratings == null) {
