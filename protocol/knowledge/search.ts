@@ -26,7 +26,14 @@ const OPTIONS = {
   fields: ['title', 'content', 'tags'],
   storeFields: [] as string[],
   extractField: (doc: any, field: string) => field === 'tags' ? (doc.tags as string[]).join(' ') : doc[field],
-  searchOptions: { boost: { title: 3, tags: 2 }, prefix: true, fuzzy: 0.15, combineWith: 'AND' as const }
+  // prefix and fuzzy matching only on longer terms: on short ones they expand to a large
+  // part of the vocabulary and dominate the search time
+  searchOptions: {
+    boost: { title: 3, tags: 2 },
+    prefix: (term: string) => term.length >= 4,
+    fuzzy: (term: string) => term.length >= 6 ? 0.15 : false,
+    combineWith: 'AND' as const
+  }
 }
 
 export class KnowledgeIndex {
