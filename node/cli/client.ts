@@ -34,6 +34,7 @@ export interface ApiClient {
   readonly token: string | undefined
   get<T = any>(path: string, query?: Record<string, string | number | boolean | undefined>): Promise<T>
   post<T = any>(path: string, body?: unknown): Promise<T>
+  patch<T = any>(path: string, body: unknown): Promise<T>
   delete<T = any>(path: string): Promise<T>
   /** the WebSocket URL of a path, with the token as `access_token` */
   wsUrl(path: string, query?: Record<string, string | undefined>): string
@@ -125,6 +126,7 @@ export async function createApiClient (opts: ClientOptions, env: NodeJS.ProcessE
       return request('GET', qs === '' ? path : `${path}?${qs}`)
     },
     async post (path, body) { return request('POST', path, body ?? {}) },
+    async patch (path, body) { return request('PATCH', path, body) },
     async delete (path) { return request('DELETE', path) },
     wsUrl (path, query = {}) {
       const url = new URL(baseUrl + path)

@@ -8,6 +8,7 @@ import { ConfigError } from '../config/index.ts'
 import { registerDistributeCommand } from './commands/distribute.ts'
 import { registerHumansCommand } from './commands/humans.ts'
 import { registerIdCommand } from './commands/id.ts'
+import { registerKnowledgeCommand } from './commands/knowledge.ts'
 import { registerPeersCommand } from './commands/peers.ts'
 import { registerRoutesCommand } from './commands/routes.ts'
 import { registerSendCommand } from './commands/send.ts'
@@ -37,6 +38,7 @@ export function buildProgram (): Command {
   registerRoutesCommand(program)
   registerSendCommand(program)
   registerTruthCommand(program)
+  registerKnowledgeCommand(program)
   registerTailCommand(program)
   return program
 }
