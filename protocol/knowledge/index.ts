@@ -20,6 +20,7 @@ import { registerTopicScore } from '../pubsub/gossip.ts'
 import { CatchUpError, createRangeCatchUp } from './catch-up.ts'
 import { checkRecord, DEFAULT_CONFIDENCE, DEFAULT_MAX_CLOCK_SKEW_MS, entryIdOf, entryProblem, KNOWLEDGE_TOPIC, KnowledgeInputError, signRecord } from './codec.ts'
 import { KnowledgeIndex, snippet } from './search.ts'
+import { SessionService } from './sessions.ts'
 import { hexToBytes, KnowledgeStore } from './store.ts'
 import type { CatchUp, CatchUpInit, CatchUpReport } from './catch-up.ts'
 import type { CheckOptions, KnowledgeRejectReason, KnowledgeType, VerifiedRecord } from './codec.ts'
@@ -35,6 +36,7 @@ import type { ComponentLogger, Libp2p, Logger, PeerId } from '@libp2p/interface'
 
 export * from './codec.ts'
 export { CATCH_UP_PROTOCOL } from './catch-up.ts'
+export * from './sessions.ts'
 export type { CatchUpReport } from './catch-up.ts'
 
 /** An entry as the API shows it (its current version). */
@@ -118,6 +120,7 @@ export interface KnowledgeSearchHit {
 
 export interface KnowledgeStats {
   entries: number
+  sessions: number
   retracted: number
   records: number
   ratings: number
@@ -166,6 +169,8 @@ export interface KnowledgeService extends TypedEventEmitter<KnowledgeEvents> {
   getRaw(recordId: string): Promise<Uint8Array | null>
   syncWith(peer: PeerId): Promise<CatchUpReport>
   stats(): KnowledgeStats
+  /** learning sessions (sessions.ts) */
+  readonly sessions: SessionService
 }
 
 export interface KnowledgeComponents {
@@ -200,7 +205,7 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
   private readonly syncInit: { onConnect: boolean, intervalMs: number }
   private readonly authorIds = new Map<string, string>()
   private readonly pending = new Set<Promise<unknown>>()
-  private readonly sessions = new Set<Promise<unknown>>()
+  private readonly syncSessions = new Set<Promise<unknown>>()
   private readonly peers = new Map<string, PeerId>()
   private readonly validator = this.validate.bind(this)
   private counters = { rejected: 0, syncs: 0 }
@@ -210,6 +215,7 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
   private topologyId?: string
   private timer?: ReturnType<typeof setInterval>
   private abort = new AbortController()
+  readonly sessions: SessionService
 
   constructor (private readonly components: KnowledgeComponents, init: KnowledgeInit = {}) {
     super()
@@ -237,6 +243,23 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
         return { idHex: checked.record.idHex, stored: await this.ingest(checked.record, 'sync', from) }
       }
     }, init.sync)
+    this.sessions = new SessionService({
+      libp2p: components.libp2p,
+      db: components.db,
+      crypto: components.crypto,
+      log: this.log,
+      checkOptions: () => this.checkOptions(),
+      publishSolution: async (s) => {
+        const content = `## Problem\n\n${s.problem}\n\n## Solution\n\n${s.solution}\n`
+        const entry = await this.add({ title: s.title, content, type: 'solution', tags: ['session'], session: s.id })
+        return entry.id
+      }
+    })
+    this.sessions.addEventListener('change', evt => { this.components.events.emitEvent('knowledge', 'session', evt.detail, evt.detail.id) })
+    this.sessions.addEventListener('rejected', evt => {
+      this.counters.rejected++
+      this.components.events.emitEvent('knowledge', 'rejected', { ...evt.detail, origin: 'session' })
+    })
   }
 
   private get pubsub (): GossipSub {
@@ -274,10 +297,12 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
         if (all.length > 0) this.backgroundSync(all[Math.floor(Math.random() * all.length)])
       }, this.syncInit.intervalMs)
     }
+    await this.sessions.start()
   }
 
   async stop (): Promise<void> {
     if (!this.running) return
+    await this.sessions.stop()
     this.running = false
     this.abort.abort()
     if (this.timer != null) clearInterval(this.timer)
@@ -287,7 +312,7 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
     this.pubsub.unsubscribe(KNOWLEDGE_TOPIC)
     this.pubsub.topicValidators.delete(KNOWLEDGE_TOPIC)
     this.peers.clear()
-    await Promise.allSettled([...this.sessions])
+    await Promise.allSettled([...this.syncSessions])
     await Promise.allSettled([...this.pending])
     await this.saveIndex()
   }
@@ -585,6 +610,7 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
     }
     return {
       entries: this.store.entries.size - retracted,
+      sessions: this.sessions.size,
       retracted,
       records: this.store.size,
       ratings: this.store.ratingsTotal,
@@ -609,11 +635,11 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
       this.components.events.emitEvent('knowledge', 'synced', report)
       return report
     })()
-    this.sessions.add(session)
+    this.syncSessions.add(session)
     try {
       return await session
     } finally {
-      this.sessions.delete(session)
+      this.syncSessions.delete(session)
     }
   }
 

@@ -864,3 +864,923 @@ export namespace StoredKnowledge {
     return streamMessage(buf, StoredKnowledge.codec(), opts)
   }
 }
+
+export interface SessionCharter {
+  sessionId: Uint8Array<ArrayBuffer>
+  nonce: Uint8Array<ArrayBuffer>
+  version: number
+  title: string
+  description: string
+  participants: Uint8Array<ArrayBuffer>[]
+  closed: boolean
+  solutionEntry: Uint8Array<ArrayBuffer>
+  createdAt: number
+  owner: Uint8Array<ArrayBuffer>
+}
+
+export namespace SessionCharter {
+  let _codec: Codec<SessionCharter>
+
+  export const codec = (): Codec<SessionCharter> => {
+    if (_codec == null) {
+      _codec = message<SessionCharter>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.sessionId != null && obj.sessionId.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.sessionId)
+        }
+
+        if ((obj.nonce != null && obj.nonce.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.nonce)
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(24)
+          w.uint32(obj.version)
+        }
+
+        if ((obj.title != null && obj.title !== '')) {
+          w.uint32(34)
+          w.string(obj.title)
+        }
+
+        if ((obj.description != null && obj.description !== '')) {
+          w.uint32(42)
+          w.string(obj.description)
+        }
+
+        if (obj.participants != null && obj.participants.length > 0) {
+          for (const value of obj.participants) {
+            w.uint32(50)
+            w.bytes(value)
+          }
+        }
+
+        if ((obj.closed != null && obj.closed !== false)) {
+          w.uint32(56)
+          w.bool(obj.closed)
+        }
+
+        if ((obj.solutionEntry != null && obj.solutionEntry.byteLength > 0)) {
+          w.uint32(66)
+          w.bytes(obj.solutionEntry)
+        }
+
+        if ((obj.createdAt != null && obj.createdAt !== 0)) {
+          w.uint32(72)
+          w.uint64Number(obj.createdAt)
+        }
+
+        if ((obj.owner != null && obj.owner.byteLength > 0)) {
+          w.uint32(82)
+          w.bytes(obj.owner)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          sessionId: uint8ArrayAlloc(0),
+          nonce: uint8ArrayAlloc(0),
+          version: 0,
+          title: '',
+          description: '',
+          participants: [],
+          closed: false,
+          solutionEntry: uint8ArrayAlloc(0),
+          createdAt: 0,
+          owner: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.sessionId = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.nonce = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 4: {
+              obj.title = reader.string()
+              break
+            }
+            case 5: {
+              obj.description = reader.string()
+              break
+            }
+            case 6: {
+              if (opts.limits?.participants != null && obj.participants.length === opts.limits.participants) {
+                throw new MaxLengthError('Decode error - repeated field "participants" had too many elements')
+              }
+
+              obj.participants.push(reader.bytes())
+              break
+            }
+            case 7: {
+              obj.closed = reader.bool()
+              break
+            }
+            case 8: {
+              obj.solutionEntry = reader.bytes()
+              break
+            }
+            case 9: {
+              obj.createdAt = reader.uint64Number()
+              break
+            }
+            case 10: {
+              obj.owner = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          participants: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.sessionId`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.nonce`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.title`,
+                value: reader.string()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.description`,
+                value: reader.string()
+              }
+              break
+            }
+            case 6: {
+              if (opts.limits?.participants != null && obj.participants === opts.limits.participants) {
+                throw new MaxLengthError('Streaming decode error - repeated field "participants" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.participants[]`,
+                index: obj.participants,
+                value: reader.bytes()
+              }
+
+              obj.participants++
+
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.closed`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 8: {
+              yield {
+                field: `${prefix}.solutionEntry`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 9: {
+              yield {
+                field: `${prefix}.createdAt`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 10: {
+              yield {
+                field: `${prefix}.owner`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SessionCharterSessionIdFieldEvent {
+    field: '$.sessionId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SessionCharterNonceFieldEvent {
+    field: '$.nonce'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SessionCharterVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface SessionCharterTitleFieldEvent {
+    field: '$.title'
+    value: string
+  }
+
+  export interface SessionCharterDescriptionFieldEvent {
+    field: '$.description'
+    value: string
+  }
+
+  export interface SessionCharterParticipantsFieldEvent {
+    field: '$.participants[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SessionCharterClosedFieldEvent {
+    field: '$.closed'
+    value: boolean
+  }
+
+  export interface SessionCharterSolutionEntryFieldEvent {
+    field: '$.solutionEntry'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SessionCharterCreatedAtFieldEvent {
+    field: '$.createdAt'
+    value: number
+  }
+
+  export interface SessionCharterOwnerFieldEvent {
+    field: '$.owner'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<SessionCharter>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, SessionCharter.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SessionCharter>): SessionCharter {
+    return decodeMessage(buf, SessionCharter.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SessionCharter>): Generator<SessionCharterSessionIdFieldEvent | SessionCharterNonceFieldEvent | SessionCharterVersionFieldEvent | SessionCharterTitleFieldEvent | SessionCharterDescriptionFieldEvent | SessionCharterParticipantsFieldEvent | SessionCharterClosedFieldEvent | SessionCharterSolutionEntryFieldEvent | SessionCharterCreatedAtFieldEvent | SessionCharterOwnerFieldEvent> {
+    return streamMessage(buf, SessionCharter.codec(), opts)
+  }
+}
+
+export interface SessionUpdate {
+  sessionId: Uint8Array<ArrayBuffer>
+  kind: number
+  data: Uint8Array<ArrayBuffer>
+  createdAt: number
+  author: Uint8Array<ArrayBuffer>
+}
+
+export namespace SessionUpdate {
+  let _codec: Codec<SessionUpdate>
+
+  export const codec = (): Codec<SessionUpdate> => {
+    if (_codec == null) {
+      _codec = message<SessionUpdate>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.sessionId != null && obj.sessionId.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.sessionId)
+        }
+
+        if ((obj.kind != null && obj.kind !== 0)) {
+          w.uint32(16)
+          w.uint32(obj.kind)
+        }
+
+        if ((obj.data != null && obj.data.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.data)
+        }
+
+        if ((obj.createdAt != null && obj.createdAt !== 0)) {
+          w.uint32(32)
+          w.uint64Number(obj.createdAt)
+        }
+
+        if ((obj.author != null && obj.author.byteLength > 0)) {
+          w.uint32(42)
+          w.bytes(obj.author)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          sessionId: uint8ArrayAlloc(0),
+          kind: 0,
+          data: uint8ArrayAlloc(0),
+          createdAt: 0,
+          author: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.sessionId = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.kind = reader.uint32()
+              break
+            }
+            case 3: {
+              obj.data = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.createdAt = reader.uint64Number()
+              break
+            }
+            case 5: {
+              obj.author = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.sessionId`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.kind`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.data`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.createdAt`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.author`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SessionUpdateSessionIdFieldEvent {
+    field: '$.sessionId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SessionUpdateKindFieldEvent {
+    field: '$.kind'
+    value: number
+  }
+
+  export interface SessionUpdateDataFieldEvent {
+    field: '$.data'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SessionUpdateCreatedAtFieldEvent {
+    field: '$.createdAt'
+    value: number
+  }
+
+  export interface SessionUpdateAuthorFieldEvent {
+    field: '$.author'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<SessionUpdate>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, SessionUpdate.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SessionUpdate>): SessionUpdate {
+    return decodeMessage(buf, SessionUpdate.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SessionUpdate>): Generator<SessionUpdateSessionIdFieldEvent | SessionUpdateKindFieldEvent | SessionUpdateDataFieldEvent | SessionUpdateCreatedAtFieldEvent | SessionUpdateAuthorFieldEvent> {
+    return streamMessage(buf, SessionUpdate.codec(), opts)
+  }
+}
+
+export interface SignedSessionRecord {
+  charter: Uint8Array<ArrayBuffer>
+  update: Uint8Array<ArrayBuffer>
+  signature: Uint8Array<ArrayBuffer>
+}
+
+export namespace SignedSessionRecord {
+  let _codec: Codec<SignedSessionRecord>
+
+  export const codec = (): Codec<SignedSessionRecord> => {
+    if (_codec == null) {
+      _codec = message<SignedSessionRecord>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.charter != null && obj.charter.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.charter)
+        }
+
+        if ((obj.update != null && obj.update.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.update)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.signature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          charter: uint8ArrayAlloc(0),
+          update: uint8ArrayAlloc(0),
+          signature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.charter = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.update = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.signature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.charter`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.update`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SignedSessionRecordCharterFieldEvent {
+    field: '$.charter'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SignedSessionRecordUpdateFieldEvent {
+    field: '$.update'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SignedSessionRecordSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<SignedSessionRecord>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, SignedSessionRecord.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedSessionRecord>): SignedSessionRecord {
+    return decodeMessage(buf, SignedSessionRecord.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedSessionRecord>): Generator<SignedSessionRecordCharterFieldEvent | SignedSessionRecordUpdateFieldEvent | SignedSessionRecordSignatureFieldEvent> {
+    return streamMessage(buf, SignedSessionRecord.codec(), opts)
+  }
+}
+
+export interface SessionSyncRequest {
+  sessionId: Uint8Array<ArrayBuffer>
+  offset: number
+}
+
+export namespace SessionSyncRequest {
+  let _codec: Codec<SessionSyncRequest>
+
+  export const codec = (): Codec<SessionSyncRequest> => {
+    if (_codec == null) {
+      _codec = message<SessionSyncRequest>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.sessionId != null && obj.sessionId.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.sessionId)
+        }
+
+        if ((obj.offset != null && obj.offset !== 0)) {
+          w.uint32(16)
+          w.uint32(obj.offset)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          sessionId: uint8ArrayAlloc(0),
+          offset: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.sessionId = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.offset = reader.uint32()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.sessionId`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.offset`,
+                value: reader.uint32()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SessionSyncRequestSessionIdFieldEvent {
+    field: '$.sessionId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SessionSyncRequestOffsetFieldEvent {
+    field: '$.offset'
+    value: number
+  }
+
+  export function encode (obj: Partial<SessionSyncRequest>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, SessionSyncRequest.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SessionSyncRequest>): SessionSyncRequest {
+    return decodeMessage(buf, SessionSyncRequest.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SessionSyncRequest>): Generator<SessionSyncRequestSessionIdFieldEvent | SessionSyncRequestOffsetFieldEvent> {
+    return streamMessage(buf, SessionSyncRequest.codec(), opts)
+  }
+}
+
+export interface SessionSyncResponse {
+  charter: Uint8Array<ArrayBuffer>
+  updates: Uint8Array<ArrayBuffer>[]
+  more: boolean
+  error: string
+}
+
+export namespace SessionSyncResponse {
+  let _codec: Codec<SessionSyncResponse>
+
+  export const codec = (): Codec<SessionSyncResponse> => {
+    if (_codec == null) {
+      _codec = message<SessionSyncResponse>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.charter != null && obj.charter.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.charter)
+        }
+
+        if (obj.updates != null && obj.updates.length > 0) {
+          for (const value of obj.updates) {
+            w.uint32(18)
+            w.bytes(value)
+          }
+        }
+
+        if ((obj.more != null && obj.more !== false)) {
+          w.uint32(24)
+          w.bool(obj.more)
+        }
+
+        if ((obj.error != null && obj.error !== '')) {
+          w.uint32(34)
+          w.string(obj.error)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          charter: uint8ArrayAlloc(0),
+          updates: [],
+          more: false,
+          error: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.charter = reader.bytes()
+              break
+            }
+            case 2: {
+              if (opts.limits?.updates != null && obj.updates.length === opts.limits.updates) {
+                throw new MaxLengthError('Decode error - repeated field "updates" had too many elements')
+              }
+
+              obj.updates.push(reader.bytes())
+              break
+            }
+            case 3: {
+              obj.more = reader.bool()
+              break
+            }
+            case 4: {
+              obj.error = reader.string()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          updates: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.charter`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              if (opts.limits?.updates != null && obj.updates === opts.limits.updates) {
+                throw new MaxLengthError('Streaming decode error - repeated field "updates" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.updates[]`,
+                index: obj.updates,
+                value: reader.bytes()
+              }
+
+              obj.updates++
+
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.more`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.error`,
+                value: reader.string()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SessionSyncResponseCharterFieldEvent {
+    field: '$.charter'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SessionSyncResponseUpdatesFieldEvent {
+    field: '$.updates[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SessionSyncResponseMoreFieldEvent {
+    field: '$.more'
+    value: boolean
+  }
+
+  export interface SessionSyncResponseErrorFieldEvent {
+    field: '$.error'
+    value: string
+  }
+
+  export function encode (obj: Partial<SessionSyncResponse>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, SessionSyncResponse.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SessionSyncResponse>): SessionSyncResponse {
+    return decodeMessage(buf, SessionSyncResponse.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SessionSyncResponse>): Generator<SessionSyncResponseCharterFieldEvent | SessionSyncResponseUpdatesFieldEvent | SessionSyncResponseMoreFieldEvent | SessionSyncResponseErrorFieldEvent> {
+    return streamMessage(buf, SessionSyncResponse.codec(), opts)
+  }
+}
