@@ -18,6 +18,7 @@ import { createOpenApiDocs } from './openapi-docs.ts'
 import { createRealtimeHub } from './realtime-hub.ts'
 import { registerEventRoutes } from './routes/events.ts'
 import { registerHumanRoutes } from './routes/humans.ts'
+import { registerKnowledgeSessionRoutes } from './routes/knowledge-sessions.ts'
 import { registerKnowledgeRoutes } from './routes/knowledge.ts'
 import { registerMeshRoutes } from './routes/mesh.ts'
 import { registerMetricsRoutes } from './routes/metrics.ts'
@@ -270,6 +271,7 @@ export async function registerApiRoutes (root: FastifyInstance, ctx: ApiContext,
     registerMeshRoutes(api, ctx)
     registerTruthRoutes(api, ctx)
     registerHumanRoutes(api, ctx)
+    registerKnowledgeSessionRoutes(api, ctx)
     registerKnowledgeRoutes(api, ctx)
     // WebSocket support (and the hooks it adds to every request) only where the feed lives
     await api.register(async feed => {

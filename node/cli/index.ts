@@ -12,6 +12,7 @@ import { registerKnowledgeCommand } from './commands/knowledge.ts'
 import { registerPeersCommand } from './commands/peers.ts'
 import { registerRoutesCommand } from './commands/routes.ts'
 import { registerSendCommand } from './commands/send.ts'
+import { registerSessionCommand } from './commands/session.ts'
 import { registerStartCommand } from './commands/start.ts'
 import { registerStatusCommand } from './commands/status.ts'
 import { registerTailCommand } from './commands/tail.ts'
@@ -39,6 +40,7 @@ export function buildProgram (): Command {
   registerSendCommand(program)
   registerTruthCommand(program)
   registerKnowledgeCommand(program)
+  registerSessionCommand(program)
   registerTailCommand(program)
   return program
 }

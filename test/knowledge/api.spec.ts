@@ -56,6 +56,7 @@ describe('knowledge routes', () => {
     // only the author edits or retracts
     const foreignEdit = await api(b.url, 'PATCH', `/api/v1/knowledge/${id}`, { content: 'hijack' })
     expect(foreignEdit.status).toBe(403)
+    expect(foreignEdit.body.message).toMatch(/only the author/)
     expect((await api(b.url, 'POST', `/api/v1/knowledge/${id}/retract`)).status).toBe(403)
     const edited = await api(a.url, 'PATCH', `/api/v1/knowledge/${id}`, { content: 'Restart the relay, then re-dial.' })
     expect(edited.body).toMatchObject({ version: 2, versions: 2, title: 'Healing a partitioned relay' })

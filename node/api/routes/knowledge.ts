@@ -4,7 +4,7 @@
  * version of one of this node's entries, a retraction, a rating.
  */
 import { KNOWLEDGE_LIMITS, KNOWLEDGE_TYPES, KnowledgeInputError } from '../../../protocol/knowledge/index.ts'
-import { errorResponses, notFoundResponse } from '../schemas.ts'
+import { errorResponses, errorSchema, notFoundResponse } from '../schemas.ts'
 import { ApiError, notFound } from '../validation.ts'
 import type { EntryDraft, KnowledgeListQuery, KnowledgeSearchQuery } from '../../../protocol/knowledge/index.ts'
 import type { ApiContext } from '../server.ts'
@@ -77,6 +77,7 @@ const draftProperties = {
   confidence: { type: 'number', minimum: 0, maximum: 1 }
 } as const
 
+const forbidden = { 403: { description: 'not the author', ...errorSchema } } as const
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: ID } } } as const
 
 /** the service's input errors name their field: pass that on with a fitting status */
@@ -159,12 +160,12 @@ export function registerKnowledgeRoutes (app: FastifyInstance, ctx: ApiContext):
       summary: "a new version of one of this node's entries (fields not given are kept)",
       params: idParams,
       body: { type: 'object', additionalProperties: false, minProperties: 1, properties: draftProperties },
-      response: { 200: knowledgeEntrySchema, 403: { description: 'not the author', type: 'object' }, ...errorResponses, ...notFoundResponse }
+      response: { 200: knowledgeEntrySchema, ...forbidden, ...errorResponses, ...notFoundResponse }
     }
   }, async request => guard(knowledge.edit(request.params.id, request.body)))
 
   app.post<{ Params: { id: string } }>('/knowledge/:id/retract', {
-    schema: { tags, summary: "retract one of this node's entries (its versions stay listed)", params: idParams, response: { 200: knowledgeEntrySchema, ...errorResponses, ...notFoundResponse } }
+    schema: { tags, summary: "retract one of this node's entries (its versions stay listed)", params: idParams, response: { 200: knowledgeEntrySchema, ...forbidden, ...errorResponses, ...notFoundResponse } }
   }, async request => guard(knowledge.retract(request.params.id)))
 
   app.post<{ Params: { id: string }, Body: { score: number } }>('/knowledge/:id/rating', {
