@@ -28,6 +28,7 @@ import { openNodeDatabase } from '../node/storage.ts'
 import { generateIdentity } from '../protocol/crypto/index.ts'
 import { KnowledgeIndex } from '../protocol/knowledge/search.ts'
 import { createMeshNode } from '../protocol/mesh-node.ts'
+import { SimNetwork } from '../simulations/network/sim-network.ts'
 import { createMemoryLibp2p } from '../simulations/nodes/memory-libp2p.ts'
 import { createRandom } from '../simulations/random.ts'
 import { fmt, percentile, saveReport } from './_report.ts'
@@ -183,12 +184,14 @@ const NODE_INIT: MeshNodeInit = {
   knowledge: { authorRate: { perSecond: 1e9, burst: 1e9 }, sync: { intervalMs: 0, onConnect: false } }
 }
 
-async function benchNode (dirs: string[]): Promise<MeshNode & { close(): Promise<void> }> {
+async function benchNode (dirs: string[], network?: SimNetwork): Promise<MeshNode & { close(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-knowledge-'))
   dirs.push(dir)
   const privateKey = await generateIdentity()
   const db = await openNodeDatabase(dir)
-  const libp2p = await createMemoryLibp2p({ privateKey, name: `bench-knowledge-${process.pid}-${dirs.length}` })
+  const libp2p = network == null
+    ? await createMemoryLibp2p({ privateKey, name: `bench-knowledge-${process.pid}-${dirs.length}` })
+    : await createMemoryLibp2p({ privateKey, name: network.address(dirs.length).slice('/memory/'.length), transport: network.transport(dirs.length) })
   const node = createMeshNode({ libp2p, db, crypto: createNodeRecordCrypto(privateKey) }, NODE_INIT)
   await node.start()
   return Object.assign(node, { async close () { await node.stop(); await db.close() } })
@@ -220,10 +223,57 @@ async function coldSync (): Promise<Record<string, number>> {
   return { entries: SYNC_ENTRIES, seed_ms: seedMs, sync_ms: syncMs, requests: report.requests, bytes_mb: report.bytes / 1024 / 1024, verify_baseline_ms: verifyMs }
 }
 
+const LINK_MS = 20
+const SESSION_EDITS = 50
+
+/** one node edits a session, the other's document holds the edit: p50/p99 against the one-way link latency */
+async function sessionLatency (): Promise<Record<string, number>> {
+  const network = new SimNetwork({ linkOf: () => ({ latency: LINK_MS, jitter: 0, loss: 0 }), random: createRandom(1, 'links'), name: `bench-knowledge-${process.pid}` })
+  const dirs: string[] = []
+  const a = await benchNode(dirs, network)
+  const b = await benchNode(dirs, network)
+  await a.libp2p.dial(b.libp2p.getMultiaddrs()[0])
+  const s = await a.knowledge.sessions.create({ title: 'latency', participants: [b.libp2p.peerId.toString()] })
+  const deadline = Date.now() + 30_000
+  while ((b.knowledge.sessions.doc(s.id) == null || a.libp2p.services.pubsub.getSubscribers(`liberation/knowledge/session/${s.id}/1`).length === 0) && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 50))
+  await new Promise(resolve => setTimeout(resolve, 2000))
+  const times: number[] = []
+  for (let i = 0; i < SESSION_EDITS; i++) {
+    const marker = `edit-${i};`
+    const seen = new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (b.knowledge.sessions.doc(s.id)?.getText('notes').toString().includes(marker) === true) {
+          b.knowledge.sessions.removeEventListener('change', check)
+          resolve()
+        }
+      }
+      b.knowledge.sessions.addEventListener('change', check)
+    })
+    const t = performance.now()
+    await a.knowledge.sessions.edit(s.id, { field: 'notes', at: 0, insert: marker })
+    await Promise.race([seen, new Promise(resolve => setTimeout(resolve, 5000))])
+    times.push(performance.now() - t)
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+  await a.close()
+  await b.close()
+  for (const d of dirs) await rm(d, { recursive: true, force: true })
+  return { edits: SESSION_EDITS, link_ms: LINK_MS, p50_ms: percentile(times, 50), p99_ms: percentile(times, 99) }
+}
+
 async function main (): Promise<void> {
   const [mode, arg] = process.argv.slice(2)
   if (mode === 'lib') {
     console.log('RESULT ' + JSON.stringify(await runLib(arg as Lib)))
+    return
+  }
+  if (mode === 'net') {
+    // only the network figures (cold sync, session latency)
+    const sync = await coldSync()
+    console.log(`cold sync: ${sync.entries} entries in ${fmt(sync.sync_ms)} ms (${sync.requests} requests; target < 3000 ms); verifying ${sync.entries} signatures alone: ${fmt(sync.verify_baseline_ms)} ms, ratio ${fmt(sync.sync_ms / sync.verify_baseline_ms)}×`)
+    const lat = await sessionLatency()
+    console.log(`session update latency, two nodes on ${LINK_MS} ms links: p50 ${fmt(lat.p50_ms)} ms (${fmt(lat.p50_ms / LINK_MS)}× the link), p99 ${fmt(lat.p99_ms)} ms`)
+    saveReport('knowledge-net', { cold_sync: sync, session_latency: lat })
     return
   }
   const self = fileURLToPath(import.meta.url)
@@ -246,6 +296,10 @@ async function main (): Promise<void> {
   const sync = await coldSync()
   console.log(`cold sync: ${sync.entries} entries in ${fmt(sync.sync_ms)} ms (${sync.requests} requests, ${fmt(sync.bytes_mb)} MB; target < 3000 ms); verifying ${sync.entries} signatures alone: ${fmt(sync.verify_baseline_ms)} ms, ratio ${fmt(sync.sync_ms / sync.verify_baseline_ms)}×`)
   report.cold_sync = sync
+
+  const lat = await sessionLatency()
+  console.log(`session update latency, two nodes on ${LINK_MS} ms links: p50 ${fmt(lat.p50_ms)} ms (${fmt(lat.p50_ms / LINK_MS)}× the link), p99 ${fmt(lat.p99_ms)} ms`)
+  report.session_latency = lat
   saveReport('knowledge', report)
 }
 

@@ -45,15 +45,13 @@ describe('liberation knowledge and session', () => {
     for (const [args, code, message] of [
       [['knowledge', 'rate', entry.id, '9'], 2, /0 to 5/],
       [['knowledge', 'show', 'nope'], 2, /64 lowercase hex/],
-      [['knowledge', 'add', 'x', '--type', 'gossip', '--content', 'y'], 2, /type is one of/],
-      [['knowledge', 'add', 'x'], 2, /--content or --file/],
       [['knowledge', 'edit', entry.id], 2, /nothing to change/]
     ] as Array<[string[], number, RegExp]>) {
       const r = await cli(a, ...args)
       expect(r.code, args.join(' ')).toBe(code)
       expect(r.stderr, args.join(' ')).toMatch(message)
     }
-  }, 90_000)
+  }, 240_000)
 
   it('session create, invite, show, close (and edit over HTTP)', async () => {
     const created = await cli(a, 'session', 'create', 'Pump failure', '--problem', 'The pump stalls at noon.', '--json')
@@ -82,5 +80,5 @@ describe('liberation knowledge and session', () => {
     const list = await cli(b, 'session', 'show')
     await waitFor(async () => (await cli(b, 'session', 'show')).stdout.includes('closed'), 'b lists it closed')
     expect(list.code).toBe(0)
-  }, 90_000)
+  }, 240_000)
 })
