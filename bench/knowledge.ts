@@ -181,7 +181,7 @@ function scanBaseline (): { p50_ms: number, p99_ms: number } {
 const NODE_INIT: MeshNodeInit = {
   connections: { minConnections: 0 },
   truth: { sync: { intervalMs: 0, onConnect: false } },
-  knowledge: { authorRate: { perSecond: 1e9, burst: 1e9 }, sync: { intervalMs: 0, onConnect: false } }
+  knowledge: { authorRate: { perSecond: 1e9, burst: 1e9 }, sync: { intervalMs: 0, onConnect: false, sessionTimeoutMs: 600_000 } }
 }
 
 async function benchNode (dirs: string[], network?: SimNetwork): Promise<MeshNode & { close(): Promise<void> }> {

@@ -190,8 +190,9 @@ export function createRangeCatchUp (ctx: CatchUpContext, init: CatchUpInit = {})
           const res = await request({ fetch: { ids: batch.map(h => hexToBytes(h) as Uint8Array<ArrayBuffer>) } })
           const asked = new Set(batch)
           let got = 0
-          for (const bytes of res.fetch?.messages ?? []) {
-            const { idHex, stored } = await ctx.accept(bytes, peerStr)
+          // checked and stored together: their writes share one batch
+          const results = await Promise.all((res.fetch?.messages ?? []).map(async bytes => ctx.accept(bytes, peerStr)))
+          for (const { idHex, stored } of results) {
             if (!asked.has(idHex)) throw new CatchUpError(`${peerStr} sent a record that was not asked for`, 'protocol')
             asked.delete(idHex)
             got++

@@ -58,6 +58,8 @@ export type PutOutcome =
 
 const EMPTY = new Uint8Array(0)
 
+type BatchOp = { type: 'put', key: string, value: Uint8Array }
+
 export class KnowledgeStore {
   readonly ranges = new RangeIndex()
   readonly entries = new Map<string, EntryState>()
@@ -151,7 +153,7 @@ export class KnowledgeStore {
     const bound = this.boundProblem(record.body)
     if (bound != null) return { stored: false, why: 'quota', detail: bound }
     const time = sortableNumber(record.body.createdAt)
-    const ops: Array<{ type: 'put', key: string, value: Uint8Array }> = [
+    const ops: BatchOp[] = [
       { type: 'put', key: `r!${record.idHex}`, value: StoredKnowledge.encode({ signed: record.signed as Uint8Array<ArrayBuffer>, receivedAt }) },
       { type: 'put', key: `t!${time}!${record.idHex}`, value: EMPTY }
     ]
@@ -160,7 +162,7 @@ export class KnowledgeStore {
     // counted before the write, so records validated while it is in flight see the bound
     this.count(record.body, 1)
     try {
-      await this.store.batch(ops)
+      await this.write(ops)
     } catch (err) {
       this.count(record.body, -1)
       throw err
@@ -168,6 +170,40 @@ export class KnowledgeStore {
     const changed = this.apply(record.idHex, record.body)
     const entryId = toHex((entry ?? record.body.rating)?.entryId as Uint8Array)
     return { stored: true, kind: entry != null ? 'entry' : 'rating', entryId, changed }
+  }
+
+  private pending: Array<{ ops: BatchOp[], resolve(): void, reject(err: Error): void }> = []
+  private flushing = false
+
+  /**
+   * Group commit: writes queued in one task go out as one batch in the next; writes
+   * queued while a batch is written go out together after it (a catch-up page of a few
+   * hundred records costs one batch, not one each).
+   */
+  private async write (ops: BatchOp[]): Promise<void> {
+    const done = new Promise<void>((resolve, reject) => { this.pending.push({ ops, resolve, reject }) })
+    if (!this.flushing) {
+      this.flushing = true
+      setTimeout(() => { void this.flush() }, 0)
+    }
+    return done
+  }
+
+  private async flush (): Promise<void> {
+    try {
+      while (this.pending.length > 0) {
+        const group = this.pending
+        this.pending = []
+        try {
+          await this.store.batch(group.flatMap(g => g.ops))
+          for (const g of group) g.resolve()
+        } catch (err: any) {
+          for (const g of group) g.reject(err)
+        }
+      }
+    } finally {
+      this.flushing = false
+    }
   }
 
   /** Fold one record into the derived state; true when the visible state changed. */

@@ -26,8 +26,8 @@ describe('knowledge replication', () => {
   const nodes: TestNode[] = []
 
   beforeAll(async () => {
-    for (let i = 0; i < N; i++) nodes.push(await mesh.add({ init }))
-    for (const [a, b] of randomConnectedEdges(N, 6, 16)) await connect(nodes[a].node, nodes[b].node)
+    for (let i = 0; i < N; i++) { nodes.push(await mesh.add({ init })) }
+    for (const [a, b] of randomConnectedEdges(N, 6, 16)) { await connect(nodes[a].node, nodes[b].node) }
     // gossipsub meshes form on the heartbeat (1 s)
     await waitFor(() => nodes.every(n => n.node.libp2p.services.pubsub.getSubscribers('liberation/knowledge/1').length > 0), 'knowledge topic subscriptions')
   }, 30_000)
@@ -72,7 +72,7 @@ describe('knowledge replication', () => {
     const restarted = nodes[4]
     await restarted.stop()
     const more: string[] = []
-    for (let i = 0; i < 3; i++) more.push((await nodes[0].node.knowledge.add({ title: `While away ${i}`, content: 'written during the outage', type: 'process' })).id)
+    for (let i = 0; i < 3; i++) { more.push((await nodes[0].node.knowledge.add({ title: `While away ${i}`, content: 'written during the outage', type: 'process' })).id) }
     await nodes[2].node.knowledge.rate(more[0], 3)
 
     const late = await mesh.add({ init })

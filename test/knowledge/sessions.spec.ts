@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { hexToBytes } from '../../protocol/knowledge/store.ts'
 import { sessionTopic, signUpdate, UPDATE_KIND } from '../../protocol/knowledge/index.ts'
+import { hexToBytes } from '../../protocol/knowledge/store.ts'
 import { connect, TestMesh, waitFor } from '../utils/mesh.ts'
 import type { SessionRejection } from '../../protocol/knowledge/index.ts'
 import type { TestNode } from '../utils/mesh.ts'
@@ -72,13 +72,15 @@ describe('learning sessions', () => {
     doc.getText('solution').insert(0, 'buy my product')
     const rec = await signUpdate(outsider.node.crypto.signer, { sessionId: hexToBytes(id) as Uint8Array<ArrayBuffer>, kind: UPDATE_KIND.doc, data: Y.encodeStateAsUpdate(doc, before) as Uint8Array<ArrayBuffer>, createdAt: Date.now() })
     await outsider.node.libp2p.services.pubsub.publish(sessionTopic(id), rec.signed)
-    await waitFor(() => [owner, guest].every(n => (refused.get(n) ?? []).some(r => r.reason === 'not-participant' && r.peer === outsider.node.libp2p.peerId.toString())), 'both participants refuse it')
-    for (const n of [owner, guest]) expect(n.node.knowledge.sessions.view(id).fields.solution).toBe('')
+    const outsiderId = outsider.node.libp2p.peerId.toString()
+    const refusedIt = (n: TestNode): boolean => (refused.get(n) ?? []).some(r => r.reason === 'not-participant' && r.peer === outsiderId)
+    await waitFor(() => refusedIt(owner) && refusedIt(guest), 'both participants refuse it')
+    for (const n of [owner, guest]) { expect(n.node.knowledge.sessions.view(id).fields.solution).toBe('') }
   }, 30_000)
 
   it('a participant offline for a while converges when back', async () => {
     // the guest goes offline: every connection closed
-    for (const c of guest.node.libp2p.getConnections()) await c.close()
+    for (const c of guest.node.libp2p.getConnections()) { await c.close() }
     await guest.node.knowledge.sessions.edit(id, { field: 'solution', text: 'Renew the reservation every 60 s.' })
     await owner.node.knowledge.sessions.edit(id, { field: 'notes', at: 0, insert: 'owner (meanwhile): confirmed. ' })
     expect(owner.node.knowledge.sessions.view(id).fields.solution).toBe('')

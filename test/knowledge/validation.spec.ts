@@ -84,7 +84,7 @@ describe('knowledge validation against a malicious peer', () => {
     await libp2p.start()
     attackers.push(libp2p)
     libp2p.services.pubsub.subscribe(KNOWLEDGE_TOPIC)
-    for (const h of honest) await connect({ libp2p } as any, h.node)
+    for (const h of honest) { await connect({ libp2p } as any, h.node) }
     await waitFor(() => libp2p.services.pubsub.getSubscribers(KNOWLEDGE_TOPIC).length === HONEST, 'attacker to see the honest subscriptions')
     return { libp2p, signer: createNodeRecordCrypto(privateKey).signer }
   }
@@ -102,7 +102,7 @@ describe('knowledge validation against a malicious peer', () => {
       expect(r[0].action).toBe('reject')
     }
     honest.forEach((h, i) => { expect(h.node.knowledge.stats().records).toBe(before[i]) })
-    if (id != null) for (const h of honest) expect(await h.node.knowledge.getRaw(id)).toBeNull()
+    if (id != null) { for (const h of honest) { expect(await h.node.knowledge.getRaw(id)).toBeNull() } }
     await waitFor(() => honest.every(h => gossipScore(h.node.libp2p.services.pubsub, attackerId) < 0), `the attacker's score to fall (${reason})`, 5000)
   }
 
@@ -157,7 +157,7 @@ describe('knowledge validation against a malicious peer', () => {
       const original = KnowledgeBody.decode(SignedKnowledge.decode(await honest[1].node.knowledge.getRaw(rid) as Uint8Array).body).entry as EntryVersion
       return signed(a.signer, { entry: { ...original, version: 9, title: '', content: '', retracted: true } })
     })
-    for (const h of honest) expect((await h.node.knowledge.get(victimEntry))?.retracted).toBe(false)
+    for (const h of honest) { expect((await h.node.knowledge.get(victimEntry))?.retracted).toBe(false) }
   })
 
   it('rejects an out-of-range rating', async () => {
@@ -178,8 +178,10 @@ describe('knowledge validation against a malicious peer', () => {
     await a.libp2p.services.pubsub.publish(KNOWLEDGE_TOPIC, sent[0]).catch(() => {})
     await waitFor(async () => (await Promise.all(honest.map(async h => h.node.knowledge.get(victimEntry)))).every(e => e?.rating.count === 1), 'the rating counted once everywhere')
     // the 16 first are stored; the latest of those (i = 15, a 5) counts
-    await waitFor(() => honest.every(h => (rejections.get(h) ?? []).filter(r => r.peer === a.libp2p.peerId.toString() && r.reason === 'quota').length === 4), 'ratings past the bound refused')
-    for (const h of honest) expect((await h.node.knowledge.get(victimEntry))?.rating).toEqual({ mean: 5, count: 1 })
+    const attackerId = a.libp2p.peerId.toString()
+    const quotaRefusals = (h: TestNode): number => (rejections.get(h) ?? []).filter(r => r.peer === attackerId && r.reason === 'quota').length
+    await waitFor(() => honest.every(h => quotaRefusals(h) === 4), 'ratings past the bound refused')
+    for (const h of honest) { expect((await h.node.knowledge.get(victimEntry))?.rating).toEqual({ mean: 5, count: 1 }) }
   })
 
   it('refuses a forged record served by a lying catch-up responder, and stores nothing', async () => {
@@ -196,11 +198,11 @@ describe('knowledge validation against a malicious peer', () => {
       const pb = pbStream(stream)
       for (let i = 0; i < 8; i++) {
         const req = await pb.read(SyncRequest).catch(() => undefined)
-        if (req == null) break
+        if (req == null) { break }
         let res: SyncResponse = { error: '' }
-        if (req.digest != null) res = { error: '', digest: { slices: [{ start: req.digest.from + Math.floor((createdAt - req.digest.from) / req.digest.step) * req.digest.step, count: 1, fingerprint: new Uint8Array(32) }], truncated: false } }
-        if (req.ids != null) res = { error: '', ids: { ids: [{ id, createdAt }], more: false } }
-        if (req.fetch != null) res = { error: '', fetch: { messages: [forged] } }
+        if (req.digest != null) { res = { error: '', digest: { slices: [{ start: req.digest.from + Math.floor((createdAt - req.digest.from) / req.digest.step) * req.digest.step, count: 1, fingerprint: new Uint8Array(32) }], truncated: false } } }
+        if (req.ids != null) { res = { error: '', ids: { ids: [{ id, createdAt }], more: false } } }
+        if (req.fetch != null) { res = { error: '', fetch: { messages: [forged] } } }
         await pb.write(res, SyncResponse)
       }
     })
