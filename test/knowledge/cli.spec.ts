@@ -11,7 +11,8 @@ import type { ApiNode } from '../api/utils.ts'
 describe('liberation knowledge and session', () => {
   let a: ApiNode
   let b: ApiNode
-  const cli = async (n: ApiNode, ...args: string[]): ReturnType<typeof runCli> => runCli([...args, '--api', n.url])
+  // a generous request timeout: the suite may run on a loaded machine
+  const cli = async (n: ApiNode, ...args: string[]): ReturnType<typeof runCli> => runCli([...args, '--api', n.url, '--timeout', '60000'])
 
   beforeAll(async () => {
     [a, b] = await Promise.all([startApiNode(), startApiNode()])
