@@ -130,7 +130,10 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
     this.pubsub.subscribe(SESSIONS_TOPIC)
     await this.c.libp2p.handle(SESSION_SYNC_PROTOCOL, (stream, conn) => { void this.serve(stream, conn) }, { maxInboundStreams: 4 })
     this.topologyId = await this.c.libp2p.register(SESSION_SYNC_PROTOCOL, {
-      onConnect: (peer) => { for (const id of this.live.keys()) void this.catchUp(id, [peer]).catch(() => {}) }
+      onConnect: (peer) => {
+        void this.catchUpCharters(peer).catch(err => { this.c.log('charter catch-up failed: %s', err.message) })
+        for (const id of this.live.keys()) void this.catchUp(id, [peer]).catch(() => {})
+      }
     })
     for (const [id, st] of this.charters) if (this.mayWrite(st.charter, this.selfKey) && !st.charter.closed) await this.join(id)
   }
@@ -380,6 +383,14 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
     const pb = pbStream(stream, { maxDataLength: 1024 })
     try {
       const req = await pb.read(SessionSyncRequest, { signal: AbortSignal.timeout(10_000) })
+      if (req.sessionId.length === 0) {
+        // the charters this node holds, a page from `offset`: how a node that was away learns of sessions
+        const all = [...this.charters.values()]
+        const page = all.slice(req.offset, req.offset + SYNC_PAGE)
+        await pb.write({ charter: new Uint8Array(0), updates: page.map(c => c.signed as Uint8Array<ArrayBuffer>), more: req.offset + SYNC_PAGE < all.length, error: '' }, SessionSyncResponse)
+        await stream.close()
+        return
+      }
       const id = toHex(req.sessionId)
       const st = this.charters.get(id)
       const res: SessionSyncResponse = { charter: (st?.signed ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>, updates: [], more: false, error: '' }
@@ -396,6 +407,30 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
       this.c.log('session sync for %s failed: %s', conn.remotePeer, err.message)
       stream.abort(err)
     }
+  }
+
+  /** pull the charters a peer holds (at most 10,000 / 256 pages) */
+  async catchUpCharters (peer: PeerId): Promise<number> {
+    let got = 0
+    let offset = 0
+    for (let page = 0; page < 40; page++) {
+      const stream = await this.c.libp2p.dialProtocol(peer, SESSION_SYNC_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
+      const pb = pbStream(stream, { maxDataLength: SYNC_PAGE * SESSION_LIMITS.maxRecordBytes + 64 * 1024 })
+      await pb.write({ sessionId: new Uint8Array(0), offset }, SessionSyncRequest)
+      const res = await pb.read(SessionSyncResponse, { limits: { updates: SYNC_PAGE } })
+      await stream.close().catch(() => {})
+      for (const bytes of res.updates) {
+        const checked = await checkSessionRecord(bytes, this.c.crypto.verifier, this.c.checkOptions())
+        if (!checked.ok || checked.record.kind !== 'charter') {
+          this.rejected({ reason: checked.ok ? 'malformed' : checked.reason, detail: checked.ok ? 'not a charter' : checked.detail, peer: peer.toString() })
+          return got
+        }
+        if (await this.accept(checked.record, peer.toString()) === 'new') got++
+      }
+      offset += res.updates.length
+      if (!res.more || res.updates.length === 0) break
+    }
+    return got
   }
 
   /** pull a session's charter and updates from peers (default: every connected peer, at most 4) */

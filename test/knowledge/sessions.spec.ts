@@ -101,4 +101,11 @@ describe('learning sessions', () => {
     await waitFor(async () => (await outsider.node.knowledge.get(entryId))?.session === id && guest.node.knowledge.sessions.view(id).closed, 'entry and closing everywhere')
     await expect(guest.node.knowledge.sessions.edit(id, { field: 'notes', at: 0, insert: 'late' })).rejects.toThrow(/closed/)
   }, 30_000)
+
+  it('a node that was away learns of sessions from its peers on connecting', async () => {
+    const late = await mesh.add({ init })
+    expect(late.node.knowledge.sessions.list()).toEqual([])
+    await connect(late.node, guest.node)
+    await waitFor(() => late.node.knowledge.sessions.list().some(s => s.id === id && s.closed), 'charters caught up')
+  }, 30_000)
 })
