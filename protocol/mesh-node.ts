@@ -5,6 +5,7 @@
  */
 import { createConnectionKeeper } from './connectivity/connection-keeper.ts'
 import { createEventLog } from './events/index.ts'
+import { createKnowledgeService } from './knowledge/index.ts'
 import { createLedger } from './ledger/index.ts'
 import { createNotificationService } from './notifications/index.ts'
 import { gossipScore } from './pubsub/gossip.ts'
@@ -13,6 +14,7 @@ import { createTruthService } from './truth/index.ts'
 import type { ConnectionKeeper, ConnectionKeeperInit } from './connectivity/connection-keeper.ts'
 import type { RecordCrypto } from './crypto/index.ts'
 import type { EventLog, EventLogInit } from './events/index.ts'
+import type { KnowledgeInit, KnowledgeService } from './knowledge/index.ts'
 import type { LedgerInit, LedgerService } from './ledger/index.ts'
 import type { NotificationService, NotificationServiceInit } from './notifications/index.ts'
 import type { GossipSub } from './pubsub/gossip.ts'
@@ -46,6 +48,7 @@ export interface MeshNodeInit {
   truth?: TruthInit
   routing?: RoutingInit
   ledger?: LedgerInit
+  knowledge?: KnowledgeInit
 }
 
 /** A started-or-stoppable part of the core. */
@@ -64,6 +67,7 @@ export interface MeshNode {
   readonly truth: TruthService
   readonly routing: RoutingService
   readonly ledger: LedgerService
+  readonly knowledge: KnowledgeService
   readonly startedAt: number
   start(): Promise<void>
   /** stops services (newest first), then libp2p; storage is closed by its owner */
@@ -85,9 +89,10 @@ export function createMeshNode (components: MeshNodeComponents, init: MeshNodeIn
     gossipScore: peer => libp2p.services.pubsub == null ? 0 : gossipScore(libp2p.services.pubsub, peer)
   }, init.routing)
   const ledger = createLedger({ libp2p, db, crypto, events }, init.ledger)
+  const knowledge = createKnowledgeService({ libp2p, db, crypto, events, logger }, init.knowledge)
 
   // start order; stop runs in reverse
-  const services: Startable[] = [connections, notifications, truth, routing, ledger]
+  const services: Startable[] = [connections, notifications, truth, routing, ledger, knowledge]
 
   libp2p.addEventListener('peer:connect', evt => {
     events.emitEvent('mesh', 'peer:connected', { peerId: evt.detail.toString() })
@@ -106,6 +111,7 @@ export function createMeshNode (components: MeshNodeComponents, init: MeshNodeIn
     truth,
     routing,
     ledger,
+    knowledge,
     startedAt: Date.now(),
     async start () {
       if (libp2p.status !== 'started') await libp2p.start()

@@ -19,7 +19,7 @@ import type { MeshNode } from '../../protocol/mesh-node.ts'
 import type { Notification } from '../../protocol/notifications/index.ts'
 import type { WebSocket } from 'ws'
 
-export const REALTIME_CHANNELS = ['resources', 'truth', 'mesh', 'notifications', 'metrics', 'events'] as const
+export const REALTIME_CHANNELS = ['resources', 'truth', 'mesh', 'notifications', 'metrics', 'events', 'knowledge'] as const
 export type RealtimeChannel = typeof REALTIME_CHANNELS[number]
 
 /** where each event category is published; every event also goes to `events` */
@@ -30,7 +30,8 @@ const CHANNEL_OF: Record<MeshEventCategory, RealtimeChannel> = {
   routes: 'mesh',
   notifications: 'notifications',
   metrics: 'metrics',
-  system: 'events'
+  system: 'events',
+  knowledge: 'knowledge'
 }
 
 export interface RealtimeHubInit {

@@ -19,6 +19,8 @@ import { createRealtimeHub } from './realtime-hub.ts'
 import { registerAutomationRoutes } from './routes/automation.ts'
 import { registerEventRoutes } from './routes/events.ts'
 import { registerHumanRoutes } from './routes/humans.ts'
+import { registerKnowledgeSessionRoutes } from './routes/knowledge-sessions.ts'
+import { registerKnowledgeRoutes } from './routes/knowledge.ts'
 import { registerMeshRoutes } from './routes/mesh.ts'
 import { registerMetricsRoutes } from './routes/metrics.ts'
 import { registerNotificationRoutes } from './routes/notifications.ts'
@@ -275,6 +277,8 @@ export async function registerApiRoutes (root: FastifyInstance, ctx: ApiContext,
     registerTruthRoutes(api, ctx)
     registerHumanRoutes(api, ctx)
     registerAutomationRoutes(api, ctx)
+    registerKnowledgeSessionRoutes(api, ctx)
+    registerKnowledgeRoutes(api, ctx)
     // WebSocket support (and the hooks it adds to every request) only where the feed lives
     await api.register(async feed => {
       await feed.register(websocket, { options: { maxPayload: 64 * 1024 } })

@@ -9,9 +9,11 @@ import { registerAutomationCommand, registerRestoreCommand } from './commands/au
 import { registerDistributeCommand } from './commands/distribute.ts'
 import { registerHumansCommand } from './commands/humans.ts'
 import { registerIdCommand } from './commands/id.ts'
+import { registerKnowledgeCommand } from './commands/knowledge.ts'
 import { registerPeersCommand } from './commands/peers.ts'
 import { registerRoutesCommand } from './commands/routes.ts'
 import { registerSendCommand } from './commands/send.ts'
+import { registerSessionCommand } from './commands/session.ts'
 import { registerStartCommand } from './commands/start.ts'
 import { registerStatusCommand } from './commands/status.ts'
 import { registerTailCommand } from './commands/tail.ts'
@@ -38,6 +40,8 @@ export function buildProgram (): Command {
   registerRoutesCommand(program)
   registerSendCommand(program)
   registerTruthCommand(program)
+  registerKnowledgeCommand(program)
+  registerSessionCommand(program)
   registerTailCommand(program)
   registerAutomationCommand(program)
   registerRestoreCommand(program)

@@ -178,6 +178,12 @@ export function createNodeMetrics (node: MeshNode, init: NodeMetricsInit = {}): 
     read: () => Object.fromEntries(node.truth.channels().map(c => [c.channel, c.messages]))
   })
 
+  // knowledge
+  addServiceGauge({ name: 'liberation_knowledge_entries', help: 'live knowledge entries, by type', labelNames: ['type'], read: () => node.knowledge.stats().by_type })
+  addServiceGauge({ name: 'liberation_knowledge_records', help: 'knowledge records stored (versions and ratings)', read: () => ({ '': node.knowledge.stats().records }) })
+  addServiceGauge({ name: 'liberation_knowledge_rejected', help: 'invalid knowledge records refused since start', read: () => ({ '': node.knowledge.stats().rejected }) })
+  addServiceGauge({ name: 'liberation_knowledge_syncs', help: 'knowledge catch-up sessions run since start', read: () => ({ '': node.knowledge.stats().syncs }) })
+
   // routes and links
   addServiceGauge({ name: 'liberation_routes', help: 'nodes with a route from this node', read: () => ({ '': node.routing.routes().length }) })
   addServiceGauge({ name: 'liberation_topology_beacons', help: 'topology beacons held', read: () => ({ '': node.routing.stats().beacons }) })

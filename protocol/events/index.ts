@@ -4,7 +4,7 @@
  */
 import { TypedEventEmitter } from 'main-event'
 
-export type MeshEventCategory = 'mesh' | 'truth' | 'resources' | 'routes' | 'notifications' | 'metrics' | 'system'
+export type MeshEventCategory = 'mesh' | 'truth' | 'resources' | 'routes' | 'notifications' | 'metrics' | 'system' | 'knowledge'
 
 export interface MeshEvent<T = unknown> {
   /** monotonic per node */

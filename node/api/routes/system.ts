@@ -6,6 +6,7 @@
 import { errorResponses } from '../schemas.ts'
 import type { ApiContext } from '../server.ts'
 import type { FastifyInstance } from 'fastify'
+import type { KnowledgeStats } from '../../../protocol/knowledge/index.ts'
 
 export const API_VERSION = '0.1.0'
 /** longest a /stats answer is reused when nothing happened (uptime and WS clients move on their own) */
@@ -69,7 +70,12 @@ const statsSchema = {
     truth_messages: { type: 'integer', description: 'truth messages stored' },
     truth_channels: { type: 'integer' },
     truth_rejected: { type: 'integer', description: 'invalid truth messages refused since start' },
-    known_nodes: { type: 'integer', description: 'nodes this node has a route to' }
+    known_nodes: { type: 'integer', description: 'nodes this node has a route to' },
+    knowledge_entries: { type: 'integer', description: 'live knowledge entries' },
+    knowledge_retracted: { type: 'integer' },
+    knowledge_ratings: { type: 'integer', description: 'raters counted over all entries' },
+    knowledge_rejected: { type: 'integer', description: 'invalid knowledge records refused since start' },
+    knowledge_by_type: { type: 'object', additionalProperties: { type: 'integer' } }
   }
 } as const
 
@@ -160,6 +166,7 @@ export function registerSystemRoutes (app: FastifyInstance, ctx: ApiContext): vo
         truth_messages: truth.messages,
         truth_channels: truth.channels,
         truth_rejected: truth.rejected,
+        ...knowledgeStats(node.knowledge.stats()),
         known_nodes: countKnownNodes()
       }
       body = JSON.stringify(stats)
@@ -168,4 +175,8 @@ export function registerSystemRoutes (app: FastifyInstance, ctx: ApiContext): vo
     }
     return reply.type('application/json; charset=utf-8').send(body)
   })
+}
+
+function knowledgeStats (k: KnowledgeStats): Record<string, unknown> {
+  return { knowledge_entries: k.entries, knowledge_retracted: k.retracted, knowledge_ratings: k.ratings, knowledge_rejected: k.rejected, knowledge_by_type: k.by_type }
 }

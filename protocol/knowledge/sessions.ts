@@ -1,0 +1,537 @@
+/**
+ * Learning sessions: a Yjs document per session (problem, notes, proposals, solution)
+ * that its participants edit at once, with presence (y-protocols awareness).
+ *
+ * The owner signs the charter: who may write (owner + participants), and the closing.
+ * Charters travel on one topic every node follows, so every node can list sessions.
+ * A participant (or anyone who opens a session) subscribes to the session's own topic,
+ * where each Yjs update and each presence change is a record signed by its author; an
+ * update whose author the charter in force does not list is refused, whatever its bytes.
+ * Catch-up over `/liberation/knowledge-session/1.0.0` pages through a peer's log of
+ * signed updates when a node joins a session, reconnects, or sees a new charter.
+ * Closing (owner only) publishes the solution as a knowledge entry of type `solution`
+ * linking back to the session, then a closing charter naming that entry.
+ *
+ * Bounds: record and update sizes, participants per charter, updates and bytes kept per
+ * session, per-author update and presence rates, sync pages per session.
+ */
+import { TopicValidatorResult } from '@libp2p/gossipsub'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { pbStream } from '@libp2p/utils'
+import { TypedEventEmitter } from 'main-event'
+import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
+import * as Y from 'yjs'
+import { peerIdFromRawKey, toHex } from '../crypto/index.ts'
+import { TokenBuckets } from '../limits/token-buckets.ts'
+import { registerTopicScore } from '../pubsub/gossip.ts'
+import { openStore, sortableNumber } from '../storage/index.ts'
+import { KnowledgeInputError } from './codec.ts'
+import { SessionSyncRequest, SessionSyncResponse } from './pb/knowledge.ts'
+import { checkSessionRecord, SESSION_FIELDS, SESSION_LIMITS, sessionIdOf, SESSIONS_TOPIC, sessionTopic, signCharter, signUpdate, UPDATE_KIND } from './session-codec.ts'
+import { hexToBytes } from './store.ts'
+import type { CheckOptions } from './codec.ts'
+import type { SessionCharter } from './pb/knowledge.ts'
+import type { SessionField, SessionRejectReason, VerifiedSessionRecord } from './session-codec.ts'
+import type { RecordCrypto } from '../crypto/index.ts'
+import type { GossipSub } from '../pubsub/gossip.ts'
+import type { MeshDatabase, MeshStore } from '../storage/index.ts'
+import type { Message } from '@libp2p/gossipsub'
+import type { Libp2p, Logger, PeerId, Stream, Connection } from '@libp2p/interface'
+
+export * from './session-codec.ts'
+
+export const SESSION_SYNC_PROTOCOL = '/liberation/knowledge-session/1.0.0'
+const SYNC_PAGE = 256
+const LOCAL = Symbol('local')
+
+export interface SessionView {
+  id: string
+  title: string
+  description: string
+  /** peer id of the owner */
+  owner: string
+  /** peer ids that may write, the owner first */
+  participants: string[]
+  closed: boolean
+  /** the knowledge entry published on closing */
+  solution_entry: string | null
+  created_at: number
+  fields: Record<SessionField, string>
+  /** who is in the session now (awareness states), with their cursor */
+  presence: Array<{ peer: string, name?: string, cursor?: { field: string, index: number } | null }>
+  updates: number
+  /** this node follows the session's topic */
+  joined: boolean
+}
+
+export type SessionEdit = { field: SessionField, text: string } | { field: SessionField, at: number, delete?: number, insert?: string }
+
+export interface SessionRejection { reason: SessionRejectReason | 'rate-limited', detail: string, peer: string, session?: string }
+
+export interface SessionEvents {
+  /** a session's charter or document changed */
+  change: CustomEvent<{ id: string, kind: 'charter' | 'doc' | 'presence' }>
+  rejected: CustomEvent<SessionRejection>
+}
+
+export interface SessionComponents {
+  libp2p: Libp2p<{ pubsub: GossipSub }>
+  db: MeshDatabase
+  crypto: RecordCrypto
+  log: Logger
+  checkOptions(): CheckOptions
+  /** publish the closing solution as a knowledge entry; resolves with its id */
+  publishSolution(session: { id: string, title: string, problem: string, solution: string }): Promise<string>
+}
+
+interface Live {
+  doc: Y.Doc
+  awareness: Awareness
+  updateIds: Set<string>
+  bytes: number
+}
+
+interface CharterState { charter: SessionCharter, idHex: string, signed: Uint8Array }
+
+export class SessionService extends TypedEventEmitter<SessionEvents> {
+  private readonly store: MeshStore
+  private readonly charters = new Map<string, CharterState>()
+  private readonly live = new Map<string, Live>()
+  private readonly updateRate = new TokenBuckets(30, 300)
+  private readonly presenceRate = new TokenBuckets(10, 50)
+  private readonly selfKey: string
+  private readonly validator = this.validate.bind(this)
+  private running = false
+  private opened = false
+  private topologyId?: string
+
+  constructor (private readonly c: SessionComponents) {
+    super()
+    this.store = openStore(c.db, 'knowledge-sessions')
+    this.selfKey = toHex(c.crypto.signer.publicKey)
+  }
+
+  private get pubsub (): GossipSub {
+    return this.c.libp2p.services.pubsub
+  }
+
+  async start (): Promise<void> {
+    if (this.running) return
+    if (!this.opened) {
+      for await (const value of this.store.values({ gte: 'c!', lt: 'c"' })) {
+        const checked = await checkSessionRecord(value, { verify: async () => true }, { now: Number.MAX_SAFE_INTEGER, maxClockSkewMs: 0 })
+        if (checked.ok && checked.record.kind === 'charter') this.charters.set(toHex(checked.record.charter.sessionId), { charter: checked.record.charter, idHex: checked.record.idHex, signed: value })
+      }
+      this.opened = true
+    }
+    this.running = true
+    this.pubsub.topicValidators.set(SESSIONS_TOPIC, this.validator)
+    registerTopicScore(this.pubsub, SESSIONS_TOPIC)
+    this.pubsub.subscribe(SESSIONS_TOPIC)
+    await this.c.libp2p.handle(SESSION_SYNC_PROTOCOL, (stream, conn) => { void this.serve(stream, conn) }, { maxInboundStreams: 4 })
+    this.topologyId = await this.c.libp2p.register(SESSION_SYNC_PROTOCOL, {
+      onConnect: (peer) => {
+        void this.catchUpCharters(peer).catch(err => { this.c.log('charter catch-up failed: %s', err.message) })
+        for (const id of this.live.keys()) void this.catchUp(id, [peer]).catch(() => {})
+      }
+    })
+    for (const [id, st] of this.charters) if (this.mayWrite(st.charter, this.selfKey) && !st.charter.closed) await this.join(id)
+  }
+
+  async stop (): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    if (this.topologyId != null) this.c.libp2p.unregister(this.topologyId)
+    await this.c.libp2p.unhandle(SESSION_SYNC_PROTOCOL)
+    for (const id of [...this.live.keys()]) this.leave(id)
+    this.pubsub.unsubscribe(SESSIONS_TOPIC)
+    this.pubsub.topicValidators.delete(SESSIONS_TOPIC)
+  }
+
+  // ---- charters ----
+
+  private mayWrite (c: SessionCharter, keyHex: string): boolean {
+    return toHex(c.owner) === keyHex || c.participants.some(p => toHex(p) === keyHex)
+  }
+
+  private participantsOf (c: SessionCharter): string[] {
+    return [c.owner, ...c.participants].map(k => peerIdFromRawKey(k).toString())
+  }
+
+  private async publishCharter (rec: VerifiedSessionRecord): Promise<void> {
+    await this.accept(rec, 'local')
+    await this.pubsub.publish(SESSIONS_TOPIC, rec.signed).catch(err => { this.c.log('charter publish failed: %s', err.message) })
+  }
+
+  async create (init: { title: string, description?: string, problem?: string, participants?: string[] }): Promise<SessionView> {
+    const nonce = crypto.getRandomValues(new Uint8Array(16))
+    const sessionId = await sessionIdOf(this.c.crypto.signer.publicKey, nonce)
+    const participants = (init.participants ?? []).map(keyOfPeer).filter(k => toHex(k) !== this.selfKey)
+    const rec = await signCharter(this.c.crypto.signer, { sessionId: sessionId as Uint8Array<ArrayBuffer>, nonce, version: 1, title: init.title ?? '', description: init.description ?? '', participants: participants as Array<Uint8Array<ArrayBuffer>>, closed: false, solutionEntry: new Uint8Array(0), createdAt: this.c.checkOptions().now })
+    if (rec.kind === 'charter') this.checkCharterInput(rec.charter)
+    await this.publishCharter(rec)
+    const id = toHex(sessionId)
+    if (init.problem != null && init.problem !== '') await this.edit(id, { field: 'problem', text: init.problem })
+    return this.view(id)
+  }
+
+  private checkCharterInput (c: SessionCharter): void {
+    const problem = charterInputProblem(c)
+    if (problem != null) throw new KnowledgeInputError('session', problem)
+  }
+
+  private own (id: string): CharterState {
+    const st = this.charters.get(checkSessionId(id))
+    if (st == null) throw new KnowledgeInputError('not-found', `no session ${id}`)
+    if (toHex(st.charter.owner) !== this.selfKey) throw new KnowledgeInputError('not-owner', 'only the owner of a session may change who takes part or close it')
+    if (st.charter.closed) throw new KnowledgeInputError('closed', 'the session is closed')
+    return st
+  }
+
+  async invite (id: string, peers: string[]): Promise<SessionView> {
+    const st = this.own(id)
+    const keys = new Map<string, Uint8Array>(st.charter.participants.map(p => [toHex(p), p]))
+    for (const p of peers.map(keyOfPeer)) if (toHex(p) !== this.selfKey) keys.set(toHex(p), p)
+    const rec = await signCharter(this.c.crypto.signer, { ...st.charter, version: st.charter.version + 1, participants: [...keys.values()] as Array<Uint8Array<ArrayBuffer>>, createdAt: Math.max(this.c.checkOptions().now, st.charter.createdAt) })
+    if (rec.kind === 'charter') this.checkCharterInput(rec.charter)
+    await this.publishCharter(rec)
+    return this.view(id)
+  }
+
+  async close (id: string): Promise<SessionView> {
+    const st = this.own(id)
+    const live = await this.join(id)
+    const text = (f: SessionField): string => live.doc.getText(f).toString()
+    const entryId = await this.c.publishSolution({ id, title: st.charter.title, problem: text('problem'), solution: text('solution') })
+    const rec = await signCharter(this.c.crypto.signer, { ...st.charter, version: st.charter.version + 1, closed: true, solutionEntry: hexToBytes(entryId) as Uint8Array<ArrayBuffer>, createdAt: Math.max(this.c.checkOptions().now, st.charter.createdAt) })
+    await this.publishCharter(rec)
+    return this.view(id)
+  }
+
+  // ---- documents ----
+
+  /** Follow a session: load its document, subscribe to its topic, catch up from peers. */
+  async join (id: string): Promise<Live> {
+    checkSessionId(id)
+    let live = this.live.get(id)
+    if (live != null) return live
+    if (!this.charters.has(id)) throw new KnowledgeInputError('not-found', `no session ${id}`)
+    const doc = new Y.Doc()
+    const awareness = new Awareness(doc)
+    live = { doc, awareness, updateIds: new Set(), bytes: 0 }
+    this.live.set(id, live)
+    for await (const value of this.store.values({ gte: `u!${id}!`, lt: `u!${id}"` })) {
+      const checked = await checkSessionRecord(value, { verify: async () => true }, { now: Number.MAX_SAFE_INTEGER, maxClockSkewMs: 0 })
+      if (!checked.ok || checked.record.kind !== 'update') continue
+      live.updateIds.add(checked.record.idHex)
+      live.bytes += checked.record.update.data.length
+      Y.applyUpdate(doc, checked.record.update.data, 'store')
+    }
+    const self = this.c.libp2p.peerId.toString()
+    awareness.setLocalState({ peer: self, cursor: null })
+    awareness.on('update', ({ added, updated, removed }: { added: number[], updated: number[], removed: number[] }, origin: unknown) => {
+      if (origin === 'local' && this.running) {
+        void this.publishUpdate(id, UPDATE_KIND.awareness, encodeAwarenessUpdate(awareness, [doc.clientID])).catch(err => { this.c.log('presence publish failed: %s', err.message) })
+      }
+      if (added.length + updated.length + removed.length > 0) this.safeDispatchEvent('change', { detail: { id, kind: 'presence' } })
+    })
+    const topic = sessionTopic(id)
+    this.pubsub.topicValidators.set(topic, this.validator)
+    registerTopicScore(this.pubsub, topic)
+    this.pubsub.subscribe(topic)
+    void this.catchUp(id).catch(err => { this.c.log('session catch-up failed: %s', err.message) })
+    return live
+  }
+
+  leave (id: string): void {
+    const live = this.live.get(id)
+    if (live == null) return
+    live.awareness.destroy()
+    live.doc.destroy()
+    this.live.delete(id)
+    const topic = sessionTopic(id)
+    this.pubsub.unsubscribe(topic)
+    this.pubsub.topicValidators.delete(topic)
+  }
+
+  /** the live Y.Doc of a joined session (tests, embedding) */
+  doc (id: string): Y.Doc | undefined {
+    return this.live.get(id)?.doc
+  }
+
+  async edit (id: string, edit: SessionEdit): Promise<SessionView> {
+    const st = this.charters.get(checkSessionId(id))
+    if (st == null) throw new KnowledgeInputError('not-found', `no session ${id}`)
+    if (!this.mayWrite(st.charter, this.selfKey)) throw new KnowledgeInputError('not-participant', 'this node is not a participant of the session')
+    if (st.charter.closed) throw new KnowledgeInputError('closed', 'the session is closed')
+    if (!(SESSION_FIELDS as readonly string[]).includes(edit.field)) throw new KnowledgeInputError('field', `field must be one of ${SESSION_FIELDS.join(', ')}`)
+    const live = await this.join(id)
+    const text = live.doc.getText(edit.field)
+    const before = Y.encodeStateVector(live.doc)
+    live.doc.transact(() => {
+      if ('text' in edit) {
+        if (typeof edit.text !== 'string') throw new KnowledgeInputError('text', 'text must be a string')
+        replaceText(text, edit.text)
+      } else {
+        const at = edit.at
+        if (!Number.isInteger(at) || at < 0 || at > text.length) throw new KnowledgeInputError('at', `at must be an integer from 0 to ${text.length}`)
+        const del = edit.delete ?? 0
+        if (!Number.isInteger(del) || del < 0 || at + del > text.length) throw new KnowledgeInputError('delete', 'delete must fit inside the text')
+        if (del > 0) text.delete(at, del)
+        if (edit.insert != null && edit.insert !== '') text.insert(at, edit.insert)
+      }
+    }, LOCAL)
+    const update = Y.encodeStateAsUpdate(live.doc, before)
+    if (update.length > 2) await this.publishUpdate(id, UPDATE_KIND.doc, update)
+    return this.view(id)
+  }
+
+  /** this node's cursor in a session (presence) */
+  async setPresence (id: string, state: { name?: string, cursor?: { field: SessionField, index: number } | null }): Promise<void> {
+    const live = await this.join(id)
+    live.awareness.setLocalState({ peer: this.c.libp2p.peerId.toString(), name: state.name, cursor: state.cursor ?? null })
+  }
+
+  private async publishUpdate (id: string, kind: number, data: Uint8Array): Promise<void> {
+    if (data.length > SESSION_LIMITS.maxUpdateBytes) throw new KnowledgeInputError('text', `one change is at most ${SESSION_LIMITS.maxUpdateBytes} bytes; make it in parts`)
+    const rec = await signUpdate(this.c.crypto.signer, { sessionId: hexToBytes(id) as Uint8Array<ArrayBuffer>, kind, data: data as Uint8Array<ArrayBuffer>, createdAt: this.c.checkOptions().now })
+    if (kind === UPDATE_KIND.doc) await this.accept(rec, 'local')
+    await this.pubsub.publish(sessionTopic(id), rec.signed).catch(err => { this.c.log('session publish failed: %s', err.message) })
+  }
+
+  // ---- receiving ----
+
+  private rejected (r: SessionRejection): void {
+    this.c.log('session record refused from %s: %s %s', r.peer, r.reason, r.detail)
+    this.safeDispatchEvent('rejected', { detail: r })
+  }
+
+  private async validate (peer: PeerId, msg: Message): Promise<TopicValidatorResult> {
+    if (!this.running) return TopicValidatorResult.Ignore
+    const from = peer.toString()
+    const checked = await checkSessionRecord(msg.data, this.c.crypto.verifier, this.c.checkOptions())
+    if (!checked.ok) {
+      this.rejected({ reason: checked.reason, detail: checked.detail, peer: from })
+      return TopicValidatorResult.Reject
+    }
+    const rec = checked.record
+    // a charter only on the charters topic, an update only on its own session's topic
+    const expected = rec.kind === 'charter' ? SESSIONS_TOPIC : sessionTopic(toHex(rec.update.sessionId))
+    if (msg.topic !== expected) {
+      this.rejected({ reason: 'malformed', detail: `record on the wrong topic ${msg.topic}`, peer: from })
+      return TopicValidatorResult.Reject
+    }
+    const outcome = await this.accept(rec, from)
+    if (outcome === 'new') return TopicValidatorResult.Accept
+    if (outcome === 'known' || outcome === 'rate-limited') return TopicValidatorResult.Ignore
+    this.rejected({ reason: outcome, detail: 'refused by the charter in force', peer: from, session: rec.kind === 'update' ? toHex(rec.update.sessionId) : undefined })
+    return TopicValidatorResult.Reject
+  }
+
+  /** apply a verified record: 'new', 'known', or why it is refused */
+  private async accept (rec: VerifiedSessionRecord, from: string): Promise<'new' | 'known' | 'rate-limited' | SessionRejectReason> {
+    if (rec.kind === 'charter') {
+      const id = toHex(rec.charter.sessionId)
+      const cur = this.charters.get(id)
+      if (cur != null && (cur.charter.version > rec.charter.version || (cur.charter.version === rec.charter.version && cur.idHex >= rec.idHex))) return 'known'
+      if (cur == null && this.charters.size >= 10_000) return 'quota'
+      await this.store.put(`c!${id}`, rec.signed)
+      this.charters.set(id, { charter: rec.charter, idHex: rec.idHex, signed: rec.signed })
+      this.safeDispatchEvent('change', { detail: { id, kind: 'charter' } })
+      if (this.running && !rec.charter.closed && this.mayWrite(rec.charter, this.selfKey) && !this.live.has(id)) void this.join(id).catch(() => {})
+      else if (this.live.has(id) && from !== 'local') void this.catchUp(id).catch(() => {})
+      return 'new'
+    }
+    const u = rec.update
+    const id = toHex(u.sessionId)
+    const st = this.charters.get(id)
+    const live = this.live.get(id)
+    if (st == null || live == null) return 'unknown-session'
+    const author = toHex(u.author)
+    if (!this.mayWrite(st.charter, author)) return 'not-participant'
+    if (u.kind === UPDATE_KIND.awareness) {
+      if (from !== 'local' && !this.presenceRate.take(author)) return 'rate-limited'
+      try {
+        applyAwarenessUpdate(live.awareness, u.data, from)
+      } catch {
+        return 'bad-update'
+      }
+      return 'new'
+    }
+    if (live.updateIds.has(rec.idHex)) return 'known'
+    // once closed, only what was written before the closing counts
+    if (st.charter.closed && u.createdAt > st.charter.createdAt) return 'closed'
+    if (live.updateIds.size >= SESSION_LIMITS.maxUpdatesPerSession || live.bytes + u.data.length > SESSION_LIMITS.maxSessionBytes) return 'quota'
+    if (from !== 'local' && !this.updateRate.take(author)) return 'rate-limited'
+    if (from !== 'local') {
+      try {
+        Y.applyUpdate(live.doc, u.data, from)
+      } catch {
+        return 'bad-update'
+      }
+    }
+    live.updateIds.add(rec.idHex)
+    live.bytes += u.data.length
+    await this.store.put(`u!${id}!${sortableNumber(live.updateIds.size)}`, rec.signed)
+    this.safeDispatchEvent('change', { detail: { id, kind: 'doc' } })
+    return 'new'
+  }
+
+  // ---- catch-up ----
+
+  private async serve (stream: Stream, conn: Connection): Promise<void> {
+    const pb = pbStream(stream, { maxDataLength: 1024 })
+    try {
+      const req = await pb.read(SessionSyncRequest, { signal: AbortSignal.timeout(10_000) })
+      if (req.sessionId.length === 0) {
+        // the charters this node holds, a page from `offset`: how a node that was away learns of sessions
+        const all = [...this.charters.values()]
+        const page = all.slice(req.offset, req.offset + SYNC_PAGE)
+        await pb.write({ charter: new Uint8Array(0), updates: page.map(c => c.signed as Uint8Array<ArrayBuffer>), more: req.offset + SYNC_PAGE < all.length, error: '' }, SessionSyncResponse)
+        await stream.close()
+        return
+      }
+      const id = toHex(req.sessionId)
+      const st = this.charters.get(id)
+      const res: SessionSyncResponse = { charter: (st?.signed ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>, updates: [], more: false, error: '' }
+      if (st != null) {
+        let i = 0
+        for await (const value of this.store.values({ gt: `u!${id}!${sortableNumber(req.offset)}`, lt: `u!${id}"`, limit: SYNC_PAGE + 1 })) {
+          if (i++ === SYNC_PAGE) { res.more = true; break }
+          res.updates.push(value as Uint8Array<ArrayBuffer>)
+        }
+      }
+      await pb.write(res, SessionSyncResponse)
+      await stream.close()
+    } catch (err: any) {
+      this.c.log('session sync for %s failed: %s', conn.remotePeer, err.message)
+      stream.abort(err)
+    }
+  }
+
+  /** pull the charters a peer holds (at most 10,000 / 256 pages) */
+  async catchUpCharters (peer: PeerId): Promise<number> {
+    let got = 0
+    let offset = 0
+    for (let page = 0; page < 40; page++) {
+      const stream = await this.c.libp2p.dialProtocol(peer, SESSION_SYNC_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
+      const pb = pbStream(stream, { maxDataLength: SYNC_PAGE * SESSION_LIMITS.maxRecordBytes + 64 * 1024 })
+      await pb.write({ sessionId: new Uint8Array(0), offset }, SessionSyncRequest)
+      const res = await pb.read(SessionSyncResponse, { limits: { updates: SYNC_PAGE } })
+      await stream.close().catch(() => {})
+      for (const bytes of res.updates) {
+        const checked = await checkSessionRecord(bytes, this.c.crypto.verifier, this.c.checkOptions())
+        if (!checked.ok || checked.record.kind !== 'charter') {
+          this.rejected({ reason: checked.ok ? 'malformed' : checked.reason, detail: checked.ok ? 'not a charter' : checked.detail, peer: peer.toString() })
+          return got
+        }
+        if (await this.accept(checked.record, peer.toString()) === 'new') got++
+      }
+      offset += res.updates.length
+      if (!res.more || res.updates.length === 0) break
+    }
+    return got
+  }
+
+  /** pull a session's charter and updates from peers (default: every connected peer, at most 4) */
+  async catchUp (id: string, peers?: PeerId[]): Promise<number> {
+    let got = 0
+    const targets = (peers ?? this.c.libp2p.getPeers()).slice(0, 4)
+    for (const peer of targets) {
+      let offset = 0
+      for (let page = 0; page < SESSION_LIMITS.maxUpdatesPerSession / SYNC_PAGE + 1; page++) {
+        const stream = await this.c.libp2p.dialProtocol(peer, SESSION_SYNC_PROTOCOL, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined)
+        if (stream == null) break
+        const pb = pbStream(stream, { maxDataLength: SYNC_PAGE * SESSION_LIMITS.maxRecordBytes + 64 * 1024 })
+        await pb.write({ sessionId: hexToBytes(id) as Uint8Array<ArrayBuffer>, offset }, SessionSyncRequest)
+        const res = await pb.read(SessionSyncResponse, { limits: { updates: SYNC_PAGE } })
+        await stream.close().catch(() => {})
+        const from = peer.toString()
+        for (const bytes of [res.charter, ...res.updates]) {
+          if (bytes.length === 0) continue
+          const checked = await checkSessionRecord(bytes, this.c.crypto.verifier, this.c.checkOptions())
+          if (!checked.ok) {
+            this.rejected({ reason: checked.reason, detail: checked.detail, peer: from, session: id })
+            return got
+          }
+          const outcome = await this.accept(checked.record, from)
+          if (outcome === 'new') got++
+          else if (outcome !== 'known' && outcome !== 'rate-limited') this.rejected({ reason: outcome, detail: 'refused by the charter in force (sync)', peer: from, session: id })
+        }
+        offset += res.updates.length
+        if (!res.more || res.updates.length === 0) break
+      }
+    }
+    return got
+  }
+
+  // ---- reading ----
+
+  view (id: string): SessionView {
+    const st = this.charters.get(checkSessionId(id))
+    if (st == null) throw new KnowledgeInputError('not-found', `no session ${id}`)
+    const live = this.live.get(id)
+    const fields = Object.fromEntries(SESSION_FIELDS.map(f => [f, live?.doc.getText(f).toString() ?? ''])) as Record<SessionField, string>
+    const presence = live == null
+      ? []
+      : [...live.awareness.getStates().values()].filter(s => typeof s?.peer === 'string').map(s => ({ peer: s.peer as string, name: s.name, cursor: s.cursor ?? null }))
+    return {
+      id,
+      title: st.charter.title,
+      description: st.charter.description,
+      owner: peerIdFromRawKey(st.charter.owner).toString(),
+      participants: this.participantsOf(st.charter),
+      closed: st.charter.closed,
+      solution_entry: st.charter.solutionEntry.length === 0 ? null : toHex(st.charter.solutionEntry),
+      created_at: st.charter.createdAt,
+      fields,
+      presence,
+      updates: live?.updateIds.size ?? 0,
+      joined: live != null
+    }
+  }
+
+  list (): Array<Omit<SessionView, 'fields' | 'presence'>> {
+    return [...this.charters.keys()].map(id => {
+      const { fields, presence, ...rest } = this.view(id)
+      return rest
+    }).sort((a, b) => b.created_at - a.created_at)
+  }
+
+  get size (): number {
+    return this.charters.size
+  }
+}
+
+/** turn `text` into `next` with one delete and one insert around the common prefix and suffix */
+function replaceText (text: Y.Text, next: string): void {
+  const cur = text.toString()
+  let start = 0
+  while (start < cur.length && start < next.length && cur[start] === next[start]) start++
+  let end = 0
+  while (end < cur.length - start && end < next.length - start && cur[cur.length - 1 - end] === next[next.length - 1 - end]) end++
+  if (cur.length - start - end > 0) text.delete(start, cur.length - start - end)
+  if (next.length - start - end > 0) text.insert(start, next.slice(start, next.length - end))
+}
+
+function charterInputProblem (c: SessionCharter): string | undefined {
+  const enc = new TextEncoder()
+  if (typeof c.title !== 'string' || enc.encode(c.title).length < 1 || enc.encode(c.title).length > SESSION_LIMITS.maxTitleBytes) return `title must be 1..${SESSION_LIMITS.maxTitleBytes} bytes`
+  if (enc.encode(c.description).length > SESSION_LIMITS.maxDescriptionBytes) return `description is over ${SESSION_LIMITS.maxDescriptionBytes} bytes`
+  if (c.participants.length > SESSION_LIMITS.maxParticipants) return `at most ${SESSION_LIMITS.maxParticipants} participants`
+  return undefined
+}
+
+function keyOfPeer (peer: string): Uint8Array {
+  if (/^[0-9a-f]{64}$/.test(peer)) return hexToBytes(peer)
+  try {
+    const key = peerIdFromString(peer).publicKey
+    if (key?.type === 'Ed25519') return key.raw
+  } catch {}
+  throw new KnowledgeInputError('participants', `not a peer id of an Ed25519 node: ${JSON.stringify(peer)}`)
+}
+
+function checkSessionId (id: string): string {
+  if (typeof id !== 'string' || !/^[0-9a-f]{64}$/.test(id)) throw new KnowledgeInputError('id', 'a session id is 64 lowercase hex characters')
+  return id
+}

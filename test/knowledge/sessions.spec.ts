@@ -1,0 +1,111 @@
+/**
+ * Learning sessions on real nodes: the owner invites, participants edit one document at
+ * the same time and converge, presence lists everyone in it, a participant who was
+ * offline converges when back, a non-participant's signed updates are refused by every
+ * node, and closing publishes the solution as a knowledge entry linking back.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { sessionTopic, signUpdate, UPDATE_KIND } from '../../protocol/knowledge/index.ts'
+import { hexToBytes } from '../../protocol/knowledge/store.ts'
+import { connect, TestMesh, waitFor } from '../utils/mesh.ts'
+import type { SessionRejection } from '../../protocol/knowledge/index.ts'
+import type { TestNode } from '../utils/mesh.ts'
+
+const init = { knowledge: { sync: { intervalMs: 0 } }, truth: { sync: { intervalMs: 0, onConnect: false } } }
+
+describe('learning sessions', () => {
+  const mesh = new TestMesh()
+  let owner: TestNode
+  let guest: TestNode
+  let outsider: TestNode
+  let id = ''
+  const refused = new Map<TestNode, SessionRejection[]>()
+
+  beforeAll(async () => {
+    owner = await mesh.add({ init })
+    guest = await mesh.add({ init })
+    outsider = await mesh.add({ init })
+    for (const n of [owner, guest, outsider]) {
+      const list: SessionRejection[] = []
+      refused.set(n, list)
+      n.node.knowledge.sessions.addEventListener('rejected', e => { list.push(e.detail) })
+    }
+    await connect(owner.node, guest.node)
+    await connect(guest.node, outsider.node)
+    await connect(outsider.node, owner.node)
+    await waitFor(() => [owner, guest, outsider].every(n => n.node.libp2p.services.pubsub.getSubscribers('liberation/knowledge/sessions/1').length === 2), 'charter topic meshes')
+  }, 30_000)
+  afterAll(async () => { await mesh.cleanup() })
+
+  it('participants co-edit concurrently and converge, with presence', async () => {
+    const s = await owner.node.knowledge.sessions.create({ title: 'Relay keeps dropping', problem: 'The relay drops circuits after 2 minutes.', participants: [guest.node.libp2p.peerId.toString()] })
+    id = s.id
+    expect(s.participants).toEqual([owner.node.libp2p.peerId.toString(), guest.node.libp2p.peerId.toString()])
+    // the guest joins on seeing the charter that lists it, and catches up the problem text
+    await waitFor(() => guest.node.knowledge.sessions.doc(id)?.getText('problem').toString() === 'The relay drops circuits after 2 minutes.', 'guest holds the problem')
+    await waitFor(() => owner.node.libp2p.services.pubsub.getSubscribers(sessionTopic(id)).length > 0, 'session topic mesh')
+    // concurrent edits at both ends of the notes
+    await Promise.all([
+      owner.node.knowledge.sessions.edit(id, { field: 'notes', at: 0, insert: 'owner: check the reservation TTL. ' }),
+      guest.node.knowledge.sessions.edit(id, { field: 'notes', at: 0, insert: 'guest: logs show a reset. ' })
+    ])
+    await owner.node.knowledge.sessions.edit(id, { field: 'proposals', text: '1. raise the TTL' })
+    await waitFor(() => JSON.stringify(owner.node.knowledge.sessions.view(id).fields) === JSON.stringify(guest.node.knowledge.sessions.view(id).fields) &&
+      owner.node.knowledge.sessions.view(id).fields.notes.length > 40, 'identical documents')
+    const notes = guest.node.knowledge.sessions.view(id).fields.notes
+    expect(notes).toContain('owner: check the reservation TTL.')
+    expect(notes).toContain('guest: logs show a reset.')
+    await guest.node.knowledge.sessions.setPresence(id, { name: 'guest', cursor: { field: 'notes', index: 3 } })
+    await waitFor(() => owner.node.knowledge.sessions.view(id).presence.length === 2, 'owner sees two present')
+    expect(owner.node.knowledge.sessions.view(id).presence.find(p => p.peer === guest.node.libp2p.peerId.toString())).toMatchObject({ name: 'guest', cursor: { field: 'notes', index: 3 } })
+  }, 30_000)
+
+  it('refuses writes from a non-participant, locally and on the wire', async () => {
+    await expect(outsider.node.knowledge.sessions.edit(id, { field: 'notes', at: 0, insert: 'spam' })).rejects.toThrow(/not a participant/)
+    // the outsider follows the topic and publishes a correctly signed update of its own
+    await outsider.node.knowledge.sessions.join(id)
+    await waitFor(() => outsider.node.libp2p.services.pubsub.getSubscribers(sessionTopic(id)).length === 2, 'outsider in the session topic')
+    const doc = new Y.Doc()
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(outsider.node.knowledge.sessions.doc(id) as Y.Doc))
+    const before = Y.encodeStateVector(doc)
+    doc.getText('solution').insert(0, 'buy my product')
+    const rec = await signUpdate(outsider.node.crypto.signer, { sessionId: hexToBytes(id) as Uint8Array<ArrayBuffer>, kind: UPDATE_KIND.doc, data: Y.encodeStateAsUpdate(doc, before) as Uint8Array<ArrayBuffer>, createdAt: Date.now() })
+    await outsider.node.libp2p.services.pubsub.publish(sessionTopic(id), rec.signed)
+    const outsiderId = outsider.node.libp2p.peerId.toString()
+    const refusedIt = (n: TestNode): boolean => (refused.get(n) ?? []).some(r => r.reason === 'not-participant' && r.peer === outsiderId)
+    await waitFor(() => refusedIt(owner) && refusedIt(guest), 'both participants refuse it')
+    for (const n of [owner, guest]) { expect(n.node.knowledge.sessions.view(id).fields.solution).toBe('') }
+  }, 30_000)
+
+  it('a participant offline for a while converges when back', async () => {
+    // the guest goes offline: every connection closed
+    for (const c of guest.node.libp2p.getConnections()) { await c.close() }
+    await guest.node.knowledge.sessions.edit(id, { field: 'solution', text: 'Renew the reservation every 60 s.' })
+    await owner.node.knowledge.sessions.edit(id, { field: 'notes', at: 0, insert: 'owner (meanwhile): confirmed. ' })
+    expect(owner.node.knowledge.sessions.view(id).fields.solution).toBe('')
+    await connect(guest.node, owner.node)
+    await waitFor(() => JSON.stringify(owner.node.knowledge.sessions.view(id).fields) === JSON.stringify(guest.node.knowledge.sessions.view(id).fields) &&
+      owner.node.knowledge.sessions.view(id).fields.solution !== '', 'converged after reconnecting')
+    expect(guest.node.knowledge.sessions.view(id).fields.notes).toContain('owner (meanwhile): confirmed.')
+  }, 30_000)
+
+  it('only the owner closes; closing publishes the solution entry linking back', async () => {
+    await expect(guest.node.knowledge.sessions.close(id)).rejects.toThrow(/only the owner/)
+    const closed = await owner.node.knowledge.sessions.close(id)
+    expect(closed.closed).toBe(true)
+    const entryId = closed.solution_entry as string
+    const entry = await owner.node.knowledge.get(entryId)
+    expect(entry).toMatchObject({ type: 'solution', session: id, title: 'Relay keeps dropping' })
+    expect(entry?.content).toContain('Renew the reservation every 60 s.')
+    await waitFor(async () => (await outsider.node.knowledge.get(entryId))?.session === id && guest.node.knowledge.sessions.view(id).closed, 'entry and closing everywhere')
+    await expect(guest.node.knowledge.sessions.edit(id, { field: 'notes', at: 0, insert: 'late' })).rejects.toThrow(/closed/)
+  }, 30_000)
+
+  it('a node that was away learns of sessions from its peers on connecting', async () => {
+    const late = await mesh.add({ init })
+    expect(late.node.knowledge.sessions.list()).toEqual([])
+    await connect(late.node, guest.node)
+    await waitFor(() => late.node.knowledge.sessions.list().some(s => s.id === id && s.closed), 'charters caught up')
+  }, 30_000)
+})
