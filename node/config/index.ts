@@ -7,6 +7,7 @@ import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { z } from 'zod'
+import { MeshError } from '../../protocol/errors.ts'
 
 const multiaddrString = z.string().refine(s => {
   try { multiaddr(s); return s.startsWith('/') } catch { return false }
@@ -60,11 +61,11 @@ export function defaultConfig (): NodeConfig {
   }
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends MeshError {
+  override name = 'ConfigError'
   readonly key: string
   constructor (key: string, message: string) {
-    super(`invalid config: ${key}: ${message}`)
-    this.name = 'ConfigError'
+    super('invalid_input', `invalid config: ${key}: ${message}`, { field: key })
     this.key = key
   }
 }

@@ -6,7 +6,9 @@
  */
 import { isLedgerError } from '../../../protocol/ledger/index.ts'
 import { DEFAULT_PAGE_SIZE, errorResponses, errorSchema, notFoundResponse, pageSchema } from '../schemas.ts'
-import { ApiError } from '../validation.ts'
+import { MeshError } from '../../../protocol/errors.ts'
+import { notFound } from '../validation.ts'
+import { epochMs } from '../wire.ts'
 import type { Human, LedgerTransaction } from '../../../protocol/ledger/index.ts'
 import type { ApiContext } from '../server.ts'
 import type { FastifyInstance } from 'fastify'
@@ -34,10 +36,10 @@ export const humanSchema = {
     housing_credit: { type: 'string' },
     investment_pool: { type: 'string' },
     status: { type: 'string', enum: ['active', 'inactive'] },
-    created_at: { type: 'string', format: 'date-time' },
+    created_at: { type: 'integer', description: 'epoch ms' },
     registered_by: { type: 'string', description: 'peer id of the node that registered it first' },
     registrars: { type: 'integer' },
-    last_distribution: { type: ['string', 'null'] },
+    last_distribution: { type: ['integer', 'null'], description: 'epoch ms of the last payment' },
     last_distribution_week: { type: ['string', 'null'] },
     total_received: { type: 'string' },
     payments: { type: 'integer' }
@@ -51,10 +53,10 @@ export function humanView (h: Human): Record<string, unknown> {
     housing_credit: h.housingCredit,
     investment_pool: h.investmentPool,
     status: h.status,
-    created_at: h.createdAt,
+    created_at: epochMs(h.createdAt),
     registered_by: h.registeredBy,
     registrars: h.registrars,
-    last_distribution: h.lastDistribution,
+    last_distribution: epochMs(h.lastDistribution),
     last_distribution_week: h.lastDistributionWeek,
     total_received: h.totalReceived,
     payments: h.payments
@@ -69,7 +71,7 @@ const transactionSchema = {
     amount: { type: 'string' },
     type: { type: 'string' },
     week: { type: 'string' },
-    timestamp: { type: 'string' },
+    timestamp: { type: 'integer', description: 'epoch ms' },
     status: { type: 'string', enum: ['completed', 'superseded'] },
     author: { type: 'string' },
     metadata: { type: 'object', properties: { doc: { type: 'string' }, clock: { type: 'integer' }, author_key: { type: 'string' } } }
@@ -83,7 +85,7 @@ function transactionView (t: LedgerTransaction): Record<string, unknown> {
     amount: t.amount,
     type: t.type,
     week: t.week,
-    timestamp: t.timestamp,
+    timestamp: epochMs(t.timestamp),
     status: t.status,
     author: t.author,
     metadata: { doc: t.metadata.doc, clock: t.metadata.clock, author_key: t.metadata.authorKey }
@@ -106,7 +108,7 @@ function ledgerError (err: unknown): unknown {
   const field = raw != null ? FIELD_NAMES[raw] ?? raw : undefined
   let message = err.message
   for (const [from, to] of Object.entries(FIELD_NAMES)) message = message.replaceAll(from, to)
-  return new ApiError(err.httpStatus, message, field)
+  return new MeshError(err.code, message, { field, details: err.details, cause: err })
 }
 
 async function ledgerCall<T> (fn: () => Promise<T>): Promise<T> {
@@ -188,7 +190,7 @@ export function registerHumanRoutes (app: FastifyInstance, ctx: ApiContext): voi
     schema: { tags: ['humans'], summary: 'one human', params: idParams, response: { 200: humanSchema, ...errorResponses, ...notFoundResponse } }
   }, async request => {
     const h = await ledgerCall(async () => ledger.getHuman(request.params.id))
-    if (h == null) throw new ApiError(404, `human ${request.params.id} not found`)
+    if (h == null) throw notFound(`human ${request.params.id}`, 'id')
     return humanView(h)
   })
 

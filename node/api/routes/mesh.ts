@@ -4,10 +4,9 @@
  * reachable node (`POST /mesh/send`), and the routed messages this node received.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
-import { RouteError } from '../../../protocol/routing/index.ts'
 import { gossipScore } from '../../../protocol/pubsub/gossip.ts'
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decodeNumericCursor, encodeCursor, errorResponses, notFoundResponse, pageByKey, pageSchema } from '../schemas.ts'
-import { ApiError, badRequest, notFound } from '../validation.ts'
+import { badRequest, notFound } from '../validation.ts'
 import type { MeshNode } from '../../../protocol/mesh-node.ts'
 import type { RoutedMessage, TopologySnapshot } from '../../../protocol/routing/index.ts'
 import type { PeerHealth, PeerLinkInfo } from '../../../protocol/routing/link-monitor.ts'
@@ -286,25 +285,17 @@ export function registerMeshRoutes (app: FastifyInstance, ctx: ApiContext): void
     if (peer.equals(node.libp2p.peerId)) throw badRequest('target is this node itself', 'target')
     const bytes = new TextEncoder().encode(payload)
     if (bytes.length > MAX_PAYLOAD_BYTES) throw badRequest(`payload is ${bytes.length} bytes, the limit is ${MAX_PAYLOAD_BYTES}`, 'payload')
-    try {
-      const r = await node.routing.send(peer, bytes, { timeoutMs })
-      return {
-        id: r.id,
-        target: r.target,
-        path: r.path,
-        hops: r.hops,
-        latency_ms: r.latencyMs,
-        total_ms: r.totalMs,
-        attempts: r.attempts,
-        received_at: r.receivedAt,
-        direct: r.direct
-      }
-    } catch (err) {
-      if (err instanceof RouteError) {
-        const status = err.code === 'NO_ROUTE' ? 404 : err.code === 'TIMEOUT' ? 504 : err.code === 'INVALID' ? 400 : 502
-        throw new ApiError(status, err.message, status === 400 ? 'payload' : undefined)
-      }
-      throw err
+    const r = await node.routing.send(peer, bytes, { timeoutMs })
+    return {
+      id: r.id,
+      target: r.target,
+      path: r.path,
+      hops: r.hops,
+      latency_ms: r.latencyMs,
+      total_ms: r.totalMs,
+      attempts: r.attempts,
+      received_at: r.receivedAt,
+      direct: r.direct
     }
   })
 

@@ -3,9 +3,10 @@
  * and time, cursor-paginated), get by id, and the channels with their reach and
  * conversion rate; subscribe to or leave a channel.
  */
-import { TRUTH_LIMITS, TruthInputError } from '../../../protocol/truth/index.ts'
+import { TRUTH_LIMITS } from '../../../protocol/truth/index.ts'
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, errorResponses, notFoundResponse, pageSchema } from '../schemas.ts'
-import { ApiError, notFound } from '../validation.ts'
+import { MeshError } from '../../../protocol/errors.ts'
+import { notFound } from '../validation.ts'
 import type { ApiContext } from '../server.ts'
 import type { FastifyInstance } from 'fastify'
 
@@ -59,15 +60,6 @@ interface ListQuery {
   order: 'asc' | 'desc'
 }
 
-/** the service's input errors name their field: pass that on */
-function truthError (err: unknown): unknown {
-  if (err instanceof TruthInputError) {
-    if (err.code === 'rate-limited') return new ApiError(429, err.message)
-    return new ApiError(400, `${err.code}: ${err.message}`, err.code)
-  }
-  return err
-}
-
 export function registerTruthRoutes (app: FastifyInstance, ctx: ApiContext): void {
   const { truth } = ctx.node
   const tags = ['truth']
@@ -94,12 +86,8 @@ export function registerTruthRoutes (app: FastifyInstance, ctx: ApiContext): voi
     }
   }, async (request, reply) => {
     const b = request.body
-    try {
-      const posted = await truth.post(b.content, { priority: b.priority, channels: b.channels, source: b.source, correlationId: request.id })
-      return await reply.code(201).send(posted)
-    } catch (err) {
-      throw truthError(err)
-    }
+    const posted = await truth.post(b.content, { priority: b.priority, channels: b.channels, source: b.source, correlationId: request.id })
+    return await reply.code(201).send(posted)
   })
 
   app.get<{ Querystring: ListQuery }>('/truth/messages', {
@@ -121,11 +109,7 @@ export function registerTruthRoutes (app: FastifyInstance, ctx: ApiContext): voi
       response: { 200: pageSchema(truthMessageSchema), ...errorResponses }
     }
   }, async request => {
-    try {
-      return await truth.list(request.query)
-    } catch (err) {
-      throw truthError(err)
-    }
+    return await truth.list(request.query)
   })
 
   app.get<{ Params: { id: string } }>('/truth/messages/:id', {
@@ -136,7 +120,7 @@ export function registerTruthRoutes (app: FastifyInstance, ctx: ApiContext): voi
       response: { 200: truthMessageSchema, ...errorResponses, ...notFoundResponse }
     }
   }, async request => {
-    const m = await truth.get(request.params.id).catch(err => { throw truthError(err) })
+    const m = await truth.get(request.params.id)
     if (m == null) throw notFound(`truth message ${request.params.id}`)
     return m
   })
@@ -155,7 +139,7 @@ export function registerTruthRoutes (app: FastifyInstance, ctx: ApiContext): voi
   }, async request => {
     const subscribed = truth.subscriptions()
     if (!subscribed.includes(request.params.channel) && subscribed.length >= MAX_SUBSCRIPTIONS) {
-      throw new ApiError(409, `already subscribed to ${MAX_SUBSCRIPTIONS} channels; leave one first`)
+      throw new MeshError('conflict', `already subscribed to ${MAX_SUBSCRIPTIONS} channels; leave one first`)
     }
     truth.subscribe(request.params.channel)
     return truth.channels().find(c => c.channel === request.params.channel)

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { setFlagsFromString } from 'node:v8'
+import { InvalidArgumentError } from 'commander'
 import { loadConfig } from '../../config/index.ts'
 import { startNodeRuntime } from '../../runtime.ts'
 import type { Command } from 'commander'
@@ -13,8 +14,11 @@ function builtOpenApiDocument (): string | undefined {
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 
-const parsePort = (value: string): number => {
-  if (!/^\d+$/.test(value)) return Number.NaN
+/** a whole number in a range, named by its flag when it is not */
+const wholeNumber = (flag: string, min: number, max: number, what = 'a whole number') => (value: string): number => {
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new InvalidArgumentError(`${flag} must be ${what} from ${min} to ${max}, not "${value}".`)
+  }
   return Number(value)
 }
 
@@ -40,10 +44,10 @@ export function registerStartCommand (program: Command): void {
     .option('--no-dht', 'disable the Kad-DHT')
     .option('--no-relay', 'do not act as a circuit relay for browsers')
     .option('--api-host <host>', 'control API bind address (default 127.0.0.1)')
-    .option('--api-port <port>', 'control API port (default 4100, 0 = any)', parsePort)
+    .option('--api-port <port>', 'control API port (default 4100, 0 = any)', wholeNumber('--api-port', 0, 65535, 'a port number'))
     .option('--api-token <token>', 'bearer token required by the API on non-loopback binds')
-    .option('--min-connections <n>', 'connections to keep at least', parsePort)
-    .option('--max-connections <n>', 'connections to allow at most', parsePort)
+    .option('--min-connections <n>', 'connections to keep at least', wholeNumber('--min-connections', 0, 10_000))
+    .option('--max-connections <n>', 'connections to allow at most', wholeNumber('--max-connections', 1, 10_000))
     .option('--log-level <level>', 'silent | error | warn | info | debug')
     .option('--web', 'serve the web client (a mesh node in a browser tab) at / of the API port')
     .option('--web-ice-servers <url>', 'STUN/TURN url for the web client\'s WebRTC (repeatable)', collect)

@@ -66,7 +66,7 @@ export function registerTailCommand (program: Command): void {
             if (opts.json !== true) process.stderr.write(`following ${opts.channels.join(', ')} on ${client.baseUrl} (peer ${msg.peer_id})\n`)
             return
           }
-          if (msg.type === 'error') { finish(new CliError(`feed error: ${msg.message}`)); return }
+          if (msg.type === 'error') { finish(new CliError('internal', `feed error: ${msg.message}`)); return }
           const line = describeFeedMessage(msg)
           if (line == null) return
           if (opts.json === true) writeJson(msg)
@@ -74,12 +74,12 @@ export function registerTailCommand (program: Command): void {
           if (opts.count != null && ++seen >= opts.count) finish()
         })
         ws.addEventListener('error', () => {
-          finish(new CliError(opened
+          finish(new CliError('cannot_reach', opened
             ? `the live feed at ${client.baseUrl} failed`
             : `cannot open the live feed at ${client.baseUrl}: is "liberation start" running, and the token right? (see --api, --token)`))
         })
         ws.addEventListener('close', evt => {
-          finish(evt.code === 1000 || evt.code === 1005 ? undefined : new CliError(`the node closed the live feed (${evt.code}${evt.reason !== '' ? ` ${evt.reason}` : ''})`))
+          finish(evt.code === 1000 || evt.code === 1005 ? undefined : new CliError('unavailable', `the node closed the live feed (${evt.code}${evt.reason !== '' ? ` ${evt.reason}` : ''})`))
         })
       })
     })

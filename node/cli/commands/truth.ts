@@ -49,7 +49,7 @@ export function registerTruthCommand (program: Command): void {
 
   clientCommand(truth.command('get').description('one truth message').argument('<id>', 'message id (64 hex characters)'))
     .action(async (id: string, opts: ClientOptions) => {
-      if (!/^[0-9a-f]{64}$/.test(id)) throw new CliError('a message id is 64 lowercase hex characters', 2)
+      if (!/^[0-9a-f]{64}$/.test(id)) throw new CliError('invalid_input', 'a message id is 64 lowercase hex characters', { field: 'id' })
       const client = await createApiClient(opts)
       const m = await client.get(`/api/v1/truth/messages/${id}`)
       output(opts.json, m, () => formatKeyValues({ ...m, created_at: formatTime(m.created_at), received_at: formatTime(m.received_at) }))
