@@ -1,6 +1,6 @@
 /**
  * The ledger: humans (list, register, get, deactivate/activate), the weekly distribution
- * and its history. Request and response fields follow the seeds' models (`HumanCreate`,
+ * and its history. Request and response fields follow the domain models (`HumanCreate`,
  * `DistributionRequest` with `human_ids` / `amount_override`), in snake_case; money is
  * exact: decimal strings out ("800.00"), decimal strings or two-decimal numbers in.
  */
@@ -43,6 +43,11 @@ export const humanSchema = {
     last_distribution_week: { type: ['string', 'null'] },
     total_received: { type: 'string' },
     payments: { type: 'integer' }
+  },
+  example: {
+    id: 'alice', weekly_flow: '800.00', housing_credit: '104000.00', investment_pool: '104000.00', status: 'active',
+    created_at: 1764633600000, registered_by: '12D3KooWLx8cBDqT9bJpPLmWEh2XGXfSQJm3sKZCV6sBqtpmD4Ny', registrars: 1,
+    last_distribution: 1764637200000, last_distribution_week: '2026-W49', total_received: '800.00', payments: 1
   }
 } as const
 
@@ -159,7 +164,8 @@ export function registerHumanRoutes (app: FastifyInstance, ctx: ApiContext): voi
   app.post<{ Body: HumanCreate }>('/humans', {
     schema: {
       tags: ['humans'],
-      summary: 'register a human (no verification: trust by default); the seeds\' HumanCreate',
+      summary: 'register a human',
+      description: 'Registers a human in the resource pool. There is no verification of the person (open participation); the record is signed by this node and gossiped. Amounts default to 800.00 weekly flow, 104000.00 housing credit and investment pool.',
       body: {
         type: 'object',
         additionalProperties: false,
@@ -170,7 +176,8 @@ export function registerHumanRoutes (app: FastifyInstance, ctx: ApiContext): voi
           housing_credit: amountSchema,
           investment_pool: amountSchema,
           status: { type: 'string', enum: ['active', 'inactive'], default: 'active' }
-        }
+        },
+        example: { id: 'alice', weekly_flow: '800.00' }
       },
       response: { 201: humanSchema, ...errorResponses, 409: { ...errorSchema, description: 'already registered' } }
     }
@@ -205,11 +212,12 @@ export function registerHumanRoutes (app: FastifyInstance, ctx: ApiContext): voi
   }, setStatus('active'))
 
   app.post<{ Body: DistributionRequest | undefined }>('/distribute', {
-    // the seeds' request is optional: no body means everyone, this week's flow
+    // the body is optional: no body means everyone, this week's flow
     preValidation: async request => { request.body ??= {} },
     schema: {
       tags: ['distribution'],
-      summary: 'pay this ISO week\'s flow to every active human not yet paid this week (or only human_ids); the seeds\' DistributionRequest',
+      summary: 'run this week\'s distribution',
+      description: 'Pays this ISO week\'s flow to every active human not yet paid this week (or only `human_ids`). At most one payment per human and week across the whole mesh, whichever nodes run it. Refused whole (409 `insufficient_pool`) when the pool cannot cover it.',
       body: {
         type: 'object',
         additionalProperties: false,
@@ -254,7 +262,7 @@ export function registerHumanRoutes (app: FastifyInstance, ctx: ApiContext): voi
   app.get<{ Querystring: { human_id?: string, week?: string, include_superseded?: boolean, cursor?: string, limit: number } }>('/distribution/history', {
     schema: {
       tags: ['distribution'],
-      summary: 'payments (the seeds\' transactions) by week, human and author',
+      summary: 'payments by week, human and author',
       querystring: {
         type: 'object',
         additionalProperties: false,

@@ -5,7 +5,7 @@
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import { gossipScore } from '../../../protocol/pubsub/gossip.ts'
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decodeNumericCursor, encodeCursor, errorResponses, notFoundResponse, pageByKey, pageSchema } from '../schemas.ts'
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decodeNumericCursor, encodeCursor, errorResponses, errorSchema, notFoundResponse, pageByKey, pageSchema } from '../schemas.ts'
 import { badRequest, notFound } from '../validation.ts'
 import type { MeshNode } from '../../../protocol/mesh-node.ts'
 import type { RoutedMessage, TopologySnapshot } from '../../../protocol/routing/index.ts'
@@ -273,9 +273,9 @@ export function registerMeshRoutes (app: FastifyInstance, ctx: ApiContext): void
       response: {
         200: sendResultSchema,
         ...errorResponses,
-        404: { description: 'no route to the target', ...errorSchemaRef },
-        502: { description: 'every attempt failed', ...errorSchemaRef },
-        504: { description: 'not acknowledged in time', ...errorSchemaRef }
+        404: { description: 'no route to the target', ...errorSchema },
+        502: { description: 'every attempt failed', ...errorSchema },
+        504: { description: 'not acknowledged in time', ...errorSchema }
       }
     }
   }, async request => {
@@ -329,7 +329,6 @@ const MAX_PAYLOAD_BYTES = 64 * 1024
 const INBOX_SIZE = 1000
 const EVENT_PAYLOAD_CHARS = 4096
 const INBOX_MAX_CHARS = 8 * 1024 * 1024
-const errorSchemaRef = { type: 'object', properties: { statusCode: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } } } as const
 
 const healthSchema = {
   type: 'object',

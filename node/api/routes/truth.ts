@@ -29,6 +29,18 @@ export const truthMessageSchema = {
     received_at: { type: 'integer' },
     spread: { type: 'integer', description: 'distinct peers known to hold it' },
     effectiveness: { type: 'number' }
+  },
+  example: {
+    id: '2c43e852bf46a1d0f2c5e1e8a4b7c9d0e3f6a9b2c5d8e1f4a7b0c3d6e9f2a5b8',
+    content: 'water is free at the square',
+    source: 'neighbours',
+    priority: 4,
+    channels: ['billboard'],
+    created_at: 1764633600000,
+    author: '12D3KooWLx8cBDqT9bJpPLmWEh2XGXfSQJm3sKZCV6sBqtpmD4Ny',
+    received_at: 1764633600012,
+    spread: 3,
+    effectiveness: 0.75
   }
 } as const
 
