@@ -131,8 +131,11 @@ export async function createApiClient (opts: ClientOptions, env: NodeJS.ProcessE
   }
 }
 
+/** the items of a list, and whether the node holds more than were fetched */
+export type Listed<T> = T[] & { more: boolean }
+
 /** fetches every page of a cursor-paginated list, up to `max` items */
-export async function fetchAll<T> (client: ApiClient, path: string, query: Record<string, string | number | boolean | undefined>, max: number): Promise<T[]> {
+export async function fetchAll<T> (client: ApiClient, path: string, query: Record<string, string | number | boolean | undefined>, max: number): Promise<Listed<T>> {
   const out: T[] = []
   let cursor: string | undefined
   do {
@@ -140,5 +143,5 @@ export async function fetchAll<T> (client: ApiClient, path: string, query: Recor
     out.push(...page.items)
     cursor = page.next_cursor ?? undefined
   } while (cursor != null && out.length < max)
-  return out
+  return Object.assign(out, { more: cursor != null })
 }

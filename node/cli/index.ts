@@ -7,8 +7,11 @@
 import { Command, CommanderError } from 'commander'
 import { ConfigError } from '../config/index.ts'
 import { registerDistributeCommand } from './commands/distribute.ts'
+import { registerHistoryCommand } from './commands/history.ts'
 import { registerHumansCommand } from './commands/humans.ts'
+import { registerInboxCommand } from './commands/inbox.ts'
 import { registerIdCommand } from './commands/id.ts'
+import { registerNotificationsCommand } from './commands/notifications.ts'
 import { registerPeersCommand } from './commands/peers.ts'
 import { registerRoutesCommand } from './commands/routes.ts'
 import { registerSendCommand } from './commands/send.ts'
@@ -16,7 +19,8 @@ import { registerStartCommand } from './commands/start.ts'
 import { registerStatusCommand } from './commands/status.ts'
 import { registerTailCommand } from './commands/tail.ts'
 import { registerTruthCommand } from './commands/truth.ts'
-import { EXIT, EXIT_CODES_HELP, errorLine } from './errors.ts'
+import { isMeshError } from '../../protocol/errors.ts'
+import { EXIT, EXIT_CODES_HELP, errorLine, exitCodeOf } from './errors.ts'
 
 export const EXIT_USAGE = EXIT.usage
 
@@ -36,9 +40,12 @@ export function buildProgram (): Command {
   registerStatusCommand(program)
   registerHumansCommand(program)
   registerDistributeCommand(program)
+  registerHistoryCommand(program)
   registerPeersCommand(program)
   registerRoutesCommand(program)
   registerSendCommand(program)
+  registerInboxCommand(program)
+  registerNotificationsCommand(program)
   registerTruthCommand(program)
   registerTailCommand(program)
   return program
@@ -56,7 +63,8 @@ export async function main (argv: string[]): Promise<void> {
     }
     process.stderr.write(errorLine(err) + '\n')
     if (err instanceof ConfigError) process.exitCode = EXIT_USAGE
-    else process.exitCode = typeof err?.exitCode === 'number' && err.exitCode > 0 ? err.exitCode : EXIT.internal
+    else if (typeof err?.exitCode === 'number' && err.exitCode > 0) process.exitCode = err.exitCode
+    else process.exitCode = isMeshError(err) ? exitCodeOf(err.code) : EXIT.internal
   }
 }
 

@@ -16,7 +16,9 @@ const multiaddrString = z.string().refine(s => {
 export const configSchema = z.object({
   dataDir: z.string().min(1),
   listen: z.array(multiaddrString),
-  bootstrap: z.array(multiaddrString),
+  bootstrap: z.array(multiaddrString.refine(s => /\/p2p\/[1-9A-HJ-NP-Za-km-z]{40,}/.test(s), {
+    message: 'a bootstrap address must end in /p2p/<peer id> (the id `liberation start` prints), e.g. /ip4/192.0.2.1/tcp/4101/p2p/12D3KooW…'
+  })),
   mdns: z.boolean(),
   dht: z.boolean(),
   relay: z.boolean(),

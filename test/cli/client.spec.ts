@@ -39,7 +39,7 @@ describe('liberation client subcommands', () => {
     const dist = await cli(a, 'distribute')
     expect(dist.code, dist.stderr).toBe(0)
     expect(dist.stdout).toMatch(/^paid: +2 humans$/m)
-    expect(dist.stdout).toMatch(/^total: +1450\.50$/m)
+    expect(dist.stdout).toMatch(/^total: +1,450\.50$/m)
     // the node's state really changed
     expect((await api(a.url, 'GET', '/api/v1/humans/bob')).body.total_received).toBe('650.50')
 

@@ -128,11 +128,13 @@ export function registerTruthRoutes (app: FastifyInstance, ctx: ApiContext): voi
     schema: {
       tags,
       summary: 'one truth message',
-      params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[0-9a-f]{64}$' } } },
+      description: 'By id, or by a unique prefix of it (4+ hex characters, as lists show it): 409 `ambiguous_id` when several match.',
+      params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[0-9a-f]{4,64}$' } } },
       response: { 200: truthMessageSchema, ...errorResponses, ...notFoundResponse }
     }
   }, async request => {
-    const m = await truth.get(request.params.id)
+    const id = request.params.id.length === 64 ? request.params.id : await truth.resolveId(request.params.id)
+    const m = await truth.get(id)
     if (m == null) throw notFound(`truth message ${request.params.id}`)
     return m
   })

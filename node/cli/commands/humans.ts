@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander'
 import { clientCommand, createApiClient, fetchAll, positiveInt } from '../client.ts'
-import { formatKeyValues, formatTable, output } from '../output.ts'
+import { formatKeyValues, formatMoney, formatTable, moreHint, output } from '../output.ts'
 import type { ClientOptions } from '../client.ts'
 import type { Command } from 'commander'
 
@@ -22,16 +22,16 @@ function humanRow (h: any): Record<string, unknown> {
   return {
     id: h.id,
     status: h.status,
-    'weekly flow': h.weekly_flow,
-    'housing credit': h.housing_credit,
-    'investment pool': h.investment_pool,
-    'total received': h.total_received,
+    'weekly flow': formatMoney(h.weekly_flow),
+    'housing credit': formatMoney(h.housing_credit),
+    'investment pool': formatMoney(h.investment_pool),
+    'total received': formatMoney(h.total_received),
     'last distribution': h.last_distribution_week ?? '-'
   }
 }
 
 export function registerHumansCommand (program: Command): void {
-  const humans = program.command('humans').description('humans in the resource pool: add, list, show, deactivate')
+  const humans = program.command('humans').description('humans in the resource pool: add, list, show, deactivate, activate')
 
   clientCommand(humans.command('add').description('register a human (no verification)').argument('<id>', 'the human\'s id', humanId))
     .option('--weekly-flow <amount>', 'weekly flow (default 800.00)', amount('--weekly-flow'))
@@ -64,10 +64,10 @@ export function registerHumansCommand (program: Command): void {
         : formatTable(items, [
           ['ID', h => h.id],
           ['STATUS', h => h.status],
-          ['WEEKLY FLOW', h => h.weekly_flow],
-          ['RECEIVED', h => h.total_received],
+          ['WEEKLY FLOW', h => formatMoney(h.weekly_flow)],
+          ['RECEIVED', h => formatMoney(h.total_received)],
           ['LAST PAID', h => h.last_distribution_week]
-        ]))
+        ]) + (items.more ? moreHint(items.length, 'humans', opts.limit) : ''))
     })
 
   clientCommand(humans.command('show').description('one human').argument('<id>', 'the human\'s id', humanId))
@@ -81,6 +81,13 @@ export function registerHumansCommand (program: Command): void {
     .action(async (id: string, opts: ClientOptions) => {
       const client = await createApiClient(opts)
       const h = await client.delete(`/api/v1/humans/${encodeURIComponent(id)}`)
+      output(opts.json, h, () => formatKeyValues(humanRow(h)))
+    })
+
+  clientCommand(humans.command('activate').description('activate again a human this node registered').argument('<id>', 'the human\'s id', humanId))
+    .action(async (id: string, opts: ClientOptions) => {
+      const client = await createApiClient(opts)
+      const h = await client.post(`/api/v1/humans/${encodeURIComponent(id)}/activate`)
       output(opts.json, h, () => formatKeyValues(humanRow(h)))
     })
 }
