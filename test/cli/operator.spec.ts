@@ -7,7 +7,7 @@ import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api, startApiNode, stopAll } from '../api/utils.ts'
 import { waitFor } from '../utils/mesh.ts'
-import { runCli } from '../utils/process.ts'
+import { runCli, spawnCli } from '../utils/process.ts'
 import type { ApiNode } from '../api/utils.ts'
 
 describe('operator CLI', () => {
@@ -102,6 +102,18 @@ describe('operator CLI', () => {
     const wide = await runCli(['truth', 'list', '--api', a.url], { COLUMNS: '70' })
     expect(wide.code, wide.stderr).toBe(0)
     for (const line of wide.stdout.trimEnd().split('\n')) expect(line.length, line).toBeLessThanOrEqual(70)
+  })
+
+  it('tail prints one short line per event: no 64-hex ids, no signatures, no raw JSON', async () => {
+    const tail = spawnCli(['tail', '--channels', 'truth', '--count', '1', '--api', a.url], { env: { COLUMNS: '120' } })
+    await waitFor(async () => (await api(a.url, 'GET', '/api/v1/realtime/ws/stats')).body.clients === 1, 'tail connected')
+    await api(a.url, 'POST', '/api/v1/truth/messages', { content: 'tail me', priority: 2 })
+    expect(await tail.exited).toBe(0)
+    const lines = tail.stdout().trimEnd().split('\n')
+    expect(lines).toHaveLength(1)
+    expect(lines[0].length).toBeLessThanOrEqual(120)
+    expect(lines[0]).toMatch(/truth /)
+    expect(lines[0]).not.toMatch(/[0-9a-f]{40}|\{"|signature/)
   })
 
   it('start-up failures name the flag: bootstrap without /p2p, API port in use, listen port in use', async () => {
