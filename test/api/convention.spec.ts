@@ -11,7 +11,7 @@ import type { ApiNode } from './utils.ts'
 
 /** every object key in a value (recursively) */
 function keys (value: unknown, out: string[] = []): string[] {
-  if (Array.isArray(value)) { for (const v of value) keys(v, out) } else if (value != null && typeof value === 'object') {
+  if (Array.isArray(value)) { for (const v of value) { keys(v, out) } } else if (value != null && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) { out.push(k); keys(v, out) }
   }
   return out
@@ -80,7 +80,7 @@ describe('API convention', () => {
       for (const [method, op] of Object.entries<any>(ops)) {
         expect(op.description, `${method} ${path}`).toMatch(/\w/)
         for (const [status, r] of Object.entries<any>(op.responses)) {
-          if (Number(status) >= 400) expect(r.content['application/json'].schema.properties.code, `${method} ${path} ${status}`).toBeDefined()
+          if (Number(status) >= 400) { expect(r.content['application/json'].schema.properties.code, `${method} ${path} ${status}`).toBeDefined() }
         }
       }
     }

@@ -48,7 +48,7 @@ describe('API error model', () => {
   })
 
   it('measures request durations: audit duration_ms and the histogram sum are not zero', async () => {
-    for (let i = 0; i < 3; i++) await api(a.url, 'POST', '/api/v1/humans', { id: `d${i}` })
+    for (let i = 0; i < 3; i++) { await api(a.url, 'POST', '/api/v1/humans', { id: `d${i}` }) }
     await a.runtime.api.audit.close().catch(() => {})
     const lines = (await readFile(join(a.dataDir, 'audit.log'), 'utf8')).trim().split('\n').map(l => JSON.parse(l))
     const writes = lines.filter(l => l.route === '/api/v1/humans')

@@ -91,7 +91,7 @@ describe('operator CLI', () => {
   })
 
   it('lists say when more exist; tables fit the terminal width', async () => {
-    for (const h of ['w1', 'w2', 'w3']) await api(a.url, 'POST', '/api/v1/humans', { id: h })
+    for (const h of ['w1', 'w2', 'w3']) { await api(a.url, 'POST', '/api/v1/humans', { id: h }) }
     const cut = await cli(a, 'humans', 'list', '--limit', '2')
     expect(cut.stdout.trim().split('\n')).toHaveLength(4)
     expect(cut.stdout).toMatch(/^… more humans than the 2 shown: use --limit 4/m)
@@ -101,7 +101,7 @@ describe('operator CLI', () => {
     await api(a.url, 'POST', '/api/v1/truth/messages', { content: 'x'.repeat(200) })
     const wide = await runCli(['truth', 'list', '--api', a.url], { COLUMNS: '70' })
     expect(wide.code, wide.stderr).toBe(0)
-    for (const line of wide.stdout.trimEnd().split('\n')) expect(line.length, line).toBeLessThanOrEqual(70)
+    for (const line of wide.stdout.trimEnd().split('\n')) { expect(line.length, line).toBeLessThanOrEqual(70) }
   })
 
   it('tail prints one short line per event: no 64-hex ids, no signatures, no raw JSON', async () => {

@@ -19,15 +19,15 @@ const dashboard = JSON.parse(readFileSync(join(DIR, 'grafana/dashboards/liberati
 /** every PromQL expression of the dashboard: panel targets and template variable queries */
 function promqlOf (dash: any): string[] {
   const out: string[] = []
-  for (const p of dash.panels) for (const t of p.targets ?? []) out.push(t.expr)
-  for (const v of dash.templating.list) if (v.type === 'query') out.push(typeof v.query === 'string' ? v.query : v.query.query)
+  for (const p of dash.panels) { for (const t of p.targets ?? []) { out.push(t.expr) } }
+  for (const v of dash.templating.list) { if (v.type === 'query') { out.push(typeof v.query === 'string' ? v.query : v.query.query) } }
   return out
 }
 
 /** metric names in PromQL: every identifier right before a label selector `{` */
 function metricNames (exprs: string[]): Set<string> {
   const names = new Set<string>()
-  for (const e of exprs) for (const m of e.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{/g)) names.add(m[1])
+  for (const e of exprs) { for (const m of e.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{/g)) { names.add(m[1]) } }
   return names
 }
 
@@ -38,22 +38,22 @@ function exposed (text: string): Set<string> {
     const typed = line.match(/^# TYPE (\S+) (\w+)/)
     if (typed != null) {
       names.add(typed[1])
-      if (typed[2] === 'histogram' || typed[2] === 'summary') for (const s of ['_bucket', '_sum', '_count']) names.add(typed[1] + s)
+      if (typed[2] === 'histogram' || typed[2] === 'summary') { for (const s of ['_bucket', '_sum', '_count']) { names.add(typed[1] + s) } }
       continue
     }
     const sample = line.match(/^([a-zA-Z_:][a-zA-Z0-9_:]*)[{ ]/)
-    if (sample != null) names.add(sample[1])
+    if (sample != null) { names.add(sample[1]) }
   }
   return names
 }
 
 /** the schema with draft-04 `id` keywords dropped (not `id` properties of what it describes) */
 function withoutOldIds (node: any, inProperties = false): any {
-  if (Array.isArray(node)) return node.map(n => withoutOldIds(n))
-  if (node == null || typeof node !== 'object') return node
+  if (Array.isArray(node)) { return node.map(n => withoutOldIds(n)) }
+  if (node == null || typeof node !== 'object') { return node }
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(node)) {
-    if (k === 'id' && !inProperties && typeof v === 'string') continue
+    if (k === 'id' && !inProperties && typeof v === 'string') { continue }
     out[k] = withoutOldIds(v, k === 'properties' || k === 'patternProperties')
   }
   return out
@@ -75,10 +75,10 @@ describe('monitoring/', () => {
     for (const service of Object.values<any>(compose.services)) {
       for (const volume of service.volumes ?? []) {
         const source = String(volume).split(':')[0]
-        if (source.startsWith('.')) expect(existsSync(join(DIR, source)), source).toBe(true)
+        if (source.startsWith('.')) { expect(existsSync(join(DIR, source)), source).toBe(true) }
       }
       // published ports only on loopback
-      for (const port of service.ports ?? []) expect(String(port)).toMatch(/^127\.0\.0\.1:/)
+      for (const port of service.ports ?? []) { expect(String(port)).toMatch(/^127\.0\.0\.1:/) }
     }
   })
 
@@ -97,7 +97,7 @@ describe('monitoring/', () => {
     expect(compose.services.grafana.volumes).toContain(`./grafana/dashboards:${provider.options.path}:ro`)
     expect(dashboard.uid).toBe('liberation-node')
     const titles = dashboard.panels.map((p: any) => p.title).join(' | ')
-    for (const topic of [/Peers/, /health/, /Gossip/, /Ledger/, /API latency/, /Event-loop lag/, /Memory/]) expect(titles).toMatch(topic)
+    for (const topic of [/Peers/, /health/, /Gossip/, /Ledger/, /API latency/, /Event-loop lag/, /Memory/]) { expect(titles).toMatch(topic) }
   })
 
   describe('against a live node', () => {
