@@ -116,6 +116,25 @@ describe('operator CLI', () => {
     expect(lines[0]).not.toMatch(/[0-9a-f]{40}|\{"|signature/)
   })
 
+  it('--log-level debug prints every event; info does not', async () => {
+    const run = async (level: string): Promise<string> => {
+      const p = spawnCli(['start', '--data-dir', `${a.dataDir}-log-${level}`, '--listen', '/ip4/127.0.0.1/tcp/0', '--api-port', '0', '--no-mdns', '--no-dht', '--log-level', level])
+      try {
+        const [, url] = await p.waitForLine(/^api: (\S+)$/m, 60_000)
+        await p.waitForLine(/^listening/m)
+        // the event is emitted before the post is answered: its line is written by then
+        expect((await api(url, 'POST', '/api/v1/truth/messages', { content: `log ${level}` })).status).toBe(201)
+        if (level === 'debug') await p.waitForLine(/^debug: truth /m)
+        return p.stdout()
+      } finally {
+        p.child.kill('SIGTERM')
+        await p.exited
+      }
+    }
+    expect(await run('debug')).toMatch(/^debug: truth \S+ .*id=[0-9a-f]{12}/m)
+    expect(await run('info')).not.toMatch(/^debug:/m)
+  })
+
   it('start-up failures name the flag: bootstrap without /p2p, API port in use, listen port in use', async () => {
     const noId = await runCli(['start', '--bootstrap', '/ip4/127.0.0.1/tcp/4101', '--data-dir', a.dataDir])
     expect(noId.code).toBe(2)

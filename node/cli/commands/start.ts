@@ -1,9 +1,12 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { setFlagsFromString } from 'node:v8'
+import { enable as enableLogger } from '@libp2p/logger'
 import { InvalidArgumentError } from 'commander'
 import { loadConfig } from '../../config/index.ts'
+import { snakeKeys } from '../../api/wire.ts'
 import { startNodeRuntime } from '../../runtime.ts'
+import { summarize } from './tail.ts'
 import type { Command } from 'commander'
 
 /** written by the build next to the CLI bundle (dist/cli/openapi.json); absent when run from sources */
@@ -69,6 +72,15 @@ export function registerStartCommand (program: Command): void {
         for (const peer of node.libp2p.getPeers()) { out.write(`peer connected: ${peer.toString()}\n`) }
         node.libp2p.addEventListener('peer:connect', evt => { out.write(`peer connected: ${evt.detail.toString()}\n`) })
         node.libp2p.addEventListener('peer:disconnect', evt => { out.write(`peer disconnected: ${evt.detail.toString()}\n`) })
+      }
+      if (config.logLevel === 'debug') {
+        // every event of every service, one line each, and libp2p's own errors (its debug
+        // namespaces; DEBUG=libp2p:* gives all of libp2p)
+        node.events.addEventListener('event', evt => {
+          const e = evt.detail
+          out.write(`debug: ${e.category} ${e.type} ${summarize(snakeKeys(e.data ?? {}))}\n`)
+        })
+        enableLogger(process.env.DEBUG ?? 'libp2p:*:error')
       }
 
       await new Promise<void>(resolve => {
