@@ -59,7 +59,10 @@ export class CliError extends MeshError {
 
 /** the one line printed for any error */
 export function errorLine (err: unknown): string {
-  const message = String((err as Error)?.message ?? err).split('\n')[0].replace(/^(error|liberation): /, '')
+  const message = String((err as Error)?.message ?? err).split('\n')[0]
+    .replace(/^(error|liberation): /, '')
+    // commander's wrapper around a flag parser's own message, which names the flag already
+    .replace(/^option '[^']+' argument '[^']*' is invalid\. /, '')
   return `liberation: ${message}`
 }
 

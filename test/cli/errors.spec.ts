@@ -24,7 +24,7 @@ describe('CLI errors', () => {
     const r = await runCli(['start', '--api-port', 'abc'])
     expect(r.code).toBe(2)
     const line = oneLine(r.stderr)
-    expect(line).toMatch(/--api-port must be a port number from 0 to 65535, not "abc"/)
+    expect(line).toMatch(/^liberation: --api-port must be a port number from 0 to 65535, not "abc"/)
     expect(line).not.toMatch(/NaN|expected number/)
 
     const unknown = await runCli(['status', '--frobnicate'])
