@@ -124,7 +124,7 @@ describe('operator CLI', () => {
         await p.waitForLine(/^listening/m)
         // the event is emitted before the post is answered: its line is written by then
         expect((await api(url, 'POST', '/api/v1/truth/messages', { content: `log ${level}` })).status).toBe(201)
-        if (level === 'debug') await p.waitForLine(/^debug: truth /m)
+        if (level === 'debug') { await p.waitForLine(/^debug: truth /m) }
         return p.stdout()
       } finally {
         p.child.kill('SIGTERM')
