@@ -4,6 +4,7 @@
  * connections close before storage is flushed and closed.
  */
 import { Registry } from 'prom-client'
+import { MeshError } from '../protocol/errors.ts'
 import { createMeshNode } from '../protocol/mesh-node.ts'
 import { createApiServer } from './api/server.ts'
 import { createNodeAutomation } from './automation/index.ts'
@@ -36,6 +37,24 @@ export interface NodeRuntimeOptions {
   openapiDocument?: string
   /** the automation engine's clock (tests) */
   automationClock?: AutomationClock
+}
+
+/**
+ * libp2p's "Some configured addresses failed to be listened on … set
+ * transportManager.faultTolerance" names neither the address nor anything a user can set:
+ * say which address, and which flag.
+ */
+function listenError (err: any, config: NodeConfig): Error {
+  const text = `${String(err?.message)} ${String(err?.cause?.message ?? '')} ${(err?.errors ?? []).map((e: any) => e?.message).join(' ')}`
+  if (err?.name !== 'UnsupportedListenAddressesError' && !/failed to be listened on|EADDRINUSE/.test(text)) return err
+  const inUse = /EADDRINUSE/.test(text)
+  return new MeshError('unavailable', `cannot listen on ${config.listen.join(', ')}${inUse ? ': address already in use' : ''} (another node running? pick other ports with --listen / LIBERATION_LISTEN)`, { field: 'listen', cause: err })
+}
+
+function apiListenError (err: any, config: NodeConfig): Error {
+  if (err?.code !== 'EADDRINUSE' && err?.code !== 'EACCES' && err?.code !== 'EADDRNOTAVAIL') return err
+  const what = err.code === 'EADDRINUSE' ? 'is already in use' : err.code === 'EACCES' ? 'is not allowed' : 'is not an address of this machine'
+  return new MeshError('unavailable', `the API address ${config.apiHost}:${config.apiPort} ${what}: pick another with --api-port / --api-host (LIBERATION_API_PORT)`, { field: 'apiPort', cause: err })
 }
 
 export async function startNodeRuntime (config: NodeConfig, opts: NodeRuntimeOptions = {}): Promise<NodeRuntime> {
@@ -84,8 +103,8 @@ export async function startNodeRuntime (config: NodeConfig, opts: NodeRuntimeOpt
     // the API's plugins and routes load while the node waits on disk and sockets; it
     // accepts requests only once the node has started
     const ready = api.ready()
-    await Promise.all([node.start(), ready])
-    await api.start()
+    await Promise.all([node.start().catch(err => { throw listenError(err, config) }), ready])
+    await api.start().catch(err => { throw apiListenError(err, config) })
     if (automation != null) {
       registerAutomationMetrics(metricsRegistry, automation.engine)
       await automation.start()

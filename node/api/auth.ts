@@ -9,7 +9,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { apiTokenPath } from './token-file.ts'
-import { ApiError } from './validation.ts'
+import { MeshError } from '../../protocol/errors.ts'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 
 const MIN_TOKEN_LENGTH = 16
@@ -79,6 +79,6 @@ export function registerAuth (app: FastifyInstance, expected: string): void {
     if (request.method === 'GET' && PUBLIC_PATHS.has(request.url.split('?')[0])) return
     if (tokenMatches(expected, presentedToken(request))) return
     reply.header('www-authenticate', 'Bearer realm="liberation"')
-    throw new ApiError(401, 'a valid bearer token is required (Authorization: Bearer <token>)')
+    throw new MeshError('unauthorized', 'a valid bearer token is required (Authorization: Bearer <token>)')
   })
 }

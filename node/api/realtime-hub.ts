@@ -11,8 +11,10 @@
  *
  * Client → server: `{type: 'subscribe' | 'unsubscribe', channel | channels}`, `{type: 'ping'}`.
  * Server → client: `welcome`, `subscribed`, `unsubscribed`, `event`, `notification`,
- * `metrics_update`, `dropped`, `pong`, `error`.
+ * `metrics_update`, `dropped`, `pong`, `error` (schemas: realtime-schemas.ts, docs/api.md);
+ * fields snake_case, times epoch ms (wire.ts).
  */
+import { eventView, notificationView } from './wire.ts'
 import type { NodeMetrics } from '../metrics/index.ts'
 import type { MeshEvent, MeshEventCategory } from '../../protocol/events/index.ts'
 import type { MeshNode } from '../../protocol/mesh-node.ts'
@@ -161,10 +163,10 @@ export function createRealtimeHub (node: MeshNode, metrics: NodeMetrics, init: R
     const channel = CHANNEL_OF[event.category] ?? 'events'
     if (event.category === 'notifications' && event.type === 'notification:created') {
       const n = event.data as Notification
-      publish(channel, { type: 'notification', data: n, event_seq: event.seq }, c => n.recipient == null || c.recipient === n.recipient)
+      publish(channel, { type: 'notification', data: notificationView(n), event_seq: event.seq }, c => n.recipient == null || c.recipient === n.recipient)
       return
     }
-    publish(channel, { type: 'event', data: event })
+    publish(channel, { type: 'event', data: eventView(event) })
   }
 
   async function publishMetrics (): Promise<void> {
@@ -197,10 +199,10 @@ export function createRealtimeHub (node: MeshNode, metrics: NodeMetrics, init: R
     try {
       msg = JSON.parse(raw)
     } catch {
-      reply(client, { type: 'error', message: 'message is not JSON' }); return
+      reply(client, { type: 'error', code: 'invalid_input', message: 'message is not JSON' }); return
     }
     if (msg == null || typeof msg !== 'object' || typeof msg.type !== 'string') {
-      reply(client, { type: 'error', message: 'field "type" is required' }); return
+      reply(client, { type: 'error', code: 'invalid_input', field: 'type', message: 'field "type" is required' }); return
     }
     switch (msg.type) {
       case 'ping':
@@ -210,7 +212,7 @@ export function createRealtimeHub (node: MeshNode, metrics: NodeMetrics, init: R
         const wanted: unknown[] = Array.isArray(msg.channels) ? msg.channels : [msg.channel]
         const bad = wanted.find(c => typeof c !== 'string' || !isRealtimeChannel(c))
         if (wanted.length === 0 || bad !== undefined) {
-          reply(client, { type: 'error', message: `field "channel": unknown channel ${JSON.stringify(bad ?? null)} (channels: ${REALTIME_CHANNELS.join(', ')})` })
+          reply(client, { type: 'error', code: 'invalid_input', field: 'channel', message: `field "channel": unknown channel ${JSON.stringify(bad ?? null)} (channels: ${REALTIME_CHANNELS.join(', ')})` })
           return
         }
         for (const c of wanted as RealtimeChannel[]) {
@@ -221,7 +223,7 @@ export function createRealtimeHub (node: MeshNode, metrics: NodeMetrics, init: R
         return
       }
       default:
-        reply(client, { type: 'error', message: `field "type": unknown message type ${JSON.stringify(msg.type)}` })
+        reply(client, { type: 'error', code: 'invalid_input', field: 'type', message: `field "type": unknown message type ${JSON.stringify(msg.type)}` })
     }
   }
 
@@ -275,7 +277,7 @@ export function createRealtimeHub (node: MeshNode, metrics: NodeMetrics, init: R
       metrics.wsClients.set(clients.size)
       socket.on('pong', () => { client.alive = true })
       socket.on('message', (data, isBinary) => {
-        if (isBinary) { reply(client, { type: 'error', message: 'binary messages are not supported' }); return }
+        if (isBinary) { reply(client, { type: 'error', code: 'invalid_input', message: 'binary messages are not supported' }); return }
         handleMessage(client, data.toString())
       })
       socket.on('close', () => {

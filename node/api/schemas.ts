@@ -4,14 +4,18 @@
  */
 import { badRequest } from './validation.ts'
 
+/** every error reply (errors.ts): `code` is stable, `message` is for people */
 export const errorSchema = {
   type: 'object',
+  required: ['statusCode', 'code', 'error', 'message'],
   properties: {
-    statusCode: { type: 'integer' },
-    error: { type: 'string' },
-    message: { type: 'string' },
-    field: { type: 'string' }
-  }
+    statusCode: { type: 'integer', description: 'the HTTP status again' },
+    code: { type: 'string', description: 'stable error code (docs/api.md): invalid_input, not_found, ambiguous_id, conflict, insufficient_pool, forbidden, unauthorized, rate_limited, unavailable, no_route, route_failed, timeout, internal, payload_too_large, unsupported_media_type' },
+    error: { type: 'string', description: 'the HTTP status name' },
+    message: { type: 'string', description: 'what went wrong, for people; may change between versions' },
+    field: { type: 'string', description: 'the input field at fault, when there is one' }
+  },
+  example: { statusCode: 400, code: 'invalid_input', error: 'Bad Request', message: 'body field "weekly_flow" must match pattern', field: 'weekly_flow' }
 } as const
 
 export const errorResponses = {

@@ -27,7 +27,9 @@ import { registerNotificationRoutes } from './routes/notifications.ts'
 import { registerRealtimeRoutes } from './routes/realtime.ts'
 import { registerSystemRoutes } from './routes/system.ts'
 import { registerTruthRoutes } from './routes/truth.ts'
-import { ApiError, registerErrorHandler, validationSchemaController } from './validation.ts'
+import { MeshError } from '../../protocol/errors.ts'
+import { errorBody, registerErrorHandler } from './errors.ts'
+import { validationSchemaController } from './validation.ts'
 import { registerWebRoutes } from './web.ts'
 import type { AuditLog } from './audit.ts'
 import type { RealtimeHub, RealtimeHubInit } from './realtime-hub.ts'
@@ -100,6 +102,17 @@ export interface ApiServer {
 }
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+const STARTED_AT = Symbol('startedAt')
+type TimedMessage = IncomingMessage & { [STARTED_AT]?: number }
+
+/**
+ * ms since the request arrived. Fastify's reply.elapsedTime stays 0 unless a logger or an
+ * onResponse hook runs, so the start is stamped on the raw request when its id is made.
+ */
+function elapsedSince (request: FastifyRequest): number {
+  const started = (request.raw as TimedMessage)[STARTED_AT]
+  return started == null ? 0 : performance.now() - started
+}
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,64}$/
 
 export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer {
@@ -113,6 +126,7 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
     // a write may bring its own correlation id (reads are not audited: their headers are
     // not even parsed for it)
     genReqId: (req: IncomingMessage) => {
+      (req as TimedMessage)[STARTED_AT] = performance.now()
       const given = req.method === 'GET' || req.method === 'HEAD' ? undefined : req.headers['x-correlation-id']
       return typeof given === 'string' && CORRELATION_ID.test(given) ? given : `${idPrefix}${(++requestCounter).toString(36)}`
     }
@@ -148,7 +162,7 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
   const writeGate = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
     reply.header('x-correlation-id', request.id)
     if (audit.error != null) {
-      done(new ApiError(503, `writes are refused: the audit log cannot be written (${audit.error.message})`))
+      done(new MeshError('unavailable', `writes are refused: the audit log cannot be written (${audit.error.message})`))
       return
     }
     done()
@@ -160,8 +174,9 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
   // request.routeOptions per request costs more than the rest of the hook), and read routes
   // carry no write gate.
   const accounting = (route: string) => (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void => {
-    metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000)
-    if (WRITE_METHODS.has(request.method)) auditWrite(request, route, reply.statusCode, reply.elapsedTime)
+    const elapsedMs = elapsedSince(request)
+    metrics.observeRequest(request.method, route, reply.statusCode, elapsedMs / 1000)
+    if (WRITE_METHODS.has(request.method)) auditWrite(request, route, reply.statusCode, elapsedMs)
     done(null, payload)
   }
   const append = <T> (existing: T | T[] | undefined, hook: T, first = false): T[] => {
@@ -177,9 +192,10 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
   app.setNotFoundHandler((request, reply) => {
     if (WRITE_METHODS.has(request.method)) reply.header('x-correlation-id', request.id)
     reply.code(404)
-    metrics.observeRequest(request.method, 'unmatched', 404, reply.elapsedTime / 1000)
-    if (WRITE_METHODS.has(request.method)) auditWrite(request, 'unmatched', 404, reply.elapsedTime)
-    return reply.send({ statusCode: 404, error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}` })
+    const elapsedMs = elapsedSince(request)
+    metrics.observeRequest(request.method, 'unmatched', 404, elapsedMs / 1000)
+    if (WRITE_METHODS.has(request.method)) auditWrite(request, 'unmatched', 404, elapsedMs)
+    return reply.send(errorBody(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`))
   })
 
   function auditWrite (request: FastifyRequest, route: string, status: number, elapsedMs: number): void {

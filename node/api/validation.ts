@@ -2,12 +2,12 @@
  * Request validation and error replies. Bodies are validated strictly (no type coercion:
  * `"5"` is not a number, `5` is not a string; unknown fields are refused), while query
  * strings and path parameters, which are text by nature, are coerced to their types.
- * Every error reply is `{statusCode, error, message, field?}` with the offending field
- * named in the message.
+ * A failure becomes an error reply in errors.ts.
  */
 import { createRequire } from 'node:module'
+import { MeshError } from '../../protocol/errors.ts'
 import type { Ajv, ValidateFunction } from 'ajv'
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler, FastifySerializerCompiler, FastifyServerOptions } from 'fastify'
+import type { FastifyInstance, FastifySchemaCompiler, FastifySerializerCompiler, FastifyServerOptions } from 'fastify'
 import type fastJsonStringifyFn from 'fast-json-stringify'
 
 // Ajv, its formats and fast-json-stringify are loaded by the first request that needs them
@@ -18,20 +18,9 @@ const loadAjv = (): typeof Ajv => load('ajv').Ajv
 const loadAddFormats = (): (ajv: Ajv) => Ajv => { const m = load('ajv-formats'); return m.default ?? m }
 const loadFastJsonStringify = (): typeof fastJsonStringifyFn => { const m = load('fast-json-stringify'); return m.default ?? m }
 
-/** an error a route handler throws to reply with a given status */
-export class ApiError extends Error {
-  readonly statusCode: number
-  readonly field?: string
-  constructor (statusCode: number, message: string, field?: string) {
-    super(message)
-    this.name = 'ApiError'
-    this.statusCode = statusCode
-    this.field = field
-  }
-}
-
-export const badRequest = (message: string, field?: string): ApiError => new ApiError(400, message, field)
-export const notFound = (what: string): ApiError => new ApiError(404, `${what} not found`)
+/** bad input from the client: `field` names it */
+export const badRequest = (message: string, field?: string): MeshError => new MeshError('invalid_input', message, { field })
+export const notFound = (what: string, field?: string): MeshError => new MeshError('not_found', `${what} not found`, { field })
 
 function makeAjv (coerce: boolean): Ajv {
   const AjvClass = loadAjv()
@@ -103,76 +92,4 @@ export function registerValidation (app: FastifyInstance): void {
   const compilers = createCompilers()
   app.setValidatorCompiler(compilers.validator)
   app.setSerializerCompiler(compilers.serializer)
-}
-
-interface AjvIssue {
-  keyword: string
-  instancePath: string
-  params: Record<string, any>
-  message?: string
-}
-
-const PARTS: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' }
-
-/** "body.human_ids[2]" style path of the field an ajv error is about */
-export function issueField (issue: AjvIssue, context?: string): string {
-  const segments = issue.instancePath.split('/').slice(1).map(s => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-  if (issue.keyword === 'required') segments.push(String(issue.params.missingProperty))
-  if (issue.keyword === 'additionalProperties') segments.push(String(issue.params.additionalProperty))
-  let path = ''
-  for (const s of segments) path += /^\d+$/.test(s) ? `[${s}]` : (path === '' ? s : `.${s}`)
-  if (path === '') return PARTS[context ?? ''] ?? 'body'
-  return path
-}
-
-export function issueMessage (issue: AjvIssue): string {
-  switch (issue.keyword) {
-    case 'required': return 'is required'
-    case 'additionalProperties': return 'is not an allowed field'
-    case 'enum': return `must be one of ${(issue.params.allowedValues as unknown[]).map(v => JSON.stringify(v)).join(', ')}`
-    default: return issue.message ?? 'is invalid'
-  }
-}
-
-export function registerErrorHandler (app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError & { field?: string }, request: FastifyRequest, reply: FastifyReply) => {
-    if (error.validation != null && error.validation.length > 0) {
-      const issue = error.validation[0] as unknown as AjvIssue
-      const field = issueField(issue, error.validationContext)
-      const where = PARTS[error.validationContext ?? ''] ?? 'body'
-      return reply.code(400).send({
-        statusCode: 400,
-        error: 'Bad Request',
-        message: `${where} field "${field}" ${issueMessage(issue)}`,
-        field
-      })
-    }
-    const status = error.statusCode ?? 500
-    if (status >= 500) {
-      request.log.error(error)
-      return reply.code(status).send({ statusCode: status, error: 'Internal Server Error', message: error.message })
-    }
-    return reply.code(status).send({
-      statusCode: status,
-      error: httpErrorName(status),
-      message: error.message,
-      ...(error.field != null ? { field: error.field } : {})
-    })
-  })
-}
-
-function httpErrorName (status: number): string {
-  const names: Record<number, string> = {
-    400: 'Bad Request',
-    401: 'Unauthorized',
-    403: 'Forbidden',
-    404: 'Not Found',
-    409: 'Conflict',
-    413: 'Payload Too Large',
-    415: 'Unsupported Media Type',
-    422: 'Unprocessable Entity',
-    429: 'Too Many Requests',
-    503: 'Service Unavailable'
-  }
-  return names[status] ?? 'Error'
 }

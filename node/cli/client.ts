@@ -4,22 +4,16 @@
  * or 4100>`. The token: `--token`, else `LIBERATION_API_TOKEN`, else the one a node generated
  * into its data dir (`--data-dir`, `LIBERATION_DATA_DIR`, `~/.liberation`).
  *
- * Every failure becomes one `CliError` line: the node's own error message for an HTTP
- * error, or what to do when the node cannot be reached.
+ * Every failure becomes a `CliError` with the node's error code and message (errors.ts
+ * turns it into one line and an exit code), or what to do when the node cannot be reached.
  */
 import { InvalidArgumentError, Option } from 'commander'
 import { readStoredApiToken } from '../api/token-file.ts'
 import { defaultDataDir } from '../config/index.ts'
+import { CliError } from './errors.ts'
 import type { Command } from 'commander'
 
-export class CliError extends Error {
-  readonly exitCode: number
-  constructor (message: string, exitCode = 1) {
-    super(message)
-    this.name = 'CliError'
-    this.exitCode = exitCode
-  }
-}
+export { CliError }
 
 export interface ClientOptions {
   api?: string
@@ -70,10 +64,10 @@ export function resolveApiUrl (opts: ClientOptions, env: NodeJS.ProcessEnv = pro
   try {
     url = new URL(raw)
   } catch {
-    throw new CliError(`--api: "${raw}" is not a URL (e.g. http://127.0.0.1:4100)`, 2)
+    throw new CliError('invalid_input', `--api: "${raw}" is not a URL (e.g. http://127.0.0.1:4100)`, { field: '--api' })
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new CliError(`--api: "${raw}" must be an http:// or https:// URL`, 2)
+    throw new CliError('invalid_input', `--api: "${raw}" must be an http:// or https:// URL`, { field: '--api' })
   }
   return url.toString().replace(/\/+$/, '')
 }
@@ -98,8 +92,8 @@ export async function createApiClient (opts: ClientOptions, env: NodeJS.ProcessE
       })
     } catch (err: any) {
       const cause = err?.cause?.code ?? err?.cause?.message ?? err?.name ?? err?.message
-      if (err?.name === 'TimeoutError') throw new CliError(`no answer from the node API at ${baseUrl} within ${timeout} ms`)
-      throw new CliError(`cannot reach the node API at ${baseUrl} (${String(cause)}): is "liberation start" running? (see --api)`)
+      if (err?.name === 'TimeoutError') throw new CliError('cannot_reach', `no answer from the node API at ${baseUrl} within ${timeout} ms`)
+      throw new CliError('cannot_reach', `cannot reach the node API at ${baseUrl} (${String(cause)}): is "liberation start" running? (see --api)`)
     }
     const text = await res.text()
     let parsed: any
@@ -109,9 +103,10 @@ export async function createApiClient (opts: ClientOptions, env: NodeJS.ProcessE
       parsed = text
     }
     if (!res.ok) {
-      const message = typeof parsed === 'object' && parsed?.message != null ? String(parsed.message) : res.statusText
+      const message = typeof parsed === 'object' && parsed?.message != null ? String(parsed.message) : `${res.status} ${res.statusText}`
+      const code = typeof parsed === 'object' && typeof parsed?.code === 'string' ? parsed.code : res.status >= 500 ? 'internal' : 'invalid_input'
       const hint = res.status === 401 ? ' (give --token, or LIBERATION_API_TOKEN)' : ''
-      throw new CliError(`${method} ${path} failed: HTTP ${res.status}: ${message}${hint}`)
+      throw new CliError(code, `${message}${hint}`, { field: typeof parsed?.field === 'string' ? parsed.field : undefined, details: { status: res.status } })
     }
     return parsed as T
   }
@@ -138,8 +133,11 @@ export async function createApiClient (opts: ClientOptions, env: NodeJS.ProcessE
   }
 }
 
+/** the items of a list, and whether the node holds more than were fetched */
+export type Listed<T> = T[] & { more: boolean }
+
 /** fetches every page of a cursor-paginated list, up to `max` items */
-export async function fetchAll<T> (client: ApiClient, path: string, query: Record<string, string | number | boolean | undefined>, max: number): Promise<T[]> {
+export async function fetchAll<T> (client: ApiClient, path: string, query: Record<string, string | number | boolean | undefined>, max: number): Promise<Listed<T>> {
   const out: T[] = []
   let cursor: string | undefined
   do {
@@ -147,5 +145,5 @@ export async function fetchAll<T> (client: ApiClient, path: string, query: Recor
     out.push(...page.items)
     cursor = page.next_cursor ?? undefined
   } while (cursor != null && out.length < max)
-  return out
+  return Object.assign(out, { more: cursor != null })
 }

@@ -1,15 +1,19 @@
 #!/usr/bin/env node
 /**
  * `liberation`: run a mesh node and drive it. Argument parsing by commander; every
- * failure is one line on stderr and a non-zero exit code (2 for bad usage or config).
+ * failure is one line on stderr, `liberation: <message>`, and an exit code per kind
+ * (errors.ts).
  */
 import { Command, CommanderError } from 'commander'
 import { ConfigError } from '../config/index.ts'
 import { registerAutomationCommand, registerRestoreCommand } from './commands/automation.ts'
 import { registerDistributeCommand } from './commands/distribute.ts'
+import { registerHistoryCommand } from './commands/history.ts'
 import { registerHumansCommand } from './commands/humans.ts'
+import { registerInboxCommand } from './commands/inbox.ts'
 import { registerIdCommand } from './commands/id.ts'
 import { registerKnowledgeCommand } from './commands/knowledge.ts'
+import { registerNotificationsCommand } from './commands/notifications.ts'
 import { registerPeersCommand } from './commands/peers.ts'
 import { registerRoutesCommand } from './commands/routes.ts'
 import { registerSendCommand } from './commands/send.ts'
@@ -18,8 +22,10 @@ import { registerStartCommand } from './commands/start.ts'
 import { registerStatusCommand } from './commands/status.ts'
 import { registerTailCommand } from './commands/tail.ts'
 import { registerTruthCommand } from './commands/truth.ts'
+import { isMeshError } from '../../protocol/errors.ts'
+import { EXIT, EXIT_CODES_HELP, errorLine, exitCodeOf } from './errors.ts'
 
-export const EXIT_USAGE = 2
+export const EXIT_USAGE = EXIT.usage
 
 export function buildProgram (): Command {
   const program = new Command()
@@ -29,16 +35,20 @@ export function buildProgram (): Command {
     .version('0.1.0')
     .exitOverride()
     // one line per error, the usage hint on the same line
-    .configureOutput({ outputError: (str, write) => { write(`${str.split('\n')[0]} (run with --help for usage)\n`) } })
+    .configureOutput({ outputError: (str, write) => { write(`${errorLine(str)} (run with --help for usage)\n`) } })
+    .addHelpText('after', EXIT_CODES_HELP)
   registerStartCommand(program)
   registerIdCommand(program)
   // clients of a running node's API
   registerStatusCommand(program)
   registerHumansCommand(program)
   registerDistributeCommand(program)
+  registerHistoryCommand(program)
   registerPeersCommand(program)
   registerRoutesCommand(program)
   registerSendCommand(program)
+  registerInboxCommand(program)
+  registerNotificationsCommand(program)
   registerTruthCommand(program)
   registerKnowledgeCommand(program)
   registerSessionCommand(program)
@@ -58,13 +68,10 @@ export async function main (argv: string[]): Promise<void> {
       process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE
       return
     }
-    if (err instanceof ConfigError) {
-      process.stderr.write(`liberation: ${err.message}\n`)
-      process.exitCode = EXIT_USAGE
-      return
-    }
-    process.stderr.write(`liberation: ${String(err?.message ?? err).split('\n')[0]}\n`)
-    process.exitCode = typeof err?.exitCode === 'number' && err.exitCode > 0 ? err.exitCode : 1
+    process.stderr.write(errorLine(err) + '\n')
+    if (err instanceof ConfigError) process.exitCode = EXIT_USAGE
+    else if (typeof err?.exitCode === 'number' && err.exitCode > 0) process.exitCode = err.exitCode
+    else process.exitCode = isMeshError(err) ? exitCodeOf(err.code) : EXIT.internal
   }
 }
 

@@ -7,6 +7,7 @@ import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { z } from 'zod'
+import { MeshError } from '../../protocol/errors.ts'
 import { TASK_NAMES, taskSettingsPatchSchema } from '../../protocol/automation/index.ts'
 
 const AUTOMATION_TASKS = Object.values(TASK_NAMES)
@@ -34,7 +35,9 @@ const multiaddrString = z.string().refine(s => {
 export const configSchema = z.object({
   dataDir: z.string().min(1),
   listen: z.array(multiaddrString),
-  bootstrap: z.array(multiaddrString),
+  bootstrap: z.array(multiaddrString.refine(s => /\/p2p\/[1-9A-HJ-NP-Za-km-z]{40,}/.test(s), {
+    message: 'a bootstrap address must end in /p2p/<peer id> (the id `liberation start` prints), e.g. /ip4/192.0.2.1/tcp/4101/p2p/12D3KooW…'
+  })),
   mdns: z.boolean(),
   dht: z.boolean(),
   relay: z.boolean(),
@@ -81,11 +84,11 @@ export function defaultConfig (): NodeConfig {
   }
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends MeshError {
+  override name = 'ConfigError'
   readonly key: string
   constructor (key: string, message: string) {
-    super(`invalid config: ${key}: ${message}`)
-    this.name = 'ConfigError'
+    super('invalid_input', `invalid config: ${key}: ${message}`, { field: key })
     this.key = key
   }
 }

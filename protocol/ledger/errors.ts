@@ -1,7 +1,8 @@
 /**
- * Errors the ledger's core API throws. Each carries a stable `code` the HTTP API maps to
- * a status (`httpStatus` is the suggested one), and nothing is written when one is thrown.
+ * Errors the ledger's core API throws: MeshErrors (protocol/errors.ts) with the ledger's
+ * codes; nothing is written when one is thrown.
  */
+import { MeshError } from '../errors.ts'
 
 export type LedgerErrorCode =
   /** the input is malformed or out of range (HTTP 400) */
@@ -17,28 +18,13 @@ export type LedgerErrorCode =
   /** the ledger is not running, or storage failed (HTTP 503) */
   | 'unavailable'
 
-const HTTP_STATUS: Record<LedgerErrorCode, number> = {
-  invalid_input: 400,
-  not_found: 404,
-  conflict: 409,
-  insufficient_pool: 409,
-  forbidden: 403,
-  unavailable: 503
-}
-
-export class LedgerError extends Error {
+export class LedgerError extends MeshError {
   override name = 'LedgerError'
-  readonly code: LedgerErrorCode
-  /** suggested HTTP status for the API */
-  readonly httpStatus: number
-  /** machine-readable details (the field at fault, amounts, ...) */
-  readonly details?: Record<string, unknown>
+  declare readonly code: LedgerErrorCode
 
+  /** `details.field` names the field at fault */
   constructor (code: LedgerErrorCode, message: string, details?: Record<string, unknown>) {
-    super(message)
-    this.code = code
-    this.httpStatus = HTTP_STATUS[code]
-    this.details = details
+    super(code, message, { details, field: typeof details?.field === 'string' ? details.field : undefined })
   }
 }
 

@@ -11,6 +11,7 @@
  * and bounded in number (oldest dropped first).
  */
 import { TypedEventEmitter } from 'main-event'
+import { MeshError } from '../errors.ts'
 import { openStore, sortableNumber } from '../storage/index.ts'
 import type { EventLog, MeshEvent } from '../events/index.ts'
 import type { MeshDatabase, MeshStore } from '../storage/index.ts'
@@ -120,12 +121,11 @@ export interface NotificationServiceInit {
   now?: () => number
 }
 
-export class NotificationInputError extends Error {
-  readonly field: string
+export class NotificationInputError extends MeshError {
+  override name = 'NotificationInputError'
+  declare readonly field: string
   constructor (field: string, message: string) {
-    super(`${field}: ${message}`)
-    this.name = 'NotificationInputError'
-    this.field = field
+    super('invalid_input', `${field}: ${message}`, { field })
   }
 }
 

@@ -5,6 +5,7 @@
  * over `/liberation/route/1.0.0`. See ./index.ts for the design and its costs.
  */
 import { RateLimiter } from '@libp2p/utils'
+import { MeshError } from '../errors.ts'
 import { TypedEventEmitter } from 'main-event'
 import { toHex } from '../crypto/index.ts'
 import { LongLivedStream, RouteChannel, serveFrames, serveRouteStream } from './channel.ts'
@@ -205,11 +206,14 @@ export interface SendOptions {
   signal?: AbortSignal
 }
 
-export class RouteError extends Error {
+const ROUTE_ERROR_CODES = { NO_ROUTE: 'no_route', FAILED: 'route_failed', TIMEOUT: 'timeout', INVALID: 'invalid_input' } as const
+
+/** `reason` is the routing's own word; `code` the MeshError code it maps to */
+export class RouteError extends MeshError {
   static override name = 'RouteError'
   override name = 'RouteError'
-  constructor (message: string, readonly code: 'NO_ROUTE' | 'FAILED' | 'TIMEOUT' | 'INVALID', readonly attempts: number) {
-    super(message)
+  constructor (message: string, readonly reason: keyof typeof ROUTE_ERROR_CODES, readonly attempts: number) {
+    super(ROUTE_ERROR_CODES[reason], message, reason === 'INVALID' ? { field: 'payload' } : {})
   }
 }
 
@@ -867,7 +871,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     this.counters.routedSent++
     const avoid = new Set<string>()
     let lastError = 'no route'
-    let code: RouteError['code'] = 'NO_ROUTE'
+    let code: RouteError['reason'] = 'NO_ROUTE'
     for (let attempt = 1; attempt <= this.cfg.maxAttempts; attempt++) {
       options.signal?.throwIfAborted()
       const remaining = deadline - Date.now()

@@ -6,6 +6,7 @@
  * itself in a `TruthRejectReason`, which ends up in the `rejected` event and the logs.
  */
 import { sha256 } from 'multiformats/hashes/sha2'
+import { MeshError } from '../errors.ts'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH, toHex } from '../crypto/index.ts'
 import { SignedTruth, TruthBody, TruthFrame } from './pb/truth.ts'
@@ -87,13 +88,11 @@ export interface CheckOptions {
   maxClockSkewMs: number
 }
 
-/** Input mistakes from a local caller (API, CLI): `code` says which field. */
-export class TruthInputError extends Error {
-  readonly code: string
-  constructor (code: string, message: string) {
-    super(message)
-    this.name = 'TruthInputError'
-    this.code = code
+/** Input mistakes from a local caller (API, CLI): `field` says which; posting too fast is `rate_limited`. */
+export class TruthInputError extends MeshError {
+  override name = 'TruthInputError'
+  constructor (field: string, message: string) {
+    super(field === 'rate-limited' ? 'rate_limited' : 'invalid_input', message, field === 'rate-limited' ? {} : { field })
   }
 }
 

@@ -15,6 +15,7 @@
  * under category 'truth'). Wire format and limits: docs/protocols/truth.md.
  */
 import { TopicValidatorResult } from '@libp2p/gossipsub'
+import { resolveIdPrefix } from '../errors.ts'
 import { TypedEventEmitter } from 'main-event'
 import { peerIdFromRawKey, toHex } from '../crypto/index.ts'
 import { TokenBuckets } from '../limits/token-buckets.ts'
@@ -161,6 +162,11 @@ export interface TruthService extends TypedEventEmitter<TruthEvents> {
   get(id: string): Promise<TruthMessage | null>
   /** the SignedTruth bytes exactly as stored and served (null when not held) */
   getRaw(id: string): Promise<Uint8Array | null>
+  /**
+   * the full id of the one held message whose id starts with `prefix` (4-64 hex, as lists
+   * show them shortened); MeshError not_found or ambiguous_id otherwise
+   */
+  resolveId(prefix: string): Promise<string>
   /** throws TruthInputError on a malformed query */
   list(query?: TruthListQuery): Promise<TruthPage>
   /** the standard channels, subscribed ones and those with stored messages, by name */
@@ -481,6 +487,11 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
   async get (id: string): Promise<TruthMessage | null> {
     const entry = await this.store.getEntry(checkId(id))
     return entry == null ? null : this.toMessage(entry)
+  }
+
+  async resolveId (prefix: string): Promise<string> {
+    if (typeof prefix !== 'string' || !/^[0-9a-f]{4,64}$/.test(prefix)) throw new TruthInputError('id', 'a message id is 4 to 64 lowercase hex characters (a unique prefix)')
+    return resolveIdPrefix(prefix, await this.store.idsWithPrefix(prefix, 4), 'truth message')
   }
 
   async getRaw (id: string): Promise<Uint8Array | null> {

@@ -92,6 +92,14 @@ export class TruthStore {
     }
   }
 
+  /** ids held that start with `prefix` (lowercase hex), at most `limit` */
+  async idsWithPrefix (prefix: string, limit: number): Promise<string[]> {
+    const ids: string[] = []
+    // 'g' sorts right after 'f': the range is every hex continuation of the prefix
+    for await (const key of this.store.keys({ gte: `m!${prefix}`, lt: `m!${prefix}g`, limit })) ids.push(key.slice(2))
+    return ids
+  }
+
   async getRecord (idHex: string): Promise<StoredTruth | undefined> {
     const value = await this.store.get(`m!${idHex}`)
     return value == null ? undefined : StoredTruth.decode(value)

@@ -5,7 +5,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import Fastify from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
-import { OPENAPI_OPTIONS, generateOpenApiDocument } from '../../node/api/openapi.ts'
+import { SWAGGER_OPTIONS, generateOpenApiDocument } from '../../node/api/openapi.ts'
 import { registerApiRoutes } from '../../node/api/server.ts'
 import { registerValidation } from '../../node/api/validation.ts'
 import { startApiNode, stopAll } from './utils.ts'
@@ -29,7 +29,7 @@ describe('OpenAPI document and docs page', () => {
     // the plugins registered as they are documented, in front of the server's routes
     reference = Fastify()
     registerValidation(reference)
-    await reference.register(swagger, { openapi: OPENAPI_OPTIONS })
+    await reference.register(swagger, SWAGGER_OPTIONS)
     await reference.register(swaggerUi, { routePrefix: '/docs' })
     await reference.register(async root => { await registerApiRoutes(root, ctx) })
     await reference.ready()

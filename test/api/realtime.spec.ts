@@ -32,7 +32,7 @@ describe('WebSocket live feed', () => {
     node.events.emitEvent('mesh', 'peer:connected', { peerId: 'x' })
     node.events.emitEvent('truth', 'message', { id: 'abc', content: 'hello' }, 'corr-truth')
     const got = await feed.next(m => m.type === 'event')
-    expect(got).toMatchObject({ channel: 'truth', data: { type: 'message', category: 'truth', correlationId: 'corr-truth', data: { id: 'abc' } } })
+    expect(got).toMatchObject({ channel: 'truth', data: { type: 'message', category: 'truth', correlation_id: 'corr-truth', data: { id: 'abc' } } })
     // the mesh event was not for this client
     expect(feed.messages.filter(m => m.type === 'event')).toHaveLength(1)
 

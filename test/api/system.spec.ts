@@ -77,7 +77,7 @@ describe('control API: system, events, OpenAPI, metrics, audit', () => {
     } while (cursor != null && pages < 10)
     expect(pages).toBe(3)
     expect(all.map(e => e.data.i)).toEqual([0, 1, 2, 3, 4, 5, 6])
-    expect(all.every(e => e.correlationId === correlation && e.category === 'system')).toBe(true)
+    expect(all.every(e => e.correlation_id === correlation && e.category === 'system')).toBe(true)
 
     const byCorr = await api(n.url, 'GET', `/api/v1/events?correlation_id=${correlation}&limit=500`)
     expect(byCorr.body.items).toHaveLength(7)

@@ -34,7 +34,7 @@ describe('automation API, metrics and CLI', () => {
     const weekly = tasks.body.items[0]
     expect(weekly.settings).toMatchObject({ enabled: true, schedule: '0 1 * * 1', timezone: 'UTC', jitter_ms: 7_200_000, missed: 'run-once' })
     // next Monday 01:00 UTC plus the jitter
-    const next = Date.parse(weekly.next_run_at)
+    const next = weekly.next_run_at as number
     expect(new Date(next).getUTCDay()).toBe(1)
     expect(next).toBeGreaterThan(Date.now())
     expect(tasks.body.items[3].settings.schedule).toBe('*/5 * * * *')
@@ -44,7 +44,7 @@ describe('automation API, metrics and CLI', () => {
     expect(run.status).toBe(200)
     expect(run.body).toMatchObject({ task: 'weekly-distribution', trigger: 'manual', outcome: 'success', attempts: 1, result: { paid: 1, total: '800.00' } })
     expect(run.headers.get('x-correlation-id')).toBe(run.body.correlation_id)
-    expect(Date.parse(run.body.started_at)).toBeGreaterThan(0)
+    expect(run.body.started_at).toBeGreaterThan(0)
 
     const patched = await api(node.url, 'PATCH', '/api/v1/automation/tasks/backup', { enabled: false, retries: 1 })
     expect(patched.status).toBe(200)

@@ -39,7 +39,7 @@ describe('liberation client subcommands', () => {
     const dist = await cli(a, 'distribute')
     expect(dist.code, dist.stderr).toBe(0)
     expect(dist.stdout).toMatch(/^paid: +2 humans$/m)
-    expect(dist.stdout).toMatch(/^total: +1450\.50$/m)
+    expect(dist.stdout).toMatch(/^total: +1,450\.50$/m)
     // the node's state really changed
     expect((await api(a.url, 'GET', '/api/v1/humans/bob')).body.total_received).toBe('650.50')
 
@@ -97,9 +97,9 @@ describe('liberation client subcommands', () => {
       [['truth', 'post', 'x', '--priority', '9'], 2, /priority/],
       [['truth', 'get', 'not-an-id'], 2, /64 lowercase hex/],
       [['tail', '--channels', 'gossip'], 2, /unknown channel/],
-      [['humans', 'add', 'alice'], 1, /HTTP 409/],
-      [['humans', 'show', 'nobody'], 1, /HTTP 404/],
-      [['send', 'not-a-peer', 'hi'], 1, /HTTP 400.*target/],
+      [['humans', 'add', 'alice'], 5, /^liberation: human alice is already registered/],
+      [['humans', 'show', 'nobody'], 4, /^liberation: human nobody not found/],
+      [['send', 'not-a-peer', 'hi'], 2, /^liberation: .*target/],
       [['humans', 'lst'], 2, /unknown command/]
     ]
     for (const [args, code, message] of cases) {
@@ -113,7 +113,7 @@ describe('liberation client subcommands', () => {
     expect((await api(a.url, 'GET', '/api/v1/humans')).body.items.map((h: any) => h.id)).toEqual(['alice', 'bob'])
 
     const down = await runCli(['status', '--api', 'http://127.0.0.1:9'])
-    expect(down.code).toBe(1)
+    expect(down.code).toBe(3)
     expect(down.stderr).toMatch(/^liberation: cannot reach the node API at http:\/\/127\.0\.0\.1:9 .*\n$/)
     const badUrl = await runCli(['status', '--api', 'not a url'])
     expect(badUrl.code).toBe(2)
@@ -123,8 +123,8 @@ describe('liberation client subcommands', () => {
   it('finds the generated token of a node bound beyond loopback, or fails with a hint', async () => {
     const guarded = await startApiNode({ apiHost: '0.0.0.0' })
     const refused = await runCli(['status', '--api', guarded.url, '--data-dir', '/nonexistent-dir'], { LIBERATION_API_TOKEN: '' })
-    expect(refused.code).toBe(1)
-    expect(refused.stderr).toMatch(/HTTP 401.*--token/)
+    expect(refused.code).toBe(6)
+    expect(refused.stderr).toMatch(/^liberation: .*bearer token.*--token/)
     const ok = await runCli(['status', '--api', guarded.url, '--data-dir', guarded.dataDir, '--json'], { LIBERATION_API_TOKEN: '' })
     expect(ok.code, ok.stderr).toBe(0)
     expect(JSON.parse(ok.stdout).health.peer_id).toBe(id(guarded))

@@ -65,7 +65,7 @@ describe('ledger API', () => {
     expect(node.ledger.derivedState()).toBe(state)
     expect(await node.ledger.getHuman('n1')).toBeUndefined()
     const err = await rejects(node.ledger.registerHuman({ id: 'human_001' }), 'conflict')
-    expect(err.httpStatus).toBe(409)
+    expect(err.field).toBeUndefined()
   })
 
   it('status changes: only registrars may, unknown ids are not found, inactive humans are not paid', async () => {

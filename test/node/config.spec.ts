@@ -60,7 +60,7 @@ describe('config', () => {
     const r = await runCli(['start', '--data-dir', dir, '--api-port', 'abc'])
     expect(r.code).toBe(2)
     expect(r.stderr.trim().split('\n')).toHaveLength(1)
-    expect(r.stderr).toMatch(/invalid config: apiPort/)
+    expect(r.stderr).toMatch(/^liberation: --api-port must be a port number from 0 to 65535, not "abc"/)
     const env = await runCli(['start', '--data-dir', dir], { LIBERATION_LISTEN: 'not-a-multiaddr' })
     expect(env.code).toBe(2)
     expect(env.stderr.trim()).toBe('liberation: invalid config: listen.0: not a valid multiaddr')

@@ -38,6 +38,6 @@ describe('far zone: distance-vector routes beyond the beacon scope', () => {
     await waitFor(() => line.slice(0, 5).every(n => n.node.routing.route(id(f)) == null), 'no route to the stopped node', 10_000)
     expect(a.node.routing.route(id(e))?.kind).toBe('distance-vector')
     const err = await a.node.routing.send(id(f), new Uint8Array([1]), { timeoutMs: 2000 }).catch(e => e)
-    expect(err?.code).toBe('NO_ROUTE')
+    expect(err?.code).toBe('no_route')
   })
 })

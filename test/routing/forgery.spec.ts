@@ -314,7 +314,7 @@ describe('forged and malformed beacons and routed messages', () => {
     }))
     const err = await v.node.routing.send(id(evil), new Uint8Array([1])).catch(e => e)
     expect(err).toBeInstanceOf(RouteError)
-    expect((err as RouteError).code).toBe('INVALID')
+    expect((err as RouteError).reason).toBe('INVALID')
     expect((err as RouteError).message).toMatch(/acknowledgement/)
   })
 

@@ -67,7 +67,7 @@ describe('retry on the next-best route', () => {
     await serveRoutes(good, () => undefined)
     const err = await a.node.routing.send(id(d), new Uint8Array([1]), { timeoutMs: 1500 }).catch(e => e)
     expect(err).toBeInstanceOf(RouteError)
-    expect(['FAILED', 'TIMEOUT', 'NO_ROUTE']).toContain((err as RouteError).code)
+    expect(['FAILED', 'TIMEOUT', 'NO_ROUTE']).toContain((err as RouteError).reason)
     expect((err as RouteError).attempts).toBeGreaterThanOrEqual(2)
   })
 })

@@ -36,7 +36,7 @@ describe('truth API', () => {
     for (const [what, run, code, message] of cases) {
       const err = await run().then(() => undefined, (e: unknown) => e)
       expect(err, what).toBeInstanceOf(TruthInputError)
-      expect((err as TruthInputError).code, what).toBe(code)
+      expect((err as TruthInputError).field, what).toBe(code)
       expect((err as Error).message, what).toMatch(message)
     }
     expect(node.truth.stats().messages).toBe(0)

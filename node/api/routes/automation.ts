@@ -3,9 +3,9 @@
  * outcome, changing a task's settings (enable, disable, schedule, ...), running a task
  * now, and the run history. Fields in snake_case; times as ISO-8601 strings.
  */
+import { MeshError } from '../../../protocol/errors.ts'
 import { AutomationError } from '../../../protocol/automation/index.ts'
 import { errorResponses, errorSchema, freeObject, notFoundResponse, pageSchema } from '../schemas.ts'
-import { ApiError } from '../validation.ts'
 import type { AutomationEngine, RunRecord, TaskSettings, TaskStatus } from '../../../protocol/automation/index.ts'
 import type { ApiContext } from '../server.ts'
 import type { FastifyInstance } from 'fastify'
@@ -39,8 +39,9 @@ const settingsProperties = {
 
 const settingsSchema = { type: 'object', properties: settingsProperties } as const
 
-const iso = (ms: number | null): string | null => ms == null ? null : new Date(ms).toISOString()
-const dateTime = { type: ['string', 'null'], format: 'date-time' } as const
+/** times are epoch ms, as everywhere in the API */
+const iso = (ms: number | null): number | null => ms
+const dateTime = { type: ['integer', 'null'], description: 'epoch ms' } as const
 
 const taskSchema = {
   type: 'object',
@@ -68,8 +69,8 @@ const runSchema = {
     trigger: { type: 'string', enum: ['schedule', 'missed', 'manual'] },
     correlation_id: { type: 'string' },
     scheduled_for: dateTime,
-    started_at: { type: 'string', format: 'date-time' },
-    ended_at: { type: 'string', format: 'date-time' },
+    started_at: { type: 'integer', description: 'epoch ms' },
+    ended_at: { type: 'integer', description: 'epoch ms' },
     duration_ms: { type: 'integer' },
     outcome: { type: 'string', enum: ['success', 'failed', 'skipped'] },
     attempts: { type: 'integer' },
@@ -109,7 +110,7 @@ export function runView (r: RunRecord): Record<string, unknown> {
 }
 
 function engineOf (ctx: ApiContext): AutomationEngine {
-  if (ctx.automation == null) { throw new ApiError(503, 'automation is disabled on this node (automation.enabled: false)') }
+  if (ctx.automation == null) { throw new MeshError('unavailable', 'automation is disabled on this node (automation.enabled: false)') }
   return ctx.automation
 }
 
@@ -120,10 +121,10 @@ function automationError (err: unknown): unknown {
   let message = err.message
   for (const [f, key] of SETTING_FIELDS) { message = message.replace(new RegExp(`^${key}:`), `${f}:`) }
   switch (err.code) {
-    case 'not_found': return new ApiError(404, message)
-    case 'busy': return new ApiError(409, message)
-    case 'stopped': return new ApiError(503, message)
-    default: return new ApiError(400, message, field)
+    case 'not_found': return new MeshError('not_found', message)
+    case 'busy': return new MeshError('conflict', message)
+    case 'stopped': return new MeshError('unavailable', message)
+    default: return new MeshError('invalid_input', message, { field })
   }
 }
 
@@ -156,7 +157,7 @@ export function registerAutomationRoutes (app: FastifyInstance, ctx: ApiContext)
             runs: { type: 'integer' },
             failures: { type: 'integer' },
             history: { type: 'integer', description: 'run records kept' },
-            next: { type: ['object', 'null'], properties: { task: { type: 'string' }, at: { type: 'string', format: 'date-time' } } }
+            next: { type: ['object', 'null'], properties: { task: { type: 'string' }, at: { type: 'integer', description: 'epoch ms' } } }
           }
         },
         ...errorResponses,
@@ -180,7 +181,7 @@ export function registerAutomationRoutes (app: FastifyInstance, ctx: ApiContext)
     schema: { tags: ['automation'], summary: 'one task', params: nameParams, response: { 200: taskSchema, ...errorResponses, ...notFoundResponse, ...disabled } }
   }, async request => {
     const t = engineOf(ctx).task(request.params.name)
-    if (t == null) { throw new ApiError(404, `no automation task ${request.params.name}`) }
+    if (t == null) { throw new MeshError('not_found', `no automation task ${request.params.name}`) }
     return taskView(t)
   })
 

@@ -2,7 +2,8 @@
  * Event history: the bounded, searchable log of typed events from every service, with
  * correlation ids (an API write's `x-correlation-id` finds the events it caused).
  */
-import { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, decodeNumericCursor, encodeCursor, errorResponses, freeObject, pageSchema } from '../schemas.ts'
+import { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, decodeNumericCursor, encodeCursor, errorResponses, pageSchema } from '../schemas.ts'
+import { eventView } from '../wire.ts'
 import type { ApiContext } from '../server.ts'
 import type { MeshEventCategory } from '../../../protocol/events/index.ts'
 import type { FastifyInstance } from 'fastify'
@@ -15,10 +16,11 @@ export const eventSchema = {
     seq: { type: 'integer' },
     type: { type: 'string' },
     category: { type: 'string' },
-    correlationId: { type: 'string' },
-    timestamp: { type: 'integer' },
-    data: {}
-  }
+    correlation_id: { type: 'string', description: 'the API write (x-correlation-id) or operation that caused it' },
+    timestamp: { type: 'integer', description: 'epoch ms' },
+    data: { type: 'object', additionalProperties: true, description: 'the event\'s fields, snake_case' }
+  },
+  example: { seq: 42, type: 'human:registered', category: 'resources', correlation_id: 'a1b2c3d41', timestamp: 1764633600000, data: { humans: [{ id: 'alice', status: 'active' }], count: 1, local: true } }
 } as const
 
 interface EventsQuery {
@@ -44,7 +46,7 @@ export function registerEventRoutes (app: FastifyInstance, ctx: ApiContext): voi
         limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE }
       }
     },
-    response: { 200: pageSchema({ ...eventSchema, properties: { ...eventSchema.properties, data: freeObject } }), ...errorResponses }
+    response: { 200: pageSchema(eventSchema), ...errorResponses }
   }
   const handler = async (request: { query: EventsQuery }): Promise<unknown> => {
     const q = request.query
@@ -60,15 +62,11 @@ export function registerEventRoutes (app: FastifyInstance, ctx: ApiContext): voi
     const more = items.length > q.limit
     const page = items.slice(0, q.limit)
     return {
-      items: page.map(e => ({ ...e, data: toObject(e.data) })),
+      items: page.map(eventView),
       next_cursor: more ? encodeCursor(page[page.length - 1].seq) : null
     }
   }
   app.get<{ Querystring: EventsQuery }>('/events', { schema }, handler)
-  // the seeds' path for the same
+  // the same list under the realtime prefix, where clients of the live feed look for it
   app.get<{ Querystring: EventsQuery }>('/realtime/events/history', { schema: { ...schema, summary: 'alias of GET /api/v1/events' } }, handler)
-}
-
-function toObject (data: unknown): Record<string, unknown> {
-  return data != null && typeof data === 'object' && !Array.isArray(data) ? data as Record<string, unknown> : { value: data }
 }

@@ -1,12 +1,14 @@
 /**
  * The ledger: humans (list, register, get, deactivate/activate), the weekly distribution
- * and its history. Request and response fields follow the seeds' models (`HumanCreate`,
+ * and its history. Request and response fields follow the domain models (`HumanCreate`,
  * `DistributionRequest` with `human_ids` / `amount_override`), in snake_case; money is
  * exact: decimal strings out ("800.00"), decimal strings or two-decimal numbers in.
  */
 import { isLedgerError } from '../../../protocol/ledger/index.ts'
 import { DEFAULT_PAGE_SIZE, errorResponses, errorSchema, notFoundResponse, pageSchema } from '../schemas.ts'
-import { ApiError } from '../validation.ts'
+import { MeshError } from '../../../protocol/errors.ts'
+import { notFound } from '../validation.ts'
+import { epochMs } from '../wire.ts'
 import type { Human, LedgerTransaction } from '../../../protocol/ledger/index.ts'
 import type { ApiContext } from '../server.ts'
 import type { FastifyInstance } from 'fastify'
@@ -34,16 +36,21 @@ export const humanSchema = {
     housing_credit: { type: 'string' },
     investment_pool: { type: 'string' },
     status: { type: 'string', enum: ['active', 'inactive'] },
-    created_at: { type: 'string', format: 'date-time' },
+    created_at: { type: 'integer', description: 'epoch ms' },
     registered_by: { type: 'string', description: 'peer id of its registrar: a human is (registrar, id), and only the registrar sets its record and status' },
     registrar_key: { type: 'string', description: 'the registrar\'s public key, hex' },
     registrars: { type: 'integer', description: 'how many nodes registered this id, each its own human' },
-    last_distribution: { type: ['string', 'null'] },
+    last_distribution: { type: ['integer', 'null'], description: 'epoch ms of the last payment' },
     last_distribution_week: { type: ['string', 'null'] },
     total_received: { type: 'string' },
     payments: { type: 'integer' },
     unfunded: { type: 'string', description: 'payments recorded for it that the pool cannot cover: shown, never counted' },
     unfunded_payments: { type: 'integer' }
+  },
+  example: {
+    id: 'alice', weekly_flow: '800.00', housing_credit: '104000.00', investment_pool: '104000.00', status: 'active',
+    created_at: 1764633600000, registered_by: '12D3KooWLx8cBDqT9bJpPLmWEh2XGXfSQJm3sKZCV6sBqtpmD4Ny', registrar_key: '8f0c6f2be4c1a7d5e3b2a19087f6e5d4c3b2a19087f6e5d4c3b2a19087f6e5d4', registrars: 1,
+    last_distribution: 1764637200000, last_distribution_week: '2026-W49', total_received: '800.00', payments: 1, unfunded: '0.00', unfunded_payments: 0
   }
 } as const
 
@@ -54,11 +61,11 @@ export function humanView (h: Human): Record<string, unknown> {
     housing_credit: h.housingCredit,
     investment_pool: h.investmentPool,
     status: h.status,
-    created_at: h.createdAt,
+    created_at: epochMs(h.createdAt),
     registered_by: h.registeredBy,
     registrar_key: h.registrarKey,
     registrars: h.registrars,
-    last_distribution: h.lastDistribution,
+    last_distribution: epochMs(h.lastDistribution),
     last_distribution_week: h.lastDistributionWeek,
     total_received: h.totalReceived,
     payments: h.payments,
@@ -76,7 +83,7 @@ const transactionSchema = {
     amount: { type: 'string' },
     type: { type: 'string' },
     week: { type: 'string' },
-    timestamp: { type: 'string' },
+    timestamp: { type: 'integer', description: 'epoch ms' },
     status: { type: 'string', enum: ['completed', 'unfunded', 'superseded', 'invalid'], description: 'completed counts; unfunded: the pool cannot cover it; superseded: another payment of the same week counts; invalid: not the human\'s weekly flow, or no such human' },
     author: { type: 'string' },
     metadata: { type: 'object', properties: { doc: { type: 'string' }, clock: { type: 'integer' }, author_key: { type: 'string' }, registrar_key: { type: 'string' } } }
@@ -91,7 +98,7 @@ function transactionView (t: LedgerTransaction): Record<string, unknown> {
     amount: t.amount,
     type: t.type,
     week: t.week,
-    timestamp: t.timestamp,
+    timestamp: epochMs(t.timestamp),
     status: t.status,
     author: t.author,
     metadata: { doc: t.metadata.doc, clock: t.metadata.clock, author_key: t.metadata.authorKey, registrar_key: t.metadata.registrarKey }
@@ -114,7 +121,7 @@ function ledgerError (err: unknown): unknown {
   const field = raw != null ? FIELD_NAMES[raw] ?? raw : undefined
   let message = err.message
   for (const [from, to] of Object.entries(FIELD_NAMES)) message = message.replaceAll(from, to)
-  return new ApiError(err.httpStatus, message, field)
+  return new MeshError(err.code, message, { field, details: err.details, cause: err })
 }
 
 async function ledgerCall<T> (fn: () => Promise<T>): Promise<T> {
@@ -165,7 +172,8 @@ export function registerHumanRoutes (app: FastifyInstance, ctx: ApiContext): voi
   app.post<{ Body: HumanCreate }>('/humans', {
     schema: {
       tags: ['humans'],
-      summary: 'register a human (no verification: trust by default); the seeds\' HumanCreate',
+      summary: 'register a human',
+      description: 'Registers a human in the resource pool. There is no verification of the person (open participation); the record is signed by this node and gossiped. Amounts default to 800.00 weekly flow, 104000.00 housing credit and investment pool.',
       body: {
         type: 'object',
         additionalProperties: false,
@@ -176,7 +184,8 @@ export function registerHumanRoutes (app: FastifyInstance, ctx: ApiContext): voi
           housing_credit: amountSchema,
           investment_pool: amountSchema,
           status: { type: 'string', enum: ['active', 'inactive'], default: 'active' }
-        }
+        },
+        example: { id: 'alice', weekly_flow: '800.00' }
       },
       response: { 201: humanSchema, ...errorResponses, 409: { ...errorSchema, description: 'already registered' } }
     }
@@ -202,7 +211,7 @@ export function registerHumanRoutes (app: FastifyInstance, ctx: ApiContext): voi
     }
   }, async request => {
     const h = await ledgerCall(async () => ledger.getHuman(request.params.id, request.query.registrar))
-    if (h == null) throw new ApiError(404, `human ${request.params.id} not found`)
+    if (h == null) throw notFound(`human ${request.params.id}`, 'id')
     return humanView(h)
   })
 
@@ -217,11 +226,12 @@ export function registerHumanRoutes (app: FastifyInstance, ctx: ApiContext): voi
   }, setStatus('active'))
 
   app.post<{ Body: DistributionRequest | undefined }>('/distribute', {
-    // the seeds' request is optional: no body means everyone, this week's flow
+    // the body is optional: no body means everyone, this week's flow
     preValidation: async request => { request.body ??= {} },
     schema: {
       tags: ['distribution'],
-      summary: 'pay this ISO week\'s flow to every active human not yet paid this week (or only human_ids); the seeds\' DistributionRequest',
+      summary: 'run this week\'s distribution',
+      description: 'Pays this ISO week\'s flow to every active human not yet paid this week (or only `human_ids`). At most one payment per human and week across the whole mesh, whichever nodes run it. Refused whole (409 `insufficient_pool`) when the pool cannot cover it.',
       body: {
         type: 'object',
         additionalProperties: false,
@@ -266,7 +276,7 @@ export function registerHumanRoutes (app: FastifyInstance, ctx: ApiContext): voi
   app.get<{ Querystring: { human_id?: string, week?: string, include_superseded?: boolean, cursor?: string, limit: number } }>('/distribution/history', {
     schema: {
       tags: ['distribution'],
-      summary: 'payments (the seeds\' transactions) by week, human and author',
+      summary: 'payments by week, human and author',
       querystring: {
         type: 'object',
         additionalProperties: false,

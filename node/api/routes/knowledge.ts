@@ -3,9 +3,10 @@
  * entry, its versions and related entries; write an entry (signed by this node), a new
  * version of one of this node's entries, a retraction, a rating.
  */
+import { MeshError } from '../../../protocol/errors.ts'
 import { KNOWLEDGE_LIMITS, KNOWLEDGE_TYPES, KnowledgeInputError } from '../../../protocol/knowledge/index.ts'
 import { errorResponses, errorSchema, notFoundResponse } from '../schemas.ts'
-import { ApiError, notFound } from '../validation.ts'
+import { notFound } from '../validation.ts'
 import type { EntryDraft, KnowledgeListQuery, KnowledgeSearchQuery } from '../../../protocol/knowledge/index.ts'
 import type { ApiContext } from '../server.ts'
 import type { FastifyInstance } from 'fastify'
@@ -83,11 +84,11 @@ const idParams = { type: 'object', required: ['id'], properties: { id: { type: '
 /** the service's input errors name their field: pass that on with a fitting status */
 export function knowledgeError (err: unknown): unknown {
   if (err instanceof KnowledgeInputError) {
-    if (err.code === 'rate-limited' || err.code === 'quota') return new ApiError(429, err.message)
-    if (err.code === 'not-found') return new ApiError(404, err.message)
-    if (err.code === 'not-author' || err.code === 'not-owner' || err.code === 'not-participant') return new ApiError(403, err.message)
-    if (err.code === 'retracted' || err.code === 'closed') return new ApiError(409, err.message)
-    return new ApiError(400, `${err.code}: ${err.message}`, err.code)
+    if (err.code === 'rate-limited' || err.code === 'quota') return new MeshError('rate_limited', err.message)
+    if (err.code === 'not-found') return new MeshError('not_found', err.message)
+    if (err.code === 'not-author' || err.code === 'not-owner' || err.code === 'not-participant') return new MeshError('forbidden', err.message)
+    if (err.code === 'retracted' || err.code === 'closed') return new MeshError('conflict', err.message)
+    return new MeshError('invalid_input', `${err.code}: ${err.message}`)
   }
   return err
 }

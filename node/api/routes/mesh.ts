@@ -4,10 +4,10 @@
  * reachable node (`POST /mesh/send`), and the routed messages this node received.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
-import { RouteError } from '../../../protocol/routing/index.ts'
 import { gossipScore } from '../../../protocol/pubsub/gossip.ts'
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decodeNumericCursor, encodeCursor, errorResponses, notFoundResponse, pageByKey, pageSchema } from '../schemas.ts'
-import { ApiError, badRequest, notFound } from '../validation.ts'
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decodeNumericCursor, encodeCursor, errorResponses, errorSchema, notFoundResponse, pageByKey, pageSchema } from '../schemas.ts'
+import { MeshError } from '../../../protocol/errors.ts'
+import { badRequest, notFound } from '../validation.ts'
 import type { MeshNode } from '../../../protocol/mesh-node.ts'
 import type { RoutedMessage, TopologySnapshot } from '../../../protocol/routing/index.ts'
 import type { PeerHealth, PeerLinkInfo } from '../../../protocol/routing/link-monitor.ts'
@@ -121,12 +121,26 @@ export async function peerView (node: MeshNode, peer: PeerId, link?: PeerLinkInf
   }
 }
 
-export function parsePeerId (s: string, field: string): PeerId {
+/**
+ * A peer id as given, or as lists show it shortened: a unique prefix or suffix (6+
+ * characters) or `head…tail`, resolved among the peers and route targets this node knows.
+ */
+export function parsePeerId (s: string, field: string, node?: ApiContext['node']): PeerId {
   try {
     return peerIdFromString(s)
-  } catch {
-    throw badRequest(`${field} "${s}" is not a peer id`, field)
-  }
+  } catch {}
+  const parts = s.split(/…|\.\.\./)
+  const short = parts.length === 2 ? parts : undefined
+  if (node == null || (short == null && !/^[1-9A-HJ-NP-Za-km-z]{6,}$/.test(s))) throw badRequest(`${field} "${s}" is not a peer id`, field)
+  const known = new Set<string>([
+    ...node.libp2p.getPeers().map(p => p.toString()),
+    ...node.routing.peers().map(p => p.peerId),
+    ...node.routing.routes().map(r => r.target)
+  ])
+  const matches = [...known].filter(id => short != null ? id.startsWith(short[0]) && id.endsWith(short[1]) : id.startsWith(s) || id.endsWith(s))
+  if (matches.length === 0) throw new MeshError('not_found', `${field} "${s}" is not a peer id, nor the short form of a peer this node knows`, { field })
+  if (matches.length > 1) throw new MeshError('ambiguous_id', `${field} "${s}" matches ${matches.length} peers (${matches.slice(0, 3).join(', ')}): give more characters`, { field })
+  return peerIdFromString(matches[0])
 }
 
 export function registerMeshRoutes (app: FastifyInstance, ctx: ApiContext): void {
@@ -173,7 +187,7 @@ export function registerMeshRoutes (app: FastifyInstance, ctx: ApiContext): void
       response: { 200: peerSchema, ...errorResponses, ...notFoundResponse }
     }
   }, async request => {
-    const peer = parsePeerId(request.params.peer_id, 'peer_id')
+    const peer = parsePeerId(request.params.peer_id, 'peer_id', node)
     const view = await peerView(node, peer, node.routing.peers().find(l => l.peerId === request.params.peer_id))
     if (view == null) throw notFound(`peer ${request.params.peer_id}`)
     return view
@@ -204,7 +218,7 @@ export function registerMeshRoutes (app: FastifyInstance, ctx: ApiContext): void
       response: { 200: healthSchema, ...errorResponses, ...notFoundResponse }
     }
   }, async request => {
-    const h = node.routing.health(parsePeerId(request.params.peer_id, 'peer_id'))
+    const h = node.routing.health(parsePeerId(request.params.peer_id, 'peer_id', node))
     if (h == null) throw notFound(`direct peer ${request.params.peer_id}`)
     return healthView(h)
   })
@@ -247,7 +261,7 @@ export function registerMeshRoutes (app: FastifyInstance, ctx: ApiContext): void
       response: { 200: routeSchema, ...errorResponses, ...notFoundResponse }
     }
   }, async request => {
-    const route = node.routing.route(parsePeerId(request.params.target, 'target'))
+    const route = node.routing.route(parsePeerId(request.params.target, 'target', node))
     if (route == null) throw notFound(`route to ${request.params.target}`)
     return routeView(route)
   })
@@ -274,37 +288,29 @@ export function registerMeshRoutes (app: FastifyInstance, ctx: ApiContext): void
       response: {
         200: sendResultSchema,
         ...errorResponses,
-        404: { description: 'no route to the target', ...errorSchemaRef },
-        502: { description: 'every attempt failed', ...errorSchemaRef },
-        504: { description: 'not acknowledged in time', ...errorSchemaRef }
+        404: { description: 'no route to the target', ...errorSchema },
+        502: { description: 'every attempt failed', ...errorSchema },
+        504: { description: 'not acknowledged in time', ...errorSchema }
       }
     }
   }, async request => {
     const { target, payload, timeout_ms: timeoutMs } = request.body as { target: string, payload: string, timeout_ms?: number }
-    const peer = parsePeerId(target, 'target')
+    const peer = parsePeerId(target, 'target', node)
     if (peer.type !== 'Ed25519') throw badRequest('target must be an Ed25519 peer id (its key checks the acknowledgement)', 'target')
     if (peer.equals(node.libp2p.peerId)) throw badRequest('target is this node itself', 'target')
     const bytes = new TextEncoder().encode(payload)
     if (bytes.length > MAX_PAYLOAD_BYTES) throw badRequest(`payload is ${bytes.length} bytes, the limit is ${MAX_PAYLOAD_BYTES}`, 'payload')
-    try {
-      const r = await node.routing.send(peer, bytes, { timeoutMs })
-      return {
-        id: r.id,
-        target: r.target,
-        path: r.path,
-        hops: r.hops,
-        latency_ms: r.latencyMs,
-        total_ms: r.totalMs,
-        attempts: r.attempts,
-        received_at: r.receivedAt,
-        direct: r.direct
-      }
-    } catch (err) {
-      if (err instanceof RouteError) {
-        const status = err.code === 'NO_ROUTE' ? 404 : err.code === 'TIMEOUT' ? 504 : err.code === 'INVALID' ? 400 : 502
-        throw new ApiError(status, err.message, status === 400 ? 'payload' : undefined)
-      }
-      throw err
+    const r = await node.routing.send(peer, bytes, { timeoutMs })
+    return {
+      id: r.id,
+      target: r.target,
+      path: r.path,
+      hops: r.hops,
+      latency_ms: r.latencyMs,
+      total_ms: r.totalMs,
+      attempts: r.attempts,
+      received_at: r.receivedAt,
+      direct: r.direct
     }
   })
 
@@ -338,7 +344,6 @@ const MAX_PAYLOAD_BYTES = 64 * 1024
 const INBOX_SIZE = 1000
 const EVENT_PAYLOAD_CHARS = 4096
 const INBOX_MAX_CHARS = 8 * 1024 * 1024
-const errorSchemaRef = { type: 'object', properties: { statusCode: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } } } as const
 
 const healthSchema = {
   type: 'object',

@@ -5,6 +5,7 @@
 import { NOTIFICATION_MAX_MESSAGE, NOTIFICATION_MAX_RECIPIENT, NOTIFICATION_MAX_TITLE, NOTIFICATION_PRIORITIES, NOTIFICATION_TYPES } from '../../../protocol/notifications/index.ts'
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decodeCursor, encodeCursor, errorResponses, freeObject, notFoundResponse, pageSchema } from '../schemas.ts'
 import { notFound } from '../validation.ts'
+import { notificationView } from '../wire.ts'
 import type { NotificationPriority, NotificationType } from '../../../protocol/notifications/index.ts'
 import type { ApiContext } from '../server.ts'
 import type { FastifyInstance } from 'fastify'
@@ -19,11 +20,16 @@ export const notificationSchema = {
     message: { type: 'string' },
     data: freeObject,
     recipient: { type: ['string', 'null'] },
-    created_at: { type: 'integer' },
-    expires_at: { type: ['integer', 'null'] },
+    created_at: { type: 'integer', description: 'epoch ms' },
+    expires_at: { type: ['integer', 'null'], description: 'epoch ms; null = never' },
     read: { type: 'boolean' },
     dismissed: { type: 'boolean' },
     correlation_id: { type: ['string', 'null'] }
+  },
+  example: {
+    id: '019ae0c4b6000001a1b2c3d4e5', type: 'resource_distribution', priority: 'medium', title: 'Weekly distribution paid',
+    message: '3 humans paid 2400.00 for 2026-W49', data: { week: '2026-W49', paid: 3, already_paid: 0 }, recipient: null,
+    created_at: 1764633600000, expires_at: 1765238400000, read: false, dismissed: false, correlation_id: 'a1b2c3d41'
   }
 } as const
 
@@ -89,7 +95,7 @@ export function registerNotificationRoutes (app: FastifyInstance, ctx: ApiContex
       cursor: decodeCursor(q.cursor),
       limit: q.limit
     })
-    return { items: page.items, next_cursor: page.next_cursor == null ? null : encodeCursor(page.next_cursor) }
+    return { items: page.items.map(notificationView), next_cursor: page.next_cursor == null ? null : encodeCursor(page.next_cursor) }
   })
 
   app.get('/notifications/stats', {
@@ -120,8 +126,8 @@ export function registerNotificationRoutes (app: FastifyInstance, ctx: ApiContex
     schema: { tags, summary: 'one notification', params: idParams, response: { 200: notificationSchema, ...errorResponses, ...notFoundResponse } }
   }, async request => {
     const n = notifications.get(request.params.id)
-    if (n == null) throw notFound(`notification ${request.params.id}`)
-    return n
+    if (n == null) throw notFound(`notification ${request.params.id}`, 'id')
+    return notificationView(n)
   })
 
   app.post<{ Body: SendBody }>('/notifications', {
@@ -156,23 +162,23 @@ export function registerNotificationRoutes (app: FastifyInstance, ctx: ApiContex
       ttlMs: b.ttl_seconds != null ? b.ttl_seconds * 1000 : undefined,
       correlationId: request.id
     })
-    return reply.code(201).send(n)
+    return reply.code(201).send(notificationView(n))
   })
 
   app.post<{ Params: { id: string } }>('/notifications/:id/read', {
     schema: { tags, summary: 'mark read', params: idParams, response: { 200: notificationSchema, ...errorResponses, ...notFoundResponse } }
   }, async request => {
     const n = await notifications.markRead(request.params.id)
-    if (n == null) throw notFound(`notification ${request.params.id}`)
-    return n
+    if (n == null) throw notFound(`notification ${request.params.id}`, 'id')
+    return notificationView(n)
   })
 
   app.delete<{ Params: { id: string } }>('/notifications/:id', {
     schema: { tags, summary: 'dismiss', params: idParams, response: { 200: notificationSchema, ...errorResponses, ...notFoundResponse } }
   }, async request => {
     const n = await notifications.dismiss(request.params.id)
-    if (n == null) throw notFound(`notification ${request.params.id}`)
-    return n
+    if (n == null) throw notFound(`notification ${request.params.id}`, 'id')
+    return notificationView(n)
   })
 
   app.post('/notifications/cleanup', {

@@ -1,6 +1,6 @@
 /**
  * System routes: `GET /` (what this node is and where its API lives), `GET /health`
- * (liveness and connectivity; also under /api/v1) and `GET /api/v1/stats` (the seeds'
+ * (liveness and connectivity; also under /api/v1) and `GET /api/v1/stats` (the
  * `SystemStats` plus mesh figures).
  */
 import { errorResponses } from '../schemas.ts'
@@ -139,7 +139,7 @@ export function registerSystemRoutes (app: FastifyInstance, ctx: ApiContext): vo
   app.addHook('onClose', async () => { node.events.removeEventListener('event', invalidate) })
 
   app.get('/api/v1/stats', {
-    schema: { tags: ['system'], summary: 'system statistics (the seeds\' SystemStats)', response: { 200: statsSchema, ...errorResponses } }
+    schema: { tags: ['system'], summary: 'system statistics', description: 'Ledger, truth and mesh figures of this node: humans, distributed and remaining wealth, messages, peers.', response: { 200: statsSchema, ...errorResponses } }
   }, async (_request, reply) => {
     const now = Date.now()
     let body = cached != null && now - cached.at < STATS_MAX_AGE_MS ? cached.body : undefined

@@ -3,9 +3,10 @@
  * and time, cursor-paginated), get by id, and the channels with their reach and
  * conversion rate; subscribe to or leave a channel.
  */
-import { TRUTH_LIMITS, TruthInputError } from '../../../protocol/truth/index.ts'
+import { TRUTH_LIMITS } from '../../../protocol/truth/index.ts'
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, errorResponses, notFoundResponse, pageSchema } from '../schemas.ts'
-import { ApiError, notFound } from '../validation.ts'
+import { MeshError } from '../../../protocol/errors.ts'
+import { notFound } from '../validation.ts'
 import type { ApiContext } from '../server.ts'
 import type { FastifyInstance } from 'fastify'
 
@@ -28,6 +29,18 @@ export const truthMessageSchema = {
     received_at: { type: 'integer' },
     spread: { type: 'integer', description: 'distinct peers known to hold it' },
     effectiveness: { type: 'number' }
+  },
+  example: {
+    id: '2c43e852bf46a1d0f2c5e1e8a4b7c9d0e3f6a9b2c5d8e1f4a7b0c3d6e9f2a5b8',
+    content: 'water is free at the square',
+    source: 'neighbours',
+    priority: 4,
+    channels: ['billboard'],
+    created_at: 1764633600000,
+    author: '12D3KooWLx8cBDqT9bJpPLmWEh2XGXfSQJm3sKZCV6sBqtpmD4Ny',
+    received_at: 1764633600012,
+    spread: 3,
+    effectiveness: 0.75
   }
 } as const
 
@@ -59,15 +72,6 @@ interface ListQuery {
   order: 'asc' | 'desc'
 }
 
-/** the service's input errors name their field: pass that on */
-function truthError (err: unknown): unknown {
-  if (err instanceof TruthInputError) {
-    if (err.code === 'rate-limited') return new ApiError(429, err.message)
-    return new ApiError(400, `${err.code}: ${err.message}`, err.code)
-  }
-  return err
-}
-
 export function registerTruthRoutes (app: FastifyInstance, ctx: ApiContext): void {
   const { truth } = ctx.node
   const tags = ['truth']
@@ -94,12 +98,8 @@ export function registerTruthRoutes (app: FastifyInstance, ctx: ApiContext): voi
     }
   }, async (request, reply) => {
     const b = request.body
-    try {
-      const posted = await truth.post(b.content, { priority: b.priority, channels: b.channels, source: b.source, correlationId: request.id })
-      return await reply.code(201).send(posted)
-    } catch (err) {
-      throw truthError(err)
-    }
+    const posted = await truth.post(b.content, { priority: b.priority, channels: b.channels, source: b.source, correlationId: request.id })
+    return await reply.code(201).send(posted)
   })
 
   app.get<{ Querystring: ListQuery }>('/truth/messages', {
@@ -121,22 +121,20 @@ export function registerTruthRoutes (app: FastifyInstance, ctx: ApiContext): voi
       response: { 200: pageSchema(truthMessageSchema), ...errorResponses }
     }
   }, async request => {
-    try {
-      return await truth.list(request.query)
-    } catch (err) {
-      throw truthError(err)
-    }
+    return await truth.list(request.query)
   })
 
   app.get<{ Params: { id: string } }>('/truth/messages/:id', {
     schema: {
       tags,
       summary: 'one truth message',
-      params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[0-9a-f]{64}$' } } },
+      description: 'By id, or by a unique prefix of it (4+ hex characters, as lists show it): 409 `ambiguous_id` when several match.',
+      params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[0-9a-f]{4,64}$' } } },
       response: { 200: truthMessageSchema, ...errorResponses, ...notFoundResponse }
     }
   }, async request => {
-    const m = await truth.get(request.params.id).catch(err => { throw truthError(err) })
+    const id = request.params.id.length === 64 ? request.params.id : await truth.resolveId(request.params.id)
+    const m = await truth.get(id)
     if (m == null) throw notFound(`truth message ${request.params.id}`)
     return m
   })
@@ -155,7 +153,7 @@ export function registerTruthRoutes (app: FastifyInstance, ctx: ApiContext): voi
   }, async request => {
     const subscribed = truth.subscriptions()
     if (!subscribed.includes(request.params.channel) && subscribed.length >= MAX_SUBSCRIPTIONS) {
-      throw new ApiError(409, `already subscribed to ${MAX_SUBSCRIPTIONS} channels; leave one first`)
+      throw new MeshError('conflict', `already subscribed to ${MAX_SUBSCRIPTIONS} channels; leave one first`)
     }
     truth.subscribe(request.params.channel)
     return truth.channels().find(c => c.channel === request.params.channel)

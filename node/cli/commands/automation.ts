@@ -15,7 +15,7 @@ function taskName (value: string): string {
   return value
 }
 
-const time = (iso: string | null): string => iso == null ? '-' : iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z')
+const time = (at: number | string | null): string => at == null ? '-' : new Date(at).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z')
 
 function taskRow (t: any): Record<string, unknown> {
   return {
@@ -112,7 +112,7 @@ export function registerRestoreCommand (program: Command): void {
         const m = await restoreBackup(backup, opts.dataDir)
         output(opts.json, { ...m, data_dir: opts.dataDir }, () => formatKeyValues({ restored: backup, 'data dir': opts.dataDir, 'peer id': m.peer_id, 'backed up': m.created_at, entries: m.entries }))
       } catch (err) {
-        if (err instanceof RestoreError) { throw new CliError(err.message) }
+        if (err instanceof RestoreError) { throw new CliError('invalid_input', err.message) }
         throw err
       }
       if (opts.json !== true) { write('start it with: liberation start --data-dir ' + opts.dataDir + '\n') }

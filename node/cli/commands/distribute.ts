@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander'
 import { clientCommand, createApiClient } from '../client.ts'
-import { formatKeyValues, output } from '../output.ts'
+import { formatKeyValues, formatMoney, nextWeekStart, output, plural } from '../output.ts'
 import { amount } from './humans.ts'
 import type { ClientOptions } from '../client.ts'
 import type { Command } from 'commander'
@@ -18,13 +18,19 @@ export function registerDistributeCommand (program: Command): void {
     .action(async (opts: ClientOptions & { human?: string[], amount?: string }) => {
       const client = await createApiClient(opts)
       const r = await client.post('/api/v1/distribute', { human_ids: opts.human, amount_override: opts.amount })
-      output(opts.json, r, () => formatKeyValues({
-        week: r.week,
-        paid: `${r.paid as number} humans`,
-        total: r.total,
-        'already paid': r.skipped.already_paid,
-        inactive: r.skipped.inactive,
-        'remaining wealth': r.remaining_wealth
-      }))
+      output(opts.json, r, () => {
+        const next = nextWeekStart(r.week)
+        const lines: Record<string, unknown> = {
+          week: r.week,
+          paid: plural(r.paid, 'human'),
+          total: formatMoney(r.total),
+          'already paid': plural(r.skipped.already_paid, 'human'),
+          inactive: plural(r.skipped.inactive, 'human'),
+          'remaining wealth': formatMoney(r.remaining_wealth)
+        }
+        // nothing paid because everyone was paid this week: say when the next one is due
+        if (r.paid === 0 && r.skipped.already_paid > 0 && next != null) lines['next due'] = `${next.week} (from Monday ${next.monday} UTC)`
+        return formatKeyValues(lines)
+      })
     })
 }

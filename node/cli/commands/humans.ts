@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander'
 import { clientCommand, createApiClient, fetchAll, positiveInt } from '../client.ts'
-import { formatKeyValues, formatTable, output } from '../output.ts'
+import { formatKeyValues, formatMoney, formatTable, moreHint, output } from '../output.ts'
 import type { ClientOptions } from '../client.ts'
 import type { Command } from 'commander'
 
@@ -22,12 +22,12 @@ function humanRow (h: any): Record<string, unknown> {
   return {
     id: h.id,
     status: h.status,
-    'weekly flow': h.weekly_flow,
-    'housing credit': h.housing_credit,
-    'investment pool': h.investment_pool,
-    'total received': h.total_received,
+    'weekly flow': formatMoney(h.weekly_flow),
+    'housing credit': formatMoney(h.housing_credit),
+    'investment pool': formatMoney(h.investment_pool),
+    'total received': formatMoney(h.total_received),
     // payments recorded for it that the pool cannot cover: shown, never counted
-    unfunded: h.unfunded_payments > 0 ? `${h.unfunded as string} (${h.unfunded_payments as number} payments)` : '-',
+    unfunded: h.unfunded_payments > 0 ? `${formatMoney(h.unfunded)} (${h.unfunded_payments as number} payment${h.unfunded_payments === 1 ? '' : 's'})` : '-',
     'last distribution': h.last_distribution_week ?? '-',
     'registered by': h.registered_by,
     registrars: h.registrars
@@ -35,7 +35,7 @@ function humanRow (h: any): Record<string, unknown> {
 }
 
 export function registerHumansCommand (program: Command): void {
-  const humans = program.command('humans').description('humans in the resource pool: add, list, show, deactivate')
+  const humans = program.command('humans').description('humans in the resource pool: add, list, show, deactivate, activate')
 
   clientCommand(humans.command('add').description('register a human (no verification)').argument('<id>', 'the human\'s id', humanId))
     .option('--weekly-flow <amount>', 'weekly flow (default 800.00)', amount('--weekly-flow'))
@@ -68,12 +68,12 @@ export function registerHumansCommand (program: Command): void {
         : formatTable(items, [
           ['ID', h => h.id],
           ['STATUS', h => h.status],
-          ['WEEKLY FLOW', h => h.weekly_flow],
-          ['RECEIVED', h => h.total_received],
-          ['UNFUNDED', h => h.unfunded_payments > 0 ? h.unfunded : '-'],
+          ['WEEKLY FLOW', h => formatMoney(h.weekly_flow)],
+          ['RECEIVED', h => formatMoney(h.total_received)],
+          ['UNFUNDED', h => h.unfunded_payments > 0 ? formatMoney(h.unfunded) : '-'],
           ['LAST PAID', h => h.last_distribution_week],
           ['REGISTRAR', h => String(h.registered_by).slice(-8)]
-        ]))
+        ]) + (items.more ? moreHint(items.length, 'humans', opts.limit) : ''))
     })
 
   clientCommand(humans.command('show').description('one human').argument('<id>', 'the human\'s id', humanId))
@@ -87,6 +87,13 @@ export function registerHumansCommand (program: Command): void {
     .action(async (id: string, opts: ClientOptions) => {
       const client = await createApiClient(opts)
       const h = await client.delete(`/api/v1/humans/${encodeURIComponent(id)}`)
+      output(opts.json, h, () => formatKeyValues(humanRow(h)))
+    })
+
+  clientCommand(humans.command('activate').description('activate again a human this node registered').argument('<id>', 'the human\'s id', humanId))
+    .action(async (id: string, opts: ClientOptions) => {
+      const client = await createApiClient(opts)
+      const h = await client.post(`/api/v1/humans/${encodeURIComponent(id)}/activate`)
       output(opts.json, h, () => formatKeyValues(humanRow(h)))
     })
 }

@@ -1,8 +1,12 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { setFlagsFromString } from 'node:v8'
+import { enable as enableLogger } from '@libp2p/logger'
+import { InvalidArgumentError } from 'commander'
 import { loadConfig } from '../../config/index.ts'
+import { snakeKeys } from '../../api/wire.ts'
 import { startNodeRuntime } from '../../runtime.ts'
+import { summarize } from './tail.ts'
 import type { Command } from 'commander'
 
 /** written by the build next to the CLI bundle (dist/cli/openapi.json); absent when run from sources */
@@ -13,8 +17,11 @@ function builtOpenApiDocument (): string | undefined {
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 
-const parsePort = (value: string): number => {
-  if (!/^\d+$/.test(value)) return Number.NaN
+/** a whole number in a range, named by its flag when it is not */
+const wholeNumber = (flag: string, min: number, max: number, what = 'a whole number') => (value: string): number => {
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new InvalidArgumentError(`${flag} must be ${what} from ${min} to ${max}, not "${value}".`)
+  }
   return Number(value)
 }
 
@@ -40,10 +47,10 @@ export function registerStartCommand (program: Command): void {
     .option('--no-dht', 'disable the Kad-DHT')
     .option('--no-relay', 'do not act as a circuit relay for browsers')
     .option('--api-host <host>', 'control API bind address (default 127.0.0.1)')
-    .option('--api-port <port>', 'control API port (default 4100, 0 = any)', parsePort)
+    .option('--api-port <port>', 'control API port (default 4100, 0 = any)', wholeNumber('--api-port', 0, 65535, 'a port number'))
     .option('--api-token <token>', 'bearer token required by the API on non-loopback binds')
-    .option('--min-connections <n>', 'connections to keep at least', parsePort)
-    .option('--max-connections <n>', 'connections to allow at most', parsePort)
+    .option('--min-connections <n>', 'connections to keep at least', wholeNumber('--min-connections', 0, 10_000))
+    .option('--max-connections <n>', 'connections to allow at most', wholeNumber('--max-connections', 1, 10_000))
     .option('--log-level <level>', 'silent | error | warn | info | debug')
     .option('--web', 'serve the web client (a mesh node in a browser tab) at / of the API port')
     .option('--web-ice-servers <url>', 'STUN/TURN url for the web client\'s WebRTC (repeatable)', collect)
@@ -65,6 +72,15 @@ export function registerStartCommand (program: Command): void {
         for (const peer of node.libp2p.getPeers()) { out.write(`peer connected: ${peer.toString()}\n`) }
         node.libp2p.addEventListener('peer:connect', evt => { out.write(`peer connected: ${evt.detail.toString()}\n`) })
         node.libp2p.addEventListener('peer:disconnect', evt => { out.write(`peer disconnected: ${evt.detail.toString()}\n`) })
+      }
+      if (config.logLevel === 'debug') {
+        // every event of every service, one line each, and libp2p's own errors (its debug
+        // namespaces; DEBUG=libp2p:* gives all of libp2p)
+        node.events.addEventListener('event', evt => {
+          const e = evt.detail
+          out.write(`debug: ${e.category} ${e.type} ${summarize(snakeKeys(e.data ?? {}))}\n`)
+        })
+        enableLogger(process.env.DEBUG ?? 'libp2p:*:error')
       }
 
       await new Promise<void>(resolve => {

@@ -1,7 +1,14 @@
 import { clientCommand, createApiClient } from '../client.ts'
-import { formatDuration, formatKeyValues, output } from '../output.ts'
+import { formatDuration, formatKeyValues, formatMoney, output } from '../output.ts'
 import type { ClientOptions } from '../client.ts'
 import type { Command } from 'commander'
+
+/** amounts grouped ("18,999,999,998,400.00"), counts grouped, fractions to two decimals (not cut) */
+function figure (v: unknown): unknown {
+  if (typeof v === 'string' && /^\d+\.\d{2}$/.test(v)) return formatMoney(v)
+  if (typeof v === 'number') return v.toLocaleString('en-US', { maximumFractionDigits: 2 })
+  return v
+}
 
 export function registerStatusCommand (program: Command): void {
   clientCommand(program.command('status').description('health and statistics of a running node'))
@@ -15,7 +22,7 @@ export function registerStatusCommand (program: Command): void {
           status: health.status,
           uptime: formatDuration(Number(uptime)),
           api: client.baseUrl,
-          ...Object.fromEntries(Object.entries(rest).map(([k, v]) => [k.replace(/_/g, ' '), v]))
+          ...Object.fromEntries(Object.entries(rest).map(([k, v]) => [k.replace(/_/g, ' '), figure(v)]))
         })
       })
     })

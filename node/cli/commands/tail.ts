@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander'
 import { CliError, clientCommand, createApiClient, positiveInt } from '../client.ts'
-import { formatTime, writeJson, write } from '../output.ts'
+import { formatTime, terminalWidth, writeJson, write } from '../output.ts'
 import type { ClientOptions } from '../client.ts'
 import type { Command } from 'commander'
 
@@ -13,19 +13,48 @@ function channelList (value: string): string[] {
   return list
 }
 
+/** one line per event: cut to the terminal's width */
+function fit (line: string): string {
+  const width = terminalWidth()
+  return width != null && line.length > width ? line.slice(0, width - 1) + '…' : line
+}
+
+const HIDDEN = new Set(['signature', 'author_key', 'signed', 'raw'])
+
+/** one value, short: 64-hex ids to 12, peer ids to head…tail, fractions to 2 decimals, times readable */
+function shortValue (key: string, v: unknown): string {
+  if (typeof v === 'string') {
+    if (/^[0-9a-f]{40,}$/.test(v)) return v.slice(0, 12)
+    if (/^(12D3KooW|Qm)[1-9A-HJ-NP-Za-km-z]{30,}$/.test(v)) return `${v.slice(0, 8)}…${v.slice(-6)}`
+    return /\s/.test(v) ? JSON.stringify(v.length > 80 ? v.slice(0, 79) + '…' : v) : v
+  }
+  if (typeof v === 'number') {
+    if ((key === 'timestamp' || key.endsWith('_at')) && v > 1e12) return formatTime(v)
+    return Number.isInteger(v) ? String(v) : v.toFixed(2)
+  }
+  if (Array.isArray(v)) return v.length > 3 ? `[${v.slice(0, 3).map(x => shortValue(key, x)).join(',')},…${v.length}]` : `[${v.map(x => shortValue(key, x)).join(',')}]`
+  if (v != null && typeof v === 'object') return `{${summarize(v as Record<string, unknown>)}}`
+  return String(v)
+}
+
+/** `key=value` pairs of an event's data, without signatures and keys */
+export function summarize (data: Record<string, unknown>): string {
+  return Object.entries(data).filter(([k, v]) => !HIDDEN.has(k) && v !== undefined).map(([k, v]) => `${k}=${shortValue(k, v)}`).join(' ')
+}
+
 /** one readable line per feed message */
 export function describeFeedMessage (msg: any): string | undefined {
   switch (msg.type) {
     case 'event': {
       const e = msg.data
-      return `${formatTime(e.timestamp)} ${msg.channel} ${e.type} ${JSON.stringify(e.data)}`
+      return `${formatTime(e.timestamp)} ${msg.channel} ${e.type} ${summarize(e.data ?? {})}`
     }
     case 'notification': {
       const n = msg.data
       return `${formatTime(n.created_at)} notifications [${n.priority}] ${n.title}${n.message !== '' ? ` - ${n.message}` : ''}`
     }
     case 'metrics_update':
-      return `${formatTime(msg.data.timestamp)} metrics ${JSON.stringify(msg.data)}`
+      return `${formatTime(msg.data.timestamp)} metrics ${summarize({ ...msg.data, timestamp: undefined })}`
     case 'dropped':
       return `(${msg.count} messages dropped: this terminal was too slow)`
     default:
@@ -44,6 +73,7 @@ export function registerTailCommand (program: Command): void {
       await new Promise<void>((resolve, reject) => {
         const ws = new WebSocket(url)
         let seen = 0
+        const printed = new Set<number>()
         let opened = false
         let done = false
         const finish = (err?: Error): void => {
@@ -66,20 +96,23 @@ export function registerTailCommand (program: Command): void {
             if (opts.json !== true) process.stderr.write(`following ${opts.channels.join(', ')} on ${client.baseUrl} (peer ${msg.peer_id})\n`)
             return
           }
-          if (msg.type === 'error') { finish(new CliError(`feed error: ${msg.message}`)); return }
+          if (msg.type === 'error') { finish(new CliError('internal', `feed error: ${msg.message}`)); return }
+          // an event reaches a client once per seq; a reconnecting feed must not print one twice
+          const seq = msg.type === 'event' ? msg.data?.seq : msg.type === 'notification' ? msg.event_seq : undefined
+          if (seq != null) { if (printed.has(seq)) return; printed.add(seq); if (printed.size > 10_000) printed.clear() }
           const line = describeFeedMessage(msg)
           if (line == null) return
           if (opts.json === true) writeJson(msg)
-          else write(line + '\n')
+          else write(fit(line) + '\n')
           if (opts.count != null && ++seen >= opts.count) finish()
         })
         ws.addEventListener('error', () => {
-          finish(new CliError(opened
+          finish(new CliError('cannot_reach', opened
             ? `the live feed at ${client.baseUrl} failed`
             : `cannot open the live feed at ${client.baseUrl}: is "liberation start" running, and the token right? (see --api, --token)`))
         })
         ws.addEventListener('close', evt => {
-          finish(evt.code === 1000 || evt.code === 1005 ? undefined : new CliError(`the node closed the live feed (${evt.code}${evt.reason !== '' ? ` ${evt.reason}` : ''})`))
+          finish(evt.code === 1000 || evt.code === 1005 ? undefined : new CliError('unavailable', `the node closed the live feed (${evt.code}${evt.reason !== '' ? ` ${evt.reason}` : ''})`))
         })
       })
     })

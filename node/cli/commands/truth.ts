@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander'
 import { CliError, clientCommand, createApiClient, fetchAll, positiveInt } from '../client.ts'
-import { formatKeyValues, formatTable, formatTime, output } from '../output.ts'
+import { formatKeyValues, formatTable, formatTime, moreHint, output, plural } from '../output.ts'
 import type { ClientOptions } from '../client.ts'
 import type { Command } from 'commander'
 
@@ -17,7 +17,7 @@ function priority (value: string): number {
 }
 
 export function registerTruthCommand (program: Command): void {
-  const truth = program.command('truth').description('truth messages: post, list, get, channels')
+  const truth = program.command('truth').description('truth messages: post, list, get, channels, subscribe, unsubscribe')
 
   clientCommand(truth.command('post').description('post a signed truth message from the node').argument('<content>', 'the message text'))
     .option('-p, --priority <1-5>', 'priority, 5 most urgent (default 3)', priority)
@@ -26,7 +26,18 @@ export function registerTruthCommand (program: Command): void {
     .action(async (content: string, opts: ClientOptions & { priority?: number, channel?: string[], source?: string }) => {
       const client = await createApiClient(opts)
       const m = await client.post('/api/v1/truth/messages', { content, priority: opts.priority, channels: opts.channel, source: opts.source })
-      output(opts.json, m, () => formatKeyValues({ id: m.id, channels: m.channels, priority: m.priority, 'sent to': `${m.recipients.length as number} peers` }))
+      output(opts.json, m, () => {
+        const sent = m.recipients.length as number
+        return formatKeyValues({
+          id: m.id,
+          channels: m.channels,
+          priority: m.priority,
+          // say what happens to a post no connected peer follows yet, rather than look lost
+          'sent to': sent > 0
+            ? plural(sent, 'peer')
+            : `0 peers: no connected peer follows ${(m.channels as string[]).join(', ')} yet; stored here, peers get it when they subscribe and sync`
+        })
+      })
     })
 
   clientCommand(truth.command('list').description('stored truth messages, newest first'))
@@ -44,16 +55,26 @@ export function registerTruthCommand (program: Command): void {
           ['CHANNELS', m => m.channels],
           ['SPREAD', m => m.spread],
           ['CONTENT', m => m.content]
-        ]))
+        ]) + (items.more ? moreHint(items.length, 'messages', opts.limit) : ''))
     })
 
-  clientCommand(truth.command('get').description('one truth message').argument('<id>', 'message id (64 hex characters)'))
+  clientCommand(truth.command('get').description('one truth message').argument('<id>', 'message id, or a unique prefix of it (4+ hex characters, as `truth list` shows)'))
     .action(async (id: string, opts: ClientOptions) => {
-      if (!/^[0-9a-f]{64}$/.test(id)) throw new CliError('a message id is 64 lowercase hex characters', 2)
+      if (!/^[0-9a-f]{4,64}$/.test(id)) throw new CliError('invalid_input', 'a message id is 4 to 64 lowercase hex characters (a unique prefix is enough)', { field: 'id' })
       const client = await createApiClient(opts)
       const m = await client.get(`/api/v1/truth/messages/${id}`)
       output(opts.json, m, () => formatKeyValues({ ...m, created_at: formatTime(m.created_at), received_at: formatTime(m.received_at) }))
     })
+
+  for (const [name, method, verb] of [['subscribe', 'post', 'follow'], ['unsubscribe', 'delete', 'leave']] as const) {
+    clientCommand(truth.command(name).description(`${verb} a channel: its messages are received and gossiped on`).argument('<channel>', 'channel name', (v: string) => channel(v)[0]))
+      .action(async (name: string, opts: ClientOptions) => {
+        const client = await createApiClient(opts)
+        const path = `/api/v1/truth/channels/${name}/subscribe`
+        const r = method === 'post' ? await client.post(path) : await client.delete(path)
+        output(opts.json, r, () => `${r.subscribed === true ? 'subscribed to' : 'left'} ${name as string}\n`)
+      })
+  }
 
   clientCommand(truth.command('channels').description('channels with reach and conversion rate'))
     .action(async (opts: ClientOptions) => {
