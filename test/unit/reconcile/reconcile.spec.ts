@@ -4,7 +4,7 @@
  * messages refused.
  */
 import { describe, expect, it } from 'vitest'
-import { RangeSet, ReconcileError, Reconciler, decodeRanges, encodeRanges, reconcileInMemory } from '../../protocol/reconcile/index.ts'
+import { RangeSet, ReconcileError, Reconciler, decodeRanges, encodeRanges, reconcileInMemory } from '../../../protocol/reconcile/index.ts'
 
 function rng (seed: number): () => number {
   let a = seed >>> 0

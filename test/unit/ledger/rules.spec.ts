@@ -4,10 +4,10 @@
  * order.
  */
 import { describe, expect, it } from 'vitest'
-import { charterViolation, createCharter, ledgerSyncProtocol, ledgerTopic } from '../../protocol/ledger/charter.ts'
-import { admit, compareAdmission, fundingBoundary, isValidPayment } from '../../protocol/ledger/rules.ts'
-import { DerivedViews } from '../../protocol/ledger/views.ts'
-import type { HumanEntry, PaymentEntry, StatusEntry } from '../../protocol/ledger/entries.ts'
+import { charterViolation, createCharter, ledgerSyncProtocol, ledgerTopic } from '../../../protocol/ledger/charter.ts'
+import { admit, compareAdmission, fundingBoundary, isValidPayment } from '../../../protocol/ledger/rules.ts'
+import { DerivedViews } from '../../../protocol/ledger/views.ts'
+import type { HumanEntry, PaymentEntry, StatusEntry } from '../../../protocol/ledger/entries.ts'
 
 const A = 'a'.repeat(64)
 const B = 'b'.repeat(64)
