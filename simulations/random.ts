@@ -26,7 +26,7 @@ export interface Random {
   pick<T>(items: readonly T[]): T
   /** a shuffled copy */
   shuffle<T>(items: readonly T[]): T[]
-  /** 32 random bytes (key seeds) */
+  /** 32 random bytes (private key material) */
   bytes(n: number): Uint8Array
 }
 

@@ -1,5 +1,5 @@
 /**
- * The distribution ledger: the seeds' resource pool, humans and weekly distribution as a
+ * The distribution ledger: the resource pool, humans and weekly distribution (docs/domain.md) as a
  * replicated, authenticated CRDT.
  *
  * - **State**: one Yjs document per author and ISO week (`doc`), single-writer and
@@ -237,7 +237,7 @@ export interface HistoryQuery {
   includeSuperseded?: boolean
 }
 
-/** One payment (the seeds' transaction). */
+/** One payment (a transaction of the pool). */
 export interface LedgerTransaction {
   /** `<week>:<humanId>:<registrar key>:<author peer id>`: one per author, week and human */
   id: string
@@ -260,7 +260,7 @@ export interface LedgerTransaction {
   metadata: { doc: string, clock: number, authorKey: string, registrarKey: string }
 }
 
-/** The seeds' SystemStats plus ledger health. Money as decimal strings. */
+/** System statistics (docs/domain.md) plus ledger health. Money as decimal strings. */
 export interface SystemStats {
   totalHumans: number
   activeHumans: number
