@@ -13,9 +13,13 @@
  *   them loop-free; the seq is the target's beacon seq, carried outward by the nodes that
  *   hold its beacon.
  *
- * A link A→B (from A's beacon) is used only if B's beacon, when we hold it, lists A too
- * (OLSR's symmetric-link rule): when B drops a dead link its fresh beacon withdraws it in
- * both directions without waiting for A's stale beacon to age out.
+ * A link counts only when it is confirmed (OLSR's and Babel's symmetric-link rule): this
+ * node measured it itself, or both ends' current beacons list each other. Its cost is the
+ * worse of the two claims. A signed beacon proves who claims a link, not that the link
+ * exists: a hostile node listing a link to T at a tiny cost attracts no route to T unless
+ * T's own beacon confirms the link. Nodes whose beacons we do not hold (past the beacon
+ * scope) are reached by the far zone, from the neighbours' distance vectors. When B drops a
+ * dead link its fresh beacon withdraws it in both directions at once.
  */
 import { linkCost, linkLatency, linkReliability } from './health.ts'
 import type { LinkQuality } from './health.ts'
@@ -46,6 +50,10 @@ interface StoredBeacon<W> extends BeaconRecord<W> {
   linkIndex: Int32Array
   /** link peers' indices, sorted: the symmetric-link check is a binary search */
   sortedLinks: Int32Array
+  /** the claimed cost, latency, delivery ratio of each link in sortedLinks' order */
+  sortedCost: Float64Array
+  sortedLatency: Float64Array
+  sortedReliability: Float64Array
   /** per link, precomputed: cost, one-way latency, delivery ratio */
   linkCost: Float64Array
   linkLatency: Float64Array
@@ -239,7 +247,7 @@ export interface GraphLinkView extends GraphLink {
   from: string
   to: string
   cost: number
-  /** the other end lists this link too (or its beacon is unknown) */
+  /** confirmed: both ends' beacons list the link (a local link: measured by this node) */
   symmetric: boolean
 }
 
@@ -288,7 +296,11 @@ export class TopologyGraph<W = unknown> {
   private indexLinks (b: StoredBeacon<W>): void {
     b.index = this.indexOf(b.origin)
     b.linkIndex = Int32Array.from(b.links, l => this.indexOf(l.peer))
-    b.sortedLinks = b.linkIndex.slice().sort()
+    const order = Array.from(b.linkIndex.keys()).sort((x, y) => b.linkIndex[x] - b.linkIndex[y])
+    b.sortedLinks = Int32Array.from(order, k => b.linkIndex[k])
+    b.sortedCost = Float64Array.from(order, k => b.linkCost[k])
+    b.sortedLatency = Float64Array.from(order, k => b.linkLatency[k])
+    b.sortedReliability = Float64Array.from(order, k => b.linkReliability[k])
     this.beaconAt[b.index] = b
   }
 
@@ -353,6 +365,9 @@ export class TopologyGraph<W = unknown> {
       index: 0,
       linkIndex: new Int32Array(0),
       sortedLinks: new Int32Array(0),
+      sortedCost: new Float64Array(0),
+      sortedLatency: new Float64Array(0),
+      sortedReliability: new Float64Array(0),
       linkCost: Float64Array.from(b.links, l => linkCost(l)),
       linkLatency: Float64Array.from(b.links, l => linkLatency(l)),
       linkReliability: Float64Array.from(b.links, l => linkReliability(l))
@@ -475,6 +490,9 @@ export class TopologyGraph<W = unknown> {
       if (b != null && inScope[o] === 1) total += b.sortedLinks.length
     }
     const symLinks = new Int32Array(total)
+    const symCost = new Float64Array(total)
+    const symLat = new Float64Array(total)
+    const symRel = new Float64Array(total)
     total = 0
     for (let o = 1; o < n; o++) {
       symStart[o] = total
@@ -482,6 +500,9 @@ export class TopologyGraph<W = unknown> {
       if (b != null && inScope[o] === 1) {
         current[o] = 1
         symLinks.set(b.sortedLinks, total)
+        symCost.set(b.sortedCost, total)
+        symLat.set(b.sortedLatency, total)
+        symRel.set(b.sortedReliability, total)
         total += b.sortedLinks.length
       }
     }
@@ -493,13 +514,16 @@ export class TopologyGraph<W = unknown> {
         for (let k = 0; k < links.length; k++) {
           const p = links[k]
           if (p === 0 || p === o || skipNode[p] === 1) continue
-          // the symmetric-link rule, against the far end's beacon when it is current
-          if (current[p] === 1 && !sortedHas(symLinks, symStart[p], symStart[p + 1] - 1, o)) continue
+          // confirmed links only: the far end's current beacon lists this one too
+          if (current[p] === 0) continue
+          const back = sortedIndex(symLinks, symStart[p], symStart[p + 1] - 1, o)
+          if (back < 0) continue
           if (skipLink?.has(o * n + p) === true) continue
+          // the worse of the two ends' claims
           adjTo[m] = p
-          adjCost[m] = b.linkCost[k]
-          adjLat[m] = b.linkLatency[k]
-          adjRel[m] = b.linkReliability[k]
+          adjCost[m] = Math.max(b.linkCost[k], symCost[back])
+          adjLat[m] = Math.max(b.linkLatency[k], symLat[back])
+          adjRel[m] = Math.min(b.linkReliability[k], symRel[back])
           m++
         }
       }
@@ -567,6 +591,9 @@ export class TopologyGraph<W = unknown> {
         for (let k = 0; k < links.length; k++) {
           const p = links[k]
           if (level[p] !== -1) continue
+          // a link the far end's beacon denies does not bring that end nearer
+          const far = this.beaconAt[p]
+          if (far != null && sortedIndex(far.sortedLinks, 0, far.sortedLinks.length - 1, u) < 0) continue
           level[p] = depth + 1
           next.push(p)
         }
@@ -664,7 +691,7 @@ export class TopologyGraph<W = unknown> {
       for (const l of b.links) {
         if (!nodes.has(l.peer)) nodes.set(l.peer, { id: l.peer })
         const other = l.peer === this.self ? undefined : this.beacons.get(l.peer)
-        const symmetric = l.peer === this.self ? this.localLinks.has(b.origin) : (other == null || other.linkSet.has(b.origin))
+        const symmetric = l.peer === this.self ? this.localLinks.has(b.origin) : (other != null && other.linkSet.has(b.origin))
         links.push({ from: b.origin, to: l.peer, ...l, cost: linkCost(l), symmetric })
       }
     }
@@ -672,17 +699,18 @@ export class TopologyGraph<W = unknown> {
   }
 }
 
-function sortedHas (sorted: Int32Array, from: number, to: number, x: number): boolean {
+/** position of `x` in sorted[from..to], or -1 */
+function sortedIndex (sorted: Int32Array, from: number, to: number, x: number): number {
   let lo = from
   let hi = to
   while (lo <= hi) {
     const mid = (lo + hi) >> 1
     const v = sorted[mid]
-    if (v === x) return true
+    if (v === x) return mid
     if (v < x) lo = mid + 1
     else hi = mid - 1
   }
-  return false
+  return -1
 }
 
 /** Binary min-heap of (node, priority) on typed arrays; duplicates allowed (lazy deletion). */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { linkCost } from '../../protocol/routing/health.ts'
 import { TopologyGraph, linkKey } from '../../protocol/routing/topology.ts'
 import type { GraphLink } from '../../protocol/routing/topology.ts'
 
@@ -54,7 +55,32 @@ describe('topology graph', () => {
     beacon(g, 'c', { d: 10 }) // c no longer lists b
     expect(g.compute(NOW).route('c')).toBeUndefined()
     beacon(g, 'c', { b: 10, d: 10 }, 2)
+    // d's beacon is not held: c's link to d is unconfirmed
+    expect(g.compute(NOW).route('d')).toBeUndefined()
+    beacon(g, 'd', { c: 10 })
     expect(g.compute(NOW).route('d')?.path).toEqual(['a', 'b', 'c', 'd'])
+  })
+
+  it('trusts no link that the far end does not confirm, and takes the worse of two claims', () => {
+    const g = graph()
+    // line a - b - c - t, and a hostile neighbour h claiming a 1 ms link to t
+    g.setLocalLink('b', q(10))
+    g.setLocalLink('h', q(10))
+    beacon(g, 'b', { a: 10, c: 10 })
+    beacon(g, 'c', { b: 10, t: 10 })
+    beacon(g, 't', { c: 10 })
+    beacon(g, 'h', { a: 10, t: 1 })
+    expect(g.compute(NOW).route('t')?.path).toEqual(['a', 'b', 'c', 't'])
+    // t unknown (no beacon): nobody's claim of a link to it counts
+    const g2 = graph()
+    g2.setLocalLink('h', q(10))
+    beacon(g2, 'h', { a: 10, t: 1 })
+    expect(g2.compute(NOW).route('t')).toBeUndefined()
+    // both ends list the link but disagree on its cost: the worse claim is used
+    const before = g.compute(NOW).route('c')?.cost ?? 0
+    beacon(g, 'c', { b: 300, t: 10 }, 2)
+    const after = g.compute(NOW).route('c')?.cost ?? 0
+    expect(after - before).toBeCloseTo(linkCost({ ...q(300) }) - linkCost({ ...q(10) }))
   })
 
   it('stops using the beacon of a node that drifted out of its scope', () => {
@@ -65,10 +91,12 @@ describe('topology graph', () => {
     beacon(g, 'd', { c: 10, e: 10 })
     // e's old beacon (from when it was 2 hops away) still lists its link to x, since gone
     beacon(g, 'e', { d: 10, x: 10 }, 1, 2)
+    beacon(g, 'x', { e: 10 }, 1, 8)
     const t = g.compute(NOW)
-    expect(t.route('e')?.hops).toBe(4) // known through d's beacon
-    expect(t.route('x')).toBeUndefined() // e is 4 hops away, beyond its scope of 2: not heard from
+    expect(t.route('e')).toBeUndefined() // e is 4 hops away, beyond its scope of 2: not heard from, d's link to it unconfirmed
+    expect(t.route('x')).toBeUndefined()
     beacon(g, 'e', { d: 10, x: 10 }, 2, 4)
+    expect(g.compute(NOW).route('e')?.hops).toBe(4)
     expect(g.compute(NOW).route('x')?.hops).toBe(5)
   })
 
@@ -114,9 +142,10 @@ describe('topology graph', () => {
     const g = graph()
     g.setLocalLink('b', q())
     beacon(g, 'b', { a: 10, c: 10 })
+    beacon(g, 'c', { b: 10 })
     g.setReach('b', [{ target: 'z', cost: 50, hops: 4, seq: 7 }], NOW)
     expect(g.compute(NOW).routes().map(r => r.target).sort()).toEqual(['b', 'c', 'z'])
-    expect(g.prune(NOW + 61_000)).toBe(2)
+    expect(g.prune(NOW + 61_000)).toBe(3)
     expect(g.compute(NOW + 61_000).routes().map(r => r.target)).toEqual(['b'])
   })
 
@@ -136,6 +165,7 @@ describe('topology graph', () => {
     g.prune(NOW + 61_000)
     g.setLocalLink('b', q())
     g.insertBeacon({ origin: 'b', seq: 2, timestamp: NOW, scope: 3, hops: 1, links: [{ peer: 'a', ...q() }, { peer: 'c', ...q() }], addrs: [], receivedAt: NOW + 61_000 }, NOW + 61_000)
+    g.insertBeacon({ origin: 'c', seq: 2, timestamp: NOW, scope: 3, hops: 2, links: [{ peer: 'b', ...q() }], addrs: [], receivedAt: NOW + 61_000 }, NOW + 61_000)
     const t = g.compute(NOW + 61_000)
     expect(t.routes().map(r => r.target).sort()).toEqual(['b', 'c'])
     expect(t.route('c')?.path).toEqual(['a', 'b', 'c'])
