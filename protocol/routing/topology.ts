@@ -229,8 +229,14 @@ export interface TopologyGraphInit {
   beaconMaxAgeMs: number
   /** a neighbour's far table not refreshed for this long is dropped */
   reachMaxAgeMs: number
-  /** beacons kept at most (the nearest win) */
+  /** beacons kept at most; when full, a nearer or fresher one evicts the worst (default 4096) */
   maxBeacons?: number
+  /** links kept per beacon, the cheapest (default 128) */
+  maxLinksPerBeacon?: number
+  /** links kept over all beacons (default 65 536) */
+  maxTotalLinks?: number
+  /** entries kept per neighbour's far table, the cheapest (default 1024) */
+  maxReachEntries?: number
   /** far routes longer than this are not kept (RIP's infinity) */
   maxHops?: number
 }
@@ -262,7 +268,17 @@ export class TopologyGraph<W = unknown> {
   private readonly beaconMaxAgeMs: number
   private readonly reachMaxAgeMs: number
   private readonly maxBeacons: number
+  private readonly maxLinksPerBeacon: number
+  private readonly maxTotalLinks: number
+  private readonly maxReachEntries: number
   private readonly maxHops: number
+  private totalLinks = 0
+  /** beacons were evicted since the last prune: the node table may want compacting */
+  private dropped = false
+  /** origins reachable over confirmed links at the last computation: kept before others when full */
+  private reachable = new Set<string>()
+  /** what the bounds cut: links past maxLinksPerBeacon, far entries past maxReachEntries, beacons evicted or refused for room */
+  readonly excess = { links: 0, reach: 0, evicted: 0, refused: 0 }
   /**
    * Every node id seen gets a stable integer index (this node is 0), so route computation
    * runs on typed arrays instead of string-keyed maps. Indices only grow; the table is
@@ -278,7 +294,10 @@ export class TopologyGraph<W = unknown> {
     this.self = init.self
     this.beaconMaxAgeMs = init.beaconMaxAgeMs
     this.reachMaxAgeMs = init.reachMaxAgeMs
-    this.maxBeacons = init.maxBeacons ?? 50_000
+    this.maxBeacons = init.maxBeacons ?? 4096
+    this.maxLinksPerBeacon = init.maxLinksPerBeacon ?? 128
+    this.maxTotalLinks = init.maxTotalLinks ?? 65_536
+    this.maxReachEntries = init.maxReachEntries ?? 1024
     this.maxHops = init.maxHops ?? 16
     this.indexOf(this.self)
   }
@@ -352,12 +371,75 @@ export class TopologyGraph<W = unknown> {
     if (origin === this.self) return false
     const held = this.beacons.get(origin)
     if (held != null) return seq > held.seq
-    return this.beacons.size < this.maxBeacons
+    return true
   }
 
-  /** store a verified beacon; returns false if it is not newer than what we hold */
+  hasBeacon (origin: string): boolean {
+    return this.beacons.has(origin)
+  }
+
+  /**
+   * How much a held beacon is worth keeping: origins reachable over confirmed links before
+   * the rest, then the nearest (fewest hops), then the freshest. Lower is better.
+   */
+  private rank (b: { origin: string, hops: number }): number {
+    return (this.reachable.has(b.origin) ? 0 : 1_000) + b.hops
+  }
+
+  /**
+   * Room for `links` more links and, when `origin` is new, one more beacon: evicts the
+   * worst held beacons if they rank below the newcomer; false when the newcomer ranks
+   * no better than what is held (it is then refused).
+   */
+  private makeRoom (origin: string, hops: number, receivedAt: number, links: number): boolean {
+    const held = this.beacons.get(origin)
+    let needBeacon = held == null && this.beacons.size >= this.maxBeacons
+    let needLinks = this.totalLinks - (held?.links.length ?? 0) + links - this.maxTotalLinks
+    if (!needBeacon && needLinks <= 0) return true
+    const mine = this.rank({ origin, hops })
+    const chosen: Array<StoredBeacon<W>> = []
+    const taken = new Set<string>([origin])
+    // the worst first (rank, then age), one linear pass per victim: usually one is enough
+    while (needBeacon || needLinks > 0) {
+      let worst: StoredBeacon<W> | undefined
+      let worstRank = -1
+      for (const b of this.beacons.values()) {
+        if (taken.has(b.origin)) continue
+        const r = this.rank(b)
+        if (r > worstRank || (r === worstRank && worst != null && b.receivedAt < worst.receivedAt)) { worst = b; worstRank = r }
+      }
+      if (worst == null || worstRank < mine || (worstRank === mine && worst.receivedAt >= receivedAt)) return false
+      chosen.push(worst)
+      taken.add(worst.origin)
+      needBeacon = false
+      needLinks -= worst.links.length
+    }
+    for (const v of chosen) this.dropBeacon(v)
+    this.excess.evicted += chosen.length
+    this.dropped = true
+    return true
+  }
+
+  private dropBeacon (b: StoredBeacon<W>): void {
+    this.beacons.delete(b.origin)
+    this.beaconAt[b.index] = undefined
+    this.totalLinks -= b.links.length
+  }
+
+  /** store a verified beacon; returns false if it is not newer than what we hold, or there is no room for it */
   insertBeacon (b: BeaconRecord<W>, now: number): boolean {
     if (!this.isNewer(b.origin, b.seq)) return false
+    if (b.links.length > this.maxLinksPerBeacon) {
+      this.excess.links += b.links.length - this.maxLinksPerBeacon
+      b = { ...b, links: [...b.links].sort((x, y) => linkCost(x) - linkCost(y)).slice(0, this.maxLinksPerBeacon) }
+    }
+    if (!this.makeRoom(b.origin, b.hops, b.receivedAt, b.links.length)) {
+      this.excess.refused++
+      return false
+    }
+    const previous = this.beacons.get(b.origin)
+    if (previous != null) this.totalLinks -= previous.links.length
+    this.totalLinks += b.links.length
     const stored: StoredBeacon<W> = {
       ...b,
       linkSet: new Set(b.links.map(l => l.peer)),
@@ -390,10 +472,18 @@ export class TopologyGraph<W = unknown> {
     return this.beacons.size
   }
 
+  get linkCount (): number {
+    return this.totalLinks
+  }
+
   // ---- far tables ----
 
   setReach (neighbour: string, entries: ReachInfo[], now: number): void {
     const map = new Map<string, ReachInfo>()
+    if (entries.length > this.maxReachEntries) {
+      this.excess.reach += entries.length - this.maxReachEntries
+      entries = [...entries].sort((a, b) => a.cost - b.cost).slice(0, this.maxReachEntries)
+    }
     for (const e of entries) {
       if (e.target === this.self || e.target === neighbour) continue
       if (e.hops + 1 > this.maxHops) continue
@@ -411,14 +501,14 @@ export class TopologyGraph<W = unknown> {
   /** drop what has aged out; returns how many items went */
   prune (now: number): number {
     let removed = 0
-    for (const [origin, b] of this.beacons) {
+    for (const b of this.beacons.values()) {
       if (b.expiresAt <= now) {
-        this.beacons.delete(origin)
-        this.beaconAt[b.index] = undefined
+        this.dropBeacon(b)
         removed++
       }
     }
-    if (removed > 0) this.compact()
+    if (removed > 0 || this.dropped) this.compact()
+    this.dropped = false
     for (const [n, r] of this.reach) {
       if (r.expiresAt <= now) { this.reach.delete(n); removed++ }
     }
@@ -560,6 +650,11 @@ export class TopologyGraph<W = unknown> {
       }
     }
 
+    if (options.avoidLinks == null && options.avoidNodes == null) {
+      const reachable = new Set<string>()
+      for (let i = 1; i < n; i++) if (Number.isFinite(dist[i]) && beaconAt[i] != null) reachable.add(ids[i])
+      this.reachable = reachable
+    }
     const far = this.computeFar(index, dist, options, now)
     return new RouteTable(this.self, ids, index, dist, prev, hops, latency, reliability, far, now)
   }

@@ -170,4 +170,33 @@ describe('topology graph', () => {
     expect(t.routes().map(r => r.target).sort()).toEqual(['b', 'c'])
     expect(t.route('c')?.path).toEqual(['a', 'b', 'c'])
   })
+
+  it('is bounded: links per beacon, beacons and links in all; when full, reachable and near beacons stay', () => {
+    const g = new TopologyGraph({ self: 'a', beaconMaxAgeMs: 60_000, reachMaxAgeMs: 60_000, maxBeacons: 4, maxLinksPerBeacon: 3, maxTotalLinks: 10, maxReachEntries: 2 })
+    g.setLocalLink('b', q(10))
+    beacon(g, 'b', { a: 10, c: 10 })
+    beacon(g, 'c', { b: 10 })
+    g.compute(NOW) // b and c are reachable
+    // a beacon with too many links keeps its cheapest three
+    expect(beacon(g, 'x1', { p1: 1, p2: 50, p3: 2, p4: 3 })).toBe(true)
+    expect(g.getBeacon('x1')?.links.map(l => l.peer).sort()).toEqual(['p1', 'p3', 'p4'])
+    expect(g.excess.links).toBe(1)
+    expect(beacon(g, 'x2', { p1: 1 })).toBe(true)
+    expect(g.beaconCount).toBe(4)
+    // full: a newcomer as far and unreachable as the held flood evicts the oldest of them only
+    g.insertBeacon({ origin: 'x3', seq: 1, timestamp: NOW, scope: 3, hops: 1, links: [{ peer: 'p9', ...q() }], addrs: [], receivedAt: NOW + 1 }, NOW + 1)
+    expect(g.beaconCount).toBe(4)
+    expect(g.hasBeacon('b') && g.hasBeacon('c')).toBe(true)
+    expect(g.hasBeacon('x1')).toBe(false)
+    expect(g.excess.evicted).toBe(1)
+    // one that ranks no better than everything held is refused
+    g.insertBeacon({ origin: 'x4', seq: 1, timestamp: NOW, scope: 3, hops: 5, links: [], addrs: [], receivedAt: NOW }, NOW)
+    expect(g.hasBeacon('x4')).toBe(false)
+    expect(g.excess.refused).toBe(1)
+    expect(g.linkCount).toBeLessThanOrEqual(10)
+    // far tables keep their cheapest entries
+    g.setReach('b', [{ target: 'z1', cost: 9, hops: 3, seq: 1 }, { target: 'z2', cost: 1, hops: 3, seq: 1 }, { target: 'z3', cost: 5, hops: 3, seq: 1 }], NOW)
+    expect([...(g.reachOf('b')?.keys() ?? [])].sort()).toEqual(['z2', 'z3'])
+    expect(g.excess.reach).toBe(1)
+  })
 })
