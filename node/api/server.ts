@@ -108,6 +108,17 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
     genReqId: (req: IncomingMessage) => {
       const given = req.method === 'GET' || req.method === 'HEAD' ? undefined : req.headers['x-correlation-id']
       return typeof given === 'string' && CORRELATION_ID.test(given) ? given : `${idPrefix}${(++requestCounter).toString(36)}`
+    },
+    // refused by the router before any route or hook (a malformed URL, a path parameter
+    // over maxParamLength): answered, measured and audited here
+    frameworkErrors: (err, request, reply) => {
+      const status = (err as { statusCode?: number }).statusCode ?? 400
+      metrics.observeRequest(request.method, 'unmatched', status, reply.elapsedTime / 1000)
+      if (WRITE_METHODS.has(request.method)) {
+        reply.header('x-correlation-id', request.id)
+        auditWrite(request, 'unmatched', status, reply.elapsedTime)
+      }
+      void (reply as FastifyReply).code(status).send({ statusCode: status, error: status === 414 ? 'URI Too Long' : 'Bad Request', message: err.message })
     }
   })
   const metrics = createNodeMetrics(node, { registry: init.metricsRegistry })
@@ -166,12 +177,18 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
     const methods = Array.isArray(routeOptions.method) ? routeOptions.method : [routeOptions.method]
     if (methods.some(m => WRITE_METHODS.has(m))) routeOptions.onRequest = append(routeOptions.onRequest as any, writeGate, true)
   })
-  // no route, no route hooks: unmatched requests are accounted for here
+  // no route, no route hooks: unmatched requests are accounted for by the 404 context's
+  // own onSend, which also sees those refused before the handler (no token, rate limit)
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (request.is404) {
+      metrics.observeRequest(request.method, 'unmatched', reply.statusCode, reply.elapsedTime / 1000)
+      if (WRITE_METHODS.has(request.method)) auditWrite(request, 'unmatched', reply.statusCode, reply.elapsedTime)
+    }
+    done(null, payload)
+  })
   app.setNotFoundHandler((request, reply) => {
     if (WRITE_METHODS.has(request.method)) reply.header('x-correlation-id', request.id)
     reply.code(404)
-    metrics.observeRequest(request.method, 'unmatched', 404, reply.elapsedTime / 1000)
-    if (WRITE_METHODS.has(request.method)) auditWrite(request, 'unmatched', 404, reply.elapsedTime)
     return reply.send({ statusCode: 404, error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}` })
   })
 

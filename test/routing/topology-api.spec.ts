@@ -20,7 +20,7 @@ describe('GET /mesh/topology: paged by node, with a summary form', () => {
     const links: string[] = []
     let cursor: string | null = null
     for (let i = 0; i < 5; i++) {
-      const page = await api(a.url, 'GET', `/api/v1/mesh/topology?limit=1${cursor == null ? '' : `&cursor=${cursor}`}`)
+      const page: { status: number, body: any } = await api(a.url, 'GET', `/api/v1/mesh/topology?limit=1${cursor == null ? '' : `&cursor=${cursor}`}`)
       expect(page.status).toBe(200)
       expect(page.body.view).toBe('full')
       expect(page.body.nodes).toHaveLength(1)
