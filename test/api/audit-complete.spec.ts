@@ -28,9 +28,9 @@ describe('audit log: one line per write attempt', () => {
 
   async function send (method: string, path: string, body?: string, auth = true, correlation?: string): Promise<number> {
     const headers: Record<string, string> = {}
-    if (auth) headers.authorization = `Bearer ${TOKEN}`
-    if (body !== undefined) headers['content-type'] = 'application/json'
-    if (correlation != null) headers['x-correlation-id'] = correlation
+    if (auth) { headers.authorization = `Bearer ${TOKEN}` }
+    if (body !== undefined) { headers['content-type'] = 'application/json' }
+    if (correlation != null) { headers['x-correlation-id'] = correlation }
     const res = await fetch(server.url.replace('0.0.0.0', '127.0.0.1') + path, { method, headers, body })
     await res.text()
     return res.status
@@ -52,7 +52,7 @@ describe('audit log: one line per write attempt', () => {
     }
     // the limiter (6 a minute, the cases above included) refuses the rest
     const statuses: number[] = []
-    for (let i = 0; i < 6; i++) statuses.push(await send('POST', '/api/v1/notifications/cleanup', undefined, true, `limited-${i}`))
+    for (let i = 0; i < 6; i++) { statuses.push(await send('POST', '/api/v1/notifications/cleanup', undefined, true, `limited-${i}`)) }
     expect(statuses).toContain(429)
 
     const total = cases.length + statuses.length

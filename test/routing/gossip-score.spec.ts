@@ -1,5 +1,5 @@
-import { defaultLogger } from '@libp2p/logger'
 import { createPeerScoreParams, PeerScore } from '@libp2p/gossipsub/score'
+import { defaultLogger } from '@libp2p/logger'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { LIBERATION_SCORE_THRESHOLDS, liberationPeerScoreParams, liberationTopicScoreParams, SCORE_DECAY_INTERVAL_MS } from '../../protocol/pubsub/gossip.ts'
 
@@ -33,7 +33,7 @@ describe('gossipsub peer score: invalid messages are remembered for minutes', ()
       ps.addIP(p, '127.0.0.1')
       ps.graft(p, TOPIC)
     }
-    for (let i = 0; i < 3; i++) ps.rejectInvalidMessage('evil', TOPIC)
+    for (let i = 0; i < 3; i++) { ps.rejectInvalidMessage('evil', TOPIC) }
     ps.rejectInvalidMessage('one-off', TOPIC)
     const graylisted = (p: string): boolean => (ps as PeerScore).score(p) < LIBERATION_SCORE_THRESHOLDS.graylistThreshold
 
@@ -45,7 +45,7 @@ describe('gossipsub peer score: invalid messages are remembered for minutes', ()
     expect(graylisted('evil')).toBe(true)
     // a single invalid message costs less: out of the graylist within a minute or two
     expect(graylisted('one-off')).toBe(false)
-    for (const p of honest) expect((ps as PeerScore).score(p)).toBeGreaterThanOrEqual(0)
+    for (const p of honest) { expect((ps as PeerScore).score(p)).toBeGreaterThanOrEqual(0) }
     // and forgiven in the end (the counter decays to zero)
     vi.advanceTimersByTime(30 * MINUTE)
     expect(graylisted('evil')).toBe(false)

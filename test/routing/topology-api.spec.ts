@@ -31,7 +31,7 @@ describe('GET /mesh/topology: paged by node, with a summary form', () => {
         links.push(`${l.from as string}>${l.to as string}`)
       }
       cursor = page.body.next_cursor
-      if (cursor == null) break
+      if (cursor == null) { break }
     }
     expect(seen).toEqual([id(a), id(b), id(c)].sort())
     expect(links).toEqual(expect.arrayContaining([`${id(a)}>${id(b)}`, `${id(b)}>${id(c)}`]))

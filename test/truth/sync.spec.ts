@@ -124,7 +124,7 @@ describe('truth sync pays the same author and peer budgets as gossip', () => {
   it('stores what the budgets allow, leaves the rest for a later pull, and loses nothing', async () => {
     // the server: a peer with its own valid key serving 400 valid messages of one author
     const server = await mesh.add({ init: { truth: { ...manual, authorRate: { perSecond: 1e6, burst: 1e6 } } } })
-    for (let i = 0; i < 400; i++) await server.node.truth.post(`flood ${i}`, { channels: ['billboard'] })
+    for (let i = 0; i < 400; i++) { await server.node.truth.post(`flood ${i}`, { channels: ['billboard'] }) }
     let clock = Date.now()
     const victim = await mesh.add({ init: { truth: { ...manual, now: () => clock, authorRate: { perSecond: 1, burst: 50 }, peerRate: { perSecond: 2, burst: 300 } } } })
     await connect(victim.node, server.node)
@@ -143,7 +143,7 @@ describe('truth sync pays the same author and peer budgets as gossip', () => {
 
     // many authors through one peer: the peer budget (300, of which 80 spent, +2/s) ends the session
     const others = await mesh.add({ init: { truth: { ...manual } } })
-    for (let i = 0; i < 150; i++) await others.node.truth.post(`other ${i}`, { channels: ['billboard'] })
+    for (let i = 0; i < 150; i++) { await others.node.truth.post(`other ${i}`, { channels: ['billboard'] }) }
     // the server holds them too (a relay of many authors)
     await connect(server.node, others.node)
     await server.node.truth.syncWith(others.node.libp2p.peerId)
