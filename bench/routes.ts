@@ -417,11 +417,15 @@ interface AttackResult {
   floodSeconds: number
   rssBeforeMiB: number
   rssGrowthMiB: number
-  health: { requests: number, p50: number, p99: number, max: number }
+  health: { requests: number, failures: number, p50: number, p99: number, max: number }
   held: { beacons: number, links: number }
   excess: RoutingStats['excess']
   honestRouteCorrect: boolean
   honestSendMs: number
+  framesSent: number
+  frames: number
+  closedEarly: string
+  connectedAfter: boolean
 }
 
 /** a made-up Ed25519 peer id (identity multihash of a random key) */
@@ -466,19 +470,33 @@ async function attackBench (): Promise<AttackResult> {
     // /health polled through the flood
     const latencies: number[] = []
     const flood = { on: true }
+    let failures = 0
     const poller = (async () => {
       while (flood.on) {
         const t = performance.now()
-        await fetch(`${api.url.replace('0.0.0.0', '127.0.0.1')}/health`).then(async r => r.text())
-        latencies.push(performance.now() - t)
+        const ok = await fetch(`${api.url.replace('0.0.0.0', '127.0.0.1')}/health`).then(async r => { await r.text(); return r.ok }, () => false)
+        if (ok) latencies.push(performance.now() - t)
+        else failures++
         await new Promise(resolve => setTimeout(resolve, 10))
       }
     })()
     const started = performance.now()
-    const stream = await attacker.node.libp2p.dialProtocol(victim.node.libp2p.peerId, TOPOLOGY_PROTOCOL)
-    const lp = lpStream(stream)
-    for (const f of frames) { await lp.write(f) }
-    await stream.close()
+    // a persistent attacker: when the victim resets the stream, it opens another (bounded)
+    let framesSent = 0
+    let closedEarly = ''
+    for (let reopen = 0; reopen < 100 && framesSent < frames.length; reopen++) {
+      try {
+        const stream = await attacker.node.libp2p.dialProtocol(victim.node.libp2p.peerId, TOPOLOGY_PROTOCOL)
+        const lp = lpStream(stream)
+        while (framesSent < frames.length) {
+          await lp.write(frames[framesSent])
+          framesSent++
+        }
+        await stream.close()
+      } catch (err: any) {
+        closedEarly = `stream reset ${reopen + 1} time(s), last: ${err?.name ?? err?.type ?? 'error'}`
+      }
+    }
     // settle: the victim has read and judged every frame
     await new Promise(resolve => setTimeout(resolve, 3000))
     const floodSeconds = (performance.now() - started) / 1000
@@ -500,9 +518,13 @@ async function attackBench (): Promise<AttackResult> {
       floodSeconds,
       rssBeforeMiB: rssBefore / 2 ** 20,
       rssGrowthMiB: (rssAfter - rssBefore) / 2 ** 20,
-      health: { requests: latencies.length, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] ?? 0 },
+      health: { requests: latencies.length, failures, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] ?? 0 },
       held: { beacons: st.beacons, links: st.links },
       excess: st.excess,
+      framesSent,
+      frames: frames.length,
+      closedEarly,
+      connectedAfter: victim.node.libp2p.getConnections(attacker.node.libp2p.peerId).length > 0,
       honestRouteCorrect: route?.path.join('>') === honestPath,
       honestSendMs
     }
@@ -549,8 +571,9 @@ async function main (): Promise<void> {
     const a = await attackBench()
     report.attack = a
     console.log(`\nbeacon flood from one neighbour: ${a.beacons} beacons from new origins × ${a.linksPerBeacon} made-up links (${a.beacons * a.linksPerBeacon} made-up nodes, ${fmt(a.floodBytes / 2 ** 20, 1)} MiB) in ${fmt(a.floodSeconds, 1)} s:`)
-    console.log(`  victim RSS ${fmt(a.rssBeforeMiB, 0)} MiB → +${fmt(a.rssGrowthMiB, 1)} MiB (bar: < 50); /health p50 ${fmt(a.health.p50, 1)} ms, p99 ${fmt(a.health.p99, 1)} ms (bar: < 100), max ${fmt(a.health.max, 1)} ms over ${a.health.requests} requests`)
+    console.log(`  victim RSS ${fmt(a.rssBeforeMiB, 0)} MiB → +${fmt(a.rssGrowthMiB, 1)} MiB (bar: < 50); /health p50 ${fmt(a.health.p50, 1)} ms, p99 ${fmt(a.health.p99, 1)} ms (bar: < 100), max ${fmt(a.health.max, 1)} ms over ${a.health.requests} requests (${a.health.failures} failed)`)
     console.log(`  held ${a.held.beacons} beacons, ${a.held.links} links; dropped: ${a.excess.origins} new origins over the rates, ${a.excess.links} links over the per-beacon cap, ${a.excess.evicted} evicted, ${a.excess.refused} refused`)
+    console.log(`  attacker wrote ${a.framesSent} of ${a.frames} frames${a.closedEarly !== '' ? ` (then: ${a.closedEarly})` : ''}; still connected to the victim: ${a.connectedAfter}`)
     console.log(`  honest route victim → h2 ${a.honestRouteCorrect ? 'unchanged' : 'CHANGED'}; a routed message after the flood acknowledged in ${fmt(a.honestSendMs, 1)} ms`)
   }
   if (ONLY === 'idle' || ONLY === 'all') {

@@ -51,13 +51,13 @@ export interface RoutingInit extends LinkMonitorInit {
   maxHops?: number
   /** beacons held at most (default 4096); when full, nearer and fresher ones evict the rest */
   maxBeacons?: number
-  /** links kept per beacon, the cheapest (default 128) */
+  /** links kept per beacon, the cheapest (default 64) */
   maxLinksPerBeacon?: number
   /** links kept over all beacons (default 65 536) */
   maxTotalLinks?: number
   /**
-   * beacons from origins not held yet, per minute: from one neighbour (default 120, in a
-   * burst up to 256) and from all together (default 600, burst 1024). A neighbour's own
+   * beacons from origins not held yet, per minute: from one neighbour (default 60, in a
+   * burst up to 128) and from all together (default 300, burst 512). A neighbour's own
    * beacon always passes. The excess is dropped before its signature is checked.
    */
   newOrigins?: { perNeighbourPerMinute?: number, perNeighbourBurst?: number, perMinute?: number, burst?: number }
@@ -357,7 +357,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
       maxReachEntries: init.maxReachEntries ?? 1024,
       maxHops: init.maxHops ?? 16,
       maxBeacons: init.maxBeacons ?? 4096,
-      maxLinksPerBeacon: init.maxLinksPerBeacon ?? 128,
+      maxLinksPerBeacon: init.maxLinksPerBeacon ?? 64,
       maxTotalLinks: init.maxTotalLinks ?? 65_536,
       recomputeDelayMs: init.recomputeDelayMs ?? 20,
       significantCostChange: init.significantCostChange ?? 0.25,
@@ -377,8 +377,8 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     this.routedLimiter = new RateLimiter({ points: init.rateLimits?.routedPerSecond ?? 1000, duration: 1 })
     this.updateLimiter = new RateLimiter({ points: init.rateLimits?.updatesPerSecond ?? 50, duration: 1 })
     const no = init.newOrigins ?? {}
-    this.newOriginsPerNeighbour = new TokenBuckets((no.perNeighbourPerMinute ?? 120) / 60, no.perNeighbourBurst ?? 256, 4096)
-    this.newOriginsAll = new TokenBuckets((no.perMinute ?? 600) / 60, no.burst ?? 1024, 1)
+    this.newOriginsPerNeighbour = new TokenBuckets((no.perNeighbourPerMinute ?? 60) / 60, no.perNeighbourBurst ?? 128, 4096)
+    this.newOriginsAll = new TokenBuckets((no.perMinute ?? 300) / 60, no.burst ?? 512, 1)
     this.graph = new TopologyGraph<SignedBeacon>({
       self: this.self,
       beaconMaxAgeMs: this.cfg.beaconMaxAgeMs,
@@ -697,7 +697,8 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
           this.newOriginsPerNeighbour.take(from, 1, now)
         }
         if (!await verifyBeacon(this.crypto.verifier, signed, parsed)) throw new InvalidRecordError('beacon signature does not verify')
-        const { links, addrs } = beaconLinks(parsed)
+        const { links, addrs, cut } = beaconLinks(parsed, this.cfg.maxLinksPerBeacon)
+        this.graph.excess.links += cut
         // the hop count is not signed: a relayed beacon came at least two hops
         const hops = parsed.origin === from ? 1 : Math.max(2, signed.hops + 1)
         // another update may have brought a newer one while we verified

@@ -231,7 +231,7 @@ export interface TopologyGraphInit {
   reachMaxAgeMs: number
   /** beacons kept at most; when full, a nearer or fresher one evicts the worst (default 4096) */
   maxBeacons?: number
-  /** links kept per beacon, the cheapest (default 128) */
+  /** links kept per beacon, the cheapest (default 64) */
   maxLinksPerBeacon?: number
   /** links kept over all beacons (default 65 536) */
   maxTotalLinks?: number
@@ -295,7 +295,7 @@ export class TopologyGraph<W = unknown> {
     this.beaconMaxAgeMs = init.beaconMaxAgeMs
     this.reachMaxAgeMs = init.reachMaxAgeMs
     this.maxBeacons = init.maxBeacons ?? 4096
-    this.maxLinksPerBeacon = init.maxLinksPerBeacon ?? 128
+    this.maxLinksPerBeacon = init.maxLinksPerBeacon ?? 64
     this.maxTotalLinks = init.maxTotalLinks ?? 65_536
     this.maxReachEntries = init.maxReachEntries ?? 1024
     this.maxHops = init.maxHops ?? 16
