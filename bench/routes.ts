@@ -16,22 +16,32 @@
  *    20 ms one way, as `npm run sim`): routing updates, bytes and own beacons per node per
  *    second and the CPU the process burns, over a window after set-up and warm-up.
  *
- * Env: ROUTES_BENCH_SENDS (300), ROUTES_BENCH_GOSSIP_NODES (24), ROUTES_BENCH_GOSSIP_SECONDS (20),
+ * 5. attack: a neighbour floods the victim with beacons from fresh origin keys, each listing
+ *    made-up links; the victim's RSS growth, its API's /health latency during the flood, and
+ *    whether routes between honest nodes stay right.
+ *
+ * Env: ROUTES_BENCH_ATTACK_BEACONS (4000), ROUTES_BENCH_ATTACK_LINKS (256), ROUTES_BENCH_SENDS (300), ROUTES_BENCH_GOSSIP_NODES (24), ROUTES_BENCH_GOSSIP_SECONDS (20),
  * ROUTES_BENCH_IDLE_NODES (100), ROUTES_BENCH_IDLE_WARMUP (s, 20), ROUTES_BENCH_IDLE_SECONDS (60),
- * ROUTES_BENCH_ONLY ('compute' | 'latency' | 'gossip' | 'idle'; unset: the first three; 'all': the four).
+ * ROUTES_BENCH_ONLY ('compute' | 'latency' | 'gossip' | 'idle' | 'attack'; unset: the first three and attack; 'all': the five).
  */
 /* eslint-disable no-console */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { lpStream } from '@libp2p/utils'
 import { DirectedGraph } from 'graphology'
 import { singleSource } from 'graphology-shortest-path/dijkstra.js'
-import { createNodeRecordCrypto } from '../node/crypto.ts'
+import { createApiServer } from '../node/api/server.ts'
+import { createNodeRecordCrypto, createNodeSigner } from '../node/crypto.ts'
 import { openNodeDatabase } from '../node/storage.ts'
 import { generateIdentity } from '../protocol/crypto/index.ts'
 import { createMeshNode } from '../protocol/mesh-node.ts'
 import { gossipCost } from '../protocol/routing/cost-model.ts'
 import { linkCost } from '../protocol/routing/health.ts'
+import { Beacon, TopologyUpdate } from '../protocol/routing/pb/routing.ts'
+import { BEACON_DOMAIN } from '../protocol/routing/records.ts'
+import { TOPOLOGY_PROTOCOL } from '../protocol/routing/routing.ts'
 import { TopologyGraph } from '../protocol/routing/topology.ts'
 import { SimNetwork } from '../simulations/network/sim-network.ts'
 import { createMemoryLibp2p } from '../simulations/nodes/memory-libp2p.ts'
@@ -39,6 +49,7 @@ import { createRandom } from '../simulations/random.ts'
 import { fmt, median, percentile, saveReport } from './_report.ts'
 import type { MeshNode } from '../protocol/mesh-node.ts'
 import type { RoutingInit, RoutingStats } from '../protocol/routing/index.ts'
+import type { BeaconLink, SignedBeacon } from '../protocol/routing/pb/routing.ts'
 import type { GraphLink } from '../protocol/routing/topology.ts'
 import type { MeshDatabase } from '../protocol/storage/index.ts'
 import type { Random } from '../simulations/random.ts'
@@ -50,6 +61,8 @@ const IDLE_NODES = Number(process.env.ROUTES_BENCH_IDLE_NODES ?? 100)
 const IDLE_WARMUP = Number(process.env.ROUTES_BENCH_IDLE_WARMUP ?? 20)
 const IDLE_SECONDS = Number(process.env.ROUTES_BENCH_IDLE_SECONDS ?? 60)
 const ONLY = process.env.ROUTES_BENCH_ONLY
+const ATTACK_BEACONS = Number(process.env.ROUTES_BENCH_ATTACK_BEACONS ?? 4000)
+const ATTACK_LINKS = Number(process.env.ROUTES_BENCH_ATTACK_LINKS ?? 256)
 const DEGREE = 8
 
 // ---- 1. route computation ----
@@ -67,11 +80,11 @@ function syntheticMesh (n: number, degree: number, seed: number): SyntheticMesh 
     health: 0.6 + rand.next() * 0.4
   })
   const add = (a: number, b: number): void => {
-    if (a === b || adj[a].has(b)) return
+    if (a === b || adj[a].has(b)) { return }
     adj[a].set(b, { peer: `n${b}`, ...quality() })
     adj[b].set(a, { peer: `n${a}`, ...quality() })
   }
-  for (let i = 1; i < n; i++) add(i, Math.floor(rand.next() * i))
+  for (let i = 1; i < n; i++) { add(i, Math.floor(rand.next() * i)) }
   let edges = n - 1
   while (edges < n * degree / 2) {
     const a = Math.floor(rand.next() * n)
@@ -97,17 +110,18 @@ function hopDistances (mesh: SyntheticMesh, from: number): Int32Array {
 
 function graphOf (mesh: SyntheticMesh, include: (i: number) => boolean, scope: number): TopologyGraph {
   const now = Date.now()
-  const graph = new TopologyGraph({ self: 'n0', beaconMaxAgeMs: 3_600_000, reachMaxAgeMs: 3_600_000 })
-  for (const l of mesh.links[0]) graph.setLocalLink(l.peer, l)
+  // the node's bounds lifted: this measures computation over the whole graph
+  const graph = new TopologyGraph({ self: 'n0', beaconMaxAgeMs: 3_600_000, reachMaxAgeMs: 3_600_000, maxBeacons: mesh.links.length, maxTotalLinks: Number.MAX_SAFE_INTEGER, maxLinksPerBeacon: 4096 })
+  for (const l of mesh.links[0]) { graph.setLocalLink(l.peer, l) }
   for (let i = 1; i < mesh.links.length; i++) {
-    if (!include(i)) continue
+    if (!include(i)) { continue }
     graph.insertBeacon({ origin: `n${i}`, seq: 1, timestamp: now, scope, hops: 1, links: mesh.links[i], addrs: [], receivedAt: now }, now)
   }
   return graph
 }
 
 function timeIt (runs: number, fn: () => void): number[] {
-  for (let i = 0; i < 3; i++) fn()
+  for (let i = 0; i < 3; i++) { fn() }
   const out: number[] = []
   for (let i = 0; i < runs; i++) {
     const t = performance.now()
@@ -135,7 +149,7 @@ function computeBench (n: number, runs: number): ComputeResult {
   const withPaths = timeIt(runs, () => { graph.compute(Date.now()).routes() })
 
   const g = new DirectedGraph()
-  for (let i = 0; i < n; i++) g.addNode(`n${i}`)
+  for (let i = 0; i < n; i++) { g.addNode(`n${i}`) }
   let edges = 0
   for (let i = 0; i < n; i++) {
     for (const l of mesh.links[i]) { g.addDirectedEdge(`n${i}`, l.peer, { weight: linkCost(l) }); edges++ }
@@ -199,13 +213,13 @@ async function stopNodes (nodes: BenchNode[]): Promise<void> {
 async function until (check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    if (Date.now() > deadline) { throw new Error(`timed out waiting for ${what}`) }
     await new Promise(resolve => setTimeout(resolve, 50))
   }
 }
 
 async function connectPairs (nodes: BenchNode[], edges: Array<[number, number]>): Promise<void> {
-  for (const [a, b] of edges) await nodes[a].node.libp2p.dial(nodes[b].node.libp2p.getMultiaddrs()[0])
+  for (const [a, b] of edges) { await nodes[a].node.libp2p.dial(nodes[b].node.libp2p.getMultiaddrs()[0]) }
 }
 
 // ---- 2. routed latency ----
@@ -242,7 +256,7 @@ async function latencyBench (linkLatency: number): Promise<LatencyResult> {
     const ping: number[] = []
     while (ping.length < SENDS) {
       const rtt = await a.routing.links.probe(b.libp2p.peerId.toString())
-      if (rtt != null) ping.push(rtt)
+      if (rtt != null) { ping.push(rtt) }
     }
     const direct: number[] = []
     const three: number[] = []
@@ -250,7 +264,7 @@ async function latencyBench (linkLatency: number): Promise<LatencyResult> {
     for (let i = 0; i < SENDS; i++) {
       const r1 = await a.routing.send(b.libp2p.peerId, payload)
       const r3 = await a.routing.send(d.libp2p.peerId, payload)
-      if (r1.hops !== 1 || r3.hops !== 3) throw new Error(`unexpected paths: ${r1.hops}, ${r3.hops}`)
+      if (r1.hops !== 1 || r3.hops !== 3) { throw new Error(`unexpected paths: ${r1.hops}, ${r3.hops}`) }
       direct.push(r1.latencyMs)
       three.push(r3.latencyMs)
     }
@@ -262,7 +276,7 @@ async function latencyBench (linkLatency: number): Promise<LatencyResult> {
       ratio: median(three) / median(direct),
       directOverPing: median(direct) / Math.max(0.001, median(ping))
     }
-    if (linkLatency > 0) res.ideal = { direct: 2 * linkLatency, threeHops: 6 * linkLatency }
+    if (linkLatency > 0) { res.ideal = { direct: 2 * linkLatency, threeHops: 6 * linkLatency } }
     return res
   } finally {
     await stopNodes(nodes)
@@ -282,19 +296,18 @@ interface GossipResult {
   ratio: number
 }
 
-
 /** a random connected graph with 2n edges: a random tree, then random extra links */
 function connectedGraph (n: number, rand: Random): Array<[number, number]> {
   const edges: Array<[number, number]> = []
   const has = new Set<string>()
   const add = (x: number, y: number): void => {
     const k = x < y ? `${x}-${y}` : `${y}-${x}`
-    if (x === y || has.has(k)) return
+    if (x === y || has.has(k)) { return }
     has.add(k)
     edges.push([x, y])
   }
-  for (let i = 1; i < n; i++) add(i, Math.floor(rand.next() * i))
-  while (edges.length < n * 2) add(Math.floor(rand.next() * n), Math.floor(rand.next() * n))
+  for (let i = 1; i < n; i++) { add(i, Math.floor(rand.next() * i)) }
+  while (edges.length < n * 2) { add(Math.floor(rand.next() * n), Math.floor(rand.next() * n)) }
   return edges
 }
 
@@ -373,7 +386,7 @@ async function idleBench (): Promise<IdleResult> {
     // `?? 0`: the far-table counters are newer than the service this may run against
     const sum = (f: (s: Partial<RoutingStats>) => number | undefined): number => {
       let total = 0
-      for (let i = 0; i < nodes.length; i++) total += (f(after[i]) ?? 0) - (f(before[i]) ?? 0)
+      for (let i = 0; i < nodes.length; i++) { total += (f(after[i]) ?? 0) - (f(before[i]) ?? 0) }
       return total / nodes.length / seconds
     }
     return {
@@ -391,6 +404,132 @@ async function idleBench (): Promise<IdleResult> {
       cpuMsPerSecond: (cpu.user + cpu.system) / 1000 / seconds
     }
   } finally {
+    await stopNodes(nodes)
+  }
+}
+
+// ---- 5. beacon flood ----
+
+interface AttackResult {
+  beacons: number
+  linksPerBeacon: number
+  floodBytes: number
+  floodSeconds: number
+  rssBeforeMiB: number
+  rssGrowthMiB: number
+  health: { requests: number, failures: number, p50: number, p99: number, max: number }
+  held: { beacons: number, links: number }
+  excess: RoutingStats['excess']
+  honestRouteCorrect: boolean
+  honestSendMs: number
+  framesSent: number
+  frames: number
+  closedEarly: string
+  connectedAfter: boolean
+}
+
+/** a made-up Ed25519 peer id (identity multihash of a random key) */
+function madeUpPeer (): Uint8Array {
+  const out = new Uint8Array(38)
+  out.set([0x00, 0x24, 0x08, 0x01, 0x12, 0x20])
+  crypto.getRandomValues(out.subarray(6))
+  return out
+}
+
+async function attackBench (): Promise<AttackResult> {
+  // attacker, victim, h1, h2: attacker - victim - h1 - h2
+  const nodes = await startNodes(4, { probeIntervalMs: 1000, beaconMinIntervalMs: 50 })
+  const [attacker, victim, h1, h2] = nodes
+  const api = createApiServer(victim.node, { host: '127.0.0.1', port: 0, dataDir: victim.dir, rateLimit: false })
+  await api.start()
+  try {
+    await connectPairs(nodes, [[0, 1], [1, 2], [2, 3]])
+    const h2Id = h2.node.libp2p.peerId.toString()
+    const honestPath = [victim, h1, h2].map(n => n.node.libp2p.peerId.toString()).join('>')
+    await until(() => victim.node.routing.route(h2Id)?.path.join('>') === honestPath, 'the honest route', 60_000)
+
+    // the flood, made before measuring: fresh origin keys, made-up links
+    const beacons: SignedBeacon[] = []
+    const now = Date.now()
+    for (let i = 0; i < ATTACK_BEACONS; i++) {
+      const signer = createNodeSigner(await generateKeyPair('Ed25519'))
+      const links = Array.from({ length: ATTACK_LINKS }, () => ({ peer: madeUpPeer(), rttMs: 1, jitterMs: 0, lossPermille: 0, healthPermille: 1000 }))
+      const beacon = Beacon.encode({ origin: signer.publicKey as Uint8Array<ArrayBuffer>, seq: now, timestamp: now, scope: 3, links: links as Array<BeaconLink & { peer: Uint8Array<ArrayBuffer> }>, addrs: [] })
+      const data = new Uint8Array(BEACON_DOMAIN.length + beacon.length)
+      data.set(BEACON_DOMAIN)
+      data.set(beacon, BEACON_DOMAIN.length)
+      beacons.push({ beacon, signature: await signer.sign(data) as Uint8Array<ArrayBuffer>, hops: 0 })
+    }
+    const frames = []
+    for (let i = 0; i < beacons.length; i += 64) { frames.push(TopologyUpdate.encode({ beacons: beacons.slice(i, i + 64), reach: [], hasReach: false })) }
+    const floodBytes = frames.reduce((n, f) => n + f.length, 0)
+    beacons.length = 0
+    globalThis.gc?.()
+    const rssBefore = process.memoryUsage().rss
+
+    // /health polled through the flood
+    const latencies: number[] = []
+    const flood = { on: true }
+    let failures = 0
+    const poller = (async () => {
+      while (flood.on) {
+        const t = performance.now()
+        const ok = await fetch(`${api.url.replace('0.0.0.0', '127.0.0.1')}/health`).then(async r => { await r.text(); return r.ok }, () => false)
+        if (ok) latencies.push(performance.now() - t)
+        else failures++
+        await new Promise(resolve => setTimeout(resolve, 10))
+      }
+    })()
+    const started = performance.now()
+    // a persistent attacker: when the victim resets the stream, it opens another (bounded)
+    let framesSent = 0
+    let closedEarly = ''
+    for (let reopen = 0; reopen < 100 && framesSent < frames.length; reopen++) {
+      try {
+        const stream = await attacker.node.libp2p.dialProtocol(victim.node.libp2p.peerId, TOPOLOGY_PROTOCOL)
+        const lp = lpStream(stream)
+        while (framesSent < frames.length) {
+          await lp.write(frames[framesSent])
+          framesSent++
+        }
+        await stream.close()
+      } catch (err: any) {
+        closedEarly = `stream reset ${reopen + 1} time(s), last: ${err?.name ?? err?.type ?? 'error'}`
+      }
+    }
+    // settle: the victim has read and judged every frame
+    await new Promise(resolve => setTimeout(resolve, 3000))
+    const floodSeconds = (performance.now() - started) / 1000
+    flood.on = false
+    await poller
+    globalThis.gc?.()
+    const rssAfter = process.memoryUsage().rss
+
+    const st = victim.node.routing.stats()
+    const route = victim.node.routing.route(h2Id)
+    const t = performance.now()
+    await victim.node.routing.send(h2Id, new TextEncoder().encode('after the flood'), { timeoutMs: 5000 })
+    const honestSendMs = performance.now() - t
+    latencies.sort((a, b) => a - b)
+    return {
+      beacons: ATTACK_BEACONS,
+      linksPerBeacon: ATTACK_LINKS,
+      floodBytes,
+      floodSeconds,
+      rssBeforeMiB: rssBefore / 2 ** 20,
+      rssGrowthMiB: (rssAfter - rssBefore) / 2 ** 20,
+      health: { requests: latencies.length, failures, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] ?? 0 },
+      held: { beacons: st.beacons, links: st.links },
+      excess: st.excess,
+      framesSent,
+      frames: frames.length,
+      closedEarly,
+      connectedAfter: victim.node.libp2p.getConnections(attacker.node.libp2p.peerId).length > 0,
+      honestRouteCorrect: route?.path.join('>') === honestPath,
+      honestSendMs
+    }
+  } finally {
+    await api.stop()
     await stopNodes(nodes)
   }
 }
@@ -427,6 +566,15 @@ async function main (): Promise<void> {
     console.log(`\ntopology gossip, ${gossip.nodes} nodes, average degree ${fmt(gossip.averageDegree, 2)}, beacons every 2 s, far tables every 4 s, ${fmt(gossip.seconds, 0)} s:`)
     console.log(`  measured ${fmt(gossip.measuredBytesPerNodePerSecond, 0)} B/s per node (${fmt(gossip.measuredBeaconsPerNodePerSecond, 2)} own beacons/s), ` +
       `model ${fmt(gossip.modelBytesPerNodePerSecond, 0)} B/s; measured / model ${fmt(gossip.ratio, 2)}`)
+  }
+  if (ONLY == null || ONLY === 'all' || ONLY === 'attack') {
+    const a = await attackBench()
+    report.attack = a
+    console.log(`\nbeacon flood from one neighbour: ${a.beacons} beacons from new origins × ${a.linksPerBeacon} made-up links (${a.beacons * a.linksPerBeacon} made-up nodes, ${fmt(a.floodBytes / 2 ** 20, 1)} MiB) in ${fmt(a.floodSeconds, 1)} s:`)
+    console.log(`  victim RSS ${fmt(a.rssBeforeMiB, 0)} MiB → +${fmt(a.rssGrowthMiB, 1)} MiB (bar: < 50); /health p50 ${fmt(a.health.p50, 1)} ms, p99 ${fmt(a.health.p99, 1)} ms (bar: < 100), max ${fmt(a.health.max, 1)} ms over ${a.health.requests} requests (${a.health.failures} failed)`)
+    console.log(`  held ${a.held.beacons} beacons, ${a.held.links} links; dropped: ${a.excess.origins} new origins over the rates, ${a.excess.links} links over the per-beacon cap, ${a.excess.evicted} evicted, ${a.excess.refused} refused`)
+    console.log(`  attacker wrote ${a.framesSent} of ${a.frames} frames${a.closedEarly !== '' ? ` (then: ${a.closedEarly})` : ''}; still connected to the victim: ${a.connectedAfter}`)
+    console.log(`  honest route victim → h2 ${a.honestRouteCorrect ? 'unchanged' : 'CHANGED'}; a routed message after the flood acknowledged in ${fmt(a.honestSendMs, 1)} ms`)
   }
   if (ONLY === 'idle' || ONLY === 'all') {
     const idle = await idleBench()

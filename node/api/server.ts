@@ -129,6 +129,18 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
       (req as TimedMessage)[STARTED_AT] = performance.now()
       const given = req.method === 'GET' || req.method === 'HEAD' ? undefined : req.headers['x-correlation-id']
       return typeof given === 'string' && CORRELATION_ID.test(given) ? given : `${idPrefix}${(++requestCounter).toString(36)}`
+    },
+    // refused by the router before any route or hook (a malformed URL, a path parameter
+    // over maxParamLength): answered, measured and audited here
+    frameworkErrors: (err, request, reply) => {
+      const status = (err as { statusCode?: number }).statusCode ?? 400
+      const elapsedMs = elapsedSince(request)
+      metrics.observeRequest(request.method, 'unmatched', status, elapsedMs / 1000)
+      if (WRITE_METHODS.has(request.method)) {
+        reply.header('x-correlation-id', request.id)
+        auditWrite(request, 'unmatched', status, elapsedMs)
+      }
+      void (reply as FastifyReply).code(status).send(errorBody(status, 'invalid_input', err.message))
     }
   })
   const metrics = createNodeMetrics(node, { registry: init.metricsRegistry })
@@ -188,13 +200,19 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
     const methods = Array.isArray(routeOptions.method) ? routeOptions.method : [routeOptions.method]
     if (methods.some(m => WRITE_METHODS.has(m))) routeOptions.onRequest = append(routeOptions.onRequest as any, writeGate, true)
   })
-  // no route, no route hooks: unmatched requests are accounted for here
+  // no route, no route hooks: unmatched requests are accounted for by the 404 context's
+  // own onSend, which also sees those refused before the handler (no token, rate limit)
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (request.is404) {
+      const elapsedMs = elapsedSince(request)
+      metrics.observeRequest(request.method, 'unmatched', reply.statusCode, elapsedMs / 1000)
+      if (WRITE_METHODS.has(request.method)) auditWrite(request, 'unmatched', reply.statusCode, elapsedMs)
+    }
+    done(null, payload)
+  })
   app.setNotFoundHandler((request, reply) => {
     if (WRITE_METHODS.has(request.method)) reply.header('x-correlation-id', request.id)
     reply.code(404)
-    const elapsedMs = elapsedSince(request)
-    metrics.observeRequest(request.method, 'unmatched', 404, elapsedMs / 1000)
-    if (WRITE_METHODS.has(request.method)) auditWrite(request, 'unmatched', 404, elapsedMs)
     return reply.send(errorBody(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`))
   })
 

@@ -187,6 +187,7 @@ export function createNodeMetrics (node: MeshNode, init: NodeMetricsInit = {}): 
   // routes and links
   addServiceGauge({ name: 'liberation_routes', help: 'nodes with a route from this node', read: () => ({ '': node.routing.routes().length }) })
   addServiceGauge({ name: 'liberation_topology_beacons', help: 'topology beacons held', read: () => ({ '': node.routing.stats().beacons }) })
+  addServiceGauge({ name: 'liberation_topology_excess', help: 'topology items the bounds dropped since start, by kind', labelNames: ['kind'], read: () => ({ ...node.routing.stats().excess }) })
   addServiceGauge({
     name: 'liberation_routing_messages',
     help: 'routed messages since start, by what happened to them',

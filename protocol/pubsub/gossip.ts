@@ -8,11 +8,11 @@
  * mesh (docs/benchmarks.md). Topics and ids: docs/protocols/README.md.
  */
 import { gossipsub, StrictNoSign } from '@libp2p/gossipsub'
-import { createTopicScoreParams } from '@libp2p/gossipsub/score'
+import { createPeerScoreThresholds, createTopicScoreParams } from '@libp2p/gossipsub/score'
 import { sha256 } from 'multiformats/hashes/sha2'
 import type { GossipSub, GossipsubOpts } from '@libp2p/gossipsub'
 import type { Message } from '@libp2p/gossipsub'
-import type { TopicScoreParams } from '@libp2p/gossipsub/score'
+import type { PeerScoreParams, PeerScoreThresholds, TopicScoreParams } from '@libp2p/gossipsub/score'
 
 export type { GossipSub }
 
@@ -66,11 +66,57 @@ export function meshGossipsub (init: GossipInit = {}): ReturnType<typeof gossips
     asyncValidation: false,
     emitSelf: false,
     maxInboundDataLength: init.maxMessageSize ?? DEFAULT_MAX_GOSSIP_MESSAGE_SIZE,
-    scoreParams: {
-      IPColocationFactorWhitelist: whitelist
-    },
+    scoreParams: liberationPeerScoreParams(whitelist),
+    scoreThresholds: LIBERATION_SCORE_THRESHOLDS,
     ...init.overrides
   })
+}
+
+/** the score decay tick, ms (gossipsub's decayInterval): every counter decays once per tick */
+export const SCORE_DECAY_INTERVAL_MS = 1000
+const DECAY_TO_ZERO = 0.01
+
+/**
+ * The per-tick factor that takes a score counter down to DECAY_TO_ZERO in `ms` (the
+ * `ScoreParameterDecay` of the gossipsub v1.1 spec and its Go implementation).
+ */
+export function scoreDecay (ms: number): number {
+  return DECAY_TO_ZERO ** (SCORE_DECAY_INTERVAL_MS / ms)
+}
+
+/**
+ * The score thresholds (gossipsub's defaults, written down so the document in
+ * docs/gossip-scoring.md and the code cannot drift apart): below -10 no gossip to or from a
+ * peer, below -50 none of our own messages published to it, below -80 everything it sends
+ * is ignored (graylisted).
+ */
+export const LIBERATION_SCORE_THRESHOLDS: PeerScoreThresholds = createPeerScoreThresholds({
+  gossipThreshold: -10,
+  publishThreshold: -50,
+  graylistThreshold: -80,
+  acceptPXThreshold: 10,
+  opportunisticGraftThreshold: 20
+})
+
+/**
+ * Peer-level score parameters (see docs/gossip-scoring.md): gossipsub's defaults, except
+ * that counters forget over minutes, not seconds, so a penalty outlives a reconnect-and-retry
+ * loop. Hosts in `colocationWhitelist` (tests, simulations) skip the IP-colocation penalty.
+ */
+export function liberationPeerScoreParams (colocationWhitelist: Set<string> = new Set()): Partial<PeerScoreParams> {
+  return {
+    IPColocationFactorWeight: -5,
+    IPColocationFactorThreshold: 10,
+    IPColocationFactorWhitelist: colocationWhitelist,
+    // broken promises and GRAFTs during backoff: -10 × excess², forgotten over 10 minutes
+    behaviourPenaltyWeight: -10,
+    behaviourPenaltyThreshold: 0,
+    behaviourPenaltyDecay: scoreDecay(10 * 60_000),
+    decayInterval: SCORE_DECAY_INTERVAL_MS,
+    decayToZero: DECAY_TO_ZERO,
+    // a peer that drops and comes back keeps its score this long
+    retainScore: 60 * 60_000
+  }
 }
 
 /**
@@ -90,8 +136,11 @@ export function liberationTopicScoreParams (): TopicScoreParams {
     // no P3 mesh-delivery-rate penalty: quiet channels are normal here
     meshMessageDeliveriesWeight: 0,
     meshFailurePenaltyWeight: 0,
+    // P4: -100 × count² per invalid message (our validators reject only what is provably
+    // bad: a forged or malformed message, never a rate-limited one), forgotten over 30 min:
+    // one invalid message is graylisted for ~45 s, three for ~8 min, ten for ~16 min
     invalidMessageDeliveriesWeight: -100,
-    invalidMessageDeliveriesDecay: 0.5
+    invalidMessageDeliveriesDecay: scoreDecay(30 * 60_000)
   })
 }
 

@@ -8,6 +8,7 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH } from '../crypto/index.ts'
+import { linkCost } from './health.ts'
 import { Beacon, RoutedAck, RoutedBody } from './pb/routing.ts'
 import { peerIdStringFromBytes, peerIdStringFromKey } from './peer-ids.ts'
 import type { Signer, Verifier } from '../crypto/index.ts'
@@ -119,11 +120,31 @@ export async function verifyBeacon (verifier: Verifier, signed: SignedBeacon, pa
   return verifier.verify(parsed.originKey, withDomain(BEACON_DOMAIN, signed.beacon), signed.signature)
 }
 
-/** The links and addresses of a verified beacon. Throws InvalidRecordError. */
-export function beaconLinks (parsed: ParsedBeacon): { links: GraphLink[], addrs: string[] } {
+/**
+ * The links and addresses of a verified beacon. Throws InvalidRecordError. Past `maxLinks`
+ * only the cheapest links are kept (`cut` says how many went), chosen before their peer ids
+ * are decoded: decoding is what a beacon with many made-up links would make expensive.
+ */
+export function beaconLinks (parsed: ParsedBeacon, maxLinks = Number.POSITIVE_INFINITY): { links: GraphLink[], addrs: string[], cut: number } {
   const links: GraphLink[] = []
   const seen = new Set<string>()
-  for (const l of parsed.raw.links) {
+  let raw = parsed.raw.links
+  for (const l of raw) {
+    if (l.lossPermille > 1000 || l.healthPermille > 1000) throw new InvalidRecordError('beacon link quality out of range')
+  }
+  const quality = (l: typeof raw[number]): GraphLink => ({
+    peer: '',
+    rttMs: l.rttMs === 0 ? undefined : l.rttMs,
+    jitterMs: l.rttMs === 0 ? undefined : l.jitterMs,
+    loss: l.lossPermille / 1000,
+    health: l.healthPermille / 1000
+  })
+  let cut = 0
+  if (raw.length > maxLinks) {
+    cut = raw.length - maxLinks
+    raw = raw.map(l => ({ l, cost: linkCost(quality(l)) })).sort((a, b) => a.cost - b.cost).slice(0, maxLinks).map(x => x.l)
+  }
+  for (const l of raw) {
     let peer: string
     try {
       peer = peerIdStringFromBytes(l.peer)
@@ -134,13 +155,7 @@ export function beaconLinks (parsed: ParsedBeacon): { links: GraphLink[], addrs:
     if (seen.has(peer)) { throw new InvalidRecordError('beacon lists a link twice') }
     if (l.lossPermille > 1000 || l.healthPermille > 1000) { throw new InvalidRecordError('beacon link quality out of range') }
     seen.add(peer)
-    links.push({
-      peer,
-      rttMs: l.rttMs === 0 ? undefined : l.rttMs,
-      jitterMs: l.rttMs === 0 ? undefined : l.jitterMs,
-      loss: l.lossPermille / 1000,
-      health: l.healthPermille / 1000
-    })
+    links.push({ ...quality(l), peer })
   }
   const addrs: string[] = []
   for (const a of parsed.raw.addrs) {
@@ -151,7 +166,7 @@ export function beaconLinks (parsed: ParsedBeacon): { links: GraphLink[], addrs:
       throw new InvalidRecordError('beacon address is not a multiaddr')
     }
   }
-  return { links, addrs }
+  return { links, addrs, cut }
 }
 
 // ---- routed messages ----

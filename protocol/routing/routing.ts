@@ -6,6 +6,7 @@
  */
 import { RateLimiter } from '@libp2p/utils'
 import { MeshError } from '../errors.ts'
+import { TokenBuckets } from '../limits/token-buckets.ts'
 import { TypedEventEmitter } from 'main-event'
 import { toHex } from '../crypto/index.ts'
 import { LongLivedStream, RouteChannel, serveFrames, serveRouteStream } from './channel.ts'
@@ -49,8 +50,18 @@ export interface RoutingInit extends LinkMonitorInit {
   maxReachEntries?: number
   /** longest route kept, hops; also the TTL of routed messages (default 16) */
   maxHops?: number
-  /** beacons held at most (default 50 000) */
+  /** beacons held at most (default 4096); when full, nearer and fresher ones evict the rest */
   maxBeacons?: number
+  /** links kept per beacon, the cheapest (default 64) */
+  maxLinksPerBeacon?: number
+  /** links kept over all beacons (default 65 536) */
+  maxTotalLinks?: number
+  /**
+   * beacons from origins not held yet, per minute: from one neighbour (default 60, in a
+   * burst up to 128) and from all together (default 300, burst 512). A neighbour's own
+   * beacon always passes. The excess is dropped before its signature is checked.
+   */
+  newOrigins?: { perNeighbourPerMinute?: number, perNeighbourBurst?: number, perMinute?: number, burst?: number }
   /** routes are recomputed this long after a change, batching bursts (default 20) */
   recomputeDelayMs?: number
   /**
@@ -170,6 +181,21 @@ export interface TopologySnapshot {
   links: TopologyLink[]
 }
 
+/** `routing.topologySummary()`: counts only, constant size (dashboards). */
+export interface TopologySummary {
+  self: string
+  generatedAt: number
+  scope: number
+  neighbours: number
+  /** beacons held and the links they list */
+  beacons: number
+  links: number
+  /** targets with a route: over confirmed links (near), by distance vector (far) */
+  reachable: { near: number, far: number }
+  /** what the topology bounds dropped since start (see RoutingStats.excess) */
+  excess: RoutingStats['excess']
+}
+
 export interface RoutingStats {
   beacons: number
   beaconsSent: number
@@ -192,6 +218,10 @@ export interface RoutingStats {
   beaconBackoffMs: number
   /** how long after the last far tables a resend for moved costs would wait now (damping), ms */
   farTableBackoffMs: number
+  /** links held over all beacons */
+  links: number
+  /** what the topology bounds dropped: beacons from new origins over the rates, links past the per-beacon cap, far entries past the cap, beacons evicted or refused for room */
+  excess: { origins: number, links: number, reach: number, evicted: number, refused: number }
 }
 
 export interface RoutingEvents {
@@ -223,7 +253,9 @@ export interface RoutingService extends TypedEventEmitter<RoutingEvents> {
   /** direct peers, connected now or recently */
   peers(): PeerLinkInfo[]
   health(peerId: string | PeerId): PeerHealth | undefined
+  /** the whole known topology (bounded by maxBeacons, maxTotalLinks, the far tables' caps) */
   topology(): TopologySnapshot
+  topologySummary(): TopologySummary
   routes(): RouteInfo[]
   route(target: string | PeerId): RouteInfo | undefined
   /** deliver `payload` to `target`, hop by hop when not connected; resolves on the target's signed ack */
@@ -258,7 +290,12 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
   private readonly graph: TopologyGraph<SignedBeacon>
   private table: RouteTable
   private tableVersion = -1
-  private readonly cfg: Required<Omit<RoutingInit, keyof LinkMonitorInit | 'rateLimits'>>
+  private readonly cfg: Required<Omit<RoutingInit, keyof LinkMonitorInit | 'rateLimits' | 'newOrigins'>>
+  private readonly newOriginsPerNeighbour: TokenBuckets
+  private readonly newOriginsAll: TokenBuckets
+  private excessOrigins = 0
+  /** excess reported per neighbour since its last event, and when that event went out */
+  private readonly excessReported = new Map<string, { at: number, pending: number }>()
   private readonly routedLimiter: RateLimiter
   private readonly updateLimiter: RateLimiter
   private readonly outboxes = new Map<string, Outbox>()
@@ -300,7 +337,9 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     recomputations: 0,
     lastComputeMs: 0,
     beaconBackoffMs: 0,
-    farTableBackoffMs: 0
+    farTableBackoffMs: 0,
+    links: 0,
+    excess: { origins: 0, links: 0, reach: 0, evicted: 0, refused: 0 }
   }
 
   constructor (components: RoutingComponents, init: RoutingInit) {
@@ -321,7 +360,9 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
       reachMinIntervalMs: init.reachMinIntervalMs ?? 2000,
       maxReachEntries: init.maxReachEntries ?? 1024,
       maxHops: init.maxHops ?? 16,
-      maxBeacons: init.maxBeacons ?? 50_000,
+      maxBeacons: init.maxBeacons ?? 4096,
+      maxLinksPerBeacon: init.maxLinksPerBeacon ?? 64,
+      maxTotalLinks: init.maxTotalLinks ?? 65_536,
       recomputeDelayMs: init.recomputeDelayMs ?? 20,
       significantCostChange: init.significantCostChange ?? 0.25,
       costChangeProbes: Math.max(1, init.costChangeProbes ?? 2),
@@ -339,11 +380,17 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     this.reachSend = new TriggeredSend(() => { this.sendReach(false) }, this.cfg.reachMinIntervalMs, reachIntervalMs, this.cfg.beaconDampingHalfLifeMs)
     this.routedLimiter = new RateLimiter({ points: init.rateLimits?.routedPerSecond ?? 1000, duration: 1 })
     this.updateLimiter = new RateLimiter({ points: init.rateLimits?.updatesPerSecond ?? 50, duration: 1 })
+    const no = init.newOrigins ?? {}
+    this.newOriginsPerNeighbour = new TokenBuckets((no.perNeighbourPerMinute ?? 60) / 60, no.perNeighbourBurst ?? 128, 4096)
+    this.newOriginsAll = new TokenBuckets((no.perMinute ?? 300) / 60, no.burst ?? 512, 1)
     this.graph = new TopologyGraph<SignedBeacon>({
       self: this.self,
       beaconMaxAgeMs: this.cfg.beaconMaxAgeMs,
       reachMaxAgeMs: 3 * reachIntervalMs,
       maxBeacons: this.cfg.maxBeacons,
+      maxLinksPerBeacon: this.cfg.maxLinksPerBeacon,
+      maxTotalLinks: this.cfg.maxTotalLinks,
+      maxReachEntries: this.cfg.maxReachEntries,
       maxHops: this.cfg.maxHops
     })
     this.table = this.graph.compute(Date.now())
@@ -637,28 +684,42 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     const checks = { now, maxAgeMs: this.cfg.beaconMaxAgeMs, maxClockSkewMs: this.cfg.maxClockSkewMs }
     let changed = false
     let rejected = 0
+    let excess = 0
+    const excessBefore = this.graphExcess()
     const forward: Array<{ origin: string, signed: SignedBeacon }> = []
     for (const signed of update.beacons) {
       try {
         const parsed = parseBeacon(signed, checks)
         if (parsed.origin === this.self || isExpiredBeacon(parsed, checks) || !this.graph.isNewer(parsed.origin, parsed.seq)) continue
+        // a new origin costs the neighbour's and the node's budgets, before any signature check
+        // (a neighbour's own beacon is always welcome)
+        if (parsed.origin !== from && !this.graph.hasBeacon(parsed.origin)) {
+          if (!this.newOriginsPerNeighbour.has(from, 1, now) || !this.newOriginsAll.take('all', 1, now)) {
+            excess++
+            continue
+          }
+          this.newOriginsPerNeighbour.take(from, 1, now)
+        }
         if (!await verifyBeacon(this.crypto.verifier, signed, parsed)) throw new InvalidRecordError('beacon signature does not verify')
-        const { links, addrs } = beaconLinks(parsed)
+        const { links, addrs, cut } = beaconLinks(parsed, this.cfg.maxLinksPerBeacon)
+        this.graph.excess.links += cut
+        // the hop count is not signed: a relayed beacon came at least two hops
+        const hops = parsed.origin === from ? 1 : Math.max(2, signed.hops + 1)
         // another update may have brought a newer one while we verified
         if (!this.graph.insertBeacon({
           origin: parsed.origin,
           seq: parsed.seq,
           timestamp: parsed.timestamp,
           scope: parsed.scope,
-          hops: signed.hops + 1,
+          hops,
           links,
           addrs,
           receivedAt: now,
-          wire: { beacon: signed.beacon, signature: signed.signature, hops: signed.hops + 1 }
+          wire: { beacon: signed.beacon, signature: signed.signature, hops }
         }, now)) continue
         changed = true
         this.counters.beaconsAccepted++
-        if (signed.hops + 1 < parsed.scope) forward.push({ origin: parsed.origin, signed: { beacon: signed.beacon, signature: signed.signature, hops: signed.hops + 1 } })
+        if (hops < parsed.scope) forward.push({ origin: parsed.origin, signed: { beacon: signed.beacon, signature: signed.signature, hops } })
       } catch (err: any) {
         rejected++
         this.counters.beaconsRejected++
@@ -666,6 +727,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
       }
     }
     if (rejected > 0) this.invalid(from, `${rejected} invalid beacon(s)`)
+    this.excessOrigins += excess
     if (update.hasReach) {
       if (this.graph.getLocalLink(from) != null) {
         try {
@@ -681,12 +743,38 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
         }
       }
     }
+    excess += this.graphExcess() - excessBefore
+    if (excess > 0) this.reportExcess(from, excess, now)
     for (const { origin, signed } of forward) {
       for (const peer of this.routers()) {
         if (peer !== from && peer !== origin) this.enqueue(peer, origin, signed)
       }
     }
     if (changed) this.scheduleRecompute()
+  }
+
+  private graphExcess (): number {
+    const e = this.graph.excess
+    return e.links + e.reach + e.evicted + e.refused
+  }
+
+  /**
+   * What the topology bounds dropped from a neighbour: counted always (stats, metrics), an
+   * event at most every 10 s per neighbour, so a flood cannot flood the event log too.
+   */
+  private reportExcess (from: string, dropped: number, now: number): void {
+    let r = this.excessReported.get(from)
+    if (r == null) {
+      if (this.excessReported.size >= 1024) this.excessReported.delete(this.excessReported.keys().next().value as string)
+      r = { at: 0, pending: 0 }
+      this.excessReported.set(from, r)
+    }
+    r.pending += dropped
+    if (now - r.at < 10_000) return
+    this.log('topology from %s over its bounds: %d item(s) dropped', from, r.pending)
+    this.eventLog?.emitEvent('mesh', 'topology:excess', { peerId: from, dropped: r.pending })
+    r.at = now
+    r.pending = 0
   }
 
   // ---- far tables ----
@@ -1170,7 +1258,31 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
   }
 
   stats (): RoutingStats {
-    return { ...this.counters, beacons: this.graph.beaconCount, beaconBackoffMs: this.beaconSend.damper.gap(Date.now()), farTableBackoffMs: this.reachSend.damper.gap(Date.now()) }
+    return {
+      ...this.counters,
+      beacons: this.graph.beaconCount,
+      links: this.graph.linkCount,
+      excess: { origins: this.excessOrigins, ...this.graph.excess },
+      beaconBackoffMs: this.beaconSend.damper.gap(Date.now()), farTableBackoffMs: this.reachSend.damper.gap(Date.now())
+    }
+  }
+
+  topologySummary (): TopologySummary {
+    const table = this.currentTable()
+    let near = 0
+    for (const _ of table.linkStateEntries()) near++
+    const far = table.size - near
+    const st = this.stats()
+    return {
+      self: this.self,
+      generatedAt: Date.now(),
+      scope: this.cfg.scope,
+      neighbours: this.graph.localLinkPeers().length,
+      beacons: st.beacons,
+      links: st.links,
+      reachable: { near, far },
+      excess: st.excess
+    }
   }
 
   topology (): TopologySnapshot {

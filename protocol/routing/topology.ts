@@ -13,9 +13,13 @@
  *   them loop-free; the seq is the target's beacon seq, carried outward by the nodes that
  *   hold its beacon.
  *
- * A link A→B (from A's beacon) is used only if B's beacon, when we hold it, lists A too
- * (OLSR's symmetric-link rule): when B drops a dead link its fresh beacon withdraws it in
- * both directions without waiting for A's stale beacon to age out.
+ * A link counts only when it is confirmed (OLSR's and Babel's symmetric-link rule): this
+ * node measured it itself, or both ends' current beacons list each other. Its cost is the
+ * worse of the two claims. A signed beacon proves who claims a link, not that the link
+ * exists: a hostile node listing a link to T at a tiny cost attracts no route to T unless
+ * T's own beacon confirms the link. Nodes whose beacons we do not hold (past the beacon
+ * scope) are reached by the far zone, from the neighbours' distance vectors. When B drops a
+ * dead link its fresh beacon withdraws it in both directions at once.
  */
 import { linkCost, linkLatency, linkReliability } from './health.ts'
 import type { LinkQuality } from './health.ts'
@@ -46,6 +50,10 @@ interface StoredBeacon<W> extends BeaconRecord<W> {
   linkIndex: Int32Array
   /** link peers' indices, sorted: the symmetric-link check is a binary search */
   sortedLinks: Int32Array
+  /** the claimed cost, latency, delivery ratio of each link in sortedLinks' order */
+  sortedCost: Float64Array
+  sortedLatency: Float64Array
+  sortedReliability: Float64Array
   /** per link, precomputed: cost, one-way latency, delivery ratio */
   linkCost: Float64Array
   linkLatency: Float64Array
@@ -221,8 +229,14 @@ export interface TopologyGraphInit {
   beaconMaxAgeMs: number
   /** a neighbour's far table not refreshed for this long is dropped */
   reachMaxAgeMs: number
-  /** beacons kept at most (the nearest win) */
+  /** beacons kept at most; when full, a nearer or fresher one evicts the worst (default 4096) */
   maxBeacons?: number
+  /** links kept per beacon, the cheapest (default 64) */
+  maxLinksPerBeacon?: number
+  /** links kept over all beacons (default 65 536) */
+  maxTotalLinks?: number
+  /** entries kept per neighbour's far table, the cheapest (default 1024) */
+  maxReachEntries?: number
   /** far routes longer than this are not kept (RIP's infinity) */
   maxHops?: number
 }
@@ -239,7 +253,7 @@ export interface GraphLinkView extends GraphLink {
   from: string
   to: string
   cost: number
-  /** the other end lists this link too (or its beacon is unknown) */
+  /** confirmed: both ends' beacons list the link (a local link: measured by this node) */
   symmetric: boolean
 }
 
@@ -254,7 +268,17 @@ export class TopologyGraph<W = unknown> {
   private readonly beaconMaxAgeMs: number
   private readonly reachMaxAgeMs: number
   private readonly maxBeacons: number
+  private readonly maxLinksPerBeacon: number
+  private readonly maxTotalLinks: number
+  private readonly maxReachEntries: number
   private readonly maxHops: number
+  private totalLinks = 0
+  /** beacons were evicted since the last prune: the node table may want compacting */
+  private dropped = false
+  /** origins reachable over confirmed links at the last computation: kept before others when full */
+  private reachable = new Set<string>()
+  /** what the bounds cut: links past maxLinksPerBeacon, far entries past maxReachEntries, beacons evicted or refused for room */
+  readonly excess = { links: 0, reach: 0, evicted: 0, refused: 0 }
   /**
    * Every node id seen gets a stable integer index (this node is 0), so route computation
    * runs on typed arrays instead of string-keyed maps. Indices only grow; the table is
@@ -270,7 +294,10 @@ export class TopologyGraph<W = unknown> {
     this.self = init.self
     this.beaconMaxAgeMs = init.beaconMaxAgeMs
     this.reachMaxAgeMs = init.reachMaxAgeMs
-    this.maxBeacons = init.maxBeacons ?? 50_000
+    this.maxBeacons = init.maxBeacons ?? 4096
+    this.maxLinksPerBeacon = init.maxLinksPerBeacon ?? 64
+    this.maxTotalLinks = init.maxTotalLinks ?? 65_536
+    this.maxReachEntries = init.maxReachEntries ?? 1024
     this.maxHops = init.maxHops ?? 16
     this.indexOf(this.self)
   }
@@ -288,7 +315,11 @@ export class TopologyGraph<W = unknown> {
   private indexLinks (b: StoredBeacon<W>): void {
     b.index = this.indexOf(b.origin)
     b.linkIndex = Int32Array.from(b.links, l => this.indexOf(l.peer))
-    b.sortedLinks = b.linkIndex.slice().sort()
+    const order = Array.from(b.linkIndex.keys()).sort((x, y) => b.linkIndex[x] - b.linkIndex[y])
+    b.sortedLinks = Int32Array.from(order, k => b.linkIndex[k])
+    b.sortedCost = Float64Array.from(order, k => b.linkCost[k])
+    b.sortedLatency = Float64Array.from(order, k => b.linkLatency[k])
+    b.sortedReliability = Float64Array.from(order, k => b.linkReliability[k])
     this.beaconAt[b.index] = b
   }
 
@@ -340,12 +371,75 @@ export class TopologyGraph<W = unknown> {
     if (origin === this.self) return false
     const held = this.beacons.get(origin)
     if (held != null) return seq > held.seq
-    return this.beacons.size < this.maxBeacons
+    return true
   }
 
-  /** store a verified beacon; returns false if it is not newer than what we hold */
+  hasBeacon (origin: string): boolean {
+    return this.beacons.has(origin)
+  }
+
+  /**
+   * How much a held beacon is worth keeping: origins reachable over confirmed links before
+   * the rest, then the nearest (fewest hops), then the freshest. Lower is better.
+   */
+  private rank (b: { origin: string, hops: number }): number {
+    return (this.reachable.has(b.origin) ? 0 : 1_000) + b.hops
+  }
+
+  /**
+   * Room for `links` more links and, when `origin` is new, one more beacon: evicts the
+   * worst held beacons if they rank below the newcomer; false when the newcomer ranks
+   * no better than what is held (it is then refused).
+   */
+  private makeRoom (origin: string, hops: number, receivedAt: number, links: number): boolean {
+    const held = this.beacons.get(origin)
+    let needBeacon = held == null && this.beacons.size >= this.maxBeacons
+    let needLinks = this.totalLinks - (held?.links.length ?? 0) + links - this.maxTotalLinks
+    if (!needBeacon && needLinks <= 0) return true
+    const mine = this.rank({ origin, hops })
+    const chosen: Array<StoredBeacon<W>> = []
+    const taken = new Set<string>([origin])
+    // the worst first (rank, then age), one linear pass per victim: usually one is enough
+    while (needBeacon || needLinks > 0) {
+      let worst: StoredBeacon<W> | undefined
+      let worstRank = -1
+      for (const b of this.beacons.values()) {
+        if (taken.has(b.origin)) continue
+        const r = this.rank(b)
+        if (r > worstRank || (r === worstRank && worst != null && b.receivedAt < worst.receivedAt)) { worst = b; worstRank = r }
+      }
+      if (worst == null || worstRank < mine || (worstRank === mine && worst.receivedAt >= receivedAt)) return false
+      chosen.push(worst)
+      taken.add(worst.origin)
+      needBeacon = false
+      needLinks -= worst.links.length
+    }
+    for (const v of chosen) this.dropBeacon(v)
+    this.excess.evicted += chosen.length
+    this.dropped = true
+    return true
+  }
+
+  private dropBeacon (b: StoredBeacon<W>): void {
+    this.beacons.delete(b.origin)
+    this.beaconAt[b.index] = undefined
+    this.totalLinks -= b.links.length
+  }
+
+  /** store a verified beacon; returns false if it is not newer than what we hold, or there is no room for it */
   insertBeacon (b: BeaconRecord<W>, now: number): boolean {
     if (!this.isNewer(b.origin, b.seq)) return false
+    if (b.links.length > this.maxLinksPerBeacon) {
+      this.excess.links += b.links.length - this.maxLinksPerBeacon
+      b = { ...b, links: [...b.links].sort((x, y) => linkCost(x) - linkCost(y)).slice(0, this.maxLinksPerBeacon) }
+    }
+    if (!this.makeRoom(b.origin, b.hops, b.receivedAt, b.links.length)) {
+      this.excess.refused++
+      return false
+    }
+    const previous = this.beacons.get(b.origin)
+    if (previous != null) this.totalLinks -= previous.links.length
+    this.totalLinks += b.links.length
     const stored: StoredBeacon<W> = {
       ...b,
       linkSet: new Set(b.links.map(l => l.peer)),
@@ -353,6 +447,9 @@ export class TopologyGraph<W = unknown> {
       index: 0,
       linkIndex: new Int32Array(0),
       sortedLinks: new Int32Array(0),
+      sortedCost: new Float64Array(0),
+      sortedLatency: new Float64Array(0),
+      sortedReliability: new Float64Array(0),
       linkCost: Float64Array.from(b.links, l => linkCost(l)),
       linkLatency: Float64Array.from(b.links, l => linkLatency(l)),
       linkReliability: Float64Array.from(b.links, l => linkReliability(l))
@@ -375,10 +472,18 @@ export class TopologyGraph<W = unknown> {
     return this.beacons.size
   }
 
+  get linkCount (): number {
+    return this.totalLinks
+  }
+
   // ---- far tables ----
 
   setReach (neighbour: string, entries: ReachInfo[], now: number): void {
     const map = new Map<string, ReachInfo>()
+    if (entries.length > this.maxReachEntries) {
+      this.excess.reach += entries.length - this.maxReachEntries
+      entries = [...entries].sort((a, b) => a.cost - b.cost).slice(0, this.maxReachEntries)
+    }
     for (const e of entries) {
       if (e.target === this.self || e.target === neighbour) continue
       if (e.hops + 1 > this.maxHops) continue
@@ -396,14 +501,14 @@ export class TopologyGraph<W = unknown> {
   /** drop what has aged out; returns how many items went */
   prune (now: number): number {
     let removed = 0
-    for (const [origin, b] of this.beacons) {
+    for (const b of this.beacons.values()) {
       if (b.expiresAt <= now) {
-        this.beacons.delete(origin)
-        this.beaconAt[b.index] = undefined
+        this.dropBeacon(b)
         removed++
       }
     }
-    if (removed > 0) this.compact()
+    if (removed > 0 || this.dropped) this.compact()
+    this.dropped = false
     for (const [n, r] of this.reach) {
       if (r.expiresAt <= now) { this.reach.delete(n); removed++ }
     }
@@ -475,6 +580,9 @@ export class TopologyGraph<W = unknown> {
       if (b != null && inScope[o] === 1) total += b.sortedLinks.length
     }
     const symLinks = new Int32Array(total)
+    const symCost = new Float64Array(total)
+    const symLat = new Float64Array(total)
+    const symRel = new Float64Array(total)
     total = 0
     for (let o = 1; o < n; o++) {
       symStart[o] = total
@@ -482,6 +590,9 @@ export class TopologyGraph<W = unknown> {
       if (b != null && inScope[o] === 1) {
         current[o] = 1
         symLinks.set(b.sortedLinks, total)
+        symCost.set(b.sortedCost, total)
+        symLat.set(b.sortedLatency, total)
+        symRel.set(b.sortedReliability, total)
         total += b.sortedLinks.length
       }
     }
@@ -493,13 +604,16 @@ export class TopologyGraph<W = unknown> {
         for (let k = 0; k < links.length; k++) {
           const p = links[k]
           if (p === 0 || p === o || skipNode[p] === 1) continue
-          // the symmetric-link rule, against the far end's beacon when it is current
-          if (current[p] === 1 && !sortedHas(symLinks, symStart[p], symStart[p + 1] - 1, o)) continue
+          // confirmed links only: the far end's current beacon lists this one too
+          if (current[p] === 0) continue
+          const back = sortedIndex(symLinks, symStart[p], symStart[p + 1] - 1, o)
+          if (back < 0) continue
           if (skipLink?.has(o * n + p) === true) continue
+          // the worse of the two ends' claims
           adjTo[m] = p
-          adjCost[m] = b.linkCost[k]
-          adjLat[m] = b.linkLatency[k]
-          adjRel[m] = b.linkReliability[k]
+          adjCost[m] = Math.max(b.linkCost[k], symCost[back])
+          adjLat[m] = Math.max(b.linkLatency[k], symLat[back])
+          adjRel[m] = Math.min(b.linkReliability[k], symRel[back])
           m++
         }
       }
@@ -536,6 +650,11 @@ export class TopologyGraph<W = unknown> {
       }
     }
 
+    if (options.avoidLinks == null && options.avoidNodes == null) {
+      const reachable = new Set<string>()
+      for (let i = 1; i < n; i++) if (Number.isFinite(dist[i]) && beaconAt[i] != null) reachable.add(ids[i])
+      this.reachable = reachable
+    }
     const far = this.computeFar(index, dist, options, now)
     return new RouteTable(this.self, ids, index, dist, prev, hops, latency, reliability, far, now)
   }
@@ -567,6 +686,9 @@ export class TopologyGraph<W = unknown> {
         for (let k = 0; k < links.length; k++) {
           const p = links[k]
           if (level[p] !== -1) continue
+          // a link the far end's beacon denies does not bring that end nearer
+          const far = this.beaconAt[p]
+          if (far != null && sortedIndex(far.sortedLinks, 0, far.sortedLinks.length - 1, u) < 0) continue
           level[p] = depth + 1
           next.push(p)
         }
@@ -664,7 +786,7 @@ export class TopologyGraph<W = unknown> {
       for (const l of b.links) {
         if (!nodes.has(l.peer)) nodes.set(l.peer, { id: l.peer })
         const other = l.peer === this.self ? undefined : this.beacons.get(l.peer)
-        const symmetric = l.peer === this.self ? this.localLinks.has(b.origin) : (other == null || other.linkSet.has(b.origin))
+        const symmetric = l.peer === this.self ? this.localLinks.has(b.origin) : (other != null && other.linkSet.has(b.origin))
         links.push({ from: b.origin, to: l.peer, ...l, cost: linkCost(l), symmetric })
       }
     }
@@ -672,17 +794,18 @@ export class TopologyGraph<W = unknown> {
   }
 }
 
-function sortedHas (sorted: Int32Array, from: number, to: number, x: number): boolean {
+/** position of `x` in sorted[from..to], or -1 */
+function sortedIndex (sorted: Int32Array, from: number, to: number, x: number): number {
   let lo = from
   let hi = to
   while (lo <= hi) {
     const mid = (lo + hi) >> 1
     const v = sorted[mid]
-    if (v === x) return true
+    if (v === x) return mid
     if (v < x) lo = mid + 1
     else hi = mid - 1
   }
-  return false
+  return -1
 }
 
 /** Binary min-heap of (node, priority) on typed arrays; duplicates allowed (lazy deletion). */

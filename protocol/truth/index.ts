@@ -601,6 +601,14 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
       },
       reject: (reason, detail, peer, id) => {
         this.rejected({ reason, detail, peer, origin: 'sync', id, action: 'reject' })
+      },
+      // the same author and peer budgets as gossip: a pull path is no way around them
+      admit: (truth, from) => {
+        const now = this.now()
+        if (!this.peerRate.has(from, 1, now)) return 'peer'
+        if (!this.authorRate.take(toHex(truth.body.author), 1, now)) return 'author'
+        this.peerRate.take(from, 1, now)
+        return 'ok'
       }
     }
   }
@@ -625,7 +633,7 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
       const stream = await this.components.libp2p.dialProtocol(peer, SYNC_PROTOCOL, { signal })
       const report = await runSyncSession(this.syncContext(), stream, peer, this.syncInit, this.abort.signal)
       this.counters.syncs++
-      this.log('synced with %s: %d requests, %d new messages in %d ms', key, report.requests, report.stored, report.ms)
+      this.log('synced with %s: %d requests, %d new messages (%d left for a later pull) in %d ms', key, report.requests, report.stored, report.deferred, report.ms)
       this.components.events.emitEvent('truth', 'synced', report)
       return report
     } finally {

@@ -67,8 +67,16 @@ export interface SyncReport {
   stored: number
   /** bytes of responses read */
   bytes: number
+  /**
+   * messages left for a later pull because their author or this peer was over its budget
+   * (the same budgets gossip pays): fetched and dropped, or not fetched at all
+   */
+  deferred: number
   ms: number
 }
+
+/** what the author and peer budgets say about one more message: 'peer' ends the session */
+export type Admission = 'ok' | 'author' | 'peer'
 
 export interface SyncContext {
   store: TruthStore
@@ -78,6 +86,8 @@ export interface SyncContext {
   checkOptions(): CheckOptions
   /** store a verified message; true when it was new */
   ingest(truth: VerifiedTruth, from: string): Promise<boolean>
+  /** take one message from its author's and this peer's budgets (shared with gossip) */
+  admit(truth: VerifiedTruth, from: string): Admission
   reject(reason: TruthRejectReason, detail: string, peer: string, idHex?: string): void
 }
 
@@ -187,7 +197,9 @@ export async function runSyncSession (ctx: SyncContext, stream: Stream, peer: Pe
   const signal = abort == null ? deadline : AbortSignal.any([deadline, abort])
   const maxRequests = init.maxRequestsPerSession ?? 4096
   const pb = pbStream(stream, { maxDataLength: SYNC_LIMITS.maxResponseBytes })
-  const report: SyncReport = { peer: peerStr, requests: 0, fetched: 0, stored: 0, bytes: 0, ms: 0 }
+  const report: SyncReport = { peer: peerStr, requests: 0, fetched: 0, stored: 0, bytes: 0, deferred: 0, ms: 0 }
+  /** the peer's budget is spent: what is left waits for a later pull */
+  let spent = false
 
   async function request (req: SyncRequest): Promise<SyncResponse> {
     if (report.requests >= maxRequests) throw new SyncError('session request budget spent', 'protocol')
@@ -210,7 +222,7 @@ export async function runSyncSession (ctx: SyncContext, stream: Stream, peer: Pe
   const wantedSet = new Set<string>()
 
   async function fetchWanted (all: boolean): Promise<void> {
-    while (wanted.length >= SYNC_LIMITS.maxFetchIds || (all && wanted.length > 0)) {
+    while (!spent && (wanted.length >= SYNC_LIMITS.maxFetchIds || (all && wanted.length > 0))) {
       const batch = wanted.splice(0, SYNC_LIMITS.maxFetchIds)
       const res = await request({ fetch: { ids: batch.map(h => fromHexId(h)) } })
       const messages = res.fetch?.messages ?? []
@@ -226,8 +238,15 @@ export async function runSyncSession (ctx: SyncContext, stream: Stream, peer: Pe
         asked.delete(checked.truth.idHex)
         got++
         report.fetched++
-        if (await ctx.ingest(checked.truth, peerStr)) report.stored++
         ctx.spread.holds(checked.truth.idHex, peerStr)
+        const admission = spent ? 'peer' : ctx.admit(checked.truth, peerStr)
+        if (admission !== 'ok') {
+          // not stored: the next pull finds it missing again
+          report.deferred++
+          if (admission === 'peer') spent = true
+          continue
+        }
+        if (await ctx.ingest(checked.truth, peerStr)) report.stored++
       }
       // a byte-capped response returns a prefix: ask again for the rest, unless nothing came
       if (got > 0 && asked.size > 0) wanted.unshift(...batch.filter(h => asked.has(h)))
@@ -252,7 +271,7 @@ export async function runSyncSession (ctx: SyncContext, stream: Stream, peer: Pe
         if (!have[i] && !wantedSet.has(h)) { wanted.push(h); wantedSet.add(h) }
       })
       await fetchWanted(false)
-      if (!page.more || page.ids.length === 0) break
+      if (spent || !page.more || page.ids.length === 0) break
       const last = page.ids[page.ids.length - 1]
       after = { time: last.createdAt, id: last.id }
     }
@@ -263,7 +282,7 @@ export async function runSyncSession (ctx: SyncContext, stream: Stream, peer: Pe
     const horizon = bucketOf(opts.now + opts.maxClockSkewMs) + BUCKET_MS
     const top = SYNC_LEVELS[0]
     const queue: Range[] = [{ from: 0, to: Math.ceil(horizon / top) * top, step: top }]
-    while (queue.length > 0) {
+    while (queue.length > 0 && !spent) {
       const range = queue.shift() as Range
       const res = await request({ digest: range })
       if (res.digest == null) throw new SyncError('digest request answered without digest', 'protocol')
@@ -291,6 +310,7 @@ export async function runSyncSession (ctx: SyncContext, stream: Stream, peer: Pe
       }
     }
     await fetchWanted(true)
+    report.deferred += wanted.length
     await stream.close({ signal })
   } catch (err: any) {
     stream.abort(err)

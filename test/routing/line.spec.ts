@@ -15,9 +15,13 @@ describe('line A-B-C-D', () => {
   afterAll(async () => { await mesh.cleanup() })
 
   it('routes A to D through B and C, with no shortcut connection', async () => {
-    await waitForPath(a, d, [a, b, c, d])
+    // C within the beacon scope (2): a full path over confirmed links
+    await waitForPath(a, c, [a, b, c])
+    expect(a.node.routing.route(id(c))).toMatchObject({ hops: 2, complete: true, kind: 'link-state' })
+    // D's beacon does not reach A, so C's link to D is unconfirmed here: D is reached by B's vector
+    await waitForPath(a, d, [a, b, d])
     const route = a.node.routing.route(id(d))
-    expect(route).toMatchObject({ hops: 3, nextHop: id(b), complete: true, kind: 'link-state' })
+    expect(route).toMatchObject({ hops: 3, nextHop: id(b), complete: false, kind: 'distance-vector' })
     expect(route?.reliability).toBeGreaterThan(0)
     expect(route?.latencyMs).toBeGreaterThan(0)
     expect(a.node.libp2p.getConnections(d.node.libp2p.peerId)).toHaveLength(0)

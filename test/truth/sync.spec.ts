@@ -30,7 +30,8 @@ describe('truth catch-up', () => {
     let clock = Date.now() - 3 * DAY
     const init = { truth: { ...manual, now: () => clock, authorRate: { perSecond: 1e6, burst: 1e6 } } }
     const a = await mesh.add({ init })
-    const b = await mesh.add({ init: { truth: { ...manual, authorRate: { perSecond: 1e6, burst: 1e6 } } } })
+    // budgets out of the way: this is about paging (budgets: see below)
+    const b = await mesh.add({ init: { truth: { ...manual, authorRate: { perSecond: 1e6, burst: 1e6 }, peerRate: { perSecond: 1e6, burst: 1e6 } } } })
     for (let i = 0; i < 1500; i++) {
       clock += 2 * DAY / 1500
       await a.node.truth.post(`history ${i}`, { channels: ['billboard'] })
@@ -113,6 +114,50 @@ describe('truth catch-up', () => {
     await a.node.truth.post('only on billboard', { channels: ['billboard'] })
     await waitFor(() => b.node.truth.stats().messages === 1, 'the periodic sync', 5000)
     expect(b.node.events.history({ category: 'truth', type: 'synced' }).length).toBeGreaterThan(0)
+  })
+})
+
+describe('truth sync pays the same author and peer budgets as gossip', () => {
+  const mesh = new TestMesh()
+  afterEach(async () => { await mesh.cleanup() })
+
+  it('stores what the budgets allow, leaves the rest for a later pull, and loses nothing', async () => {
+    // the server: a peer with its own valid key serving 400 valid messages of one author
+    const server = await mesh.add({ init: { truth: { ...manual, authorRate: { perSecond: 1e6, burst: 1e6 } } } })
+    for (let i = 0; i < 400; i++) { await server.node.truth.post(`flood ${i}`, { channels: ['billboard'] }) }
+    let clock = Date.now()
+    const victim = await mesh.add({ init: { truth: { ...manual, now: () => clock, authorRate: { perSecond: 1, burst: 50 }, peerRate: { perSecond: 2, burst: 300 } } } })
+    await connect(victim.node, server.node)
+
+    const first = await victim.node.truth.syncWith(server.node.libp2p.peerId)
+    // the author's burst, no more
+    expect(first.stored).toBe(50)
+    expect(first.deferred).toBe(350)
+    expect(victim.node.truth.stats().messages).toBe(50)
+
+    // 30 s later the author has 30 more tokens: the next pull brings them
+    clock += 30_000
+    const second = await victim.node.truth.syncWith(server.node.libp2p.peerId)
+    expect(second.stored).toBe(30)
+    expect(victim.node.truth.stats().messages).toBe(80)
+
+    // many authors through one peer: the peer budget (300, of which 80 spent, +2/s) ends the session
+    const others = await mesh.add({ init: { truth: { ...manual } } })
+    for (let i = 0; i < 150; i++) { await others.node.truth.post(`other ${i}`, { channels: ['billboard'] }) }
+    // the server holds them too (a relay of many authors)
+    await connect(server.node, others.node)
+    await server.node.truth.syncWith(others.node.libp2p.peerId)
+    const third = await victim.node.truth.syncWith(server.node.libp2p.peerId)
+    expect(third.stored).toBeLessThanOrEqual(300 - 80 + 60 + 2)
+    expect(third.deferred).toBeGreaterThan(0)
+
+    // nothing is lost: with budgets refilled, pulls bring every message
+    clock += 3_600_000
+    for (let i = 0; i < 10 && victim.node.truth.stats().messages < 550; i++) {
+      clock += 600_000
+      await victim.node.truth.syncWith(server.node.libp2p.peerId)
+    }
+    expect(victim.node.truth.stats().messages).toBe(550)
   })
 })
 

@@ -9,7 +9,7 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decodeNumericCursor, encodeCursor, er
 import { MeshError } from '../../../protocol/errors.ts'
 import { badRequest, notFound } from '../validation.ts'
 import type { MeshNode } from '../../../protocol/mesh-node.ts'
-import type { RoutedMessage, TopologySnapshot } from '../../../protocol/routing/index.ts'
+import type { RoutedMessage, TopologySnapshot, TopologySummary } from '../../../protocol/routing/index.ts'
 import type { PeerHealth, PeerLinkInfo } from '../../../protocol/routing/link-monitor.ts'
 import type { RouteInfo } from '../../../protocol/routing/topology.ts'
 import type { ApiContext } from '../server.ts'
@@ -225,13 +225,26 @@ export function registerMeshRoutes (app: FastifyInstance, ctx: ApiContext): void
 
   // ---- topology and routes ----
 
-  app.get('/mesh/topology', {
+  app.get<{ Querystring: { view: 'full' | 'summary', cursor?: string, limit: number } }>('/mesh/topology', {
     schema: {
       tags,
       summary: 'the mesh as this node knows it: full detail within the fisheye scope, reachability beyond',
-      response: { 200: topologySchema, ...errorResponses }
+      description: 'Paged by node (sorted by peer id): each page carries its nodes and the links from them. `view=summary` answers counts only, for dashboards.',
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          view: { type: 'string', enum: ['full', 'summary'], default: 'full' },
+          cursor: { type: 'string', minLength: 1, maxLength: 128 },
+          limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE }
+        }
+      },
+      response: { 200: { oneOf: [topologySchema, topologySummarySchema] }, ...errorResponses }
     }
-  }, async () => topologyView(node.routing.topology()))
+  }, async request => {
+    if (request.query.view === 'summary') return topologySummaryView(node.routing.topologySummary())
+    return topologyPage(node.routing.topology(), request.query.cursor, request.query.limit)
+  })
 
   app.get<{ Querystring: { cursor?: string, limit: number } }>('/mesh/routes', {
     schema: {
@@ -407,7 +420,10 @@ function routeView (r: RouteInfo): Record<string, unknown> {
 
 const topologySchema = {
   type: 'object',
+  required: ['view'],
   properties: {
+    view: { type: 'string', enum: ['full'] },
+    next_cursor: { type: ['string', 'null'], description: 'pass as ?cursor= for the next page of nodes; null on the last page' },
     self: { type: 'string' },
     generated_at: { type: 'integer' },
     scope: { type: 'integer', description: 'fisheye radius, hops' },
@@ -446,8 +462,57 @@ const topologySchema = {
   }
 } as const
 
+const topologySummarySchema = {
+  type: 'object',
+  required: ['view'],
+  properties: {
+    view: { type: 'string', enum: ['summary'] },
+    self: { type: 'string' },
+    generated_at: { type: 'integer' },
+    scope: { type: 'integer' },
+    neighbours: { type: 'integer' },
+    beacons: { type: 'integer' },
+    links: { type: 'integer' },
+    reachable: { type: 'object', properties: { near: { type: 'integer' }, far: { type: 'integer' } } },
+    excess: {
+      type: 'object',
+      description: 'what the topology bounds dropped since start',
+      properties: {
+        origins: { type: 'integer' },
+        links: { type: 'integer' },
+        reach: { type: 'integer' },
+        evicted: { type: 'integer' },
+        refused: { type: 'integer' }
+      }
+    }
+  }
+} as const
+
+function topologySummaryView (t: TopologySummary): Record<string, unknown> {
+  return {
+    view: 'summary',
+    self: t.self,
+    generated_at: t.generatedAt,
+    scope: t.scope,
+    neighbours: t.neighbours,
+    beacons: t.beacons,
+    links: t.links,
+    reachable: t.reachable,
+    excess: t.excess
+  }
+}
+
+/** one page of nodes (by peer id) and the links from them */
+function topologyPage (t: TopologySnapshot, cursor: string | undefined, limit: number): Record<string, unknown> {
+  const sorted = t.nodes.sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  const page = pageByKey(sorted, n => n.id, cursor, limit)
+  const ids = new Set(page.items.map(n => n.id))
+  return { ...topologyView({ ...t, nodes: page.items, links: t.links.filter(l => ids.has(l.from)) }), next_cursor: page.next_cursor }
+}
+
 function topologyView (t: TopologySnapshot): Record<string, unknown> {
   return {
+    view: 'full',
     self: t.self,
     generated_at: t.generatedAt,
     scope: t.scope,
