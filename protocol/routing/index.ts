@@ -1,5 +1,5 @@
 /**
- * Routes and health: the mesh layer of DESIGN.md "Mesh" (`node.routing`).
+ * Routes and health: the mesh layer (`node.routing`); wire format in docs/protocols/routing.md.
  *
  * Each node measures its links, scores its peers, learns the topology around it and can
  * deliver a direct message to a node it has no connection to.
@@ -53,9 +53,8 @@
  * against what the neighbour was last told (judged before split horizon; hop counts ride
  * along): at once (50 ms) when a route was lost, within 2 s when a target appeared or its
  * route got 25 % worse through another next hop, and after the same damping as beacons
- * (2 s × 2^penalty, at most the 60 s refresh) when costs only moved. Under load (100
- * nodes, 3 posts/s, one busy process) that cut far-table traffic from 73 to 21 MB in a
- * 2-minute run, all traffic from 156 to 100 MB. A node whose distance grew past its scope (a
+ * (2 s × 2^penalty, at most the 60 s refresh) when costs only moved (what that saves:
+ * docs/benchmarks.md). A node whose distance grew past its scope (a
  * shortcut died) stops being heard from: its last beacon is no longer used for routes.
  *
  * Per-node cost (cost-model.ts; average degree d = 8, the defaults above, one triggered

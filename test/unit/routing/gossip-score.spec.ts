@@ -1,7 +1,7 @@
 import { createPeerScoreParams, PeerScore } from '@libp2p/gossipsub/score'
 import { defaultLogger } from '@libp2p/logger'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { LIBERATION_SCORE_THRESHOLDS, liberationPeerScoreParams, liberationTopicScoreParams, SCORE_DECAY_INTERVAL_MS } from '../../protocol/pubsub/gossip.ts'
+import { LIBERATION_SCORE_THRESHOLDS, liberationPeerScoreParams, liberationTopicScoreParams, SCORE_DECAY_INTERVAL_MS } from '../../../protocol/pubsub/gossip.ts'
 
 const TOPIC = '/liberation/billboard/1'
 const MINUTE = 60_000
