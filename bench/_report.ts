@@ -8,7 +8,7 @@ export function median (xs: number[]): number {
 
 export function percentile (xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b)
-  if (s.length === 0) return Number.NaN
+  if (s.length === 0) { return Number.NaN }
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]
 }
 

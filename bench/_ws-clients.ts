@@ -7,7 +7,7 @@
 import { parentPort } from 'node:worker_threads'
 import { WebSocket } from 'ws'
 
-if (parentPort == null) throw new Error('run as a worker')
+if (parentPort == null) { throw new Error('run as a worker') }
 const port = parentPort
 
 let sockets: WebSocket[] = []
@@ -22,9 +22,9 @@ function record (data: Buffer): void {
   received++
   lastAt = now()
   const i = data.indexOf('"t":')
-  if (i < 0) return
+  if (i < 0) { return }
   let j = i + 4
-  while (j < data.length && ((data[j] >= 48 && data[j] <= 57) || data[j] === 46)) j++
+  while (j < data.length && ((data[j] >= 48 && data[j] <= 57) || data[j] === 46)) { j++ }
   const t = Number(data.toString('latin1', i + 4, j))
   if (count === latencies.length) {
     const bigger = new Float64Array(latencies.length * 2)
@@ -37,6 +37,8 @@ function record (data: Buffer): void {
 async function connect (url: string, n: number): Promise<void> {
   const batch = 100
   for (let start = 0; start < n; start += batch) {
+    // every batch adds to the one list of open sockets
+    // eslint-disable-next-line no-loop-func
     await Promise.all(Array.from({ length: Math.min(batch, n - start) }, async () => {
       const ws = new WebSocket(url, { perMessageDeflate: false })
       ws.on('message', (data: Buffer) => { record(data) })
@@ -50,7 +52,7 @@ async function connect (url: string, n: number): Promise<void> {
 }
 
 function percentile (sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return Number.NaN
+  if (sorted.length === 0) { return Number.NaN }
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]
 }
 
@@ -73,11 +75,13 @@ port.on('message', (msg: { cmd: string, url?: string, n?: number }) => {
       }
       case 'close':
         await Promise.all(sockets.map(async ws => {
-          if (ws.readyState === WebSocket.CLOSED) return
+          if (ws.readyState === WebSocket.CLOSED) { return }
           await new Promise<void>(resolve => { ws.once('close', () => { resolve() }); ws.close() })
         }))
         sockets = []
         port.postMessage({ cmd: 'closed' })
+        break
+      default:
         break
     }
   })()

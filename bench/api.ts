@@ -1,18 +1,19 @@
+/* eslint-disable no-console */
 /**
  * The control API under load, on loopback:
  *
  * - HTTP: requests/s and p99 latency of `GET /api/v1/stats` and of `POST
- *   /api/v1/truth/messages` (sign, durable store, gossip) with autocannon (50 connections,
- *   run as a child process so it does not share the server's thread), each as a ratio to
- *   a trivial Fastify route (`GET` returning a constant, `POST` parsing and answering a
- *   JSON body) measured in the same run. Target: stats ≥ 0.8 of the trivial GET. Also the
- *   server's CPU time per request (robust to other load on the machine), and POST against
- *   the truth service's own in-process `post` rate, its ceiling.
+ * /api/v1/truth/messages` (sign, durable store, gossip) with autocannon (50 connections,
+ * run as a child process so it does not share the server's thread), each as a ratio to
+ * a trivial Fastify route (`GET` returning a constant, `POST` parsing and answering a
+ * JSON body) measured in the same run. Target: stats ≥ 0.8 of the trivial GET. Also the
+ * server's CPU time per request (robust to other load on the machine), and POST against
+ * the truth service's own in-process `post` rate, its ceiling.
  * - WebSocket fan-out: 1,000 clients (in a worker thread) subscribed to the feed; events
- *   emitted at fixed rates; deliveries/s and p50/p99 latency from emission to a client's
- *   receipt, against a plain `ws` server broadcasting the same messages to 1,000 clients;
- *   then a saturation step (events emitted as fast as the server turns its event loop).
- *   Target: p99 < 50 ms.
+ * emitted at fixed rates; deliveries/s and p50/p99 latency from emission to a client's
+ * receipt, against a plain `ws` server broadcasting the same messages to 1,000 clients;
+ * then a saturation step (events emitted as fast as the server turns its event loop).
+ * Target: p99 < 50 ms.
  *
  * Env: API_BENCH_DURATION (s per autocannon run, 5), API_BENCH_CONNECTIONS (50),
  * API_BENCH_ROUNDS (3), API_BENCH_WS_CLIENTS (1000), API_BENCH_WS_RATES (events/s,
@@ -20,8 +21,8 @@
  */
 import { execFile } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import Fastify from 'fastify'
@@ -59,14 +60,13 @@ interface LoadResult {
 /** autocannon in its own process; its JSON summary */
 async function load (url: string, opts: { method?: string, body?: string } = {}, duration = DURATION): Promise<LoadResult> {
   const args = [AUTOCANNON, '-j', '-c', String(CONNECTIONS), '-d', String(duration)]
-  if (opts.method != null) args.push('-m', opts.method)
-  if (opts.body != null) args.push('-H', 'content-type=application/json', '-b', opts.body, '-I')
+  if (opts.method != null) { args.push('-m', opts.method) }
+  if (opts.body != null) { args.push('-H', 'content-type=application/json', '-b', opts.body, '-I') }
   args.push(url)
   const cpu0 = process.cpuUsage()
   const out = await new Promise<string>((resolve, reject) => {
     execFile(process.execPath, args, { maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => {
-      if (err != null) reject(err)
-      else resolve(stdout)
+      if (err != null) { reject(err) } else { resolve(stdout) }
     })
   })
   const cpu = process.cpuUsage(cpu0)
@@ -135,7 +135,7 @@ async function httpBench (node: MeshNode, baseUrl: string, nodeUrl: string): Pro
     for (let r = 0; r < ROUNDS; r++) {
       b.push(await load(c.baseline.url, c.baseline))
       t.push(await load(c.target.url, c.target))
-      if ('direct' in c) d.push(await directPosts(node, DURATION))
+      if ('direct' in c) { d.push(await directPosts(node, DURATION)) }
     }
     const pick = (xs: LoadResult[]): LoadResult => ({
       rps: median(xs.map(x => x.rps)),
@@ -173,7 +173,7 @@ interface FanoutStep {
 function ask (worker: Worker, msg: Record<string, unknown>, reply: string): Promise<any> {
   return new Promise(resolve => {
     const on = (m: any): void => {
-      if (m.cmd !== reply) return
+      if (m.cmd !== reply) { return }
       worker.off('message', on)
       resolve(m)
     }
@@ -195,7 +195,7 @@ async function fanoutSteps (worker: Worker, emit: (i: number) => void): Promise<
       await new Promise<void>(resolve => {
         const timer = setInterval(() => {
           const due = Math.min(rate * WS_SECONDS, Math.floor(((now() - started) / 1000) * rate))
-          while (emitted < due) emit(emitted++)
+          while (emitted < due) { emit(emitted++) }
           if (emitted >= rate * WS_SECONDS) {
             clearInterval(timer)
             resolve()
@@ -205,7 +205,7 @@ async function fanoutSteps (worker: Worker, emit: (i: number) => void): Promise<
     } else {
       // saturation: a few events per turn of the event loop, so sockets still get written
       while (now() - started < WS_SECONDS * 1000) {
-        for (let k = 0; k < 5; k++) emit(emitted++)
+        for (let k = 0; k < 5; k++) { emit(emitted++) }
         await new Promise(resolve => setImmediate(resolve))
       }
     }
@@ -246,7 +246,7 @@ async function wsBench (node: MeshNode, api: ApiServer): Promise<{ hub: FanoutSt
         data: { seq: ++seq, type: 'bench', category: 'system', correlationId: '0123456789abcdef', timestamp: Date.now(), data: { t: now(), i } },
         channel: 'events'
       }))
-      for (const ws of wss.clients) ws.send(data, { binary: false })
+      for (const ws of wss.clients) { ws.send(data, { binary: false }) }
     })
     await ask(worker, { cmd: 'close' }, 'closed')
     await new Promise<void>(resolve => { wss.close(() => { resolve() }) })

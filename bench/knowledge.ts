@@ -2,17 +2,17 @@
  * Knowledge sharing (issue 16):
  *
  * 1. search over KNOWLEDGE_BENCH_ENTRIES (100,000) generated, seeded entries of realistic
- *    length (Markdown of 60–260 words from a Zipf-distributed vocabulary, 1–4 tags,
- *    seven types): index build time, snapshot size, save and load time, RSS, and search
- *    p50/p99 over 1,000 one- and two-word queries (top 20, with a filter callback), for
- *    MiniSearch (what the node uses, through its own KnowledgeIndex), FlexSearch and
- *    Orama. Each library runs in its own child process, so RSS is its own. Baseline: a
- *    plain substring scan of the same corpus for the same queries, in the same run.
+ * length (Markdown of 60–260 words from a Zipf-distributed vocabulary, 1–4 tags,
+ * seven types): index build time, snapshot size, save and load time, RSS, and search
+ * p50/p99 over 1,000 one- and two-word queries (top 20, with a filter callback), for
+ * MiniSearch (what the node uses, through its own KnowledgeIndex), FlexSearch and
+ * Orama. Each library runs in its own child process, so RSS is its own. Baseline: a
+ * plain substring scan of the same corpus for the same queries, in the same run.
  * 2. cold catch-up of KNOWLEDGE_BENCH_SYNC (10,000) entries to a fresh node: two real
- *    nodes over the memory transport; the baseline is verifying the same number of
- *    Ed25519 signatures on this thread.
+ * nodes over the memory transport; the baseline is verifying the same number of
+ * Ed25519 signatures on this thread.
  * 3. learning-session update latency between two nodes on 20 ms links (the simulator's
- *    network): p50/p99 from one node's edit to the other node's document holding it.
+ * network): p50/p99 from one node's edit to the other node's document holding it.
  *
  * Targets: search p99 < 20 ms; cold sync < 3 s.
  */
@@ -53,7 +53,7 @@ function corpus (n: number): { docs: Doc[], queries: string[] } {
   while (vocab.length < 8000) {
     let w = ''
     const k = 2 + Math.floor(rand.next() * 3)
-    for (let i = 0; i < k; i++) w += syl[Math.floor(rand.next() * syl.length)]
+    for (let i = 0; i < k; i++) { w += syl[Math.floor(rand.next() * syl.length)] }
     vocab.push(w)
   }
   // Zipf-like: low ranks far more frequent
@@ -96,7 +96,7 @@ async function runLib (lib: Lib): Promise<LibResult> {
   if (lib === 'minisearch') {
     let t = performance.now()
     let index = new KnowledgeIndex()
-    for (let i = 0; i < docs.length; i += 5000) index.addAll(docs.slice(i, i + 5000))
+    for (let i = 0; i < docs.length; i += 5000) { index.addAll(docs.slice(i, i + 5000)) }
     build = performance.now() - t
     t = performance.now()
     const json = index.toJSON()
@@ -113,7 +113,7 @@ async function runLib (lib: Lib): Promise<LibResult> {
     const make = (): any => new Document({ document: { id: 'id', index: ['title', 'content', 'tags'] }, tokenize: 'forward' } as any)
     let t = performance.now()
     let index = make()
-    for (const d of docs) index.add({ ...d, tags: d.tags.join(' ') })
+    for (const d of docs) { index.add({ ...d, tags: d.tags.join(' ') }) }
     build = performance.now() - t
     t = performance.now()
     const parts: Array<[string, string]> = []
@@ -124,12 +124,12 @@ async function runLib (lib: Lib): Promise<LibResult> {
     rssMb()
     t = performance.now()
     index = make()
-    for (const [k, v] of parts) index.import(k, v)
+    for (const [k, v] of parts) { index.import(k, v) }
     load = performance.now() - t
     query = async q => {
       const res = index.search(q, { limit: 40 }) as Array<{ result: string[] }>
       const ids = new Set<string>()
-      for (const f of res) for (const id of f.result) if (types.get(id) !== 'resource') ids.add(id)
+      for (const f of res) { for (const id of f.result) { if (types.get(id) !== 'resource') { ids.add(id) } } }
       return Math.min(20, ids.size)
     }
   } else {
@@ -137,7 +137,7 @@ async function runLib (lib: Lib): Promise<LibResult> {
     const schema = { title: 'string', content: 'string', tags: 'string', type: 'enum' } as const
     let t = performance.now()
     let db: any = create({ schema })
-    for (let i = 0; i < docs.length; i += 5000) await insertMultiple(db, docs.slice(i, i + 5000).map(d => ({ ...d, tags: d.tags.join(' ') })))
+    for (let i = 0; i < docs.length; i += 5000) { await insertMultiple(db, docs.slice(i, i + 5000).map(d => ({ ...d, tags: d.tags.join(' ') }))) }
     build = performance.now() - t
     t = performance.now()
     const raw = JSON.stringify(saveDb(db))
@@ -169,9 +169,9 @@ function scanBaseline (): { p50_ms: number, p99_ms: number } {
     const words = q.split(' ')
     const t = performance.now()
     let n = 0
-    for (const d of docs) if (words.every(w => d.title.includes(w) || d.content.includes(w))) n++
+    for (const d of docs) { if (words.every(w => d.title.includes(w) || d.content.includes(w))) { n++ } }
     times.push(performance.now() - t)
-    if (n < 0) console.log(n)
+    if (n < 0) { console.log(n) }
   }
   return { p50_ms: percentile(times, 50), p99_ms: percentile(times, 99) }
 }
@@ -202,23 +202,23 @@ async function coldSync (): Promise<Record<string, number>> {
   const a = await benchNode(dirs)
   const { docs } = corpus(SYNC_ENTRIES)
   const t0 = performance.now()
-  for (const d of docs) await a.knowledge.add({ title: d.title, content: d.content, tags: d.tags.slice(0, 4), type: d.type as KnowledgeType })
+  for (const d of docs) { await a.knowledge.add({ title: d.title, content: d.content, tags: d.tags.slice(0, 4), type: d.type as KnowledgeType }) }
   const seedMs = performance.now() - t0
   const b = await benchNode(dirs)
   await b.libp2p.dial(a.libp2p.getMultiaddrs()[0])
   const t = performance.now()
   const report = await b.knowledge.syncWith(a.libp2p.peerId)
   const syncMs = performance.now() - t
-  if (b.knowledge.stats().entries !== SYNC_ENTRIES) throw new Error(`fresh node holds ${b.knowledge.stats().entries} entries`)
+  if (b.knowledge.stats().entries !== SYNC_ENTRIES) { throw new Error(`fresh node holds ${b.knowledge.stats().entries} entries`) }
   await a.close()
   await b.close()
-  for (const d of dirs) await rm(d, { recursive: true, force: true })
+  for (const d of dirs) { await rm(d, { recursive: true, force: true }) }
   // baseline: verifying as many Ed25519 signatures, node:crypto with a cached key
   const { publicKey, privateKey } = generateKeyPairSync('ed25519')
   const data = Buffer.alloc(1200, 7)
   const sig = sign(null, data, privateKey)
   const tv = performance.now()
-  for (let i = 0; i < SYNC_ENTRIES; i++) verify(null, data, publicKey, sig)
+  for (let i = 0; i < SYNC_ENTRIES; i++) { verify(null, data, publicKey, sig) }
   const verifyMs = performance.now() - tv
   return { entries: SYNC_ENTRIES, seed_ms: seedMs, sync_ms: syncMs, requests: report.requests, bytes_mb: report.bytes / 1024 / 1024, verify_baseline_ms: verifyMs }
 }
@@ -235,7 +235,7 @@ async function sessionLatency (): Promise<Record<string, number>> {
   await a.libp2p.dial(b.libp2p.getMultiaddrs()[0])
   const s = await a.knowledge.sessions.create({ title: 'latency', participants: [b.libp2p.peerId.toString()] })
   const deadline = Date.now() + 30_000
-  while ((b.knowledge.sessions.doc(s.id) == null || a.libp2p.services.pubsub.getSubscribers(`liberation/knowledge/session/${s.id}/1`).length === 0) && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 50))
+  while ((b.knowledge.sessions.doc(s.id) == null || a.libp2p.services.pubsub.getSubscribers(`liberation/knowledge/session/${s.id}/1`).length === 0) && Date.now() < deadline) { await new Promise(resolve => setTimeout(resolve, 50)) }
   await new Promise(resolve => setTimeout(resolve, 2000))
   const times: number[] = []
   for (let i = 0; i < SESSION_EDITS; i++) {
@@ -257,7 +257,7 @@ async function sessionLatency (): Promise<Record<string, number>> {
   }
   await a.close()
   await b.close()
-  for (const d of dirs) await rm(d, { recursive: true, force: true })
+  for (const d of dirs) { await rm(d, { recursive: true, force: true }) }
   return { edits: SESSION_EDITS, link_ms: LINK_MS, p50_ms: percentile(times, 50), p99_ms: percentile(times, 99) }
 }
 
@@ -290,7 +290,7 @@ async function main (): Promise<void> {
   }
   const scan = scanBaseline()
   console.log(`baseline substring scan: p50 ${fmt(scan.p50_ms)} ms p99 ${fmt(scan.p99_ms)} ms`)
-  for (const r of libs) console.log(`  ${r.lib}: p50 ${fmt(scan.p50_ms / r.p50_ms)}× faster than the scan; p99 ${fmt(r.p99_ms, 2)} ms (target < 20 ms)`)
+  for (const r of libs) { console.log(`  ${r.lib}: p50 ${fmt(scan.p50_ms / r.p50_ms)}× faster than the scan; p99 ${fmt(r.p99_ms, 2)} ms (target < 20 ms)`) }
   report.search = { libs, scan_baseline: scan }
 
   const sync = await coldSync()

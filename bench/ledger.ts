@@ -1,24 +1,24 @@
 /**
  * Ledger throughput, catch-up, reopen, disk and memory.
  *
- *   npm run bench -- ledger            (LEDGER_BENCH_N=100000 by default)
+ * npm run bench -- ledger            (LEDGER_BENCH_N=100000 by default)
  *
  * Figures (each speed also as a ratio to a baseline measured in the same run):
  * - write: humans registered + signed + durably stored per second by one node (many
- *   concurrent `registerHuman` calls, grouped into signed batches), and the payments of
- *   one `distributeWeekly` over all of them; baseline: one Ed25519 signature per entry
- *   (node:crypto, cached key) and one LevelDB `sync: true` put per entry
+ * concurrent `registerHuman` calls, grouped into signed batches), and the payments of
+ * one `distributeWeekly` over all of them; baseline: one Ed25519 signature per entry
+ * (node:crypto, cached key) and one LevelDB `sync: true` put per entry
  * - receive: entries per second a fresh node checks (signature, Yjs structure, entries),
- *   stores durably and applies, fed the writer's batches directly; baseline: one Ed25519
- *   verify per entry
+ * stores durably and applies, fed the writer's batches directly; baseline: one Ed25519
+ * verify per entry
  * - cold sync: a fresh node connected to the writer (memory transport) until it holds
- *   the same N-human ledger
+ * the same N-human ledger
  * - reopen: a new process opening the writer's data dir (N humans + a week of payments)
- *   until the ledger is started; and its RSS then; bytes on disk per entry
+ * until the ledger is started; and its RSS then; bytes on disk per entry
  * - reconcile (the range-based set reconciliation core, no nodes): two sets of
- *   1k / 10k / 100k / 200k / 1M 16-byte document ids differing in 10 (5 each side): ms,
- *   round trips and bytes on the wire; baseline: the bytes of listing every document as
- *   the version-1 sync request did (66 bytes each)
+ * 1k / 10k / 100k / 200k / 1M 16-byte document ids differing in 10 (5 each side): ms,
+ * round trips and bytes on the wire; baseline: the bytes of listing every document as
+ * the version-1 sync request did (66 bytes each)
  */
 /* eslint-disable no-console */
 import { spawnSync } from 'node:child_process'
@@ -30,8 +30,8 @@ import { createNodeRecordCrypto, createNodeSigner, createNodeVerifier } from '..
 import { loadOrCreateIdentity } from '../node/identity.ts'
 import { openNodeDatabase } from '../node/storage.ts'
 import { createMeshNode } from '../protocol/mesh-node.ts'
-import { createMemoryLibp2p } from '../simulations/nodes/memory-libp2p.ts'
 import { RangeSet, reconcileInMemory } from '../protocol/reconcile/index.ts'
+import { createMemoryLibp2p } from '../simulations/nodes/memory-libp2p.ts'
 import { fmt, saveReport } from './_report.ts'
 import type { MeshNode } from '../protocol/mesh-node.ts'
 import type { MeshDatabase } from '../protocol/storage/index.ts'

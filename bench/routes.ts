@@ -2,23 +2,23 @@
  * Routes:
  *
  * 1. route computation for 1,000 and 10,000 known nodes, every beacon in scope (the worst
- *    case: the whole graph in link state), against graphology-shortest-path's Dijkstra on
- *    the same weighted graph (the baseline, this run); and the fisheye case a node of a
- *    50,000-node mesh really computes: its zone's beacons plus d far tables of 1,024.
+ * case: the whole graph in link state), against graphology-shortest-path's Dijkstra on
+ * the same weighted graph (the baseline, this run); and the fisheye case a node of a
+ * 50,000-node mesh really computes: its zone's beacons plus d far tables of 1,024.
  * 2. routed message round trip (send → the target's signed acknowledgement) over 3 hops
- *    vs direct, on in-process nodes over the memory transport (no added latency), with the
- *    link's probe echo (32 bytes, timed after the stream's negotiation) as the baseline; and over the simulator's links of
- *    5 ms one way, against the ideal 2 × hops × 5 ms.
+ * vs direct, on in-process nodes over the memory transport (no added latency), with the
+ * link's probe echo (32 bytes, timed after the stream's negotiation) as the baseline; and over the simulator's links of
+ * 5 ms one way, against the ideal 2 × hops × 5 ms.
  * 3. topology gossip measured on a live mesh of in-process nodes (fast timers), against
- *    the cost model of protocol/routing/cost-model.ts with the same parameters.
+ * the cost model of protocol/routing/cost-model.ts with the same parameters.
  *
  * 4. an idle mesh with the node's default timers (random 4-regular, simulator links of
- *    20 ms one way, as `npm run sim`): routing updates, bytes and own beacons per node per
- *    second and the CPU the process burns, over a window after set-up and warm-up.
+ * 20 ms one way, as `npm run sim`): routing updates, bytes and own beacons per node per
+ * second and the CPU the process burns, over a window after set-up and warm-up.
  *
  * 5. attack: a neighbour floods the victim with beacons from fresh origin keys, each listing
- *    made-up links; the victim's RSS growth, its API's /health latency during the flood, and
- *    whether routes between honest nodes stay right.
+ * made-up links; the victim's RSS growth, its API's /health latency during the flood, and
+ * whether routes between honest nodes stay right.
  *
  * Env: ROUTES_BENCH_ATTACK_BEACONS (4000), ROUTES_BENCH_ATTACK_LINKS (256), ROUTES_BENCH_SENDS (300), ROUTES_BENCH_GOSSIP_NODES (24), ROUTES_BENCH_GOSSIP_SECONDS (20),
  * ROUTES_BENCH_IDLE_NODES (100), ROUTES_BENCH_IDLE_WARMUP (s, 20), ROUTES_BENCH_IDLE_SECONDS (60),
@@ -475,8 +475,7 @@ async function attackBench (): Promise<AttackResult> {
       while (flood.on) {
         const t = performance.now()
         const ok = await fetch(`${api.url.replace('0.0.0.0', '127.0.0.1')}/health`).then(async r => { await r.text(); return r.ok }, () => false)
-        if (ok) latencies.push(performance.now() - t)
-        else failures++
+        if (ok) { latencies.push(performance.now() - t) } else { failures++ }
         await new Promise(resolve => setTimeout(resolve, 10))
       }
     })()

@@ -1,3 +1,4 @@
+/* eslint-disable no-console */
 // Runs the benchmarks: `npm run bench` runs all, `npm run bench -- truth ledger` a few.
 // Each bench is bench/<name>.ts (built to dist/bench/<name>.js) and prints its own report;
 // it also writes bench/results/<name>.json for the record.
@@ -19,6 +20,6 @@ let failed = 0
 for (const name of wanted.length > 0 ? wanted : available) {
   console.log(`\n=== bench ${name} ===`)
   const r = spawnSync(process.execPath, ['--expose-gc', `dist/bench/${name}.js`], { stdio: 'inherit' })
-  if (r.status !== 0) failed++
+  if (r.status !== 0) { failed++ }
 }
 process.exit(failed > 0 ? 1 : 0)

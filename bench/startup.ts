@@ -1,3 +1,4 @@
+/* eslint-disable no-console */
 /**
  * Startup: time from process spawn to the "listening" line of `liberation start`, and the
  * RSS of the idle node a few seconds later. Baseline measured in the same run: spawn to
@@ -36,7 +37,7 @@ async function nodeStart (fresh: boolean, dir: string): Promise<{ readyMs: numbe
   const readyMs = await new Promise<number>((resolve, reject) => {
     p.stdout.on('data', (d: Buffer) => {
       out += d.toString()
-      if (out.includes('listening')) resolve(performance.now() - t0)
+      if (out.includes('listening')) { resolve(performance.now() - t0) }
     })
     p.on('exit', code => { reject(new Error(`node exited ${code} before listening (fresh=${fresh})`)) })
   })

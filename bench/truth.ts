@@ -2,18 +2,18 @@
  * Truth messages:
  *
  * 1. raw Ed25519 sign and verify rates (node:crypto, cached keys): the baseline, measured
- *    in this run;
+ * in this run;
  * 2. how many messages/s one node signs+stores+publishes, as a ratio to raw sign;
  * 3. how many messages/s one node receives+verifies+stores, as a ratio to raw verify;
- *    for 2 and 3 the other end is a real node in a worker thread over TCP on 127.0.0.1,
- *    so only the measured node's work runs on this thread;
+ * for 2 and 3 the other end is a real node in a worker thread over TCP on 127.0.0.1,
+ * so only the measured node's work runs on this thread;
  * 4. a mesh of in-process nodes whose links each add 20 ms (the simulator's network,
- *    which delivers every chunk `latency` after it was sent, like a real link; the
- *    `@libp2p/memory` latency option delays each chunk only after the previous one, so
- *    a 20 ms link carries 50 chunks/s and queues): p50/p99 propagation latency as a ratio
- *    to the ideal (shortest-path hops × link latency), CPU per delivered message,
- *    duplicates per delivery. The same nodes first gossip unsigned bytes of the same size
- *    on a topic without validator: that bare-gossipsub phase is the baseline.
+ * which delivers every chunk `latency` after it was sent, like a real link; the
+ * `@libp2p/memory` latency option delays each chunk only after the previous one, so
+ * a 20 ms link carries 50 chunks/s and queues): p50/p99 propagation latency as a ratio
+ * to the ideal (shortest-path hops × link latency), CPU per delivered message,
+ * duplicates per delivery. The same nodes first gossip unsigned bytes of the same size
+ * on a topic without validator: that bare-gossipsub phase is the baseline.
  *
  * Targets: p99 ≤ 1.3× ideal, CPU ≤ 1 ms per delivery, ≤ 2 duplicates per delivery.
  * All ten nodes share this one JS thread and the machine's two cores are shared with
@@ -41,8 +41,8 @@ import { createNodeRecordCrypto } from '../node/crypto.ts'
 import { createNodeLibp2p } from '../node/libp2p.ts'
 import { openNodeDatabase } from '../node/storage.ts'
 import { generateIdentity } from '../protocol/crypto/index.ts'
-import { fastMessageId } from '../protocol/pubsub/gossip.ts'
 import { createMeshNode } from '../protocol/mesh-node.ts'
+import { fastMessageId } from '../protocol/pubsub/gossip.ts'
 import { encodeFrame, signTruth, truthTopic } from '../protocol/truth/index.ts'
 import { SignedTruth, TruthFrame } from '../protocol/truth/pb/truth.ts'
 import { SimNetwork } from '../simulations/network/sim-network.ts'
@@ -50,8 +50,8 @@ import { createMemoryLibp2p } from '../simulations/nodes/memory-libp2p.ts'
 import { createRandom } from '../simulations/random.ts'
 import { fmt, median, percentile, saveReport } from './_report.ts'
 import type { MeshLibp2p, MeshNode, MeshNodeInit } from '../protocol/mesh-node.ts'
-import type { TruthMessageEvent } from '../protocol/truth/index.ts'
 import type { MeshDatabase } from '../protocol/storage/index.ts'
+import type { TruthMessageEvent } from '../protocol/truth/index.ts'
 
 const NODES = Number(process.env.TRUTH_BENCH_NODES ?? 10)
 const MESSAGES = Number(process.env.TRUTH_BENCH_MESSAGES ?? 300)
@@ -111,7 +111,7 @@ async function tcpNode (): Promise<BenchNode> {
 async function until (check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    if (Date.now() > deadline) { throw new Error(`timed out waiting for ${what}`) }
     await new Promise(resolve => setTimeout(resolve, 1))
   }
 }
@@ -138,7 +138,7 @@ type PeerCommand = { cmd: 'await', n: number } | { cmd: 'sign', n: number } | { 
 
 async function peerMain (): Promise<void> {
   const port = parentPort
-  if (port == null) return
+  if (port == null) { return }
   const peer = await tcpNode()
   let frames: Uint8Array[] = []
   port.postMessage({ type: 'ready', addr: peer.node.libp2p.getMultiaddrs()[0].toString() })
@@ -151,11 +151,11 @@ async function peerMain (): Promise<void> {
         // frames by this worker's own author key, signed before the clock starts
         const { signer } = peer.node.crypto
         frames = []
-        for (let i = 0; i < m.n; i++) frames.push(encodeFrame(CHANNEL, await signTruth(signer, { content: `${CONTENT}#${i}`, channels: [CHANNEL], createdAt: Date.now() })))
+        for (let i = 0; i < m.n; i++) { frames.push(encodeFrame(CHANNEL, await signTruth(signer, { content: `${CONTENT}#${i}`, channels: [CHANNEL], createdAt: Date.now() }))) }
         await until(() => peer.node.libp2p.services.pubsub.getSubscribers(TOPIC).length > 0, 'a subscriber')
         port.postMessage({ type: 'signed' })
       } else if (m.cmd === 'publish') {
-        for (const f of frames) await peer.node.libp2p.services.pubsub.publish(TOPIC, f)
+        for (const f of frames) { await peer.node.libp2p.services.pubsub.publish(TOPIC, f) }
         port.postMessage({ type: 'published' })
       } else if (m.cmd === 'dial') {
         await peer.node.libp2p.dial(multiaddr(m.addr))
@@ -179,7 +179,7 @@ class Peer {
   async next (type: string): Promise<any> {
     return new Promise((resolve, reject) => {
       const onMessage = (m: any): void => {
-        if (m.type !== type) return
+        if (m.type !== type) { return }
         this.worker.off('message', onMessage)
         this.worker.off('error', reject)
         resolve(m)
@@ -209,10 +209,10 @@ async function rawEd25519 (ops: number): Promise<{ sign: number, verify: number 
   const data = new TextEncoder().encode(CONTENT + '0123456789abcdef0123456789abcdef0123456789')
   let sig = sign(null, data, priv)
   let t = performance.now()
-  for (let i = 0; i < ops; i++) sig = sign(null, data, priv)
+  for (let i = 0; i < ops; i++) { sig = sign(null, data, priv) }
   const signRate = ops / ((performance.now() - t) / 1000)
   t = performance.now()
-  for (let i = 0; i < ops; i++) if (!verify(null, data, pub, sig)) throw new Error('verify failed')
+  for (let i = 0; i < ops; i++) { if (!verify(null, data, pub, sig)) { throw new Error('verify failed') } }
   return { sign: signRate, verify: ops / ((performance.now() - t) / 1000) }
 }
 
@@ -231,7 +231,7 @@ async function signPublish (ops: number, concurrency: number): Promise<RateResul
     const cpu0 = process.threadCpuUsage()
     const t = performance.now()
     await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (next < ops) await sender.node.truth.post(`${CONTENT}#${next++}`)
+      while (next < ops) { await sender.node.truth.post(`${CONTENT}#${next++}`) }
     }))
     const wall = performance.now() - t
     const cpu = cpuMs(process.threadCpuUsage(cpu0))
@@ -271,7 +271,7 @@ async function receiveVerifyStore (ops: number): Promise<RateResult> {
 /** TRUTH_BENCH_PROFILE=<dir>: a V8 CPU profile of each mesh phase, <dir>/<phase>.cpuprofile */
 async function startProfile (): Promise<{ stop(name: string): Promise<void> } | undefined> {
   const dir = process.env.TRUTH_BENCH_PROFILE
-  if (dir == null || dir === '') return undefined
+  if (dir == null || dir === '') { return undefined }
   const session = new Session()
   session.connect()
   await session.post('Profiler.enable')
@@ -294,12 +294,12 @@ function randomConnectedEdges (n: number, extra: number, seed: number): Array<[n
   const out: Array<[number, number]> = []
   const add = (a: number, b: number): void => {
     const k = a < b ? `${a}-${b}` : `${b}-${a}`
-    if (a === b || seen.has(k)) return
+    if (a === b || seen.has(k)) { return }
     seen.add(k)
     out.push([a, b])
   }
-  for (let i = 1; i < n; i++) add(order[i], order[rand.int(i)])
-  for (let i = 0; i < extra; i++) add(rand.int(n), rand.int(n))
+  for (let i = 1; i < n; i++) { add(order[i], order[rand.int(i)]) }
+  for (let i = 0; i < extra; i++) { add(rand.int(n), rand.int(n)) }
   return out
 }
 
@@ -311,7 +311,7 @@ function hopsFrom (n: number, edges: Array<[number, number]>, src: number): numb
   const q = [src]
   while (q.length > 0) {
     const v = q.shift() as number
-    for (const w of adj[v]) if (dist[w] === Infinity) { dist[w] = dist[v] + 1; q.push(w) }
+    for (const w of adj[v]) { if (dist[w] === Infinity) { dist[w] = dist[v] + 1; q.push(w) } }
   }
   return dist
 }
@@ -364,11 +364,10 @@ interface MeshResult {
 
 /** each figure's median over the rounds (undefined when the phase did not run) */
 function medianPhase (rounds: PhaseResult[]): PhaseResult | undefined {
-  if (rounds.length === 0) return undefined
+  if (rounds.length === 0) { return undefined }
   const out: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(rounds[0])) {
-    if (typeof value === 'number') out[key] = median(rounds.map(r => (r as unknown as Record<string, number>)[key]))
-    else if (key === 'ratioP99ByHops') {
+    if (typeof value === 'number') { out[key] = median(rounds.map(r => (r as unknown as Record<string, number>)[key])) } else if (key === 'ratioP99ByHops') {
       const hops = Object.keys(value as Record<string, number>)
       out[key] = Object.fromEntries(hops.map(h => [h, median(rounds.map(r => r.ratioP99ByHops[Number(h)]).filter(v => v != null))]))
     }
@@ -431,15 +430,14 @@ async function meshRun (): Promise<MeshResult> {
         ideals.push(ideal)
         ratios.push((at - p.at) / ideal)
         excess.push(at - p.at - ideal)
-        if (!byHops.has(h)) byHops.set(h, [])
+        if (!byHops.has(h)) { byHops.set(h, []) }
         byHops.get(h)?.push((at - p.at) / ideal)
       }
       const unlisten = listen((key, receiver) => {
         const at = performance.now()
         deliveries++
         const p = sentAt.get(key)
-        if (p == null) early.push({ key, node: receiver, at })
-        else record(p, receiver, at)
+        if (p == null) { early.push({ key, node: receiver, at }) } else { record(p, receiver, at) }
       })
       const duplicates0 = duplicates.n
       const chunks0 = network.stats.chunks
@@ -451,14 +449,13 @@ async function meshRun (): Promise<MeshResult> {
       const rand = createRandom(5 + round, 'posts')
       for (let i = 0; i < MESSAGES; i++) {
         const wait = t0 + i * 1000 / RATE - performance.now()
-        if (wait > 0) await new Promise(resolve => setTimeout(resolve, wait))
+        if (wait > 0) { await new Promise(resolve => setTimeout(resolve, wait)) }
         const by = rand.int(NODES)
         const at = performance.now()
         sentAt.set(await send(by, i), { at, by })
         for (const e of early.splice(0)) {
           const p = sentAt.get(e.key)
-          if (p != null) record(p, e.node, e.at)
-          else early.push(e)
+          if (p != null) { record(p, e.node, e.at) } else { early.push(e) }
         }
       }
       const expected = MESSAGES * (NODES - 1)
@@ -495,7 +492,7 @@ async function meshRun (): Promise<MeshResult> {
     // bare gossipsub: unsigned bytes the size of a truth frame, no validator, nothing stored
     const frameSize = encodeFrame(CHANNEL, await signTruth(nodes[0].node.crypto.signer, { content: `${CONTENT}#000`, channels: [CHANNEL], createdAt: Date.now() })).length
     const skip = process.env.TRUTH_BENCH_SKIP
-    const bareRound = async (round: number): Promise<PhaseResult> => await phase(`bare-${round}`, round, async (by, i) => {
+    const bareRound = async (round: number): Promise<PhaseResult> => phase(`bare-${round}`, round, async (by, i) => {
       const key = `raw#${round}-${i}#`
       const data = new Uint8Array(frameSize)
       data.set(new TextEncoder().encode(key))
@@ -504,7 +501,7 @@ async function meshRun (): Promise<MeshResult> {
     }, report => {
       const handlers = nodes.map((n, i) => {
         const h = (evt: CustomEvent<{ topic: string, data: Uint8Array }>): void => {
-          if (evt.detail.topic !== RAW_TOPIC) return
+          if (evt.detail.topic !== RAW_TOPIC) { return }
           const text = new TextDecoder().decode(evt.detail.data.subarray(0, 16))
           report(text.slice(0, text.indexOf('#', 4) + 1), i)
         }
@@ -521,9 +518,9 @@ async function meshRun (): Promise<MeshResult> {
     const frameTimes = new Map<string, { at: number, by: number }>()
     const acceptHandlers = nodes.map((n, i) => {
       const h = (evt: CustomEvent<{ topic: string, data: Uint8Array }>): void => {
-        if (evt.detail.topic !== TOPIC) return
+        if (evt.detail.topic !== TOPIC) { return }
         const p = frameTimes.get(fastMessageId(evt.detail))
-        if (p == null) return
+        if (p == null) { return }
         const latency = performance.now() - p.at
         accepted.push(latency)
         acceptedRatios.push(latency / (hops[p.by][i] * LATENCY))
@@ -531,7 +528,7 @@ async function meshRun (): Promise<MeshResult> {
       n.node.libp2p.services.pubsub.addEventListener('message', h as any)
       return h
     })
-    const truthRound = async (round: number): Promise<PhaseResult> => await phase(`truth-${round}`, round, async (by, i) => {
+    const truthRound = async (round: number): Promise<PhaseResult> => phase(`truth-${round}`, round, async (by, i) => {
       const at = performance.now()
       const id = (await nodes[by].node.truth.post(`${CONTENT}#${round}-${i}`)).id
       // the first hop takes a link latency: time enough to learn the frame's key
@@ -541,7 +538,7 @@ async function meshRun (): Promise<MeshResult> {
       return id
     }, report => {
       const handlers = nodes.map((n, i) => {
-        const h = (evt: CustomEvent<TruthMessageEvent>): void => { if (evt.detail.origin === 'gossip') report(evt.detail.id, i) }
+        const h = (evt: CustomEvent<TruthMessageEvent>): void => { if (evt.detail.origin === 'gossip') { report(evt.detail.id, i) } }
         n.node.truth.addEventListener('message', h)
         return h
       })
@@ -560,8 +557,8 @@ async function meshRun (): Promise<MeshResult> {
     const bareRounds: PhaseResult[] = []
     const truthRounds: PhaseResult[] = []
     for (let round = 0; round < ROUNDS; round++) {
-      if (skip !== 'bare') bareRounds.push(await bareRound(round))
-      if (skip !== 'truth') truthRounds.push(await truthRound(round))
+      if (skip !== 'bare') { bareRounds.push(await bareRound(round)) }
+      if (skip !== 'truth') { truthRounds.push(await truthRound(round)) }
     }
     nodes.forEach((n, i) => { n.node.libp2p.services.pubsub.removeEventListener('message', acceptHandlers[i] as any) })
     return {
@@ -573,7 +570,7 @@ async function meshRun (): Promise<MeshResult> {
       rounds: { bareGossipsub: bareRounds, truth: truthRounds }
     }
   } finally {
-    for (const n of nodes) await n.stop().catch(() => {})
+    for (const n of nodes) { await n.stop().catch(() => {}) }
   }
 }
 
@@ -589,7 +586,7 @@ async function main (): Promise<void> {
       pub1.push(await signPublish(PUBLISH_OPS, 1))
       pub32.push(await signPublish(PUBLISH_OPS, 32))
     }
-    if (ONLY == null || ONLY === 'receive') recv.push(await receiveVerifyStore(RECEIVE_OPS))
+    if (ONLY == null || ONLY === 'receive') { recv.push(await receiveVerifyStore(RECEIVE_OPS)) }
   }
   const rawSign = median(raw.map(r => r.sign))
   const rawVerify = median(raw.map(r => r.verify))
@@ -614,7 +611,7 @@ async function main (): Promise<void> {
     console.log(`raw Ed25519 (node:crypto, cached keys), median of ${runs}: sign ${fmt(rawSign, 0)}/s, verify ${fmt(rawVerify, 0)}/s`)
   }
   if (pub1.length > 0) {
-    console.log(`sign+store+publish, one node (TCP to a peer in a worker thread):`)
+    console.log('sign+store+publish, one node (TCP to a peer in a worker thread):')
     console.log(`  one at a time: ${fmt(p1.perSec, 0)} msg/s = ${fmt(p1.perSec / rawSign, 3)}x raw sign; ${fmt(p1.cpuMsPerMessage, 3)} ms CPU per message`)
     console.log(`  32 in flight:  ${fmt(p32.perSec, 0)} msg/s = ${fmt(p32.perSec / rawSign, 3)}x raw sign; ${fmt(p32.cpuMsPerMessage, 3)} ms CPU per message`)
     console.log(`  capacity of one core from that CPU cost: ${fmt(1000 / p32.cpuMsPerMessage, 0)} msg/s = ${fmt(1000 / p32.cpuMsPerMessage / rawSign, 3)}x raw sign`)
@@ -636,13 +633,13 @@ async function main (): Promise<void> {
     }
     const perRound = (rs: PhaseResult[]): string => rs.map(r => `${fmt(r.ratioP99, 2)}x / ${fmt(r.netCpuPerDeliveryMs, 3)} ms (waited ${fmt(100 * r.runQueueWaitShare, 1)}%)`).join('; ')
     console.log(`  ${ROUNDS} rounds, phases alternating; each figure below is the median over the rounds. Per round, p99 / ideal and CPU per delivery:`)
-    if (mesh.rounds.bareGossipsub.length > 0) console.log(`    bare gossipsub: ${perRound(mesh.rounds.bareGossipsub)}`)
-    if (mesh.rounds.truth.length > 0) console.log(`    truth messages: ${perRound(mesh.rounds.truth)}`)
-    if (mesh.bareGossipsub != null) line('bare gossipsub (baseline: same nodes, same size, no signature, no validator, no store)', mesh.bareGossipsub)
-    if (mesh.truth != null) line('truth messages', mesh.truth)
+    if (mesh.rounds.bareGossipsub.length > 0) { console.log(`    bare gossipsub: ${perRound(mesh.rounds.bareGossipsub)}`) }
+    if (mesh.rounds.truth.length > 0) { console.log(`    truth messages: ${perRound(mesh.rounds.truth)}`) }
+    if (mesh.bareGossipsub != null) { line('bare gossipsub (baseline: same nodes, same size, no signature, no validator, no store)', mesh.bareGossipsub) }
+    if (mesh.truth != null) { line('truth messages', mesh.truth) }
     const t = mesh.truth
     const b = mesh.bareGossipsub
-    if (t != null && b != null) console.log(`  truth vs targets: p99 ${fmt(t.ratioP99, 2)}x ideal to the stored \`message\` event, ${fmt(t.acceptedRatioP99 ?? NaN, 2)}x to validated-and-forwarded (target <= 1.3x; bare gossipsub ${fmt(b.ratioP99, 2)}x in this run), CPU ${fmt(t.netCpuPerDeliveryMs, 3)} ms per delivery (target <= 1 ms; bare gossipsub ${fmt(b.netCpuPerDeliveryMs, 3)}), ${fmt(t.duplicatesPerDelivery, 2)} duplicates per delivery (target <= 2)`)
+    if (t != null && b != null) { console.log(`  truth vs targets: p99 ${fmt(t.ratioP99, 2)}x ideal to the stored \`message\` event, ${fmt(t.acceptedRatioP99 ?? NaN, 2)}x to validated-and-forwarded (target <= 1.3x; bare gossipsub ${fmt(b.ratioP99, 2)}x in this run), CPU ${fmt(t.netCpuPerDeliveryMs, 3)} ms per delivery (target <= 1 ms; bare gossipsub ${fmt(b.netCpuPerDeliveryMs, 3)}), ${fmt(t.duplicatesPerDelivery, 2)} duplicates per delivery (target <= 2)`) }
     console.log(`  load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`)
   }
 }

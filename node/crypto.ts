@@ -6,15 +6,15 @@
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { RecordCrypto, Signer, Verifier } from '../protocol/crypto/index.ts'
-import type { KeyObject } from 'node:crypto'
 import type { PrivateKey } from '@libp2p/interface'
+import type { KeyObject } from 'node:crypto'
 
 // DER prefixes of PKCS#8 / SPKI wrappers around raw Ed25519 keys
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
 
 export function createNodeSigner (privateKey: PrivateKey): Signer {
-  if (privateKey.type !== 'Ed25519') throw new Error(`node identity must be Ed25519, got ${privateKey.type}`)
+  if (privateKey.type !== 'Ed25519') { throw new Error(`node identity must be Ed25519, got ${privateKey.type}`) }
   // libp2p's raw Ed25519 private key is seed (32) + public key (32)
   const seed = privateKey.raw.subarray(0, 32)
   const keyObject = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' })
@@ -32,7 +32,7 @@ export function createNodeVerifier (cacheSize = 4096): Verifier {
   const cache = new Map<string, KeyObject>()
   return {
     async verify (publicKey, data, signature) {
-      if (publicKey.length !== 32 || signature.length !== 64) return false
+      if (publicKey.length !== 32 || signature.length !== 64) { return false }
       const id = Buffer.from(publicKey).toString('base64')
       let key = cache.get(id)
       if (key == null) {
@@ -41,7 +41,7 @@ export function createNodeVerifier (cacheSize = 4096): Verifier {
         } catch {
           return false
         }
-        if (cache.size >= cacheSize) cache.delete(cache.keys().next().value as string)
+        if (cache.size >= cacheSize) { cache.delete(cache.keys().next().value as string) }
         cache.set(id, key)
       }
       try {

@@ -16,12 +16,12 @@ export async function loadIdentity (dataDir: string): Promise<PrivateKey | undef
   try {
     bytes = await readFile(path)
   } catch (err: any) {
-    if (err.code === 'ENOENT') return undefined
+    if (err.code === 'ENOENT') { return undefined }
     throw err
   }
   try {
     const key = privateKeyFromProtobuf(bytes)
-    if (key.type !== 'Ed25519') throw new Error(`expected an Ed25519 key, found ${key.type}`)
+    if (key.type !== 'Ed25519') { throw new Error(`expected an Ed25519 key, found ${key.type}`) }
     return key
   } catch (err: any) {
     throw new Error(`identity file ${path} is corrupt: ${err.message}`)
@@ -30,7 +30,7 @@ export async function loadIdentity (dataDir: string): Promise<PrivateKey | undef
 
 export async function loadOrCreateIdentity (dataDir: string): Promise<PrivateKey> {
   const existing = await loadIdentity(dataDir)
-  if (existing != null) return existing
+  if (existing != null) { return existing }
   await mkdir(dataDir, { recursive: true, mode: 0o700 })
   const key = await generateKeyPair('Ed25519')
   const path = join(dataDir, IDENTITY_FILE)

@@ -16,8 +16,8 @@ import { openNodeDatabase } from './storage.ts'
 import type { NodeConfig } from './config/index.ts'
 import type { MeshNode } from '../protocol/mesh-node.ts'
 import type { ApiServer } from './api/server.ts'
-import type { GossipInit } from '../protocol/pubsub/gossip.ts'
 import type { AutomationClock, MeshAutomation } from '../protocol/automation/index.ts'
+import type { GossipInit } from '../protocol/pubsub/gossip.ts'
 
 export interface NodeRuntime {
   readonly config: NodeConfig
@@ -46,13 +46,13 @@ export interface NodeRuntimeOptions {
  */
 function listenError (err: any, config: NodeConfig): Error {
   const text = `${String(err?.message)} ${String(err?.cause?.message ?? '')} ${(err?.errors ?? []).map((e: any) => e?.message).join(' ')}`
-  if (err?.name !== 'UnsupportedListenAddressesError' && !/failed to be listened on|EADDRINUSE/.test(text)) return err
+  if (err?.name !== 'UnsupportedListenAddressesError' && !/failed to be listened on|EADDRINUSE/.test(text)) { return err }
   const inUse = /EADDRINUSE/.test(text)
   return new MeshError('unavailable', `cannot listen on ${config.listen.join(', ')}${inUse ? ': address already in use' : ''} (another node running? pick other ports with --listen / LIBERATION_LISTEN)`, { field: 'listen', cause: err })
 }
 
 function apiListenError (err: any, config: NodeConfig): Error {
-  if (err?.code !== 'EADDRINUSE' && err?.code !== 'EACCES' && err?.code !== 'EADDRNOTAVAIL') return err
+  if (err?.code !== 'EADDRINUSE' && err?.code !== 'EACCES' && err?.code !== 'EADDRNOTAVAIL') { return err }
   const what = err.code === 'EADDRINUSE' ? 'is already in use' : err.code === 'EACCES' ? 'is not allowed' : 'is not an address of this machine'
   return new MeshError('unavailable', `the API address ${config.apiHost}:${config.apiPort} ${what}: pick another with --api-port / --api-host (LIBERATION_API_PORT)`, { field: 'apiPort', cause: err })
 }

@@ -53,8 +53,8 @@ export class MeshError extends Error {
   constructor (code: ErrorCode, message: string, options: MeshErrorOptions = {}) {
     super(message, options.cause != null ? { cause: options.cause } : undefined)
     this.code = code
-    if (options.field != null) this.field = options.field
-    if (options.details != null) this.details = options.details
+    if (options.field != null) { this.field = options.field }
+    if (options.details != null) { this.details = options.details }
   }
 }
 
@@ -73,11 +73,11 @@ export const notFound = (message: string, field?: string): MeshError => new Mesh
 export function resolveIdPrefix (prefix: string, ids: Iterable<string>, what: string, field = 'id'): string {
   const matches: string[] = []
   for (const id of ids) {
-    if (id === prefix) return id
-    if (id.startsWith(prefix)) matches.push(id)
+    if (id === prefix) { return id }
+    if (id.startsWith(prefix)) { matches.push(id) }
   }
-  if (matches.length === 1) return matches[0]
-  if (matches.length === 0) throw new MeshError('not_found', `no ${what} ${prefix}`, { field })
+  if (matches.length === 1) { return matches[0] }
+  if (matches.length === 0) { throw new MeshError('not_found', `no ${what} ${prefix}`, { field }) }
   const shown = matches.slice(0, 3).join(', ')
   throw new MeshError('ambiguous_id', `${prefix} matches ${matches.length} ${what}s (${shown}${matches.length > 3 ? ', …' : ''}): give more characters`, { field, details: { matches: matches.length } })
 }

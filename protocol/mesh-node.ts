@@ -19,8 +19,8 @@ import type { LedgerInit, LedgerService } from './ledger/index.ts'
 import type { NotificationService, NotificationServiceInit } from './notifications/index.ts'
 import type { GossipSub } from './pubsub/gossip.ts'
 import type { RoutingInit, RoutingService } from './routing/index.ts'
-import type { TruthInit, TruthService } from './truth/index.ts'
 import type { MeshDatabase } from './storage/index.ts'
+import type { TruthInit, TruthService } from './truth/index.ts'
 import type { Identify } from '@libp2p/identify'
 import type { Libp2p } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
@@ -114,13 +114,14 @@ export function createMeshNode (components: MeshNodeComponents, init: MeshNodeIn
     knowledge,
     startedAt: Date.now(),
     async start () {
-      if (libp2p.status !== 'started') await libp2p.start()
-      for (const s of services) await s.start()
-      ;(node as { startedAt: number }).startedAt = Date.now()
+      if (libp2p.status !== 'started') { await libp2p.start() }
+      for (const s of services) {
+        await s.start()
+      }(node as { startedAt: number }).startedAt = Date.now()
       events.emitEvent('system', 'node:started', { peerId: libp2p.peerId.toString() })
     },
     async stop () {
-      for (const s of [...services].reverse()) await s.stop()
+      for (const s of [...services].reverse()) { await s.stop() }
       await libp2p.stop()
     }
   }

@@ -13,8 +13,7 @@ const roots = ['protocol', 'node', 'simulations', 'bench']
 function collect (dir, out = []) {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name)
-    if (statSync(path).isDirectory()) collect(path, out)
-    else if (path.endsWith('.ts') && !path.endsWith('.d.ts')) out.push(path)
+    if (statSync(path).isDirectory()) { collect(path, out) } else if (path.endsWith('.ts') && !path.endsWith('.d.ts')) { out.push(path) }
   }
   return out
 }
@@ -40,8 +39,8 @@ await build({
     name: 'one-file-per-source',
     setup (b) {
       b.onResolve({ filter: /.*/ }, args => {
-        if (args.kind === 'entry-point') return undefined
-        if (args.path.startsWith('.')) return { path: args.path.replace(/\.ts$/, '.js'), external: true }
+        if (args.kind === 'entry-point') { return undefined }
+        if (args.path.startsWith('.')) { return { path: args.path.replace(/\.ts$/, '.js'), external: true } }
         return { path: args.path, external: true }
       })
     }
@@ -116,7 +115,7 @@ module.enableCompileCache?.()
 await import('./main.mjs')
 `)
 chmodSync(`${cliTmp}/liberation.mjs`, 0o755)
-if (existsSync('dist/cli')) renameSync('dist/cli', `dist/cli.old-${process.pid}`)
+if (existsSync('dist/cli')) { renameSync('dist/cli', `dist/cli.old-${process.pid}`) }
 renameSync(cliTmp, 'dist/cli')
 rmSync(`dist/cli.old-${process.pid}`, { recursive: true, force: true })
 

@@ -94,11 +94,11 @@ export function stackLabel (scenario: Scenario): string {
 }
 
 export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): Promise<RunRecord> {
-  if (scenario.clock === 'real') { return await runNodes(scenario, opts) }
+  if (scenario.clock === 'real') { return runNodes(scenario, opts) }
   const startedAt = new Date().toISOString()
   const log = opts.log ?? (() => {})
   let timerErrors = 0
-  const { value: record, stats } = await runOnVirtualClock(async () => await runNodes(scenario, opts), {
+  const { value: record, stats } = await runOnVirtualClock(async () => runNodes(scenario, opts), {
     random: createRandom(scenario.seed, 'protocol'),
     onError: err => { if (timerErrors++ < 10) { log(`a timer threw: ${(err as Error)?.stack ?? String(err)}`) } }
   })
@@ -651,7 +651,6 @@ async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecor
     notes
   }
 }
-
 
 /** gossipsub's mesh for a topic (the interface type does not list getMeshPeers) */
 function meshPeers (mesh: MeshNode, topic: string): number {

@@ -79,11 +79,11 @@ const PARTS: Record<string, string> = { body: 'body', querystring: 'query', para
 /** "body.human_ids[2]" style path of the field an ajv error is about */
 export function issueField (issue: AjvIssue, context?: string): string {
   const segments = issue.instancePath.split('/').slice(1).map(s => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-  if (issue.keyword === 'required') segments.push(String(issue.params.missingProperty))
-  if (issue.keyword === 'additionalProperties') segments.push(String(issue.params.additionalProperty))
+  if (issue.keyword === 'required') { segments.push(String(issue.params.missingProperty)) }
+  if (issue.keyword === 'additionalProperties') { segments.push(String(issue.params.additionalProperty)) }
   let path = ''
-  for (const s of segments) path += /^\d+$/.test(s) ? `[${s}]` : (path === '' ? s : `.${s}`)
-  if (path === '') return PARTS[context ?? ''] ?? 'body'
+  for (const s of segments) { path += /^\d+$/.test(s) ? `[${s}]` : (path === '' ? s : `.${s}`) }
+  if (path === '') { return PARTS[context ?? ''] ?? 'body' }
   return path
 }
 
@@ -109,14 +109,14 @@ export function toErrorReply (error: FastifyError & { field?: string }): ErrorBo
     return errorBody(status, error.code, error.message, error.field)
   }
   const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
-  if (status >= 500) return errorBody(500, 'internal', error.message)
+  if (status >= 500) { return errorBody(500, 'internal', error.message) }
   return errorBody(status, CODE_OF_STATUS[status] ?? 'invalid_input', error.message)
 }
 
 export function registerErrorHandler (app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError & { field?: string }, request: FastifyRequest, reply: FastifyReply) => {
     const body = toErrorReply(error)
-    if (body.statusCode >= 500 && body.code === 'internal') request.log.error(error)
+    if (body.statusCode >= 500 && body.code === 'internal') { request.log.error(error) }
     return reply.code(body.statusCode).send(body)
   })
 }

@@ -8,9 +8,9 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import Fastify from 'fastify'
+import { realtimeComponentSchemas } from './realtime-schemas.ts'
 import { API_VERSION } from './routes/system.ts'
 import { registerApiRoutes } from './server.ts'
-import { realtimeComponentSchemas } from './realtime-schemas.ts'
 import { registerValidation } from './validation.ts'
 import type { ApiContext } from './server.ts'
 import type { FastifyDynamicSwaggerOptions, SwaggerOptions } from '@fastify/swagger'
@@ -55,7 +55,7 @@ const RESPONSE_NAMES: Record<string, string> = {
  * validation is untouched.
  */
 export function describeRoute ({ schema, url }: { schema: any, url: string }): { schema: any, url: string } {
-  if (schema == null || schema.hide === true) return { schema, url }
+  if (schema == null || schema.hide === true) { return { schema, url } }
   const summary: string | undefined = schema.summary
   const response: Record<string, any> = {}
   for (const [status, r] of Object.entries<any>(schema.response ?? {})) {

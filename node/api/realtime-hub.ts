@@ -15,10 +15,10 @@
  * fields snake_case, times epoch ms (wire.ts).
  */
 import { eventView, notificationView } from './wire.ts'
-import type { NodeMetrics } from '../metrics/index.ts'
 import type { MeshEvent, MeshEventCategory } from '../../protocol/events/index.ts'
 import type { MeshNode } from '../../protocol/mesh-node.ts'
 import type { Notification } from '../../protocol/notifications/index.ts'
+import type { NodeMetrics } from '../metrics/index.ts'
 import type { WebSocket } from 'ws'
 
 export const REALTIME_CHANNELS = ['resources', 'truth', 'mesh', 'notifications', 'metrics', 'events', 'knowledge'] as const
@@ -47,7 +47,7 @@ export interface RealtimeHubInit {
   /** how often `metrics_update` goes to the `metrics` channel */
   metricsIntervalMs?: number
   /** extra figures for `metrics_update` (ledger, truth, routes stats) */
-  metricsSnapshot?: () => Promise<Record<string, unknown>> | Record<string, unknown>
+  metricsSnapshot?(): Promise<Record<string, unknown>> | Record<string, unknown>
 }
 
 export interface RealtimeClientOptions {
@@ -109,14 +109,13 @@ export function createRealtimeHub (node: MeshNode, metrics: NodeMetrics, init: R
   /** the only way anything reaches a client: bounded (see the top of this file) */
   function write (client: Client, data: Buffer | string, channel?: RealtimeChannel): boolean {
     const { socket } = client
-    if (socket.readyState !== OPEN) return false
+    if (socket.readyState !== OPEN) { return false }
     if (socket.bufferedAmount > maxBufferedBytes) {
       client.dropped++
       droppedTotal++
       metrics.wsMessagesDropped.inc()
       const now = Date.now()
-      if (client.slowSince == null) client.slowSince = now
-      else if (now - client.slowSince > slowClientTimeoutMs) disconnectSlow(client)
+      if (client.slowSince == null) { client.slowSince = now } else if (now - client.slowSince > slowClientTimeoutMs) { disconnectSlow(client) }
       return false
     }
     client.slowSince = null
@@ -149,16 +148,16 @@ export function createRealtimeHub (node: MeshNode, metrics: NodeMetrics, init: R
     let data: Buffer | undefined
     let n = 0
     for (const client of clients) {
-      if (!client.channels.has(channel) && !client.channels.has('events')) continue
-      if (filter != null && !filter(client)) continue
+      if (!client.channels.has(channel) && !client.channels.has('events')) { continue }
+      if (filter != null && !filter(client)) { continue }
       data ??= Buffer.from(JSON.stringify({ ...message, channel }))
-      if (write(client, data, channel)) n++
+      if (write(client, data, channel)) { n++ }
     }
     return n
   }
 
   const onEvent = (evt: CustomEvent<MeshEvent>): void => {
-    if (clients.size === 0) return
+    if (clients.size === 0) { return }
     const event = evt.detail
     const channel = CHANNEL_OF[event.category] ?? 'events'
     if (event.category === 'notifications' && event.type === 'notification:created') {
@@ -171,12 +170,12 @@ export function createRealtimeHub (node: MeshNode, metrics: NodeMetrics, init: R
 
   async function publishMetrics (): Promise<void> {
     let subscribed = false
-    for (const c of clients) if (c.channels.has('metrics')) { subscribed = true; break }
-    if (!subscribed) return
+    for (const c of clients) { if (c.channels.has('metrics')) { subscribed = true; break } }
+    if (!subscribed) { return }
     const extra = await init.metricsSnapshot?.() ?? {}
     const mem = process.memoryUsage()
     for (const c of clients) {
-      if (!c.channels.has('metrics')) continue
+      if (!c.channels.has('metrics')) { continue }
       write(c, Buffer.from(JSON.stringify({
         type: 'metrics_update',
         channel: 'metrics',
@@ -216,8 +215,7 @@ export function createRealtimeHub (node: MeshNode, metrics: NodeMetrics, init: R
           return
         }
         for (const c of wanted as RealtimeChannel[]) {
-          if (msg.type === 'subscribe') client.channels.add(c)
-          else client.channels.delete(c)
+          if (msg.type === 'subscribe') { client.channels.add(c) } else { client.channels.delete(c) }
         }
         reply(client, { type: msg.type === 'subscribe' ? 'subscribed' : 'unsubscribed', channels: [...client.channels] })
         return
@@ -255,7 +253,7 @@ export function createRealtimeHub (node: MeshNode, metrics: NodeMetrics, init: R
       node.events.removeEventListener('event', onEvent)
       clearInterval(heartbeat)
       clearInterval(metricsTimer)
-      for (const c of clients) c.socket.close(1001, 'node stopping')
+      for (const c of clients) { c.socket.close(1001, 'node stopping') }
       clients.clear()
       metrics.wsClients.set(0)
     },
@@ -304,7 +302,7 @@ export function createRealtimeHub (node: MeshNode, metrics: NodeMetrics, init: R
     },
     stats () {
       const subscriptions = Object.fromEntries(REALTIME_CHANNELS.map(c => [c, 0])) as Record<RealtimeChannel, number>
-      for (const c of clients) for (const ch of c.channels) subscriptions[ch]++
+      for (const c of clients) { for (const ch of c.channels) { subscriptions[ch]++ } }
       return { clients: clients.size, subscriptions, messages_sent: sent, messages_dropped: droppedTotal, slow_disconnects: slowDisconnects }
     }
   }

@@ -102,7 +102,7 @@ export const REALTIME_CLIENT_MESSAGES: Record<string, Record<string, unknown>> =
 /** for the OpenAPI document's components.schemas */
 export function realtimeComponentSchemas (): Record<string, unknown> {
   const out: Record<string, unknown> = {}
-  for (const [type, schema] of Object.entries(REALTIME_SERVER_MESSAGES)) out[`Realtime_server_${type}`] = schema
-  for (const [type, schema] of Object.entries(REALTIME_CLIENT_MESSAGES)) out[`Realtime_client_${type}`] = schema
+  for (const [type, schema] of Object.entries(REALTIME_SERVER_MESSAGES)) { out[`Realtime_server_${type}`] = schema }
+  for (const [type, schema] of Object.entries(REALTIME_CLIENT_MESSAGES)) { out[`Realtime_client_${type}`] = schema }
   return out
 }

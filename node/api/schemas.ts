@@ -59,15 +59,15 @@ export function encodeCursor (value: string | number): string {
 }
 
 export function decodeCursor (cursor: string | undefined): string | undefined {
-  if (cursor == null) return undefined
-  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw badRequest('query field "cursor" is not a cursor from this API', 'cursor')
+  if (cursor == null) { return undefined }
+  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) { throw badRequest('query field "cursor" is not a cursor from this API', 'cursor') }
   return Buffer.from(cursor, 'base64url').toString('utf8')
 }
 
 export function decodeNumericCursor (cursor: string | undefined): number | undefined {
   const s = decodeCursor(cursor)
-  if (s == null) return undefined
-  if (!/^\d{1,15}$/.test(s)) throw badRequest('query field "cursor" is not a cursor from this API', 'cursor')
+  if (s == null) { return undefined }
+  if (!/^\d{1,15}$/.test(s)) { throw badRequest('query field "cursor" is not a cursor from this API', 'cursor') }
   return Number(s)
 }
 
@@ -80,8 +80,7 @@ export function pageByKey<T> (sorted: T[], key: (item: T) => string, cursor: str
     let hi = sorted.length
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
-      if (key(sorted[mid]) <= after) lo = mid + 1
-      else hi = mid
+      if (key(sorted[mid]) <= after) { lo = mid + 1 } else { hi = mid }
     }
     start = lo
   }

@@ -10,10 +10,12 @@
  */
 import websocket from '@fastify/websocket'
 import Fastify from 'fastify'
+import { MeshError } from '../../protocol/errors.ts'
 import { newCorrelationId } from '../../protocol/events/index.ts'
 import { createNodeMetrics } from '../metrics/index.ts'
 import { auditBody, createAuditLog } from './audit.ts'
 import { isLoopbackHost, registerAuth, resolveApiToken } from './auth.ts'
+import { errorBody, registerErrorHandler } from './errors.ts'
 import { createOpenApiDocs } from './openapi-docs.ts'
 import { createRealtimeHub } from './realtime-hub.ts'
 import { registerAutomationRoutes } from './routes/automation.ts'
@@ -27,8 +29,6 @@ import { registerNotificationRoutes } from './routes/notifications.ts'
 import { registerRealtimeRoutes } from './routes/realtime.ts'
 import { registerSystemRoutes } from './routes/system.ts'
 import { registerTruthRoutes } from './routes/truth.ts'
-import { MeshError } from '../../protocol/errors.ts'
-import { errorBody, registerErrorHandler } from './errors.ts'
 import { validationSchemaController } from './validation.ts'
 import { registerWebRoutes } from './web.ts'
 import type { AuditLog } from './audit.ts'
@@ -168,7 +168,7 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
   let url = ''
 
   registerErrorHandler(app)
-  if (token != null) registerAuth(app, token)
+  if (token != null) { registerAuth(app, token) }
 
   /** the id ties a write to its audit record and the events it caused; no unaudited write */
   const writeGate = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
@@ -188,7 +188,7 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
   const accounting = (route: string) => (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void => {
     const elapsedMs = elapsedSince(request)
     metrics.observeRequest(request.method, route, reply.statusCode, elapsedMs / 1000)
-    if (WRITE_METHODS.has(request.method)) auditWrite(request, route, reply.statusCode, elapsedMs)
+    if (WRITE_METHODS.has(request.method)) { auditWrite(request, route, reply.statusCode, elapsedMs) }
     done(null, payload)
   }
   const append = <T> (existing: T | T[] | undefined, hook: T, first = false): T[] => {
@@ -198,7 +198,7 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
   app.addHook('onRoute', routeOptions => {
     routeOptions.onSend = append(routeOptions.onSend as any, accounting(routeOptions.url ?? routeOptions.path))
     const methods = Array.isArray(routeOptions.method) ? routeOptions.method : [routeOptions.method]
-    if (methods.some(m => WRITE_METHODS.has(m))) routeOptions.onRequest = append(routeOptions.onRequest as any, writeGate, true)
+    if (methods.some(m => WRITE_METHODS.has(m))) { routeOptions.onRequest = append(routeOptions.onRequest as any, writeGate, true) }
   })
   // no route, no route hooks: unmatched requests are accounted for by the 404 context's
   // own onSend, which also sees those refused before the handler (no token, rate limit)
@@ -206,12 +206,12 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
     if (request.is404) {
       const elapsedMs = elapsedSince(request)
       metrics.observeRequest(request.method, 'unmatched', reply.statusCode, elapsedMs / 1000)
-      if (WRITE_METHODS.has(request.method)) auditWrite(request, 'unmatched', reply.statusCode, elapsedMs)
+      if (WRITE_METHODS.has(request.method)) { auditWrite(request, 'unmatched', reply.statusCode, elapsedMs) }
     }
     done(null, payload)
   })
   app.setNotFoundHandler((request, reply) => {
-    if (WRITE_METHODS.has(request.method)) reply.header('x-correlation-id', request.id)
+    if (WRITE_METHODS.has(request.method)) { reply.header('x-correlation-id', request.id) }
     reply.code(404)
     return reply.send(errorBody(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`))
   })
@@ -259,7 +259,7 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
   const docs = createOpenApiDocs(init.openapiDocument)
   void app.register(async root => {
     root.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) =>
-      await reply.type('application/json; charset=utf-8').send(await docs.document()))
+      reply.type('application/json; charset=utf-8').send(await docs.document()))
     root.get('/docs', { schema: { hide: true } }, docs.page)
     root.get('/docs/*', { schema: { hide: true } }, docs.page)
     await registerApiRoutes(root, ctx, init.web)
@@ -303,7 +303,7 @@ export function createApiServer (node: MeshNode, init: ApiServerInit): ApiServer
 export async function registerApiRoutes (root: FastifyInstance, ctx: ApiContext, web?: WebInit): Promise<void> {
   registerSystemRoutes(root, ctx)
   registerMetricsRoutes(root, ctx)
-  if (web != null) registerWebRoutes(root, ctx, web)
+  if (web != null) { registerWebRoutes(root, ctx, web) }
   await root.register(async api => {
     registerEventRoutes(api, ctx)
     registerNotificationRoutes(api, ctx)

@@ -7,8 +7,8 @@
 import { createRequire } from 'node:module'
 import { MeshError } from '../../protocol/errors.ts'
 import type { Ajv, ValidateFunction } from 'ajv'
-import type { FastifyInstance, FastifySchemaCompiler, FastifySerializerCompiler, FastifyServerOptions } from 'fastify'
 import type fastJsonStringifyFn from 'fast-json-stringify'
+import type { FastifyInstance, FastifySchemaCompiler, FastifySerializerCompiler, FastifyServerOptions } from 'fastify'
 
 // Ajv, its formats and fast-json-stringify are loaded by the first request that needs them
 // (a compiler must be synchronous, hence require): evaluating them costs ~12 ms of startup.

@@ -80,8 +80,8 @@ export async function createApiClient (opts: ClientOptions, env: NodeJS.ProcessE
 
   async function request<T> (method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' }
-    if (token != null) headers.authorization = `Bearer ${token}`
-    if (body !== undefined) headers['content-type'] = 'application/json'
+    if (token != null) { headers.authorization = `Bearer ${token}` }
+    if (body !== undefined) { headers['content-type'] = 'application/json' }
     let res: Response
     try {
       res = await fetch(baseUrl + path, {
@@ -92,7 +92,7 @@ export async function createApiClient (opts: ClientOptions, env: NodeJS.ProcessE
       })
     } catch (err: any) {
       const cause = err?.cause?.code ?? err?.cause?.message ?? err?.name ?? err?.message
-      if (err?.name === 'TimeoutError') throw new CliError('cannot_reach', `no answer from the node API at ${baseUrl} within ${timeout} ms`)
+      if (err?.name === 'TimeoutError') { throw new CliError('cannot_reach', `no answer from the node API at ${baseUrl} within ${timeout} ms`) }
       throw new CliError('cannot_reach', `cannot reach the node API at ${baseUrl} (${String(cause)}): is "liberation start" running? (see --api)`)
     }
     const text = await res.text()
@@ -116,7 +116,7 @@ export async function createApiClient (opts: ClientOptions, env: NodeJS.ProcessE
     token,
     async get (path, query) {
       const q = new URLSearchParams()
-      for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) q.set(k, String(v))
+      for (const [k, v] of Object.entries(query ?? {})) { if (v !== undefined) { q.set(k, String(v)) } }
       const qs = q.toString()
       return request('GET', qs === '' ? path : `${path}?${qs}`)
     },
@@ -126,8 +126,8 @@ export async function createApiClient (opts: ClientOptions, env: NodeJS.ProcessE
     wsUrl (path, query = {}) {
       const url = new URL(baseUrl + path)
       url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'
-      for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v)
-      if (token != null) url.searchParams.set('access_token', token)
+      for (const [k, v] of Object.entries(query)) { if (v !== undefined) { url.searchParams.set(k, v) } }
+      if (token != null) { url.searchParams.set('access_token', token) }
       return url.toString()
     }
   }

@@ -5,13 +5,14 @@
  * (errors.ts).
  */
 import { Command, CommanderError } from 'commander'
+import { isMeshError } from '../../protocol/errors.ts'
 import { ConfigError } from '../config/index.ts'
 import { registerAutomationCommand, registerRestoreCommand } from './commands/automation.ts'
 import { registerDistributeCommand } from './commands/distribute.ts'
 import { registerHistoryCommand } from './commands/history.ts'
 import { registerHumansCommand } from './commands/humans.ts'
-import { registerInboxCommand } from './commands/inbox.ts'
 import { registerIdCommand } from './commands/id.ts'
+import { registerInboxCommand } from './commands/inbox.ts'
 import { registerKnowledgeCommand } from './commands/knowledge.ts'
 import { registerNotificationsCommand } from './commands/notifications.ts'
 import { registerPeersCommand } from './commands/peers.ts'
@@ -22,7 +23,6 @@ import { registerStartCommand } from './commands/start.ts'
 import { registerStatusCommand } from './commands/status.ts'
 import { registerTailCommand } from './commands/tail.ts'
 import { registerTruthCommand } from './commands/truth.ts'
-import { isMeshError } from '../../protocol/errors.ts'
 import { EXIT, EXIT_CODES_HELP, errorLine, exitCodeOf } from './errors.ts'
 
 export const EXIT_USAGE = EXIT.usage
@@ -69,9 +69,7 @@ export async function main (argv: string[]): Promise<void> {
       return
     }
     process.stderr.write(errorLine(err) + '\n')
-    if (err instanceof ConfigError) process.exitCode = EXIT_USAGE
-    else if (typeof err?.exitCode === 'number' && err.exitCode > 0) process.exitCode = err.exitCode
-    else process.exitCode = isMeshError(err) ? exitCodeOf(err.code) : EXIT.internal
+    if (err instanceof ConfigError) { process.exitCode = EXIT_USAGE } else if (typeof err?.exitCode === 'number' && err.exitCode > 0) { process.exitCode = err.exitCode } else { process.exitCode = isMeshError(err) ? exitCodeOf(err.code) : EXIT.internal }
   }
 }
 

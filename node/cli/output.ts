@@ -3,9 +3,9 @@
 export type Column<T> = [header: string, value: (row: T) => unknown]
 
 function cell (v: unknown): string {
-  if (v == null) return '-'
-  if (Array.isArray(v)) return v.map(cell).join(',')
-  if (typeof v === 'object') return JSON.stringify(v)
+  if (v == null) { return '-' }
+  if (Array.isArray(v)) { return v.map(cell).join(',') }
+  if (typeof v === 'object') { return JSON.stringify(v) }
   return String(v).replace(/\s+/g, ' ')
 }
 
@@ -14,7 +14,7 @@ const MAX_CELL = 60
 
 /** the terminal's width: the TTY's, else $COLUMNS, else none (no limit when piped) */
 export function terminalWidth (): number | undefined {
-  if (process.stdout.isTTY === true && process.stdout.columns > 0) return process.stdout.columns
+  if (process.stdout.isTTY === true && process.stdout.columns > 0) { return process.stdout.columns }
   const env = Number(process.env.COLUMNS)
   return Number.isInteger(env) && env >= 20 ? env : undefined
 }
@@ -29,7 +29,7 @@ export function formatTable<T> (rows: T[], columns: Array<Column<T>>, width = te
     let total = widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1)
     while (total > width) {
       const widest = widths.indexOf(Math.max(...widths))
-      if (widths[widest] <= 6) break
+      if (widths[widest] <= 6) { break }
       widths[widest]--
       total--
     }
@@ -45,7 +45,7 @@ export function plural (n: number, noun: string, many = `${noun}s`): string {
 
 /** a decimal amount string with thousands grouped: "18999999998400.00" → "18,999,999,998,400.00" */
 export function formatMoney (amount: string | number | null | undefined): string {
-  if (amount == null) return '-'
+  if (amount == null) { return '-' }
   const [whole, fraction] = String(amount).split('.')
   const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')
   return fraction != null ? `${grouped}.${fraction}` : grouped
@@ -59,7 +59,7 @@ export function moreHint (shown: number, noun: string, limit: number): string {
 /** the Monday (UTC) that starts the ISO week after `week` ("2026-W49") */
 export function nextWeekStart (week: string): { week: string, monday: string } | undefined {
   const m = /^(\d{4})-W(\d{2})$/.exec(week)
-  if (m == null) return undefined
+  if (m == null) { return undefined }
   // ISO week 1 holds January 4th
   const jan4 = Date.UTC(Number(m[1]), 0, 4)
   const mondayOfWeek1 = jan4 - ((new Date(jan4).getUTCDay() + 6) % 7) * 86_400_000
@@ -88,8 +88,7 @@ export function writeJson (value: unknown): void {
 
 /** the JSON, or the human form */
 export function output (json: boolean | undefined, value: unknown, human: () => string): void {
-  if (json === true) writeJson(value)
-  else write(human())
+  if (json === true) { writeJson(value) } else { write(human()) }
 }
 
 export function formatDuration (seconds: number): string {
@@ -102,6 +101,6 @@ export function formatDuration (seconds: number): string {
 }
 
 export function formatTime (ms: number | null | undefined): string {
-  if (ms == null) return '-'
+  if (ms == null) { return '-' }
   return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z')
 }

@@ -7,8 +7,8 @@ import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { z } from 'zod'
-import { MeshError } from '../../protocol/errors.ts'
 import { TASK_NAMES, taskSettingsPatchSchema } from '../../protocol/automation/index.ts'
+import { MeshError } from '../../protocol/errors.ts'
 
 const AUTOMATION_TASKS = Object.values(TASK_NAMES)
 
@@ -129,6 +129,8 @@ export function configFromEnv (env: NodeJS.ProcessEnv): Partialish {
         if (!/^-?\d+$/.test(raw)) { throw new ConfigError(key, `${name}=${raw} is not an integer`) }
         out[key] = Number(raw)
         break
+      default:
+        throw new Error(`unknown kind of environment value ${kind as string}`)
     }
   }
   return out

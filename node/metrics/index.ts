@@ -120,7 +120,7 @@ export function createNodeMetrics (node: MeshNode, init: NodeMetricsInit = {}): 
     labelNames: ['priority'] as const,
     registers,
     collect () {
-      for (const [priority, n] of Object.entries(node.notifications.stats().by_priority)) this.set({ priority }, n)
+      for (const [priority, n] of Object.entries(node.notifications.stats().by_priority)) { this.set({ priority }, n) }
     }
   })
 
@@ -134,10 +134,9 @@ export function createNodeMetrics (node: MeshNode, init: NodeMetricsInit = {}): 
       async collect () {
         const values = await g.read()
         // label values that disappeared (a channel left) must not linger
-        if (labelName != null) this.reset()
+        if (labelName != null) { this.reset() }
         for (const [label, value] of Object.entries(values)) {
-          if (labelName != null) this.set({ [labelName]: label }, value)
-          else this.set(value)
+          if (labelName != null) { this.set({ [labelName]: label }, value) } else { this.set(value) }
         }
       }
     })
@@ -242,7 +241,7 @@ export function createNodeMetrics (node: MeshNode, init: NodeMetricsInit = {}): 
     addServiceGauge,
     start () {
       // events from before the API started (node start-up) are still in the history
-      for (const e of node.events.history({ limit: Number.MAX_SAFE_INTEGER })) events.inc({ category: e.category, type: e.type })
+      for (const e of node.events.history({ limit: Number.MAX_SAFE_INTEGER })) { events.inc({ category: e.category, type: e.type }) }
       node.events.addEventListener('event', onEvent)
     },
     stop () {

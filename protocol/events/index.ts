@@ -38,7 +38,7 @@ export interface EventLog extends TypedEventEmitter<EventLogEvents> {
 export interface EventLogInit {
   /** events kept for history queries; older ones are dropped first */
   historySize?: number
-  now?: () => number
+  now?(): number
 }
 
 export function newCorrelationId (): string {
@@ -68,7 +68,7 @@ class BoundedEventLog extends TypedEventEmitter<EventLogEvents> implements Event
       data
     }
     this.ring.push(event)
-    if (this.ring.length > this.size) this.ring.splice(0, this.ring.length - this.size)
+    if (this.ring.length > this.size) { this.ring.splice(0, this.ring.length - this.size) }
     this.safeDispatchEvent('event', { detail: event })
     return event
   }
@@ -77,12 +77,12 @@ class BoundedEventLog extends TypedEventEmitter<EventLogEvents> implements Event
     const limit = Math.min(query.limit ?? 100, this.size)
     const out: MeshEvent[] = []
     for (const e of this.ring) {
-      if (query.after != null && e.seq <= query.after) continue
-      if (query.type != null && e.type !== query.type) continue
-      if (query.category != null && e.category !== query.category) continue
-      if (query.correlationId != null && e.correlationId !== query.correlationId) continue
+      if (query.after != null && e.seq <= query.after) { continue }
+      if (query.type != null && e.type !== query.type) { continue }
+      if (query.category != null && e.category !== query.category) { continue }
+      if (query.correlationId != null && e.correlationId !== query.correlationId) { continue }
       out.push(e)
-      if (out.length >= limit) break
+      if (out.length >= limit) { break }
     }
     return out
   }

@@ -19,8 +19,8 @@ import { BUCKET_MS, bucketOf } from '../truth/digest.ts'
 import { SyncRequest, SyncResponse } from '../truth/pb/truth.ts'
 import { hexToBytes } from './store.ts'
 import type { RangeIndex, Slice } from '../truth/digest.ts'
-import type { Logger, PeerId, Stream, Connection } from '@libp2p/interface'
 import type { RangeDigest } from '../truth/pb/truth.ts'
+import type { Logger, PeerId, Stream, Connection } from '@libp2p/interface'
 
 export const CATCH_UP_PROTOCOL = '/liberation/knowledge-sync/1.0.0'
 export const CATCH_UP_LEVELS = [32 * 24 * BUCKET_MS, 24 * BUCKET_MS, BUCKET_MS] as const
@@ -93,7 +93,7 @@ export function createRangeCatchUp (ctx: CatchUpContext, init: CatchUpInit = {})
 
   async function answer (req: SyncRequest): Promise<SyncResponse> {
     const parts = [req.digest, req.ids, req.fetch].filter(p => p != null).length
-    if (parts !== 1) return { error: 'a request carries exactly one of digest, ids, fetch' }
+    if (parts !== 1) { return { error: 'a request carries exactly one of digest, ids, fetch' } }
     if (req.digest != null) {
       const { from, to, step } = req.digest
       if (from % BUCKET_MS !== 0 || step < BUCKET_MS || step % BUCKET_MS !== 0 || !(to > from) || to > Number.MAX_SAFE_INTEGER) {
@@ -104,19 +104,19 @@ export function createRangeCatchUp (ctx: CatchUpContext, init: CatchUpInit = {})
     }
     if (req.ids != null) {
       const { from, to, afterTime, afterId } = req.ids
-      if (!(to > from) || to > Number.MAX_SAFE_INTEGER || (afterId.length !== 0 && afterId.length !== 32)) return { error: 'ids: bad range or position' }
+      if (!(to > from) || to > Number.MAX_SAFE_INTEGER || (afterId.length !== 0 && afterId.length !== 32)) { return { error: 'ids: bad range or position' } }
       const after = afterId.length === 32 ? { createdAt: afterTime, idHex: toHex(afterId) } : undefined
       const page = await ctx.source.idsInRange(from, to, after, CATCH_UP_LIMITS.maxIdsPerResponse)
       return { ids: { ids: page.ids.map(p => ({ id: p.id as Uint8Array<ArrayBuffer>, createdAt: p.createdAt })), more: page.more }, error: '' }
     }
     const ids = req.fetch?.ids ?? []
-    if (ids.length > CATCH_UP_LIMITS.maxFetchIds || ids.some(id => id.length !== 32)) return { error: `fetch: at most ${CATCH_UP_LIMITS.maxFetchIds} ids of 32 bytes` }
+    if (ids.length > CATCH_UP_LIMITS.maxFetchIds || ids.some(id => id.length !== 32)) { return { error: `fetch: at most ${CATCH_UP_LIMITS.maxFetchIds} ids of 32 bytes` } }
     const found = await ctx.source.getSignedMany(ids.map(toHex))
     const messages: Array<Uint8Array<ArrayBuffer>> = []
     let bytes = 0
     for (const m of found) {
-      if (m == null) continue
-      if (bytes + m.length > CATCH_UP_LIMITS.maxFetchBytes && messages.length > 0) break
+      if (m == null) { continue }
+      if (bytes + m.length > CATCH_UP_LIMITS.maxFetchBytes && messages.length > 0) { break }
       messages.push(m as Uint8Array<ArrayBuffer>)
       bytes += m.length
     }
@@ -137,17 +137,15 @@ export function createRangeCatchUp (ctx: CatchUpContext, init: CatchUpInit = {})
           try {
             req = await pb.read(SyncRequest, { signal })
           } catch (err: any) {
-            if (isEof(err)) break
+            if (isEof(err)) { break }
             throw err
           }
           requests++
           let res: SyncResponse
-          if (requests > maxRequests) res = { error: 'too many requests in one session' }
-          else if (!requestRate.take(peer)) res = { error: 'rate limited' }
-          else res = await answer(req)
-          if (res.error === '' && !byteRate.take(peer, SyncResponse.encode(res).length)) res = { error: 'rate limited' }
+          if (requests > maxRequests) { res = { error: 'too many requests in one session' } } else if (!requestRate.take(peer)) { res = { error: 'rate limited' } } else { res = await answer(req) }
+          if (res.error === '' && !byteRate.take(peer, SyncResponse.encode(res).length)) { res = { error: 'rate limited' } }
           await pb.write(res, SyncResponse, { signal })
-          if (res.error !== '') break
+          if (res.error !== '') { break }
         }
         await stream.close({ signal })
       } catch (err: any) {
@@ -165,7 +163,7 @@ export function createRangeCatchUp (ctx: CatchUpContext, init: CatchUpInit = {})
       const report: CatchUpReport = { peer: peerStr, requests: 0, fetched: 0, stored: 0, bytes: 0, ms: 0 }
 
       async function request (req: SyncRequest): Promise<SyncResponse> {
-        if (report.requests >= maxRequests) throw new CatchUpError('session request budget spent', 'protocol')
+        if (report.requests >= maxRequests) { throw new CatchUpError('session request budget spent', 'protocol') }
         report.requests++
         await pb.write(req, SyncRequest, { signal })
         const res = await pb.read(SyncResponse, {
@@ -177,7 +175,7 @@ export function createRangeCatchUp (ctx: CatchUpContext, init: CatchUpInit = {})
           }
         })
         report.bytes += SyncResponse.encode(res).length
-        if (res.error !== '') throw new CatchUpError(`${peerStr} refused: ${res.error}`, 'refused')
+        if (res.error !== '') { throw new CatchUpError(`${peerStr} refused: ${res.error}`, 'refused') }
         return res
       }
 
@@ -185,6 +183,8 @@ export function createRangeCatchUp (ctx: CatchUpContext, init: CatchUpInit = {})
       const wantedSet = new Set<string>()
 
       async function fetchWanted (all: boolean): Promise<void> {
+        // `all` is this call's mode; `wanted` shrinks in the loop
+        // eslint-disable-next-line no-unmodified-loop-condition
         while (wanted.length >= CATCH_UP_LIMITS.maxFetchIds || (all && wanted.length > 0)) {
           const batch = wanted.splice(0, CATCH_UP_LIMITS.maxFetchIds)
           const res = await request({ fetch: { ids: batch.map(h => hexToBytes(h) as Uint8Array<ArrayBuffer>) } })
@@ -193,15 +193,15 @@ export function createRangeCatchUp (ctx: CatchUpContext, init: CatchUpInit = {})
           // checked and stored together: their writes share one batch
           const results = await Promise.all((res.fetch?.messages ?? []).map(async bytes => ctx.accept(bytes, peerStr)))
           for (const { idHex, stored } of results) {
-            if (!asked.has(idHex)) throw new CatchUpError(`${peerStr} sent a record that was not asked for`, 'protocol')
+            if (!asked.has(idHex)) { throw new CatchUpError(`${peerStr} sent a record that was not asked for`, 'protocol') }
             asked.delete(idHex)
             got++
             report.fetched++
-            if (stored) report.stored++
+            if (stored) { report.stored++ }
           }
           // a byte-capped response returns a prefix: ask again for the rest, unless nothing came
-          if (got > 0 && asked.size > 0) wanted.unshift(...batch.filter(h => asked.has(h)))
-          for (const h of batch) if (!asked.has(h) || got === 0) wantedSet.delete(h)
+          if (got > 0 && asked.size > 0) { wanted.unshift(...batch.filter(h => asked.has(h))) }
+          for (const h of batch) { if (!asked.has(h) || got === 0) { wantedSet.delete(h) } }
         }
       }
 
@@ -210,10 +210,10 @@ export function createRangeCatchUp (ctx: CatchUpContext, init: CatchUpInit = {})
         while (true) {
           const res = await request({ ids: { from, to, afterTime: after?.time ?? 0, afterId: (after?.id ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer> } })
           const page = res.ids
-          if (page == null) throw new CatchUpError('ids request answered without ids', 'protocol')
+          if (page == null) { throw new CatchUpError('ids request answered without ids', 'protocol') }
           const hexes: string[] = []
           for (const e of page.ids) {
-            if (e.id.length !== 32 || e.createdAt < from || e.createdAt >= to) throw new CatchUpError('id outside the requested range', 'protocol')
+            if (e.id.length !== 32 || e.createdAt < from || e.createdAt >= to) { throw new CatchUpError('id outside the requested range', 'protocol') }
             hexes.push(toHex(e.id))
           }
           const have = await ctx.source.hasMany(hexes)
@@ -221,7 +221,7 @@ export function createRangeCatchUp (ctx: CatchUpContext, init: CatchUpInit = {})
             if (!have[i] && !wantedSet.has(h)) { wanted.push(h); wantedSet.add(h) }
           })
           await fetchWanted(false)
-          if (!page.more || page.ids.length === 0) break
+          if (!page.more || page.ids.length === 0) { break }
           const last = page.ids[page.ids.length - 1]
           after = { time: last.createdAt, id: last.id }
         }
@@ -234,9 +234,9 @@ export function createRangeCatchUp (ctx: CatchUpContext, init: CatchUpInit = {})
         while (queue.length > 0) {
           const range = queue.shift() as { from: number, to: number, step: number }
           const res = await request({ digest: range })
-          if (res.digest == null) throw new CatchUpError('digest request answered without digest', 'protocol')
+          if (res.digest == null) { throw new CatchUpError('digest request answered without digest', 'protocol') }
           const own = new Map<number, Slice>()
-          for (const s of ctx.source.ranges.slices(range.from, range.to, range.step, Number.MAX_SAFE_INTEGER).slices) own.set(s.start, s)
+          for (const s of ctx.source.ranges.slices(range.from, range.to, range.step, Number.MAX_SAFE_INTEGER).slices) { own.set(s.start, s) }
           let prev = -1
           for (const s of res.digest.slices) {
             if (s.start <= prev || s.start < range.from || s.start >= range.to || (s.start - range.from) % range.step !== 0 || s.count === 0) {
@@ -244,14 +244,13 @@ export function createRangeCatchUp (ctx: CatchUpContext, init: CatchUpInit = {})
             }
             prev = s.start
             const mine = own.get(s.start)
-            if (mine != null && mine.count === s.count && uint8ArrayEquals(mine.fingerprint, s.fingerprint)) continue
+            if (mine != null && mine.count === s.count && uint8ArrayEquals(mine.fingerprint, s.fingerprint)) { continue }
             const finer = CATCH_UP_LEVELS.find(l => l < range.step)
             const end = s.start + range.step
-            if (finer == null || mine == null || s.count <= CATCH_UP_LIMITS.listThreshold) await listIds(s.start, end)
-            else queue.push({ from: s.start, to: end, step: finer })
+            if (finer == null || mine == null || s.count <= CATCH_UP_LIMITS.listThreshold) { await listIds(s.start, end) } else { queue.push({ from: s.start, to: end, step: finer }) }
           }
           const remote = res.digest.slices
-          if (res.digest.truncated && remote.length > 0) queue.unshift({ from: remote[remote.length - 1].start + range.step, to: range.to, step: range.step })
+          if (res.digest.truncated && remote.length > 0) { queue.unshift({ from: remote[remote.length - 1].start + range.step, to: range.to, step: range.step }) }
         }
         await fetchWanted(true)
         await stream.close({ signal })

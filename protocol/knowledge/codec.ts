@@ -117,12 +117,12 @@ export function isTag (t: unknown): t is string {
 }
 
 function tagsProblem (tags: unknown): string | undefined {
-  if (!Array.isArray(tags)) return 'tags must be a list'
-  if (tags.length > KNOWLEDGE_LIMITS.maxTags) return `at most ${KNOWLEDGE_LIMITS.maxTags} tags`
+  if (!Array.isArray(tags)) { return 'tags must be a list' }
+  if (tags.length > KNOWLEDGE_LIMITS.maxTags) { return `at most ${KNOWLEDGE_LIMITS.maxTags} tags` }
   const seen = new Set<string>()
   for (const t of tags) {
-    if (!isTag(t)) return `invalid tag ${JSON.stringify(t)} (expected [a-z0-9][a-z0-9-]{0,31})`
-    if (seen.has(t)) return `tag ${t} is listed twice`
+    if (!isTag(t)) { return `invalid tag ${JSON.stringify(t)} (expected [a-z0-9][a-z0-9-]{0,31})` }
+    if (seen.has(t)) { return `tag ${t} is listed twice` }
     seen.add(t)
   }
   return undefined
@@ -130,8 +130,8 @@ function tagsProblem (tags: unknown): string | undefined {
 
 /** Rules on an entry version's fields; the same for a local draft and a received record. */
 export function entryProblem (e: EntryVersion): { reason: KnowledgeRejectReason, detail: string } | undefined {
-  if (e.entryId.length !== 32 || e.nonce.length !== 16) return { reason: 'malformed', detail: 'entry_id must be 32 bytes and nonce 16' }
-  if (e.version < 1 || e.version > KNOWLEDGE_LIMITS.maxVersion) return { reason: 'bad-version', detail: `version ${e.version}` }
+  if (e.entryId.length !== 32 || e.nonce.length !== 16) { return { reason: 'malformed', detail: 'entry_id must be 32 bytes and nonce 16' } }
+  if (e.version < 1 || e.version > KNOWLEDGE_LIMITS.maxVersion) { return { reason: 'bad-version', detail: `version ${e.version}` } }
   const titleBytes = utf8.encode(e.title).length
   if (titleBytes > KNOWLEDGE_LIMITS.maxTitleBytes || (titleBytes === 0 && !e.retracted)) {
     return { reason: 'bad-title', detail: `title must be 1..${KNOWLEDGE_LIMITS.maxTitleBytes} bytes` }
@@ -140,17 +140,17 @@ export function entryProblem (e: EntryVersion): { reason: KnowledgeRejectReason,
   if (contentBytes > KNOWLEDGE_LIMITS.maxContentBytes) {
     return { reason: 'bad-content', detail: `content is ${contentBytes} bytes, the limit is ${KNOWLEDGE_LIMITS.maxContentBytes}` }
   }
-  if (!isKnowledgeType(e.type)) return { reason: 'bad-type', detail: `type must be one of ${KNOWLEDGE_TYPES.join(', ')}` }
+  if (!isKnowledgeType(e.type)) { return { reason: 'bad-type', detail: `type must be one of ${KNOWLEDGE_TYPES.join(', ')}` } }
   const tags = tagsProblem(e.tags)
-  if (tags != null) return { reason: 'bad-tags', detail: tags }
-  if (e.confidence > KNOWLEDGE_LIMITS.maxConfidence) return { reason: 'bad-confidence', detail: 'confidence must be 0..1000 per mille' }
-  if (!SESSION_ID.test(e.session)) return { reason: 'bad-session', detail: 'session must be 64 lowercase hex characters or empty' }
+  if (tags != null) { return { reason: 'bad-tags', detail: tags } }
+  if (e.confidence > KNOWLEDGE_LIMITS.maxConfidence) { return { reason: 'bad-confidence', detail: 'confidence must be 0..1000 per mille' } }
+  if (!SESSION_ID.test(e.session)) { return { reason: 'bad-session', detail: 'session must be 64 lowercase hex characters or empty' } }
   return undefined
 }
 
 async function bodyProblem (body: KnowledgeBody, opts: CheckOptions): Promise<{ reason: KnowledgeRejectReason, detail: string } | undefined> {
-  if ((body.entry == null) === (body.rating == null)) return { reason: 'bad-kind', detail: 'a record carries exactly one of entry, rating' }
-  if (body.author.length !== ED25519_PUBLIC_KEY_LENGTH) return { reason: 'bad-author-key', detail: `author key is ${body.author.length} bytes` }
+  if ((body.entry == null) === (body.rating == null)) { return { reason: 'bad-kind', detail: 'a record carries exactly one of entry, rating' } }
+  if (body.author.length !== ED25519_PUBLIC_KEY_LENGTH) { return { reason: 'bad-author-key', detail: `author key is ${body.author.length} bytes` } }
   if (!Number.isSafeInteger(body.createdAt) || body.createdAt < KNOWLEDGE_LIMITS.minCreatedAt) {
     return { reason: 'created-at-out-of-range', detail: `created_at ${body.createdAt}` }
   }
@@ -159,14 +159,14 @@ async function bodyProblem (body: KnowledgeBody, opts: CheckOptions): Promise<{ 
   }
   if (body.entry != null) {
     const p = entryProblem(body.entry)
-    if (p != null) return p
+    if (p != null) { return p }
     if (!uint8ArrayEquals(await entryIdOf(body.author, body.entry.nonce), body.entry.entryId)) {
       return { reason: 'not-author', detail: 'entry_id does not belong to the signing author' }
     }
   } else {
     const r = body.rating as Rating
-    if (r.entryId.length !== 32) return { reason: 'malformed', detail: 'rating entry_id must be 32 bytes' }
-    if (r.score > KNOWLEDGE_LIMITS.maxScore) return { reason: 'bad-score', detail: `score ${r.score}, the range is 0..5` }
+    if (r.entryId.length !== 32) { return { reason: 'malformed', detail: 'rating entry_id must be 32 bytes' } }
+    if (r.score > KNOWLEDGE_LIMITS.maxScore) { return { reason: 'bad-score', detail: `score ${r.score}, the range is 0..5` } }
   }
   return undefined
 }
@@ -207,10 +207,10 @@ export async function checkRecord (signedBytes: Uint8Array, verifier: Verifier, 
   const id = (await sha256.digest(signed.body)).digest
   const idHex = toHex(id)
   const problem = await bodyProblem(body, opts)
-  if (problem != null) return { ok: false, ...problem, idHex }
+  if (problem != null) { return { ok: false, ...problem, idHex } }
   const record: VerifiedRecord = { id, idHex, body, bodyBytes: signed.body, signature: signed.signature, signed: signedBytes }
   const stored = await known?.(idHex)
-  if (stored != null && uint8ArrayEquals(stored, signedBytes)) return { ok: true, record, known: true }
+  if (stored != null && uint8ArrayEquals(stored, signedBytes)) { return { ok: true, record, known: true } }
   if (!await verifier.verify(body.author, signingBytes(signed.body), signed.signature)) {
     return { ok: false, reason: 'invalid-signature', detail: 'signature does not verify against the author key', idHex }
   }

@@ -188,7 +188,7 @@ export interface KnowledgeInit extends Partial<StoreLimits> {
   /** new records per gossip peer, whoever wrote them: default 50/s, burst 1,000 */
   peerRate?: { perSecond: number, burst: number }
   sync?: CatchUpInit & { onConnect?: boolean, intervalMs?: number }
-  now?: () => number
+  now?(): number
 }
 
 const ENTRY_ID = /^[0-9a-f]{64}$/
@@ -271,7 +271,7 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
   }
 
   async start (): Promise<void> {
-    if (this.running) return
+    if (this.running) { return }
     if (!this.opened) {
       await this.store.open()
       await this.openIndex()
@@ -287,27 +287,27 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
     this.topologyId = await libp2p.register(this.catchUp.protocol, {
       onConnect: (peer) => {
         this.peers.set(peer.toString(), peer)
-        if (this.syncInit.onConnect) this.backgroundSync(peer)
+        if (this.syncInit.onConnect) { this.backgroundSync(peer) }
       },
       onDisconnect: (peer) => { this.peers.delete(peer.toString()) }
     })
     if (this.syncInit.intervalMs > 0) {
       this.timer = setInterval(() => {
         const all = [...this.peers.values()]
-        if (all.length > 0) this.backgroundSync(all[Math.floor(Math.random() * all.length)])
+        if (all.length > 0) { this.backgroundSync(all[Math.floor(Math.random() * all.length)]) }
       }, this.syncInit.intervalMs)
     }
     await this.sessions.start()
   }
 
   async stop (): Promise<void> {
-    if (!this.running) return
+    if (!this.running) { return }
     await this.sessions.stop()
     this.running = false
     this.abort.abort()
-    if (this.timer != null) clearInterval(this.timer)
+    if (this.timer != null) { clearInterval(this.timer) }
     const { libp2p } = this.components
-    if (this.topologyId != null) libp2p.unregister(this.topologyId)
+    if (this.topologyId != null) { libp2p.unregister(this.topologyId) }
     await libp2p.unhandle(this.catchUp.protocol)
     this.pubsub.unsubscribe(KNOWLEDGE_TOPIC)
     this.pubsub.topicValidators.delete(KNOWLEDGE_TOPIC)
@@ -343,7 +343,7 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
       const chunk = live.slice(i, i + 1000)
       const bodies = await this.store.getBodies(chunk.map(e => e.current.idHex))
       const docs: SearchDoc[] = []
-      bodies.forEach((b, j) => { if (b?.entry != null) docs.push(toDoc(chunk[j].entryId, b.entry)) })
+      bodies.forEach((b, j) => { if (b?.entry != null) { docs.push(toDoc(chunk[j].entryId, b.entry)) } })
       this.index.addAll(docs)
     }
     this.indexInfo = { source: live.length === 0 ? 'empty' : 'rebuilt', ms: Date.now() - started }
@@ -359,14 +359,14 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
   // ---- receiving ----
 
   private async validate (peer: PeerId, msg: Message): Promise<TopicValidatorResult> {
-    if (!this.running) return TopicValidatorResult.Ignore
+    if (!this.running) { return TopicValidatorResult.Ignore }
     const from = peer.toString()
     const result = await checkRecord(msg.data, this.components.crypto.verifier, this.checkOptions(), async id => this.store.has(id) ? this.store.getSigned(id) : undefined)
     if (!result.ok) {
       this.rejected({ reason: result.reason, detail: result.detail, peer: from, origin: 'gossip', id: result.idHex, action: 'reject' })
       return TopicValidatorResult.Reject
     }
-    if (result.known === true) return TopicValidatorResult.Ignore
+    if (result.known === true) { return TopicValidatorResult.Ignore }
     const { record } = result
     const now = this.now()
     if (!this.authorRate.take(toHex(record.body.author), 1, now) || !this.peerRate.take(from, 1, now)) {
@@ -393,11 +393,10 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
       }
       return false
     }
-    if (!out.changed) return true
+    if (!out.changed) { return true }
     const state = this.store.entries.get(out.entryId)
     if (out.kind === 'entry' && state != null) {
-      if (state.retracted) this.index.remove(state.entryId)
-      else if (state.current.idHex === record.idHex && record.body.entry != null) this.index.upsert(toDoc(state.entryId, record.body.entry))
+      if (state.retracted) { this.index.remove(state.entryId) } else if (state.current.idHex === record.idHex && record.body.entry != null) { this.index.upsert(toDoc(state.entryId, record.body.entry)) }
       const entry = this.summary(state)
       this.safeDispatchEvent('entry', { detail: { entry, origin } })
       this.components.events.emitEvent('knowledge', 'entry', { ...entry, origin }, state.entryId)
@@ -420,11 +419,11 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
   // ---- local writes ----
 
   private async publishLocal (body: Parameters<typeof signRecord>[1]): Promise<VerifiedRecord> {
-    if (!this.running) throw new Error('knowledge service is not running')
+    if (!this.running) { throw new Error('knowledge service is not running') }
     const { signer } = this.components.crypto
     const record = await signRecord(signer, body)
     const bound = this.store.boundProblem(record.body)
-    if (bound != null) throw new KnowledgeInputError('quota', bound)
+    if (bound != null) { throw new KnowledgeInputError('quota', bound) }
     if (!this.authorRate.take(toHex(signer.publicKey), 1, this.now())) {
       throw new KnowledgeInputError('rate-limited', 'writing faster than peers accept from one author; try again shortly')
     }
@@ -448,11 +447,11 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
 
   private ownEntry (id: string): EntryState {
     const state = this.store.entries.get(checkId(id))
-    if (state == null) throw new KnowledgeInputError('not-found', `no knowledge entry ${id}`)
+    if (state == null) { throw new KnowledgeInputError('not-found', `no knowledge entry ${id}`) }
     if (state.authorKey !== toHex(this.components.crypto.signer.publicKey)) {
       throw new KnowledgeInputError('not-author', 'only the author of an entry may edit or retract it')
     }
-    if (state.retracted) throw new KnowledgeInputError('retracted', 'the entry is retracted')
+    if (state.retracted) { throw new KnowledgeInputError('retracted', 'the entry is retracted') }
     return state
   }
 
@@ -484,9 +483,9 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
 
   async rate (id: string, score: number): Promise<KnowledgeEntry> {
     const state = this.store.entries.get(checkId(id))
-    if (state == null) throw new KnowledgeInputError('not-found', `no knowledge entry ${id}`)
-    if (state.retracted) throw new KnowledgeInputError('retracted', 'the entry is retracted')
-    if (!Number.isInteger(score) || score < 0 || score > 5) throw new KnowledgeInputError('score', 'score must be an integer from 0 to 5')
+    if (state == null) { throw new KnowledgeInputError('not-found', `no knowledge entry ${id}`) }
+    if (state.retracted) { throw new KnowledgeInputError('retracted', 'the entry is retracted') }
+    if (!Number.isInteger(score) || score < 0 || score > 5) { throw new KnowledgeInputError('score', 'score must be an integer from 0 to 5') }
     const prev = state.ratings.get(toHex(this.components.crypto.signer.publicKey))
     // the latest rating wins by created_at: never sign one older than our previous
     const createdAt = Math.max(this.now(), (prev?.createdAt ?? 0) + 1)
@@ -501,7 +500,7 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
     let id = this.authorIds.get(hex)
     if (id == null) {
       id = peerIdFromRawKey(hexToBytes(hex)).toString()
-      if (this.authorIds.size >= 10_000) this.authorIds.delete(this.authorIds.keys().next().value as string)
+      if (this.authorIds.size >= 10_000) { this.authorIds.delete(this.authorIds.keys().next().value as string) }
       this.authorIds.set(hex, id)
     }
     return id
@@ -530,14 +529,14 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
 
   async get (id: string): Promise<KnowledgeEntry | null> {
     const state = this.store.entries.get(checkId(id))
-    if (state == null) return null
+    if (state == null) { return null }
     const [body] = await this.store.getBodies([state.current.idHex])
     return { ...this.summary(state), content: body?.entry?.content ?? '' }
   }
 
   async versions (id: string): Promise<KnowledgeVersion[] | null> {
     const state = this.store.entries.get(checkId(id))
-    if (state == null) return null
+    if (state == null) { return null }
     const ids = state.versions.map(v => v.idHex)
     const bodies = await this.store.getBodies(ids)
     return bodies.map((b, i) => {
@@ -590,11 +589,11 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
 
   async related (id: string, limit = 5): Promise<KnowledgeSearchHit[] | null> {
     const state = this.store.entries.get(checkId(id))
-    if (state == null) return null
-    if (!Number.isInteger(limit) || limit < 1 || limit > 50) throw new KnowledgeInputError('limit', 'limit must be an integer from 1 to 50')
+    if (state == null) { return null }
+    if (!Number.isInteger(limit) || limit < 1 || limit > 50) { throw new KnowledgeInputError('limit', 'limit must be an integer from 1 to 50') }
     const text = [state.current.title, ...state.current.tags].join(' ')
     const { hits } = this.index.search(text, other => other !== id && this.store.entries.get(other)?.retracted === false, limit, 'OR')
-    return await this.hits(hits)
+    return this.hits(hits)
   }
 
   async getRaw (recordId: string): Promise<Uint8Array | null> {
@@ -626,7 +625,7 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
   // ---- catch-up ----
 
   async syncWith (peer: PeerId): Promise<CatchUpReport> {
-    if (!this.running) throw new Error('knowledge service is not running')
+    if (!this.running) { throw new Error('knowledge service is not running') }
     const session = (async () => {
       const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(60_000)])
       const stream = await this.components.libp2p.dialProtocol(peer, this.catchUp.protocol, { signal })
@@ -644,14 +643,14 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
   }
 
   private backgroundSync (peer: PeerId): void {
-    if (!this.running) return
+    if (!this.running) { return }
     this.syncWith(peer).catch(err => { this.log('catch-up with %s failed: %s', peer, err.message) })
   }
 }
 
 function aggregate (s: EntryState): { mean: number | null, count: number } {
   let sum = 0
-  for (const r of s.ratings.values()) sum += r.score
+  for (const r of s.ratings.values()) { sum += r.score }
   const count = s.ratings.size
   return { mean: count === 0 ? null : Math.round(sum / count * 1000) / 1000, count }
 }
@@ -661,9 +660,9 @@ function toDoc (id: string, e: EntryVersion): SearchDoc {
 }
 
 function draftToVersion (d: EntryDraft, entryId: Uint8Array, nonce: Uint8Array, version: number): EntryVersion {
-  if (typeof d.title !== 'string' || typeof d.content !== 'string') throw new KnowledgeInputError('title', 'title and content must be strings')
+  if (typeof d.title !== 'string' || typeof d.content !== 'string') { throw new KnowledgeInputError('title', 'title and content must be strings') }
   const confidence = d.confidence ?? DEFAULT_CONFIDENCE / 1000
-  if (typeof confidence !== 'number' || !(confidence >= 0 && confidence <= 1)) throw new KnowledgeInputError('confidence', 'confidence must be a number from 0 to 1')
+  if (typeof confidence !== 'number' || !(confidence >= 0 && confidence <= 1)) { throw new KnowledgeInputError('confidence', 'confidence must be a number from 0 to 1') }
   const entry: EntryVersion = {
     entryId: entryId as Uint8Array<ArrayBuffer>,
     nonce: nonce as Uint8Array<ArrayBuffer>,
@@ -677,29 +676,29 @@ function draftToVersion (d: EntryDraft, entryId: Uint8Array, nonce: Uint8Array, 
     session: d.session ?? ''
   }
   const problem = entryProblem(entry)
-  if (problem != null) throw new KnowledgeInputError(problem.reason.replace(/^bad-/, ''), problem.detail)
+  if (problem != null) { throw new KnowledgeInputError(problem.reason.replace(/^bad-/, ''), problem.detail) }
   return entry
 }
 
 function checkId (id: string): string {
-  if (typeof id !== 'string' || !ENTRY_ID.test(id)) throw new KnowledgeInputError('id', 'an id is 64 lowercase hex characters')
+  if (typeof id !== 'string' || !ENTRY_ID.test(id)) { throw new KnowledgeInputError('id', 'an id is 64 lowercase hex characters') }
   return id
 }
 
 function checkPage (q: KnowledgeListQuery): { limit: number, offset: number } {
   const limit = q.limit ?? 20
   const offset = q.offset ?? 0
-  if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new KnowledgeInputError('limit', 'limit must be an integer from 1 to 200')
-  if (!Number.isInteger(offset) || offset < 0 || offset > 10_000) throw new KnowledgeInputError('offset', 'offset must be an integer from 0 to 10000')
+  if (!Number.isInteger(limit) || limit < 1 || limit > 200) { throw new KnowledgeInputError('limit', 'limit must be an integer from 1 to 200') }
+  if (!Number.isInteger(offset) || offset < 0 || offset > 10_000) { throw new KnowledgeInputError('offset', 'offset must be an integer from 0 to 10000') }
   return { limit, offset }
 }
 
 function authorKeyOf (author: string): string {
-  if (/^[0-9a-f]{64}$/.test(author)) return author
+  if (/^[0-9a-f]{64}$/.test(author)) { return author }
   try {
     // a peer id names an Ed25519 key inline
     const pk = peerIdFromString(author).publicKey
-    if (pk == null) throw new Error('no key')
+    if (pk == null) { throw new Error('no key') }
     return toHex(pk.raw)
   } catch {
     throw new KnowledgeInputError('author', 'author must be a peer id or a 64-hex public key')

@@ -60,12 +60,11 @@ export class KnowledgeIndex {
   }
 
   upsert (doc: SearchDoc): void {
-    if (this.ms.has(doc.id)) this.ms.replace(doc)
-    else this.ms.add(doc)
+    if (this.ms.has(doc.id)) { this.ms.replace(doc) } else { this.ms.add(doc) }
   }
 
   remove (id: string): void {
-    if (this.ms.has(id)) this.ms.discard(id)
+    if (this.ms.has(id)) { this.ms.discard(id) }
   }
 
   search (query: string, filter: (id: string) => boolean, limit: number, combineWith: 'AND' | 'OR' = 'AND'): { hits: SearchHit[], total: number } {
@@ -91,7 +90,7 @@ export function escapeHtml (s: string): string {
 export function snippet (text: string, terms: string[], width = 160): string {
   const flat = text.replace(/\s+/g, ' ').trim()
   const words = terms.filter(t => t.length > 0).map(t => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-  if (words.length === 0) return escapeHtml(flat.slice(0, width))
+  if (words.length === 0) { return escapeHtml(flat.slice(0, width)) }
   const re = new RegExp(`(${words.join('|')})`, 'ig')
   const first = flat.search(re)
   const start = first < 0 ? 0 : Math.max(0, first - Math.floor(width / 3))

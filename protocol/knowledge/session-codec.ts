@@ -63,20 +63,20 @@ export type VerifiedSessionRecord =
 export type SessionCheck = { ok: true, record: VerifiedSessionRecord } | { ok: false, reason: SessionRejectReason, detail: string }
 
 export function charterProblem (c: SessionCharter): string | undefined {
-  if (c.sessionId.length !== 32 || c.nonce.length !== 16) return 'session_id must be 32 bytes and nonce 16'
-  if (c.version < 1) return 'version must be at least 1'
+  if (c.sessionId.length !== 32 || c.nonce.length !== 16) { return 'session_id must be 32 bytes and nonce 16' }
+  if (c.version < 1) { return 'version must be at least 1' }
   const t = utf8.encode(c.title).length
-  if (t < 1 || t > SESSION_LIMITS.maxTitleBytes) return `title must be 1..${SESSION_LIMITS.maxTitleBytes} bytes`
-  if (utf8.encode(c.description).length > SESSION_LIMITS.maxDescriptionBytes) return `description is over ${SESSION_LIMITS.maxDescriptionBytes} bytes`
-  if (c.participants.length > SESSION_LIMITS.maxParticipants) return `at most ${SESSION_LIMITS.maxParticipants} participants`
+  if (t < 1 || t > SESSION_LIMITS.maxTitleBytes) { return `title must be 1..${SESSION_LIMITS.maxTitleBytes} bytes` }
+  if (utf8.encode(c.description).length > SESSION_LIMITS.maxDescriptionBytes) { return `description is over ${SESSION_LIMITS.maxDescriptionBytes} bytes` }
+  if (c.participants.length > SESSION_LIMITS.maxParticipants) { return `at most ${SESSION_LIMITS.maxParticipants} participants` }
   const seen = new Set<string>()
   for (const p of c.participants) {
-    if (p.length !== ED25519_PUBLIC_KEY_LENGTH) return 'a participant is a 32-byte key'
+    if (p.length !== ED25519_PUBLIC_KEY_LENGTH) { return 'a participant is a 32-byte key' }
     const h = toHex(p)
-    if (seen.has(h) || uint8ArrayEquals(p, c.owner)) return 'participants are distinct and exclude the owner'
+    if (seen.has(h) || uint8ArrayEquals(p, c.owner)) { return 'participants are distinct and exclude the owner' }
     seen.add(h)
   }
-  if (c.solutionEntry.length !== 0 && c.solutionEntry.length !== 32) return 'solution_entry is 32 bytes or empty'
+  if (c.solutionEntry.length !== 0 && c.solutionEntry.length !== 32) { return 'solution_entry is 32 bytes or empty' }
   return undefined
 }
 
@@ -98,16 +98,16 @@ export async function signUpdate (signer: Signer, u: Omit<SessionUpdate, 'author
 
 /** Structure, canonical bytes, field rules, ownership and signature of one record. */
 export async function checkSessionRecord (bytes: Uint8Array, verifier: Verifier, opts: CheckOptions): Promise<SessionCheck> {
-  if (bytes.length > SESSION_LIMITS.maxRecordBytes) return { ok: false, reason: 'oversized', detail: `${bytes.length} bytes, the limit is ${SESSION_LIMITS.maxRecordBytes}` }
+  if (bytes.length > SESSION_LIMITS.maxRecordBytes) { return { ok: false, reason: 'oversized', detail: `${bytes.length} bytes, the limit is ${SESSION_LIMITS.maxRecordBytes}` } }
   let rec: SignedSessionRecord
   try {
     rec = SignedSessionRecord.decode(bytes)
   } catch (err: any) {
     return { ok: false, reason: 'malformed', detail: err.message }
   }
-  if (!uint8ArrayEquals(SignedSessionRecord.encode(rec), bytes)) return { ok: false, reason: 'non-canonical', detail: 'record bytes are not canonical' }
-  if (rec.signature.length !== ED25519_SIGNATURE_LENGTH) return { ok: false, reason: 'bad-signature-length', detail: `signature is ${rec.signature.length} bytes` }
-  if ((rec.charter.length === 0) === (rec.update.length === 0)) return { ok: false, reason: 'malformed', detail: 'a record carries exactly one of charter, update' }
+  if (!uint8ArrayEquals(SignedSessionRecord.encode(rec), bytes)) { return { ok: false, reason: 'non-canonical', detail: 'record bytes are not canonical' } }
+  if (rec.signature.length !== ED25519_SIGNATURE_LENGTH) { return { ok: false, reason: 'bad-signature-length', detail: `signature is ${rec.signature.length} bytes` } }
+  if ((rec.charter.length === 0) === (rec.update.length === 0)) { return { ok: false, reason: 'malformed', detail: 'a record carries exactly one of charter, update' } }
   const body = rec.charter.length > 0 ? rec.charter : rec.update
   let key: Uint8Array
   let createdAt: number
@@ -116,18 +116,18 @@ export async function checkSessionRecord (bytes: Uint8Array, verifier: Verifier,
   try {
     if (rec.charter.length > 0) {
       const charter = SessionCharter.decode(body, { limits: { participants: SESSION_LIMITS.maxParticipants } })
-      if (!uint8ArrayEquals(SessionCharter.encode(charter), body)) return { ok: false, reason: 'non-canonical', detail: 'charter bytes are not canonical' }
-      if (charter.owner.length !== ED25519_PUBLIC_KEY_LENGTH) return { ok: false, reason: 'bad-author-key', detail: 'owner key is not 32 bytes' }
+      if (!uint8ArrayEquals(SessionCharter.encode(charter), body)) { return { ok: false, reason: 'non-canonical', detail: 'charter bytes are not canonical' } }
+      if (charter.owner.length !== ED25519_PUBLIC_KEY_LENGTH) { return { ok: false, reason: 'bad-author-key', detail: 'owner key is not 32 bytes' } }
       const problem = charterProblem(charter)
-      if (problem != null) return { ok: false, reason: 'bad-charter', detail: problem }
-      if (!uint8ArrayEquals(await sessionIdOf(charter.owner, charter.nonce), charter.sessionId)) return { ok: false, reason: 'not-owner', detail: 'session_id does not belong to the signing owner' }
+      if (problem != null) { return { ok: false, reason: 'bad-charter', detail: problem } }
+      if (!uint8ArrayEquals(await sessionIdOf(charter.owner, charter.nonce), charter.sessionId)) { return { ok: false, reason: 'not-owner', detail: 'session_id does not belong to the signing owner' } }
       key = charter.owner
       createdAt = charter.createdAt
       record = { kind: 'charter', idHex, charter, signed: bytes }
     } else {
       const update = SessionUpdate.decode(body)
-      if (!uint8ArrayEquals(SessionUpdate.encode(update), body)) return { ok: false, reason: 'non-canonical', detail: 'update bytes are not canonical' }
-      if (update.author.length !== ED25519_PUBLIC_KEY_LENGTH) return { ok: false, reason: 'bad-author-key', detail: 'author key is not 32 bytes' }
+      if (!uint8ArrayEquals(SessionUpdate.encode(update), body)) { return { ok: false, reason: 'non-canonical', detail: 'update bytes are not canonical' } }
+      if (update.author.length !== ED25519_PUBLIC_KEY_LENGTH) { return { ok: false, reason: 'bad-author-key', detail: 'author key is not 32 bytes' } }
       if (update.sessionId.length !== 32 || update.kind > 1 || update.data.length === 0 || update.data.length > SESSION_LIMITS.maxUpdateBytes) {
         return { ok: false, reason: 'bad-update', detail: `an update names a 32-byte session, kind 0 or 1, and 1..${SESSION_LIMITS.maxUpdateBytes} bytes of data` }
       }
@@ -138,7 +138,7 @@ export async function checkSessionRecord (bytes: Uint8Array, verifier: Verifier,
   } catch (err: any) {
     return { ok: false, reason: 'malformed', detail: err.message }
   }
-  if (createdAt > opts.now + opts.maxClockSkewMs) return { ok: false, reason: 'clock-skew', detail: 'created_at is ahead of this node\'s clock' }
-  if (!await verifier.verify(key, signing(body), rec.signature)) return { ok: false, reason: 'invalid-signature', detail: 'signature does not verify' }
+  if (createdAt > opts.now + opts.maxClockSkewMs) { return { ok: false, reason: 'clock-skew', detail: 'created_at is ahead of this node\'s clock' } }
+  if (!await verifier.verify(key, signing(body), rec.signature)) { return { ok: false, reason: 'invalid-signature', detail: 'signature does not verify' } }
   return { ok: true, record }
 }

@@ -116,11 +116,11 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
   }
 
   async start (): Promise<void> {
-    if (this.running) return
+    if (this.running) { return }
     if (!this.opened) {
       for await (const value of this.store.values({ gte: 'c!', lt: 'c"' })) {
         const checked = await checkSessionRecord(value, { verify: async () => true }, { now: Number.MAX_SAFE_INTEGER, maxClockSkewMs: 0 })
-        if (checked.ok && checked.record.kind === 'charter') this.charters.set(toHex(checked.record.charter.sessionId), { charter: checked.record.charter, idHex: checked.record.idHex, signed: value })
+        if (checked.ok && checked.record.kind === 'charter') { this.charters.set(toHex(checked.record.charter.sessionId), { charter: checked.record.charter, idHex: checked.record.idHex, signed: value }) }
       }
       this.opened = true
     }
@@ -132,18 +132,18 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
     this.topologyId = await this.c.libp2p.register(SESSION_SYNC_PROTOCOL, {
       onConnect: (peer) => {
         void this.catchUpCharters(peer).catch(err => { this.c.log('charter catch-up failed: %s', err.message) })
-        for (const id of this.live.keys()) void this.catchUp(id, [peer]).catch(() => {})
+        for (const id of this.live.keys()) { void this.catchUp(id, [peer]).catch(() => {}) }
       }
     })
-    for (const [id, st] of this.charters) if (this.mayWrite(st.charter, this.selfKey) && !st.charter.closed) await this.join(id)
+    for (const [id, st] of this.charters) { if (this.mayWrite(st.charter, this.selfKey) && !st.charter.closed) { await this.join(id) } }
   }
 
   async stop (): Promise<void> {
-    if (!this.running) return
+    if (!this.running) { return }
     this.running = false
-    if (this.topologyId != null) this.c.libp2p.unregister(this.topologyId)
+    if (this.topologyId != null) { this.c.libp2p.unregister(this.topologyId) }
     await this.c.libp2p.unhandle(SESSION_SYNC_PROTOCOL)
-    for (const id of [...this.live.keys()]) this.leave(id)
+    for (const id of [...this.live.keys()]) { this.leave(id) }
     this.pubsub.unsubscribe(SESSIONS_TOPIC)
     this.pubsub.topicValidators.delete(SESSIONS_TOPIC)
   }
@@ -168,32 +168,32 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
     const sessionId = await sessionIdOf(this.c.crypto.signer.publicKey, nonce)
     const participants = (init.participants ?? []).map(keyOfPeer).filter(k => toHex(k) !== this.selfKey)
     const rec = await signCharter(this.c.crypto.signer, { sessionId: sessionId as Uint8Array<ArrayBuffer>, nonce, version: 1, title: init.title ?? '', description: init.description ?? '', participants: participants as Array<Uint8Array<ArrayBuffer>>, closed: false, solutionEntry: new Uint8Array(0), createdAt: this.c.checkOptions().now })
-    if (rec.kind === 'charter') this.checkCharterInput(rec.charter)
+    if (rec.kind === 'charter') { this.checkCharterInput(rec.charter) }
     await this.publishCharter(rec)
     const id = toHex(sessionId)
-    if (init.problem != null && init.problem !== '') await this.edit(id, { field: 'problem', text: init.problem })
+    if (init.problem != null && init.problem !== '') { await this.edit(id, { field: 'problem', text: init.problem }) }
     return this.view(id)
   }
 
   private checkCharterInput (c: SessionCharter): void {
     const problem = charterInputProblem(c)
-    if (problem != null) throw new KnowledgeInputError('session', problem)
+    if (problem != null) { throw new KnowledgeInputError('session', problem) }
   }
 
   private own (id: string): CharterState {
     const st = this.charters.get(checkSessionId(id))
-    if (st == null) throw new KnowledgeInputError('not-found', `no session ${id}`)
-    if (toHex(st.charter.owner) !== this.selfKey) throw new KnowledgeInputError('not-owner', 'only the owner of a session may change who takes part or close it')
-    if (st.charter.closed) throw new KnowledgeInputError('closed', 'the session is closed')
+    if (st == null) { throw new KnowledgeInputError('not-found', `no session ${id}`) }
+    if (toHex(st.charter.owner) !== this.selfKey) { throw new KnowledgeInputError('not-owner', 'only the owner of a session may change who takes part or close it') }
+    if (st.charter.closed) { throw new KnowledgeInputError('closed', 'the session is closed') }
     return st
   }
 
   async invite (id: string, peers: string[]): Promise<SessionView> {
     const st = this.own(id)
     const keys = new Map<string, Uint8Array>(st.charter.participants.map(p => [toHex(p), p]))
-    for (const p of peers.map(keyOfPeer)) if (toHex(p) !== this.selfKey) keys.set(toHex(p), p)
+    for (const p of peers.map(keyOfPeer)) { if (toHex(p) !== this.selfKey) { keys.set(toHex(p), p) } }
     const rec = await signCharter(this.c.crypto.signer, { ...st.charter, version: st.charter.version + 1, participants: [...keys.values()] as Array<Uint8Array<ArrayBuffer>>, createdAt: Math.max(this.c.checkOptions().now, st.charter.createdAt) })
-    if (rec.kind === 'charter') this.checkCharterInput(rec.charter)
+    if (rec.kind === 'charter') { this.checkCharterInput(rec.charter) }
     await this.publishCharter(rec)
     return this.view(id)
   }
@@ -214,15 +214,15 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
   async join (id: string): Promise<Live> {
     checkSessionId(id)
     let live = this.live.get(id)
-    if (live != null) return live
-    if (!this.charters.has(id)) throw new KnowledgeInputError('not-found', `no session ${id}`)
+    if (live != null) { return live }
+    if (!this.charters.has(id)) { throw new KnowledgeInputError('not-found', `no session ${id}`) }
     const doc = new Y.Doc()
     const awareness = new Awareness(doc)
     live = { doc, awareness, updateIds: new Set(), bytes: 0 }
     this.live.set(id, live)
     for await (const value of this.store.values({ gte: `u!${id}!`, lt: `u!${id}"` })) {
       const checked = await checkSessionRecord(value, { verify: async () => true }, { now: Number.MAX_SAFE_INTEGER, maxClockSkewMs: 0 })
-      if (!checked.ok || checked.record.kind !== 'update') continue
+      if (!checked.ok || checked.record.kind !== 'update') { continue }
       live.updateIds.add(checked.record.idHex)
       live.bytes += checked.record.update.data.length
       Y.applyUpdate(doc, checked.record.update.data, 'store')
@@ -233,7 +233,7 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
       if (origin === 'local' && this.running) {
         void this.publishUpdate(id, UPDATE_KIND.awareness, encodeAwarenessUpdate(awareness, [doc.clientID])).catch(err => { this.c.log('presence publish failed: %s', err.message) })
       }
-      if (added.length + updated.length + removed.length > 0) this.safeDispatchEvent('change', { detail: { id, kind: 'presence' } })
+      if (added.length + updated.length + removed.length > 0) { this.safeDispatchEvent('change', { detail: { id, kind: 'presence' } }) }
     })
     const topic = sessionTopic(id)
     this.pubsub.topicValidators.set(topic, this.validator)
@@ -245,7 +245,7 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
 
   leave (id: string): void {
     const live = this.live.get(id)
-    if (live == null) return
+    if (live == null) { return }
     live.awareness.destroy()
     live.doc.destroy()
     this.live.delete(id)
@@ -261,28 +261,28 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
 
   async edit (id: string, edit: SessionEdit): Promise<SessionView> {
     const st = this.charters.get(checkSessionId(id))
-    if (st == null) throw new KnowledgeInputError('not-found', `no session ${id}`)
-    if (!this.mayWrite(st.charter, this.selfKey)) throw new KnowledgeInputError('not-participant', 'this node is not a participant of the session')
-    if (st.charter.closed) throw new KnowledgeInputError('closed', 'the session is closed')
-    if (!(SESSION_FIELDS as readonly string[]).includes(edit.field)) throw new KnowledgeInputError('field', `field must be one of ${SESSION_FIELDS.join(', ')}`)
+    if (st == null) { throw new KnowledgeInputError('not-found', `no session ${id}`) }
+    if (!this.mayWrite(st.charter, this.selfKey)) { throw new KnowledgeInputError('not-participant', 'this node is not a participant of the session') }
+    if (st.charter.closed) { throw new KnowledgeInputError('closed', 'the session is closed') }
+    if (!(SESSION_FIELDS as readonly string[]).includes(edit.field)) { throw new KnowledgeInputError('field', `field must be one of ${SESSION_FIELDS.join(', ')}`) }
     const live = await this.join(id)
     const text = live.doc.getText(edit.field)
     const before = Y.encodeStateVector(live.doc)
     live.doc.transact(() => {
       if ('text' in edit) {
-        if (typeof edit.text !== 'string') throw new KnowledgeInputError('text', 'text must be a string')
+        if (typeof edit.text !== 'string') { throw new KnowledgeInputError('text', 'text must be a string') }
         replaceText(text, edit.text)
       } else {
         const at = edit.at
-        if (!Number.isInteger(at) || at < 0 || at > text.length) throw new KnowledgeInputError('at', `at must be an integer from 0 to ${text.length}`)
+        if (!Number.isInteger(at) || at < 0 || at > text.length) { throw new KnowledgeInputError('at', `at must be an integer from 0 to ${text.length}`) }
         const del = edit.delete ?? 0
-        if (!Number.isInteger(del) || del < 0 || at + del > text.length) throw new KnowledgeInputError('delete', 'delete must fit inside the text')
-        if (del > 0) text.delete(at, del)
-        if (edit.insert != null && edit.insert !== '') text.insert(at, edit.insert)
+        if (!Number.isInteger(del) || del < 0 || at + del > text.length) { throw new KnowledgeInputError('delete', 'delete must fit inside the text') }
+        if (del > 0) { text.delete(at, del) }
+        if (edit.insert != null && edit.insert !== '') { text.insert(at, edit.insert) }
       }
     }, LOCAL)
     const update = Y.encodeStateAsUpdate(live.doc, before)
-    if (update.length > 2) await this.publishUpdate(id, UPDATE_KIND.doc, update)
+    if (update.length > 2) { await this.publishUpdate(id, UPDATE_KIND.doc, update) }
     return this.view(id)
   }
 
@@ -293,9 +293,9 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
   }
 
   private async publishUpdate (id: string, kind: number, data: Uint8Array): Promise<void> {
-    if (data.length > SESSION_LIMITS.maxUpdateBytes) throw new KnowledgeInputError('text', `one change is at most ${SESSION_LIMITS.maxUpdateBytes} bytes; make it in parts`)
+    if (data.length > SESSION_LIMITS.maxUpdateBytes) { throw new KnowledgeInputError('text', `one change is at most ${SESSION_LIMITS.maxUpdateBytes} bytes; make it in parts`) }
     const rec = await signUpdate(this.c.crypto.signer, { sessionId: hexToBytes(id) as Uint8Array<ArrayBuffer>, kind, data: data as Uint8Array<ArrayBuffer>, createdAt: this.c.checkOptions().now })
-    if (kind === UPDATE_KIND.doc) await this.accept(rec, 'local')
+    if (kind === UPDATE_KIND.doc) { await this.accept(rec, 'local') }
     await this.pubsub.publish(sessionTopic(id), rec.signed).catch(err => { this.c.log('session publish failed: %s', err.message) })
   }
 
@@ -307,7 +307,7 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
   }
 
   private async validate (peer: PeerId, msg: Message): Promise<TopicValidatorResult> {
-    if (!this.running) return TopicValidatorResult.Ignore
+    if (!this.running) { return TopicValidatorResult.Ignore }
     const from = peer.toString()
     const checked = await checkSessionRecord(msg.data, this.c.crypto.verifier, this.c.checkOptions())
     if (!checked.ok) {
@@ -322,8 +322,8 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
       return TopicValidatorResult.Reject
     }
     const outcome = await this.accept(rec, from)
-    if (outcome === 'new') return TopicValidatorResult.Accept
-    if (outcome === 'known' || outcome === 'rate-limited') return TopicValidatorResult.Ignore
+    if (outcome === 'new') { return TopicValidatorResult.Accept }
+    if (outcome === 'known' || outcome === 'rate-limited') { return TopicValidatorResult.Ignore }
     this.rejected({ reason: outcome, detail: 'refused by the charter in force', peer: from, session: rec.kind === 'update' ? toHex(rec.update.sessionId) : undefined })
     return TopicValidatorResult.Reject
   }
@@ -333,24 +333,23 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
     if (rec.kind === 'charter') {
       const id = toHex(rec.charter.sessionId)
       const cur = this.charters.get(id)
-      if (cur != null && (cur.charter.version > rec.charter.version || (cur.charter.version === rec.charter.version && cur.idHex >= rec.idHex))) return 'known'
-      if (cur == null && this.charters.size >= 10_000) return 'quota'
+      if (cur != null && (cur.charter.version > rec.charter.version || (cur.charter.version === rec.charter.version && cur.idHex >= rec.idHex))) { return 'known' }
+      if (cur == null && this.charters.size >= 10_000) { return 'quota' }
       await this.store.put(`c!${id}`, rec.signed)
       this.charters.set(id, { charter: rec.charter, idHex: rec.idHex, signed: rec.signed })
       this.safeDispatchEvent('change', { detail: { id, kind: 'charter' } })
-      if (this.running && !rec.charter.closed && this.mayWrite(rec.charter, this.selfKey) && !this.live.has(id)) void this.join(id).catch(() => {})
-      else if (this.live.has(id) && from !== 'local') void this.catchUp(id).catch(() => {})
+      if (this.running && !rec.charter.closed && this.mayWrite(rec.charter, this.selfKey) && !this.live.has(id)) { void this.join(id).catch(() => {}) } else if (this.live.has(id) && from !== 'local') { void this.catchUp(id).catch(() => {}) }
       return 'new'
     }
     const u = rec.update
     const id = toHex(u.sessionId)
     const st = this.charters.get(id)
     const live = this.live.get(id)
-    if (st == null || live == null) return 'unknown-session'
+    if (st == null || live == null) { return 'unknown-session' }
     const author = toHex(u.author)
-    if (!this.mayWrite(st.charter, author)) return 'not-participant'
+    if (!this.mayWrite(st.charter, author)) { return 'not-participant' }
     if (u.kind === UPDATE_KIND.awareness) {
-      if (from !== 'local' && !this.presenceRate.take(author)) return 'rate-limited'
+      if (from !== 'local' && !this.presenceRate.take(author)) { return 'rate-limited' }
       try {
         applyAwarenessUpdate(live.awareness, u.data, from)
       } catch {
@@ -358,11 +357,11 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
       }
       return 'new'
     }
-    if (live.updateIds.has(rec.idHex)) return 'known'
+    if (live.updateIds.has(rec.idHex)) { return 'known' }
     // once closed, only what was written before the closing counts
-    if (st.charter.closed && u.createdAt > st.charter.createdAt) return 'closed'
-    if (live.updateIds.size >= SESSION_LIMITS.maxUpdatesPerSession || live.bytes + u.data.length > SESSION_LIMITS.maxSessionBytes) return 'quota'
-    if (from !== 'local' && !this.updateRate.take(author)) return 'rate-limited'
+    if (st.charter.closed && u.createdAt > st.charter.createdAt) { return 'closed' }
+    if (live.updateIds.size >= SESSION_LIMITS.maxUpdatesPerSession || live.bytes + u.data.length > SESSION_LIMITS.maxSessionBytes) { return 'quota' }
+    if (from !== 'local' && !this.updateRate.take(author)) { return 'rate-limited' }
     if (from !== 'local') {
       try {
         Y.applyUpdate(live.doc, u.data, from)
@@ -425,10 +424,10 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
           this.rejected({ reason: checked.ok ? 'malformed' : checked.reason, detail: checked.ok ? 'not a charter' : checked.detail, peer: peer.toString() })
           return got
         }
-        if (await this.accept(checked.record, peer.toString()) === 'new') got++
+        if (await this.accept(checked.record, peer.toString()) === 'new') { got++ }
       }
       offset += res.updates.length
-      if (!res.more || res.updates.length === 0) break
+      if (!res.more || res.updates.length === 0) { break }
     }
     return got
   }
@@ -441,25 +440,24 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
       let offset = 0
       for (let page = 0; page < SESSION_LIMITS.maxUpdatesPerSession / SYNC_PAGE + 1; page++) {
         const stream = await this.c.libp2p.dialProtocol(peer, SESSION_SYNC_PROTOCOL, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined)
-        if (stream == null) break
+        if (stream == null) { break }
         const pb = pbStream(stream, { maxDataLength: SYNC_PAGE * SESSION_LIMITS.maxRecordBytes + 64 * 1024 })
         await pb.write({ sessionId: hexToBytes(id) as Uint8Array<ArrayBuffer>, offset }, SessionSyncRequest)
         const res = await pb.read(SessionSyncResponse, { limits: { updates: SYNC_PAGE } })
         await stream.close().catch(() => {})
         const from = peer.toString()
         for (const bytes of [res.charter, ...res.updates]) {
-          if (bytes.length === 0) continue
+          if (bytes.length === 0) { continue }
           const checked = await checkSessionRecord(bytes, this.c.crypto.verifier, this.c.checkOptions())
           if (!checked.ok) {
             this.rejected({ reason: checked.reason, detail: checked.detail, peer: from, session: id })
             return got
           }
           const outcome = await this.accept(checked.record, from)
-          if (outcome === 'new') got++
-          else if (outcome !== 'known' && outcome !== 'rate-limited') this.rejected({ reason: outcome, detail: 'refused by the charter in force (sync)', peer: from, session: id })
+          if (outcome === 'new') { got++ } else if (outcome !== 'known' && outcome !== 'rate-limited') { this.rejected({ reason: outcome, detail: 'refused by the charter in force (sync)', peer: from, session: id }) }
         }
         offset += res.updates.length
-        if (!res.more || res.updates.length === 0) break
+        if (!res.more || res.updates.length === 0) { break }
       }
     }
     return got
@@ -469,7 +467,7 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
 
   view (id: string): SessionView {
     const st = this.charters.get(checkSessionId(id))
-    if (st == null) throw new KnowledgeInputError('not-found', `no session ${id}`)
+    if (st == null) { throw new KnowledgeInputError('not-found', `no session ${id}`) }
     const live = this.live.get(id)
     const fields = Object.fromEntries(SESSION_FIELDS.map(f => [f, live?.doc.getText(f).toString() ?? ''])) as Record<SessionField, string>
     const presence = live == null
@@ -507,31 +505,31 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
 function replaceText (text: Y.Text, next: string): void {
   const cur = text.toString()
   let start = 0
-  while (start < cur.length && start < next.length && cur[start] === next[start]) start++
+  while (start < cur.length && start < next.length && cur[start] === next[start]) { start++ }
   let end = 0
-  while (end < cur.length - start && end < next.length - start && cur[cur.length - 1 - end] === next[next.length - 1 - end]) end++
-  if (cur.length - start - end > 0) text.delete(start, cur.length - start - end)
-  if (next.length - start - end > 0) text.insert(start, next.slice(start, next.length - end))
+  while (end < cur.length - start && end < next.length - start && cur[cur.length - 1 - end] === next[next.length - 1 - end]) { end++ }
+  if (cur.length - start - end > 0) { text.delete(start, cur.length - start - end) }
+  if (next.length - start - end > 0) { text.insert(start, next.slice(start, next.length - end)) }
 }
 
 function charterInputProblem (c: SessionCharter): string | undefined {
   const enc = new TextEncoder()
-  if (typeof c.title !== 'string' || enc.encode(c.title).length < 1 || enc.encode(c.title).length > SESSION_LIMITS.maxTitleBytes) return `title must be 1..${SESSION_LIMITS.maxTitleBytes} bytes`
-  if (enc.encode(c.description).length > SESSION_LIMITS.maxDescriptionBytes) return `description is over ${SESSION_LIMITS.maxDescriptionBytes} bytes`
-  if (c.participants.length > SESSION_LIMITS.maxParticipants) return `at most ${SESSION_LIMITS.maxParticipants} participants`
+  if (typeof c.title !== 'string' || enc.encode(c.title).length < 1 || enc.encode(c.title).length > SESSION_LIMITS.maxTitleBytes) { return `title must be 1..${SESSION_LIMITS.maxTitleBytes} bytes` }
+  if (enc.encode(c.description).length > SESSION_LIMITS.maxDescriptionBytes) { return `description is over ${SESSION_LIMITS.maxDescriptionBytes} bytes` }
+  if (c.participants.length > SESSION_LIMITS.maxParticipants) { return `at most ${SESSION_LIMITS.maxParticipants} participants` }
   return undefined
 }
 
 function keyOfPeer (peer: string): Uint8Array {
-  if (/^[0-9a-f]{64}$/.test(peer)) return hexToBytes(peer)
+  if (/^[0-9a-f]{64}$/.test(peer)) { return hexToBytes(peer) }
   try {
     const key = peerIdFromString(peer).publicKey
-    if (key?.type === 'Ed25519') return key.raw
+    if (key?.type === 'Ed25519') { return key.raw }
   } catch {}
   throw new KnowledgeInputError('participants', `not a peer id of an Ed25519 node: ${JSON.stringify(peer)}`)
 }
 
 function checkSessionId (id: string): string {
-  if (typeof id !== 'string' || !/^[0-9a-f]{64}$/.test(id)) throw new KnowledgeInputError('id', 'a session id is 64 lowercase hex characters')
+  if (typeof id !== 'string' || !/^[0-9a-f]{64}$/.test(id)) { throw new KnowledgeInputError('id', 'a session id is 64 lowercase hex characters') }
   return id
 }

@@ -1,10 +1,10 @@
 /**
  * Persistent knowledge records plus the in-memory state derived from them.
  *
- *   r!<id>                 StoredKnowledge (SignedKnowledge bytes as received + receive time)
- *   t!<created_at>!<id>    (empty)  time index: catch-up reads id ranges from it
- *   v!<entry>!<version>!<id> (empty) the versions of an entry, in order
- *   i!search               the search index snapshot (see search.ts), written on stop
+ * r!<id>                 StoredKnowledge (SignedKnowledge bytes as received + receive time)
+ * t!<created_at>!<id>    (empty)  time index: catch-up reads id ranges from it
+ * v!<entry>!<version>!<id> (empty) the versions of an entry, in order
+ * i!search               the search index snapshot (see search.ts), written on stop
  *
  * Every record ever accepted is kept: all versions of an entry, every rating. What the
  * API shows is derived, the same on every node holding the same set of records: an
@@ -105,7 +105,7 @@ export class KnowledgeStore {
   }
 
   async getSignedMany (idHexes: string[]): Promise<Array<Uint8Array | undefined>> {
-    if (idHexes.length === 0) return []
+    if (idHexes.length === 0) { return [] }
     const values = await this.store.getMany(idHexes.map(id => `r!${id}`))
     return values.map(v => v == null ? undefined : StoredKnowledge.decode(v).signed)
   }
@@ -137,28 +137,28 @@ export class KnowledgeStore {
   /** why this record would be refused by a bound now, or undefined */
   boundProblem (body: KnowledgeBody): string | undefined {
     const author = toHex(body.author)
-    if ((this.authorRecords.get(author) ?? 0) >= this.limits.maxRecordsPerAuthor) return `author holds ${this.limits.maxRecordsPerAuthor} records here`
+    if ((this.authorRecords.get(author) ?? 0) >= this.limits.maxRecordsPerAuthor) { return `author holds ${this.limits.maxRecordsPerAuthor} records here` }
     if (body.entry != null) {
-      if ((this.versionCounts.get(toHex(body.entry.entryId)) ?? 0) >= this.limits.maxVersionsPerEntry) return `entry has ${this.limits.maxVersionsPerEntry} versions`
+      if ((this.versionCounts.get(toHex(body.entry.entryId)) ?? 0) >= this.limits.maxVersionsPerEntry) { return `entry has ${this.limits.maxVersionsPerEntry} versions` }
     }
     if (body.rating != null) {
       const key = `${toHex(body.rating.entryId)}!${author}`
-      if ((this.ratingRecords.get(key) ?? 0) >= this.limits.maxRatingsPerRater) return `rater has rated this entry ${this.limits.maxRatingsPerRater} times`
+      if ((this.ratingRecords.get(key) ?? 0) >= this.limits.maxRatingsPerRater) { return `rater has rated this entry ${this.limits.maxRatingsPerRater} times` }
     }
     return undefined
   }
 
   private async putOnce (record: VerifiedRecord, receivedAt: number): Promise<PutOutcome> {
-    if (this.ids.has(record.idHex)) return { stored: false, why: 'duplicate' }
+    if (this.ids.has(record.idHex)) { return { stored: false, why: 'duplicate' } }
     const bound = this.boundProblem(record.body)
-    if (bound != null) return { stored: false, why: 'quota', detail: bound }
+    if (bound != null) { return { stored: false, why: 'quota', detail: bound } }
     const time = sortableNumber(record.body.createdAt)
     const ops: BatchOp[] = [
       { type: 'put', key: `r!${record.idHex}`, value: StoredKnowledge.encode({ signed: record.signed as Uint8Array<ArrayBuffer>, receivedAt }) },
       { type: 'put', key: `t!${time}!${record.idHex}`, value: EMPTY }
     ]
     const entry = record.body.entry
-    if (entry != null) ops.push({ type: 'put', key: `v!${toHex(entry.entryId)}!${sortableNumber(entry.version)}!${record.idHex}`, value: EMPTY })
+    if (entry != null) { ops.push({ type: 'put', key: `v!${toHex(entry.entryId)}!${sortableNumber(entry.version)}!${record.idHex}`, value: EMPTY }) }
     // counted before the write, so records validated while it is in flight see the bound
     this.count(record.body, 1)
     try {
@@ -196,9 +196,9 @@ export class KnowledgeStore {
         this.pending = []
         try {
           await this.store.batch(group.flatMap(g => g.ops))
-          for (const g of group) g.resolve()
+          for (const g of group) { g.resolve() }
         } catch (err: any) {
-          for (const g of group) g.reject(err)
+          for (const g of group) { g.reject(err) }
         }
       }
     } finally {
@@ -224,9 +224,9 @@ export class KnowledgeStore {
     this.ids.add(idHex)
     this.ranges.add(body.createdAt, hexToBytes(idHex))
     const author = toHex(body.author)
-    if (body.entry != null) return this.applyVersion(idHex, body.entry, author, body.createdAt)
+    if (body.entry != null) { return this.applyVersion(idHex, body.entry, author, body.createdAt) }
     const r = body.rating
-    if (r == null) return false
+    if (r == null) { return false }
     const entryId = toHex(r.entryId)
     const state = this.entries.get(entryId)
     let ratings = state?.ratings ?? this.orphanRatings.get(entryId)
@@ -235,8 +235,8 @@ export class KnowledgeStore {
       this.orphanRatings.set(entryId, ratings)
     }
     const prev = ratings.get(author)
-    if (prev != null && !later(body.createdAt, idHex, prev.createdAt, prev.idHex)) return false
-    if (prev == null) this.ratingCount++
+    if (prev != null && !later(body.createdAt, idHex, prev.createdAt, prev.idHex)) { return false }
+    if (prev == null) { this.ratingCount++ }
     ratings.set(author, { score: r.score, createdAt: body.createdAt, idHex })
     return true
   }
@@ -255,7 +255,7 @@ export class KnowledgeStore {
     }
     state.versions.push(ref)
     state.versions.sort((a, b) => a.version - b.version || (a.idHex < b.idHex ? -1 : 1))
-    if (createdAt < state.createdAt) state.createdAt = createdAt
+    if (createdAt < state.createdAt) { state.createdAt = createdAt }
     const wasRetracted = state.retracted
     state.retracted ||= v.retracted
     const cur = state.current
@@ -269,7 +269,7 @@ export class KnowledgeStore {
   /** Version records of an entry, in (version, id) order. */
   async versionIds (entryId: string): Promise<string[]> {
     const out: string[] = []
-    for await (const key of this.store.keys({ gte: `v!${entryId}!`, lt: `v!${entryId}"` })) out.push(key.slice(-64))
+    for await (const key of this.store.keys({ gte: `v!${entryId}!`, lt: `v!${entryId}"` })) { out.push(key.slice(-64)) }
     return out
   }
 
@@ -277,7 +277,7 @@ export class KnowledgeStore {
     let lower = `t!${sortableNumber(from)}`
     if (after != null) {
       const at = `t!${sortableNumber(after.createdAt)}!${after.idHex}\u0000`
-      if (at > lower) lower = at
+      if (at > lower) { lower = at }
     }
     const upper = `t!${sortableNumber(Math.min(to, Number.MAX_SAFE_INTEGER))}`
     const out: IdPosition[] = []
@@ -306,6 +306,6 @@ function later (at: number, id: string, prevAt: number, prevId: string): boolean
 
 export function hexToBytes (hex: string): Uint8Array {
   const out = new Uint8Array(hex.length / 2)
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16)
+  for (let i = 0; i < out.length; i++) { out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16) }
   return out
 }

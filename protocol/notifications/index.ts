@@ -118,7 +118,7 @@ export interface NotificationServiceInit {
   defaultTtlMs?: number
   /** event → notification rules; default `defaultNotificationRules` */
   rules?: NotificationRule[]
-  now?: () => number
+  now?(): number
 }
 
 export class NotificationInputError extends MeshError {
@@ -143,7 +143,7 @@ export function priorityRank (p: NotificationPriority): number {
  */
 export const defaultNotificationRules: NotificationRule[] = [
   event => {
-    if (event.category !== 'resources' || !/distribut/i.test(event.type)) return
+    if (event.category !== 'resources' || !/distribut/i.test(event.type)) { return }
     return {
       type: 'resource_distribution',
       priority: 'medium',
@@ -154,9 +154,9 @@ export const defaultNotificationRules: NotificationRule[] = [
     }
   },
   event => {
-    if (event.category !== 'truth' || !/message/i.test(event.type)) return
+    if (event.category !== 'truth' || !/message/i.test(event.type)) { return }
     const priority = Number(asRecord(event.data).priority)
-    if (!(priority >= 5)) return
+    if (!(priority >= 5)) { return }
     return {
       type: 'truth_update',
       priority: 'high',
@@ -168,10 +168,10 @@ export const defaultNotificationRules: NotificationRule[] = [
   },
   event => {
     // a neighbour became unreachable (far routes come and go too often to notify)
-    if (event.category !== 'routes' || event.type !== 'route:changed') return
+    if (event.category !== 'routes' || event.type !== 'route:changed') { return }
     const d = asRecord(event.data)
     const previous = asRecord(d.previous)
-    if (d.route != null || previous.hops !== 1) return
+    if (d.route != null || previous.hops !== 1) { return }
     return {
       type: 'mesh_change',
       priority: 'low',
@@ -217,7 +217,7 @@ class MeshNotificationService extends TypedEventEmitter<NotificationServiceEvent
   private readonly onEvent = (evt: CustomEvent<MeshEvent>): void => {
     const event = evt.detail
     // never react to our own events: a rule matching them would loop
-    if (event.category === 'notifications') return
+    if (event.category === 'notifications') { return }
     for (const rule of this.rules) {
       let input: NotificationInput | undefined
       try {
@@ -225,7 +225,7 @@ class MeshNotificationService extends TypedEventEmitter<NotificationServiceEvent
       } catch (err: any) {
         this.log.error('notification rule failed on %s: %s', event.type, err.message)
       }
-      if (input == null) continue
+      if (input == null) { continue }
       this.send({ ttlMs: this.defaultTtlMs, ...input }).catch(err => {
         this.log.error('could not store notification for %s: %s', event.type, err.message)
       })
@@ -250,7 +250,7 @@ class MeshNotificationService extends TypedEventEmitter<NotificationServiceEvent
     for await (const [key, value] of this.store.iterator()) {
       try {
         const n = JSON.parse(decoder.decode(value)) as Notification
-        if (n.id !== key) continue
+        if (n.id !== key) { continue }
         this.byId.set(key, n)
         this.ids.push(key)
       } catch {
@@ -264,12 +264,12 @@ class MeshNotificationService extends TypedEventEmitter<NotificationServiceEvent
     this.timer = setInterval(() => {
       this.cleanup().catch(err => { this.log.error('cleanup failed: %s', err.message) })
     }, this.cleanupIntervalMs)
-    ;(this.timer as { unref?: () => void }).unref?.()
+    ;(this.timer as { unref?(): void }).unref?.()
   }
 
   stop (): void {
     this.events.removeEventListener('event', this.onEvent)
-    if (this.timer != null) clearInterval(this.timer)
+    if (this.timer != null) { clearInterval(this.timer) }
     this.timer = undefined
   }
 
@@ -287,7 +287,7 @@ class MeshNotificationService extends TypedEventEmitter<NotificationServiceEvent
 
   get (id: string): Notification | undefined {
     const n = this.byId.get(id)
-    if (n == null || this.expired(n)) return undefined
+    if (n == null || this.expired(n)) { return undefined }
     return n
   }
 
@@ -297,16 +297,16 @@ class MeshNotificationService extends TypedEventEmitter<NotificationServiceEvent
     const items: Notification[] = []
     // newest first: walk the ascending id list backwards, starting below the cursor
     let i = this.ids.length - 1
-    if (query.cursor != null) i = lowerIndex(this.ids, query.cursor) - 1
+    if (query.cursor != null) { i = lowerIndex(this.ids, query.cursor) - 1 }
     let next: string | null = null
     for (; i >= 0; i--) {
       const n = this.byId.get(this.ids[i])
-      if (n == null || this.expired(n)) continue
-      if (query.recipient != null && n.recipient != null && n.recipient !== query.recipient) continue
-      if (query.type != null && n.type !== query.type) continue
-      if (priorityRank(n.priority) < minRank) continue
-      if (query.unreadOnly === true && n.read) continue
-      if (query.includeDismissed !== true && n.dismissed) continue
+      if (n == null || this.expired(n)) { continue }
+      if (query.recipient != null && n.recipient != null && n.recipient !== query.recipient) { continue }
+      if (query.type != null && n.type !== query.type) { continue }
+      if (priorityRank(n.priority) < minRank) { continue }
+      if (query.unreadOnly === true && n.read) { continue }
+      if (query.includeDismissed !== true && n.dismissed) { continue }
       if (items.length === limit) {
         next = items[items.length - 1].id
         break
@@ -329,7 +329,7 @@ class MeshNotificationService extends TypedEventEmitter<NotificationServiceEvent
       const n = this.byId.get(id)
       return n == null || this.expired(n)
     })
-    if (expired.length === 0) return 0
+    if (expired.length === 0) { return 0 }
     await this.store.batch(expired.map(key => ({ type: 'del' as const, key })))
     const gone = new Set(expired)
     this.ids = this.ids.filter(id => !gone.has(id))
@@ -348,10 +348,10 @@ class MeshNotificationService extends TypedEventEmitter<NotificationServiceEvent
       by_type: Object.fromEntries(NOTIFICATION_TYPES.map(t => [t, 0])) as Record<NotificationType, number>
     }
     for (const n of this.byId.values()) {
-      if (this.expired(n) || n.dismissed) continue
-      if (recipient != null && n.recipient != null && n.recipient !== recipient) continue
+      if (this.expired(n) || n.dismissed) { continue }
+      if (recipient != null && n.recipient != null && n.recipient !== recipient) { continue }
       stats.total++
-      if (!n.read) stats.unread++
+      if (!n.read) { stats.unread++ }
       stats.by_priority[n.priority]++
       stats.by_type[n.type]++
     }
@@ -360,7 +360,7 @@ class MeshNotificationService extends TypedEventEmitter<NotificationServiceEvent
 
   private async update (id: string, change: (n: Notification) => void): Promise<Notification | undefined> {
     const current = this.get(id)
-    if (current == null) return undefined
+    if (current == null) { return undefined }
     const n = { ...current }
     change(n)
     await this.store.put(id, encoder.encode(JSON.stringify(n)))
@@ -372,7 +372,7 @@ class MeshNotificationService extends TypedEventEmitter<NotificationServiceEvent
 
   private async evict (): Promise<void> {
     const excess = this.ids.length - this.maxStored
-    if (excess <= 0) return
+    if (excess <= 0) { return }
     const dropped = this.ids.slice(0, excess)
     await this.store.batch(dropped.map(key => ({ type: 'del' as const, key })))
     this.ids = this.ids.slice(excess)
@@ -433,8 +433,7 @@ function lowerIndex (ids: string[], id: string): number {
   let hi = ids.length
   while (lo < hi) {
     const mid = (lo + hi) >>> 1
-    if (ids[mid] < id) lo = mid + 1
-    else hi = mid
+    if (ids[mid] < id) { lo = mid + 1 } else { hi = mid }
   }
   return lo
 }

@@ -148,12 +148,12 @@ export function liberationTopicScoreParams (): TopicScoreParams {
 export function registerTopicScore (pubsub: GossipSub, topic: string, params: TopicScoreParams = liberationTopicScoreParams()): void {
   const score = (pubsub as unknown as { score?: { params?: { topics?: Record<string, TopicScoreParams> } } }).score
   const topics = score?.params?.topics
-  if (topics == null) throw new Error('gossipsub does not expose peer score parameters')
+  if (topics == null) { throw new Error('gossipsub does not expose peer score parameters') }
   topics[topic] = params
 }
 
 /** The gossipsub score this node gives `peer` (0 when unknown). */
 export function gossipScore (pubsub: GossipSub, peer: string): number {
-  const impl = pubsub as unknown as { getScore?: (peer: string) => number }
+  const impl = pubsub as unknown as { getScore?(peer: string): number }
   return impl.getScore?.(peer) ?? 0
 }

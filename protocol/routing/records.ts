@@ -130,7 +130,7 @@ export function beaconLinks (parsed: ParsedBeacon, maxLinks = Number.POSITIVE_IN
   const seen = new Set<string>()
   let raw = parsed.raw.links
   for (const l of raw) {
-    if (l.lossPermille > 1000 || l.healthPermille > 1000) throw new InvalidRecordError('beacon link quality out of range')
+    if (l.lossPermille > 1000 || l.healthPermille > 1000) { throw new InvalidRecordError('beacon link quality out of range') }
   }
   const quality = (l: typeof raw[number]): GraphLink => ({
     peer: '',

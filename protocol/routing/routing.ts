@@ -5,15 +5,14 @@
  * over `/liberation/route/1.0.0`. See ./index.ts for the design and its costs.
  */
 import { RateLimiter } from '@libp2p/utils'
-import { MeshError } from '../errors.ts'
-import { TokenBuckets } from '../limits/token-buckets.ts'
 import { TypedEventEmitter } from 'main-event'
 import { toHex } from '../crypto/index.ts'
+import { MeshError } from '../errors.ts'
+import { TokenBuckets } from '../limits/token-buckets.ts'
 import { LongLivedStream, RouteChannel, serveFrames, serveRouteStream } from './channel.ts'
-import { linkCost } from './health.ts'
 import { TriggeredSend } from './damping.ts'
+import { linkCost } from './health.ts'
 import { createLinkMonitor } from './link-monitor.ts'
-import type { LinkQuality } from './health.ts'
 import { RouteReply, RoutedEnvelope, TopologyUpdate } from './pb/routing.ts'
 import { parsePeerId, peerIdStringFromBytes, peerIdToBytes, publicKeyOfPeer } from './peer-ids.ts'
 import {
@@ -22,6 +21,7 @@ import {
 } from './records.ts'
 import { TopologyGraph, linkKey } from './topology.ts'
 import type { FrameLimits } from './channel.ts'
+import type { LinkQuality } from './health.ts'
 import type { LinkMonitor, LinkMonitorInit, PeerHealth, PeerHealthChange, PeerLinkInfo } from './link-monitor.ts'
 import type { ReachEntry, SignedBeacon } from './pb/routing.ts'
 import type { ReachInfo, RouteInfo, RouteKind, RouteTable } from './topology.ts'
@@ -406,7 +406,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
   // ---- lifecycle ----
 
   async start (): Promise<void> {
-    if (this.running) return
+    if (this.running) { return }
     this.running = true
     await this.libp2p.handle(TOPOLOGY_PROTOCOL, async (stream, connection) => { await this.onTopologyStream(stream, connection) }, {
       maxInboundStreams: 64,
@@ -430,22 +430,22 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
   }
 
   async stop (): Promise<void> {
-    if (!this.running) return
+    if (!this.running) { return }
     this.running = false
-    for (const t of this.intervals) clearInterval(t)
+    for (const t of this.intervals) { clearInterval(t) }
     this.intervals = []
     this.beaconSend.cancel()
     this.reachSend.cancel()
-    if (this.recomputeTimer != null) clearTimeout(this.recomputeTimer)
+    if (this.recomputeTimer != null) { clearTimeout(this.recomputeTimer) }
     this.recomputeTimer = undefined
     this.links.removeEventListener('link:up', this.onLinkUp)
     this.links.removeEventListener('link:down', this.onLinkDown)
     this.links.removeEventListener('link:quality', this.onLinkQuality)
     this.links.removeEventListener('peer:health', this.onPeerHealth)
     this.libp2p.removeEventListener('peer:identify', this.onIdentify)
-    for (const c of this.channels.values()) c.close()
+    for (const c of this.channels.values()) { c.close() }
     this.channels.clear()
-    for (const l of this.topologyLines.values()) l.close('routing stopped')
+    for (const l of this.topologyLines.values()) { l.close('routing stopped') }
     this.topologyLines.clear()
     await this.links.stop()
     await this.libp2p.unhandle([TOPOLOGY_PROTOCOL, ROUTE_PROTOCOL]).catch(() => {})
@@ -488,7 +488,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
    */
   private onLinkQuality (evt: CustomEvent<{ peerId: string, quality: LinkQuality }>): void {
     const { peerId, quality } = evt.detail
-    if (this.graph.getLocalLink(peerId) == null) return
+    if (this.graph.getLocalLink(peerId) == null) { return }
     const advertised = this.beaconed.get(peerId)
     // the first RTT of a link is news at once
     const firstRtt = advertised != null && advertised.rttMs == null && quality.rttMs != null
@@ -526,11 +526,10 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
   private onIdentify (evt: CustomEvent<{ peerId: PeerId, protocols: string[] }>): void {
     const peer = evt.detail.peerId.toString()
     const routes = evt.detail.protocols.includes(ROUTE_PROTOCOL)
-    if (routes === !this.nonRouters.has(peer)) return
-    if (routes) this.nonRouters.delete(peer)
-    else this.nonRouters.add(peer)
-    if (this.graph.getLocalLink(peer) == null) return
-    if (routes) this.syncNeighbour(peer)
+    if (routes === !this.nonRouters.has(peer)) { return }
+    if (routes) { this.nonRouters.delete(peer) } else { this.nonRouters.add(peer) }
+    if (this.graph.getLocalLink(peer) == null) { return }
+    if (routes) { this.syncNeighbour(peer) }
     this.scheduleBeacon()
   }
 
@@ -541,19 +540,17 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
    * a cost change after a gap that doubles with each recent cost-triggered beacon.
    */
   private scheduleBeacon (urgent = true): void {
-    if (!this.running) return
+    if (!this.running) { return }
     // a damped beacon waits for, or rides on, one already coming: it carries the new cost
-    if (urgent) this.beaconSend.soon(this.cfg.beaconMinIntervalMs)
-    else this.beaconSend.damped()
+    if (urgent) { this.beaconSend.soon(this.cfg.beaconMinIntervalMs) } else { this.beaconSend.damped() }
   }
-
 
   async announce (): Promise<void> {
     await this.sendBeacon()
   }
 
   private async sendBeacon (): Promise<void> {
-    if (!this.running) return
+    if (!this.running) { return }
     const now = Date.now()
     this.beaconSend.sent(now)
     this.ownSeq = Math.max(this.ownSeq + 1, now)
@@ -562,10 +559,10 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
       .map(peer => ({ peer, ...(this.beaconed.get(peer) ?? this.graph.getLocalLink(peer) ?? { loss: 0, health: 0.5 }) }))
     const addrs = this.libp2p.getMultiaddrs().slice(0, 4).map(a => a.toString())
     const signed = await signBeacon(this.crypto.signer, { seq: this.ownSeq, timestamp: now, scope: this.cfg.scope, links, addrs }, peerIdToBytes)
-    if (!this.running) return
+    if (!this.running) { return }
     this.ownBeacon = signed
     this.counters.beaconsSent++
-    for (const peer of this.routers()) this.enqueue(peer, this.self, signed)
+    for (const peer of this.routers()) { this.enqueue(peer, this.self, signed) }
   }
 
   /** neighbours that speak the routing protocols (as far as identify told us) */
@@ -575,12 +572,12 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
 
   /** a new neighbour gets every beacon it is within scope of, and our far table */
   private syncNeighbour (peer: string): void {
-    if (this.nonRouters.has(peer)) return
+    if (this.nonRouters.has(peer)) { return }
     for (const b of this.graph.beaconRecords()) {
-      if (b.origin === peer || b.wire == null || b.hops >= b.scope) continue
+      if (b.origin === peer || b.wire == null || b.hops >= b.scope) { continue }
       this.enqueue(peer, b.origin, { ...b.wire, hops: b.hops })
     }
-    if (this.ownBeacon != null) this.enqueue(peer, this.self, this.ownBeacon)
+    if (this.ownBeacon != null) { this.enqueue(peer, this.self, this.ownBeacon) }
     // a new neighbour has no table from us yet: sendReach sends it one
     this.scheduleReach('membership')
   }
@@ -597,14 +594,14 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
 
   private async flush (peer: string): Promise<void> {
     const box = this.outboxes.get(peer)
-    if (box == null || box.sending) return
+    if (box == null || box.sending) { return }
     box.sending = true
     try {
       // let a burst of enqueues coalesce into one update
       await Promise.resolve()
       while (this.running && (box.beacons.size > 0 || box.reach != null)) {
         const beacons = [...box.beacons.values()].slice(0, MAX_BEACONS_PER_UPDATE)
-        for (const key of [...box.beacons.keys()].slice(0, MAX_BEACONS_PER_UPDATE)) box.beacons.delete(key)
+        for (const key of [...box.beacons.keys()].slice(0, MAX_BEACONS_PER_UPDATE)) { box.beacons.delete(key) }
         const reach = box.reach
         box.reach = undefined
         await this.sendUpdate(peer, { beacons, reach: reach ?? [], hasReach: reach != null })
@@ -617,7 +614,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
   /** one frame on the neighbour's long-lived topology stream; a broken stream is reopened once */
   private async sendUpdate (peer: string, update: TopologyUpdate): Promise<void> {
     const conn = this.openConnection(peer)
-    if (conn == null) return
+    if (conn == null) { return }
     let line = this.topologyLines.get(peer)
     if (line == null || line.connection !== conn) {
       line?.close('connection replaced')
@@ -639,7 +636,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
       } catch (err: any) {
         this.log('topology update to %s failed: %s', peer, err?.message)
         // a stream that was just opened failed for a reason a retry will not fix
-        if (reopened || conn.status !== 'open' || !this.running) return
+        if (reopened || conn.status !== 'open' || !this.running) { return }
       }
     }
   }
@@ -690,7 +687,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     for (const signed of update.beacons) {
       try {
         const parsed = parseBeacon(signed, checks)
-        if (parsed.origin === this.self || isExpiredBeacon(parsed, checks) || !this.graph.isNewer(parsed.origin, parsed.seq)) continue
+        if (parsed.origin === this.self || isExpiredBeacon(parsed, checks) || !this.graph.isNewer(parsed.origin, parsed.seq)) { continue }
         // a new origin costs the neighbour's and the node's budgets, before any signature check
         // (a neighbour's own beacon is always welcome)
         if (parsed.origin !== from && !this.graph.hasBeacon(parsed.origin)) {
@@ -700,7 +697,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
           }
           this.newOriginsPerNeighbour.take(from, 1, now)
         }
-        if (!await verifyBeacon(this.crypto.verifier, signed, parsed)) throw new InvalidRecordError('beacon signature does not verify')
+        if (!await verifyBeacon(this.crypto.verifier, signed, parsed)) { throw new InvalidRecordError('beacon signature does not verify') }
         const { links, addrs, cut } = beaconLinks(parsed, this.cfg.maxLinksPerBeacon)
         this.graph.excess.links += cut
         // the hop count is not signed: a relayed beacon came at least two hops
@@ -716,24 +713,24 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
           addrs,
           receivedAt: now,
           wire: { beacon: signed.beacon, signature: signed.signature, hops }
-        }, now)) continue
+        }, now)) { continue }
         changed = true
         this.counters.beaconsAccepted++
-        if (hops < parsed.scope) forward.push({ origin: parsed.origin, signed: { beacon: signed.beacon, signature: signed.signature, hops } })
+        if (hops < parsed.scope) { forward.push({ origin: parsed.origin, signed: { beacon: signed.beacon, signature: signed.signature, hops } }) }
       } catch (err: any) {
         rejected++
         this.counters.beaconsRejected++
         this.log('rejected beacon from %s: %s', from, err?.message)
       }
     }
-    if (rejected > 0) this.invalid(from, `${rejected} invalid beacon(s)`)
+    if (rejected > 0) { this.invalid(from, `${rejected} invalid beacon(s)`) }
     this.excessOrigins += excess
     if (update.hasReach) {
       if (this.graph.getLocalLink(from) != null) {
         try {
           const entries: ReachInfo[] = update.reach.map(e => {
             const target = peerIdStringFromBytes(e.peer)
-            if (!Number.isSafeInteger(e.seq) || e.seq < 0) throw new InvalidRecordError('reach seq out of range')
+            if (!Number.isSafeInteger(e.seq) || e.seq < 0) { throw new InvalidRecordError('reach seq out of range') }
             return { target, cost: e.cost, hops: e.hops, seq: e.seq }
           })
           this.graph.setReach(from, entries, now)
@@ -744,13 +741,13 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
       }
     }
     excess += this.graphExcess() - excessBefore
-    if (excess > 0) this.reportExcess(from, excess, now)
+    if (excess > 0) { this.reportExcess(from, excess, now) }
     for (const { origin, signed } of forward) {
       for (const peer of this.routers()) {
-        if (peer !== from && peer !== origin) this.enqueue(peer, origin, signed)
+        if (peer !== from && peer !== origin) { this.enqueue(peer, origin, signed) }
       }
     }
-    if (changed) this.scheduleRecompute()
+    if (changed) { this.scheduleRecompute() }
   }
 
   private graphExcess (): number {
@@ -765,12 +762,12 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
   private reportExcess (from: string, dropped: number, now: number): void {
     let r = this.excessReported.get(from)
     if (r == null) {
-      if (this.excessReported.size >= 1024) this.excessReported.delete(this.excessReported.keys().next().value as string)
+      if (this.excessReported.size >= 1024) { this.excessReported.delete(this.excessReported.keys().next().value as string) }
       r = { at: 0, pending: 0 }
       this.excessReported.set(from, r)
     }
     r.pending += dropped
-    if (now - r.at < 10_000) return
+    if (now - r.at < 10_000) { return }
     this.log('topology from %s over its bounds: %d item(s) dropped', from, r.pending)
     this.eventLog?.emitEvent('mesh', 'topology:excess', { peerId: from, dropped: r.pending })
     r.at = now
@@ -787,9 +784,8 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
    * under load every RTT moves and each resend carries the whole table.
    */
   private scheduleReach (reason: 'retraction' | 'membership' | 'cost'): void {
-    if (!this.running) return
-    if (reason === 'cost') this.reachSend.damped()
-    else this.reachSend.soon(reason === 'retraction' ? RETRACTION_GAP_MS : this.cfg.reachMinIntervalMs)
+    if (!this.running) { return }
+    if (reason === 'cost') { this.reachSend.damped() } else { this.reachSend.soon(reason === 'retraction' ? RETRACTION_GAP_MS : this.cfg.reachMinIntervalMs) }
   }
 
   /**
@@ -800,7 +796,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
    * not resend every table of the zone.
    */
   private sendReach (refresh: boolean): void {
-    if (!this.running) return
+    if (!this.running) { return }
     this.reachSend.sent()
     const table = this.currentTable()
     // changes are judged on the table before split horizon: a next hop that moved to a
@@ -809,11 +805,11 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     const whole = this.graph.advertisement(table, '', this.cfg.scope, this.cfg.maxReachEntries)
     let wholeMap: Map<string, number> | undefined
     for (const peer of this.graph.localLinkPeers()) {
-      if (this.nonRouters.has(peer)) continue
+      if (this.nonRouters.has(peer)) { continue }
       const last = this.reachSent.get(peer)
-      if (!refresh && last != null && !this.reachChanged(last, whole)) continue
+      if (!refresh && last != null && !this.reachChanged(last, whole)) { continue }
       const entries = this.graph.advertisement(table, peer, this.cfg.scope, this.cfg.maxReachEntries)
-      if (last == null && entries.length === 0 && !refresh) continue
+      if (last == null && entries.length === 0 && !refresh) { continue }
       wholeMap ??= new Map(whole.map(e => [e.target, e.cost]))
       this.reachSent.set(peer, wholeMap)
       let box = this.outboxes.get(peer)
@@ -837,12 +833,12 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
    * (a route past maxHops is not advertised at all, which is a change).
    */
   private reachChanged (last: Map<string, number>, entries: ReachInfo[]): boolean {
-    if (last.size !== entries.length) return true
+    if (last.size !== entries.length) { return true }
     for (const e of entries) {
       const before = last.get(e.target)
-      if (before == null) return true
+      if (before == null) { return true }
       const diff = Math.abs(before - e.cost)
-      if (diff >= 1 && diff / Math.max(1, Math.min(before, e.cost)) >= this.cfg.significantCostChange) return true
+      if (diff >= 1 && diff / Math.max(1, Math.min(before, e.cost)) >= this.cfg.significantCostChange) { return true }
     }
     return false
   }
@@ -850,7 +846,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
   // ---- routes ----
 
   private scheduleRecompute (): void {
-    if (!this.running || this.recomputeTimer != null) return
+    if (!this.running || this.recomputeTimer != null) { return }
     this.recomputeTimer = setTimeout(() => {
       this.recomputeTimer = undefined
       this.recompute()
@@ -858,7 +854,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
   }
 
   private currentTable (): RouteTable {
-    if (this.tableVersion !== this.graph.version) this.recompute()
+    if (this.tableVersion !== this.graph.version) { this.recompute() }
     return this.table
   }
 
@@ -882,7 +878,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     let newFar = false
     let lost = false
     const emit = (change: RouteChange): void => {
-      if (emitted++ >= this.cfg.maxRouteEvents) return
+      if (emitted++ >= this.cfg.maxRouteEvents) { return }
       this.safeDispatchEvent('route:changed', { detail: change })
       this.eventLog?.emitEvent('routes', 'route:changed', change)
     }
@@ -891,23 +887,22 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
       seen.add(target)
       const now = next.summary(target)
       const before = previous.summary(target)
-      if (now == null) continue
+      if (now == null) { continue }
       if (now.hops >= this.cfg.scope || now.kind === 'distance-vector') {
-        if (before == null) newFar = true
-        else if (Math.abs(before.cost - now.cost) > 1) changedFar = true
+        if (before == null) { newFar = true } else if (Math.abs(before.cost - now.cost) > 1) { changedFar = true }
       }
-      if (before != null && before.nextHop === now.nextHop && before.hops === now.hops && before.kind === now.kind) continue
+      if (before != null && before.nextHop === now.nextHop && before.hops === now.hops && before.kind === now.kind) { continue }
       // a route that got significantly worse through another next hop is news for the
       // neighbours soon, though not a retraction (traffic still flows through us, and
       // under load RTT noise makes this happen all the time); a swap to a next hop about
       // as good waits for the next send
-      if (before != null && before.nextHop !== now.nextHop && now.cost - before.cost >= this.cfg.significantCostChange * before.cost) newFar = true
+      if (before != null && before.nextHop !== now.nextHop && now.cost - before.cost >= this.cfg.significantCostChange * before.cost) { newFar = true }
       emit({ target, route: next.route(target), previous: before == null ? undefined : { nextHop: before.nextHop, hops: before.hops, cost: before.cost, kind: before.kind } })
     }
     for (const target of previous.targets()) {
-      if (seen.has(target)) continue
+      if (seen.has(target)) { continue }
       const before = previous.summary(target)
-      if (before == null) continue
+      if (before == null) { continue }
       changedFar = true
       lost = true
       emit({ target, previous: { nextHop: before.nextHop, hops: before.hops, cost: before.cost, kind: before.kind } })
@@ -915,16 +910,14 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     if (emitted > this.cfg.maxRouteEvents) {
       this.eventLog?.emitEvent('routes', 'routes:changed', { changed: emitted, reported: this.cfg.maxRouteEvents })
     }
-    if (lost) this.scheduleReach('retraction')
-    else if (newFar) this.scheduleReach('membership')
-    else if (changedFar) this.scheduleReach('cost')
+    if (lost) { this.scheduleReach('retraction') } else if (newFar) { this.scheduleReach('membership') } else if (changedFar) { this.scheduleReach('cost') }
   }
 
   private housekeeping (): void {
     const now = Date.now()
-    if (this.graph.prune(now) > 0) this.scheduleRecompute()
-    for (const [k, until] of this.penalties) if (until <= now) this.penalties.delete(k)
-    for (const [k, s] of this.seen) if (s.expiresAt <= now) this.seen.delete(k)
+    if (this.graph.prune(now) > 0) { this.scheduleRecompute() }
+    for (const [k, until] of this.penalties) { if (until <= now) { this.penalties.delete(k) } }
+    for (const [k, s] of this.seen) { if (s.expiresAt <= now) { this.seen.delete(k) } }
   }
 
   routes (): RouteInfo[] {
@@ -938,13 +931,13 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
   // ---- routed messages ----
 
   async send (target: string | PeerId, payload: Uint8Array, options: SendOptions = {}): Promise<SendResult> {
-    if (!this.running) throw new Error('routing is not running')
+    if (!this.running) { throw new Error('routing is not running') }
     const targetId = parsePeerId(target).toString()
-    if (targetId === this.self) throw new Error('cannot send a routed message to this node itself')
-    if (!(payload instanceof Uint8Array)) throw new TypeError('payload must be a Uint8Array')
-    if (payload.length > this.cfg.maxPayloadBytes) throw new Error(`payload of ${payload.length} bytes exceeds the limit of ${this.cfg.maxPayloadBytes}`)
+    if (targetId === this.self) { throw new Error('cannot send a routed message to this node itself') }
+    if (!(payload instanceof Uint8Array)) { throw new TypeError('payload must be a Uint8Array') }
+    if (payload.length > this.cfg.maxPayloadBytes) { throw new Error(`payload of ${payload.length} bytes exceeds the limit of ${this.cfg.maxPayloadBytes}`) }
     const targetKey = publicKeyOfPeer(targetId)
-    if (targetKey == null) throw new Error('the target must be an Ed25519 peer (its key checks the acknowledgement)')
+    if (targetKey == null) { throw new Error('the target must be an Ed25519 peer (its key checks the acknowledgement)') }
 
     const started = Date.now()
     const deadline = started + (options.timeoutMs ?? this.cfg.sendTimeoutMs)
@@ -963,9 +956,9 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     for (let attempt = 1; attempt <= this.cfg.maxAttempts; attempt++) {
       options.signal?.throwIfAborted()
       const remaining = deadline - Date.now()
-      if (remaining <= 0) throw new RouteError(`no acknowledgement from ${targetId} in time (${lastError})`, 'TIMEOUT', attempt - 1)
+      if (remaining <= 0) { throw new RouteError(`no acknowledgement from ${targetId} in time (${lastError})`, 'TIMEOUT', attempt - 1) }
       const plan = await this.plan(targetId, avoid, attempt, Math.min(remaining, 5000))
-      if (plan == null) throw new RouteError(`no route to ${targetId}${attempt > 1 ? ` after ${lastError}` : ''}`, attempt > 1 ? code : 'NO_ROUTE', attempt - 1)
+      if (plan == null) { throw new RouteError(`no route to ${targetId}${attempt > 1 ? ` after ${lastError}` : ''}`, attempt > 1 ? code : 'NO_ROUTE', attempt - 1) }
       const attemptStart = performance.now()
       // a hop that swallows the message must leave time for the other routes
       const left = Math.max(1, deadline - Date.now())
@@ -1024,8 +1017,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
         continue
       }
       // NO_ROUTE / TTL / INVALID at a hop: avoid the link into the hop that answered
-      if (trace.length >= 2) this.penalize(trace[trace.length - 2], trace[trace.length - 1], avoid)
-      else this.penalize(this.self, plan.first, avoid)
+      if (trace.length >= 2) { this.penalize(trace[trace.length - 2], trace[trace.length - 1], avoid) } else { this.penalize(this.self, plan.first, avoid) }
     }
     throw new RouteError(`message to ${targetId} not acknowledged after ${this.cfg.maxAttempts} attempts: ${lastError}`, code, this.cfg.maxAttempts)
   }
@@ -1048,11 +1040,11 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
   private async plan (target: string, avoid: Set<string>, attempt: number, dialTimeoutMs: number): Promise<{ first: string, route: string[] } | undefined> {
     const avoidLinks = new Set(avoid)
     const now = Date.now()
-    for (const [k, until] of this.penalties) if (until > now) avoidLinks.add(k)
-    if (!avoidLinks.has(linkKey(this.self, target)) && this.openConnection(target) != null) return { first: target, route: [] }
+    for (const [k, until] of this.penalties) { if (until > now) { avoidLinks.add(k) } }
+    if (!avoidLinks.has(linkKey(this.self, target)) && this.openConnection(target) != null) { return { first: target, route: [] } }
     const table = avoidLinks.size === 0 ? this.currentTable() : this.graph.compute(now, { avoidLinks })
     const r = table.route(target)
-    if (r != null) return { first: r.nextHop, route: r.complete ? r.path.slice(2) : [] }
+    if (r != null) { return { first: r.nextHop, route: r.complete ? r.path.slice(2) : [] } }
     if (attempt === 1 && this.cfg.dialUnknownTargets) {
       try {
         await this.libp2p.dial(parsePeerId(target), { signal: AbortSignal.timeout(Math.max(1, Math.round(dialTimeoutMs))) })
@@ -1067,7 +1059,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
   /** send an envelope to a direct neighbour and wait for the reply */
   private async forward (peer: string, envelope: RoutedEnvelope, timeoutMs: number, outer?: AbortSignal): Promise<RouteReply> {
     const conn = this.openConnection(peer)
-    if (conn == null) throw new Error('not connected')
+    if (conn == null) { throw new Error('not connected') }
     let channel = this.channels.get(peer)
     if (channel == null || channel.connection !== conn) {
       channel?.close()
@@ -1155,7 +1147,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     if (trace.includes(this.self) || new Set(trace).size !== trace.length) {
       return this.rejectEnvelope(from, 'routing loop', traceOut)
     }
-    if (env.ttl < 1 || env.ttl > this.cfg.maxHops) return this.rejectEnvelope(from, 'ttl out of range', traceOut)
+    if (env.ttl < 1 || env.ttl > this.cfg.maxHops) { return this.rejectEnvelope(from, 'ttl out of range', traceOut) }
     if (!await verifyRoutedBody(this.crypto.verifier, env.body, env.signature, body.originKey)) {
       return this.rejectEnvelope(from, 'message signature does not verify', traceOut)
     }
@@ -1163,7 +1155,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     if (body.target === this.self) {
       const idHex = toHex(body.id)
       const seen = this.seen.get(idHex)
-      if (seen != null) return seen.reply
+      if (seen != null) { return seen.reply }
       const { ack, signature } = await signAck(this.crypto.signer, {
         id: body.id as Uint8Array<ArrayBuffer>,
         target: this.crypto.signer.publicKey as Uint8Array<ArrayBuffer>,
@@ -1180,7 +1172,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
       return reply
     }
 
-    if (env.ttl <= 1) return this.reply(RouteReply.Status.TTL_EXPIRED, traceOut, 'ttl expired')
+    if (env.ttl <= 1) { return this.reply(RouteReply.Status.TTL_EXPIRED, traceOut, 'ttl expired') }
     // next hop: the source route if any, else our own route (avoiding where it has been)
     let next: string
     let rest: string[]
@@ -1196,9 +1188,9 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     } else {
       const visited = new Set(trace)
       let r = this.currentTable().route(body.target)
-      if (r != null && r.path.some(p => visited.has(p))) r = this.graph.compute(Date.now(), { avoidNodes: visited }).route(body.target)
+      if (r != null && r.path.some(p => visited.has(p))) { r = this.graph.compute(Date.now(), { avoidNodes: visited }).route(body.target) }
       if (r == null) {
-        if (this.openConnection(body.target) == null) return this.reply(RouteReply.Status.NO_ROUTE, traceOut, 'no route to target')
+        if (this.openConnection(body.target) == null) { return this.reply(RouteReply.Status.NO_ROUTE, traceOut, 'no route to target') }
         next = body.target
         rest = []
       } else {
@@ -1206,14 +1198,14 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
         rest = r.complete ? r.path.slice(2) : []
       }
     }
-    if (next === this.self || trace.includes(next) || rest.includes(this.self)) return this.rejectEnvelope(from, 'routing loop', traceOut)
+    if (next === this.self || trace.includes(next) || rest.includes(this.self)) { return this.rejectEnvelope(from, 'routing loop', traceOut) }
     const budget = Math.min(env.budgetMs, this.cfg.sendTimeoutMs) - (Date.now() - received) - FORWARD_MARGIN_MS
     const hopFailed = (why: string): RouteReply => this.reply(RouteReply.Status.HOP_FAILED, traceOut, why, {
       failedFrom: selfBytes as Uint8Array<ArrayBuffer>,
       failedTo: peerIdToBytes(next) as Uint8Array<ArrayBuffer>
     })
-    if (budget <= 0) return hopFailed('time budget exhausted')
-    if (this.openConnection(next) == null) return hopFailed('next hop not connected')
+    if (budget <= 0) { return hopFailed('time budget exhausted') }
+    if (this.openConnection(next) == null) { return hopFailed('next hop not connected') }
     try {
       const reply = await this.forward(next, {
         body: env.body,
@@ -1233,7 +1225,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
   private remember (idHex: string, reply: RouteReply, sentAt: number): void {
     // ids are kept as long as a copy could still pass the age check
     const expiresAt = sentAt + this.cfg.maxMessageAgeMs + this.cfg.maxClockSkewMs
-    if (this.seen.size >= 100_000) this.seen.delete(this.seen.keys().next().value as string)
+    if (this.seen.size >= 100_000) { this.seen.delete(this.seen.keys().next().value as string) }
     this.seen.set(idHex, { reply, expiresAt })
   }
 
@@ -1263,14 +1255,14 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
       beacons: this.graph.beaconCount,
       links: this.graph.linkCount,
       excess: { origins: this.excessOrigins, ...this.graph.excess },
-      beaconBackoffMs: this.beaconSend.damper.gap(Date.now()), farTableBackoffMs: this.reachSend.damper.gap(Date.now())
+      beaconBackoffMs: this.beaconSend.damper.gap(Date.now()),
+      farTableBackoffMs: this.reachSend.damper.gap(Date.now())
     }
   }
 
   topologySummary (): TopologySummary {
     const table = this.currentTable()
-    let near = 0
-    for (const _ of table.linkStateEntries()) near++
+    const near = [...table.linkStateEntries()].length
     const far = table.size - near
     const st = this.stats()
     return {
@@ -1305,7 +1297,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     })
     const listed = new Set(nodes.map(n => n.id))
     for (const f of table.farEntries()) {
-      if (listed.has(f.target)) continue
+      if (listed.has(f.target)) { continue }
       nodes.push({ id: f.target, zone: 'far', reachable: true, hops: f.hops, cost: f.cost, seq: f.seq, addresses: [] })
     }
     const links: TopologyLink[] = view.links.map(l => ({

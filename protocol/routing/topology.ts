@@ -4,14 +4,14 @@
  *
  * Two zones, as in fisheye-state routing:
  * - the link-state zone: signed beacons of every node within the beacon scope (k hops),
- *   each listing its links with their quality. Routes to these nodes are full paths
- *   (Dijkstra over the link costs of health.ts), usable as source routes.
+ * each listing its links with their quality. Routes to these nodes are full paths
+ * (Dijkstra over the link costs of health.ts), usable as source routes.
  * - the far zone: distance-vector entries (target, cost, hops, seq) that neighbours
- *   advertise for nodes outside their own scope. Routes to these are a next hop only;
- *   each hop picks the next one. Babel's feasibility condition (a route is accepted only
- *   with a newer seq, or the same seq and a smaller metric than we last advertised) keeps
- *   them loop-free; the seq is the target's beacon seq, carried outward by the nodes that
- *   hold its beacon.
+ * advertise for nodes outside their own scope. Routes to these are a next hop only;
+ * each hop picks the next one. Babel's feasibility condition (a route is accepted only
+ * with a newer seq, or the same seq and a smaller metric than we last advertised) keeps
+ * them loop-free; the seq is the target's beacon seq, carried outward by the nodes that
+ * hold its beacon.
  *
  * A link counts only when it is confirmed (OLSR's and Babel's symmetric-link rule): this
  * node measured it itself, or both ends' current beacons list each other. Its cost is the
@@ -129,13 +129,13 @@ export class RouteTable {
   /** number of reachable targets */
   get size (): number {
     let n = 0
-    for (let i = 1; i < this.dist.length; i++) if (Number.isFinite(this.dist[i])) n++
+    for (let i = 1; i < this.dist.length; i++) { if (Number.isFinite(this.dist[i])) { n++ } }
     return n + this.far.size
   }
 
   has (target: string): boolean {
     const i = this.index.get(target)
-    if (i != null && i !== 0 && Number.isFinite(this.dist[i])) return true
+    if (i != null && i !== 0 && Number.isFinite(this.dist[i])) { return true }
     return this.far.has(target)
   }
 
@@ -144,11 +144,11 @@ export class RouteTable {
     const i = this.index.get(target)
     if (i != null && i !== 0 && Number.isFinite(this.dist[i])) {
       let j = i
-      while (this.prev[j] !== 0) j = this.prev[j]
+      while (this.prev[j] !== 0) { j = this.prev[j] }
       return { cost: this.dist[i], hops: this.hopCount[i], nextHop: this.ids[j], kind: this.hopCount[i] === 1 ? 'direct' : 'link-state' }
     }
     const f = this.far.get(target)
-    if (f == null) return undefined
+    if (f == null) { return undefined }
     return { cost: f.cost, hops: f.hops, nextHop: f.nextHop, kind: 'distance-vector', seq: f.seq }
   }
 
@@ -156,7 +156,7 @@ export class RouteTable {
     const i = this.index.get(target)
     if (i != null && i !== 0 && Number.isFinite(this.dist[i])) {
       const path: string[] = []
-      for (let j = i; j !== -1; j = this.prev[j]) path.push(this.ids[j])
+      for (let j = i; j !== -1; j = this.prev[j]) { path.push(this.ids[j]) }
       path.reverse()
       const hops = this.hopCount[i]
       return {
@@ -172,7 +172,7 @@ export class RouteTable {
       }
     }
     const f = this.far.get(target)
-    if (f == null) return undefined
+    if (f == null) { return undefined }
     return {
       target,
       path: [this.self, f.nextHop, target],
@@ -189,13 +189,13 @@ export class RouteTable {
   routes (): RouteInfo[] {
     const out: RouteInfo[] = []
     for (let i = 1; i < this.dist.length; i++) {
-      if (!Number.isFinite(this.dist[i])) continue
+      if (!Number.isFinite(this.dist[i])) { continue }
       const r = this.route(this.ids[i])
-      if (r != null) out.push(r)
+      if (r != null) { out.push(r) }
     }
     for (const target of this.far.keys()) {
       const r = this.route(target)
-      if (r != null) out.push(r)
+      if (r != null) { out.push(r) }
     }
     return out
   }
@@ -203,17 +203,17 @@ export class RouteTable {
   /** targets with a route, link-state first */
   targets (): string[] {
     const out: string[] = []
-    for (let i = 1; i < this.dist.length; i++) if (Number.isFinite(this.dist[i])) out.push(this.ids[i])
-    for (const t of this.far.keys()) out.push(t)
+    for (let i = 1; i < this.dist.length; i++) { if (Number.isFinite(this.dist[i])) { out.push(this.ids[i]) } }
+    for (const t of this.far.keys()) { out.push(t) }
     return out
   }
 
   /** link-state targets with their hop count and cost */
   * linkStateEntries (): Generator<{ target: string, hops: number, cost: number, nextHop: string }> {
     for (let i = 1; i < this.dist.length; i++) {
-      if (!Number.isFinite(this.dist[i])) continue
+      if (!Number.isFinite(this.dist[i])) { continue }
       let j = i
-      while (this.prev[j] !== 0) j = this.prev[j]
+      while (this.prev[j] !== 0) { j = this.prev[j] }
       yield { target: this.ids[i], hops: this.hopCount[i], cost: this.dist[i], nextHop: this.ids[j] }
     }
   }
@@ -326,14 +326,14 @@ export class TopologyGraph<W = unknown> {
   /** re-number the nodes when the table is mostly dead entries */
   private compact (): void {
     let live = 1 + this.localLinks.size
-    for (const b of this.beacons.values()) live += 1 + b.links.length
-    if (this.nodeIds.length < 1024 || this.nodeIds.length < 2 * live) return
+    for (const b of this.beacons.values()) { live += 1 + b.links.length }
+    if (this.nodeIds.length < 1024 || this.nodeIds.length < 2 * live) { return }
     this.nodeIndex = new Map()
     this.nodeIds = []
     this.beaconAt = []
     this.indexOf(this.self)
-    for (const peer of this.localLinks.keys()) this.indexOf(peer)
-    for (const b of this.beacons.values()) this.indexLinks(b)
+    for (const peer of this.localLinks.keys()) { this.indexOf(peer) }
+    for (const b of this.beacons.values()) { this.indexLinks(b) }
   }
 
   // ---- local links (from the link monitor) ----
@@ -347,7 +347,7 @@ export class TopologyGraph<W = unknown> {
   removeLocalLink (peer: string): boolean {
     const had = this.localLinks.delete(peer)
     const hadReach = this.reach.delete(peer)
-    if (had || hadReach) this.version++
+    if (had || hadReach) { this.version++ }
     return had
   }
 
@@ -368,9 +368,9 @@ export class TopologyGraph<W = unknown> {
 
   /** would a beacon with this seq change anything? Checked before the (costly) signature check. */
   isNewer (origin: string, seq: number): boolean {
-    if (origin === this.self) return false
+    if (origin === this.self) { return false }
     const held = this.beacons.get(origin)
-    if (held != null) return seq > held.seq
+    if (held != null) { return seq > held.seq }
     return true
   }
 
@@ -395,7 +395,7 @@ export class TopologyGraph<W = unknown> {
     const held = this.beacons.get(origin)
     let needBeacon = held == null && this.beacons.size >= this.maxBeacons
     let needLinks = this.totalLinks - (held?.links.length ?? 0) + links - this.maxTotalLinks
-    if (!needBeacon && needLinks <= 0) return true
+    if (!needBeacon && needLinks <= 0) { return true }
     const mine = this.rank({ origin, hops })
     const chosen: Array<StoredBeacon<W>> = []
     const taken = new Set<string>([origin])
@@ -404,17 +404,17 @@ export class TopologyGraph<W = unknown> {
       let worst: StoredBeacon<W> | undefined
       let worstRank = -1
       for (const b of this.beacons.values()) {
-        if (taken.has(b.origin)) continue
+        if (taken.has(b.origin)) { continue }
         const r = this.rank(b)
         if (r > worstRank || (r === worstRank && worst != null && b.receivedAt < worst.receivedAt)) { worst = b; worstRank = r }
       }
-      if (worst == null || worstRank < mine || (worstRank === mine && worst.receivedAt >= receivedAt)) return false
+      if (worst == null || worstRank < mine || (worstRank === mine && worst.receivedAt >= receivedAt)) { return false }
       chosen.push(worst)
       taken.add(worst.origin)
       needBeacon = false
       needLinks -= worst.links.length
     }
-    for (const v of chosen) this.dropBeacon(v)
+    for (const v of chosen) { this.dropBeacon(v) }
     this.excess.evicted += chosen.length
     this.dropped = true
     return true
@@ -428,7 +428,7 @@ export class TopologyGraph<W = unknown> {
 
   /** store a verified beacon; returns false if it is not newer than what we hold, or there is no room for it */
   insertBeacon (b: BeaconRecord<W>, now: number): boolean {
-    if (!this.isNewer(b.origin, b.seq)) return false
+    if (!this.isNewer(b.origin, b.seq)) { return false }
     if (b.links.length > this.maxLinksPerBeacon) {
       this.excess.links += b.links.length - this.maxLinksPerBeacon
       b = { ...b, links: [...b.links].sort((x, y) => linkCost(x) - linkCost(y)).slice(0, this.maxLinksPerBeacon) }
@@ -438,7 +438,7 @@ export class TopologyGraph<W = unknown> {
       return false
     }
     const previous = this.beacons.get(b.origin)
-    if (previous != null) this.totalLinks -= previous.links.length
+    if (previous != null) { this.totalLinks -= previous.links.length }
     this.totalLinks += b.links.length
     const stored: StoredBeacon<W> = {
       ...b,
@@ -485,10 +485,10 @@ export class TopologyGraph<W = unknown> {
       entries = [...entries].sort((a, b) => a.cost - b.cost).slice(0, this.maxReachEntries)
     }
     for (const e of entries) {
-      if (e.target === this.self || e.target === neighbour) continue
-      if (e.hops + 1 > this.maxHops) continue
+      if (e.target === this.self || e.target === neighbour) { continue }
+      if (e.hops + 1 > this.maxHops) { continue }
       const prev = map.get(e.target)
-      if (prev == null || e.cost < prev.cost) map.set(e.target, e)
+      if (prev == null || e.cost < prev.cost) { map.set(e.target, e) }
     }
     this.reach.set(neighbour, { entries: map, expiresAt: now + this.reachMaxAgeMs })
     this.version++
@@ -507,17 +507,17 @@ export class TopologyGraph<W = unknown> {
         removed++
       }
     }
-    if (removed > 0 || this.dropped) this.compact()
+    if (removed > 0 || this.dropped) { this.compact() }
     this.dropped = false
     for (const [n, r] of this.reach) {
       if (r.expiresAt <= now) { this.reach.delete(n); removed++ }
     }
     if (this.feasibility.size > 0) {
       const advertised = new Set<string>()
-      for (const r of this.reach.values()) for (const t of r.entries.keys()) advertised.add(t)
-      for (const t of this.feasibility.keys()) if (!advertised.has(t)) this.feasibility.delete(t)
+      for (const r of this.reach.values()) { for (const t of r.entries.keys()) { advertised.add(t) } }
+      for (const t of this.feasibility.keys()) { if (!advertised.has(t)) { this.feasibility.delete(t) } }
     }
-    if (removed > 0) this.version++
+    if (removed > 0) { this.version++ }
     return removed
   }
 
@@ -536,7 +536,7 @@ export class TopologyGraph<W = unknown> {
     const skipNode = new Uint8Array(n)
     for (const id of options.avoidNodes ?? []) {
       const i = index.get(id)
-      if (i != null && i !== 0) skipNode[i] = 1
+      if (i != null && i !== 0) { skipNode[i] = 1 }
     }
     let skipLink: Set<number> | undefined
     if (options.avoidLinks != null && options.avoidLinks.size > 0) {
@@ -545,14 +545,14 @@ export class TopologyGraph<W = unknown> {
         const sep = key.indexOf('>')
         const a = index.get(key.slice(0, sep))
         const b = index.get(key.slice(sep + 1))
-        if (a != null && b != null) skipLink.add(a * n + b)
+        if (a != null && b != null) { skipLink.add(a * n + b) }
       }
     }
     const inScope = this.scopeFilter()
 
     // CSR adjacency, built origin by origin in index order
     let upper = this.localLinks.size
-    for (const b of this.beacons.values()) upper += b.links.length
+    for (const b of this.beacons.values()) { upper += b.links.length }
     const start = new Int32Array(n + 1)
     const adjTo = new Int32Array(upper)
     const adjCost = new Float64Array(upper)
@@ -561,7 +561,7 @@ export class TopologyGraph<W = unknown> {
     let m = 0
     for (const [peer, q] of this.localLinks) {
       const p = index.get(peer)
-      if (p == null || skipNode[p] === 1 || skipLink?.has(p) === true) continue
+      if (p == null || skipNode[p] === 1 || skipLink?.has(p) === true) { continue }
       adjTo[m] = p
       adjCost[m] = linkCost(q)
       adjLat[m] = linkLatency(q)
@@ -577,7 +577,7 @@ export class TopologyGraph<W = unknown> {
     let total = 0
     for (let o = 1; o < n; o++) {
       const b = beaconAt[o]
-      if (b != null && inScope[o] === 1) total += b.sortedLinks.length
+      if (b != null && inScope[o] === 1) { total += b.sortedLinks.length }
     }
     const symLinks = new Int32Array(total)
     const symCost = new Float64Array(total)
@@ -603,12 +603,12 @@ export class TopologyGraph<W = unknown> {
         const links = b.linkIndex
         for (let k = 0; k < links.length; k++) {
           const p = links[k]
-          if (p === 0 || p === o || skipNode[p] === 1) continue
+          if (p === 0 || p === o || skipNode[p] === 1) { continue }
           // confirmed links only: the far end's current beacon lists this one too
-          if (current[p] === 0) continue
+          if (current[p] === 0) { continue }
           const back = sortedIndex(symLinks, symStart[p], symStart[p + 1] - 1, o)
-          if (back < 0) continue
-          if (skipLink?.has(o * n + p) === true) continue
+          if (back < 0) { continue }
+          if (skipLink?.has(o * n + p) === true) { continue }
           // the worse of the two ends' claims
           adjTo[m] = p
           adjCost[m] = Math.max(b.linkCost[k], symCost[back])
@@ -632,7 +632,7 @@ export class TopologyGraph<W = unknown> {
     const done = new Uint8Array(n)
     while (heap.size > 0) {
       const u = heap.pop()
-      if (done[u] === 1) continue
+      if (done[u] === 1) { continue }
       done[u] = 1
       const du = dist[u]
       for (let p = start[u]; p < start[u + 1]; p++) {
@@ -652,7 +652,7 @@ export class TopologyGraph<W = unknown> {
 
     if (options.avoidLinks == null && options.avoidNodes == null) {
       const reachable = new Set<string>()
-      for (let i = 1; i < n; i++) if (Number.isFinite(dist[i]) && beaconAt[i] != null) reachable.add(ids[i])
+      for (let i = 1; i < n; i++) { if (Number.isFinite(dist[i]) && beaconAt[i] != null) { reachable.add(ids[i]) } }
       this.reachable = reachable
     }
     const far = this.computeFar(index, dist, options, now)
@@ -680,15 +680,15 @@ export class TopologyGraph<W = unknown> {
       const next: number[] = []
       for (const u of frontier) {
         const b = this.beaconAt[u]
-        if (b == null || depth > b.scope) continue
+        if (b == null || depth > b.scope) { continue }
         inScope[u] = 1
         const links = b.linkIndex
         for (let k = 0; k < links.length; k++) {
           const p = links[k]
-          if (level[p] !== -1) continue
+          if (level[p] !== -1) { continue }
           // a link the far end's beacon denies does not bring that end nearer
           const far = this.beaconAt[p]
-          if (far != null && sortedIndex(far.sortedLinks, 0, far.sortedLinks.length - 1, u) < 0) continue
+          if (far != null && sortedIndex(far.sortedLinks, 0, far.sortedLinks.length - 1, u) < 0) { continue }
           level[p] = depth + 1
           next.push(p)
         }
@@ -701,28 +701,28 @@ export class TopologyGraph<W = unknown> {
 
   private computeFar (index: Map<string, number>, dist: Float64Array, options: ComputeOptions, _now: number): Map<string, FarRoute> {
     const far = new Map<string, FarRoute>()
-    if (this.reach.size === 0) return far
+    if (this.reach.size === 0) { return far }
     const updateFeasibility = options.avoidLinks == null && options.avoidNodes == null
     for (const [neighbour, table] of this.reach) {
       const q = this.localLinks.get(neighbour)
-      if (q == null) continue
-      if (options.avoidNodes?.has(neighbour) === true) continue
-      if (options.avoidLinks?.has(linkKey(this.self, neighbour)) === true) continue
+      if (q == null) { continue }
+      if (options.avoidNodes?.has(neighbour) === true) { continue }
+      if (options.avoidLinks?.has(linkKey(this.self, neighbour)) === true) { continue }
       const viaCost = linkCost(q)
       const viaLat = linkLatency(q)
       const viaRel = linkReliability(q)
       for (const e of table.entries.values()) {
-        if (options.avoidNodes?.has(e.target) === true) continue
+        if (options.avoidNodes?.has(e.target) === true) { continue }
         const i = index.get(e.target)
-        if (i != null && Number.isFinite(dist[i])) continue // the link-state zone knows better
+        if (i != null && Number.isFinite(dist[i])) { continue } // the link-state zone knows better
         // Babel's feasibility condition, except that the current next hop (EIGRP's
         // successor) may report a worse cost: else every cost rise on a far path would
         // cut the route until the target's next beacon seq arrives
         const fd = this.feasibility.get(e.target)
-        if (fd != null && fd.nextHop !== neighbour && !(e.seq > fd.seq || (e.seq === fd.seq && e.cost < fd.cost))) continue
+        if (fd != null && fd.nextHop !== neighbour && !(e.seq > fd.seq || (e.seq === fd.seq && e.cost < fd.cost))) { continue }
         const total = viaCost + e.cost
         const best = far.get(e.target)
-        if (best != null && (best.cost < total || (best.cost === total && best.hops <= e.hops + 1))) continue
+        if (best != null && (best.cost < total || (best.cost === total && best.hops <= e.hops + 1))) { continue }
         far.set(e.target, {
           target: e.target,
           nextHop: neighbour,
@@ -741,7 +741,7 @@ export class TopologyGraph<W = unknown> {
         if (fd == null || r.seq > fd.seq) {
           this.feasibility.set(r.target, { seq: r.seq, cost: r.cost, nextHop: r.nextHop })
         } else {
-          if (r.seq === fd.seq && r.cost < fd.cost) fd.cost = r.cost
+          if (r.seq === fd.seq && r.cost < fd.cost) { fd.cost = r.cost }
           fd.nextHop = r.nextHop
         }
       }
@@ -757,12 +757,12 @@ export class TopologyGraph<W = unknown> {
   advertisement (table: RouteTable, neighbour: string, scope: number, max: number): ReachInfo[] {
     const out: ReachInfo[] = []
     for (const e of table.linkStateEntries()) {
-      if (e.hops < scope || e.nextHop === neighbour || e.target === neighbour) continue
-      if (e.hops >= this.maxHops) continue
+      if (e.hops < scope || e.nextHop === neighbour || e.target === neighbour) { continue }
+      if (e.hops >= this.maxHops) { continue }
       out.push({ target: e.target, cost: e.cost, hops: e.hops, seq: this.beacons.get(e.target)?.seq ?? 0 })
     }
     for (const f of table.farEntries()) {
-      if (f.nextHop === neighbour || f.target === neighbour || f.hops >= this.maxHops) continue
+      if (f.nextHop === neighbour || f.target === neighbour || f.hops >= this.maxHops) { continue }
       out.push({ target: f.target, cost: f.cost, hops: f.hops, seq: f.seq })
     }
     if (out.length > max) {
@@ -777,14 +777,14 @@ export class TopologyGraph<W = unknown> {
     const nodes = new Map<string, GraphNodeView>([[this.self, { id: this.self }]])
     const links: GraphLinkView[] = []
     for (const [peer, q] of this.localLinks) {
-      if (!nodes.has(peer)) nodes.set(peer, { id: peer })
+      if (!nodes.has(peer)) { nodes.set(peer, { id: peer }) }
       const other = this.beacons.get(peer)
       links.push({ from: this.self, to: peer, ...q, peer, cost: linkCost(q), symmetric: other == null || other.linkSet.has(this.self) })
     }
     for (const b of this.beacons.values()) {
       nodes.set(b.origin, { id: b.origin, seq: b.seq, beaconHops: b.hops, receivedAt: b.receivedAt, addrs: b.addrs })
       for (const l of b.links) {
-        if (!nodes.has(l.peer)) nodes.set(l.peer, { id: l.peer })
+        if (!nodes.has(l.peer)) { nodes.set(l.peer, { id: l.peer }) }
         const other = l.peer === this.self ? undefined : this.beacons.get(l.peer)
         const symmetric = l.peer === this.self ? this.localLinks.has(b.origin) : (other != null && other.linkSet.has(b.origin))
         links.push({ from: b.origin, to: l.peer, ...l, cost: linkCost(l), symmetric })
@@ -801,9 +801,8 @@ function sortedIndex (sorted: Int32Array, from: number, to: number, x: number): 
   while (lo <= hi) {
     const mid = (lo + hi) >> 1
     const v = sorted[mid]
-    if (v === x) return mid
-    if (v < x) lo = mid + 1
-    else hi = mid - 1
+    if (v === x) { return mid }
+    if (v < x) { lo = mid + 1 } else { hi = mid - 1 }
   }
   return -1
 }
@@ -827,7 +826,7 @@ class MinHeap {
     let i = this.size++
     while (i > 0) {
       const parent = (i - 1) >> 1
-      if (this.prio[parent] <= priority) break
+      if (this.prio[parent] <= priority) { break }
       this.nodes[i] = this.nodes[parent]
       this.prio[i] = this.prio[parent]
       i = parent
@@ -845,10 +844,10 @@ class MinHeap {
       let i = 0
       for (;;) {
         const l = 2 * i + 1
-        if (l >= last) break
+        if (l >= last) { break }
         const r = l + 1
         const c = r < last && this.prio[r] < this.prio[l] ? r : l
-        if (this.prio[c] >= priority) break
+        if (this.prio[c] >= priority) { break }
         this.nodes[i] = this.nodes[c]
         this.prio[i] = this.prio[c]
         i = c

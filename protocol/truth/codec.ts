@@ -6,9 +6,9 @@
  * itself in a `TruthRejectReason`, which ends up in the `rejected` event and the logs.
  */
 import { sha256 } from 'multiformats/hashes/sha2'
-import { MeshError } from '../errors.ts'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH, toHex } from '../crypto/index.ts'
+import { MeshError } from '../errors.ts'
 import { SignedTruth, TruthBody, TruthFrame } from './pb/truth.ts'
 import type { Signer, Verifier } from '../crypto/index.ts'
 
@@ -135,7 +135,7 @@ export function checkDraft (draft: TruthDraft): void {
     throw new TruthInputError('priority', `priority must be an integer from ${TRUTH_LIMITS.minPriority} to ${TRUTH_LIMITS.maxPriority}`)
   }
   const problem = channelsProblem(draft.channels)
-  if (problem != null) throw new TruthInputError('channels', problem)
+  if (problem != null) { throw new TruthInputError('channels', problem) }
 }
 
 /** Sign a draft as this node. The result passes `checkSigned`. */
@@ -164,12 +164,12 @@ export function encodeFrame (channel: string, truth: VerifiedTruth): Uint8Array 
 }
 
 function channelsProblem (channels: unknown): string | undefined {
-  if (!Array.isArray(channels) || channels.length === 0) return 'at least one channel is required'
-  if (channels.length > TRUTH_LIMITS.maxChannels) return `at most ${TRUTH_LIMITS.maxChannels} channels`
+  if (!Array.isArray(channels) || channels.length === 0) { return 'at least one channel is required' }
+  if (channels.length > TRUTH_LIMITS.maxChannels) { return `at most ${TRUTH_LIMITS.maxChannels} channels` }
   const seen = new Set<string>()
   for (const c of channels) {
-    if (!isChannelName(c)) return `invalid channel name ${JSON.stringify(c)} (expected [a-z0-9][a-z0-9-]{0,31})`
-    if (seen.has(c)) return `channel ${c} is listed twice`
+    if (!isChannelName(c)) { return `invalid channel name ${JSON.stringify(c)} (expected [a-z0-9][a-z0-9-]{0,31})` }
+    if (seen.has(c)) { return `channel ${c} is listed twice` }
     seen.add(c)
   }
   return undefined
@@ -177,12 +177,12 @@ function channelsProblem (channels: unknown): string | undefined {
 
 /** Structural rules on a decoded body (everything but the signature). */
 function bodyProblem (body: TruthBody, opts: CheckOptions): { reason: TruthRejectReason, detail: string } | undefined {
-  if (body.author.length !== ED25519_PUBLIC_KEY_LENGTH) return { reason: 'bad-author-key', detail: `author key is ${body.author.length} bytes` }
-  if (body.content.length === 0) return { reason: 'bad-content', detail: 'empty content' }
-  if (utf8.encode(body.content).length > TRUTH_LIMITS.maxContentBytes) return { reason: 'bad-content', detail: 'content too long' }
-  if (utf8.encode(body.source).length > TRUTH_LIMITS.maxSourceBytes) return { reason: 'bad-source', detail: 'source too long' }
+  if (body.author.length !== ED25519_PUBLIC_KEY_LENGTH) { return { reason: 'bad-author-key', detail: `author key is ${body.author.length} bytes` } }
+  if (body.content.length === 0) { return { reason: 'bad-content', detail: 'empty content' } }
+  if (utf8.encode(body.content).length > TRUTH_LIMITS.maxContentBytes) { return { reason: 'bad-content', detail: 'content too long' } }
+  if (utf8.encode(body.source).length > TRUTH_LIMITS.maxSourceBytes) { return { reason: 'bad-source', detail: 'source too long' } }
   const channels = channelsProblem(body.channels)
-  if (channels != null) return { reason: 'bad-channels', detail: channels }
+  if (channels != null) { return { reason: 'bad-channels', detail: channels } }
   if (body.priority < TRUTH_LIMITS.minPriority || body.priority > TRUTH_LIMITS.maxPriority) {
     return { reason: 'priority-out-of-range', detail: `priority ${body.priority}` }
   }
@@ -224,7 +224,7 @@ export async function checkFrame (frameBytes: Uint8Array, topic: string, verifie
   } catch (err: any) {
     return { ok: false, reason: 'malformed', detail: `TruthFrame: ${err.message}` }
   }
-  if (frame.message == null) return { ok: false, reason: 'malformed', detail: 'frame without message' }
+  if (frame.message == null) { return { ok: false, reason: 'malformed', detail: 'frame without message' } }
   if (!uint8ArrayEquals(TruthFrame.encode(frame), frameBytes)) {
     return { ok: false, reason: 'non-canonical', detail: 'frame bytes are not the canonical encoding' }
   }
@@ -259,10 +259,10 @@ async function checkParts (signed: SignedTruth, signedBytes: Uint8Array, verifie
   const id = await messageId(signed.body)
   const idHex = toHex(id)
   const problem = bodyProblem(body, opts)
-  if (problem != null) return { ok: false, ...problem, idHex }
+  if (problem != null) { return { ok: false, ...problem, idHex } }
   const truth: VerifiedTruth = { id, idHex, body, bodyBytes: signed.body, signature: signed.signature, signed: signedBytes }
   const stored = await known?.(idHex)
-  if (stored != null && uint8ArrayEquals(stored, signedBytes)) return { ok: true, truth, known: true }
+  if (stored != null && uint8ArrayEquals(stored, signedBytes)) { return { ok: true, truth, known: true } }
   if (!await verifier.verify(body.author, signingBytes(signed.body), signed.signature)) {
     return { ok: false, reason: 'invalid-signature', detail: 'signature does not verify against the author key', idHex }
   }

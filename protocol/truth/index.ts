@@ -15,9 +15,9 @@
  * under category 'truth'). Wire format and limits: docs/protocols/truth.md.
  */
 import { TopicValidatorResult } from '@libp2p/gossipsub'
-import { resolveIdPrefix } from '../errors.ts'
 import { TypedEventEmitter } from 'main-event'
 import { peerIdFromRawKey, toHex } from '../crypto/index.ts'
+import { resolveIdPrefix } from '../errors.ts'
 import { TokenBuckets } from '../limits/token-buckets.ts'
 import { WindowBudget } from '../limits/window-budget.ts'
 import { registerTopicScore } from '../pubsub/gossip.ts'
@@ -220,7 +220,7 @@ export interface TruthInit {
   spread?: SpreadInit
   sync?: TruthSyncInit
   /** clock, for tests */
-  now?: () => number
+  now?(): number
 }
 
 const FORWARDED_CAPACITY = 65_536
@@ -275,9 +275,9 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
     this.selfId = components.libp2p.peerId.toString()
     const channels = init.channels ?? [...STANDARD_CHANNELS]
     for (const c of [...channels, ...this.defaultChannels]) {
-      if (!isChannelName(c)) throw new TruthInputError('channels', `invalid channel name ${JSON.stringify(c)}`)
+      if (!isChannelName(c)) { throw new TruthInputError('channels', `invalid channel name ${JSON.stringify(c)}`) }
     }
-    for (const c of channels) this.subscribed.add(c)
+    for (const c of channels) { this.subscribed.add(c) }
   }
 
   private get pubsub (): GossipSub {
@@ -289,7 +289,7 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
   }
 
   async start (): Promise<void> {
-    if (this.running) return
+    if (this.running) { return }
     if (!this.opened) {
       await this.store.open()
       // holders of recent messages are not persisted: start from what is certain
@@ -301,14 +301,14 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
     }
     this.running = true
     this.abort = new AbortController()
-    for (const c of this.subscribed) this.join(c)
+    for (const c of this.subscribed) { this.join(c) }
     const { libp2p } = this.components
     const ctx = this.syncContext()
     await libp2p.handle(SYNC_PROTOCOL, createSyncResponder(ctx, this.syncInit), { maxInboundStreams: 2, maxOutboundStreams: 2 })
     this.topologyId = await libp2p.register(SYNC_PROTOCOL, {
       onConnect: (peer) => {
         this.syncPeers.set(peer.toString(), peer)
-        if (this.syncInit.onConnect) this.scheduleSync(peer)
+        if (this.syncInit.onConnect) { this.scheduleSync(peer) }
       },
       onDisconnect: (peer) => {
         this.syncPeers.delete(peer.toString())
@@ -320,18 +320,18 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
   }
 
   async stop (): Promise<void> {
-    if (!this.running) return
+    if (!this.running) { return }
     this.running = false
     this.abort.abort()
-    if (this.syncTimer != null) clearInterval(this.syncTimer)
+    if (this.syncTimer != null) { clearInterval(this.syncTimer) }
     this.syncTimer = undefined
-    for (const t of this.retryTimers) clearTimeout(t)
+    for (const t of this.retryTimers) { clearTimeout(t) }
     this.retryTimers.clear()
     const { libp2p } = this.components
-    if (this.topologyId != null) libp2p.unregister(this.topologyId)
+    if (this.topologyId != null) { libp2p.unregister(this.topologyId) }
     this.topologyId = undefined
     await libp2p.unhandle(SYNC_PROTOCOL)
-    for (const c of this.subscribed) this.leave(c)
+    for (const c of this.subscribed) { this.leave(c) }
     this.syncQueue.length = 0
     this.syncPeers.clear()
     // sessions end (aborted) and writes in flight finish before the owner closes the database
@@ -357,15 +357,15 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
   }
 
   subscribe (channel: string): void {
-    if (!isChannelName(channel)) throw new TruthInputError('channel', `invalid channel name ${JSON.stringify(channel)}`)
-    if (this.subscribed.has(channel)) return
+    if (!isChannelName(channel)) { throw new TruthInputError('channel', `invalid channel name ${JSON.stringify(channel)}`) }
+    if (this.subscribed.has(channel)) { return }
     this.subscribed.add(channel)
-    if (this.running) this.join(channel)
+    if (this.running) { this.join(channel) }
   }
 
   unsubscribe (channel: string): void {
-    if (!this.subscribed.delete(channel)) return
-    if (this.running) this.leave(channel)
+    if (!this.subscribed.delete(channel)) { return }
+    if (this.running) { this.leave(channel) }
   }
 
   private authorId (key: Uint8Array): string {
@@ -373,22 +373,22 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
     let id = this.authorIds.get(hex)
     if (id == null) {
       id = peerIdFromRawKey(key).toString()
-      if (this.authorIds.size >= 10_000) this.authorIds.delete(this.authorIds.keys().next().value as string)
+      if (this.authorIds.size >= 10_000) { this.authorIds.delete(this.authorIds.keys().next().value as string) }
       this.authorIds.set(hex, id)
     }
     return id
   }
 
   private markForwarded (key: string): boolean {
-    if (this.forwarded.has(key)) return false
-    if (this.forwarded.size >= FORWARDED_CAPACITY) this.forwarded.delete(this.forwarded.keys().next().value as string)
+    if (this.forwarded.has(key)) { return false }
+    if (this.forwarded.size >= FORWARDED_CAPACITY) { this.forwarded.delete(this.forwarded.keys().next().value as string) }
     this.forwarded.add(key)
     return true
   }
 
   /** gossipsub topic validator: Reject for bad input (penalises the sender), Ignore for duplicates */
   private async validate (peer: PeerId, msg: Message): Promise<TopicValidatorResult> {
-    if (!this.running) return TopicValidatorResult.Ignore
+    if (!this.running) { return TopicValidatorResult.Ignore }
     const from = peer.toString()
     const result = await checkFrame(msg.data, msg.topic, this.components.crypto.verifier, this.checkOptions(), async id => this.store.getSignedIfKnown(id))
     if (!result.ok) {
@@ -424,20 +424,20 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
     } finally {
       this.ingesting.delete(p)
     }
-    if (!stored) return false
+    if (!stored) { return false }
     this.afterStore(truth, origin, from, correlationId)
     return true
   }
 
   private afterStore (truth: VerifiedTruth, origin: TruthOrigin, from?: string, correlationId?: string): void {
     const holders = [this.selfId, this.authorId(truth.body.author)]
-    if (from != null) holders.push(from)
+    if (from != null) { holders.push(from) }
     this.spreadTracker.track(truth.idHex, truth.body.createdAt, truth.body.channels, holders)
     const message: TruthMessageEvent = {
       ...this.toMessage({ idHex: truth.idHex, body: truth.body, signed: truth.signed, signature: truth.signature, receivedAt: this.now() }, this.subscriberSnapshot()),
       origin
     }
-    if (from != null) message.from = from
+    if (from != null) { message.from = from }
     this.safeDispatchEvent('message', { detail: message })
     // the message id ties its later events (API requests, syncs) to this one
     this.components.events.emitEvent('truth', 'message', message, correlationId ?? truth.idHex)
@@ -451,7 +451,7 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
   }
 
   async post (content: string, opts: PostOptions = {}): Promise<PostResult> {
-    if (!this.running) throw new Error('truth service is not running')
+    if (!this.running) { throw new Error('truth service is not running') }
     const draft = {
       content,
       source: opts.source,
@@ -469,7 +469,7 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
       this.markForwarded(`${channel}:${truth.idHex}`)
       try {
         const res = await this.pubsub.publish(truthTopic(channel), encodeFrame(channel, truth))
-        for (const p of res.recipients) recipients.add(p.toString())
+        for (const p of res.recipients) { recipients.add(p.toString()) }
       } catch (err: any) {
         // stored anyway: peers get it by sync
         this.log('publish on %s failed: %s', channel, err.message)
@@ -479,7 +479,7 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
     const storing = this.ingest(truth, 'local', undefined, opts.correlationId)
     await Promise.all(publishing)
     await storing
-    for (const p of recipients) this.spreadTracker.holds(truth.idHex, p)
+    for (const p of recipients) { this.spreadTracker.holds(truth.idHex, p) }
     const entry: StoredEntry = { idHex: truth.idHex, body: truth.body, signed: truth.signed, signature: truth.signature, receivedAt: draft.createdAt }
     return { ...this.toMessage(entry), recipients: [...recipients] }
   }
@@ -490,7 +490,7 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
   }
 
   async resolveId (prefix: string): Promise<string> {
-    if (typeof prefix !== 'string' || !/^[0-9a-f]{4,64}$/.test(prefix)) throw new TruthInputError('id', 'a message id is 4 to 64 lowercase hex characters (a unique prefix)')
+    if (typeof prefix !== 'string' || !/^[0-9a-f]{4,64}$/.test(prefix)) { throw new TruthInputError('id', 'a message id is 4 to 64 lowercase hex characters (a unique prefix)') }
     return resolveIdPrefix(prefix, await this.store.idsWithPrefix(prefix, 4), 'truth message')
   }
 
@@ -502,12 +502,12 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
     const { channel, since, until, cursor } = query
     const limit = query.limit ?? 50
     const order = query.order ?? 'desc'
-    if (channel != null && !isChannelName(channel)) throw new TruthInputError('channel', `invalid channel name ${JSON.stringify(channel)}`)
-    if (since != null && !(Number.isSafeInteger(since) && since >= 0)) throw new TruthInputError('since', 'since must be a non-negative integer (ms)')
-    if (until != null && !(Number.isSafeInteger(until) && until >= 0)) throw new TruthInputError('until', 'until must be a non-negative integer (ms)')
-    if (cursor != null && !isCursor(cursor)) throw new TruthInputError('cursor', 'malformed cursor')
-    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new TruthInputError('limit', 'limit must be an integer from 1 to 500')
-    if (order !== 'asc' && order !== 'desc') throw new TruthInputError('order', "order must be 'asc' or 'desc'")
+    if (channel != null && !isChannelName(channel)) { throw new TruthInputError('channel', `invalid channel name ${JSON.stringify(channel)}`) }
+    if (since != null && !(Number.isSafeInteger(since) && since >= 0)) { throw new TruthInputError('since', 'since must be a non-negative integer (ms)') }
+    if (until != null && !(Number.isSafeInteger(until) && until >= 0)) { throw new TruthInputError('until', 'until must be a non-negative integer (ms)') }
+    if (cursor != null && !isCursor(cursor)) { throw new TruthInputError('cursor', 'malformed cursor') }
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) { throw new TruthInputError('limit', 'limit must be an integer from 1 to 500') }
+    if (order !== 'asc' && order !== 'desc') { throw new TruthInputError('order', "order must be 'asc' or 'desc'") }
     const page = await this.store.list({ channel, since, until, cursor, limit, order })
     const audiences = new Map<string, Set<string>>()
     return { items: page.entries.map(e => this.toMessage(e, audiences)), next_cursor: page.nextCursor }
@@ -519,7 +519,7 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
     return [...names].sort().map(channel => {
       const ids = this.spreadTracker.idsOnChannel(channel).slice(-100)
       let sum = 0
-      for (const id of ids) sum += this.effectiveness(id, this.spreadTracker.channels(id) ?? [channel], audiences).effectiveness
+      for (const id of ids) { sum += this.effectiveness(id, this.spreadTracker.channels(id) ?? [channel], audiences).effectiveness }
       return {
         channel,
         topic: truthTopic(channel),
@@ -549,7 +549,7 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
     let s = cache.get(channel)
     if (s == null) {
       s = new Set(this.pubsub.getSubscribers(truthTopic(channel)).map(p => p.toString()))
-      if (this.subscribed.has(channel)) s.add(this.selfId)
+      if (this.subscribed.has(channel)) { s.add(this.selfId) }
       cache.set(channel, s)
     }
     return s
@@ -559,7 +559,7 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
     const holders = this.spreadTracker.holders(idHex) ?? new Set([this.selfId])
     const audience = new Set(holders)
     audience.add(this.selfId)
-    for (const c of channels) for (const p of this.subscribers(c, cache)) audience.add(p)
+    for (const c of channels) { for (const p of this.subscribers(c, cache)) { audience.add(p) } }
     return { spread: holders.size, effectiveness: holders.size / audience.size }
   }
 
@@ -605,8 +605,8 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
       // the same author and peer budgets as gossip: a pull path is no way around them
       admit: (truth, from) => {
         const now = this.now()
-        if (!this.peerRate.has(from, 1, now)) return 'peer'
-        if (!this.authorRate.take(toHex(truth.body.author), 1, now)) return 'author'
+        if (!this.peerRate.has(from, 1, now)) { return 'peer' }
+        if (!this.authorRate.take(toHex(truth.body.author), 1, now)) { return 'author' }
         this.peerRate.take(from, 1, now)
         return 'ok'
       }
@@ -614,7 +614,7 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
   }
 
   async syncWith (peer: PeerId): Promise<SyncReport> {
-    if (!this.running) throw new Error('truth service is not running')
+    if (!this.running) { throw new Error('truth service is not running') }
     const session = this.runSync(peer)
     this.sessions.add(session)
     try {
@@ -644,7 +644,7 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
 
   private scheduleSync (peer: PeerId): void {
     const key = peer.toString()
-    if (!this.running || this.syncing.has(key) || this.syncQueue.some(p => p.equals(peer))) return
+    if (!this.running || this.syncing.has(key) || this.syncQueue.some(p => p.equals(peer))) { return }
     this.syncQueue.push(peer)
     this.pumpSync()
   }
@@ -693,12 +693,12 @@ class DefaultTruthService extends TypedEventEmitter<TruthEvents> implements Trut
       const last = this.lastSync.get(key) ?? 0
       if (last < oldest && !this.syncing.has(key)) { oldest = last; pick = peer }
     }
-    if (pick != null) this.scheduleSync(pick)
+    if (pick != null) { this.scheduleSync(pick) }
   }
 }
 
 function checkId (id: string): string {
-  if (typeof id !== 'string' || !/^[0-9a-f]{64}$/.test(id)) throw new TruthInputError('id', 'a message id is 64 lowercase hex characters')
+  if (typeof id !== 'string' || !/^[0-9a-f]{64}$/.test(id)) { throw new TruthInputError('id', 'a message id is 64 lowercase hex characters') }
   return id
 }
 

@@ -2,9 +2,9 @@
  * Persistent truth messages: one record per id plus two key-only indexes, by time and by
  * channel then time, so feeds and catch-up read ranges in order without scanning.
  *
- *   m!<id>                       StoredTruth (the SignedTruth bytes as received + receive time)
- *   t!<created_at>!<id>          (empty)  time index
- *   c!<channel>!<created_at>!<id> (empty)  channel index
+ * m!<id>                       StoredTruth (the SignedTruth bytes as received + receive time)
+ * t!<created_at>!<id>          (empty)  time index
+ * c!<channel>!<created_at>!<id> (empty)  channel index
  *
  * `created_at` is a fixed-width hex number (`sortableNumber`), so keys sort by time, then
  * by id. Writes are atomic batches; concurrent writes are grouped into one batch (group
@@ -17,8 +17,8 @@
 import { openStore, parseSortableNumber, sortableNumber } from '../storage/index.ts'
 import { IdFilter, RangeIndex } from './digest.ts'
 import { SignedTruth, StoredTruth, TruthBody } from './pb/truth.ts'
-import type { MeshDatabase, MeshStore } from '../storage/index.ts'
 import type { VerifiedTruth } from './codec.ts'
+import type { MeshDatabase, MeshStore } from '../storage/index.ts'
 
 /** run `fn` in a later task: `setImmediate` in Node, a zero timeout in browsers */
 const nextTask: (fn: () => void) => void = typeof (globalThis as any).setImmediate === 'function'
@@ -96,7 +96,7 @@ export class TruthStore {
   async idsWithPrefix (prefix: string, limit: number): Promise<string[]> {
     const ids: string[] = []
     // 'g' sorts right after 'f': the range is every hex continuation of the prefix
-    for await (const key of this.store.keys({ gte: `m!${prefix}`, lt: `m!${prefix}g`, limit })) ids.push(key.slice(2))
+    for await (const key of this.store.keys({ gte: `m!${prefix}`, lt: `m!${prefix}g`, limit })) { ids.push(key.slice(2)) }
     return ids
   }
 
@@ -117,8 +117,8 @@ export class TruthStore {
   /** the stored SignedTruth bytes, skipping the read when the id is certainly unknown */
   async getSignedIfKnown (idHex: string): Promise<Uint8Array | undefined> {
     const running = this.inflight.get(idHex)
-    if (running != null) await running.catch(() => {})
-    if (!this.known.has(idHex)) return undefined
+    if (running != null) { await running.catch(() => {}) }
+    if (!this.known.has(idHex)) { return undefined }
     return this.getSigned(idHex)
   }
 
@@ -130,7 +130,7 @@ export class TruthStore {
   async hasMany (idHexes: string[]): Promise<boolean[]> {
     const out = idHexes.map(id => this.mightHave(id))
     const check = idHexes.filter((_, i) => out[i])
-    if (check.length === 0) return out
+    if (check.length === 0) { return out }
     await Promise.all(check.map(async id => this.inflight.get(id)?.catch(() => {})))
     const values = await this.store.getMany(check.map(id => `m!${id}`))
     let j = 0
@@ -138,7 +138,7 @@ export class TruthStore {
   }
 
   async getSignedMany (idHexes: string[]): Promise<Array<Uint8Array | undefined>> {
-    if (idHexes.length === 0) return []
+    if (idHexes.length === 0) { return [] }
     const values = await this.store.getMany(idHexes.map(id => `m!${id}`))
     return values.map(v => v == null ? undefined : StoredTruth.decode(v).signed)
   }
@@ -163,18 +163,18 @@ export class TruthStore {
   }
 
   private async putOnce (truth: VerifiedTruth, receivedAt: number): Promise<boolean> {
-    if (this.known.has(truth.idHex) && await this.store.get(`m!${truth.idHex}`) != null) return false
+    if (this.known.has(truth.idHex) && await this.store.get(`m!${truth.idHex}`) != null) { return false }
     const time = sortableNumber(truth.body.createdAt)
     const ops: BatchOp[] = [
       { type: 'put', key: `m!${truth.idHex}`, value: StoredTruth.encode({ signed: truth.signed as Uint8Array<ArrayBuffer>, receivedAt }) },
       { type: 'put', key: `t!${time}!${truth.idHex}`, value: EMPTY }
     ]
-    for (const c of truth.body.channels) ops.push({ type: 'put', key: `c!${c}!${time}!${truth.idHex}`, value: EMPTY })
+    for (const c of truth.body.channels) { ops.push({ type: 'put', key: `c!${c}!${time}!${truth.idHex}`, value: EMPTY }) }
     await this.write(ops)
     this.known.add(truth.idHex)
     this.ranges.add(truth.body.createdAt, truth.id)
     this.total++
-    for (const c of truth.body.channels) this.channelCounts.set(c, (this.channelCounts.get(c) ?? 0) + 1)
+    for (const c of truth.body.channels) { this.channelCounts.set(c, (this.channelCounts.get(c) ?? 0) + 1) }
     return true
   }
 
@@ -203,9 +203,9 @@ export class TruthStore {
         this.pending = []
         try {
           await this.store.batch(group.flatMap(g => g.ops))
-          for (const g of group) g.resolve()
+          for (const g of group) { g.resolve() }
         } catch (err: any) {
-          for (const g of group) g.reject(err)
+          for (const g of group) { g.reject(err) }
         }
       }
     } finally {
@@ -220,18 +220,18 @@ export class TruthStore {
     let upper = prefix + (q.until != null ? sortableNumber(Math.max(0, q.until)) : END)
     if (q.cursor != null) {
       const at = prefix + q.cursor
-      if (q.order === 'desc') { if (at < upper) upper = at } else if (at + '\u0000' > lower) lower = at + '\u0000'
+      if (q.order === 'desc') { if (at < upper) { upper = at } } else if (at + '\u0000' > lower) { lower = at + '\u0000' }
     }
     const keys: string[] = []
     if (lower < upper) {
-      for await (const key of this.store.keys({ gte: lower, lt: upper, reverse: q.order === 'desc', limit: q.limit + 1 })) keys.push(key)
+      for await (const key of this.store.keys({ gte: lower, lt: upper, reverse: q.order === 'desc', limit: q.limit + 1 })) { keys.push(key) }
     }
     const more = keys.length > q.limit
     const page = keys.slice(0, q.limit)
     const ids = page.map(k => k.slice(-64))
     const values = ids.length === 0 ? [] : await this.store.getMany(ids.map(id => `m!${id}`))
     const entries: StoredEntry[] = []
-    values.forEach((v, i) => { if (v != null) entries.push(toEntry(ids[i], StoredTruth.decode(v))) })
+    values.forEach((v, i) => { if (v != null) { entries.push(toEntry(ids[i], StoredTruth.decode(v))) } })
     const last = page[page.length - 1]
     return { entries, nextCursor: more && last != null ? last.slice(prefix.length) : null }
   }
@@ -241,7 +241,7 @@ export class TruthStore {
     let lower = `t!${sortableNumber(from)}`
     if (after != null) {
       const at = `t!${sortableNumber(after.createdAt)}!${after.idHex}\u0000`
-      if (at > lower) lower = at
+      if (at > lower) { lower = at }
     }
     const upper = `t!${sortableNumber(to)}`
     const out: IdPosition[] = []
@@ -263,6 +263,6 @@ function toEntry (idHex: string, record: StoredTruth): StoredEntry {
 
 function hexToBytes (hex: string): Uint8Array {
   const out = new Uint8Array(hex.length / 2)
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16)
+  for (let i = 0; i < out.length; i++) { out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16) }
   return out
 }

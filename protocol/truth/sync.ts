@@ -24,11 +24,11 @@ import { BUCKET_MS, bucketOf } from './digest.ts'
 import { SyncRequest, SyncResponse } from './pb/truth.ts'
 import type { CheckOptions, TruthRejectReason, VerifiedTruth } from './codec.ts'
 import type { Slice } from './digest.ts'
+import type { IdsResponse, RangeDigest } from './pb/truth.ts'
 import type { SpreadTracker } from './spread.ts'
 import type { TruthStore } from './store.ts'
 import type { Verifier } from '../crypto/index.ts'
 import type { Connection, Logger, PeerId, Stream } from '@libp2p/interface'
-import type { IdsResponse, RangeDigest } from './pb/truth.ts'
 
 export const SYNC_PROTOCOL = '/liberation/truth-sync/1.0.0'
 
@@ -120,16 +120,14 @@ export function createSyncResponder (ctx: SyncContext, init: SyncInit = {}): (st
         try {
           req = await pb.read(SyncRequest, { signal })
         } catch (err: any) {
-          if (isEof(err)) break
+          if (isEof(err)) { break }
           throw err
         }
         requests++
         let res: SyncResponse
-        if (requests > maxRequests) res = refusal('too many requests in one session')
-        else if (!requestRate.take(peer)) res = refusal('rate limited')
-        else res = await answer(ctx, req, peer)
+        if (requests > maxRequests) { res = refusal('too many requests in one session') } else if (!requestRate.take(peer)) { res = refusal('rate limited') } else { res = await answer(ctx, req, peer) }
         const size = SyncResponse.encode(res).length
-        if (res.error === '' && !byteRate.take(peer, size)) res = refusal('rate limited')
+        if (res.error === '' && !byteRate.take(peer, size)) { res = refusal('rate limited') }
         await pb.write(res, SyncResponse, { signal })
         if (res.error !== '') {
           ctx.log('sync: refused %s: %s', peer, res.error)
@@ -150,7 +148,7 @@ function refusal (error: string): SyncResponse {
 
 async function answer (ctx: SyncContext, req: SyncRequest, peer: string): Promise<SyncResponse> {
   const parts = [req.digest, req.ids, req.fetch].filter(p => p != null).length
-  if (parts !== 1) return refusal('a request carries exactly one of digest, ids, fetch')
+  if (parts !== 1) { return refusal('a request carries exactly one of digest, ids, fetch') }
   if (req.digest != null) {
     const { from, to, step } = req.digest
     if (from % BUCKET_MS !== 0 || step < BUCKET_MS || step % BUCKET_MS !== 0 || !(to > from) || to > Number.MAX_SAFE_INTEGER) {
@@ -161,21 +159,21 @@ async function answer (ctx: SyncContext, req: SyncRequest, peer: string): Promis
   }
   if (req.ids != null) {
     const { from, to, afterTime, afterId } = req.ids
-    if (!(to > from) || to > Number.MAX_SAFE_INTEGER || (afterId.length !== 0 && afterId.length !== 32)) return refusal('ids: bad range or position')
+    if (!(to > from) || to > Number.MAX_SAFE_INTEGER || (afterId.length !== 0 && afterId.length !== 32)) { return refusal('ids: bad range or position') }
     const after = afterId.length === 32 ? { createdAt: afterTime, idHex: toHex(afterId) } : undefined
     const page = await ctx.store.idsInRange(from, to, after, SYNC_LIMITS.maxIdsPerResponse)
     return { ids: { ids: page.ids.map(p => ({ id: p.id as Uint8Array<ArrayBuffer>, createdAt: p.createdAt })), more: page.more }, error: '' }
   }
   const ids = req.fetch?.ids ?? []
-  if (ids.length > SYNC_LIMITS.maxFetchIds || ids.some(id => id.length !== 32)) return refusal(`fetch: at most ${SYNC_LIMITS.maxFetchIds} ids of 32 bytes`)
+  if (ids.length > SYNC_LIMITS.maxFetchIds || ids.some(id => id.length !== 32)) { return refusal(`fetch: at most ${SYNC_LIMITS.maxFetchIds} ids of 32 bytes`) }
   const hexes = ids.map(toHex)
   const found = await ctx.store.getSignedMany(hexes)
   const messages: Array<Uint8Array<ArrayBuffer>> = []
   let bytes = 0
   for (let i = 0; i < found.length; i++) {
     const m = found[i]
-    if (m == null) continue
-    if (bytes + m.length > SYNC_LIMITS.maxFetchBytes && messages.length > 0) break
+    if (m == null) { continue }
+    if (bytes + m.length > SYNC_LIMITS.maxFetchBytes && messages.length > 0) { break }
     messages.push(m as Uint8Array<ArrayBuffer>)
     bytes += m.length
     // a receipt: the requester validates and keeps what it asked for
@@ -202,7 +200,7 @@ export async function runSyncSession (ctx: SyncContext, stream: Stream, peer: Pe
   let spent = false
 
   async function request (req: SyncRequest): Promise<SyncResponse> {
-    if (report.requests >= maxRequests) throw new SyncError('session request budget spent', 'protocol')
+    if (report.requests >= maxRequests) { throw new SyncError('session request budget spent', 'protocol') }
     report.requests++
     await pb.write(req, SyncRequest, { signal })
     const res = await pb.read(SyncResponse, {
@@ -214,7 +212,7 @@ export async function runSyncSession (ctx: SyncContext, stream: Stream, peer: Pe
       }
     })
     report.bytes += SyncResponse.encode(res).length
-    if (res.error !== '') throw new SyncError(`${peerStr} refused: ${res.error}`, 'refused')
+    if (res.error !== '') { throw new SyncError(`${peerStr} refused: ${res.error}`, 'refused') }
     return res
   }
 
@@ -222,6 +220,8 @@ export async function runSyncSession (ctx: SyncContext, stream: Stream, peer: Pe
   const wantedSet = new Set<string>()
 
   async function fetchWanted (all: boolean): Promise<void> {
+    // `spent` is set by the budget check of the stores this loop awaits
+    // eslint-disable-next-line no-unmodified-loop-condition
     while (!spent && (wanted.length >= SYNC_LIMITS.maxFetchIds || (all && wanted.length > 0))) {
       const batch = wanted.splice(0, SYNC_LIMITS.maxFetchIds)
       const res = await request({ fetch: { ids: batch.map(h => fromHexId(h)) } })
@@ -234,7 +234,7 @@ export async function runSyncSession (ctx: SyncContext, stream: Stream, peer: Pe
           ctx.reject(checked.reason, checked.detail, peerStr, checked.idHex)
           throw new SyncError(`${peerStr} sent an invalid message (${checked.reason})`, 'invalid-message')
         }
-        if (!asked.has(checked.truth.idHex)) throw new SyncError(`${peerStr} sent a message that was not asked for`, 'protocol')
+        if (!asked.has(checked.truth.idHex)) { throw new SyncError(`${peerStr} sent a message that was not asked for`, 'protocol') }
         asked.delete(checked.truth.idHex)
         got++
         report.fetched++
@@ -243,14 +243,14 @@ export async function runSyncSession (ctx: SyncContext, stream: Stream, peer: Pe
         if (admission !== 'ok') {
           // not stored: the next pull finds it missing again
           report.deferred++
-          if (admission === 'peer') spent = true
+          if (admission === 'peer') { spent = true }
           continue
         }
-        if (await ctx.ingest(checked.truth, peerStr)) report.stored++
+        if (await ctx.ingest(checked.truth, peerStr)) { report.stored++ }
       }
       // a byte-capped response returns a prefix: ask again for the rest, unless nothing came
-      if (got > 0 && asked.size > 0) wanted.unshift(...batch.filter(h => asked.has(h)))
-      for (const h of batch) if (!asked.has(h) || got === 0) wantedSet.delete(h)
+      if (got > 0 && asked.size > 0) { wanted.unshift(...batch.filter(h => asked.has(h))) }
+      for (const h of batch) { if (!asked.has(h) || got === 0) { wantedSet.delete(h) } }
     }
   }
 
@@ -259,10 +259,10 @@ export async function runSyncSession (ctx: SyncContext, stream: Stream, peer: Pe
     while (true) {
       const res = await request({ ids: { from, to, afterTime: after?.time ?? 0, afterId: (after?.id ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer> } })
       const page = res.ids as IdsResponse
-      if (page == null) throw new SyncError('ids request answered without ids', 'protocol')
+      if (page == null) { throw new SyncError('ids request answered without ids', 'protocol') }
       const hexes: string[] = []
       for (const e of page.ids) {
-        if (e.id.length !== 32 || e.createdAt < from || e.createdAt >= to) throw new SyncError('id outside the requested range', 'protocol')
+        if (e.id.length !== 32 || e.createdAt < from || e.createdAt >= to) { throw new SyncError('id outside the requested range', 'protocol') }
         hexes.push(toHex(e.id))
       }
       const have = await ctx.store.hasMany(hexes)
@@ -271,7 +271,7 @@ export async function runSyncSession (ctx: SyncContext, stream: Stream, peer: Pe
         if (!have[i] && !wantedSet.has(h)) { wanted.push(h); wantedSet.add(h) }
       })
       await fetchWanted(false)
-      if (spent || !page.more || page.ids.length === 0) break
+      if (spent || !page.more || page.ids.length === 0) { break }
       const last = page.ids[page.ids.length - 1]
       after = { time: last.createdAt, id: last.id }
     }
@@ -282,13 +282,15 @@ export async function runSyncSession (ctx: SyncContext, stream: Stream, peer: Pe
     const horizon = bucketOf(opts.now + opts.maxClockSkewMs) + BUCKET_MS
     const top = SYNC_LEVELS[0]
     const queue: Range[] = [{ from: 0, to: Math.ceil(horizon / top) * top, step: top }]
+    // `spent` is set by the budget check of the stores this loop awaits
+    // eslint-disable-next-line no-unmodified-loop-condition
     while (queue.length > 0 && !spent) {
       const range = queue.shift() as Range
       const res = await request({ digest: range })
-      if (res.digest == null) throw new SyncError('digest request answered without digest', 'protocol')
+      if (res.digest == null) { throw new SyncError('digest request answered without digest', 'protocol') }
       const remote = res.digest.slices
       const own = new Map<number, Slice>()
-      for (const s of ctx.store.ranges.slices(range.from, range.to, range.step, Number.MAX_SAFE_INTEGER).slices) own.set(s.start, s)
+      for (const s of ctx.store.ranges.slices(range.from, range.to, range.step, Number.MAX_SAFE_INTEGER).slices) { own.set(s.start, s) }
       let prev = -1
       for (const s of remote) {
         if (s.start <= prev || s.start < range.from || s.start >= range.to || (s.start - range.from) % range.step !== 0 || s.count === 0) {
@@ -302,8 +304,7 @@ export async function runSyncSession (ctx: SyncContext, stream: Stream, peer: Pe
           continue
         }
         const finer = SYNC_LEVELS.find(l => l < range.step)
-        if (finer == null || mine == null || s.count <= SYNC_LIMITS.listThreshold) await listIds(s.start, end)
-        else queue.push({ from: s.start, to: end, step: finer })
+        if (finer == null || mine == null || s.count <= SYNC_LIMITS.listThreshold) { await listIds(s.start, end) } else { queue.push({ from: s.start, to: end, step: finer }) }
       }
       if (res.digest.truncated && remote.length > 0) {
         queue.unshift({ from: remote[remote.length - 1].start + range.step, to: range.to, step: range.step })
@@ -323,6 +324,6 @@ export async function runSyncSession (ctx: SyncContext, stream: Stream, peer: Pe
 
 function fromHexId (hex: string): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(32)
-  for (let i = 0; i < 32; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16)
+  for (let i = 0; i < 32; i++) { out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16) }
   return out
 }

@@ -4,8 +4,8 @@
  */
 import { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, decodeNumericCursor, encodeCursor, errorResponses, pageSchema } from '../schemas.ts'
 import { eventView } from '../wire.ts'
-import type { ApiContext } from '../server.ts'
 import type { MeshEventCategory } from '../../../protocol/events/index.ts'
+import type { ApiContext } from '../server.ts'
 import type { FastifyInstance } from 'fastify'
 
 export const EVENT_CATEGORIES: MeshEventCategory[] = ['mesh', 'truth', 'resources', 'routes', 'notifications', 'metrics', 'system']

@@ -4,9 +4,9 @@
  * `DistributionRequest` with `human_ids` / `amount_override`), in snake_case; money is
  * exact: decimal strings out ("800.00"), decimal strings or two-decimal numbers in.
  */
+import { MeshError } from '../../../protocol/errors.ts'
 import { isLedgerError } from '../../../protocol/ledger/index.ts'
 import { DEFAULT_PAGE_SIZE, errorResponses, errorSchema, notFoundResponse, pageSchema } from '../schemas.ts'
-import { MeshError } from '../../../protocol/errors.ts'
 import { notFound } from '../validation.ts'
 import { epochMs } from '../wire.ts'
 import type { Human, LedgerTransaction } from '../../../protocol/ledger/index.ts'
@@ -48,9 +48,21 @@ export const humanSchema = {
     unfunded_payments: { type: 'integer' }
   },
   example: {
-    id: 'alice', weekly_flow: '800.00', housing_credit: '104000.00', investment_pool: '104000.00', status: 'active',
-    created_at: 1764633600000, registered_by: '12D3KooWLx8cBDqT9bJpPLmWEh2XGXfSQJm3sKZCV6sBqtpmD4Ny', registrar_key: '8f0c6f2be4c1a7d5e3b2a19087f6e5d4c3b2a19087f6e5d4c3b2a19087f6e5d4', registrars: 1,
-    last_distribution: 1764637200000, last_distribution_week: '2026-W49', total_received: '800.00', payments: 1, unfunded: '0.00', unfunded_payments: 0
+    id: 'alice',
+    weekly_flow: '800.00',
+    housing_credit: '104000.00',
+    investment_pool: '104000.00',
+    status: 'active',
+    created_at: 1764633600000,
+    registered_by: '12D3KooWLx8cBDqT9bJpPLmWEh2XGXfSQJm3sKZCV6sBqtpmD4Ny',
+    registrar_key: '8f0c6f2be4c1a7d5e3b2a19087f6e5d4c3b2a19087f6e5d4c3b2a19087f6e5d4',
+    registrars: 1,
+    last_distribution: 1764637200000,
+    last_distribution_week: '2026-W49',
+    total_received: '800.00',
+    payments: 1,
+    unfunded: '0.00',
+    unfunded_payments: 0
   }
 } as const
 
@@ -116,11 +128,11 @@ const FIELD_NAMES: Record<string, string> = {
 
 /** the ledger's errors carry a code and a suggested status; fields are renamed to the API's */
 function ledgerError (err: unknown): unknown {
-  if (!isLedgerError(err)) return err
+  if (!isLedgerError(err)) { return err }
   const raw = typeof err.details?.field === 'string' ? err.details.field : undefined
   const field = raw != null ? FIELD_NAMES[raw] ?? raw : undefined
   let message = err.message
-  for (const [from, to] of Object.entries(FIELD_NAMES)) message = message.replaceAll(from, to)
+  for (const [from, to] of Object.entries(FIELD_NAMES)) { message = message.replaceAll(from, to) }
   return new MeshError(err.code, message, { field, details: err.details, cause: err })
 }
 
@@ -211,7 +223,7 @@ export function registerHumanRoutes (app: FastifyInstance, ctx: ApiContext): voi
     }
   }, async request => {
     const h = await ledgerCall(async () => ledger.getHuman(request.params.id, request.query.registrar))
-    if (h == null) throw notFound(`human ${request.params.id}`, 'id')
+    if (h == null) { throw notFound(`human ${request.params.id}`, 'id') }
     return humanView(h)
   })
 

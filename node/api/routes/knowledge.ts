@@ -84,10 +84,10 @@ const idParams = { type: 'object', required: ['id'], properties: { id: { type: '
 /** the service's input errors name their field: pass that on with a fitting status */
 export function knowledgeError (err: unknown): unknown {
   if (err instanceof KnowledgeInputError) {
-    if (err.code === 'rate-limited' || err.code === 'quota') return new MeshError('rate_limited', err.message)
-    if (err.code === 'not-found') return new MeshError('not_found', err.message)
-    if (err.code === 'not-author' || err.code === 'not-owner' || err.code === 'not-participant') return new MeshError('forbidden', err.message)
-    if (err.code === 'retracted' || err.code === 'closed') return new MeshError('conflict', err.message)
+    if (err.code === 'rate-limited' || err.code === 'quota') { return new MeshError('rate_limited', err.message) }
+    if (err.code === 'not-found') { return new MeshError('not_found', err.message) }
+    if (err.code === 'not-author' || err.code === 'not-owner' || err.code === 'not-participant') { return new MeshError('forbidden', err.message) }
+    if (err.code === 'retracted' || err.code === 'closed') { return new MeshError('conflict', err.message) }
     return new MeshError('invalid_input', `${err.code}: ${err.message}`)
   }
   return err
@@ -120,7 +120,7 @@ export function registerKnowledgeRoutes (app: FastifyInstance, ctx: ApiContext):
     schema: { tags, summary: 'one entry (its current version)', params: idParams, response: { 200: knowledgeEntrySchema, ...errorResponses, ...notFoundResponse } }
   }, async request => {
     const e = await guard(knowledge.get(request.params.id))
-    if (e == null) throw notFound(`knowledge entry ${request.params.id}`)
+    if (e == null) { throw notFound(`knowledge entry ${request.params.id}`) }
     return e
   })
 
@@ -128,7 +128,7 @@ export function registerKnowledgeRoutes (app: FastifyInstance, ctx: ApiContext):
     schema: { tags, summary: 'every version of an entry, oldest first', params: idParams, response: { 200: { type: 'object', properties: { items: { type: 'array', items: versionSchema } } }, ...errorResponses, ...notFoundResponse } }
   }, async request => {
     const v = await guard(knowledge.versions(request.params.id))
-    if (v == null) throw notFound(`knowledge entry ${request.params.id}`)
+    if (v == null) { throw notFound(`knowledge entry ${request.params.id}`) }
     return { items: v }
   })
 
@@ -142,7 +142,7 @@ export function registerKnowledgeRoutes (app: FastifyInstance, ctx: ApiContext):
     }
   }, async request => {
     const r = await guard(knowledge.related(request.params.id, request.query.limit))
-    if (r == null) throw notFound(`knowledge entry ${request.params.id}`)
+    if (r == null) { throw notFound(`knowledge entry ${request.params.id}`) }
     return { items: r }
   })
 

@@ -4,9 +4,9 @@
  * reachable node (`POST /mesh/send`), and the routed messages this node received.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
+import { MeshError } from '../../../protocol/errors.ts'
 import { gossipScore } from '../../../protocol/pubsub/gossip.ts'
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decodeNumericCursor, encodeCursor, errorResponses, errorSchema, notFoundResponse, pageByKey, pageSchema } from '../schemas.ts'
-import { MeshError } from '../../../protocol/errors.ts'
 import { badRequest, notFound } from '../validation.ts'
 import type { MeshNode } from '../../../protocol/mesh-node.ts'
 import type { RoutedMessage, TopologySnapshot, TopologySummary } from '../../../protocol/routing/index.ts'
@@ -74,7 +74,7 @@ export interface PeerView {
 }
 
 function linkView (l: PeerLinkInfo | undefined): Record<string, unknown> | null {
-  if (l == null) return null
+  if (l == null) { return null }
   return {
     health: l.health,
     rtt_ms: l.rttMs ?? null,
@@ -98,7 +98,7 @@ export async function peerView (node: MeshNode, peer: PeerId, link?: PeerLinkInf
   } catch {
     stored = undefined
   }
-  if (conns.length === 0 && stored == null) return undefined
+  if (conns.length === 0 && stored == null) { return undefined }
   const id = peer.toString()
   return {
     peer_id: id,
@@ -131,15 +131,15 @@ export function parsePeerId (s: string, field: string, node?: ApiContext['node']
   } catch {}
   const parts = s.split(/…|\.\.\./)
   const short = parts.length === 2 ? parts : undefined
-  if (node == null || (short == null && !/^[1-9A-HJ-NP-Za-km-z]{6,}$/.test(s))) throw badRequest(`${field} "${s}" is not a peer id`, field)
+  if (node == null || (short == null && !/^[1-9A-HJ-NP-Za-km-z]{6,}$/.test(s))) { throw badRequest(`${field} "${s}" is not a peer id`, field) }
   const known = new Set<string>([
     ...node.libp2p.getPeers().map(p => p.toString()),
     ...node.routing.peers().map(p => p.peerId),
     ...node.routing.routes().map(r => r.target)
   ])
   const matches = [...known].filter(id => short != null ? id.startsWith(short[0]) && id.endsWith(short[1]) : id.startsWith(s) || id.endsWith(s))
-  if (matches.length === 0) throw new MeshError('not_found', `${field} "${s}" is not a peer id, nor the short form of a peer this node knows`, { field })
-  if (matches.length > 1) throw new MeshError('ambiguous_id', `${field} "${s}" matches ${matches.length} peers (${matches.slice(0, 3).join(', ')}): give more characters`, { field })
+  if (matches.length === 0) { throw new MeshError('not_found', `${field} "${s}" is not a peer id, nor the short form of a peer this node knows`, { field }) }
+  if (matches.length > 1) { throw new MeshError('ambiguous_id', `${field} "${s}" matches ${matches.length} peers (${matches.slice(0, 3).join(', ')}): give more characters`, { field }) }
   return peerIdFromString(matches[0])
 }
 
@@ -165,10 +165,10 @@ export function registerMeshRoutes (app: FastifyInstance, ctx: ApiContext): void
   }, async request => {
     const q = request.query
     const ids = new Map<string, PeerId>()
-    for (const p of node.libp2p.getPeers()) ids.set(p.toString(), p)
+    for (const p of node.libp2p.getPeers()) { ids.set(p.toString(), p) }
     if (q.include_known === true) {
       for (const p of await node.libp2p.peerStore.all()) {
-        if (!p.id.equals(node.libp2p.peerId)) ids.set(p.id.toString(), p.id)
+        if (!p.id.equals(node.libp2p.peerId)) { ids.set(p.id.toString(), p.id) }
       }
     }
     const sorted = [...ids.keys()].sort()
@@ -189,7 +189,7 @@ export function registerMeshRoutes (app: FastifyInstance, ctx: ApiContext): void
   }, async request => {
     const peer = parsePeerId(request.params.peer_id, 'peer_id', node)
     const view = await peerView(node, peer, node.routing.peers().find(l => l.peerId === request.params.peer_id))
-    if (view == null) throw notFound(`peer ${request.params.peer_id}`)
+    if (view == null) { throw notFound(`peer ${request.params.peer_id}`) }
     return view
   })
 
@@ -219,7 +219,7 @@ export function registerMeshRoutes (app: FastifyInstance, ctx: ApiContext): void
     }
   }, async request => {
     const h = node.routing.health(parsePeerId(request.params.peer_id, 'peer_id', node))
-    if (h == null) throw notFound(`direct peer ${request.params.peer_id}`)
+    if (h == null) { throw notFound(`direct peer ${request.params.peer_id}`) }
     return healthView(h)
   })
 
@@ -242,7 +242,7 @@ export function registerMeshRoutes (app: FastifyInstance, ctx: ApiContext): void
       response: { 200: { oneOf: [topologySchema, topologySummarySchema] }, ...errorResponses }
     }
   }, async request => {
-    if (request.query.view === 'summary') return topologySummaryView(node.routing.topologySummary())
+    if (request.query.view === 'summary') { return topologySummaryView(node.routing.topologySummary()) }
     return topologyPage(node.routing.topology(), request.query.cursor, request.query.limit)
   })
 
@@ -275,7 +275,7 @@ export function registerMeshRoutes (app: FastifyInstance, ctx: ApiContext): void
     }
   }, async request => {
     const route = node.routing.route(parsePeerId(request.params.target, 'target', node))
-    if (route == null) throw notFound(`route to ${request.params.target}`)
+    if (route == null) { throw notFound(`route to ${request.params.target}`) }
     return routeView(route)
   })
 
@@ -309,10 +309,10 @@ export function registerMeshRoutes (app: FastifyInstance, ctx: ApiContext): void
   }, async request => {
     const { target, payload, timeout_ms: timeoutMs } = request.body as { target: string, payload: string, timeout_ms?: number }
     const peer = parsePeerId(target, 'target', node)
-    if (peer.type !== 'Ed25519') throw badRequest('target must be an Ed25519 peer id (its key checks the acknowledgement)', 'target')
-    if (peer.equals(node.libp2p.peerId)) throw badRequest('target is this node itself', 'target')
+    if (peer.type !== 'Ed25519') { throw badRequest('target must be an Ed25519 peer id (its key checks the acknowledgement)', 'target') }
+    if (peer.equals(node.libp2p.peerId)) { throw badRequest('target is this node itself', 'target') }
     const bytes = new TextEncoder().encode(payload)
-    if (bytes.length > MAX_PAYLOAD_BYTES) throw badRequest(`payload is ${bytes.length} bytes, the limit is ${MAX_PAYLOAD_BYTES}`, 'payload')
+    if (bytes.length > MAX_PAYLOAD_BYTES) { throw badRequest(`payload is ${bytes.length} bytes, the limit is ${MAX_PAYLOAD_BYTES}`, 'payload') }
     const r = await node.routing.send(peer, bytes, { timeoutMs })
     return {
       id: r.id,

@@ -27,9 +27,18 @@ export const notificationSchema = {
     correlation_id: { type: ['string', 'null'] }
   },
   example: {
-    id: '019ae0c4b6000001a1b2c3d4e5', type: 'resource_distribution', priority: 'medium', title: 'Weekly distribution paid',
-    message: '3 humans paid 2400.00 for 2026-W49', data: { week: '2026-W49', paid: 3, already_paid: 0 }, recipient: null,
-    created_at: 1764633600000, expires_at: 1765238400000, read: false, dismissed: false, correlation_id: 'a1b2c3d41'
+    id: '019ae0c4b6000001a1b2c3d4e5',
+    type: 'resource_distribution',
+    priority: 'medium',
+    title: 'Weekly distribution paid',
+    message: '3 humans paid 2400.00 for 2026-W49',
+    data: { week: '2026-W49', paid: 3, already_paid: 0 },
+    recipient: null,
+    created_at: 1764633600000,
+    expires_at: 1765238400000,
+    read: false,
+    dismissed: false,
+    correlation_id: 'a1b2c3d41'
   }
 } as const
 
@@ -126,7 +135,7 @@ export function registerNotificationRoutes (app: FastifyInstance, ctx: ApiContex
     schema: { tags, summary: 'one notification', params: idParams, response: { 200: notificationSchema, ...errorResponses, ...notFoundResponse } }
   }, async request => {
     const n = notifications.get(request.params.id)
-    if (n == null) throw notFound(`notification ${request.params.id}`, 'id')
+    if (n == null) { throw notFound(`notification ${request.params.id}`, 'id') }
     return notificationView(n)
   })
 
@@ -169,7 +178,7 @@ export function registerNotificationRoutes (app: FastifyInstance, ctx: ApiContex
     schema: { tags, summary: 'mark read', params: idParams, response: { 200: notificationSchema, ...errorResponses, ...notFoundResponse } }
   }, async request => {
     const n = await notifications.markRead(request.params.id)
-    if (n == null) throw notFound(`notification ${request.params.id}`, 'id')
+    if (n == null) { throw notFound(`notification ${request.params.id}`, 'id') }
     return notificationView(n)
   })
 
@@ -177,7 +186,7 @@ export function registerNotificationRoutes (app: FastifyInstance, ctx: ApiContex
     schema: { tags, summary: 'dismiss', params: idParams, response: { 200: notificationSchema, ...errorResponses, ...notFoundResponse } }
   }, async request => {
     const n = await notifications.dismiss(request.params.id)
-    if (n == null) throw notFound(`notification ${request.params.id}`, 'id')
+    if (n == null) { throw notFound(`notification ${request.params.id}`, 'id') }
     return notificationView(n)
   })
 

@@ -4,9 +4,9 @@
  * `SystemStats` plus mesh figures).
  */
 import { errorResponses } from '../schemas.ts'
+import type { KnowledgeStats } from '../../../protocol/knowledge/index.ts'
 import type { ApiContext } from '../server.ts'
 import type { FastifyInstance } from 'fastify'
-import type { KnowledgeStats } from '../../../protocol/knowledge/index.ts'
 
 export const API_VERSION = '0.1.0'
 /** longest a /stats answer is reused when nothing happened (uptime and WS clients move on their own) */
@@ -85,7 +85,7 @@ export function registerSystemRoutes (app: FastifyInstance, ctx: ApiContext): vo
   let knownNodes = { value: 0, at: 0 }
   const countKnownNodes = (): number => {
     const now = Date.now()
-    if (now - knownNodes.at >= 1000) knownNodes = { value: node.routing.routes().length, at: now }
+    if (now - knownNodes.at >= 1000) { knownNodes = { value: node.routing.routes().length, at: now } }
     return knownNodes.value
   }
 
@@ -171,7 +171,7 @@ export function registerSystemRoutes (app: FastifyInstance, ctx: ApiContext): vo
       }
       body = JSON.stringify(stats)
       // an event while computing may have made this answer stale already: serve it, keep it not
-      if (computedAt === version) cached = { body, at: now }
+      if (computedAt === version) { cached = { body, at: now } }
     }
     return reply.type('application/json; charset=utf-8').send(body)
   })

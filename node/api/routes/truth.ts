@@ -3,9 +3,9 @@
  * and time, cursor-paginated), get by id, and the channels with their reach and
  * conversion rate; subscribe to or leave a channel.
  */
+import { MeshError } from '../../../protocol/errors.ts'
 import { TRUTH_LIMITS } from '../../../protocol/truth/index.ts'
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, errorResponses, notFoundResponse, pageSchema } from '../schemas.ts'
-import { MeshError } from '../../../protocol/errors.ts'
 import { notFound } from '../validation.ts'
 import type { ApiContext } from '../server.ts'
 import type { FastifyInstance } from 'fastify'
@@ -99,7 +99,7 @@ export function registerTruthRoutes (app: FastifyInstance, ctx: ApiContext): voi
   }, async (request, reply) => {
     const b = request.body
     const posted = await truth.post(b.content, { priority: b.priority, channels: b.channels, source: b.source, correlationId: request.id })
-    return await reply.code(201).send(posted)
+    return reply.code(201).send(posted)
   })
 
   app.get<{ Querystring: ListQuery }>('/truth/messages', {
@@ -121,7 +121,7 @@ export function registerTruthRoutes (app: FastifyInstance, ctx: ApiContext): voi
       response: { 200: pageSchema(truthMessageSchema), ...errorResponses }
     }
   }, async request => {
-    return await truth.list(request.query)
+    return truth.list(request.query)
   })
 
   app.get<{ Params: { id: string } }>('/truth/messages/:id', {
@@ -135,7 +135,7 @@ export function registerTruthRoutes (app: FastifyInstance, ctx: ApiContext): voi
   }, async request => {
     const id = request.params.id.length === 64 ? request.params.id : await truth.resolveId(request.params.id)
     const m = await truth.get(id)
-    if (m == null) throw notFound(`truth message ${request.params.id}`)
+    if (m == null) { throw notFound(`truth message ${request.params.id}`) }
     return m
   })
 
@@ -161,7 +161,7 @@ export function registerTruthRoutes (app: FastifyInstance, ctx: ApiContext): voi
   app.delete<{ Params: { channel: string } }>('/truth/channels/:channel/subscribe', {
     schema: { tags, summary: 'leave a channel (its stored messages stay)', params: channelParams, response: { 200: { type: 'object', properties: { channel: { type: 'string' }, subscribed: { type: 'boolean' } } }, ...errorResponses, ...notFoundResponse } }
   }, async request => {
-    if (!truth.subscriptions().includes(request.params.channel)) throw notFound(`subscription to channel ${request.params.channel}`)
+    if (!truth.subscriptions().includes(request.params.channel)) { throw notFound(`subscription to channel ${request.params.channel}`) }
     truth.unsubscribe(request.params.channel)
     return { channel: request.params.channel, subscribed: false }
   })

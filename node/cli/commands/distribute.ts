@@ -6,7 +6,7 @@ import type { ClientOptions } from '../client.ts'
 import type { Command } from 'commander'
 
 const collectId = (value: string, previous: string[] = []): string[] => {
-  if (!/^[A-Za-z0-9_.@-]{1,128}$/.test(value)) throw new InvalidArgumentError('a human id is 1-128 of A-Z a-z 0-9 _ . @ -.')
+  if (!/^[A-Za-z0-9_.@-]{1,128}$/.test(value)) { throw new InvalidArgumentError('a human id is 1-128 of A-Z a-z 0-9 _ . @ -.') }
   return [...previous, value]
 }
 
@@ -29,7 +29,7 @@ export function registerDistributeCommand (program: Command): void {
           'remaining wealth': formatMoney(r.remaining_wealth)
         }
         // nothing paid because everyone was paid this week: say when the next one is due
-        if (r.paid === 0 && r.skipped.already_paid > 0 && next != null) lines['next due'] = `${next.week} (from Monday ${next.monday} UTC)`
+        if (r.paid === 0 && r.skipped.already_paid > 0 && next != null) { lines['next due'] = `${next.week} (from Monday ${next.monday} UTC)` }
         return formatKeyValues(lines)
       })
     })

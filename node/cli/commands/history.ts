@@ -8,7 +8,7 @@ export function registerHistoryCommand (program: Command): void {
   clientCommand(program.command('history').description('distribution history: the payments, by week and human'))
     .option('-H, --human <id>', 'only this human\'s payments')
     .option('-w, --week <week>', 'only this ISO week, like 2026-W49', (v: string) => {
-      if (!/^\d{4}-W\d{2}$/.test(v)) throw new InvalidArgumentError('a week is like 2026-W49.')
+      if (!/^\d{4}-W\d{2}$/.test(v)) { throw new InvalidArgumentError('a week is like 2026-W49.') }
       return v
     })
     .option('-n, --limit <n>', 'at most n payments', positiveInt('--limit', 1_000_000), 50)

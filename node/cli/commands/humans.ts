@@ -8,13 +8,13 @@ const HUMAN_ID = /^[A-Za-z0-9_.@-]{1,128}$/
 
 export function amount (name: string): (value: string) => string {
   return (value: string) => {
-    if (!/^\d{1,13}(\.\d{1,2})?$/.test(value)) throw new InvalidArgumentError(`${name} is an amount like 800 or 800.50 (no sign, at most two decimals).`)
+    if (!/^\d{1,13}(\.\d{1,2})?$/.test(value)) { throw new InvalidArgumentError(`${name} is an amount like 800 or 800.50 (no sign, at most two decimals).`) }
     return value
   }
 }
 
 function humanId (value: string): string {
-  if (!HUMAN_ID.test(value)) throw new InvalidArgumentError('a human id is 1-128 of A-Z a-z 0-9 _ . @ -.')
+  if (!HUMAN_ID.test(value)) { throw new InvalidArgumentError('a human id is 1-128 of A-Z a-z 0-9 _ . @ -.') }
   return value
 }
 
@@ -56,7 +56,7 @@ export function registerHumansCommand (program: Command): void {
 
   clientCommand(humans.command('list').description('humans by id'))
     .option('--status <status>', 'active or inactive', (v: string) => {
-      if (v !== 'active' && v !== 'inactive') throw new InvalidArgumentError('status is active or inactive.')
+      if (v !== 'active' && v !== 'inactive') { throw new InvalidArgumentError('status is active or inactive.') }
       return v
     })
     .option('-n, --limit <n>', 'at most n humans', positiveInt('--limit', 1_000_000), 100)

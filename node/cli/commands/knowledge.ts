@@ -9,23 +9,23 @@ const TYPES = ['technical', 'process', 'solution', 'insight', 'resource', 'colla
 const TAG = /^[a-z0-9][a-z0-9-]{0,31}$/
 
 function tag (value: string, previous: string[] = []): string[] {
-  if (!TAG.test(value)) throw new InvalidArgumentError('a tag is 1-32 of a-z, 0-9 and -, starting with a letter or digit.')
+  if (!TAG.test(value)) { throw new InvalidArgumentError('a tag is 1-32 of a-z, 0-9 and -, starting with a letter or digit.') }
   return [...previous, value]
 }
 
 function type (value: string): string {
-  if (!TYPES.includes(value)) throw new InvalidArgumentError(`type is one of ${TYPES.join(', ')}.`)
+  if (!TYPES.includes(value)) { throw new InvalidArgumentError(`type is one of ${TYPES.join(', ')}.`) }
   return value
 }
 
 function confidence (value: string): number {
   const n = Number(value)
-  if (value.trim() === '' || !(n >= 0 && n <= 1)) throw new InvalidArgumentError('confidence is a number from 0 to 1.')
+  if (value.trim() === '' || !(n >= 0 && n <= 1)) { throw new InvalidArgumentError('confidence is a number from 0 to 1.') }
   return n
 }
 
 function entryId (id: string): string {
-  if (!/^[0-9a-f]{64}$/.test(id)) throw new CliError('invalid_input', 'an entry id is 64 lowercase hex characters')
+  if (!/^[0-9a-f]{64}$/.test(id)) { throw new CliError('invalid_input', 'an entry id is 64 lowercase hex characters') }
   return id
 }
 
@@ -33,11 +33,11 @@ interface DraftOptions extends ClientOptions { title?: string, content?: string,
 
 /** content from --content, or from --file ('-' reads stdin) */
 async function contentOf (opts: DraftOptions): Promise<string | undefined> {
-  if (opts.content != null && opts.file != null) throw new CliError('invalid_input', 'give --content or --file, not both')
-  if (opts.file == null) return opts.content
+  if (opts.content != null && opts.file != null) { throw new CliError('invalid_input', 'give --content or --file, not both') }
+  if (opts.file == null) { return opts.content }
   if (opts.file === '-') {
     const chunks: Buffer[] = []
-    for await (const c of process.stdin) chunks.push(c as Buffer)
+    for await (const c of process.stdin) { chunks.push(c as Buffer) }
     return Buffer.concat(chunks).toString('utf8')
   }
   return readFile(opts.file, 'utf8').catch((err: any) => { throw new CliError('invalid_input', `cannot read ${opts.file as string}: ${String(err.code ?? err.message)}`) })
@@ -75,7 +75,7 @@ export function registerKnowledgeCommand (program: Command): void {
   draftOptions(clientCommand(knowledge.command('add').description('write a knowledge entry, signed by the node').argument('<title>', 'the title')))
     .action(async (title: string, opts: DraftOptions) => {
       const content = await contentOf(opts)
-      if (content == null) throw new CliError('invalid_input', 'give the content with --content or --file')
+      if (content == null) { throw new CliError('invalid_input', 'give the content with --content or --file') }
       const client = await createApiClient(opts)
       const e = await client.post('/api/v1/knowledge', { title, content, type: opts.type, tags: opts.tag, confidence: opts.confidence })
       output(opts.json, e, () => showEntry({ ...e, content: '' }))
@@ -121,7 +121,7 @@ export function registerKnowledgeCommand (program: Command): void {
 
   clientCommand(knowledge.command('rate').description("rate an entry's effectiveness; your latest rating counts").argument('<id>', 'entry id').argument('<score>', '0 to 5'))
     .action(async (id: string, score: string, opts: ClientOptions) => {
-      if (!/^[0-5]$/.test(score)) throw new CliError('invalid_input', 'score is a whole number from 0 to 5')
+      if (!/^[0-5]$/.test(score)) { throw new CliError('invalid_input', 'score is a whole number from 0 to 5') }
       const client = await createApiClient(opts)
       const e = await client.post(`/api/v1/knowledge/${entryId(id)}/rating`, { score: Number(score) })
       output(opts.json, e, () => `rating now ${Number(e.rating.mean).toFixed(2)} from ${e.rating.count as number} raters\n`)
@@ -131,7 +131,7 @@ export function registerKnowledgeCommand (program: Command): void {
     .option('--title <title>', 'a new title')
     .action(async (id: string, opts: DraftOptions) => {
       const patch = { title: opts.title, content: await contentOf(opts), type: opts.type, tags: opts.tag, confidence: opts.confidence }
-      if (Object.values(patch).every(v => v === undefined)) throw new CliError('invalid_input', 'nothing to change: give --title, --content, --file, --type, --tag or --confidence')
+      if (Object.values(patch).every(v => v === undefined)) { throw new CliError('invalid_input', 'nothing to change: give --title, --content, --file, --type, --tag or --confidence') }
       const client = await createApiClient(opts)
       const e = await client.patch(`/api/v1/knowledge/${entryId(id)}`, patch)
       output(opts.json, e, () => showEntry({ ...e, content: '' }))

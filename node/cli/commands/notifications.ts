@@ -7,7 +7,7 @@ import type { Command } from 'commander'
 const NOTIFICATION_ID = /^[0-9a-f]{26}$/
 
 function notificationId (value: string): string {
-  if (!NOTIFICATION_ID.test(value)) throw new InvalidArgumentError('a notification id is 26 lowercase hex characters.')
+  if (!NOTIFICATION_ID.test(value)) { throw new InvalidArgumentError('a notification id is 26 lowercase hex characters.') }
   return value
 }
 

@@ -4,7 +4,7 @@ import type { ClientOptions } from '../client.ts'
 import type { Command } from 'commander'
 
 function sessionId (id: string): string {
-  if (!/^[0-9a-f]{64}$/.test(id)) throw new CliError('invalid_input', 'a session id is 64 lowercase hex characters')
+  if (!/^[0-9a-f]{64}$/.test(id)) { throw new CliError('invalid_input', 'a session id is 64 lowercase hex characters') }
   return id
 }
 
@@ -60,7 +60,7 @@ export function registerSessionCommand (program: Command): void {
 
   clientCommand(session.command('edit').description("replace a field's text (participants only)").argument('<id>', 'session id').argument('<field>', 'problem, notes, proposals or solution').argument('<text>', 'the new text'))
     .action(async (id: string, field: string, text: string, opts: ClientOptions) => {
-      if (!['problem', 'notes', 'proposals', 'solution'].includes(field)) throw new CliError('invalid_input', 'field is one of problem, notes, proposals, solution')
+      if (!['problem', 'notes', 'proposals', 'solution'].includes(field)) { throw new CliError('invalid_input', 'field is one of problem, notes, proposals, solution') }
       const client = await createApiClient(opts)
       const s = await client.post(`/api/v1/knowledge/sessions/${sessionId(id)}/edit`, { field, text })
       output(opts.json, s, () => showSession(s))

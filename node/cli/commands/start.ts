@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url'
 import { setFlagsFromString } from 'node:v8'
 import { enable as enableLogger } from '@libp2p/logger'
 import { InvalidArgumentError } from 'commander'
-import { loadConfig } from '../../config/index.ts'
 import { snakeKeys } from '../../api/wire.ts'
+import { loadConfig } from '../../config/index.ts'
 import { startNodeRuntime } from '../../runtime.ts'
 import { summarize } from './tail.ts'
 import type { Command } from 'commander'
@@ -30,9 +30,9 @@ function typedFlags (cmd: Command): Record<string, unknown> {
   const opts = cmd.opts()
   const out: Record<string, unknown> = {}
   for (const key of Object.keys(opts)) {
-    if (cmd.getOptionValueSource(key) === 'cli') out[key] = opts[key]
+    if (cmd.getOptionValueSource(key) === 'cli') { out[key] = opts[key] }
   }
-  if (out.config !== undefined) delete out.config
+  if (out.config !== undefined) { delete out.config }
   return out
 }
 
@@ -60,9 +60,9 @@ export function registerStartCommand (program: Command): void {
       const { node, api } = runtime
       const out = process.stdout
       out.write(`peer id: ${node.libp2p.peerId.toString()}\n`)
-      for (const ma of node.libp2p.getMultiaddrs()) out.write(`address: ${ma.toString()}\n`)
+      for (const ma of node.libp2p.getMultiaddrs()) { out.write(`address: ${ma.toString()}\n`) }
       out.write(`api: ${api.url}\n`)
-      if (config.web) out.write(`web: ${api.url}/\n`)
+      if (config.web) { out.write(`web: ${api.url}/\n`) }
       out.write(`listening (data dir ${config.dataDir})\n`)
       // the launcher (scripts/build.mjs) held V8's young generation at its initial size
       // while starting; from here it grows with the load again (V8's default factor)

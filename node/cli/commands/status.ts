@@ -5,8 +5,8 @@ import type { Command } from 'commander'
 
 /** amounts grouped ("18,999,999,998,400.00"), counts grouped, fractions to two decimals (not cut) */
 function figure (v: unknown): unknown {
-  if (typeof v === 'string' && /^\d+\.\d{2}$/.test(v)) return formatMoney(v)
-  if (typeof v === 'number') return v.toLocaleString('en-US', { maximumFractionDigits: 2 })
+  if (typeof v === 'string' && /^\d+\.\d{2}$/.test(v)) { return formatMoney(v) }
+  if (typeof v === 'number') { return v.toLocaleString('en-US', { maximumFractionDigits: 2 }) }
   return v
 }
 

@@ -9,7 +9,7 @@ const CHANNELS = ['resources', 'truth', 'mesh', 'notifications', 'metrics', 'eve
 function channelList (value: string): string[] {
   const list = value.split(',').map(s => s.trim()).filter(s => s !== '')
   const bad = list.find(c => !CHANNELS.includes(c))
-  if (list.length === 0 || bad != null) throw new InvalidArgumentError(`unknown channel "${bad ?? ''}" (channels: ${CHANNELS.join(', ')}).`)
+  if (list.length === 0 || bad != null) { throw new InvalidArgumentError(`unknown channel "${bad ?? ''}" (channels: ${CHANNELS.join(', ')}).`) }
   return list
 }
 
@@ -24,16 +24,16 @@ const HIDDEN = new Set(['signature', 'author_key', 'signed', 'raw'])
 /** one value, short: 64-hex ids to 12, peer ids to head…tail, fractions to 2 decimals, times readable */
 function shortValue (key: string, v: unknown): string {
   if (typeof v === 'string') {
-    if (/^[0-9a-f]{40,}$/.test(v)) return v.slice(0, 12)
-    if (/^(12D3KooW|Qm)[1-9A-HJ-NP-Za-km-z]{30,}$/.test(v)) return `${v.slice(0, 8)}…${v.slice(-6)}`
+    if (/^[0-9a-f]{40,}$/.test(v)) { return v.slice(0, 12) }
+    if (/^(12D3KooW|Qm)[1-9A-HJ-NP-Za-km-z]{30,}$/.test(v)) { return `${v.slice(0, 8)}…${v.slice(-6)}` }
     return /\s/.test(v) ? JSON.stringify(v.length > 80 ? v.slice(0, 79) + '…' : v) : v
   }
   if (typeof v === 'number') {
-    if ((key === 'timestamp' || key.endsWith('_at')) && v > 1e12) return formatTime(v)
+    if ((key === 'timestamp' || key.endsWith('_at')) && v > 1e12) { return formatTime(v) }
     return Number.isInteger(v) ? String(v) : v.toFixed(2)
   }
-  if (Array.isArray(v)) return v.length > 3 ? `[${v.slice(0, 3).map(x => shortValue(key, x)).join(',')},…${v.length}]` : `[${v.map(x => shortValue(key, x)).join(',')}]`
-  if (v != null && typeof v === 'object') return `{${summarize(v as Record<string, unknown>)}}`
+  if (Array.isArray(v)) { return v.length > 3 ? `[${v.slice(0, 3).map(x => shortValue(key, x)).join(',')},…${v.length}]` : `[${v.map(x => shortValue(key, x)).join(',')}]` }
+  if (v != null && typeof v === 'object') { return `{${summarize(v as Record<string, unknown>)}}` }
   return String(v)
 }
 
@@ -77,13 +77,12 @@ export function registerTailCommand (program: Command): void {
         let opened = false
         let done = false
         const finish = (err?: Error): void => {
-          if (done) return
+          if (done) { return }
           done = true
           process.off('SIGINT', onSignal)
           process.off('SIGTERM', onSignal)
-          if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close(1000)
-          if (err != null) reject(err)
-          else resolve()
+          if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) { ws.close(1000) }
+          if (err != null) { reject(err) } else { resolve() }
         }
         const onSignal = (): void => { finish() }
         process.once('SIGINT', onSignal)
@@ -93,18 +92,17 @@ export function registerTailCommand (program: Command): void {
           let msg: any
           try { msg = JSON.parse(String(evt.data)) } catch { return }
           if (msg.type === 'welcome') {
-            if (opts.json !== true) process.stderr.write(`following ${opts.channels.join(', ')} on ${client.baseUrl} (peer ${msg.peer_id})\n`)
+            if (opts.json !== true) { process.stderr.write(`following ${opts.channels.join(', ')} on ${client.baseUrl} (peer ${msg.peer_id})\n`) }
             return
           }
           if (msg.type === 'error') { finish(new CliError('internal', `feed error: ${msg.message}`)); return }
           // an event reaches a client once per seq; a reconnecting feed must not print one twice
           const seq = msg.type === 'event' ? msg.data?.seq : msg.type === 'notification' ? msg.event_seq : undefined
-          if (seq != null) { if (printed.has(seq)) return; printed.add(seq); if (printed.size > 10_000) printed.clear() }
+          if (seq != null) { if (printed.has(seq)) { return } printed.add(seq); if (printed.size > 10_000) { printed.clear() } }
           const line = describeFeedMessage(msg)
-          if (line == null) return
-          if (opts.json === true) writeJson(msg)
-          else write(fit(line) + '\n')
-          if (opts.count != null && ++seen >= opts.count) finish()
+          if (line == null) { return }
+          if (opts.json === true) { writeJson(msg) } else { write(fit(line) + '\n') }
+          if (opts.count != null && ++seen >= opts.count) { finish() }
         })
         ws.addEventListener('error', () => {
           finish(new CliError('cannot_reach', opened

@@ -7,12 +7,12 @@ import type { Command } from 'commander'
 const CHANNEL = /^[a-z0-9][a-z0-9-]{0,31}$/
 
 function channel (value: string, previous: string[] = []): string[] {
-  if (!CHANNEL.test(value)) throw new InvalidArgumentError('a channel is 1-32 of a-z, 0-9 and -, starting with a letter or digit.')
+  if (!CHANNEL.test(value)) { throw new InvalidArgumentError('a channel is 1-32 of a-z, 0-9 and -, starting with a letter or digit.') }
   return [...previous, value]
 }
 
 function priority (value: string): number {
-  if (!/^[1-5]$/.test(value)) throw new InvalidArgumentError('priority is a whole number from 1 to 5.')
+  if (!/^[1-5]$/.test(value)) { throw new InvalidArgumentError('priority is a whole number from 1 to 5.') }
   return Number(value)
 }
 
@@ -60,7 +60,7 @@ export function registerTruthCommand (program: Command): void {
 
   clientCommand(truth.command('get').description('one truth message').argument('<id>', 'message id, or a unique prefix of it (4+ hex characters, as `truth list` shows)'))
     .action(async (id: string, opts: ClientOptions) => {
-      if (!/^[0-9a-f]{4,64}$/.test(id)) throw new CliError('invalid_input', 'a message id is 4 to 64 lowercase hex characters (a unique prefix is enough)', { field: 'id' })
+      if (!/^[0-9a-f]{4,64}$/.test(id)) { throw new CliError('invalid_input', 'a message id is 4 to 64 lowercase hex characters (a unique prefix is enough)', { field: 'id' }) }
       const client = await createApiClient(opts)
       const m = await client.get(`/api/v1/truth/messages/${id}`)
       output(opts.json, m, () => formatKeyValues({ ...m, created_at: formatTime(m.created_at), received_at: formatTime(m.received_at) }))
