@@ -20,12 +20,11 @@ const labels = z.record(labelKey, labelValue)
 const quantity = z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G)?$/, 'not a resource quantity')
 const port = z.number().int().min(1).max(65535)
 
-const metadata = (name: z.ZodString) => z.object({
-  name,
+const metadataFields = {
   namespace: dnsLabel,
   labels: labels.optional(),
   annotations: z.record(z.string(), z.string()).optional()
-}).strict()
+}
 
 const labelSelector = z.object({
   matchLabels: labels.optional(),
@@ -96,7 +95,7 @@ export const namespaceSchema = z.object({
 export const secretSchema = z.object({
   apiVersion: z.literal('v1'),
   kind: z.literal('Secret'),
-  metadata: metadata(dnsSubdomain),
+  metadata: z.object({ name: dnsSubdomain, ...metadataFields }).strict(),
   type: z.literal('Opaque'),
   /** base64 values */
   data: z.record(z.string().regex(/^[-._a-zA-Z0-9]+$/), z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/))
@@ -105,14 +104,14 @@ export const secretSchema = z.object({
 export const configMapSchema = z.object({
   apiVersion: z.literal('v1'),
   kind: z.literal('ConfigMap'),
-  metadata: metadata(dnsSubdomain),
+  metadata: z.object({ name: dnsSubdomain, ...metadataFields }).strict(),
   data: z.record(z.string().regex(/^[-._a-zA-Z0-9]+$/), z.string())
 }).strict()
 
 export const serviceSchema = z.object({
   apiVersion: z.literal('v1'),
   kind: z.literal('Service'),
-  metadata: metadata(dnsLabel),
+  metadata: z.object({ name: dnsLabel, ...metadataFields }).strict(),
   spec: z.object({
     clusterIP: z.literal('None'),
     publishNotReadyAddresses: z.boolean().optional(),
@@ -124,7 +123,7 @@ export const serviceSchema = z.object({
 export const statefulSetSchema = z.object({
   apiVersion: z.literal('apps/v1'),
   kind: z.literal('StatefulSet'),
-  metadata: metadata(dnsLabel),
+  metadata: z.object({ name: dnsLabel, ...metadataFields }).strict(),
   spec: z.object({
     serviceName: dnsLabel,
     replicas: z.number().int().min(1),
@@ -140,7 +139,7 @@ export const statefulSetSchema = z.object({
 export const jobSchema = z.object({
   apiVersion: z.literal('batch/v1'),
   kind: z.literal('Job'),
-  metadata: metadata(dnsLabel),
+  metadata: z.object({ name: dnsLabel, ...metadataFields }).strict(),
   spec: z.object({
     backoffLimit: z.number().int().min(0),
     activeDeadlineSeconds: z.number().int().min(1).optional(),
@@ -156,7 +155,7 @@ const policyPeer = z.object({ podSelector: labelSelector.optional(), namespaceSe
 export const networkPolicySchema = z.object({
   apiVersion: z.literal('networking.k8s.io/v1'),
   kind: z.literal('NetworkPolicy'),
-  metadata: metadata(dnsSubdomain),
+  metadata: z.object({ name: dnsSubdomain, ...metadataFields }).strict(),
   spec: z.object({
     podSelector: labelSelector,
     policyTypes: z.array(z.enum(['Ingress', 'Egress'])).min(1),
@@ -171,20 +170,20 @@ export const networkPolicySchema = z.object({
 export const serviceAccountSchema = z.object({
   apiVersion: z.literal('v1'),
   kind: z.literal('ServiceAccount'),
-  metadata: metadata(dnsSubdomain)
+  metadata: z.object({ name: dnsSubdomain, ...metadataFields }).strict()
 }).strict()
 
 export const roleSchema = z.object({
   apiVersion: z.literal('rbac.authorization.k8s.io/v1'),
   kind: z.literal('Role'),
-  metadata: metadata(dnsSubdomain),
+  metadata: z.object({ name: dnsSubdomain, ...metadataFields }).strict(),
   rules: z.array(z.object({ apiGroups: z.array(z.string()), resources: z.array(z.string()).min(1), verbs: z.array(z.string()).min(1) }).strict()).min(1)
 }).strict()
 
 export const roleBindingSchema = z.object({
   apiVersion: z.literal('rbac.authorization.k8s.io/v1'),
   kind: z.literal('RoleBinding'),
-  metadata: metadata(dnsSubdomain),
+  metadata: z.object({ name: dnsSubdomain, ...metadataFields }).strict(),
   subjects: z.array(z.object({ kind: z.literal('ServiceAccount'), name: dnsSubdomain, namespace: dnsLabel }).strict()).min(1),
   roleRef: z.object({ apiGroup: z.literal('rbac.authorization.k8s.io'), kind: z.literal('Role'), name: dnsSubdomain }).strict()
 }).strict()

@@ -100,22 +100,32 @@ export async function renderCluster (scenario: Scenario, opts: ClusterOptions): 
   const apiUrls = peerIds.map((_, i) => `http://${dns(i)}:${API_PORT}`)
 
   const identities: Secret = {
-    apiVersion: 'v1', kind: 'Secret', metadata: meta(`${base}-identities`), type: 'Opaque',
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: meta(`${base}-identities`),
+    type: 'Opaque',
     data: Object.fromEntries(keys.map((k, i) => [`node-${i}.key`, Buffer.from(privateKeyToProtobuf(k)).toString('base64')]))
   }
   const tokenSecret: Secret = {
-    apiVersion: 'v1', kind: 'Secret', metadata: meta(`${base}-api-token`), type: 'Opaque',
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: meta(`${base}-api-token`),
+    type: 'Opaque',
     data: { token: Buffer.from(token).toString('base64') }
   }
   const bootstrap: ConfigMap = {
-    apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(`${base}-bootstrap`),
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: meta(`${base}-bootstrap`),
     data: Object.fromEntries(peerIds.map((_, i) => [
       `bootstrap-${i}`,
       topology.neighbours(i).filter(j => j < i).sort((a, b) => a - b).map(j => `/dns4/${dns(j)}/tcp/${P2P_PORT}/p2p/${peerIds[j]}`).join(',')
     ]))
   }
   const service: Service = {
-    apiVersion: 'v1', kind: 'Service', metadata: meta(svc),
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: meta(svc),
     spec: {
       clusterIP: 'None',
       // bootstrap names must resolve while a pod is still starting
@@ -130,7 +140,9 @@ export async function renderCluster (scenario: Scenario, opts: ClusterOptions): 
   const netem = netemCommand(scenario)
   const maxConnections = Math.max(64, ...peerIds.map((_, i) => topology.degree(i) + 16))
   const statefulSet: StatefulSet = {
-    apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: meta(sts),
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: meta(sts),
     spec: {
       serviceName: svc,
       replicas: scenario.nodes,
@@ -145,6 +157,7 @@ export async function renderCluster (scenario: Scenario, opts: ClusterOptions): 
             {
               name: 'identity',
               image: opts.image,
+              // eslint-disable-next-line no-template-curly-in-string -- a shell expansion: the pod's ordinal from its hostname
               command: ['sh', '-c', 'i="${HOSTNAME##*-}"; cp "/etc/liberation/identities/node-$i.key" /data/identity.key && chmod 600 /data/identity.key'],
               volumeMounts: [{ name: 'data', mountPath: '/data' }, { name: 'identities', mountPath: '/etc/liberation/identities', readOnly: true }]
             },
@@ -160,6 +173,7 @@ export async function renderCluster (scenario: Scenario, opts: ClusterOptions): 
           containers: [{
             name: 'node',
             image: opts.image,
+            // eslint-disable-next-line no-template-curly-in-string -- a shell expansion: the pod's ordinal from its hostname
             command: ['sh', '-c', 'export LIBERATION_BOOTSTRAP="$(cat "/etc/liberation/bootstrap/bootstrap-${HOSTNAME##*-}")"; exec node dist/cli/liberation.mjs start'],
             env: [
               { name: 'LIBERATION_DATA_DIR', value: '/data' },
@@ -187,7 +201,7 @@ export async function renderCluster (scenario: Scenario, opts: ClusterOptions): 
           }],
           volumes: [
             { name: 'data', emptyDir: {} },
-            { name: 'identities', secret: { secretName: identities.metadata.name, defaultMode: 0o400 } },
+            { name: 'identities', secret: { secretName: identities.metadata.name, defaultMode: 0o440 } },
             { name: 'bootstrap', configMap: { name: bootstrap.metadata.name } }
           ]
         }
@@ -200,7 +214,8 @@ export async function renderCluster (scenario: Scenario, opts: ClusterOptions): 
     const policy = (name: string, operator: 'In' | 'NotIn'): NetworkPolicy => {
       const side = { matchLabels: nodeLabels, matchExpressions: [{ key: POD_NAME_LABEL, operator, values: sideA }] }
       return {
-        apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy',
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
         metadata: { ...meta(name), annotations: { 'liberation.mesh/at-ms': String(a.t), 'liberation.mesh/until-ms': String(a.until) } },
         spec: {
           podSelector: side,
@@ -216,7 +231,9 @@ export async function renderCluster (scenario: Scenario, opts: ClusterOptions): 
 
   const job = `${base}-driver`
   const scenarioMap: ConfigMap = {
-    apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(`${base}-scenario`),
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: meta(`${base}-scenario`),
     data: {
       'scenario.json': JSON.stringify({ ...scenario, mode: 'in-process' }, null, 2),
       // what the driver attaches to: node i's API and peer id, and when to apply each partition
@@ -227,17 +244,23 @@ export async function renderCluster (scenario: Scenario, opts: ClusterOptions): 
   const account: ServiceAccount = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(job) }
   // the driver applies and deletes the partition policies, and nothing else
   const role: Role = {
-    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: meta(job),
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'Role',
+    metadata: meta(job),
     rules: [{ apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['create', 'delete', 'get'] }]
   }
   const binding: RoleBinding = {
-    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: meta(job),
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: meta(job),
     subjects: [{ kind: 'ServiceAccount', name: job, namespace }],
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: job }
   }
   const runSeconds = Math.ceil((scenario.setupTimeout + scenario.duration + scenario.settle) / 1000)
   const driver: Job = {
-    apiVersion: 'batch/v1', kind: 'Job', metadata: meta(job, { [ROLE_LABEL]: 'driver' }),
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: meta(job, { [ROLE_LABEL]: 'driver' }),
     spec: {
       backoffLimit: 0,
       // node start-up in order plus the run, with room to spare

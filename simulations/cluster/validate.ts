@@ -16,6 +16,37 @@ export class ManifestError extends Error {
 const matches = (selector: Record<string, string>, labels: Record<string, string> | undefined): boolean =>
   Object.entries(selector).every(([k, v]) => labels?.[k] === v)
 
+/** the StatefulSet against its Service: selection, ports, replicas */
+function checkStatefulSet (set: StatefulSet, services: Service[], nodes: number | undefined, errors: string[]): void {
+  const owner = `StatefulSet/${set.metadata.name}`
+  const podLabels = set.spec.template.metadata.labels
+  if (!matches(set.spec.selector.matchLabels, podLabels)) { errors.push(`${owner}: selector does not match its pod template's labels`) }
+  if (nodes != null && set.spec.replicas !== nodes) { errors.push(`${owner}: replicas ${set.spec.replicas}, the scenario has ${nodes} nodes`) }
+  if (`${set.metadata.name}-${set.spec.replicas - 1}`.length > 63) { errors.push(`${owner}: pod names would exceed 63 characters`) }
+  const service = services.find((s: Service) => s.metadata.name === set.spec.serviceName)
+  if (service == null) { errors.push(`${owner}: serviceName ${set.spec.serviceName} is not a rendered Service`) } else {
+    if (!matches(service.spec.selector, podLabels)) { errors.push(`Service/${service.metadata.name}: selector does not select the StatefulSet's pods`) }
+    const containerPorts = set.spec.template.spec.containers.flatMap(c => c.ports ?? [])
+    for (const p of service.spec.ports) {
+      if (!containerPorts.some(cp => cp.containerPort === p.targetPort && cp.name === p.name)) { errors.push(`Service/${service.metadata.name}: port ${p.name} → ${p.targetPort} has no matching container port`) }
+    }
+  }
+}
+
+/** partition policies select mesh nodes, and only pods that exist */
+function checkPolicies (policies: NetworkPolicy[], sets: StatefulSet[], errors: string[]): void {
+  const nodeLabels = sets[0]?.spec.template.metadata.labels ?? {}
+  for (const p of policies) {
+    const sel = p.spec.podSelector.matchLabels ?? {}
+    if (!matches(sel, nodeLabels)) { errors.push(`NetworkPolicy/${p.metadata.name}: podSelector does not select the mesh nodes`) }
+    for (const e of p.spec.podSelector.matchExpressions ?? []) {
+      if (e.key !== 'statefulset.kubernetes.io/pod-name') { continue }
+      const bad = (e.values ?? []).filter(v => !sets.some(s => new RegExp(`^${s.metadata.name}-(\\d+)$`).test(v) && Number(v.slice(s.metadata.name.length + 1)) < s.spec.replicas))
+      if (bad.length > 0) { errors.push(`NetworkPolicy/${p.metadata.name}: names pods that do not exist: ${bad.slice(0, 3).join(', ')}`) }
+    }
+  }
+}
+
 /** Parse and cross-check rendered objects; throws ManifestError listing what is wrong. */
 export function validateManifests (objects: unknown[], expect: { nodes?: number } = {}): Manifest[] {
   const errors: string[] = []
@@ -62,37 +93,13 @@ export function validateManifests (objects: unknown[], expect: { nodes?: number 
     }
   }
 
-  for (const set of sets) {
-    const owner = `StatefulSet/${set.metadata.name}`
-    const podLabels = set.spec.template.metadata.labels
-    if (!matches(set.spec.selector.matchLabels, podLabels)) { errors.push(`${owner}: selector does not match its pod template's labels`) }
-    if (expect.nodes != null && set.spec.replicas !== expect.nodes) { errors.push(`${owner}: replicas ${set.spec.replicas}, the scenario has ${expect.nodes} nodes`) }
-    if (`${set.metadata.name}-${set.spec.replicas - 1}`.length > 63) { errors.push(`${owner}: pod names would exceed 63 characters`) }
-    const service = services.find((s: Service) => s.metadata.name === set.spec.serviceName)
-    if (service == null) { errors.push(`${owner}: serviceName ${set.spec.serviceName} is not a rendered Service`) } else {
-      if (!matches(service.spec.selector, podLabels)) { errors.push(`Service/${service.metadata.name}: selector does not select the StatefulSet's pods`) }
-      const containerPorts = set.spec.template.spec.containers.flatMap(c => c.ports ?? [])
-      for (const p of service.spec.ports) {
-        if (!containerPorts.some(cp => cp.containerPort === p.targetPort && cp.name === p.name)) { errors.push(`Service/${service.metadata.name}: port ${p.name} → ${p.targetPort} has no matching container port`) }
-      }
-    }
-    checkPod(owner, set.spec.template.spec)
-  }
+  for (const set of sets) { checkStatefulSet(set, services, expect.nodes, errors); checkPod(`StatefulSet/${set.metadata.name}`, set.spec.template.spec) }
   for (const job of of('Job') as Job[]) {
     checkPod(`Job/${job.metadata.name}`, job.spec.template.spec)
     const sa = job.spec.template.spec.serviceAccountName
     if (sa != null && !keys.has(`ServiceAccount/${sa}`)) { errors.push(`Job/${job.metadata.name}: service account ${sa} is not rendered`) }
   }
-  const nodeLabels = sets[0]?.spec.template.metadata.labels ?? {}
-  for (const p of of('NetworkPolicy') as NetworkPolicy[]) {
-    const sel = p.spec.podSelector.matchLabels ?? {}
-    if (!matches(sel, nodeLabels)) { errors.push(`NetworkPolicy/${p.metadata.name}: podSelector does not select the mesh nodes`) }
-    for (const e of p.spec.podSelector.matchExpressions ?? []) {
-      if (e.key !== 'statefulset.kubernetes.io/pod-name') { continue }
-      const bad = (e.values ?? []).filter(v => !sets.some(s => new RegExp(`^${s.metadata.name}-(\\d+)$`).test(v) && Number(v.slice(s.metadata.name.length + 1)) < s.spec.replicas))
-      if (bad.length > 0) { errors.push(`NetworkPolicy/${p.metadata.name}: names pods that do not exist: ${bad.slice(0, 3).join(', ')}`) }
-    }
-  }
+  checkPolicies(of('NetworkPolicy'), sets, errors)
   for (const b of of('RoleBinding')) {
     if (!keys.has(`Role/${b.roleRef.name}`)) { errors.push(`RoleBinding/${b.metadata.name}: role ${b.roleRef.name} is not rendered`) }
   }

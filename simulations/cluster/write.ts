@@ -15,7 +15,7 @@ export interface WrittenCluster {
   instructions: string
 }
 
-const yamlDocs = (objects: unknown[]): string => objects.map(o => stringify(o, { lineWidth: 0 })).join('---\n')
+const yamlDocs = (objects: unknown[]): string => objects.map(o => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n')
 
 export async function writeCluster (rendered: RenderedCluster, outDir: string, nodes: number): Promise<WrittenCluster> {
   validateManifests([...rendered.objects, ...rendered.partitions.flatMap(p => p.policies)], { nodes })
