@@ -194,7 +194,7 @@ export async function renderCluster (scenario: Scenario, opts: ClusterOptions): 
             ],
             readinessProbe: { tcpSocket: { port: P2P_PORT }, periodSeconds: 2 },
             resources: {
-              requests: { cpu: opts.cpuRequest ?? '100m', memory: opts.memoryRequest ?? '128Mi' },
+              requests: { cpu: opts.cpuRequest ?? '100m', memory: opts.memoryRequest ?? '192Mi' },
               limits: { memory: opts.memoryLimit ?? '512Mi' }
             },
             volumeMounts: [{ name: 'data', mountPath: '/data' }, { name: 'bootstrap', mountPath: '/etc/liberation/bootstrap', readOnly: true }]

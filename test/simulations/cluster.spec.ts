@@ -75,7 +75,7 @@ describe('cluster mode: rendered manifests', () => {
     const ports = node.ports.map((p: any) => `${p.name}:${p.containerPort}`).sort()
     expect(svc.spec.ports.map((p: any) => `${p.name}:${p.targetPort}`).sort()).toEqual(ports)
     expect(ports).toEqual(['api:4100', 'p2p:4101'])
-    expect(node.resources.requests).toEqual({ cpu: '100m', memory: '128Mi' })
+    expect(node.resources.requests).toEqual({ cpu: '100m', memory: '192Mi' })
   })
 
   it('the API token lives in a Secret that the node and the driver read', () => {
