@@ -15,7 +15,6 @@ import { ScenarioError, loadScenario, standardScenarioDir } from './scenario.ts'
 import type { Progress } from './progress.ts'
 import type { ScenarioOverrides } from './scenario.ts'
 
-
 const int = (name: string) => (v: string): number => {
   if (!/^\d+$/.test(v)) { throw new InvalidArgumentError(`${name} must be a whole number`) }
   return Number(v)
