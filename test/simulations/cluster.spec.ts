@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { parseAllDocuments } from 'yaml'
@@ -188,5 +190,35 @@ describe('cluster mode: bad input', () => {
     const sts = r.objects.find(o => o.kind === 'StatefulSet')
     expect(sts?.kind === 'StatefulSet' ? sts.spec.template.spec.initContainers?.map(c => c.name) : undefined).toEqual(['identity'])
     expect(r.partitions).toEqual([])
+  })
+})
+
+describe('cluster mode: the sim command (built CLI)', () => {
+  const sim = async (...args: string[]): Promise<{ code: number, stdout: string, stderr: string }> =>
+    promisify(execFile)(process.execPath, ['dist/simulations/cli.js', ...args], { maxBuffer: 16 * 1024 * 1024 })
+      .then(r => ({ code: 0, ...r }), (err: any) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }))
+
+  it('renders a standard scenario into --out and prints what to apply; refuses without --image or with churn', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'liberation-cluster-cli-'))
+    try {
+      const ok = await sim('partition-heal', '--mode', 'cluster', '--image', 'reg.example/liberation-mesh:1', '--namespace', 'sim-b', '--out', out)
+      expect(ok.code).toBe(0)
+      expect(ok.stdout).toContain(`kubectl apply -f ${join(out, '30-driver.yaml')}`)
+      expect(ok.stdout).toContain('kubectl -n sim-b logs job/partition-heal-driver > report.json')
+      const docs = parseAllDocuments(await readFile(join(out, '20-nodes.yaml'), 'utf8')).map(d => d.toJS())
+      expect(docs.find(d => d.kind === 'StatefulSet').spec.replicas).toBe(30)
+      expect((await readdir(join(out, 'partitions'))).sort()).toEqual(['partition-heal-partition-0-a.yaml', 'partition-heal-partition-0-b.yaml'])
+
+      const noImage = await sim('smoke', '--mode', 'cluster', '--out', join(out, 'none'))
+      expect(noImage.code).toBe(2)
+      expect(noImage.stderr).toContain('--mode cluster needs --image')
+      const churn = await sim('churn', '--mode', 'cluster', '--image', 'x/y:1', '--out', join(out, 'churn'))
+      expect(churn.code).toBe(2)
+      expect(churn.stderr).toMatch(/cannot run in cluster mode:\n\s+churn:/)
+      // a refused render writes nothing
+      expect((await readdir(out)).sort()).toEqual(['00-namespace.yaml', '10-config.yaml', '20-nodes.yaml', '30-driver.yaml', 'partitions'])
+    } finally {
+      await rm(out, { recursive: true, force: true })
+    }
   })
 })
