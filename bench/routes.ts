@@ -46,6 +46,7 @@ import { TopologyGraph } from '../protocol/routing/topology.ts'
 import { SimNetwork } from '../simulations/network/sim-network.ts'
 import { createMemoryLibp2p } from '../simulations/nodes/memory-libp2p.ts'
 import { createRandom } from '../simulations/random.ts'
+import { waitFor } from '../test/utils/wait.ts'
 import { fmt, median, percentile, saveReport } from './_report.ts'
 import type { MeshNode } from '../protocol/mesh-node.ts'
 import type { RoutingInit, RoutingStats } from '../protocol/routing/index.ts'
@@ -53,6 +54,8 @@ import type { BeaconLink, SignedBeacon } from '../protocol/routing/pb/routing.ts
 import type { GraphLink } from '../protocol/routing/topology.ts'
 import type { MeshDatabase } from '../protocol/storage/index.ts'
 import type { Random } from '../simulations/random.ts'
+
+const until = async (check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> => { await waitFor(check, what, timeoutMs, 50) }
 
 const SENDS = Number(process.env.ROUTES_BENCH_SENDS ?? 300)
 const GOSSIP_NODES = Number(process.env.ROUTES_BENCH_GOSSIP_NODES ?? 24)
@@ -207,14 +210,6 @@ async function stopNodes (nodes: BenchNode[]): Promise<void> {
     await n.node.stop().catch(() => {})
     await n.db.close().catch(() => {})
     await rm(n.dir, { recursive: true, force: true })
-  }
-}
-
-async function until (check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) { throw new Error(`timed out waiting for ${what}`) }
-    await new Promise(resolve => setTimeout(resolve, 50))
   }
 }
 

@@ -48,10 +48,14 @@ import { SignedTruth, TruthFrame } from '../protocol/truth/pb/truth.ts'
 import { SimNetwork } from '../simulations/network/sim-network.ts'
 import { createMemoryLibp2p } from '../simulations/nodes/memory-libp2p.ts'
 import { createRandom } from '../simulations/random.ts'
+import { randomConnectedEdges } from '../test/utils/mesh.ts'
+import { waitFor } from '../test/utils/wait.ts'
 import { fmt, median, percentile, saveReport } from './_report.ts'
 import type { MeshLibp2p, MeshNode, MeshNodeInit } from '../protocol/mesh-node.ts'
 import type { MeshDatabase } from '../protocol/storage/index.ts'
 import type { TruthMessageEvent } from '../protocol/truth/index.ts'
+
+const until = async (check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> => { await waitFor(check, what, timeoutMs, 1) }
 
 const NODES = Number(process.env.TRUTH_BENCH_NODES ?? 10)
 const MESSAGES = Number(process.env.TRUTH_BENCH_MESSAGES ?? 300)
@@ -106,14 +110,6 @@ async function tcpNode (): Promise<BenchNode> {
     allow: ['/ip4/127.0.0.1']
   })
   return wrap(libp2p, privateKey, db, dir)
-}
-
-async function until (check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) { throw new Error(`timed out waiting for ${what}`) }
-    await new Promise(resolve => setTimeout(resolve, 1))
-  }
 }
 
 function cpuMs (u: NodeJS.CpuUsage): number {
@@ -284,23 +280,6 @@ async function startProfile (): Promise<{ stop(name: string): Promise<void> } | 
       session.disconnect()
     }
   }
-}
-
-/** a spanning chain in random order plus `extra` random edges (deterministic) */
-function randomConnectedEdges (n: number, extra: number, seed: number): Array<[number, number]> {
-  const rand = createRandom(seed, 'edges')
-  const order = rand.shuffle(Array.from({ length: n }, (_, i) => i))
-  const seen = new Set<string>()
-  const out: Array<[number, number]> = []
-  const add = (a: number, b: number): void => {
-    const k = a < b ? `${a}-${b}` : `${b}-${a}`
-    if (a === b || seen.has(k)) { return }
-    seen.add(k)
-    out.push([a, b])
-  }
-  for (let i = 1; i < n; i++) { add(order[i], order[rand.int(i)]) }
-  for (let i = 0; i < extra; i++) { add(rand.int(n), rand.int(n)) }
-  return out
 }
 
 function hopsFrom (n: number, edges: Array<[number, number]>, src: number): number[] {

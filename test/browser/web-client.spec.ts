@@ -9,6 +9,7 @@
  */
 import { mkdirSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { until as untilShared } from '../utils/wait.ts'
 import { createNetns, launchChromium, LOOPBACK_PAGE, nsFetch, openTab, startWebNode } from './harness.ts'
 import type { Chromium, Netns, Tab, WebNode } from './harness.ts'
 import type { Page } from 'playwright-core'
@@ -35,20 +36,7 @@ async function connections (page: Page): Promise<ConnInfo[]> {
   })))
 }
 
-async function until<T> (what: string, check: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs
-  let last: unknown
-  while (Date.now() < end) {
-    try {
-      const v = await check()
-      if (v !== undefined && v !== false) { return v }
-    } catch (err) {
-      last = err
-    }
-    await new Promise(resolve => setTimeout(resolve, 200))
-  }
-  throw new Error(`timed out waiting for ${what}${last != null ? `: ${String(last)}` : ''}`)
-}
+const until = async <T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> => untilShared(check, what, timeoutMs, 200)
 
 describe('web client in Chromium: two tabs and a node', () => {
   let ns: Netns

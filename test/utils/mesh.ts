@@ -14,6 +14,8 @@ import { createMemoryLibp2p } from '../../simulations/nodes/memory-libp2p.ts'
 import type { MeshNode, MeshNodeInit } from '../../protocol/mesh-node.ts'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
+export { waitFor } from './wait.ts'
+
 export interface TestNodeOptions {
   transport?: 'memory' | 'tcp'
   /** reuse a data dir (restart); default: a fresh temp dir */
@@ -94,16 +96,6 @@ export class TestMesh {
 
 export async function connect (a: MeshNode, b: MeshNode): Promise<void> {
   await a.libp2p.dial(b.libp2p.getMultiaddrs()[0] as Multiaddr)
-}
-
-/** Poll until `check` holds; fails with `what` after `timeoutMs`. Bounded in time. */
-export async function waitFor (check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000, intervalMs = 50): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (await check()) { return }
-    await new Promise(resolve => setTimeout(resolve, intervalMs))
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
 }
 
 /** A deterministic random connected graph: a spanning chain plus `extra` random edges. */
