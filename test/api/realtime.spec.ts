@@ -24,7 +24,7 @@ describe('WebSocket live feed', () => {
     const { server, node } = await serve()
     const feed = await openFeed(`${server.url}/api/v1/realtime/ws`)
     const welcome = await feed.next(m => m.type === 'welcome')
-    expect(welcome.available_channels).toEqual(['resources', 'truth', 'mesh', 'notifications', 'metrics', 'events'])
+    expect(welcome.available_channels).toEqual(['resources', 'truth', 'mesh', 'notifications', 'metrics', 'events', 'knowledge'])
     expect(welcome.channels).toEqual([])
 
     feed.send({ type: 'subscribe', channel: 'truth' })

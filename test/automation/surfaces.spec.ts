@@ -103,9 +103,9 @@ describe('automation API, metrics and CLI', () => {
     expect(history.code).toBe(0)
     expect(history.stdout.split('\n')[1]).toMatch(/housekeeping\s+manual\s+success/)
     const unknown = await runCli(['automation', 'run', 'nightly', ...apiFlag])
-    expect(unknown.code).toBe(1)
+    expect(unknown.code).toBe(4)
     expect(unknown.stderr.trim().split('\n')).toHaveLength(1)
-    expect(unknown.stderr).toMatch(/HTTP 404: no automation task nightly/)
+    expect(unknown.stderr).toMatch(/^liberation: no automation task nightly/)
   }, 180_000)
 
   it('the CLI restores a backup into a new data dir, and refuses a non-empty one', async () => {
@@ -117,7 +117,7 @@ describe('automation API, metrics and CLI', () => {
     expect(r.stdout).toContain(node.runtime.node.libp2p.peerId.toString())
     expect((await readdir(target)).sort()).toEqual(['db', 'identity.key'])
     const again = await runCli(['restore', made.body.result.path, '--data-dir', target])
-    expect(again.code).toBe(1)
+    expect(again.code).toBe(2)
     expect(again.stderr.trim()).toMatch(/^liberation: .*is not empty: restore only into a new data dir$/)
   }, 120_000)
 

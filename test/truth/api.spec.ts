@@ -137,11 +137,12 @@ describe('truth API', () => {
     expect(() => { a.node.truth.subscribe('Not A Channel') }).toThrow(TruthInputError)
   })
 
-  it('ignores (without penalty) gossip over the per-author and per-peer rates; sync brings it later', async () => {
+  it('ignores (without penalty) gossip over the per-author and per-peer rates; a later sync, within the same budgets, brings it', async () => {
     const manual = { intervalMs: 0, onConnect: false }
     // x, y -- a -- b: everything b gets comes through a
     const a = await mesh.add({ init: { truth: { sync: manual } } })
-    const b = await mesh.add({ init: { truth: { sync: manual, authorRate: { perSecond: 0.001, burst: 3 }, peerRate: { perSecond: 0.001, burst: 5 } } } })
+    let later = 0
+    const b = await mesh.add({ init: { truth: { sync: manual, now: () => Date.now() + later, authorRate: { perSecond: 0.001, burst: 3 }, peerRate: { perSecond: 0.001, burst: 5 } } } })
     const x = await mesh.add({ init: { truth: { sync: manual } } })
     const y = await mesh.add({ init: { truth: { sync: manual } } })
     await connect(a.node, b.node)
@@ -163,7 +164,13 @@ describe('truth API', () => {
     expect(ignored[2]).toMatchObject({ reason: 'rate-limited', action: 'ignore', detail: 'peer over its message rate', peer: a.node.libp2p.peerId.toString() })
     // ignoring is not punishing
     expect(gossipScore(b.node.libp2p.services.pubsub, a.node.libp2p.peerId.toString())).toBeGreaterThanOrEqual(0)
-    // catch-up is not rate-limited per author: the rest arrives by sync
+    // catch-up pays the same budgets: a pull now stores nothing and defers the rest...
+    const early = await b.node.truth.syncWith(a.node.libp2p.peerId)
+    expect(early.stored).toBe(0)
+    expect(early.deferred).toBeGreaterThan(0)
+    expect(b.node.truth.stats().messages).toBe(5)
+    // ...which a pull two hours later, the budgets refilled, brings in
+    later = 2 * 3_600_000
     const report = await b.node.truth.syncWith(a.node.libp2p.peerId)
     expect(report.stored).toBe(3)
     expect(b.node.truth.stats().messages).toBe(8)
