@@ -139,6 +139,23 @@ export async function connectApiSource (init: ApiSourceInit): Promise<DashboardS
       const run = await call('POST', `/automation/run-task/${encodeURIComponent(name)}`) as { outcome?: string, error?: string | null }
       return { outcome: String(run.outcome ?? 'unknown'), error: run.error ?? undefined }
     },
+    async searchKnowledge (q, limit) {
+      const params = new URLSearchParams({ q, limit: String(limit) })
+      return adapt.knowledgeHits(await call('GET', `/knowledge/search?${params.toString()}`))
+    },
+    async knowledgeEntries (limit) {
+      return adapt.items(await call('GET', `/knowledge?limit=${limit}`)).map(adapt.knowledgeEntry)
+    },
+    async knowledgeEntry (id) {
+      try {
+        return adapt.knowledgeEntry(await call('GET', `/knowledge/${encodeURIComponent(id)}`))
+      } catch (err) {
+        if (err instanceof SourceError && err.status === 404) { return null }
+        throw err
+      }
+    },
+    async writeKnowledge (draft) { return adapt.knowledgeEntry(await call('POST', '/knowledge', adapt.knowledgeDraft(draft))) },
+    async rateKnowledge (id, score) { return adapt.knowledgeEntry(await call('POST', `/knowledge/${encodeURIComponent(id)}/rating`, { score })) },
     async post (content, opts) {
       return { recipients: adapt.postRecipients(await call('POST', '/truth/messages', { content, ...opts })) }
     },

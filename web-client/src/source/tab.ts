@@ -2,8 +2,9 @@
 import { createMeshAutomation } from '../../../protocol/automation/index.ts'
 import { isLedgerError } from '../../../protocol/ledger/errors.ts'
 import { SourceError } from './types.ts'
-import type { AutomationTaskRow, DashboardSource, EventRow, HumanRow, NotificationRow, PeerRow, SourceEvents, TruthRow } from './types.ts'
+import type { AutomationTaskRow, DashboardSource, EventRow, HumanRow, KnowledgeEntryRow, NotificationRow, PeerRow, SourceEvents, TruthRow } from './types.ts'
 import type { MeshEvent } from '../../../protocol/events/index.ts'
+import type { KnowledgeEntry, KnowledgeType } from '../../../protocol/knowledge/index.ts'
 import type { Human } from '../../../protocol/ledger/index.ts'
 import type { Notification } from '../../../protocol/notifications/index.ts'
 import type { TruthMessage } from '../../../protocol/truth/index.ts'
@@ -39,6 +40,21 @@ export function eventRow (e: MeshEvent): EventRow {
 const humanRow = (m: Human): HumanRow => ({ id: m.id, status: m.status, weeklyFlow: m.weeklyFlow, totalReceived: m.totalReceived, lastDistributionWeek: m.lastDistributionWeek })
 const truthRow = (m: TruthMessage): TruthRow => ({ id: m.id, content: m.content, source: m.source, priority: m.priority, channels: m.channels, createdAt: m.created_at, author: m.author, spread: m.spread })
 const noteRow = (n: Notification): NotificationRow => ({ id: n.id, title: n.title, message: n.message, priority: n.priority, createdAt: n.created_at })
+
+const knowledgeRow = (e: Omit<KnowledgeEntry, 'content'> & { content?: string }): KnowledgeEntryRow => ({
+  id: e.id,
+  title: e.title,
+  content: e.content,
+  type: e.type,
+  tags: e.tags,
+  author: e.author,
+  confidence: e.confidence,
+  version: e.version,
+  retracted: e.retracted,
+  createdAt: e.created_at,
+  updatedAt: e.updated_at,
+  rating: { mean: e.rating.mean, count: e.rating.count }
+})
 
 function wrap (err: unknown): SourceError {
   if (isLedgerError(err)) { return new SourceError(err.message, { code: err.code }) }
@@ -126,6 +142,27 @@ export function createTabSource (browser: BrowserNode): DashboardSource {
       try {
         const r = await node.truth.post(content, opts)
         return { recipients: r.recipients.length }
+      } catch (err) { throw wrap(err) }
+    },
+    async searchKnowledge (q, limit) {
+      const r = await node.knowledge.search({ q, limit })
+      return r.items.map(h => ({ entry: knowledgeRow(h.entry), score: h.score, titleHtml: h.title_html, snippetHtml: h.snippet }))
+    },
+    async knowledgeEntries (limit) {
+      return (await node.knowledge.list({ limit })).items.map(knowledgeRow)
+    },
+    async knowledgeEntry (id) {
+      const e = await node.knowledge.get(id).catch(() => null)
+      return e == null ? null : knowledgeRow(e)
+    },
+    async writeKnowledge (draft) {
+      try {
+        return knowledgeRow(await node.knowledge.add({ title: draft.title, content: draft.content, type: draft.type as KnowledgeType | undefined, tags: draft.tags }))
+      } catch (err) { throw wrap(err) }
+    },
+    async rateKnowledge (id, score) {
+      try {
+        return knowledgeRow(await node.knowledge.rate(id, score))
       } catch (err) { throw wrap(err) }
     },
     async notifications (limit) {

@@ -139,6 +139,39 @@ export interface AutomationTaskRow {
   failing: boolean
 }
 
+/** a knowledge entry (its current version); `content` is Markdown, absent in search hits */
+export interface KnowledgeEntryRow {
+  id: string
+  title: string
+  content?: string
+  type: string
+  tags: string[]
+  author: string
+  confidence: number
+  version: number
+  retracted: boolean
+  createdAt: number
+  updatedAt: number
+  rating: { mean: number | null, count: number }
+}
+
+/** a search hit: `titleHtml` and `snippetHtml` are escaped text with `<mark>` around matches */
+export interface KnowledgeHitRow {
+  entry: KnowledgeEntryRow
+  score: number
+  titleHtml: string
+  snippetHtml: string
+}
+
+export interface KnowledgeDraftInput {
+  title: string
+  content: string
+  type?: string
+  tags?: string[]
+}
+
+export const KNOWLEDGE_TYPE_NAMES = ['technical', 'process', 'solution', 'insight', 'resource', 'collaboration', 'optimization'] as const
+
 export interface DashboardSource {
   readonly kind: ViewKind
   /** the peer id of the node shown */
@@ -165,6 +198,16 @@ export interface DashboardSource {
   automationTasks(): Promise<AutomationTaskRow[]>
   /** runs a task now; resolves when it ends */
   runTask(name: string): Promise<{ outcome: string, error?: string }>
+  /** full-text search over the node's knowledge entries, best first */
+  searchKnowledge(q: string, limit: number): Promise<KnowledgeHitRow[]>
+  /** the latest entries, most recently updated first */
+  knowledgeEntries(limit: number): Promise<KnowledgeEntryRow[]>
+  /** one entry with its content, or null */
+  knowledgeEntry(id: string): Promise<KnowledgeEntryRow | null>
+  /** writes an entry signed by the node shown */
+  writeKnowledge(draft: KnowledgeDraftInput): Promise<KnowledgeEntryRow>
+  /** rates an entry 0..5 (the node's latest rating counts); resolves with the new aggregate */
+  rateKnowledge(id: string, score: number): Promise<KnowledgeEntryRow>
   on<K extends keyof SourceEvents>(type: K, listener: (detail: SourceEvents[K]) => void): () => void
   stop(): Promise<void>
 }
