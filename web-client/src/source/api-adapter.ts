@@ -4,7 +4,7 @@
  * snake_case first, with the camelCase spelling as a fallback, so a renamed field needs
  * one change here and no panel knows the wire names.
  */
-import type { AutomationTaskRow, EventRow, HumanRow, KnowledgeDraftInput, KnowledgeEntryRow, KnowledgeHitRow, LedgerStatsView, NotificationRow, PeerRow, RouteRow, TopologyView, TruthRow } from './types.ts'
+import type { AutomationTaskRow, EventRow, HumanRow, KnowledgeDraftInput, KnowledgeEntryRow, KnowledgeHitRow, SessionRow, LedgerStatsView, NotificationRow, PeerRow, RouteRow, TopologyView, TruthRow } from './types.ts'
 
 type Json = Record<string, unknown>
 
@@ -254,4 +254,18 @@ export function knowledgeHits (body: unknown): KnowledgeHitRow[] {
 /** the body of `POST /knowledge` */
 export function knowledgeDraft (d: KnowledgeDraftInput): Json {
   return { title: d.title, content: d.content, ...(d.type != null ? { type: d.type } : {}), ...(d.tags != null && d.tags.length > 0 ? { tags: d.tags } : {}) }
+}
+
+/** a session of `GET /knowledge/sessions` */
+export function sessionRow (raw: unknown): SessionRow {
+  const o = obj(raw)
+  return { id: str(o, 'id'), title: str(o, 'title'), owner: str(o, 'owner'), participants: strings(o.participants), closed: field(o, 'closed') === true }
+}
+
+/** `GET /knowledge/sessions/{id}`: one field's text and the peers present */
+export function sessionState (raw: unknown, name: string): { text: string, presence: string[] } {
+  const o = obj(raw)
+  const fields = obj(o.fields)
+  const presence = Array.isArray(o.presence) ? o.presence.map(p => str(obj(p), 'peer')).filter(p => p !== '') : []
+  return { text: typeof fields[name] === 'string' ? fields[name] : '', presence }
 }

@@ -5,6 +5,7 @@ import { SourceError } from './types.ts'
 import type { AutomationTaskRow, DashboardSource, EventRow, HumanRow, KnowledgeEntryRow, NotificationRow, PeerRow, SourceEvents, TruthRow } from './types.ts'
 import type { MeshEvent } from '../../../protocol/events/index.ts'
 import type { KnowledgeEntry, KnowledgeType } from '../../../protocol/knowledge/index.ts'
+import type { SessionField } from '../../../protocol/knowledge/sessions.ts'
 import type { Human } from '../../../protocol/ledger/index.ts'
 import type { Notification } from '../../../protocol/notifications/index.ts'
 import type { TruthMessage } from '../../../protocol/truth/index.ts'
@@ -164,6 +165,31 @@ export function createTabSource (browser: BrowserNode): DashboardSource {
       try {
         return knowledgeRow(await node.knowledge.rate(id, score))
       } catch (err) { throw wrap(err) }
+    },
+    async knowledgeSessions () {
+      return node.knowledge.sessions.list().map(v => ({ id: v.id, title: v.title, owner: v.owner, participants: v.participants, closed: v.closed }))
+    },
+    async openSession (id, field) {
+      const sessions = node.knowledge.sessions
+      let live
+      try { live = await sessions.join(id) } catch (err) { throw wrap(err) }
+      // the editor reads the session's Y.Doc directly; writes go through the service, which signs them
+      const text = live.doc.getText(field)
+      const listeners = new Set<() => void>()
+      const changed = (): void => { for (const l of listeners) { l() } }
+      const onPresence = (evt: CustomEvent<{ id: string }>): void => { if (evt.detail.id === id) { changed() } }
+      text.observe(changed)
+      sessions.addEventListener('change', onPresence)
+      await sessions.setPresence(id, {})
+      return {
+        text: () => text.toString(),
+        presence: () => sessions.view(id).presence.map(p => p.peer),
+        async setText (next) {
+          try { await sessions.edit(id, { field: field as SessionField, text: next }) } catch (err) { throw wrap(err) }
+        },
+        onChange (l) { listeners.add(l); return () => { listeners.delete(l) } },
+        close () { text.unobserve(changed); sessions.removeEventListener('change', onPresence); listeners.clear() }
+      }
     },
     async notifications (limit) {
       return node.notifications.list({ limit }).items.map(noteRow)

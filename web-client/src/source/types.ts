@@ -172,6 +172,29 @@ export interface KnowledgeDraftInput {
 
 export const KNOWLEDGE_TYPE_NAMES = ['technical', 'process', 'solution', 'insight', 'resource', 'collaboration', 'optimization'] as const
 
+/** a learning session the node knows */
+export interface SessionRow {
+  id: string
+  title: string
+  owner: string
+  participants: string[]
+  closed: boolean
+}
+
+/** a live session field bound to the page: its text and who is in the session */
+export interface SessionBinding {
+  text(): string
+  /** peer ids present in the session now (awareness), this node included */
+  presence(): string[]
+  /** makes the field's text this (the node signs and spreads the difference) */
+  setText(text: string): Promise<void>
+  /** called when the text or the presence changed */
+  onChange(listener: () => void): () => void
+  close(): void
+}
+
+export const SESSION_FIELD_NAMES = ['problem', 'notes', 'proposals', 'solution'] as const
+
 export interface DashboardSource {
   readonly kind: ViewKind
   /** the peer id of the node shown */
@@ -208,6 +231,10 @@ export interface DashboardSource {
   writeKnowledge(draft: KnowledgeDraftInput): Promise<KnowledgeEntryRow>
   /** rates an entry 0..5 (the node's latest rating counts); resolves with the new aggregate */
   rateKnowledge(id: string, score: number): Promise<KnowledgeEntryRow>
+  /** learning sessions the node knows, newest first */
+  knowledgeSessions(): Promise<SessionRow[]>
+  /** joins a session and binds one of its fields (the node must be a participant to write) */
+  openSession(id: string, field: string): Promise<SessionBinding>
   on<K extends keyof SourceEvents>(type: K, listener: (detail: SourceEvents[K]) => void): () => void
   stop(): Promise<void>
 }

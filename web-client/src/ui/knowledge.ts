@@ -1,13 +1,15 @@
 /**
  * Knowledge entries of the node shown: search (ranked, matches highlighted), read an entry
  * (its Markdown rendered and sanitised: entries are written by any peer, so their content
- * is hostile input), write a new one (signed by the node shown) and rate one 0–5.
+ * is hostile input), write a new one (signed by the node shown) and rate one 0–5; and
+ * co-edit a learning session (session-editor.ts).
  */
 import DOMPurify from 'dompurify'
 import { marked } from 'marked'
 import { KNOWLEDGE_TYPE_NAMES } from '../source/types.ts'
 import { card, errorText, fmtAgo, h, shortId } from './dom.ts'
 import { setStatus } from './panel.ts'
+import { createSessionEditor } from './session-editor.ts'
 import type { Panel, PanelContext } from './panel.ts'
 import type { KnowledgeEntryRow } from '../source/types.ts'
 
@@ -61,7 +63,8 @@ export function createKnowledgePanel (ctx: PanelContext): Panel {
   )
   const writer = h('details', { class: 'knowledge-write' }, h('summary', {}, 'Write an entry'), writeForm)
 
-  const { section } = card('knowledge', 'Knowledge', searchForm, results, reader, writer)
+  const sessionEditor = createSessionEditor(ctx)
+  const { section } = card('knowledge', 'Knowledge', searchForm, results, reader, writer, sessionEditor.element)
 
   const renderList = (rows: Array<{ entry: KnowledgeEntryRow, titleHtml?: string, snippetHtml?: string }>): void => {
     if (rows.length === 0) {
@@ -161,10 +164,13 @@ export function createKnowledgePanel (ctx: PanelContext): Panel {
   })
 
   void load()
+  void sessionEditor.refresh().catch(() => {})
   let ticks = 0
   return {
     section,
+    dispose: sessionEditor.dispose,
     refresh: async () => {
+      await sessionEditor.refresh().catch(() => {})
       // entries change slowly and a search costs the node: follow every fifth tick
       if (++ticks % 5 !== 0) { return }
       await load()
