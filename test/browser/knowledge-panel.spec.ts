@@ -29,12 +29,11 @@ async function joinSession (page: Page, id: string): Promise<void> {
   await panel.getByText('Joined.').waitFor({ timeout: 10_000 })
 }
 
-/** types at the end of the session text, as a person would */
-async function typeAtEnd (page: Page, text: string): Promise<void> {
+/** types at the start or the end of the session text, as a person would */
+async function typeAt (page: Page, where: 'start' | 'end', text: string): Promise<void> {
   const editor = page.locator('#kn-session-text')
   await editor.focus()
-  await editor.press('End')
-  await page.keyboard.press('Control+End')
+  await page.keyboard.press(where === 'start' ? 'Control+Home' : 'Control+End')
   await editor.pressSequentially(text, { delay: 5 })
 }
 
@@ -154,15 +153,12 @@ describe('knowledge panel (node view)', () => {
     const sid = created.body.id as string
     const api = `${server.url}/api/v1/knowledge/sessions/${sid}`
 
+    // the node writes first; then both tabs type at once, one at the start, one at the end
+    expect((await nsFetch(ns, `${api}/edit`, { method: 'POST', body: { field: 'notes', text: 'gamma ' } })).status).toBe(200)
     await Promise.all([joinSession(A.page, sid), joinSession(B.page, sid)])
     await nsFetch(ns, `${api}/presence`, { method: 'POST', body: {} })
-
-    // concurrent edits: both tabs type while the node writes through its API
-    await Promise.all([
-      typeAtEnd(A.page, 'alpha '),
-      typeAtEnd(B.page, 'beta '),
-      nsFetch(ns, `${api}/edit`, { method: 'POST', body: { field: 'notes', at: 0, insert: 'gamma ' } })
-    ])
+    for (const t of [A, B]) { await expect.poll(async () => t.page.locator('#kn-session-text').inputValue(), { timeout: 20_000 }).toBe('gamma ') }
+    await Promise.all([typeAt(A.page, 'end', 'alpha '), typeAt(B.page, 'start', 'beta ')])
     const nodeText = async (): Promise<string> => (await nsFetch(ns, api)).body.fields.notes
     const hasAll = (t: string): boolean => ['alpha ', 'beta ', 'gamma '].every(w => t.includes(w))
     await expect.poll(nodeText, { timeout: 20_000 }).toSatisfy(hasAll)
@@ -178,8 +174,8 @@ describe('knowledge panel (node view)', () => {
 
     // A goes offline and edits; B and the node edit meanwhile; all converge once A is back
     await A.context.setOffline(true)
-    await typeAtEnd(A.page, 'offline-edit ')
-    await typeAtEnd(B.page, 'while-away ')
+    await typeAt(A.page, 'end', 'offline-edit ')
+    await typeAt(B.page, 'start', 'while-away ')
     await expect.poll(nodeText, { timeout: 20_000 }).toContain('while-away ')
     await A.context.setOffline(false)
     await expect.poll(nodeText, { timeout: 40_000 }).toContain('offline-edit ')

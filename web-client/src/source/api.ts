@@ -181,7 +181,7 @@ export async function connectApiSource (init: ApiSourceInit): Promise<DashboardS
       return {
         text: () => state.text,
         presence: () => state.presence,
-        async setText (text) { update(adapt.sessionState(await call('POST', `${path}/edit`, { field, text }), field)) },
+        async splice (at, remove, insert) { update(adapt.sessionState(await call('POST', `${path}/edit`, { field, at, delete: remove, insert }), field)) },
         onChange (l) { listeners.add(l); return () => { listeners.delete(l) } },
         close () { closed = true; clearTimeout(polling); listeners.clear() }
       }

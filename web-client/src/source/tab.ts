@@ -184,8 +184,8 @@ export function createTabSource (browser: BrowserNode): DashboardSource {
       return {
         text: () => text.toString(),
         presence: () => sessions.view(id).presence.map(p => p.peer),
-        async setText (next) {
-          try { await sessions.edit(id, { field: field as SessionField, text: next }) } catch (err) { throw wrap(err) }
+        async splice (at, remove, insert) {
+          try { await sessions.edit(id, { field: field as SessionField, at, delete: remove, insert }) } catch (err) { throw wrap(err) }
         },
         onChange (l) { listeners.add(l); return () => { listeners.delete(l) } },
         close () { text.unobserve(changed); sessions.removeEventListener('change', onPresence); listeners.clear() }

@@ -186,8 +186,8 @@ export interface SessionBinding {
   text(): string
   /** peer ids present in the session now (awareness), this node included */
   presence(): string[]
-  /** makes the field's text this (the node signs and spreads the difference) */
-  setText(text: string): Promise<void>
+  /** removes `remove` characters at `at` and inserts `insert` there (the node signs and spreads it) */
+  splice(at: number, remove: number, insert: string): Promise<void>
   /** called when the text or the presence changed */
   onChange(listener: () => void): () => void
   close(): void

@@ -13,6 +13,33 @@ import type { SessionBinding } from '../source/types.ts'
 /** typing is sent after this pause, as one change */
 const SEND_AFTER_MS = 150
 
+/**
+ * What the user changed, as one splice of `base` (the text the editor last agreed on),
+ * placed into `current` (the session's text now, with others' edits): anchored on the
+ * unchanged text after the change when that is still there, else on the text before it.
+ * Sending a splice, not the whole text, keeps what others wrote meanwhile.
+ */
+export function spliceOf (base: string, next: string, current: string): { at: number, remove: number, insert: string } | undefined {
+  let start = 0
+  while (start < base.length && start < next.length && base[start] === next[start]) { start++ }
+  let end = 0
+  while (end < base.length - start && end < next.length - start && base[base.length - 1 - end] === next[next.length - 1 - end]) { end++ }
+  const remove = base.length - start - end
+  const insert = next.slice(start, next.length - end)
+  if (remove === 0 && insert === '') { return undefined }
+  const after = base.slice(base.length - end)
+  const before = base.slice(0, start)
+  let at: number
+  if (current.endsWith(after) && current.length - end - remove >= 0 && current.slice(0, current.length - end - remove).endsWith(before)) {
+    at = current.length - end - remove
+  } else if (current.startsWith(before)) {
+    at = start
+  } else {
+    at = Math.min(start, current.length)
+  }
+  return { at, remove: Math.min(remove, current.length - at), insert }
+}
+
 export interface SessionEditor {
   element: HTMLElement
   refresh(): Promise<void>
@@ -56,9 +83,14 @@ export function createSessionEditor (ctx: PanelContext): SessionEditor {
     if (next === editor.value) { synced = next; return }
     const { selectionStart, selectionEnd } = editor
     const focused = document.activeElement === editor
+    // others' text before the caret moves it, so the user keeps typing where they were
+    const prev = editor.value
+    let start = 0
+    while (start < prev.length && start < next.length && prev[start] === next[start]) { start++ }
+    const shift = (i: number): number => i < start ? i : Math.max(start, Math.min(next.length, i + next.length - prev.length))
     editor.value = next
     synced = next
-    if (focused) { editor.setSelectionRange(Math.min(selectionStart, next.length), Math.min(selectionEnd, next.length)) }
+    if (focused) { editor.setSelectionRange(shift(selectionStart), shift(selectionEnd)) }
   }
 
   const send = (): void => {
@@ -66,9 +98,13 @@ export function createSessionEditor (ctx: PanelContext): SessionEditor {
     const b = binding
     if (b == null) { return }
     const text = editor.value
+    const base = synced
     sending = sending.then(async () => {
-      await b.setText(text)
-      if (editor.value === text) { synced = text }
+      const change = spliceOf(base, text, b.text())
+      if (change != null) { await b.splice(change.at, change.remove, change.insert) }
+      // sent: the next change is what the user did after this text; showText brings in
+      // the merged text unless the user typed on meanwhile
+      synced = text
       showText()
     }).catch((err: unknown) => {
       setStatus(status, `Not saved: ${errorText(err)}`, 'error')
