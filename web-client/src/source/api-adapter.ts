@@ -4,7 +4,7 @@
  * snake_case first, with the camelCase spelling as a fallback, so a renamed field needs
  * one change here and no panel knows the wire names.
  */
-import type { AutomationTaskRow, EventRow, HumanRow, LedgerStatsView, NotificationRow, PeerRow, RouteRow, TopologyView, TruthRow } from './types.ts'
+import type { AutomationTaskRow, EventRow, HumanRow, KnowledgeDraftInput, KnowledgeEntryRow, KnowledgeHitRow, SessionRow, LedgerStatsView, NotificationRow, PeerRow, RouteRow, TopologyView, TruthRow } from './types.ts'
 
 type Json = Record<string, unknown>
 
@@ -217,4 +217,55 @@ export function automationTasks (page: unknown): AutomationTaskRow[] {
       failing: t.failing === true
     }
   })
+}
+
+/** a knowledge entry of `/knowledge...` (a summary has no `content`) */
+export function knowledgeEntry (raw: unknown): KnowledgeEntryRow {
+  const o = obj(raw)
+  const rating = obj(o.rating)
+  const mean = num(rating, 'mean')
+  const content = field(o, 'content')
+  return {
+    id: str(o, 'id'),
+    title: str(o, 'title'),
+    content: typeof content === 'string' ? content : undefined,
+    type: str(o, 'type'),
+    tags: strings(o.tags),
+    author: str(o, 'author'),
+    confidence: num(o, 'confidence') ?? 0.5,
+    version: num(o, 'version') ?? 1,
+    retracted: field(o, 'retracted') === true,
+    createdAt: time(o, 'created_at'),
+    updatedAt: time(o, 'updated_at'),
+    rating: { mean: mean ?? null, count: num(rating, 'count') ?? 0 }
+  }
+}
+
+/** `GET /knowledge/search` */
+export function knowledgeHits (body: unknown): KnowledgeHitRow[] {
+  return items(body).map(h => ({
+    entry: knowledgeEntry(h.entry),
+    score: num(h, 'score') ?? 0,
+    titleHtml: str(h, 'title_html'),
+    snippetHtml: str(h, 'snippet')
+  }))
+}
+
+/** the body of `POST /knowledge` */
+export function knowledgeDraft (d: KnowledgeDraftInput): Json {
+  return { title: d.title, content: d.content, ...(d.type != null ? { type: d.type } : {}), ...(d.tags != null && d.tags.length > 0 ? { tags: d.tags } : {}) }
+}
+
+/** a session of `GET /knowledge/sessions` */
+export function sessionRow (raw: unknown): SessionRow {
+  const o = obj(raw)
+  return { id: str(o, 'id'), title: str(o, 'title'), owner: str(o, 'owner'), participants: strings(o.participants), closed: field(o, 'closed') === true }
+}
+
+/** `GET /knowledge/sessions/{id}`: one field's text and the peers present */
+export function sessionState (raw: unknown, name: string): { text: string, presence: string[] } {
+  const o = obj(raw)
+  const fields = obj(o.fields)
+  const presence = Array.isArray(o.presence) ? o.presence.map(p => str(obj(p), 'peer')).filter(p => p !== '') : []
+  return { text: typeof fields[name] === 'string' ? fields[name] : '', presence }
 }

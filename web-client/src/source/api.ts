@@ -15,6 +15,8 @@ const LIST_LIMIT = 500
 const MAX_EVENT_PAGES = 4
 /** the live feed reconnects after a drop, backing off up to this */
 const MAX_RECONNECT_MS = 10_000
+/** how often an open session is read again (the node's text and presence) */
+const SESSION_POLL_MS = 700
 
 export interface ApiSourceInit {
   /** where the API lives: the page's own origin */
@@ -138,6 +140,51 @@ export async function connectApiSource (init: ApiSourceInit): Promise<DashboardS
     async runTask (name) {
       const run = await call('POST', `/automation/run-task/${encodeURIComponent(name)}`) as { outcome?: string, error?: string | null }
       return { outcome: String(run.outcome ?? 'unknown'), error: run.error ?? undefined }
+    },
+    async searchKnowledge (q, limit) {
+      const params = new URLSearchParams({ q, limit: String(limit) })
+      return adapt.knowledgeHits(await call('GET', `/knowledge/search?${params.toString()}`))
+    },
+    async knowledgeEntries (limit) {
+      return adapt.items(await call('GET', `/knowledge?limit=${limit}`)).map(adapt.knowledgeEntry)
+    },
+    async knowledgeEntry (id) {
+      try {
+        return adapt.knowledgeEntry(await call('GET', `/knowledge/${encodeURIComponent(id)}`))
+      } catch (err) {
+        if (err instanceof SourceError && err.status === 404) { return null }
+        throw err
+      }
+    },
+    async writeKnowledge (draft) { return adapt.knowledgeEntry(await call('POST', '/knowledge', adapt.knowledgeDraft(draft))) },
+    async rateKnowledge (id, score) { return adapt.knowledgeEntry(await call('POST', `/knowledge/${encodeURIComponent(id)}/rating`, { score })) },
+    async knowledgeSessions () { return adapt.items(await call('GET', '/knowledge/sessions')).map(adapt.sessionRow) },
+    async openSession (id, field) {
+      const path = `/knowledge/sessions/${encodeURIComponent(id)}`
+      // presence joins the session on the node and says the node is in it
+      await call('POST', `${path}/presence`, {})
+      let state = adapt.sessionState(await call('GET', path), field)
+      const listeners = new Set<() => void>()
+      const update = (next: { text: string, presence: string[] }): void => {
+        const changed = next.text !== state.text || next.presence.join() !== state.presence.join()
+        state = next
+        if (changed) { for (const l of listeners) { l() } }
+      }
+      let closed = false
+      let polling: ReturnType<typeof setTimeout> | undefined
+      const poll = (): void => {
+        polling = setTimeout(() => {
+          call('GET', path).then(body => { update(adapt.sessionState(body, field)) }, () => {}).finally(() => { if (!closed) { poll() } })
+        }, SESSION_POLL_MS)
+      }
+      poll()
+      return {
+        text: () => state.text,
+        presence: () => state.presence,
+        async splice (at, remove, insert) { update(adapt.sessionState(await call('POST', `${path}/edit`, { field, at, delete: remove, insert }), field)) },
+        onChange (l) { listeners.add(l); return () => { listeners.delete(l) } },
+        close () { closed = true; clearTimeout(polling); listeners.clear() }
+      }
     },
     async post (content, opts) {
       return { recipients: adapt.postRecipients(await call('POST', '/truth/messages', { content, ...opts })) }

@@ -2,8 +2,10 @@
 import { createMeshAutomation } from '../../../protocol/automation/index.ts'
 import { isLedgerError } from '../../../protocol/ledger/errors.ts'
 import { SourceError } from './types.ts'
-import type { AutomationTaskRow, DashboardSource, EventRow, HumanRow, NotificationRow, PeerRow, SourceEvents, TruthRow } from './types.ts'
+import type { AutomationTaskRow, DashboardSource, EventRow, HumanRow, KnowledgeEntryRow, NotificationRow, PeerRow, SourceEvents, TruthRow } from './types.ts'
 import type { MeshEvent } from '../../../protocol/events/index.ts'
+import type { KnowledgeEntry, KnowledgeType } from '../../../protocol/knowledge/index.ts'
+import type { SessionField } from '../../../protocol/knowledge/sessions.ts'
 import type { Human } from '../../../protocol/ledger/index.ts'
 import type { Notification } from '../../../protocol/notifications/index.ts'
 import type { TruthMessage } from '../../../protocol/truth/index.ts'
@@ -39,6 +41,21 @@ export function eventRow (e: MeshEvent): EventRow {
 const humanRow = (m: Human): HumanRow => ({ id: m.id, status: m.status, weeklyFlow: m.weeklyFlow, totalReceived: m.totalReceived, lastDistributionWeek: m.lastDistributionWeek })
 const truthRow = (m: TruthMessage): TruthRow => ({ id: m.id, content: m.content, source: m.source, priority: m.priority, channels: m.channels, createdAt: m.created_at, author: m.author, spread: m.spread })
 const noteRow = (n: Notification): NotificationRow => ({ id: n.id, title: n.title, message: n.message, priority: n.priority, createdAt: n.created_at })
+
+const knowledgeRow = (e: Omit<KnowledgeEntry, 'content'> & { content?: string }): KnowledgeEntryRow => ({
+  id: e.id,
+  title: e.title,
+  content: e.content,
+  type: e.type,
+  tags: e.tags,
+  author: e.author,
+  confidence: e.confidence,
+  version: e.version,
+  retracted: e.retracted,
+  createdAt: e.created_at,
+  updatedAt: e.updated_at,
+  rating: { mean: e.rating.mean, count: e.rating.count }
+})
 
 function wrap (err: unknown): SourceError {
   if (isLedgerError(err)) { return new SourceError(err.message, { code: err.code }) }
@@ -127,6 +144,52 @@ export function createTabSource (browser: BrowserNode): DashboardSource {
         const r = await node.truth.post(content, opts)
         return { recipients: r.recipients.length }
       } catch (err) { throw wrap(err) }
+    },
+    async searchKnowledge (q, limit) {
+      const r = await node.knowledge.search({ q, limit })
+      return r.items.map(h => ({ entry: knowledgeRow(h.entry), score: h.score, titleHtml: h.title_html, snippetHtml: h.snippet }))
+    },
+    async knowledgeEntries (limit) {
+      return (await node.knowledge.list({ limit })).items.map(knowledgeRow)
+    },
+    async knowledgeEntry (id) {
+      const e = await node.knowledge.get(id).catch(() => null)
+      return e == null ? null : knowledgeRow(e)
+    },
+    async writeKnowledge (draft) {
+      try {
+        return knowledgeRow(await node.knowledge.add({ title: draft.title, content: draft.content, type: draft.type as KnowledgeType | undefined, tags: draft.tags }))
+      } catch (err) { throw wrap(err) }
+    },
+    async rateKnowledge (id, score) {
+      try {
+        return knowledgeRow(await node.knowledge.rate(id, score))
+      } catch (err) { throw wrap(err) }
+    },
+    async knowledgeSessions () {
+      return node.knowledge.sessions.list().map(v => ({ id: v.id, title: v.title, owner: v.owner, participants: v.participants, closed: v.closed }))
+    },
+    async openSession (id, field) {
+      const sessions = node.knowledge.sessions
+      let live
+      try { live = await sessions.join(id) } catch (err) { throw wrap(err) }
+      // the editor reads the session's Y.Doc directly; writes go through the service, which signs them
+      const text = live.doc.getText(field)
+      const listeners = new Set<() => void>()
+      const changed = (): void => { for (const l of listeners) { l() } }
+      const onPresence = (evt: CustomEvent<{ id: string }>): void => { if (evt.detail.id === id) { changed() } }
+      text.observe(changed)
+      sessions.addEventListener('change', onPresence)
+      await sessions.setPresence(id, {})
+      return {
+        text: () => text.toString(),
+        presence: () => sessions.view(id).presence.map(p => p.peer),
+        async splice (at, remove, insert) {
+          try { await sessions.edit(id, { field: field as SessionField, at, delete: remove, insert }) } catch (err) { throw wrap(err) }
+        },
+        onChange (l) { listeners.add(l); return () => { listeners.delete(l) } },
+        close () { text.unobserve(changed); sessions.removeEventListener('change', onPresence); listeners.clear() }
+      }
     },
     async notifications (limit) {
       return node.notifications.list({ limit }).items.map(noteRow)

@@ -139,6 +139,62 @@ export interface AutomationTaskRow {
   failing: boolean
 }
 
+/** a knowledge entry (its current version); `content` is Markdown, absent in search hits */
+export interface KnowledgeEntryRow {
+  id: string
+  title: string
+  content?: string
+  type: string
+  tags: string[]
+  author: string
+  confidence: number
+  version: number
+  retracted: boolean
+  createdAt: number
+  updatedAt: number
+  rating: { mean: number | null, count: number }
+}
+
+/** a search hit: `titleHtml` and `snippetHtml` are escaped text with `<mark>` around matches */
+export interface KnowledgeHitRow {
+  entry: KnowledgeEntryRow
+  score: number
+  titleHtml: string
+  snippetHtml: string
+}
+
+export interface KnowledgeDraftInput {
+  title: string
+  content: string
+  type?: string
+  tags?: string[]
+}
+
+export const KNOWLEDGE_TYPE_NAMES = ['technical', 'process', 'solution', 'insight', 'resource', 'collaboration', 'optimization'] as const
+
+/** a learning session the node knows */
+export interface SessionRow {
+  id: string
+  title: string
+  owner: string
+  participants: string[]
+  closed: boolean
+}
+
+/** a live session field bound to the page: its text and who is in the session */
+export interface SessionBinding {
+  text(): string
+  /** peer ids present in the session now (awareness), this node included */
+  presence(): string[]
+  /** removes `remove` characters at `at` and inserts `insert` there (the node signs and spreads it) */
+  splice(at: number, remove: number, insert: string): Promise<void>
+  /** called when the text or the presence changed */
+  onChange(listener: () => void): () => void
+  close(): void
+}
+
+export const SESSION_FIELD_NAMES = ['problem', 'notes', 'proposals', 'solution'] as const
+
 export interface DashboardSource {
   readonly kind: ViewKind
   /** the peer id of the node shown */
@@ -165,6 +221,20 @@ export interface DashboardSource {
   automationTasks(): Promise<AutomationTaskRow[]>
   /** runs a task now; resolves when it ends */
   runTask(name: string): Promise<{ outcome: string, error?: string }>
+  /** full-text search over the node's knowledge entries, best first */
+  searchKnowledge(q: string, limit: number): Promise<KnowledgeHitRow[]>
+  /** the latest entries, most recently updated first */
+  knowledgeEntries(limit: number): Promise<KnowledgeEntryRow[]>
+  /** one entry with its content, or null */
+  knowledgeEntry(id: string): Promise<KnowledgeEntryRow | null>
+  /** writes an entry signed by the node shown */
+  writeKnowledge(draft: KnowledgeDraftInput): Promise<KnowledgeEntryRow>
+  /** rates an entry 0..5 (the node's latest rating counts); resolves with the new aggregate */
+  rateKnowledge(id: string, score: number): Promise<KnowledgeEntryRow>
+  /** learning sessions the node knows, newest first */
+  knowledgeSessions(): Promise<SessionRow[]>
+  /** joins a session and binds one of its fields (the node must be a participant to write) */
+  openSession(id: string, field: string): Promise<SessionBinding>
   on<K extends keyof SourceEvents>(type: K, listener: (detail: SourceEvents[K]) => void): () => void
   stop(): Promise<void>
 }

@@ -6,6 +6,7 @@
  */
 import { createAutomationPanel } from './automation.ts'
 import { h, shortId } from './dom.ts'
+import { createKnowledgePanel } from './knowledge.ts'
 import { createHumansPanel, createLedgerPanel } from './ledger.ts'
 import { createNotificationsPanel } from './notifications.ts'
 import { createPeersPanel } from './peers.ts'
@@ -71,6 +72,7 @@ export function mountDashboard (root: HTMLElement, source: DashboardSource, init
     createLedgerPanel(ctx),
     createHumansPanel(ctx),
     routesPanel,
+    createKnowledgePanel(ctx),
     createNotificationsPanel(ctx),
     createAutomationPanel(ctx)
   ]
