@@ -5,8 +5,10 @@
  * snake_case fields, times in epoch ms.
  */
 import { NOTIFICATION_PRIORITIES, NOTIFICATION_TYPES } from '../../protocol/notifications/index.ts'
+import { REALTIME_CHANNELS } from './realtime-hub.ts'
 
-const CHANNELS = ['resources', 'truth', 'mesh', 'notifications', 'metrics', 'events']
+// the hub's own list: one source for the schema and the server
+const CHANNELS = [...REALTIME_CHANNELS]
 const channel = { type: 'string', enum: CHANNELS }
 const channels = { type: 'array', items: channel }
 

@@ -33,7 +33,7 @@ describe('liberation client subcommands', () => {
     const list = await cli(a, 'humans', 'list')
     expect(list.code).toBe(0)
     const lines = list.stdout.trim().split('\n')
-    expect(lines[0]).toMatch(/^ID +STATUS +WEEKLY FLOW +RECEIVED +LAST PAID$/)
+    expect(lines[0]).toMatch(/^ID +STATUS +WEEKLY FLOW +RECEIVED +UNFUNDED +LAST PAID +REGISTRAR$/)
     expect(lines.slice(1).map(l => l.split(/\s+/)[0])).toEqual(['alice', 'bob'])
 
     const dist = await cli(a, 'distribute')

@@ -41,8 +41,8 @@ describe('liberation knowledge and session', () => {
     // b is not the author
     await waitFor(async () => (await api(b.url, 'GET', `/api/v1/knowledge/${entry.id as string}`)).body.version === 2, 'on b')
     const foreign = await cli(b, 'knowledge', 'edit', entry.id, '--content', 'hijack')
-    expect(foreign.code).toBe(1)
-    expect(foreign.stderr).toMatch(/HTTP 403: only the author/)
+    expect(foreign.code).toBe(5)
+    expect(foreign.stderr).toMatch(/^liberation: only the author/)
     for (const [args, code, message] of [
       [['knowledge', 'rate', entry.id, '9'], 2, /0 to 5/],
       [['knowledge', 'show', 'nope'], 2, /64 lowercase hex/],
