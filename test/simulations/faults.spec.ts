@@ -114,8 +114,9 @@ describe('faults', () => {
     expect(r.before.slice(0, 2)).toEqual([0, 1])
     expect(r.before[r.before.length - 1]).toBe(3)
     expect(r.killed).toBe(1)
-    expect(r.after.slice(0, 2)).toEqual([0, 4])
-    expect(r.after[r.after.length - 1]).toBe(3)
+    const after = r.after ?? []
+    expect(after.slice(0, 2)).toEqual([0, 4])
+    expect(after[after.length - 1]).toBe(3)
     expect(r.routeUpdatedMs).toBeGreaterThanOrEqual(0)
     expect(r.deliveredMs).toBeGreaterThanOrEqual(0)
     expect(report.churn.kills).toBe(1)
