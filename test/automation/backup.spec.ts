@@ -1,7 +1,8 @@
 /**
  * Backups of a running node (real LevelDB, real API) taken while it writes, and restores
- * into a new data dir: the restored node has the same peer id, the same /api/v1/stats and
- * a ledger whose derived views agree with its signed log.
+ * into a new data dir (humans, payments, truth messages, knowledge entries): the restored
+ * node has the same peer id, the same /api/v1/stats and a ledger whose derived views agree
+ * with its signed log.
  */
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -58,6 +59,7 @@ describe('backup and restore', () => {
     for (let i = 0; i < 20; i++) { expect((await api(a.url, 'POST', '/api/v1/humans', { id: `h${i}` })).status).toBe(201) }
     expect((await api(a.url, 'POST', '/api/v1/distribute')).body.paid).toBe(20)
     for (let i = 0; i < 5; i++) { expect((await api(a.url, 'POST', '/api/v1/truth/messages', { content: `note ${i}`, channels: ['social'] })).status).toBe(201) }
+    for (let i = 0; i < 3; i++) { expect((await api(a.url, 'POST', '/api/v1/knowledge', { title: `fix ${i}`, content: `Restart relay ${i}.`, type: 'solution', tags: ['relay'] })).status).toBe(201) }
 
     // keep writing while the backup runs
     const writes = { on: true }
@@ -94,7 +96,7 @@ describe('backup and restore', () => {
     expect(second.body.outcome).toBe('success')
     expect(second.body.result.entries).toBeGreaterThan(0)
     const expected = await storedStats(a.url)
-    expect(expected).toMatchObject({ total_humans: 20 + written, truth_messages: 5, payments_this_week: 20 })
+    expect(expected).toMatchObject({ total_humans: 20 + written, truth_messages: 5, payments_this_week: 20, knowledge_entries: 3 })
     const peerId = a.runtime.node.libp2p.peerId.toString()
     await a.runtime.stop()
 
