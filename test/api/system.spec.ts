@@ -81,7 +81,7 @@ describe('control API: system, events, OpenAPI, metrics, audit', () => {
 
     const byCorr = await api(n.url, 'GET', `/api/v1/events?correlation_id=${correlation}&limit=500`)
     expect(byCorr.body.items).toHaveLength(7)
-    // the seeds' path is the same list
+    // the API's other path for the same list
     const alias = await api(n.url, 'GET', '/api/v1/realtime/events/history?type=test:tick&limit=500')
     expect(alias.body.items.map((e: any) => e.seq)).toEqual(all.map(e => e.seq))
 

@@ -25,7 +25,7 @@ async function rejects (p: Promise<unknown>, code: string, field?: string): Prom
 }
 
 describe('ledger API', () => {
-  it('registers humans with the seeds\' defaults and exact money, and refuses bad input with typed errors', async () => {
+  it('registers humans with the domain defaults (docs/domain.md) and exact money, and refuses bad input with typed errors', async () => {
     mesh = new TestMesh()
     const { node } = await addNode()
     const before = node.ledger.derivedState()
