@@ -34,6 +34,15 @@ export const CHROMIUM_ARGS = [
   '--allow-loopback-in-peer-connection', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'
 ]
 
+/**
+ * Options for every browser context that holds a tab node. WebRTC lists the machine's
+ * interfaces (here: loopback) as host candidates only for a page whose camera and
+ * microphone permissions read "granted"; otherwise it binds the wildcard address, which in
+ * a loopback-only namespace yields no candidate at all. Debian's Chromium reports the
+ * fake-UI grant as such, the packaged headless shell does not, so grant them explicitly.
+ */
+export const TAB_CONTEXT_OPTIONS = { permissions: ['camera', 'microphone'] }
+
 /** the page URL for the tab view (a node in the tab) on loopback: no ICE servers, media access for host candidates */
 export const LOOPBACK_PAGE = '/?view=tab&ice=none&media=1'
 

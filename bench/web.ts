@@ -1,6 +1,6 @@
 /**
- * The browser node (web-client/), in Debian's Chromium against a `liberation start --web`
- * node, all on a private loopback (bench/_chromium.ts; needs root and /usr/bin/chromium).
+ * The browser node (web-client/), in Chromium (system or packaged) against a `liberation start --web`
+ * node, all on a private loopback (bench/_chromium.ts; no root needed).
  *
  * Bundle size, gzip -9, of what a tab downloads (script + style). Baseline built in the
  * same run: a bare js-libp2p browser node with the same transports and services
@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
-import { createNetns, launchChromium, LOOPBACK_PAGE, nsFetch, webNodeArgs } from './_chromium.ts'
+import { createNetns, launchChromium, LOOPBACK_PAGE, nsFetch, TAB_CONTEXT_OPTIONS, webNodeArgs } from './_chromium.ts'
 import { fmt, median, percentile, saveReport } from './_report.ts'
 import type { Netns } from './_chromium.ts'
 import type { Page } from 'playwright-core'
@@ -126,7 +126,7 @@ try {
     if (r.status !== 201 && r.status !== 200) { throw new Error(`posting a message failed: ${r.status} ${JSON.stringify(r.body)}`) }
   }
   for (let run = 0; run < RUNS; run++) {
-    const contexts = await Promise.all([0, 1].map(async () => chrome!.browser.newContext()))
+    const contexts = await Promise.all([0, 1].map(async () => chrome!.browser.newContext(TAB_CONTEXT_OPTIONS)))
     const pages = await Promise.all(contexts.map(async c => c.newPage()))
     await Promise.all(pages.map(async p => p.goto(node!.url + LOOPBACK_PAGE)))
     samples.push(...await Promise.all(pages.map(async p => milestones(p, 30_000))))

@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { webNodeArgs } from '../../bench/_chromium.ts'
+import { TAB_CONTEXT_OPTIONS, webNodeArgs } from '../../bench/_chromium.ts'
 import { spawnCli } from '../utils/process.ts'
 import type { Netns } from '../../bench/_chromium.ts'
 import type { CliProcess } from '../utils/process.ts'
@@ -67,7 +67,7 @@ export interface Tab {
  * separate node (own IndexedDB, own identity), like two people's browsers.
  */
 export async function openTab (browser: Browser, name: string, viewport = { width: 1280, height: 900 }): Promise<Tab> {
-  const context = await browser.newContext({ viewport })
+  const context = await browser.newContext({ ...TAB_CONTEXT_OPTIONS, viewport })
   const page = await context.newPage()
   const tab: Tab = { name, context, page, errors: [], logs: [] }
   page.on('console', msg => {

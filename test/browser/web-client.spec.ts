@@ -1,5 +1,5 @@
 /**
- * The browser node end to end, in Debian's Chromium (playwright-core): one
+ * The browser node end to end, in Chromium (playwright-core; a system one or the packaged one, test/utils/chromium.ts): one
  * `liberation start --web` node and two tabs, each in its own browser context (own
  * IndexedDB, so its own node), all inside a private loopback-only network namespace
  * (harness.ts). The tabs load the client from the node, join through it, find each other
