@@ -84,6 +84,11 @@ export interface RealtimeHub {
   stats(): RealtimeStats
   /** unsent bytes per connected client (diagnostics, tests) */
   bufferedAmounts(): number[]
+  /**
+   * One heartbeat round, which the hub runs every `heartbeatIntervalMs`: closes the clients
+   * that did not answer the previous ping and the ones slow for too long, pings the rest
+   */
+  heartbeat(): void
 }
 
 const OPEN = 1
@@ -225,26 +230,29 @@ export function createRealtimeHub (node: MeshNode, metrics: NodeMetrics, init: R
     }
   }
 
+  function heartbeatRound (): void {
+    const now = Date.now()
+    for (const c of clients) {
+      if (!c.alive) {
+        clients.delete(c)
+        c.socket.terminate()
+        continue
+      }
+      if (c.slowSince != null && now - c.slowSince > slowClientTimeoutMs) {
+        disconnectSlow(c)
+        continue
+      }
+      c.alive = false
+      c.socket.ping()
+    }
+    metrics.wsClients.set(clients.size)
+  }
+
   return {
+    heartbeat: heartbeatRound,
     start () {
       node.events.addEventListener('event', onEvent)
-      heartbeat = setInterval(() => {
-        const now = Date.now()
-        for (const c of clients) {
-          if (!c.alive) {
-            clients.delete(c)
-            c.socket.terminate()
-            continue
-          }
-          if (c.slowSince != null && now - c.slowSince > slowClientTimeoutMs) {
-            disconnectSlow(c)
-            continue
-          }
-          c.alive = false
-          c.socket.ping()
-        }
-        metrics.wsClients.set(clients.size)
-      }, heartbeatIntervalMs)
+      heartbeat = setInterval(heartbeatRound, heartbeatIntervalMs)
       heartbeat.unref()
       metricsTimer = setInterval(() => { void publishMetrics().catch(() => {}) }, metricsIntervalMs)
       metricsTimer.unref()
