@@ -123,7 +123,7 @@ export interface LedgerInit {
   maxWeeklyFlow?: string
   maxHousingCredit?: string
   maxInvestmentPool?: string
-  /** defaults for `registerHuman` */
+  /** defaults for `registerHuman` (unset: the domain's, or the charter's maxima where lower) */
   weeklyFlow?: string
   housingCredit?: string
   investmentPool?: string

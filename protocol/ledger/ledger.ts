@@ -10,7 +10,7 @@ import { peerIdFromRawKey, toHex, fromHex } from '../crypto/index.ts'
 import { newCorrelationId } from '../events/index.ts'
 import { WindowBudget } from '../limits/window-budget.ts'
 import { registerTopicScore } from '../pubsub/gossip.ts'
-import { ID_BYTES, RangeSet, Reconciler } from '../reconcile/index.ts'
+import { ID_BYTES, Reconciler, SortedIds } from '../reconcile/index.ts'
 import { openStore } from '../storage/index.ts'
 import { BatchRejected, docFromBatches, MAX_BATCH_ENTRIES, openBatch, openTrustedBatch, signBatch } from './batch.ts'
 import { charterViolation, createCharter, ledgerSyncProtocol, ledgerTopic, requireWithinCharter } from './charter.ts'
@@ -23,7 +23,7 @@ import { BatchBody, EquivocationProof, LedgerGossip, SignedBatch, SyncResponse }
 import { AuthorQuota, PeerQuota } from './quota.ts'
 import { isPreferredPayer, isValidPayment } from './rules.ts'
 import { batchFingerprint, batchKey, decodeIndexed, docPrefix, indexKey, indexValue, LedgerStore, parseBatchKey, proofKey, xorHexInto } from './store.ts'
-import { createLedgerSync } from './sync.ts'
+import { createLedgerSync, SESSION_STATES, TRANSFER_CHUNK } from './sync.ts'
 import { DerivedViews } from './views.ts'
 import { isIsoWeek, isoWeek } from './week.ts'
 import type { BatchItem, Bytes, OpenedBatch } from './batch.ts'
@@ -70,6 +70,16 @@ interface Plan {
   ops: StoreOp[]
 }
 
+/** What one serve session remembers across the peer's transfer requests. */
+interface ServeState {
+  /** the peer's state of documents it holds (author!doc) */
+  theirs: Map<string, { clock: number, fingerprint: Uint8Array }>
+  theirExcluded: Set<string>
+  /** documents already sent in this session */
+  served: Set<string>
+  first: boolean
+}
+
 /** A batch that will not be stored, and why; `proof` when it contradicts a stored one. */
 interface Verdict {
   result: ReceiveResult
@@ -113,8 +123,8 @@ export class Ledger implements LedgerService {
   private readonly authorsHeld = new Set<string>()
   /** document key by reconciliation id (hex) */
   private readonly docById = new Map<string, string>()
-  /** the sorted id set of the held documents, rebuilt when one changed */
-  private rangeSet: RangeSet | undefined
+  /** the sorted id set of the held documents (excluded authors left out), updated per change */
+  private index = new SortedIds()
   /** throttled since the last `throttled` event */
   private throttleReport: { at: number, batches: number, authors: Set<string>, peers: Set<string> } = { at: 0, batches: 0, authors: new Set(), peers: new Set() }
   /** signatures (first 16 bytes, hex) of batches seen on gossip or published: never gossiped on again */
@@ -134,9 +144,10 @@ export class Ledger implements LedgerService {
     this.views = new DerivedViews(this.excluded, this.charter.poolTotal, init.hotWeeks)
     this.selfHex = toHex(components.crypto.signer.publicKey)
     this.defaults = {
-      weeklyFlow: parseAmount(init.weeklyFlow ?? DEFAULT_WEEKLY_FLOW, 'weeklyFlow', { allowZero: true }),
-      housingCredit: parseAmount(init.housingCredit ?? DEFAULT_HOUSING_CREDIT, 'housingCredit', { allowZero: true }),
-      investmentPool: parseAmount(init.investmentPool ?? DEFAULT_INVESTMENT_POOL, 'investmentPool', { allowZero: true })
+      // the domain's defaults, or the charter's maxima when a charter sets them lower
+      weeklyFlow: Math.min(parseAmount(init.weeklyFlow ?? DEFAULT_WEEKLY_FLOW, 'weeklyFlow', { allowZero: true }), init.weeklyFlow === undefined ? this.charter.maxWeeklyFlow : Infinity),
+      housingCredit: Math.min(parseAmount(init.housingCredit ?? DEFAULT_HOUSING_CREDIT, 'housingCredit', { allowZero: true }), init.housingCredit === undefined ? this.charter.maxHousingCredit : Infinity),
+      investmentPool: Math.min(parseAmount(init.investmentPool ?? DEFAULT_INVESTMENT_POOL, 'investmentPool', { allowZero: true }), init.investmentPool === undefined ? this.charter.maxInvestmentPool : Infinity)
     }
     requireWithinCharter(this.charter, { kind: 'human', humanId: 'defaults', at: 1, status: 'active', ...this.defaults })
     this.maxBatchEntries = Math.min(Math.max(1, init.maxBatchEntries ?? 1000), 4096)
@@ -146,9 +157,12 @@ export class Ledger implements LedgerService {
     this.quota = new AuthorQuota(init.authorQuota)
     this.peerQuota = new PeerQuota(init.peerQuota)
     this.sync_ = createLedgerSync(components.libp2p, {
-      reconciler: (initiator) => new Reconciler(this.reconcileSet(), initiator),
-      request: (have, need) => this.syncRequest(have, need),
-      responses: (req) => this.syncResponses(req),
+      reconciler: (initiator) => new Reconciler(this.index, initiator),
+      requests: (have, need) => this.syncRequests(have, need),
+      responder: () => {
+        const state: ServeState = { theirs: new Map(), theirExcluded: new Set(), served: new Set(), first: true }
+        return (req) => this.syncResponses(req, state)
+      },
       receive: async (msg, session) => this.syncReceive(msg, session),
       onSynced: (result, correlationId) => {
         this.events.emitEvent('resources', LEDGER_EVENTS.synced, result, correlationId)
@@ -166,6 +180,7 @@ export class Ledger implements LedgerService {
   async start (): Promise<void> {
     if (this.running) { return }
     this.docs.clear()
+    this.docById.clear()
     this.excluded.clear()
     this.ownClock = undefined
     for await (const key of this.store.keys('x!')) {
@@ -181,8 +196,10 @@ export class Ledger implements LedgerService {
       const runs = ds.runs
       ds.runs = []
       for (const [s, e] of runs) { addRun(ds, s, e) }
-      this.refreshDocId(ds)
+      ds.id = docId(ds)
+      this.docById.set(ds.id, ds.authorHex + '!' + ds.doc)
     }
+    this.index = SortedIds.from([...this.docs.values()].filter(ds => !this.excluded.has(ds.authorHex)).map(ds => fromHex(ds.id)))
     await this.views.rebuild(this.store)
     const pubsub = this.libp2p.services.pubsub
     pubsub.topicValidators.set(this.topic, this.validator)
@@ -644,7 +661,9 @@ export class Ledger implements LedgerService {
     const proof: EquivocationProof = { a: SignedBatch.decode(a.bytes), b: SignedBatch.decode(b.bytes) }
     await this.store.commit([{ type: 'put', key: proofKey(a.authorHex), value: EquivocationProof.encode(proof) }])
     this.excluded.add(a.authorHex)
-    this.rangeSet = undefined
+    for (const ds of this.docs.values()) {
+      if (ds.authorHex === a.authorHex && ds.id !== '') { this.index.delete(fromHex(ds.id)) }
+    }
     this.pending = this.pending.filter(w => {
       if (a.authorHex !== this.selfHex) { return true }
       w.reject(new LedgerError('unavailable', 'this node was excluded for equivocation'))
@@ -836,31 +855,20 @@ export class Ledger implements LedgerService {
 
   /** A document's reconciliation id changes with every change of its held batches. */
   private refreshDocId (ds: DocState): void {
-    if (ds.id !== '') { this.docById.delete(ds.id) }
-    const author = fromHex(ds.authorHex)
-    const doc = new TextEncoder().encode(ds.doc)
-    const input = new Uint8Array(author.byteLength + doc.byteLength + ds.fp.byteLength)
-    input.set(author)
-    input.set(doc, author.byteLength)
-    input.set(ds.fp, author.byteLength + doc.byteLength)
-    ds.id = toHex(sha256(input).subarray(0, ID_BYTES))
-    this.docById.set(ds.id, ds.authorHex + '!' + ds.doc)
-    this.rangeSet = undefined
-  }
-
-  private reconcileSet (): RangeSet {
-    if (this.rangeSet === undefined) {
-      const ids: Uint8Array[] = []
-      for (const ds of this.docs.values()) {
-        if (!this.excluded.has(ds.authorHex) && ds.id !== '') { ids.push(fromHex(ds.id)) }
-      }
-      this.rangeSet = RangeSet.from(ids)
+    if (ds.id !== '') {
+      this.docById.delete(ds.id)
+      this.index.delete(fromHex(ds.id))
     }
-    return this.rangeSet
+    ds.id = docId(ds)
+    this.docById.set(ds.id, ds.authorHex + '!' + ds.doc)
+    if (!this.excluded.has(ds.authorHex)) { this.index.add(fromHex(ds.id)) }
   }
 
-  /** The transfer request: the documents wanted, and this node's state of those only it holds. */
-  private syncRequest (have: Uint8Array[], need: Uint8Array[]): SyncRequest {
+  /**
+   * The transfer requests: this node's state of the documents only it holds (so the peer
+   * sends only what lies past them), then the documents wanted, in bounded chunks.
+   */
+  private syncRequests (have: Uint8Array[], need: Uint8Array[]): SyncRequest[] {
     const docs = []
     for (const id of have) {
       const key = this.docById.get(toHex(id))
@@ -868,23 +876,42 @@ export class Ledger implements LedgerService {
       if (ds === undefined || this.excluded.has(ds.authorHex)) { continue }
       docs.push({ author: fromHex(ds.authorHex) as Bytes, doc: ds.doc, clock: contiguous(ds), fingerprint: ds.fp as Bytes })
     }
-    return { docs, want: need as Bytes[], excluded: [...this.excluded].map(a => fromHex(a) as Bytes), reconcile: new Uint8Array(0) as Bytes }
+    const request = (part: Partial<SyncRequest>): SyncRequest => ({ docs: [], want: [], excluded: [], reconcile: new Uint8Array(0) as Bytes, more: false, ...part })
+    const out: SyncRequest[] = []
+    if (docs.length <= TRANSFER_CHUNK && need.length <= TRANSFER_CHUNK) {
+      out.push(request({ docs, want: need as Bytes[] }))
+    } else {
+      for (let i = 0; i < docs.length; i += TRANSFER_CHUNK) { out.push(request({ docs: docs.slice(i, i + TRANSFER_CHUNK) })) }
+      for (let i = 0; i < need.length; i += TRANSFER_CHUNK) { out.push(request({ want: need.slice(i, i + TRANSFER_CHUNK) as Bytes[] })) }
+    }
+    out[0].excluded = [...this.excluded].slice(0, 100_000).map(a => fromHex(a) as Bytes)
+    return out
   }
 
-  private async * syncResponses (req: SyncRequest): AsyncGenerator<Uint8Array> {
-    const theirExcluded = new Set(req.excluded.map(toHex))
-    for (const authorHex of this.excluded) {
-      if (theirExcluded.has(authorHex)) { continue }
-      const proof = await this.store.get(proofKey(authorHex))
-      if (proof !== undefined) { yield SyncResponse.encode({ proof: EquivocationProof.decode(proof), done: false }) }
+  /** Answer one transfer request of a serve session: proofs first (once), then the wanted documents. */
+  private async * syncResponses (req: SyncRequest, state: ServeState): AsyncGenerator<Uint8Array> {
+    const { theirs, theirExcluded, served } = state
+    for (const a of req.excluded) { theirExcluded.add(toHex(a)) }
+    if (state.first) {
+      state.first = false
+      for (const authorHex of this.excluded) {
+        if (theirExcluded.has(authorHex)) { continue }
+        const proof = await this.store.get(proofKey(authorHex))
+        if (proof !== undefined) { yield SyncResponse.encode({ proof: EquivocationProof.decode(proof), done: false }) }
+      }
     }
-    const theirs = new Map<string, { clock: number, fingerprint: Uint8Array }>()
-    for (const d of req.docs) { theirs.set(toHex(d.author) + '!' + d.doc, d) }
+    for (const d of req.docs) {
+      if (theirs.size >= SESSION_STATES) { break }
+      theirs.set(toHex(d.author) + '!' + d.doc, d)
+    }
     const wanted: DocState[] = []
     for (const id of req.want) {
       const key = id.byteLength === ID_BYTES ? this.docById.get(toHex(id)) : undefined
       const ds = key === undefined ? undefined : this.docs.get(key)
-      if (ds !== undefined) { wanted.push(ds) }
+      // each document once per session, however often it is asked for
+      if (ds === undefined || served.has(key as string)) { continue }
+      served.add(key as string)
+      wanted.push(ds)
     }
     for (const ds of wanted) {
       const key = ds.authorHex + '!' + ds.doc
@@ -1175,6 +1202,17 @@ export class Ledger implements LedgerService {
     this.refreshDocId(ds)
     this.publish({ batch: SignedBatch.decode(merged.bytes) })
   }
+}
+
+/** A document's reconciliation id: it changes with every change of its held batches. */
+function docId (ds: DocState): string {
+  const author = fromHex(ds.authorHex)
+  const doc = new TextEncoder().encode(ds.doc)
+  const input = new Uint8Array(author.byteLength + doc.byteLength + ds.fp.byteLength)
+  input.set(author)
+  input.set(doc, author.byteLength)
+  input.set(ds.fp, author.byteLength + doc.byteLength)
+  return toHex(sha256(input).subarray(0, ID_BYTES))
 }
 
 function openEntry (bytes: Uint8Array): LedgerEntry {
