@@ -23,7 +23,7 @@ import { BatchBody, EquivocationProof, LedgerGossip, SignedBatch, SyncResponse }
 import { AuthorQuota, PeerQuota } from './quota.ts'
 import { isPreferredPayer, isValidPayment } from './rules.ts'
 import { batchFingerprint, batchKey, decodeIndexed, docPrefix, indexKey, indexValue, LedgerStore, parseBatchKey, proofKey, xorHexInto } from './store.ts'
-import { createLedgerSync, SESSION_STATES, TRANSFER_CHUNK } from './sync.ts'
+import { createLedgerSync, SESSION_STATES } from './sync.ts'
 import { DerivedViews } from './views.ts'
 import { isIsoWeek, isoWeek } from './week.ts'
 import type { BatchItem, Bytes, OpenedBatch } from './batch.ts'
@@ -157,8 +157,8 @@ export class Ledger implements LedgerService {
     this.quota = new AuthorQuota(init.authorQuota)
     this.peerQuota = new PeerQuota(init.peerQuota)
     this.sync_ = createLedgerSync(components.libp2p, {
-      reconciler: (initiator) => new Reconciler(this.index, initiator),
-      requests: (have, need) => this.syncRequests(have, need),
+      reconciler: (initiator) => new Reconciler(this.index, initiator, { idsPerMessage: init.sync?.idsPerMessage }),
+      request: (have, need) => this.syncRequest(have, need),
       responder: () => {
         const state: ServeState = { theirs: new Map(), theirExcluded: new Set(), served: new Set(), first: true }
         return (req) => this.syncResponses(req, state)
@@ -864,11 +864,8 @@ export class Ledger implements LedgerService {
     if (!this.excluded.has(ds.authorHex)) { this.index.add(fromHex(ds.id)) }
   }
 
-  /**
-   * The transfer requests: this node's state of the documents only it holds (so the peer
-   * sends only what lies past them), then the documents wanted, in bounded chunks.
-   */
-  private syncRequests (have: Uint8Array[], need: Uint8Array[]): SyncRequest[] {
+  /** The transfer: this node's state of the documents only it holds (so the peer sends only what lies past them), and the documents wanted. */
+  private syncRequest (have: Uint8Array[], need: Uint8Array[]): Pick<SyncRequest, 'docs' | 'want' | 'excluded'> {
     const docs = []
     for (const id of have) {
       const key = this.docById.get(toHex(id))
@@ -876,16 +873,7 @@ export class Ledger implements LedgerService {
       if (ds === undefined || this.excluded.has(ds.authorHex)) { continue }
       docs.push({ author: fromHex(ds.authorHex) as Bytes, doc: ds.doc, clock: contiguous(ds), fingerprint: ds.fp as Bytes })
     }
-    const request = (part: Partial<SyncRequest>): SyncRequest => ({ docs: [], want: [], excluded: [], reconcile: new Uint8Array(0) as Bytes, more: false, ...part })
-    const out: SyncRequest[] = []
-    if (docs.length <= TRANSFER_CHUNK && need.length <= TRANSFER_CHUNK) {
-      out.push(request({ docs, want: need as Bytes[] }))
-    } else {
-      for (let i = 0; i < docs.length; i += TRANSFER_CHUNK) { out.push(request({ docs: docs.slice(i, i + TRANSFER_CHUNK) })) }
-      for (let i = 0; i < need.length; i += TRANSFER_CHUNK) { out.push(request({ want: need.slice(i, i + TRANSFER_CHUNK) as Bytes[] })) }
-    }
-    out[0].excluded = [...this.excluded].slice(0, 100_000).map(a => fromHex(a) as Bytes)
-    return out
+    return { docs, want: need as Bytes[], excluded: [...this.excluded].map(a => fromHex(a) as Bytes) }
   }
 
   /** Answer one transfer request of a serve session: proofs first (once), then the wanted documents. */

@@ -42,11 +42,11 @@ export interface SyncHost {
   /** one side of a reconciliation over this node's document ids, as they are now */
   reconciler(initiator: boolean): Reconciler
   /**
-   * the transfer requests, from what reconciliation found (ids only this node holds, ids
-   * only the peer holds): this node's states of the first, then the second as wanted
-   * ids, each request at most `TRANSFER_CHUNK` of either; `more` is set by the caller
+   * the transfer, from what reconciliation found (ids only this node holds, ids only the
+   * peer holds): this node's states of the first, the second as wanted ids, and the
+   * excluded authors; the sync cuts it into bounded requests
    */
-  requests(have: Uint8Array[], need: Uint8Array[]): SyncRequest[]
+  request(have: Uint8Array[], need: Uint8Array[]): Pick<SyncRequest, 'docs' | 'want' | 'excluded'>
   /** one serve session: encoded SyncResponse messages for each of a peer's transfer requests, done excluded */
   responder(): (req: SyncRequest) => AsyncGenerator<Uint8Array>
   /** handle one response message of a pull session; resolves once it is stored or refused */
@@ -92,6 +92,28 @@ export interface LedgerSyncInit {
   pipeline?: number
   /** protocol id (default LEDGER_SYNC_PROTOCOL; the ledger passes its charter's) */
   protocol?: string
+  /** most ids one reconciliation answer lists (default 32,768) */
+  idsPerMessage?: number
+  /** most document states or wanted ids one transfer request carries (default and at most TRANSFER_CHUNK) */
+  transferChunk?: number
+}
+
+/**
+ * Cut a transfer into requests of at most `chunk` states or wanted ids: the states first
+ * (the peer keeps them for the session), then the wanted ids; `more` on all but the last.
+ */
+export function transferRequests (t: Pick<SyncRequest, 'docs' | 'want' | 'excluded'>, chunk: number): SyncRequest[] {
+  const request = (part: Partial<SyncRequest>): SyncRequest => ({ docs: [], want: [], excluded: [], reconcile: new Uint8Array(0), more: true, ...part })
+  const out: SyncRequest[] = []
+  if (t.docs.length <= chunk && t.want.length <= chunk) {
+    out.push(request({ docs: t.docs, want: t.want }))
+  } else {
+    for (let i = 0; i < t.docs.length; i += chunk) { out.push(request({ docs: t.docs.slice(i, i + chunk) })) }
+    for (let i = 0; i < t.want.length; i += chunk) { out.push(request({ want: t.want.slice(i, i + chunk) })) }
+  }
+  out[0].excluded = t.excluded.slice(0, REQUEST_LIMITS.excluded)
+  out[out.length - 1].more = false
+  return out
 }
 
 export interface LedgerSync {
@@ -108,6 +130,7 @@ export function createLedgerSync (libp2p: Libp2p, host: SyncHost, init: LedgerSy
   const intervalMs = init.intervalMs ?? 30_000
   const pipeline = Math.max(1, init.pipeline ?? 16)
   const protocol = init.protocol ?? LEDGER_SYNC_PROTOCOL
+  const transferChunk = Math.max(1, Math.min(init.transferChunk ?? TRANSFER_CHUNK, TRANSFER_CHUNK))
   const warned = new Set<string>()
   const onPeerUpdate = (evt: CustomEvent<{ peer: { id: PeerId, protocols: string[] } }>): void => {
     const { id, protocols } = evt.detail.peer
@@ -200,9 +223,8 @@ export function createLedgerSync (libp2p: Libp2p, host: SyncHost, init: LedgerSy
       }
       result.have = have.length
       result.need = need.length
-      const requests = host.requests(have, need)
-      for (let i = 0; i < requests.length; i++) {
-        await send({ ...requests[i], more: i < requests.length - 1 })
+      for (const req of transferRequests(host.request(have, need), transferChunk)) {
+        await send(req)
         while (true) {
           const msg = await read()
           if (msg.done) { break }
