@@ -194,7 +194,8 @@ async function workloadChild (root: string): Promise<void> {
     const writeMs = await registerAll(writer.node, N)
     const writeCpu = cpuSeconds(cpu)
     let batches = 0
-    for await (const _ of writer.node.ledger.batches()) { batches++ }
+    const log = writer.node.ledger.batches()
+    while ((await log.next()).done !== true) { batches++ }
 
     const fresh = await tree.open(join(dir, 'fresh'))
     const target = writer.node.ledger.derivedState()

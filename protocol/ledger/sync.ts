@@ -223,23 +223,22 @@ export function createLedgerSync (libp2p: Libp2p, host: SyncHost, init: LedgerSy
       }
       result.have = have.length
       result.need = need.length
+      /** one response message: checked and stored in the background, at most `pipeline` at once */
+      const take = async (msg: SyncResponse): Promise<void> => {
+        result.messages++
+        const p: Promise<void> = host.receive(msg, session).then(r => {
+          if (r === 'applied') { result.applied++ }
+        }, () => {}).finally(() => work.delete(p))
+        work.add(p)
+        if (work.size < pipeline) { return }
+        const pause = stream.readStatus === 'readable'
+        if (pause) { stream.pause() }
+        await Promise.race(work)
+        if (pause && stream.readStatus === 'paused') { stream.resume() }
+      }
       for (const req of transferRequests(host.request(have, need), transferChunk)) {
         await send(req)
-        while (true) {
-          const msg = await read()
-          if (msg.done) { break }
-          result.messages++
-          const p: Promise<void> = host.receive(msg, session).then(r => {
-            if (r === 'applied') { result.applied++ }
-          }, () => {}).finally(() => work.delete(p))
-          work.add(p)
-          if (work.size >= pipeline) {
-            const pause = stream.readStatus === 'readable'
-            if (pause) { stream.pause() }
-            await Promise.race(work)
-            if (pause && stream.readStatus === 'paused') { stream.resume() }
-          }
-        }
+        for (let msg = await read(); !msg.done; msg = await read()) { await take(msg) }
       }
       await Promise.all(work)
       await stream.close({ signal: idle() })
