@@ -57,6 +57,15 @@ export interface ReconcileLimits {
 
 const DEFAULTS: Required<ReconcileLimits> = { idsBelow: 32, branches: 16, maxRanges: 100_000, maxIds: 1_000_000, idsPerMessage: 32_768 }
 
+/** The limits with a default for every one not given (an undefined value is not given). */
+function withDefaults (limits: ReconcileLimits): Required<ReconcileLimits> {
+  const out = { ...DEFAULTS }
+  for (const [k, v] of Object.entries(limits) as Array<[keyof ReconcileLimits, number | undefined]>) {
+    if (v !== undefined) { out[k] = v }
+  }
+  return out
+}
+
 export type RangeMode = 'skip' | 'fingerprint' | 'ids' | 'final'
 
 export interface Range {
@@ -181,7 +190,7 @@ export class Reconciler {
   constructor (set: IdSet, initiator: boolean, limits: ReconcileLimits = {}) {
     this.set = set
     this.initiator = initiator
-    this.limits = { ...DEFAULTS, ...limits }
+    this.limits = withDefaults(limits)
   }
 
   initiate (): Range[] {
@@ -354,7 +363,7 @@ export function encodeRanges (ranges: Range[]): Uint8Array {
 }
 
 export function decodeRanges (bytes: Uint8Array, limits: ReconcileLimits = {}): Range[] {
-  const { maxRanges, maxIds } = { ...DEFAULTS, ...limits }
+  const { maxRanges, maxIds } = withDefaults(limits)
   let pos = 0
   const varint = (): number => {
     let v = 0
@@ -424,7 +433,7 @@ export function reconcileInMemory (initiator: IdSet, responder: IdSet, limits: R
   const need: Uint8Array[] = []
   while (msg !== undefined) {
     bytes += msg.byteLength
-    roundTrips++
+    if (++roundTrips > 10_000) { throw new ReconcileError('reconciliation does not end') }
     const answer = b.receive(decodeRanges(msg, limits)).reply
     if (answer === undefined) { break }
     const enc = encodeRanges(answer)

@@ -70,6 +70,10 @@ describe('range-based set reconciliation', () => {
     const rand = rng(5)
     const ids = Array.from({ length: 20_000 }, () => randomId(rand))
     const limits = { idsPerMessage: 3000 }
+    // a limit given as undefined (an unset option) takes its default: one answer for all
+    const once = reconcileInMemory(RangeSet.from([]), RangeSet.from(ids), { idsPerMessage: undefined })
+    expect(once.need).toHaveLength(ids.length)
+    expect(once.roundTrips).toBe(2)
     const a = new Reconciler(RangeSet.from([]), true, limits)
     const b = new Reconciler(RangeSet.from(ids), false, limits)
     let msg = a.initiate()
