@@ -1,48 +1,93 @@
 /**
- * Ledger throughput, catch-up, reopen, disk and memory.
+ * Ledger throughput, catch-up, reopen, disk and memory, and range reconciliation.
  *
- * npm run bench -- ledger            (LEDGER_BENCH_N=100000 by default)
+ * npm run bench -- ledger
+ * LEDGER_BENCH_BASE=<another checkout's dist/> npm run bench -- ledger
  *
- * Figures (each speed also as a ratio to a baseline measured in the same run):
+ * Env: LEDGER_BENCH_N (entries, default 100,000), LEDGER_BENCH_ROUNDS (default 2),
+ * LEDGER_BENCH_RECONCILE_N (comma-separated document counts for the two-node reconcile).
+ *
+ * Each workload runs in its own process, so trees never share a heap:
  * - write: humans registered + signed + durably stored per second by one node (many
  * concurrent `registerHuman` calls, grouped into signed batches), and the payments of
- * one `distributeWeekly` over all of them; baseline: one Ed25519 signature per entry
- * (node:crypto, cached key) and one LevelDB `sync: true` put per entry
+ * one `distributeWeekly` over all of them
  * - receive: entries per second a fresh node checks (signature, Yjs structure, entries),
- * stores durably and applies, fed the writer's batches directly; baseline: one Ed25519
- * verify per entry
+ * stores durably and applies, fed the writer's batches directly
  * - cold sync: a fresh node connected to the writer (memory transport) until it holds
  * the same N-human ledger
  * - reopen: a new process opening the writer's data dir (N humans + a week of payments)
  * until the ledger is started; and its RSS then; bytes on disk per entry
- * - reconcile (the range-based set reconciliation core, no nodes): two sets of
- * 1k / 10k / 100k / 200k / 1M 16-byte document ids differing in 10 (5 each side): ms,
- * round trips and bytes on the wire; baseline: the bytes of listing every document as
- * the version-1 sync request did (66 bytes each)
+ *
+ * With LEDGER_BENCH_BASE (for example a build of an older commit in a temporary git
+ * worktree), the same workload runs against that build too, interleaved round by round
+ * (base, current, current, base, ...), and the figures are printed as ratios
+ * current / base of the medians. Without it the baselines are one Ed25519 signature,
+ * one verify and one LevelDB `sync: true` put per entry.
+ *
+ * Then reconciliation:
+ * - two real nodes (memory transport, LevelDB) each holding n documents, 10 differing
+ * (5 only on each side), for n = 1k / 10k / 100k / 200k: the time until both hold the
+ * union, and the ledger-sync bytes and round trips of both pulls
+ * - the reconciliation core alone, up to 1M ids: ms, round trips, bytes
  */
 /* eslint-disable no-console */
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { ClassicLevel } from 'classic-level'
 import { createNodeRecordCrypto, createNodeSigner, createNodeVerifier } from '../node/crypto.ts'
 import { loadOrCreateIdentity } from '../node/identity.ts'
 import { openNodeDatabase } from '../node/storage.ts'
+import { signBatch } from '../protocol/ledger/batch.ts'
+import { encodeEntry, entryKey } from '../protocol/ledger/entries.ts'
+import { batchFingerprint, batchKey } from '../protocol/ledger/store.ts'
 import { createMeshNode } from '../protocol/mesh-node.ts'
 import { RangeSet, reconcileInMemory } from '../protocol/reconcile/index.ts'
+import { openStore } from '../protocol/storage/index.ts'
 import { createMemoryLibp2p } from '../simulations/nodes/memory-libp2p.ts'
-import { fmt, saveReport } from './_report.ts'
+import { fmt, median, saveReport } from './_report.ts'
+import type { LedgerEntry } from '../protocol/ledger/entries.ts'
+import type { SyncResult } from '../protocol/ledger/sync.ts'
 import type { MeshNode } from '../protocol/mesh-node.ts'
 import type { MeshDatabase } from '../protocol/storage/index.ts'
 
 const N = Number(process.env.LEDGER_BENCH_N ?? 100_000)
+const ROUNDS = Math.max(1, Number(process.env.LEDGER_BENCH_ROUNDS ?? 2))
+const RECONCILE_N = (process.env.LEDGER_BENCH_RECONCILE_N ?? '1000,10000,100000,200000').split(',').map(Number)
 const WINDOW = 4000
+const SELF = fileURLToPath(import.meta.url)
+/** this build's dist/ */
+const CURRENT_ROOT = resolve(dirname(SELF), '..')
 let names = 0
 
-interface BenchNode { node: MeshNode, db: MeshDatabase, dir: string, stop(): Promise<void> }
+interface BenchNode { node: any, db: MeshDatabase, dir: string, stop(): Promise<void> }
 
-async function openNode (dir: string): Promise<BenchNode> {
+/** The modules a workload needs, from one build's dist/ (this one or another commit's). */
+async function loadTree (root: string): Promise<{ open(dir: string): Promise<BenchNode> }> {
+  const url = (p: string): string => pathToFileURL(join(root, p)).href
+  const crypto = await import(url('node/crypto.js'))
+  const identity = await import(url('node/identity.js'))
+  const storage = await import(url('node/storage.js'))
+  const mesh = await import(url('protocol/mesh-node.js'))
+  const memory = await import(url('simulations/nodes/memory-libp2p.js'))
+  return {
+    async open (dir: string): Promise<BenchNode> {
+      const privateKey = await identity.loadOrCreateIdentity(dir)
+      const db = await storage.openNodeDatabase(dir)
+      const libp2p = await memory.createMemoryLibp2p({ privateKey, name: `bench-ledger-${process.pid}-${++names}` })
+      const node = mesh.createMeshNode({ libp2p, db, crypto: crypto.createNodeRecordCrypto(privateKey) }, {
+        connections: { minConnections: 0 },
+        ledger: { compactIntervalMs: 0, sync: { intervalMs: 0 } }
+      })
+      await node.start()
+      return { node, db, dir, async stop () { await node.stop(); await db.close() } }
+    }
+  }
+}
+
+async function openNode (dir: string): Promise<BenchNode & { node: MeshNode }> {
   const privateKey = await loadOrCreateIdentity(dir)
   const db = await openNodeDatabase(dir)
   const libp2p = await createMemoryLibp2p({ privateKey, name: `bench-ledger-${process.pid}-${++names}` })
@@ -100,7 +145,7 @@ function cpuSeconds (since: NodeJS.CpuUsage): number {
   return (u.user + u.system) / 1e6
 }
 
-async function registerAll (node: MeshNode, n: number): Promise<number> {
+async function registerAll (node: any, n: number): Promise<number> {
   const t = performance.now()
   let next = 0
   const worker = async (): Promise<void> => {
@@ -113,35 +158,145 @@ async function registerAll (node: MeshNode, n: number): Promise<number> {
   return performance.now() - t
 }
 
-async function child (dir: string): Promise<void> {
-  const base = rssMB()
+interface WorkloadFigures {
+  writePerSec: number
+  writeCpuPerSec: number
+  coldSyncMs: number
+  distributePerSec: number
+  receivePerSec: number
+  receiveCpuPerSec: number
+  reopenMs: number
+  rssMB: number
+  diskBytesPerEntry: number
+  batches: number
+}
+
+/** Child process: reopen a writer's data dir with one build, report time and RSS. */
+async function reopenChild (root: string, dir: string): Promise<void> {
+  const tree = await loadTree(root)
+  rssMB()
   const t = performance.now()
-  const n = await openNode(dir)
+  const n = await tree.open(dir)
   const reopenMs = performance.now() - t
   const stats = await n.node.ledger.stats()
   const rss = rssMB()
-  const mem = process.memoryUsage()
-  console.log(JSON.stringify({ reopenMs, rssMB: rss, baseRssMB: base, heapMB: mem.heapUsed / 1048576, heapTotalMB: mem.heapTotal / 1048576, externalMB: mem.external / 1048576, humans: stats.totalHumans, paymentsThisWeek: stats.paymentsThisWeek }))
+  console.log(JSON.stringify({ reopenMs, rssMB: rss, humans: stats.totalHumans, paymentsThisWeek: stats.paymentsThisWeek }))
   await n.stop()
 }
 
-/** Reconciliation of two id sets of `n` differing in `diff` (half on each side), on the core. */
-function reconcileFigures (): Array<{ docs: number, differing: number, ms: number, buildMs: number, roundTrips: number, bytes: number, listBytes: number }> {
-  let seed = 42
-  const rand = (): number => {
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
-    return seed / 4294967296
+/** Child process: the whole workload against one build; prints one JSON line of figures. */
+async function workloadChild (root: string): Promise<void> {
+  const tree = await loadTree(root)
+  const dir = mkdtempSync(join(tmpdir(), 'ledger-bench-'))
+  try {
+    const writer = await tree.open(join(dir, 'writer'))
+    let cpu = process.cpuUsage()
+    const writeMs = await registerAll(writer.node, N)
+    const writeCpu = cpuSeconds(cpu)
+    let batches = 0
+    const log = writer.node.ledger.batches()
+    while ((await log.next()).done !== true) { batches++ }
+
+    const fresh = await tree.open(join(dir, 'fresh'))
+    const target = writer.node.ledger.derivedState()
+    let t = performance.now()
+    await fresh.node.libp2p.dial(writer.node.libp2p.getMultiaddrs()[0])
+    while ((await fresh.node.ledger.stats()).totalHumans < N) {
+      if (performance.now() - t > 300_000) { throw new Error('cold sync did not finish in 300 s') }
+      await new Promise(resolve => setTimeout(resolve, 5))
+    }
+    const coldSyncMs = performance.now() - t
+    if (fresh.node.ledger.derivedState() !== target) { throw new Error('cold sync diverged') }
+    await fresh.node.libp2p.hangUp(writer.node.libp2p.peerId)
+    await fresh.stop()
+
+    t = performance.now()
+    const dist = await writer.node.ledger.distributeWeekly()
+    const distMs = performance.now() - t
+    const all: Uint8Array[] = []
+    for await (const b of writer.node.ledger.batches()) { all.push(b) }
+
+    // verify + check + store + apply, fed directly, up to 16 batches in flight as sync does
+    const recv = await tree.open(join(dir, 'receiver'))
+    t = performance.now()
+    cpu = process.cpuUsage()
+    let entries = 0
+    let next = 0
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      while (next < all.length) {
+        const r = await recv.node.ledger.receiveBatch(all[next++])
+        if (r.status !== 'applied') { throw new Error(`receive: ${r.status} ${r.reason}`) }
+        entries += r.entries ?? 0
+      }
+    }))
+    const recvMs = performance.now() - t
+    const recvCpu = cpuSeconds(cpu)
+    if (recv.node.ledger.derivedState() !== writer.node.ledger.derivedState()) { throw new Error('receiver diverged') }
+    await recv.stop()
+    await writer.stop()
+    const totalEntries = N + dist.paid
+    const diskBytes = dirBytes(join(dir, 'writer', 'db'))
+
+    const c = spawnSync(process.execPath, ['--expose-gc', SELF, 'reopen', root, join(dir, 'writer')], { encoding: 'utf8' })
+    if (c.status !== 0) { throw new Error(`reopen child failed: ${c.stderr}`) }
+    const reopened = JSON.parse(c.stdout.trim().split('\n').pop() as string)
+    if (reopened.humans !== N) { throw new Error(`reopened ${reopened.humans} humans`) }
+    const figures: WorkloadFigures = {
+      writePerSec: N / (writeMs / 1000),
+      writeCpuPerSec: N / writeCpu,
+      coldSyncMs,
+      distributePerSec: dist.paid / (distMs / 1000),
+      receivePerSec: entries / (recvMs / 1000),
+      receiveCpuPerSec: entries / recvCpu,
+      reopenMs: reopened.reopenMs,
+      rssMB: reopened.rssMB,
+      diskBytesPerEntry: diskBytes / totalEntries,
+      batches
+    }
+    console.log(JSON.stringify(figures))
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
   }
-  const id = (): Uint8Array => {
-    const b = new Uint8Array(16)
-    for (let i = 0; i < 16; i++) { b[i] = Math.floor(rand() * 256) }
+}
+
+function runWorkload (root: string): WorkloadFigures {
+  const c = spawnSync(process.execPath, ['--expose-gc', SELF, 'workload', root], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+  if (c.status !== 0) { throw new Error(`workload on ${root} failed: ${c.stderr}`) }
+  return JSON.parse(c.stdout.trim().split('\n').pop() as string)
+}
+
+const FIGURES: Array<{ key: keyof WorkloadFigures, label: string, unit: string, higherIsBetter: boolean }> = [
+  { key: 'writePerSec', label: 'write', unit: 'entries/s', higherIsBetter: true },
+  { key: 'receivePerSec', label: 'receive', unit: 'entries/s', higherIsBetter: true },
+  { key: 'coldSyncMs', label: `cold sync ${N}`, unit: 'ms', higherIsBetter: false },
+  { key: 'reopenMs', label: 'reopen', unit: 'ms', higherIsBetter: false },
+  { key: 'rssMB', label: 'RSS after reopen', unit: 'MB', higherIsBetter: false },
+  { key: 'distributePerSec', label: 'distribute', unit: 'entries/s', higherIsBetter: true },
+  { key: 'writeCpuPerSec', label: 'write per CPU-second', unit: 'entries', higherIsBetter: true },
+  { key: 'receiveCpuPerSec', label: 'receive per CPU-second', unit: 'entries', higherIsBetter: true },
+  { key: 'diskBytesPerEntry', label: 'disk', unit: 'bytes/entry', higherIsBetter: false }
+]
+
+/** Random ids from a fixed seed. */
+function seeded (seed: number): (n: number) => Uint8Array {
+  return (n: number) => {
+    const b = new Uint8Array(n)
+    for (let i = 0; i < n; i++) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+      b[i] = seed >>> 24
+    }
     return b
   }
+}
+
+/** Reconciliation of two id sets of `n` differing in 10 (5 on each side), on the core. */
+function reconcileCore (): Array<{ docs: number, ms: number, buildMs: number, roundTrips: number, bytes: number }> {
+  const rand = seeded(42)
   const out = []
   for (const n of [1000, 10_000, 100_000, 200_000, 1_000_000]) {
-    const common = Array.from({ length: n - 5 }, id)
-    const a = [...common, ...Array.from({ length: 5 }, id)]
-    const b = [...common, ...Array.from({ length: 5 }, id)]
+    const common = Array.from({ length: n - 5 }, () => rand(16))
+    const a = [...common, ...Array.from({ length: 5 }, () => rand(16))]
+    const b = [...common, ...Array.from({ length: 5 }, () => rand(16))]
     let t = performance.now()
     const sa = RangeSet.from(a)
     const sb = RangeSet.from(b)
@@ -150,106 +305,138 @@ function reconcileFigures (): Array<{ docs: number, differing: number, ms: numbe
     const r = reconcileInMemory(sa, sb)
     const ms = performance.now() - t
     if (r.have.length !== 5 || r.need.length !== 5) { throw new Error('reconciliation missed a difference') }
-    out.push({ docs: n, differing: 10, ms, buildMs, roundTrips: r.roundTrips, bytes: r.bytes, listBytes: n * 66 })
-    console.log(`reconcile: ${fmt(n, 0)} docs, 10 differing: ${fmt(ms, 1)} ms, ${r.roundTrips} round trips, ${fmt(r.bytes / 1024, 1)} KB (x${fmt(r.bytes / (n * 66), 4)} of listing every doc, ${fmt(n * 66 / 1024, 0)} KB); building one side's index ${fmt(buildMs, 0)} ms`)
+    out.push({ docs: n, ms, buildMs, roundTrips: r.roundTrips, bytes: r.bytes })
+    console.log(`reconcile core: ${fmt(n, 0)} ids, 10 differing: ${fmt(ms, 1)} ms, ${r.roundTrips} round trips, ${fmt(r.bytes / 1024, 1)} KB (listing every document: ${fmt(n * 66 / 1024, 0)} KB); building one side's index ${fmt(buildMs, 0)} ms`)
   }
   return out
 }
 
-async function main (): Promise<void> {
-  if (process.argv[2] === 'child') { await child(process.argv[3]); return }
-  const root = mkdtempSync(join(tmpdir(), 'ledger-bench-'))
+/**
+ * Two real nodes holding `n` documents each, 10 differing. The common documents are
+ * written into both stores before the nodes start (one stored one-entry batch each,
+ * under many authors and weeks: what a node that has seen them holds); they never
+ * travel, so their bytes are not signed. The 10 differing ones are real signed batches
+ * of fresh authors, received through the node's checks.
+ */
+async function reconcileNodes (root: string, n: number): Promise<{ docs: number, ms: number, bytes: number, roundTrips: number, messages: number }> {
+  const rand = seeded(n)
+  const a = await prepareStore(join(root, `a-${n}`), n - 5, seeded(7))
+  const b = await prepareStore(join(root, `b-${n}`), n - 5, seeded(7))
+  const [na, nb] = [await openNode(a), await openNode(b)]
   try {
-    console.log(`load average before: ${loadavg().map(l => fmt(l, 1)).join(' ')} (2 cores; other work on the machine slows every figure)`)
-    const base = await baselines()
-    console.log(`baselines: Ed25519 sign ${fmt(base.signPerSec, 0)}/s, verify ${fmt(base.verifyPerSec, 0)}/s, LevelDB sync put ${fmt(base.syncPutPerSec, 0)}/s`)
-
-    // write
-    const writer = await openNode(join(root, 'writer'))
-    let cpu = process.cpuUsage()
-    const writeMs = await registerAll(writer.node, N)
-    const writeCpu = cpuSeconds(cpu)
-    const writePerSec = N / (writeMs / 1000)
-    console.log(`write: ${N} humans registered+signed+stored in ${fmt(writeMs, 0)} ms = ${fmt(writePerSec, 0)} entries/s (x${fmt(writePerSec / base.signPerSec, 2)} per-entry signing, x${fmt(writePerSec / base.syncPutPerSec, 1)} per-entry sync puts); ${fmt(N / writeCpu, 0)} entries per CPU-second`)
-    const humanBatches: Uint8Array[] = []
-    for await (const b of writer.node.ledger.batches()) { humanBatches.push(b) }
-
-    // cold sync of the N-entry ledger
-    const fresh = await openNode(join(root, 'fresh'))
-    const target = writer.node.ledger.derivedState()
-    let t = performance.now()
-    cpu = process.cpuUsage()
-    await fresh.node.libp2p.dial(writer.node.libp2p.getMultiaddrs()[0])
-    while ((await fresh.node.ledger.stats()).totalHumans < N) {
-      if (performance.now() - t > 120_000) { throw new Error('cold sync did not finish in 120 s') }
-      await new Promise(resolve => setTimeout(resolve, 5))
-    }
-    const coldSyncMs = performance.now() - t
-    const coldSyncCpu = cpuSeconds(cpu)
-    if (fresh.node.ledger.derivedState() !== target) { throw new Error('cold sync diverged') }
-    console.log(`cold sync: ${N} entries (${humanBatches.length} batches) in ${fmt(coldSyncMs, 0)} ms = ${fmt(N / (coldSyncMs / 1000), 0)} entries/s; ${fmt(coldSyncCpu, 2)} CPU-s for both ends in this process`)
-    await fresh.node.libp2p.hangUp(writer.node.libp2p.peerId)
-    await fresh.stop()
-
-    // a week of distributions
-    t = performance.now()
-    cpu = process.cpuUsage()
-    const dist = await writer.node.ledger.distributeWeekly()
-    const distMs = performance.now() - t
-    const distCpu = cpuSeconds(cpu)
-    console.log(`distribute: ${dist.paid} payments signed+stored in ${fmt(distMs, 0)} ms = ${fmt(dist.paid / (distMs / 1000), 0)} entries/s; ${fmt(dist.paid / distCpu, 0)} entries per CPU-second`)
-    const allBatches: Uint8Array[] = []
-    for await (const b of writer.node.ledger.batches()) { allBatches.push(b) }
-
-    // receive: verify + check + store + apply, fed directly, up to 16 batches in flight as sync does
-    const recv = await openNode(join(root, 'receiver'))
-    t = performance.now()
-    cpu = process.cpuUsage()
-    let entries = 0
-    let next = 0
-    await Promise.all(Array.from({ length: 16 }, async () => {
-      while (next < allBatches.length) {
-        const r = await recv.node.ledger.receiveBatch(allBatches[next++])
-        if (r.status !== 'applied') { throw new Error(`receive: ${r.status} ${r.reason}`) }
-        entries += r.entries ?? 0
+    const { generateKeyPair } = await import('@libp2p/crypto/keys')
+    for (const side of [na, nb]) {
+      for (let i = 0; i < 5; i++) {
+        const key = await generateKeyPair('Ed25519')
+        const entry: LedgerEntry = { kind: 'human', humanId: `h-${toHexString(rand(6))}`, at: 1, status: 'active', weeklyFlow: 80000, housingCredit: 0, investmentPool: 0 }
+        const batch = await signBatch(createNodeSigner(key), '2026-W10', 0, [{ clock: 0, key: entryKey(entry, 0), value: encodeEntry(entry), entry }], Date.now() - 86_400_000)
+        const r = await side.node.ledger.receiveBatch(batch.bytes)
+        if (r.status !== 'applied') { throw new Error(`seed batch: ${r.status}`) }
       }
-    }))
-    const recvMs = performance.now() - t
-    const recvCpu = cpuSeconds(cpu)
-    const recvPerSec = entries / (recvMs / 1000)
-    console.log(`receive: ${entries} entries in ${fmt(recvMs, 0)} ms = ${fmt(recvPerSec, 0)} entries/s (x${fmt(recvPerSec / base.verifyPerSec, 2)} per-entry verify); ${fmt(entries / recvCpu, 0)} entries per CPU-second`)
-    if (recv.node.ledger.derivedState() !== writer.node.ledger.derivedState()) { throw new Error('receiver diverged') }
-    await recv.stop()
-
-    const inProcessRss = rssMB()
-    let logicalBytes = 0
-    for await (const [k, v] of writer.db.iterator()) { logicalBytes += String(k).length + v.byteLength }
-    await writer.stop()
-    const diskBytes = dirBytes(join(root, 'writer', 'db'))
-    const totalEntries = N + dist.paid
-    console.log(`disk: ${fmt(diskBytes / 1048576, 1)} MB for ${totalEntries} entries = ${fmt(diskBytes / totalEntries, 0)} bytes/entry on disk (LevelDB/snappy; synthetic ids compress well), ${fmt(logicalBytes / totalEntries, 0)} bytes/entry of keys + values (signed batch log + index)`)
-
-    // reopen + RSS in a fresh process
-    const c = spawnSync(process.execPath, ['--expose-gc', process.argv[1], 'child', join(root, 'writer')], { encoding: 'utf8' })
-    if (c.status !== 0) { throw new Error(`child failed: ${c.stderr}`) }
-    const reopened = JSON.parse(c.stdout.trim().split('\n').pop() as string)
-    console.log(`reopen: ${reopened.humans} humans + ${reopened.paymentsThisWeek} payments in ${fmt(reopened.reopenMs, 0)} ms; RSS ${fmt(reopened.rssMB, 0)} MB (before opening the node ${fmt(reopened.baseRssMB, 0)} MB; heap used ${fmt(reopened.heapMB, 0)} of ${fmt(reopened.heapTotalMB, 0)} MB, external ${fmt(reopened.externalMB, 0)} MB); writer process RSS after all runs ${fmt(inProcessRss, 0)} MB`)
-
-    saveReport('ledger', {
-      n: N,
-      baselines: base,
-      loadAverage: loadavg(),
-      write: { entries: N, ms: writeMs, perSec: writePerSec, perCpuSecond: N / writeCpu, vsSign: writePerSec / base.signPerSec, vsSyncPut: writePerSec / base.syncPutPerSec, batches: humanBatches.length },
-      distribute: { payments: dist.paid, ms: distMs, perSec: dist.paid / (distMs / 1000), perCpuSecond: dist.paid / distCpu },
-      receive: { entries, ms: recvMs, perSec: recvPerSec, perCpuSecond: entries / recvCpu, vsVerify: recvPerSec / base.verifyPerSec },
-      coldSync: { entries: N, ms: coldSyncMs, cpuSeconds: coldSyncCpu },
-      disk: { bytes: diskBytes, entries: totalEntries, bytesPerEntry: diskBytes / totalEntries, logicalBytesPerEntry: logicalBytes / totalEntries },
-      reopen: reopened,
-      reconcile: reconcileFigures()
-    })
+    }
+    const want = (await na.node.ledger.stats()).documents + 5
+    const t = performance.now()
+    await na.node.libp2p.dial(nb.node.libp2p.getMultiaddrs()[0])
+    const results: SyncResult[] = await Promise.all([na.node.ledger.sync(nb.node.libp2p.peerId), nb.node.ledger.sync(na.node.libp2p.peerId)])
+    const ms = performance.now() - t
+    for (const side of [na, nb]) {
+      const docs = (await side.node.ledger.stats()).documents
+      if (docs !== want) { throw new Error(`after reconcile a node holds ${docs} documents, not ${want}`) }
+    }
+    return {
+      docs: n,
+      ms,
+      bytes: results.reduce((s, r) => s + r.bytesSent + r.bytesReceived, 0),
+      roundTrips: Math.max(...results.map(r => r.rounds)),
+      messages: results.reduce((s, r) => s + r.messages, 0)
+    }
   } finally {
-    rmSync(root, { recursive: true, force: true })
+    await na.stop()
+    await nb.stop()
   }
+}
+
+function toHexString (b: Uint8Array): string {
+  return Array.from(b, x => x.toString(16).padStart(2, '0')).join('')
+}
+
+/** A node data dir whose ledger store holds `docs` one-entry documents (same ids for the same seed). */
+async function prepareStore (dir: string, docs: number, rand: (n: number) => Uint8Array): Promise<string> {
+  await loadOrCreateIdentity(dir)
+  const db = await openNodeDatabase(dir)
+  const store = openStore(db, 'ledger')
+  const perAuthor = 50
+  let ops: Array<{ type: 'put', key: string, value: Uint8Array }> = []
+  let author = ''
+  for (let i = 0; i < docs; i++) {
+    if (i % perAuthor === 0) { author = toHexString(rand(32)) }
+    const week = `2020-W${String((i % perAuthor) + 1).padStart(2, '0')}`
+    const fp = await batchFingerprint(rand(64))
+    ops.push({ type: 'put', key: batchKey(author, week, 0, 1, fp), value: new Uint8Array(1) })
+    if (ops.length === 10_000) {
+      await store.batch(ops)
+      ops = []
+    }
+  }
+  await store.batch(ops)
+  await db.close()
+  return dir
+}
+
+async function main (): Promise<void> {
+  const mode = process.argv[2]
+  if (mode === 'workload') { await workloadChild(process.argv[3]); return }
+  if (mode === 'reopen') { await reopenChild(process.argv[3], process.argv[4]); return }
+  const baseRoot = process.env.LEDGER_BENCH_BASE
+  console.log(`load average before: ${loadavg().map(l => fmt(l, 1)).join(' ')} (other work on the machine slows every figure)`)
+  const base = await baselines()
+  console.log(`baselines: Ed25519 sign ${fmt(base.signPerSec, 0)}/s, verify ${fmt(base.verifyPerSec, 0)}/s, LevelDB sync put ${fmt(base.syncPutPerSec, 0)}/s`)
+
+  const runs: { current: WorkloadFigures[], base: WorkloadFigures[] } = { current: [], base: [] }
+  for (let round = 0; round < ROUNDS; round++) {
+    // alternate which build goes first, so drift in the machine's load hits both alike
+    const order: Array<'current' | 'base'> = baseRoot === undefined ? ['current'] : round % 2 === 0 ? ['base', 'current'] : ['current', 'base']
+    for (const which of order) {
+      const f = runWorkload(which === 'base' ? resolve(baseRoot as string) : CURRENT_ROOT)
+      runs[which].push(f)
+      console.log(`round ${round + 1} ${which}: write ${fmt(f.writePerSec, 0)}/s, receive ${fmt(f.receivePerSec, 0)}/s, cold sync ${fmt(f.coldSyncMs, 0)} ms, reopen ${fmt(f.reopenMs, 0)} ms, RSS ${fmt(f.rssMB, 0)} MB (load ${fmt(loadavg()[0], 1)})`)
+    }
+  }
+  const med = (which: 'current' | 'base', key: keyof WorkloadFigures): number => median(runs[which].map(r => r[key]))
+  const summary: Record<string, unknown> = {}
+  for (const f of FIGURES) {
+    const cur = med('current', f.key)
+    let line = `${f.label}: ${fmt(cur, f.unit === 'MB' ? 0 : 0)} ${f.unit}`
+    const entry: Record<string, number> = { current: cur }
+    if (baseRoot !== undefined) {
+      const b = med('base', f.key)
+      const ratio = cur / b
+      // "within 10%": no worse than 10% in the figure's own direction
+      const ok = f.higherIsBetter ? ratio >= 0.9 : ratio <= 1.1
+      line += ` | base ${fmt(b, 0)} ${f.unit} | current/base x${fmt(ratio, 3)} ${ok ? 'ok' : 'OUTSIDE 10%'}`
+      Object.assign(entry, { base: b, ratio })
+    } else if (f.key === 'writePerSec') {
+      line += ` (x${fmt(cur / base.signPerSec, 2)} per-entry signing, x${fmt(cur / base.syncPutPerSec, 1)} per-entry sync puts)`
+    } else if (f.key === 'receivePerSec') {
+      line += ` (x${fmt(cur / base.verifyPerSec, 2)} per-entry verify)`
+    }
+    summary[f.key] = entry
+    console.log(line)
+  }
+
+  const dir = mkdtempSync(join(tmpdir(), 'ledger-bench-rec-'))
+  const nodes = []
+  try {
+    for (const n of RECONCILE_N) {
+      const r = await reconcileNodes(dir, n)
+      nodes.push(r)
+      console.log(`reconcile nodes: ${fmt(n, 0)} documents each, 10 differing: both hold the union in ${fmt(r.ms, 0)} ms; ${fmt(r.bytes / 1024, 1)} KB of ledger-sync messages both ways, ${r.roundTrips} reconciliation round trips per pull, ${r.messages} transfer messages`)
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+  const core = reconcileCore()
+  saveReport('ledger', { n: N, rounds: ROUNDS, base: baseRoot ?? null, baselines: base, loadAverage: loadavg(), runs, summary, reconcileNodes: nodes, reconcileCore: core })
 }
 
 await main()

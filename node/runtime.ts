@@ -84,7 +84,10 @@ export async function startNodeRuntime (config: NodeConfig, opts: NodeRuntimeOpt
     node = createMeshNode({ libp2p, db, crypto: createNodeRecordCrypto(privateKey) }, {
       connections: { minConnections: config.minConnections, maxConnections: config.maxConnections },
       // the automation engine drives compaction (a task with a schedule) instead of the ledger's own timer
-      ...(automationOn ? { ledger: { compactIntervalMs: 0 } } : {})
+      ledger: {
+        ...config.charter,
+        ...(automationOn ? { compactIntervalMs: 0 } : {})
+      }
     })
     if (automationOn) {
       automation = createNodeAutomation(node, { ...config.automation, dataDir: config.dataDir, minConnections: config.minConnections, clock: opts.automationClock })

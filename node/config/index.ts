@@ -9,6 +9,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { z } from 'zod'
 import { TASK_NAMES, taskSettingsPatchSchema } from '../../protocol/automation/index.ts'
 import { MeshError } from '../../protocol/errors.ts'
+import { createCharter } from '../../protocol/ledger/charter.ts'
 
 const AUTOMATION_TASKS = Object.values(TASK_NAMES)
 
@@ -27,6 +28,25 @@ const automationSchema = z.object({
     distributionOverdueMs: z.number().int().min(1)
   }).partial().strict()
 }).partial().strict()
+
+const amountString = z.string().regex(/^\d{1,17}(\.\d{1,2})?$/, 'must be an amount like "800.00"')
+
+/**
+ * the `charter` section: the ledger parameters every node of one mesh shares (see
+ * docs/ledger-rules.md); nodes with different charters do not exchange ledger data
+ */
+const charterSchema = z.object({
+  poolTotal: amountString,
+  maxWeeklyFlow: amountString,
+  maxHousingCredit: amountString,
+  maxInvestmentPool: amountString
+}).partial().strict().superRefine((c, ctx) => {
+  try {
+    createCharter(c)
+  } catch (err: any) {
+    ctx.addIssue({ code: 'custom', message: err.message })
+  }
+})
 
 const multiaddrString = z.string().refine(s => {
   try { multiaddr(s); return s.startsWith('/') } catch { return false }
@@ -53,7 +73,9 @@ export const configSchema = z.object({
   /** STUN/TURN urls the served web client uses for WebRTC; absent = the browser's defaults */
   webIceServers: z.array(z.string().regex(/^(stun|turns?):\S+$/, 'must be stun:, turn: or turns: urls')).optional(),
   /** scheduled tasks: weekly distribution, compaction, housekeeping, health checks, backups */
-  automation: automationSchema.optional()
+  automation: automationSchema.optional(),
+  /** the mesh charter: pool total and record maxima; absent keys take the defaults */
+  charter: charterSchema.optional()
 }).strict().superRefine((c, ctx) => {
   if (c.minConnections > c.maxConnections) {
     ctx.addIssue({ code: 'custom', path: ['minConnections'], message: `must not exceed maxConnections (${c.maxConnections})` })
@@ -95,6 +117,14 @@ export class ConfigError extends MeshError {
 
 type Partialish = Record<string, unknown>
 
+/** keys of the `charter` section, by environment variable and by CLI flag (camelCase) */
+export const CHARTER_ENV: Record<string, keyof NonNullable<NodeConfig['charter']>> = {
+  LIBERATION_POOL_TOTAL: 'poolTotal',
+  LIBERATION_MAX_WEEKLY_FLOW: 'maxWeeklyFlow',
+  LIBERATION_MAX_HOUSING_CREDIT: 'maxHousingCredit',
+  LIBERATION_MAX_INVESTMENT_POOL: 'maxInvestmentPool'
+}
+
 const ENV_KEYS: Record<string, { key: keyof NodeConfig, kind: 'string' | 'list' | 'bool' | 'int' }> = {
   LIBERATION_DATA_DIR: { key: 'dataDir', kind: 'string' },
   LIBERATION_LISTEN: { key: 'listen', kind: 'list' },
@@ -133,6 +163,12 @@ export function configFromEnv (env: NodeJS.ProcessEnv): Partialish {
         throw new Error(`unknown kind of environment value ${kind as string}`)
     }
   }
+  const charter: Partialish = {}
+  for (const [name, key] of Object.entries(CHARTER_ENV)) {
+    const raw = env[name]
+    if (raw != null && raw !== '') { charter[key] = raw }
+  }
+  if (Object.keys(charter).length > 0) { out.charter = charter }
   return out
 }
 
@@ -171,7 +207,14 @@ export async function loadConfig (opts: LoadConfigOptions = {}): Promise<NodeCon
   const fromEnv = configFromEnv(env)
   const configFile = opts.configFile ?? env.LIBERATION_CONFIG
   const fromFile = configFile != null ? await configFromFile(configFile) : {}
-  const merged = { ...defaultConfig(), ...fromFile, ...fromEnv, ...flags }
+  const merged: Partialish = { ...defaultConfig(), ...fromFile, ...fromEnv, ...flags }
+  // the charter section merges key by key: an env value or flag overrides one maximum, not all
+  const charters = [fromFile.charter, fromEnv.charter, flags.charter]
+  if (charters.some(c => c !== undefined)) {
+    merged.charter = charters.some(c => c !== undefined && (typeof c !== 'object' || c === null || Array.isArray(c)))
+      ? fromFile.charter
+      : Object.assign({}, ...charters.filter(c => c !== undefined))
+  }
   return validateConfig(merged)
 }
 

@@ -15,11 +15,15 @@
  * entries stop counting everywhere (all of them: which branch was "real" cannot be
  * told, and any partial rule would depend on arrival order).
  * - **Rules** (`rules.ts`, docs/ledger-rules.md): a human is (registrar, id) and only its
- * registrar shapes its record; a payment counts only at the human's weekly flow, once
- * per (human, week) whoever records it; the charter (`charter.ts`: pool total, record
+ * registrar shapes its record; a payment counts only at the human's weekly flow and only
+ * while the human is active for its week (a status change written in week V governs
+ * the weeks after V), once per (human, week) whoever records it; the charter (`charter.ts`: pool total, record
  * maxima) names the topic and sync protocol; counted payments are funded in (week,
  * fixed key) order while the pool lasts, the rest shown as unfunded. All of it is a
  * function of the set of entries, so converged nodes show the same figures.
+ * - **Parts** (`ledger.ts` composes them): `held.ts` (store, views, state vector,
+ * reconciliation index, the serial queue), `writer.ts`, `receiver.ts`, `sync-host.ts`
+ * with `sync.ts`, `compaction.ts`, `queries.ts`.
  * - **Durability**: a write resolves only after LevelDB synced it; it is gossiped after.
  * Concurrent writes are grouped into one signed batch (group commit), which is what
  * makes tens of thousands of signed, durable entries per second possible.
@@ -27,7 +31,7 @@
  * gossipsub forwards what others accept); on every new connection, and every 30 s with
  * one peer, both peers pull what they lack over the charter's sync protocol, which
  * finds the differing documents by range-based set reconciliation (`sync.ts`,
- * `protocol/reconcile`, docs/protocols/ledger.md). A
+ * `protocol/reconcile`, docs/protocols/ledger.md) in bounded messages. A
  * batch learnt by sync that is recent (signed < 10 min ago) and that this node has not
  * seen on gossip is gossiped on, at most 256 batches and 16 MiB per 10 s: a healed
  * partition or a node back from offline then converges in about one gossip round, not
@@ -123,7 +127,7 @@ export interface LedgerInit {
   maxWeeklyFlow?: string
   maxHousingCredit?: string
   maxInvestmentPool?: string
-  /** defaults for `registerHuman` */
+  /** defaults for `registerHuman` (unset: the domain's, or the charter's maxima where lower) */
   weeklyFlow?: string
   housingCredit?: string
   investmentPool?: string
@@ -323,8 +327,8 @@ export interface LedgerService {
   /** Register a human. Resolves once durably stored. Throws invalid_input / conflict. */
   registerHuman(input: RegisterHumanInput, opts?: OperationOptions): Promise<Human>
   /**
-   * Record this node's view of a human's status. Only a node that registered the human
-   * may (forbidden otherwise); the derived status is active while any registrar says so.
+   * Change the status of this node's record of a human (forbidden for a human this node
+   * did not register). It governs payments of the weeks after the current one.
    */
   setStatus(humanId: string, status: HumanStatus, opts?: OperationOptions): Promise<Human>
   /**

@@ -13,8 +13,16 @@
  * nothing of the first changes. For display by bare id the record of the smallest
  * registrar key is shown first ("primary"); that choice changes no figure.
  * - **Amounts.** A payment for (registrar, id, week) is valid only when the record
- * exists and the amount equals its weekly flow. Any other amount is invalid and counts
- * nowhere; it cannot pre-empt the week either.
+ * exists, the amount equals its weekly flow, and the record is active for that week.
+ * Any other payment is invalid and counts nowhere; it cannot pre-empt the week either.
+ * - **Status by week.** A status entry sits in one of its registrar's weekly documents;
+ * the change governs the weeks after that document's week (`statusForWeek`), never the
+ * week it was written in: within a week, the order of a payment and a status change
+ * cannot be told without trusting a claimed time. So deactivating a human in week V
+ * makes every payment for a week after V invalid, on every node that holds the entry,
+ * whenever and in whatever order the entries arrive; reactivating it in V makes
+ * payments valid again from V + 1. The registrar chooses its document's week (it is
+ * its own record); nobody else's entries change the status.
  * - **One per week.** Of the valid payments for one (registrar, id, week) one counts;
  * they all carry the same amount, so which one is cosmetic: the lowest author key
  * (the history shows who recorded each).
@@ -23,7 +31,29 @@
  * unfunded: shown, never counted. So remaining wealth is never below zero and, after
  * any merge, every node admits the same payments.
  */
+import type { HumanStatus } from './entries.ts'
 import type { Money } from './money.ts'
+
+/** A status entry of a record's registrar: its document (ISO week) and clock. */
+export interface StatusMark {
+  doc: string
+  clock: number
+  status: HumanStatus
+}
+
+/**
+ * The status in effect for payments of `week`: the last of the registrar's changes (in
+ * (document, clock) order, `marks` sorted so) written in a week before `week`; the
+ * registration's status when there is none.
+ */
+export function statusForWeek (initial: HumanStatus, marks: readonly StatusMark[] | undefined, week: string): HumanStatus {
+  let status = initial
+  for (const m of marks ?? []) {
+    if (m.doc >= week) { break }
+    status = m.status
+  }
+  return status
+}
 
 /** A candidate for the pool: the counted payment of one human for one week. */
 export interface Candidate {

@@ -7,7 +7,10 @@
  * proportion to the documents that differ, whatever their number); then this node asks
  * for the documents it lacks, giving its own state of the ones that differ, and the peer
  * answers with the proofs it lacks, every stored signed batch past its clocks, then
- * `done`. The peer does the same in the other direction, so both end up with the union. Batches travel exactly as their authors signed them (merged updates carry no
+ * `done`. Every message is bounded: a reconciliation answer lists at most 32,768 ids
+ * and leaves the rest for the next round, and the transfer goes in requests of at most
+ * `TRANSFER_CHUNK` states or wanted ids (`more` set on all but the last), so a fresh
+ * node catches up with any number of documents. The peer does the same in the other direction, so both end up with the union. Batches travel exactly as their authors signed them (merged updates carry no
  * signature), and each one goes through the same checks as a gossiped one. A timer also
  * pulls from a random connected peer now and then, which heals any gossip loss.
  */
@@ -23,18 +26,29 @@ export const LEDGER_SYNC_PROTOCOL = ledgerSyncProtocol(createCharter())
 
 /** what one sync message may weigh: a batch (≤ 2 MiB) or a large reconciliation message */
 export const MAX_SYNC_MESSAGE_BYTES = 8 * 1024 * 1024
-/** reconciliation rounds one session may take (log16 of a billion documents is 7.5) */
-export const MAX_RECONCILE_ROUNDS = 16
-/** documents one transfer request may name (wanted ids, own states), and excluded authors */
-const REQUEST_LIMITS = { docs: 500_000, want: 500_000, excluded: 100_000 }
+/**
+ * reconciliation rounds one session may take: a few to find the differences, plus one
+ * per 32,768 ids a fresh node is sent (about 8 million documents)
+ */
+export const MAX_RECONCILE_ROUNDS = 256
+/** document states or wanted ids one transfer request carries */
+export const TRANSFER_CHUNK = 16_384
+/** document states one serve session keeps across its transfer requests */
+export const SESSION_STATES = 500_000
+/** what one transfer request may name (wanted ids, own states), and excluded authors */
+const REQUEST_LIMITS = { docs: TRANSFER_CHUNK, want: TRANSFER_CHUNK, excluded: 100_000 }
 
 export interface SyncHost {
   /** one side of a reconciliation over this node's document ids, as they are now */
   reconciler(initiator: boolean): Reconciler
-  /** the transfer request, from what reconciliation found: ids only this node holds, ids only the peer holds */
-  request(have: Uint8Array[], need: Uint8Array[]): SyncRequest
-  /** encoded SyncResponse messages for a peer's request, done excluded */
-  responses(req: SyncRequest): AsyncGenerator<Uint8Array>
+  /**
+   * the transfer, from what reconciliation found (ids only this node holds, ids only the
+   * peer holds): this node's states of the first, the second as wanted ids, and the
+   * excluded authors; the sync cuts it into bounded requests
+   */
+  request(have: Uint8Array[], need: Uint8Array[]): Pick<SyncRequest, 'docs' | 'want' | 'excluded'>
+  /** one serve session: encoded SyncResponse messages for each of a peer's transfer requests, done excluded */
+  responder(): (req: SyncRequest) => AsyncGenerator<Uint8Array>
   /** handle one response message of a pull session; resolves once it is stored or refused */
   receive(msg: SyncResponse, session: SyncSession): Promise<'applied' | 'other'>
   onSynced(result: SyncResult, correlationId: string): void
@@ -61,6 +75,9 @@ export interface SyncResult {
   need: number
   /** response messages received */
   messages: number
+  /** ledger-sync message bytes this pull sent and received (reconciliation and transfer) */
+  bytesSent: number
+  bytesReceived: number
   /** batches or proofs that added something */
   applied: number
   ms: number
@@ -75,6 +92,28 @@ export interface LedgerSyncInit {
   pipeline?: number
   /** protocol id (default LEDGER_SYNC_PROTOCOL; the ledger passes its charter's) */
   protocol?: string
+  /** most ids one reconciliation answer lists (default 32,768) */
+  idsPerMessage?: number
+  /** most document states or wanted ids one transfer request carries (default and at most TRANSFER_CHUNK) */
+  transferChunk?: number
+}
+
+/**
+ * Cut a transfer into requests of at most `chunk` states or wanted ids: the states first
+ * (the peer keeps them for the session), then the wanted ids; `more` on all but the last.
+ */
+export function transferRequests (t: Pick<SyncRequest, 'docs' | 'want' | 'excluded'>, chunk: number): SyncRequest[] {
+  const request = (part: Partial<SyncRequest>): SyncRequest => ({ docs: [], want: [], excluded: [], reconcile: new Uint8Array(0), more: true, ...part })
+  const out: SyncRequest[] = []
+  if (t.docs.length <= chunk && t.want.length <= chunk) {
+    out.push(request({ docs: t.docs, want: t.want }))
+  } else {
+    for (let i = 0; i < t.docs.length; i += chunk) { out.push(request({ docs: t.docs.slice(i, i + chunk) })) }
+    for (let i = 0; i < t.want.length; i += chunk) { out.push(request({ want: t.want.slice(i, i + chunk) })) }
+  }
+  out[0].excluded = t.excluded.slice(0, REQUEST_LIMITS.excluded)
+  out[out.length - 1].more = false
+  return out
 }
 
 export interface LedgerSync {
@@ -91,6 +130,7 @@ export function createLedgerSync (libp2p: Libp2p, host: SyncHost, init: LedgerSy
   const intervalMs = init.intervalMs ?? 30_000
   const pipeline = Math.max(1, init.pipeline ?? 16)
   const protocol = init.protocol ?? LEDGER_SYNC_PROTOCOL
+  const transferChunk = Math.max(1, Math.min(init.transferChunk ?? TRANSFER_CHUNK, TRANSFER_CHUNK))
   const warned = new Set<string>()
   const onPeerUpdate = (evt: CustomEvent<{ peer: { id: PeerId, protocols: string[] } }>): void => {
     const { id, protocols } = evt.detail.peer
@@ -121,19 +161,25 @@ export function createLedgerSync (libp2p: Libp2p, host: SyncHost, init: LedgerSy
         const step = responder.receive(decodeRanges(req.reconcile))
         await lp.write(SyncResponse.encode({ reconcile: encodeRanges(step.reply ?? []) as Uint8Array<ArrayBuffer>, done: false }), { signal: idle() })
       }
-      let chunk: Uint8Array[] = []
-      let size = 0
-      for await (const msg of host.responses(req)) {
-        chunk.push(msg)
-        size += msg.byteLength
-        if (size >= 256 * 1024 || chunk.length >= 64) {
-          await lp.writeV(chunk, { signal: idle() })
-          chunk = []
-          size = 0
+      const respond = host.responder()
+      while (true) {
+        let chunk: Uint8Array[] = []
+        let size = 0
+        for await (const msg of respond(req)) {
+          chunk.push(msg)
+          size += msg.byteLength
+          if (size >= 256 * 1024 || chunk.length >= 64) {
+            await lp.writeV(chunk, { signal: idle() })
+            chunk = []
+            size = 0
+          }
         }
+        chunk.push(DONE)
+        await lp.writeV(chunk, { signal: idle() })
+        if (!req.more) { break }
+        req = SyncRequest.decode(await lp.read({ signal: idle() }), { limits: REQUEST_LIMITS })
+        if (req.reconcile.byteLength !== 0) { throw new Error('a reconciliation message after the transfer began') }
       }
-      chunk.push(DONE)
-      await lp.writeV(chunk, { signal: idle() })
       await stream.close({ signal: idle() })
     } catch (err: any) {
       host.log('sync serve to %s failed: %s', stream.id, err.message)
@@ -143,13 +189,23 @@ export function createLedgerSync (libp2p: Libp2p, host: SyncHost, init: LedgerSy
 
   async function pull (peer: PeerId, correlationId: string): Promise<SyncResult> {
     const started = Date.now()
-    const result: SyncResult = { peer: peer.toString(), rounds: 0, have: 0, need: 0, messages: 0, applied: 0, ms: 0 }
+    const result: SyncResult = { peer: peer.toString(), rounds: 0, have: 0, need: 0, messages: 0, applied: 0, ms: 0, bytesSent: 0, bytesReceived: 0 }
     const stream = await libp2p.dialProtocol(peer, protocol, { signal: idle() })
     // the byte stream buffers whatever arrives while we are not reading: pause the stream
     // (yamux stops granting window) while the checks are behind, so memory stays bounded
     const lp = lpStream(stream, { maxDataLength: MAX_SYNC_MESSAGE_BYTES, maxBufferSize: 2 * MAX_SYNC_MESSAGE_BYTES })
     const work = new Set<Promise<void>>()
     const session: SyncSession = { peer, correlationId, skipAuthors: new Set() }
+    const send = async (req: SyncRequest): Promise<void> => {
+      const bytes = SyncRequest.encode(req)
+      result.bytesSent += bytes.byteLength
+      await lp.write(bytes, { signal: idle() })
+    }
+    const read = async (): Promise<SyncResponse> => {
+      const bytes = (await lp.read({ signal: idle() })).subarray()
+      result.bytesReceived += bytes.byteLength
+      return SyncResponse.decode(bytes)
+    }
     try {
       const initiator = host.reconciler(true)
       const have: Uint8Array[] = []
@@ -157,8 +213,8 @@ export function createLedgerSync (libp2p: Libp2p, host: SyncHost, init: LedgerSy
       let ranges = initiator.initiate()
       while (true) {
         if (result.rounds++ >= MAX_RECONCILE_ROUNDS) { throw new Error('too many reconciliation rounds') }
-        await lp.write(SyncRequest.encode({ reconcile: encodeRanges(ranges) as Uint8Array<ArrayBuffer>, docs: [], excluded: [], want: [] }), { signal: idle() })
-        const answer = SyncResponse.decode(await lp.read({ signal: idle() }))
+        await send({ reconcile: encodeRanges(ranges) as Uint8Array<ArrayBuffer>, docs: [], excluded: [], want: [], more: false })
+        const answer = await read()
         const step = initiator.receive(decodeRanges(answer.reconcile))
         have.push(...step.have)
         need.push(...step.need)
@@ -167,21 +223,22 @@ export function createLedgerSync (libp2p: Libp2p, host: SyncHost, init: LedgerSy
       }
       result.have = have.length
       result.need = need.length
-      await lp.write(SyncRequest.encode(host.request(have, need)), { signal: idle() })
-      while (true) {
-        const msg = SyncResponse.decode(await lp.read({ signal: idle() }))
-        if (msg.done) { break }
+      /** one response message: checked and stored in the background, at most `pipeline` at once */
+      const take = async (msg: SyncResponse): Promise<void> => {
         result.messages++
         const p: Promise<void> = host.receive(msg, session).then(r => {
           if (r === 'applied') { result.applied++ }
         }, () => {}).finally(() => work.delete(p))
         work.add(p)
-        if (work.size >= pipeline) {
-          const pause = stream.readStatus === 'readable'
-          if (pause) { stream.pause() }
-          await Promise.race(work)
-          if (pause && stream.readStatus === 'paused') { stream.resume() }
-        }
+        if (work.size < pipeline) { return }
+        const pause = stream.readStatus === 'readable'
+        if (pause) { stream.pause() }
+        await Promise.race(work)
+        if (pause && stream.readStatus === 'paused') { stream.resume() }
+      }
+      for (const req of transferRequests(host.request(have, need), transferChunk)) {
+        await send(req)
+        for (let msg = await read(); !msg.done; msg = await read()) { await take(msg) }
       }
       await Promise.all(work)
       await stream.close({ signal: idle() })

@@ -6,12 +6,15 @@
  * they arrived in.
  *
  * - A row is one human record, (registrar, id). Its registration is its registrar's one
- * registration entry for the id; status entries count only from the registrar (its
- * latest, by document then clock).
- * - Payments count only when valid for their record (`isValidPayment`); a payment that
- * arrives before the registration it names waits as an orphan and counts once the
- * registration arrives (flows never change, so validity only ever goes from "not yet"
- * to "valid").
+ * registration entry for the id; status entries count only from the registrar. The
+ * status shown is the latest (by document, then clock); the status that decides a
+ * payment of week W is the one in effect for W (`statusForWeek`): a change written in
+ * the registrar's document of week V governs the weeks after V.
+ * - Payments count only when valid for their record (`isValidPayment`, and the record
+ * active for the payment's week); a payment that arrives before the registration it
+ * names waits as an orphan and counts once the registration arrives. A status entry
+ * arriving later (a partition healing) can change which payments of the weeks after it
+ * are valid: the record is re-counted from the index at the next `settle`.
  * - Per week, the counted payment of a record is the valid one of the preferred payer.
  * Week totals, per-row totals and `validTotal` sum counted payments; `settle` then
  * decides which of them the pool funds, and the unfunded ones are subtracted
@@ -24,10 +27,11 @@
  */
 import { decodeEntry } from './entries.ts'
 import { addMoney, formatCents } from './money.ts'
-import { admissionKey, compareAdmission, fundingBoundary, isPreferredPayer, isValidPayment } from './rules.ts'
+import { admissionKey, compareAdmission, fundingBoundary, isPreferredPayer, isValidPayment, statusForWeek } from './rules.ts'
 import { decodeIndexed, prefixRange } from './store.ts'
 import type { HumanEntry, HumanStatus, PaymentEntry, StatusEntry } from './entries.ts'
 import type { Money } from './money.ts'
+import type { StatusMark } from './rules.ts'
 import type { LedgerStore } from './store.ts'
 
 export interface Registration {
@@ -37,12 +41,6 @@ export interface Registration {
   weeklyFlow: number
   housingCredit: number
   investmentPool: number
-}
-
-interface StatusMark {
-  doc: string
-  clock: number
-  status: HumanStatus
 }
 
 /** A read-only snapshot of one human record (registrar, id). */
@@ -77,8 +75,8 @@ export interface WeekTotal {
   total: Money
 }
 
-function isLaterMark (a: StatusMark, b: StatusMark): boolean {
-  return a.doc > b.doc || (a.doc === b.doc && a.clock > b.clock)
+function compareMarks (a: StatusMark, b: StatusMark): number {
+  return a.doc < b.doc ? -1 : a.doc > b.doc ? 1 : a.clock - b.clock
 }
 
 const NONE = -1
@@ -166,8 +164,12 @@ export class DerivedViews {
   private paidWeeksCol = new Int32Array(0)
   private lastWeekCol = new Int32Array(0)
   private lastAtCol = new Float64Array(0)
-  /** rare cases, by row: the registrar's latest status, totals past 2^53 cents, payments before their registration */
-  private readonly marks = new Map<number, StatusMark>()
+  /** rare cases, by row: the registrar's status changes (sorted), totals past 2^53 cents, payments before their registration */
+  private readonly marks = new Map<number, StatusMark[]>()
+  /** registered rows whose status changes changed since the last settle, with their changes before */
+  private readonly restatus = new Map<number, StatusMark[]>()
+  /** every week with a stored payment (of an author not excluded) */
+  private readonly paymentWeeks = new Set<string>()
   private readonly bigTotals = new Map<number, bigint>()
   private readonly orphans = new Map<number, Orphan[]>()
   private dirty = true
@@ -328,8 +330,31 @@ export class DerivedViews {
     return r !== undefined && this.activeCol[r] === 1
   }
 
+  private initialStatus (r: number): HumanStatus {
+    return this.regStatus[r] === INACTIVE ? 'inactive' : 'active'
+  }
+
+  /** whether the record's status in effect for `week` is active, under `marks` (default: the current ones) */
+  private activeForWeek (r: number, week: string, marks = this.marks.get(r)): boolean {
+    return this.isReg[r] === 1 && statusForWeek(this.initialStatus(r), marks, week) === 'active'
+  }
+
+  /** Whether a payment of `amount` to (registrar, id) for `week` is valid (counts, or would but for the payer order). */
+  isValidPaymentFor (week: string, humanId: string, registrar: string, amount: number): boolean {
+    const r = this.findRow(humanId, registrar)
+    return r !== undefined && this.isReg[r] === 1 && isValidPayment({ weeklyFlow: this.weeklyFlow[r] }, amount) && this.activeForWeek(r, week)
+  }
+
+  /** Whether (registrar, id) is active for payments of `week`. */
+  isActiveForWeek (humanId: string, registrar: string, week: string): boolean {
+    const r = this.findRow(humanId, registrar)
+    return r !== undefined && this.activeForWeek(r, week)
+  }
+
   private refreshActive (r: number): void {
-    const active = this.isReg[r] === 1 && (this.marks.get(r)?.status ?? (this.regStatus[r] === INACTIVE ? 'inactive' : 'active')) === 'active'
+    const marks = this.marks.get(r)
+    const latest = marks === undefined ? undefined : marks[marks.length - 1]
+    const active = this.isReg[r] === 1 && (latest?.status ?? this.initialStatus(r)) === 'active'
     const was = this.activeCol[r] === 1
     if (active !== was) { this.active += active ? 1 : -1 }
     this.activeCol[r] = active ? 1 : 0
@@ -352,7 +377,7 @@ export class DerivedViews {
     // the payments that came first: the first valid one of each week counts (amounts are equal)
     const best = new Map<string, Orphan>()
     for (const o of orphans) {
-      if (!isValidPayment({ weeklyFlow: e.weeklyFlow }, o.amount)) { continue }
+      if (!isValidPayment({ weeklyFlow: e.weeklyFlow }, o.amount) || !this.activeForWeek(r, o.week)) { continue }
       const cur = best.get(o.week)
       if (cur === undefined || isPreferredPayer(this.authors.values[o.author], this.authors.values[cur.author])) { best.set(o.week, o) }
     }
@@ -368,18 +393,21 @@ export class DerivedViews {
   }
 
   applyStatus (author: string, doc: string, clock: number, e: StatusEntry): void {
-    // only the registrar's status entries count; others' are kept but change nothing
-    const r = this.findRow(e.humanId, author)
+    // only the registrar's status entries count (the row of (author, id)); the
+    // registration may come later (it is in an earlier document of the same author)
+    const r = this.row(e.humanId, author)
     const mark: StatusMark = { doc, clock, status: e.status }
-    if (r === undefined) {
-      // the registration may come later (it is in an earlier document of the same author)
-      const nr = this.row(e.humanId, author)
-      this.marks.set(nr, mark)
-      return
+    const marks = this.marks.get(r) ?? []
+    let at = marks.length
+    while (at > 0 && compareMarks(marks[at - 1], mark) > 0) { at-- }
+    if (at > 0 && compareMarks(marks[at - 1], mark) === 0) { return }
+    // payments already counted for this record may change validity: re-count it at settle
+    if (this.isReg[r] === 1 && !this.restatus.has(r)) {
+      this.restatus.set(r, [...marks])
+      this.dirty = true
     }
-    const cur = this.marks.get(r)
-    if (cur !== undefined && !isLaterMark(mark, cur)) { return }
-    this.marks.set(r, mark)
+    marks.splice(at, 0, mark)
+    this.marks.set(r, marks)
     this.refreshActive(r)
   }
 
@@ -389,13 +417,14 @@ export class DerivedViews {
     if (winners === undefined) { throw new Error(`week ${e.week} is not loaded`) }
     const r = this.row(e.humanId, e.registrar)
     const a = this.authors.id(author)
+    this.paymentWeeks.add(e.week)
     if (this.isReg[r] !== 1) {
       const list = this.orphans.get(r) ?? []
       list.push({ week: e.week, author: a, at: e.at, amount: e.amount })
       this.orphans.set(r, list)
       return
     }
-    if (!isValidPayment({ weeklyFlow: this.weeklyFlow[r] }, e.amount)) { return }
+    if (!isValidPayment({ weeklyFlow: this.weeklyFlow[r] }, e.amount) || !this.activeForWeek(r, e.week)) { return }
     this.applyWinner(winners, r, a, e.week, e.at)
   }
 
@@ -440,6 +469,89 @@ export class DerivedViews {
     this.dirty = true
   }
 
+  /** Undo a counted payment of row `r` for `week` (a status change made it invalid). */
+  private uncount (r: number, week: string): void {
+    const amount = this.weeklyFlow[r]
+    const wt = this.weeks.get(week)
+    if (wt !== undefined) {
+      wt.total = addMoney(wt.total, -amount)
+      wt.count--
+      // a week nobody is paid for is no week at all: as on a node that never counted it
+      if (wt.count === 0) { this.weeks.delete(week) }
+    }
+    this.validTotal = addMoney(this.validTotal, -amount)
+    const total = addMoney(this.bigTotals.get(r) ?? this.totalCol[r], -amount)
+    if (typeof total === 'number') {
+      this.totalCol[r] = total
+      this.bigTotals.delete(r)
+    } else {
+      this.bigTotals.set(r, total)
+    }
+    this.paidWeeksCol[r]--
+    this.dirty = true
+  }
+
+  /** The payments of one record for one week in the index. */
+  private async paymentsOf (store: LedgerStore, week: string, humanId: string, registrar: string): Promise<Array<{ author: string, amount: number, at: number }>> {
+    const out = []
+    for await (const [key, value] of store.db.iterator(prefixRange(`p!${week}!${humanId}!${registrar}!`))) {
+      const author = key.slice(key.lastIndexOf('!') + 1)
+      if (this.excluded.has(author)) { continue }
+      const e = decodeEntry(decodeIndexed(value).entry, true) as PaymentEntry
+      out.push({ author, amount: e.amount, at: e.at })
+    }
+    return out
+  }
+
+  /** The payment that counts for row `r` in `week` under `marks`, from the index. */
+  private countedOf (payments: Array<{ author: string, amount: number, at: number }>, r: number, week: string, marks: StatusMark[] | undefined): { author: string, at: number } | undefined {
+    if (!this.activeForWeek(r, week, marks)) { return undefined }
+    let best: { author: string, at: number } | undefined
+    for (const p of payments) {
+      if (!isValidPayment({ weeklyFlow: this.weeklyFlow[r] }, p.amount)) { continue }
+      if (best === undefined || isPreferredPayer(p.author, best.author)) { best = p }
+    }
+    return best
+  }
+
+  /**
+   * Re-count the records whose status changes changed: per week with payments, what
+   * counted before (the loaded winners, or the index under the changes as they were)
+   * against what counts now; payments that stopped or started counting are undone or
+   * counted. Then every figure is as if the changes had been there all along.
+   */
+  private async recount (store: LedgerStore): Promise<void> {
+    const rows = [...this.restatus]
+    this.restatus.clear()
+    const weeks = [...this.paymentWeeks].sort()
+    for (const [r, before] of rows) {
+      const id = this.ids[r]
+      const registrar = this.registrarOf(r)
+      let last: { week: string, at: number } | undefined
+      for (const week of weeks) {
+        const payments = await this.paymentsOf(store, week, id, registrar)
+        if (payments.length === 0) { continue }
+        const winners = this.hot.get(week)
+        let counted: boolean
+        if (winners !== undefined) {
+          winners.ensure(this.cap)
+          counted = winners.author[r] !== NONE
+        } else {
+          counted = this.countedOf(payments, r, week, before) !== undefined
+        }
+        const now = this.countedOf(payments, r, week, this.marks.get(r))
+        if (counted && now === undefined) { this.uncount(r, week) } else if (!counted && now !== undefined) { this.count(r, week, now.at) }
+        if (winners !== undefined) {
+          winners.author[r] = now === undefined ? NONE : this.authors.id(now.author)
+          winners.at[r] = now?.at ?? 0
+        }
+        if (now !== undefined) { last = { week, at: now.at } }
+      }
+      this.lastWeekCol[r] = last === undefined ? NONE : this.weekNames.id(last.week)
+      this.lastAtCol[r] = last?.at ?? 0
+    }
+  }
+
   /** Start an empty in-memory week (for rebuilding from the batch log, where nothing is indexed). */
   ensureEmptyWeek (week: string): void {
     if (!this.hot.has(week)) { this.hot.set(week, new WeekWinners(this.cap)) }
@@ -472,6 +584,11 @@ export class DerivedViews {
     return { count: this.unfundedCount, total: this.unfundedTotal }
   }
 
+  /** every week with a stored payment, counted or not, in order */
+  paymentWeekList (): string[] {
+    return [...this.paymentWeeks].sort()
+  }
+
   isWeekLoaded (week: string): boolean {
     return this.hot.has(week)
   }
@@ -491,7 +608,8 @@ export class DerivedViews {
       if (this.excluded.has(author)) { continue }
       const e = decodeEntry(decodeIndexed(value).entry, true) as PaymentEntry
       const r = this.findRow(e.humanId, e.registrar)
-      if (r === undefined || this.isReg[r] !== 1 || !isValidPayment({ weeklyFlow: this.weeklyFlow[r] }, e.amount)) { continue }
+      // under the status changes as they were when the week was counted (see recount)
+      if (r === undefined || this.isReg[r] !== 1 || !isValidPayment({ weeklyFlow: this.weeklyFlow[r] }, e.amount) || !this.activeForWeek(r, week, this.restatus.get(r) ?? this.marks.get(r))) { continue }
       loaded.ensure(this.cap)
       const cur = loaded.author[r]
       if (cur === NONE || isPreferredPayer(author, this.authors.values[cur])) {
@@ -517,6 +635,13 @@ export class DerivedViews {
    */
   async settle (store?: LedgerStore): Promise<void> {
     if (!this.dirty) { return }
+    if (this.restatus.size > 0 && this.paymentWeeks.size === 0) {
+      // no payment anywhere: nothing a status change could re-count
+      this.restatus.clear()
+    } else if (this.restatus.size > 0) {
+      if (store === undefined) { throw new Error('status changes to re-count and no store to read payments from') }
+      await this.recount(store)
+    }
     this.dirty = false
     if (BigInt(this.validTotal) <= this.pool) {
       this.unfunded = new Map()
@@ -580,6 +705,8 @@ export class DerivedViews {
     this.lastWeekCol = new Int32Array(0)
     this.lastAtCol = new Float64Array(0)
     this.marks.clear()
+    this.restatus.clear()
+    this.paymentWeeks.clear()
     this.bigTotals.clear()
     this.orphans.clear()
     this.unfunded = new Map()
@@ -608,6 +735,8 @@ export class DerivedViews {
       const ix = decodeIndexed(value)
       this.applyStatus(author, ix.doc, ix.clock, decodeEntry(ix.entry, true) as StatusEntry)
     }
+    // no payment is counted yet: they are counted below under the final status changes
+    this.restatus.clear()
     // weeks come in ascending order: keep the newest `hotWeeks` of them loaded
     let week: string | undefined
     let winners = new WeekWinners(this.cap)
@@ -625,6 +754,7 @@ export class DerivedViews {
       }
       const author = key.slice(key.lastIndexOf('!') + 1)
       if (this.excluded.has(author)) { continue }
+      this.paymentWeeks.add(keyWeek)
       const e = decodeEntry(decodeIndexed(value).entry, true) as PaymentEntry
       const r = this.findRow(e.humanId, e.registrar)
       if (r === undefined || this.isReg[r] !== 1) {
@@ -635,7 +765,7 @@ export class DerivedViews {
         this.orphans.set(nr, list)
         continue
       }
-      if (!isValidPayment({ weeklyFlow: this.weeklyFlow[r] }, e.amount)) { continue }
+      if (!isValidPayment({ weeklyFlow: this.weeklyFlow[r] }, e.amount) || !this.activeForWeek(r, keyWeek)) { continue }
       this.applyWinner(winners, r, this.authors.id(author), keyWeek, e.at)
     }
     finish()

@@ -29,7 +29,13 @@
  * A decoder refuses anything else, and ranges that do not ascend.
  */
 
-export const ID_BYTES = 16
+import { compareIds, ID_BYTES, ReconcileError } from './ids.ts'
+import type { IdSet } from './ids.ts'
+
+export { compareIds, ID_BYTES, ReconcileError } from './ids.ts'
+export type { IdSet } from './ids.ts'
+export { SortedIds } from './sorted-ids.ts'
+
 export const RECONCILE_VERSION = 1
 
 export interface ReconcileLimits {
@@ -41,9 +47,24 @@ export interface ReconcileLimits {
   maxRanges?: number
   /** most ids a decoded message may hold (default 1,000,000) */
   maxIds?: number
+  /**
+   * most ids the responder lists in one answer (default 32,768): past it, the rest of an
+   * `ids` range is answered with a fingerprint the initiator asks about again, so a
+   * fresh node receives a large set over several bounded messages
+   */
+  idsPerMessage?: number
 }
 
-const DEFAULTS: Required<ReconcileLimits> = { idsBelow: 32, branches: 16, maxRanges: 100_000, maxIds: 1_000_000 }
+const DEFAULTS: Required<ReconcileLimits> = { idsBelow: 32, branches: 16, maxRanges: 100_000, maxIds: 1_000_000, idsPerMessage: 32_768 }
+
+/** The limits with a default for every one not given (an undefined value is not given). */
+function withDefaults (limits: ReconcileLimits): Required<ReconcileLimits> {
+  const out = { ...DEFAULTS }
+  for (const [k, v] of Object.entries(limits) as Array<[keyof ReconcileLimits, number | undefined]>) {
+    if (v !== undefined) { out[k] = v }
+  }
+  return out
+}
 
 export type RangeMode = 'skip' | 'fingerprint' | 'ids' | 'final'
 
@@ -57,24 +78,11 @@ export interface Range {
   ids?: Uint8Array[]
 }
 
-export class ReconcileError extends Error {
-  override name = 'ReconcileError'
-}
-
-export function compareIds (a: Uint8Array, b: Uint8Array, ai = 0, bi = 0): number {
-  for (let i = 0; i < ID_BYTES; i++) {
-    const d = a[ai + i] - b[bi + i]
-    if (d !== 0) { return d }
-  }
-  return 0
-}
-
 /**
  * A sorted, immutable set of 16-byte ids with prefix sums: the fingerprint of any range
- * in O(log n). Build one per session from the current set (or keep one and rebuild it
- * when the set changed).
+ * in O(log n). For a set that changes, `SortedIds` updates in place.
  */
-export class RangeSet {
+export class RangeSet implements IdSet {
   /** ids, sorted, 16 bytes each */
   readonly ids: Uint8Array
   readonly size: number
@@ -175,14 +183,14 @@ export interface ReconcileStep {
  * answer until it returns no reply; the responder calls `receive()` for each message.
  */
 export class Reconciler {
-  readonly set: RangeSet
+  readonly set: IdSet
   readonly initiator: boolean
   private readonly limits: Required<ReconcileLimits>
 
-  constructor (set: RangeSet, initiator: boolean, limits: ReconcileLimits = {}) {
+  constructor (set: IdSet, initiator: boolean, limits: ReconcileLimits = {}) {
     this.set = set
     this.initiator = initiator
-    this.limits = { ...DEFAULTS, ...limits }
+    this.limits = withDefaults(limits)
   }
 
   initiate (): Range[] {
@@ -221,6 +229,8 @@ export class Reconciler {
     const need: Uint8Array[] = []
     let lower = 0
     let useful = false
+    // ids the responder may still list in this answer
+    let budget = this.limits.idsPerMessage
     for (const r of msg) {
       const to = set.lowerBound(r.upper)
       const from = lower
@@ -244,7 +254,19 @@ export class Reconciler {
             diffSorted(set, from, to, theirs, have, need)
             out.push({ upper: r.upper, mode: 'skip' })
           } else if (r.mode === 'ids') {
-            out.push(this.idsRange(from, to, r.upper, 'final'))
+            const n = to - from
+            if (n <= Math.max(budget, this.limits.idsBelow)) {
+              out.push(this.idsRange(from, to, r.upper, 'final'))
+              budget -= n
+            } else if (budget > 0) {
+              // list what fits, and leave the rest of the range for the next round
+              const cut = from + budget
+              out.push(this.idsRange(from, cut, set.id(cut), 'final'))
+              out.push(this.fingerprintRange(cut, to, r.upper))
+              budget = 0
+            } else {
+              out.push(this.fingerprintRange(from, to, r.upper))
+            }
             useful = true
           } else {
             throw new ReconcileError('only the initiator receives final ids')
@@ -263,11 +285,11 @@ export class Reconciler {
 }
 
 /** Merge two sorted lists (ours: `set` ids in [from, to)): what only one side holds. */
-function diffSorted (set: RangeSet, from: number, to: number, theirs: Uint8Array[], have: Uint8Array[], need: Uint8Array[]): void {
+function diffSorted (set: IdSet, from: number, to: number, theirs: Uint8Array[], have: Uint8Array[], need: Uint8Array[]): void {
   let i = from
   let j = 0
   while (i < to || j < theirs.length) {
-    const c = i >= to ? 1 : j >= theirs.length ? -1 : compareIds(set.ids, theirs[j], i * ID_BYTES, 0)
+    const c = i >= to ? 1 : j >= theirs.length ? -1 : compareIds(set.id(i), theirs[j])
     if (c < 0) { have.push(set.id(i++)) } else if (c > 0) { need.push(theirs[j++]) } else {
       i++
       j++
@@ -341,7 +363,7 @@ export function encodeRanges (ranges: Range[]): Uint8Array {
 }
 
 export function decodeRanges (bytes: Uint8Array, limits: ReconcileLimits = {}): Range[] {
-  const { maxRanges, maxIds } = { ...DEFAULTS, ...limits }
+  const { maxRanges, maxIds } = withDefaults(limits)
   let pos = 0
   const varint = (): number => {
     let v = 0
@@ -401,7 +423,7 @@ export function decodeRanges (bytes: Uint8Array, limits: ReconcileLimits = {}): 
  * Run a whole session between two sets in memory (tests, benchmarks, and a model of the
  * wire exchange): the ids each side lacks, round trips and bytes both ways.
  */
-export function reconcileInMemory (initiator: RangeSet, responder: RangeSet, limits: ReconcileLimits = {}): { have: Uint8Array[], need: Uint8Array[], roundTrips: number, bytes: number } {
+export function reconcileInMemory (initiator: IdSet, responder: IdSet, limits: ReconcileLimits = {}): { have: Uint8Array[], need: Uint8Array[], roundTrips: number, bytes: number } {
   const a = new Reconciler(initiator, true, limits)
   const b = new Reconciler(responder, false, limits)
   let msg: Uint8Array | undefined = encodeRanges(a.initiate())
@@ -411,7 +433,7 @@ export function reconcileInMemory (initiator: RangeSet, responder: RangeSet, lim
   const need: Uint8Array[] = []
   while (msg !== undefined) {
     bytes += msg.byteLength
-    roundTrips++
+    if (++roundTrips > 10_000) { throw new ReconcileError('reconciliation does not end') }
     const answer = b.receive(decodeRanges(msg, limits)).reply
     if (answer === undefined) { break }
     const enc = encodeRanges(answer)

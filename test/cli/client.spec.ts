@@ -93,7 +93,8 @@ describe('liberation client subcommands', () => {
     const cases: Array<[string[], number, RegExp]> = [
       [['humans', 'add', 'has space'], 2, /human id/],
       [['humans', 'add', 'carol', '--weekly-flow', '-5'], 2, /amount/],
-      [['distribute', '--amount', 'lots'], 2, /amount/],
+      [['distribute', '--amount', 'lots'], 2, /--amount is no longer accepted: a payment is always the human's weekly flow/],
+      [['distribute', '--amount', '5.00'], 2, /--amount is no longer accepted/],
       [['truth', 'post', 'x', '--priority', '9'], 2, /priority/],
       [['truth', 'get', 'not-an-id'], 2, /64 lowercase hex/],
       [['tail', '--channels', 'gossip'], 2, /unknown channel/],

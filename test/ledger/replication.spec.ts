@@ -2,9 +2,14 @@
  * Replication acceptance: partitions that heal, late joiners, restarts. Real libp2p nodes
  * over the memory transport, each with its own LevelDB.
  */
+import { generateKeyPair } from '@libp2p/crypto/keys'
 import { afterEach, describe, expect, it } from 'vitest'
+import { createNodeSigner } from '../../node/crypto.ts'
+import { LEDGER_EVENTS } from '../../protocol/ledger/index.ts'
 import { TestMesh, connect, waitFor } from '../utils/mesh.ts'
+import { ownBatch, registration } from './forge.ts'
 import type { DistributionResult, LedgerService } from '../../protocol/ledger/index.ts'
+import type { SyncResult } from '../../protocol/ledger/sync.ts'
 import type { TestNode, TestNodeOptions } from '../utils/mesh.ts'
 
 const LEDGER = { sync: { intervalMs: 1000 }, compactIntervalMs: 0 }
@@ -189,5 +194,35 @@ describe('ledger replication', () => {
     expect((await a2.node.ledger.getHuman('missed-3'))?.totalReceived).toBe('800.00')
     expect(await a2.node.ledger.equivocations()).toEqual([])
     expect(await c.node.ledger.equivocations()).toEqual([])
+  })
+
+  it('a fresh node catches up on many documents over bounded messages and chunked requests', async () => {
+    mesh = new TestMesh()
+    // small bounds, so 600 documents take many reconciliation answers and transfer requests
+    const bounds = { ledger: { ...LEDGER, sync: { intervalMs: 0, idsPerMessage: 50, transferChunk: 80 } } }
+    const holder = await addNode({ init: bounds })
+    const docs = 600
+    for (let a = 0; a < docs / 50; a++) {
+      const signer = createNodeSigner(await generateKeyPair('Ed25519'))
+      for (let w = 1; w <= 50; w++) {
+        const week = `2025-W${String(w).padStart(2, '0')}`
+        const batch = await ownBatch(signer, week, 0, [{ key: `h:a${a}w${w}`, value: registration(`a${a}w${w}`) }])
+        expect((await holder.node.ledger.receiveBatch(batch)).status).toBe('applied')
+      }
+    }
+    expect((await holder.node.ledger.stats()).documents).toBe(docs)
+    const fresh = await addNode({ init: bounds })
+    await connect(fresh.node, holder.node)
+    const state = await converged([holder, fresh], 'the fresh node to catch up', 60_000)
+    expect(state).toContain('a11w50')
+    const pulls = fresh.node.events.history({ type: LEDGER_EVENTS.synced }).map(e => e.data as SyncResult).filter(r => r.need > 0)
+    expect(pulls).toHaveLength(1)
+    const pull = pulls[0]
+    expect(pull.need).toBe(docs)
+    expect(pull.messages).toBe(docs)
+    // 600 ids at most 50 an answer: a dozen rounds or more, none of them large
+    expect(pull.rounds).toBeGreaterThanOrEqual(docs / 50)
+    expect(pull.bytesReceived / pull.rounds).toBeLessThan(400_000)
+    expect((await fresh.node.ledger.verifyIntegrity()).ok).toBe(true)
   })
 })

@@ -2,12 +2,17 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../../node/config/index.ts'
+import { createCharter } from '../../protocol/ledger/charter.ts'
+import { startApiNode, stopAll } from '../api/utils.ts'
 import { TestMesh } from '../utils/mesh.ts'
 import { runCli } from '../utils/process.ts'
 
 describe('config', () => {
   const mesh = new TestMesh()
-  afterAll(async () => { await mesh.cleanup() })
+  afterAll(async () => {
+    await stopAll()
+    await mesh.cleanup()
+  })
 
   it('layers defaults < file < env < flags', async () => {
     const dir = await mesh.tempDir()
@@ -34,7 +39,9 @@ describe('config', () => {
     ['a non-integer env value', () => loadConfig({ env: { LIBERATION_MAX_CONNECTIONS: 'lots' } }), 'maxConnections'],
     ['min above max', () => loadConfig({ env: {}, flags: { minConnections: 10, maxConnections: 5 } }), 'minConnections'],
     ['an API host that is not an IP', () => loadConfig({ env: {}, flags: { apiHost: 'example.org' } }), 'apiHost'],
-    ['an unknown setting', () => loadConfig({ env: {}, flags: { colour: 'red' } }), 'colour']
+    ['an unknown setting', () => loadConfig({ env: {}, flags: { colour: 'red' } }), 'colour'],
+    ['a charter amount that is not an amount', () => loadConfig({ env: { LIBERATION_MAX_WEEKLY_FLOW: 'lots' } }), 'charter.maxWeeklyFlow'],
+    ['an unknown charter key', () => loadConfig({ env: {}, flags: { charter: { maxRent: '5.00' } } }), 'charter.maxRent']
   ]
   for (const [what, load, key] of bad) {
     it(`rejects ${what}, naming the key`, async () => {
@@ -45,6 +52,26 @@ describe('config', () => {
       expect((caught as ConfigError).message).toMatch(new RegExp(`^invalid config: ${key.replace('.', '\\.')}: `))
     })
   }
+
+  it('takes the charter from the file, env and flags key by key, and the node runs under it', async () => {
+    const dir = await mesh.tempDir()
+    const file = join(dir, 'config.json')
+    await writeFile(file, JSON.stringify({ charter: { poolTotal: '5000.00', maxWeeklyFlow: '100.00' } }))
+    const config = await loadConfig({
+      configFile: file,
+      env: { LIBERATION_MAX_WEEKLY_FLOW: '200.00', LIBERATION_DATA_DIR: dir },
+      flags: { charter: { maxHousingCredit: '10.00' } }
+    })
+    expect(config.charter).toEqual({ poolTotal: '5000.00', maxWeeklyFlow: '200.00', maxHousingCredit: '10.00' })
+    const node = await startApiNode({ charter: config.charter })
+    const stats = await node.runtime.node.ledger.stats()
+    expect(stats.charter).toBe(createCharter(config.charter).id)
+    expect(stats.charter).not.toBe(createCharter().id)
+    expect(stats.poolTotal).toBe('5000.00')
+    // defaults are held to the charter's lower maxima; more than the maximum is refused
+    await expect(node.runtime.node.ledger.registerHuman({ id: 'alice', weeklyFlow: '250.00' })).rejects.toThrow(/weekly_flow 250\.00 is above the charter's 200\.00/)
+    await expect(node.runtime.node.ledger.registerHuman({ id: 'alice' })).resolves.toMatchObject({ weeklyFlow: '200.00', housingCredit: '10.00', investmentPool: '104000.00' })
+  })
 
   it('rejects a config file that is not valid YAML or not an object', async () => {
     const dir = await mesh.tempDir()
@@ -64,6 +91,9 @@ describe('config', () => {
     const env = await runCli(['start', '--data-dir', dir], { LIBERATION_LISTEN: 'not-a-multiaddr' })
     expect(env.code).toBe(2)
     expect(env.stderr.trim()).toBe('liberation: invalid config: listen.0: not a valid multiaddr')
+    const charter = await runCli(['start', '--data-dir', dir, '--max-weekly-flow', 'x'])
+    expect(charter.code).toBe(2)
+    expect(charter.stderr.trim()).toBe('liberation: invalid config: charter.maxWeeklyFlow: must be an amount like "800.00"')
     const unknown = await runCli(['start', '--frobnicate'])
     expect(unknown.code).toBe(2)
     expect(unknown.stderr).toMatch(/unknown option '--frobnicate'/)

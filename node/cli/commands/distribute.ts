@@ -1,7 +1,6 @@
-import { InvalidArgumentError } from 'commander'
+import { InvalidArgumentError, Option } from 'commander'
 import { clientCommand, createApiClient } from '../client.ts'
 import { formatKeyValues, formatMoney, nextWeekStart, output, plural } from '../output.ts'
-import { amount } from './humans.ts'
 import type { ClientOptions } from '../client.ts'
 import type { Command } from 'commander'
 
@@ -14,10 +13,14 @@ export function registerDistributeCommand (program: Command): void {
   clientCommand(program.command('distribute')
     .description('pay this ISO week\'s flow to every active human not yet paid this week (at most once per week, mesh-wide)'))
     .option('-H, --human <id>', 'only this human (repeatable)', collectId)
-    .option('--amount <amount>', 'pay this amount instead of each human\'s weekly flow', amount('--amount'))
-    .action(async (opts: ClientOptions & { human?: string[], amount?: string }) => {
+    // gone: the mesh counts a payment only when it is the human's weekly flow, so the
+    // node refused every override; kept hidden to say so instead of "unknown option"
+    .addOption(new Option('--amount <amount>').hideHelp().argParser(() => {
+      throw new InvalidArgumentError('--amount is no longer accepted: a payment is always the human\'s weekly flow as its registrar set it (any other amount counts nowhere on the mesh); run `liberation distribute` without it.')
+    }))
+    .action(async (opts: ClientOptions & { human?: string[] }) => {
       const client = await createApiClient(opts)
-      const r = await client.post('/api/v1/distribute', { human_ids: opts.human, amount_override: opts.amount })
+      const r = await client.post('/api/v1/distribute', { human_ids: opts.human })
       output(opts.json, r, () => {
         const next = nextWeekStart(r.week)
         const lines: Record<string, unknown> = {

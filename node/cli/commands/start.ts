@@ -4,7 +4,7 @@ import { setFlagsFromString } from 'node:v8'
 import { enable as enableLogger } from '@libp2p/logger'
 import { InvalidArgumentError } from 'commander'
 import { snakeKeys } from '../../api/wire.ts'
-import { loadConfig } from '../../config/index.ts'
+import { CHARTER_ENV, loadConfig } from '../../config/index.ts'
 import { startNodeRuntime } from '../../runtime.ts'
 import { summarize } from './tail.ts'
 import type { Command } from 'commander'
@@ -33,6 +33,15 @@ function typedFlags (cmd: Command): Record<string, unknown> {
     if (cmd.getOptionValueSource(key) === 'cli') { out[key] = opts[key] }
   }
   if (out.config !== undefined) { delete out.config }
+  // charter flags fill the config's `charter` section
+  const charter: Record<string, unknown> = {}
+  for (const key of Object.values(CHARTER_ENV)) {
+    if (out[key] !== undefined) {
+      charter[key] = out[key]
+      delete out[key]
+    }
+  }
+  if (Object.keys(charter).length > 0) { out.charter = charter }
   return out
 }
 
@@ -54,6 +63,10 @@ export function registerStartCommand (program: Command): void {
     .option('--log-level <level>', 'silent | error | warn | info | debug')
     .option('--web', 'serve the web client (a mesh node in a browser tab) at / of the API port')
     .option('--web-ice-servers <url>', 'STUN/TURN url for the web client\'s WebRTC (repeatable)', collect)
+    .option('--pool-total <amount>', 'charter: the resource pool every node of the mesh shares (default 19000000000000.00)')
+    .option('--max-weekly-flow <amount>', 'charter: the largest weekly flow of a human (default 800.00)')
+    .option('--max-housing-credit <amount>', 'charter: the largest housing credit (default 104000.00)')
+    .option('--max-investment-pool <amount>', 'charter: the largest investment pool (default 104000.00)')
     .action(async (_opts, cmd: Command) => {
       const config = await loadConfig({ flags: typedFlags(cmd), configFile: cmd.opts().config })
       const runtime = await startNodeRuntime(config, { openapiDocument: builtOpenApiDocument() })

@@ -1105,6 +1105,7 @@ export interface SyncRequest {
   excluded: Uint8Array<ArrayBuffer>[]
   reconcile: Uint8Array<ArrayBuffer>
   want: Uint8Array<ArrayBuffer>[]
+  more: boolean
 }
 
 export namespace SyncRequest {
@@ -1143,6 +1144,11 @@ export namespace SyncRequest {
           }
         }
 
+        if ((obj.more != null && obj.more !== false)) {
+          w.uint32(40)
+          w.bool(obj.more)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1151,7 +1157,8 @@ export namespace SyncRequest {
           docs: [],
           excluded: [],
           reconcile: uint8ArrayAlloc(0),
-          want: []
+          want: [],
+          more: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1188,6 +1195,10 @@ export namespace SyncRequest {
               }
 
               obj.want.push(reader.bytes())
+              break
+            }
+            case 5: {
+              obj.more = reader.bool()
               break
             }
             default: {
@@ -1266,6 +1277,13 @@ export namespace SyncRequest {
 
               break
             }
+            case 5: {
+              yield {
+                field: `${prefix}.more`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1319,6 +1337,11 @@ export namespace SyncRequest {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface SyncRequestMoreFieldEvent {
+    field: '$.more'
+    value: boolean
+  }
+
   export function encode (obj: Partial<SyncRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SyncRequest.codec())
   }
@@ -1327,7 +1350,7 @@ export namespace SyncRequest {
     return decodeMessage(buf, SyncRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncRequest>): Generator<SyncRequestDocsAuthorFieldEvent | SyncRequestDocsDocFieldEvent | SyncRequestDocsClockFieldEvent | SyncRequestDocsFingerprintFieldEvent | SyncRequestExcludedFieldEvent | SyncRequestReconcileFieldEvent | SyncRequestWantFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncRequest>): Generator<SyncRequestDocsAuthorFieldEvent | SyncRequestDocsDocFieldEvent | SyncRequestDocsClockFieldEvent | SyncRequestDocsFingerprintFieldEvent | SyncRequestExcludedFieldEvent | SyncRequestReconcileFieldEvent | SyncRequestWantFieldEvent | SyncRequestMoreFieldEvent> {
     return streamMessage(buf, SyncRequest.codec(), opts)
   }
 }

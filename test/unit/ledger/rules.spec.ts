@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { charterViolation, createCharter, ledgerSyncProtocol, ledgerTopic } from '../../../protocol/ledger/charter.ts'
-import { admit, compareAdmission, fundingBoundary, isValidPayment } from '../../../protocol/ledger/rules.ts'
+import { admit, compareAdmission, fundingBoundary, isValidPayment, statusForWeek } from '../../../protocol/ledger/rules.ts'
 import { DerivedViews } from '../../../protocol/ledger/views.ts'
 import type { HumanEntry, PaymentEntry, StatusEntry } from '../../../protocol/ledger/entries.ts'
 
@@ -78,6 +78,25 @@ describe('ownership', () => {
     ])
     expect(v.human('x', A)?.active).toBe(false)
     expect(v.active).toBe(0)
+  })
+})
+
+describe('status by week', () => {
+  it('a change written in week V governs the weeks after V, never V itself; the latest (document, clock) wins', () => {
+    const marks = [
+      { doc: '2025-W05', clock: 3, status: 'inactive' as const },
+      { doc: '2025-W05', clock: 7, status: 'active' as const },
+      { doc: '2025-W05', clock: 9, status: 'inactive' as const },
+      { doc: '2025-W10', clock: 0, status: 'active' as const }
+    ]
+    expect(statusForWeek('active', undefined, '2025-W01')).toBe('active')
+    expect(statusForWeek('inactive', [], '2030-W01')).toBe('inactive')
+    expect(statusForWeek('active', marks, '2025-W05')).toBe('active')
+    expect(statusForWeek('active', marks, '2025-W06')).toBe('inactive')
+    expect(statusForWeek('active', marks, '2025-W10')).toBe('inactive')
+    expect(statusForWeek('active', marks, '2025-W11')).toBe('active')
+    // weeks compare across years as their names do
+    expect(statusForWeek('active', [{ doc: '2024-W52', clock: 0, status: 'inactive' }], '2025-W01')).toBe('inactive')
   })
 })
 

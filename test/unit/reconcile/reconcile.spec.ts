@@ -4,7 +4,7 @@
  * messages refused.
  */
 import { describe, expect, it } from 'vitest'
-import { RangeSet, ReconcileError, Reconciler, decodeRanges, encodeRanges, reconcileInMemory } from '../../../protocol/reconcile/index.ts'
+import { RangeSet, ReconcileError, Reconciler, SortedIds, decodeRanges, encodeRanges, reconcileInMemory } from '../../../protocol/reconcile/index.ts'
 
 function rng (seed: number): () => number {
   let a = seed >>> 0
@@ -64,5 +64,67 @@ describe('range-based set reconciliation', () => {
     ]
     for (const b of bad) { expect(() => decodeRanges(b)).toThrow(ReconcileError) }
     expect(() => decodeRanges(new Uint8Array([1, 2, 0, 3, ...new Uint8Array(48)]), { maxIds: 2 })).toThrow(/too many ids/)
+  })
+
+  it('a fresh side receives a large set over bounded answers', () => {
+    const rand = rng(5)
+    const ids = Array.from({ length: 20_000 }, () => randomId(rand))
+    const limits = { idsPerMessage: 3000 }
+    // a limit given as undefined (an unset option) takes its default: one answer for all
+    const once = reconcileInMemory(RangeSet.from([]), RangeSet.from(ids), { idsPerMessage: undefined })
+    expect(once.need).toHaveLength(ids.length)
+    expect(once.roundTrips).toBe(2)
+    const a = new Reconciler(RangeSet.from([]), true, limits)
+    const b = new Reconciler(RangeSet.from(ids), false, limits)
+    let msg = a.initiate()
+    const need: Uint8Array[] = []
+    let rounds = 0
+    while (true) {
+      rounds++
+      const answer = b.receive(decodeRanges(encodeRanges(msg))).reply
+      if (answer === undefined) { break }
+      const listed = answer.reduce((n, r) => n + (r.ids?.length ?? 0), 0)
+      // one range may go past the budget by at most the ids-below threshold
+      expect(listed).toBeLessThanOrEqual(3000 + 32)
+      const step = a.receive(decodeRanges(encodeRanges(answer)))
+      need.push(...step.need)
+      if (step.reply === undefined) { break }
+      msg = step.reply
+      expect(rounds).toBeLessThan(40)
+    }
+    expect(hex(need)).toEqual(hex(ids))
+    expect(rounds).toBeGreaterThan(20_000 / 3000)
+  })
+
+  it('an index updated in place reconciles like one built from scratch', () => {
+    const rand = rng(9)
+    const live = new Map<string, Uint8Array>()
+    const index = new SortedIds()
+    for (let step = 0; step < 6000; step++) {
+      if (live.size > 0 && rand() < 0.3) {
+        const [k, id] = [...live.entries()][Math.floor(rand() * live.size)]
+        live.delete(k)
+        expect(index.delete(id)).toBe(true)
+      } else {
+        const id = randomId(rand)
+        live.set(Buffer.from(id).toString('hex'), id)
+        expect(index.add(id)).toBe(true)
+      }
+    }
+    const fresh = RangeSet.from(live.values())
+    expect(index.size).toBe(fresh.size)
+    for (const i of [0, 1, 500, 1023, 1024, fresh.size - 1]) {
+      expect(Buffer.from(index.id(i))).toEqual(Buffer.from(fresh.id(i)))
+      for (const j of [i, fresh.size, Math.min(fresh.size, i + 777)]) {
+        expect(Buffer.from(index.sum(i, j))).toEqual(Buffer.from(fresh.sum(i, j)))
+      }
+    }
+    const probe = randomId(rand)
+    expect(index.lowerBound(probe)).toBe(fresh.lowerBound(probe))
+    // and it reconciles against a copy missing a few ids
+    const copy = [...live.values()].slice(3)
+    const r = reconcileInMemory(index, RangeSet.from(copy))
+    expect(hex(r.have)).toEqual(hex([...live.values()].slice(0, 3)))
+    expect(r.need).toHaveLength(0)
   })
 })
