@@ -234,14 +234,15 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
       source: this.store,
       log: this.log,
       horizon: () => this.now() + this.maxClockSkewMs,
-      accept: async (bytes, from) => {
+      check: async (bytes, from) => {
         const checked = await checkRecord(bytes, this.components.crypto.verifier, this.checkOptions())
         if (!checked.ok) {
           this.rejected({ reason: checked.reason, detail: checked.detail, peer: from, origin: 'sync', id: checked.idHex, action: 'reject' })
           throw new CatchUpError(`${from} sent an invalid record (${checked.reason})`, 'invalid-record')
         }
-        return { idHex: checked.record.idHex, stored: await this.ingest(checked.record, 'sync', from) }
-      }
+        return { idHex: checked.record.idHex, record: checked.record }
+      },
+      store: async (record, from) => this.ingest(record, 'sync', from)
     }, init.sync)
     this.sessions = new SessionService({
       libp2p: components.libp2p,
