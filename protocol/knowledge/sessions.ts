@@ -298,7 +298,7 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
     let inserted: string
     if ('text' in edit) {
       if (typeof edit.text !== 'string') { throw new KnowledgeInputError('text', 'text must be a string') }
-      inserted = edit.text
+      inserted = diffOf(text.toString(), edit.text).insert
     } else {
       const at = edit.at
       if (!Number.isInteger(at) || at < 0 || at > text.length) { throw new KnowledgeInputError('at', `at must be an integer from 0 to ${text.length}`) }
@@ -611,15 +611,19 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
   }
 }
 
-/** turn `text` into `next` with one delete and one insert around the common prefix and suffix */
-function replaceText (text: Y.Text, next: string): void {
-  const cur = text.toString()
+/** the one delete and insert around the common prefix and suffix that turn `cur` into `next` */
+function diffOf (cur: string, next: string): { at: number, remove: number, insert: string } {
   let start = 0
   while (start < cur.length && start < next.length && cur[start] === next[start]) { start++ }
   let end = 0
   while (end < cur.length - start && end < next.length - start && cur[cur.length - 1 - end] === next[next.length - 1 - end]) { end++ }
-  if (cur.length - start - end > 0) { text.delete(start, cur.length - start - end) }
-  if (next.length - start - end > 0) { text.insert(start, next.slice(start, next.length - end)) }
+  return { at: start, remove: cur.length - start - end, insert: next.slice(start, next.length - end) }
+}
+
+function replaceText (text: Y.Text, next: string): void {
+  const { at, remove, insert } = diffOf(text.toString(), next)
+  if (remove > 0) { text.delete(at, remove) }
+  if (insert !== '') { text.insert(at, insert) }
 }
 
 function deferred (): { promise: Promise<void>, resolve(): void, reject(err: unknown): void } {

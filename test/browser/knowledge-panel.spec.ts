@@ -159,13 +159,16 @@ describe('knowledge panel (node view)', () => {
     await nsFetch(ns, `${api}/presence`, { method: 'POST', body: {} })
     for (const t of [A, B]) { await expect.poll(async () => t.page.locator('#kn-session-text').inputValue(), { timeout: 20_000 }).toBe('gamma ') }
     await Promise.all([typeAt(A.page, 'end', 'alpha '), typeAt(B.page, 'start', 'beta ')])
-    // and both at the same place while the node writes too: each word stays whole
-    await Promise.all([typeAt(A.page, 'end', 'kilo '), typeAt(B.page, 'end', 'lima '), nsFetch(ns, `${api}/edit`, { method: 'POST', body: { field: 'notes', at: 0, insert: 'delta ' } })])
     const nodeText = async (): Promise<string> => (await nsFetch(ns, api)).body.fields.notes
-    const words = ['alpha ', 'beta ', 'gamma ', 'delta ', 'kilo ', 'lima ']
-    const hasAll = (t: string): boolean => words.every(w => t.includes(w))
-    await expect.poll(nodeText, { timeout: 20_000 }).toSatisfy(hasAll)
     const agreed = async (): Promise<string[]> => [await nodeText(), await A.page.locator('#kn-session-text').inputValue(), await B.page.locator('#kn-session-text').inputValue()]
+    const words = ['alpha ', 'beta ', 'gamma ']
+    const hasAll = (t: string): boolean => words.every(w => t.includes(w))
+    await expect.poll(agreed, { timeout: 20_000 }).toSatisfy((texts: string[]) => new Set(texts).size === 1 && hasAll(texts[0]))
+    // then both at the same place (the end both see) while the node writes too: each word
+    // stays whole (text typed at one place at once is ordered as runs, never letter by letter)
+    await Promise.all([typeAt(A.page, 'end', 'kilo '), typeAt(B.page, 'end', 'lima '), nsFetch(ns, `${api}/edit`, { method: 'POST', body: { field: 'notes', at: 0, insert: 'delta ' } })])
+    words.push('delta ', 'kilo ', 'lima ')
+    await expect.poll(nodeText, { timeout: 20_000 }).toSatisfy(hasAll)
     await expect.poll(async () => new Set(await agreed()).size, { timeout: 20_000 }).toBe(1)
     expect(hasAll((await agreed())[0])).toBe(true)
 
