@@ -15,7 +15,7 @@
 import { pbStream } from '@libp2p/utils'
 import { toHex } from '../crypto/index.ts'
 import { TokenBuckets } from '../limits/token-buckets.ts'
-import { RANGE_LEVELS, RangeSyncError, runRangeRequester } from '../sync/range-requester.ts'
+import { RANGE_LEVELS, runRangeRequester } from '../sync/range-requester.ts'
 import { BUCKET_MS } from '../truth/digest.ts'
 import { SyncRequest, SyncResponse } from '../truth/pb/truth.ts'
 import type { RangeSyncReport } from '../sync/range-requester.ts'
@@ -71,8 +71,7 @@ export interface CatchUp {
 }
 
 /** why a session ended early: refused, a protocol breach, or an invalid record */
-export const CatchUpError = RangeSyncError
-export type CatchUpError = RangeSyncError
+export { RangeSyncError as CatchUpError } from '../sync/range-requester.ts'
 
 function isEof (err: any): boolean {
   return err?.name === 'UnexpectedEOFError' || err?.name === 'StreamClosedError' || err?.name === 'StreamStateError'

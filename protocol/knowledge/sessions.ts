@@ -460,7 +460,7 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
     if (!this.running || now - live.gapPulledAt < GAP_PULL_MS) { return }
     live.gapPulledAt = now
     let peer: PeerId | undefined
-    try { peer = peerIdFromString(from) } catch {}
+    try { peer = peerIdFromString(from) } catch { /* not a peer id: ask every connected peer */ }
     void this.catchUp(id, peer == null ? undefined : [peer]).catch(err => { this.c.log('session gap pull failed: %s', err.message) })
   }
 
@@ -629,7 +629,7 @@ function replaceText (text: Y.Text, next: string): void {
 function deferred (): { promise: Promise<void>, resolve(): void, reject(err: unknown): void } {
   let resolve!: () => void
   let reject!: (err: unknown) => void
-  const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej })
+  const promise = new Promise<void>((_resolve, _reject) => { resolve = _resolve; reject = _reject })
   // a change nobody awaits must not be an unhandled rejection
   promise.catch(() => {})
   return { promise, resolve, reject }

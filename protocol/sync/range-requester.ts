@@ -118,7 +118,9 @@ export async function runRangeRequester<T> (hooks: RangeRequesterHooks<T>, strea
   const wantedSet = new Set<string>()
 
   async function fetchWanted (all: boolean): Promise<void> {
-    while (!spent() && (wanted.length >= limits.maxFetchIds || (all && wanted.length > 0))) {
+    // a full batch, or with `all` whatever is left
+    const due = (): boolean => wanted.length >= limits.maxFetchIds || (all && wanted.length > 0)
+    while (!spent() && due()) {
       const batch = wanted.splice(0, limits.maxFetchIds)
       const res = await request({ fetch: { ids: batch.map(h => fromHexId(h)) } })
       const asked = new Set(batch)

@@ -75,8 +75,7 @@ export interface SyncContext {
 }
 
 /** why a session ended early: refused, a protocol breach, or an invalid message */
-export const SyncError = RangeSyncError
-export type SyncError = RangeSyncError
+export { RangeSyncError as SyncError } from '../sync/range-requester.ts'
 /** what one session did; `deferred`: messages left for a later pull because their author or this peer was over the budget gossip pays too */
 export type SyncReport = RangeSyncReport
 
@@ -182,7 +181,7 @@ export async function runSyncSession (ctx: SyncContext, stream: Stream, peer: Pe
       const checked = await checkSigned(bytes, ctx.verifier, ctx.checkOptions())
       if (!checked.ok) {
         ctx.reject(checked.reason, checked.detail, peerStr, checked.idHex)
-        throw new SyncError(`${peerStr} sent an invalid message (${checked.reason})`, 'invalid-message')
+        throw new RangeSyncError(`${peerStr} sent an invalid message (${checked.reason})`, 'invalid-message')
       }
       return { idHex: checked.truth.idHex, record: checked.truth }
     },

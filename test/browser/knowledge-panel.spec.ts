@@ -185,7 +185,7 @@ describe('knowledge panel (node view)', () => {
     await A.page.evaluate(() => {
       const libp2p = (window as any).liberation.node.libp2p
       // as a dropped network does: no goodbye on the streams
-      for (const c of libp2p.getConnections()) { try { c.abort(new Error('offline')) } catch {} }
+      for (const c of libp2p.getConnections()) { try { c.abort(new Error('offline')) } catch { /* closed meanwhile */ } }
     })
     await expect.poll(async () => connectionsOf(A), { timeout: 20_000 }).toBe(0)
     // A edits offline; B and the node edit meanwhile; all converge once A is back

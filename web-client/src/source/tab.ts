@@ -1,7 +1,7 @@
 /** The tab-as-a-node view: the dashboard reads the tab's own mesh node in-process. */
+import * as Y from 'yjs'
 import { createMeshAutomation } from '../../../protocol/automation/index.ts'
 import { isLedgerError } from '../../../protocol/ledger/errors.ts'
-import * as Y from 'yjs'
 import { SourceError } from './types.ts'
 import type { AutomationTaskRow, DashboardSource, EventRow, HumanRow, KnowledgeEntryRow, NotificationRow, PeerRow, SourceEvents, TruthRow } from './types.ts'
 import type { MeshEvent } from '../../../protocol/events/index.ts'
