@@ -1,7 +1,8 @@
 /**
  * Catch-up for knowledge records: range-based set reconciliation over record ids bucketed
- * by created_at, the approach of truth's sync (see protocol/truth/sync.ts and digest.ts),
- * with the same request/response messages on its own protocol id.
+ * by created_at, with truth sync's request/response messages on its own protocol id. The
+ * requester is the shared one (protocol/sync/range-requester.ts); this module adds the
+ * responder over a `ReconcileSource`.
  *
  * The service only sees the `CatchUp` interface (a stream handler and a requester), so a
  * shared reconciliation core can replace this module without touching the service. It is
@@ -12,18 +13,18 @@
  * a session deadline, and per-peer request and byte rates on the responder.
  */
 import { pbStream } from '@libp2p/utils'
-import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { toHex } from '../crypto/index.ts'
 import { TokenBuckets } from '../limits/token-buckets.ts'
-import { BUCKET_MS, bucketOf } from '../truth/digest.ts'
+import { RANGE_LEVELS, runRangeRequester } from '../sync/range-requester.ts'
+import { BUCKET_MS } from '../truth/digest.ts'
 import { SyncRequest, SyncResponse } from '../truth/pb/truth.ts'
-import { hexToBytes } from './store.ts'
-import type { RangeIndex, Slice } from '../truth/digest.ts'
+import type { RangeSyncReport } from '../sync/range-requester.ts'
+import type { RangeIndex } from '../truth/digest.ts'
 import type { RangeDigest } from '../truth/pb/truth.ts'
 import type { Logger, PeerId, Stream, Connection } from '@libp2p/interface'
 
 export const CATCH_UP_PROTOCOL = '/liberation/knowledge-sync/1.0.0'
-export const CATCH_UP_LEVELS = [32 * 24 * BUCKET_MS, 24 * BUCKET_MS, BUCKET_MS] as const
+export const CATCH_UP_LEVELS = RANGE_LEVELS
 
 export const CATCH_UP_LIMITS = {
   maxRequestBytes: 16 * 1024,
@@ -43,13 +44,15 @@ export interface ReconcileSource {
   hasMany(idHexes: string[]): Promise<boolean[]>
 }
 
-export interface CatchUpContext {
+export interface CatchUpContext<T> {
   source: ReconcileSource
   log: Logger
   /** the latest created_at worth asking about (this node's clock + allowed skew) */
   horizon(): number
-  /** check and store a fetched record: its id, whether it was new; throws CatchUpError for a bad one */
-  accept(bytes: Uint8Array, from: string): Promise<{ idHex: string, stored: boolean }>
+  /** decode and verify a fetched record exactly as gossip would; throws CatchUpError for a bad one */
+  check(bytes: Uint8Array, from: string): Promise<{ idHex: string, record: T }>
+  /** store a checked record that was asked for; true when it was new */
+  store(record: T, from: string): Promise<boolean>
 }
 
 export interface CatchUpInit {
@@ -59,14 +62,7 @@ export interface CatchUpInit {
   sessionTimeoutMs?: number
 }
 
-export interface CatchUpReport {
-  peer: string
-  requests: number
-  fetched: number
-  stored: number
-  bytes: number
-  ms: number
-}
+export type CatchUpReport = RangeSyncReport
 
 export interface CatchUp {
   readonly protocol: string
@@ -74,18 +70,14 @@ export interface CatchUp {
   run(stream: Stream, peer: PeerId, abort?: AbortSignal): Promise<CatchUpReport>
 }
 
-export class CatchUpError extends Error {
-  constructor (message: string, readonly code: 'refused' | 'protocol' | 'invalid-record') {
-    super(message)
-    this.name = 'CatchUpError'
-  }
-}
+/** why a session ended early: refused, a protocol breach, or an invalid record */
+export { RangeSyncError as CatchUpError } from '../sync/range-requester.ts'
 
 function isEof (err: any): boolean {
   return err?.name === 'UnexpectedEOFError' || err?.name === 'StreamClosedError' || err?.name === 'StreamStateError'
 }
 
-export function createRangeCatchUp (ctx: CatchUpContext, init: CatchUpInit = {}): CatchUp {
+export function createRangeCatchUp<T> (ctx: CatchUpContext<T>, init: CatchUpInit = {}): CatchUp {
   const requestRate = new TokenBuckets(init.requestsPerSecond ?? 50, (init.requestsPerSecond ?? 50) * 2)
   const byteRate = new TokenBuckets(init.bytesPerSecond ?? 8 * 1024 * 1024, (init.bytesPerSecond ?? 8 * 1024 * 1024) * 2)
   const maxRequests = init.maxRequestsPerSession ?? 4096
@@ -155,112 +147,15 @@ export function createRangeCatchUp (ctx: CatchUpContext, init: CatchUpInit = {})
     },
 
     async run (stream, peer, abort) {
-      const peerStr = peer.toString()
-      const started = Date.now()
-      const deadline = AbortSignal.timeout(timeoutMs)
-      const signal = abort == null ? deadline : AbortSignal.any([deadline, abort])
-      const pb = pbStream(stream, { maxDataLength: CATCH_UP_LIMITS.maxResponseBytes })
-      const report: CatchUpReport = { peer: peerStr, requests: 0, fetched: 0, stored: 0, bytes: 0, ms: 0 }
-
-      async function request (req: SyncRequest): Promise<SyncResponse> {
-        if (report.requests >= maxRequests) { throw new CatchUpError('session request budget spent', 'protocol') }
-        report.requests++
-        await pb.write(req, SyncRequest, { signal })
-        const res = await pb.read(SyncResponse, {
-          signal,
-          limits: {
-            digest: { slices: CATCH_UP_LIMITS.maxSlicesPerResponse },
-            ids: { ids: CATCH_UP_LIMITS.maxIdsPerResponse },
-            fetch: { messages: CATCH_UP_LIMITS.maxFetchIds }
-          }
-        })
-        report.bytes += SyncResponse.encode(res).length
-        if (res.error !== '') { throw new CatchUpError(`${peerStr} refused: ${res.error}`, 'refused') }
-        return res
-      }
-
-      const wanted: string[] = []
-      const wantedSet = new Set<string>()
-
-      async function fetchWanted (all: boolean): Promise<void> {
-        // `all` is this call's mode; `wanted` shrinks in the loop
-        // eslint-disable-next-line no-unmodified-loop-condition
-        while (wanted.length >= CATCH_UP_LIMITS.maxFetchIds || (all && wanted.length > 0)) {
-          const batch = wanted.splice(0, CATCH_UP_LIMITS.maxFetchIds)
-          const res = await request({ fetch: { ids: batch.map(h => hexToBytes(h) as Uint8Array<ArrayBuffer>) } })
-          const asked = new Set(batch)
-          let got = 0
-          // checked and stored together: their writes share one batch
-          const results = await Promise.all((res.fetch?.messages ?? []).map(async bytes => ctx.accept(bytes, peerStr)))
-          for (const { idHex, stored } of results) {
-            if (!asked.has(idHex)) { throw new CatchUpError(`${peerStr} sent a record that was not asked for`, 'protocol') }
-            asked.delete(idHex)
-            got++
-            report.fetched++
-            if (stored) { report.stored++ }
-          }
-          // a byte-capped response returns a prefix: ask again for the rest, unless nothing came
-          if (got > 0 && asked.size > 0) { wanted.unshift(...batch.filter(h => asked.has(h))) }
-          for (const h of batch) { if (!asked.has(h) || got === 0) { wantedSet.delete(h) } }
-        }
-      }
-
-      async function listIds (from: number, to: number): Promise<void> {
-        let after: { time: number, id: Uint8Array } | undefined
-        while (true) {
-          const res = await request({ ids: { from, to, afterTime: after?.time ?? 0, afterId: (after?.id ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer> } })
-          const page = res.ids
-          if (page == null) { throw new CatchUpError('ids request answered without ids', 'protocol') }
-          const hexes: string[] = []
-          for (const e of page.ids) {
-            if (e.id.length !== 32 || e.createdAt < from || e.createdAt >= to) { throw new CatchUpError('id outside the requested range', 'protocol') }
-            hexes.push(toHex(e.id))
-          }
-          const have = await ctx.source.hasMany(hexes)
-          hexes.forEach((h, i) => {
-            if (!have[i] && !wantedSet.has(h)) { wanted.push(h); wantedSet.add(h) }
-          })
-          await fetchWanted(false)
-          if (!page.more || page.ids.length === 0) { break }
-          const last = page.ids[page.ids.length - 1]
-          after = { time: last.createdAt, id: last.id }
-        }
-      }
-
-      try {
-        const horizon = bucketOf(ctx.horizon()) + BUCKET_MS
-        const top = CATCH_UP_LEVELS[0]
-        const queue: Array<{ from: number, to: number, step: number }> = [{ from: 0, to: Math.ceil(horizon / top) * top, step: top }]
-        while (queue.length > 0) {
-          const range = queue.shift() as { from: number, to: number, step: number }
-          const res = await request({ digest: range })
-          if (res.digest == null) { throw new CatchUpError('digest request answered without digest', 'protocol') }
-          const own = new Map<number, Slice>()
-          for (const s of ctx.source.ranges.slices(range.from, range.to, range.step, Number.MAX_SAFE_INTEGER).slices) { own.set(s.start, s) }
-          let prev = -1
-          for (const s of res.digest.slices) {
-            if (s.start <= prev || s.start < range.from || s.start >= range.to || (s.start - range.from) % range.step !== 0 || s.count === 0) {
-              throw new CatchUpError('malformed digest slice', 'protocol')
-            }
-            prev = s.start
-            const mine = own.get(s.start)
-            if (mine != null && mine.count === s.count && uint8ArrayEquals(mine.fingerprint, s.fingerprint)) { continue }
-            const finer = CATCH_UP_LEVELS.find(l => l < range.step)
-            const end = s.start + range.step
-            if (finer == null || mine == null || s.count <= CATCH_UP_LIMITS.listThreshold) { await listIds(s.start, end) } else { queue.push({ from: s.start, to: end, step: finer }) }
-          }
-          const remote = res.digest.slices
-          if (res.digest.truncated && remote.length > 0) { queue.unshift({ from: remote[remote.length - 1].start + range.step, to: range.to, step: range.step }) }
-        }
-        await fetchWanted(true)
-        await stream.close({ signal })
-      } catch (err: any) {
-        stream.abort(err)
-        throw err
-      } finally {
-        report.ms = Date.now() - started
-      }
-      return report
+      const from = peer.toString()
+      return runRangeRequester<T>({
+        ranges: ctx.source.ranges,
+        hasMany: async ids => ctx.source.hasMany(ids),
+        horizon: ctx.horizon(),
+        check: async bytes => ctx.check(bytes, from),
+        // stored together: their writes share one batch
+        store: async records => (await Promise.all(records.map(async r => ctx.store(r, from)))).map(stored => stored ? 'stored' : 'known')
+      }, stream, peer, { limits: CATCH_UP_LIMITS, maxRequests, timeoutMs, abort })
     }
   }
 }

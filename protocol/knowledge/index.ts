@@ -34,6 +34,11 @@ import type { MeshDatabase } from '../storage/index.ts'
 import type { Message } from '@libp2p/gossipsub'
 import type { ComponentLogger, Libp2p, Logger, PeerId } from '@libp2p/interface'
 
+/** one background slice of index work, ms: short enough not to hold up gossip */
+const INDEX_SLICE_MS = 8
+/** while a catch-up runs, the background index work looks again this often, ms */
+const INDEX_SYNC_WAIT_MS = 250
+
 export * from './codec.ts'
 export { CATCH_UP_PROTOCOL } from './catch-up.ts'
 export * from './sessions.ts'
@@ -210,6 +215,14 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
   private readonly validator = this.validate.bind(this)
   private counters = { rejected: 0, syncs: 0 }
   private indexInfo: { source: 'loaded' | 'rebuilt' | 'empty', ms: number } = { source: 'empty', ms: 0 }
+  /**
+   * Index changes not applied yet (entry id → its current document, or null to remove).
+   * Indexing costs more than verifying and storing a record, so ingest only queues it and
+   * a background drain applies it in short slices; a search drains first, so it always
+   * sees every stored entry.
+   */
+  private readonly indexQueue = new Map<string, SearchDoc | null>()
+  private indexDrain?: ReturnType<typeof setTimeout>
   private running = false
   private opened = false
   private topologyId?: string
@@ -234,14 +247,15 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
       source: this.store,
       log: this.log,
       horizon: () => this.now() + this.maxClockSkewMs,
-      accept: async (bytes, from) => {
+      check: async (bytes, from) => {
         const checked = await checkRecord(bytes, this.components.crypto.verifier, this.checkOptions())
         if (!checked.ok) {
           this.rejected({ reason: checked.reason, detail: checked.detail, peer: from, origin: 'sync', id: checked.idHex, action: 'reject' })
           throw new CatchUpError(`${from} sent an invalid record (${checked.reason})`, 'invalid-record')
         }
-        return { idHex: checked.record.idHex, stored: await this.ingest(checked.record, 'sync', from) }
-      }
+        return { idHex: checked.record.idHex, record: checked.record }
+      },
+      store: async (record, from) => this.ingest(record, 'sync', from)
     }, init.sync)
     this.sessions = new SessionService({
       libp2p: components.libp2p,
@@ -349,7 +363,33 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
     this.indexInfo = { source: live.length === 0 ? 'empty' : 'rebuilt', ms: Date.now() - started }
   }
 
+  private queueIndex (id: string, doc: SearchDoc | null): void {
+    this.indexQueue.delete(id)
+    this.indexQueue.set(id, doc)
+    this.indexDrain ??= setTimeout(() => { this.drainIndex(INDEX_SLICE_MS) }, 0)
+  }
+
+  /** apply queued index changes for up to `budgetMs` (all of them when Infinity); the rest in a later task */
+  private drainIndex (budgetMs: number): void {
+    clearTimeout(this.indexDrain)
+    this.indexDrain = undefined
+    // a catch-up is a bulk load: the index follows once it is done (a search meanwhile drains first)
+    if (budgetMs !== Infinity && this.syncSessions.size > 0) {
+      this.indexDrain = setTimeout(() => { this.drainIndex(INDEX_SLICE_MS) }, INDEX_SYNC_WAIT_MS)
+      return
+    }
+    const until = performance.now() + budgetMs
+    let n = 0
+    for (const [id, doc] of this.indexQueue) {
+      this.indexQueue.delete(id)
+      if (doc == null) { this.index.remove(id) } else { this.index.upsert(doc) }
+      if (++n % 16 === 0 && performance.now() > until) { break }
+    }
+    if (this.indexQueue.size > 0) { this.indexDrain = setTimeout(() => { this.drainIndex(INDEX_SLICE_MS) }, 0) }
+  }
+
   private async saveIndex (): Promise<void> {
+    this.drainIndex(Infinity)
     const enc = new TextEncoder()
     // marker last: a crash between the two writes leaves a stale marker, so a rebuild
     await this.store.putMeta('search', enc.encode(this.index.toJSON()))
@@ -396,7 +436,7 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
     if (!out.changed) { return true }
     const state = this.store.entries.get(out.entryId)
     if (out.kind === 'entry' && state != null) {
-      if (state.retracted) { this.index.remove(state.entryId) } else if (state.current.idHex === record.idHex && record.body.entry != null) { this.index.upsert(toDoc(state.entryId, record.body.entry)) }
+      if (state.retracted) { this.queueIndex(state.entryId, null) } else if (state.current.idHex === record.idHex && record.body.entry != null) { this.queueIndex(state.entryId, toDoc(state.entryId, record.body.entry)) }
       const entry = this.summary(state)
       this.safeDispatchEvent('entry', { detail: { entry, origin } })
       this.components.events.emitEvent('knowledge', 'entry', { ...entry, origin }, state.entryId)
@@ -580,6 +620,7 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
     }
     const { limit, offset } = checkPage(query)
     const match = this.matcher({ ...query, include_retracted: false })
+    this.drainIndex(Infinity)
     const { hits, total } = this.index.search(query.q, id => {
       const s = this.store.entries.get(id)
       return s != null && match(s)
@@ -592,6 +633,7 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
     if (state == null) { return null }
     if (!Number.isInteger(limit) || limit < 1 || limit > 50) { throw new KnowledgeInputError('limit', 'limit must be an integer from 1 to 50') }
     const text = [state.current.title, ...state.current.tags].join(' ')
+    this.drainIndex(Infinity)
     const { hits } = this.index.search(text, other => other !== id && this.store.entries.get(other)?.retracted === false, limit, 'OR')
     return this.hits(hits)
   }
@@ -601,6 +643,7 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
   }
 
   stats (): KnowledgeStats {
+    this.drainIndex(Infinity)
     const byType: Record<string, number> = {}
     let retracted = 0
     for (const s of this.store.entries.values()) {

@@ -24,9 +24,9 @@ import * as Y from 'yjs'
 import { peerIdFromRawKey, toHex } from '../crypto/index.ts'
 import { TokenBuckets } from '../limits/token-buckets.ts'
 import { registerTopicScore } from '../pubsub/gossip.ts'
-import { openStore, sortableNumber } from '../storage/index.ts'
+import { openStore, parseSortableNumber, sortableNumber } from '../storage/index.ts'
 import { KnowledgeInputError } from './codec.ts'
-import { SessionSyncRequest, SessionSyncResponse } from './pb/knowledge.ts'
+import { SessionSyncRequest, SessionSyncResponse, SessionUpdate, SignedSessionRecord } from './pb/knowledge.ts'
 import { checkSessionRecord, SESSION_FIELDS, SESSION_LIMITS, sessionIdOf, SESSIONS_TOPIC, sessionTopic, signCharter, signUpdate, UPDATE_KIND } from './session-codec.ts'
 import { hexToBytes } from './store.ts'
 import type { CheckOptions } from './codec.ts'
@@ -42,6 +42,10 @@ export * from './session-codec.ts'
 
 export const SESSION_SYNC_PROTOCOL = '/liberation/knowledge-session/1.0.0'
 const SYNC_PAGE = 256
+/** log records a responder reads for one filtered page at most */
+const SYNC_SCAN = SYNC_PAGE * 8
+/** a session pulls from a peer at most this often when it sees a gap */
+const GAP_PULL_MS = 2000
 const LOCAL = Symbol('local')
 
 export interface SessionView {
@@ -89,6 +93,14 @@ interface Live {
   awareness: Awareness
   updateIds: Set<string>
   bytes: number
+  /** local Yjs updates applied but not yet signed and sent */
+  outbox: Uint8Array[]
+  sendTimer?: ReturnType<typeof setTimeout>
+  sent?: { promise: Promise<void>, resolve(): void, reject(err: unknown): void }
+  /** signed updates go out one after the other */
+  sending: Promise<void>
+  /** when a gap (an update missing what it builds on) last made this session pull */
+  gapPulledAt: number
 }
 
 interface CharterState { charter: SessionCharter, idHex: string, signed: Uint8Array }
@@ -143,6 +155,8 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
     this.running = false
     if (this.topologyId != null) { this.c.libp2p.unregister(this.topologyId) }
     await this.c.libp2p.unhandle(SESSION_SYNC_PROTOCOL)
+    // what was typed is signed and stored before the documents go
+    await Promise.allSettled([...this.live].map(async ([id, live]) => { this.flush(id, live); await live.sending }))
     for (const id of [...this.live.keys()]) { this.leave(id) }
     this.pubsub.unsubscribe(SESSIONS_TOPIC)
     this.pubsub.topicValidators.delete(SESSIONS_TOPIC)
@@ -218,7 +232,7 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
     if (!this.charters.has(id)) { throw new KnowledgeInputError('not-found', `no session ${id}`) }
     const doc = new Y.Doc()
     const awareness = new Awareness(doc)
-    live = { doc, awareness, updateIds: new Set(), bytes: 0 }
+    live = { doc, awareness, updateIds: new Set(), bytes: 0, outbox: [], sending: Promise.resolve(), gapPulledAt: 0 }
     this.live.set(id, live)
     for await (const value of this.store.values({ gte: `u!${id}!`, lt: `u!${id}"` })) {
       const checked = await checkSessionRecord(value, { verify: async () => true }, { now: Number.MAX_SAFE_INTEGER, maxClockSkewMs: 0 })
@@ -246,6 +260,8 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
   leave (id: string): void {
     const live = this.live.get(id)
     if (live == null) { return }
+    clearTimeout(live.sendTimer)
+    live.sent?.reject(new KnowledgeInputError('closed', 'left the session before the change was sent'))
     live.awareness.destroy()
     live.doc.destroy()
     this.live.delete(id)
@@ -259,31 +275,90 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
     return this.live.get(id)?.doc
   }
 
+  /** Apply an edit (joining the session first) and send it; resolves with the session as it is then. */
   async edit (id: string, edit: SessionEdit): Promise<SessionView> {
+    this.writable(id)
+    await this.join(id)
+    await this.change(id, edit)
+    return this.view(id)
+  }
+
+  /**
+   * Apply this node's edit to a joined session now: the document holds it when this
+   * returns, so an editor places the next keystroke by the index it sees. Signing and
+   * sending follow; edits made within `sendAfterMs` of the first go out as one signed
+   * update. Resolves once sent. Throws (before changing anything) on a bad edit.
+   */
+  change (id: string, edit: SessionEdit, opts: { sendAfterMs?: number } = {}): Promise<void> {
+    this.writable(id)
+    const live = this.live.get(id)
+    if (live == null) { throw new KnowledgeInputError('not-found', `session ${id} is not joined`) }
+    if (!(SESSION_FIELDS as readonly string[]).includes(edit.field)) { throw new KnowledgeInputError('field', `field must be one of ${SESSION_FIELDS.join(', ')}`) }
+    const text = live.doc.getText(edit.field)
+    let inserted: string
+    if ('text' in edit) {
+      if (typeof edit.text !== 'string') { throw new KnowledgeInputError('text', 'text must be a string') }
+      inserted = diffOf(text.toString(), edit.text).insert
+    } else {
+      const at = edit.at
+      if (!Number.isInteger(at) || at < 0 || at > text.length) { throw new KnowledgeInputError('at', `at must be an integer from 0 to ${text.length}`) }
+      const del = edit.delete ?? 0
+      if (!Number.isInteger(del) || del < 0 || at + del > text.length) { throw new KnowledgeInputError('delete', 'delete must fit inside the text') }
+      if (edit.insert != null && typeof edit.insert !== 'string') { throw new KnowledgeInputError('insert', 'insert must be a string') }
+      inserted = edit.insert ?? ''
+    }
+    // refused before it is applied: an update applied here but never sent would part this copy from the others for good
+    if (utf8Length(inserted) > SESSION_LIMITS.maxUpdateBytes - 1024) { throw new KnowledgeInputError('text', `one change inserts at most ${SESSION_LIMITS.maxUpdateBytes - 1024} bytes; make it in parts`) }
+    let update: Uint8Array | undefined
+    const capture = (u: Uint8Array, origin: unknown): void => { if (origin === LOCAL) { update = u } }
+    live.doc.on('update', capture)
+    try {
+      live.doc.transact(() => {
+        if ('text' in edit) {
+          replaceText(text, edit.text)
+        } else {
+          if ((edit.delete ?? 0) > 0) { text.delete(edit.at, edit.delete ?? 0) }
+          if (edit.insert != null && edit.insert !== '') { text.insert(edit.at, edit.insert) }
+        }
+      }, LOCAL)
+    } finally {
+      live.doc.off('update', capture)
+    }
+    if (update == null) { return Promise.resolve() }
+    live.outbox.push(update)
+    live.sent ??= deferred()
+    const sent = live.sent.promise
+    const after = opts.sendAfterMs ?? 0
+    if (after <= 0) {
+      this.flush(id, live)
+    } else {
+      live.sendTimer ??= setTimeout(() => { this.flush(id, live) }, after)
+    }
+    return sent
+  }
+
+  /** sign and send what the outbox holds, as one update when it fits */
+  private flush (id: string, live: Live): void {
+    clearTimeout(live.sendTimer)
+    live.sendTimer = undefined
+    const updates = live.outbox
+    live.outbox = []
+    const waiter = live.sent
+    live.sent = undefined
+    if (updates.length === 0) { waiter?.resolve(); return }
+    const merged = updates.length === 1 ? updates[0] : Y.mergeUpdates(updates)
+    const parts = merged.length <= SESSION_LIMITS.maxUpdateBytes ? [merged] : updates
+    live.sending = live.sending.then(async () => {
+      for (const part of parts) { await this.publishUpdate(id, UPDATE_KIND.doc, part) }
+    }).then(() => waiter?.resolve(), (err: unknown) => waiter?.reject(err))
+  }
+
+  private writable (id: string): CharterState {
     const st = this.charters.get(checkSessionId(id))
     if (st == null) { throw new KnowledgeInputError('not-found', `no session ${id}`) }
     if (!this.mayWrite(st.charter, this.selfKey)) { throw new KnowledgeInputError('not-participant', 'this node is not a participant of the session') }
     if (st.charter.closed) { throw new KnowledgeInputError('closed', 'the session is closed') }
-    if (!(SESSION_FIELDS as readonly string[]).includes(edit.field)) { throw new KnowledgeInputError('field', `field must be one of ${SESSION_FIELDS.join(', ')}`) }
-    const live = await this.join(id)
-    const text = live.doc.getText(edit.field)
-    const before = Y.encodeStateVector(live.doc)
-    live.doc.transact(() => {
-      if ('text' in edit) {
-        if (typeof edit.text !== 'string') { throw new KnowledgeInputError('text', 'text must be a string') }
-        replaceText(text, edit.text)
-      } else {
-        const at = edit.at
-        if (!Number.isInteger(at) || at < 0 || at > text.length) { throw new KnowledgeInputError('at', `at must be an integer from 0 to ${text.length}`) }
-        const del = edit.delete ?? 0
-        if (!Number.isInteger(del) || del < 0 || at + del > text.length) { throw new KnowledgeInputError('delete', 'delete must fit inside the text') }
-        if (del > 0) { text.delete(at, del) }
-        if (edit.insert != null && edit.insert !== '') { text.insert(at, edit.insert) }
-      }
-    }, LOCAL)
-    const update = Y.encodeStateAsUpdate(live.doc, before)
-    if (update.length > 2) { await this.publishUpdate(id, UPDATE_KIND.doc, update) }
-    return this.view(id)
+    return st
   }
 
   /** this node's cursor in a session (presence) */
@@ -368,6 +443,8 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
       } catch {
         return 'bad-update'
       }
+      // it builds on an update this node lacks (lost, or sent while this node was away): pull it
+      if (live.doc.store.pendingStructs != null) { this.pullGap(id, live, from) }
     }
     live.updateIds.add(rec.idHex)
     live.bytes += u.data.length
@@ -377,6 +454,15 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
   }
 
   // ---- catch-up ----
+
+  private pullGap (id: string, live: Live, from: string): void {
+    const now = Date.now()
+    if (!this.running || now - live.gapPulledAt < GAP_PULL_MS) { return }
+    live.gapPulledAt = now
+    let peer: PeerId | undefined
+    try { peer = peerIdFromString(from) } catch { /* not a peer id: ask every connected peer */ }
+    void this.catchUp(id, peer == null ? undefined : [peer]).catch(err => { this.c.log('session gap pull failed: %s', err.message) })
+  }
 
   private async serve (stream: Stream, conn: Connection): Promise<void> {
     const pb = pbStream(stream, { maxDataLength: 1024 })
@@ -392,19 +478,37 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
       }
       const id = toHex(req.sessionId)
       const st = this.charters.get(id)
-      const res: SessionSyncResponse = { charter: (st?.signed ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>, updates: [], more: false, error: '' }
-      if (st != null) {
-        let i = 0
-        for await (const value of this.store.values({ gt: `u!${id}!${sortableNumber(req.offset)}`, lt: `u!${id}"`, limit: SYNC_PAGE + 1 })) {
-          if (i++ === SYNC_PAGE) { res.more = true; break }
-          res.updates.push(value as Uint8Array<ArrayBuffer>)
-        }
-      }
+      const res: SessionSyncResponse = { charter: (st?.signed ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>, updates: [], more: false, error: '', nextOffset: req.offset }
+      if (st != null) { await this.page(id, req, res, conn.remotePeer) }
       await pb.write(res, SessionSyncResponse)
       await stream.close()
     } catch (err: any) {
       this.c.log('session sync for %s failed: %s', conn.remotePeer, err.message)
       stream.abort(err)
+    }
+  }
+
+  /**
+   * One page of a session's update log after `req.offset`. With the requester's state
+   * vector, only updates holding something past it (the requester lacks them); and when
+   * the requester holds what this node lacks, this node pulls from it in turn.
+   */
+  private async page (id: string, req: SessionSyncRequest, res: SessionSyncResponse, requester: PeerId): Promise<void> {
+    let theirs: Map<number, number> | undefined
+    if (req.stateVector.length > 0) {
+      try { theirs = Y.decodeStateVector(req.stateVector) } catch { res.error = 'bad state vector'; return }
+      const live = this.live.get(id)
+      if (live != null && req.offset === 0) {
+        const ours = Y.decodeStateVector(Y.encodeStateVector(live.doc))
+        if ([...theirs].some(([client, clock]) => clock > (ours.get(client) ?? 0))) { this.pullGap(id, live, requester.toString()) }
+      }
+    }
+    let scanned = 0
+    for await (const [key, value] of this.store.iterator({ gt: `u!${id}!${sortableNumber(req.offset)}`, lt: `u!${id}"`, limit: SYNC_SCAN + 1 })) {
+      if (res.updates.length === SYNC_PAGE || scanned === SYNC_SCAN) { res.more = true; break }
+      scanned++
+      res.nextOffset = parseSortableNumber(key.slice(key.lastIndexOf('!') + 1))
+      if (theirs == null || holdsNews(value, theirs)) { res.updates.push(value as Uint8Array<ArrayBuffer>) }
     }
   }
 
@@ -436,13 +540,17 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
   async catchUp (id: string, peers?: PeerId[]): Promise<number> {
     let got = 0
     const targets = (peers ?? this.c.libp2p.getPeers()).slice(0, 4)
+    const live = this.live.get(id)
     for (const peer of targets) {
       let offset = 0
+      let stateVector: Uint8Array | undefined
       for (let page = 0; page < SESSION_LIMITS.maxUpdatesPerSession / SYNC_PAGE + 1; page++) {
         const stream = await this.c.libp2p.dialProtocol(peer, SESSION_SYNC_PROTOCOL, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined)
         if (stream == null) { break }
         const pb = pbStream(stream, { maxDataLength: SYNC_PAGE * SESSION_LIMITS.maxRecordBytes + 64 * 1024 })
-        await pb.write({ sessionId: hexToBytes(id) as Uint8Array<ArrayBuffer>, offset }, SessionSyncRequest)
+        // the state vector as of the first page: later pages must not skip what that one lacked
+        stateVector ??= live == null ? new Uint8Array(0) : Y.encodeStateVector(live.doc)
+        await pb.write({ sessionId: hexToBytes(id) as Uint8Array<ArrayBuffer>, offset, stateVector: stateVector as Uint8Array<ArrayBuffer> }, SessionSyncRequest)
         const res = await pb.read(SessionSyncResponse, { limits: { updates: SYNC_PAGE } })
         await stream.close().catch(() => {})
         const from = peer.toString()
@@ -456,8 +564,10 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
           const outcome = await this.accept(checked.record, from)
           if (outcome === 'new') { got++ } else if (outcome !== 'known' && outcome !== 'rate-limited') { this.rejected({ reason: outcome, detail: 'refused by the charter in force (sync)', peer: from, session: id }) }
         }
-        offset += res.updates.length
-        if (!res.more || res.updates.length === 0) { break }
+        // a responder from before state vectors sends no next offset
+        const next = res.nextOffset > offset ? res.nextOffset : offset + res.updates.length
+        if (!res.more || next <= offset) { break }
+        offset = next
       }
     }
     return got
@@ -501,15 +611,46 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
   }
 }
 
-/** turn `text` into `next` with one delete and one insert around the common prefix and suffix */
-function replaceText (text: Y.Text, next: string): void {
-  const cur = text.toString()
+/** the one delete and insert around the common prefix and suffix that turn `cur` into `next` */
+function diffOf (cur: string, next: string): { at: number, remove: number, insert: string } {
   let start = 0
   while (start < cur.length && start < next.length && cur[start] === next[start]) { start++ }
   let end = 0
   while (end < cur.length - start && end < next.length - start && cur[cur.length - 1 - end] === next[next.length - 1 - end]) { end++ }
-  if (cur.length - start - end > 0) { text.delete(start, cur.length - start - end) }
-  if (next.length - start - end > 0) { text.insert(start, next.slice(start, next.length - end)) }
+  return { at: start, remove: cur.length - start - end, insert: next.slice(start, next.length - end) }
+}
+
+function replaceText (text: Y.Text, next: string): void {
+  const { at, remove, insert } = diffOf(text.toString(), next)
+  if (remove > 0) { text.delete(at, remove) }
+  if (insert !== '') { text.insert(at, insert) }
+}
+
+function deferred (): { promise: Promise<void>, resolve(): void, reject(err: unknown): void } {
+  let resolve!: () => void
+  let reject!: (err: unknown) => void
+  const promise = new Promise<void>((_resolve, _reject) => { resolve = _resolve; reject = _reject })
+  // a change nobody awaits must not be an unhandled rejection
+  promise.catch(() => {})
+  return { promise, resolve, reject }
+}
+
+function utf8Length (s: string): number {
+  return new TextEncoder().encode(s).length
+}
+
+/** whether a stored signed update holds a struct past a state vector */
+function holdsNews (signed: Uint8Array, sv: Map<number, number>): boolean {
+  try {
+    const update = SessionUpdate.decode(SignedSessionRecord.decode(signed).update)
+    if (update.kind !== UPDATE_KIND.doc) { return false }
+    const { to } = Y.parseUpdateMeta(update.data)
+    for (const [client, clock] of to) { if (clock > (sv.get(client) ?? 0)) { return true } }
+    // a deletion-only update carries no clocks: send it, it is cheap and idempotent
+    return to.size === 0
+  } catch {
+    return true
+  }
 }
 
 function charterInputProblem (c: SessionCharter): string | undefined {

@@ -14,11 +14,13 @@
  * current version, not its content; ratings per rater) lives in memory, rebuilt on open.
  */
 import { toHex } from '../crypto/index.ts'
+import { createGroupCommit } from '../storage/group-commit.ts'
 import { openStore, parseSortableNumber, sortableNumber } from '../storage/index.ts'
 import { RangeIndex } from '../truth/digest.ts'
 import { KnowledgeBody, SignedKnowledge, StoredKnowledge } from './pb/knowledge.ts'
 import type { VerifiedRecord } from './codec.ts'
 import type { EntryVersion } from './pb/knowledge.ts'
+import type { BatchOp, GroupWrite } from '../storage/group-commit.ts'
 import type { MeshDatabase, MeshStore } from '../storage/index.ts'
 
 export interface VersionRef {
@@ -58,8 +60,6 @@ export type PutOutcome =
 
 const EMPTY = new Uint8Array(0)
 
-type BatchOp = { type: 'put', key: string, value: Uint8Array }
-
 export class KnowledgeStore {
   readonly ranges = new RangeIndex()
   readonly entries = new Map<string, EntryState>()
@@ -72,9 +72,12 @@ export class KnowledgeStore {
   private readonly store: MeshStore
   private readonly inflight = new Map<string, Promise<PutOutcome>>()
   private ratingCount = 0
+  /** group commit (see protocol/storage/group-commit.ts) */
+  private readonly write: GroupWrite
 
   constructor (db: MeshDatabase, private readonly limits: StoreLimits, name = 'knowledge') {
     this.store = openStore(db, name)
+    this.write = createGroupCommit(this.store)
   }
 
   get size (): number {
@@ -172,41 +175,6 @@ export class KnowledgeStore {
     return { stored: true, kind: entry != null ? 'entry' : 'rating', entryId, changed }
   }
 
-  private pending: Array<{ ops: BatchOp[], resolve(): void, reject(err: Error): void }> = []
-  private flushing = false
-
-  /**
-   * Group commit: writes queued in one task go out as one batch in the next; writes
-   * queued while a batch is written go out together after it (a catch-up page of a few
-   * hundred records costs one batch, not one each).
-   */
-  private async write (ops: BatchOp[]): Promise<void> {
-    const done = new Promise<void>((resolve, reject) => { this.pending.push({ ops, resolve, reject }) })
-    if (!this.flushing) {
-      this.flushing = true
-      setTimeout(() => { void this.flush() }, 0)
-    }
-    return done
-  }
-
-  private async flush (): Promise<void> {
-    try {
-      while (this.pending.length > 0) {
-        const group = this.pending
-        this.pending = []
-        try {
-          await this.store.batch(group.flatMap(g => g.ops))
-          for (const g of group) { g.resolve() }
-        } catch (err: any) {
-          for (const g of group) { g.reject(err) }
-        }
-      }
-    } finally {
-      this.flushing = false
-    }
-  }
-
-  /** Fold one record into the derived state; true when the visible state changed. */
   /** the bounded counts: records per author, rating records per (entry, rater), versions per entry */
   private count (body: KnowledgeBody, delta: number): void {
     const author = toHex(body.author)
@@ -220,6 +188,7 @@ export class KnowledgeStore {
     }
   }
 
+  /** Fold one record into the derived state; true when the visible state changed. */
   private apply (idHex: string, body: KnowledgeBody): boolean {
     this.ids.add(idHex)
     this.ranges.add(body.createdAt, hexToBytes(idHex))

@@ -14,16 +14,13 @@
  * common case on the receive path) is answered without a database read. Layout and
  * ordering are described in docs/protocols/truth.md §5.
  */
+import { createGroupCommit } from '../storage/group-commit.ts'
 import { openStore, parseSortableNumber, sortableNumber } from '../storage/index.ts'
 import { IdFilter, RangeIndex } from './digest.ts'
 import { SignedTruth, StoredTruth, TruthBody } from './pb/truth.ts'
 import type { VerifiedTruth } from './codec.ts'
+import type { BatchOp, GroupWrite } from '../storage/group-commit.ts'
 import type { MeshDatabase, MeshStore } from '../storage/index.ts'
-
-/** run `fn` in a later task: `setImmediate` in Node, a zero timeout in browsers */
-const nextTask: (fn: () => void) => void = typeof (globalThis as any).setImmediate === 'function'
-  ? (fn) => { (globalThis as any).setImmediate(fn) }
-  : (fn) => { setTimeout(fn, 0) }
 
 export interface StoredEntry {
   idHex: string
@@ -56,8 +53,6 @@ export function isCursor (s: unknown): s is string {
   return typeof s === 'string' && CURSOR.test(s)
 }
 
-type BatchOp = { type: 'put', key: string, value: Uint8Array }
-
 export class TruthStore {
   readonly ranges = new RangeIndex()
   /** messages per channel */
@@ -67,11 +62,12 @@ export class TruthStore {
   private readonly inflight = new Map<string, Promise<boolean>>()
   /** every id stored or being stored; false positives only cost a database read */
   private readonly known = new IdFilter()
-  private pending: Array<{ ops: BatchOp[], resolve(): void, reject(err: Error): void }> = []
-  private flushing = false
+  /** group commit (see protocol/storage/group-commit.ts) */
+  private readonly write: GroupWrite
 
   constructor (db: MeshDatabase, name = 'truth') {
     this.store = openStore(db, name)
+    this.write = createGroupCommit(this.store)
   }
 
   get size (): number {
@@ -176,41 +172,6 @@ export class TruthStore {
     this.total++
     for (const c of truth.body.channels) { this.channelCounts.set(c, (this.channelCounts.get(c) ?? 0) + 1) }
     return true
-  }
-
-  /**
-   * Group commit: writes queued in one task go out as one batch, in the next task; writes
-   * queued while a batch is being written go out together after it. A batch wakes a
-   * worker thread, and on a busy machine the wake-up often hands that thread the CPU
-   * there and then; started inside the gossip validator, that would stall the forwarding
-   * of the very message being stored (gossipsub forwards once the validator resolves).
-   * Deferred to the next task (`setImmediate`, which runs right after pending I/O), the
-   * message is forwarded first, and a burst arriving together costs one batch.
-   */
-  private async write (ops: BatchOp[]): Promise<void> {
-    const done = new Promise<void>((resolve, reject) => { this.pending.push({ ops, resolve, reject }) })
-    if (!this.flushing) {
-      this.flushing = true
-      nextTask(() => { void this.flush() })
-    }
-    return done
-  }
-
-  private async flush (): Promise<void> {
-    try {
-      while (this.pending.length > 0) {
-        const group = this.pending
-        this.pending = []
-        try {
-          await this.store.batch(group.flatMap(g => g.ops))
-          for (const g of group) { g.resolve() }
-        } catch (err: any) {
-          for (const g of group) { g.reject(err) }
-        }
-      }
-    } finally {
-      this.flushing = false
-    }
   }
 
   /** A page of messages in time order; `nextCursor` is null on the last page. */

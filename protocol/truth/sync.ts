@@ -16,24 +16,24 @@
  * rate on the responder (token buckets), and at most a few sessions at once per node.
  */
 import { pbStream } from '@libp2p/utils'
-import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { toHex } from '../crypto/index.ts'
 import { TokenBuckets } from '../limits/token-buckets.ts'
+import { RANGE_LEVELS, RangeSyncError, runRangeRequester } from '../sync/range-requester.ts'
 import { checkSigned } from './codec.ts'
-import { BUCKET_MS, bucketOf } from './digest.ts'
+import { BUCKET_MS } from './digest.ts'
 import { SyncRequest, SyncResponse } from './pb/truth.ts'
 import type { CheckOptions, TruthRejectReason, VerifiedTruth } from './codec.ts'
-import type { Slice } from './digest.ts'
-import type { IdsResponse, RangeDigest } from './pb/truth.ts'
+import type { RangeDigest } from './pb/truth.ts'
 import type { SpreadTracker } from './spread.ts'
 import type { TruthStore } from './store.ts'
 import type { Verifier } from '../crypto/index.ts'
+import type { RangeSyncReport, RecordOutcome } from '../sync/range-requester.ts'
 import type { Connection, Logger, PeerId, Stream } from '@libp2p/interface'
 
 export const SYNC_PROTOCOL = '/liberation/truth-sync/1.0.0'
 
 /** slice widths the requester descends through */
-export const SYNC_LEVELS = [32 * 24 * BUCKET_MS, 24 * BUCKET_MS, BUCKET_MS] as const
+export const SYNC_LEVELS = RANGE_LEVELS
 
 export const SYNC_LIMITS = {
   maxRequestBytes: 16 * 1024,
@@ -58,23 +58,6 @@ export interface SyncInit {
   sessionTimeoutMs?: number
 }
 
-export interface SyncReport {
-  peer: string
-  requests: number
-  /** messages received that this node lacked */
-  fetched: number
-  /** of which newly stored (others arrived meanwhile by gossip) */
-  stored: number
-  /** bytes of responses read */
-  bytes: number
-  /**
-   * messages left for a later pull because their author or this peer was over its budget
-   * (the same budgets gossip pays): fetched and dropped, or not fetched at all
-   */
-  deferred: number
-  ms: number
-}
-
 /** what the author and peer budgets say about one more message: 'peer' ends the session */
 export type Admission = 'ok' | 'author' | 'peer'
 
@@ -91,12 +74,10 @@ export interface SyncContext {
   reject(reason: TruthRejectReason, detail: string, peer: string, idHex?: string): void
 }
 
-export class SyncError extends Error {
-  constructor (message: string, readonly code: 'refused' | 'protocol' | 'invalid-message') {
-    super(message)
-    this.name = 'SyncError'
-  }
-}
+/** why a session ended early: refused, a protocol breach, or an invalid message */
+export { RangeSyncError as SyncError } from '../sync/range-requester.ts'
+/** what one session did; `deferred`: messages left for a later pull because their author or this peer was over the budget gossip pays too */
+export type SyncReport = RangeSyncReport
 
 function isEof (err: any): boolean {
   return err?.name === 'UnexpectedEOFError' || err?.name === 'StreamClosedError' || err?.name === 'StreamStateError'
@@ -182,148 +163,44 @@ async function answer (ctx: SyncContext, req: SyncRequest, peer: string): Promis
   return { fetch: { messages }, error: '' }
 }
 
-interface Range { from: number, to: number, step: number }
-
 /**
- * The requester: one reconciliation session with `peer` over an open stream. Resolves
- * with what it did; throws SyncError when the peer refused or misbehaved.
+ * The requester: one reconciliation session with `peer` over an open stream (the shared
+ * range requester, with truth's checks, receipts and budgets). Resolves with what it
+ * did; throws SyncError when the peer refused or misbehaved.
  */
 export async function runSyncSession (ctx: SyncContext, stream: Stream, peer: PeerId, init: SyncInit = {}, abort?: AbortSignal): Promise<SyncReport> {
   const peerStr = peer.toString()
-  const started = Date.now()
-  const deadline = AbortSignal.timeout(init.sessionTimeoutMs ?? 60_000)
-  const signal = abort == null ? deadline : AbortSignal.any([deadline, abort])
-  const maxRequests = init.maxRequestsPerSession ?? 4096
-  const pb = pbStream(stream, { maxDataLength: SYNC_LIMITS.maxResponseBytes })
-  const report: SyncReport = { peer: peerStr, requests: 0, fetched: 0, stored: 0, bytes: 0, deferred: 0, ms: 0 }
   /** the peer's budget is spent: what is left waits for a later pull */
   let spent = false
-
-  async function request (req: SyncRequest): Promise<SyncResponse> {
-    if (report.requests >= maxRequests) { throw new SyncError('session request budget spent', 'protocol') }
-    report.requests++
-    await pb.write(req, SyncRequest, { signal })
-    const res = await pb.read(SyncResponse, {
-      signal,
-      limits: {
-        digest: { slices: SYNC_LIMITS.maxSlicesPerResponse },
-        ids: { ids: SYNC_LIMITS.maxIdsPerResponse },
-        fetch: { messages: SYNC_LIMITS.maxFetchIds }
+  const opts = ctx.checkOptions()
+  return runRangeRequester<VerifiedTruth>({
+    ranges: ctx.store.ranges,
+    hasMany: async ids => ctx.store.hasMany(ids),
+    horizon: opts.now + opts.maxClockSkewMs,
+    async check (bytes) {
+      const checked = await checkSigned(bytes, ctx.verifier, ctx.checkOptions())
+      if (!checked.ok) {
+        ctx.reject(checked.reason, checked.detail, peerStr, checked.idHex)
+        throw new RangeSyncError(`${peerStr} sent an invalid message (${checked.reason})`, 'invalid-message')
       }
-    })
-    report.bytes += SyncResponse.encode(res).length
-    if (res.error !== '') { throw new SyncError(`${peerStr} refused: ${res.error}`, 'refused') }
-    return res
-  }
-
-  const wanted: string[] = []
-  const wantedSet = new Set<string>()
-
-  async function fetchWanted (all: boolean): Promise<void> {
-    // `spent` is set by the budget check of the stores this loop awaits
-    // eslint-disable-next-line no-unmodified-loop-condition
-    while (!spent && (wanted.length >= SYNC_LIMITS.maxFetchIds || (all && wanted.length > 0))) {
-      const batch = wanted.splice(0, SYNC_LIMITS.maxFetchIds)
-      const res = await request({ fetch: { ids: batch.map(h => fromHexId(h)) } })
-      const messages = res.fetch?.messages ?? []
-      const asked = new Set(batch)
-      let got = 0
-      for (const bytes of messages) {
-        const checked = await checkSigned(bytes, ctx.verifier, ctx.checkOptions())
-        if (!checked.ok) {
-          ctx.reject(checked.reason, checked.detail, peerStr, checked.idHex)
-          throw new SyncError(`${peerStr} sent an invalid message (${checked.reason})`, 'invalid-message')
-        }
-        if (!asked.has(checked.truth.idHex)) { throw new SyncError(`${peerStr} sent a message that was not asked for`, 'protocol') }
-        asked.delete(checked.truth.idHex)
-        got++
-        report.fetched++
-        ctx.spread.holds(checked.truth.idHex, peerStr)
-        const admission = spent ? 'peer' : ctx.admit(checked.truth, peerStr)
+      return { idHex: checked.truth.idHex, record: checked.truth }
+    },
+    async store (truths) {
+      const outcomes: RecordOutcome[] = []
+      for (const truth of truths) {
+        const admission = spent ? 'peer' : ctx.admit(truth, peerStr)
         if (admission !== 'ok') {
           // not stored: the next pull finds it missing again
-          report.deferred++
           if (admission === 'peer') { spent = true }
+          outcomes.push('deferred')
           continue
         }
-        if (await ctx.ingest(checked.truth, peerStr)) { report.stored++ }
+        outcomes.push(await ctx.ingest(truth, peerStr) ? 'stored' : 'known')
       }
-      // a byte-capped response returns a prefix: ask again for the rest, unless nothing came
-      if (got > 0 && asked.size > 0) { wanted.unshift(...batch.filter(h => asked.has(h))) }
-      for (const h of batch) { if (!asked.has(h) || got === 0) { wantedSet.delete(h) } }
-    }
-  }
-
-  async function listIds (from: number, to: number): Promise<void> {
-    let after: { time: number, id: Uint8Array } | undefined
-    while (true) {
-      const res = await request({ ids: { from, to, afterTime: after?.time ?? 0, afterId: (after?.id ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer> } })
-      const page = res.ids as IdsResponse
-      if (page == null) { throw new SyncError('ids request answered without ids', 'protocol') }
-      const hexes: string[] = []
-      for (const e of page.ids) {
-        if (e.id.length !== 32 || e.createdAt < from || e.createdAt >= to) { throw new SyncError('id outside the requested range', 'protocol') }
-        hexes.push(toHex(e.id))
-      }
-      const have = await ctx.store.hasMany(hexes)
-      hexes.forEach((h, i) => {
-        ctx.spread.holds(h, peerStr)
-        if (!have[i] && !wantedSet.has(h)) { wanted.push(h); wantedSet.add(h) }
-      })
-      await fetchWanted(false)
-      if (spent || !page.more || page.ids.length === 0) { break }
-      const last = page.ids[page.ids.length - 1]
-      after = { time: last.createdAt, id: last.id }
-    }
-  }
-
-  try {
-    const opts = ctx.checkOptions()
-    const horizon = bucketOf(opts.now + opts.maxClockSkewMs) + BUCKET_MS
-    const top = SYNC_LEVELS[0]
-    const queue: Range[] = [{ from: 0, to: Math.ceil(horizon / top) * top, step: top }]
-    // `spent` is set by the budget check of the stores this loop awaits
-    // eslint-disable-next-line no-unmodified-loop-condition
-    while (queue.length > 0 && !spent) {
-      const range = queue.shift() as Range
-      const res = await request({ digest: range })
-      if (res.digest == null) { throw new SyncError('digest request answered without digest', 'protocol') }
-      const remote = res.digest.slices
-      const own = new Map<number, Slice>()
-      for (const s of ctx.store.ranges.slices(range.from, range.to, range.step, Number.MAX_SAFE_INTEGER).slices) { own.set(s.start, s) }
-      let prev = -1
-      for (const s of remote) {
-        if (s.start <= prev || s.start < range.from || s.start >= range.to || (s.start - range.from) % range.step !== 0 || s.count === 0) {
-          throw new SyncError('malformed digest slice', 'protocol')
-        }
-        prev = s.start
-        const mine = own.get(s.start)
-        const end = s.start + range.step
-        if (mine != null && mine.count === s.count && uint8ArrayEquals(mine.fingerprint, s.fingerprint)) {
-          ctx.spread.holdsRange(s.start, end, peerStr)
-          continue
-        }
-        const finer = SYNC_LEVELS.find(l => l < range.step)
-        if (finer == null || mine == null || s.count <= SYNC_LIMITS.listThreshold) { await listIds(s.start, end) } else { queue.push({ from: s.start, to: end, step: finer }) }
-      }
-      if (res.digest.truncated && remote.length > 0) {
-        queue.unshift({ from: remote[remote.length - 1].start + range.step, to: range.to, step: range.step })
-      }
-    }
-    await fetchWanted(true)
-    report.deferred += wanted.length
-    await stream.close({ signal })
-  } catch (err: any) {
-    stream.abort(err)
-    throw err
-  } finally {
-    report.ms = Date.now() - started
-  }
-  return report
-}
-
-function fromHexId (hex: string): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(32)
-  for (let i = 0; i < 32; i++) { out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16) }
-  return out
+      return outcomes
+    },
+    spent: () => spent,
+    holds: id => { ctx.spread.holds(id, peerStr) },
+    holdsRange: (from, to) => { ctx.spread.holdsRange(from, to, peerStr) }
+  }, stream, peer, { limits: SYNC_LIMITS, maxRequests: init.maxRequestsPerSession, timeoutMs: init.sessionTimeoutMs, abort })
 }

@@ -86,6 +86,10 @@ describe('knowledge validation against a malicious peer', () => {
     libp2p.services.pubsub.subscribe(KNOWLEDGE_TOPIC)
     for (const h of honest) { await connect({ libp2p } as any, h.node) }
     await waitFor(() => libp2p.services.pubsub.getSubscribers(KNOWLEDGE_TOPIC).length === HONEST, 'attacker to see the honest subscriptions')
+    // gossipsub sends only over a peer's outbound stream, and seeing a peer's subscription
+    // says nothing of ours to it: a record published before every honest node has heard
+    // the attacker's subscription (sent over that stream) may go to some of them only
+    await waitFor(() => honest.every(h => h.node.libp2p.services.pubsub.getSubscribers(KNOWLEDGE_TOPIC).some(p => p.equals(libp2p.peerId))), 'every honest node to see the attacker\'s subscription')
     return { libp2p, signer: createNodeRecordCrypto(privateKey).signer }
   }
 

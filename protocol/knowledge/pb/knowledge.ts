@@ -1499,6 +1499,7 @@ export namespace SignedSessionRecord {
 export interface SessionSyncRequest {
   sessionId: Uint8Array<ArrayBuffer>
   offset: number
+  stateVector: Uint8Array<ArrayBuffer>
 }
 
 export namespace SessionSyncRequest {
@@ -1521,13 +1522,19 @@ export namespace SessionSyncRequest {
           w.uint32(obj.offset)
         }
 
+        if ((obj.stateVector != null && obj.stateVector.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.stateVector)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
           sessionId: uint8ArrayAlloc(0),
-          offset: 0
+          offset: 0,
+          stateVector: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1542,6 +1549,10 @@ export namespace SessionSyncRequest {
             }
             case 2: {
               obj.offset = reader.uint32()
+              break
+            }
+            case 3: {
+              obj.stateVector = reader.bytes()
               break
             }
             default: {
@@ -1573,6 +1584,13 @@ export namespace SessionSyncRequest {
               }
               break
             }
+            case 3: {
+              yield {
+                field: `${prefix}.stateVector`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1595,6 +1613,11 @@ export namespace SessionSyncRequest {
     value: number
   }
 
+  export interface SessionSyncRequestStateVectorFieldEvent {
+    field: '$.stateVector'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<SessionSyncRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SessionSyncRequest.codec())
   }
@@ -1603,7 +1626,7 @@ export namespace SessionSyncRequest {
     return decodeMessage(buf, SessionSyncRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SessionSyncRequest>): Generator<SessionSyncRequestSessionIdFieldEvent | SessionSyncRequestOffsetFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SessionSyncRequest>): Generator<SessionSyncRequestSessionIdFieldEvent | SessionSyncRequestOffsetFieldEvent | SessionSyncRequestStateVectorFieldEvent> {
     return streamMessage(buf, SessionSyncRequest.codec(), opts)
   }
 }
@@ -1613,6 +1636,7 @@ export interface SessionSyncResponse {
   updates: Uint8Array<ArrayBuffer>[]
   more: boolean
   error: string
+  nextOffset: number
 }
 
 export namespace SessionSyncResponse {
@@ -1647,6 +1671,11 @@ export namespace SessionSyncResponse {
           w.string(obj.error)
         }
 
+        if ((obj.nextOffset != null && obj.nextOffset !== 0)) {
+          w.uint32(40)
+          w.uint32(obj.nextOffset)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1655,7 +1684,8 @@ export namespace SessionSyncResponse {
           charter: uint8ArrayAlloc(0),
           updates: [],
           more: false,
-          error: ''
+          error: '',
+          nextOffset: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1682,6 +1712,10 @@ export namespace SessionSyncResponse {
             }
             case 4: {
               obj.error = reader.string()
+              break
+            }
+            case 5: {
+              obj.nextOffset = reader.uint32()
               break
             }
             default: {
@@ -1739,6 +1773,13 @@ export namespace SessionSyncResponse {
               }
               break
             }
+            case 5: {
+              yield {
+                field: `${prefix}.nextOffset`,
+                value: reader.uint32()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1772,6 +1813,11 @@ export namespace SessionSyncResponse {
     value: string
   }
 
+  export interface SessionSyncResponseNextOffsetFieldEvent {
+    field: '$.nextOffset'
+    value: number
+  }
+
   export function encode (obj: Partial<SessionSyncResponse>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SessionSyncResponse.codec())
   }
@@ -1780,7 +1826,7 @@ export namespace SessionSyncResponse {
     return decodeMessage(buf, SessionSyncResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SessionSyncResponse>): Generator<SessionSyncResponseCharterFieldEvent | SessionSyncResponseUpdatesFieldEvent | SessionSyncResponseMoreFieldEvent | SessionSyncResponseErrorFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SessionSyncResponse>): Generator<SessionSyncResponseCharterFieldEvent | SessionSyncResponseUpdatesFieldEvent | SessionSyncResponseMoreFieldEvent | SessionSyncResponseErrorFieldEvent | SessionSyncResponseNextOffsetFieldEvent> {
     return streamMessage(buf, SessionSyncResponse.codec(), opts)
   }
 }

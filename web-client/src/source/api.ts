@@ -165,6 +165,10 @@ export async function connectApiSource (init: ApiSourceInit): Promise<DashboardS
       await call('POST', `${path}/presence`, {})
       let state = adapt.sessionState(await call('GET', path), field)
       const listeners = new Set<() => void>()
+      // changes are applied here at once and sent in order; while any is on its way, the
+      // node's text lacks it, so polls wait and the last answer brings the merged text
+      let inFlight = 0
+      let sending: Promise<unknown> = Promise.resolve()
       const update = (next: { text: string, presence: string[] }): void => {
         const changed = next.text !== state.text || next.presence.join() !== state.presence.join()
         state = next
@@ -174,14 +178,29 @@ export async function connectApiSource (init: ApiSourceInit): Promise<DashboardS
       let polling: ReturnType<typeof setTimeout> | undefined
       const poll = (): void => {
         polling = setTimeout(() => {
-          call('GET', path).then(body => { update(adapt.sessionState(body, field)) }, () => {}).finally(() => { if (!closed) { poll() } })
+          call('GET', path).then(body => { if (inFlight === 0) { update(adapt.sessionState(body, field)) } }, () => {}).finally(() => { if (!closed) { poll() } })
         }, SESSION_POLL_MS)
       }
       poll()
       return {
         text: () => state.text,
         presence: () => state.presence,
-        async splice (at, remove, insert) { update(adapt.sessionState(await call('POST', `${path}/edit`, { field, at, delete: remove, insert }), field)) },
+        async splice (at, remove, insert) {
+          state = { ...state, text: state.text.slice(0, at) + insert + state.text.slice(at + remove) }
+          inFlight++
+          const sent = sending.then(async () => call('POST', `${path}/edit`, { field, at, delete: remove, insert }))
+          sending = sent.catch(() => {})
+          try {
+            const body = await sent
+            if (inFlight === 1) { update(adapt.sessionState(body, field)) }
+          } finally {
+            inFlight--
+          }
+        },
+        // without the document in the page, an anchor is an index plus the text it was taken in
+        anchor: index => ({ index, base: state.text }),
+        indexOf: anchor => shiftIndex(anchor as { index: number, base: string }, state.text),
+        setCursor () {},
         onChange (l) { listeners.add(l); return () => { listeners.delete(l) } },
         close () { closed = true; clearTimeout(polling); listeners.clear() }
       }
@@ -213,4 +232,15 @@ export async function connectApiSource (init: ApiSourceInit): Promise<DashboardS
       socket = undefined
     }
   }
+}
+
+/** where `index` of `base` is in `next`: text changed before it moves it, after it does not */
+export function shiftIndex ({ index, base }: { index: number, base: string }, next: string): number {
+  let start = 0
+  while (start < base.length && start < next.length && base[start] === next[start]) { start++ }
+  if (index <= start) { return index }
+  let end = 0
+  while (end < base.length - start && end < next.length - start && base[base.length - 1 - end] === next[next.length - 1 - end]) { end++ }
+  if (index >= base.length - end) { return index + next.length - base.length }
+  return Math.min(next.length, start + (next.length - start - end))
 }

@@ -1,4 +1,5 @@
 /** The tab-as-a-node view: the dashboard reads the tab's own mesh node in-process. */
+import * as Y from 'yjs'
 import { createMeshAutomation } from '../../../protocol/automation/index.ts'
 import { isLedgerError } from '../../../protocol/ledger/errors.ts'
 import { SourceError } from './types.ts'
@@ -10,6 +11,9 @@ import type { Human } from '../../../protocol/ledger/index.ts'
 import type { Notification } from '../../../protocol/notifications/index.ts'
 import type { TruthMessage } from '../../../protocol/truth/index.ts'
 import type { BrowserNode } from '../node.ts'
+
+/** a tab's typing goes out as one signed update per this many ms */
+const SEND_AFTER_MS = 100
 
 /**
  * How a connection runs. A WebRTC connection is named by the signalling (circuit) address
@@ -173,22 +177,43 @@ export function createTabSource (browser: BrowserNode): DashboardSource {
       const sessions = node.knowledge.sessions
       let live
       try { live = await sessions.join(id) } catch (err) { throw wrap(err) }
-      // the editor reads the session's Y.Doc directly; writes go through the service, which signs them
-      const text = live.doc.getText(field)
+      // the editor reads and writes the session's Y.Text directly: a change lands in the
+      // document at once, the service signs and sends it (typing batched per 100 ms)
+      const { doc } = live
+      const text = doc.getText(field)
       const listeners = new Set<() => void>()
       const changed = (): void => { for (const l of listeners) { l() } }
-      const onPresence = (evt: CustomEvent<{ id: string }>): void => { if (evt.detail.id === id) { changed() } }
-      text.observe(changed)
+      const onText = (evt: Y.YTextEvent): void => { if (!evt.transaction.local) { changed() } }
+      const onPresence = (evt: CustomEvent<{ id: string, kind: string }>): void => { if (evt.detail.id === id && evt.detail.kind === 'presence') { changed() } }
+      text.observe(onText)
       sessions.addEventListener('change', onPresence)
+      let cursorTimer: ReturnType<typeof setTimeout> | undefined
+      let cursor: number | null = null
       await sessions.setPresence(id, {})
       return {
         text: () => text.toString(),
         presence: () => sessions.view(id).presence.map(p => p.peer),
         async splice (at, remove, insert) {
-          try { await sessions.edit(id, { field: field as SessionField, at, delete: remove, insert }) } catch (err) { throw wrap(err) }
+          let sent: Promise<void>
+          try { sent = sessions.change(id, { field: field as SessionField, at, delete: remove, insert }, { sendAfterMs: SEND_AFTER_MS }) } catch (err) { throw wrap(err) }
+          try { await sent } catch (err) { throw wrap(err) }
+        },
+        // kept with the character before it: text others insert right at the caret goes after it, so the user's own word stays whole
+        anchor: index => Y.createRelativePositionFromTypeIndex(text, index, -1),
+        indexOf (anchor) {
+          const at = Y.createAbsolutePositionFromRelativePosition(anchor as Y.RelativePosition, doc)
+          return at == null ? text.length : Math.min(at.index, text.length)
+        },
+        setCursor (index) {
+          // presence is rate-limited by peers: send the latest cursor at most twice a second
+          cursor = index
+          cursorTimer ??= setTimeout(() => {
+            cursorTimer = undefined
+            void sessions.setPresence(id, { cursor: cursor == null ? null : { field: field as SessionField, index: cursor } }).catch(() => {})
+          }, 500)
         },
         onChange (l) { listeners.add(l); return () => { listeners.delete(l) } },
-        close () { text.unobserve(changed); sessions.removeEventListener('change', onPresence); listeners.clear() }
+        close () { clearTimeout(cursorTimer); text.unobserve(onText); sessions.removeEventListener('change', onPresence); listeners.clear() }
       }
     },
     async notifications (limit) {

@@ -181,14 +181,27 @@ export interface SessionRow {
   closed: boolean
 }
 
-/** a live session field bound to the page: its text and who is in the session */
+/** a place in a session text that stays next to the same character across everyone's changes */
+export type SessionAnchor = unknown
+
+/**
+ * A live session field bound to the page: its text and who is in the session. A change
+ * applies at once (`text()` holds it when `splice` returns), so an editor can place the
+ * next keystroke by index; the node signs and spreads it afterwards.
+ */
 export interface SessionBinding {
   text(): string
   /** peer ids present in the session now (awareness), this node included */
   presence(): string[]
-  /** removes `remove` characters at `at` and inserts `insert` there (the node signs and spreads it) */
+  /** removes `remove` characters at `at` and inserts `insert` there; resolves once sent */
   splice(at: number, remove: number, insert: string): Promise<void>
-  /** called when the text or the presence changed */
+  /** an anchor at `index` of the text now */
+  anchor(index: number): SessionAnchor
+  /** where an anchor is in the text now */
+  indexOf(anchor: SessionAnchor): number
+  /** this user's cursor, shown to the others */
+  setCursor(index: number | null): void
+  /** called when the text or the presence changed (remote changes; local ones are already in `text()`) */
   onChange(listener: () => void): () => void
   close(): void
 }

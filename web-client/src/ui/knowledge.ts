@@ -66,9 +66,9 @@ export function createKnowledgePanel (ctx: PanelContext): Panel {
   const sessionEditor = createSessionEditor(ctx)
   const { section } = card('knowledge', 'Knowledge', searchForm, results, reader, writer, sessionEditor.element)
 
-  const renderList = (rows: Array<{ entry: KnowledgeEntryRow, titleHtml?: string, snippetHtml?: string }>): void => {
+  const renderList = (rows: Array<{ entry: KnowledgeEntryRow, titleHtml?: string, snippetHtml?: string }>, query: string): void => {
     if (rows.length === 0) {
-      results.replaceChildren(h('li', { class: 'empty' }, searching === '' ? 'No entries yet.' : 'Nothing found.'))
+      results.replaceChildren(h('li', { class: 'empty' }, query === '' ? 'No entries yet.' : 'Nothing found.'))
       return
     }
     results.replaceChildren(...rows.map(r => {
@@ -84,15 +84,20 @@ export function createKnowledgePanel (ctx: PanelContext): Panel {
     }))
   }
 
+  // loads overlap (a search, the periodic refresh, a reload after a write or a rating) and
+  // their answers may come back in any order: only the latest one started is shown, so an
+  // older search's answer never replaces a newer one's
+  let started = 0
   const load = async (): Promise<void> => {
+    const seq = ++started
+    const query = searching
     try {
-      if (searching === '') {
-        renderList((await source.knowledgeEntries(LIST_SIZE)).map(entry => ({ entry })))
-      } else {
-        renderList(await source.searchKnowledge(searching, LIST_SIZE))
-      }
+      const rows = query === ''
+        ? (await source.knowledgeEntries(LIST_SIZE)).map(entry => ({ entry }))
+        : await source.searchKnowledge(query, LIST_SIZE)
+      if (seq === started) { renderList(rows, query) }
     } catch (err) {
-      results.replaceChildren(h('li', { class: 'empty' }, `knowledge unavailable: ${errorText(err)}`))
+      if (seq === started) { results.replaceChildren(h('li', { class: 'empty' }, `knowledge unavailable: ${errorText(err)}`)) }
     }
   }
 

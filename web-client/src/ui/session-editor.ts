@@ -8,36 +8,23 @@ import { SESSION_FIELD_NAMES } from '../source/types.ts'
 import { errorText, h, shortId } from './dom.ts'
 import { setStatus } from './panel.ts'
 import type { PanelContext } from './panel.ts'
-import type { SessionBinding } from '../source/types.ts'
-
-/** typing is sent after this pause, as one change */
-const SEND_AFTER_MS = 150
+import type { SessionAnchor, SessionBinding } from '../source/types.ts'
 
 /**
- * What the user changed, as one splice of `base` (the text the editor last agreed on),
- * placed into `current` (the session's text now, with others' edits): anchored on the
- * unchanged text after the change when that is still there, else on the text before it.
- * Sending a splice, not the whole text, keeps what others wrote meanwhile.
+ * The one change that turns `prev` into `next`, the text after an input event with the
+ * caret at `caret`: the common suffix never reaches left of the caret, so typing a letter
+ * that repeats its neighbour lands where the user typed it.
  */
-export function spliceOf (base: string, next: string, current: string): { at: number, remove: number, insert: string } | undefined {
-  let start = 0
-  while (start < base.length && start < next.length && base[start] === next[start]) { start++ }
+export function changeOf (prev: string, next: string, caret: number): { at: number, remove: number, insert: string } | undefined {
   let end = 0
-  while (end < base.length - start && end < next.length - start && base[base.length - 1 - end] === next[next.length - 1 - end]) { end++ }
-  const remove = base.length - start - end
+  const maxEnd = Math.min(prev.length, next.length - Math.min(caret, next.length))
+  while (end < maxEnd && prev[prev.length - 1 - end] === next[next.length - 1 - end]) { end++ }
+  let start = 0
+  while (start < prev.length - end && start < next.length - end && prev[start] === next[start]) { start++ }
+  const remove = prev.length - end - start
   const insert = next.slice(start, next.length - end)
   if (remove === 0 && insert === '') { return undefined }
-  const after = base.slice(base.length - end)
-  const before = base.slice(0, start)
-  let at: number
-  if (current.endsWith(after) && current.length - end - remove >= 0 && current.slice(0, current.length - end - remove).endsWith(before)) {
-    at = current.length - end - remove
-  } else if (current.startsWith(before)) {
-    at = start
-  } else {
-    at = Math.min(start, current.length)
-  }
-  return { at, remove: Math.min(remove, current.length - at), insert }
+  return { at: start, remove, insert }
 }
 
 export interface SessionEditor {
@@ -64,10 +51,8 @@ export function createSessionEditor (ctx: PanelContext): SessionEditor {
 
   let binding: SessionBinding | undefined
   let offChange: (() => void) | undefined
-  let sendTimer: ReturnType<typeof setTimeout> | undefined
-  let sending: Promise<void> = Promise.resolve()
-  /** the text last agreed with the source: the textarea differs from it while typing */
-  let synced = ''
+  /** the caret and selection end, anchored in the shared text so others' edits move them */
+  let anchors: [SessionAnchor, SessionAnchor] | undefined
 
   const showPresence = (): void => {
     const peers = binding?.presence() ?? []
@@ -75,50 +60,43 @@ export function createSessionEditor (ctx: PanelContext): SessionEditor {
     presence.dataset.count = String(peers.length)
   }
 
+  const anchorSelection = (): void => {
+    if (binding == null) { return }
+    anchors = [binding.anchor(editor.selectionStart), binding.anchor(editor.selectionEnd)]
+    binding.setCursor(document.activeElement === editor ? editor.selectionStart : null)
+  }
+
+  // the textarea always shows the binding's text: local edits are in it as soon as they
+  // are made, and others' edits are shown as they arrive, the caret kept at its anchor
   const showText = (): void => {
     if (binding == null) { return }
     const next = binding.text()
-    // local typing not sent yet wins until it is sent; then the merged text comes back
-    if (sendTimer != null || editor.value !== synced) { return }
-    if (next === editor.value) { synced = next; return }
-    const { selectionStart, selectionEnd } = editor
+    if (next === editor.value) { return }
     const focused = document.activeElement === editor
-    // others' text before the caret moves it, so the user keeps typing where they were
-    const prev = editor.value
-    let start = 0
-    while (start < prev.length && start < next.length && prev[start] === next[start]) { start++ }
-    const shift = (i: number): number => i < start ? i : Math.max(start, Math.min(next.length, i + next.length - prev.length))
+    const [from, to] = anchors == null ? [editor.selectionStart, editor.selectionEnd] : [binding.indexOf(anchors[0]), binding.indexOf(anchors[1])]
     editor.value = next
-    synced = next
-    if (focused) { editor.setSelectionRange(shift(selectionStart), shift(selectionEnd)) }
-  }
-
-  const send = (): void => {
-    sendTimer = undefined
-    const b = binding
-    if (b == null) { return }
-    const text = editor.value
-    const base = synced
-    sending = sending.then(async () => {
-      const change = spliceOf(base, text, b.text())
-      if (change != null) { await b.splice(change.at, change.remove, change.insert) }
-      // sent: the next change is what the user did after this text; showText brings in
-      // the merged text unless the user typed on meanwhile
-      synced = text
-      showText()
-    }).catch((err: unknown) => {
-      setStatus(status, `Not saved: ${errorText(err)}`, 'error')
-    })
+    if (focused) { editor.setSelectionRange(from, to) }
   }
 
   editor.addEventListener('input', () => {
-    clearTimeout(sendTimer)
-    sendTimer = setTimeout(send, SEND_AFTER_MS)
+    const b = binding
+    if (b == null) { return }
+    const change = changeOf(b.text(), editor.value, editor.selectionEnd)
+    if (change == null) { return }
+    b.splice(change.at, change.remove, change.insert).catch((err: unknown) => {
+      setStatus(status, `Not saved: ${errorText(err)}`, 'error')
+    })
+    // refused at once (not a participant, closed, too long): the text was not changed
+    if (b.text() !== editor.value) {
+      const caret = change.at
+      editor.value = b.text()
+      editor.setSelectionRange(caret, caret)
+    }
+    anchorSelection()
   })
+  for (const type of ['select', 'keyup', 'mouseup', 'focus', 'blur']) { editor.addEventListener(type, anchorSelection) }
 
   const leave = (): void => {
-    clearTimeout(sendTimer)
-    sendTimer = undefined
     offChange?.()
     binding?.close()
     binding = undefined
@@ -132,8 +110,8 @@ export function createSessionEditor (ctx: PanelContext): SessionEditor {
     join.disabled = true
     source.openSession(id, field.value).then(b => {
       binding = b
-      synced = b.text()
-      editor.value = synced
+      anchors = undefined
+      editor.value = b.text()
       editor.disabled = false
       editor.dataset.session = id
       offChange = b.onChange(() => { showText(); showPresence() })
