@@ -94,11 +94,20 @@ export function createMeshNode (components: MeshNodeComponents, init: MeshNodeIn
   // start order; stop runs in reverse
   const services: Startable[] = [connections, notifications, truth, routing, ledger, knowledge]
 
+  // one event per change of state: libp2p reports a disconnect also for a connection that
+  // closed before it was counted (e.g. the losing side of a simultaneous dial), for a peer
+  // that may still be, or never was, connected
+  const connected = new Set<string>()
   libp2p.addEventListener('peer:connect', evt => {
-    events.emitEvent('mesh', 'peer:connected', { peerId: evt.detail.toString() })
+    const id = evt.detail.toString()
+    if (connected.has(id)) { return }
+    connected.add(id)
+    events.emitEvent('mesh', 'peer:connected', { peerId: id })
   })
   libp2p.addEventListener('peer:disconnect', evt => {
-    events.emitEvent('mesh', 'peer:disconnected', { peerId: evt.detail.toString() })
+    const id = evt.detail.toString()
+    if (libp2p.getConnections(evt.detail).some(c => c.status === 'open') || !connected.delete(id)) { return }
+    events.emitEvent('mesh', 'peer:disconnected', { peerId: id })
   })
 
   const node: MeshNode = {

@@ -56,7 +56,8 @@ export const peerSchema = {
         connected_since: { type: ['integer', 'null'] },
         bytes_in: { type: 'integer' },
         bytes_out: { type: 'integer' },
-        invalid_messages: { type: 'number' }
+        invalid_messages: { type: 'number' },
+        health_reasons: { type: 'array', items: { type: 'string' }, description: 'why the health is what it is: its weak parts in words, worst first (empty when every part is good)' }
       }
     }
   }
@@ -86,7 +87,8 @@ function linkView (l: PeerLinkInfo | undefined): Record<string, unknown> | null 
     connected_since: l.connectedSince ?? null,
     bytes_in: l.bytesIn,
     bytes_out: l.bytesOut,
-    invalid_messages: l.invalidMessages
+    invalid_messages: l.invalidMessages,
+    health_reasons: l.healthReasons
   }
 }
 
@@ -370,7 +372,9 @@ const healthSchema = {
     loss: { type: 'number' },
     uptime_ms: { type: 'number' },
     gossip_score: { type: 'number' },
-    invalid_messages: { type: 'number' }
+    invalid_messages: { type: 'number' },
+    reasons: { type: 'array', items: { type: 'string' }, description: 'the weak parts of the score in words, worst first (empty when every part is good)' },
+    last_invalid_reason: { type: ['string', 'null'], description: 'what the last invalid message from this peer was' }
   }
 } as const
 
@@ -385,7 +389,9 @@ function healthView (h: PeerHealth): Record<string, unknown> {
     loss: h.loss,
     uptime_ms: h.uptimeMs,
     gossip_score: h.gossipScore,
-    invalid_messages: h.invalidMessages
+    invalid_messages: h.invalidMessages,
+    reasons: h.reasons,
+    last_invalid_reason: h.lastInvalidReason ?? null
   }
 }
 

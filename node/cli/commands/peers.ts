@@ -19,7 +19,9 @@ export function registerPeersCommand (program: Command): void {
           ['RTT MS', p => p.link?.rtt_ms != null ? Number(p.link.rtt_ms).toFixed(1) : p.connections?.[0]?.rtt_ms],
           ['HEALTH', p => p.link?.health != null ? Number(p.link.health).toFixed(2) : undefined],
           ['LOSS', p => p.link?.loss != null ? Number(p.link.loss).toFixed(2) : undefined],
-          ['ADDRESS', p => p.connections?.[0]?.remote_addr ?? p.addresses?.[0]]
+          ['ADDRESS', p => p.connections?.[0]?.remote_addr ?? p.addresses?.[0]],
+          // why the health is what it is (its weak parts, worst first)
+          ['HEALTH REASONS', p => Array.isArray(p.link?.health_reasons) ? (p.link.health_reasons.length > 0 ? p.link.health_reasons.join('; ') : 'good') : undefined]
         ]))
     })
 }

@@ -77,6 +77,7 @@ export function createPeersPanel (ctx: PanelContext): PeersPanel {
           h('dt', {}, 'RTT'), h('dd', {}, `${fmtMs(p.rttMs)} (jitter ${fmtMs(p.jitterMs)})`),
           h('dt', {}, 'Loss'), h('dd', {}, p.loss == null ? '–' : fmtPercent(p.loss)),
           h('dt', {}, 'Health'), h('dd', { 'data-health': id }, p.health == null ? '–' : fmtPercent(p.health)),
+          h('dt', {}, 'Why'), h('dd', { 'data-health-reasons': id }, (p.healthReasons ?? healthReasons(p.healthParts)).join('; ') || 'every part is good'),
           h('dt', {}, 'Invalid messages'), h('dd', {}, p.invalidMessages == null ? '–' : String(Math.round(p.invalidMessages * 100) / 100)),
           h('dt', {}, 'Traffic'), h('dd', {}, `in ${fmtBytes(p.bytesIn)} · out ${fmtBytes(p.bytesOut)}`)
         ),
@@ -101,7 +102,7 @@ export function createPeersPanel (ctx: PanelContext): PeersPanel {
   const row = (p: PeerRow): HTMLTableRowElement => {
     const direct = p.links.filter(l => l !== 'relayed')
     const shown = [...new Set(direct.length > 0 ? direct : p.links)].join(', ')
-    const reasons = healthReasons(p.healthParts)
+    const reasons = p.healthReasons ?? healthReasons(p.healthParts)
     const samples = history.samples(p.peerId)
     return h('tr', { 'data-peer': p.peerId },
       h('td', { 'data-label': 'Peer', class: 'peer-cell' }, peerButton(ctx, p.peerId),
@@ -114,7 +115,7 @@ export function createPeersPanel (ctx: PanelContext): PeersPanel {
         : h('span', { class: 'health-value', title: reasons.length > 0 ? `held down by: ${reasons.join(', ')}` : 'every part is good' },
           h('meter', { min: 0, max: 1, low: 0.4, high: 0.7, optimum: 1, value: p.health, 'aria-hidden': 'true' }),
           h('span', { class: 'num' }, fmtPercent(p.health)),
-          reasons.length > 0 ? h('span', { class: 'reason' }, reasons.slice(0, 2).join(', ')) : null))
+          reasons.length > 0 ? h('span', { class: 'reason' }, reasons[0]) : null))
     )
   }
 
