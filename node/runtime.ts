@@ -83,6 +83,7 @@ export async function startNodeRuntime (config: NodeConfig, opts: NodeRuntimeOpt
     })
     node = createMeshNode({ libp2p, db, crypto: createNodeRecordCrypto(privateKey) }, {
       connections: { minConnections: config.minConnections, maxConnections: config.maxConnections },
+      bootstrap: { list: config.bootstrap },
       // the automation engine drives compaction (a task with a schedule) instead of the ledger's own timer
       ...(automationOn ? { ledger: { compactIntervalMs: 0 } } : {})
     })

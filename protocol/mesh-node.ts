@@ -3,6 +3,7 @@
  * (node/, web-client/, simulations/) build libp2p with their transports and storage and
  * hand it here; everything above the transport is the same on every platform.
  */
+import { createBootstrapStatus } from './connectivity/bootstrap-status.ts'
 import { createConnectionKeeper } from './connectivity/connection-keeper.ts'
 import { createEventLog } from './events/index.ts'
 import { createKnowledgeService } from './knowledge/index.ts'
@@ -11,6 +12,7 @@ import { createNotificationService } from './notifications/index.ts'
 import { gossipScore } from './pubsub/gossip.ts'
 import { createRoutingService } from './routing/index.ts'
 import { createTruthService } from './truth/index.ts'
+import type { BootstrapStatus, BootstrapStatusInit } from './connectivity/bootstrap-status.ts'
 import type { ConnectionKeeper, ConnectionKeeperInit } from './connectivity/connection-keeper.ts'
 import type { RecordCrypto } from './crypto/index.ts'
 import type { EventLog, EventLogInit } from './events/index.ts'
@@ -43,6 +45,8 @@ export interface MeshNodeComponents {
 
 export interface MeshNodeInit {
   connections?: ConnectionKeeperInit
+  /** the bootstrap addresses, whose reachability node status reports */
+  bootstrap?: BootstrapStatusInit
   events?: EventLogInit
   notifications?: NotificationServiceInit
   truth?: TruthInit
@@ -63,6 +67,7 @@ export interface MeshNode {
   readonly crypto: RecordCrypto
   readonly events: EventLog
   readonly connections: ConnectionKeeper
+  readonly bootstrap: BootstrapStatus
   readonly notifications: NotificationService
   readonly truth: TruthService
   readonly routing: RoutingService
@@ -79,6 +84,7 @@ export function createMeshNode (components: MeshNodeComponents, init: MeshNodeIn
   const logger = libp2p.logger
   const events = createEventLog(init.events)
   const connections = createConnectionKeeper({ libp2p, logger }, init.connections)
+  const bootstrap = createBootstrapStatus({ libp2p, logger }, init.bootstrap)
   const notifications = createNotificationService({ db, events, logger }, init.notifications)
   const truth = createTruthService({ libp2p, db, crypto, events, logger }, init.truth)
   const routing = createRoutingService({
@@ -92,7 +98,7 @@ export function createMeshNode (components: MeshNodeComponents, init: MeshNodeIn
   const knowledge = createKnowledgeService({ libp2p, db, crypto, events, logger }, init.knowledge)
 
   // start order; stop runs in reverse
-  const services: Startable[] = [connections, notifications, truth, routing, ledger, knowledge]
+  const services: Startable[] = [connections, notifications, truth, routing, ledger, knowledge, bootstrap]
 
   // one event per change of state: libp2p reports a disconnect also for a connection that
   // closed before it was counted (e.g. the losing side of a simultaneous dial), for a peer
@@ -116,6 +122,7 @@ export function createMeshNode (components: MeshNodeComponents, init: MeshNodeIn
     crypto,
     events,
     connections,
+    bootstrap,
     notifications,
     truth,
     routing,
