@@ -11,6 +11,8 @@ import { createLedger } from './ledger/index.ts'
 import { createNotificationService } from './notifications/index.ts'
 import { gossipScore } from './pubsub/gossip.ts'
 import { createRoutingService } from './routing/index.ts'
+import { createInbox } from './routing/inbox.ts'
+import { openStore } from './storage/index.ts'
 import { createTruthService } from './truth/index.ts'
 import type { BootstrapStatus, BootstrapStatusInit } from './connectivity/bootstrap-status.ts'
 import type { ConnectionKeeper, ConnectionKeeperInit } from './connectivity/connection-keeper.ts'
@@ -21,6 +23,7 @@ import type { LedgerInit, LedgerService } from './ledger/index.ts'
 import type { NotificationService, NotificationServiceInit } from './notifications/index.ts'
 import type { GossipSub } from './pubsub/gossip.ts'
 import type { RoutingInit, RoutingService } from './routing/index.ts'
+import type { Inbox, InboxInit } from './routing/inbox.ts'
 import type { MeshDatabase } from './storage/index.ts'
 import type { TruthInit, TruthService } from './truth/index.ts'
 import type { Identify } from '@libp2p/identify'
@@ -51,6 +54,8 @@ export interface MeshNodeInit {
   notifications?: NotificationServiceInit
   truth?: TruthInit
   routing?: RoutingInit
+  /** the direct-message inbox: routed messages received, bounded */
+  inbox?: InboxInit
   ledger?: LedgerInit
   knowledge?: KnowledgeInit
 }
@@ -71,6 +76,8 @@ export interface MeshNode {
   readonly notifications: NotificationService
   readonly truth: TruthService
   readonly routing: RoutingService
+  /** routed messages this node received, kept across restarts */
+  readonly inbox: Inbox
   readonly ledger: LedgerService
   readonly knowledge: KnowledgeService
   readonly startedAt: number
@@ -82,7 +89,7 @@ export interface MeshNode {
 export function createMeshNode (components: MeshNodeComponents, init: MeshNodeInit = {}): MeshNode {
   const { libp2p, db, crypto } = components
   const logger = libp2p.logger
-  const events = createEventLog(init.events)
+  const events = createEventLog({ store: openStore(db, 'events') }, init.events)
   const connections = createConnectionKeeper({ libp2p, logger }, init.connections)
   const bootstrap = createBootstrapStatus({ libp2p, logger }, init.bootstrap)
   const notifications = createNotificationService({ db, events, logger }, init.notifications)
@@ -94,11 +101,12 @@ export function createMeshNode (components: MeshNodeComponents, init: MeshNodeIn
     logger,
     gossipScore: peer => libp2p.services.pubsub == null ? 0 : gossipScore(libp2p.services.pubsub, peer)
   }, init.routing)
+  const inbox = createInbox({ routing, events, store: openStore(db, 'inbox') }, init.inbox)
   const ledger = createLedger({ libp2p, db, crypto, events }, init.ledger)
   const knowledge = createKnowledgeService({ libp2p, db, crypto, events, logger }, init.knowledge)
 
   // start order; stop runs in reverse
-  const services: Startable[] = [connections, notifications, truth, routing, ledger, knowledge, bootstrap]
+  const services: Startable[] = [connections, notifications, truth, routing, inbox, ledger, knowledge, bootstrap]
 
   // one event per change of state: libp2p reports a disconnect also for a connection that
   // closed before it was counted (e.g. the losing side of a simultaneous dial), for a peer
@@ -126,10 +134,13 @@ export function createMeshNode (components: MeshNodeComponents, init: MeshNodeIn
     notifications,
     truth,
     routing,
+    inbox,
     ledger,
     knowledge,
     startedAt: Date.now(),
     async start () {
+      // the stored history first: what happens from here follows it
+      await events.open()
       if (libp2p.status !== 'started') { await libp2p.start() }
       for (const s of services) {
         await s.start()
@@ -139,6 +150,7 @@ export function createMeshNode (components: MeshNodeComponents, init: MeshNodeIn
     async stop () {
       for (const s of [...services].reverse()) { await s.stop() }
       await libp2p.stop()
+      await events.close()
     }
   }
   return node

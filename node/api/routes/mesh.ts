@@ -9,7 +9,8 @@ import { gossipScore } from '../../../protocol/pubsub/gossip.ts'
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decodeNumericCursor, encodeCursor, errorResponses, errorSchema, notFoundResponse, pageByKey, pageSchema } from '../schemas.ts'
 import { badRequest, notFound } from '../validation.ts'
 import type { MeshNode } from '../../../protocol/mesh-node.ts'
-import type { RoutedMessage, TopologySnapshot, TopologySummary } from '../../../protocol/routing/index.ts'
+import type { TopologySnapshot, TopologySummary } from '../../../protocol/routing/index.ts'
+import type { InboxMessage } from '../../../protocol/routing/inbox.ts'
 import type { PeerHealth, PeerLinkInfo } from '../../../protocol/routing/link-monitor.ts'
 import type { RouteInfo } from '../../../protocol/routing/topology.ts'
 import type { ApiContext } from '../server.ts'
@@ -283,9 +284,6 @@ export function registerMeshRoutes (app: FastifyInstance, ctx: ApiContext): void
 
   // ---- routed messages ----
 
-  const inbox = createInbox(node, INBOX_SIZE)
-  app.addHook('onClose', async () => { inbox.stop() })
-
   app.post<{ Body: { target: string, payload: string } }>('/mesh/send', {
     schema: {
       tags,
@@ -347,18 +345,14 @@ export function registerMeshRoutes (app: FastifyInstance, ctx: ApiContext): void
   }, async request => {
     const q = request.query
     const after = decodeNumericCursor(q.cursor) ?? 0
-    const matching = inbox.items.filter(m => m.seq > after && (q.from == null || m.from === q.from))
-    const items = matching.slice(0, q.limit)
-    return { items, next_cursor: matching.length > q.limit ? encodeCursor(items[items.length - 1].seq) : null }
+    const page = node.inbox.list({ from: q.from, after, limit: q.limit })
+    return { items: page.items.map(inboxView), next_cursor: page.more ? encodeCursor(page.items[page.items.length - 1].seq) : null }
   })
 }
 
 // ---- views and schemas of the routing service's data ----
 
 const MAX_PAYLOAD_BYTES = 64 * 1024
-const INBOX_SIZE = 1000
-const EVENT_PAYLOAD_CHARS = 4096
-const INBOX_MAX_CHARS = 8 * 1024 * 1024
 
 const healthSchema = {
   type: 'object',
@@ -575,47 +569,6 @@ const inboxSchema = {
   }
 } as const
 
-interface InboxItem {
-  seq: number
-  id: string
-  from: string
-  payload: string
-  encoding: 'utf8' | 'base64'
-  path: string[]
-  hops: number
-  sent_at: number
-  received_at: number
-}
-
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
-
-/** the last `size` routed messages received, also published on the live feed's mesh channel */
-function createInbox (node: MeshNode, size: number): { items: InboxItem[], stop(): void } {
-  const items: InboxItem[] = []
-  let seq = 0
-  let chars = 0
-  const onMessage = (evt: CustomEvent<RoutedMessage>): void => {
-    const m = evt.detail
-    let payload: string
-    let encoding: 'utf8' | 'base64' = 'utf8'
-    try {
-      payload = strictUtf8.decode(m.payload)
-    } catch {
-      payload = Buffer.from(m.payload).toString('base64')
-      encoding = 'base64'
-    }
-    const item: InboxItem = { seq: ++seq, id: m.id, from: m.from, payload, encoding, path: m.path, hops: m.hops, sent_at: m.sentAt, received_at: m.receivedAt }
-    items.push(item)
-    chars += item.payload.length
-    // bounded in count and in bytes held
-    while (items.length > size || (chars > INBOX_MAX_CHARS && items.length > 1)) {
-      chars -= (items.shift() as InboxItem).payload.length
-    }
-    // the event history is bounded in count: keep big payloads out of it
-    node.events.emitEvent('mesh', 'message', item.payload.length <= EVENT_PAYLOAD_CHARS
-      ? item
-      : { ...item, payload: item.payload.slice(0, EVENT_PAYLOAD_CHARS), truncated: true })
-  }
-  node.routing.addEventListener('message', onMessage)
-  return { items, stop: () => { node.routing.removeEventListener('message', onMessage) } }
+function inboxView (m: InboxMessage): Record<string, unknown> {
+  return { seq: m.seq, id: m.id, from: m.from, payload: m.payload, encoding: m.encoding, path: m.path, hops: m.hops, sent_at: m.sentAt, received_at: m.receivedAt }
 }
