@@ -3,10 +3,11 @@
  * measurements), per-peer health scores, the known topology, routes, routed sends to any
  * reachable node (`POST /mesh/send`), and the routed messages this node received.
  */
+import { inboxExample, peerExample, peerHealthExample, routeExample, sendBodyExample, sendResultExample, topologyExample, topologySummaryExample } from '../examples.ts'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { MeshError } from '../../../protocol/errors.ts'
 import { gossipScore } from '../../../protocol/pubsub/gossip.ts'
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decodeNumericCursor, encodeCursor, errorResponses, errorSchema, notFoundResponse, pageByKey, pageSchema } from '../schemas.ts'
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decodeNumericCursor, encodeCursor, errorResponses, errorSchema, listSchema, notFoundResponse, pageByKey, pageSchema } from '../schemas.ts'
 import { badRequest, notFound } from '../validation.ts'
 import type { MeshNode } from '../../../protocol/mesh-node.ts'
 import type { TopologySnapshot, TopologySummary } from '../../../protocol/routing/index.ts'
@@ -61,7 +62,8 @@ export const peerSchema = {
         health_reasons: { type: 'array', items: { type: 'string' }, description: 'why the health is what it is: its weak parts in words, worst first (empty when every part is good)' }
       }
     }
-  }
+  },
+  example: peerExample
 } as const
 
 export interface PeerView {
@@ -202,7 +204,7 @@ export function registerMeshRoutes (app: FastifyInstance, ctx: ApiContext): void
     schema: {
       tags,
       summary: 'health score (0..1) of every direct peer, with its parts',
-      response: { 200: { type: 'object', properties: { items: { type: 'array', items: healthSchema } } }, ...errorResponses }
+      response: { 200: listSchema(healthSchema), ...errorResponses }
     }
   }, async () => {
     const items = node.routing.peers()
@@ -242,7 +244,7 @@ export function registerMeshRoutes (app: FastifyInstance, ctx: ApiContext): void
           limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE }
         }
       },
-      response: { 200: { oneOf: [topologySchema, topologySummarySchema] }, ...errorResponses }
+      response: { 200: { oneOf: [{ ...topologySchema, example: topologyExample }, { ...topologySummarySchema, example: topologySummaryExample }], example: topologyExample }, ...errorResponses }
     }
   }, async request => {
     if (request.query.view === 'summary') { return topologySummaryView(node.routing.topologySummary()) }
@@ -296,7 +298,8 @@ export function registerMeshRoutes (app: FastifyInstance, ctx: ApiContext): void
           target: { type: 'string', minLength: 1, maxLength: 128, description: 'peer id of the destination node' },
           payload: { type: 'string', maxLength: MAX_PAYLOAD_BYTES, description: 'UTF-8 text' },
           timeout_ms: { type: 'integer', minimum: 100, maximum: 60_000 }
-        }
+        },
+        example: sendBodyExample
       },
       response: {
         200: sendResultSchema,
@@ -369,7 +372,8 @@ const healthSchema = {
     invalid_messages: { type: 'number' },
     reasons: { type: 'array', items: { type: 'string' }, description: 'the weak parts of the score in words, worst first (empty when every part is good)' },
     last_invalid_reason: { type: ['string', 'null'], description: 'what the last invalid message from this peer was' }
-  }
+  },
+  example: peerHealthExample
 } as const
 
 function healthView (h: PeerHealth): Record<string, unknown> {
@@ -401,7 +405,8 @@ const routeSchema = {
     reliability: { type: 'number' },
     complete: { type: 'boolean', description: 'false for far routes: only the next hop is known here' },
     kind: { type: 'string', enum: ['direct', 'link-state', 'distance-vector'] }
-  }
+  },
+  example: routeExample
 } as const
 
 function routeView (r: RouteInfo): Record<string, unknown> {
@@ -551,7 +556,8 @@ const sendResultSchema = {
     attempts: { type: 'integer' },
     received_at: { type: 'integer' },
     direct: { type: 'boolean' }
-  }
+  },
+  example: sendResultExample
 } as const
 
 const inboxSchema = {
@@ -566,7 +572,8 @@ const inboxSchema = {
     hops: { type: 'integer' },
     sent_at: { type: 'integer' },
     received_at: { type: 'integer' }
-  }
+  },
+  example: inboxExample
 } as const
 
 function inboxView (m: InboxMessage): Record<string, unknown> {

@@ -3,6 +3,7 @@
  * (liveness and connectivity; also under /api/v1) and `GET /api/v1/stats` (the
  * `SystemStats` plus mesh figures).
  */
+import { rootExample, statsExample } from '../examples.ts'
 import { errorResponses } from '../schemas.ts'
 import type { KnowledgeStats } from '../../../protocol/knowledge/index.ts'
 import type { ApiContext } from '../server.ts'
@@ -115,7 +116,8 @@ const statsSchema = {
     knowledge_ratings: { type: 'integer', description: 'raters counted over all entries' },
     knowledge_rejected: { type: 'integer', description: 'invalid knowledge records refused since start' },
     knowledge_by_type: { type: 'object', additionalProperties: { type: 'integer' } }
-  }
+  },
+  example: statsExample
 } as const
 
 export function registerSystemRoutes (app: FastifyInstance, ctx: ApiContext): void {
@@ -145,7 +147,8 @@ export function registerSystemRoutes (app: FastifyInstance, ctx: ApiContext): vo
             api: { type: 'string' },
             realtime: { type: 'string' },
             metrics: { type: 'string' }
-          }
+          },
+          example: rootExample
         },
         ...errorResponses
       }
