@@ -5,7 +5,7 @@
  */
 import { TooManyOutboundProtocolStreamsError } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { PING_PROTOCOL } from '../../protocol/routing/link-monitor.ts'
 import { TOPOLOGY_PROTOCOL } from '../../protocol/routing/routing.ts'
 import { runCli } from '../utils/process.ts'

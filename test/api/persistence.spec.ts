@@ -4,8 +4,8 @@
  * Real nodes over TCP on 127.0.0.1, read over HTTP; the stored keys are counted in LevelDB.
  */
 import { afterAll, describe, expect, it } from 'vitest'
-import { openStore } from '../../protocol/storage/index.ts'
 import { openNodeDatabase } from '../../node/storage.ts'
+import { openStore } from '../../protocol/storage/index.ts'
 import { waitFor } from '../utils/wait.ts'
 import { api, startApiNode, stopAll } from './utils.ts'
 

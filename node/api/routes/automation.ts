@@ -3,9 +3,9 @@
  * outcome, changing a task's settings (enable, disable, schedule, ...), running a task
  * now, and the run history. Fields in snake_case; times as ISO-8601 strings.
  */
-import { automationStatsExample, runExample, taskExample, taskPatchExample } from '../examples.ts'
 import { AutomationError } from '../../../protocol/automation/index.ts'
 import { MeshError } from '../../../protocol/errors.ts'
+import { automationStatsExample, runExample, taskExample, taskPatchExample } from '../examples.ts'
 import { errorResponses, errorSchema, freeObject, listSchema, notFoundResponse, pageSchema } from '../schemas.ts'
 import type { AutomationEngine, RunRecord, TaskSettings, TaskStatus } from '../../../protocol/automation/index.ts'
 import type { ApiContext } from '../server.ts'

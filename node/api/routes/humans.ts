@@ -4,9 +4,9 @@
  * `DistributionRequest` with `human_ids` / `amount_override`), in snake_case; money is
  * exact: decimal strings out ("800.00"), decimal strings or two-decimal numbers in.
  */
-import { distributeBodyExample, distributeExample, transactionExample } from '../examples.ts'
 import { MeshError } from '../../../protocol/errors.ts'
 import { isLedgerError } from '../../../protocol/ledger/index.ts'
+import { distributeBodyExample, distributeExample, transactionExample } from '../examples.ts'
 import { DEFAULT_PAGE_SIZE, errorResponses, errorSchema, notFoundResponse, pageSchema } from '../schemas.ts'
 import { notFound } from '../validation.ts'
 import { epochMs } from '../wire.ts'

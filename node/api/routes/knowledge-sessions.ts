@@ -3,8 +3,8 @@
  * invite (owner), edit a field (participants), set this node's presence, close (owner:
  * publishes the solution as a knowledge entry).
  */
-import { editBodyExample, participantsBodyExample, presenceBodyExample, sessionBodyExample, sessionExample, sessionSummaryExample } from '../examples.ts'
 import { SESSION_FIELDS, SESSION_LIMITS } from '../../../protocol/knowledge/index.ts'
+import { editBodyExample, participantsBodyExample, presenceBodyExample, sessionBodyExample, sessionExample, sessionSummaryExample } from '../examples.ts'
 import { errorResponses, errorSchema, listSchema, notFoundResponse } from '../schemas.ts'
 import { knowledgeError } from './knowledge.ts'
 import type { SessionEdit, SessionField } from '../../../protocol/knowledge/index.ts'

@@ -3,9 +3,9 @@
  * entry, its versions and related entries; write an entry (signed by this node), a new
  * version of one of this node's entries, a retraction, a rating.
  */
-import { knowledgeBodyExample, knowledgeEntryExample, knowledgeHitExample, knowledgePatchExample, knowledgeSummaryExample, knowledgeVersionExample, ratingBodyExample } from '../examples.ts'
 import { MeshError } from '../../../protocol/errors.ts'
 import { KNOWLEDGE_LIMITS, KNOWLEDGE_TYPES, KnowledgeInputError } from '../../../protocol/knowledge/index.ts'
+import { knowledgeBodyExample, knowledgeEntryExample, knowledgeHitExample, knowledgePatchExample, knowledgeSummaryExample, knowledgeVersionExample, ratingBodyExample } from '../examples.ts'
 import { errorResponses, errorSchema, listSchema, notFoundResponse } from '../schemas.ts'
 import { notFound } from '../validation.ts'
 import type { EntryDraft, KnowledgeListQuery, KnowledgeSearchQuery } from '../../../protocol/knowledge/index.ts'

@@ -3,15 +3,15 @@
  * measurements), per-peer health scores, the known topology, routes, routed sends to any
  * reachable node (`POST /mesh/send`), and the routed messages this node received.
  */
-import { inboxExample, peerExample, peerHealthExample, routeExample, sendBodyExample, sendResultExample, topologyExample, topologySummaryExample } from '../examples.ts'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { MeshError } from '../../../protocol/errors.ts'
 import { gossipScore } from '../../../protocol/pubsub/gossip.ts'
+import { inboxExample, peerExample, peerHealthExample, routeExample, sendBodyExample, sendResultExample, topologyExample, topologySummaryExample } from '../examples.ts'
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decodeNumericCursor, encodeCursor, errorResponses, errorSchema, listSchema, notFoundResponse, pageByKey, pageSchema } from '../schemas.ts'
 import { badRequest, notFound } from '../validation.ts'
 import type { MeshNode } from '../../../protocol/mesh-node.ts'
-import type { TopologySnapshot, TopologySummary } from '../../../protocol/routing/index.ts'
 import type { InboxMessage } from '../../../protocol/routing/inbox.ts'
+import type { TopologySnapshot, TopologySummary } from '../../../protocol/routing/index.ts'
 import type { PeerHealth, PeerLinkInfo } from '../../../protocol/routing/link-monitor.ts'
 import type { RouteInfo } from '../../../protocol/routing/topology.ts'
 import type { ApiContext } from '../server.ts'

@@ -2,8 +2,8 @@
  * Notifications: list (newest first, for a recipient or all), get, mark read, dismiss,
  * send (targeted with `recipient`, or broadcast), stats, cleanup of expired ones.
  */
-import { notificationBodyExample, notificationStatsExample, removedExample } from '../examples.ts'
 import { NOTIFICATION_MAX_MESSAGE, NOTIFICATION_MAX_RECIPIENT, NOTIFICATION_MAX_TITLE, NOTIFICATION_PRIORITIES, NOTIFICATION_TYPES } from '../../../protocol/notifications/index.ts'
+import { notificationBodyExample, notificationStatsExample, removedExample } from '../examples.ts'
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decodeCursor, encodeCursor, errorResponses, freeObject, notFoundResponse, pageSchema } from '../schemas.ts'
 import { notFound } from '../validation.ts'
 import { notificationView } from '../wire.ts'

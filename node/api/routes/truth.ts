@@ -3,9 +3,9 @@
  * and time, cursor-paginated), get by id, and the channels with their reach and
  * conversion rate; subscribe to or leave a channel.
  */
-import { channelExample, truthBodyExample, unsubscribedExample } from '../examples.ts'
 import { MeshError } from '../../../protocol/errors.ts'
 import { TRUTH_LIMITS } from '../../../protocol/truth/index.ts'
+import { channelExample, truthBodyExample, unsubscribedExample } from '../examples.ts'
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, errorResponses, listSchema, notFoundResponse, pageSchema } from '../schemas.ts'
 import { notFound } from '../validation.ts'
 import type { ApiContext } from '../server.ts'
