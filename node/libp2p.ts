@@ -105,6 +105,10 @@ export async function createNodeLibp2p (init: NodeLibp2pInit): Promise<MeshLibp2
       maxConnections: init.maxConnections ?? 64,
       allow: init.allow
     },
+    // the routing service's link monitor is the one liveness check: libp2p's own pings
+    // would share the ping protocol's one outbound stream with it, and on that local error
+    // abort a healthy connection (see protocol/routing/link-monitor.ts)
+    connectionMonitor: { enabled: false },
     services
   })
   return node as unknown as MeshLibp2p

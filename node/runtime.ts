@@ -17,7 +17,9 @@ import type { NodeConfig } from './config/index.ts'
 import type { MeshNode } from '../protocol/mesh-node.ts'
 import type { ApiServer } from './api/server.ts'
 import type { AutomationClock, MeshAutomation } from '../protocol/automation/index.ts'
+import type { EventLogInit } from '../protocol/events/index.ts'
 import type { GossipInit } from '../protocol/pubsub/gossip.ts'
+import type { InboxInit } from '../protocol/routing/inbox.ts'
 
 export interface NodeRuntime {
   readonly config: NodeConfig
@@ -37,6 +39,10 @@ export interface NodeRuntimeOptions {
   openapiDocument?: string
   /** the automation engine's clock (tests) */
   automationClock?: AutomationClock
+  /** bounds of the stored event history (default 1000 events) */
+  events?: EventLogInit
+  /** bounds of the stored direct-message inbox (default 1000 messages, 8 MiB of text) */
+  inbox?: InboxInit
 }
 
 /**
@@ -83,6 +89,9 @@ export async function startNodeRuntime (config: NodeConfig, opts: NodeRuntimeOpt
     })
     node = createMeshNode({ libp2p, db, crypto: createNodeRecordCrypto(privateKey) }, {
       connections: { minConnections: config.minConnections, maxConnections: config.maxConnections },
+      bootstrap: { list: config.bootstrap },
+      events: opts.events,
+      inbox: opts.inbox,
       // the automation engine drives compaction (a task with a schedule) instead of the ledger's own timer
       ledger: {
         ...config.charter,

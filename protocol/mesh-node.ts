@@ -3,14 +3,18 @@
  * (node/, web-client/, simulations/) build libp2p with their transports and storage and
  * hand it here; everything above the transport is the same on every platform.
  */
+import { createBootstrapStatus } from './connectivity/bootstrap-status.ts'
 import { createConnectionKeeper } from './connectivity/connection-keeper.ts'
 import { createEventLog } from './events/index.ts'
 import { createKnowledgeService } from './knowledge/index.ts'
 import { createLedger } from './ledger/index.ts'
 import { createNotificationService } from './notifications/index.ts'
 import { gossipScore } from './pubsub/gossip.ts'
+import { createInbox } from './routing/inbox.ts'
 import { createRoutingService } from './routing/index.ts'
+import { openStore } from './storage/index.ts'
 import { createTruthService } from './truth/index.ts'
+import type { BootstrapStatus, BootstrapStatusInit } from './connectivity/bootstrap-status.ts'
 import type { ConnectionKeeper, ConnectionKeeperInit } from './connectivity/connection-keeper.ts'
 import type { RecordCrypto } from './crypto/index.ts'
 import type { EventLog, EventLogInit } from './events/index.ts'
@@ -18,6 +22,7 @@ import type { KnowledgeInit, KnowledgeService } from './knowledge/index.ts'
 import type { LedgerInit, LedgerService } from './ledger/index.ts'
 import type { NotificationService, NotificationServiceInit } from './notifications/index.ts'
 import type { GossipSub } from './pubsub/gossip.ts'
+import type { Inbox, InboxInit } from './routing/inbox.ts'
 import type { RoutingInit, RoutingService } from './routing/index.ts'
 import type { MeshDatabase } from './storage/index.ts'
 import type { TruthInit, TruthService } from './truth/index.ts'
@@ -43,10 +48,14 @@ export interface MeshNodeComponents {
 
 export interface MeshNodeInit {
   connections?: ConnectionKeeperInit
+  /** the bootstrap addresses, whose reachability node status reports */
+  bootstrap?: BootstrapStatusInit
   events?: EventLogInit
   notifications?: NotificationServiceInit
   truth?: TruthInit
   routing?: RoutingInit
+  /** the direct-message inbox: routed messages received, bounded */
+  inbox?: InboxInit
   ledger?: LedgerInit
   knowledge?: KnowledgeInit
 }
@@ -63,9 +72,12 @@ export interface MeshNode {
   readonly crypto: RecordCrypto
   readonly events: EventLog
   readonly connections: ConnectionKeeper
+  readonly bootstrap: BootstrapStatus
   readonly notifications: NotificationService
   readonly truth: TruthService
   readonly routing: RoutingService
+  /** routed messages this node received, kept across restarts */
+  readonly inbox: Inbox
   readonly ledger: LedgerService
   readonly knowledge: KnowledgeService
   readonly startedAt: number
@@ -77,8 +89,9 @@ export interface MeshNode {
 export function createMeshNode (components: MeshNodeComponents, init: MeshNodeInit = {}): MeshNode {
   const { libp2p, db, crypto } = components
   const logger = libp2p.logger
-  const events = createEventLog(init.events)
+  const events = createEventLog({ store: openStore(db, 'events') }, init.events)
   const connections = createConnectionKeeper({ libp2p, logger }, init.connections)
+  const bootstrap = createBootstrapStatus({ libp2p, logger }, init.bootstrap)
   const notifications = createNotificationService({ db, events, logger }, init.notifications)
   const truth = createTruthService({ libp2p, db, crypto, events, logger }, init.truth)
   const routing = createRoutingService({
@@ -88,17 +101,27 @@ export function createMeshNode (components: MeshNodeComponents, init: MeshNodeIn
     logger,
     gossipScore: peer => libp2p.services.pubsub == null ? 0 : gossipScore(libp2p.services.pubsub, peer)
   }, init.routing)
+  const inbox = createInbox({ routing, events, store: openStore(db, 'inbox') }, init.inbox)
   const ledger = createLedger({ libp2p, db, crypto, events }, init.ledger)
   const knowledge = createKnowledgeService({ libp2p, db, crypto, events, logger }, init.knowledge)
 
   // start order; stop runs in reverse
-  const services: Startable[] = [connections, notifications, truth, routing, ledger, knowledge]
+  const services: Startable[] = [connections, notifications, truth, routing, inbox, ledger, knowledge, bootstrap]
 
+  // one event per change of state: libp2p reports a disconnect also for a connection that
+  // closed before it was counted (e.g. the losing side of a simultaneous dial), for a peer
+  // that may still be, or never was, connected
+  const connected = new Set<string>()
   libp2p.addEventListener('peer:connect', evt => {
-    events.emitEvent('mesh', 'peer:connected', { peerId: evt.detail.toString() })
+    const id = evt.detail.toString()
+    if (connected.has(id)) { return }
+    connected.add(id)
+    events.emitEvent('mesh', 'peer:connected', { peerId: id })
   })
   libp2p.addEventListener('peer:disconnect', evt => {
-    events.emitEvent('mesh', 'peer:disconnected', { peerId: evt.detail.toString() })
+    const id = evt.detail.toString()
+    if (libp2p.getConnections(evt.detail).some(c => c.status === 'open') || !connected.delete(id)) { return }
+    events.emitEvent('mesh', 'peer:disconnected', { peerId: id })
   })
 
   const node: MeshNode = {
@@ -107,13 +130,17 @@ export function createMeshNode (components: MeshNodeComponents, init: MeshNodeIn
     crypto,
     events,
     connections,
+    bootstrap,
     notifications,
     truth,
     routing,
+    inbox,
     ledger,
     knowledge,
     startedAt: Date.now(),
     async start () {
+      // the stored history first: what happens from here follows it
+      await events.open()
       if (libp2p.status !== 'started') { await libp2p.start() }
       for (const s of services) {
         await s.start()
@@ -123,6 +150,7 @@ export function createMeshNode (components: MeshNodeComponents, init: MeshNodeIn
     async stop () {
       for (const s of [...services].reverse()) { await s.stop() }
       await libp2p.stop()
+      await events.close()
     }
   }
   return node

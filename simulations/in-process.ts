@@ -184,7 +184,8 @@ async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecor
           : { onConnect: false, intervalMs: 0 }
       },
       ledger: scenario.stack.ledgerSyncInterval != null ? { sync: { intervalMs: scenario.stack.ledgerSyncInterval } } : undefined,
-      routing: scenario.stack.routing as RoutingInit | undefined
+      // a loaded host delays answers, it does not kill links: never close on lost probes
+      routing: { deadAfterLosses: 0, ...scenario.stack.routing as RoutingInit | undefined }
     })
     // duplicates: gossipsub drops them before any validation; count where it reports them
     const score = (libp2p.services.pubsub as unknown as { score: { duplicateMessage(...args: any[]): void } }).score

@@ -42,7 +42,18 @@ export function pageSchema (item: Record<string, unknown>): Record<string, unkno
     properties: {
       items: { type: 'array', items: item },
       next_cursor: { type: ['string', 'null'], description: 'pass as ?cursor= for the next page; null on the last page' }
-    }
+    },
+    // a page of one, the last
+    ...(item.example !== undefined ? { example: { items: [item.example], next_cursor: null } } : {})
+  }
+}
+
+/** `{ items: [...] }` (a list that is not paged), its example made of the item's */
+export function listSchema (item: Record<string, unknown>, extra: Record<string, unknown> = {}, extraExample: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    type: 'object',
+    properties: { items: { type: 'array', items: item }, ...extra },
+    ...(item.example !== undefined ? { example: { items: [item.example], ...extraExample } } : {})
   }
 }
 

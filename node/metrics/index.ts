@@ -240,8 +240,9 @@ export function createNodeMetrics (node: MeshNode, init: NodeMetricsInit = {}): 
     observeRequest,
     addServiceGauge,
     start () {
-      // events from before the API started (node start-up) are still in the history
-      for (const e of node.events.history({ limit: Number.MAX_SAFE_INTEGER })) { events.inc({ category: e.category, type: e.type }) }
+      // events from before the API started (node start-up) are still in the history; those
+      // read back from the store happened in an earlier run
+      for (const e of node.events.history({ after: node.events.restoredUpTo, limit: Number.MAX_SAFE_INTEGER })) { events.inc({ category: e.category, type: e.type }) }
       node.events.addEventListener('event', onEvent)
     },
     stop () {

@@ -1,8 +1,13 @@
 /**
  * The node's event log: typed events from every service, each with a correlation id, in a
- * bounded history that the API can search and the WebSocket feed streams.
+ * bounded history that the API can search and the WebSocket feed streams. Given a store,
+ * the history is kept there too (the last `historySize` events, written behind in batches)
+ * and read back by `open()`, so it survives a restart.
  */
 import { TypedEventEmitter } from 'main-event'
+import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
+import { sortableNumber } from '../storage/index.ts'
+import type { MeshStore } from '../storage/index.ts'
 
 export type MeshEventCategory = 'mesh' | 'truth' | 'resources' | 'routes' | 'notifications' | 'metrics' | 'system' | 'knowledge'
 
@@ -33,12 +38,42 @@ export interface EventLogEvents {
 export interface EventLog extends TypedEventEmitter<EventLogEvents> {
   emitEvent<T>(category: MeshEventCategory, type: string, data: T, correlationId?: string): MeshEvent<T>
   history(query?: EventQuery): MeshEvent[]
+  /** seq of the last event read back from the store (0: none); later ones happened in this run */
+  readonly restoredUpTo: number
+  /** reads the stored history back (before the services start); events emitted before it follow the stored ones */
+  open(): Promise<void>
+  /** writes what is pending; the store may be closed after */
+  close(): Promise<void>
 }
 
 export interface EventLogInit {
-  /** events kept for history queries; older ones are dropped first */
+  /** events kept for history queries, in memory and in the store; older ones are dropped first */
   historySize?: number
   now?(): number
+}
+
+export interface EventLogComponents {
+  /** where the history is kept across restarts (none: memory only) */
+  store?: MeshStore
+}
+
+/** event data as stored: JSON, with bytes as hex and big integers as decimal strings */
+function encodeEvent (e: MeshEvent): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(e, (_key, value) => {
+    if (typeof value === 'bigint') { return value.toString() }
+    if (value instanceof Uint8Array) { return uint8ArrayToString(value, 'base16') }
+    return value
+  }))
+}
+
+function decodeEvent (bytes: Uint8Array): MeshEvent | undefined {
+  try {
+    const e = JSON.parse(new TextDecoder().decode(bytes))
+    if (typeof e?.seq !== 'number' || typeof e.type !== 'string' || typeof e.category !== 'string') { return undefined }
+    return e as MeshEvent
+  } catch {
+    return undefined
+  }
 }
 
 export function newCorrelationId (): string {
@@ -47,15 +82,79 @@ export function newCorrelationId (): string {
 }
 
 class BoundedEventLog extends TypedEventEmitter<EventLogEvents> implements EventLog {
-  private readonly ring: MeshEvent[] = []
+  private ring: MeshEvent[] = []
   private readonly size: number
   private readonly now: () => number
+  private readonly store?: MeshStore
   private seq = 0
+  restoredUpTo = 0
+  /** events not yet written (held back until open() has read the stored ones) */
+  private pending: MeshEvent[] = []
+  private opened = false
+  private writing: Promise<void> = Promise.resolve()
+  private flushQueued = false
 
-  constructor (init: EventLogInit) {
+  constructor (components: EventLogComponents, init: EventLogInit) {
     super()
-    this.size = init.historySize ?? 1000
+    this.size = Math.max(1, init.historySize ?? 1000)
     this.now = init.now ?? Date.now
+    this.store = components.store
+  }
+
+  async open (): Promise<void> {
+    if (this.opened) { return }
+    const store = this.store
+    if (store == null) {
+      this.opened = true
+      return
+    }
+    const stored: MeshEvent[] = []
+    for await (const [, value] of store.iterator({ reverse: true, limit: this.size })) {
+      const e = decodeEvent(value)
+      if (e != null) { stored.push(e) }
+    }
+    stored.reverse()
+    // events emitted while the store was read come after the stored ones
+    const base = stored.length > 0 ? stored[stored.length - 1].seq : 0
+    this.restoredUpTo = base
+    for (const e of this.ring) { e.seq += base }
+    this.seq += base
+    this.ring = [...stored, ...this.ring].slice(-this.size)
+    this.opened = true
+    this.scheduleFlush()
+  }
+
+  async close (): Promise<void> {
+    this.flushQueued = false
+    await this.flush()
+  }
+
+  private scheduleFlush (): void {
+    if (this.store == null || !this.opened || this.flushQueued || this.pending.length === 0) { return }
+    this.flushQueued = true
+    // one batch for the events of one turn of the event loop
+    setTimeout(() => {
+      if (!this.flushQueued) { return }
+      this.flushQueued = false
+      void this.flush()
+    }, 0)
+  }
+
+  private async flush (): Promise<void> {
+    const store = this.store
+    if (store == null || !this.opened) { return }
+    const batch = this.pending.splice(0)
+    const write = this.writing.then(async () => {
+      if (batch.length === 0 || store.status !== 'open') { return }
+      const last = batch[batch.length - 1].seq
+      await store.batch(batch.slice(-this.size).map(e => ({ type: 'put' as const, key: sortableNumber(e.seq), value: encodeEvent(e) })))
+      // bounded: only the last `size` events stay
+      if (last > this.size) { await store.clear({ lt: sortableNumber(last - this.size + 1) }) }
+    }).catch(() => {
+      // a failed write loses those events from the stored history only
+    })
+    this.writing = write
+    await write
   }
 
   emitEvent<T>(category: MeshEventCategory, type: string, data: T, correlationId?: string): MeshEvent<T> {
@@ -69,6 +168,11 @@ class BoundedEventLog extends TypedEventEmitter<EventLogEvents> implements Event
     }
     this.ring.push(event)
     if (this.ring.length > this.size) { this.ring.splice(0, this.ring.length - this.size) }
+    if (this.store != null) {
+      this.pending.push(event)
+      if (this.pending.length > this.size) { this.pending.splice(0, this.pending.length - this.size) }
+      this.scheduleFlush()
+    }
     this.safeDispatchEvent('event', { detail: event })
     return event
   }
@@ -88,6 +192,6 @@ class BoundedEventLog extends TypedEventEmitter<EventLogEvents> implements Event
   }
 }
 
-export function createEventLog (init: EventLogInit = {}): EventLog {
-  return new BoundedEventLog(init)
+export function createEventLog (components: EventLogComponents = {}, init: EventLogInit = {}): EventLog {
+  return new BoundedEventLog(components, init)
 }

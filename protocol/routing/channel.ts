@@ -28,6 +28,16 @@ export function isStreamEnd (err: any): boolean {
 }
 
 /**
+ * A read failed because of what the sender sent (a frame too long, bytes that do not
+ * decode), not because the stream or connection went away: when this node aborts a
+ * connection (a local limit, shutting down) the error it gives reaches every reader, and
+ * must not be counted against the peer.
+ */
+export function isSenderFault (err: any, stream: Stream): boolean {
+  return !isStreamEnd(err) && stream.status === 'open'
+}
+
+/**
  * One outbound stream of `protocol` over `connection`, opened when first needed and again
  * after it broke. `onOpen` sees each new stream (to read its answers).
  */
@@ -107,7 +117,7 @@ export async function serveFrames (stream: Stream, opts: {
     try {
       frame = await lp.read()
     } catch (err: any) {
-      if (!isStreamEnd(err)) { opts.malformed(err) }
+      if (isSenderFault(err, stream)) { opts.malformed(err) }
       stream.abort(err)
       return
     }
@@ -240,7 +250,7 @@ export async function serveRouteStream (stream: Stream, opts: ServeOptions): Pro
     try {
       frame = await pb.read(frameReadOptions(opts))
     } catch (err: any) {
-      if (!isStreamEnd(err)) { opts.malformed(err) }
+      if (isSenderFault(err, stream)) { opts.malformed(err) }
       stream.abort(err)
       return
     }

@@ -103,6 +103,32 @@ export function decayInvalid (count: number, elapsedMs: number, halfLifeMs = INV
   return decayed < 0.01 ? 0 : decayed
 }
 
+/** a part below this is named as a reason for the score */
+export const REASON_BELOW = 0.8
+
+/**
+ * Why a score is what it is: each part below `REASON_BELOW`, worst first, in words with
+ * the figure behind it. Empty when every part is good.
+ */
+export function healthReasons (inputs: HealthInputs, c: HealthComponents = healthComponents(inputs), lastInvalid?: string): string[] {
+  const out: Array<[number, string]> = []
+  const ms = (x: number): string => `${Math.round(x)} ms`
+  if (c.latency < REASON_BELOW) {
+    out.push([c.latency, inputs.rttMs == null ? 'latency: not measured yet' : `latency: median RTT ${ms(inputs.rttMs)}`])
+  }
+  if (c.jitter < REASON_BELOW) { out.push([c.jitter, `jitter: RTT varies by ${ms(inputs.jitterMs ?? 0)}`]) }
+  if (c.delivery < REASON_BELOW) { out.push([c.delivery, `loss: ${Math.round(inputs.loss * 100)}% of recent probes unanswered`]) }
+  if (c.uptime < REASON_BELOW) {
+    out.push([c.uptime, inputs.connectedMs <= 0 ? 'uptime: not connected' : `uptime: connected ${Math.round(inputs.connectedMs / 1000)} s`])
+  }
+  if (c.gossip < REASON_BELOW) { out.push([c.gossip, `gossip score ${Math.round(inputs.gossipScore * 10) / 10}`]) }
+  if (c.validity < REASON_BELOW) {
+    const n = Math.round(inputs.invalid * 100) / 100
+    out.push([c.validity, `invalid messages: ${n} (decaying)${lastInvalid != null ? `, last: ${lastInvalid}` : ''}`])
+  }
+  return out.sort((a, b) => a[0] - b[0]).map(([, text]) => text)
+}
+
 export interface LinkQuality {
   /** smoothed RTT, ms; 0 or undefined = unmeasured */
   rttMs?: number

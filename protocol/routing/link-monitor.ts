@@ -7,16 +7,23 @@
  * `lossWindow` probes; plus time connected, bytes
  * in/out (counted on the raw connection), last seen, and invalid messages reported by
  * any service. From these and the peer's gossipsub score it computes the health score
- * (health.ts). Probes use our own protocol so that the libp2p connection monitor (which
- * closes a connection on one failed ping) never mistakes a lost probe for a dead link;
- * peers without it are probed with the standard ping protocol.
+ * (health.ts), with its reasons in words.
+ *
+ * The monitor is the node's one liveness check: runtimes turn libp2p's connection monitor
+ * off, and the monitor closes a connection after `deadAfterLosses` probes in a row went
+ * unanswered. Two pingers on one connection would break the ping protocol's limit of one
+ * outbound stream, and libp2p's monitor aborts the whole connection on that local error:
+ * a healthy peer then flickers away and every open stream fails with an error that looks
+ * like the peer's fault. Probes use our own protocol; peers without it (plain libp2p, or
+ * one whose services are still starting) are pinged with the standard protocol until their
+ * identify lists ours. Failures of our own making (a stream limit, stopping) are not loss.
  */
 import { byteStream } from '@libp2p/utils'
 import { TypedEventEmitter } from 'main-event'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
-import { decayInvalid, healthComponents, healthFromComponents } from './health.ts'
-import type { HealthComponents, LinkQuality } from './health.ts'
-import type { ComponentLogger, Connection, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
+import { decayInvalid, healthComponents, healthFromComponents, healthReasons } from './health.ts'
+import type { HealthComponents, HealthInputs, LinkQuality } from './health.ts'
+import type { ComponentLogger, Connection, IdentifyResult, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
 
 export const PROBE_PROTOCOL = '/liberation/probe/1.0.0'
 export const PING_PROTOCOL = '/ipfs/ping/1.0.0'
@@ -33,6 +40,8 @@ export interface LinkMonitorInit {
   healthChangeThreshold?: number
   /** disconnected peers remembered at most (default 1024) */
   maxPeerRecords?: number
+  /** probes unanswered in a row after which the connection is closed as dead (default 3; 0 = never) */
+  deadAfterLosses?: number
 }
 
 export interface LinkMonitorComponents {
@@ -75,6 +84,8 @@ export interface PeerLinkInfo {
   gossipScore: number
   /** 0..1; 0 when disconnected */
   health: number
+  /** why the score is what it is: the weak parts in words, worst first (empty when all are good) */
+  healthReasons: string[]
 }
 
 /** `routing.health(peerId)`: the score with its parts (health.ts). */
@@ -89,6 +100,10 @@ export interface PeerHealth {
   uptimeMs: number
   gossipScore: number
   invalidMessages: number
+  /** the weak parts in words, worst first (empty when all are good) */
+  reasons: string[]
+  /** what the last invalid message was */
+  lastInvalidReason?: string
 }
 
 export interface PeerHealthChange {
@@ -132,7 +147,20 @@ interface PeerRecord {
   useProtocol: string
   invalid: number
   invalidAt: number
+  lastInvalidReason?: string
+  /** probes unanswered in a row */
+  lostInRow: number
   lastHealth: number
+}
+
+/** a probe that failed for a reason of our own: it says nothing about the peer */
+const LOCAL_FAILURE = Symbol('local failure')
+
+/** errors of this node's own making: a stream limit reached, a stream or dial we gave up */
+function isLocalFailure (err: any): boolean {
+  const name = err?.name
+  return name === 'TooManyOutboundProtocolStreamsError' || name === 'ConnectionClosedError' ||
+    name === 'ConnectionClosingError' || name === 'StreamStateError'
 }
 
 export interface LinkMonitor extends TypedEventEmitter<LinkMonitorEvents> {
@@ -160,6 +188,7 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
   private readonly lossWindow: number
   private readonly threshold: number
   private readonly maxRecords: number
+  private readonly deadAfterLosses: number
   private timer?: ReturnType<typeof setInterval>
   private running = false
   private readonly controller = new AbortController()
@@ -174,9 +203,11 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
     this.lossWindow = Math.max(1, init.lossWindow ?? 20)
     this.threshold = init.healthChangeThreshold ?? 0.05
     this.maxRecords = init.maxPeerRecords ?? 1024
+    this.deadAfterLosses = init.deadAfterLosses ?? 3
     this.onConnect = this.onConnect.bind(this)
     this.onDisconnect = this.onDisconnect.bind(this)
     this.onConnectionOpen = this.onConnectionOpen.bind(this)
+    this.onIdentify = this.onIdentify.bind(this)
   }
 
   async start (): Promise<void> {
@@ -189,6 +220,7 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
     this.libp2p.addEventListener('peer:connect', this.onConnect)
     this.libp2p.addEventListener('peer:disconnect', this.onDisconnect)
     this.libp2p.addEventListener('connection:open', this.onConnectionOpen)
+    this.libp2p.addEventListener('peer:identify', this.onIdentify)
     for (const conn of this.libp2p.getConnections()) { this.track(conn) }
     for (const peer of this.libp2p.getPeers()) { this.linkUp(peer) }
     this.timer = setInterval(() => { this.tick() }, this.probeIntervalMs)
@@ -206,6 +238,7 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
     this.libp2p.removeEventListener('peer:connect', this.onConnect)
     this.libp2p.removeEventListener('peer:disconnect', this.onDisconnect)
     this.libp2p.removeEventListener('connection:open', this.onConnectionOpen)
+    this.libp2p.removeEventListener('peer:identify', this.onIdentify)
     await this.libp2p.unhandle(PROBE_PROTOCOL).catch(() => {})
   }
 
@@ -234,6 +267,7 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
         useProtocol: PROBE_PROTOCOL,
         invalid: 0,
         invalidAt: now,
+        lostInRow: 0,
         lastHealth: 0
       }
       this.records.set(id, r)
@@ -280,6 +314,12 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
     this.track(evt.detail)
   }
 
+  /** a peer that was pinged while its services started is probed with ours once it lists it */
+  private onIdentify (evt: CustomEvent<IdentifyResult>): void {
+    const r = this.records.get(evt.detail.peerId.toString())
+    if (r != null && evt.detail.protocols.includes(PROBE_PROTOCOL)) { r.useProtocol = PROBE_PROTOCOL }
+  }
+
   private onConnect (evt: CustomEvent<PeerId>): void {
     this.linkUp(evt.detail)
   }
@@ -312,6 +352,7 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
     const r = this.records.get(evt.detail.toString())
     if (r == null || r.connectedSince == null) { return }
     r.connectedSince = undefined
+    r.lostInRow = 0
     if (r.warmup != null) { clearTimeout(r.warmup) }
     r.warmup = undefined
     this.safeDispatchEvent('link:down', { detail: r.id })
@@ -343,24 +384,42 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
     const conn = this.libp2p.getConnections(r.peerId).find(c => c.status === 'open')
     if (conn == null) { return undefined }
     r.probing = true
-    let rtt: number | undefined
+    let outcome: number | undefined | typeof LOCAL_FAILURE
     const signal = AbortSignal.any([AbortSignal.timeout(this.probeTimeoutMs), this.controller.signal])
     try {
-      rtt = await this.echo(conn, r.useProtocol, signal)
-    } catch (err: any) {
-      // a peer without our probe protocol answers the standard ping instead
-      if (err?.name === 'UnsupportedProtocolError' && r.useProtocol !== PING_PROTOCOL) {
-        r.useProtocol = PING_PROTOCOL
-        rtt = await this.echo(conn, r.useProtocol, signal).catch(() => undefined)
-      }
-      this.log.trace('probe of %s failed: %s', peerId, err?.message)
+      outcome = await this.probeOnce(conn, r, signal)
     } finally {
       r.probing = false
     }
-    // a probe cut short by the link going away (or by stop) says nothing about loss
-    if (!this.running || conn.status !== 'open' || r.connectedSince == null) { return rtt }
-    this.recordProbe(r, rtt)
-    return rtt
+    // a probe cut short by the link going away (or by stop), or failed for a reason of
+    // our own, says nothing about loss
+    if (outcome === LOCAL_FAILURE) { return undefined }
+    if (!this.running || conn.status !== 'open' || r.connectedSince == null) { return outcome }
+    this.recordProbe(r, outcome)
+    if (outcome == null && this.deadAfterLosses > 0 && r.lostInRow >= this.deadAfterLosses) {
+      this.log('closing the connection to %s: %d probes in a row unanswered', peerId, r.lostInRow)
+      conn.abort(new Error(`link dead: ${r.lostInRow} probes in a row unanswered`))
+    }
+    return outcome
+  }
+
+  private async probeOnce (conn: Connection, r: PeerRecord, signal: AbortSignal): Promise<number | undefined | typeof LOCAL_FAILURE> {
+    const protocol = r.useProtocol
+    // the ping protocol allows one outbound stream per connection: never a second one
+    if (protocol === PING_PROTOCOL && conn.streams.some(s => s.direction === 'outbound' && s.protocol === PING_PROTOCOL)) {
+      return LOCAL_FAILURE
+    }
+    try {
+      return await this.echo(conn, protocol, signal)
+    } catch (err: any) {
+      // a peer without our probe protocol (yet) answers the standard ping instead
+      if (err?.name === 'UnsupportedProtocolError' && protocol !== PING_PROTOCOL) {
+        r.useProtocol = PING_PROTOCOL
+        return this.probeOnce(conn, r, signal)
+      }
+      this.log.trace('probe of %s failed: %s', r.id, err?.message)
+      return isLocalFailure(err) ? LOCAL_FAILURE : undefined
+    }
   }
 
   /** one echo round trip, timed after the protocol negotiation (its own round trip) */
@@ -389,7 +448,9 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
     r.outcomeCount = Math.min(this.lossWindow, r.outcomeCount + 1)
     if (rtt == null) {
       r.probesLost++
+      r.lostInRow++
     } else {
+      r.lostInRow = 0
       r.lastSeen = Date.now()
       r.samples[r.sampleNext] = rtt
       r.sampleNext = (r.sampleNext + 1) % this.lossWindow
@@ -429,15 +490,24 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
     return r.invalid
   }
 
-  private components (r: PeerRecord): HealthComponents {
-    return healthComponents({
+  private inputs (r: PeerRecord): HealthInputs {
+    return {
       rttMs: this.rtt(r),
       jitterMs: r.rttvar,
       loss: this.loss(r),
       connectedMs: r.connectedSince == null ? 0 : Date.now() - r.connectedSince,
       gossipScore: this.gossipScore(r.id),
       invalid: this.invalidNow(r)
-    })
+    }
+  }
+
+  private components (r: PeerRecord): HealthComponents {
+    return healthComponents(this.inputs(r))
+  }
+
+  private reasons (r: PeerRecord): string[] {
+    const inputs = this.inputs(r)
+    return healthReasons(inputs, healthComponents(inputs), r.lastInvalidReason)
   }
 
   private healthOf (r: PeerRecord): number {
@@ -470,6 +540,7 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
     const r = this.records.get(peerId)
     if (r == null) { return }
     r.invalid = this.invalidNow(r) + 1
+    r.lastInvalidReason = reason ?? 'unspecified'
     this.log('invalid message from %s: %s', peerId, reason ?? 'unspecified')
     this.checkHealth(r)
   }
@@ -486,7 +557,8 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
   health (peerId: string): PeerHealth | undefined {
     const r = this.records.get(peerId)
     if (r == null) { return undefined }
-    const components = this.components(r)
+    const inputs = this.inputs(r)
+    const components = healthComponents(inputs)
     return {
       peerId,
       status: r.connectedSince == null ? 'disconnected' : 'connected',
@@ -496,8 +568,10 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
       jitterMs: r.rttvar,
       loss: this.loss(r),
       uptimeMs: r.connectedSince == null ? 0 : Date.now() - r.connectedSince,
-      gossipScore: this.gossipScore(r.id),
-      invalidMessages: r.invalid
+      gossipScore: inputs.gossipScore,
+      invalidMessages: r.invalid,
+      reasons: healthReasons(inputs, components, r.lastInvalidReason),
+      lastInvalidReason: r.lastInvalidReason
     }
   }
 
@@ -524,7 +598,8 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
       probesLost: r.probesLost,
       invalidMessages: this.invalidNow(r),
       gossipScore: this.gossipScore(r.id),
-      health: this.healthOf(r)
+      health: this.healthOf(r),
+      healthReasons: connected ? this.reasons(r) : ['not connected']
     }
   }
 }

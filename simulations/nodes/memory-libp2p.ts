@@ -37,7 +37,7 @@ export interface MemoryLibp2pInit {
   connectionEncrypter?(components: any): ConnectionEncrypter
   /**
    * a busy simulation process answers pings and handshakes late: give connections more
-   * time before libp2p gives up on them (dial and upgrade timeouts, ping failures)
+   * time before libp2p gives up on them (dial and upgrade timeouts)
    */
   patient?: boolean
 }
@@ -62,7 +62,8 @@ export async function createMemoryLibp2p (init: MemoryLibp2pInit): Promise<MeshL
       maxConnections: init.maxConnections ?? 256,
       ...(init.patient === true ? { dialTimeout: 60_000, addressDialTimeout: 60_000, inboundUpgradeTimeout: 60_000, maxIncomingPendingConnections: 64 } : {})
     },
-    ...(init.patient === true ? { connectionMonitor: { abortConnectionOnPingFailure: false } } : {}),
+    // the routing service's link monitor is the one liveness check (see its module comment)
+    connectionMonitor: { enabled: false },
     services
   })
   return node as unknown as MeshLibp2p

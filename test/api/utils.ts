@@ -6,7 +6,7 @@ import { WebSocket } from 'ws'
 import { defaultConfig, validateConfig } from '../../node/config/index.ts'
 import { startNodeRuntime } from '../../node/runtime.ts'
 import type { NodeConfig } from '../../node/config/index.ts'
-import type { NodeRuntime } from '../../node/runtime.ts'
+import type { NodeRuntime, NodeRuntimeOptions } from '../../node/runtime.ts'
 
 export interface ApiNode {
   runtime: NodeRuntime
@@ -18,7 +18,7 @@ export interface ApiNode {
 const started: ApiNode[] = []
 const dirs: string[] = []
 
-export async function startApiNode (overrides: Partial<NodeConfig> = {}): Promise<ApiNode> {
+export async function startApiNode (overrides: Partial<NodeConfig> = {}, options: NodeRuntimeOptions = {}): Promise<ApiNode> {
   const dataDir = await mkdtemp(join(tmpdir(), 'liberation-api-'))
   dirs.push(dataDir)
   const config = validateConfig({
@@ -34,7 +34,8 @@ export async function startApiNode (overrides: Partial<NodeConfig> = {}): Promis
   })
   const runtime = await startNodeRuntime(config, {
     gossip: { colocationWhitelist: ['127.0.0.1'] },
-    allow: ['/ip4/127.0.0.1']
+    allow: ['/ip4/127.0.0.1'],
+    ...options
   })
   const url = runtime.api.url.replace('0.0.0.0', '127.0.0.1')
   const node: ApiNode = { runtime, url, dataDir, stop: async () => { await runtime.stop() } }

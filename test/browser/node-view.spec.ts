@@ -212,6 +212,14 @@ describe('dashboard node view in Chromium: a server node and three peers', () =>
     expect(await dialog.locator('[data-peer-detail]').textContent()).toBe(peers[0].peerId)
     await dialog.locator('ul.addresses li', { hasText: '/tcp/' }).first().waitFor({ timeout: 5000 })
     await dialog.locator('ul.parts li', { hasText: 'latency' }).waitFor({ timeout: 5000 })
+    // the reasons for the health, in words, as the server gives them
+    const reasons = (await apiGet(page, `/api/v1/mesh/health/${peers[0].peerId}`)).body.reasons as string[]
+    const why = await dialog.locator('[data-health-reasons]').textContent()
+    if (reasons.length === 0) {
+      expect(why).toBe('every part is good')
+    } else {
+      expect(why).toContain(`${reasons[0].split(':')[0]}:`)
+    }
     await expect.poll(async () => dialog.locator('svg.spark polyline').count(), { timeout: 10_000 }).toBeGreaterThan(0)
     await page.screenshot({ path: `${RESULTS}/node-view-peer-detail.png` })
     await dialog.getByRole('button', { name: 'Close' }).click()

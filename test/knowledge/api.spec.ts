@@ -59,7 +59,7 @@ describe('knowledge routes', () => {
     expect(foreignEdit.body.message).toMatch(/only the author/)
     expect((await api(b.url, 'POST', `/api/v1/knowledge/${id}/retract`)).status).toBe(403)
     const edited = await api(a.url, 'PATCH', `/api/v1/knowledge/${id}`, { content: 'Restart the relay, then re-dial.' })
-    expect(edited.body).toMatchObject({ version: 2, versions: 2, title: 'Healing a partitioned relay' })
+    expect(edited.body).toMatchObject({ version: 2, versions: 2, title: 'Healing a partitioned relay', type: 'technical', tags: ['relay', 'mesh'] })
     await waitFor(async () => (await api(b.url, 'GET', `/api/v1/knowledge/${id}/versions`)).body.items?.length === 2, 'both versions on b')
     const versions = (await api(b.url, 'GET', `/api/v1/knowledge/${id}/versions`)).body.items
     expect(versions.map((v: any) => v.version)).toEqual([1, 2])

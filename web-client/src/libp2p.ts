@@ -77,6 +77,8 @@ export async function createBrowserLibp2p (init: BrowserLibp2pInit): Promise<Mes
     connectionManager: {
       maxConnections: init.maxConnections ?? 32
     },
+    // the routing service's link monitor is the one liveness check (protocol/routing/link-monitor.ts)
+    connectionMonitor: { enabled: false },
     services: {
       identify: identify(),
       identifyPush: identifyPush(),

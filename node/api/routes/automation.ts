@@ -5,7 +5,8 @@
  */
 import { AutomationError } from '../../../protocol/automation/index.ts'
 import { MeshError } from '../../../protocol/errors.ts'
-import { errorResponses, errorSchema, freeObject, notFoundResponse, pageSchema } from '../schemas.ts'
+import { automationStatsExample, runExample, taskExample, taskPatchExample } from '../examples.ts'
+import { errorResponses, errorSchema, freeObject, listSchema, notFoundResponse, pageSchema } from '../schemas.ts'
 import type { AutomationEngine, RunRecord, TaskSettings, TaskStatus } from '../../../protocol/automation/index.ts'
 import type { ApiContext } from '../server.ts'
 import type { FastifyInstance } from 'fastify'
@@ -58,7 +59,8 @@ const taskSchema = {
     consecutive_failures: { type: 'integer' },
     runs: { type: 'integer', description: 'runs since the node started' },
     failures: { type: 'integer' }
-  }
+  },
+  example: taskExample
 } as const
 
 const runSchema = {
@@ -76,7 +78,8 @@ const runSchema = {
     attempts: { type: 'integer' },
     error: { type: ['string', 'null'] },
     result: { ...freeObject, nullable: true, description: 'what the run did (e.g. humans paid)' }
-  }
+  },
+  example: runExample
 } as const
 
 export function settingsView (s: TaskSettings): Record<string, unknown> {
@@ -158,7 +161,8 @@ export function registerAutomationRoutes (app: FastifyInstance, ctx: ApiContext)
             failures: { type: 'integer' },
             history: { type: 'integer', description: 'run records kept' },
             next: { type: ['object', 'null'], properties: { task: { type: 'string' }, at: { type: 'integer', description: 'epoch ms' } } }
-          }
+          },
+          example: automationStatsExample
         },
         ...errorResponses,
         ...disabled
@@ -173,7 +177,7 @@ export function registerAutomationRoutes (app: FastifyInstance, ctx: ApiContext)
     schema: {
       tags: ['automation'],
       summary: 'every task with its settings, next run and last outcome',
-      response: { 200: { type: 'object', properties: { items: { type: 'array', items: taskSchema } } }, ...errorResponses, ...disabled }
+      response: { 200: listSchema(taskSchema), ...errorResponses, ...disabled }
     }
   }, async () => ({ items: engineOf(ctx).tasks().map(taskView) }))
 
@@ -190,7 +194,7 @@ export function registerAutomationRoutes (app: FastifyInstance, ctx: ApiContext)
       tags: ['automation'],
       summary: 'change a task\'s settings (kept across restarts; they override the config file)',
       params: nameParams,
-      body: { type: 'object', additionalProperties: false, minProperties: 1, properties: settingsProperties },
+      body: { type: 'object', additionalProperties: false, minProperties: 1, properties: settingsProperties, example: taskPatchExample },
       response: { 200: taskSchema, ...errorResponses, ...notFoundResponse, ...disabled }
     }
   }, async request => {

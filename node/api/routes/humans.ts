@@ -6,6 +6,7 @@
  */
 import { MeshError } from '../../../protocol/errors.ts'
 import { isLedgerError } from '../../../protocol/ledger/index.ts'
+import { distributeBodyExample, distributeExample, transactionExample } from '../examples.ts'
 import { DEFAULT_PAGE_SIZE, errorResponses, errorSchema, notFoundResponse, pageSchema } from '../schemas.ts'
 import { notFound } from '../validation.ts'
 import { epochMs } from '../wire.ts'
@@ -99,7 +100,8 @@ const transactionSchema = {
     status: { type: 'string', enum: ['completed', 'unfunded', 'superseded', 'invalid'], description: 'completed counts; unfunded: the pool cannot cover it; superseded: another payment of the same week counts; invalid: not the human\'s weekly flow, or no such human' },
     author: { type: 'string' },
     metadata: { type: 'object', properties: { doc: { type: 'string' }, clock: { type: 'integer' }, author_key: { type: 'string' }, registrar_key: { type: 'string' } } }
-  }
+  },
+  example: transactionExample
 } as const
 
 function transactionView (t: LedgerTransaction): Record<string, unknown> {
@@ -250,7 +252,8 @@ export function registerHumanRoutes (app: FastifyInstance, ctx: ApiContext): voi
         properties: {
           human_ids: { type: 'array', minItems: 1, maxItems: 100_000, uniqueItems: true, items: { type: 'string', pattern: HUMAN_ID } },
           amount_override: { ...amountSchema, description: 'refused (400): a payment\'s amount is always the human\'s weekly flow' }
-        }
+        },
+        example: distributeBodyExample
       },
       response: {
         200: {
@@ -263,7 +266,8 @@ export function registerHumanRoutes (app: FastifyInstance, ctx: ApiContext): voi
             remaining_wealth: { type: 'string' },
             payments: { type: 'array', items: { type: 'object', properties: { human_id: { type: 'string' }, registrar: { type: 'string' }, amount: { type: 'string' } } } },
             payments_listed: { type: 'integer', description: `payments listed here (at most ${MAX_LISTED_PAYMENTS})` }
-          }
+          },
+          example: distributeExample
         },
         ...errorResponses,
         ...notFoundResponse,

@@ -4,7 +4,8 @@
  * publishes the solution as a knowledge entry).
  */
 import { SESSION_FIELDS, SESSION_LIMITS } from '../../../protocol/knowledge/index.ts'
-import { errorResponses, errorSchema, notFoundResponse } from '../schemas.ts'
+import { editBodyExample, participantsBodyExample, presenceBodyExample, sessionBodyExample, sessionExample, sessionSummaryExample } from '../examples.ts'
+import { errorResponses, errorSchema, listSchema, notFoundResponse } from '../schemas.ts'
 import { knowledgeError } from './knowledge.ts'
 import type { SessionEdit, SessionField } from '../../../protocol/knowledge/index.ts'
 import type { ApiContext } from '../server.ts'
@@ -43,7 +44,8 @@ const sessionSchema = {
         }
       }
     }
-  }
+  },
+  example: sessionExample
 } as const
 
 export function registerKnowledgeSessionRoutes (app: FastifyInstance, ctx: ApiContext): void {
@@ -54,7 +56,7 @@ export function registerKnowledgeSessionRoutes (app: FastifyInstance, ctx: ApiCo
   }
 
   app.get('/knowledge/sessions', {
-    schema: { tags, summary: 'learning sessions known to this node, newest first', response: { 200: { type: 'object', properties: { items: { type: 'array', items: { type: 'object', properties: summaryProperties } } } }, ...errorResponses } }
+    schema: { tags, summary: 'learning sessions known to this node, newest first', response: { 200: listSchema({ type: 'object', properties: summaryProperties, example: sessionSummaryExample }), ...errorResponses } }
   }, async () => ({ items: sessions.list() }))
 
   app.post<{ Body: { title: string, description?: string, problem?: string, participants?: string[] } }>('/knowledge/sessions', {
@@ -70,7 +72,8 @@ export function registerKnowledgeSessionRoutes (app: FastifyInstance, ctx: ApiCo
           description: { type: 'string', maxLength: SESSION_LIMITS.maxDescriptionBytes },
           problem: { type: 'string', maxLength: 8192 },
           participants: { type: 'array', maxItems: SESSION_LIMITS.maxParticipants, uniqueItems: true, items: PEER }
-        }
+        },
+        example: sessionBodyExample
       },
       response: { 201: sessionSchema, ...errorResponses }
     }
@@ -88,7 +91,7 @@ export function registerKnowledgeSessionRoutes (app: FastifyInstance, ctx: ApiCo
       tags,
       summary: 'invite nodes (owner only)',
       params: idParams,
-      body: { type: 'object', additionalProperties: false, required: ['participants'], properties: { participants: { type: 'array', minItems: 1, maxItems: SESSION_LIMITS.maxParticipants, items: PEER } } },
+      body: { type: 'object', additionalProperties: false, required: ['participants'], properties: { participants: { type: 'array', minItems: 1, maxItems: SESSION_LIMITS.maxParticipants, items: PEER } }, example: participantsBodyExample },
       response: { 200: sessionSchema, ...forbidden, ...errorResponses, ...notFoundResponse }
     }
   }, async request => guard(sessions.invite(request.params.id, request.body.participants)))
@@ -108,7 +111,8 @@ export function registerKnowledgeSessionRoutes (app: FastifyInstance, ctx: ApiCo
           at: { type: 'integer', minimum: 0 },
           delete: { type: 'integer', minimum: 0 },
           insert: { type: 'string', maxLength: 8192 }
-        }
+        },
+        example: editBodyExample
       },
       response: { 200: sessionSchema, ...forbidden, ...errorResponses, ...notFoundResponse }
     }
@@ -129,7 +133,8 @@ export function registerKnowledgeSessionRoutes (app: FastifyInstance, ctx: ApiCo
         properties: {
           name: { type: 'string', maxLength: 64 },
           cursor: { type: ['object', 'null'], additionalProperties: false, required: ['field', 'index'], properties: { field: { type: 'string', enum: SESSION_FIELDS }, index: { type: 'integer', minimum: 0 } } }
-        }
+        },
+        example: presenceBodyExample
       },
       response: { 200: sessionSchema, ...forbidden, ...errorResponses, ...notFoundResponse }
     }

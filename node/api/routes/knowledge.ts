@@ -5,7 +5,8 @@
  */
 import { MeshError } from '../../../protocol/errors.ts'
 import { KNOWLEDGE_LIMITS, KNOWLEDGE_TYPES, KnowledgeInputError } from '../../../protocol/knowledge/index.ts'
-import { errorResponses, errorSchema, notFoundResponse } from '../schemas.ts'
+import { knowledgeBodyExample, knowledgeEntryExample, knowledgeHitExample, knowledgePatchExample, knowledgeSummaryExample, knowledgeVersionExample, ratingBodyExample } from '../examples.ts'
+import { errorResponses, errorSchema, listSchema, notFoundResponse } from '../schemas.ts'
 import { notFound } from '../validation.ts'
 import type { EntryDraft, KnowledgeListQuery, KnowledgeSearchQuery } from '../../../protocol/knowledge/index.ts'
 import type { ApiContext } from '../server.ts'
@@ -32,8 +33,8 @@ const entryProperties = {
   record_id: { type: 'string', description: "hex id of the current version's signed record" }
 } as const
 
-export const knowledgeSummarySchema = { type: 'object', properties: entryProperties } as const
-export const knowledgeEntrySchema = { type: 'object', properties: { ...entryProperties, content: { type: 'string', description: 'Markdown' } } } as const
+export const knowledgeSummarySchema = { type: 'object', properties: entryProperties, example: knowledgeSummaryExample } as const
+export const knowledgeEntrySchema = { type: 'object', properties: { ...entryProperties, content: { type: 'string', description: 'Markdown' } }, example: knowledgeEntryExample } as const
 
 const versionSchema = {
   type: 'object',
@@ -47,7 +48,8 @@ const versionSchema = {
     confidence: { type: 'number' },
     retracted: { type: 'boolean' },
     created_at: { type: 'integer' }
-  }
+  },
+  example: knowledgeVersionExample
 } as const
 
 const hitSchema = {
@@ -57,7 +59,8 @@ const hitSchema = {
     score: { type: 'number' },
     snippet: { type: 'string', description: 'HTML-escaped excerpt, matched terms in <mark>' },
     title_html: { type: 'string' }
-  }
+  },
+  example: knowledgeHitExample
 } as const
 
 const filterProperties = {
@@ -77,6 +80,9 @@ const draftProperties = {
   tags: { type: 'array', maxItems: KNOWLEDGE_LIMITS.maxTags, uniqueItems: true, items: { type: 'string', pattern: TAG } },
   confidence: { type: 'number', minimum: 0, maximum: 1 }
 } as const
+
+/** an edit keeps what it does not give: no defaults */
+const patchProperties = { ...draftProperties, type: { type: 'string', enum: KNOWLEDGE_TYPES } } as const
 
 const forbidden = { 403: { description: 'not the author', ...errorSchema } } as const
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: ID } } } as const
@@ -103,7 +109,7 @@ export function registerKnowledgeRoutes (app: FastifyInstance, ctx: ApiContext):
       tags,
       summary: 'knowledge entries, most recently updated first, with filters',
       querystring: { type: 'object', additionalProperties: false, properties: { ...filterProperties, include_retracted: { type: 'boolean', default: false } } },
-      response: { 200: { type: 'object', properties: { items: { type: 'array', items: knowledgeSummarySchema }, total: { type: 'integer' } } }, ...errorResponses }
+      response: { 200: listSchema(knowledgeSummarySchema, { total: { type: 'integer' } }, { total: 1 }), ...errorResponses }
     }
   }, async request => guard(knowledge.list(request.query)))
 
@@ -112,7 +118,7 @@ export function registerKnowledgeRoutes (app: FastifyInstance, ctx: ApiContext):
       tags,
       summary: 'full-text search over title, content and tags: ranked, with highlighted snippets',
       querystring: { type: 'object', additionalProperties: false, required: ['q'], properties: { q: { type: 'string', minLength: 1, maxLength: 256 }, ...filterProperties } },
-      response: { 200: { type: 'object', properties: { items: { type: 'array', items: hitSchema }, total: { type: 'integer' } } }, ...errorResponses }
+      response: { 200: listSchema(hitSchema, { total: { type: 'integer' } }, { total: 1 }), ...errorResponses }
     }
   }, async request => guard(knowledge.search(request.query)))
 
@@ -125,7 +131,7 @@ export function registerKnowledgeRoutes (app: FastifyInstance, ctx: ApiContext):
   })
 
   app.get<{ Params: { id: string } }>('/knowledge/:id/versions', {
-    schema: { tags, summary: 'every version of an entry, oldest first', params: idParams, response: { 200: { type: 'object', properties: { items: { type: 'array', items: versionSchema } } }, ...errorResponses, ...notFoundResponse } }
+    schema: { tags, summary: 'every version of an entry, oldest first', params: idParams, response: { 200: listSchema(versionSchema), ...errorResponses, ...notFoundResponse } }
   }, async request => {
     const v = await guard(knowledge.versions(request.params.id))
     if (v == null) { throw notFound(`knowledge entry ${request.params.id}`) }
@@ -138,7 +144,7 @@ export function registerKnowledgeRoutes (app: FastifyInstance, ctx: ApiContext):
       summary: 'entries related by text similarity',
       params: idParams,
       querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1, maximum: 50, default: 5 } } },
-      response: { 200: { type: 'object', properties: { items: { type: 'array', items: hitSchema } } }, ...errorResponses, ...notFoundResponse }
+      response: { 200: listSchema(hitSchema), ...errorResponses, ...notFoundResponse }
     }
   }, async request => {
     const r = await guard(knowledge.related(request.params.id, request.query.limit))
@@ -150,7 +156,7 @@ export function registerKnowledgeRoutes (app: FastifyInstance, ctx: ApiContext):
     schema: {
       tags,
       summary: 'write an entry: signed by this node, stored, gossiped',
-      body: { type: 'object', additionalProperties: false, required: ['title', 'content'], properties: draftProperties },
+      body: { type: 'object', additionalProperties: false, required: ['title', 'content'], properties: draftProperties, example: knowledgeBodyExample },
       response: { 201: knowledgeEntrySchema, ...errorResponses }
     }
   }, async (request, reply) => reply.code(201).send(await guard(knowledge.add(request.body))))
@@ -160,7 +166,7 @@ export function registerKnowledgeRoutes (app: FastifyInstance, ctx: ApiContext):
       tags,
       summary: "a new version of one of this node's entries (fields not given are kept)",
       params: idParams,
-      body: { type: 'object', additionalProperties: false, minProperties: 1, properties: draftProperties },
+      body: { type: 'object', additionalProperties: false, minProperties: 1, properties: patchProperties, example: knowledgePatchExample },
       response: { 200: knowledgeEntrySchema, ...forbidden, ...errorResponses, ...notFoundResponse }
     }
   }, async request => guard(knowledge.edit(request.params.id, request.body)))
@@ -174,7 +180,7 @@ export function registerKnowledgeRoutes (app: FastifyInstance, ctx: ApiContext):
       tags,
       summary: "rate an entry's effectiveness, 0..5 (this node's latest rating counts)",
       params: idParams,
-      body: { type: 'object', additionalProperties: false, required: ['score'], properties: { score: { type: 'integer', minimum: 0, maximum: 5 } } },
+      body: { type: 'object', additionalProperties: false, required: ['score'], properties: { score: { type: 'integer', minimum: 0, maximum: 5 } }, example: ratingBodyExample },
       response: { 200: knowledgeEntrySchema, ...errorResponses, ...notFoundResponse }
     }
   }, async request => guard(knowledge.rate(request.params.id, request.body.score)))

@@ -6,10 +6,12 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { MeshError } from '../../../protocol/errors.ts'
 import { gossipScore } from '../../../protocol/pubsub/gossip.ts'
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decodeNumericCursor, encodeCursor, errorResponses, errorSchema, notFoundResponse, pageByKey, pageSchema } from '../schemas.ts'
+import { inboxExample, peerExample, peerHealthExample, routeExample, sendBodyExample, sendResultExample, topologyExample, topologySummaryExample } from '../examples.ts'
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decodeNumericCursor, encodeCursor, errorResponses, errorSchema, listSchema, notFoundResponse, pageByKey, pageSchema } from '../schemas.ts'
 import { badRequest, notFound } from '../validation.ts'
 import type { MeshNode } from '../../../protocol/mesh-node.ts'
-import type { RoutedMessage, TopologySnapshot, TopologySummary } from '../../../protocol/routing/index.ts'
+import type { InboxMessage } from '../../../protocol/routing/inbox.ts'
+import type { TopologySnapshot, TopologySummary } from '../../../protocol/routing/index.ts'
 import type { PeerHealth, PeerLinkInfo } from '../../../protocol/routing/link-monitor.ts'
 import type { RouteInfo } from '../../../protocol/routing/topology.ts'
 import type { ApiContext } from '../server.ts'
@@ -56,10 +58,12 @@ export const peerSchema = {
         connected_since: { type: ['integer', 'null'] },
         bytes_in: { type: 'integer' },
         bytes_out: { type: 'integer' },
-        invalid_messages: { type: 'number' }
+        invalid_messages: { type: 'number' },
+        health_reasons: { type: 'array', items: { type: 'string' }, description: 'why the health is what it is: its weak parts in words, worst first (empty when every part is good)' }
       }
     }
-  }
+  },
+  example: peerExample
 } as const
 
 export interface PeerView {
@@ -86,7 +90,8 @@ function linkView (l: PeerLinkInfo | undefined): Record<string, unknown> | null 
     connected_since: l.connectedSince ?? null,
     bytes_in: l.bytesIn,
     bytes_out: l.bytesOut,
-    invalid_messages: l.invalidMessages
+    invalid_messages: l.invalidMessages,
+    health_reasons: l.healthReasons
   }
 }
 
@@ -199,7 +204,7 @@ export function registerMeshRoutes (app: FastifyInstance, ctx: ApiContext): void
     schema: {
       tags,
       summary: 'health score (0..1) of every direct peer, with its parts',
-      response: { 200: { type: 'object', properties: { items: { type: 'array', items: healthSchema } } }, ...errorResponses }
+      response: { 200: listSchema(healthSchema), ...errorResponses }
     }
   }, async () => {
     const items = node.routing.peers()
@@ -239,7 +244,7 @@ export function registerMeshRoutes (app: FastifyInstance, ctx: ApiContext): void
           limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE }
         }
       },
-      response: { 200: { oneOf: [topologySchema, topologySummarySchema] }, ...errorResponses }
+      response: { 200: { oneOf: [{ ...topologySchema, example: topologyExample }, { ...topologySummarySchema, example: topologySummaryExample }], example: topologyExample }, ...errorResponses }
     }
   }, async request => {
     if (request.query.view === 'summary') { return topologySummaryView(node.routing.topologySummary()) }
@@ -281,9 +286,6 @@ export function registerMeshRoutes (app: FastifyInstance, ctx: ApiContext): void
 
   // ---- routed messages ----
 
-  const inbox = createInbox(node, INBOX_SIZE)
-  app.addHook('onClose', async () => { inbox.stop() })
-
   app.post<{ Body: { target: string, payload: string } }>('/mesh/send', {
     schema: {
       tags,
@@ -296,7 +298,8 @@ export function registerMeshRoutes (app: FastifyInstance, ctx: ApiContext): void
           target: { type: 'string', minLength: 1, maxLength: 128, description: 'peer id of the destination node' },
           payload: { type: 'string', maxLength: MAX_PAYLOAD_BYTES, description: 'UTF-8 text' },
           timeout_ms: { type: 'integer', minimum: 100, maximum: 60_000 }
-        }
+        },
+        example: sendBodyExample
       },
       response: {
         200: sendResultSchema,
@@ -345,18 +348,14 @@ export function registerMeshRoutes (app: FastifyInstance, ctx: ApiContext): void
   }, async request => {
     const q = request.query
     const after = decodeNumericCursor(q.cursor) ?? 0
-    const matching = inbox.items.filter(m => m.seq > after && (q.from == null || m.from === q.from))
-    const items = matching.slice(0, q.limit)
-    return { items, next_cursor: matching.length > q.limit ? encodeCursor(items[items.length - 1].seq) : null }
+    const page = node.inbox.list({ from: q.from, after, limit: q.limit })
+    return { items: page.items.map(inboxView), next_cursor: page.more ? encodeCursor(page.items[page.items.length - 1].seq) : null }
   })
 }
 
 // ---- views and schemas of the routing service's data ----
 
 const MAX_PAYLOAD_BYTES = 64 * 1024
-const INBOX_SIZE = 1000
-const EVENT_PAYLOAD_CHARS = 4096
-const INBOX_MAX_CHARS = 8 * 1024 * 1024
 
 const healthSchema = {
   type: 'object',
@@ -370,8 +369,11 @@ const healthSchema = {
     loss: { type: 'number' },
     uptime_ms: { type: 'number' },
     gossip_score: { type: 'number' },
-    invalid_messages: { type: 'number' }
-  }
+    invalid_messages: { type: 'number' },
+    reasons: { type: 'array', items: { type: 'string' }, description: 'the weak parts of the score in words, worst first (empty when every part is good)' },
+    last_invalid_reason: { type: ['string', 'null'], description: 'what the last invalid message from this peer was' }
+  },
+  example: peerHealthExample
 } as const
 
 function healthView (h: PeerHealth): Record<string, unknown> {
@@ -385,7 +387,9 @@ function healthView (h: PeerHealth): Record<string, unknown> {
     loss: h.loss,
     uptime_ms: h.uptimeMs,
     gossip_score: h.gossipScore,
-    invalid_messages: h.invalidMessages
+    invalid_messages: h.invalidMessages,
+    reasons: h.reasons,
+    last_invalid_reason: h.lastInvalidReason ?? null
   }
 }
 
@@ -401,7 +405,8 @@ const routeSchema = {
     reliability: { type: 'number' },
     complete: { type: 'boolean', description: 'false for far routes: only the next hop is known here' },
     kind: { type: 'string', enum: ['direct', 'link-state', 'distance-vector'] }
-  }
+  },
+  example: routeExample
 } as const
 
 function routeView (r: RouteInfo): Record<string, unknown> {
@@ -551,7 +556,8 @@ const sendResultSchema = {
     attempts: { type: 'integer' },
     received_at: { type: 'integer' },
     direct: { type: 'boolean' }
-  }
+  },
+  example: sendResultExample
 } as const
 
 const inboxSchema = {
@@ -566,50 +572,10 @@ const inboxSchema = {
     hops: { type: 'integer' },
     sent_at: { type: 'integer' },
     received_at: { type: 'integer' }
-  }
+  },
+  example: inboxExample
 } as const
 
-interface InboxItem {
-  seq: number
-  id: string
-  from: string
-  payload: string
-  encoding: 'utf8' | 'base64'
-  path: string[]
-  hops: number
-  sent_at: number
-  received_at: number
-}
-
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
-
-/** the last `size` routed messages received, also published on the live feed's mesh channel */
-function createInbox (node: MeshNode, size: number): { items: InboxItem[], stop(): void } {
-  const items: InboxItem[] = []
-  let seq = 0
-  let chars = 0
-  const onMessage = (evt: CustomEvent<RoutedMessage>): void => {
-    const m = evt.detail
-    let payload: string
-    let encoding: 'utf8' | 'base64' = 'utf8'
-    try {
-      payload = strictUtf8.decode(m.payload)
-    } catch {
-      payload = Buffer.from(m.payload).toString('base64')
-      encoding = 'base64'
-    }
-    const item: InboxItem = { seq: ++seq, id: m.id, from: m.from, payload, encoding, path: m.path, hops: m.hops, sent_at: m.sentAt, received_at: m.receivedAt }
-    items.push(item)
-    chars += item.payload.length
-    // bounded in count and in bytes held
-    while (items.length > size || (chars > INBOX_MAX_CHARS && items.length > 1)) {
-      chars -= (items.shift() as InboxItem).payload.length
-    }
-    // the event history is bounded in count: keep big payloads out of it
-    node.events.emitEvent('mesh', 'message', item.payload.length <= EVENT_PAYLOAD_CHARS
-      ? item
-      : { ...item, payload: item.payload.slice(0, EVENT_PAYLOAD_CHARS), truncated: true })
-  }
-  node.routing.addEventListener('message', onMessage)
-  return { items, stop: () => { node.routing.removeEventListener('message', onMessage) } }
+function inboxView (m: InboxMessage): Record<string, unknown> {
+  return { seq: m.seq, id: m.id, from: m.from, payload: m.payload, encoding: m.encoding, path: m.path, hops: m.hops, sent_at: m.sentAt, received_at: m.receivedAt }
 }

@@ -3,6 +3,7 @@
  * send (targeted with `recipient`, or broadcast), stats, cleanup of expired ones.
  */
 import { NOTIFICATION_MAX_MESSAGE, NOTIFICATION_MAX_RECIPIENT, NOTIFICATION_MAX_TITLE, NOTIFICATION_PRIORITIES, NOTIFICATION_TYPES } from '../../../protocol/notifications/index.ts'
+import { notificationBodyExample, notificationStatsExample, removedExample } from '../examples.ts'
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decodeCursor, encodeCursor, errorResponses, freeObject, notFoundResponse, pageSchema } from '../schemas.ts'
 import { notFound } from '../validation.ts'
 import { notificationView } from '../wire.ts'
@@ -124,7 +125,8 @@ export function registerNotificationRoutes (app: FastifyInstance, ctx: ApiContex
             unread: { type: 'integer' },
             by_priority: { type: 'object', additionalProperties: { type: 'integer' } },
             by_type: { type: 'object', additionalProperties: { type: 'integer' } }
-          }
+          },
+          example: notificationStatsExample
         },
         ...errorResponses
       }
@@ -155,7 +157,8 @@ export function registerNotificationRoutes (app: FastifyInstance, ctx: ApiContex
           data: { type: 'object', additionalProperties: true, maxProperties: 50 },
           recipient: { type: ['string', 'null'], minLength: 1, maxLength: NOTIFICATION_MAX_RECIPIENT },
           ttl_seconds: { type: 'integer', minimum: 1, maximum: MAX_TTL_SECONDS }
-        }
+        },
+        example: notificationBodyExample
       },
       response: { 201: notificationSchema, ...errorResponses }
     }
@@ -194,7 +197,7 @@ export function registerNotificationRoutes (app: FastifyInstance, ctx: ApiContex
     schema: {
       tags,
       summary: 'remove expired notifications now (also done periodically)',
-      response: { 200: { type: 'object', properties: { removed: { type: 'integer' } } }, ...errorResponses }
+      response: { 200: { type: 'object', properties: { removed: { type: 'integer' } }, example: removedExample }, ...errorResponses }
     }
   }, async () => ({ removed: await notifications.cleanup() }))
 }

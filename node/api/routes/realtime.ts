@@ -3,6 +3,7 @@
  * `GET /api/v1/realtime/ws/stats`. Initial subscriptions may be given as
  * `?channels=truth,mesh`; `?recipient=` selects whose targeted notifications arrive.
  */
+import { wsStatsExample } from '../examples.ts'
 import { REALTIME_CHANNELS } from '../realtime-hub.ts'
 import { errorResponses } from '../schemas.ts'
 import type { RealtimeChannel } from '../realtime-hub.ts'
@@ -50,7 +51,8 @@ export function registerRealtimeRoutes (app: FastifyInstance, ctx: ApiContext): 
             messages_sent: { type: 'integer' },
             messages_dropped: { type: 'integer' },
             slow_disconnects: { type: 'integer' }
-          }
+          },
+          example: wsStatsExample
         },
         ...errorResponses
       }

@@ -3,6 +3,7 @@
  * (liveness and connectivity; also under /api/v1) and `GET /api/v1/stats` (the
  * `SystemStats` plus mesh figures).
  */
+import { rootExample, statsExample } from '../examples.ts'
 import { errorResponses } from '../schemas.ts'
 import type { KnowledgeStats } from '../../../protocol/knowledge/index.ts'
 import type { ApiContext } from '../server.ts'
@@ -20,7 +21,32 @@ const healthSchema = {
     uptime_ms: { type: 'integer' },
     connections: { type: 'integer' },
     peers: { type: 'integer' },
-    services: { type: 'object', additionalProperties: { type: 'string' } }
+    services: { type: 'object', additionalProperties: { type: 'string' } },
+    problems: { type: 'array', items: { type: 'string' }, description: 'what makes the status degraded, one line each (empty when ok)' },
+    bootstrap: {
+      type: 'array',
+      description: 'the configured bootstrap addresses and whether they can be reached',
+      items: {
+        type: 'object',
+        properties: {
+          address: { type: 'string' },
+          state: { type: 'string', enum: ['connecting', 'connected', 'unreachable'] },
+          error: { type: ['string', 'null'], description: 'why the last dial failed' },
+          failures: { type: 'integer', description: 'failed dials in a row' },
+          last_attempt_at: { type: ['integer', 'null'], description: 'epoch ms' }
+        }
+      }
+    }
+  },
+  example: {
+    status: 'degraded',
+    peer_id: '12D3KooWGzmvjW6b8ySh7xB4Wp4cd5s8X8G5nAtbVuKbRoLj4zYa',
+    uptime_ms: 65000,
+    connections: 0,
+    peers: 0,
+    services: { libp2p: 'started', audit_log: 'ok' },
+    problems: ['bootstrap /ip4/127.0.0.1/tcp/4101/p2p/12D3KooWPzHQxNPzkq2JhUPw1EDyDqJ3gfWcJkRfjX5w9k9qC6Am unreachable: connect ECONNREFUSED 127.0.0.1:4101'],
+    bootstrap: [{ address: '/ip4/127.0.0.1/tcp/4101/p2p/12D3KooWPzHQxNPzkq2JhUPw1EDyDqJ3gfWcJkRfjX5w9k9qC6Am', state: 'unreachable', error: 'connect ECONNREFUSED 127.0.0.1:4101', failures: 2, last_attempt_at: 1764633665000 }]
   }
 } as const
 
@@ -31,6 +57,8 @@ export interface HealthReport {
   connections: number
   peers: number
   services: Record<string, string>
+  problems: string[]
+  bootstrap: Array<{ address: string, state: string, error: string | null, failures: number, last_attempt_at: number | null }>
 }
 
 export function healthReport (ctx: ApiContext): HealthReport {
@@ -39,13 +67,25 @@ export function healthReport (ctx: ApiContext): HealthReport {
     libp2p: node.libp2p.status,
     audit_log: ctx.audit.error == null ? 'ok' : `failed: ${ctx.audit.error.message}`
   }
+  const problems: string[] = []
+  if (node.libp2p.status !== 'started') { problems.push(`libp2p ${node.libp2p.status}`) }
+  if (ctx.audit.error != null) { problems.push(`audit log failed: ${ctx.audit.error.message}`) }
+  for (const b of node.bootstrap.unreachable()) { problems.push(`bootstrap ${b.address} unreachable: ${b.error ?? 'dial failed'}`) }
   return {
-    status: node.libp2p.status === 'started' && ctx.audit.error == null ? 'ok' : 'degraded',
+    status: problems.length === 0 ? 'ok' : 'degraded',
     peer_id: node.libp2p.peerId.toString(),
     uptime_ms: Date.now() - node.startedAt,
     connections: node.libp2p.getConnections().length,
     peers: node.libp2p.getPeers().length,
-    services
+    services,
+    problems,
+    bootstrap: node.bootstrap.addresses().map(b => ({
+      address: b.address,
+      state: b.state,
+      error: b.error ?? null,
+      failures: b.failures,
+      last_attempt_at: b.lastAttemptAt ?? null
+    }))
   }
 }
 
@@ -76,7 +116,8 @@ const statsSchema = {
     knowledge_ratings: { type: 'integer', description: 'raters counted over all entries' },
     knowledge_rejected: { type: 'integer', description: 'invalid knowledge records refused since start' },
     knowledge_by_type: { type: 'object', additionalProperties: { type: 'integer' } }
-  }
+  },
+  example: statsExample
 } as const
 
 export function registerSystemRoutes (app: FastifyInstance, ctx: ApiContext): void {
@@ -106,7 +147,8 @@ export function registerSystemRoutes (app: FastifyInstance, ctx: ApiContext): vo
             api: { type: 'string' },
             realtime: { type: 'string' },
             metrics: { type: 'string' }
-          }
+          },
+          example: rootExample
         },
         ...errorResponses
       }

@@ -5,7 +5,8 @@
  */
 import { MeshError } from '../../../protocol/errors.ts'
 import { TRUTH_LIMITS } from '../../../protocol/truth/index.ts'
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, errorResponses, notFoundResponse, pageSchema } from '../schemas.ts'
+import { channelExample, truthBodyExample, unsubscribedExample } from '../examples.ts'
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, errorResponses, listSchema, notFoundResponse, pageSchema } from '../schemas.ts'
 import { notFound } from '../validation.ts'
 import type { ApiContext } from '../server.ts'
 import type { FastifyInstance } from 'fastify'
@@ -53,7 +54,8 @@ const channelSchema = {
     reach: { type: 'integer' },
     messages: { type: 'integer' },
     conversion_rate: { type: 'number' }
-  }
+  },
+  example: channelExample
 } as const
 
 interface PostBody {
@@ -89,7 +91,8 @@ export function registerTruthRoutes (app: FastifyInstance, ctx: ApiContext): voi
           priority: { type: 'integer', minimum: TRUTH_LIMITS.minPriority, maximum: TRUTH_LIMITS.maxPriority, default: 3 },
           channels: { type: 'array', minItems: 1, maxItems: TRUTH_LIMITS.maxChannels, uniqueItems: true, items: { type: 'string', pattern: CHANNEL } },
           source: { type: 'string', maxLength: TRUTH_LIMITS.maxSourceBytes }
-        }
+        },
+        example: truthBodyExample
       },
       response: {
         201: { ...truthMessageSchema, properties: { ...truthMessageSchema.properties, recipients: { type: 'array', items: { type: 'string' } } } },
@@ -143,7 +146,7 @@ export function registerTruthRoutes (app: FastifyInstance, ctx: ApiContext): voi
     schema: {
       tags,
       summary: 'channels: subscribed or holding messages, with reach and conversion rate',
-      response: { 200: { type: 'object', properties: { items: { type: 'array', items: channelSchema } } }, ...errorResponses }
+      response: { 200: listSchema(channelSchema), ...errorResponses }
     }
   }, async () => ({ items: truth.channels() }))
 
@@ -159,7 +162,7 @@ export function registerTruthRoutes (app: FastifyInstance, ctx: ApiContext): voi
     return truth.channels().find(c => c.channel === request.params.channel)
   })
   app.delete<{ Params: { channel: string } }>('/truth/channels/:channel/subscribe', {
-    schema: { tags, summary: 'leave a channel (its stored messages stay)', params: channelParams, response: { 200: { type: 'object', properties: { channel: { type: 'string' }, subscribed: { type: 'boolean' } } }, ...errorResponses, ...notFoundResponse } }
+    schema: { tags, summary: 'leave a channel (its stored messages stay)', params: channelParams, response: { 200: { type: 'object', properties: { channel: { type: 'string' }, subscribed: { type: 'boolean' } }, example: unsubscribedExample }, ...errorResponses, ...notFoundResponse } }
   }, async request => {
     if (!truth.subscriptions().includes(request.params.channel)) { throw notFound(`subscription to channel ${request.params.channel}`) }
     truth.unsubscribe(request.params.channel)

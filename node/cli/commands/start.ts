@@ -83,8 +83,12 @@ export function registerStartCommand (program: Command): void {
       if (config.logLevel !== 'silent' && config.logLevel !== 'error' && config.logLevel !== 'warn') {
         // peers may have connected while the API was still starting: report them too
         for (const peer of node.libp2p.getPeers()) { out.write(`peer connected: ${peer.toString()}\n`) }
-        node.libp2p.addEventListener('peer:connect', evt => { out.write(`peer connected: ${evt.detail.toString()}\n`) })
-        node.libp2p.addEventListener('peer:disconnect', evt => { out.write(`peer disconnected: ${evt.detail.toString()}\n`) })
+        // the node's own events: one per change of state (see protocol/mesh-node.ts)
+        node.events.addEventListener('event', evt => {
+          const e = evt.detail
+          if (e.category !== 'mesh' || (e.type !== 'peer:connected' && e.type !== 'peer:disconnected')) { return }
+          out.write(`${e.type === 'peer:connected' ? 'peer connected' : 'peer disconnected'}: ${String((e.data as { peerId?: string }).peerId)}\n`)
+        })
       }
       if (config.logLevel === 'debug') {
         // every event of every service, one line each, and libp2p's own errors (its debug

@@ -20,6 +20,8 @@ export function registerStatusCommand (program: Command): void {
         return formatKeyValues({
           'peer id': health.peer_id,
           status: health.status,
+          // what makes it degraded, by name (an unreachable bootstrap address, ...)
+          ...(Array.isArray(health.problems) && health.problems.length > 0 ? { problems: health.problems.join('; ') } : {}),
           uptime: formatDuration(Number(uptime)),
           api: client.baseUrl,
           ...Object.fromEntries(Object.entries(rest).map(([k, v]) => [k.replace(/_/g, ' '), figure(v)]))

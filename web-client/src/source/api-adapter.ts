@@ -76,6 +76,7 @@ export function peerRows (peersBody: unknown, healthBody: unknown): PeerRow[] {
       loss: num(link, 'loss') ?? num(h, 'loss'),
       health: num(h, 'health') ?? num(link, 'health'),
       healthParts: Object.fromEntries(Object.entries(parts).filter((e): e is [string, number] => typeof e[1] === 'number')),
+      healthReasons: Array.isArray(field(h, 'reasons')) ? strings(field(h, 'reasons')) : Array.isArray(field(link, 'health_reasons')) ? strings(field(link, 'health_reasons')) : undefined,
       invalidMessages: num(h, 'invalid_messages') ?? num(link, 'invalid_messages'),
       gossipScore: num(p, 'gossip_score') ?? num(h, 'gossip_score'),
       bytesIn: num(link, 'bytes_in'),

@@ -101,6 +101,7 @@ export function createTabSource (browser: BrowserNode): DashboardSource {
           loss: info?.loss,
           health: health?.health,
           healthParts: { ...(health?.components ?? {}) },
+          healthReasons: health?.reasons,
           invalidMessages: health?.invalidMessages,
           gossipScore: health?.gossipScore,
           bytesIn: info?.bytesIn,

@@ -21,6 +21,8 @@ export interface PeerRow {
   health?: number
   /** the parts the health score is made of (0..1 each): the reasons for it */
   healthParts: Record<string, number>
+  /** why the score is what it is, in words with figures, worst first (empty: all good) */
+  healthReasons?: string[]
   invalidMessages?: number
   gossipScore?: number
   bytesIn?: number

@@ -13,6 +13,11 @@ export function healthReasons (parts: Record<string, number>, below = 0.8): stri
   return Object.entries(parts).filter(([, v]) => v < below).sort((a, b) => a[1] - b[1]).map(([k]) => k)
 }
 
+/** what a reason is about ("uptime: connected 4 s" → "uptime"): the table cell stays narrow, the title has it all */
+export function shortReason (reason: string): string {
+  return reason.split(':')[0]
+}
+
 /** an address without its `/p2p/<id>` tail when that is the peer's own id (shown next to it) */
 export function withoutPeerId (addr: string, peerId: string): string {
   return addr.endsWith(`/p2p/${peerId}`) ? addr.slice(0, -`/p2p/${peerId}`.length) : addr
@@ -77,6 +82,7 @@ export function createPeersPanel (ctx: PanelContext): PeersPanel {
           h('dt', {}, 'RTT'), h('dd', {}, `${fmtMs(p.rttMs)} (jitter ${fmtMs(p.jitterMs)})`),
           h('dt', {}, 'Loss'), h('dd', {}, p.loss == null ? '–' : fmtPercent(p.loss)),
           h('dt', {}, 'Health'), h('dd', { 'data-health': id }, p.health == null ? '–' : fmtPercent(p.health)),
+          h('dt', {}, 'Why'), h('dd', { 'data-health-reasons': id }, (p.healthReasons ?? healthReasons(p.healthParts)).join('; ') || 'every part is good'),
           h('dt', {}, 'Invalid messages'), h('dd', {}, p.invalidMessages == null ? '–' : String(Math.round(p.invalidMessages * 100) / 100)),
           h('dt', {}, 'Traffic'), h('dd', {}, `in ${fmtBytes(p.bytesIn)} · out ${fmtBytes(p.bytesOut)}`)
         ),
@@ -101,7 +107,7 @@ export function createPeersPanel (ctx: PanelContext): PeersPanel {
   const row = (p: PeerRow): HTMLTableRowElement => {
     const direct = p.links.filter(l => l !== 'relayed')
     const shown = [...new Set(direct.length > 0 ? direct : p.links)].join(', ')
-    const reasons = healthReasons(p.healthParts)
+    const reasons = p.healthReasons ?? healthReasons(p.healthParts)
     const samples = history.samples(p.peerId)
     return h('tr', { 'data-peer': p.peerId },
       h('td', { 'data-label': 'Peer', class: 'peer-cell' }, peerButton(ctx, p.peerId),
@@ -111,10 +117,10 @@ export function createPeersPanel (ctx: PanelContext): PeersPanel {
       h('td', { 'data-label': 'Loss' }, p.loss == null ? '–' : fmtPercent(p.loss)),
       h('td', { 'data-label': 'Health', class: 'health' }, p.health == null
         ? '–'
-        : h('span', { class: 'health-value', title: reasons.length > 0 ? `held down by: ${reasons.join(', ')}` : 'every part is good' },
+        : h('span', { class: 'health-value', title: reasons.length > 0 ? `held down by: ${reasons.join('; ')}` : 'every part is good' },
           h('meter', { min: 0, max: 1, low: 0.4, high: 0.7, optimum: 1, value: p.health, 'aria-hidden': 'true' }),
           h('span', { class: 'num' }, fmtPercent(p.health)),
-          reasons.length > 0 ? h('span', { class: 'reason' }, reasons.slice(0, 2).join(', ')) : null))
+          reasons.length > 0 ? h('span', { class: 'reason' }, reasons.slice(0, 2).map(shortReason).join(', ')) : null))
     )
   }
 
