@@ -65,24 +65,32 @@ describe('the virtual clock', () => {
   })
 })
 
+const p50Of = (r: Report): number => Math.round(r.truth.latency.p50)
+
 describe('simulations on the virtual clock', () => {
   it('fidelity: a 20-node scenario on the wall clock and on the virtual clock agree on delivery and p50 latency', async () => {
-    // light enough that this host's processing is small against the links, so the wall clock is a fair
-    // reference; on a saturated host (load far above the core count) the wall-clock run itself lags
+    // The wall-clock leg is the reference, so its own processing must be negligible against the
+    // links: it is what the virtual clock leaves out. With 1 s links and a post every 2 s, a node's
+    // work per hop (a few ms of CPU, tens of ms when the host is saturated and this process gets a
+    // small share of a core) stays far below 15% of a hop, so the bound tests the clock, not the
+    // host. The wall leg's event-loop delay is measured and printed with the figures.
     const input: ScenarioInput = {
       name: 'fidelity-20',
       seed: 3,
       nodes: 20,
       topology: { kind: 'random', degree: 4 },
-      links: { latency: 250 },
-      workload: { truth: { messages: 12, rate: 1 } },
+      links: { latency: 1000 },
+      workload: { truth: { messages: 10, rate: 0.5 } },
       settle: '20s',
       stack: { encryption: 'plaintext', truthSync: false, routing: { probeIntervalMs: 60_000 } }
     }
     const virtual = (await runScenario(validateScenario({ ...input, clock: 'virtual' }))).report
     const real = (await runScenario(validateScenario({ ...input, clock: 'real' }))).report
+    const lag = real.resources.eventLoopDelayP99MaxMs
+    // eslint-disable-next-line no-console
+    console.info(`fidelity: p50 virtual ${p50Of(virtual)} ms, wall ${p50Of(real)} ms; wall leg event-loop delay p99 up to ${Math.round(lag)} ms (max ${Math.round(real.resources.eventLoopDelayMaxMs)} ms), load ${real.host.loadBefore.map(x => x.toFixed(1)).join(' ')}`)
     for (const r of [virtual, real]) {
-      expect(r.truth.posted).toBe(12)
+      expect(r.truth.posted).toBe(10)
       expect(r.truth.deliveryRatio).toBe(1)
     }
     expect(virtual.clock).toBe('virtual')
