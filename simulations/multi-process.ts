@@ -64,14 +64,14 @@ export async function runMultiProcess (scenario: Scenario, opts: RunOptions = {}
     maxConnections: i => Math.max(64, topology.degree(i) + 16),
     dht: scenario.stack.dht
   })
-  return await runOverApi(scenario, launcher, 'multi-process', opts)
+  return runOverApi(scenario, launcher, 'multi-process', opts)
 }
 
 /** `--attach nodes.json`: the API runner over nodes that are already running */
 export async function runAttached (scenario: Scenario, nodes: AttachFile, opts: RunOptions & { token?: string, readyTimeoutMs?: number } = {}): Promise<RunRecord> {
   checkAttached(scenario, nodes)
   const launcher = createAttachLauncher({ nodes, token: opts.token, readyTimeoutMs: opts.readyTimeoutMs })
-  return await runOverApi(scenario, launcher, 'attached', opts)
+  return runOverApi(scenario, launcher, 'attached', opts)
 }
 
 async function runOverApi (scenario: Scenario, launcher: Launcher, mode: 'multi-process' | 'attached', opts: RunOptions): Promise<RunRecord> {

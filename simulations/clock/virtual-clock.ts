@@ -112,7 +112,7 @@ async function pump<T> (clock: Clock, fn: () => Promise<T>, opts: VirtualClockOp
     }
     stats.events++
   }
-  return await result
+  return result
 }
 
 /**

@@ -161,4 +161,3 @@ export async function createLocalLauncher (init: LocalLauncherInit): Promise<Lau
     }
   }
 }
-

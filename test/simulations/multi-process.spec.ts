@@ -65,7 +65,7 @@ describe('--attach: the API runner over nodes that are already running', () => {
       await writeFile(nodesFile, JSON.stringify({ namespace: 'local', api: drivers.map(d => d.base), peerIds: launcher.peerIds }))
       const scenarioFile = join(dir, 'scenario.json')
       await writeFile(scenarioFile, JSON.stringify({ name: 'attach-3', nodes: 3, topology: { kind: 'full' }, workload: { truth: { messages: 6, rate: 5 }, ledger: { writes: 2, rate: 2 } }, settle: '30s' }))
-      const cli = async (file: string, env: Record<string, string>): Promise<{ code: number, stdout: string, stderr: string }> => await execFileAsync(process.execPath, ['dist/simulations/cli.js', scenarioFile, '--attach', file, '--json', '-q', '-o', join(dir, `out-${Math.random()}`)], { env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 })
+      const cli = async (file: string, env: Record<string, string>): Promise<{ code: number, stdout: string, stderr: string }> => execFileAsync(process.execPath, ['dist/simulations/cli.js', scenarioFile, '--attach', file, '--json', '-q', '-o', join(dir, `out-${Math.random()}`)], { env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 })
         .then(r => ({ code: 0, stdout: r.stdout, stderr: r.stderr }), (e: any) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }))
 
       const ok = await cli(nodesFile, { LIBERATION_API_TOKEN: token })
