@@ -123,7 +123,8 @@ export async function createLocalLauncher (init: LocalLauncherInit): Promise<Lau
     canStopNodes: true,
     async start (i, links): Promise<ApiDriver> {
       const n = nodes[i]
-      const bootstrap = links.flatMap(j => nodes[j].proc != null ? nodes[j].addresses.slice(0, 1).map(a => `${a}/p2p/${peerIds[j]}`) : [])
+      // a node prints its addresses with its peer id already; older builds without it
+      const bootstrap = links.flatMap(j => nodes[j].proc != null ? nodes[j].addresses.slice(0, 1).map(a => a.includes('/p2p/') ? a : `${a}/p2p/${peerIds[j]}`) : [])
       const args = [cli, 'start', '--data-dir', n.dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--no-relay',
         '--api-port', '0', '--min-connections', '0', '--max-connections', String(init.maxConnections(i)), '--log-level', 'warn']
       if (!init.dht) { args.push('--no-dht') }
