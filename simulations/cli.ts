@@ -9,6 +9,7 @@ import { Command, InvalidArgumentError } from 'commander'
 import { wallDateNow, wallNow } from './clock/wall.ts'
 import { renderCluster } from './cluster/render.ts'
 import { writeCluster } from './cluster/write.ts'
+import { readAttachFile } from './launchers/attach.ts'
 import { createProgressBar } from './progress.ts'
 import { runScenario } from './run.ts'
 import { ScenarioError, loadScenario, standardScenarioDir } from './scenario.ts'
@@ -45,6 +46,7 @@ const program = new Command()
   .option('--image <image>', 'cluster: the node image built from the Dockerfile (registry/name:tag)')
   .option('--namespace <ns>', 'cluster: the namespace to render into', 'liberation-sim')
   .option('--netem-image <image>', 'cluster: an image with tc (iproute2) for link latency')
+  .option('--attach <nodes.json>', 'drive nodes that are already running (their API URLs and peer ids; what --mode cluster renders), token from LIBERATION_API_TOKEN')
   .option('--clock <clock>', 'virtual | real (in-process: simulated clock, or the wall clock)')
   .option('-t, --topology <kind>', 'line | ring | star | full | random | clustered | edges')
   .option('-k, --degree <k>', 'degree (random, clustered)', int('--degree'))
@@ -91,7 +93,9 @@ const program = new Command()
       process.stdout.write(`rendered ${scenario.nodes} nodes into ${outDir}:\n  ${written.files.join('\n  ')}\nthen:\n${written.instructions}\n`)
       return
     }
-    const scenario = loadScenario(name, overrides)
+    const attach = flags.attach != null ? await readAttachFile(flags.attach) : undefined
+    // attached nodes run on the wall clock, whatever the scenario file says
+    const scenario = loadScenario(name, attach != null ? { ...overrides, clock: 'real' } : overrides)
     const outDir = flags.out ?? join('simulations', 'results', `${scenario.name}-${stamp}`)
     const bar = flags.quiet === true || flags.json === true ? undefined : createProgressBar()
     // quiet runs still say where they are, once a (real) minute: long runs go to log files
@@ -105,6 +109,8 @@ const program = new Command()
       outDir,
       plots: flags.plots,
       raw: flags.raw,
+      attach,
+      token: process.env.LIBERATION_API_TOKEN != null && process.env.LIBERATION_API_TOKEN !== '' ? process.env.LIBERATION_API_TOKEN : undefined,
       onProgress: p => { if (bar == null) { quietProgress(p) } else { bar.update(p) } },
       log: line => { if (bar == null && flags.json !== true) { process.stderr.write(line + '\n') } }
     })

@@ -234,6 +234,7 @@ async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecor
         new Promise<void>(resolve => { timer = setTimeout(() => { log(`node ${i} did not stop within 10 s`); resolve() }, 10_000) })
       ])
       clearTimeout(timer)
+      cancelAddressUpdate(mesh)
     }
     network.takeDown(i)
     if (dataRoot != null) { await l.db?.close() }
@@ -651,6 +652,16 @@ async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecor
     cpu: { workloadMs: workloadCpuMs, perDeliveryMs: deliveries.t.length > 0 ? workloadCpuMs / deliveries.t.length : 0 },
     notes
   }
+}
+
+/**
+ * libp2p's address manager debounces a peer-store update when a transport closes and never
+ * cancels it on stop: a timer that fires a second after the node stopped, into whatever
+ * runs next in this process (the next scenario, on another clock). Cancel it.
+ */
+function cancelAddressUpdate (mesh: MeshNode): void {
+  const components = (mesh.libp2p as unknown as { components?: { addressManager?: { _updatePeerStoreAddresses?: { stop?(): void } } } }).components
+  components?.addressManager?._updatePeerStoreAddresses?.stop?.()
 }
 
 /** gossipsub's mesh for a topic (the interface type does not list getMeshPeers) */

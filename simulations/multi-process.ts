@@ -1,64 +1,45 @@
 /**
- * The multi-process mode (the realism mode): every node is a real `liberation start`
- * process (the bundled CLI, dist/cli/liberation.mjs) with its own LevelDB, talking TCP
- * over 127.0.0.1. The harness wires the topology through each node's bootstrap list
- * (a node lists its lower-numbered neighbours; automatic dialling is off beyond them),
- * drives the workload through the HTTP API, watches deliveries on each node's WebSocket
- * feed and reads CPU and memory per process from /proc.
+ * The API runner: nodes driven only through their HTTP APIs (the API driver), whoever
+ * started them. Two launchers: `local` (the multi-process mode: `liberation start`
+ * processes on 127.0.0.1, each with its own LevelDB) and `attach` (nodes already running,
+ * such as a cluster's pods, by their API URLs: `--attach nodes.json`). The runner wires
+ * nothing itself: a node dials the neighbours its launcher gives it. It posts the
+ * workload through the API, watches deliveries on each node's WebSocket feed, and reads
+ * CPU and memory per process where the launcher can see them.
  *
  * Loopback has no per-link latency, loss or partitions without changing the host's
- * network for everyone; scenarios that ask for them are refused in this mode.
+ * network for everyone; the local launcher refuses scenarios that ask for them.
  */
-import { spawn } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
-import { cp, mkdtemp, rm } from 'node:fs/promises'
-import { loadavg, tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
-import WebSocket from 'ws'
-import { loadOrCreateIdentity } from '../node/identity.ts'
+import { loadavg } from 'node:os'
 import { hostInfo, pool } from './in-process.ts'
+import { createAttachLauncher } from './launchers/attach.ts'
+import { createLocalLauncher } from './launchers/local.ts'
 import { createRunBuffers, observations } from './record.ts'
 import { ScenarioError } from './scenario.ts'
 import { buildSchedule } from './schedule.ts'
 import { buildTopology } from './topology.ts'
+import type { ApiDriver } from './drivers/api.ts'
 import type { RunOptions } from './in-process.ts'
+import type { AttachFile } from './launchers/attach.ts'
+import type { Launcher } from './launchers/launcher.ts'
 import type { RerouteRecord, RunRecord } from './record.ts'
 import type { Scenario } from './scenario.ts'
 import type { NetworkAction } from './schedule.ts'
-import type { ChildProcess } from 'node:child_process'
+import type WebSocket from 'ws'
 
 const CONTENT_PREFIX = 'sim '
-const CLK_TCK = 100
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
-interface ProcNode {
+interface ApiNode {
   index: number
-  dir: string
   peerId: string
-  proc?: ChildProcess
-  api?: string
-  addresses: string[]
-  ws?: WebSocket
+  /** set while the node is up */
+  api?: ApiDriver
   held: Uint8Array
   heldCount: number
-  /** CPU of earlier incarnations (restarts), ms */
-  cpuBefore: number
-  lastCpu: number
-  peakRss: number
 }
 
-/** where the bundled CLI is: dist/cli/liberation.mjs of this checkout */
-export function cliPath (): string {
-  const here = dirname(fileURLToPath(import.meta.url))
-  const candidates = [join(here, '..', 'cli', 'liberation.mjs'), join(here, '..', 'dist', 'cli', 'liberation.mjs'), resolve('dist/cli/liberation.mjs')]
-  const found = candidates.find(p => existsSync(p))
-  if (found == null) { throw new Error('dist/cli/liberation.mjs not found: run `npm run build` first') }
-  return found
-}
-
-function checkSupported (s: Scenario): void {
+function checkLocal (s: Scenario): void {
   const problems: string[] = []
   if (s.links.latency > 0 || s.links.jitter > 0 || s.links.loss > 0 || s.links.overrides.length > 0) { problems.push('links: per-link latency, jitter and loss need the in-process mode (loopback has none)') }
   if (s.partitions.length > 0) { problems.push('partitions: need the in-process mode') }
@@ -66,42 +47,34 @@ function checkSupported (s: Scenario): void {
   if (problems.length > 0) { throw new ScenarioError(`scenario ${s.name} cannot run in multi-process mode:\n  ${problems.join('\n  ')}`) }
 }
 
-/** utime + stime of a process, ms; undefined once it is gone */
-function processCpuMs (pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return (Number(fields[11]) + Number(fields[12])) * 1000 / CLK_TCK
-  } catch {
-    return undefined
-  }
+function checkAttached (s: Scenario, nodes: AttachFile): void {
+  const problems: string[] = []
+  if (nodes.api.length < s.nodes) { problems.push(`the nodes file lists ${nodes.api.length} nodes, the scenario has ${s.nodes}`) }
+  if (s.churn != null || s.kills.length > 0) { problems.push('churn and kills: attached nodes are not the driver\'s to stop') }
+  if (s.partitions.length > 0) { problems.push('partitions: the attach driver does not apply NetworkPolicies yet (apply the rendered partitions/ by hand)') }
+  if (problems.length > 0) { throw new ScenarioError(`scenario ${s.name} cannot run attached:\n  ${problems.join('\n  ')}`) }
 }
 
-/** current and peak resident set size of a process, bytes */
-function processRss (pid: number): { rss: number, hwm: number } | undefined {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-    const kb = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0) * 1024
-    return { rss: kb('VmRSS'), hwm: kb('VmHWM') }
-  } catch {
-    return undefined
-  }
-}
-
-async function api (base: string, path: string, init: { method?: string, body?: unknown } = {}): Promise<any> {
-  const res = await fetch(`${base}${path}`, {
-    method: init.method ?? 'GET',
-    headers: init.body != null ? { 'content-type': 'application/json' } : undefined,
-    body: init.body != null ? JSON.stringify(init.body) : undefined,
-    signal: AbortSignal.timeout(15_000)
-  })
-  const text = await res.text()
-  if (!res.ok) { throw new Error(`${init.method ?? 'GET'} ${path}: HTTP ${res.status} ${text.slice(0, 200)}`) }
-  return text.length > 0 ? JSON.parse(text) : undefined
-}
-
+/** the multi-process mode: the API runner over locally spawned node processes */
 export async function runMultiProcess (scenario: Scenario, opts: RunOptions = {}): Promise<RunRecord> {
-  checkSupported(scenario)
+  checkLocal(scenario)
+  const topology = buildTopology(scenario)
+  const launcher = await createLocalLauncher({
+    totalNodes: buildSchedule(scenario, topology).totalNodes,
+    maxConnections: i => Math.max(64, topology.degree(i) + 16),
+    dht: scenario.stack.dht
+  })
+  return runOverApi(scenario, launcher, 'multi-process', opts)
+}
+
+/** `--attach nodes.json`: the API runner over nodes that are already running */
+export async function runAttached (scenario: Scenario, nodes: AttachFile, opts: RunOptions & { token?: string, readyTimeoutMs?: number } = {}): Promise<RunRecord> {
+  checkAttached(scenario, nodes)
+  const launcher = createAttachLauncher({ nodes, token: opts.token, readyTimeoutMs: opts.readyTimeoutMs })
+  return runOverApi(scenario, launcher, 'attached', opts)
+}
+
+async function runOverApi (scenario: Scenario, launcher: Launcher, mode: 'multi-process' | 'attached', opts: RunOptions): Promise<RunRecord> {
   const wallStart = performance.now()
   const log = opts.log ?? (() => {})
   const progress = opts.onProgress ?? (() => {})
@@ -110,23 +83,10 @@ export async function runMultiProcess (scenario: Scenario, opts: RunOptions = {}
   const schedule = buildSchedule(scenario, topology)
   const channel = scenario.workload.truth?.channel ?? 'social'
   const totalMessages = schedule.posts.length
-  const notes: string[] = ['multi-process: loopback TCP, no injected link latency; ideal latency is therefore 0']
-  // a private copy of the bundle: a concurrent `npm run build` replaces dist/cli while
-  // nodes restart; beside the original so its packages still resolve from node_modules
-  const bundle = dirname(cliPath())
-  const cliCopy = join(dirname(bundle), `cli-sim-${process.pid}`)
-  await cp(bundle, cliCopy, { recursive: true })
-  const cli = join(cliCopy, 'liberation.mjs')
-  const root = await mkdtemp(join(tmpdir(), 'liberation-sim-mp-'))
+  const notes: string[] = [...launcher.notes]
   const sampleMs = opts.sampleMs ?? 500
 
-  const nodes: ProcNode[] = []
-  for (let i = 0; i < schedule.totalNodes; i++) {
-    const dir = join(root, `n${i}`)
-    const key = await loadOrCreateIdentity(dir)
-    const { peerIdFromPrivateKey } = await import('@libp2p/peer-id')
-    nodes.push({ index: i, dir, peerId: peerIdFromPrivateKey(key).toString(), addresses: [], held: new Uint8Array(totalMessages), heldCount: 0, cpuBefore: 0, lastCpu: 0, peakRss: 0 })
-  }
+  const nodes: ApiNode[] = launcher.peerIds.slice(0, schedule.totalNodes).map((peerId, index) => ({ index, peerId, held: new Uint8Array(totalMessages), heldCount: 0 }))
   const buffers = createRunBuffers({
     peerIds: nodes.map(n => n.peerId),
     initialNodes: scenario.nodes,
@@ -163,72 +123,28 @@ export async function runMultiProcess (scenario: Scenario, opts: RunOptions = {}
   }
 
   async function startNode (i: number, links: number[]): Promise<void> {
-    const n = nodes[i]
-    const bootstrap = links.flatMap(j => nodes[j].proc != null ? nodes[j].addresses.slice(0, 1).map(a => `${a}/p2p/${nodes[j].peerId}`) : [])
-    const args = [cli, 'start', '--data-dir', n.dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--no-relay',
-      '--api-port', '0', '--min-connections', '0', '--max-connections', String(Math.max(64, topology.degree(i) + 16)), '--log-level', 'warn']
-    if (!scenario.stack.dht) { args.push('--no-dht') }
-    for (const b of bootstrap) { args.push('--bootstrap', b) }
-    const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } })
-    n.proc = proc
-    n.addresses = []
-    let stderr = ''
-    proc.stderr?.on('data', d => { stderr = (stderr + String(d)).slice(-2000) })
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => { reject(new Error(`node ${i} did not start within 30 s: ${stderr}`)) }, 30_000)
-      const lines = createInterface({ input: proc.stdout as NodeJS.ReadableStream })
-      lines.on('line', line => {
-        if (line.startsWith('address: ')) { n.addresses.push(line.slice('address: '.length)) }
-        if (line.startsWith('api: ')) { n.api = line.slice('api: '.length).replace(/\/$/, '') }
-        if (line.startsWith('listening')) { clearTimeout(timer); resolve() }
-      })
-      proc.once('exit', code => { clearTimeout(timer); reject(new Error(`node ${i} exited (${code}) while starting: ${stderr}`)) })
-    })
-    const ws = new WebSocket(`${n.api?.replace(/^http/, 'ws')}/api/v1/realtime/ws?channels=truth`)
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => { resolve() })
-      ws.once('error', reject)
-    })
-    ws.on('message', data => { onEvent(i, data) })
-    ws.on('error', () => {})
-    n.ws = ws
+    const driver = await launcher.start(i, links)
+    await driver.openFeed(data => { onEvent(i, data) })
+    nodes[i].api = driver
     records[i].startedAt ??= now()
     records[i].up.push([now(), undefined])
   }
 
-  function sampleProc (n: ProcNode): void {
-    const pid = n.proc?.pid
-    if (pid == null) { return }
-    const cpu = processCpuMs(pid)
-    if (cpu != null) { n.lastCpu = cpu }
-    const mem = processRss(pid)
-    if (mem != null) { n.peakRss = Math.max(n.peakRss, mem.hwm) }
-  }
-
   async function stopNode (i: number, how: 'crash' | 'graceful'): Promise<void> {
     const n = nodes[i]
-    const proc = n.proc
-    if (proc == null) { return }
-    sampleProc(n)
-    n.cpuBefore += n.lastCpu
-    n.lastCpu = 0
-    n.proc = undefined
-    n.ws?.terminate()
-    n.ws = undefined
+    if (n.api == null) { return }
+    n.api.closeFeed()
+    n.api = undefined
     const last = records[i].up[records[i].up.length - 1]
     if (last != null && last[1] == null) { last[1] = now() }
-    const exited = new Promise<void>(resolve => { if (proc.exitCode != null || proc.signalCode != null) { resolve() } else { proc.once('exit', () => { resolve() }) } })
-    proc.kill(how === 'crash' ? 'SIGKILL' : 'SIGTERM')
-    const timer = setTimeout(() => { proc.kill('SIGKILL') }, 10_000)
-    await exited
-    clearTimeout(timer)
+    await launcher.stop(i, how)
   }
 
   async function peersOf (i: number): Promise<Set<string>> {
     const n = nodes[i]
-    if (n.api == null || n.proc == null) { return new Set() }
+    if (n.api == null) { return new Set() }
     try {
-      const page = await api(n.api, '/api/v1/mesh/peers?limit=500')
+      const page = await n.api.get('/api/v1/mesh/peers?limit=500')
       const items: any[] = page?.items ?? page?.peers ?? []
       return new Set(items.map(p => p.peer_id ?? p.peerId ?? p.id))
     } catch {
@@ -237,9 +153,8 @@ export async function runMultiProcess (scenario: Scenario, opts: RunOptions = {}
   }
 
   const cleanup = async (): Promise<void> => {
-    await Promise.allSettled(nodes.map(async n => { await stopNode(n.index, 'graceful') }))
-    await rm(root, { recursive: true, force: true })
-    await rm(cliCopy, { recursive: true, force: true })
+    for (const n of nodes) { n.api?.closeFeed() }
+    await launcher.close()
   }
 
   try {
@@ -251,7 +166,7 @@ export async function runMultiProcess (scenario: Scenario, opts: RunOptions = {}
       progress({ phase: 'start', done: i + 1, total: scenario.nodes, t: 0 })
     }
     const startMs = performance.now() - setupStart
-    log(`${scenario.nodes} processes started in ${Math.round(startMs)} ms`)
+    log(`${scenario.nodes} nodes up in ${Math.round(startMs)} ms`)
     let timedOut = false
     const deadline = setupStart + scenario.setupTimeout
     while (true) {
@@ -285,21 +200,20 @@ export async function runMultiProcess (scenario: Scenario, opts: RunOptions = {}
     }
 
     // ---- sampler ----
-    let lastTotalCpu = nodes.reduce((a, n) => { sampleProc(n); return a + n.cpuBefore + n.lastCpu }, 0)
+    const totalCpu = (): number => nodes.reduce((sum, n) => sum + (launcher.usage(n.index)?.cpuMs ?? 0), 0)
+    let lastTotalCpu = totalCpu()
     const sampler = setInterval(() => {
-      let cpu = 0
       let rss = 0
       let liveNodes = 0
       let complete = 0
       for (const n of nodes) {
-        sampleProc(n)
-        cpu += n.cpuBefore + n.lastCpu
-        if (n.proc?.pid != null) {
+        if (n.api != null) {
           liveNodes++
-          rss += processRss(n.proc.pid)?.rss ?? 0
+          rss += launcher.usage(n.index)?.rssBytes ?? 0
           if (n.heldCount >= posted) { complete++ }
         }
       }
+      const cpu = totalCpu()
       samples.push({
         t: now(),
         liveNodes,
@@ -328,11 +242,11 @@ export async function runMultiProcess (scenario: Scenario, opts: RunOptions = {}
       const p = schedule.posts[k]
       const rec = posts[k]
       const n = nodes[p.node]
-      if (n.proc == null || n.api == null) { rec.error = 'poster is down'; return }
+      if (n.api == null) { rec.error = 'poster is down'; return }
       rec.calledAt = now()
       posted++
       try {
-        const res = await api(n.api, '/api/v1/truth/messages', { method: 'POST', body: { content: `${CONTENT_PREFIX}${p.seq} ${padding}`, channels: [channel] } })
+        const res = await n.api.post('/api/v1/truth/messages', { content: `${CONTENT_PREFIX}${p.seq} ${padding}`, channels: [channel] })
         rec.id = res.id
         rec.doneAt = now()
       } catch (err: any) {
@@ -344,9 +258,9 @@ export async function runMultiProcess (scenario: Scenario, opts: RunOptions = {}
     async function doWrite (k: number): Promise<void> {
       const w = schedule.writes[k]
       const n = nodes[w.node]
-      if (n.proc == null || n.api == null) { writes[k].error = 'writer is down'; return }
+      if (n.api == null) { writes[k].error = 'writer is down'; return }
       try {
-        await api(n.api, '/api/v1/humans', { method: 'POST', body: { id: `sim-human-${w.seq}` } })
+        await n.api.post('/api/v1/humans', { id: `sim-human-${w.seq}` })
         writes[k].doneAt = now()
       } catch (err: any) {
         writes[k].error = err.message
@@ -357,8 +271,8 @@ export async function runMultiProcess (scenario: Scenario, opts: RunOptions = {}
       const rec: RerouteRecord = { killed: -1, from, to, at: now(), before: [] }
       reroutes.push(rec)
       const src = nodes[from]
-      if (src.api == null || src.proc == null || nodes[to].proc == null) { rec.error = 'an end of the route is down'; return }
-      const route = await api(src.api, `/api/v1/mesh/routes/${nodes[to].peerId}`).catch(() => undefined)
+      if (src.api == null || nodes[to].api == null) { rec.error = 'an end of the route is down'; return }
+      const route = await src.api.get(`/api/v1/mesh/routes/${nodes[to].peerId}`).catch(() => undefined)
       const path: number[] = (route?.path ?? []).map((p: string) => indexOf.get(p) ?? -1)
       rec.before = path
       if (path.length < 3) { rec.error = 'no multi-hop route to cut'; return }
@@ -371,8 +285,8 @@ export async function runMultiProcess (scenario: Scenario, opts: RunOptions = {}
       await stopNode(victim, 'crash')
       const victimId = nodes[victim].peerId
       track((async () => {
-        while (now() - killedAt < 30_000 && src.proc != null) {
-          const r = await api(src.api as string, `/api/v1/mesh/routes/${nodes[to].peerId}`).catch(() => undefined)
+        while (now() - killedAt < 30_000 && src.api != null) {
+          const r = await src.api.get(`/api/v1/mesh/routes/${nodes[to].peerId}`).catch(() => undefined)
           if (r?.path != null && !r.path.includes(victimId)) {
             rec.after = r.path.map((p: string) => indexOf.get(p) ?? -1)
             rec.routeUpdatedMs = now() - killedAt
@@ -383,10 +297,10 @@ export async function runMultiProcess (scenario: Scenario, opts: RunOptions = {}
       })())
       track((async () => {
         let attempts = 0
-        while (now() - killedAt < 30_000 && src.proc != null) {
+        while (now() - killedAt < 30_000 && src.api != null) {
           attempts++
           try {
-            await api(src.api as string, '/api/v1/mesh/send', { method: 'POST', body: { target: nodes[to].peerId, payload: `reroute probe ${attempts}` } })
+            await src.api.post('/api/v1/mesh/send', { target: nodes[to].peerId, payload: `reroute probe ${attempts}` })
             rec.deliveredMs = now() - killedAt
             rec.attempts = attempts
             return
@@ -401,20 +315,20 @@ export async function runMultiProcess (scenario: Scenario, opts: RunOptions = {}
     async function doAction (a: NetworkAction): Promise<void> {
       switch (a.kind) {
         case 'kill':
-          if (a.route != null) { await measureReroute(a.route[0], a.route[1]) } else if (a.node != null && nodes[a.node].proc != null) {
+          if (a.route != null) { await measureReroute(a.route[0], a.route[1]) } else if (a.node != null && nodes[a.node].api != null) {
             records[a.node].killed = true
             actions.push({ t: now(), kind: 'kill', nodes: [a.node] })
             await stopNode(a.node, 'crash')
           }
           break
         case 'leave':
-          if (nodes[a.node].proc == null) { break }
+          if (nodes[a.node].api == null) { break }
           actions.push({ t: now(), kind: 'leave', nodes: [a.node], detail: a.how })
           track(stopNode(a.node, a.how))
           break
         case 'rejoin':
         case 'join':
-          if (records[a.node].killed || nodes[a.node].proc != null) { break }
+          if (records[a.node].killed || nodes[a.node].api != null) { break }
           actions.push({ t: now(), kind: a.kind, nodes: [a.node] })
           track(startNode(a.node, topology.neighbours(a.node)).catch(err => { notes.push(`node ${a.node} failed to ${a.kind}: ${err.message}`) }))
           break
@@ -428,7 +342,7 @@ export async function runMultiProcess (scenario: Scenario, opts: RunOptions = {}
       ...schedule.writes.map((w, k): Item => ({ t: w.t, run: () => { track(doWrite(k)) } })),
       ...schedule.actions.map((a): Item => ({ t: a.t, run: async () => { await doAction(a) } }))
     ].sort((a, b) => a.t - b.t)
-    const expected = (): number => nodes.reduce((a, n) => a + (n.proc != null ? posted : 0), 0)
+    const expected = (): number => nodes.reduce((a, n) => a + (n.api != null ? posted : 0), 0)
     let next = 0
     while (next < items.length || now() < scenario.duration) {
       if (next < items.length) {
@@ -445,13 +359,13 @@ export async function runMultiProcess (scenario: Scenario, opts: RunOptions = {}
     // ---- settle ----
     let settled = false
     const settleStart = now()
-    const truthComplete = (): boolean => nodes.every(n => n.proc == null || n.heldCount >= posted)
+    const truthComplete = (): boolean => nodes.every(n => n.api == null || n.heldCount >= posted)
     let ledgerAgreed = scenario.workload.ledger == null
     while (now() - settleStart < scenario.settle) {
       if (!ledgerAgreed) {
         const states = new Set<string>()
-        await pool(nodes.filter(n => n.proc != null), 8, async n => {
-          const s = await api(n.api as string, '/api/v1/stats').catch(() => undefined)
+        await pool(nodes.filter(n => n.api != null), 8, async n => {
+          const s = await n.api?.get('/api/v1/stats').catch(() => undefined)
           states.add(JSON.stringify({ h: s?.total_humans, a: s?.active_humans, d: s?.total_distributed }))
         })
         ledgerAgreed = states.size === 1
@@ -465,11 +379,13 @@ export async function runMultiProcess (scenario: Scenario, opts: RunOptions = {}
     clearInterval(sampler)
 
     // duplicates: the node's gossipsub runs without metrics, so they cannot be counted here
-    notes.push('duplicates not measured in multi-process mode (the node exports no gossipsub duplicate counter)')
+    notes.push('duplicates not measured over the API (the node exports no gossipsub duplicate counter)')
     for (const n of nodes) {
-      sampleProc(n)
-      records[n.index].cpuMs = n.cpuBefore + n.lastCpu
-      records[n.index].peakRssBytes = n.peakRss
+      const usage = launcher.usage(n.index)
+      if (usage != null) {
+        records[n.index].cpuMs = usage.cpuMs
+        records[n.index].peakRssBytes = usage.peakRssBytes
+      }
     }
     progress({ phase: 'stop', done: 0, total: nodes.length, t: now() })
     await Promise.allSettled([...inflight])
@@ -477,8 +393,8 @@ export async function runMultiProcess (scenario: Scenario, opts: RunOptions = {}
     host.loadAfter = loadavg()
     return {
       scenario,
-      stack: 'multi-process: `liberation start` processes (TCP on 127.0.0.1, noise, yamux, gossipsub, LevelDB), driven over the HTTP API',
-      mode: 'multi-process',
+      stack: launcher.stack,
+      mode,
       startedAt: new Date(Date.now() - (performance.now() - wallStart)).toISOString(),
       host,
       setup: { startMs, linkMs, meshMs, totalMs: setupEnd - setupStart, timedOut },

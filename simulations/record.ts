@@ -126,7 +126,7 @@ export interface RunRecord {
   scenario: Scenario
   /** which stack ran: the honest label of every figure */
   stack: string
-  mode: 'in-process' | 'multi-process'
+  mode: 'in-process' | 'multi-process' | 'attached'
   startedAt: string
   host: HostInfo
   setup: { startMs: number, linkMs: number, meshMs: number, totalMs: number, timedOut: boolean }

@@ -5,11 +5,12 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { runInProcess } from './in-process.ts'
-import { runMultiProcess } from './multi-process.ts'
+import { runAttached, runMultiProcess } from './multi-process.ts'
 import { writePlots } from './plots.ts'
 import { buildReport } from './report.ts'
 import { formatSummary } from './summary.ts'
 import type { RunOptions } from './in-process.ts'
+import type { AttachFile } from './launchers/attach.ts'
 import type { RunRecord } from './record.ts'
 import type { Report } from './report.ts'
 import type { Scenario } from './scenario.ts'
@@ -27,10 +28,16 @@ export interface RunScenarioOptions extends RunOptions {
   plots?: boolean
   /** also write the raw record (every delivery) as record.json */
   raw?: boolean
+  /** drive these running nodes (`--attach nodes.json`) instead of starting any */
+  attach?: AttachFile
+  /** the API bearer token for attached nodes */
+  token?: string
 }
 
 export async function runScenario (scenario: Scenario, opts: RunScenarioOptions = {}): Promise<ScenarioResult> {
-  const record = scenario.mode === 'multi-process' ? await runMultiProcess(scenario, opts) : await runInProcess(scenario, opts)
+  const record = opts.attach != null
+    ? await runAttached(scenario, opts.attach, opts)
+    : scenario.mode === 'multi-process' ? await runMultiProcess(scenario, opts) : await runInProcess(scenario, opts)
   const report = buildReport(record)
   const files: string[] = []
   if (opts.outDir != null) {

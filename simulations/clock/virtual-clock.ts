@@ -17,9 +17,13 @@
  * storage, synchronous node:crypto signatures).
  *
  * Determinism: timers fire in (time, creation) order; `Math.random` and
- * `crypto.getRandomValues` draw from the scenario's seed while the clock is installed,
- * so the protocol code's own choices (gossip peer selection, jitter, ids) repeat.
+ * `crypto.getRandomValues` draw from the scenario's seed inside the run, so the protocol
+ * code's own choices (gossip peer selection, jitter, ids) repeat. "Inside" is an async
+ * context, not a time span: a callback left behind by an earlier run in the same process
+ * (a wall-clock run's debounce timer firing after its node stopped) draws from the
+ * process's own randomness, so it cannot shift the seeded sequence of this run.
  */
+import { AsyncLocalStorage } from 'node:async_hooks'
 import FakeTimers from '@sinonjs/fake-timers'
 import { wallNow } from './wall.ts'
 import type { Random } from '../random.ts'
@@ -51,6 +55,9 @@ const TO_FAKE = ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', '
 
 let active = false
 
+/** marks the async context of the run that owns the seeded randomness */
+const runContext = new AsyncLocalStorage<symbol>()
+
 /** real ms to wait, with no timer pending, for real I/O before calling a run deadlocked */
 const DEADLOCK_GRACE_MS = 5_000
 
@@ -65,30 +72,16 @@ export async function runOnVirtualClock<T> (fn: () => Promise<T>, opts: VirtualC
   const realSetTimeout = globalThis.setTimeout
   const wallStart = wallNow()
   const stats: VirtualClockStats = { events: 0, errors: 0, wallMs: 0 }
-  const restore = patchGlobals(opts.random)
+  const owner = Symbol('virtual run')
+  const restore = patchGlobals(opts.random, () => runContext.getStore() === owner)
   let clock: Clock | undefined
   try {
     clock = FakeTimers.install({ now: VIRTUAL_EPOCH, toFake: [...TO_FAKE], shouldClearNativeTimers: false, loopLimit: Number.MAX_SAFE_INTEGER })
     const timeout = patchAbortSignalTimeout()
     try {
-      const state = { settled: false }
-      const result = fn().finally(() => { state.settled = true })
-      result.catch(() => {})
-      const limit = VIRTUAL_EPOCH + (opts.limitMs ?? Number.POSITIVE_INFINITY)
-      const yieldReal = async (): Promise<void> => { await new Promise<void>(resolve => { realImmediate(resolve) }) }
-      while (true) {
-        await yieldReal()
-        if (state.settled || !await waitForTimerOrSettle(clock, state, realSetTimeout)) { break }
-        if (clock.now > limit) { throw new Error(`virtual clock: the run passed its limit of ${opts.limitMs} simulated ms`) }
-        try {
-          clock.next()
-        } catch (err) {
-          stats.errors++
-          opts.onError?.(err)
-        }
-        stats.events++
-      }
-      return { value: await result, stats }
+      const installed = clock
+      // the pump runs in the run's context too: the fake timers' callbacks are called from it
+      return await runContext.run(owner, async () => ({ value: await pump(installed, fn, opts, stats, realImmediate, realSetTimeout), stats }))
     } finally {
       timeout.restore()
     }
@@ -98,6 +91,28 @@ export async function runOnVirtualClock<T> (fn: () => Promise<T>, opts: VirtualC
     stats.wallMs = wallNow() - wallStart
     active = false
   }
+}
+
+/** fire the earliest pending timer each time the process is idle, until `fn` settles */
+async function pump<T> (clock: Clock, fn: () => Promise<T>, opts: VirtualClockOptions, stats: VirtualClockStats, realImmediate: typeof setImmediate, realSetTimeout: typeof setTimeout): Promise<T> {
+  const state = { settled: false }
+  const result = fn().finally(() => { state.settled = true })
+  result.catch(() => {})
+  const limit = VIRTUAL_EPOCH + (opts.limitMs ?? Number.POSITIVE_INFINITY)
+  const yieldReal = async (): Promise<void> => { await new Promise<void>(resolve => { realImmediate(resolve) }) }
+  while (true) {
+    await yieldReal()
+    if (state.settled || !await waitForTimerOrSettle(clock, state, realSetTimeout)) { break }
+    if (clock.now > limit) { throw new Error(`virtual clock: the run passed its limit of ${opts.limitMs} simulated ms`) }
+    try {
+      clock.next()
+    } catch (err) {
+      stats.errors++
+      opts.onError?.(err)
+    }
+    stats.events++
+  }
+  return result
 }
 
 /**
@@ -128,17 +143,20 @@ function patchAbortSignalTimeout (): { restore(): void } {
   return { restore: () => { AbortSignal.timeout = original } }
 }
 
-function patchGlobals (random?: Random): () => void {
+/** seeded `Math.random` and `crypto.getRandomValues` for callers inside the run (`inRun`) */
+function patchGlobals (random: Random | undefined, inRun: () => boolean): () => void {
   if (random == null) { return () => {} }
   const mathRandom = Math.random
   const cryptoObj = globalThis.crypto
   const getRandomValues = Object.getOwnPropertyDescriptor(cryptoObj, 'getRandomValues')
-  Math.random = () => random.next()
+  const realGetRandomValues = cryptoObj.getRandomValues.bind(cryptoObj)
+  Math.random = () => inRun() ? random.next() : mathRandom()
   Object.defineProperty(cryptoObj, 'getRandomValues', {
     configurable: true,
     writable: true,
     value: <A extends ArrayBufferView | null>(array: A): A => {
       if (array == null) { return array }
+      if (!inRun()) { return realGetRandomValues(array as any) as A }
       const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength)
       for (let i = 0; i < bytes.length; i++) { bytes[i] = Math.floor(random.next() * 256) }
       return array

@@ -65,24 +65,32 @@ describe('the virtual clock', () => {
   })
 })
 
+const p50Of = (r: Report): number => Math.round(r.truth.latency.p50)
+
 describe('simulations on the virtual clock', () => {
   it('fidelity: a 20-node scenario on the wall clock and on the virtual clock agree on delivery and p50 latency', async () => {
-    // light enough that this host's processing is small against the links, so the wall clock is a fair
-    // reference; on a saturated host (load far above the core count) the wall-clock run itself lags
+    // The wall-clock leg is the reference, so its own processing must be negligible against the
+    // links: it is what the virtual clock leaves out. With 1 s links and a post every 2 s, a node's
+    // work per hop (a few ms of CPU, tens of ms when the host is saturated and this process gets a
+    // small share of a core) stays far below 15% of a hop, so the bound tests the clock, not the
+    // host. The wall leg's event-loop delay is measured and printed with the figures.
     const input: ScenarioInput = {
       name: 'fidelity-20',
       seed: 3,
       nodes: 20,
       topology: { kind: 'random', degree: 4 },
-      links: { latency: 250 },
-      workload: { truth: { messages: 12, rate: 1 } },
+      links: { latency: 1000 },
+      workload: { truth: { messages: 10, rate: 0.5 } },
       settle: '20s',
       stack: { encryption: 'plaintext', truthSync: false, routing: { probeIntervalMs: 60_000 } }
     }
     const virtual = (await runScenario(validateScenario({ ...input, clock: 'virtual' }))).report
     const real = (await runScenario(validateScenario({ ...input, clock: 'real' }))).report
+    const lag = real.resources.eventLoopDelayP99MaxMs
+    // eslint-disable-next-line no-console
+    console.info(`fidelity: p50 virtual ${p50Of(virtual)} ms, wall ${p50Of(real)} ms; wall leg event-loop delay p99 up to ${Math.round(lag)} ms (max ${Math.round(real.resources.eventLoopDelayMaxMs)} ms), load ${real.host.loadBefore.map(x => x.toFixed(1)).join(' ')}`)
     for (const r of [virtual, real]) {
-      expect(r.truth.posted).toBe(12)
+      expect(r.truth.posted).toBe(10)
       expect(r.truth.deliveryRatio).toBe(1)
     }
     expect(virtual.clock).toBe('virtual')
@@ -96,44 +104,61 @@ describe('simulations on the virtual clock', () => {
     expect(virtual.cpu?.perDeliveryMs).toBeGreaterThan(0)
   }, 600_000)
 
-  it('determinism: the same scenario and seed, each in a fresh process, give the same report apart from wall time, CPU and memory', async () => {
+  it('determinism: the same scenario and seed give the same report apart from wall time, CPU and memory, in fresh processes and twice in one process', async () => {
     // with a partition, jitter, loss, ledger writes and catch-up syncs, so every service's timers and draws take part
+    const input: ScenarioInput = {
+      name: 'determinism',
+      seed: 42,
+      nodes: 12,
+      topology: { kind: 'random', degree: 4 },
+      links: { latency: 20, jitter: 5, loss: 0.01 },
+      workload: { truth: { messages: 40, rate: 10 }, ledger: { writes: 10, rate: 4 } },
+      partitions: [{ at: '1s', duration: '2s', side: '0-3' }],
+      settle: '30s',
+      stack: { encryption: 'plaintext', truthSyncInterval: '1s', ledgerSyncInterval: '1s' }
+    }
     const dir = await mkdtemp(join(tmpdir(), 'liberation-sim-determinism-'))
     try {
       const file = join(dir, 'determinism.json')
-      await writeFile(file, JSON.stringify({
-        name: 'determinism',
-        seed: 42,
-        nodes: 12,
-        topology: { kind: 'random', degree: 4 },
-        links: { latency: 20, jitter: 5, loss: 0.01 },
-        workload: { truth: { messages: 40, rate: 10 }, ledger: { writes: 10, rate: 4 } },
-        partitions: [{ at: '1s', duration: '2s', side: '0-3' }],
-        settle: '30s',
-        stack: { encryption: 'plaintext', truthSyncInterval: '1s', ledgerSyncInterval: '1s' }
-      }))
-      const run = async (...flags: string[]): Promise<Report> => {
-        const out = join(dir, `out-${flags.join('')}-${Math.random()}`)
-        await execFileAsync(process.execPath, ['dist/simulations/cli.js', file, '-q', '--no-plots', '-o', out, ...flags], { maxBuffer: 64 * 1024 * 1024 })
+      await writeFile(file, JSON.stringify(input))
+      const inProcess = async (seed = 42): Promise<Report> => (await runScenario(validateScenario({ ...input, seed }))).report
+      const freshProcess = async (): Promise<Report> => {
+        const out = join(dir, `out-${Math.random()}`)
+        await execFileAsync(process.execPath, ['dist/simulations/cli.js', file, '-q', '--no-plots', '-o', out], { maxBuffer: 64 * 1024 * 1024 })
         return JSON.parse(await readFile(join(out, 'report.json'), 'utf8'))
       }
-      const [first, second] = await Promise.all([run(), run()])
+      const processes = Promise.all([freshProcess(), freshProcess()])
+      // in this process: twice, with a wall-clock run before each; a wall-clock run leaves libp2p
+      // timers behind that fire after its nodes stopped, into the next run
+      const wallRun = async (): Promise<void> => {
+        await runScenario(validateScenario({ name: 'before', seed: 1, nodes: 4, topology: { kind: 'ring' }, clock: 'real', links: { latency: 5 }, workload: { truth: { messages: 2, rate: 10 } }, settle: '2s', stack: { encryption: 'plaintext', truthSync: false } }))
+      }
+      await wallRun()
+      const third = await inProcess()
+      await wallRun()
+      const fourth = await inProcess()
+      const [first, second] = await processes
+
       expect(first.clock).toBe('virtual')
       expect(first.truth.deliveryRatio).toBe(1)
       expect(first.convergence.truth[0]?.convergedMs).toBeTypeOf('number')
       expect(first.convergence.ledger[0]?.convergedMs).toBeTypeOf('number')
       expect(first.resources.traffic?.retransmits).toBeGreaterThan(0)
-      expect(JSON.stringify(simulated(second))).toBe(JSON.stringify(simulated(first)))
+      const expected = JSON.stringify(simulated(first))
+      expect(JSON.stringify(simulated(second))).toBe(expected)
+      expect(JSON.stringify(simulated(third))).toBe(expected)
+      expect(JSON.stringify(simulated(fourth))).toBe(expected)
       // the wall fields do differ: the comparison above is not vacuous
       expect(second.wallMs === first.wallMs && second.startedAt === first.startedAt).toBe(false)
+      expect(third.wallMs === fourth.wallMs && third.startedAt === fourth.startedAt).toBe(false)
 
       // another seed gives another run
-      const other = await run('--seed', '43')
-      expect(JSON.stringify(simulated(other))).not.toBe(JSON.stringify(simulated(first)))
+      const other = await inProcess(43)
+      expect(JSON.stringify(simulated(other))).not.toBe(expected)
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
-  }, 600_000)
+  }, 900_000)
 
   it('refuses LevelDB storage on the virtual clock (its thread pool would answer at arbitrary simulated times)', () => {
     expect(() => validateScenario({ nodes: 4, topology: { kind: 'ring' }, stack: { storage: 'leveldb' } })).toThrow(/virtual clock needs memory storage/)
