@@ -4,7 +4,8 @@
  * missed from its peers.
  *
  * The requester reconciles created_at ranges (range-based set reconciliation): it asks
- * for the fingerprints of a range cut into slices (32 days, then days, then hours),
+ * for the fingerprints of a range cut into slices (32 days, then days, then hours), up to
+ * the hour of its own clock plus the allowed skew,
  * compares them with its own (see digest.ts), descends only into slices that differ,
  * lists the ids of small or finest slices, and fetches the messages it lacks, each checked
  * exactly like a gossip message. Nodes in sync exchange one short digest per session;
@@ -198,6 +199,11 @@ export async function runSyncSession (ctx: SyncContext, stream: Stream, peer: Pe
   const report: SyncReport = { peer: peerStr, requests: 0, fetched: 0, stored: 0, bytes: 0, deferred: 0, ms: 0 }
   /** the peer's budget is spent: what is left waits for a later pull */
   let spent = false
+  // the ranges end with the hour of this node's clock plus the allowed skew: a responder
+  // whose clock runs ahead holds messages this node would refuse as from the future
+  const opts = ctx.checkOptions()
+  const latest = opts.now + opts.maxClockSkewMs
+  const horizon = bucketOf(latest) + BUCKET_MS
 
   async function request (req: SyncRequest): Promise<SyncResponse> {
     if (report.requests >= maxRequests) { throw new SyncError('session request budget spent', 'protocol') }
@@ -230,6 +236,14 @@ export async function runSyncSession (ctx: SyncContext, stream: Stream, peer: Pe
       let got = 0
       for (const bytes of messages) {
         const checked = await checkSigned(bytes, ctx.verifier, ctx.checkOptions())
+        if (!checked.ok && checked.reason === 'clock-skew' && checked.idHex != null && asked.has(checked.idHex)) {
+          // ahead of this node's clock only: an honest peer whose clock runs ahead serves
+          // it; no fault of the peer, and a later pull brings it once our clock catches up
+          asked.delete(checked.idHex)
+          got++
+          report.deferred++
+          continue
+        }
         if (!checked.ok) {
           ctx.reject(checked.reason, checked.detail, peerStr, checked.idHex)
           throw new SyncError(`${peerStr} sent an invalid message (${checked.reason})`, 'invalid-message')
@@ -263,6 +277,11 @@ export async function runSyncSession (ctx: SyncContext, stream: Stream, peer: Pe
       const hexes: string[] = []
       for (const e of page.ids) {
         if (e.id.length !== 32 || e.createdAt < from || e.createdAt >= to) { throw new SyncError('id outside the requested range', 'protocol') }
+        // past our clock's allowed skew: this node would refuse it, a later pull brings it
+        if (e.createdAt > latest) {
+          report.deferred++
+          continue
+        }
         hexes.push(toHex(e.id))
       }
       const have = await ctx.store.hasMany(hexes)
@@ -278,10 +297,7 @@ export async function runSyncSession (ctx: SyncContext, stream: Stream, peer: Pe
   }
 
   try {
-    const opts = ctx.checkOptions()
-    const horizon = bucketOf(opts.now + opts.maxClockSkewMs) + BUCKET_MS
-    const top = SYNC_LEVELS[0]
-    const queue: Range[] = [{ from: 0, to: Math.ceil(horizon / top) * top, step: top }]
+    const queue: Range[] = [{ from: 0, to: horizon, step: SYNC_LEVELS[0] }]
     // `spent` is set by the budget check of the stores this loop awaits
     // eslint-disable-next-line no-unmodified-loop-condition
     while (queue.length > 0 && !spent) {
@@ -298,7 +314,8 @@ export async function runSyncSession (ctx: SyncContext, stream: Stream, peer: Pe
         }
         prev = s.start
         const mine = own.get(s.start)
-        const end = s.start + range.step
+        // the last slice of a range may be cut short by the horizon
+        const end = Math.min(s.start + range.step, range.to)
         if (mine != null && mine.count === s.count && uint8ArrayEquals(mine.fingerprint, s.fingerprint)) {
           ctx.spread.holdsRange(s.start, end, peerStr)
           continue
