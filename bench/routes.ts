@@ -213,8 +213,18 @@ async function stopNodes (nodes: BenchNode[]): Promise<void> {
   }
 }
 
+/** dial each pair; a handshake that times out on a loaded machine is tried again (3 attempts) */
 async function connectPairs (nodes: BenchNode[], edges: Array<[number, number]>): Promise<void> {
-  for (const [a, b] of edges) { await nodes[a].node.libp2p.dial(nodes[b].node.libp2p.getMultiaddrs()[0]) }
+  for (const [a, b] of edges) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await nodes[a].node.libp2p.dial(nodes[b].node.libp2p.getMultiaddrs()[0])
+        break
+      } catch (err) {
+        if (attempt >= 3) { throw err }
+      }
+    }
+  }
 }
 
 // ---- 2. routed latency ----
