@@ -196,7 +196,7 @@ async function startNodes (count: number, routing: RoutingInit, network?: SimNet
     const privateKey = await generateIdentity()
     const db = await openNodeDatabase(dir)
     const libp2p = network != null
-      ? await createMemoryLibp2p({ privateKey, name: network.address(i).slice('/memory/'.length), transport: network.transport(i) })
+      ? await createMemoryLibp2p({ privateKey, name: network.address(i).slice('/memory/'.length), transport: network.transport(i), patient: true })
       : await createMemoryLibp2p({ privateKey, name: `bench-routes-${process.pid}-${Date.now()}-${i}` })
     const node = createMeshNode({ libp2p, db, crypto: createNodeRecordCrypto(privateKey) }, { connections: { minConnections: 0 }, routing })
     await node.start()
