@@ -425,6 +425,8 @@ interface AttackResult {
   health: { requests: number, failures: number, p50: number, p99: number, max: number }
   held: { beacons: number, links: number }
   excess: RoutingStats['excess']
+  /** the victim's count of every beacon it read, and what became of each (during the flood) */
+  accounting: { received: number, accepted: number, rejected: number, ignored: number, unaccounted: number }
   honestRouteCorrect: boolean
   honestSendMs: number
   framesSent: number
@@ -471,6 +473,7 @@ async function attackBench (): Promise<AttackResult> {
     beacons.length = 0
     globalThis.gc?.()
     const rssBefore = process.memoryUsage().rss
+    const st0 = victim.node.routing.stats()
 
     // /health polled through the flood
     const latencies: number[] = []
@@ -510,6 +513,15 @@ async function attackBench (): Promise<AttackResult> {
     const rssAfter = process.memoryUsage().rss
 
     const st = victim.node.routing.stats()
+    const delta = (f: (s: RoutingStats) => number): number => f(st) - f(st0)
+    const received = delta(s => s.beaconsReceived)
+    const accounting = {
+      received,
+      accepted: delta(s => s.beaconsAccepted),
+      rejected: delta(s => s.beaconsRejected),
+      ignored: delta(s => s.beaconsIgnored),
+      unaccounted: received - delta(s => s.beaconsAccepted + s.beaconsRejected + s.beaconsIgnored + s.excess.origins + s.excess.refused + s.excess.rate)
+    }
     const route = victim.node.routing.route(h2Id)
     const t = performance.now()
     await victim.node.routing.send(h2Id, new TextEncoder().encode('after the flood'), { timeoutMs: 5000 })
@@ -525,6 +537,7 @@ async function attackBench (): Promise<AttackResult> {
       health: { requests: latencies.length, failures, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] ?? 0 },
       held: { beacons: st.beacons, links: st.links },
       excess: st.excess,
+      accounting,
       framesSent,
       frames: frames.length,
       closedEarly,
@@ -576,7 +589,10 @@ async function main (): Promise<void> {
     report.attack = a
     console.log(`\nbeacon flood from one neighbour: ${a.beacons} beacons from new origins × ${a.linksPerBeacon} made-up links (${a.beacons * a.linksPerBeacon} made-up nodes, ${fmt(a.floodBytes / 2 ** 20, 1)} MiB) in ${fmt(a.floodSeconds, 1)} s:`)
     console.log(`  victim RSS ${fmt(a.rssBeforeMiB, 0)} MiB → +${fmt(a.rssGrowthMiB, 1)} MiB (bar: < 50); /health p50 ${fmt(a.health.p50, 1)} ms, p99 ${fmt(a.health.p99, 1)} ms (bar: < 100), max ${fmt(a.health.max, 1)} ms over ${a.health.requests} requests (${a.health.failures} failed)`)
-    console.log(`  held ${a.held.beacons} beacons, ${a.held.links} links; dropped: ${a.excess.origins} new origins over the rates, ${a.excess.links} links over the per-beacon cap, ${a.excess.evicted} evicted, ${a.excess.refused} refused`)
+    console.log(`  held ${a.held.beacons} beacons, ${a.held.links} links; dropped: ${a.excess.origins} new origins over the rates, ${a.excess.rate} in updates over the update rate, ${a.excess.links} links over the per-beacon cap, ${a.excess.evicted} evicted, ${a.excess.refused} refused`)
+    const c = a.accounting
+    console.log(`  the victim read ${c.received} beacons (the flood's ${a.framesSent * 64 >= a.beacons ? a.beacons : a.framesSent * 64} plus honest ones): ${c.accepted} accepted, ${c.rejected} rejected, ${c.ignored} not news, ` +
+      `${c.received - c.accepted - c.rejected - c.ignored - c.unaccounted} over a bound; unaccounted ${c.unaccounted}`)
     console.log(`  attacker wrote ${a.framesSent} of ${a.frames} frames${a.closedEarly !== '' ? ` (then: ${a.closedEarly})` : ''}; still connected to the victim: ${a.connectedAfter}`)
     console.log(`  honest route victim → h2 ${a.honestRouteCorrect ? 'unchanged' : 'CHANGED'}; a routed message after the flood acknowledged in ${fmt(a.honestSendMs, 1)} ms`)
   }

@@ -16,7 +16,10 @@ export const TOPOLOGY_PROTOCOL = '/liberation/topology/2.0.0'
 export const ROUTE_PROTOCOL = '/liberation/route/1.0.0'
 
 export interface RoutingInit extends LinkMonitorInit {
-  /** a fresh own beacon at least this often (default 30 000) */
+  /**
+   * a fresh own beacon at least this often (default 60 000): a refresh only, since every
+   * change goes out at once (links) or after a damped gap (costs)
+   */
   beaconIntervalMs?: number
   /** triggered beacons (link up/down) at most this often (default 250); cost changes: see beaconDampingHalfLifeMs */
   beaconMinIntervalMs?: number
@@ -24,7 +27,7 @@ export interface RoutingInit extends LinkMonitorInit {
   beaconMaxAgeMs?: number
   /** fisheye radius: beacons travel this many hops (default 2); past it, distance vectors */
   scope?: number
-  /** the far table goes to neighbours at least this often (default 60 000) */
+  /** the far table goes to neighbours at least this often (default 120 000): a refresh, changes go out sooner */
   reachIntervalMs?: number
   /** and, when costs changed, at most this often (default 2000); lost routes go out at once */
   reachMinIntervalMs?: number

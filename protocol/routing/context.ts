@@ -16,13 +16,13 @@ import type { Connection, Libp2p, Logger } from '@libp2p/interface'
 export type RoutingConfig = Required<Omit<RoutingInit, keyof LinkMonitorInit | 'rateLimits' | 'newOrigins'>>
 
 export function routingConfig (init: RoutingInit): RoutingConfig {
-  const beaconIntervalMs = init.beaconIntervalMs ?? 30_000
+  const beaconIntervalMs = init.beaconIntervalMs ?? 60_000
   return {
     beaconIntervalMs,
     beaconMinIntervalMs: init.beaconMinIntervalMs ?? 250,
     beaconMaxAgeMs: init.beaconMaxAgeMs ?? 4 * beaconIntervalMs,
     scope: Math.min(16, Math.max(1, init.scope ?? 2)),
-    reachIntervalMs: init.reachIntervalMs ?? 60_000,
+    reachIntervalMs: init.reachIntervalMs ?? 120_000,
     reachMinIntervalMs: init.reachMinIntervalMs ?? 2000,
     maxReachEntries: init.maxReachEntries ?? 1024,
     maxHops: init.maxHops ?? 16,
