@@ -432,6 +432,7 @@ interface AttackResult {
   framesSent: number
   frames: number
   closedEarly: string
+  unread: number
   connectedAfter: boolean
 }
 
@@ -491,6 +492,8 @@ async function attackBench (): Promise<AttackResult> {
     // a persistent attacker: when the victim resets the stream, it opens another (bounded)
     let framesSent = 0
     let closedEarly = ''
+    /** beacons written that the victim had not read 60 s after the last write */
+    let unread = 0
     for (let reopen = 0; reopen < 100 && framesSent < frames.length; reopen++) {
       try {
         const stream = await attacker.node.libp2p.dialProtocol(victim.node.libp2p.peerId, TOPOLOGY_PROTOCOL)
@@ -499,13 +502,18 @@ async function attackBench (): Promise<AttackResult> {
           await lp.write(frames[framesSent])
           framesSent++
         }
+        // a write returns once the frame is buffered, long before the victim reads it:
+        // closing (or resetting) now would discard the backlog unread, so wait for the
+        // victim to have read every beacon written
+        const written = Math.min(ATTACK_BEACONS, framesSent * 64)
+        await until(() => victim.node.routing.stats().beaconsReceived - st0.beaconsReceived >= written, 'the victim to read every frame', 60_000).catch(() => {
+          unread = written - (victim.node.routing.stats().beaconsReceived - st0.beaconsReceived)
+        })
         await stream.close()
       } catch (err: any) {
         closedEarly = `stream reset ${reopen + 1} time(s), last: ${err?.name ?? err?.type ?? 'error'}`
       }
     }
-    // settle: the victim has read and judged every frame
-    await new Promise(resolve => setTimeout(resolve, 3000))
     const floodSeconds = (performance.now() - started) / 1000
     flood.on = false
     await poller
@@ -541,6 +549,7 @@ async function attackBench (): Promise<AttackResult> {
       framesSent,
       frames: frames.length,
       closedEarly,
+      unread,
       connectedAfter: victim.node.libp2p.getConnections(attacker.node.libp2p.peerId).length > 0,
       honestRouteCorrect: route?.path.join('>') === honestPath,
       honestSendMs
@@ -593,7 +602,7 @@ async function main (): Promise<void> {
     const c = a.accounting
     console.log(`  the victim read ${c.received} beacons (the flood's ${a.framesSent * 64 >= a.beacons ? a.beacons : a.framesSent * 64} plus honest ones): ${c.accepted} accepted, ${c.rejected} rejected, ${c.ignored} not news, ` +
       `${c.received - c.accepted - c.rejected - c.ignored - c.unaccounted} over a bound; unaccounted ${c.unaccounted}`)
-    console.log(`  attacker wrote ${a.framesSent} of ${a.frames} frames${a.closedEarly !== '' ? ` (then: ${a.closedEarly})` : ''}; still connected to the victim: ${a.connectedAfter}`)
+    console.log(`  attacker wrote ${a.framesSent} of ${a.frames} frames${a.closedEarly !== '' ? ` (then: ${a.closedEarly})` : ''}; unread by the victim 60 s after the last write: ${a.unread}; still connected to the victim: ${a.connectedAfter}`)
     console.log(`  honest route victim → h2 ${a.honestRouteCorrect ? 'unchanged' : 'CHANGED'}; a routed message after the flood acknowledged in ${fmt(a.honestSendMs, 1)} ms`)
   }
   if (ONLY === 'idle' || ONLY === 'all') {
