@@ -506,9 +506,9 @@ async function attackBench (): Promise<AttackResult> {
         // closing (or resetting) now would discard the backlog unread, so wait for the
         // victim to have read every beacon written
         const written = Math.min(ATTACK_BEACONS, framesSent * 64)
-        await until(() => victim.node.routing.stats().beaconsReceived - st0.beaconsReceived >= written, 'the victim to read every frame', 60_000).catch(() => {
-          unread = written - (victim.node.routing.stats().beaconsReceived - st0.beaconsReceived)
-        })
+        const read = (): number => victim.node.routing.stats().beaconsReceived - st0.beaconsReceived
+        const allRead = await until(() => read() >= written, 'the victim to read every frame', 60_000).then(() => true, () => false)
+        if (!allRead) { unread = written - read() }
         await stream.close()
       } catch (err: any) {
         closedEarly = `stream reset ${reopen + 1} time(s), last: ${err?.name ?? err?.type ?? 'error'}`

@@ -13,9 +13,9 @@ import { createRoutingLimits } from '../../protocol/routing/limits.ts'
 import { createRoutingService } from '../../protocol/routing/routing.ts'
 import { createMemoryLibp2p } from '../../simulations/nodes/memory-libp2p.ts'
 import { waitFor } from '../utils/wait.ts'
+import type { EventLog } from '../../protocol/events/index.ts'
 import type { RoutingClock } from '../../protocol/routing/clock.ts'
 import type { RoutingService } from '../../protocol/routing/routing.ts'
-import type { EventLog } from '../../protocol/events/index.ts'
 import type { Libp2p } from '@libp2p/interface'
 
 function fakeClock (start: number): RoutingClock & { tick(ms: number): Promise<void> } {
