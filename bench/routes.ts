@@ -196,7 +196,7 @@ async function startNodes (count: number, routing: RoutingInit, network?: SimNet
     const privateKey = await generateIdentity()
     const db = await openNodeDatabase(dir)
     const libp2p = network != null
-      ? await createMemoryLibp2p({ privateKey, name: network.address(i).slice('/memory/'.length), transport: network.transport(i) })
+      ? await createMemoryLibp2p({ privateKey, name: network.address(i).slice('/memory/'.length), transport: network.transport(i), patient: true })
       : await createMemoryLibp2p({ privateKey, name: `bench-routes-${process.pid}-${Date.now()}-${i}` })
     const node = createMeshNode({ libp2p, db, crypto: createNodeRecordCrypto(privateKey) }, { connections: { minConnections: 0 }, routing })
     await node.start()
@@ -213,8 +213,18 @@ async function stopNodes (nodes: BenchNode[]): Promise<void> {
   }
 }
 
+/** dial each pair; a handshake that times out on a loaded machine is tried again (3 attempts) */
 async function connectPairs (nodes: BenchNode[], edges: Array<[number, number]>): Promise<void> {
-  for (const [a, b] of edges) { await nodes[a].node.libp2p.dial(nodes[b].node.libp2p.getMultiaddrs()[0]) }
+  for (const [a, b] of edges) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await nodes[a].node.libp2p.dial(nodes[b].node.libp2p.getMultiaddrs()[0])
+        break
+      } catch (err) {
+        if (attempt >= 3) { throw err }
+      }
+    }
+  }
 }
 
 // ---- 2. routed latency ----
@@ -415,11 +425,14 @@ interface AttackResult {
   health: { requests: number, failures: number, p50: number, p99: number, max: number }
   held: { beacons: number, links: number }
   excess: RoutingStats['excess']
+  /** the victim's count of every beacon it read, and what became of each (during the flood) */
+  accounting: { received: number, accepted: number, rejected: number, ignored: number, unaccounted: number }
   honestRouteCorrect: boolean
   honestSendMs: number
   framesSent: number
   frames: number
   closedEarly: string
+  unread: number
   connectedAfter: boolean
 }
 
@@ -461,6 +474,7 @@ async function attackBench (): Promise<AttackResult> {
     beacons.length = 0
     globalThis.gc?.()
     const rssBefore = process.memoryUsage().rss
+    const st0 = victim.node.routing.stats()
 
     // /health polled through the flood
     const latencies: number[] = []
@@ -478,6 +492,8 @@ async function attackBench (): Promise<AttackResult> {
     // a persistent attacker: when the victim resets the stream, it opens another (bounded)
     let framesSent = 0
     let closedEarly = ''
+    /** beacons written that the victim had not read 60 s after the last write */
+    let unread = 0
     for (let reopen = 0; reopen < 100 && framesSent < frames.length; reopen++) {
       try {
         const stream = await attacker.node.libp2p.dialProtocol(victim.node.libp2p.peerId, TOPOLOGY_PROTOCOL)
@@ -486,13 +502,18 @@ async function attackBench (): Promise<AttackResult> {
           await lp.write(frames[framesSent])
           framesSent++
         }
+        // a write returns once the frame is buffered, long before the victim reads it:
+        // closing (or resetting) now would discard the backlog unread, so wait for the
+        // victim to have read every beacon written
+        const written = Math.min(ATTACK_BEACONS, framesSent * 64)
+        const read = (): number => victim.node.routing.stats().beaconsReceived - st0.beaconsReceived
+        const allRead = await until(() => read() >= written, 'the victim to read every frame', 60_000).then(() => true, () => false)
+        if (!allRead) { unread = written - read() }
         await stream.close()
       } catch (err: any) {
         closedEarly = `stream reset ${reopen + 1} time(s), last: ${err?.name ?? err?.type ?? 'error'}`
       }
     }
-    // settle: the victim has read and judged every frame
-    await new Promise(resolve => setTimeout(resolve, 3000))
     const floodSeconds = (performance.now() - started) / 1000
     flood.on = false
     await poller
@@ -500,6 +521,15 @@ async function attackBench (): Promise<AttackResult> {
     const rssAfter = process.memoryUsage().rss
 
     const st = victim.node.routing.stats()
+    const delta = (f: (s: RoutingStats) => number): number => f(st) - f(st0)
+    const received = delta(s => s.beaconsReceived)
+    const accounting = {
+      received,
+      accepted: delta(s => s.beaconsAccepted),
+      rejected: delta(s => s.beaconsRejected),
+      ignored: delta(s => s.beaconsIgnored),
+      unaccounted: received - delta(s => s.beaconsAccepted + s.beaconsRejected + s.beaconsIgnored + s.excess.origins + s.excess.refused + s.excess.rate)
+    }
     const route = victim.node.routing.route(h2Id)
     const t = performance.now()
     await victim.node.routing.send(h2Id, new TextEncoder().encode('after the flood'), { timeoutMs: 5000 })
@@ -515,9 +545,11 @@ async function attackBench (): Promise<AttackResult> {
       health: { requests: latencies.length, failures, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] ?? 0 },
       held: { beacons: st.beacons, links: st.links },
       excess: st.excess,
+      accounting,
       framesSent,
       frames: frames.length,
       closedEarly,
+      unread,
       connectedAfter: victim.node.libp2p.getConnections(attacker.node.libp2p.peerId).length > 0,
       honestRouteCorrect: route?.path.join('>') === honestPath,
       honestSendMs
@@ -566,8 +598,11 @@ async function main (): Promise<void> {
     report.attack = a
     console.log(`\nbeacon flood from one neighbour: ${a.beacons} beacons from new origins × ${a.linksPerBeacon} made-up links (${a.beacons * a.linksPerBeacon} made-up nodes, ${fmt(a.floodBytes / 2 ** 20, 1)} MiB) in ${fmt(a.floodSeconds, 1)} s:`)
     console.log(`  victim RSS ${fmt(a.rssBeforeMiB, 0)} MiB → +${fmt(a.rssGrowthMiB, 1)} MiB (bar: < 50); /health p50 ${fmt(a.health.p50, 1)} ms, p99 ${fmt(a.health.p99, 1)} ms (bar: < 100), max ${fmt(a.health.max, 1)} ms over ${a.health.requests} requests (${a.health.failures} failed)`)
-    console.log(`  held ${a.held.beacons} beacons, ${a.held.links} links; dropped: ${a.excess.origins} new origins over the rates, ${a.excess.links} links over the per-beacon cap, ${a.excess.evicted} evicted, ${a.excess.refused} refused`)
-    console.log(`  attacker wrote ${a.framesSent} of ${a.frames} frames${a.closedEarly !== '' ? ` (then: ${a.closedEarly})` : ''}; still connected to the victim: ${a.connectedAfter}`)
+    console.log(`  held ${a.held.beacons} beacons, ${a.held.links} links; dropped: ${a.excess.origins} new origins over the rates, ${a.excess.rate} in updates over the update rate, ${a.excess.links} links over the per-beacon cap, ${a.excess.evicted} evicted, ${a.excess.refused} refused`)
+    const c = a.accounting
+    console.log(`  the victim read ${c.received} beacons (the flood's ${a.framesSent * 64 >= a.beacons ? a.beacons : a.framesSent * 64} plus honest ones): ${c.accepted} accepted, ${c.rejected} rejected, ${c.ignored} not news, ` +
+      `${c.received - c.accepted - c.rejected - c.ignored - c.unaccounted} over a bound; unaccounted ${c.unaccounted}`)
+    console.log(`  attacker wrote ${a.framesSent} of ${a.frames} frames${a.closedEarly !== '' ? ` (then: ${a.closedEarly})` : ''}; unread by the victim 60 s after the last write: ${a.unread}; still connected to the victim: ${a.connectedAfter}`)
     console.log(`  honest route victim → h2 ${a.honestRouteCorrect ? 'unchanged' : 'CHANGED'}; a routed message after the flood acknowledged in ${fmt(a.honestSendMs, 1)} ms`)
   }
   if (ONLY === 'idle' || ONLY === 'all') {

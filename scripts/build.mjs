@@ -8,7 +8,8 @@ import { pathToFileURL } from 'node:url'
 import { build } from 'esbuild'
 
 const require = createRequire(import.meta.url)
-const roots = ['protocol', 'node', 'simulations', 'bench']
+// test/utils: the polling and mesh helpers the benches share with the tests
+const roots = ['protocol', 'node', 'simulations', 'bench', 'test/utils']
 
 function collect (dir, out = []) {
   for (const name of readdirSync(dir)) {

@@ -5,6 +5,9 @@
  * the last. One change goes out quickly; a link or route that keeps moving (RTTs measured
  * by a busy process do) settles to the periodic refresh instead of a stream of updates.
  */
+import { systemClock } from './clock.ts'
+import type { RoutingClock } from './clock.ts'
+
 export class FlapDamper {
   private penalty = 0
   private at = 0
@@ -42,28 +45,28 @@ export class TriggeredSend {
   readonly damper: FlapDamper
   private lastAt = 0
   private at = 0
-  private timer?: ReturnType<typeof setTimeout>
+  private timer?: unknown
 
-  constructor (private readonly send: () => void, minGapMs: number, maxGapMs: number, halfLifeMs: number) {
+  constructor (private readonly send: () => void, minGapMs: number, maxGapMs: number, halfLifeMs: number, private readonly clock: RoutingClock = systemClock) {
     this.damper = new FlapDamper(minGapMs, maxGapMs, halfLifeMs)
   }
 
   /** send `gapMs` after the last send at the earliest; a pending send due sooner stays */
-  soon (gapMs: number, now = Date.now()): void {
+  soon (gapMs: number, now = this.clock.now()): void {
     const at = Math.max(now, this.lastAt + gapMs)
     if (this.timer != null) {
       if (this.at <= at) { return }
-      clearTimeout(this.timer)
+      this.clock.clearTimeout(this.timer)
     }
     this.at = at
-    this.timer = setTimeout(() => {
+    this.timer = this.clock.setTimeout(() => {
       this.timer = undefined
       this.send()
     }, at - now)
   }
 
   /** a change that only matters if it keeps happening rarely: after the damped gap */
-  damped (now = Date.now()): void {
+  damped (now = this.clock.now()): void {
     if (this.timer != null) { return }
     const gap = this.damper.gap(now)
     this.damper.record(now)
@@ -71,12 +74,12 @@ export class TriggeredSend {
   }
 
   /** a send went out (scheduled or not): the next gap counts from now */
-  sent (now = Date.now()): void {
+  sent (now = this.clock.now()): void {
     this.lastAt = now
   }
 
   cancel (): void {
-    if (this.timer != null) { clearTimeout(this.timer) }
+    if (this.timer != null) { this.clock.clearTimeout(this.timer) }
     this.timer = undefined
   }
 }

@@ -37,24 +37,26 @@
  * neighbours, who pass it on while it has travelled fewer than `scope` hops (default 2):
  * full, signed link state for the neighbourhood. One hop past the scope the border
  * nodes' links are still known. Further away a node only knows distance vectors: every
- * 60 s (and at once when a route is lost) each node tells each neighbour its cost to up
+ * 120 s (and at once when a route is lost) each node tells each neighbour its cost to up
  * to 1024 far targets (split horizon; Babel's feasibility condition with the target's
  * beacon seq keeps them loop-free; routed messages also carry their trace, which no hop
  * may revisit). Targets beyond that are looked up in the DHT and dialled directly
- * (`dialUnknownTargets`). A beacon refreshes every 30 s and is re-sent at once (at most
+ * (`dialUnknownTargets`). A beacon refreshes every 60 s and is re-sent at once (at most
  * every 250 ms) when a link comes or goes; a new neighbour gets the beacons of our zone
  * straight away. A link's cost change triggers a beacon only when it is significant and
  * sustained (Babel-style hysteresis): 25 % off the cost last advertised, over two probes
  * in a row, so measurement noise and a single slow probe never do. Such cost-triggered
  * beacons are damped like route flaps (RFC 2439): each adds 1 to a penalty halved every
- * 60 s, and the next waits 250 ms × 2^penalty after the last beacon (at most 30 s), so a
+ * 60 s, and the next waits 250 ms × 2^penalty after the last beacon (at most 60 s), so a
  * busy node, whose RTTs degrade, does not make itself busier with beacons (damping.ts).
  * Far tables are re-sent early only when a target came or went or its cost moved 25 %
  * against what the neighbour was last told (judged before split horizon; hop counts ride
  * along): at once (50 ms) when a route was lost, within 2 s when a target appeared or its
  * route got 25 % worse through another next hop, and after the same damping as beacons
- * (2 s × 2^penalty, at most the 60 s refresh) when costs only moved (what that saves:
- * docs/benchmarks.md). A node whose distance grew past its scope (a
+ * (2 s × 2^penalty, at most the 120 s refresh) when costs only moved (what that saves:
+ * docs/benchmarks.md). Every change goes out early, so the periodic sends are only a
+ * refresh: kept rare (a beacon lives 4 refreshes, a far table 3), they are most of what
+ * an idle mesh sends. A node whose distance grew past its scope (a
  * shortcut died) stops being heard from: its last beacon is no longer used for routes.
  *
  * Per-node cost (cost-model.ts; average degree d = 8, the defaults above, one triggered
@@ -62,18 +64,17 @@
  *
  * | mesh size | beacons held | beacon traffic | far table | far traffic | total in | state | routed without DHT |
  * |---|---|---|---|---|---|---|---|
- * | 1,000 | 65 | 2.6/s, 1.4 KiB/s | 991 entries | 7.0 KiB/s | 8.4 KiB/s | 0.9 MiB | all |
- * | 10,000 | 65 | 2.6/s, 1.4 KiB/s | 1,024 entries | 7.2 KiB/s | 8.6 KiB/s | 0.9 MiB | 1,480 (15 %) |
- * | 50,000 | 65 | 2.6/s, 1.4 KiB/s | 1,024 entries | 7.2 KiB/s | 8.6 KiB/s | 0.9 MiB | 1,480 (3 %) |
+ * | 1,000 | 65 | 1.4/s, 0.8 KiB/s | 991 entries | 3.5 KiB/s | 4.3 KiB/s | 0.9 MiB | all |
+ * | 10,000 | 65 | 1.4/s, 0.8 KiB/s | 1,024 entries | 3.6 KiB/s | 4.4 KiB/s | 0.9 MiB | 1,480 (15 %) |
+ * | 50,000 | 65 | 1.4/s, 0.8 KiB/s | 1,024 entries | 3.6 KiB/s | 4.4 KiB/s | 0.9 MiB | 1,480 (3 %) |
  *
- * Measured on an idle mesh (`ROUTES_BENCH_ONLY=idle npm run bench -- routes`: 100
- * in-process nodes, random d = 4, 20 ms links, default timers, 60 s after set-up): each
- * node sends ~1.3 KB/s in ~1.5 updates/s (far tables ~0.2/s of it) and 0.06 own beacons/s.
+ * `ROUTES_BENCH_ONLY=idle npm run bench -- routes` measures an idle mesh of 100 in-process
+ * nodes with the default timers (figures: docs/benchmarks.md).
  *
  * Flat in N past ~1,100 nodes. For contrast, flooding every beacon to every node (plain
- * link state) would cost each node N × d × 553 B per 30 s: 1.4 MiB/s at 10,000 nodes,
- * 7.0 MiB/s at 50,000, and N² in total. Denser meshes pay more: at d = 16, 23.8 KiB/s;
- * scope 3 at d = 16 would be 156 KiB/s, which is why the default scope is 2.
+ * link state) would cost each node N × d × 553 B per 60 s: 0.7 MiB/s at 10,000 nodes,
+ * 3.5 MiB/s at 50,000, and N² in total. Denser meshes pay more: at d = 16, 12.3 KiB/s;
+ * scope 3 at d = 16 would be 84 KiB/s, which is why the default scope is 2.
  * Route computation runs over the zone plus one hop (~460 nodes at d = 8) and the far
  * tables (d × 1,024 entries); `npm run bench -- routes` times it.
  *

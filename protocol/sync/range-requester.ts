@@ -36,10 +36,18 @@ export interface RangeRequesterHooks<T> {
   /** this node's range fingerprints */
   ranges: RangeIndex
   hasMany(idHexes: string[]): Promise<boolean[]>
-  /** the newest created_at worth asking about (this node's clock + allowed skew) */
+  /**
+   * the newest created_at worth asking about (this node's clock + allowed skew): a peer
+   * whose clock runs ahead holds records this node would refuse as from the future, so
+   * the ranges end there and later ids wait for a later pull
+   */
   horizon: number
-  /** decode and verify one fetched record; throws to end the session on a bad one */
-  check(bytes: Uint8Array): Promise<{ idHex: string, record: T }>
+  /**
+   * decode and verify one fetched record; throws to end the session on a bad one. No
+   * `record`: refused only for being ahead of this node's clock, no fault of the peer
+   * (deferred to a later pull)
+   */
+  check(bytes: Uint8Array): Promise<{ idHex: string, record?: T }>
   /** keep one response's checked records (asked for, in order); what became of each */
   store(records: T[]): Promise<RecordOutcome[]>
   /** a budget that, once spent, ends the session: what is left waits for a later pull */
@@ -125,14 +133,20 @@ export async function runRangeRequester<T> (hooks: RangeRequesterHooks<T>, strea
       const res = await request({ fetch: { ids: batch.map(h => fromHexId(h)) } })
       const asked = new Set(batch)
       const checked = await Promise.all((res.fetch?.messages ?? []).map(async bytes => hooks.check(bytes)))
-      for (const { idHex } of checked) {
+      const records: T[] = []
+      for (const { idHex, record } of checked) {
         if (!asked.has(idHex)) { throw new RangeSyncError(`${peerStr} sent a record that was not asked for`, 'protocol') }
         asked.delete(idHex)
+        if (record === undefined) {
+          report.deferred++
+          continue
+        }
         hooks.holds?.(idHex)
+        records.push(record)
       }
       const got = checked.length
-      report.fetched += got
-      const outcomes = await hooks.store(checked.map(c => c.record))
+      report.fetched += records.length
+      const outcomes = await hooks.store(records)
       for (const o of outcomes) {
         if (o === 'stored') { report.stored++ } else if (o === 'deferred') { report.deferred++ }
       }
@@ -151,6 +165,10 @@ export async function runRangeRequester<T> (hooks: RangeRequesterHooks<T>, strea
       const hexes: string[] = []
       for (const e of page.ids) {
         if (e.id.length !== 32 || e.createdAt < from || e.createdAt >= to) { throw new RangeSyncError('id outside the requested range', 'protocol') }
+        if (e.createdAt > hooks.horizon) {
+          report.deferred++
+          continue
+        }
         hexes.push(toHex(e.id))
       }
       const have = await hooks.hasMany(hexes)
@@ -166,9 +184,8 @@ export async function runRangeRequester<T> (hooks: RangeRequesterHooks<T>, strea
   }
 
   try {
-    const horizon = bucketOf(hooks.horizon) + BUCKET_MS
-    const top = RANGE_LEVELS[0]
-    const queue: Range[] = [{ from: 0, to: Math.ceil(horizon / top) * top, step: top }]
+    // up to the end of the hour of the horizon, not a whole top-level slice past it
+    const queue: Range[] = [{ from: 0, to: bucketOf(hooks.horizon) + BUCKET_MS, step: RANGE_LEVELS[0] }]
     while (queue.length > 0 && !spent()) {
       const range = queue.shift() as Range
       const res = await request({ digest: range })
@@ -183,7 +200,8 @@ export async function runRangeRequester<T> (hooks: RangeRequesterHooks<T>, strea
         }
         prev = s.start
         const mine = own.get(s.start)
-        const end = s.start + range.step
+        // the last slice of a range may be cut short by the horizon
+        const end = Math.min(s.start + range.step, range.to)
         if (mine != null && mine.count === s.count && uint8ArrayEquals(mine.fingerprint, s.fingerprint)) {
           hooks.holdsRange?.(s.start, end)
           continue

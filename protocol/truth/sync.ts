@@ -4,8 +4,8 @@
  * missed from its peers.
  *
  * The requester reconciles created_at ranges (range-based set reconciliation): it asks
- * for the fingerprints of a range cut into slices (32 days, then days, then hours),
- * compares them with its own (see digest.ts), descends only into slices that differ,
+ * for the fingerprints of a range cut into slices (32 days, then days, then hours), up to
+ * the hour of its own clock plus the allowed skew, compares them with its own (see digest.ts), descends only into slices that differ,
  * lists the ids of small or finest slices, and fetches the messages it lacks, each checked
  * exactly like a gossip message. Nodes in sync exchange one short digest per session;
  * backdated messages are found too, since any insert changes its range's fingerprint.
@@ -179,6 +179,11 @@ export async function runSyncSession (ctx: SyncContext, stream: Stream, peer: Pe
     horizon: opts.now + opts.maxClockSkewMs,
     async check (bytes) {
       const checked = await checkSigned(bytes, ctx.verifier, ctx.checkOptions())
+      if (!checked.ok && checked.reason === 'clock-skew' && checked.idHex != null) {
+        // ahead of this node's clock only: an honest peer whose clock runs ahead serves it;
+        // a later pull brings it once this clock has caught up
+        return { idHex: checked.idHex }
+      }
       if (!checked.ok) {
         ctx.reject(checked.reason, checked.detail, peerStr, checked.idHex)
         throw new RangeSyncError(`${peerStr} sent an invalid message (${checked.reason})`, 'invalid-message')

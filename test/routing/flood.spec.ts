@@ -65,6 +65,9 @@ describe('beacon flood from a neighbour with fresh origin keys', () => {
     expect(st.beacons).toBeLessThanOrEqual(BOUNDS.maxBeacons)
     expect(st.links).toBeLessThanOrEqual(st.beacons * BOUNDS.maxLinksPerBeacon)
     expect(st.excess.links).toBeGreaterThan(0)
+    // every beacon the flood carried is accounted for: the honest neighbour's beacons and the flood's
+    expect(st.beaconsReceived).toBeGreaterThanOrEqual(FLOOD_ORIGINS)
+    expect(st.beaconsAccepted + st.beaconsRejected + st.beaconsIgnored + st.excess.origins + st.excess.refused + st.excess.rate).toBe(st.beaconsReceived)
     // reported as an event, once per window rather than once per beacon
     const events = v.node.events.history({ category: 'mesh', type: 'topology:excess' })
     expect(events.length).toBeGreaterThanOrEqual(1)
@@ -88,5 +91,30 @@ describe('beacon flood from a neighbour with fresh origin keys', () => {
     await wire([h2, late], [[0, 1]])
     await waitFor(() => v.node.routing.route(id(late)) != null, 'V routes to the late node', 15_000)
     expect(v.node.routing.route(id(late))?.nextHop).toBe(id(h1))
+  })
+})
+
+describe('topology updates over a neighbour\'s update rate', () => {
+  const mesh = new TestMesh()
+  afterAll(async () => { await mesh.cleanup() })
+
+  it('are dropped unread, and their beacons counted as excess, so every beacon is accounted for', async () => {
+    const [evil, v] = await addNodes(mesh, 2, i => ({ routing: i === 1 ? { rateLimits: { updatesPerSecond: 1 } } : {} }))
+    await wire([evil, v], [[0, 1]])
+    await waitFor(() => v.node.routing.stats().beaconsAccepted >= 1, 'the neighbour\'s own beacon')
+    const beacons = await floodBeacons(30, 4)
+    const before = v.node.routing.stats()
+    const stream = await evil.node.libp2p.dialProtocol(v.node.libp2p.peerId, TOPOLOGY_PROTOCOL)
+    const pb = pbStream(stream)
+    for (let i = 0; i < beacons.length; i += 10) {
+      await pb.write({ beacons: beacons.slice(i, i + 10), reach: [], hasReach: false }, TopologyUpdate)
+    }
+    await stream.close()
+    await waitFor(() => v.node.routing.stats().beaconsReceived - before.beaconsReceived >= 30, 'the three updates to be read')
+    const st = v.node.routing.stats()
+    // one update a second, written back to back: at least one of the three went over
+    expect(st.excess.rate).toBeGreaterThanOrEqual(10)
+    expect(st.beaconsAccepted + st.beaconsRejected + st.beaconsIgnored + st.excess.origins + st.excess.refused + st.excess.rate).toBe(st.beaconsReceived)
+    expect(v.node.routing.topologySummary().excess.rate).toBe(st.excess.rate)
   })
 })

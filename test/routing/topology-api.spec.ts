@@ -42,7 +42,7 @@ describe('GET /mesh/topology: paged by node, with a summary form', () => {
     expect(s.status).toBe(200)
     expect(s.body).toMatchObject({ view: 'summary', self: id(a), neighbours: 1, reachable: { near: 2, far: 0 } })
     expect(s.body.beacons).toBeGreaterThanOrEqual(2)
-    expect(s.body.excess).toEqual({ origins: 0, links: 0, reach: 0, evicted: 0, refused: 0 })
+    expect(s.body.excess).toEqual({ origins: 0, links: 0, reach: 0, evicted: 0, refused: 0, rate: 0 })
     expect(s.body.nodes).toBeUndefined()
   })
 

@@ -161,6 +161,92 @@ describe('truth sync pays the same author and peer budgets as gossip', () => {
   })
 })
 
+describe('truth sync across clocks that disagree', () => {
+  const mesh = new TestMesh()
+  afterEach(async () => { await mesh.cleanup() })
+
+  it('from a responder whose clock runs ahead, takes what its own clock allows, ends as a success and blames no one; a later pull brings the rest', async () => {
+    // within one hour bucket, so the early messages fall inside the requester's last slice
+    const base = Math.floor(Date.now() / HOUR) * HOUR + 5 * 60_000
+    let ahead = base
+    const responder = await mesh.add({ init: { truth: { ...manual, now: () => ahead } } })
+    for (let i = 0; i < 5; i++) { await responder.node.truth.post(`on time ${i}`, { channels: ['billboard'] }) }
+    // the responder's clock now runs 20 minutes ahead (the skew rule allows 5)
+    ahead = base + 20 * 60_000
+    const early: string[] = []
+    for (let i = 0; i < 3; i++) { early.push((await responder.node.truth.post(`from the future ${i}`, { channels: ['billboard'] })).id) }
+
+    let clock = base
+    const requester = await mesh.add({ init: { truth: { ...manual, now: () => clock } } })
+    const rejections: TruthRejection[] = []
+    requester.node.truth.addEventListener('rejected', e => { rejections.push(e.detail) })
+    await connect(requester.node, responder.node)
+
+    const first = await requester.node.truth.syncWith(responder.node.libp2p.peerId)
+    expect(first.stored).toBe(5)
+    expect(first.deferred).toBe(3)
+    expect(rejections).toEqual([])
+    expect(requester.node.truth.stats().messages).toBe(5)
+    for (const id of early) { expect(await requester.node.truth.get(id)).toBeNull() }
+
+    // the requester's clock catches up: the next pull brings them
+    clock = base + 20 * 60_000
+    const second = await requester.node.truth.syncWith(responder.node.libp2p.peerId)
+    expect(second.stored).toBe(3)
+    expect(rejections).toEqual([])
+    for (const id of early) { expect(await requester.node.truth.get(id)).not.toBeNull() }
+  })
+
+  it('a fetched message refused only for being ahead of this clock ends nothing and counts no rejection', async () => {
+    let ahead = Date.now() + 30 * 60_000
+    const author = await mesh.add({ init: { truth: { ...manual, now: () => ahead } } })
+    const future = await author.node.truth.post('ahead of its time')
+    const raw = await author.node.truth.getRaw(future.id) as Uint8Array
+    ahead = Date.now()
+    const onTime = await author.node.truth.post('on time')
+    const onTimeRaw = await author.node.truth.getRaw(onTime.id) as Uint8Array
+    const victim = await mesh.add({ init: { truth: manual } })
+    const rejections: TruthRejection[] = []
+    victim.node.truth.addEventListener('rejected', e => { rejections.push(e.detail) })
+
+    // a responder that lists the future message under a present time, then serves both
+    const createdAt = onTime.created_at
+    const liar = await createMemoryLibp2p({ privateKey: await generateIdentity(), name: `ahead-${Date.now()}` })
+    await liar.start()
+    const asked: SyncRequest[] = []
+    await liar.handle(SYNC_PROTOCOL, async (stream) => {
+      const pb = pbStream(stream)
+      for (let i = 0; i < 3; i++) {
+        const req = await pb.read(SyncRequest)
+        asked.push(req)
+        if (req.digest != null) {
+          const start = req.digest.from + Math.floor((createdAt - req.digest.from) / req.digest.step) * req.digest.step
+          await pb.write({ digest: { slices: [{ start, count: 2, fingerprint: new Uint8Array(32).fill(7) }], truncated: false }, error: '' }, SyncResponse)
+        } else if (req.ids != null) {
+          await pb.write({ ids: { ids: [{ id: Buffer.from(future.id, 'hex'), createdAt }, { id: Buffer.from(onTime.id, 'hex'), createdAt }], more: false }, error: '' }, SyncResponse)
+        } else {
+          await pb.write({ fetch: { messages: [raw as Uint8Array<ArrayBuffer>, onTimeRaw as Uint8Array<ArrayBuffer>] }, error: '' }, SyncResponse)
+        }
+      }
+      await stream.close()
+    })
+    try {
+      await connect(victim.node, { libp2p: liar } as unknown as MeshNode)
+      const report = await victim.node.truth.syncWith(liar.peerId)
+      expect(report).toMatchObject({ fetched: 1, stored: 1, deferred: 1 })
+      expect(rejections).toEqual([])
+      expect(await victim.node.truth.get(onTime.id)).not.toBeNull()
+      expect(await victim.node.truth.get(future.id)).toBeNull()
+      // the first range reached no further than this node's clock plus the allowed skew, to the hour
+      const digest = asked[0].digest
+      expect(digest?.to).toBeLessThanOrEqual(Date.now() + 5 * 60_000 + HOUR)
+      expect(digest?.to).toBeGreaterThan(Date.now() + 5 * 60_000 - 60_000)
+    } finally {
+      await liar.stop()
+    }
+  })
+})
+
 describe('truth sync responder bounds', () => {
   const mesh = new TestMesh()
   afterEach(async () => { await mesh.cleanup() })

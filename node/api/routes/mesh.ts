@@ -487,7 +487,8 @@ const topologySummarySchema = {
         links: { type: 'integer' },
         reach: { type: 'integer' },
         evicted: { type: 'integer' },
-        refused: { type: 'integer' }
+        refused: { type: 'integer' },
+        rate: { type: 'integer', description: 'beacons in topology updates over a neighbour\'s update rate' }
       }
     }
   }
