@@ -16,7 +16,7 @@ import { openNodeDatabase } from './storage.ts'
 import type { NodeConfig } from './config/index.ts'
 import type { MeshNode } from '../protocol/mesh-node.ts'
 import type { ApiServer } from './api/server.ts'
-import type { AutomationClock, MeshAutomation } from '../protocol/automation/index.ts'
+import type { Clock, MeshAutomation } from '../protocol/automation/index.ts'
 import type { EventLogInit } from '../protocol/events/index.ts'
 import type { GossipInit } from '../protocol/pubsub/gossip.ts'
 import type { InboxInit } from '../protocol/routing/inbox.ts'
@@ -38,7 +38,7 @@ export interface NodeRuntimeOptions {
   /** the OpenAPI document generated at build time (see ApiServerInit.openapiDocument) */
   openapiDocument?: string
   /** the automation engine's clock (tests) */
-  automationClock?: AutomationClock
+  automationClock?: Clock
   /** bounds of the stored event history (default 1000 events) */
   events?: EventLogInit
   /** bounds of the stored direct-message inbox (default 1000 messages, 8 MiB of text) */

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { createMeshAutomation, TASK_NAMES, taskSettings } from '../../protocol/automation/index.ts'
 import { createBackup, pruneBackups } from './backup.ts'
 import { nodeHealthProbes } from './probes.ts'
-import type { AutomationClock, AutomationTask, HealthThresholds, MeshAutomation, TaskSettings } from '../../protocol/automation/index.ts'
+import type { Clock, AutomationTask, HealthThresholds, MeshAutomation, TaskSettings } from '../../protocol/automation/index.ts'
 import type { MeshNode } from '../../protocol/mesh-node.ts'
 
 export { createBackup, listBackups, pruneBackups } from './backup.ts'
@@ -32,7 +32,7 @@ export interface AutomationConfig {
 export interface NodeAutomationInit extends AutomationConfig {
   dataDir: string
   minConnections: number
-  clock?: AutomationClock
+  clock?: Clock
 }
 
 export function backupTask (node: Pick<MeshNode, 'db' | 'libp2p'>, opts: { dataDir: string, backupDir: string, keep: number, now?(): number }): AutomationTask {

@@ -19,12 +19,12 @@
  * successful runs of `quiet` (every-minute) tasks emit none.
  */
 import { TypedEventEmitter } from 'main-event'
+import { MAX_TIMER_MS, sleep, systemClock } from '../clock.ts'
 import { newCorrelationId } from '../events/index.ts'
-import { MAX_TIMER_MS, sleep, systemClock } from './clock.ts'
 import { AutomationStore } from './history.ts'
 import { createSchedule } from './schedule.ts'
 import { TaskSettingsError, taskSettingsSchema, validateSettingsPatch } from './settings.ts'
-import type { AutomationClock } from './clock.ts'
+import type { Clock } from '../clock.ts'
 import type { RunQuery, StoredTaskState } from './history.ts'
 import type { Schedule } from './schedule.ts'
 import type { AutomationStats, AutomationTask, RunOutcome, RunRecord, RunTrigger, TaskOutput, TaskSettings, TaskStatus } from './types.ts'
@@ -58,7 +58,7 @@ export interface AutomationInit {
   tasks: AutomationTask[]
   /** per task name, settings over the task's defaults (already validated by the caller's config) */
   settings?: Record<string, Partial<TaskSettings>>
-  clock?: AutomationClock
+  clock?: Clock
   /** run records kept (default 1000) */
   maxRuns?: number
   /** 0..1, for jitter (tests) */
@@ -73,7 +73,7 @@ export interface AutomationEvents {
 }
 
 export interface AutomationEngine extends TypedEventEmitter<AutomationEvents> {
-  readonly clock: AutomationClock
+  readonly clock: Clock
   start(): Promise<void>
   /** stops the timers, aborts running attempts and waits for them to settle */
   stop(): Promise<void>
@@ -105,7 +105,7 @@ interface TaskSlot {
 }
 
 class Engine extends TypedEventEmitter<AutomationEvents> implements AutomationEngine {
-  readonly clock: AutomationClock
+  readonly clock: Clock
   private readonly components: AutomationComponents
   private readonly log: Logger
   private readonly store: AutomationStore

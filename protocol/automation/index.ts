@@ -6,7 +6,7 @@
 import { createAutomationEngine } from './engine.ts'
 import { createHealthMonitor, healthCheckTask } from './health.ts'
 import { housekeepingTask, ledgerCompactionTask, weeklyDistributionTask } from './tasks.ts'
-import type { AutomationClock } from './clock.ts'
+import type { Clock } from '../clock.ts'
 import type { AutomationEngine } from './engine.ts'
 import type { HealthCheck, HealthMonitor, HealthProbes, HealthThresholds, LagMonitor } from './health.ts'
 import type { AutomationTask, TaskSettings } from './types.ts'
@@ -14,8 +14,8 @@ import type { MeshNode } from '../mesh-node.ts'
 
 export { createAutomationEngine, AutomationError } from './engine.ts'
 export type { AutomationEngine, AutomationComponents, AutomationInit, AutomationErrorCode, AutomationEvents } from './engine.ts'
-export { systemClock, MAX_TIMER_MS } from './clock.ts'
-export type { AutomationClock } from './clock.ts'
+export { systemClock, MAX_TIMER_MS } from '../clock.ts'
+export type { Clock } from '../clock.ts'
 export { createHealthMonitor, healthCheckTask, LagMonitor, DEFAULT_HEALTH_THRESHOLDS } from './health.ts'
 export type { HealthCheck, HealthMonitor, HealthProbes, HealthThresholds, CheckState, CheckResult } from './health.ts'
 export { TASK_NAMES, weeklyDistributionTask, ledgerCompactionTask, housekeepingTask, settings as taskSettings } from './tasks.ts'
@@ -27,7 +27,7 @@ export type * from './types.ts'
 export interface MeshAutomationInit {
   /** per task name, settings over the defaults */
   settings?: Record<string, Partial<TaskSettings>>
-  clock?: AutomationClock
+  clock?: Clock
   /** the connection minimum the health check holds the node to */
   minConnections?: number
   probes?: HealthProbes

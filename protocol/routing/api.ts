@@ -3,7 +3,7 @@
  * events and errors, and the protocol ids. The service itself is in routing.ts.
  */
 import { MeshError } from '../errors.ts'
-import type { RoutingClock } from './clock.ts'
+import type { Clock } from '../clock.ts'
 import type { LinkMonitor, LinkMonitorInit, PeerHealth, PeerLinkInfo, PeerHealthChange } from './link-monitor.ts'
 import type { RouteInfo, RouteKind } from './topology.ts'
 import type { RecordCrypto } from '../crypto/index.ts'
@@ -89,7 +89,7 @@ export interface RoutingComponents {
   /** this node's gossipsub score of a peer (gossipScore in protocol/pubsub/gossip.ts) */
   gossipScore?(peer: string): number
   /** the time source of the routing's own timers and rules (default: the system clock) */
-  clock?: RoutingClock
+  clock?: Clock
 }
 
 /** What `send` resolves to: the acknowledgement, checked against the target's key. */

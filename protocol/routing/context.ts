@@ -5,7 +5,7 @@
  */
 import { parsePeerId } from './peer-ids.ts'
 import type { RoutingInit, RoutingStats } from './api.ts'
-import type { RoutingClock } from './clock.ts'
+import type { Clock } from '../clock.ts'
 import type { LinkMonitor, LinkMonitorInit } from './link-monitor.ts'
 import type { SignedBeacon } from './pb/routing.ts'
 import type { TopologyGraph } from './topology.ts'
@@ -50,7 +50,7 @@ export interface RoutingContext {
   readonly crypto: RecordCrypto
   readonly events?: EventLog
   readonly log: Logger
-  readonly clock: RoutingClock
+  readonly clock: Clock
   readonly cfg: RoutingConfig
   readonly graph: TopologyGraph<SignedBeacon>
   readonly links: LinkMonitor

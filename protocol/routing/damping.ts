@@ -5,8 +5,8 @@
  * the last. One change goes out quickly; a link or route that keeps moving (RTTs measured
  * by a busy process do) settles to the periodic refresh instead of a stream of updates.
  */
-import { systemClock } from './clock.ts'
-import type { RoutingClock } from './clock.ts'
+import { systemClock } from '../clock.ts'
+import type { Clock } from '../clock.ts'
 
 export class FlapDamper {
   private penalty = 0
@@ -47,7 +47,7 @@ export class TriggeredSend {
   private at = 0
   private timer?: unknown
 
-  constructor (private readonly send: () => void, minGapMs: number, maxGapMs: number, halfLifeMs: number, private readonly clock: RoutingClock = systemClock) {
+  constructor (private readonly send: () => void, minGapMs: number, maxGapMs: number, halfLifeMs: number, private readonly clock: Clock = systemClock) {
     this.damper = new FlapDamper(minGapMs, maxGapMs, halfLifeMs)
   }
 

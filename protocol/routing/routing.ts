@@ -8,8 +8,8 @@
  * for the design and its costs.
  */
 import { TypedEventEmitter } from 'main-event'
+import { every, systemClock } from '../clock.ts'
 import { ROUTE_PROTOCOL, TOPOLOGY_PROTOCOL } from './api.ts'
-import { every, systemClock } from './clock.ts'
 import { emptyStats, routingConfig } from './context.ts'
 import { linkCost } from './health.ts'
 import { createRoutingLimits } from './limits.ts'
@@ -23,7 +23,7 @@ import type {
   RoutingComponents, RoutingEvents, RoutingInit, RoutingService, RoutingStats, SendOptions, SendResult,
   TopologyLink, TopologyNode, TopologySnapshot, TopologySummary
 } from './api.ts'
-import type { RoutingClock } from './clock.ts'
+import type { Clock } from '../clock.ts'
 import type { RoutingConfig, RoutingContext } from './context.ts'
 import type { LinkQuality } from './health.ts'
 import type { LinkMonitor, PeerHealth, PeerHealthChange, PeerLinkInfo } from './link-monitor.ts'
@@ -43,7 +43,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
   private readonly eventLog?: EventLog
   private readonly log: Logger
   private readonly self: string
-  private readonly clock: RoutingClock
+  private readonly clock: Clock
   private readonly cfg: RoutingConfig
   private readonly graph: TopologyGraph<SignedBeacon>
   private readonly counters: RoutingStats = emptyStats()

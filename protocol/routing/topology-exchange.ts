@@ -8,8 +8,8 @@
  * against the neighbour), ignored (not news), or dropped by a bound (excess: new origins
  * over the rates, updates over the update rate; links cut, beacons evicted or refused).
  */
+import { every } from '../clock.ts'
 import { serveFrames } from './channel.ts'
-import { every } from './clock.ts'
 import { routers } from './context.ts'
 import { TriggeredSend } from './damping.ts'
 import { createFarTables } from './far-tables.ts'

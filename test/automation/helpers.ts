@@ -1,8 +1,8 @@
 /** A controllable clock for the automation engine and helpers to drive it. */
 import { createClock } from '@sinonjs/fake-timers'
-import type { AutomationClock, AutomationEngine, RunRecord } from '../../protocol/automation/index.ts'
+import type { Clock, AutomationEngine, RunRecord } from '../../protocol/automation/index.ts'
 
-export interface TestClock extends AutomationClock {
+export interface TestClock extends Clock {
   fake: ReturnType<typeof createClock>
   /** moves the fake time forward, firing its timers, and lets real I/O in between settle */
   advance(ms: number): Promise<void>

@@ -13,12 +13,12 @@ import { createRoutingLimits } from '../../protocol/routing/limits.ts'
 import { createRoutingService } from '../../protocol/routing/routing.ts'
 import { createMemoryLibp2p } from '../../simulations/nodes/memory-libp2p.ts'
 import { waitFor } from '../utils/wait.ts'
+import type { Clock } from '../../protocol/clock.ts'
 import type { EventLog } from '../../protocol/events/index.ts'
-import type { RoutingClock } from '../../protocol/routing/clock.ts'
 import type { RoutingService } from '../../protocol/routing/routing.ts'
 import type { Libp2p } from '@libp2p/interface'
 
-function fakeClock (start: number): RoutingClock & { tick(ms: number): Promise<void> } {
+function fakeClock (start: number): Clock & { tick(ms: number): Promise<void> } {
   const fake = createClock(start)
   return {
     now: () => fake.now,
@@ -41,7 +41,7 @@ describe('routing on a clock passed in', () => {
     }
   })
 
-  async function node (clock: RoutingClock): Promise<{ libp2p: Libp2p, routing: RoutingService }> {
+  async function node (clock: Clock): Promise<{ libp2p: Libp2p, routing: RoutingService }> {
     const privateKey = await generateIdentity()
     const libp2p = await createMemoryLibp2p({ privateKey, name: `clock-${Date.now()}-${started.length}` })
     await libp2p.start()

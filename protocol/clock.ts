@@ -1,8 +1,9 @@
 /**
- * The time source of the automation engine: reading the time and setting timers go
- * through one object, so tests pass a controllable clock and move a week in a tick.
+ * The node's time source: reading the time and setting timers go through one object, so
+ * tests (and the simulator) pass a clock they advance, e.g. `@sinonjs/fake-timers`'
+ * `createClock`, and a week of schedules or a minute of beacons passes in a tick.
  */
-export interface AutomationClock {
+export interface Clock {
   now(): number
   setTimeout(fn: () => void, ms: number): unknown
   clearTimeout(handle: unknown): void
@@ -11,7 +12,8 @@ export interface AutomationClock {
 /** setTimeout's delay is a signed 32-bit number of ms (~24.8 days); longer waits are re-armed */
 export const MAX_TIMER_MS = 2 ** 31 - 1
 
-export const systemClock: AutomationClock = {
+/** the wall clock; its timers do not keep a Node process alive on their own */
+export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout: (fn, ms) => {
     const handle = globalThis.setTimeout(fn, Math.min(ms, MAX_TIMER_MS))
@@ -22,11 +24,29 @@ export const systemClock: AutomationClock = {
 }
 
 /** resolves after `ms` on `clock`, or rejects when `signal` aborts */
-export async function sleep (clock: AutomationClock, ms: number, signal?: AbortSignal): Promise<void> {
+export async function sleep (clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     if (signal?.aborted === true) { reject(signal.reason); return }
     const onAbort = (): void => { clock.clearTimeout(handle); reject(signal?.reason) }
     const handle = clock.setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve() }, Math.max(0, ms))
     signal?.addEventListener('abort', onAbort, { once: true })
   })
+}
+
+/** `fn` every `ms` on `clock` until the returned function is called */
+export function every (clock: Clock, ms: number, fn: () => void): () => void {
+  let handle: unknown
+  let stopped = false
+  const arm = (): void => {
+    handle = clock.setTimeout(() => {
+      if (stopped) { return }
+      arm()
+      fn()
+    }, ms)
+  }
+  arm()
+  return () => {
+    stopped = true
+    clock.clearTimeout(handle)
+  }
 }
