@@ -56,7 +56,8 @@ export interface LedgerHeld {
   readonly events: EventLog
   readonly log: Logger
   readonly store: LedgerStore
-  readonly views: DerivedViews
+  /** replaced whole when an exclusion rebuilds them */
+  views: DerivedViews
   /** authors with an equivocation proof against them (hex keys) */
   readonly excluded: Set<string>
   /** per document (author!doc): held clock runs, fingerprint, reconciliation id */
@@ -297,7 +298,10 @@ export function createLedgerHeld (components: LedgerComponents, init: LedgerInit
         if (ds.authorHex === a.authorHex && ds.id !== '') { held.index.delete(fromHex(ds.id)) }
       }
       held.onExcluded?.(a.authorHex)
-      await held.views.rebuild(held.store)
+      // rebuilt aside and swapped in whole: queries never see half-built views
+      const views = new DerivedViews(excluded, charter.poolTotal, init.hotWeeks)
+      await views.rebuild(held.store)
+      held.views = views
       held.log.error('author %s equivocated: %s', a.authorHex, reason)
       held.events.emitEvent('resources', LEDGER_EVENTS.equivocation, { author: held.peerIdOf(a.authorHex), reason }, correlationId)
       held.publish({ proof })
