@@ -12,10 +12,9 @@
  * Bounds: request/response sizes, slices/ids/records per response, requests per session,
  * a session deadline, and per-peer request and byte rates on the responder.
  */
-import { pbStream } from '@libp2p/utils'
 import { toHex } from '../crypto/index.ts'
-import { TokenBuckets } from '../limits/token-buckets.ts'
 import { RANGE_LEVELS, runRangeRequester } from '../sync/range-requester.ts'
+import { createRangeResponder } from '../sync/range-responder.ts'
 import { BUCKET_MS } from '../truth/digest.ts'
 import { SyncRequest, SyncResponse } from '../truth/pb/truth.ts'
 import type { RangeSyncReport } from '../sync/range-requester.ts'
@@ -73,13 +72,7 @@ export interface CatchUp {
 /** why a session ended early: refused, a protocol breach, or an invalid record */
 export { RangeSyncError as CatchUpError } from '../sync/range-requester.ts'
 
-function isEof (err: any): boolean {
-  return err?.name === 'UnexpectedEOFError' || err?.name === 'StreamClosedError' || err?.name === 'StreamStateError'
-}
-
 export function createRangeCatchUp<T> (ctx: CatchUpContext<T>, init: CatchUpInit = {}): CatchUp {
-  const requestRate = new TokenBuckets(init.requestsPerSecond ?? 50, (init.requestsPerSecond ?? 50) * 2)
-  const byteRate = new TokenBuckets(init.bytesPerSecond ?? 8 * 1024 * 1024, (init.bytesPerSecond ?? 8 * 1024 * 1024) * 2)
   const maxRequests = init.maxRequestsPerSession ?? 4096
   const timeoutMs = init.sessionTimeoutMs ?? 60_000
 
@@ -118,33 +111,15 @@ export function createRangeCatchUp<T> (ctx: CatchUpContext<T>, init: CatchUpInit
   return {
     protocol: CATCH_UP_PROTOCOL,
 
-    async handle (stream, connection) {
-      const peer = connection.remotePeer.toString()
-      const signal = AbortSignal.timeout(timeoutMs)
-      const pb = pbStream(stream, { maxDataLength: CATCH_UP_LIMITS.maxRequestBytes })
-      let requests = 0
-      try {
-        while (true) {
-          let req: SyncRequest
-          try {
-            req = await pb.read(SyncRequest, { signal })
-          } catch (err: any) {
-            if (isEof(err)) { break }
-            throw err
-          }
-          requests++
-          let res: SyncResponse
-          if (requests > maxRequests) { res = { error: 'too many requests in one session' } } else if (!requestRate.take(peer)) { res = { error: 'rate limited' } } else { res = await answer(req) }
-          if (res.error === '' && !byteRate.take(peer, SyncResponse.encode(res).length)) { res = { error: 'rate limited' } }
-          await pb.write(res, SyncResponse, { signal })
-          if (res.error !== '') { break }
-        }
-        await stream.close({ signal })
-      } catch (err: any) {
-        ctx.log('catch-up: session with %s failed: %s', peer, err.message)
-        stream.abort(err)
-      }
-    },
+    handle: createRangeResponder({
+      maxRequestBytes: CATCH_UP_LIMITS.maxRequestBytes,
+      requestsPerSecond: init.requestsPerSecond ?? 50,
+      bytesPerSecond: init.bytesPerSecond ?? 8 * 1024 * 1024,
+      maxRequestsPerSession: maxRequests,
+      sessionTimeoutMs: timeoutMs,
+      log: ctx.log,
+      name: 'catch-up'
+    }, answer),
 
     async run (stream, peer, abort) {
       const from = peer.toString()

@@ -15,10 +15,9 @@
  * response, requests per session, a session deadline, a per-peer request rate and byte
  * rate on the responder (token buckets), and at most a few sessions at once per node.
  */
-import { pbStream } from '@libp2p/utils'
 import { toHex } from '../crypto/index.ts'
-import { TokenBuckets } from '../limits/token-buckets.ts'
 import { RANGE_LEVELS, RangeSyncError, runRangeRequester } from '../sync/range-requester.ts'
+import { createRangeResponder } from '../sync/range-responder.ts'
 import { checkSigned } from './codec.ts'
 import { BUCKET_MS } from './digest.ts'
 import { SyncRequest, SyncResponse } from './pb/truth.ts'
@@ -28,7 +27,8 @@ import type { SpreadTracker } from './spread.ts'
 import type { TruthStore } from './store.ts'
 import type { Verifier } from '../crypto/index.ts'
 import type { RangeSyncReport, RecordOutcome } from '../sync/range-requester.ts'
-import type { Connection, Logger, PeerId, Stream } from '@libp2p/interface'
+import type { RangeResponder } from '../sync/range-responder.ts'
+import type { Logger, PeerId, Stream } from '@libp2p/interface'
 
 export const SYNC_PROTOCOL = '/liberation/truth-sync/1.0.0'
 
@@ -79,48 +79,17 @@ export { RangeSyncError as SyncError } from '../sync/range-requester.ts'
 /** what one session did; `deferred`: messages left for a later pull because their author or this peer was over the budget gossip pays too */
 export type SyncReport = RangeSyncReport
 
-function isEof (err: any): boolean {
-  return err?.name === 'UnexpectedEOFError' || err?.name === 'StreamClosedError' || err?.name === 'StreamStateError'
-}
-
 /** The responder: answers a session of requests on one inbound stream. */
-export function createSyncResponder (ctx: SyncContext, init: SyncInit = {}): (stream: Stream, connection: Connection) => Promise<void> {
-  const requestRate = new TokenBuckets(init.requestsPerSecond ?? 50, (init.requestsPerSecond ?? 50) * 2)
-  const byteRate = new TokenBuckets(init.bytesPerSecond ?? 4 * 1024 * 1024, (init.bytesPerSecond ?? 4 * 1024 * 1024) * 2)
-  const maxRequests = init.maxRequestsPerSession ?? 4096
-  const timeoutMs = init.sessionTimeoutMs ?? 60_000
-
-  return async function handle (stream, connection) {
-    const peer = connection.remotePeer.toString()
-    const signal = AbortSignal.timeout(timeoutMs)
-    const pb = pbStream(stream, { maxDataLength: SYNC_LIMITS.maxRequestBytes })
-    let requests = 0
-    try {
-      while (true) {
-        let req: SyncRequest
-        try {
-          req = await pb.read(SyncRequest, { signal })
-        } catch (err: any) {
-          if (isEof(err)) { break }
-          throw err
-        }
-        requests++
-        let res: SyncResponse
-        if (requests > maxRequests) { res = refusal('too many requests in one session') } else if (!requestRate.take(peer)) { res = refusal('rate limited') } else { res = await answer(ctx, req, peer) }
-        const size = SyncResponse.encode(res).length
-        if (res.error === '' && !byteRate.take(peer, size)) { res = refusal('rate limited') }
-        await pb.write(res, SyncResponse, { signal })
-        if (res.error !== '') {
-          ctx.log('sync: refused %s: %s', peer, res.error)
-          break
-        }
-      }
-      await stream.close({ signal })
-    } catch (err: any) {
-      ctx.log('sync: session with %s failed: %s', peer, err.message)
-      stream.abort(err)
-    }
-  }
+export function createSyncResponder (ctx: SyncContext, init: SyncInit = {}): RangeResponder {
+  return createRangeResponder({
+    maxRequestBytes: SYNC_LIMITS.maxRequestBytes,
+    requestsPerSecond: init.requestsPerSecond ?? 50,
+    bytesPerSecond: init.bytesPerSecond ?? 4 * 1024 * 1024,
+    maxRequestsPerSession: init.maxRequestsPerSession ?? 4096,
+    sessionTimeoutMs: init.sessionTimeoutMs ?? 60_000,
+    log: ctx.log,
+    name: 'sync'
+  }, async (req, peer) => answer(ctx, req, peer))
 }
 
 function refusal (error: string): SyncResponse {
