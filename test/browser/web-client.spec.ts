@@ -132,13 +132,23 @@ describe('web client in Chromium: two tabs and a node', () => {
     expect(await B.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
 
     // reload tab A: same identity; the message and the human come back from its IndexedDB
+    const reloadedAt = Date.now()
     await A.page.reload()
     expect(await peerIdOf(A.page)).toBe(idA)
     await A.page.locator('ol.feed li', { hasText: text }).waitFor({ timeout: 10_000 })
     await A.page.locator(`#humans tr[data-human="${human}"]`).waitFor({ timeout: 10_000 })
     // ... not re-fetched from peers: once reconnected and synced, nothing arrived as new
-    await until('tab A to rejoin over WebRTC', async () =>
-      (await connections(A.page)).some(c => isDirect(c, idB)))
+    // (B answers the reloaded page's hello at once rather than at its next periodic
+    // announcement; the bound covers a dial that meets B's dying connection to the old page)
+    const shownAt = Date.now()
+    const seen: string[] = []
+    await until('tab A to rejoin over WebRTC', async () => {
+      const [a, b] = [await connections(A.page), await connections(B.page)]
+      const snap = JSON.stringify([a.filter(c => c.remotePeer === idB), b.filter(c => c.remotePeer === idA)])
+      if (seen[seen.length - 1]?.endsWith(snap) !== true) { seen.push(`${Date.now() - reloadedAt} ${snap}`) }
+      return a.some(c => isDirect(c, idB))
+    }, 30_000).catch(err => { throw new Error(`${err.message}; A's and B's connections to each other since the reload:\n${seen.join('\n')}`) })
+    process.stdout.write(`tab A showed its data ${shownAt - reloadedAt} ms after its reload and rejoined B over WebRTC ${Date.now() - reloadedAt} ms after it (${idA < idB ? 'A' : 'B'} has the smaller id)\n`)
     // (the event history itself is kept across the reload: only events of this page load count)
     const arrivals = await A.page.evaluate(() => (window as any).liberation.node.events.history({ after: (window as any).liberation.node.events.restoredUpTo, limit: 1000 })
       .filter((e: any) => (e.category === 'truth' && e.type === 'message') || (e.category === 'resources' && /humans-registered|payments-recorded/.test(e.type)))

@@ -20,8 +20,16 @@
  * The library announces on a timer and skips announcing while nobody listens, so the first
  * useful announcement (once the relay reservation gives us a circuit address) could wait
  * a whole interval: we also announce when our addresses change or a peer joins the topic.
+ *
+ * A tab that starts (or reloads) learns of the others only from their next periodic
+ * announcement, up to an interval later; the others may still hold a dying connection to
+ * its previous page and not dial. So the announcements of a node's first minute say
+ * "hello" (field 4), and whoever hears a hello answers with an announcement of its own,
+ * at most one answer per {@link BrowserDiscoveryInit.answerGapMs} however many hellos
+ * arrive. Answers are not hellos, so two tabs never keep answering each other.
  */
 import { pubsubPeerDiscovery, TOPIC } from '@libp2p/pubsub-peer-discovery'
+import { reader } from 'protons-runtime'
 import type { PeerDiscovery, PeerId, PeerInfo } from '@libp2p/interface'
 import type { PubSubPeerDiscoveryComponents } from '@libp2p/pubsub-peer-discovery'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -33,6 +41,10 @@ export interface BrowserDiscoveryInit {
   intervalMs?: number
   /** the tab with the larger peer id dials a discovered tab if nothing connected them after this long, ms (default 3 s) */
   fallbackDelayMs?: number
+  /** announcements this long after start are hellos, ms (default 60 s) */
+  helloWindowMs?: number
+  /** answer hellos at most this often, ms (default 2 s) */
+  answerGapMs?: number
 }
 
 interface Announcer extends PeerDiscovery {
@@ -56,7 +68,25 @@ export function timeField (ms: number): Uint8Array {
   return Uint8Array.from(out)
 }
 
-function stamped (pubsub: PubSub): PubSub {
+/** protobuf field 4 (wire type 0) = 1: this announcement is a hello */
+export const HELLO_FIELD = Uint8Array.of(0x20, 0x01)
+
+/** whether an announcement carries field 4 = 1; false for anything that does not parse */
+export function isHello (data: Uint8Array): boolean {
+  try {
+    const r = reader(data)
+    while (r.pos < r.len) {
+      const tag = r.uint32()
+      if (tag === 0x20) { return r.uint32() === 1 }
+      r.skipType(tag & 7)
+    }
+  } catch {
+    // not an announcement
+  }
+  return false
+}
+
+function stamped (pubsub: PubSub, hello: () => boolean): PubSub {
   return {
     subscribe: (topic: string) => { pubsub.subscribe(topic) },
     unsubscribe: (topic: string) => { pubsub.unsubscribe(topic) },
@@ -68,9 +98,11 @@ function stamped (pubsub: PubSub): PubSub {
     listenerCount: (pubsub as any).listenerCount?.bind(pubsub),
     publish (topic: string, data: Uint8Array) {
       const stamp = timeField(Date.now())
-      const out = new Uint8Array(data.length + stamp.length)
+      const flag = hello() ? HELLO_FIELD : new Uint8Array(0)
+      const out = new Uint8Array(data.length + stamp.length + flag.length)
       out.set(data)
       out.set(stamp, data.length)
+      out.set(flag, data.length + stamp.length)
       return pubsub.publish(topic, out)
     }
   } as unknown as PubSub
@@ -89,11 +121,16 @@ export function dialableAddresses (addrs: Multiaddr[]): Multiaddr[] {
 export function browserPeerDiscovery (init: BrowserDiscoveryInit = {}): (components: any) => PeerDiscovery {
   const create = pubsubPeerDiscovery({ interval: init.intervalMs ?? 20_000 })
   const fallbackDelayMs = init.fallbackDelayMs ?? 3000
+  const helloWindowMs = init.helloWindowMs ?? 60_000
+  const answerGapMs = init.answerGapMs ?? 2000
   return (components: PubSubPeerDiscoveryComponents & { events: EventTarget, connectionManager: { getConnections(peer: PeerId): unknown[] } }) => {
     let pubsub: PubSub | undefined
+    let startedAt = Number.POSITIVE_INFINITY
+    let answering = false
+    const hello = (): boolean => !answering && Date.now() - startedAt < helloWindowMs
     // services (pubsub) exist only once libp2p has started: look it up when the library does
     const view = Object.create(components, {
-      pubsub: { get: () => (pubsub ??= stamped(components.pubsub as PubSub)) }
+      pubsub: { get: () => (pubsub ??= stamped(components.pubsub as PubSub, hello)) }
     }) as PubSubPeerDiscoveryComponents
     const discovery = create(view) as Announcer
     const self = components.peerId.toString()
@@ -115,10 +152,15 @@ export function browserPeerDiscovery (init: BrowserDiscoveryInit = {}): (compone
       }
       return true
     }) as Announcer['safeDispatchEvent']
+    let answerTimer: ReturnType<typeof setTimeout> | undefined
+    let lastAnswer = Number.NEGATIVE_INFINITY
     const stop = discovery.stop.bind(discovery)
     discovery.stop = () => {
       for (const t of deferred.values()) { clearTimeout(t) }
       deferred.clear()
+      clearTimeout(answerTimer)
+      answerTimer = undefined
+      ;(components.pubsub as unknown as EventTarget | undefined)?.removeEventListener('message', onMessage)
       stop()
     }
     const announce = (): void => {
@@ -129,16 +171,33 @@ export function browserPeerDiscovery (init: BrowserDiscoveryInit = {}): (compone
         // stopping: nothing to announce
       }
     }
+    const answer = (): void => {
+      answerTimer = undefined
+      lastAnswer = Date.now()
+      answering = true
+      try {
+        announce()
+      } finally {
+        answering = false
+      }
+    }
+    const onMessage = (evt: Event): void => {
+      const msg = (evt as CustomEvent<{ topic: string, data: Uint8Array }>).detail
+      if (msg.topic !== TOPIC || answerTimer != null || !isHello(msg.data)) { return }
+      answerTimer = setTimeout(answer, Math.max(0, lastAnswer + answerGapMs - Date.now()))
+    }
     const onSubscriptions = (evt: Event): void => {
       const detail = (evt as CustomEvent<{ subscriptions: Array<{ topic: string, subscribe: boolean }> }>).detail
       if (detail.subscriptions.some(s => s.topic === TOPIC && s.subscribe)) { announce() }
     }
     const afterStart = discovery.afterStart.bind(discovery)
     discovery.afterStart = () => {
+      startedAt = Date.now()
       afterStart()
       // libp2p's internal event bus carries self:peer:update (our addresses changed)
       components.events.addEventListener('self:peer:update', announce)
       ;(components.pubsub as unknown as EventTarget).addEventListener('subscription-change', onSubscriptions)
+      ;(components.pubsub as unknown as EventTarget).addEventListener('message', onMessage)
     }
     return discovery
   }

@@ -8,7 +8,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { describe, expect, it } from 'vitest'
 import { configFrom, ConfigError, rankBootstrap } from '../../../web-client/src/config.ts'
 import { webrtcAddressVia } from '../../../web-client/src/direct-upgrade.ts'
-import { timeField } from '../../../web-client/src/discovery.ts'
+import { HELLO_FIELD, isHello, timeField } from '../../../web-client/src/discovery.ts'
 import { createConnectionGater, transportPart } from '../../../web-client/src/libp2p.ts'
 import { transportOf } from '../../../web-client/src/source/tab.ts'
 
@@ -77,5 +77,16 @@ describe('web client connection rules', () => {
     const t = timeField(1_795_387_508_060)
     expect(t[t.length - 1] & 0x80).toBe(0)
     expect([...t.slice(1, -1)].every(b => (b & 0x80) !== 0)).toBe(true)
+  })
+
+  it('reads the hello flag (field 4) after the library\'s fields and the time stamp', () => {
+    // field 1: a 3-byte public key, field 2: one 2-byte address, then the stamp
+    const announcement = Uint8Array.from([0x0a, 3, 1, 2, 3, 0x12, 2, 4, 5, ...timeField(1_795_387_508_060)])
+    expect(isHello(announcement)).toBe(false)
+    expect(isHello(Uint8Array.from([...announcement, ...HELLO_FIELD]))).toBe(true)
+    expect(isHello(Uint8Array.from([...announcement, 0x20, 0x00]))).toBe(false)
+    // truncated or garbage bytes are not hellos, and do not throw
+    expect(isHello(Uint8Array.from([0x0a, 40, 1]))).toBe(false)
+    expect(isHello(Uint8Array.from([0xff, 0xff, 0xff]))).toBe(false)
   })
 })
