@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { waitFor } from '../utils/mesh.ts'
-import { api, openFeed, startApiNode, stopAll } from './utils.ts'
+import { api, openFeed, peerIdOf, startApiLine, stopAll } from './utils.ts'
 import type { ApiNode } from './utils.ts'
 
 describe('humans and distribution routes (the ledger)', () => {
   let a: ApiNode
   let b: ApiNode
   beforeAll(async () => {
-    [a, b] = await Promise.all([startApiNode(), startApiNode()])
-    await a.runtime.node.libp2p.dial(b.runtime.node.libp2p.getMultiaddrs()[0])
+    [a, b] = await startApiLine(2)
   })
   afterAll(async () => { await stopAll() })
 
@@ -23,7 +22,7 @@ describe('humans and distribution routes (the ledger)', () => {
       housing_credit: '104000.00',
       investment_pool: '104000.00',
       status: 'active',
-      registered_by: a.runtime.node.libp2p.peerId.toString(),
+      registered_by: peerIdOf(a),
       total_received: '0.00',
       last_distribution: null
     })
@@ -160,7 +159,7 @@ describe('humans and distribution routes (the ledger)', () => {
 
     // a list pays just those, at their flow
     const ok = await api(a.url, 'POST', '/api/v1/distribute', { human_ids: ['erin'] })
-    expect(ok.body).toMatchObject({ paid: 1, total: '800.00', payments: [{ human_id: 'erin', registrar: a.runtime.node.libp2p.peerId.toString(), amount: '800.00' }] })
+    expect(ok.body).toMatchObject({ paid: 1, total: '800.00', payments: [{ human_id: 'erin', registrar: peerIdOf(a), amount: '800.00' }] })
     for (const q of ['week=2026-47', 'limit=0', 'limit=1001', 'human_id=bad%20id']) {
       expect((await api(a.url, 'GET', `/api/v1/distribution/history?${q}`)).status, q).toBe(400)
     }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { waitFor } from '../utils/mesh.ts'
-import { api, startApiNode, stopAll } from './utils.ts'
+import { api, connectApiNodes, peerIdOf, startApiNode, stopAll } from './utils.ts'
 import type { ApiNode } from './utils.ts'
 
 describe('mesh routes', () => {
@@ -9,14 +9,14 @@ describe('mesh routes', () => {
   let c: ApiNode
   beforeAll(async () => {
     [a, b, c] = await Promise.all([startApiNode(), startApiNode(), startApiNode()])
-    await a.runtime.node.libp2p.dial(b.runtime.node.libp2p.getMultiaddrs()[0])
-    await a.runtime.node.libp2p.dial(c.runtime.node.libp2p.getMultiaddrs()[0])
+    await connectApiNodes(a, b)
+    await connectApiNodes(a, c)
     await waitFor(() => a.runtime.node.libp2p.getPeers().length === 2, 'a connected to b and c')
   })
   afterAll(async () => { await stopAll() })
 
   it('lists connected peers with their connections, paginated by peer id', async () => {
-    const ids = [b, c].map(n => n.runtime.node.libp2p.peerId.toString()).sort()
+    const ids = [b, c].map(peerIdOf).sort()
     const first = await api(a.url, 'GET', '/api/v1/mesh/peers?limit=1')
     expect(first.status).toBe(200)
     expect(first.body.items.map((p: any) => p.peer_id)).toEqual([ids[0]])
@@ -36,14 +36,14 @@ describe('mesh routes', () => {
   })
 
   it('gets one peer; an unknown peer is 404, a malformed id 400', async () => {
-    const id = b.runtime.node.libp2p.peerId.toString()
+    const id = peerIdOf(b)
     const r = await api(a.url, 'GET', `/api/v1/mesh/peers/${id}`)
     expect(r.status).toBe(200)
     expect(r.body.peer_id).toBe(id)
     expect(r.body.protocols.length).toBeGreaterThan(0)
 
     const stranger = await startApiNode()
-    const unknown = await api(a.url, 'GET', `/api/v1/mesh/peers/${stranger.runtime.node.libp2p.peerId.toString()}`)
+    const unknown = await api(a.url, 'GET', `/api/v1/mesh/peers/${peerIdOf(stranger)}`)
     expect(unknown.status).toBe(404)
     const bad = await api(a.url, 'GET', '/api/v1/mesh/peers/not-a-peer-id')
     expect(bad.status).toBe(400)
@@ -56,7 +56,7 @@ describe('mesh routes', () => {
     const connected = await api(a.url, 'GET', '/api/v1/mesh/peers')
     expect(connected.body.items).toHaveLength(1)
     const known = await api(a.url, 'GET', '/api/v1/mesh/peers?include_known=true')
-    const cId = c.runtime.node.libp2p.peerId.toString()
+    const cId = peerIdOf(c)
     expect(known.body.items.find((p: any) => p.peer_id === cId)).toMatchObject({ status: 'known', connection_count: 0 })
   })
 })

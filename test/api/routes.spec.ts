@@ -1,18 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { waitFor } from '../utils/mesh.ts'
-import { api, openFeed, startApiNode, stopAll } from './utils.ts'
+import { api, openFeed, peerIdOf as id, startApiLine, startApiNode, stopAll } from './utils.ts'
 import type { ApiNode } from './utils.ts'
 
 describe('mesh health, topology, routes and routed send (line A - B - C)', () => {
   let a: ApiNode
   let b: ApiNode
   let c: ApiNode
-  const id = (n: ApiNode): string => n.runtime.node.libp2p.peerId.toString()
 
   beforeAll(async () => {
-    [a, b, c] = await Promise.all([startApiNode(), startApiNode(), startApiNode()])
-    await a.runtime.node.libp2p.dial(b.runtime.node.libp2p.getMultiaddrs()[0])
-    await b.runtime.node.libp2p.dial(c.runtime.node.libp2p.getMultiaddrs()[0])
+    [a, b, c] = await startApiLine(3)
     await waitFor(async () => (await api(a.url, 'GET', `/api/v1/mesh/routes/${id(c)}`)).status === 200, 'a route from A to C', 20_000, 200)
   })
   afterAll(async () => { await stopAll() })

@@ -1,17 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { truthTopic } from '../../protocol/truth/index.ts'
 import { waitFor } from '../utils/mesh.ts'
-import { api, openFeed, startApiNode, stopAll } from './utils.ts'
+import { api, openFeed, peerIdOf, startApiLine, stopAll } from './utils.ts'
 import type { ApiNode } from './utils.ts'
 
 describe('truth routes', () => {
   let a: ApiNode
   let b: ApiNode
   beforeAll(async () => {
-    [a, b] = await Promise.all([startApiNode(), startApiNode()])
-    await a.runtime.node.libp2p.dial(b.runtime.node.libp2p.getMultiaddrs()[0])
-    const bId = b.runtime.node.libp2p.peerId.toString()
-    await waitFor(() => a.runtime.node.libp2p.services.pubsub.getSubscribers(truthTopic('social')).some(p => p.toString() === bId), 'b subscribed to social, seen by a')
+    [a, b] = await startApiLine(2)
+    await waitFor(() => a.runtime.node.libp2p.services.pubsub.getSubscribers(truthTopic('social')).some(p => p.toString() === peerIdOf(b)), 'b subscribed to social, seen by a')
   })
   afterAll(async () => { await stopAll() })
 
@@ -24,12 +22,12 @@ describe('truth routes', () => {
 
     const posted = await api(a.url, 'POST', '/api/v1/truth/messages', { content: 'water is free at the square', priority: 4, channels: ['social', 'billboard'], source: 'neighbours' })
     expect(posted.status).toBe(201)
-    expect(posted.body).toMatchObject({ content: 'water is free at the square', priority: 4, channels: ['social', 'billboard'], source: 'neighbours', author: a.runtime.node.libp2p.peerId.toString() })
+    expect(posted.body).toMatchObject({ content: 'water is free at the square', priority: 4, channels: ['social', 'billboard'], source: 'neighbours', author: peerIdOf(a) })
     expect(posted.body.id).toMatch(/^[0-9a-f]{64}$/)
 
     const got = await feed.next(m => m.type === 'event' && m.data.type === 'message' && m.data.data.id === posted.body.id)
     expect(got.channel).toBe('truth')
-    expect(got.data.data).toMatchObject({ content: 'water is free at the square', author: a.runtime.node.libp2p.peerId.toString() })
+    expect(got.data.data).toMatchObject({ content: 'water is free at the square', author: peerIdOf(a) })
     expect(['gossip', 'sync']).toContain(got.data.data.origin)
     await feed.close()
 

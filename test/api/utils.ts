@@ -43,6 +43,23 @@ export async function startApiNode (overrides: Partial<NodeConfig> = {}, options
   return node
 }
 
+/** the node's peer id, as the API and the CLI print it */
+export function peerIdOf (n: ApiNode): string {
+  return n.runtime.node.libp2p.peerId.toString()
+}
+
+/** `from` dials `to` on its first listen address */
+export async function connectApiNodes (from: ApiNode, to: ApiNode): Promise<void> {
+  await from.runtime.node.libp2p.dial(to.runtime.node.libp2p.getMultiaddrs()[0])
+}
+
+/** `count` nodes started at once and dialled in a line, each to the next */
+export async function startApiLine (count: number): Promise<ApiNode[]> {
+  const nodes = await Promise.all(Array.from({ length: count }, async () => startApiNode()))
+  for (let i = 0; i + 1 < nodes.length; i++) { await connectApiNodes(nodes[i], nodes[i + 1]) }
+  return nodes
+}
+
 export async function stopAll (): Promise<void> {
   await Promise.allSettled(started.splice(0).map(async n => { await n.stop() }))
   await Promise.allSettled(dirs.splice(0).map(async d => { await rm(d, { recursive: true, force: true }) }))

@@ -5,7 +5,7 @@
  */
 import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { api, startApiNode, stopAll } from '../api/utils.ts'
+import { api, peerIdOf as id, startApiLine, stopAll } from '../api/utils.ts'
 import { waitFor } from '../utils/mesh.ts'
 import { runCli, spawnCli } from '../utils/process.ts'
 import type { ApiNode } from '../api/utils.ts'
@@ -13,12 +13,10 @@ import type { ApiNode } from '../api/utils.ts'
 describe('operator CLI', () => {
   let a: ApiNode
   let b: ApiNode
-  const id = (n: ApiNode): string => n.runtime.node.libp2p.peerId.toString()
   const cli = async (n: ApiNode, ...args: string[]): ReturnType<typeof runCli> => runCli([...args, '--api', n.url])
 
   beforeAll(async () => {
-    [a, b] = await Promise.all([startApiNode(), startApiNode()])
-    await a.runtime.node.libp2p.dial(b.runtime.node.libp2p.getMultiaddrs()[0])
+    [a, b] = await startApiLine(2)
   })
   afterAll(async () => { await stopAll() })
 

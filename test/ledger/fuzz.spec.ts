@@ -12,6 +12,7 @@ import { createNodeSigner } from '../../node/crypto.ts'
 import { toHex } from '../../protocol/crypto/index.ts'
 import { isoWeek } from '../../protocol/ledger/index.ts'
 import { HumanStatusPb } from '../../protocol/ledger/pb/ledger.ts'
+import { createRandom } from '../../simulations/random.ts'
 import { TestMesh } from '../utils/mesh.ts'
 import { entryBytes, ownBatch, payment, paymentKey } from './forge.ts'
 import type { Signer } from '../../protocol/crypto/index.ts'
@@ -21,16 +22,7 @@ import type { TestNode } from '../utils/mesh.ts'
 const SEED = Number(process.env.SEED ?? 20251)
 const ROUNDS = Number(process.env.FUZZ_ROUNDS ?? 1)
 
-function rng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const rng = (seed: number): () => number => createRandom(seed).next
 
 interface Author { signer: Signer, hex: string, honest: boolean, clocks: Map<string, number>, slots: Set<string> }
 interface Written { weeklyFlow: string, status: 'active' | 'inactive' }

@@ -1,16 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { api, startApiNode, stopAll } from '../api/utils.ts'
+import { api, peerIdOf as id, startApiLine, stopAll } from '../api/utils.ts'
 import { waitFor } from '../utils/mesh.ts'
 import type { ApiNode } from '../api/utils.ts'
 
 describe('GET /mesh/topology: paged by node, with a summary form', () => {
   let a: ApiNode, b: ApiNode, c: ApiNode
-  const id = (n: ApiNode): string => n.runtime.node.libp2p.peerId.toString()
 
   beforeAll(async () => {
-    [a, b, c] = await Promise.all([startApiNode(), startApiNode(), startApiNode()])
-    await a.runtime.node.libp2p.dial(b.runtime.node.libp2p.getMultiaddrs()[0])
-    await b.runtime.node.libp2p.dial(c.runtime.node.libp2p.getMultiaddrs()[0])
+    [a, b, c] = await startApiLine(3)
     await waitFor(async () => (await api(a.url, 'GET', `/api/v1/mesh/routes/${id(c)}`)).status === 200, 'a route from A to C', 20_000, 200)
   })
   afterAll(async () => { await stopAll() })

@@ -5,17 +5,9 @@
  */
 import { describe, expect, it } from 'vitest'
 import { RangeSet, ReconcileError, Reconciler, SortedIds, decodeRanges, encodeRanges, reconcileInMemory } from '../../../protocol/reconcile/index.ts'
+import { createRandom } from '../../../simulations/random.ts'
 
-function rng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const rng = (seed: number): () => number => createRandom(seed).next
 
 function randomId (rand: () => number): Uint8Array {
   const id = new Uint8Array(16)
