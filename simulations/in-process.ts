@@ -14,7 +14,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { plaintext } from '@libp2p/plaintext'
 import { multiaddr } from '@multiformats/multiaddr'
 import { MemoryLevel } from 'memory-level'
-import { createNodeRecordCrypto } from '../node/crypto.ts'
+import { createNodeSigner } from '../node/crypto.ts'
 import { openNodeDatabase } from '../node/storage.ts'
 import { createMeshNode } from '../protocol/mesh-node.ts'
 import { truthTopic } from '../protocol/truth/index.ts'
@@ -23,6 +23,7 @@ import { wallNow } from './clock/wall.ts'
 import { createLedgerDriver } from './ledger-driver.ts'
 import { SimNetwork } from './network/sim-network.ts'
 import { createMemoryLibp2p } from './nodes/memory-libp2p.ts'
+import { createSharedVerifier } from './nodes/shared-verifier.ts'
 import { createRandom } from './random.ts'
 import { createRunBuffers, observations } from './record.ts'
 import { buildSchedule } from './schedule.ts'
@@ -147,6 +148,9 @@ async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecor
 
   const ledger: LedgerDriver | undefined = scenario.workload.ledger != null ? createLedgerDriver() : undefined
 
+  // every node verifies the same flooded records: one verifier for all, remembering its answers
+  const verifier = createSharedVerifier()
+
   const dataRoot = scenario.stack.storage === 'leveldb' ? await mkdtemp(join(tmpdir(), 'liberation-sim-')) : undefined
 
   async function startNode (i: number): Promise<void> {
@@ -173,7 +177,7 @@ async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecor
       maxConnections: Math.max(256, topology.degree(i) + 32),
       gossip: { overrides: { heartbeatInterval: scenario.stack.heartbeat } }
     })
-    const mesh = createMeshNode({ libp2p, db, crypto: createNodeRecordCrypto(l.key) }, {
+    const mesh = createMeshNode({ libp2p, db, crypto: { signer: createNodeSigner(l.key), verifier } }, {
       // the harness wires the topology; nodes do not dial on their own
       connections: { minConnections: 0 },
       truth: {
