@@ -53,11 +53,11 @@ interface Delivery { at: number, data: Uint8ArrayList | null }
  * in the same millisecond, saves most of them. Pipes due in the same millisecond deliver in
  * the order they asked, so a run repeats.
  */
-class DeliveryCalendar {
-  private readonly due = new Map<number, Pipe[]>()
+export class DeliveryCalendar {
+  private readonly due = new Map<number, Array<{ deliver(): void }>>()
 
-  /** `pipe.deliver()` at simulated time `at` (whole ms) */
-  wake (pipe: Pipe, at: number): void {
+  /** `pipe.deliver()` at time `at` (whole ms of `performance.now()`) */
+  wake (pipe: { deliver(): void }, at: number): void {
     let pipes = this.due.get(at)
     if (pipes == null) {
       pipes = []
