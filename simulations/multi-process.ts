@@ -51,7 +51,7 @@ function checkAttached (s: Scenario, nodes: AttachFile): void {
   const problems: string[] = []
   if (nodes.api.length < s.nodes) { problems.push(`the nodes file lists ${nodes.api.length} nodes, the scenario has ${s.nodes}`) }
   if (s.churn != null || s.kills.length > 0) { problems.push('churn and kills: attached nodes are not the driver\'s to stop') }
-  if (s.partitions.length > 0) { problems.push('partitions: the attach driver does not apply NetworkPolicies yet (apply the rendered partitions/ by hand)') }
+  if (s.partitions.length > 0) { problems.push('partitions: the node API cannot cut links, and the attach driver does not apply NetworkPolicies yet (apply the rendered partitions/ by hand)') }
   if (problems.length > 0) { throw new ScenarioError(`scenario ${s.name} cannot run attached:\n  ${problems.join('\n  ')}`) }
 }
 
