@@ -2,14 +2,16 @@
  * The simulator's CPU savings must not change what it simulates: the shared verifier
  * answers exactly as a verifier of its own would (a tampered record still fails), and the
  * delivery calendar delivers every pipe at its millisecond, in the order they asked, with
- * one timer per millisecond.
+ * one timer per millisecond. And `--attach` refuses what the node API cannot do.
  */
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import FakeTimers from '@sinonjs/fake-timers'
 import { describe, expect, it } from 'vitest'
 import { createNodeSigner } from '../../../node/crypto.ts'
+import { runAttached } from '../../../simulations/multi-process.ts'
 import { DeliveryCalendar } from '../../../simulations/network/sim-network.ts'
 import { createSharedVerifier } from '../../../simulations/nodes/shared-verifier.ts'
+import { ScenarioError, validateScenario } from '../../../simulations/scenario.ts'
 
 describe('shared verifier', () => {
   it('answers from its cache only for the same key, bytes and signature', async () => {
@@ -75,5 +77,16 @@ describe('delivery calendar', () => {
     } finally {
       clock.uninstall()
     }
+  })
+})
+
+describe('--attach', () => {
+  it('refuses partitions, saying the node API cannot cut links, before reaching any node', async () => {
+    const scenario = validateScenario({ nodes: 3, clock: 'real', topology: { kind: 'line' }, partitions: [{ at: 0, duration: 100, side: [0] }] })
+    // nothing listens on these: a refusal must come before any request
+    const nodes = { api: ['http://127.0.0.1:9/', 'http://127.0.0.1:9/', 'http://127.0.0.1:9/'], peerIds: ['a', 'b', 'c'] }
+    const err = await runAttached(scenario, nodes, { readyTimeoutMs: 100 }).catch(e => e)
+    expect(err).toBeInstanceOf(ScenarioError)
+    expect(err.message).toMatch(/partitions: the node API cannot cut links/)
   })
 })
