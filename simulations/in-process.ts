@@ -14,19 +14,23 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { plaintext } from '@libp2p/plaintext'
 import { multiaddr } from '@multiformats/multiaddr'
 import { MemoryLevel } from 'memory-level'
-import { createNodeRecordCrypto } from '../node/crypto.ts'
+import { createNodeSigner } from '../node/crypto.ts'
 import { openNodeDatabase } from '../node/storage.ts'
 import { createMeshNode } from '../protocol/mesh-node.ts'
 import { truthTopic } from '../protocol/truth/index.ts'
 import { runOnVirtualClock } from './clock/virtual-clock.ts'
 import { wallNow } from './clock/wall.ts'
+import { createInProcessDriver } from './drivers/in-process.ts'
 import { createLedgerDriver } from './ledger-driver.ts'
 import { SimNetwork } from './network/sim-network.ts'
 import { createMemoryLibp2p } from './nodes/memory-libp2p.ts'
+import { createSharedVerifier } from './nodes/shared-verifier.ts'
 import { createRandom } from './random.ts'
 import { createRunBuffers, observations } from './record.ts'
 import { buildSchedule } from './schedule.ts'
 import { buildTopology, linkProfiles, shortestPaths } from './topology.ts'
+import { postSeq, runWorkload } from './workload.ts'
+import type { NodeDriver } from './drivers/driver.ts'
 import type { LedgerDriver } from './ledger-driver.ts'
 import type { Progress } from './progress.ts'
 import type { HostInfo, RerouteRecord, RunRecord, Sample } from './record.ts'
@@ -50,6 +54,8 @@ interface LiveNode {
   index: number
   key: PrivateKey
   mesh?: MeshNode
+  /** the workload's way into the node while it is up */
+  driver?: NodeDriver
   db?: MeshDatabase
   dir?: string
   /** messages held (by sequence number) */
@@ -57,7 +63,6 @@ interface LiveNode {
   heldCount: number
 }
 
-const CONTENT_PREFIX = 'sim '
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
 export function hostInfo (): HostInfo {
@@ -147,6 +152,9 @@ async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecor
 
   const ledger: LedgerDriver | undefined = scenario.workload.ledger != null ? createLedgerDriver() : undefined
 
+  // every node verifies the same flooded records: one verifier for all, remembering its answers
+  const verifier = createSharedVerifier()
+
   const dataRoot = scenario.stack.storage === 'leveldb' ? await mkdtemp(join(tmpdir(), 'liberation-sim-')) : undefined
 
   async function startNode (i: number): Promise<void> {
@@ -173,7 +181,7 @@ async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecor
       maxConnections: Math.max(256, topology.degree(i) + 32),
       gossip: { overrides: { heartbeatInterval: scenario.stack.heartbeat } }
     })
-    const mesh = createMeshNode({ libp2p, db, crypto: createNodeRecordCrypto(l.key) }, {
+    const mesh = createMeshNode({ libp2p, db, crypto: { signer: createNodeSigner(l.key), verifier } }, {
       // the harness wires the topology; nodes do not dial on their own
       connections: { minConnections: 0 },
       truth: {
@@ -195,13 +203,14 @@ async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecor
     await mesh.start()
     ledger?.attach(i, mesh)
     l.mesh = mesh
+    l.driver = createInProcessDriver(mesh)
     rec.startedAt ??= now()
     rec.up.push([now(), undefined])
   }
 
   function onTruth (i: number, m: TruthMessageEvent): void {
-    if (!m.content.startsWith(CONTENT_PREFIX)) { return }
-    const seq = Number(m.content.slice(CONTENT_PREFIX.length, m.content.indexOf(' ', CONTENT_PREFIX.length)))
+    const seq = postSeq(m.content)
+    if (seq == null) { return }
     const msg = postByContentSeq.get(seq)
     if (msg == null) { return }
     const l = live[i]
@@ -225,6 +234,7 @@ async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecor
     if (how === 'crash') { network.takeDown(i) }
     const mesh = l.mesh
     l.mesh = undefined
+    l.driver = undefined
     ledger?.detach(i)
     if (mesh != null) {
       // a node that does not stop within 10 s is left behind (its links are cut below)
@@ -382,38 +392,6 @@ async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecor
     inflight.add(p)
     p.finally(() => inflight.delete(p)).catch(() => {})
   }
-  const truth = scenario.workload.truth
-  const padding = truth == null ? '' : 'x'.repeat(Math.max(0, truth.size - 16))
-
-  async function doPost (i: number): Promise<void> {
-    const p = schedule.posts[i]
-    const rec = posts[i]
-    const mesh = live[p.node].mesh
-    if (mesh == null) { rec.error = 'poster is down'; return }
-    rec.calledAt = now()
-    posted++
-    try {
-      const res = await mesh.truth.post(`${CONTENT_PREFIX}${p.seq} ${padding}`, { channels: [channel] })
-      rec.id = res.id
-      rec.doneAt = now()
-    } catch (err: any) {
-      rec.error = err.message
-      posted--
-    }
-  }
-
-  async function doWrite (i: number): Promise<void> {
-    const w = schedule.writes[i]
-    const rec = writes[i]
-    if (ledger == null || live[w.node].mesh == null) { rec.error = ledger == null ? 'no ledger' : 'writer is down'; return }
-    try {
-      await ledger.write(w.node, w.seq)
-      rec.doneAt = now()
-    } catch (err: any) {
-      rec.error = err.message
-    }
-  }
-
   // checking every node's state costs CPU in proportion to the node count: poll large meshes less often
   const convergencePollMs = Math.max(50, Math.ceil(schedule.totalNodes / 4))
   async function watchConvergence (healAt: number, out: { healAt: number, convergedMs?: number }, check: () => boolean, deadline: () => number): Promise<void> {
@@ -544,28 +522,24 @@ async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecor
     }
   }
 
-  type Item = { t: number, run(): Promise<void> | void }
-  const items: Item[] = [
-    ...schedule.posts.map((p, i): Item => ({ t: p.t, run: () => { track(doPost(i)) } })),
-    ...schedule.writes.map((w, i): Item => ({ t: w.t, run: () => { track(doWrite(i)) } })),
-    ...schedule.actions.map((a): Item => ({ t: a.t, run: async () => { await doAction(a) } }))
-  ].sort((a, b) => a.t - b.t)
-
   sample()
   const cpuStart = process.cpuUsage()
-  let next = 0
-  while (next < items.length) {
-    const wait = items[next].t - now()
-    if (wait > 1) { await sleep(Math.min(wait, 100)) }
-    while (next < items.length && items[next].t <= now()) {
-      await items[next++].run()
-    }
-    progress({ phase: 'workload', done: Math.min(now(), scenario.duration), total: scenario.duration, t: now(), delivered: heldPairs, expected: expectedPairs() })
-  }
-  while (now() < scenario.duration) {
-    await sleep(Math.max(0, Math.min(100, scenario.duration - now())))
-    progress({ phase: 'workload', done: Math.min(now(), scenario.duration), total: scenario.duration, t: now(), delivered: heldPairs, expected: expectedPairs() })
-  }
+  await runWorkload({
+    schedule,
+    driver: i => live[i].driver,
+    posts,
+    writes,
+    channel,
+    postSize: scenario.workload.truth?.size,
+    duration: scenario.duration,
+    now,
+    sleep,
+    track,
+    act: doAction,
+    onPosted: d => { posted += d },
+    progress,
+    delivered: () => ({ delivered: heldPairs, expected: expectedPairs() })
+  })
   const workloadEnd = now()
 
   function expectedPairs (): number {

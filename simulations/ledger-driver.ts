@@ -1,14 +1,13 @@
 /**
- * Drives the distribution ledger (`node.ledger`) for the simulator: each write registers
- * one human, and each node's `derivedState()` (every derived figure in one canonical
- * string, identical on converged nodes) tells whether the live nodes agree.
+ * Watches the distribution ledger (`node.ledger`) of the in-process nodes: each node's
+ * `derivedState()` (every derived figure in one canonical string, identical on converged
+ * nodes) tells whether the live nodes agree. The writes go through the node drivers.
  */
 import type { MeshNode } from '../protocol/mesh-node.ts'
 
 export interface LedgerDriver {
   attach(index: number, node: MeshNode): void
   detach(index: number): void
-  write(index: number, seq: number): Promise<void>
   /** how many distinct ledger states the given nodes hold, and how many hold the most common one */
   agreement(indices: number[]): { states: number, largest: number }
 }
@@ -18,11 +17,6 @@ export function createLedgerDriver (): LedgerDriver {
   return {
     attach (index, node) { nodes.set(index, node) },
     detach (index) { nodes.delete(index) },
-    async write (index, seq) {
-      const node = nodes.get(index)
-      if (node == null) { throw new Error(`node ${index} is down`) }
-      await node.ledger.registerHuman({ id: `sim-human-${seq}` })
-    },
     agreement (indices) {
       const counts = new Map<string, number>()
       for (const i of indices) {

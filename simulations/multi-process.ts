@@ -18,6 +18,7 @@ import { createRunBuffers, observations } from './record.ts'
 import { ScenarioError } from './scenario.ts'
 import { buildSchedule } from './schedule.ts'
 import { buildTopology } from './topology.ts'
+import { postSeq, runWorkload } from './workload.ts'
 import type { ApiDriver } from './drivers/api.ts'
 import type { RunOptions } from './in-process.ts'
 import type { AttachFile } from './launchers/attach.ts'
@@ -27,7 +28,6 @@ import type { Scenario } from './scenario.ts'
 import type { NetworkAction } from './schedule.ts'
 import type WebSocket from 'ws'
 
-const CONTENT_PREFIX = 'sim '
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
 interface ApiNode {
@@ -51,7 +51,7 @@ function checkAttached (s: Scenario, nodes: AttachFile): void {
   const problems: string[] = []
   if (nodes.api.length < s.nodes) { problems.push(`the nodes file lists ${nodes.api.length} nodes, the scenario has ${s.nodes}`) }
   if (s.churn != null || s.kills.length > 0) { problems.push('churn and kills: attached nodes are not the driver\'s to stop') }
-  if (s.partitions.length > 0) { problems.push('partitions: the attach driver does not apply NetworkPolicies yet (apply the rendered partitions/ by hand)') }
+  if (s.partitions.length > 0) { problems.push('partitions: the node API cannot cut links, and the attach driver does not apply NetworkPolicies yet (apply the rendered partitions/ by hand)') }
   if (problems.length > 0) { throw new ScenarioError(`scenario ${s.name} cannot run attached:\n  ${problems.join('\n  ')}`) }
 }
 
@@ -107,8 +107,8 @@ async function runOverApi (scenario: Scenario, launcher: Launcher, mode: 'multi-
     const ev = msg?.data
     if (msg?.type !== 'event' || ev?.category !== 'truth' || ev?.type !== 'message') { return }
     const m = ev.data
-    if (typeof m?.content !== 'string' || !m.content.startsWith(CONTENT_PREFIX)) { return }
-    const seq = Number(m.content.slice(CONTENT_PREFIX.length, m.content.indexOf(' ', CONTENT_PREFIX.length)))
+    const seq = typeof m?.content === 'string' ? postSeq(m.content) : undefined
+    if (seq == null) { return }
     const k = msgBySeq.get(seq)
     const n = nodes[i]
     if (k == null || n.held[k] === 1) { return }
@@ -236,37 +236,6 @@ async function runOverApi (scenario: Scenario, launcher: Launcher, mode: 'multi-
     // ---- workload ----
     const inflight = new Set<Promise<unknown>>()
     const track = (p: Promise<unknown>): void => { inflight.add(p); p.finally(() => inflight.delete(p)).catch(() => {}) }
-    const padding = 'x'.repeat(Math.max(0, (scenario.workload.truth?.size ?? 120) - 16))
-
-    async function doPost (k: number): Promise<void> {
-      const p = schedule.posts[k]
-      const rec = posts[k]
-      const n = nodes[p.node]
-      if (n.api == null) { rec.error = 'poster is down'; return }
-      rec.calledAt = now()
-      posted++
-      try {
-        const res = await n.api.post('/api/v1/truth/messages', { content: `${CONTENT_PREFIX}${p.seq} ${padding}`, channels: [channel] })
-        rec.id = res.id
-        rec.doneAt = now()
-      } catch (err: any) {
-        rec.error = err.message
-        posted--
-      }
-    }
-
-    async function doWrite (k: number): Promise<void> {
-      const w = schedule.writes[k]
-      const n = nodes[w.node]
-      if (n.api == null) { writes[k].error = 'writer is down'; return }
-      try {
-        await n.api.post('/api/v1/humans', { id: `sim-human-${w.seq}` })
-        writes[k].doneAt = now()
-      } catch (err: any) {
-        writes[k].error = err.message
-      }
-    }
-
     async function measureReroute (from: number, to: number): Promise<void> {
       const rec: RerouteRecord = { killed: -1, from, to, at: now(), before: [] }
       reroutes.push(rec)
@@ -336,24 +305,23 @@ async function runOverApi (scenario: Scenario, launcher: Launcher, mode: 'multi-
       }
     }
 
-    type Item = { t: number, run(): Promise<void> | void }
-    const items: Item[] = [
-      ...schedule.posts.map((p, k): Item => ({ t: p.t, run: () => { track(doPost(k)) } })),
-      ...schedule.writes.map((w, k): Item => ({ t: w.t, run: () => { track(doWrite(k)) } })),
-      ...schedule.actions.map((a): Item => ({ t: a.t, run: async () => { await doAction(a) } }))
-    ].sort((a, b) => a.t - b.t)
     const expected = (): number => nodes.reduce((a, n) => a + (n.api != null ? posted : 0), 0)
-    let next = 0
-    while (next < items.length || now() < scenario.duration) {
-      if (next < items.length) {
-        const wait = items[next].t - now()
-        if (wait > 1) { await sleep(Math.min(wait, 100)) }
-        while (next < items.length && items[next].t <= now()) { await items[next++].run() }
-      } else {
-        await sleep(Math.max(0, Math.min(100, scenario.duration - now())))
-      }
-      progress({ phase: 'workload', done: Math.min(now(), scenario.duration), total: scenario.duration, t: now(), delivered: heldPairs, expected: expected() })
-    }
+    await runWorkload({
+      schedule,
+      driver: i => nodes[i].api,
+      posts,
+      writes,
+      channel,
+      postSize: scenario.workload.truth == null ? undefined : scenario.workload.truth.size,
+      duration: scenario.duration,
+      now,
+      sleep,
+      track,
+      act: doAction,
+      onPosted: d => { posted += d },
+      progress,
+      delivered: () => ({ delivered: heldPairs, expected: expected() })
+    })
     const workloadEnd = now()
 
     // ---- settle ----

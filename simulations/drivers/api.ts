@@ -4,8 +4,9 @@
  * spawned, and `--attach` for nodes already running elsewhere (a cluster's pods).
  */
 import WebSocket from 'ws'
+import type { NodeDriver } from './driver.ts'
 
-export interface ApiDriver {
+export interface ApiDriver extends NodeDriver {
   /** the node's API base URL, without a trailing slash */
   readonly base: string
   get(path: string): Promise<any>
@@ -45,6 +46,13 @@ export function createApiDriver (init: ApiDriverInit): ApiDriver {
   }
   return {
     base,
+    async postTruth (content, channel) {
+      const res = await call('POST', '/api/v1/truth/messages', { content, channels: [channel] })
+      return { id: res.id }
+    },
+    async registerHuman (id) {
+      await call('POST', '/api/v1/humans', { id })
+    },
     get: async path => call('GET', path),
     post: async (path, body) => call('POST', path, body),
     async openFeed (onEvent) {

@@ -46,15 +46,42 @@ export interface SimTrafficStats {
 
 interface Delivery { at: number, data: Uint8ArrayList | null }
 
+/**
+ * When pipes are due: one timer per simulated millisecond that has deliveries, shared by
+ * every pipe due then, instead of a timer per chunk. Each timer is an event of the virtual
+ * clock's pump (a yield to the real event loop), so a large mesh, where many chunks land
+ * in the same millisecond, saves most of them. Pipes due in the same millisecond deliver in
+ * the order they asked, so a run repeats.
+ */
+export class DeliveryCalendar {
+  private readonly due = new Map<number, Array<{ deliver(): void }>>()
+
+  /** `pipe.deliver()` at time `at` (whole ms of `performance.now()`) */
+  wake (pipe: { deliver(): void }, at: number): void {
+    let pipes = this.due.get(at)
+    if (pipes == null) {
+      pipes = []
+      this.due.set(at, pipes)
+      setTimeout(() => { this.fire(at) }, Math.max(0, at - performance.now()))
+    }
+    pipes.push(pipe)
+  }
+
+  private fire (at: number): void {
+    const pipes = this.due.get(at)
+    this.due.delete(at)
+    for (const pipe of pipes ?? []) { pipe.deliver() }
+  }
+}
+
 /** one direction of a link: delivers chunks in order, each at send time + its delay */
 class Pipe {
   private readonly queue: Delivery[] = []
   private head = 0
   private lastAt = 0
-  private timer?: ReturnType<typeof setTimeout>
-  private immediate?: ReturnType<typeof setImmediate>
+  /** the calendar slot this pipe waits for, if any */
+  private wakeAt?: number
   private closed = false
-  private readonly flush = (): void => { this.deliver() }
 
   constructor (
     private readonly network: SimNetwork,
@@ -77,7 +104,8 @@ class Pipe {
 
   send (data: Uint8ArrayList | null): void {
     if (this.closed) { return }
-    const at = Math.max(performance.now() + this.delay(), this.lastAt)
+    // whole milliseconds: the clock's timers fire on whole ms, and chunks due in the same ms share one
+    const at = Math.max(Math.round(performance.now() + this.delay()), this.lastAt)
     this.lastAt = at
     this.queue.push({ at, data })
     if (data != null) {
@@ -88,14 +116,14 @@ class Pipe {
   }
 
   private schedule (): void {
-    if (this.timer != null || this.immediate != null || this.head >= this.queue.length) { return }
-    const wait = this.queue[this.head].at - performance.now()
-    if (wait < 1) { this.immediate = setImmediate(this.flush) } else { this.timer = setTimeout(this.flush, wait) }
+    if (this.wakeAt != null || this.head >= this.queue.length) { return }
+    this.wakeAt = this.queue[this.head].at
+    this.network.calendar.wake(this, this.wakeAt)
   }
 
-  private deliver (): void {
-    this.timer = undefined
-    this.immediate = undefined
+  /** called by the calendar: hand over every chunk due by now */
+  deliver (): void {
+    this.wakeAt = undefined
     const now = performance.now()
     while (!this.closed && this.head < this.queue.length && this.queue[this.head].at <= now + 0.5) {
       const item = this.queue[this.head++]
@@ -113,15 +141,11 @@ class Pipe {
     if (!this.closed) { this.schedule() }
   }
 
-  /** drop whatever is in flight (the link was cut) */
+  /** drop whatever is in flight (the link was cut); a calendar slot it still holds finds it closed */
   cut (): void {
     this.closed = true
     this.queue.length = 0
     this.head = 0
-    if (this.timer != null) { clearTimeout(this.timer) }
-    if (this.immediate != null) { clearImmediate(this.immediate) }
-    this.timer = undefined
-    this.immediate = undefined
   }
 }
 
@@ -206,6 +230,7 @@ interface ListenerEntry {
 export class SimNetwork {
   readonly random: Random
   readonly stats: SimTrafficStats = { chunks: 0, bytes: 0, retransmits: 0 }
+  readonly calendar = new DeliveryCalendar()
   private readonly linkOf: (a: number, b: number) => LinkProfile
   private readonly name: string
   private readonly listeners = new Map<string, ListenerEntry>()

@@ -14,7 +14,7 @@ import { DHT_PROTOCOL } from '../../node/libp2p.ts'
 import { meshGossipsub } from '../../protocol/pubsub/gossip.ts'
 import type { MeshLibp2p } from '../../protocol/mesh-node.ts'
 import type { GossipInit } from '../../protocol/pubsub/gossip.ts'
-import type { ComponentLogger, ConnectionEncrypter, PeerId, PrivateKey, Transport } from '@libp2p/interface'
+import type { ComponentLogger, ConnectionEncrypter, Logger, PeerId, PrivateKey, Transport } from '@libp2p/interface'
 
 export interface MemoryLibp2pInit {
   privateKey?: PrivateKey
@@ -40,6 +40,18 @@ export interface MemoryLibp2pInit {
    * time before libp2p gives up on them (dial and upgrade timeouts)
    */
   patient?: boolean
+  /**
+   * libp2p's logger: by default a silent one unless `DEBUG` is set, since creating a
+   * `debug` logger per stream and connection (a tty check each) is a visible share of a
+   * large simulation's CPU
+   */
+  logger?: ComponentLogger
+}
+
+/** a logger that logs nothing and costs nothing to create */
+export function silentLogger (): ComponentLogger {
+  const log = Object.assign((): void => {}, { error: (): void => {}, trace: (): void => {}, enabled: false, newScope: (): Logger => log }) as Logger
+  return { forComponent: () => log }
 }
 
 export async function createMemoryLibp2p (init: MemoryLibp2pInit): Promise<MeshLibp2p> {
@@ -54,6 +66,7 @@ export async function createMemoryLibp2p (init: MemoryLibp2pInit): Promise<MeshL
   const node = await createLibp2p({
     privateKey: init.privateKey,
     start: false,
+    logger: init.logger ?? (process.env.DEBUG == null || process.env.DEBUG === '' ? silentLogger() : undefined),
     addresses: { listen: [`/memory/${init.name}`] },
     transports: [init.transport ?? memory({ latency: init.latency })],
     connectionEncrypters: [init.connectionEncrypter ?? noise()],

@@ -1,0 +1,92 @@
+/**
+ * The simulator's CPU savings must not change what it simulates: the shared verifier
+ * answers exactly as a verifier of its own would (a tampered record still fails), and the
+ * delivery calendar delivers every pipe at its millisecond, in the order they asked, with
+ * one timer per millisecond. And `--attach` refuses what the node API cannot do.
+ */
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import FakeTimers from '@sinonjs/fake-timers'
+import { describe, expect, it } from 'vitest'
+import { createNodeSigner } from '../../../node/crypto.ts'
+import { runAttached } from '../../../simulations/multi-process.ts'
+import { DeliveryCalendar } from '../../../simulations/network/sim-network.ts'
+import { createSharedVerifier } from '../../../simulations/nodes/shared-verifier.ts'
+import { ScenarioError, validateScenario } from '../../../simulations/scenario.ts'
+
+describe('shared verifier', () => {
+  it('answers from its cache only for the same key, bytes and signature', async () => {
+    const alice = createNodeSigner(await generateKeyPair('Ed25519'))
+    const mallory = createNodeSigner(await generateKeyPair('Ed25519'))
+    const verifier = createSharedVerifier()
+    const data = new TextEncoder().encode('a truth message')
+    const signature = await alice.sign(data)
+
+    expect(await verifier.verify(alice.publicKey, data, signature)).toBe(true)
+    expect(await verifier.verify(alice.publicKey, data, signature)).toBe(true)
+    expect(verifier.stats()).toEqual({ hits: 1, verified: 1 })
+
+    // same signature, other bytes or other key: verified afresh, and refused
+    const altered = data.slice()
+    altered[0] ^= 1
+    expect(await verifier.verify(alice.publicKey, altered, signature)).toBe(false)
+    expect(await verifier.verify(mallory.publicKey, data, signature)).toBe(false)
+    expect(verifier.stats()).toEqual({ hits: 1, verified: 3 })
+
+    // the caller reusing its buffer cannot change a remembered answer
+    const reused = data.slice()
+    expect(await verifier.verify(alice.publicKey, reused, signature)).toBe(true)
+    reused[1] ^= 1
+    expect(await verifier.verify(alice.publicKey, reused, signature)).toBe(false)
+
+    // a remembered refusal stays a refusal
+    const forged = signature.slice()
+    forged[10] ^= 1
+    expect(await verifier.verify(alice.publicKey, data, forged)).toBe(false)
+    expect(await verifier.verify(alice.publicKey, data, forged)).toBe(false)
+  })
+
+  it('keeps at most its bound of answers', async () => {
+    const alice = createNodeSigner(await generateKeyPair('Ed25519'))
+    const verifier = createSharedVerifier(2)
+    const records = ['a', 'b', 'c'].map(s => new TextEncoder().encode(s))
+    const signatures = await Promise.all(records.map(async r => alice.sign(r)))
+    for (let i = 0; i < 3; i++) { expect(await verifier.verify(alice.publicKey, records[i], signatures[i])).toBe(true) }
+    // 'a' was evicted: verified again
+    expect(await verifier.verify(alice.publicKey, records[0], signatures[0])).toBe(true)
+    expect(verifier.stats()).toEqual({ hits: 0, verified: 4 })
+  })
+})
+
+describe('delivery calendar', () => {
+  it('delivers each pipe at its millisecond, in the order asked, one timer per millisecond', () => {
+    const clock = FakeTimers.install({ now: 0, toFake: ['setTimeout', 'performance'] })
+    try {
+      const calendar = new DeliveryCalendar()
+      const log: string[] = []
+      const pipe = (name: string): { deliver(): void } => ({ deliver: () => { log.push(`${name}@${performance.now()}`) } })
+      calendar.wake(pipe('b'), 20)
+      calendar.wake(pipe('a'), 20)
+      calendar.wake(pipe('c'), 19)
+      calendar.wake(pipe('d'), 20)
+      expect(clock.countTimers()).toBe(2)
+      clock.tick(19)
+      expect(log).toEqual(['c@19'])
+      clock.tick(1)
+      expect(log).toEqual(['c@19', 'b@20', 'a@20', 'd@20'])
+      expect(clock.countTimers()).toBe(0)
+    } finally {
+      clock.uninstall()
+    }
+  })
+})
+
+describe('--attach', () => {
+  it('refuses partitions, saying the node API cannot cut links, before reaching any node', async () => {
+    const scenario = validateScenario({ nodes: 3, clock: 'real', topology: { kind: 'line' }, partitions: [{ at: 0, duration: 100, side: [0] }] })
+    // nothing listens on these: a refusal must come before any request
+    const nodes = { api: ['http://127.0.0.1:9/', 'http://127.0.0.1:9/', 'http://127.0.0.1:9/'], peerIds: ['a', 'b', 'c'] }
+    const err = await runAttached(scenario, nodes, { readyTimeoutMs: 100 }).catch(e => e)
+    expect(err).toBeInstanceOf(ScenarioError)
+    expect(err.message).toMatch(/partitions: the node API cannot cut links/)
+  })
+})
