@@ -28,7 +28,7 @@
 import { decodeEntry } from './entries.ts'
 import { addMoney, formatCents } from './money.ts'
 import { admissionKey, compareAdmission, fundingBoundary, isPreferredPayer, isValidPayment, statusForWeek } from './rules.ts'
-import { decodeIndexed, prefixRange } from './store.ts'
+import { bulkRange, decodeIndexed, prefixRange } from './store.ts'
 import type { HumanEntry, HumanStatus, PaymentEntry, StatusEntry } from './entries.ts'
 import type { Money } from './money.ts'
 import type { StatusMark } from './rules.ts'
@@ -603,7 +603,7 @@ export class DerivedViews {
     }
     if (store === undefined) { throw new Error(`week ${week} is not loaded and there is no store to load it from`) }
     const loaded = new WeekWinners(this.cap)
-    for await (const [key, value] of store.db.iterator(prefixRange(`p!${week}!`))) {
+    for await (const [key, value] of store.db.iterator(bulkRange(`p!${week}!`))) {
       const author = key.slice(key.lastIndexOf('!') + 1)
       if (this.excluded.has(author)) { continue }
       const e = decodeEntry(decodeIndexed(value).entry, true) as PaymentEntry
@@ -723,12 +723,12 @@ export class DerivedViews {
   /** Recompute everything from the entry index (start-up, or after an exclusion). */
   async rebuild (store: LedgerStore): Promise<void> {
     this.reset()
-    for await (const [key, value] of store.db.iterator(prefixRange('r!'))) {
+    for await (const [key, value] of store.db.iterator(bulkRange('r!'))) {
       const author = key.slice(key.lastIndexOf('!') + 1)
       if (this.excluded.has(author)) { continue }
       this.applyRegistration(author, decodeEntry(decodeIndexed(value).entry, true) as HumanEntry)
     }
-    for await (const [key, value] of store.db.iterator(prefixRange('s!'))) {
+    for await (const [key, value] of store.db.iterator(bulkRange('s!'))) {
       const from = key.indexOf('!', 2) + 1
       const author = key.slice(from, key.indexOf('!', from))
       if (this.excluded.has(author)) { continue }
@@ -745,7 +745,7 @@ export class DerivedViews {
       this.hot.set(week, winners)
       this.evict(new Set())
     }
-    for await (const [key, value] of store.db.iterator(prefixRange('p!'))) {
+    for await (const [key, value] of store.db.iterator(bulkRange('p!'))) {
       const keyWeek = key.slice(2, key.indexOf('!', 2))
       if (keyWeek !== week) {
         finish()
