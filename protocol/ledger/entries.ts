@@ -13,9 +13,9 @@
  * directly (`readCanonical`) rather than decoding and re-encoding to compare: every
  * received entry goes through it.
  */
-import { fromHex, toHex } from '../crypto/index.ts'
+import { toHex } from '../crypto/index.ts'
 import { formatCents, parseCanonicalAmount } from './money.ts'
-import { Entry, EntryKind, HumanStatusPb, PaymentType } from './pb/ledger.ts'
+import { ProtoWriter } from './proto-writer.ts'
 import { isIsoWeek } from './week.ts'
 
 export type HumanStatus = 'active' | 'inactive'
@@ -70,8 +70,6 @@ const KIND_HUMAN = 0
 const KIND_STATUS = 1
 const KIND_PAYMENT = 2
 
-const STATUS_TO_PB: Record<HumanStatus, HumanStatusPb> = { active: HumanStatusPb.ACTIVE, inactive: HumanStatusPb.INACTIVE }
-
 /** The map key of an entry; status entries need the Yjs clock of their item. */
 export function entryKey (entry: LedgerEntry, clock: number): string {
   switch (entry.kind) {
@@ -87,32 +85,39 @@ export function isSlotEntry (entry: LedgerEntry): entry is HumanEntry | PaymentE
   return entry.kind !== 'status'
 }
 
+const writer = new ProtoWriter()
+
+/** The canonical encoding of an entry: what the generated `Entry.encode` writes (fields in order, defaults left out). */
 export function encodeEntry (entry: LedgerEntry): Uint8Array {
-  const pb: Partial<Entry> = { humanId: entry.humanId, at: entry.at }
+  const w = writer.reset()
   switch (entry.kind) {
     case 'human':
-      pb.kind = EntryKind.HUMAN
-      pb.status = STATUS_TO_PB[entry.status]
-      pb.weeklyFlow = formatCents(entry.weeklyFlow)
-      pb.housingCredit = formatCents(entry.housingCredit)
-      pb.investmentPool = formatCents(entry.investmentPool)
+      if (entry.humanId !== '') { w.string(0x12, entry.humanId) }
+      if (entry.at !== 0) { w.varint(0x18).varint(entry.at) }
+      if (entry.status === 'inactive') { w.varint(0x20).varint(1) }
+      w.string(0x2a, formatCents(entry.weeklyFlow))
+      w.string(0x32, formatCents(entry.housingCredit))
+      w.string(0x3a, formatCents(entry.investmentPool))
       break
     case 'status':
-      pb.kind = EntryKind.STATUS
-      pb.status = STATUS_TO_PB[entry.status]
+      w.varint(0x08).varint(KIND_STATUS)
+      if (entry.humanId !== '') { w.string(0x12, entry.humanId) }
+      if (entry.at !== 0) { w.varint(0x18).varint(entry.at) }
+      if (entry.status === 'inactive') { w.varint(0x20).varint(1) }
       break
     case 'payment':
-      pb.kind = EntryKind.PAYMENT
-      pb.week = entry.week
-      pb.amount = formatCents(entry.amount)
-      pb.type = PaymentType.WEEKLY_FLOW
-      pb.registrar = fromHex(entry.registrar) as Entry['registrar']
+      w.varint(0x08).varint(KIND_PAYMENT)
+      if (entry.humanId !== '') { w.string(0x12, entry.humanId) }
+      if (entry.at !== 0) { w.varint(0x18).varint(entry.at) }
+      if (entry.week !== '') { w.string(0x42, entry.week) }
+      w.string(0x4a, formatCents(entry.amount))
+      if (entry.registrar !== '') { w.hexBytes(0x5a, entry.registrar) }
       break
     default:
       throw new EntryError('unknown entry kind')
   }
-  // Yjs stores a value as ContentBinary only when its constructor is exactly Uint8Array
-  return plainBytes(Entry.encode(pb as Entry))
+  // a plain Uint8Array: Yjs stores a value as ContentBinary only when its constructor is exactly that
+  return w.finish()
 }
 
 export function plainBytes (b: Uint8Array): Uint8Array {

@@ -16,7 +16,8 @@
 import { sha256 } from 'multiformats/hashes/sha2'
 import { toHex } from '../crypto/index.ts'
 import { parseSortableNumber, sortableNumber } from '../storage/index.ts'
-import { IndexedEntry } from './pb/ledger.ts'
+import { ProtoWriter } from './proto-writer.ts'
+import type { IndexedEntry } from './pb/ledger.ts'
 import type { BatchItem } from './batch.ts'
 import type { LedgerEntry } from './entries.ts'
 import type { MeshStore } from '../storage/index.ts'
@@ -79,8 +80,15 @@ export function indexKey (entry: LedgerEntry, authorHex: string, doc: string, cl
   }
 }
 
+const writer = new ProtoWriter()
+
+/** IndexedEntry { doc, clock, entry } as the generated encoder writes it (defaults left out). */
 export function indexValue (doc: string, item: BatchItem): Uint8Array {
-  return IndexedEntry.encode({ doc, clock: item.clock, entry: item.value as Uint8Array<ArrayBuffer> })
+  const w = writer.reset()
+  if (doc !== '') { w.string(0x0a, doc) }
+  if (item.clock !== 0) { w.varint(0x10).varint(item.clock) }
+  if (item.value.byteLength > 0) { w.bytes(0x1a, item.value) }
+  return w.finish()
 }
 
 const EMPTY = new Uint8Array(0)

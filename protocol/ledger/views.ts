@@ -252,6 +252,21 @@ export class DerivedViews {
     return this.rowsOf(id).filter(r => this.isReg[r] === 1).map(r => this.registrarOf(r)).sort()
   }
 
+  /** how many registrars registered `id` (its records side by side) */
+  registrarCount (id: string): number {
+    const r = this.rows.get(id)
+    if (r === undefined) { return 0 }
+    let n = this.isReg[r]
+    for (const x of this.sameId.get(r) ?? []) { n += this.isReg[x] }
+    return n
+  }
+
+  /** the weekly flow of the registered record (registrar, id), cents; undefined if there is none */
+  weeklyFlowOf (id: string, registrar: string): number | undefined {
+    const r = this.findRow(id, registrar)
+    return r === undefined || this.isReg[r] !== 1 ? undefined : this.weeklyFlow[r]
+  }
+
   isRegistered (id: string, registrar?: string): boolean {
     if (registrar !== undefined) {
       const r = this.findRow(id, registrar)
@@ -296,7 +311,7 @@ export class DerivedViews {
             investmentPool: this.investmentPool[r]
           }
         : undefined,
-      registrars: this.registrarsOf(this.ids[r]).length,
+      registrars: this.registrarCount(this.ids[r]),
       active: this.activeCol[r] === 1,
       total: u.total === 0n ? total : addMoney(total, -u.total),
       paidWeeks: this.paidWeeksCol[r] - u.weeks,

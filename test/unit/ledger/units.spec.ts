@@ -3,10 +3,12 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { createNodeSigner, createNodeVerifier } from '../../../node/crypto.ts'
+import { fromHex } from '../../../protocol/crypto/index.ts'
 import { BatchRejected, buildUpdate, clientIdOf, openBatch, signBatch } from '../../../protocol/ledger/batch.ts'
 import { bytesEqual, decodeEntry, encodeEntry, entryKey } from '../../../protocol/ledger/entries.ts'
 import { formatCents, parseAmount, parseBigAmount, parseCanonicalAmount } from '../../../protocol/ledger/money.ts'
-import { EntryKind } from '../../../protocol/ledger/pb/ledger.ts'
+import { Entry, EntryKind, HumanStatusPb, IndexedEntry } from '../../../protocol/ledger/pb/ledger.ts'
+import { decodeIndexed, indexValue } from '../../../protocol/ledger/store.ts'
 import { encodeUpdate, readUpdate } from '../../../protocol/ledger/update-codec.ts'
 import { isIsoWeek, isoWeek, isoWeekStart } from '../../../protocol/ledger/week.ts'
 import { entryBytes, signBody, withoutDeletes } from '../../ledger/forge.ts'
@@ -87,6 +89,38 @@ describe('entries', () => {
     const good = encodeEntry(entries[0])
     const extra = new Uint8Array([...good, 0x78, 0x01])
     expect(() => decodeEntry(extra)).toThrow(/canonical/)
+  })
+
+  it('encodes entries and index values byte for byte as the generated encoders do', () => {
+    let seed = 3
+    const rand = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+      return (seed >>> 8) % n
+    }
+    const id = (): string => 'h' + 'x._-@9Z'.repeat(20).slice(0, rand(120))
+    const statusPb = (st: string): HumanStatusPb => st === 'inactive' ? HumanStatusPb.INACTIVE : HumanStatusPb.ACTIVE
+    for (let i = 0; i < 300; i++) {
+      const at = rand(3) === 0 ? rand(200) + 1 : 1_700_000_000_000 + rand(1e9)
+      const cents = (): number => rand(4) === 0 ? 0 : rand(2 ** 30) * (rand(2) === 0 ? 1 : 1000)
+      const status = rand(2) === 0 ? 'active' : 'inactive'
+      const registrar = Array.from({ length: 32 }, () => rand(256).toString(16).padStart(2, '0')).join('')
+      const e: LedgerEntry = [
+        { kind: 'human', humanId: id(), at, status, weeklyFlow: cents(), housingCredit: cents(), investmentPool: cents() } as const,
+        { kind: 'status', humanId: id(), at, status } as const,
+        { kind: 'payment', humanId: id(), at, week: '2025-W23', amount: cents() + 1, type: 'weekly_flow', registrar } as const
+      ][i % 3]
+      const pb: Partial<Entry> = { humanId: e.humanId, at: e.at }
+      if (e.kind === 'human') { Object.assign(pb, { kind: EntryKind.HUMAN, status: statusPb(e.status), weeklyFlow: formatCents(e.weeklyFlow), housingCredit: formatCents(e.housingCredit), investmentPool: formatCents(e.investmentPool) }) }
+      if (e.kind === 'status') { Object.assign(pb, { kind: EntryKind.STATUS, status: statusPb(e.status) }) }
+      if (e.kind === 'payment') { Object.assign(pb, { kind: EntryKind.PAYMENT, week: e.week, amount: formatCents(e.amount), registrar: fromHex(e.registrar) }) }
+      const bytes = encodeEntry(e)
+      expect(bytesEqual(bytes, Entry.encode(pb as Entry))).toBe(true)
+      expect(bytes.constructor).toBe(Uint8Array)
+      expect(decodeEntry(bytes)).toEqual(e)
+      const item = { clock: rand(3) === 0 ? 0 : rand(2 ** 40), key: '', value: bytes, entry: e }
+      expect(bytesEqual(indexValue('2025-W23', item), IndexedEntry.encode({ doc: '2025-W23', clock: item.clock, entry: bytes as Uint8Array<ArrayBuffer> }))).toBe(true)
+      expect(decodeIndexed(indexValue('2025-W23', item))).toEqual({ doc: '2025-W23', clock: item.clock, entry: bytes })
+    }
   })
 
   it('accepts only the one canonical encoding: other encodings of the same fields are refused', () => {
