@@ -143,10 +143,11 @@ export function prefixRange (prefix: string): { gte: string, lt: string } {
 
 /**
  * What an iterator reading a whole keyspace (start-up, a week's payments) fetches from
- * LevelDB per trip to its thread (classic-level caps a trip at 1,000 entries): its default, 16 KB, is about 80 payment
- * rows, so start-up made thousands of trips and waited on each.
+ * LevelDB per trip to its thread (classic-level caps a trip at 1,000 entries): its
+ * default, 16 KB, is about 80 payment rows, so start-up made thousands of trips and
+ * waited on each. 64 KB makes 4 times fewer; more saved little time and cost RSS.
  */
-export const BULK_READ_BYTES = 256 * 1024
+export const BULK_READ_BYTES = 64 * 1024
 
 /** `prefixRange` for reading every key under `prefix` in one pass. */
 export function bulkRange (prefix: string): { gte: string, lt: string, highWaterMarkBytes: number } {
