@@ -17,9 +17,9 @@ import { sha256 } from 'multiformats/hashes/sha2'
 import { toHex } from '../crypto/index.ts'
 import { parseSortableNumber, sortableNumber } from '../storage/index.ts'
 import { ProtoWriter } from './proto-writer.ts'
-import type { IndexedEntry } from './pb/ledger.ts'
 import type { BatchItem } from './batch.ts'
 import type { LedgerEntry } from './entries.ts'
+import type { IndexedEntry } from './pb/ledger.ts'
 import type { MeshStore } from '../storage/index.ts'
 
 export type PutOp = { type: 'put', key: string, value: Uint8Array }

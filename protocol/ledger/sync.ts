@@ -231,6 +231,7 @@ export function createLedgerSync (libp2p: Libp2p, host: SyncHost, init: LedgerSy
       result.need = need.length
       /** one response message: checked and stored in the background, at most `pipeline` and `PIPELINE_BYTES` at once */
       let inflightBytes = 0
+      const full = (): boolean => work.size >= pipeline || inflightBytes >= PIPELINE_BYTES
       const take = async (msg: SyncResponse): Promise<void> => {
         result.messages++
         const size = msg.batch?.body.byteLength ?? 0
@@ -242,10 +243,10 @@ export function createLedgerSync (libp2p: Libp2p, host: SyncHost, init: LedgerSy
           inflightBytes -= size
         })
         work.add(p)
-        if (work.size < pipeline && inflightBytes < PIPELINE_BYTES) { return }
+        if (!full()) { return }
         const pause = stream.readStatus === 'readable'
         if (pause) { stream.pause() }
-        while (work.size >= pipeline || inflightBytes >= PIPELINE_BYTES) { await Promise.race(work) }
+        while (full()) { await Promise.race(work) }
         if (pause && stream.readStatus === 'paused') { stream.resume() }
       }
       for (const req of transferRequests(host.request(have, need), transferChunk)) {
