@@ -28,6 +28,8 @@
  * - two real nodes (memory transport, LevelDB) each holding n documents, 10 differing
  * (5 only on each side), for n = 1k / 10k / 100k / 200k: the time until both hold the
  * union, and the ledger-sync bytes and round trips of both pulls
+ * - a fresh node pulling 200,000 documents (LEDGER_BENCH_FRESH_N; 0 skips it) from one
+ * node holding them: time, ledger-sync bytes and round trips
  * - the reconciliation core alone, up to 1M ids: ms, round trips, bytes
  */
 /* eslint-disable no-console */
@@ -42,13 +44,14 @@ import { loadOrCreateIdentity } from '../node/identity.ts'
 import { openNodeDatabase } from '../node/storage.ts'
 import { signBatch } from '../protocol/ledger/batch.ts'
 import { encodeEntry, entryKey } from '../protocol/ledger/entries.ts'
-import { batchFingerprint, batchKey } from '../protocol/ledger/store.ts'
+import { batchFingerprint, batchKey, indexKey, indexValue } from '../protocol/ledger/store.ts'
 import { createMeshNode } from '../protocol/mesh-node.ts'
 import { RangeSet, reconcileInMemory } from '../protocol/reconcile/index.ts'
 import { openStore } from '../protocol/storage/index.ts'
 import { createMemoryLibp2p } from '../simulations/nodes/memory-libp2p.ts'
 import { fmt, median, saveReport } from './_report.ts'
 import type { LedgerEntry } from '../protocol/ledger/entries.ts'
+import type { LedgerInit } from '../protocol/ledger/index.ts'
 import type { SyncResult } from '../protocol/ledger/sync.ts'
 import type { MeshNode } from '../protocol/mesh-node.ts'
 import type { MeshDatabase } from '../protocol/storage/index.ts'
@@ -56,6 +59,9 @@ import type { MeshDatabase } from '../protocol/storage/index.ts'
 const N = Number(process.env.LEDGER_BENCH_N ?? 100_000)
 const ROUNDS = Math.max(1, Number(process.env.LEDGER_BENCH_ROUNDS ?? 2))
 const RECONCILE_N = (process.env.LEDGER_BENCH_RECONCILE_N ?? '1000,10000,100000,200000').split(',').map(Number)
+const FRESH_N = Number(process.env.LEDGER_BENCH_FRESH_N ?? 200_000)
+/** weeks per author in the fresh-node sync: 200 (2020-W01 .. 2023-W50), so 200,000 documents are 1,000 authors */
+const FRESH_WEEKS = 200
 const WINDOW = 4000
 const SELF = fileURLToPath(import.meta.url)
 /** this build's dist/ */
@@ -87,13 +93,13 @@ async function loadTree (root: string): Promise<{ open(dir: string): Promise<Ben
   }
 }
 
-async function openNode (dir: string): Promise<BenchNode & { node: MeshNode }> {
+async function openNode (dir: string, ledger: Partial<LedgerInit> = {}): Promise<BenchNode & { node: MeshNode }> {
   const privateKey = await loadOrCreateIdentity(dir)
   const db = await openNodeDatabase(dir)
   const libp2p = await createMemoryLibp2p({ privateKey, name: `bench-ledger-${process.pid}-${++names}` })
   const node = createMeshNode({ libp2p, db, crypto: createNodeRecordCrypto(privateKey) }, {
     connections: { minConnections: 0 },
-    ledger: { compactIntervalMs: 0, sync: { intervalMs: 0 } }
+    ledger: { compactIntervalMs: 0, sync: { intervalMs: 0 }, ...ledger }
   })
   await node.start()
   return { node, db, dir, async stop () { await node.stop(); await db.close() } }
@@ -201,9 +207,12 @@ async function workloadChild (root: string): Promise<void> {
     const target = writer.node.ledger.derivedState()
     let t = performance.now()
     await fresh.node.libp2p.dial(writer.node.libp2p.getMultiaddrs()[0])
+    // the pull the connection starts (joined, not repeated: one pull per peer at a time);
+    // pulled again if it failed or came short (on a loaded box identify can miss the
+    // protocol, and with no periodic sync nothing else would pull)
     while ((await fresh.node.ledger.stats()).totalHumans < N) {
       if (performance.now() - t > 300_000) { throw new Error('cold sync did not finish in 300 s') }
-      await new Promise(resolve => setTimeout(resolve, 5))
+      await fresh.node.ledger.sync(writer.node.libp2p.peerId).catch((err: any) => { console.error(`cold sync pull failed: ${err.message}`) })
     }
     const coldSyncMs = performance.now() - t
     if (fresh.node.ledger.derivedState() !== target) { throw new Error('cold sync diverged') }
@@ -383,6 +392,70 @@ async function prepareStore (dir: string, docs: number, rand: (n: number) => Uin
   return dir
 }
 
+/**
+ * A store holding `docs` real documents: one signed one-entry batch (a registration) per
+ * (author, week), `FRESH_WEEKS` weeks per author, stored with its index entries as a
+ * node that received them holds them.
+ */
+async function prepareSignedStore (dir: string, docs: number): Promise<string> {
+  const { generateKeyPair } = await import('@libp2p/crypto/keys')
+  await loadOrCreateIdentity(dir)
+  const db = await openNodeDatabase(dir)
+  const store = openStore(db, 'ledger')
+  let ops: Array<{ type: 'put', key: string, value: Uint8Array }> = []
+  const signedAt = Date.now() - 86_400_000
+  for (let a = 0; a * FRESH_WEEKS < docs; a++) {
+    const signer = createNodeSigner(await generateKeyPair('Ed25519'))
+    const authorHex = toHexString(signer.publicKey)
+    for (let w = 0; w < FRESH_WEEKS && a * FRESH_WEEKS + w < docs; w++) {
+      const doc = `${2020 + Math.floor(w / 50)}-W${String((w % 50) + 1).padStart(2, '0')}`
+      const entry: LedgerEntry = { kind: 'human', humanId: `h-${a}-${w}`, at: 1, status: 'active', weeklyFlow: 80000, housingCredit: 0, investmentPool: 0 }
+      const item = { clock: 0, key: entryKey(entry, 0), value: encodeEntry(entry), entry }
+      const batch = await signBatch(signer, doc, 0, [item], signedAt)
+      const fp = await batchFingerprint(batch.signature)
+      ops.push({ type: 'put', key: batchKey(authorHex, doc, 0, 1, fp), value: batch.bytes })
+      ops.push({ type: 'put', key: indexKey(entry, authorHex, doc, 0), value: indexValue(doc, item) })
+      if (ops.length >= 20_000) {
+        await store.batch(ops)
+        ops = []
+      }
+    }
+  }
+  await store.batch(ops)
+  await db.close()
+  return dir
+}
+
+/**
+ * A fresh node dials one holding `n` documents and pulls until it holds them all: time,
+ * ledger-sync bytes and reconciliation round trips of its pull. The fresh node's peer
+ * quota is lifted (the default, 400 batches/s from one peer, would make this n / 400
+ * seconds by design); every batch still goes through every check.
+ */
+async function freshSync (root: string, n: number): Promise<{ docs: number, ms: number, bytes: number, roundTrips: number, messages: number, prepareMs: number, openMs: number }> {
+  let t = performance.now()
+  const holderDir = await prepareSignedStore(join(root, `holder-${n}`), n)
+  const prepareMs = performance.now() - t
+  t = performance.now()
+  const holder = await openNode(holderDir)
+  const openMs = performance.now() - t
+  const lifted = 10_000_000
+  const fresh = await openNode(join(root, `fresh-${n}`), { peerQuota: { batchesPerSecond: lifted, batchBurst: lifted, newAuthorsPerSecond: lifted, newAuthorBurst: lifted } })
+  try {
+    if ((await holder.node.ledger.stats()).documents !== n) { throw new Error('the holder does not hold every document') }
+    t = performance.now()
+    await fresh.node.libp2p.dial(holder.node.libp2p.getMultiaddrs()[0])
+    const r: SyncResult = await fresh.node.ledger.sync(holder.node.libp2p.peerId)
+    const ms = performance.now() - t
+    const docs = (await fresh.node.ledger.stats()).documents
+    if (docs !== n) { throw new Error(`after one pull the fresh node holds ${docs} documents, not ${n}`) }
+    return { docs: n, ms, bytes: r.bytesSent + r.bytesReceived, roundTrips: r.rounds, messages: r.messages, prepareMs, openMs }
+  } finally {
+    await fresh.stop()
+    await holder.stop()
+  }
+}
+
 async function main (): Promise<void> {
   const mode = process.argv[2]
   if (mode === 'workload') { await workloadChild(process.argv[3]); return }
@@ -426,17 +499,23 @@ async function main (): Promise<void> {
 
   const dir = mkdtempSync(join(tmpdir(), 'ledger-bench-rec-'))
   const nodes = []
+  let freshNode
   try {
     for (const n of RECONCILE_N) {
       const r = await reconcileNodes(dir, n)
       nodes.push(r)
       console.log(`reconcile nodes: ${fmt(n, 0)} documents each, 10 differing: both hold the union in ${fmt(r.ms, 0)} ms; ${fmt(r.bytes / 1024, 1)} KB of ledger-sync messages both ways, ${r.roundTrips} reconciliation round trips per pull, ${r.messages} transfer messages`)
     }
+    if (FRESH_N > 0) {
+      const f = await freshSync(dir, FRESH_N)
+      freshNode = f
+      console.log(`fresh node sync: ${fmt(f.docs, 0)} documents (${fmt(f.docs / FRESH_WEEKS, 0)} authors x ${FRESH_WEEKS} weeks, one signed batch each) pulled from one peer in ${fmt(f.ms, 0)} ms; ${fmt(f.bytes / 1048576, 1)} MB of ledger-sync messages, ${f.roundTrips} reconciliation round trips, ${fmt(f.messages, 0)} transfer messages (holder prepared in ${fmt(f.prepareMs, 0)} ms, started in ${fmt(f.openMs, 0)} ms; load ${fmt(loadavg()[0], 1)})`)
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
   const core = reconcileCore()
-  saveReport('ledger', { n: N, rounds: ROUNDS, base: baseRoot ?? null, baselines: base, loadAverage: loadavg(), runs, summary, reconcileNodes: nodes, reconcileCore: core })
+  saveReport('ledger', { n: N, rounds: ROUNDS, base: baseRoot ?? null, baselines: base, loadAverage: loadavg(), runs, summary, reconcileNodes: nodes, freshNode, reconcileCore: core })
 }
 
 await main()

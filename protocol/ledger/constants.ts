@@ -3,6 +3,9 @@
  * and the limits of re-gossip.
  */
 
+/** name of the single root map of every ledger document */
+export const LEDGER_ROOT = 'e'
+
 export const DEFAULT_POOL_TOTAL = '19000000000000.00'
 export const DEFAULT_WEEKLY_FLOW = '800.00'
 export const DEFAULT_HOUSING_CREDIT = '104000.00'

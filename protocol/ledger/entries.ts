@@ -9,11 +9,13 @@
  * by `registrar` for an ISO week (one slot per author, week and human record)
  *
  * Decoding is strict: unknown kinds, non-canonical bytes, bad ids, weeks or amounts are
- * refused, so every node reads an entry the same way.
+ * refused, so every node reads an entry the same way. It reads the canonical encoding
+ * directly (`readCanonical`) rather than decoding and re-encoding to compare: every
+ * received entry goes through it.
  */
-import { fromHex, toHex } from '../crypto/index.ts'
+import { toHex } from '../crypto/index.ts'
 import { formatCents, parseCanonicalAmount } from './money.ts'
-import { Entry, EntryKind, HumanStatusPb, PaymentType } from './pb/ledger.ts'
+import { ProtoWriter } from './proto-writer.ts'
 import { isIsoWeek } from './week.ts'
 
 export type HumanStatus = 'active' | 'inactive'
@@ -63,13 +65,10 @@ export class EntryError extends Error {
   override name = 'EntryError'
 }
 
-const STATUS_TO_PB: Record<HumanStatus, HumanStatusPb> = { active: HumanStatusPb.ACTIVE, inactive: HumanStatusPb.INACTIVE }
-
-function statusFromPb (s: HumanStatusPb): HumanStatus {
-  if (s === HumanStatusPb.ACTIVE) { return 'active' }
-  if (s === HumanStatusPb.INACTIVE) { return 'inactive' }
-  throw new EntryError('unknown status')
-}
+/** EntryKind wire values */
+const KIND_HUMAN = 0
+const KIND_STATUS = 1
+const KIND_PAYMENT = 2
 
 /** The map key of an entry; status entries need the Yjs clock of their item. */
 export function entryKey (entry: LedgerEntry, clock: number): string {
@@ -86,32 +85,39 @@ export function isSlotEntry (entry: LedgerEntry): entry is HumanEntry | PaymentE
   return entry.kind !== 'status'
 }
 
+const writer = new ProtoWriter()
+
+/** The canonical encoding of an entry: what the generated `Entry.encode` writes (fields in order, defaults left out). */
 export function encodeEntry (entry: LedgerEntry): Uint8Array {
-  const pb: Partial<Entry> = { humanId: entry.humanId, at: entry.at }
+  const w = writer.reset()
   switch (entry.kind) {
     case 'human':
-      pb.kind = EntryKind.HUMAN
-      pb.status = STATUS_TO_PB[entry.status]
-      pb.weeklyFlow = formatCents(entry.weeklyFlow)
-      pb.housingCredit = formatCents(entry.housingCredit)
-      pb.investmentPool = formatCents(entry.investmentPool)
+      if (entry.humanId !== '') { w.string(0x12, entry.humanId) }
+      if (entry.at !== 0) { w.varint(0x18).varint(entry.at) }
+      if (entry.status === 'inactive') { w.varint(0x20).varint(1) }
+      w.string(0x2a, formatCents(entry.weeklyFlow))
+      w.string(0x32, formatCents(entry.housingCredit))
+      w.string(0x3a, formatCents(entry.investmentPool))
       break
     case 'status':
-      pb.kind = EntryKind.STATUS
-      pb.status = STATUS_TO_PB[entry.status]
+      w.varint(0x08).varint(KIND_STATUS)
+      if (entry.humanId !== '') { w.string(0x12, entry.humanId) }
+      if (entry.at !== 0) { w.varint(0x18).varint(entry.at) }
+      if (entry.status === 'inactive') { w.varint(0x20).varint(1) }
       break
     case 'payment':
-      pb.kind = EntryKind.PAYMENT
-      pb.week = entry.week
-      pb.amount = formatCents(entry.amount)
-      pb.type = PaymentType.WEEKLY_FLOW
-      pb.registrar = fromHex(entry.registrar) as Entry['registrar']
+      w.varint(0x08).varint(KIND_PAYMENT)
+      if (entry.humanId !== '') { w.string(0x12, entry.humanId) }
+      if (entry.at !== 0) { w.varint(0x18).varint(entry.at) }
+      if (entry.week !== '') { w.string(0x42, entry.week) }
+      w.string(0x4a, formatCents(entry.amount))
+      if (entry.registrar !== '') { w.hexBytes(0x5a, entry.registrar) }
       break
     default:
       throw new EntryError('unknown entry kind')
   }
-  // Yjs stores a value as ContentBinary only when its constructor is exactly Uint8Array
-  return plainBytes(Entry.encode(pb as Entry))
+  // a plain Uint8Array: Yjs stores a value as ContentBinary only when its constructor is exactly that
+  return w.finish()
 }
 
 export function plainBytes (b: Uint8Array): Uint8Array {
@@ -125,57 +131,141 @@ function amount (s: string, field: string, allowZero: boolean): number {
   return cents
 }
 
+/** An Entry's fields as read off the wire: enum values as numbers, absent fields at their defaults. */
+interface RawEntry {
+  kind: number
+  humanId: string
+  at: number
+  status: number
+  weeklyFlow: string
+  housingCredit: string
+  investmentPool: string
+  week: string
+  amount: string
+  type: number
+  registrar: Uint8Array | undefined
+}
+
+/** field number → wire type (0 varint, 2 length-delimited) of the Entry message */
+const ENTRY_WIRE_TYPES = [-1, 0, 2, 0, 0, 2, 2, 2, 2, 2, 0, 2]
+
+const utf8 = new TextDecoder()
+
 /**
- * Decode and check one entry. `trusted` skips the canonical-bytes check (for what this
- * node already checked before storing it).
+ * Read an Entry in its one canonical encoding (the one `encodeEntry` writes): fields in
+ * ascending order, each at most once, none at its default value, minimal varints, no
+ * unknown field, no trailing bytes. Anything else is refused, so for every encoding
+ * accepted here, re-encoding what it says gives the same bytes: the canonical check
+ * without a second encoding. Field checks (ids, amounts, kinds) are `decodeEntry`'s.
+ */
+function readCanonical (bytes: Uint8Array): RawEntry {
+  const raw: RawEntry = { kind: KIND_HUMAN, humanId: '', at: 0, status: 0, weeklyFlow: '', housingCredit: '', investmentPool: '', week: '', amount: '', type: 0, registrar: undefined }
+  const len = bytes.byteLength
+  let pos = 0
+  let last = 0
+  const varint = (): number => {
+    let v = 0
+    let mul = 1
+    for (let i = 0; i < 8; i++) {
+      if (pos >= len) { throw new EntryError('undecodable entry: truncated') }
+      const b = bytes[pos++]
+      v += (b & 0x7f) * mul
+      if (b < 0x80) {
+        // a longer varint than needed (a zero last byte) is another encoding of the same value
+        if (b === 0 && i > 0) { throw new EntryError('entry bytes are not canonical') }
+        return v
+      }
+      mul *= 128
+    }
+    throw new EntryError('undecodable entry: varint too long')
+  }
+  while (pos < len) {
+    const tag = bytes[pos++]
+    const field = tag >>> 3
+    // every Entry field has a one-byte tag
+    if (tag >= 0x80) { throw new EntryError('undecodable entry: bad field tag') }
+    if (field <= last || field >= ENTRY_WIRE_TYPES.length || (tag & 7) !== ENTRY_WIRE_TYPES[field]) { throw new EntryError('entry bytes are not canonical') }
+    last = field
+    const v = varint()
+    // a field at its default value is never written
+    if (v === 0) { throw new EntryError('entry bytes are not canonical') }
+    if ((tag & 7) === 0) {
+      switch (field) {
+        case 1: raw.kind = v; break
+        case 3: raw.at = v; break
+        case 4: raw.status = v; break
+        default: raw.type = v
+      }
+      continue
+    }
+    if (pos + v > len) { throw new EntryError('undecodable entry: truncated') }
+    const start = pos
+    pos += v
+    if (field === 11) {
+      raw.registrar = bytes.subarray(start, pos)
+      continue
+    }
+    let ascii = true
+    for (let i = start; i < pos; i++) { if (bytes[i] >= 0x80) { ascii = false; break } }
+    const text = ascii ? String.fromCharCode.apply(null, bytes.subarray(start, pos) as unknown as number[]) : utf8.decode(bytes.subarray(start, pos))
+    switch (field) {
+      case 2: raw.humanId = text; break
+      case 5: raw.weeklyFlow = text; break
+      case 6: raw.housingCredit = text; break
+      case 7: raw.investmentPool = text; break
+      case 8: raw.week = text; break
+      default: raw.amount = text
+    }
+  }
+  return raw
+}
+
+function statusOf (s: number): HumanStatus {
+  if (s === 0) { return 'active' }
+  if (s === 1) { return 'inactive' }
+  throw new EntryError('unknown status')
+}
+
+/**
+ * Decode and check one entry: only its canonical encoding is accepted (`readCanonical`).
+ * `trusted` skips the field checks (for what this node already checked before storing it).
  */
 export function decodeEntry (bytes: Uint8Array, trusted = false): LedgerEntry {
-  let pb: Entry
-  try {
-    pb = Entry.decode(bytes)
-  } catch (err: any) {
-    throw new EntryError(`undecodable entry: ${err.message}`)
-  }
+  const pb = readCanonical(bytes)
   if (trusted) { return fromTrusted(pb) }
   if (!HUMAN_ID.test(pb.humanId)) { throw new EntryError(`bad human id ${JSON.stringify(pb.humanId.slice(0, 40))}`) }
   if (!Number.isSafeInteger(pb.at) || pb.at <= 0) { throw new EntryError('bad timestamp') }
-  let entry: LedgerEntry
+  // the only payment type is the default one, never written
+  if (pb.type !== 0) { throw new EntryError('unknown payment type') }
   switch (pb.kind) {
-    case EntryKind.HUMAN:
-      if (pb.week !== '' || pb.amount !== '' || pb.registrar.byteLength !== 0) { throw new EntryError('registration with payment fields') }
-      entry = {
+    case KIND_HUMAN:
+      if (pb.week !== '' || pb.amount !== '' || pb.registrar !== undefined) { throw new EntryError('registration with payment fields') }
+      return {
         kind: 'human',
         humanId: pb.humanId,
         at: pb.at,
-        status: statusFromPb(pb.status),
+        status: statusOf(pb.status),
         weeklyFlow: amount(pb.weeklyFlow, 'weekly_flow', true),
         housingCredit: amount(pb.housingCredit, 'housing_credit', true),
         investmentPool: amount(pb.investmentPool, 'investment_pool', true)
       }
-      break
-    case EntryKind.STATUS:
-      if (pb.week !== '' || pb.amount !== '' || pb.registrar.byteLength !== 0 || pb.weeklyFlow !== '' || pb.housingCredit !== '' || pb.investmentPool !== '') {
+    case KIND_STATUS:
+      if (pb.week !== '' || pb.amount !== '' || pb.registrar !== undefined || pb.weeklyFlow !== '' || pb.housingCredit !== '' || pb.investmentPool !== '') {
         throw new EntryError('status change with other fields')
       }
-      entry = { kind: 'status', humanId: pb.humanId, at: pb.at, status: statusFromPb(pb.status) }
-      break
-    case EntryKind.PAYMENT:
+      return { kind: 'status', humanId: pb.humanId, at: pb.at, status: statusOf(pb.status) }
+    case KIND_PAYMENT: {
       if (!isIsoWeek(pb.week)) { throw new EntryError(`bad week ${JSON.stringify(pb.week.slice(0, 20))}`) }
-      if (pb.type !== PaymentType.WEEKLY_FLOW) { throw new EntryError('unknown payment type') }
-      if (pb.weeklyFlow !== '' || pb.housingCredit !== '' || pb.investmentPool !== '' || pb.status !== HumanStatusPb.ACTIVE) {
+      if (pb.weeklyFlow !== '' || pb.housingCredit !== '' || pb.investmentPool !== '' || pb.status !== 0) {
         throw new EntryError('payment with registration fields')
       }
-      {
-        const cents = amount(pb.amount, 'amount', false)
-        if (pb.registrar.byteLength !== 32) { throw new EntryError('a payment must name the 32-byte key of the human\'s registrar') }
-        entry = { kind: 'payment', humanId: pb.humanId, at: pb.at, week: pb.week, amount: cents, type: 'weekly_flow', registrar: toHex(pb.registrar) }
-      }
-      break
+      const cents = amount(pb.amount, 'amount', false)
+      if (pb.registrar?.byteLength !== 32) { throw new EntryError('a payment must name the 32-byte key of the human\'s registrar') }
+      return { kind: 'payment', humanId: pb.humanId, at: pb.at, week: pb.week, amount: cents, type: 'weekly_flow', registrar: toHex(pb.registrar) }
+    }
     default:
       throw new EntryError('unknown entry kind')
   }
-  if (!bytesEqual(encodeEntry(entry), bytes)) { throw new EntryError('entry bytes are not canonical') }
-  return entry
 }
 
 /** Cents of a canonical amount this node checked before storing it. */
@@ -184,22 +274,22 @@ function trustedCents (s: string): number {
 }
 
 /** An entry this node checked before storing it: no checks again (start-up reads all of them). */
-function fromTrusted (pb: Entry): LedgerEntry {
+function fromTrusted (pb: RawEntry): LedgerEntry {
   switch (pb.kind) {
-    case EntryKind.HUMAN:
+    case KIND_HUMAN:
       return {
         kind: 'human',
         humanId: pb.humanId,
         at: pb.at,
-        status: statusFromPb(pb.status),
+        status: statusOf(pb.status),
         weeklyFlow: trustedCents(pb.weeklyFlow),
         housingCredit: trustedCents(pb.housingCredit),
         investmentPool: trustedCents(pb.investmentPool)
       }
-    case EntryKind.STATUS:
-      return { kind: 'status', humanId: pb.humanId, at: pb.at, status: statusFromPb(pb.status) }
+    case KIND_STATUS:
+      return { kind: 'status', humanId: pb.humanId, at: pb.at, status: statusOf(pb.status) }
     default:
-      return { kind: 'payment', humanId: pb.humanId, at: pb.at, week: pb.week, amount: trustedCents(pb.amount), type: 'weekly_flow', registrar: toHex(pb.registrar) }
+      return { kind: 'payment', humanId: pb.humanId, at: pb.at, week: pb.week, amount: trustedCents(pb.amount), type: 'weekly_flow', registrar: toHex(pb.registrar as Uint8Array) }
   }
 }
 

@@ -16,9 +16,10 @@
 import { sha256 } from 'multiformats/hashes/sha2'
 import { toHex } from '../crypto/index.ts'
 import { parseSortableNumber, sortableNumber } from '../storage/index.ts'
-import { IndexedEntry } from './pb/ledger.ts'
+import { ProtoWriter } from './proto-writer.ts'
 import type { BatchItem } from './batch.ts'
 import type { LedgerEntry } from './entries.ts'
+import type { IndexedEntry } from './pb/ledger.ts'
 import type { MeshStore } from '../storage/index.ts'
 
 export type PutOp = { type: 'put', key: string, value: Uint8Array }
@@ -79,17 +80,78 @@ export function indexKey (entry: LedgerEntry, authorHex: string, doc: string, cl
   }
 }
 
+const writer = new ProtoWriter()
+
+/** IndexedEntry { doc, clock, entry } as the generated encoder writes it (defaults left out). */
 export function indexValue (doc: string, item: BatchItem): Uint8Array {
-  return IndexedEntry.encode({ doc, clock: item.clock, entry: item.value as Uint8Array<ArrayBuffer> })
+  const w = writer.reset()
+  if (doc !== '') { w.string(0x0a, doc) }
+  if (item.clock !== 0) { w.varint(0x10).varint(item.clock) }
+  if (item.value.byteLength > 0) { w.bytes(0x1a, item.value) }
+  return w.finish()
 }
 
+const EMPTY = new Uint8Array(0)
+
+/**
+ * An index value as this node wrote it (`indexValue`), read field by field: start-up reads
+ * one per entry, so without the generated decoder's allocations. Unknown fields are
+ * skipped; a value that does not parse throws.
+ */
 export function decodeIndexed (value: Uint8Array): IndexedEntry {
-  return IndexedEntry.decode(value)
+  const out: IndexedEntry = { doc: '', clock: 0, entry: EMPTY as Uint8Array<ArrayBuffer> }
+  const len = value.byteLength
+  let pos = 0
+  const varint = (): number => {
+    let v = 0
+    let mul = 1
+    for (let i = 0; i < 10; i++) {
+      if (pos >= len) { throw new Error('truncated index value') }
+      const b = value[pos++]
+      v += (b & 0x7f) * mul
+      if (b < 0x80) { return v }
+      mul *= 128
+    }
+    throw new Error('bad varint in index value')
+  }
+  while (pos < len) {
+    const tag = varint()
+    const wire = tag & 7
+    if (wire === 0) {
+      const v = varint()
+      if (tag >>> 3 === 2) { out.clock = v }
+      continue
+    }
+    if (wire !== 2) { throw new Error('unexpected wire type in index value') }
+    const n = varint()
+    if (pos + n > len) { throw new Error('truncated index value') }
+    const field = tag >>> 3
+    if (field === 1) {
+      out.doc = String.fromCharCode.apply(null, value.subarray(pos, pos + n) as unknown as number[])
+    } else if (field === 3) {
+      out.entry = value.subarray(pos, pos + n) as Uint8Array<ArrayBuffer>
+    }
+    pos += n
+  }
+  return out
 }
 
 /** Range options selecting every key that starts with `prefix`. */
 export function prefixRange (prefix: string): { gte: string, lt: string } {
   return { gte: prefix, lt: prefix + KEY_END }
+}
+
+/**
+ * What an iterator reading a whole keyspace (start-up, a week's payments) fetches from
+ * LevelDB per trip to its thread (classic-level caps a trip at 1,000 entries): its
+ * default, 16 KB, is about 80 payment rows, so start-up made thousands of trips and
+ * waited on each. 64 KB makes 4 times fewer; more saved little time and cost RSS.
+ */
+export const BULK_READ_BYTES = 64 * 1024
+
+/** `prefixRange` for reading every key under `prefix` in one pass. */
+export function bulkRange (prefix: string): { gte: string, lt: string, highWaterMarkBytes: number } {
+  return { gte: prefix, lt: prefix + KEY_END, highWaterMarkBytes: BULK_READ_BYTES }
 }
 
 export interface StoredBatch extends BatchKey {
@@ -121,7 +183,7 @@ export class LedgerStore {
 
   /** Every batch key (no values): the start-up scan that rebuilds the state vectors. */
   async * batchKeys (): AsyncGenerator<BatchKey> {
-    for await (const key of this.db.keys(prefixRange('b!'))) { yield parseBatchKey(key) }
+    for await (const key of this.db.keys(bulkRange('b!'))) { yield parseBatchKey(key) }
   }
 
   /** Batches of one document with clockEnd > `after`, in clock order. */

@@ -31,6 +31,8 @@ export const MAX_SYNC_MESSAGE_BYTES = 8 * 1024 * 1024
  * per 32,768 ids a fresh node is sent (about 8 million documents)
  */
 export const MAX_RECONCILE_ROUNDS = 256
+/** bytes of received batches being checked and stored at once in one pull */
+export const PIPELINE_BYTES = 32 * 1024 * 1024
 /** document states or wanted ids one transfer request carries */
 export const TRANSFER_CHUNK = 16_384
 /** document states one serve session keeps across its transfer requests */
@@ -88,7 +90,11 @@ export interface LedgerSyncInit {
   idleTimeoutMs?: number
   /** pull from a random connected peer this often; 0 = only on new connections */
   intervalMs?: number
-  /** how many received batches are checked and stored concurrently */
+  /**
+   * how many received batches are checked and stored concurrently (default 256, and at
+   * most `PIPELINE_BYTES` of them): the receiver stores what is waiting in one durable
+   * write, so a catch-up of many small batches pays one disk sync per group, not per 16
+   */
   pipeline?: number
   /** protocol id (default LEDGER_SYNC_PROTOCOL; the ledger passes its charter's) */
   protocol?: string
@@ -128,7 +134,7 @@ const DONE = SyncResponse.encode({ done: true })
 export function createLedgerSync (libp2p: Libp2p, host: SyncHost, init: LedgerSyncInit = {}): LedgerSync {
   const idleTimeoutMs = init.idleTimeoutMs ?? 30_000
   const intervalMs = init.intervalMs ?? 30_000
-  const pipeline = Math.max(1, init.pipeline ?? 16)
+  const pipeline = Math.max(1, init.pipeline ?? 256)
   const protocol = init.protocol ?? LEDGER_SYNC_PROTOCOL
   const transferChunk = Math.max(1, Math.min(init.transferChunk ?? TRANSFER_CHUNK, TRANSFER_CHUNK))
   const warned = new Set<string>()
@@ -223,17 +229,24 @@ export function createLedgerSync (libp2p: Libp2p, host: SyncHost, init: LedgerSy
       }
       result.have = have.length
       result.need = need.length
-      /** one response message: checked and stored in the background, at most `pipeline` at once */
+      /** one response message: checked and stored in the background, at most `pipeline` and `PIPELINE_BYTES` at once */
+      let inflightBytes = 0
+      const full = (): boolean => work.size >= pipeline || inflightBytes >= PIPELINE_BYTES
       const take = async (msg: SyncResponse): Promise<void> => {
         result.messages++
+        const size = msg.batch?.body.byteLength ?? 0
+        inflightBytes += size
         const p: Promise<void> = host.receive(msg, session).then(r => {
           if (r === 'applied') { result.applied++ }
-        }, () => {}).finally(() => work.delete(p))
+        }, () => {}).finally(() => {
+          work.delete(p)
+          inflightBytes -= size
+        })
         work.add(p)
-        if (work.size < pipeline) { return }
+        if (!full()) { return }
         const pause = stream.readStatus === 'readable'
         if (pause) { stream.pause() }
-        await Promise.race(work)
+        while (full()) { await Promise.race(work) }
         if (pause && stream.readStatus === 'paused') { stream.resume() }
       }
       for (const req of transferRequests(host.request(have, need), transferChunk)) {

@@ -28,7 +28,7 @@
 import { decodeEntry } from './entries.ts'
 import { addMoney, formatCents } from './money.ts'
 import { admissionKey, compareAdmission, fundingBoundary, isPreferredPayer, isValidPayment, statusForWeek } from './rules.ts'
-import { decodeIndexed, prefixRange } from './store.ts'
+import { bulkRange, decodeIndexed, prefixRange } from './store.ts'
 import type { HumanEntry, HumanStatus, PaymentEntry, StatusEntry } from './entries.ts'
 import type { Money } from './money.ts'
 import type { StatusMark } from './rules.ts'
@@ -252,6 +252,21 @@ export class DerivedViews {
     return this.rowsOf(id).filter(r => this.isReg[r] === 1).map(r => this.registrarOf(r)).sort()
   }
 
+  /** how many registrars registered `id` (its records side by side) */
+  registrarCount (id: string): number {
+    const r = this.rows.get(id)
+    if (r === undefined) { return 0 }
+    let n = this.isReg[r]
+    for (const x of this.sameId.get(r) ?? []) { n += this.isReg[x] }
+    return n
+  }
+
+  /** the weekly flow of the registered record (registrar, id), cents; undefined if there is none */
+  weeklyFlowOf (id: string, registrar: string): number | undefined {
+    const r = this.findRow(id, registrar)
+    return r === undefined || this.isReg[r] !== 1 ? undefined : this.weeklyFlow[r]
+  }
+
   isRegistered (id: string, registrar?: string): boolean {
     if (registrar !== undefined) {
       const r = this.findRow(id, registrar)
@@ -296,7 +311,7 @@ export class DerivedViews {
             investmentPool: this.investmentPool[r]
           }
         : undefined,
-      registrars: this.registrarsOf(this.ids[r]).length,
+      registrars: this.registrarCount(this.ids[r]),
       active: this.activeCol[r] === 1,
       total: u.total === 0n ? total : addMoney(total, -u.total),
       paidWeeks: this.paidWeeksCol[r] - u.weeks,
@@ -603,7 +618,7 @@ export class DerivedViews {
     }
     if (store === undefined) { throw new Error(`week ${week} is not loaded and there is no store to load it from`) }
     const loaded = new WeekWinners(this.cap)
-    for await (const [key, value] of store.db.iterator(prefixRange(`p!${week}!`))) {
+    for await (const [key, value] of store.db.iterator(bulkRange(`p!${week}!`))) {
       const author = key.slice(key.lastIndexOf('!') + 1)
       if (this.excluded.has(author)) { continue }
       const e = decodeEntry(decodeIndexed(value).entry, true) as PaymentEntry
@@ -723,12 +738,12 @@ export class DerivedViews {
   /** Recompute everything from the entry index (start-up, or after an exclusion). */
   async rebuild (store: LedgerStore): Promise<void> {
     this.reset()
-    for await (const [key, value] of store.db.iterator(prefixRange('r!'))) {
+    for await (const [key, value] of store.db.iterator(bulkRange('r!'))) {
       const author = key.slice(key.lastIndexOf('!') + 1)
       if (this.excluded.has(author)) { continue }
       this.applyRegistration(author, decodeEntry(decodeIndexed(value).entry, true) as HumanEntry)
     }
-    for await (const [key, value] of store.db.iterator(prefixRange('s!'))) {
+    for await (const [key, value] of store.db.iterator(bulkRange('s!'))) {
       const from = key.indexOf('!', 2) + 1
       const author = key.slice(from, key.indexOf('!', from))
       if (this.excluded.has(author)) { continue }
@@ -745,7 +760,7 @@ export class DerivedViews {
       this.hot.set(week, winners)
       this.evict(new Set())
     }
-    for await (const [key, value] of store.db.iterator(prefixRange('p!'))) {
+    for await (const [key, value] of store.db.iterator(bulkRange('p!'))) {
       const keyWeek = key.slice(2, key.indexOf('!', 2))
       if (keyWeek !== week) {
         finish()

@@ -240,12 +240,10 @@ export function createLedgerWriter (held: LedgerHeld, init: LedgerWriterInit): L
       let total = 0n
       const at = held.now()
       for (const { id, registrar } of targets) {
-        const h = held.views.human(id, registrar) as HumanView
-        const reg = h.registration as NonNullable<HumanView['registration']>
         // inactive now, or for this week (reactivated this week: paid from next week on)
-        if (!h.active || !held.views.isActiveForWeek(id, registrar, week)) { skipped.inactive++; continue }
+        if (!held.views.isActive(id, registrar) || !held.views.isActiveForWeek(id, registrar, week)) { skipped.inactive++; continue }
         if (held.views.winner(week, id, registrar) !== undefined) { skipped.alreadyPaid++; continue }
-        const amount = reg.weeklyFlow
+        const amount = held.views.weeklyFlowOf(id, registrar) as number
         if (amount === 0) { skipped.zeroFlow++; continue }
         payments.push({ kind: 'payment', humanId: id, at, week, amount, type: 'weekly_flow', registrar })
         total += BigInt(amount)

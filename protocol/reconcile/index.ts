@@ -30,6 +30,7 @@
  */
 
 import { compareIds, ID_BYTES, ReconcileError } from './ids.ts'
+import { addIdInto, laneDifference } from './sums.ts'
 import type { IdSet } from './ids.ts'
 
 export { compareIds, ID_BYTES, ReconcileError } from './ids.ts'
@@ -94,17 +95,7 @@ export class RangeSet implements IdSet {
     this.size = ids.byteLength / ID_BYTES
     this.prefix = new Uint32Array((this.size + 1) * 4)
     const p = this.prefix
-    for (let i = 0; i < this.size; i++) {
-      let carry = 0
-      for (let lane = 0; lane < 4; lane++) {
-        // lane 0 is the least significant 32 bits: bytes 12..15 of the id
-        const o = i * ID_BYTES + (3 - lane) * 4
-        const v = ((ids[o] << 24) | (ids[o + 1] << 16) | (ids[o + 2] << 8) | ids[o + 3]) >>> 0
-        const s = p[i * 4 + lane] + v + carry
-        p[(i + 1) * 4 + lane] = s >>> 0
-        carry = s > 0xffffffff ? 1 : 0
-      }
-    }
+    for (let i = 0; i < this.size; i++) { addIdInto(p, (i + 1) * 4, p, i * 4, ids, i * ID_BYTES) }
   }
 
   /** From ids in any order (duplicates kept once). */
@@ -146,20 +137,7 @@ export class RangeSet implements IdSet {
 
   /** sum of ids [from, to) mod 2^128, 16 bytes big-endian */
   sum (from: number, to: number): Uint8Array {
-    const p = this.prefix
-    const out = new Uint8Array(ID_BYTES)
-    let borrow = 0
-    for (let lane = 0; lane < 4; lane++) {
-      let d = p[to * 4 + lane] - p[from * 4 + lane] - borrow
-      borrow = d < 0 ? 1 : 0
-      if (d < 0) { d += 0x100000000 }
-      const o = (3 - lane) * 4
-      out[o] = d >>> 24
-      out[o + 1] = (d >>> 16) & 0xff
-      out[o + 2] = (d >>> 8) & 0xff
-      out[o + 3] = d & 0xff
-    }
-    return out
+    return laneDifference(this.prefix, to * 4, this.prefix, from * 4)
   }
 }
 

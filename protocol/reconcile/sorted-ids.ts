@@ -7,6 +7,7 @@
  * O(log n) once the touched buckets are fresh.
  */
 import { compareIds, ID_BYTES, ReconcileError } from './ids.ts'
+import { addIdInto, addLanes, laneDifference } from './sums.ts'
 import type { IdSet } from './ids.ts'
 
 const BUCKET_MAX = 1024
@@ -15,27 +16,6 @@ interface Bucket {
   ids: Uint8Array[]
   /** prefix sums mod 2^128, 4 little-endian 32-bit lanes per position; undefined = stale */
   prefix?: Uint32Array
-}
-
-/** Add id (big-endian 16 bytes) into the 4 lanes at `o` of `acc`. */
-function addInto (acc: Uint32Array, o: number, src: Uint32Array, so: number, id: Uint8Array): void {
-  let carry = 0
-  for (let lane = 0; lane < 4; lane++) {
-    const b = (3 - lane) * 4
-    const v = ((id[b] << 24) | (id[b + 1] << 16) | (id[b + 2] << 8) | id[b + 3]) >>> 0
-    const s = src[so + lane] + v + carry
-    acc[o + lane] = s >>> 0
-    carry = s > 0xffffffff ? 1 : 0
-  }
-}
-
-function addLanes (acc: Uint32Array, o: number, a: Uint32Array, ao: number, b: Uint32Array, bo: number): void {
-  let carry = 0
-  for (let lane = 0; lane < 4; lane++) {
-    const s = a[ao + lane] + b[bo + lane] + carry
-    acc[o + lane] = s >>> 0
-    carry = s > 0xffffffff ? 1 : 0
-  }
 }
 
 export class SortedIds implements IdSet {
@@ -157,7 +137,7 @@ export class SortedIds implements IdSet {
     const bucket = this.buckets[b]
     if (bucket.prefix === undefined) {
       const p = new Uint32Array((bucket.ids.length + 1) * 4)
-      for (let i = 0; i < bucket.ids.length; i++) { addInto(p, (i + 1) * 4, p, i * 4, bucket.ids[i]) }
+      for (let i = 0; i < bucket.ids.length; i++) { addIdInto(p, (i + 1) * 4, p, i * 4, bucket.ids[i]) }
       bucket.prefix = p
     }
     return bucket.prefix
@@ -202,18 +182,6 @@ export class SortedIds implements IdSet {
     const lanes = new Uint32Array(8)
     this.prefixSum(from, lanes, 0)
     this.prefixSum(to, lanes, 4)
-    const out = new Uint8Array(ID_BYTES)
-    let borrow = 0
-    for (let lane = 0; lane < 4; lane++) {
-      let d = lanes[4 + lane] - lanes[lane] - borrow
-      borrow = d < 0 ? 1 : 0
-      if (d < 0) { d += 0x100000000 }
-      const o = (3 - lane) * 4
-      out[o] = d >>> 24
-      out[o + 1] = (d >>> 16) & 0xff
-      out[o + 2] = (d >>> 8) & 0xff
-      out[o + 3] = d & 0xff
-    }
-    return out
+    return laneDifference(lanes, 4, lanes, 0)
   }
 }

@@ -3,10 +3,13 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { createNodeSigner, createNodeVerifier } from '../../../node/crypto.ts'
+import { fromHex } from '../../../protocol/crypto/index.ts'
 import { BatchRejected, buildUpdate, clientIdOf, openBatch, signBatch } from '../../../protocol/ledger/batch.ts'
-import { decodeEntry, encodeEntry, entryKey } from '../../../protocol/ledger/entries.ts'
+import { bytesEqual, decodeEntry, encodeEntry, entryKey } from '../../../protocol/ledger/entries.ts'
 import { formatCents, parseAmount, parseBigAmount, parseCanonicalAmount } from '../../../protocol/ledger/money.ts'
-import { EntryKind } from '../../../protocol/ledger/pb/ledger.ts'
+import { Entry, EntryKind, HumanStatusPb, IndexedEntry } from '../../../protocol/ledger/pb/ledger.ts'
+import { decodeIndexed, indexValue } from '../../../protocol/ledger/store.ts'
+import { encodeUpdate, readUpdate } from '../../../protocol/ledger/update-codec.ts'
 import { isIsoWeek, isoWeek, isoWeekStart } from '../../../protocol/ledger/week.ts'
 import { entryBytes, signBody, withoutDeletes } from '../../ledger/forge.ts'
 import type { BatchItem } from '../../../protocol/ledger/batch.ts'
@@ -86,6 +89,125 @@ describe('entries', () => {
     const good = encodeEntry(entries[0])
     const extra = new Uint8Array([...good, 0x78, 0x01])
     expect(() => decodeEntry(extra)).toThrow(/canonical/)
+  })
+
+  it('encodes entries and index values byte for byte as the generated encoders do', () => {
+    let seed = 3
+    const rand = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+      return (seed >>> 8) % n
+    }
+    const id = (): string => 'h' + 'x._-@9Z'.repeat(20).slice(0, rand(120))
+    const statusPb = (st: string): HumanStatusPb => st === 'inactive' ? HumanStatusPb.INACTIVE : HumanStatusPb.ACTIVE
+    for (let i = 0; i < 300; i++) {
+      const at = rand(3) === 0 ? rand(200) + 1 : 1_700_000_000_000 + rand(1e9)
+      const cents = (): number => rand(4) === 0 ? 0 : rand(2 ** 30) * (rand(2) === 0 ? 1 : 1000)
+      const status = rand(2) === 0 ? 'active' : 'inactive'
+      const registrar = Array.from({ length: 32 }, () => rand(256).toString(16).padStart(2, '0')).join('')
+      const e: LedgerEntry = [
+        { kind: 'human', humanId: id(), at, status, weeklyFlow: cents(), housingCredit: cents(), investmentPool: cents() } as const,
+        { kind: 'status', humanId: id(), at, status } as const,
+        { kind: 'payment', humanId: id(), at, week: '2025-W23', amount: cents() + 1, type: 'weekly_flow', registrar } as const
+      ][i % 3]
+      const pb: Partial<Entry> = { humanId: e.humanId, at: e.at }
+      if (e.kind === 'human') { Object.assign(pb, { kind: EntryKind.HUMAN, status: statusPb(e.status), weeklyFlow: formatCents(e.weeklyFlow), housingCredit: formatCents(e.housingCredit), investmentPool: formatCents(e.investmentPool) }) }
+      if (e.kind === 'status') { Object.assign(pb, { kind: EntryKind.STATUS, status: statusPb(e.status) }) }
+      if (e.kind === 'payment') { Object.assign(pb, { kind: EntryKind.PAYMENT, week: e.week, amount: formatCents(e.amount), registrar: fromHex(e.registrar) }) }
+      const bytes = encodeEntry(e)
+      expect(bytesEqual(bytes, Entry.encode(pb as Entry))).toBe(true)
+      expect(bytes.constructor).toBe(Uint8Array)
+      expect(decodeEntry(bytes)).toEqual(e)
+      const item = { clock: rand(3) === 0 ? 0 : rand(2 ** 40), key: '', value: bytes, entry: e }
+      expect(bytesEqual(indexValue('2025-W23', item), IndexedEntry.encode({ doc: '2025-W23', clock: item.clock, entry: bytes as Uint8Array<ArrayBuffer> }))).toBe(true)
+      expect(decodeIndexed(indexValue('2025-W23', item))).toEqual({ doc: '2025-W23', clock: item.clock, entry: bytes })
+    }
+  })
+
+  it('accepts only the one canonical encoding: other encodings of the same fields are refused', () => {
+    const good = encodeEntry(entries[2])
+    const noncanonical: Uint8Array[] = [
+      // the kind field at its default value, written anyway
+      new Uint8Array([0x08, 0x00, ...encodeEntry(entries[0])]),
+      // an empty string field written
+      new Uint8Array([...encodeEntry(entries[1]), 0x2a, 0x00]),
+      // the timestamp as a longer varint than needed
+      (() => { const b = encodeEntry({ ...entries[1], at: 5 }); return new Uint8Array([...b.subarray(0, b.length - 1), b[b.length - 1] | 0x80, 0x00]) })(),
+      // fields out of order: the human id moved after the timestamp
+      (() => { const b = encodeEntry({ ...entries[1], at: 5 }); const id = b.subarray(2, b.length - 2); return new Uint8Array([b[0], b[1], ...b.subarray(b.length - 2), ...id]) })(),
+      // a field repeated
+      new Uint8Array([...good, 0x5a, 0x20, ...new Uint8Array(32).fill(1)]),
+      // the (only, default) payment type written
+      new Uint8Array([...good.subarray(0, good.length - 34), 0x50, 0x00, ...good.subarray(good.length - 34)])
+    ]
+    for (const bytes of noncanonical) { expect(() => decodeEntry(bytes)).toThrow(/canonical|payment type|undecodable/) }
+    // seeded mutations of valid encodings: whatever is accepted re-encodes to exactly itself
+    let seed = 13
+    const rand = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+      return (seed >>> 8) % n
+    }
+    let accepted = 0
+    for (let i = 0; i < 20_000; i++) {
+      const base = [...encodeEntry(entries[rand(entries.length)])]
+      for (let k = rand(3) + 1; k > 0; k--) {
+        const at = rand(base.length + 1)
+        const op = rand(3)
+        if (op === 0) { base[Math.min(at, base.length - 1)] = rand(256) } else if (op === 1) { base.splice(at, 0, rand(256)) } else { base.splice(at, 1) }
+      }
+      const bytes = new Uint8Array(base)
+      let e: LedgerEntry | undefined
+      try { e = decodeEntry(bytes) } catch { continue }
+      accepted++
+      expect(bytesEqual(encodeEntry(e), bytes)).toBe(true)
+    }
+    expect(accepted).toBeGreaterThan(100)
+  })
+})
+
+describe('update codec', () => {
+  let seed = 7
+  const rand = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+    return (seed >>> 8) % n
+  }
+  const randomItems = (n: number): Array<{ key: string, value: Uint8Array }> => Array.from({ length: n }, (_, i) => ({
+    key: `h:${i}-${'x'.repeat(rand(200))}`,
+    value: new Uint8Array(rand(300)).map(() => rand(256))
+  }))
+
+  it('writes byte for byte what Yjs writes, and reads it back', () => {
+    for (const [client, clock, n] of [[0, 0, 1], [7, 300, 2], [0xffffffff, 0, 3], [0x12345678, 2 ** 31, 40], [1, 127, 128], [2 ** 20, 16_384, 1000]]) {
+      const items = randomItems(n)
+      const update = encodeUpdate(client, clock, items)
+      expect(bytesEqual(update, buildUpdate(client, clock, items))).toBe(true)
+      const read = readUpdate(update, client, clock, n)
+      expect(read.every((it, i) => it.key === items[i].key && bytesEqual(it.value, items[i].value))).toBe(true)
+    }
+  })
+
+  it('reads nothing but the canonical update: whatever it accepts is written back identically', () => {
+    const items = randomItems(3)
+    const good = encodeUpdate(300, 40, items)
+    expect(() => readUpdate(good, 301, 40, 3)).toThrow(/foreign client/)
+    expect(() => readUpdate(good, 300, 41, 3)).toThrow(/clock/)
+    expect(() => readUpdate(good, 300, 40, 2)).toThrow(/structs/)
+    expect(() => readUpdate(new Uint8Array([...good, 0]), 300, 40, 3)).toThrow(/trailing/)
+    let accepted = 0
+    for (let i = 0; i < 3000; i++) {
+      const base = [...good]
+      for (let k = rand(2) + 1; k > 0; k--) {
+        const at = rand(base.length)
+        const op = rand(3)
+        if (op === 0) { base[at] = rand(256) } else if (op === 1) { base.splice(at, 0, rand(256)) } else { base.splice(at, 1) }
+      }
+      const bytes = new Uint8Array(base)
+      let read
+      try { read = readUpdate(bytes, 300, 40, 3) } catch { continue }
+      accepted++
+      expect(bytesEqual(encodeUpdate(300, 40, read), bytes)).toBe(true)
+      expect(bytesEqual(buildUpdate(300, 40, read.map(it => ({ key: it.key, value: new Uint8Array(it.value) }))), bytes)).toBe(true)
+    }
+    expect(accepted).toBeGreaterThan(100)
   })
 })
 
