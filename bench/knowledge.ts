@@ -20,7 +20,8 @@
 /* eslint-disable no-console */
 import { spawnSync } from 'node:child_process'
 import { generateKeyPairSync, sign, verify } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { Session } from 'node:inspector/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -44,6 +45,8 @@ const COMPARE = Math.min(ENTRIES, Number(process.env.KNOWLEDGE_BENCH_COMPARE ?? 
 const FULL = ['index', ...(process.env.KNOWLEDGE_BENCH_FULL ?? '').split(',').filter(l => l.length > 0 && l !== 'index')] as Lib[]
 const SYNC_ENTRIES = Number(process.env.KNOWLEDGE_BENCH_SYNC ?? 10_000)
 const QUERIES = 1000
+/** write a CPU profile of the cold sync (both nodes share this thread) to this file */
+const PROFILE = process.env.KNOWLEDGE_BENCH_PROFILE
 const LIBS = ['index', 'minisearch', 'flexsearch', 'orama'] as const
 type Lib = typeof LIBS[number]
 const TYPES: KnowledgeType[] = ['technical', 'process', 'solution', 'insight', 'resource', 'collaboration', 'optimization']
@@ -245,9 +248,20 @@ async function coldSync (): Promise<Record<string, number>> {
   const seedMs = performance.now() - t0
   const b = await benchNode(dirs)
   await b.libp2p.dial(a.libp2p.getMultiaddrs()[0])
+  const profiler = PROFILE == null ? undefined : new Session()
+  if (profiler != null) {
+    profiler.connect()
+    await profiler.post('Profiler.enable')
+    await profiler.post('Profiler.start')
+  }
   const t = performance.now()
   const report = await b.knowledge.syncWith(a.libp2p.peerId)
   const syncMs = performance.now() - t
+  if (profiler != null && PROFILE != null) {
+    const { profile } = await profiler.post('Profiler.stop')
+    await writeFile(PROFILE, JSON.stringify(profile))
+    profiler.disconnect()
+  }
   // the index follows the sync in the background; a search indexes what is left first
   await b.knowledge.search({ q: 'mesh' })
   const searchableMs = performance.now() - t

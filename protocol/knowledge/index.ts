@@ -14,14 +14,14 @@
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { TypedEventEmitter } from 'main-event'
-import { peerIdFromRawKey, toHex } from '../crypto/index.ts'
+import { fromHex, peerIdFromRawKey, toHex } from '../crypto/index.ts'
 import { TokenBuckets } from '../limits/token-buckets.ts'
 import { registerTopicScore } from '../pubsub/gossip.ts'
 import { CatchUpError, createRangeCatchUp } from './catch-up.ts'
 import { checkRecord, DEFAULT_CONFIDENCE, DEFAULT_MAX_CLOCK_SKEW_MS, entryIdOf, entryProblem, KNOWLEDGE_TOPIC, KnowledgeInputError, signRecord } from './codec.ts'
 import { KnowledgeIndex, snippet } from './search.ts'
 import { SessionService } from './sessions.ts'
-import { hexToBytes, KnowledgeStore } from './store.ts'
+import { KnowledgeStore } from './store.ts'
 import type { CatchUp, CatchUpInit, CatchUpReport } from './catch-up.ts'
 import type { CheckOptions, KnowledgeRejectReason, KnowledgeType, VerifiedRecord } from './codec.ts'
 import type { EntryVersion } from './pb/knowledge.ts'
@@ -439,12 +439,14 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
       if (state.retracted) { this.queueIndex(state.entryId, null) } else if (state.current.idHex === record.idHex && record.body.entry != null) { this.queueIndex(state.entryId, toDoc(state, record.body.entry)) }
       const entry = this.summary(state)
       this.safeDispatchEvent('entry', { detail: { entry, origin } })
-      this.components.events.emitEvent('knowledge', 'entry', { ...entry, origin }, state.entryId)
+      // a catch-up reports once ('synced'): thousands of entries would push everything
+      // else out of the feed's history
+      if (origin !== 'sync') { this.components.events.emitEvent('knowledge', 'entry', { ...entry, origin }, state.entryId) }
     } else if (out.kind === 'rating') {
       const agg = state == null ? { mean: null, count: 0 } : aggregate(state)
       const detail = { entry_id: out.entryId, rater: this.authorId(record.body.author), score: record.body.rating?.score ?? 0, ...agg, origin }
       this.safeDispatchEvent('rating', { detail })
-      this.components.events.emitEvent('knowledge', 'rating', detail, out.entryId)
+      if (origin !== 'sync') { this.components.events.emitEvent('knowledge', 'rating', detail, out.entryId) }
     }
     return true
   }
@@ -529,7 +531,7 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
     const prev = state.ratings.get(toHex(this.components.crypto.signer.publicKey))
     // the latest rating wins by created_at: never sign one older than our previous
     const createdAt = Math.max(this.now(), (prev?.createdAt ?? 0) + 1)
-    await this.publishLocal({ rating: { entryId: hexToBytes(id) as Uint8Array<ArrayBuffer>, score }, createdAt })
+    await this.publishLocal({ rating: { entryId: fromHex(id) as Uint8Array<ArrayBuffer>, score }, createdAt })
     return await this.get(id) as KnowledgeEntry
   }
 
@@ -539,7 +541,7 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
     const hex = typeof key === 'string' ? key : toHex(key)
     let id = this.authorIds.get(hex)
     if (id == null) {
-      id = peerIdFromRawKey(hexToBytes(hex)).toString()
+      id = peerIdFromRawKey(fromHex(hex)).toString()
       if (this.authorIds.size >= 10_000) { this.authorIds.delete(this.authorIds.keys().next().value as string) }
       this.authorIds.set(hex, id)
     }
