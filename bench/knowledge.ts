@@ -5,8 +5,9 @@
  * length (Markdown of 60–260 words from a Zipf-distributed vocabulary, 1–4 tags, seven
  * types): index build time, snapshot size, save and load time, RSS, and search p50/p99
  * (wall clock and on-CPU) over 1,000 one- and two-word queries (top 20; every other
- * query filtered by type), for the node's index (protocol/knowledge/text-index.ts) at
- * the full size and, beside it at KNOWLEDGE_BENCH_COMPARE (5,000), MiniSearch,
+ * query filtered by type; the first 100 also run once untimed before), for the node's
+ * index (protocol/knowledge/text-index.ts) at the full size (and the libraries named in
+ * KNOWLEDGE_BENCH_FULL) and, beside it at KNOWLEDGE_BENCH_COMPARE (5,000), MiniSearch,
  * FlexSearch and Orama. Each runs in its own child process, so RSS is its own.
  * Baseline: a plain substring scan of the same corpus for the same queries, same run.
  * 2. cold catch-up of KNOWLEDGE_BENCH_SYNC (10,000) entries to a fresh node: two real
@@ -45,6 +46,8 @@ const COMPARE = Math.min(ENTRIES, Number(process.env.KNOWLEDGE_BENCH_COMPARE ?? 
 const FULL = ['index', ...(process.env.KNOWLEDGE_BENCH_FULL ?? '').split(',').filter(l => l.length > 0 && l !== 'index')] as Lib[]
 const SYNC_ENTRIES = Number(process.env.KNOWLEDGE_BENCH_SYNC ?? 10_000)
 const QUERIES = 1000
+/** queries run untimed first (the first of the timed ones) */
+const WARMUP = 100
 /** write a CPU profile of the cold sync (both nodes share this thread) to this file */
 const PROFILE = process.env.KNOWLEDGE_BENCH_PROFILE
 const LIBS = ['index', 'minisearch', 'flexsearch', 'orama'] as const
@@ -190,6 +193,8 @@ async function runLib (lib: Lib, entries: number): Promise<LibResult> {
     query = async (q, type) => (await search(db, { term: q, limit: 20, boost: { title: 3, tags: 2 }, ...(type == null ? {} : { where: { type: { eq: type } } }) } as any)).hits.length
   }
   const rss = rssMb()
+  // the same untimed warm-up for every library (compiling its query path, first-use tables)
+  for (const [i, q] of queries.slice(0, WARMUP).entries()) { await query(q, i % 2 === 1 ? TYPES[i % TYPES.length] : undefined) }
   const times: number[] = []
   const cpu: number[] = []
   let hits = 0
