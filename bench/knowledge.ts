@@ -2,12 +2,14 @@
  * Knowledge sharing (issue 16):
  *
  * 1. search over KNOWLEDGE_BENCH_ENTRIES (100,000) generated, seeded entries of realistic
- * length (the three libraries side by side at KNOWLEDGE_BENCH_COMPARE, 5,000) (Markdown of 60–260 words from a Zipf-distributed vocabulary, 1–4 tags,
- * seven types): index build time, snapshot size, save and load time, RSS, and search
- * p50/p99 over 1,000 one- and two-word queries (top 20, with a filter callback), for
- * MiniSearch (what the node uses, through its own KnowledgeIndex), FlexSearch and
- * Orama. Each library runs in its own child process, so RSS is its own. Baseline: a
- * plain substring scan of the same corpus for the same queries, in the same run.
+ * length (Markdown of 60–260 words from a Zipf-distributed vocabulary, 1–4 tags, seven
+ * types): index build time, snapshot size, save and load time, RSS, and search p50/p99
+ * (wall clock and on-CPU) over 1,000 one- and two-word queries (top 20; every other
+ * query filtered by type; the first 100 also run once untimed before), for the node's
+ * index (protocol/knowledge/text-index.ts) at the full size (and the libraries named in
+ * KNOWLEDGE_BENCH_FULL) and, beside it at KNOWLEDGE_BENCH_COMPARE (5,000), MiniSearch,
+ * FlexSearch and Orama. Each runs in its own child process, so RSS is its own.
+ * Baseline: a plain substring scan of the same corpus for the same queries, same run.
  * 2. cold catch-up of KNOWLEDGE_BENCH_SYNC (10,000) entries to a fresh node: two real
  * nodes over the memory transport; the baseline is verifying the same number of
  * Ed25519 signatures on this thread.
@@ -19,10 +21,12 @@
 /* eslint-disable no-console */
 import { spawnSync } from 'node:child_process'
 import { generateKeyPairSync, sign, verify } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { Session } from 'node:inspector/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import MiniSearch from 'minisearch'
 import { createNodeRecordCrypto } from '../node/crypto.ts'
 import { openNodeDatabase } from '../node/storage.ts'
 import { generateIdentity } from '../protocol/crypto/index.ts'
@@ -38,9 +42,15 @@ import type { MeshNode, MeshNodeInit } from '../protocol/mesh-node.ts'
 const ENTRIES = Number(process.env.KNOWLEDGE_BENCH_ENTRIES ?? 100_000)
 /** the three libraries side by side at this size (FlexSearch's and Orama's snapshots outgrow memory long before 100k) */
 const COMPARE = Math.min(ENTRIES, Number(process.env.KNOWLEDGE_BENCH_COMPARE ?? 5000))
+/** run these at the full size too (the node's index always; MiniSearch at 100,000 takes minutes) */
+const FULL = ['index', ...(process.env.KNOWLEDGE_BENCH_FULL ?? '').split(',').filter(l => l.length > 0 && l !== 'index')] as Lib[]
 const SYNC_ENTRIES = Number(process.env.KNOWLEDGE_BENCH_SYNC ?? 10_000)
 const QUERIES = 1000
-const LIBS = ['minisearch', 'flexsearch', 'orama'] as const
+/** queries run untimed first (the first of the timed ones) */
+const WARMUP = 100
+/** write a CPU profile of the cold sync (both nodes share this thread) to this file */
+const PROFILE = process.env.KNOWLEDGE_BENCH_PROFILE
+const LIBS = ['index', 'minisearch', 'flexsearch', 'orama'] as const
 type Lib = typeof LIBS[number]
 const TYPES: KnowledgeType[] = ['technical', 'process', 'solution', 'insight', 'resource', 'collaboration', 'optimization']
 
@@ -84,7 +94,20 @@ function rssMb (): number {
   return process.memoryUsage().rss / 1024 / 1024
 }
 
-interface LibResult { lib: Lib, entries: number, build_ms: number, save_ms: number, load_ms: number, snapshot_mb: number, rss_mb: number, rss_base_mb: number, p50_ms: number, p99_ms: number, mean_hits: number }
+interface LibResult { lib: Lib, entries: number, build_ms: number, save_ms: number, load_ms: number, snapshot_mb: number, rss_mb: number, rss_base_mb: number, p50_ms: number, p99_ms: number, cpu_p50_ms: number, cpu_p99_ms: number, mean_hits: number }
+
+/** MiniSearch as the node used it before its own index: boosts, prefix and fuzzy on longer terms, AND */
+const MINISEARCH_OPTIONS = {
+  fields: ['title', 'content', 'tags'],
+  storeFields: [] as string[],
+  extractField: (doc: any, field: string) => field === 'tags' ? (doc.tags as string[]).join(' ') : doc[field],
+  searchOptions: {
+    boost: { title: 3, tags: 2 },
+    prefix: (term: string) => term.length >= 4,
+    fuzzy: (term: string) => term.length >= 6 ? 0.15 : false,
+    combineWith: 'AND' as const
+  }
+}
 
 async function runLib (lib: Lib, entries: number): Promise<LibResult> {
   const { docs, queries } = corpus(entries)
@@ -94,22 +117,38 @@ async function runLib (lib: Lib, entries: number): Promise<LibResult> {
   let save = 0
   let load = 0
   let size = 0
-  let query: (q: string) => Promise<number>
-  if (lib === 'minisearch') {
+  /** type: only entries of this type */
+  let query: (q: string, type?: string) => Promise<number>
+  if (lib === 'index') {
     let t = performance.now()
     let index = new KnowledgeIndex()
     for (let i = 0; i < docs.length; i += 5000) { index.addAll(docs.slice(i, i + 5000)) }
     build = performance.now() - t
     t = performance.now()
-    const json = index.toJSON()
+    const bytes = index.toBytes()
+    save = performance.now() - t
+    size = bytes.length
+    index = undefined as any
+    rssMb()
+    t = performance.now()
+    index = KnowledgeIndex.fromBytes(bytes)
+    load = performance.now() - t
+    query = async (q, type) => index.search(q, { type }, 20).hits.length
+  } else if (lib === 'minisearch') {
+    let t = performance.now()
+    let index = new MiniSearch<Doc>(MINISEARCH_OPTIONS)
+    for (let i = 0; i < docs.length; i += 5000) { index.addAll(docs.slice(i, i + 5000)) }
+    build = performance.now() - t
+    t = performance.now()
+    const json = JSON.stringify(index)
     save = performance.now() - t
     size = json.length
     index = undefined as any
     rssMb()
     t = performance.now()
-    index = KnowledgeIndex.load(json)
+    index = MiniSearch.loadJSON<Doc>(json, MINISEARCH_OPTIONS)
     load = performance.now() - t
-    query = async q => index.search(q, id => types.get(id) !== 'resource', 20).hits.length
+    query = async (q, type) => index.search(q, type == null ? {} : { filter: r => types.get(r.id) === type }).slice(0, 20).length
   } else if (lib === 'flexsearch') {
     const { Document } = await import('flexsearch')
     const make = (): any => new Document({ document: { id: 'id', index: ['title', 'content', 'tags'] }, tokenize: 'forward' } as any)
@@ -128,10 +167,10 @@ async function runLib (lib: Lib, entries: number): Promise<LibResult> {
     index = make()
     for (const [k, v] of parts) { index.import(k, v) }
     load = performance.now() - t
-    query = async q => {
-      const res = index.search(q, { limit: 40 }) as Array<{ result: string[] }>
+    query = async (q, type) => {
+      const res = index.search(q, { limit: type == null ? 20 : 140 }) as Array<{ result: string[] }>
       const ids = new Set<string>()
-      for (const f of res) { for (const id of f.result) { if (types.get(id) !== 'resource') { ids.add(id) } } }
+      for (const f of res) { for (const id of f.result) { if (type == null || types.get(id) === type) { ids.add(id) } } }
       return Math.min(20, ids.size)
     }
   } else {
@@ -151,17 +190,23 @@ async function runLib (lib: Lib, entries: number): Promise<LibResult> {
     db = create({ schema })
     loadDb(db, JSON.parse(raw))
     load = performance.now() - t
-    query = async q => (await search(db, { term: q, limit: 20, boost: { title: 3, tags: 2 }, where: { type: { nin: ['resource'] } } } as any)).hits.length
+    query = async (q, type) => (await search(db, { term: q, limit: 20, boost: { title: 3, tags: 2 }, ...(type == null ? {} : { where: { type: { eq: type } } }) } as any)).hits.length
   }
   const rss = rssMb()
+  // the same untimed warm-up for every library (compiling its query path, first-use tables)
+  for (const [i, q] of queries.slice(0, WARMUP).entries()) { await query(q, i % 2 === 1 ? TYPES[i % TYPES.length] : undefined) }
   const times: number[] = []
+  const cpu: number[] = []
   let hits = 0
-  for (const q of queries) {
+  for (const [i, q] of queries.entries()) {
     const t = performance.now()
-    hits += await query(q)
+    const c = process.cpuUsage()
+    hits += await query(q, i % 2 === 1 ? TYPES[i % TYPES.length] : undefined)
+    const used = process.cpuUsage(c)
     times.push(performance.now() - t)
+    cpu.push((used.user + used.system) / 1000)
   }
-  return { lib, entries, build_ms: build, save_ms: save, load_ms: load, snapshot_mb: size / 1024 / 1024, rss_mb: rss, rss_base_mb: base, p50_ms: percentile(times, 50), p99_ms: percentile(times, 99), mean_hits: hits / queries.length }
+  return { lib, entries, build_ms: build, save_ms: save, load_ms: load, snapshot_mb: size / 1024 / 1024, rss_mb: rss, rss_base_mb: base, p50_ms: percentile(times, 50), p99_ms: percentile(times, 99), cpu_p50_ms: percentile(cpu, 50), cpu_p99_ms: percentile(cpu, 99), mean_hits: hits / queries.length }
 }
 
 function scanBaseline (): { p50_ms: number, p99_ms: number } {
@@ -208,9 +253,20 @@ async function coldSync (): Promise<Record<string, number>> {
   const seedMs = performance.now() - t0
   const b = await benchNode(dirs)
   await b.libp2p.dial(a.libp2p.getMultiaddrs()[0])
+  const profiler = PROFILE == null ? undefined : new Session()
+  if (profiler != null) {
+    profiler.connect()
+    await profiler.post('Profiler.enable')
+    await profiler.post('Profiler.start')
+  }
   const t = performance.now()
   const report = await b.knowledge.syncWith(a.libp2p.peerId)
   const syncMs = performance.now() - t
+  if (profiler != null && PROFILE != null) {
+    const { profile } = await profiler.post('Profiler.stop')
+    await writeFile(PROFILE, JSON.stringify(profile))
+    profiler.disconnect()
+  }
   // the index follows the sync in the background; a search indexes what is left first
   await b.knowledge.search({ q: 'mesh' })
   const searchableMs = performance.now() - t
@@ -283,16 +339,16 @@ async function main (): Promise<void> {
   }
   const self = fileURLToPath(import.meta.url)
   const report: Record<string, unknown> = { entries: ENTRIES }
-  console.log(`search: ${QUERIES} queries (top 20, filter on type); the three libraries at ${COMPARE} entries, MiniSearch (the node's index) at ${ENTRIES}`)
+  console.log(`search: ${QUERIES} queries (top 20, every other one filtered by type); the node's index and three libraries at ${COMPARE} entries, the node's index at ${ENTRIES}`)
   const libs: LibResult[] = []
-  const runs: Array<[Lib, number]> = [...LIBS.map((l): [Lib, number] => [l, COMPARE]), ...(ENTRIES > COMPARE ? [['minisearch', ENTRIES] as [Lib, number]] : [])]
+  const runs: Array<[Lib, number]> = [...LIBS.map((l): [Lib, number] => [l, COMPARE]), ...(ENTRIES > COMPARE ? FULL.map((l): [Lib, number] => [l, ENTRIES]) : [])]
   for (const [lib, entries] of runs) {
     const r = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', self, 'lib', lib, String(entries)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
     const line = r.stdout.split('\n').find(l => l.startsWith('RESULT '))
     if (line == null) { console.log(`${lib}: failed\n${r.stderr.slice(-2000)}`); continue }
     const res = JSON.parse(line.slice(7)) as LibResult
     libs.push(res)
-    console.log(`${lib.padEnd(10)} ${entries} entries: build ${fmt(res.build_ms / 1000, 2)} s, save ${fmt(res.save_ms)} ms, load ${fmt(res.load_ms)} ms, snapshot ${fmt(res.snapshot_mb)} MB, RSS ${fmt(res.rss_mb)} MB (corpus alone ${fmt(res.rss_base_mb)} MB), search p50 ${fmt(res.p50_ms, 2)} ms p99 ${fmt(res.p99_ms, 2)} ms, ${fmt(res.mean_hits)} hits/query`)
+    console.log(`${lib.padEnd(10)} ${entries} entries: build ${fmt(res.build_ms / 1000, 2)} s, save ${fmt(res.save_ms)} ms, load ${fmt(res.load_ms)} ms, snapshot ${fmt(res.snapshot_mb)} MB, RSS ${fmt(res.rss_mb)} MB (corpus alone ${fmt(res.rss_base_mb)} MB), search p50 ${fmt(res.p50_ms, 2)} ms p99 ${fmt(res.p99_ms, 2)} ms (on-CPU p50 ${fmt(res.cpu_p50_ms, 2)} ms p99 ${fmt(res.cpu_p99_ms, 2)} ms), ${fmt(res.mean_hits)} hits/query`)
   }
   const scan = scanBaseline()
   console.log(`baseline substring scan: p50 ${fmt(scan.p50_ms)} ms p99 ${fmt(scan.p99_ms)} ms`)

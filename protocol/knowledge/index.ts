@@ -14,14 +14,14 @@
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { TypedEventEmitter } from 'main-event'
-import { peerIdFromRawKey, toHex } from '../crypto/index.ts'
+import { fromHex, peerIdFromRawKey, toHex } from '../crypto/index.ts'
 import { TokenBuckets } from '../limits/token-buckets.ts'
 import { registerTopicScore } from '../pubsub/gossip.ts'
 import { CatchUpError, createRangeCatchUp } from './catch-up.ts'
 import { checkRecord, DEFAULT_CONFIDENCE, DEFAULT_MAX_CLOCK_SKEW_MS, entryIdOf, entryProblem, KNOWLEDGE_TOPIC, KnowledgeInputError, signRecord } from './codec.ts'
 import { KnowledgeIndex, snippet } from './search.ts'
 import { SessionService } from './sessions.ts'
-import { hexToBytes, KnowledgeStore } from './store.ts'
+import { KnowledgeStore } from './store.ts'
 import type { CatchUp, CatchUpInit, CatchUpReport } from './catch-up.ts'
 import type { CheckOptions, KnowledgeRejectReason, KnowledgeType, VerifiedRecord } from './codec.ts'
 import type { EntryVersion } from './pb/knowledge.ts'
@@ -344,7 +344,7 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
     const marker = await this.store.getMeta('search-marker')
     if (saved != null && marker != null && new TextDecoder().decode(marker) === this.fingerprint()) {
       try {
-        this.index = KnowledgeIndex.load(new TextDecoder().decode(saved))
+        this.index = KnowledgeIndex.fromBytes(saved)
         this.indexInfo = { source: 'loaded', ms: Date.now() - started }
         return
       } catch (err: any) {
@@ -357,7 +357,7 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
       const chunk = live.slice(i, i + 1000)
       const bodies = await this.store.getBodies(chunk.map(e => e.current.idHex))
       const docs: SearchDoc[] = []
-      bodies.forEach((b, j) => { if (b?.entry != null) { docs.push(toDoc(chunk[j].entryId, b.entry)) } })
+      bodies.forEach((b, j) => { if (b?.entry != null) { docs.push(toDoc(chunk[j], b.entry)) } })
       this.index.addAll(docs)
     }
     this.indexInfo = { source: live.length === 0 ? 'empty' : 'rebuilt', ms: Date.now() - started }
@@ -392,7 +392,7 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
     this.drainIndex(Infinity)
     const enc = new TextEncoder()
     // marker last: a crash between the two writes leaves a stale marker, so a rebuild
-    await this.store.putMeta('search', enc.encode(this.index.toJSON()))
+    await this.store.putMeta('search', this.index.toBytes())
     await this.store.putMeta('search-marker', enc.encode(this.fingerprint()))
   }
 
@@ -436,15 +436,17 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
     if (!out.changed) { return true }
     const state = this.store.entries.get(out.entryId)
     if (out.kind === 'entry' && state != null) {
-      if (state.retracted) { this.queueIndex(state.entryId, null) } else if (state.current.idHex === record.idHex && record.body.entry != null) { this.queueIndex(state.entryId, toDoc(state.entryId, record.body.entry)) }
+      if (state.retracted) { this.queueIndex(state.entryId, null) } else if (state.current.idHex === record.idHex && record.body.entry != null) { this.queueIndex(state.entryId, toDoc(state, record.body.entry)) }
       const entry = this.summary(state)
       this.safeDispatchEvent('entry', { detail: { entry, origin } })
-      this.components.events.emitEvent('knowledge', 'entry', { ...entry, origin }, state.entryId)
+      // a catch-up reports once ('synced'): thousands of entries would push everything
+      // else out of the feed's history
+      if (origin !== 'sync') { this.components.events.emitEvent('knowledge', 'entry', { ...entry, origin }, state.entryId) }
     } else if (out.kind === 'rating') {
       const agg = state == null ? { mean: null, count: 0 } : aggregate(state)
       const detail = { entry_id: out.entryId, rater: this.authorId(record.body.author), score: record.body.rating?.score ?? 0, ...agg, origin }
       this.safeDispatchEvent('rating', { detail })
-      this.components.events.emitEvent('knowledge', 'rating', detail, out.entryId)
+      if (origin !== 'sync') { this.components.events.emitEvent('knowledge', 'rating', detail, out.entryId) }
     }
     return true
   }
@@ -529,7 +531,7 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
     const prev = state.ratings.get(toHex(this.components.crypto.signer.publicKey))
     // the latest rating wins by created_at: never sign one older than our previous
     const createdAt = Math.max(this.now(), (prev?.createdAt ?? 0) + 1)
-    await this.publishLocal({ rating: { entryId: hexToBytes(id) as Uint8Array<ArrayBuffer>, score }, createdAt })
+    await this.publishLocal({ rating: { entryId: fromHex(id) as Uint8Array<ArrayBuffer>, score }, createdAt })
     return await this.get(id) as KnowledgeEntry
   }
 
@@ -539,7 +541,7 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
     const hex = typeof key === 'string' ? key : toHex(key)
     let id = this.authorIds.get(hex)
     if (id == null) {
-      id = peerIdFromRawKey(hexToBytes(hex)).toString()
+      id = peerIdFromRawKey(fromHex(hex)).toString()
       if (this.authorIds.size >= 10_000) { this.authorIds.delete(this.authorIds.keys().next().value as string) }
       this.authorIds.set(hex, id)
     }
@@ -614,6 +616,11 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
     }))
   }
 
+  private acceptEntry (id: string, match: (s: EntryState) => boolean): boolean {
+    const s = this.store.entries.get(id)
+    return s != null && match(s)
+  }
+
   async search (query: KnowledgeSearchQuery): Promise<{ items: KnowledgeSearchHit[], total: number }> {
     if (typeof query.q !== 'string' || query.q.trim().length === 0 || query.q.length > 256) {
       throw new KnowledgeInputError('q', 'q must be a non-empty search text of at most 256 characters')
@@ -621,9 +628,14 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
     const { limit, offset } = checkPage(query)
     const match = this.matcher({ ...query, include_retracted: false })
     this.drainIndex(Infinity)
-    const { hits, total } = this.index.search(query.q, id => {
-      const s = this.store.entries.get(id)
-      return s != null && match(s)
+    // type, tag and author are checked inside the index; the time window (first version's
+    // time, which can move as older versions arrive) against the stored state
+    const byTime = query.since != null || query.until != null
+    const { hits, total } = this.index.search(query.q, {
+      type: query.type,
+      tag: query.tag,
+      author: query.author == null ? undefined : authorKeyOf(query.author),
+      accept: byTime ? id => this.acceptEntry(id, match) : undefined
     }, offset + limit)
     return { items: await this.hits(hits.slice(offset)), total }
   }
@@ -634,7 +646,7 @@ class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> impleme
     if (!Number.isInteger(limit) || limit < 1 || limit > 50) { throw new KnowledgeInputError('limit', 'limit must be an integer from 1 to 50') }
     const text = [state.current.title, ...state.current.tags].join(' ')
     this.drainIndex(Infinity)
-    const { hits } = this.index.search(text, other => other !== id && this.store.entries.get(other)?.retracted === false, limit, 'OR')
+    const { hits } = this.index.search(text, { exclude: id }, limit, 'OR')
     return this.hits(hits)
   }
 
@@ -698,8 +710,8 @@ function aggregate (s: EntryState): { mean: number | null, count: number } {
   return { mean: count === 0 ? null : Math.round(sum / count * 1000) / 1000, count }
 }
 
-function toDoc (id: string, e: EntryVersion): SearchDoc {
-  return { id, title: e.title, content: e.content, tags: [...e.tags] }
+function toDoc (s: EntryState, e: EntryVersion): SearchDoc {
+  return { id: s.entryId, title: e.title, content: e.content, tags: [...e.tags], type: e.type, author: s.authorKey }
 }
 
 function draftToVersion (d: EntryDraft, entryId: Uint8Array, nonce: Uint8Array, version: number): EntryVersion {

@@ -21,14 +21,13 @@ import { pbStream } from '@libp2p/utils'
 import { TypedEventEmitter } from 'main-event'
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import * as Y from 'yjs'
-import { peerIdFromRawKey, toHex } from '../crypto/index.ts'
+import { fromHex, peerIdFromRawKey, toHex } from '../crypto/index.ts'
 import { TokenBuckets } from '../limits/token-buckets.ts'
 import { registerTopicScore } from '../pubsub/gossip.ts'
 import { openStore, parseSortableNumber, sortableNumber } from '../storage/index.ts'
 import { KnowledgeInputError } from './codec.ts'
 import { SessionSyncRequest, SessionSyncResponse, SessionUpdate, SignedSessionRecord } from './pb/knowledge.ts'
 import { checkSessionRecord, SESSION_FIELDS, SESSION_LIMITS, sessionIdOf, SESSIONS_TOPIC, sessionTopic, signCharter, signUpdate, UPDATE_KIND } from './session-codec.ts'
-import { hexToBytes } from './store.ts'
 import type { CheckOptions } from './codec.ts'
 import type { SessionCharter } from './pb/knowledge.ts'
 import type { SessionField, SessionRejectReason, VerifiedSessionRecord } from './session-codec.ts'
@@ -217,7 +216,7 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
     const live = await this.join(id)
     const text = (f: SessionField): string => live.doc.getText(f).toString()
     const entryId = await this.c.publishSolution({ id, title: st.charter.title, problem: text('problem'), solution: text('solution') })
-    const rec = await signCharter(this.c.crypto.signer, { ...st.charter, version: st.charter.version + 1, closed: true, solutionEntry: hexToBytes(entryId) as Uint8Array<ArrayBuffer>, createdAt: Math.max(this.c.checkOptions().now, st.charter.createdAt) })
+    const rec = await signCharter(this.c.crypto.signer, { ...st.charter, version: st.charter.version + 1, closed: true, solutionEntry: fromHex(entryId) as Uint8Array<ArrayBuffer>, createdAt: Math.max(this.c.checkOptions().now, st.charter.createdAt) })
     await this.publishCharter(rec)
     return this.view(id)
   }
@@ -369,7 +368,7 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
 
   private async publishUpdate (id: string, kind: number, data: Uint8Array): Promise<void> {
     if (data.length > SESSION_LIMITS.maxUpdateBytes) { throw new KnowledgeInputError('text', `one change is at most ${SESSION_LIMITS.maxUpdateBytes} bytes; make it in parts`) }
-    const rec = await signUpdate(this.c.crypto.signer, { sessionId: hexToBytes(id) as Uint8Array<ArrayBuffer>, kind, data: data as Uint8Array<ArrayBuffer>, createdAt: this.c.checkOptions().now })
+    const rec = await signUpdate(this.c.crypto.signer, { sessionId: fromHex(id) as Uint8Array<ArrayBuffer>, kind, data: data as Uint8Array<ArrayBuffer>, createdAt: this.c.checkOptions().now })
     if (kind === UPDATE_KIND.doc) { await this.accept(rec, 'local') }
     await this.pubsub.publish(sessionTopic(id), rec.signed).catch(err => { this.c.log('session publish failed: %s', err.message) })
   }
@@ -550,7 +549,7 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
         const pb = pbStream(stream, { maxDataLength: SYNC_PAGE * SESSION_LIMITS.maxRecordBytes + 64 * 1024 })
         // the state vector as of the first page: later pages must not skip what that one lacked
         stateVector ??= live == null ? new Uint8Array(0) : Y.encodeStateVector(live.doc)
-        await pb.write({ sessionId: hexToBytes(id) as Uint8Array<ArrayBuffer>, offset, stateVector: stateVector as Uint8Array<ArrayBuffer> }, SessionSyncRequest)
+        await pb.write({ sessionId: fromHex(id) as Uint8Array<ArrayBuffer>, offset, stateVector: stateVector as Uint8Array<ArrayBuffer> }, SessionSyncRequest)
         const res = await pb.read(SessionSyncResponse, { limits: { updates: SYNC_PAGE } })
         await stream.close().catch(() => {})
         const from = peer.toString()
@@ -662,7 +661,7 @@ function charterInputProblem (c: SessionCharter): string | undefined {
 }
 
 function keyOfPeer (peer: string): Uint8Array {
-  if (/^[0-9a-f]{64}$/.test(peer)) { return hexToBytes(peer) }
+  if (/^[0-9a-f]{64}$/.test(peer)) { return fromHex(peer) }
   try {
     const key = peerIdFromString(peer).publicKey
     if (key?.type === 'Ed25519') { return key.raw }

@@ -4,7 +4,7 @@
  * r!<id>                 StoredKnowledge (SignedKnowledge bytes as received + receive time)
  * t!<created_at>!<id>    (empty)  time index: catch-up reads id ranges from it
  * v!<entry>!<version>!<id> (empty) the versions of an entry, in order
- * i!search               the search index snapshot (see search.ts), written on stop
+ * i!search               the search index snapshot (see text-index.ts), written on stop
  *
  * Every record ever accepted is kept: all versions of an entry, every rating. What the
  * API shows is derived, the same on every node holding the same set of records: an
@@ -13,15 +13,20 @@
  * created_at, then record id) counts once in the mean. The derived state (metadata of the
  * current version, not its content; ratings per rater) lives in memory, rebuilt on open.
  */
-import { toHex } from '../crypto/index.ts'
+import { fromHex, toHex } from '../crypto/index.ts'
 import { createGroupCommit } from '../storage/group-commit.ts'
-import { openStore, parseSortableNumber, sortableNumber } from '../storage/index.ts'
+import { openStore, sortableNumber } from '../storage/index.ts'
+import { SingleFlight } from '../storage/single-flight.ts'
+import { idsInRange, timeKey } from '../storage/time-index.ts'
 import { RangeIndex } from '../truth/digest.ts'
 import { KnowledgeBody, SignedKnowledge, StoredKnowledge } from './pb/knowledge.ts'
 import type { VerifiedRecord } from './codec.ts'
 import type { EntryVersion } from './pb/knowledge.ts'
 import type { BatchOp, GroupWrite } from '../storage/group-commit.ts'
 import type { MeshDatabase, MeshStore } from '../storage/index.ts'
+import type { IdPosition } from '../storage/time-index.ts'
+
+export type { IdPosition }
 
 export interface VersionRef {
   idHex: string
@@ -42,8 +47,6 @@ export interface EntryState {
   /** rater key hex → latest rating */
   ratings: Map<string, { score: number, createdAt: number, idHex: string }>
 }
-
-export interface IdPosition { id: Uint8Array, createdAt: number }
 
 export interface StoreLimits {
   /** versions one entry may have (default 256) */
@@ -70,7 +73,7 @@ export class KnowledgeStore {
   private readonly versionCounts = new Map<string, number>()
   private readonly ids = new Set<string>()
   private readonly store: MeshStore
-  private readonly inflight = new Map<string, Promise<PutOutcome>>()
+  private readonly inflight = new SingleFlight<PutOutcome>()
   private ratingCount = 0
   /** group commit (see protocol/storage/group-commit.ts) */
   private readonly write: GroupWrite
@@ -123,18 +126,7 @@ export class KnowledgeStore {
 
   /** Store a verified record unless held or over a bound; concurrent puts of one id store it once. */
   async put (record: VerifiedRecord, receivedAt: number): Promise<PutOutcome> {
-    const running = this.inflight.get(record.idHex)
-    if (running != null) {
-      await running
-      return { stored: false, why: 'duplicate' }
-    }
-    const p = this.putOnce(record, receivedAt)
-    this.inflight.set(record.idHex, p)
-    try {
-      return await p
-    } finally {
-      this.inflight.delete(record.idHex)
-    }
+    return this.inflight.run(record.idHex, async () => this.putOnce(record, receivedAt), { stored: false, why: 'duplicate' })
   }
 
   /** why this record would be refused by a bound now, or undefined */
@@ -155,10 +147,9 @@ export class KnowledgeStore {
     if (this.ids.has(record.idHex)) { return { stored: false, why: 'duplicate' } }
     const bound = this.boundProblem(record.body)
     if (bound != null) { return { stored: false, why: 'quota', detail: bound } }
-    const time = sortableNumber(record.body.createdAt)
     const ops: BatchOp[] = [
       { type: 'put', key: `r!${record.idHex}`, value: StoredKnowledge.encode({ signed: record.signed as Uint8Array<ArrayBuffer>, receivedAt }) },
-      { type: 'put', key: `t!${time}!${record.idHex}`, value: EMPTY }
+      { type: 'put', key: timeKey(record.body.createdAt, record.idHex), value: EMPTY }
     ]
     const entry = record.body.entry
     if (entry != null) { ops.push({ type: 'put', key: `v!${toHex(entry.entryId)}!${sortableNumber(entry.version)}!${record.idHex}`, value: EMPTY }) }
@@ -191,7 +182,7 @@ export class KnowledgeStore {
   /** Fold one record into the derived state; true when the visible state changed. */
   private apply (idHex: string, body: KnowledgeBody): boolean {
     this.ids.add(idHex)
-    this.ranges.add(body.createdAt, hexToBytes(idHex))
+    this.ranges.add(body.createdAt, fromHex(idHex))
     const author = toHex(body.author)
     if (body.entry != null) { return this.applyVersion(idHex, body.entry, author, body.createdAt) }
     const r = body.rating
@@ -243,21 +234,7 @@ export class KnowledgeStore {
   }
 
   async idsInRange (from: number, to: number, after: { createdAt: number, idHex: string } | undefined, limit: number): Promise<{ ids: IdPosition[], more: boolean }> {
-    let lower = `t!${sortableNumber(from)}`
-    if (after != null) {
-      const at = `t!${sortableNumber(after.createdAt)}!${after.idHex}\u0000`
-      if (at > lower) { lower = at }
-    }
-    const upper = `t!${sortableNumber(Math.min(to, Number.MAX_SAFE_INTEGER))}`
-    const out: IdPosition[] = []
-    let more = false
-    if (lower < upper) {
-      for await (const key of this.store.keys({ gte: lower, lt: upper, limit: limit + 1 })) {
-        if (out.length === limit) { more = true; break }
-        out.push({ createdAt: parseSortableNumber(key.slice(2, 16)), id: hexToBytes(key.slice(17)) })
-      }
-    }
-    return { ids: out, more }
+    return idsInRange(this.store, from, to, after, limit)
   }
 
   async getMeta (key: string): Promise<Uint8Array | undefined> {
@@ -271,10 +248,4 @@ export class KnowledgeStore {
 
 function later (at: number, id: string, prevAt: number, prevId: string): boolean {
   return at > prevAt || (at === prevAt && id > prevId)
-}
-
-export function hexToBytes (hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length / 2)
-  for (let i = 0; i < out.length; i++) { out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16) }
-  return out
 }

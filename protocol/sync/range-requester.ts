@@ -105,11 +105,21 @@ export async function runRangeRequester<T> (hooks: RangeRequesterHooks<T>, strea
   const report: RangeSyncReport = { peer: peerStr, requests: 0, fetched: 0, stored: 0, bytes: 0, deferred: 0, ms: 0 }
   const spent = (): boolean => hooks.spent?.() === true
 
-  async function request (req: SyncRequest): Promise<SyncResponse> {
+  async function send (req: SyncRequest): Promise<void> {
     if (report.requests >= maxRequests) { throw new RangeSyncError('session request budget spent', 'protocol') }
     report.requests++
     await pb.write(req, SyncRequest, { signal })
-    const res = await pb.read(SyncResponse, {
+  }
+
+  async function receive (): Promise<SyncResponse> {
+    // counts the bytes as they are decoded (encoding the response again to measure it cost
+    // as much as decoding it)
+    const res = await pb.read<SyncResponse>({
+      decode: (buf, opts) => {
+        report.bytes += buf.byteLength
+        return SyncResponse.decode(buf, opts)
+      }
+    }, {
       signal,
       limits: {
         digest: { slices: limits.maxSlicesPerResponse },
@@ -117,9 +127,13 @@ export async function runRangeRequester<T> (hooks: RangeRequesterHooks<T>, strea
         fetch: { messages: limits.maxFetchIds }
       }
     })
-    report.bytes += SyncResponse.encode(res).length
     if (res.error !== '') { throw new RangeSyncError(`${peerStr} refused: ${res.error}`, 'refused') }
     return res
+  }
+
+  async function request (req: SyncRequest): Promise<SyncResponse> {
+    await send(req)
+    return receive()
   }
 
   const wanted: string[] = []
@@ -128,9 +142,17 @@ export async function runRangeRequester<T> (hooks: RangeRequesterHooks<T>, strea
   async function fetchWanted (all: boolean): Promise<void> {
     // a full batch, or with `all` whatever is left
     const due = (): boolean => wanted.length >= limits.maxFetchIds || (all && wanted.length > 0)
-    while (!spent() && due()) {
-      const batch = wanted.splice(0, limits.maxFetchIds)
-      const res = await request({ fetch: { ids: batch.map(h => fromHexId(h)) } })
+    const ask = async (): Promise<string[]> => {
+      const ids = wanted.splice(0, limits.maxFetchIds)
+      await send({ fetch: { ids: ids.map(h => fromHexId(h)) } })
+      return ids
+    }
+    // one request ahead: the peer reads and sends the next batch while this one is checked
+    let next = !spent() && due() ? await ask() : undefined
+    while (next != null) {
+      const batch = next
+      const res = await receive()
+      next = !spent() && due() ? await ask() : undefined
       const asked = new Set(batch)
       const checked = await Promise.all((res.fetch?.messages ?? []).map(async bytes => hooks.check(bytes)))
       const records: T[] = []
@@ -153,6 +175,7 @@ export async function runRangeRequester<T> (hooks: RangeRequesterHooks<T>, strea
       // a byte-capped response returns a prefix: ask again for the rest, unless nothing came
       if (got > 0 && asked.size > 0) { wanted.unshift(...batch.filter(h => asked.has(h))) }
       for (const h of batch) { if (!asked.has(h) || got === 0) { wantedSet.delete(h) } }
+      if (next == null && !spent() && due()) { next = await ask() }
     }
   }
 

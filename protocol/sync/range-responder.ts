@@ -5,7 +5,7 @@
  * size, requests per session, a session deadline, and per-peer request and byte rates
  * (token buckets). A refusal ends the session.
  */
-import { pbStream } from '@libp2p/utils'
+import { lpStream } from '@libp2p/utils'
 import { TokenBuckets } from '../limits/token-buckets.ts'
 import { SyncRequest, SyncResponse } from '../truth/pb/truth.ts'
 import type { Connection, Logger, Stream } from '@libp2p/interface'
@@ -34,13 +34,13 @@ export function createRangeResponder (init: RangeResponderInit, answer: (req: Sy
   return async function handle (stream, connection) {
     const peer = connection.remotePeer.toString()
     const signal = AbortSignal.timeout(init.sessionTimeoutMs)
-    const pb = pbStream(stream, { maxDataLength: init.maxRequestBytes })
+    const lp = lpStream(stream, { maxDataLength: init.maxRequestBytes })
     let requests = 0
     try {
       while (true) {
         let req: SyncRequest
         try {
-          req = await pb.read(SyncRequest, { signal })
+          req = SyncRequest.decode(await lp.read({ signal }))
         } catch (err: any) {
           if (isEof(err)) { break }
           throw err
@@ -48,8 +48,13 @@ export function createRangeResponder (init: RangeResponderInit, answer: (req: Sy
         requests++
         let res: SyncResponse
         if (requests > init.maxRequestsPerSession) { res = { error: 'too many requests in one session' } } else if (!requestRate.take(peer)) { res = { error: 'rate limited' } } else { res = await answer(req, peer) }
-        if (res.error === '' && !byteRate.take(peer, SyncResponse.encode(res).length)) { res = { error: 'rate limited' } }
-        await pb.write(res, SyncResponse, { signal })
+        // encoded once: measured for the byte rate, then sent
+        let bytes = SyncResponse.encode(res)
+        if (res.error === '' && !byteRate.take(peer, bytes.length)) {
+          res = { error: 'rate limited' }
+          bytes = SyncResponse.encode(res)
+        }
+        await lp.write(bytes, { signal })
         if (res.error !== '') {
           init.log('%s: refused %s: %s', init.name, peer, res.error)
           break

@@ -14,13 +14,19 @@
  * common case on the receive path) is answered without a database read. Layout and
  * ordering are described in docs/protocols/truth.md §5.
  */
+import { fromHex } from '../crypto/index.ts'
 import { createGroupCommit } from '../storage/group-commit.ts'
-import { openStore, parseSortableNumber, sortableNumber } from '../storage/index.ts'
+import { openStore, sortableNumber } from '../storage/index.ts'
+import { SingleFlight } from '../storage/single-flight.ts'
+import { idsInRange, parseTimeKey, timeKey, timeKeys } from '../storage/time-index.ts'
 import { IdFilter, RangeIndex } from './digest.ts'
 import { SignedTruth, StoredTruth, TruthBody } from './pb/truth.ts'
 import type { VerifiedTruth } from './codec.ts'
 import type { BatchOp, GroupWrite } from '../storage/group-commit.ts'
 import type { MeshDatabase, MeshStore } from '../storage/index.ts'
+import type { IdPosition } from '../storage/time-index.ts'
+
+export type { IdPosition }
 
 export interface StoredEntry {
   idHex: string
@@ -43,8 +49,6 @@ export interface StoreListQuery {
   order: 'asc' | 'desc'
 }
 
-export interface IdPosition { id: Uint8Array, createdAt: number }
-
 const CURSOR = /^[0-9a-f]{14}![0-9a-f]{64}$/
 const EMPTY = new Uint8Array(0)
 const END = '\uffff'
@@ -59,7 +63,7 @@ export class TruthStore {
   readonly channelCounts = new Map<string, number>()
   private store: MeshStore
   private total = 0
-  private readonly inflight = new Map<string, Promise<boolean>>()
+  private readonly inflight = new SingleFlight<boolean>()
   /** every id stored or being stored; false positives only cost a database read */
   private readonly known = new IdFilter()
   /** group commit (see protocol/storage/group-commit.ts) */
@@ -76,10 +80,10 @@ export class TruthStore {
 
   /** Rebuild the in-memory fingerprints and counts from the indexes. */
   async open (): Promise<void> {
-    for await (const key of this.store.keys({ gte: 't!', lt: 't"' })) {
-      const createdAt = parseSortableNumber(key.slice(2, 16))
-      this.ranges.add(createdAt, hexToBytes(key.slice(17)))
-      this.known.add(key.slice(17))
+    for await (const key of timeKeys(this.store)) {
+      const { createdAt, idHex } = parseTimeKey(key)
+      this.ranges.add(createdAt, fromHex(idHex))
+      this.known.add(idHex)
       this.total++
     }
     for await (const key of this.store.keys({ gte: 'c!', lt: 'c"' })) {
@@ -112,8 +116,7 @@ export class TruthStore {
 
   /** the stored SignedTruth bytes, skipping the read when the id is certainly unknown */
   async getSignedIfKnown (idHex: string): Promise<Uint8Array | undefined> {
-    const running = this.inflight.get(idHex)
-    if (running != null) { await running.catch(() => {}) }
+    await this.inflight.settled(idHex)
     if (!this.known.has(idHex)) { return undefined }
     return this.getSigned(idHex)
   }
@@ -127,7 +130,7 @@ export class TruthStore {
     const out = idHexes.map(id => this.mightHave(id))
     const check = idHexes.filter((_, i) => out[i])
     if (check.length === 0) { return out }
-    await Promise.all(check.map(async id => this.inflight.get(id)?.catch(() => {})))
+    await Promise.all(check.map(async id => this.inflight.settled(id)))
     const values = await this.store.getMany(check.map(id => `m!${id}`))
     let j = 0
     return out.map(maybe => maybe ? values[j++] != null : false)
@@ -144,18 +147,7 @@ export class TruthStore {
    * stored it; concurrent puts of one id store it once.
    */
   async put (truth: VerifiedTruth, receivedAt: number): Promise<boolean> {
-    const running = this.inflight.get(truth.idHex)
-    if (running != null) {
-      await running
-      return false
-    }
-    const p = this.putOnce(truth, receivedAt)
-    this.inflight.set(truth.idHex, p)
-    try {
-      return await p
-    } finally {
-      this.inflight.delete(truth.idHex)
-    }
+    return this.inflight.run(truth.idHex, async () => this.putOnce(truth, receivedAt), false)
   }
 
   private async putOnce (truth: VerifiedTruth, receivedAt: number): Promise<boolean> {
@@ -163,7 +155,7 @@ export class TruthStore {
     const time = sortableNumber(truth.body.createdAt)
     const ops: BatchOp[] = [
       { type: 'put', key: `m!${truth.idHex}`, value: StoredTruth.encode({ signed: truth.signed as Uint8Array<ArrayBuffer>, receivedAt }) },
-      { type: 'put', key: `t!${time}!${truth.idHex}`, value: EMPTY }
+      { type: 'put', key: timeKey(truth.body.createdAt, truth.idHex), value: EMPTY }
     ]
     for (const c of truth.body.channels) { ops.push({ type: 'put', key: `c!${c}!${time}!${truth.idHex}`, value: EMPTY }) }
     await this.write(ops)
@@ -199,31 +191,11 @@ export class TruthStore {
 
   /** Ids with created_at in [from, to), in (time, id) order, after a position. */
   async idsInRange (from: number, to: number, after: { createdAt: number, idHex: string } | undefined, limit: number): Promise<{ ids: IdPosition[], more: boolean }> {
-    let lower = `t!${sortableNumber(from)}`
-    if (after != null) {
-      const at = `t!${sortableNumber(after.createdAt)}!${after.idHex}\u0000`
-      if (at > lower) { lower = at }
-    }
-    const upper = `t!${sortableNumber(to)}`
-    const out: IdPosition[] = []
-    let more = false
-    if (lower < upper) {
-      for await (const key of this.store.keys({ gte: lower, lt: upper, limit: limit + 1 })) {
-        if (out.length === limit) { more = true; break }
-        out.push({ createdAt: parseSortableNumber(key.slice(2, 16)), id: hexToBytes(key.slice(17)) })
-      }
-    }
-    return { ids: out, more }
+    return idsInRange(this.store, from, to, after, limit)
   }
 }
 
 function toEntry (idHex: string, record: StoredTruth): StoredEntry {
   const signed = SignedTruth.decode(record.signed)
   return { idHex, body: TruthBody.decode(signed.body), signed: record.signed, signature: signed.signature, receivedAt: record.receivedAt }
-}
-
-function hexToBytes (hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length / 2)
-  for (let i = 0; i < out.length; i++) { out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16) }
-  return out
 }

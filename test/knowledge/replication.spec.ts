@@ -73,6 +73,8 @@ describe('knowledge replication', () => {
     await restarted.stop()
     const more: string[] = []
     for (let i = 0; i < 3; i++) { more.push((await nodes[0].node.knowledge.add({ title: `While away ${i}`, content: 'written during the outage', type: 'process' })).id) }
+    // the rater must hold the entry first (gossip takes a moment on a busy machine)
+    await waitFor(async () => await nodes[2].node.knowledge.get(more[0]) != null, 'new entry at the rater')
     await nodes[2].node.knowledge.rate(more[0], 3)
 
     const late = await mesh.add({ init })

@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
+import { fromHex } from '../../protocol/crypto/index.ts'
 import { sessionTopic, signUpdate, UPDATE_KIND } from '../../protocol/knowledge/index.ts'
-import { hexToBytes } from '../../protocol/knowledge/store.ts'
 import { connect, TestMesh, waitFor } from '../utils/mesh.ts'
 import type { SessionRejection } from '../../protocol/knowledge/index.ts'
 import type { TestNode } from '../utils/mesh.ts'
@@ -70,7 +70,7 @@ describe('learning sessions', () => {
     Y.applyUpdate(doc, Y.encodeStateAsUpdate(outsider.node.knowledge.sessions.doc(id) as Y.Doc))
     const before = Y.encodeStateVector(doc)
     doc.getText('solution').insert(0, 'buy my product')
-    const rec = await signUpdate(outsider.node.crypto.signer, { sessionId: hexToBytes(id) as Uint8Array<ArrayBuffer>, kind: UPDATE_KIND.doc, data: Y.encodeStateAsUpdate(doc, before) as Uint8Array<ArrayBuffer>, createdAt: Date.now() })
+    const rec = await signUpdate(outsider.node.crypto.signer, { sessionId: fromHex(id) as Uint8Array<ArrayBuffer>, kind: UPDATE_KIND.doc, data: Y.encodeStateAsUpdate(doc, before) as Uint8Array<ArrayBuffer>, createdAt: Date.now() })
     await outsider.node.libp2p.services.pubsub.publish(sessionTopic(id), rec.signed)
     const outsiderId = outsider.node.libp2p.peerId.toString()
     const refusedIt = (n: TestNode): boolean => (refused.get(n) ?? []).some(r => r.reason === 'not-participant' && r.peer === outsiderId)
