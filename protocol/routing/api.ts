@@ -214,7 +214,8 @@ export interface RoutingStats {
   /**
    * what the topology bounds dropped: beacons from new origins over the rates, links past
    * the per-beacon cap, far entries past the cap, beacons evicted or refused for room, and
-   * beacons in updates over a neighbour's update rate (dropped unread)
+   * beacons in updates dropped unread (over a neighbour's update rate, or sent while more
+   * of its updates than the node keeps were waiting)
    */
   excess: { origins: number, links: number, reach: number, evicted: number, refused: number, rate: number }
 }

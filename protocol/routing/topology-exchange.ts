@@ -24,6 +24,13 @@ import type { SignedBeacon } from './pb/routing.ts'
 import type { FarChange, RouteKeeper } from './route-keeper.ts'
 import type { ReachInfo } from './topology.ts'
 import type { Connection, Stream } from '@libp2p/interface'
+import type { Uint8ArrayList } from 'uint8arraylist'
+
+/**
+ * Updates read from one stream and not handled yet, in bytes, past which more are dropped
+ * (counted as excess): room for an honest neighbour's catch-up burst, not for a flood
+ */
+const MAX_QUEUED_BYTES = MAX_UPDATE_BYTES
 
 export interface TopologyExchange {
   start(): void
@@ -98,23 +105,40 @@ export function createTopologyExchange (ctx: RoutingContext, parts: TopologyExch
 
   async function serve (stream: Stream, connection: Connection): Promise<void> {
     const from = connection.remotePeer.toString()
+    const decode = (frame: Uint8ArrayList): TopologyUpdate => {
+      const update = TopologyUpdate.decode(frame, { limits: { beacons: MAX_BEACONS_PER_UPDATE, reach: cfg.maxReachEntries * 2 } })
+      counters.updatesReceived++
+      counters.updateBytesReceived += frame.byteLength
+      return update
+    }
+    /** an update dropped unread: decoding is cheap (beacons stay bytes), so its beacons are counted too */
+    const drop = (update: TopologyUpdate, why: string): void => {
+      counters.beaconsReceived += update.beacons.length
+      counters.excess.rate += update.beacons.length
+      limits.excess(from, update.beacons.length, clock.now())
+      ctx.log('topology update from %s dropped: %s', from, why)
+    }
     await serveFrames(stream, {
       maxFrameBytes: MAX_UPDATE_BYTES,
+      maxQueuedBytes: MAX_QUEUED_BYTES,
+      // a frame that does not decode is the sender's fault (serveFrames counts it)
       onFrame: async (frame) => {
-        // a frame that does not decode is the sender's fault (serveFrames counts it)
-        const update = TopologyUpdate.decode(frame, { limits: { beacons: MAX_BEACONS_PER_UPDATE, reach: cfg.maxReachEntries * 2 } })
-        counters.updatesReceived++
-        counters.updateBytesReceived += frame.byteLength
-        const now = clock.now()
-        if (!limits.update(from, now)) {
-          // decoding is cheap (beacons stay bytes): the beacons dropped are counted too
-          counters.beaconsReceived += update.beacons.length
-          counters.excess.rate += update.beacons.length
-          limits.excess(from, update.beacons.length, now)
-          ctx.log('topology updates from %s over the rate limit', from)
+        const update = decode(frame)
+        if (!limits.update(from, clock.now())) {
+          drop(update, 'over the update rate')
           return
         }
         await apply(from, update).catch((err: any) => { ctx.log.error('topology update from %s not applied: %s', from, err?.message) })
+      },
+      dropped: (frame) => {
+        let update: TopologyUpdate
+        try {
+          update = decode(frame)
+        } catch (err: any) {
+          ctx.invalid(from, `malformed topology update: ${err.message}`)
+          return
+        }
+        drop(update, 'more queued than this node keeps')
       },
       malformed: (err) => { ctx.invalid(from, `malformed topology update: ${err.message}`) }
     })
@@ -154,6 +178,8 @@ export function createTopologyExchange (ctx: RoutingContext, parts: TopologyExch
         // the hop count is not signed: a relayed beacon came at least two hops
         const hops = parsed.origin === from ? 1 : Math.max(2, signed.hops + 1)
         const refusedBefore = graph.excess.refused
+        // copies: the decoded bytes are views of the whole update, which a held (or queued) beacon would keep
+        const wire = { beacon: signed.beacon.slice(), signature: signed.signature.slice(), hops }
         if (!graph.insertBeacon({
           origin: parsed.origin,
           seq: parsed.seq,
@@ -163,7 +189,7 @@ export function createTopologyExchange (ctx: RoutingContext, parts: TopologyExch
           links,
           addrs,
           receivedAt: now,
-          wire: { beacon: signed.beacon, signature: signed.signature, hops }
+          wire
         }, now)) {
           // refused for room (counted as excess by the graph), or another update brought a
           // newer one while we verified
@@ -172,7 +198,7 @@ export function createTopologyExchange (ctx: RoutingContext, parts: TopologyExch
         }
         changed = true
         counters.beaconsAccepted++
-        if (hops < parsed.scope) { forward.push({ origin: parsed.origin, signed: { beacon: signed.beacon, signature: signed.signature, hops } }) }
+        if (hops < parsed.scope) { forward.push({ origin: parsed.origin, signed: wire }) }
       } catch (err: any) {
         rejected++
         counters.beaconsRejected++
