@@ -29,6 +29,7 @@ import { fork } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { DirectedGraph } from 'graphology'
@@ -66,6 +67,7 @@ const IDLE_SECONDS = Number(process.env.ROUTES_BENCH_IDLE_SECONDS ?? 60)
 const ONLY = process.env.ROUTES_BENCH_ONLY
 const ATTACK_BEACONS = Number(process.env.ROUTES_BENCH_ATTACK_BEACONS ?? 4000)
 const ATTACK_LINKS = Number(process.env.ROUTES_BENCH_ATTACK_LINKS ?? 256)
+const ATTACK_BASELINE_SECONDS = 5
 const DEGREE = 8
 /** beacons in each of the attacker's updates */
 const BEACONS_PER_FRAME = 64
@@ -426,6 +428,8 @@ function memory (): Memory {
 }
 const growth = (a: Memory, b: Memory): Memory => ({ rss: b.rss - a.rss, heapTotal: b.heapTotal - a.heapTotal, heapUsed: b.heapUsed - a.heapUsed, external: b.external - a.external, arrayBuffers: b.arrayBuffers - a.arrayBuffers })
 
+interface LatencyStats { requests: number, failures: number, p50: number, p99: number, max: number, loopDelayP99: number, loopDelayMax: number }
+
 interface AttackResult {
   beacons: number
   linksPerBeacon: number
@@ -433,11 +437,14 @@ interface AttackResult {
   floodSeconds: number
   /** the victim's process (the victim and its two honest neighbours) before the flood, MiB */
   before: Memory
-  /** the highest RSS sampled during the flood, less `before.rss`, MiB */
-  peakRssGrowthMiB: number
+  /** the highest of each figure sampled during the flood, less `before`, MiB */
+  peak: Memory
   /** after the flood and a full GC, less `before`, MiB */
   growth: Memory
-  health: { requests: number, failures: number, p50: number, p99: number, max: number }
+  /** /health before the flood (same run) */
+  baseline: LatencyStats
+  /** /health during the flood */
+  health: LatencyStats
   held: { beacons: number, links: number }
   excess: RoutingStats['excess']
   /** the victim's count of every beacon it read, and what became of each (during the flood) */
@@ -496,24 +503,54 @@ async function attackBench (): Promise<AttackResult> {
     const ready = await message<FloodReady>('ready')
     await until(() => victim.node.libp2p.getConnections(peerIdFromString(ready.peerId)).length > 0, 'the attacker connected', 60_000)
 
+    // /health polled, and the event loop's delay watched, for a while before the flood (the
+    // baseline: this box is shared) and through it
+    const healthUrl = `${api.url.replace('0.0.0.0', '127.0.0.1')}/health`
+    const watch = (): { stop(): Promise<LatencyStats> } => {
+      const latencies: number[] = []
+      const loop = monitorEventLoopDelay({ resolution: 10 })
+      loop.enable()
+      let on = true
+      let failures = 0
+      const polling = (async () => {
+        while (on) {
+          const t = performance.now()
+          const ok = await fetch(healthUrl).then(async r => { await r.text(); return r.ok }, () => false)
+          if (ok) { latencies.push(performance.now() - t) } else { failures++ }
+          await new Promise(resolve => setTimeout(resolve, 10))
+        }
+      })()
+      return {
+        async stop () {
+          on = false
+          await polling
+          loop.disable()
+          latencies.sort((a, b) => a - b)
+          return {
+            requests: latencies.length,
+            failures,
+            p50: percentile(latencies, 50),
+            p99: percentile(latencies, 99),
+            max: latencies[latencies.length - 1] ?? 0,
+            loopDelayP99: loop.percentile(99) / 1e6,
+            loopDelayMax: loop.max / 1e6
+          }
+        }
+      }
+    }
+    const baselineWatch = watch()
+    await new Promise(resolve => setTimeout(resolve, ATTACK_BASELINE_SECONDS * 1000))
+    const baseline = await baselineWatch.stop()
+
     globalThis.gc?.()
     const before = memory()
-    let peakRss = before.rss
-    const sampler = setInterval(() => { peakRss = Math.max(peakRss, mib(process.memoryUsage().rss)) }, 50)
+    const peak = { ...before }
+    const sampler = setInterval(() => {
+      const m = memory()
+      for (const k of Object.keys(peak) as Array<keyof Memory>) { peak[k] = Math.max(peak[k], m[k]) }
+    }, 50)
     const st0 = victim.node.routing.stats()
-
-    // /health polled through the flood
-    const latencies: number[] = []
-    const flood = { on: true }
-    let failures = 0
-    const poller = (async () => {
-      while (flood.on) {
-        const t = performance.now()
-        const ok = await fetch(`${api.url.replace('0.0.0.0', '127.0.0.1')}/health`).then(async r => { await r.text(); return r.ok }, () => false)
-        if (ok) { latencies.push(performance.now() - t) } else { failures++ }
-        await new Promise(resolve => setTimeout(resolve, 10))
-      }
-    })()
+    const floodWatch = watch()
     const started = performance.now()
     const writtenMsg = message<FloodWritten>('written')
     child.send({ type: 'flood' })
@@ -525,8 +562,7 @@ async function attackBench (): Promise<AttackResult> {
     const allRead = await until(() => read() >= writtenBeacons, 'the victim to read every frame', 60_000).then(() => true, () => false)
     const unread = allRead ? 0 : writtenBeacons - read()
     const floodSeconds = (performance.now() - started) / 1000
-    flood.on = false
-    await poller
+    const health = await floodWatch.stop()
     clearInterval(sampler)
     const connectedAfter = victim.node.libp2p.getConnections(peerIdFromString(ready.peerId)).length > 0
     child.send({ type: 'stop' })
@@ -548,16 +584,16 @@ async function attackBench (): Promise<AttackResult> {
     const t = performance.now()
     await victim.node.routing.send(h2Id, new TextEncoder().encode('after the flood'), { timeoutMs: 5000 })
     const honestSendMs = performance.now() - t
-    latencies.sort((a, b) => a - b)
     return {
       beacons: ATTACK_BEACONS,
       linksPerBeacon: ATTACK_LINKS,
       floodBytes: ready.floodBytes,
       floodSeconds,
       before,
-      peakRssGrowthMiB: peakRss - before.rss,
+      peak: growth(before, peak),
       growth: growth(before, after),
-      health: { requests: latencies.length, failures, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] ?? 0 },
+      baseline,
+      health,
       held: { beacons: st.beacons, links: st.links },
       excess: st.excess,
       accounting,
@@ -615,9 +651,14 @@ async function main (): Promise<void> {
     report.attack = a
     console.log(`\nbeacon flood from one neighbour (in its own process, over TCP): ${a.beacons} beacons from new origins × ${a.linksPerBeacon} made-up links (${a.beacons * a.linksPerBeacon} made-up nodes, ${fmt(a.floodBytes / 2 ** 20, 1)} MiB) in ${fmt(a.floodSeconds, 1)} s:`)
     const g = a.growth
-    console.log(`  victim process RSS ${fmt(a.before.rss, 0)} MiB: peak +${fmt(a.peakRssGrowthMiB, 1)} MiB during the flood (bar: < 50), +${fmt(g.rss, 1)} MiB after it and a GC ` +
-      `(V8 heap ${fmt(a.before.heapTotal, 0)} MiB ${g.heapTotal >= 0 ? '+' : ''}${fmt(g.heapTotal, 1)}, of it used ${fmt(a.before.heapUsed, 0)} MiB ${g.heapUsed >= 0 ? '+' : ''}${fmt(g.heapUsed, 1)}, external ${g.external >= 0 ? '+' : ''}${fmt(g.external, 1)}, array buffers ${g.arrayBuffers >= 0 ? '+' : ''}${fmt(g.arrayBuffers, 1)})`)
-    console.log(`  /health p50 ${fmt(a.health.p50, 1)} ms, p99 ${fmt(a.health.p99, 1)} ms (bar: < 100), max ${fmt(a.health.max, 1)} ms over ${a.health.requests} requests (${a.health.failures} failed)`)
+    const p = a.peak
+    const signed = (x: number): string => `${x >= 0 ? '+' : ''}${fmt(x, 1)}`
+    console.log(`  victim process RSS ${fmt(a.before.rss, 0)} MiB: peak ${signed(p.rss)} MiB during the flood (bar: < 50), ${signed(g.rss)} MiB after it and a GC`)
+    console.log(`    peaks: V8 heap ${signed(p.heapTotal)} (used ${signed(p.heapUsed)}), external ${signed(p.external)} (array buffers ${signed(p.arrayBuffers)}); ` +
+      `after a GC: V8 heap ${signed(g.heapTotal)} (used ${signed(g.heapUsed)}), external ${signed(g.external)} (array buffers ${signed(g.arrayBuffers)}) MiB`)
+    const h = (x: LatencyStats): string => `p50 ${fmt(x.p50, 1)} ms, p99 ${fmt(x.p99, 1)} ms, max ${fmt(x.max, 1)} ms over ${x.requests} requests (${x.failures} failed); event loop delay p99 ${fmt(x.loopDelayP99, 1)} ms, max ${fmt(x.loopDelayMax, 1)} ms`
+    console.log(`  /health during the flood: ${h(a.health)} (bar: p99 < 100)`)
+    console.log(`  /health before the flood (${ATTACK_BASELINE_SECONDS} s, baseline): ${h(a.baseline)}`)
     console.log(`  held ${a.held.beacons} beacons, ${a.held.links} links; dropped: ${a.excess.origins} new origins over the rates, ${a.excess.rate} in updates over the update rate, ${a.excess.links} links over the per-beacon cap, ${a.excess.evicted} evicted, ${a.excess.refused} refused`)
     const c = a.accounting
     console.log(`  the victim read ${c.received} beacons (the flood's ${Math.min(a.beacons, a.framesSent * BEACONS_PER_FRAME)} plus honest ones): ${c.accepted} accepted, ${c.rejected} rejected, ${c.ignored} not news, ` +

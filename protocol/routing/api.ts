@@ -75,8 +75,11 @@ export interface RoutingInit extends LinkMonitorInit {
   failedLinkPenaltyMs?: number
   /** with no route, dial the target (peer store addresses, DHT) and send directly (default true) */
   dialUnknownTargets?: boolean
-  /** per neighbour, inbound (default routed 1000/s, topology updates 50/s) */
-  rateLimits?: { routedPerSecond?: number, updatesPerSecond?: number }
+  /**
+   * per neighbour, inbound (default routed 1000/s, topology updates 50/s and 1 MiB/s of
+   * them, with bursts of 8 MiB: an update over the bytes is dropped before it is decoded)
+   */
+  rateLimits?: { routedPerSecond?: number, updatesPerSecond?: number, updateBytesPerSecond?: number, updateBytesBurst?: number }
   /** route:changed events per recomputation at most; the rest are counted (default 64) */
   maxRouteEvents?: number
 }

@@ -32,6 +32,45 @@ import type { Uint8ArrayList } from 'uint8arraylist'
  */
 const MAX_QUEUED_BYTES = MAX_UPDATE_BYTES
 
+/**
+ * The beacons in an encoded TopologyUpdate (field 1), counted by walking its fields
+ * without decoding or copying them; what does not parse ends the count.
+ */
+export function countBeacons (frame: Uint8ArrayList): number {
+  const length = frame.byteLength
+  let pos = 0
+  const varint = (): number => {
+    let value = 0
+    for (let shift = 0; shift < 35 && pos < length; shift += 7) {
+      const b = frame.get(pos++)
+      value += (b & 0x7f) * 2 ** shift
+      if (b < 0x80) { return value }
+    }
+    return -1
+  }
+  let count = 0
+  while (pos < length) {
+    const tag = varint()
+    if (tag < 0) { break }
+    const wireType = tag & 7
+    if (wireType === 0) {
+      if (varint() < 0) { break }
+    } else if (wireType === 2) {
+      const len = varint()
+      if (len < 0 || pos + len > length) { break }
+      pos += len
+      if (tag >>> 3 === 1) { count++ }
+    } else if (wireType === 1) {
+      pos += 8
+    } else if (wireType === 5) {
+      pos += 4
+    } else {
+      break
+    }
+  }
+  return count
+}
+
 export interface TopologyExchange {
   start(): void
   stop(): void
@@ -123,11 +162,18 @@ export function createTopologyExchange (ctx: RoutingContext, parts: TopologyExch
       maxQueuedBytes: MAX_QUEUED_BYTES,
       // a frame that does not decode is the sender's fault (serveFrames counts it)
       onFrame: async (frame) => {
-        const update = decode(frame)
-        if (!limits.update(from, clock.now())) {
-          drop(update, 'over the update rate')
+        if (!limits.update(from, frame.byteLength, clock.now())) {
+          // not decoded (a copy of the whole frame): its beacons are counted off the wire
+          counters.updatesReceived++
+          counters.updateBytesReceived += frame.byteLength
+          const beacons = countBeacons(frame)
+          counters.beaconsReceived += beacons
+          counters.excess.rate += beacons
+          limits.excess(from, beacons, clock.now())
+          ctx.log('topology update from %s dropped: over the update rate', from)
           return
         }
+        const update = decode(frame)
         await apply(from, update).catch((err: any) => { ctx.log.error('topology update from %s not applied: %s', from, err?.message) })
       },
       dropped: (frame) => {
