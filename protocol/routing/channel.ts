@@ -12,6 +12,7 @@
  * way; `serveFrames` reads them until the stream ends.
  */
 import { LengthPrefixedDecoder, lpStream, pbStream } from '@libp2p/utils'
+import { yieldToEventLoop } from '../clock.ts'
 import { RouteFrame } from './pb/routing.ts'
 import type { RouteReply, RoutedEnvelope } from './pb/routing.ts'
 import type { Connection, Logger, Stream, StreamMessageEvent } from '@libp2p/interface'
@@ -181,7 +182,7 @@ export async function serveFrames (stream: Stream, opts: {
       }
       // handling a frame may wait on nothing (its promises settle as microtasks): with more
       // queued, let timers and the other sockets (the API) run between frames
-      if (queue.length > 0) { await new Promise(resolve => globalThis.setTimeout(resolve, 0)) }
+      if (queue.length > 0) { await yieldToEventLoop() }
     }
   } finally {
     stream.removeEventListener('message', onMessage)
