@@ -16,8 +16,10 @@
  * 20 ms one way, as `npm run sim`): routing updates, bytes and own beacons per node per
  * second and the CPU the process burns, over a window after set-up and warm-up.
  *
- * 5. attack: a neighbour floods the victim with beacons from fresh origin keys, each listing
- * made-up links; the victim's RSS growth, its API's /health latency during the flood, and
+ * 5. attack: a neighbour in a process of its own (bench/_beacon-flood.ts, over TCP) floods
+ * the victim with beacons from fresh origin keys, each listing made-up links; the victim's
+ * memory (RSS peak and after a GC, split by kind), its API's /health latency and event-loop
+ * delay during the flood against the same before it, what became of every beacon, and
  * whether routes between honest nodes stay right.
  *
  * Env: ROUTES_BENCH_ATTACK_BEACONS (4000), ROUTES_BENCH_ATTACK_LINKS (256), ROUTES_BENCH_SENDS (300), ROUTES_BENCH_GOSSIP_NODES (24), ROUTES_BENCH_GOSSIP_SECONDS (20),
