@@ -5,7 +5,7 @@
 import { MeshError } from '../errors.ts'
 import type { Clock } from '../clock.ts'
 import type { LinkMonitor, LinkMonitorInit, PeerHealth, PeerLinkInfo, PeerHealthChange } from './link-monitor.ts'
-import type { RouteInfo, RouteKind } from './topology.ts'
+import type { RouteInfo, RouteKind } from './route-table.ts'
 import type { RecordCrypto } from '../crypto/index.ts'
 import type { EventLog } from '../events/index.ts'
 import type { ComponentLogger, Libp2p, PeerId } from '@libp2p/interface'

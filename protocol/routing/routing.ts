@@ -31,7 +31,7 @@ import type { SignedBeacon, TopologyUpdate } from './pb/routing.ts'
 import type { RouteKeeper } from './route-keeper.ts'
 import type { RoutedMessaging } from './routed-messaging.ts'
 import type { TopologyExchange } from './topology-exchange.ts'
-import type { RouteInfo } from './topology.ts'
+import type { RouteInfo } from './route-table.ts'
 import type { EventLog } from '../events/index.ts'
 import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
 
