@@ -512,10 +512,10 @@ async function attackBench (): Promise<AttackResult> {
       const latencies: number[] = []
       const loop = monitorEventLoopDelay({ resolution: 10 })
       loop.enable()
-      let on = true
+      const state = { on: true }
       let failures = 0
       const polling = (async () => {
-        while (on) {
+        while (state.on) {
           const t = performance.now()
           const ok = await fetch(healthUrl).then(async r => { await r.text(); return r.ok }, () => false)
           if (ok) { latencies.push(performance.now() - t) } else { failures++ }
@@ -524,7 +524,7 @@ async function attackBench (): Promise<AttackResult> {
       })()
       return {
         async stop () {
-          on = false
+          state.on = false
           await polling
           loop.disable()
           latencies.sort((a, b) => a - b)
