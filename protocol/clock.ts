@@ -52,16 +52,10 @@ export function every (clock: Clock, ms: number, fn: () => void): () => void {
 }
 
 /**
- * Work that awaits only promises runs as one chain of microtasks and holds everything else
- * (timers, sockets) until it is done. A slice gives the event loop a turn once the chain has
- * run `sliceMs` since the last turn, and costs nothing before. Not on a clock: it measures
- * the CPU a chain holds, not time the node waits for.
+ * Resolves once the event loop has had a turn (timers, sockets): work that awaits only
+ * promises runs as one chain of microtasks and holds everything else until it is done.
+ * Not on a clock: it waits for nothing but the loop.
  */
-export function createSlicer (sliceMs = 20): () => Promise<void> {
-  let since = performance.now()
-  return async () => {
-    if (performance.now() - since < sliceMs) { return }
-    await new Promise(resolve => globalThis.setTimeout(resolve, 0))
-    since = performance.now()
-  }
+export async function yieldToEventLoop (): Promise<void> {
+  await new Promise(resolve => globalThis.setTimeout(resolve, 0))
 }

@@ -12,7 +12,7 @@
  * way; `serveFrames` reads them until the stream ends.
  */
 import { LengthPrefixedDecoder, lpStream, pbStream } from '@libp2p/utils'
-import { createSlicer } from '../clock.ts'
+import { yieldToEventLoop } from '../clock.ts'
 import { RouteFrame } from './pb/routing.ts'
 import type { RouteReply, RoutedEnvelope } from './pb/routing.ts'
 import type { Connection, Logger, Stream, StreamMessageEvent } from '@libp2p/interface'
@@ -135,7 +135,6 @@ export async function serveFrames (stream: Stream, opts: {
     wake = undefined
     w?.()
   }
-  const slice = createSlicer()
   const more = async (): Promise<void> => { await new Promise<void>(resolve => { wake = resolve }) }
   const onMessage = (evt: StreamMessageEvent): void => {
     if (ended) { return }
@@ -182,8 +181,8 @@ export async function serveFrames (stream: Stream, opts: {
         opts.malformed(err)
       }
       // handling a frame may wait on nothing (its promises settle as microtasks): with more
-      // queued, let timers and the other sockets (the API) run between frames now and then
-      if (queue.length > 0) { await slice() }
+      // queued, let timers and the other sockets (the API) run between frames
+      if (queue.length > 0) { await yieldToEventLoop() }
     }
   } finally {
     stream.removeEventListener('message', onMessage)
