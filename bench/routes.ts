@@ -16,8 +16,10 @@
  * 20 ms one way, as `npm run sim`): routing updates, bytes and own beacons per node per
  * second and the CPU the process burns, over a window after set-up and warm-up.
  *
- * 5. attack: a neighbour floods the victim with beacons from fresh origin keys, each listing
- * made-up links; the victim's RSS growth, its API's /health latency during the flood, and
+ * 5. attack: a neighbour in a process of its own (bench/_beacon-flood.ts, over TCP) floods
+ * the victim with beacons from fresh origin keys, each listing made-up links; the victim's
+ * memory (RSS peak and after a GC, split by kind), its API's /health latency and event-loop
+ * delay during the flood against the same before it, what became of every beacon, and
  * whether routes between honest nodes stay right.
  *
  * Env: ROUTES_BENCH_ATTACK_BEACONS (4000), ROUTES_BENCH_ATTACK_LINKS (256), ROUTES_BENCH_SENDS (300), ROUTES_BENCH_GOSSIP_NODES (24), ROUTES_BENCH_GOSSIP_SECONDS (20),
@@ -25,35 +27,36 @@
  * ROUTES_BENCH_ONLY ('compute' | 'latency' | 'gossip' | 'idle' | 'attack'; unset: the first three and attack; 'all': the five).
  */
 /* eslint-disable no-console */
+import { fork } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import { lpStream } from '@libp2p/utils'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { fileURLToPath } from 'node:url'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { DirectedGraph } from 'graphology'
 import { singleSource } from 'graphology-shortest-path/dijkstra.js'
 import { createApiServer } from '../node/api/server.ts'
-import { createNodeRecordCrypto, createNodeSigner } from '../node/crypto.ts'
+import { createNodeRecordCrypto } from '../node/crypto.ts'
+import { createNodeLibp2p } from '../node/libp2p.ts'
 import { openNodeDatabase } from '../node/storage.ts'
 import { generateIdentity } from '../protocol/crypto/index.ts'
 import { createMeshNode } from '../protocol/mesh-node.ts'
 import { gossipCost } from '../protocol/routing/cost-model.ts'
 import { linkCost } from '../protocol/routing/health.ts'
-import { Beacon, TopologyUpdate } from '../protocol/routing/pb/routing.ts'
-import { BEACON_DOMAIN } from '../protocol/routing/records.ts'
-import { TOPOLOGY_PROTOCOL } from '../protocol/routing/routing.ts'
 import { TopologyGraph } from '../protocol/routing/topology.ts'
 import { SimNetwork } from '../simulations/network/sim-network.ts'
 import { createMemoryLibp2p } from '../simulations/nodes/memory-libp2p.ts'
 import { createRandom } from '../simulations/random.ts'
 import { waitFor } from '../test/utils/wait.ts'
 import { fmt, median, percentile, saveReport } from './_report.ts'
+import type { FloodReady, FloodWritten } from './_beacon-flood.ts'
 import type { MeshNode } from '../protocol/mesh-node.ts'
 import type { RoutingInit, RoutingStats } from '../protocol/routing/index.ts'
-import type { BeaconLink, SignedBeacon } from '../protocol/routing/pb/routing.ts'
 import type { GraphLink } from '../protocol/routing/topology.ts'
 import type { MeshDatabase } from '../protocol/storage/index.ts'
 import type { Random } from '../simulations/random.ts'
+import type { ChildProcess } from 'node:child_process'
 
 const until = async (check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> => { await waitFor(check, what, timeoutMs, 50) }
 
@@ -66,7 +69,10 @@ const IDLE_SECONDS = Number(process.env.ROUTES_BENCH_IDLE_SECONDS ?? 60)
 const ONLY = process.env.ROUTES_BENCH_ONLY
 const ATTACK_BEACONS = Number(process.env.ROUTES_BENCH_ATTACK_BEACONS ?? 4000)
 const ATTACK_LINKS = Number(process.env.ROUTES_BENCH_ATTACK_LINKS ?? 256)
+const ATTACK_BASELINE_SECONDS = 5
 const DEGREE = 8
+/** beacons in each of the attacker's updates */
+const BEACONS_PER_FRAME = 64
 
 // ---- 1. route computation ----
 
@@ -415,14 +421,32 @@ async function idleBench (): Promise<IdleResult> {
 
 // ---- 5. beacon flood ----
 
+interface Memory { rss: number, heapTotal: number, heapUsed: number, external: number, arrayBuffers: number }
+
+const mib = (n: number): number => n / 2 ** 20
+function memory (): Memory {
+  const m = process.memoryUsage()
+  return { rss: mib(m.rss), heapTotal: mib(m.heapTotal), heapUsed: mib(m.heapUsed), external: mib(m.external), arrayBuffers: mib(m.arrayBuffers) }
+}
+const growth = (a: Memory, b: Memory): Memory => ({ rss: b.rss - a.rss, heapTotal: b.heapTotal - a.heapTotal, heapUsed: b.heapUsed - a.heapUsed, external: b.external - a.external, arrayBuffers: b.arrayBuffers - a.arrayBuffers })
+
+interface LatencyStats { requests: number, failures: number, p50: number, p99: number, max: number, loopDelayP99: number, loopDelayMax: number }
+
 interface AttackResult {
   beacons: number
   linksPerBeacon: number
   floodBytes: number
   floodSeconds: number
-  rssBeforeMiB: number
-  rssGrowthMiB: number
-  health: { requests: number, failures: number, p50: number, p99: number, max: number }
+  /** the victim's process (the victim and its two honest neighbours) before the flood, MiB */
+  before: Memory
+  /** the highest of each figure sampled during the flood, less `before`, MiB */
+  peak: Memory
+  /** after the flood and a full GC, less `before`, MiB */
+  growth: Memory
+  /** /health before the flood (same run) */
+  baseline: LatencyStats
+  /** /health during the flood */
+  health: LatencyStats
   held: { beacons: number, links: number }
   excess: RoutingStats['excess']
   /** the victim's count of every beacon it read, and what became of each (during the flood) */
@@ -431,94 +455,122 @@ interface AttackResult {
   honestSendMs: number
   framesSent: number
   frames: number
-  closedEarly: string
+  resets: number
+  lastError: string
   unread: number
   connectedAfter: boolean
 }
 
-/** a made-up Ed25519 peer id (identity multihash of a random key) */
-function madeUpPeer (): Uint8Array {
-  const out = new Uint8Array(38)
-  out.set([0x00, 0x24, 0x08, 0x01, 0x12, 0x20])
-  crypto.getRandomValues(out.subarray(6))
-  return out
+/** mesh nodes over TCP on 127.0.0.1 (the attacker, in another process, reaches them) */
+async function startTcpNodes (count: number, routing: RoutingInit): Promise<BenchNode[]> {
+  const nodes: BenchNode[] = []
+  for (let i = 0; i < count; i++) {
+    const dir = await mkdtemp(join(tmpdir(), 'liberation-bench-routes-'))
+    const privateKey = await generateIdentity()
+    const db = await openNodeDatabase(dir)
+    const libp2p = await createNodeLibp2p({ privateKey, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: false, relay: false, start: false })
+    const node = createMeshNode({ libp2p, db, crypto: createNodeRecordCrypto(privateKey) }, { connections: { minConnections: 0 }, routing })
+    await node.start()
+    nodes.push({ node, db, dir })
+  }
+  return nodes
 }
 
 async function attackBench (): Promise<AttackResult> {
-  // attacker, victim, h1, h2: attacker - victim - h1 - h2
-  const nodes = await startNodes(4, { probeIntervalMs: 1000, beaconMinIntervalMs: 50 })
-  const [attacker, victim, h1, h2] = nodes
+  // victim, h1, h2 here: attacker - victim - h1 - h2; the attacker in a child process
+  const nodes = await startTcpNodes(3, { probeIntervalMs: 1000, beaconMinIntervalMs: 50 })
+  const [victim, h1, h2] = nodes
   const api = createApiServer(victim.node, { host: '127.0.0.1', port: 0, dataDir: victim.dir, rateLimit: false })
   await api.start()
+  let child: ChildProcess | undefined
   try {
-    await connectPairs(nodes, [[0, 1], [1, 2], [2, 3]])
+    await connectPairs(nodes, [[0, 1], [1, 2]])
     const h2Id = h2.node.libp2p.peerId.toString()
     const honestPath = [victim, h1, h2].map(n => n.node.libp2p.peerId.toString()).join('>')
     await until(() => victim.node.routing.route(h2Id)?.path.join('>') === honestPath, 'the honest route', 60_000)
 
-    // the flood, made before measuring: fresh origin keys, made-up links
-    const beacons: SignedBeacon[] = []
-    const now = Date.now()
-    for (let i = 0; i < ATTACK_BEACONS; i++) {
-      const signer = createNodeSigner(await generateKeyPair('Ed25519'))
-      const links = Array.from({ length: ATTACK_LINKS }, () => ({ peer: madeUpPeer(), rttMs: 1, jitterMs: 0, lossPermille: 0, healthPermille: 1000 }))
-      const beacon = Beacon.encode({ origin: signer.publicKey as Uint8Array<ArrayBuffer>, seq: now, timestamp: now, scope: 3, links: links as Array<BeaconLink & { peer: Uint8Array<ArrayBuffer> }>, addrs: [] })
-      const data = new Uint8Array(BEACON_DOMAIN.length + beacon.length)
-      data.set(BEACON_DOMAIN)
-      data.set(beacon, BEACON_DOMAIN.length)
-      beacons.push({ beacon, signature: await signer.sign(data) as Uint8Array<ArrayBuffer>, hops: 0 })
-    }
-    const frames = []
-    for (let i = 0; i < beacons.length; i += 64) { frames.push(TopologyUpdate.encode({ beacons: beacons.slice(i, i + 64), reach: [], hasReach: false })) }
-    const floodBytes = frames.reduce((n, f) => n + f.length, 0)
-    beacons.length = 0
-    globalThis.gc?.()
-    const rssBefore = process.memoryUsage().rss
-    const st0 = victim.node.routing.stats()
+    // the attacker connects, then builds the flood before anything is measured
+    const attackerScript = fileURLToPath(new URL('./_beacon-flood.js', import.meta.url))
+    child = fork(attackerScript, [victim.node.libp2p.getMultiaddrs()[0].toString(), String(ATTACK_BEACONS), String(ATTACK_LINKS), String(BEACONS_PER_FRAME)], { execArgv: [] })
+    const fromChild = new Map<string, (msg: any) => void>()
+    const exited = new Promise<void>((resolve, reject) => {
+      child?.on('exit', code => { code === 0 || code === null ? resolve() : reject(new Error(`the attacker exited with ${code}`)) })
+    })
+    exited.catch(() => {})
+    child.on('message', (msg: any) => { fromChild.get(msg?.type)?.(msg) })
+    const message = async <T>(type: string): Promise<T> => Promise.race([
+      new Promise<T>(resolve => { fromChild.set(type, resolve) }),
+      exited.then(() => { throw new Error(`the attacker exited before '${type}'`) })
+    ])
+    const ready = await message<FloodReady>('ready')
+    await until(() => victim.node.libp2p.getConnections(peerIdFromString(ready.peerId)).length > 0, 'the attacker connected', 60_000)
 
-    // /health polled through the flood
-    const latencies: number[] = []
-    const flood = { on: true }
-    let failures = 0
-    const poller = (async () => {
-      while (flood.on) {
-        const t = performance.now()
-        const ok = await fetch(`${api.url.replace('0.0.0.0', '127.0.0.1')}/health`).then(async r => { await r.text(); return r.ok }, () => false)
-        if (ok) { latencies.push(performance.now() - t) } else { failures++ }
-        await new Promise(resolve => setTimeout(resolve, 10))
-      }
-    })()
-    const started = performance.now()
-    // a persistent attacker: when the victim resets the stream, it opens another (bounded)
-    let framesSent = 0
-    let closedEarly = ''
-    /** beacons written that the victim had not read 60 s after the last write */
-    let unread = 0
-    for (let reopen = 0; reopen < 100 && framesSent < frames.length; reopen++) {
-      try {
-        const stream = await attacker.node.libp2p.dialProtocol(victim.node.libp2p.peerId, TOPOLOGY_PROTOCOL)
-        const lp = lpStream(stream)
-        while (framesSent < frames.length) {
-          await lp.write(frames[framesSent])
-          framesSent++
+    // /health polled, and the event loop's delay watched, for a while before the flood (the
+    // baseline: this box is shared) and through it
+    const healthUrl = `${api.url.replace('0.0.0.0', '127.0.0.1')}/health`
+    const watch = (): { stop(): Promise<LatencyStats> } => {
+      const latencies: number[] = []
+      const loop = monitorEventLoopDelay({ resolution: 10 })
+      loop.enable()
+      const state = { on: true }
+      let failures = 0
+      const polling = (async () => {
+        while (state.on) {
+          const t = performance.now()
+          const ok = await fetch(healthUrl).then(async r => { await r.text(); return r.ok }, () => false)
+          if (ok) { latencies.push(performance.now() - t) } else { failures++ }
+          await new Promise(resolve => setTimeout(resolve, 10))
         }
-        // a write returns once the frame is buffered, long before the victim reads it:
-        // closing (or resetting) now would discard the backlog unread, so wait for the
-        // victim to have read every beacon written
-        const written = Math.min(ATTACK_BEACONS, framesSent * 64)
-        const read = (): number => victim.node.routing.stats().beaconsReceived - st0.beaconsReceived
-        const allRead = await until(() => read() >= written, 'the victim to read every frame', 60_000).then(() => true, () => false)
-        if (!allRead) { unread = written - read() }
-        await stream.close()
-      } catch (err: any) {
-        closedEarly = `stream reset ${reopen + 1} time(s), last: ${err?.name ?? err?.type ?? 'error'}`
+      })()
+      return {
+        async stop () {
+          state.on = false
+          await polling
+          loop.disable()
+          latencies.sort((a, b) => a - b)
+          return {
+            requests: latencies.length,
+            failures,
+            p50: percentile(latencies, 50),
+            p99: percentile(latencies, 99),
+            max: latencies[latencies.length - 1] ?? 0,
+            loopDelayP99: loop.percentile(99) / 1e6,
+            loopDelayMax: loop.max / 1e6
+          }
+        }
       }
     }
-    const floodSeconds = (performance.now() - started) / 1000
-    flood.on = false
-    await poller
+    const baselineWatch = watch()
+    await new Promise(resolve => setTimeout(resolve, ATTACK_BASELINE_SECONDS * 1000))
+    const baseline = await baselineWatch.stop()
+
     globalThis.gc?.()
-    const rssAfter = process.memoryUsage().rss
+    const before = memory()
+    const peak = { ...before }
+    const sampler = setInterval(() => {
+      const m = memory()
+      for (const k of Object.keys(peak) as Array<keyof Memory>) { peak[k] = Math.max(peak[k], m[k]) }
+    }, 50)
+    const st0 = victim.node.routing.stats()
+    const floodWatch = watch()
+    const started = performance.now()
+    const writtenMsg = message<FloodWritten>('written')
+    child.send({ type: 'flood' })
+    const written = await writtenMsg
+    // the attacker's write returns once its muxer took the frame, before the victim read
+    // it: the attacker closes only when the victim has read every beacon written
+    const writtenBeacons = Math.min(ATTACK_BEACONS, written.framesSent * BEACONS_PER_FRAME)
+    const read = (): number => victim.node.routing.stats().beaconsReceived - st0.beaconsReceived
+    const allRead = await until(() => read() >= writtenBeacons, 'the victim to read every frame', 60_000).then(() => true, () => false)
+    const unread = allRead ? 0 : writtenBeacons - read()
+    const floodSeconds = (performance.now() - started) / 1000
+    const health = await floodWatch.stop()
+    clearInterval(sampler)
+    const connectedAfter = victim.node.libp2p.getConnections(peerIdFromString(ready.peerId)).length > 0
+    child.send({ type: 'stop' })
+    await exited
+    globalThis.gc?.()
+    const after = memory()
 
     const st = victim.node.routing.stats()
     const delta = (f: (s: RoutingStats) => number): number => f(st) - f(st0)
@@ -534,27 +586,30 @@ async function attackBench (): Promise<AttackResult> {
     const t = performance.now()
     await victim.node.routing.send(h2Id, new TextEncoder().encode('after the flood'), { timeoutMs: 5000 })
     const honestSendMs = performance.now() - t
-    latencies.sort((a, b) => a - b)
     return {
       beacons: ATTACK_BEACONS,
       linksPerBeacon: ATTACK_LINKS,
-      floodBytes,
+      floodBytes: ready.floodBytes,
       floodSeconds,
-      rssBeforeMiB: rssBefore / 2 ** 20,
-      rssGrowthMiB: (rssAfter - rssBefore) / 2 ** 20,
-      health: { requests: latencies.length, failures, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] ?? 0 },
+      before,
+      peak: growth(before, peak),
+      growth: growth(before, after),
+      baseline,
+      health,
       held: { beacons: st.beacons, links: st.links },
       excess: st.excess,
       accounting,
-      framesSent,
-      frames: frames.length,
-      closedEarly,
+      framesSent: written.framesSent,
+      frames: ready.frames,
+      resets: written.resets,
+      lastError: written.lastError,
       unread,
-      connectedAfter: victim.node.libp2p.getConnections(attacker.node.libp2p.peerId).length > 0,
+      connectedAfter,
       honestRouteCorrect: route?.path.join('>') === honestPath,
       honestSendMs
     }
   } finally {
+    child?.kill()
     await api.stop()
     await stopNodes(nodes)
   }
@@ -596,13 +651,21 @@ async function main (): Promise<void> {
   if (ONLY == null || ONLY === 'all' || ONLY === 'attack') {
     const a = await attackBench()
     report.attack = a
-    console.log(`\nbeacon flood from one neighbour: ${a.beacons} beacons from new origins × ${a.linksPerBeacon} made-up links (${a.beacons * a.linksPerBeacon} made-up nodes, ${fmt(a.floodBytes / 2 ** 20, 1)} MiB) in ${fmt(a.floodSeconds, 1)} s:`)
-    console.log(`  victim RSS ${fmt(a.rssBeforeMiB, 0)} MiB → +${fmt(a.rssGrowthMiB, 1)} MiB (bar: < 50); /health p50 ${fmt(a.health.p50, 1)} ms, p99 ${fmt(a.health.p99, 1)} ms (bar: < 100), max ${fmt(a.health.max, 1)} ms over ${a.health.requests} requests (${a.health.failures} failed)`)
+    console.log(`\nbeacon flood from one neighbour (in its own process, over TCP): ${a.beacons} beacons from new origins × ${a.linksPerBeacon} made-up links (${a.beacons * a.linksPerBeacon} made-up nodes, ${fmt(a.floodBytes / 2 ** 20, 1)} MiB) in ${fmt(a.floodSeconds, 1)} s:`)
+    const g = a.growth
+    const p = a.peak
+    const signed = (x: number): string => `${x >= 0 ? '+' : ''}${fmt(x, 1)}`
+    console.log(`  victim process RSS ${fmt(a.before.rss, 0)} MiB: peak ${signed(p.rss)} MiB during the flood (bar: < 50), ${signed(g.rss)} MiB after it and a GC`)
+    console.log(`    peaks: V8 heap ${signed(p.heapTotal)} (used ${signed(p.heapUsed)}), external ${signed(p.external)} (array buffers ${signed(p.arrayBuffers)}); ` +
+      `after a GC: V8 heap ${signed(g.heapTotal)} (used ${signed(g.heapUsed)}), external ${signed(g.external)} (array buffers ${signed(g.arrayBuffers)}) MiB`)
+    const h = (x: LatencyStats): string => `p50 ${fmt(x.p50, 1)} ms, p99 ${fmt(x.p99, 1)} ms, max ${fmt(x.max, 1)} ms over ${x.requests} requests (${x.failures} failed); event loop delay p99 ${fmt(x.loopDelayP99, 1)} ms, max ${fmt(x.loopDelayMax, 1)} ms`
+    console.log(`  /health during the flood: ${h(a.health)} (bar: p99 < 100)`)
+    console.log(`  /health before the flood (${ATTACK_BASELINE_SECONDS} s, baseline): ${h(a.baseline)}`)
     console.log(`  held ${a.held.beacons} beacons, ${a.held.links} links; dropped: ${a.excess.origins} new origins over the rates, ${a.excess.rate} in updates over the update rate, ${a.excess.links} links over the per-beacon cap, ${a.excess.evicted} evicted, ${a.excess.refused} refused`)
     const c = a.accounting
-    console.log(`  the victim read ${c.received} beacons (the flood's ${a.framesSent * 64 >= a.beacons ? a.beacons : a.framesSent * 64} plus honest ones): ${c.accepted} accepted, ${c.rejected} rejected, ${c.ignored} not news, ` +
+    console.log(`  the victim read ${c.received} beacons (the flood's ${Math.min(a.beacons, a.framesSent * BEACONS_PER_FRAME)} plus honest ones): ${c.accepted} accepted, ${c.rejected} rejected, ${c.ignored} not news, ` +
       `${c.received - c.accepted - c.rejected - c.ignored - c.unaccounted} over a bound; unaccounted ${c.unaccounted}`)
-    console.log(`  attacker wrote ${a.framesSent} of ${a.frames} frames${a.closedEarly !== '' ? ` (then: ${a.closedEarly})` : ''}; unread by the victim 60 s after the last write: ${a.unread}; still connected to the victim: ${a.connectedAfter}`)
+    console.log(`  attacker wrote ${a.framesSent} of ${a.frames} frames (streams reset by the victim: ${a.resets}${a.lastError !== '' ? `, last: ${a.lastError}` : ''}); unread by the victim 60 s after the last write: ${a.unread}; still connected to the victim: ${a.connectedAfter}`)
     console.log(`  honest route victim → h2 ${a.honestRouteCorrect ? 'unchanged' : 'CHANGED'}; a routed message after the flood acknowledged in ${fmt(a.honestSendMs, 1)} ms`)
   }
   if (ONLY === 'idle' || ONLY === 'all') {

@@ -50,3 +50,12 @@ export function every (clock: Clock, ms: number, fn: () => void): () => void {
     clock.clearTimeout(handle)
   }
 }
+
+/**
+ * Resolves once the event loop has had a turn (timers, sockets): work that awaits only
+ * promises runs as one chain of microtasks and holds everything else until it is done.
+ * Not on a clock: it waits for nothing but the loop.
+ */
+export async function yieldToEventLoop (): Promise<void> {
+  await new Promise(resolve => globalThis.setTimeout(resolve, 0))
+}

@@ -5,7 +5,7 @@
 import { MeshError } from '../errors.ts'
 import type { Clock } from '../clock.ts'
 import type { LinkMonitor, LinkMonitorInit, PeerHealth, PeerLinkInfo, PeerHealthChange } from './link-monitor.ts'
-import type { RouteInfo, RouteKind } from './topology.ts'
+import type { RouteInfo, RouteKind } from './route-table.ts'
 import type { RecordCrypto } from '../crypto/index.ts'
 import type { EventLog } from '../events/index.ts'
 import type { ComponentLogger, Libp2p, PeerId } from '@libp2p/interface'
@@ -75,8 +75,11 @@ export interface RoutingInit extends LinkMonitorInit {
   failedLinkPenaltyMs?: number
   /** with no route, dial the target (peer store addresses, DHT) and send directly (default true) */
   dialUnknownTargets?: boolean
-  /** per neighbour, inbound (default routed 1000/s, topology updates 50/s) */
-  rateLimits?: { routedPerSecond?: number, updatesPerSecond?: number }
+  /**
+   * per neighbour, inbound (default routed 1000/s, topology updates 50/s and 1 MiB/s of
+   * them, with bursts of 8 MiB: an update over the bytes is dropped before it is decoded)
+   */
+  rateLimits?: { routedPerSecond?: number, updatesPerSecond?: number, updateBytesPerSecond?: number, updateBytesBurst?: number }
   /** route:changed events per recomputation at most; the rest are counted (default 64) */
   maxRouteEvents?: number
 }
@@ -214,7 +217,8 @@ export interface RoutingStats {
   /**
    * what the topology bounds dropped: beacons from new origins over the rates, links past
    * the per-beacon cap, far entries past the cap, beacons evicted or refused for room, and
-   * beacons in updates over a neighbour's update rate (dropped unread)
+   * beacons in updates dropped unread (over a neighbour's update rate, or sent while more
+   * of its updates than the node keeps were waiting)
    */
   excess: { origins: number, links: number, reach: number, evicted: number, refused: number, rate: number }
 }

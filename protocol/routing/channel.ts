@@ -11,10 +11,11 @@
  * Topology updates (`/liberation/topology/2.0.0`): one `TopologyUpdate` per frame, one
  * way; `serveFrames` reads them until the stream ends.
  */
-import { lpStream, pbStream } from '@libp2p/utils'
+import { LengthPrefixedDecoder, lpStream, pbStream } from '@libp2p/utils'
+import { yieldToEventLoop } from '../clock.ts'
 import { RouteFrame } from './pb/routing.ts'
 import type { RouteReply, RoutedEnvelope } from './pb/routing.ts'
-import type { Connection, Logger, Stream } from '@libp2p/interface'
+import type { Connection, Logger, Stream, StreamMessageEvent } from '@libp2p/interface'
 import type { LengthPrefixedStream } from '@libp2p/utils'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
@@ -102,31 +103,98 @@ export class LongLivedStream {
 }
 
 /**
- * Reads the frames of one inbound stream until it ends. A frame over `maxFrameBytes` ends
- * the stream (its framing is lost) and counts as malformed; a frame `onFrame` rejects is
- * only counted: the next one is read.
+ * Reads the frames of one inbound stream until it ends and hands them to `onFrame` one at
+ * a time (each settles before the next). The stream is read as fast as it delivers:
+ * frames that come while others wait are queued, and past `maxQueuedBytes` waiting they
+ * go to `dropped` instead, so what a sender can make this node hold is one frame being
+ * cut, the queue and the frame in hand, however fast it sends. (Pausing the stream would
+ * not bound it: the muxer's window, up to 16 MiB with yamux, is still in flight.)
+ *
+ * A frame over `maxFrameBytes` ends the stream (its framing is lost) and counts as
+ * malformed; a frame `onFrame` rejects is only counted: the next one is read.
  */
 export async function serveFrames (stream: Stream, opts: {
   maxFrameBytes: number
+  /** bytes of frames read and not handled yet past which more are dropped (default: one frame) */
+  maxQueuedBytes?: number
   onFrame(frame: Uint8ArrayList): void | Promise<void>
+  /** a frame that came while `maxQueuedBytes` of others waited */
+  dropped(frame: Uint8ArrayList): void
   malformed(err: Error): void
 }): Promise<void> {
-  const lp = lpStream(stream, { maxDataLength: opts.maxFrameBytes })
-  for (;;) {
-    let frame: Uint8ArrayList
-    try {
-      frame = await lp.read()
-    } catch (err: any) {
-      if (isSenderFault(err, stream)) { opts.malformed(err) }
-      stream.abort(err)
-      return
-    }
-    try {
-      await opts.onFrame(frame)
-    } catch (err: any) {
-      opts.malformed(err)
-    }
+  const maxQueued = opts.maxQueuedBytes ?? opts.maxFrameBytes
+  // the decoder holds one partial frame (at most maxFrameBytes) plus the chunk being cut
+  const decoder = new LengthPrefixedDecoder({ maxDataLength: opts.maxFrameBytes, maxBufferSize: Number.MAX_SAFE_INTEGER })
+  const queue: Uint8ArrayList[] = []
+  let queued = 0
+  let ended = false
+  let senderFault: Error | undefined
+  let wake: (() => void) | undefined
+  const notify = (): void => {
+    const w = wake
+    wake = undefined
+    w?.()
   }
+  const more = async (): Promise<void> => { await new Promise<void>(resolve => { wake = resolve }) }
+  const onMessage = (evt: StreamMessageEvent): void => {
+    if (ended) { return }
+    try {
+      for (const frame of decoder.decode(evt.data)) {
+        if (queued + frame.byteLength > maxQueued && queue.length > 0) {
+          opts.dropped(frame)
+          continue
+        }
+        queue.push(frame)
+        queued += frame.byteLength
+      }
+    } catch (err: any) {
+      senderFault = err
+      ended = true
+    }
+    notify()
+  }
+  const onEnd = (): void => {
+    ended = true
+    notify()
+  }
+  stream.addEventListener('message', onMessage)
+  stream.addEventListener('end', onEnd)
+  stream.addEventListener('close', onEnd)
+  if (stream.readableEnded) { ended = true }
+  // bytes that came before the listener wait in the stream: pausing and resuming hands them over
+  if (stream.readBufferLength > 0 && stream.readStatus === 'readable') {
+    stream.pause()
+    stream.resume()
+  }
+  try {
+    for (;;) {
+      const frame = queue.shift()
+      if (frame == null) {
+        if (ended || stream.status !== 'open') { break }
+        await more()
+        continue
+      }
+      queued -= frame.byteLength
+      try {
+        await opts.onFrame(frame)
+      } catch (err: any) {
+        opts.malformed(err)
+      }
+      // handling a frame may wait on nothing (its promises settle as microtasks): with more
+      // queued, let timers and the other sockets (the API) run between frames
+      if (queue.length > 0) { await yieldToEventLoop() }
+    }
+  } finally {
+    stream.removeEventListener('message', onMessage)
+    stream.removeEventListener('end', onEnd)
+    stream.removeEventListener('close', onEnd)
+  }
+  if (senderFault != null) {
+    opts.malformed(senderFault)
+    stream.abort(senderFault)
+    return
+  }
+  if (stream.status === 'open') { stream.abort(new Error('stream ended')) }
 }
 
 export interface FrameLimits {

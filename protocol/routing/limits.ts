@@ -1,6 +1,6 @@
 /**
  * What one neighbour, and all together, may make this node take in: topology updates
- * and routed messages per second per neighbour, and beacons from origins not held yet
+ * (and their bytes) and routed messages per second per neighbour, and beacons from origins not held yet
  * per minute (per neighbour and in all, taken before the signature is checked, so a
  * flood of fresh keys costs no verification). What the bounds drop is counted always and
  * reported as a `topology:excess` event at most every 10 s per neighbour, so a flood
@@ -12,8 +12,8 @@ import type { EventLog } from '../events/index.ts'
 import type { Logger } from '@libp2p/interface'
 
 export interface RoutingLimits {
-  /** one more topology update from `from` (a frame) */
-  update(from: string, now: number): boolean
+  /** one more topology update of `bytes` from `from` (a frame): within both its rates? */
+  update(from: string, bytes: number, now: number): boolean
   /** one more routed envelope from `from` */
   routed(from: string, now: number): boolean
   /** a beacon from an origin not held yet, relayed by `from`: takes both budgets' tokens, or none */
@@ -30,13 +30,19 @@ export function createRoutingLimits (components: { log: Logger, events?: EventLo
   const all = new TokenBuckets((no.perMinute ?? 300) / 60, no.burst ?? 512, 1)
   const routedPerSecond = init.rateLimits?.routedPerSecond ?? 1000
   const updatesPerSecond = init.rateLimits?.updatesPerSecond ?? 50
+  const updateBytesPerSecond = init.rateLimits?.updateBytesPerSecond ?? 1024 * 1024
   const routed = new TokenBuckets(routedPerSecond, routedPerSecond, 4096)
   const updates = new TokenBuckets(updatesPerSecond, updatesPerSecond, 4096)
+  const updateBytes = new TokenBuckets(updateBytesPerSecond, init.rateLimits?.updateBytesBurst ?? 8 * 1024 * 1024, 4096)
   /** excess reported per neighbour since its last event, and when that event went out */
   const reported = new Map<string, { at: number, pending: number }>()
 
   return {
-    update: (from, now) => updates.take(from, 1, now),
+    update (from, bytes, now) {
+      if (!updates.has(from, 1, now) || !updateBytes.take(from, bytes, now)) { return false }
+      updates.take(from, 1, now)
+      return true
+    },
     routed: (from, now) => routed.take(from, 1, now),
     newOrigin (from, now) {
       if (!perNeighbour.has(from, 1, now) || !all.take('all', 1, now)) { return false }

@@ -9,7 +9,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH } from '../crypto/index.ts'
 import { linkCost } from './health.ts'
-import { Beacon, RoutedAck, RoutedBody } from './pb/routing.ts'
+import { Beacon, BeaconHeader, RoutedAck, RoutedBody } from './pb/routing.ts'
 import { peerIdStringFromBytes, peerIdStringFromKey } from './peer-ids.ts'
 import type { Signer, Verifier } from '../crypto/index.ts'
 import type { SignedBeacon } from './pb/routing.ts'
@@ -70,15 +70,15 @@ export async function signBeacon (signer: Signer, content: BeaconContent, peerId
   return { beacon, signature: signature as Uint8Array<ArrayBuffer>, hops: 0 }
 }
 
-/** A beacon whose structure passed; its signature is not checked yet. */
+/** A beacon whose header passed; its signature is not checked yet, its links not decoded. */
 export interface ParsedBeacon {
   origin: string
   originKey: Uint8Array
   seq: number
   timestamp: number
   scope: number
-  /** raw links, decoded lazily (after the signature check) */
-  raw: Beacon
+  /** the encoded beacon: its links are decoded after the signature check (beaconLinks) */
+  bytes: Uint8Array
 }
 
 export interface BeaconChecks {
@@ -87,12 +87,16 @@ export interface BeaconChecks {
   maxClockSkewMs: number
 }
 
-/** Structure and freshness checks that need no crypto. Throws InvalidRecordError. */
+/**
+ * Header and freshness checks that need no crypto, on the beacon's first fields only: the
+ * links are not decoded here (a flood of beacons listing many links each costs no more to
+ * turn away than one listing none). Throws InvalidRecordError.
+ */
 export function parseBeacon (signed: SignedBeacon, checks: BeaconChecks): ParsedBeacon {
   if (signed.signature.length !== ED25519_SIGNATURE_LENGTH) { throw new InvalidRecordError('beacon signature has the wrong length') }
-  let raw: Beacon
+  let raw: BeaconHeader
   try {
-    raw = Beacon.decode(signed.beacon, { limits: { links: MAX_BEACON_LINKS, addrs: MAX_BEACON_ADDRS } })
+    raw = BeaconHeader.decode(signed.beacon)
   } catch (err: any) {
     throw new InvalidRecordError(`beacon does not decode: ${err?.message}`)
   }
@@ -109,7 +113,7 @@ export function parseBeacon (signed: SignedBeacon, checks: BeaconChecks): Parsed
   } catch {
     throw new InvalidRecordError('beacon origin is not a valid key')
   }
-  return { origin, originKey: raw.origin, seq: raw.seq, timestamp: raw.timestamp, scope: raw.scope, raw }
+  return { origin, originKey: raw.origin, seq: raw.seq, timestamp: raw.timestamp, scope: raw.scope, bytes: signed.beacon }
 }
 
 export function isExpiredBeacon (parsed: ParsedBeacon, checks: BeaconChecks): boolean {
@@ -126,9 +130,15 @@ export async function verifyBeacon (verifier: Verifier, signed: SignedBeacon, pa
  * are decoded: decoding is what a beacon with many made-up links would make expensive.
  */
 export function beaconLinks (parsed: ParsedBeacon, maxLinks = Number.POSITIVE_INFINITY): { links: GraphLink[], addrs: string[], cut: number } {
+  let beacon: Beacon
+  try {
+    beacon = Beacon.decode(parsed.bytes, { limits: { links: MAX_BEACON_LINKS, addrs: MAX_BEACON_ADDRS } })
+  } catch (err: any) {
+    throw new InvalidRecordError(`beacon does not decode: ${err?.message}`)
+  }
   const links: GraphLink[] = []
   const seen = new Set<string>()
-  let raw = parsed.raw.links
+  let raw = beacon.links
   for (const l of raw) {
     if (l.lossPermille > 1000 || l.healthPermille > 1000) { throw new InvalidRecordError('beacon link quality out of range') }
   }
@@ -158,7 +168,7 @@ export function beaconLinks (parsed: ParsedBeacon, maxLinks = Number.POSITIVE_IN
     links.push({ ...quality(l), peer })
   }
   const addrs: string[] = []
-  for (const a of parsed.raw.addrs) {
+  for (const a of beacon.addrs) {
     if (a.length > MAX_ADDR_BYTES) { throw new InvalidRecordError('beacon address too long') }
     try {
       addrs.push(multiaddr(a).toString())

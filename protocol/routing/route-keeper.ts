@@ -7,7 +7,7 @@
  */
 import type { RouteChange } from './api.ts'
 import type { RoutingContext } from './context.ts'
-import type { RouteTable } from './topology.ts'
+import type { RouteTable } from './route-table.ts'
 
 /** why the far tables should go out: see TopologyExchange.scheduleReach */
 export type FarChange = 'retraction' | 'membership' | 'cost'

@@ -8,7 +8,7 @@
  * against the neighbour), ignored (not news), or dropped by a bound (excess: new origins
  * over the rates, updates over the update rate; links cut, beacons evicted or refused).
  */
-import { every } from '../clock.ts'
+import { every, yieldToEventLoop } from '../clock.ts'
 import { serveFrames } from './channel.ts'
 import { routers } from './context.ts'
 import { TriggeredSend } from './damping.ts'
@@ -24,6 +24,54 @@ import type { SignedBeacon } from './pb/routing.ts'
 import type { FarChange, RouteKeeper } from './route-keeper.ts'
 import type { ReachInfo } from './topology.ts'
 import type { Connection, Stream } from '@libp2p/interface'
+import type { Uint8ArrayList } from 'uint8arraylist'
+
+/**
+ * Updates read from one stream and not handled yet, in bytes, past which more are dropped
+ * (counted as excess): room for an honest neighbour's catch-up burst, not for a flood
+ */
+const MAX_QUEUED_BYTES = MAX_UPDATE_BYTES
+/** beacons verified between two turns of the event loop (an honest update has fewer) */
+const YIELD_EVERY_BEACONS = 64
+
+/**
+ * The beacons in an encoded TopologyUpdate (field 1), counted by walking its fields
+ * without decoding or copying them; what does not parse ends the count.
+ */
+export function countBeacons (frame: Uint8ArrayList): number {
+  const length = frame.byteLength
+  let pos = 0
+  const varint = (): number => {
+    let value = 0
+    for (let shift = 0; shift < 35 && pos < length; shift += 7) {
+      const b = frame.get(pos++)
+      value += (b & 0x7f) * 2 ** shift
+      if (b < 0x80) { return value }
+    }
+    return -1
+  }
+  let count = 0
+  while (pos < length) {
+    const tag = varint()
+    if (tag < 0) { break }
+    const wireType = tag & 7
+    if (wireType === 0) {
+      if (varint() < 0) { break }
+    } else if (wireType === 2) {
+      const len = varint()
+      if (len < 0 || pos + len > length) { break }
+      pos += len
+      if (tag >>> 3 === 1) { count++ }
+    } else if (wireType === 1) {
+      pos += 8
+    } else if (wireType === 5) {
+      pos += 4
+    } else {
+      break
+    }
+  }
+  return count
+}
 
 export interface TopologyExchange {
   start(): void
@@ -98,23 +146,47 @@ export function createTopologyExchange (ctx: RoutingContext, parts: TopologyExch
 
   async function serve (stream: Stream, connection: Connection): Promise<void> {
     const from = connection.remotePeer.toString()
+    const decode = (frame: Uint8ArrayList): TopologyUpdate => {
+      const update = TopologyUpdate.decode(frame, { limits: { beacons: MAX_BEACONS_PER_UPDATE, reach: cfg.maxReachEntries * 2 } })
+      counters.updatesReceived++
+      counters.updateBytesReceived += frame.byteLength
+      return update
+    }
+    /** an update dropped unread: decoding is cheap (beacons stay bytes), so its beacons are counted too */
+    const drop = (update: TopologyUpdate, why: string): void => {
+      counters.beaconsReceived += update.beacons.length
+      counters.excess.rate += update.beacons.length
+      limits.excess(from, update.beacons.length, clock.now())
+      ctx.log('topology update from %s dropped: %s', from, why)
+    }
     await serveFrames(stream, {
       maxFrameBytes: MAX_UPDATE_BYTES,
+      maxQueuedBytes: MAX_QUEUED_BYTES,
+      // a frame that does not decode is the sender's fault (serveFrames counts it)
       onFrame: async (frame) => {
-        // a frame that does not decode is the sender's fault (serveFrames counts it)
-        const update = TopologyUpdate.decode(frame, { limits: { beacons: MAX_BEACONS_PER_UPDATE, reach: cfg.maxReachEntries * 2 } })
-        counters.updatesReceived++
-        counters.updateBytesReceived += frame.byteLength
-        const now = clock.now()
-        if (!limits.update(from, now)) {
-          // decoding is cheap (beacons stay bytes): the beacons dropped are counted too
-          counters.beaconsReceived += update.beacons.length
-          counters.excess.rate += update.beacons.length
-          limits.excess(from, update.beacons.length, now)
-          ctx.log('topology updates from %s over the rate limit', from)
+        if (!limits.update(from, frame.byteLength, clock.now())) {
+          // not decoded (a copy of the whole frame): its beacons are counted off the wire
+          counters.updatesReceived++
+          counters.updateBytesReceived += frame.byteLength
+          const beacons = countBeacons(frame)
+          counters.beaconsReceived += beacons
+          counters.excess.rate += beacons
+          limits.excess(from, beacons, clock.now())
+          ctx.log('topology update from %s dropped: over the update rate', from)
           return
         }
+        const update = decode(frame)
         await apply(from, update).catch((err: any) => { ctx.log.error('topology update from %s not applied: %s', from, err?.message) })
+      },
+      dropped: (frame) => {
+        let update: TopologyUpdate
+        try {
+          update = decode(frame)
+        } catch (err: any) {
+          ctx.invalid(from, `malformed topology update: ${err.message}`)
+          return
+        }
+        drop(update, 'more queued than this node keeps')
       },
       malformed: (err) => { ctx.invalid(from, `malformed topology update: ${err.message}`) }
     })
@@ -133,6 +205,7 @@ export function createTopologyExchange (ctx: RoutingContext, parts: TopologyExch
     let excess = 0
     const excessBefore = graphExcess()
     const forward: Array<{ origin: string, signed: SignedBeacon }> = []
+    let verified = 0
     counters.beaconsReceived += update.beacons.length
     for (const signed of update.beacons) {
       try {
@@ -148,12 +221,18 @@ export function createTopologyExchange (ctx: RoutingContext, parts: TopologyExch
           counters.excess.origins++
           continue
         }
+        // a signature check and a beacon's links cost about a millisecond: an update of
+        // hundreds would hold the event loop (the API, the probes) for its whole length
+        // (by count, not time: the checks await, so the time includes other work)
+        if (++verified % YIELD_EVERY_BEACONS === 0) { await yieldToEventLoop() }
         if (!await verifyBeacon(ctx.crypto.verifier, signed, parsed)) { throw new InvalidRecordError('beacon signature does not verify') }
         const { links, addrs, cut } = beaconLinks(parsed, cfg.maxLinksPerBeacon)
         graph.excess.links += cut
         // the hop count is not signed: a relayed beacon came at least two hops
         const hops = parsed.origin === from ? 1 : Math.max(2, signed.hops + 1)
         const refusedBefore = graph.excess.refused
+        // copies: the decoded bytes are views of the whole update, which a held (or queued) beacon would keep
+        const wire = { beacon: signed.beacon.slice(), signature: signed.signature.slice(), hops }
         if (!graph.insertBeacon({
           origin: parsed.origin,
           seq: parsed.seq,
@@ -163,7 +242,7 @@ export function createTopologyExchange (ctx: RoutingContext, parts: TopologyExch
           links,
           addrs,
           receivedAt: now,
-          wire: { beacon: signed.beacon, signature: signed.signature, hops }
+          wire
         }, now)) {
           // refused for room (counted as excess by the graph), or another update brought a
           // newer one while we verified
@@ -172,7 +251,7 @@ export function createTopologyExchange (ctx: RoutingContext, parts: TopologyExch
         }
         changed = true
         counters.beaconsAccepted++
-        if (hops < parsed.scope) { forward.push({ origin: parsed.origin, signed: { beacon: signed.beacon, signature: signed.signature, hops } }) }
+        if (hops < parsed.scope) { forward.push({ origin: parsed.origin, signed: wire }) }
       } catch (err: any) {
         rejected++
         counters.beaconsRejected++

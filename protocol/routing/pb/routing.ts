@@ -452,6 +452,164 @@ export namespace Beacon {
   }
 }
 
+export interface BeaconHeader {
+  origin: Uint8Array<ArrayBuffer>
+  seq: number
+  timestamp: number
+  scope: number
+}
+
+export namespace BeaconHeader {
+  let _codec: Codec<BeaconHeader>
+
+  export const codec = (): Codec<BeaconHeader> => {
+    if (_codec == null) {
+      _codec = message<BeaconHeader>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.origin != null && obj.origin.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.origin)
+        }
+
+        if ((obj.seq != null && obj.seq !== 0)) {
+          w.uint32(16)
+          w.uint64Number(obj.seq)
+        }
+
+        if ((obj.timestamp != null && obj.timestamp !== 0)) {
+          w.uint32(24)
+          w.uint64Number(obj.timestamp)
+        }
+
+        if ((obj.scope != null && obj.scope !== 0)) {
+          w.uint32(32)
+          w.uint32(obj.scope)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          origin: uint8ArrayAlloc(0),
+          seq: 0,
+          timestamp: 0,
+          scope: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.origin = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.seq = reader.uint64Number()
+              break
+            }
+            case 3: {
+              obj.timestamp = reader.uint64Number()
+              break
+            }
+            case 4: {
+              obj.scope = reader.uint32()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.origin`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.seq`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.timestamp`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.scope`,
+                value: reader.uint32()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface BeaconHeaderOriginFieldEvent {
+    field: '$.origin'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface BeaconHeaderSeqFieldEvent {
+    field: '$.seq'
+    value: number
+  }
+
+  export interface BeaconHeaderTimestampFieldEvent {
+    field: '$.timestamp'
+    value: number
+  }
+
+  export interface BeaconHeaderScopeFieldEvent {
+    field: '$.scope'
+    value: number
+  }
+
+  export function encode (obj: Partial<BeaconHeader>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, BeaconHeader.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<BeaconHeader>): BeaconHeader {
+    return decodeMessage(buf, BeaconHeader.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<BeaconHeader>): Generator<BeaconHeaderOriginFieldEvent | BeaconHeaderSeqFieldEvent | BeaconHeaderTimestampFieldEvent | BeaconHeaderScopeFieldEvent> {
+    return streamMessage(buf, BeaconHeader.codec(), opts)
+  }
+}
+
 export interface SignedBeacon {
   beacon: Uint8Array<ArrayBuffer>
   signature: Uint8Array<ArrayBuffer>

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { linkCost } from '../../../protocol/routing/health.ts'
-import { TopologyGraph, linkKey } from '../../../protocol/routing/topology.ts'
+import { linkKey } from '../../../protocol/routing/route-table.ts'
+import { TopologyGraph } from '../../../protocol/routing/topology.ts'
 import type { GraphLink } from '../../../protocol/routing/topology.ts'
 
 const NOW = 1_000_000

@@ -1,0 +1,125 @@
+/**
+ * The attacker of the routes bench's beacon flood (bench/routes.ts), in a process of its
+ * own so that the victim's memory figures hold the victim only (an attacker's unsent
+ * backlog is its own). A mesh node over TCP on 127.0.0.1 with keys of its
+ * own: it builds the flood (beacons signed by fresh origin keys, each listing made-up
+ * links), connects to the victim and writes the flood on a topology stream, opening another
+ * when the victim resets one (bounded).
+ *
+ * argv: the victim's multiaddr, beacons, links per beacon, beacons per update. Driven over IPC:
+ * child → { type: 'ready', peerId, frames, floodBytes } once built and connected;
+ * parent → { type: 'flood' }; child → { type: 'written', framesSent, resets, lastError };
+ * parent → { type: 'stop' }; the child stops its node and exits.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { lpStream } from '@libp2p/utils'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createNodeRecordCrypto, createNodeSigner } from '../node/crypto.ts'
+import { createNodeLibp2p } from '../node/libp2p.ts'
+import { openNodeDatabase } from '../node/storage.ts'
+import { generateIdentity } from '../protocol/crypto/index.ts'
+import { createMeshNode } from '../protocol/mesh-node.ts'
+import { TOPOLOGY_PROTOCOL } from '../protocol/routing/api.ts'
+import { Beacon, TopologyUpdate } from '../protocol/routing/pb/routing.ts'
+import { BEACON_DOMAIN } from '../protocol/routing/records.ts'
+import type { BeaconLink, SignedBeacon } from '../protocol/routing/pb/routing.ts'
+
+export interface FloodReady { type: 'ready', peerId: string, frames: number, floodBytes: number }
+export interface FloodWritten { type: 'written', framesSent: number, resets: number, lastError: string }
+
+/** a made-up Ed25519 peer id (identity multihash of a random key) */
+function madeUpPeer (): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(38)
+  out.set([0x00, 0x24, 0x08, 0x01, 0x12, 0x20])
+  crypto.getRandomValues(out.subarray(6))
+  return out
+}
+
+async function buildFlood (beacons: number, linksPerBeacon: number, perFrame: number): Promise<Uint8Array[]> {
+  const now = Date.now()
+  const frames: Uint8Array[] = []
+  let batch: SignedBeacon[] = []
+  for (let i = 0; i < beacons; i++) {
+    const signer = createNodeSigner(await generateKeyPair('Ed25519'))
+    const links: Array<BeaconLink & { peer: Uint8Array<ArrayBuffer> }> = Array.from({ length: linksPerBeacon }, () => ({ peer: madeUpPeer(), rttMs: 1, jitterMs: 0, lossPermille: 0, healthPermille: 1000 }))
+    const beacon = Beacon.encode({ origin: signer.publicKey as Uint8Array<ArrayBuffer>, seq: now, timestamp: now, scope: 3, links, addrs: [] })
+    const data = new Uint8Array(BEACON_DOMAIN.length + beacon.length)
+    data.set(BEACON_DOMAIN)
+    data.set(beacon, BEACON_DOMAIN.length)
+    batch.push({ beacon, signature: await signer.sign(data) as Uint8Array<ArrayBuffer>, hops: 0 })
+    if (batch.length === perFrame || i === beacons - 1) {
+      frames.push(TopologyUpdate.encode({ beacons: batch, reach: [], hasReach: false }))
+      batch = []
+    }
+  }
+  return frames
+}
+
+async function main (): Promise<void> {
+  const [victimAddr, beaconsArg, linksArg, perFrameArg] = process.argv.slice(2)
+  const send = (msg: FloodReady | FloodWritten): void => { process.send?.(msg) }
+  const next = async (type: string): Promise<void> => {
+    await new Promise<void>(resolve => {
+      const on = (msg: any): void => {
+        if (msg?.type === type) {
+          process.off('message', on)
+          resolve()
+        }
+      }
+      process.on('message', on)
+    })
+  }
+
+  const dir = await mkdtemp(join(tmpdir(), 'liberation-bench-flood-'))
+  const privateKey = await generateIdentity()
+  const db = await openNodeDatabase(dir)
+  const libp2p = await createNodeLibp2p({ privateKey, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, dht: false, relay: false, start: false })
+  const node = createMeshNode({ libp2p, db, crypto: createNodeRecordCrypto(privateKey) }, { connections: { minConnections: 0 } })
+  await node.start()
+  try {
+    // built before connecting: building keeps this process too busy to answer the victim's probes
+    const frames = await buildFlood(Number(beaconsArg), Number(linksArg), Number(perFrameArg))
+    const victim = multiaddr(victimAddr)
+    await libp2p.dial(victim)
+    send({ type: 'ready', peerId: libp2p.peerId.toString(), frames: frames.length, floodBytes: frames.reduce((n, f) => n + f.length, 0) })
+    await next('flood')
+
+    let framesSent = 0
+    let resets = 0
+    let lastError = ''
+    const stopped = next('stop')
+    let stream: Awaited<ReturnType<typeof libp2p.dialProtocol>> | undefined
+    // a persistent attacker: when the victim resets the stream, it opens another (bounded)
+    for (let reopen = 0; reopen < 100 && framesSent < frames.length; reopen++) {
+      try {
+        stream = await libp2p.dialProtocol(victim, TOPOLOGY_PROTOCOL)
+        const lp = lpStream(stream)
+        while (framesSent < frames.length) {
+          // resolves once the muxer took the frame: the victim's window bounds what is in flight
+          await lp.write(frames[framesSent])
+          framesSent++
+        }
+      } catch (err: any) {
+        resets++
+        lastError = err?.name ?? err?.type ?? String(err)
+      }
+    }
+    send({ type: 'written', framesSent, resets, lastError })
+    // closing now would discard what the victim has not read yet: the parent says when
+    await stopped
+    await stream?.close().catch(() => {})
+  } finally {
+    await node.stop().catch(() => {})
+    await db.close().catch(() => {})
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+main().then(() => process.exit(0), err => {
+  // eslint-disable-next-line no-console
+  console.error(err)
+  process.exit(1)
+})
