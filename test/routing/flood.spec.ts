@@ -68,11 +68,13 @@ describe('beacon flood from a neighbour with fresh origin keys', () => {
     // every beacon the flood carried is accounted for: the honest neighbour's beacons and the flood's
     expect(st.beaconsReceived).toBeGreaterThanOrEqual(FLOOD_ORIGINS)
     expect(st.beaconsAccepted + st.beaconsRejected + st.beaconsIgnored + st.excess.origins + st.excess.refused + st.excess.rate).toBe(st.beaconsReceived)
-    // reported as an event, once per window rather than once per beacon
+    // reported as an event, once per window rather than once per beacon, naming the flooding
+    // neighbour (an honest neighbour relaying one of the accepted beacons, whose links are
+    // over the bound too, may be named as well)
     const events = v.node.events.history({ category: 'mesh', type: 'topology:excess' })
     expect(events.length).toBeGreaterThanOrEqual(1)
     expect(events.length).toBeLessThan(5)
-    expect((events[0].data as { peerId: string }).peerId).toBe(id(evil))
+    expect(events.map(e => (e.data as { peerId: string }).peerId), JSON.stringify(events.map(e => e.data))).toContain(id(evil))
     // H1 relays what V accepted, within its own bounds
     expect(h1.node.routing.stats().beacons).toBeLessThanOrEqual(BOUNDS.newOrigins.perNeighbourBurst + 4)
 
