@@ -61,6 +61,26 @@ export async function createForger (opts: { topic?: string, syncProtocol?: strin
 }
 
 /** Sign `body` fields as `signer` (whatever author the body claims). */
+/** Forgers made through `create` are stopped together by `stopAll` (a test file's afterEach). */
+export interface ForgerPool {
+  create(opts?: { topic?: string, syncProtocol?: string }): Promise<Forger>
+  stopAll(): Promise<void>
+}
+
+export function createForgerPool (): ForgerPool {
+  const live: Forger[] = []
+  return {
+    async create (opts = {}) {
+      const f = await createForger(opts)
+      live.push(f)
+      return f
+    },
+    async stopAll () {
+      await Promise.allSettled(live.splice(0).map(async f => { await f.stop() }))
+    }
+  }
+}
+
 export async function signBody (signer: Signer, body: { author: Uint8Array, doc: string, clockStart: number, clockEnd: number, update: Uint8Array, signedAt?: number }): Promise<Uint8Array> {
   const bodyBytes = BatchBody.encode({ ...body, author: body.author as Bytes, update: body.update as Bytes, signedAt: body.signedAt ?? Date.now() })
   const signature = await signer.sign(signingBytes(bodyBytes))

@@ -9,15 +9,14 @@ import { LEDGER_TOPIC, isoWeek } from '../../protocol/ledger/index.ts'
 import { EquivocationProof, HumanStatusPb, SignedBatch } from '../../protocol/ledger/pb/ledger.ts'
 import { gossipScore } from '../../protocol/pubsub/gossip.ts'
 import { TestMesh, connect, waitFor } from '../utils/mesh.ts'
-import { captureUpdate, createForger, docAs, entryBytes, ownBatch, payment, registration, signBody, updatesOf, withoutDeletes } from './forge.ts'
+import { captureUpdate, createForgerPool, docAs, entryBytes, ownBatch, payment, registration, signBody, updatesOf, withoutDeletes } from './forge.ts'
 import type { Forger } from './forge.ts'
 import type { TestNode } from '../utils/mesh.ts'
 
 let mesh: TestMesh
-let forgers: Forger[] = []
+const forgers = createForgerPool()
 afterEach(async () => {
-  await Promise.allSettled(forgers.map(async f => { await f.stop() }))
-  forgers = []
+  await forgers.stopAll()
   await mesh?.cleanup()
 })
 
@@ -26,8 +25,7 @@ async function addNode (): Promise<TestNode> {
 }
 
 async function forger (): Promise<Forger> {
-  const f = await createForger()
-  forgers.push(f)
+  const f = await forgers.create()
   return f
 }
 

@@ -12,16 +12,14 @@ import { BatchBody, SignedBatch } from '../../protocol/ledger/pb/ledger.ts'
 import { AuthorQuota } from '../../protocol/ledger/quota.ts'
 import { gossipScore } from '../../protocol/pubsub/gossip.ts'
 import { TestMesh, connect, waitFor } from '../utils/mesh.ts'
-import { createForger, ownBatch, registration, signBody } from './forge.ts'
-import type { Forger } from './forge.ts'
+import { createForgerPool, ownBatch, registration, signBody } from './forge.ts'
 import type { AuthorQuotaInit } from '../../protocol/ledger/index.ts'
 import type { TestNode } from '../utils/mesh.ts'
 
 let mesh: TestMesh
-let forgers: Forger[] = []
+const forgers = createForgerPool()
 afterEach(async () => {
-  await Promise.allSettled(forgers.map(async f => { await f.stop() }))
-  forgers = []
+  await forgers.stopAll()
   await mesh?.cleanup()
 })
 
@@ -61,8 +59,7 @@ describe('per-author write quota', () => {
     await subscribed(x, y.node.libp2p.peerId)
     await subscribed(y, x.node.libp2p.peerId)
 
-    const f = await createForger()
-    forgers.push(f)
+    const f = await forgers.create()
     const fHex = toHex(f.signer.publicKey)
     const week = isoWeek(Date.now())
     // 40 well-formed, correctly signed one-entry batches of the flooder's own document
@@ -123,9 +120,8 @@ describe('per-author write quota', () => {
   it('a batch claiming an author but not signed by it spends none of that author\'s quota', async () => {
     mesh = new TestMesh()
     const x = await addNode({ batchesPerSecond: 0.001, batchBurst: 3 })
-    const victim = await createForger()
-    const attacker = await createForger()
-    forgers.push(victim, attacker)
+    const victim = await forgers.create()
+    const attacker = await forgers.create()
     const week = isoWeek(Date.now())
     const update = SignedBatch.decode(await ownBatch(victim.signer, week, 0, [{ key: 'h:v-0', value: registration('v-0') }]))
     const claimed = BatchBody.decode(update.body)
@@ -213,8 +209,7 @@ describe('per-peer quota', () => {
     mesh = new TestMesh()
     let now = Date.now()
     const x = await mesh.add({ init: { ledger: { sync: { intervalMs: 0 }, compactIntervalMs: 0, now: () => now, peerQuota: { newAuthorsPerSecond: 1, newAuthorBurst: 5 } } } })
-    const f = await createForger()
-    forgers.push(f)
+    const f = await forgers.create()
     const week = isoWeek(now)
     // 30 batches, each from a fresh key: the per-author quota alone lets every one in
     const flood: Uint8Array[] = []

@@ -7,16 +7,15 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { isoWeek } from '../../protocol/ledger/index.ts'
 import { HumanStatusPb } from '../../protocol/ledger/pb/ledger.ts'
 import { TestMesh, connect, waitFor } from '../utils/mesh.ts'
-import { createForger, entryBytes, ownBatch, payment, paymentKey } from './forge.ts'
+import { createForgerPool, entryBytes, ownBatch, payment, paymentKey } from './forge.ts'
 import type { Forger } from './forge.ts'
 import type { LedgerInit } from '../../protocol/ledger/index.ts'
 import type { TestNode } from '../utils/mesh.ts'
 
 let mesh: TestMesh
-let forgers: Forger[] = []
+const forgers = createForgerPool()
 afterEach(async () => {
-  await Promise.allSettled(forgers.map(async f => { await f.stop() }))
-  forgers = []
+  await forgers.stopAll()
   await mesh?.cleanup()
 })
 
@@ -27,8 +26,7 @@ async function addNode (ledger: LedgerInit = {}): Promise<TestNode> {
 /** A forger dialled to `n` on `n`'s ledger topic, subscriptions exchanged both ways. */
 async function forgerOn (n: TestNode): Promise<Forger> {
   const topic = n.node.ledger.topic
-  const f = await createForger({ topic })
-  forgers.push(f)
+  const f = await forgers.create({ topic })
   await f.libp2p.dial(n.node.libp2p.getMultiaddrs()[0])
   const id = f.libp2p.peerId.toString()
   await waitFor(() => n.node.libp2p.services.pubsub.getSubscribers(topic).some(p => p.toString() === id) &&

@@ -9,15 +9,13 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createNodeSigner } from '../../node/crypto.ts'
 import { HumanStatusPb, EntryKind } from '../../protocol/ledger/pb/ledger.ts'
 import { TestMesh, connect, waitFor } from '../utils/mesh.ts'
-import { createForger, entryBytes, ownBatch, payment, paymentKey } from './forge.ts'
-import type { Forger } from './forge.ts'
+import { createForgerPool, entryBytes, ownBatch, payment, paymentKey } from './forge.ts'
 import type { TestNode } from '../utils/mesh.ts'
 
 let mesh: TestMesh
-let forgers: Forger[] = []
+const forgers = createForgerPool()
 afterEach(async () => {
-  await Promise.allSettled(forgers.map(async f => { await f.stop() }))
-  forgers = []
+  await forgers.stopAll()
   await mesh?.cleanup()
 })
 
@@ -43,8 +41,7 @@ describe('status changes govern payments by week', () => {
     mesh = new TestMesh()
     const x = await addNode()
     const y = await addNode()
-    const registrar = await createForger({ topic: x.node.ledger.topic })
-    forgers.push(registrar)
+    const registrar = await forgers.create({ topic: x.node.ledger.topic })
     await registrar.libp2p.dial(x.node.libp2p.getMultiaddrs()[0])
     const topic = x.node.ledger.topic
     await waitFor(() => registrar.libp2p.services.pubsub.getSubscribers(topic).some(p => p.equals(x.node.libp2p.peerId)), 'the registrar to see the topic')
