@@ -6,7 +6,7 @@
  * types): index build time, snapshot size, save and load time, RSS, and search p50/p99
  * (wall clock and on-CPU) over 1,000 one- and two-word queries (top 20; every other
  * query filtered by type; the first 100 also run once untimed before), for the node's
- * index (protocol/knowledge/text-index.ts) at the full size (and the libraries named in
+ * index (protocol/knowledge/text-index/) at the full size (and the libraries named in
  * KNOWLEDGE_BENCH_FULL) and, beside it at KNOWLEDGE_BENCH_COMPARE (5,000), MiniSearch,
  * FlexSearch and Orama. Each runs in its own child process, so RSS is its own.
  * Baseline: a plain substring scan of the same corpus for the same queries, same run.

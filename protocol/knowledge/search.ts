@@ -1,9 +1,9 @@
 /**
- * Search for the knowledge service: the index (./text-index.ts) and highlighted,
+ * Search for the knowledge service: the index (./text-index/) and highlighted,
  * HTML-safe snippets of what matched.
  */
-export { TextIndex as KnowledgeIndex, tokenize } from './text-index.ts'
-export type { SearchDoc, SearchHit } from './text-index.ts'
+export { TextIndex as KnowledgeIndex, tokenize } from './text-index/index.ts'
+export type { SearchDoc, SearchHit } from './text-index/index.ts'
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
 

@@ -4,7 +4,7 @@
  * r!<id>                 StoredKnowledge (SignedKnowledge bytes as received + receive time)
  * t!<created_at>!<id>    (empty)  time index: catch-up reads id ranges from it
  * v!<entry>!<version>!<id> (empty) the versions of an entry, in order
- * i!search               the search index snapshot (see text-index.ts), written on stop
+ * i!search               the search index snapshot (see text-index/), written on stop
  *
  * Every record ever accepted is kept: all versions of an entry, every rating. What the
  * API shows is derived, the same on every node holding the same set of records: an

@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { snippet } from '../../../protocol/knowledge/search.ts'
-import { TextIndex, tokenize } from '../../../protocol/knowledge/text-index.ts'
-import type { SearchDoc } from '../../../protocol/knowledge/text-index.ts'
+import { TextIndex, tokenize } from '../../../protocol/knowledge/text-index/index.ts'
+import type { SearchDoc } from '../../../protocol/knowledge/text-index/index.ts'
 
 function doc (id: string, title: string, content: string, extra: Partial<SearchDoc> = {}): SearchDoc {
   return { id, title, content, tags: [], ...extra }

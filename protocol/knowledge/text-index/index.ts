@@ -11,6 +11,12 @@
  * as a prefix (from 4 characters), and terms of 6 characters or more also match at one
  * edit (a typo), each weighted below an exact match.
  */
+import { CONTENT, FIELDS, Names, TAGS, TITLE, lowerBound, packTf } from './postings.ts'
+import { decodeSnapshot, encodeSnapshot } from './snapshot.ts'
+import { lowerBoundStr, oneEdit, tokenize } from './terms.ts'
+import { TopK, popcount } from './top-k.ts'
+
+export { tokenize }
 
 export interface SearchDoc {
   id: string
@@ -44,10 +50,6 @@ export interface SearchHit {
   terms: string[]
 }
 
-const FIELDS = 3
-const TITLE = 0
-const CONTENT = 1
-const TAGS = 2
 // field weights (content: 1)
 const TITLE_BOOST = 3
 const TAGS_BOOST = 2
@@ -63,108 +65,6 @@ const FUZZY_MIN = 6
 const FUZZY_BELOW = 16
 const FUZZY_WEIGHT = 0.45
 const MAX_QUERY_TERMS = 31
-const MAX_TERM_LENGTH = 64
-const FUZZY_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789'
-const MAGIC = 0x4b584931 // 'KXI1'
-
-/**
- * English function words: in nearly every entry, so they rank nothing and would only
- * make the index and the queries that hold them larger (Lucene's default list).
- */
-const STOP_WORDS = new Set('a an and are as at be but by for if in into is it no not of on or such that the their then there these they this to was will with'.split(' '))
-const SEPARATORS = /[^\p{L}\p{N}]+/u
-
-/** lower-cased runs of letters and digits, without stop words */
-export function tokenize (text: string): string[] {
-  const out: string[] = []
-  for (const t of text.toLowerCase().split(SEPARATORS)) {
-    if (t.length > 0 && t.length <= MAX_TERM_LENGTH && !STOP_WORDS.has(t)) { out.push(t) }
-  }
-  return out
-}
-
-function packTf (field: number, tf: number): number {
-  // title and tags: 8 bits each, content: 16 bits (frequencies saturate)
-  return field === CONTENT ? Math.min(tf, 0xffff) << 16 >>> 0 : Math.min(tf, 0xff) << (field === TITLE ? 0 : 8)
-}
-
-/** ascending binary search: the first position in `a[0, n)` holding a value >= x */
-function lowerBound (a: Uint32Array, n: number, x: number): number {
-  let lo = 0
-  let hi = n
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (a[mid] < x) { lo = mid + 1 } else { hi = mid }
-  }
-  return lo
-}
-
-function lowerBoundStr (a: string[], x: string): number {
-  let lo = 0
-  let hi = a.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (a[mid] < x) { lo = mid + 1 } else { hi = mid }
-  }
-  return lo
-}
-
-/** terms at one edit from `term` (delete, substitute, insert, swap two neighbours) */
-function oneEdit (term: string): Set<string> {
-  const out = new Set<string>()
-  const alphabet = new Set(FUZZY_ALPHABET + term)
-  for (let i = 0; i <= term.length; i++) {
-    const head = term.slice(0, i)
-    if (i < term.length) {
-      out.add(head + term.slice(i + 1))
-      for (const c of alphabet) { out.add(head + c + term.slice(i + 1)) }
-      if (i + 1 < term.length) { out.add(head + term[i + 1] + term[i] + term.slice(i + 2)) }
-    }
-    for (const c of alphabet) { out.add(head + c + term.slice(i)) }
-  }
-  out.delete(term)
-  return out
-}
-
-interface Header {
-  ids: Array<string | null>
-  terms: string[]
-  totals: number[]
-  types: number[]
-  authors: number[]
-  tags: string[][]
-  typeNames: string[]
-  authorNames: string[]
-}
-
-/** names numbered from 1 (0: none) */
-class Names {
-  names: string[] = ['']
-  private readonly ids = new Map<string, number>()
-
-  /** the number of `name`, added when new */
-  id (name: string | undefined): number {
-    if (name == null) { return 0 }
-    let i = this.ids.get(name)
-    if (i == null) {
-      i = this.names.length
-      this.names.push(name)
-      this.ids.set(name, i)
-    }
-    return i
-  }
-
-  /** the number of `name`, -1 when unknown */
-  find (name: string): number {
-    return this.ids.get(name) ?? -1
-  }
-
-  load (names: string[]): void {
-    if (names[0] !== '' || names.some(n => typeof n !== 'string')) { throw new Error('search snapshot: bad names') }
-    this.names = names
-    names.forEach((n, i) => { if (i > 0) { this.ids.set(n, i) } })
-  }
-}
 
 interface Expansion { term: number, weight: number }
 
@@ -492,155 +392,48 @@ export class TextIndex {
     return out
   }
 
-  // ---- snapshot ----
+  // ---- snapshot (./snapshot.ts) ----
 
-  /**
-   * A binary snapshot: a JSON header (ids and terms), then field lengths, list sizes,
-   * document numbers and packed frequencies as little-endian 32-bit words.
-   */
   toBytes (): Uint8Array {
     if (this.live !== this.ids.length) { this.compact() }
-    const header = new TextEncoder().encode(JSON.stringify({
-      ids: this.ids,
+    return encodeSnapshot({
+      ids: this.ids as string[],
       terms: this.termText,
       totals: this.totals,
       types: this.docType,
       authors: this.docAuthor,
       tags: this.docTags,
       typeNames: this.types.names,
-      authorNames: this.authors.names
-    } satisfies Header))
-    const postings = this.counts.reduce((s, k) => s + k, 0)
-    const words = 3 + Math.ceil(header.length / 4) + this.ids.length * FIELDS + this.termText.length + 2 * postings
-    const out = new Uint32Array(words)
-    out[0] = MAGIC
-    out[1] = header.length
-    out[2] = postings
-    new Uint8Array(out.buffer).set(header, 12)
-    let at = 3 + Math.ceil(header.length / 4)
-    out.set(this.lengths.subarray(0, this.ids.length * FIELDS), at)
-    at += this.ids.length * FIELDS
-    out.set(this.counts, at)
-    at += this.termText.length
-    for (let t = 0; t < this.termText.length; t++) {
-      out.set(this.docs[t].subarray(0, this.counts[t]), at)
-      out.set(this.tfs[t].subarray(0, this.counts[t]), at + postings)
-      at += this.counts[t]
-    }
-    return new Uint8Array(out.buffer)
+      authorNames: this.authors.names,
+      lengths: this.lengths,
+      docs: this.docs,
+      tfs: this.tfs,
+      counts: this.counts
+    })
   }
 
   static fromBytes (bytes: Uint8Array): TextIndex {
-    if (bytes.length < 12 || bytes.length % 4 !== 0) { throw new Error('search snapshot: bad length') }
-    const words = new Uint32Array(bytes.slice().buffer)
-    if (words[0] !== MAGIC) { throw new Error('search snapshot: unknown format') }
-    const headerLength = words[1]
-    const postings = words[2]
-    let header: Header
-    try {
-      header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength)))
-    } catch {
-      throw new Error('search snapshot: bad header')
-    }
-    const { ids, terms, totals } = header
-    if (!Array.isArray(ids) || !Array.isArray(terms) || !Array.isArray(totals) || totals.length !== FIELDS ||
-      !Array.isArray(header.types) || !Array.isArray(header.authors) || !Array.isArray(header.tags) ||
-      header.types.length !== ids.length || header.authors.length !== ids.length || header.tags.length !== ids.length ||
-      !Array.isArray(header.typeNames) || !Array.isArray(header.authorNames) || ids.some(id => typeof id !== 'string')) { throw new Error('search snapshot: bad header') }
-    let at = 3 + Math.ceil(headerLength / 4)
-    if (words.length !== at + ids.length * FIELDS + terms.length + 2 * postings) { throw new Error('search snapshot: bad size') }
+    const s = decodeSnapshot(bytes)
     const index = new TextIndex()
-    index.ids = ids
-    index.docType = header.types
-    index.docAuthor = header.authors
-    index.docTags = header.tags
-    index.types.load(header.typeNames)
-    index.authors.load(header.authorNames)
-    ids.forEach((id, n) => index.numbers.set(id as string, n))
-    index.live = ids.length
-    index.lengths = new Uint32Array(Math.max(1024, ids.length) * FIELDS)
-    index.lengths.set(words.subarray(at, at + ids.length * FIELDS))
-    at += ids.length * FIELDS
-    totals.forEach((t, f) => { index.totals[f] = t })
-    const counts = words.subarray(at, at + terms.length)
-    at += terms.length
-    let sum = 0
-    for (let t = 0; t < terms.length; t++) {
-      const k = counts[t]
-      index.termIds.set(terms[t], t)
-      // views into the snapshot: a list is copied out when it first grows
-      index.docs.push(words.subarray(at + sum, at + sum + k))
-      index.tfs.push(words.subarray(at + postings + sum, at + postings + sum + k))
-      index.counts.push(k)
-      sum += k
-    }
-    if (sum !== postings) { throw new Error('search snapshot: bad list sizes') }
-    index.termText = terms
-    index.tfScratch = new Uint32Array(terms.length + 1024)
-    index.packedScratch = new Uint32Array(terms.length + 1024)
-    for (const d of index.docs) {
-      for (let i = 0; i < d.length; i++) {
-        if (d[i] >= ids.length || (i > 0 && d[i] <= d[i - 1])) { throw new Error('search snapshot: bad postings') }
-      }
-    }
+    index.ids = s.ids
+    index.docType = s.types
+    index.docAuthor = s.authors
+    index.docTags = s.tags
+    index.types.load(s.typeNames)
+    index.authors.load(s.authorNames)
+    s.ids.forEach((id, n) => index.numbers.set(id, n))
+    index.live = s.ids.length
+    index.lengths = new Uint32Array(Math.max(1024, s.ids.length) * FIELDS)
+    index.lengths.set(s.lengths)
+    s.totals.forEach((t, f) => { index.totals[f] = t })
+    s.terms.forEach((t, i) => index.termIds.set(t, i))
+    // views into the snapshot: a list is copied out when it first grows
+    index.docs = s.docs
+    index.tfs = s.tfs
+    index.counts = s.counts
+    index.termText = s.terms
+    index.tfScratch = new Uint32Array(s.terms.length + 1024)
+    index.packedScratch = new Uint32Array(s.terms.length + 1024)
     return index
-  }
-}
-
-function popcount (m: number): number {
-  let c = 0
-  for (; m !== 0; m &= m - 1) { c++ }
-  return c
-}
-
-/** the `k` highest scores seen (ties: the lower document number, i.e. the older entry) */
-class TopK {
-  private readonly docs: number[] = []
-  private readonly scores: number[] = []
-  private readonly k: number
-
-  constructor (k: number) {
-    this.k = k
-  }
-
-  private less (i: number, j: number): boolean {
-    return this.scores[i] < this.scores[j] || (this.scores[i] === this.scores[j] && this.docs[i] > this.docs[j])
-  }
-
-  private swap (i: number, j: number): void {
-    [this.docs[i], this.docs[j]] = [this.docs[j], this.docs[i]];
-    [this.scores[i], this.scores[j]] = [this.scores[j], this.scores[i]]
-  }
-
-  offer (doc: number, score: number): void {
-    if (this.k <= 0) { return }
-    if (this.docs.length < this.k) {
-      this.docs.push(doc)
-      this.scores.push(score)
-      for (let i = this.docs.length - 1; i > 0;) {
-        const p = (i - 1) >> 1
-        if (!this.less(i, p)) { break }
-        this.swap(i, p)
-        i = p
-      }
-      return
-    }
-    if (score < this.scores[0] || (score === this.scores[0] && doc > this.docs[0])) { return }
-    this.docs[0] = doc
-    this.scores[0] = score
-    for (let i = 0; ;) {
-      const l = 2 * i + 1
-      const r = l + 1
-      let m = i
-      if (l < this.docs.length && this.less(l, m)) { m = l }
-      if (r < this.docs.length && this.less(r, m)) { m = r }
-      if (m === i) { break }
-      this.swap(i, m)
-      i = m
-    }
-  }
-
-  sorted (): Array<{ doc: number, score: number }> {
-    return this.docs.map((doc, i) => ({ doc, score: this.scores[i] })).sort((a, b) => b.score - a.score || a.doc - b.doc)
   }
 }
