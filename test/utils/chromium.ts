@@ -8,7 +8,7 @@
  * (CI sets it, to prove that a fresh machine needs none).
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -72,6 +72,7 @@ async function unpackPackaged (): Promise<ChromiumBinary> {
     const { default: chromium } = await import('@sparticuz/chromium')
     chromium.setGraphicsMode = false
     const path = await chromium.executablePath()
+    writeFontConfig(join(dir, 'fonts'))
     return {
       path,
       source: '@sparticuz/chromium',
@@ -84,4 +85,17 @@ async function unpackPackaged (): Promise<ChromiumBinary> {
       if (v == null) { delete process.env[k] } else { process.env[k] = v }
     }
   }
+}
+
+/**
+ * The package's fonts.conf names Lambda's fixed paths (/tmp/fonts), where we did not
+ * unpack; without a font Chromium aborts at the first text it lays out. Point fontconfig
+ * at the fonts we unpacked and a cache of our own. Written to a temp name and renamed:
+ * test workers may do this at the same time.
+ */
+function writeFontConfig (fontsDir: string): void {
+  const conf = `<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n  <dir>${join(fontsDir, 'fonts')}</dir>\n  <cachedir>${join(fontsDir, 'cache')}</cachedir>\n</fontconfig>\n`
+  const temp = join(fontsDir, `fonts.conf.${process.pid}`)
+  writeFileSync(temp, conf)
+  renameSync(temp, join(fontsDir, 'fonts.conf'))
 }
