@@ -15,8 +15,10 @@
  */
 import { toHex } from '../crypto/index.ts'
 import { formatCents, parseCanonicalAmount } from './money.ts'
+import { ProtoReader, textOf } from './proto-reader.ts'
 import { ProtoWriter } from './proto-writer.ts'
 import { isIsoWeek } from './week.ts'
+import type { ReadProblem } from './proto-reader.ts'
 
 export type HumanStatus = 'active' | 'inactive'
 
@@ -149,8 +151,6 @@ interface RawEntry {
 /** field number → wire type (0 varint, 2 length-delimited) of the Entry message */
 const ENTRY_WIRE_TYPES = [-1, 0, 2, 0, 0, 2, 2, 2, 2, 2, 0, 2]
 
-const utf8 = new TextDecoder()
-
 /**
  * Read an Entry in its one canonical encoding (the one `encodeEntry` writes): fields in
  * ascending order, each at most once, none at its default value, minimal varints, no
@@ -160,33 +160,16 @@ const utf8 = new TextDecoder()
  */
 function readCanonical (bytes: Uint8Array): RawEntry {
   const raw: RawEntry = { kind: KIND_HUMAN, humanId: '', at: 0, status: 0, weeklyFlow: '', housingCredit: '', investmentPool: '', week: '', amount: '', type: 0, registrar: undefined }
-  const len = bytes.byteLength
-  let pos = 0
+  const r = new ProtoReader(bytes, entryProblem)
   let last = 0
-  const varint = (): number => {
-    let v = 0
-    let mul = 1
-    for (let i = 0; i < 8; i++) {
-      if (pos >= len) { throw new EntryError('undecodable entry: truncated') }
-      const b = bytes[pos++]
-      v += (b & 0x7f) * mul
-      if (b < 0x80) {
-        // a longer varint than needed (a zero last byte) is another encoding of the same value
-        if (b === 0 && i > 0) { throw new EntryError('entry bytes are not canonical') }
-        return v
-      }
-      mul *= 128
-    }
-    throw new EntryError('undecodable entry: varint too long')
-  }
-  while (pos < len) {
-    const tag = bytes[pos++]
+  while (!r.done) {
+    const tag = r.byte()
     const field = tag >>> 3
     // every Entry field has a one-byte tag
     if (tag >= 0x80) { throw new EntryError('undecodable entry: bad field tag') }
     if (field <= last || field >= ENTRY_WIRE_TYPES.length || (tag & 7) !== ENTRY_WIRE_TYPES[field]) { throw new EntryError('entry bytes are not canonical') }
     last = field
-    const v = varint()
+    const v = r.varint()
     // a field at its default value is never written
     if (v === 0) { throw new EntryError('entry bytes are not canonical') }
     if ((tag & 7) === 0) {
@@ -198,16 +181,12 @@ function readCanonical (bytes: Uint8Array): RawEntry {
       }
       continue
     }
-    if (pos + v > len) { throw new EntryError('undecodable entry: truncated') }
-    const start = pos
-    pos += v
+    const value = r.view(v)
     if (field === 11) {
-      raw.registrar = bytes.subarray(start, pos)
+      raw.registrar = value
       continue
     }
-    let ascii = true
-    for (let i = start; i < pos; i++) { if (bytes[i] >= 0x80) { ascii = false; break } }
-    const text = ascii ? String.fromCharCode.apply(null, bytes.subarray(start, pos) as unknown as number[]) : utf8.decode(bytes.subarray(start, pos))
+    const text = textOf(value)
     switch (field) {
       case 2: raw.humanId = text; break
       case 5: raw.weeklyFlow = text; break
@@ -218,6 +197,12 @@ function readCanonical (bytes: Uint8Array): RawEntry {
     }
   }
   return raw
+}
+
+function entryProblem (problem: ReadProblem): EntryError {
+  // a longer varint than needed is another encoding of the same value
+  if (problem === 'non-minimal') { return new EntryError('entry bytes are not canonical') }
+  return new EntryError(problem === 'truncated' ? 'undecodable entry: truncated' : 'undecodable entry: varint too long')
 }
 
 function statusOf (s: number): HumanStatus {

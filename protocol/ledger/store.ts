@@ -16,10 +16,12 @@
 import { sha256 } from 'multiformats/hashes/sha2'
 import { toHex } from '../crypto/index.ts'
 import { parseSortableNumber, sortableNumber } from '../storage/index.ts'
+import { ProtoReader, textOf } from './proto-reader.ts'
 import { ProtoWriter } from './proto-writer.ts'
 import type { BatchItem } from './batch.ts'
 import type { LedgerEntry } from './entries.ts'
 import type { IndexedEntry } from './pb/ledger.ts'
+import type { ReadProblem } from './proto-reader.ts'
 import type { MeshStore } from '../storage/index.ts'
 
 export type PutOp = { type: 'put', key: string, value: Uint8Array }
@@ -100,40 +102,29 @@ const EMPTY = new Uint8Array(0)
  */
 export function decodeIndexed (value: Uint8Array): IndexedEntry {
   const out: IndexedEntry = { doc: '', clock: 0, entry: EMPTY as Uint8Array<ArrayBuffer> }
-  const len = value.byteLength
-  let pos = 0
-  const varint = (): number => {
-    let v = 0
-    let mul = 1
-    for (let i = 0; i < 10; i++) {
-      if (pos >= len) { throw new Error('truncated index value') }
-      const b = value[pos++]
-      v += (b & 0x7f) * mul
-      if (b < 0x80) { return v }
-      mul *= 128
-    }
-    throw new Error('bad varint in index value')
-  }
-  while (pos < len) {
-    const tag = varint()
+  const r = new ProtoReader(value, indexProblem, false)
+  while (!r.done) {
+    const tag = r.varint()
     const wire = tag & 7
     if (wire === 0) {
-      const v = varint()
+      const v = r.varint()
       if (tag >>> 3 === 2) { out.clock = v }
       continue
     }
     if (wire !== 2) { throw new Error('unexpected wire type in index value') }
-    const n = varint()
-    if (pos + n > len) { throw new Error('truncated index value') }
+    const bytes = r.view(r.varint())
     const field = tag >>> 3
     if (field === 1) {
-      out.doc = String.fromCharCode.apply(null, value.subarray(pos, pos + n) as unknown as number[])
+      out.doc = textOf(bytes)
     } else if (field === 3) {
-      out.entry = value.subarray(pos, pos + n) as Uint8Array<ArrayBuffer>
+      out.entry = bytes as Uint8Array<ArrayBuffer>
     }
-    pos += n
   }
   return out
+}
+
+function indexProblem (problem: ReadProblem): Error {
+  return new Error(problem === 'truncated' ? 'truncated index value' : 'bad varint in index value')
 }
 
 /** Range options selecting every key that starts with `prefix`. */

@@ -15,6 +15,8 @@
  * batch takes.
  */
 import { LEDGER_ROOT } from './constants.ts'
+import { ProtoReader, asciiOf } from './proto-reader.ts'
+import type { ReadProblem } from './proto-reader.ts'
 
 /** info byte of a root-map item with binary content: ContentBinary (3) | has parentSub (0x20) */
 const ITEM_INFO = 0x23
@@ -77,48 +79,33 @@ export function encodeUpdate (clientId: number, clockStart: number, items: Reado
  * anything else.
  */
 export function readUpdate (update: Uint8Array, clientId: number, clockStart: number, count: number): Array<{ key: string, value: Uint8Array }> {
-  const len = update.byteLength
-  let pos = 0
-  const varuint = (): number => {
-    let v = 0
-    let mul = 1
-    for (let i = 0; i < 8; i++) {
-      if (pos >= len) { throw new UpdateError('truncated update') }
-      const b = update[pos++]
-      v += (b & 0x7f) * mul
-      if (b < 0x80) {
-        if (b === 0 && i > 0) { throw new UpdateError('update is not in canonical form') }
-        return v
-      }
-      mul *= 128
-    }
-    throw new UpdateError('varint too long')
-  }
-  if (varuint() !== 1) { throw new UpdateError('update must hold the structs of exactly one client') }
-  const n = varuint()
+  const r = new ProtoReader(update, updateProblem)
+  if (r.varint() !== 1) { throw new UpdateError('update must hold the structs of exactly one client') }
+  const n = r.varint()
   if (n !== count) { throw new UpdateError(`update has ${n} structs, clock range says ${count}`) }
-  const client = varuint()
+  const client = r.varint()
   if (client !== clientId) { throw new UpdateError(`item of foreign client ${client}`) }
-  if (varuint() !== clockStart) { throw new UpdateError('item clocks do not start at the clock range') }
+  if (r.varint() !== clockStart) { throw new UpdateError('item clocks do not start at the clock range') }
   const items: Array<{ key: string, value: Uint8Array }> = new Array(count)
   for (let i = 0; i < count; i++) {
-    if (pos >= len) { throw new UpdateError('truncated update') }
-    if (update[pos++] !== ITEM_INFO) { throw new UpdateError('item is not a binary value set on an empty map key (it has an origin, or other content)') }
+    if (r.byte() !== ITEM_INFO) { throw new UpdateError('item is not a binary value set on an empty map key (it has an origin, or other content)') }
     for (let j = 0; j < PARENT.length; j++) {
-      if (update[pos++] !== PARENT[j]) { throw new UpdateError('item is not in the root map') }
+      if (r.byte() !== PARENT[j]) { throw new UpdateError('item is not in the root map') }
     }
-    const keyLength = varuint()
-    if (pos + keyLength > len) { throw new UpdateError('truncated update') }
     // entry keys are ASCII: any other key can match no entry
-    for (let j = pos; j < pos + keyLength; j++) { if (update[j] >= 0x80) { throw new UpdateError('map key is not ASCII') } }
-    const key = String.fromCharCode.apply(null, update.subarray(pos, pos + keyLength) as unknown as number[])
-    pos += keyLength
-    const valueLength = varuint()
-    if (pos + valueLength > len) { throw new UpdateError('truncated update') }
-    items[i] = { key, value: update.subarray(pos, pos + valueLength) }
-    pos += valueLength
+    const key = asciiOf(r.view(r.varint()))
+    if (key == null) { throw new UpdateError('map key is not ASCII') }
+    items[i] = { key, value: r.view(r.varint()) }
   }
-  if (varuint() !== 0) { throw new UpdateError('update deletes items') }
-  if (pos !== len) { throw new UpdateError('update has trailing bytes') }
+  if (r.varint() !== 0) { throw new UpdateError('update deletes items') }
+  if (!r.done) { throw new UpdateError('update has trailing bytes') }
   return items
+}
+
+function updateProblem (problem: ReadProblem): UpdateError {
+  switch (problem) {
+    case 'truncated': return new UpdateError('truncated update')
+    case 'non-minimal': return new UpdateError('update is not in canonical form')
+    default: return new UpdateError('varint too long')
+  }
 }
