@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest'
 import { PING_PROTOCOL } from '../../protocol/routing/link-monitor.ts'
 import { TOPOLOGY_PROTOCOL } from '../../protocol/routing/routing.ts'
 import { runCli } from '../utils/process.ts'
-import { waitFor } from '../utils/wait.ts'
+import { advanceUntil, waitFor } from '../utils/wait.ts'
 import { api, startApiNode, stopAll } from './utils.ts'
 import type { ApiNode } from './utils.ts'
 import type { Connection } from '@libp2p/interface'
@@ -104,10 +104,10 @@ describe('peer health at start-up (#6)', () => {
       const before = [probes(a, b), probes(b, a)]
       // libp2p's connection monitor pinged every 10 s: its second ping broke the limit and
       // aborted the connection. The link monitor probes every 5 s: two rounds pass too
-      vi.advanceTimersByTime(11_000)
-      // once both rounds of probes were answered over the connection, a local failure (the
-      // stream limit, found before anything is sent) would have cut it long before
-      await waitFor(() => probes(a, b) >= before[0] + 2 && probes(b, a) >= before[1] + 2, 'two probe rounds answered')
+      // (advanced a second at a time): once both rounds of probes were answered over the
+      // connection, a local failure (the stream limit, found before anything is sent) would
+      // have cut it long before
+      await advanceUntil(ms => { vi.advanceTimersByTime(ms) }, () => conn.status !== 'open' || (probes(a, b) >= before[0] + 2 && probes(b, a) >= before[1] + 2), 'two probe rounds answered', { minMs: 11_000 })
       expect(conn.status).toBe('open')
       await held.close()
       for (const [n, other] of [[a, b], [b, a]] as const) {

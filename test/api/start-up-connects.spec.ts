@@ -18,7 +18,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { loadOrCreateIdentity } from '../../node/identity.ts'
 import { PROBE_PROTOCOL } from '../../protocol/routing/link-monitor.ts'
-import { waitFor } from '../utils/wait.ts'
+import { advanceUntil, waitFor } from '../utils/wait.ts'
 import { api, openFeed, startApiNode, stopAll } from './utils.ts'
 import type { ApiNode, FeedClient } from './utils.ts'
 
@@ -78,14 +78,12 @@ describe('start-up connections (#6)', () => {
     await waitFor(() => nodes.every(n => nodes.every(o => o === n || connectedTo(n, o))), 'every node connected to the two others', 20_000)
     await waitFor(() => nodes.every(n => n.runtime.node.bootstrap.addresses().every(e => e.state === 'connected')), 'every bootstrap address connected', 20_000)
 
-    // half a minute of keeper rounds, bootstrap follow-ups, probes and libp2p's monitor
+    // half a minute of keeper rounds, bootstrap follow-ups, probes and libp2p's monitor,
+    // advanced a second at a time until that many probe rounds were answered on every link
+    // (2 links a node, a round every 5 s): whatever the rounds set off has run
     const probes = (n: ApiNode): number => n.runtime.node.routing.peers().reduce((sum, p) => sum + p.probesSent, 0)
-    for (let second = 0; second < 30; second += 5) {
-      const before = nodes.map(probes)
-      vi.advanceTimersByTime(5000)
-      // a probe round answered on every link: whatever the round set off has run
-      await waitFor(() => nodes.every((n, i) => probes(n) >= before[i] + 2), 'a probe round answered', 20_000)
-    }
+    const before = nodes.map(probes)
+    await advanceUntil(ms => { vi.advanceTimersByTime(ms) }, () => nodes.every((n, i) => probes(n) >= before[i] + 12), 'half a minute of probe rounds answered', { minMs: 30_000 })
 
     for (const n of nodes) {
       const ups = await events(n, 'peer:connected')
