@@ -117,11 +117,12 @@ describe('operator CLI', () => {
   it('tail prints a direct message once, on whichever channels it follows', async () => {
     const tail = spawnCli(['tail', '--channels', 'mesh,events,notifications', '--api', a.url], { env: { COLUMNS: '200' } })
     try {
-      await waitFor(async () => (await api(a.url, 'GET', '/api/v1/realtime/ws/stats')).body.clients === 1, 'tail connected')
+      // its own welcome, not the feed's client count (another test's tail may be connected)
+      await waitFor(() => tail.stderr().includes('following mesh, events, notifications'), 'tail connected', 60_000)
       await waitFor(async () => (await api(b.url, 'POST', '/api/v1/mesh/send', { target: id(a), payload: 'dm-once' })).status === 200, 'direct message sent')
       // a later notification: the feed is in order, so once it is printed, every line of the message is too
       expect((await api(a.url, 'POST', '/api/v1/notifications', { type: 'system_alert', title: 'tail-marker' })).status).toBe(201)
-      await tail.waitForLine(/tail-marker/)
+      await tail.waitForLine(/tail-marker/, 30_000)
       const lines = tail.stdout().split('\n').filter(l => l.includes('dm-once'))
       expect(lines, tail.stdout()).toHaveLength(1)
       expect(lines[0]).toMatch(/ mesh message .*payload=/)
