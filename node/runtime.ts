@@ -39,9 +39,9 @@ export interface NodeRuntimeOptions {
   openapiDocument?: string
   /** the automation engine's clock (tests) */
   automationClock?: Clock
-  /** bounds of the stored event history (default 1000 events) */
+  /** more bounds of the stored event history than the config has (tests) */
   events?: EventLogInit
-  /** bounds of the stored direct-message inbox (default 1000 messages, 8 MiB of text) */
+  /** more bounds of the stored direct-message inbox than the config has (tests; 8 MiB of text by default) */
   inbox?: InboxInit
 }
 
@@ -90,8 +90,8 @@ export async function startNodeRuntime (config: NodeConfig, opts: NodeRuntimeOpt
     node = createMeshNode({ libp2p, db, crypto: createNodeRecordCrypto(privateKey) }, {
       connections: { minConnections: config.minConnections, maxConnections: config.maxConnections },
       bootstrap: { list: config.bootstrap },
-      events: opts.events,
-      inbox: opts.inbox,
+      events: { historySize: config.eventHistorySize, ...opts.events },
+      inbox: { size: config.inboxSize, ...opts.inbox },
       // the automation engine drives compaction (a task with a schedule) instead of the ledger's own timer
       ledger: {
         ...config.charter,

@@ -68,6 +68,10 @@ export const configSchema = z.object({
   minConnections: z.number().int().min(0).max(10_000),
   maxConnections: z.number().int().min(1).max(10_000),
   logLevel: z.enum(['silent', 'error', 'warn', 'info', 'debug']),
+  /** events kept in the history (/events), in memory and in the store; the oldest go first */
+  eventHistorySize: z.number().int().min(1).max(100_000),
+  /** direct messages kept in the inbox (/mesh/messages), in memory and in the store; the oldest go first */
+  inboxSize: z.number().int().min(1).max(100_000),
   /** serve the web client (dist/web) at / of the API port */
   web: z.boolean(),
   /** STUN/TURN urls the served web client uses for WebRTC; absent = the browser's defaults */
@@ -102,6 +106,8 @@ export function defaultConfig (): NodeConfig {
     minConnections: 4,
     maxConnections: 64,
     logLevel: 'info',
+    eventHistorySize: 1000,
+    inboxSize: 1000,
     web: false
   }
 }
@@ -139,6 +145,8 @@ const ENV_KEYS: Record<string, { key: keyof NodeConfig, kind: 'string' | 'list' 
   LIBERATION_MIN_CONNECTIONS: { key: 'minConnections', kind: 'int' },
   LIBERATION_MAX_CONNECTIONS: { key: 'maxConnections', kind: 'int' },
   LIBERATION_LOG_LEVEL: { key: 'logLevel', kind: 'string' },
+  LIBERATION_EVENT_HISTORY_SIZE: { key: 'eventHistorySize', kind: 'int' },
+  LIBERATION_INBOX_SIZE: { key: 'inboxSize', kind: 'int' },
   LIBERATION_WEB: { key: 'web', kind: 'bool' },
   LIBERATION_WEB_ICE_SERVERS: { key: 'webIceServers', kind: 'list' }
 }

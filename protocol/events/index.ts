@@ -2,7 +2,10 @@
  * The node's event log: typed events from every service, each with a correlation id, in a
  * bounded history that the API can search and the WebSocket feed streams. Given a store,
  * the history is kept there too (the last `historySize` events, written behind in batches)
- * and read back by `open()`, so it survives a restart.
+ * and read back by `open()`, so it survives a restart. An event whose stored form would
+ * pass `maxStoredBytes` is stored without its data (its seq, type and time stay), and a
+ * stored entry that does not read back as an event is skipped: one peer's large message
+ * cannot fill the store, nor a damaged entry stop the node from starting.
  */
 import { TypedEventEmitter } from 'main-event'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
@@ -49,8 +52,13 @@ export interface EventLog extends TypedEventEmitter<EventLogEvents> {
 export interface EventLogInit {
   /** events kept for history queries, in memory and in the store; older ones are dropped first */
   historySize?: number
+  /** bytes of one stored event at most; a larger one is stored with `data: { truncated: true, bytes }` (default 64 KiB) */
+  maxStoredBytes?: number
   now?(): number
 }
+
+export const DEFAULT_EVENT_HISTORY_SIZE = 1000
+export const DEFAULT_MAX_STORED_EVENT_BYTES = 64 * 1024
 
 export interface EventLogComponents {
   /** where the history is kept across restarts (none: memory only) */
@@ -58,18 +66,21 @@ export interface EventLogComponents {
 }
 
 /** event data as stored: JSON, with bytes as hex and big integers as decimal strings */
-function encodeEvent (e: MeshEvent): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(e, (_key, value) => {
+function encodeEvent (e: MeshEvent, maxBytes: number): Uint8Array {
+  const bytes = new TextEncoder().encode(JSON.stringify(e, (_key, value) => {
     if (typeof value === 'bigint') { return value.toString() }
     if (value instanceof Uint8Array) { return uint8ArrayToString(value, 'base16') }
     return value
   }))
+  if (bytes.byteLength <= maxBytes) { return bytes }
+  return new TextEncoder().encode(JSON.stringify({ ...e, data: { truncated: true, bytes: bytes.byteLength } }))
 }
 
 function decodeEvent (bytes: Uint8Array): MeshEvent | undefined {
   try {
     const e = JSON.parse(new TextDecoder().decode(bytes))
-    if (typeof e?.seq !== 'number' || typeof e.type !== 'string' || typeof e.category !== 'string') { return undefined }
+    if (!Number.isSafeInteger(e?.seq) || e.seq < 1 || typeof e.type !== 'string' || typeof e.category !== 'string' ||
+      typeof e.timestamp !== 'number' || typeof e.correlationId !== 'string') { return undefined }
     return e as MeshEvent
   } catch {
     return undefined
@@ -84,6 +95,7 @@ export function newCorrelationId (): string {
 class BoundedEventLog extends TypedEventEmitter<EventLogEvents> implements EventLog {
   private ring: MeshEvent[] = []
   private readonly size: number
+  private readonly maxStoredBytes: number
   private readonly now: () => number
   private readonly store?: MeshStore
   private seq = 0
@@ -96,7 +108,8 @@ class BoundedEventLog extends TypedEventEmitter<EventLogEvents> implements Event
 
   constructor (components: EventLogComponents, init: EventLogInit) {
     super()
-    this.size = Math.max(1, init.historySize ?? 1000)
+    this.size = Math.max(1, init.historySize ?? DEFAULT_EVENT_HISTORY_SIZE)
+    this.maxStoredBytes = Math.max(256, init.maxStoredBytes ?? DEFAULT_MAX_STORED_EVENT_BYTES)
     this.now = init.now ?? Date.now
     this.store = components.store
   }
@@ -147,7 +160,7 @@ class BoundedEventLog extends TypedEventEmitter<EventLogEvents> implements Event
     const write = this.writing.then(async () => {
       if (batch.length === 0 || store.status !== 'open') { return }
       const last = batch[batch.length - 1].seq
-      await store.batch(batch.slice(-this.size).map(e => ({ type: 'put' as const, key: sortableNumber(e.seq), value: encodeEvent(e) })))
+      await store.batch(batch.slice(-this.size).map(e => ({ type: 'put' as const, key: sortableNumber(e.seq), value: encodeEvent(e, this.maxStoredBytes) })))
       // bounded: only the last `size` events stay
       if (last > this.size) { await store.clear({ lt: sortableNumber(last - this.size + 1) }) }
     }).catch(() => {

@@ -163,7 +163,8 @@ export function createLedgerQueries (held: LedgerHeld): LedgerQueries {
       totalDistributed: formatCents(distributed),
       distributedThisWeek: formatCents(wt.total),
       remainingWealth: formatCents(held.views.remaining),
-      averagePerHuman: formatCents(registered === 0 ? 0n : distributed / BigInt(registered)),
+      // to the nearest cent, halves up (integer division alone truncated: 266.666… showed 266.66)
+      averagePerHuman: formatCents(registered === 0 ? 0n : (2n * distributed + BigInt(registered)) / (2n * BigInt(registered))),
       uptime: held.running ? Math.max(0, (held.now() - held.startedAt) / 1000) : 0,
       poolTotal: formatCents(held.charter.poolTotal),
       week,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { waitFor } from '../utils/mesh.ts'
-import { api, openFeed, peerIdOf, startApiLine, stopAll } from './utils.ts'
+import { api, openFeed, peerIdOf, startApiLine, startApiNode, stopAll } from './utils.ts'
 import type { ApiNode } from './utils.ts'
 
 describe('humans and distribution routes (the ledger)', () => {
@@ -79,6 +79,15 @@ describe('humans and distribution routes (the ledger)', () => {
     const denied = await api(b.url, 'DELETE', '/api/v1/humans/alice')
     expect(denied.status).toBe(403)
     expect((await api(b.url, 'GET', '/api/v1/humans/alice')).body.status).toBe('active')
+  })
+
+  it('the average per human is rounded to the cent, not cut (#10)', async () => {
+    const n = await startApiNode()
+    for (const id of ['r1', 'r2', 'r3']) { expect((await api(n.url, 'POST', '/api/v1/humans', { id })).status).toBe(201) }
+    for (const id of ['r2', 'r3']) { expect((await api(n.url, 'DELETE', `/api/v1/humans/${id}`)).status).toBe(200) }
+    expect((await api(n.url, 'POST', '/api/v1/distribute', {})).body).toMatchObject({ paid: 1, total: '800.00' })
+    // 800.00 over 3 humans is 266.666…: 266.67, where cutting gave 266.66
+    expect((await stats(n)).average_per_human).toBe('266.67')
   })
 
   it('deactivates and activates again; unknown ids are 404', async () => {

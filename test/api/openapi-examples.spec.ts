@@ -4,9 +4,13 @@
  * answers with their schema. The examples are checked against their own schemas, so an
  * example cannot drift from what the API answers.
  */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { spawnCli } from '../utils/process.ts'
 import { startApiNode, stopAll } from './utils.ts'
 import type { ApiNode } from './utils.ts'
 
@@ -47,6 +51,21 @@ describe('OpenAPI document: descriptions, examples, error schemas (#14)', () => 
   it('is the document /openapi.json serves, with every operation', async () => {
     expect(await (await fetch(`${n.url}/openapi.json`)).json()).toEqual(doc)
     expect(operations(doc).length).toBeGreaterThan(50)
+  })
+
+  it('is the document the build generates and the built CLI\'s node serves', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'liberation-openapi-'))
+    const p = spawnCli(['start', '--data-dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0', '--api-port', '0', '--no-mdns', '--no-dht', '--no-relay'])
+    try {
+      const [, url] = await p.waitForLine(/^api: (\S+)$/m, 60_000)
+      const built = await (await fetch(`${url}/docs/json`)).json()
+      // the checks below hold for what users get: the same operations, descriptions and examples
+      expect(built.paths).toEqual(doc.paths)
+    } finally {
+      p.child.kill('SIGTERM')
+      await p.exited
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   it('every operation is described', () => {

@@ -5,11 +5,11 @@
  */
 import { TooManyOutboundProtocolStreamsError } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { PING_PROTOCOL } from '../../protocol/routing/link-monitor.ts'
 import { TOPOLOGY_PROTOCOL } from '../../protocol/routing/routing.ts'
 import { runCli } from '../utils/process.ts'
-import { waitFor } from '../utils/wait.ts'
+import { advanceUntil, waitFor } from '../utils/wait.ts'
 import { api, startApiNode, stopAll } from './utils.ts'
 import type { ApiNode } from './utils.ts'
 import type { Connection } from '@libp2p/interface'
@@ -88,24 +88,38 @@ describe('peer health at start-up (#6)', () => {
   })
 
   it('a ping in flight does not cut the connection: one connect event per peer, no disconnect', async () => {
-    const a = await startApiNode()
-    const b = await startApiNode()
-    // both dial at once, as mDNS and bootstrap make them do
-    await Promise.all([connected(a, b), connected(b, a)])
-    const conn = a.runtime.node.libp2p.getConnections(b.runtime.node.libp2p.peerId).find(c => c.status === 'open') as Connection
-    // a ping of a's own is in flight on the connection (the protocol allows one)
-    const held = await conn.newStream(PING_PROTOCOL)
-    // libp2p's connection monitor pinged every 10 s, a fixed interval of libp2p's own (no
-    // clock to advance): with it, its second ping broke the limit and aborted the connection
-    await new Promise(resolve => setTimeout(resolve, 11_000))
-    expect(conn.status).toBe('open')
-    await held.close()
-    for (const [n, other] of [[a, b], [b, a]] as const) {
-      const ups = (await events(n, 'peer:connected')).filter(e => e.data.peer_id === idOf(other))
-      const downs = (await events(n, 'peer:disconnected')).filter(e => e.data.peer_id === idOf(other))
-      expect(ups).toHaveLength(1)
-      expect(downs).toHaveLength(0)
+    // the nodes' periodic work (libp2p's connection monitor, the link monitor's probe
+    // rounds) runs on intervals: those are faked, so 11 s of them pass without waiting;
+    // timeouts stay real, so probes and dials run as they would
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    try {
+      const a = await startApiNode()
+      const b = await startApiNode()
+      // both dial at once, as mDNS and bootstrap make them do
+      await Promise.all([connected(a, b), connected(b, a)])
+      const conn = a.runtime.node.libp2p.getConnections(b.runtime.node.libp2p.peerId).find(c => c.status === 'open') as Connection
+      // a ping of a's own is in flight on the connection (the protocol allows one)
+      const held = await conn.newStream(PING_PROTOCOL)
+      const probes = (n: ApiNode, other: ApiNode): number => n.runtime.node.routing.peers().find(p => p.peerId === idOf(other))?.probesSent ?? 0
+      const before = [probes(a, b), probes(b, a)]
+      // libp2p's connection monitor pinged every 10 s: its second ping broke the limit and
+      // aborted the connection. The link monitor probes every 5 s: two rounds pass too
+      // (advanced a second at a time): once both rounds of probes were answered over the
+      // connection, a local failure (the stream limit, found before anything is sent) would
+      // have cut it long before
+      await advanceUntil(ms => { vi.advanceTimersByTime(ms) }, () => conn.status !== 'open' || (probes(a, b) >= before[0] + 2 && probes(b, a) >= before[1] + 2), 'two probe rounds answered', { minMs: 11_000 })
+      expect(conn.status).toBe('open')
+      await held.close()
+      for (const [n, other] of [[a, b], [b, a]] as const) {
+        const ups = (await events(n, 'peer:connected')).filter(e => e.data.peer_id === idOf(other))
+        const downs = (await events(n, 'peer:disconnected')).filter(e => e.data.peer_id === idOf(other))
+        expect(ups).toHaveLength(1)
+        expect(downs).toHaveLength(0)
+      }
+      expect(await events(a, 'peer:invalid-message')).toEqual([])
+      await Promise.all([a.stop(), b.stop()])
+    } finally {
+      vi.useRealTimers()
     }
-    expect(await events(a, 'peer:invalid-message')).toEqual([])
   })
 })

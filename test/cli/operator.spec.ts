@@ -114,6 +114,24 @@ describe('operator CLI', () => {
     expect(lines[0]).not.toMatch(/[0-9a-f]{40}|\{"|signature/)
   })
 
+  it('tail prints a direct message once, on whichever channels it follows', async () => {
+    const tail = spawnCli(['tail', '--channels', 'mesh,events,notifications', '--api', a.url], { env: { COLUMNS: '200' } })
+    try {
+      // its own welcome, not the feed's client count (another test's tail may be connected)
+      await waitFor(() => tail.stderr().includes('following mesh, events, notifications'), 'tail connected', 60_000)
+      await waitFor(async () => (await api(b.url, 'POST', '/api/v1/mesh/send', { target: id(a), payload: 'dm-once' })).status === 200, 'direct message sent')
+      // a later notification: the feed is in order, so once it is printed, every line of the message is too
+      expect((await api(a.url, 'POST', '/api/v1/notifications', { type: 'system_alert', title: 'tail-marker' })).status).toBe(201)
+      await tail.waitForLine(/tail-marker/, 30_000)
+      const lines = tail.stdout().split('\n').filter(l => l.includes('dm-once'))
+      expect(lines, tail.stdout()).toHaveLength(1)
+      expect(lines[0]).toMatch(/ mesh message .*payload=/)
+    } finally {
+      tail.child.kill('SIGTERM')
+      await tail.exited
+    }
+  })
+
   it('--log-level debug prints every event; info does not', async () => {
     const run = async (level: string): Promise<string> => {
       const p = spawnCli(['start', '--data-dir', `${a.dataDir}-log-${level}`, '--listen', '/ip4/127.0.0.1/tcp/0', '--api-port', '0', '--no-mdns', '--no-dht', '--log-level', level])

@@ -29,3 +29,21 @@ export async function until<T> (check: () => T | undefined | false | Promise<T |
 export async function waitFor (check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000, intervalMs = 50): Promise<void> {
   await until(async () => (await check()) || undefined, what, timeoutMs, intervalMs)
 }
+
+/**
+ * For real nodes whose periodic work runs on a fake clock (vi.useFakeTimers): advances it
+ * `stepMs` per poll until at least `minMs` have passed and `check` holds, so each round's
+ * network work (real sockets, real timeouts) completes before the next is due however
+ * loaded the machine is. Fails naming `what` after `timeoutMs` of real time.
+ */
+export async function advanceUntil (advance: (ms: number) => void, check: () => boolean | Promise<boolean>, what: string, opts: { minMs: number, stepMs?: number, timeoutMs?: number }): Promise<number> {
+  const stepMs = opts.stepMs ?? 1000
+  let advanced = 0
+  await waitFor(async () => {
+    if (advanced >= opts.minMs && await check()) { return true }
+    advance(stepMs)
+    advanced += stepMs
+    return false
+  }, what, opts.timeoutMs ?? 60_000, 100)
+  return advanced
+}

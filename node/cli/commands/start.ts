@@ -61,6 +61,8 @@ export function registerStartCommand (program: Command): void {
     .option('--min-connections <n>', 'connections to keep at least', wholeNumber('--min-connections', 0, 10_000))
     .option('--max-connections <n>', 'connections to allow at most', wholeNumber('--max-connections', 1, 10_000))
     .option('--log-level <level>', 'silent | error | warn | info | debug')
+    .option('--event-history-size <n>', 'events kept in the history, stored (default 1000)', wholeNumber('--event-history-size', 1, 100_000))
+    .option('--inbox-size <n>', 'direct messages kept in the inbox, stored (default 1000)', wholeNumber('--inbox-size', 1, 100_000))
     .option('--web', 'serve the web client (a mesh node in a browser tab) at / of the API port')
     .option('--web-ice-servers <url>', 'STUN/TURN url for the web client\'s WebRTC (repeatable)', collect)
     .option('--pool-total <amount>', 'charter: the resource pool every node of the mesh shares (default 19000000000000.00)')

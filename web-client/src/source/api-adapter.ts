@@ -212,9 +212,9 @@ export function automationTasks (page: unknown): AutomationTaskRow[] {
       description: String(t.description ?? ''),
       enabled: t.settings?.enabled !== false,
       running: t.running === true,
-      nextRunAt: time(t.next_run_at ?? t.nextRunAt),
-      lastRunAt: time(t.last_run_at ?? t.lastRunAt),
-      lastOutcome: t.last_outcome ?? t.lastOutcome ?? null,
+      nextRunAt: time(t.next_run_at),
+      lastRunAt: time(t.last_run_at),
+      lastOutcome: t.last_outcome ?? null,
       failing: t.failing === true
     }
   })
