@@ -75,16 +75,23 @@ describe('liberation client subcommands', () => {
     const routes = await cli(a, 'routes', '--json')
     expect(JSON.parse(routes.stdout).map((r: any) => r.target)).toContain(id(b))
 
-    // tail B's live feed, then send it a routed message from A
-    const tail = spawnCli(['tail', '--channels', 'mesh', '--count', '1', '--api', b.url])
-    await waitFor(async () => (await api(b.url, 'GET', '/api/v1/realtime/ws/stats')).body.clients === 1, 'tail connected')
-    const send = await cli(a, 'send', id(b), 'meet at noon')
-    expect(send.code, send.stderr).toBe(0)
-    expect(send.stdout).toMatch(/^hops: +1$/m)
-    await waitFor(() => /meet at noon/.test(tail.stdout()), 'tail printed the message')
-    expect(await tail.exited).toBe(0)
-    expect(tail.stdout().trim().split('\n')).toHaveLength(1)
-    expect(tail.stdout()).toMatch(/ mesh message /)
+    // tail B's live feed, then send it a routed message from A. The mesh channel also
+    // carries health and route events, so the test looks for the message's own line.
+    const tail = spawnCli(['tail', '--channels', 'mesh', '--api', b.url])
+    try {
+      // its own welcome, not the feed's client count (another tail may be connected)
+      await waitFor(() => tail.stderr().includes('following mesh'), 'tail connected', 60_000)
+      const send = await cli(a, 'send', id(b), 'meet at noon')
+      expect(send.code, send.stderr).toBe(0)
+      expect(send.stdout).toMatch(/^hops: +1$/m)
+      await tail.waitForLine(/meet at noon/, 30_000)
+      const lines = tail.stdout().split('\n').filter(l => l.includes('meet at noon'))
+      expect(lines, tail.stdout()).toHaveLength(1)
+      expect(lines[0]).toMatch(/ mesh message /)
+    } finally {
+      tail.child.kill('SIGTERM')
+      await tail.exited
+    }
   })
 
   it('bad arguments and refused requests exit non-zero with one line', async () => {
