@@ -29,6 +29,7 @@ import type { TruthInit, TruthService } from './truth/index.ts'
 import type { Identify } from '@libp2p/identify'
 import type { Libp2p } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
+import type { Clock } from './clock.ts'
 import type { Ping } from '@libp2p/ping'
 
 export interface MeshServices extends Record<string, unknown> {
@@ -44,6 +45,8 @@ export interface MeshNodeComponents {
   libp2p: MeshLibp2p
   db: MeshDatabase
   crypto: RecordCrypto
+  /** the routing's time source (default: the system clock); tests pass one they advance */
+  clock?: Clock
 }
 
 export interface MeshNodeInit {
@@ -87,7 +90,7 @@ export interface MeshNode {
 }
 
 export function createMeshNode (components: MeshNodeComponents, init: MeshNodeInit = {}): MeshNode {
-  const { libp2p, db, crypto } = components
+  const { libp2p, db, crypto, clock } = components
   const logger = libp2p.logger
   const events = createEventLog({ store: openStore(db, 'events') }, init.events)
   const connections = createConnectionKeeper({ libp2p, logger }, init.connections)
@@ -99,6 +102,7 @@ export function createMeshNode (components: MeshNodeComponents, init: MeshNodeIn
     crypto,
     events,
     logger,
+    clock,
     gossipScore: peer => libp2p.services.pubsub == null ? 0 : gossipScore(libp2p.services.pubsub, peer)
   }, init.routing)
   const inbox = createInbox({ routing, events, store: openStore(db, 'inbox') }, init.inbox)

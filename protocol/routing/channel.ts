@@ -263,7 +263,7 @@ export function frameReadOptions (limits: FrameLimits): { limits: any } {
 interface Pending {
   resolve(reply: RouteReply): void
   reject(err: Error): void
-  timer: ReturnType<typeof setTimeout>
+  timer: unknown
 }
 
 /** The sending side of routed messages towards one neighbour. */
@@ -276,7 +276,9 @@ export class RouteChannel {
     readonly connection: Connection,
     protocol: string,
     private readonly limits: FrameLimits,
-    private readonly log: Logger
+    private readonly log: Logger,
+    /** the requests' timeouts run on it */
+    private readonly clock: Clock = systemClock
   ) {
     this.line = new LongLivedStream(connection, protocol, limits.maxFrameBytes, (stream, lp) => { void this.readLoop(stream, lp) })
   }
@@ -290,7 +292,7 @@ export class RouteChannel {
     const id = this.nextId
     this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1
     const reply = new Promise<RouteReply>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         this.pending.delete(id)
         reject(new Error(`no reply within ${Math.round(timeoutMs)} ms`))
       }, Math.max(1, Math.round(timeoutMs)))
@@ -318,7 +320,7 @@ export class RouteChannel {
     const p = this.pending.get(id)
     if (p == null) { return }
     this.pending.delete(id)
-    clearTimeout(p.timer)
+    this.clock.clearTimeout(p.timer)
     if (reply != null) { p.resolve(reply) } else { p.reject(err ?? new Error('no reply')) }
   }
 
