@@ -125,8 +125,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
     if (this.running) { return }
     this.running = true
     await this.libp2p.handle(TOPOLOGY_PROTOCOL, async (stream, connection) => { await this.exchange.serve(stream, connection) }, {
-      // a neighbour needs one (a reopened one replaces it); each also gets a window of bytes unread
-      maxInboundStreams: 8,
+      maxInboundStreams: 64,
       runOnLimitedConnection: true
     })
     await this.libp2p.handle(ROUTE_PROTOCOL, async (stream, connection) => { await this.messaging.serve(stream, connection) }, {
