@@ -518,7 +518,7 @@ async function attackBench (): Promise<AttackResult> {
       const latencies: number[] = []
       const loop = monitorEventLoopDelay({ resolution: 10 })
       loop.enable()
-      const state: { on: boolean, done?: () => void } = { on: true }
+      const state: { on: boolean, done?(): void } = { on: true }
       let failures = 0
       // open loop: a request every HEALTH_POLL_MS whether or not the last one answered, so
       // a stalled event loop shows in every request that waited on it

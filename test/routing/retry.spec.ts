@@ -17,7 +17,6 @@ import type { TestNode } from '../utils/mesh.ts'
 type FakeClock = Clock & {
   /** advance the clock STEP_MS at a time, letting the network run between steps, until `check` holds */
   advanceUntil(check: () => boolean, what: string): Promise<void>
-  readonly now: () => number
 }
 
 const STEP_MS = 50
