@@ -70,6 +70,8 @@ const ONLY = process.env.ROUTES_BENCH_ONLY
 const ATTACK_BEACONS = Number(process.env.ROUTES_BENCH_ATTACK_BEACONS ?? 4000)
 const ATTACK_LINKS = Number(process.env.ROUTES_BENCH_ATTACK_LINKS ?? 256)
 const ATTACK_BASELINE_SECONDS = 5
+/** /health is requested this often during the baseline and the flood */
+const HEALTH_POLL_MS = 25
 const DEGREE = 8
 /** beacons in each of the attacker's updates */
 const BEACONS_PER_FRAME = 64
@@ -451,6 +453,10 @@ interface AttackResult {
   excess: RoutingStats['excess']
   /** the victim's count of every beacon it read, and what became of each (during the flood) */
   accounting: { received: number, accepted: number, rejected: number, ignored: number, unaccounted: number }
+  /** times the victim paused reading the attacker for its byte budget, and the ms asked for */
+  throttled: { pauses: number, ms: number }
+  /** each second of the flood: the route to h2 on the honest path and a message sent along it */
+  honestDuring: { checks: number, ok: number }
   honestRouteCorrect: boolean
   honestSendMs: number
   framesSent: number
@@ -512,19 +518,29 @@ async function attackBench (): Promise<AttackResult> {
       const latencies: number[] = []
       const loop = monitorEventLoopDelay({ resolution: 10 })
       loop.enable()
-      const state = { on: true }
+      const state: { on: boolean, done?(): void } = { on: true }
       let failures = 0
+      // open loop: a request every HEALTH_POLL_MS whether or not the last one answered, so
+      // a stalled event loop shows in every request that waited on it
+      const inFlight = new Set<Promise<void>>()
+      const poll = (): void => {
+        const t = performance.now()
+        const p = fetch(healthUrl).then(async r => { await r.text(); return r.ok }, () => false)
+          .then(ok => { if (ok) { latencies.push(performance.now() - t) } else { failures++ } })
+          .finally(() => { inFlight.delete(p) })
+        inFlight.add(p)
+      }
+      const timer = setInterval(() => { if (state.on) { poll() } }, HEALTH_POLL_MS)
+      poll()
       const polling = (async () => {
-        while (state.on) {
-          const t = performance.now()
-          const ok = await fetch(healthUrl).then(async r => { await r.text(); return r.ok }, () => false)
-          if (ok) { latencies.push(performance.now() - t) } else { failures++ }
-          await new Promise(resolve => setTimeout(resolve, 10))
-        }
+        await new Promise<void>(resolve => { state.done = resolve })
+        clearInterval(timer)
+        await Promise.all([...inFlight])
       })()
       return {
         async stop () {
           state.on = false
+          state.done?.()
           await polling
           loop.disable()
           latencies.sort((a, b) => a - b)
@@ -553,6 +569,15 @@ async function attackBench (): Promise<AttackResult> {
     }, 50)
     const st0 = victim.node.routing.stats()
     const floodWatch = watch()
+    // honest routing during the flood: the route to h2 and a routed message to it, each second
+    const honestDuring = { checks: 0, ok: 0 }
+    const honestSends: Array<Promise<void>> = []
+    const honestProbe = setInterval(() => {
+      honestDuring.checks++
+      const onPath = victim.node.routing.route(h2Id)?.path.join('>') === honestPath
+      honestSends.push(victim.node.routing.send(h2Id, new TextEncoder().encode('during the flood'), { timeoutMs: 5000 })
+        .then(sent => { if (onPath && sent.path.join('>') === honestPath) { honestDuring.ok++ } }, () => {}))
+    }, 1000)
     const started = performance.now()
     const writtenMsg = message<FloodWritten>('written')
     child.send({ type: 'flood' })
@@ -565,6 +590,8 @@ async function attackBench (): Promise<AttackResult> {
     const unread = allRead ? 0 : writtenBeacons - read()
     const floodSeconds = (performance.now() - started) / 1000
     const health = await floodWatch.stop()
+    clearInterval(honestProbe)
+    await Promise.all(honestSends)
     clearInterval(sampler)
     const connectedAfter = victim.node.libp2p.getConnections(peerIdFromString(ready.peerId)).length > 0
     child.send({ type: 'stop' })
@@ -599,6 +626,8 @@ async function attackBench (): Promise<AttackResult> {
       held: { beacons: st.beacons, links: st.links },
       excess: st.excess,
       accounting,
+      throttled: { pauses: delta(s => s.updatesThrottled), ms: delta(s => s.updatesThrottledMs) },
+      honestDuring,
       framesSent: written.framesSent,
       frames: ready.frames,
       resets: written.resets,
@@ -658,7 +687,7 @@ async function main (): Promise<void> {
     console.log(`  victim process RSS ${fmt(a.before.rss, 0)} MiB: peak ${signed(p.rss)} MiB during the flood (bar: < 50), ${signed(g.rss)} MiB after it and a GC`)
     console.log(`    peaks: V8 heap ${signed(p.heapTotal)} (used ${signed(p.heapUsed)}), external ${signed(p.external)} (array buffers ${signed(p.arrayBuffers)}); ` +
       `after a GC: V8 heap ${signed(g.heapTotal)} (used ${signed(g.heapUsed)}), external ${signed(g.external)} (array buffers ${signed(g.arrayBuffers)}) MiB`)
-    const h = (x: LatencyStats): string => `p50 ${fmt(x.p50, 1)} ms, p99 ${fmt(x.p99, 1)} ms, max ${fmt(x.max, 1)} ms over ${x.requests} requests (${x.failures} failed); event loop delay p99 ${fmt(x.loopDelayP99, 1)} ms, max ${fmt(x.loopDelayMax, 1)} ms`
+    const h = (x: LatencyStats): string => `p50 ${fmt(x.p50, 1)} ms, p99 ${fmt(x.p99, 1)} ms, max ${fmt(x.max, 1)} ms over ${x.requests} requests, one every ${HEALTH_POLL_MS} ms (${x.failures} failed); event loop delay p99 ${fmt(x.loopDelayP99, 1)} ms, max ${fmt(x.loopDelayMax, 1)} ms`
     console.log(`  /health during the flood: ${h(a.health)} (bar: p99 < 100)`)
     console.log(`  /health before the flood (${ATTACK_BASELINE_SECONDS} s, baseline): ${h(a.baseline)}`)
     console.log(`  held ${a.held.beacons} beacons, ${a.held.links} links; dropped: ${a.excess.origins} new origins over the rates, ${a.excess.rate} in updates over the update rate, ${a.excess.links} links over the per-beacon cap, ${a.excess.evicted} evicted, ${a.excess.refused} refused`)
@@ -666,6 +695,8 @@ async function main (): Promise<void> {
     console.log(`  the victim read ${c.received} beacons (the flood's ${Math.min(a.beacons, a.framesSent * BEACONS_PER_FRAME)} plus honest ones): ${c.accepted} accepted, ${c.rejected} rejected, ${c.ignored} not news, ` +
       `${c.received - c.accepted - c.rejected - c.ignored - c.unaccounted} over a bound; unaccounted ${c.unaccounted}`)
     console.log(`  attacker wrote ${a.framesSent} of ${a.frames} frames (streams reset by the victim: ${a.resets}${a.lastError !== '' ? `, last: ${a.lastError}` : ''}); unread by the victim 60 s after the last write: ${a.unread}; still connected to the victim: ${a.connectedAfter}`)
+    console.log(`  the victim paused reading the attacker ${a.throttled.pauses} times for its byte budget (${fmt(a.throttled.ms / 1000, 1)} s asked for)`)
+    console.log(`  during the flood, each second: honest route and a routed message victim → h2 ok ${a.honestDuring.ok} of ${a.honestDuring.checks}`)
     console.log(`  honest route victim → h2 ${a.honestRouteCorrect ? 'unchanged' : 'CHANGED'}; a routed message after the flood acknowledged in ${fmt(a.honestSendMs, 1)} ms`)
   }
   if (ONLY === 'idle' || ONLY === 'all') {

@@ -14,8 +14,8 @@ import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { pubsubPeerDiscovery } from '@libp2p/pubsub-peer-discovery'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
-import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
+import { meshMuxer } from '../protocol/muxer.ts'
 import { meshGossipsub } from '../protocol/pubsub/gossip.ts'
 import type { MeshLibp2p } from '../protocol/mesh-node.ts'
 import type { GossipInit } from '../protocol/pubsub/gossip.ts'
@@ -99,7 +99,7 @@ export async function createNodeLibp2p (init: NodeLibp2pInit): Promise<MeshLibp2
     addresses: { listen: init.listen },
     transports,
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    streamMuxers: [meshMuxer()],
     peerDiscovery,
     connectionManager: {
       maxConnections: init.maxConnections ?? 64,

@@ -14,6 +14,7 @@ import { createInbox } from './routing/inbox.ts'
 import { createRoutingService } from './routing/index.ts'
 import { openStore } from './storage/index.ts'
 import { createTruthService } from './truth/index.ts'
+import type { Clock } from './clock.ts'
 import type { BootstrapStatus, BootstrapStatusInit } from './connectivity/bootstrap-status.ts'
 import type { ConnectionKeeper, ConnectionKeeperInit } from './connectivity/connection-keeper.ts'
 import type { RecordCrypto } from './crypto/index.ts'
@@ -44,6 +45,8 @@ export interface MeshNodeComponents {
   libp2p: MeshLibp2p
   db: MeshDatabase
   crypto: RecordCrypto
+  /** the routing's time source (default: the system clock); tests pass one they advance */
+  clock?: Clock
 }
 
 export interface MeshNodeInit {
@@ -87,7 +90,7 @@ export interface MeshNode {
 }
 
 export function createMeshNode (components: MeshNodeComponents, init: MeshNodeInit = {}): MeshNode {
-  const { libp2p, db, crypto } = components
+  const { libp2p, db, crypto, clock } = components
   const logger = libp2p.logger
   const events = createEventLog({ store: openStore(db, 'events') }, init.events)
   const connections = createConnectionKeeper({ libp2p, logger }, init.connections)
@@ -99,6 +102,7 @@ export function createMeshNode (components: MeshNodeComponents, init: MeshNodeIn
     crypto,
     events,
     logger,
+    clock,
     gossipScore: peer => libp2p.services.pubsub == null ? 0 : gossipScore(libp2p.services.pubsub, peer)
   }, init.routing)
   const inbox = createInbox({ routing, events, store: openStore(db, 'inbox') }, init.inbox)

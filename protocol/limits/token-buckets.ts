@@ -18,6 +18,17 @@ export class TokenBuckets {
     return true
   }
 
+  /**
+   * Takes `n` tokens even when fewer are left (the balance goes below zero) and says how
+   * long, in ms, until the balance is back at zero: 0 when it did not go below. For pacing
+   * what has already happened (bytes read), which cannot be refused, only slowed.
+   */
+  debit (key: string, n: number, now = Date.now()): number {
+    const b = this.refill(key, now)
+    b.tokens -= n
+    return b.tokens >= 0 ? 0 : Math.ceil(-b.tokens / this.rate * 1000)
+  }
+
   private refill (key: string, now: number): { tokens: number, at: number } {
     let b = this.buckets.get(key)
     if (b == null) {

@@ -76,8 +76,10 @@ export interface RoutingInit extends LinkMonitorInit {
   /** with no route, dial the target (peer store addresses, DHT) and send directly (default true) */
   dialUnknownTargets?: boolean
   /**
-   * per neighbour, inbound (default routed 1000/s, topology updates 50/s and 1 MiB/s of
-   * them, with bursts of 8 MiB: an update over the bytes is dropped before it is decoded)
+   * per neighbour, inbound (default routed 1000/s, topology updates 50/s, and 1 MiB/s of
+   * topology bytes with bursts of 1 MiB): updates over the rate are dropped before they are
+   * decoded; bytes over the budget are not read until it refills (the stream pauses, so the
+   * neighbour's further writes wait on its side)
    */
   rateLimits?: { routedPerSecond?: number, updatesPerSecond?: number, updateBytesPerSecond?: number, updateBytesBurst?: number }
   /** route:changed events per recomputation at most; the rest are counted (default 64) */
@@ -199,6 +201,9 @@ export interface RoutingStats {
   updatesReceived: number
   updateBytesSent: number
   updateBytesReceived: number
+  /** times reading a neighbour's topology stream paused for its byte budget, and the ms asked for */
+  updatesThrottled: number
+  updatesThrottledMs: number
   /** updates that carried a far table, and their bytes (part of updatesSent, updateBytesSent) */
   farTablesSent: number
   farTableBytesSent: number

@@ -12,8 +12,9 @@
  * way; `serveFrames` reads them until the stream ends.
  */
 import { LengthPrefixedDecoder, lpStream, pbStream } from '@libp2p/utils'
-import { yieldToEventLoop } from '../clock.ts'
+import { systemClock, yieldToEventLoop } from '../clock.ts'
 import { RouteFrame } from './pb/routing.ts'
+import type { Clock } from '../clock.ts'
 import type { RouteReply, RoutedEnvelope } from './pb/routing.ts'
 import type { Connection, Logger, Stream, StreamMessageEvent } from '@libp2p/interface'
 import type { LengthPrefixedStream } from '@libp2p/utils'
@@ -104,11 +105,16 @@ export class LongLivedStream {
 
 /**
  * Reads the frames of one inbound stream until it ends and hands them to `onFrame` one at
- * a time (each settles before the next). The stream is read as fast as it delivers:
- * frames that come while others wait are queued, and past `maxQueuedBytes` waiting they
- * go to `dropped` instead, so what a sender can make this node hold is one frame being
- * cut, the queue and the frame in hand, however fast it sends. (Pausing the stream would
- * not bound it: the muxer's window, up to 16 MiB with yamux, is still in flight.)
+ * a time (each settles before the next).
+ *
+ * Reading is paced, so that what a sender pushes beyond its budget stays on its side: a
+ * paused stream sends the sender no window updates (yamux), so it can have no more than
+ * the window it was last given in flight, and its further writes wait. The stream is
+ * paused, from inside the listener that got the bytes (before the muxer would grant more),
+ * while `pace` says the sender is over its byte budget, and while `pauseQueuedBytes` of
+ * frames wait for `onFrame`. What still arrives past `maxQueuedBytes` waiting (the window
+ * in flight) goes to `dropped`. So what a sender can make this node hold is one frame being
+ * cut, the queue, the frame in hand and one window, however fast it sends.
  *
  * A frame over `maxFrameBytes` ends the stream (its framing is lost) and counts as
  * malformed; a frame `onFrame` rejects is only counted: the next one is read.
@@ -117,12 +123,22 @@ export async function serveFrames (stream: Stream, opts: {
   maxFrameBytes: number
   /** bytes of frames read and not handled yet past which more are dropped (default: one frame) */
   maxQueuedBytes?: number
+  /** bytes of frames waiting past which reading pauses until the handler catches up (default: maxQueuedBytes / 4) */
+  pauseQueuedBytes?: number
+  /** `bytes` more were read: ms to stop reading for (0: read on); see RoutingLimits.readBytes */
+  pace?(bytes: number): number
+  /** the timers of the pauses `pace` asks for */
+  clock?: Clock
+  /** reading paused for `ms` because `pace` asked */
+  throttled?(ms: number): void
   onFrame(frame: Uint8ArrayList): void | Promise<void>
   /** a frame that came while `maxQueuedBytes` of others waited */
   dropped(frame: Uint8ArrayList): void
   malformed(err: Error): void
 }): Promise<void> {
   const maxQueued = opts.maxQueuedBytes ?? opts.maxFrameBytes
+  const pauseQueued = opts.pauseQueuedBytes ?? Math.floor(maxQueued / 4)
+  const clock = opts.clock ?? systemClock
   // the decoder holds one partial frame (at most maxFrameBytes) plus the chunk being cut
   const decoder = new LengthPrefixedDecoder({ maxDataLength: opts.maxFrameBytes, maxBufferSize: Number.MAX_SAFE_INTEGER })
   const queue: Uint8ArrayList[] = []
@@ -130,12 +146,34 @@ export async function serveFrames (stream: Stream, opts: {
   let ended = false
   let senderFault: Error | undefined
   let wake: (() => void) | undefined
+  /** a pause `pace` asked for, until its timer */
+  let throttle: unknown
   const notify = (): void => {
     const w = wake
     wake = undefined
     w?.()
   }
   const more = async (): Promise<void> => { await new Promise<void>(resolve => { wake = resolve }) }
+  const reading = (): boolean => stream.readStatus === 'readable' || stream.readStatus === 'paused'
+  let resuming = false
+  /** pause while throttled or the queue is full, resume once neither holds */
+  const flow = (): void => {
+    if (!reading()) { return }
+    const hold = throttle != null || queued >= pauseQueued
+    if (hold && stream.readStatus === 'readable') {
+      // resume() hands over what came meanwhile before it grants the sender more window:
+      // a pause from within would be undone by that grant, so it waits for resume() to return
+      if (!resuming) { stream.pause() }
+    } else if (!hold && stream.readStatus === 'paused') {
+      resuming = true
+      try {
+        stream.resume()
+      } finally {
+        resuming = false
+      }
+      flow()
+    }
+  }
   const onMessage = (evt: StreamMessageEvent): void => {
     if (ended) { return }
     try {
@@ -151,6 +189,15 @@ export async function serveFrames (stream: Stream, opts: {
       senderFault = err
       ended = true
     }
+    const waitMs = ended ? 0 : opts.pace?.(evt.data.byteLength) ?? 0
+    if (waitMs > 0 && throttle == null) {
+      opts.throttled?.(waitMs)
+      throttle = clock.setTimeout(() => {
+        throttle = undefined
+        flow()
+      }, waitMs)
+    }
+    flow()
     notify()
   }
   const onEnd = (): void => {
@@ -175,6 +222,7 @@ export async function serveFrames (stream: Stream, opts: {
         continue
       }
       queued -= frame.byteLength
+      flow()
       try {
         await opts.onFrame(frame)
       } catch (err: any) {
@@ -185,6 +233,7 @@ export async function serveFrames (stream: Stream, opts: {
       if (queue.length > 0) { await yieldToEventLoop() }
     }
   } finally {
+    if (throttle != null) { clock.clearTimeout(throttle) }
     stream.removeEventListener('message', onMessage)
     stream.removeEventListener('end', onEnd)
     stream.removeEventListener('close', onEnd)
@@ -214,7 +263,7 @@ export function frameReadOptions (limits: FrameLimits): { limits: any } {
 interface Pending {
   resolve(reply: RouteReply): void
   reject(err: Error): void
-  timer: ReturnType<typeof setTimeout>
+  timer: unknown
 }
 
 /** The sending side of routed messages towards one neighbour. */
@@ -227,7 +276,9 @@ export class RouteChannel {
     readonly connection: Connection,
     protocol: string,
     private readonly limits: FrameLimits,
-    private readonly log: Logger
+    private readonly log: Logger,
+    /** the requests' timeouts run on it */
+    private readonly clock: Clock = systemClock
   ) {
     this.line = new LongLivedStream(connection, protocol, limits.maxFrameBytes, (stream, lp) => { void this.readLoop(stream, lp) })
   }
@@ -241,7 +292,7 @@ export class RouteChannel {
     const id = this.nextId
     this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1
     const reply = new Promise<RouteReply>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         this.pending.delete(id)
         reject(new Error(`no reply within ${Math.round(timeoutMs)} ms`))
       }, Math.max(1, Math.round(timeoutMs)))
@@ -269,7 +320,7 @@ export class RouteChannel {
     const p = this.pending.get(id)
     if (p == null) { return }
     this.pending.delete(id)
-    clearTimeout(p.timer)
+    this.clock.clearTimeout(p.timer)
     if (reply != null) { p.resolve(reply) } else { p.reject(err ?? new Error('no reply')) }
   }
 

@@ -88,6 +88,8 @@ export function emptyStats (): RoutingStats {
     updatesReceived: 0,
     updateBytesSent: 0,
     updateBytesReceived: 0,
+    updatesThrottled: 0,
+    updatesThrottledMs: 0,
     farTablesSent: 0,
     farTableBytesSent: 0,
     routedSent: 0,

@@ -216,7 +216,7 @@ class DefaultRoutedMessaging implements RoutedMessaging {
     let channel = this.channels.get(peer)
     if (channel == null || channel.connection !== conn) {
       channel?.close()
-      channel = new RouteChannel(conn, this.protocol, this.frameLimits(), this.ctx.log)
+      channel = new RouteChannel(conn, this.protocol, this.frameLimits(), this.ctx.log, this.ctx.clock)
       this.channels.set(peer, channel)
     }
     return channel.request(envelope, timeoutMs, outer)

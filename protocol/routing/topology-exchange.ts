@@ -28,9 +28,12 @@ import type { Uint8ArrayList } from 'uint8arraylist'
 
 /**
  * Updates read from one stream and not handled yet, in bytes, past which more are dropped
- * (counted as excess): room for an honest neighbour's catch-up burst, not for a flood
+ * (counted as excess): reading pauses long before (PAUSE_QUEUED_BYTES), so only what was
+ * in flight when it paused can come on top
  */
 const MAX_QUEUED_BYTES = MAX_UPDATE_BYTES
+/** updates waiting, in bytes, past which reading pauses until they are handled */
+const PAUSE_QUEUED_BYTES = 256 * 1024
 /** beacons verified between two turns of the event loop (an honest update has fewer) */
 const YIELD_EVERY_BEACONS = 64
 
@@ -152,42 +155,38 @@ export function createTopologyExchange (ctx: RoutingContext, parts: TopologyExch
       counters.updateBytesReceived += frame.byteLength
       return update
     }
-    /** an update dropped unread: decoding is cheap (beacons stay bytes), so its beacons are counted too */
-    const drop = (update: TopologyUpdate, why: string): void => {
-      counters.beaconsReceived += update.beacons.length
-      counters.excess.rate += update.beacons.length
-      limits.excess(from, update.beacons.length, clock.now())
+    /** an update dropped unread (not decoded: a copy of the whole frame): its beacons are counted off the wire */
+    const drop = (frame: Uint8ArrayList, why: string): void => {
+      counters.updatesReceived++
+      counters.updateBytesReceived += frame.byteLength
+      const beacons = countBeacons(frame)
+      counters.beaconsReceived += beacons
+      counters.excess.rate += beacons
+      limits.excess(from, beacons, clock.now())
       ctx.log('topology update from %s dropped: %s', from, why)
     }
     await serveFrames(stream, {
       maxFrameBytes: MAX_UPDATE_BYTES,
       maxQueuedBytes: MAX_QUEUED_BYTES,
+      pauseQueuedBytes: PAUSE_QUEUED_BYTES,
+      // the neighbour's byte budget paces the reading: what it sends faster waits on its side
+      pace: (bytes) => limits.readBytes(from, bytes, clock.now()),
+      clock,
+      throttled: (ms) => {
+        counters.updatesThrottled++
+        counters.updatesThrottledMs += ms
+        limits.throttled(from, ms, clock.now())
+      },
       // a frame that does not decode is the sender's fault (serveFrames counts it)
       onFrame: async (frame) => {
-        if (!limits.update(from, frame.byteLength, clock.now())) {
-          // not decoded (a copy of the whole frame): its beacons are counted off the wire
-          counters.updatesReceived++
-          counters.updateBytesReceived += frame.byteLength
-          const beacons = countBeacons(frame)
-          counters.beaconsReceived += beacons
-          counters.excess.rate += beacons
-          limits.excess(from, beacons, clock.now())
-          ctx.log('topology update from %s dropped: over the update rate', from)
+        if (!limits.update(from, clock.now())) {
+          drop(frame, 'over the update rate')
           return
         }
         const update = decode(frame)
         await apply(from, update).catch((err: any) => { ctx.log.error('topology update from %s not applied: %s', from, err?.message) })
       },
-      dropped: (frame) => {
-        let update: TopologyUpdate
-        try {
-          update = decode(frame)
-        } catch (err: any) {
-          ctx.invalid(from, `malformed topology update: ${err.message}`)
-          return
-        }
-        drop(update, 'more queued than this node keeps')
-      },
+      dropped: (frame) => { drop(frame, 'more queued than this node keeps') },
       malformed: (err) => { ctx.invalid(from, `malformed topology update: ${err.message}`) }
     })
   }

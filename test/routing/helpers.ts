@@ -6,6 +6,7 @@ import { pbStream } from '@libp2p/utils'
 import { RouteFrame } from '../../protocol/routing/pb/routing.ts'
 import { ROUTE_PROTOCOL } from '../../protocol/routing/routing.ts'
 import { connect, waitFor } from '../utils/mesh.ts'
+import type { Clock } from '../../protocol/clock.ts'
 import type { RoutingInit } from '../../protocol/routing/index.ts'
 import type { RouteReply, RoutedEnvelope } from '../../protocol/routing/pb/routing.ts'
 import type { TestMesh, TestNode } from '../utils/mesh.ts'
@@ -24,13 +25,15 @@ export const FAST_ROUTING: RoutingInit = {
 export interface NodeSpec {
   latency?: number
   routing?: RoutingInit
+  /** the routing's clock (default: the system clock) */
+  clock?: Clock
 }
 
 export async function addNodes (mesh: TestMesh, count: number, spec: NodeSpec | ((i: number) => NodeSpec) = {}): Promise<TestNode[]> {
   const out: TestNode[] = []
   for (let i = 0; i < count; i++) {
     const s = typeof spec === 'function' ? spec(i) : spec
-    out.push(await mesh.add({ latency: s.latency, init: { routing: { ...FAST_ROUTING, ...s.routing } } }))
+    out.push(await mesh.add({ latency: s.latency, clock: s.clock, init: { routing: { ...FAST_ROUTING, ...s.routing } } }))
   }
   return out
 }

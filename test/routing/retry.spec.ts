@@ -1,19 +1,60 @@
+/**
+ * Retries of a routed message: the routing of the four nodes runs on one fake clock the
+ * test advances (sends' timeouts, beacons, recomputation), so a timeout is a number of
+ * clock ms, not a wait; the nodes and their streams are real (memory transport).
+ */
+import { createClock } from '@sinonjs/fake-timers'
 import { afterAll, describe, expect, it } from 'vitest'
 import { RouteReply } from '../../protocol/routing/pb/routing.ts'
 import { peerIdToBytes } from '../../protocol/routing/peer-ids.ts'
 import { RouteError } from '../../protocol/routing/routing.ts'
 import { TestMesh, waitFor } from '../utils/mesh.ts'
 import { addNodes, id, serveRoutes, wire } from './helpers.ts'
+import type { Clock } from '../../protocol/clock.ts'
 import type { RoutedMessage } from '../../protocol/routing/routing.ts'
 import type { TestNode } from '../utils/mesh.ts'
 
+type FakeClock = Clock & {
+  /** advance the clock STEP_MS at a time, letting the network run between steps, until `check` holds */
+  advanceUntil(check: () => boolean, what: string): Promise<void>
+}
+
+const STEP_MS = 50
+
+function fakeClock (): FakeClock {
+  const fake = createClock(Date.now())
+  return {
+    now: () => fake.now,
+    setTimeout: (fn, ms) => fake.setTimeout(fn, ms),
+    clearTimeout: handle => { fake.clearTimeout(handle as any) },
+    async advanceUntil (check, what) {
+      // bounded in steps of the clock; the real time between steps is only for I/O to happen
+      for (let steps = 0; steps < 2000; steps++) {
+        if (check()) { return }
+        await fake.tickAsync(STEP_MS)
+        await new Promise(resolve => setImmediate(resolve))
+        await new Promise(resolve => setTimeout(resolve, 5))
+      }
+      throw new Error(`the clock ran ${2000 * STEP_MS} ms waiting for ${what}`)
+    }
+  }
+}
+
+/** the settled value of a promise, for polling */
+function track <T> (p: Promise<T>): { done(): boolean, value(): Promise<T> } {
+  let settled = false
+  const q = p.finally(() => { settled = true })
+  q.catch(() => {})
+  return { done: () => settled, value: async () => q }
+}
+
 /** A–B–D and A–C–D; resolves once A routes to D, returning [a, relayOnRoute, otherRelay, d] */
-async function diamond (mesh: TestMesh): Promise<TestNode[]> {
-  const [a, b, c, d] = await addNodes(mesh, 4)
+async function diamond (mesh: TestMesh, clock: FakeClock): Promise<TestNode[]> {
+  const [a, b, c, d] = await addNodes(mesh, 4, () => ({ clock }))
   await wire([a, b, c, d], [[0, 1], [1, 3], [0, 2], [2, 3]])
   // both relays' links to D known in both directions
   const linked = (x: TestNode, y: TestNode): boolean => a.node.routing.topology().links.some(l => l.from === id(x) && l.to === id(y) && l.symmetric)
-  await waitFor(() => a.node.routing.route(id(d))?.hops === 2 && linked(b, d) && linked(d, b) && linked(c, d) && linked(d, c), 'A knows both ways to D')
+  await clock.advanceUntil(() => a.node.routing.route(id(d))?.hops === 2 && linked(b, d) && linked(d, b) && linked(c, d) && linked(d, c), 'A knows both ways to D')
   const via = a.node.routing.route(id(d))?.nextHop
   return via === id(b) ? [a, b, c, d] : [a, c, b, d]
 }
@@ -23,23 +64,31 @@ describe('retry on the next-best route', () => {
   afterAll(async () => { await mesh.cleanup() })
 
   it('a relay that swallows messages costs one attempt; the next-best route delivers', async () => {
-    const [a, bad, good, d] = await diamond(mesh)
+    const clock = fakeClock()
+    const [a, bad, good, d] = await diamond(mesh, clock)
     await serveRoutes(bad, () => undefined)
     const received: RoutedMessage[] = []
     d.node.routing.addEventListener('message', evt => { received.push(evt.detail) })
-    const result = await a.node.routing.send(id(d), new Uint8Array([7]), { timeoutMs: 3000 })
+    const sending = track(a.node.routing.send(id(d), new Uint8Array([7]), { timeoutMs: 3000 }))
+    // the swallowed attempt ends only when the clock reaches its share of the timeout
+    await clock.advanceUntil(sending.done, 'the send to settle')
+    const result = await sending.value()
     expect(result.attempts).toBe(2)
     expect(result.path).toEqual([a, good, d].map(id))
-    expect(result.totalMs).toBeGreaterThanOrEqual(900)
+    // the first attempt's share of 3 s over 3 attempts
+    expect(result.totalMs).toBeGreaterThanOrEqual(1000)
     await waitFor(() => received.length === 1, 'delivery at D')
-    // the failed link is avoided by the next message straight away
-    const next = await a.node.routing.send(id(d), new Uint8Array([8]), { timeoutMs: 3000 })
-    expect(next.attempts).toBe(1)
-    expect(next.path).toEqual([a, good, d].map(id))
+    // the failed link is avoided by the next message straight away: no clock time passes
+    const next = track(a.node.routing.send(id(d), new Uint8Array([8]), { timeoutMs: 3000 }))
+    await waitFor(next.done, 'the next send')
+    expect((await next.value()).attempts).toBe(1)
+    expect((await next.value()).path).toEqual([a, good, d].map(id))
+    expect((await next.value()).totalMs).toBe(0)
   })
 
   it('a relay that reports its next hop as failed makes the sender retry at once', async () => {
-    const [a, bad, good, d] = await diamond(mesh)
+    const clock = fakeClock()
+    const [a, bad, good, d] = await diamond(mesh, clock)
     let asked = 0
     await serveRoutes(bad, () => {
       asked++
@@ -53,19 +102,24 @@ describe('retry on the next-best route', () => {
         trace: [peerIdToBytes(id(a)), peerIdToBytes(id(bad))] as Array<Uint8Array<ArrayBuffer>>
       }
     })
-    const result = await a.node.routing.send(id(d), new Uint8Array([9]))
+    // the clock does not move: the retry waits for no timeout
+    const sending = track(a.node.routing.send(id(d), new Uint8Array([9])))
+    await waitFor(sending.done, 'the send to settle')
+    const result = await sending.value()
     expect(asked).toBe(1)
     expect(result.attempts).toBe(2)
     expect(result.path).toEqual([a, good, d].map(id))
-    // well before the 3.3 s a first attempt may take (10 s over 3 attempts)
-    expect(result.totalMs).toBeLessThan(2500)
+    expect(result.totalMs).toBe(0)
   })
 
   it('fails with a clear error when every route fails', async () => {
-    const [a, bad, good, d] = await diamond(mesh)
+    const clock = fakeClock()
+    const [a, bad, good, d] = await diamond(mesh, clock)
     await serveRoutes(bad, () => undefined)
     await serveRoutes(good, () => undefined)
-    const err = await a.node.routing.send(id(d), new Uint8Array([1]), { timeoutMs: 1500 }).catch(e => e)
+    const sending = track(a.node.routing.send(id(d), new Uint8Array([1]), { timeoutMs: 1500 }))
+    await clock.advanceUntil(sending.done, 'the send to fail')
+    const err = await sending.value().catch(e => e)
     expect(err).toBeInstanceOf(RouteError)
     expect(['FAILED', 'TIMEOUT', 'NO_ROUTE']).toContain((err as RouteError).reason)
     expect((err as RouteError).attempts).toBeGreaterThanOrEqual(2)

@@ -11,6 +11,7 @@ import { createNodeLibp2p } from '../../node/libp2p.ts'
 import { openNodeDatabase } from '../../node/storage.ts'
 import { createMeshNode } from '../../protocol/mesh-node.ts'
 import { createMemoryLibp2p } from '../../simulations/nodes/memory-libp2p.ts'
+import type { Clock } from '../../protocol/clock.ts'
 import type { MeshNode, MeshNodeInit } from '../../protocol/mesh-node.ts'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -25,6 +26,8 @@ export interface TestNodeOptions {
   init?: MeshNodeInit
   /** start libp2p and services (default true) */
   start?: boolean
+  /** the routing's clock (default: the system clock) */
+  clock?: Clock
 }
 
 export interface TestNode {
@@ -67,7 +70,7 @@ export class TestMesh {
         latency: opts.latency,
         dht: opts.dht
       })
-    const node = createMeshNode({ libp2p, db, crypto: createNodeRecordCrypto(privateKey) }, {
+    const node = createMeshNode({ libp2p, db, crypto: createNodeRecordCrypto(privateKey), clock: opts.clock }, {
       // tests wire their own topologies: no automatic dialling unless asked
       connections: { minConnections: 0, ...opts.init?.connections },
       ...opts.init
