@@ -179,11 +179,15 @@ async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecor
       dht: scenario.stack.dht,
       patient: true,
       maxConnections: Math.max(256, topology.degree(i) + 32),
-      gossip: { overrides: { heartbeatInterval: scenario.stack.heartbeat } }
+      gossip: { overrides: { heartbeatInterval: scenario.stack.heartbeat, ...meshDegrees(scenario) } }
     })
     const mesh = createMeshNode({ libp2p, db, crypto: { signer: createNodeSigner(l.key), verifier } }, {
       // the harness wires the topology; nodes do not dial on their own
       connections: { minConnections: 0 },
+      // nothing reads a simulated node's event history (no API): keep little of it, since a
+      // thousand nodes each holding the last 1,000 events (each truth message among them) is
+      // gigabytes, and each event is also written to the node's store
+      events: { historySize: 16 },
       truth: {
         channels: [channel],
         defaultChannels: [channel],
@@ -292,8 +296,11 @@ async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecor
 
   const initialEdges = topology.edges.filter(([a, b]) => a < scenario.nodes && b < scenario.nodes)
   let linked = 0
-  // a bounded number of dials in flight: each costs a handshake, identify and the services' syncs
-  await pool(initialEdges, 12, async ([a, b]) => {
+  // on the wall clock a bounded number of dials in flight, each costing a handshake, identify
+  // and the services' syncs; on the virtual clock CPU takes no simulated time, and linking in
+  // one wave spares the routing service the far-table rounds of a mesh that grows for tens of
+  // simulated seconds (each round costs every node its whole table)
+  await pool(initialEdges, scenario.clock === 'virtual' ? 4096 : 12, async ([a, b]) => {
     await dialEdge(a, b, 3, setupDeadline)
     linked++
     progress({ phase: 'link', done: linked, total: initialEdges.length, t: 0 })
@@ -636,6 +643,13 @@ async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecor
 function cancelAddressUpdate (mesh: MeshNode): void {
   const components = (mesh.libp2p as unknown as { components?: { addressManager?: { _updatePeerStoreAddresses?: { stop?(): void } } } }).components
   components?.addressManager?._updatePeerStoreAddresses?.stop?.()
+}
+
+/** the scenario's gossipsub mesh degrees; Dout (gossipsub's 2) must stay under Dlo and at most D / 2 */
+function meshDegrees (scenario: Scenario): Record<string, number> {
+  const g = scenario.stack.gossip
+  if (g == null) { return {} }
+  return { ...g, Dout: g.Dout ?? Math.min(2, Math.floor(g.D / 2), g.Dlo - 1) }
 }
 
 /** gossipsub's mesh for a topic (the interface type does not list getMeshPeers) */
