@@ -309,7 +309,8 @@ async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecor
 
   // discovery: each node's planned links up; readiness: a gossip mesh on the channel
   let timedOut = false
-  const wanted = (i: number): number => Math.min(topology.degree(i), 4)
+  // gossipsub keeps at least Dlo peers in a mesh (4 unless the scenario lowers it)
+  const wanted = (i: number): number => Math.min(topology.degree(i), scenario.stack.gossip?.Dlo ?? 4)
   while (true) {
     let ready = 0
     for (const i of initial) {
