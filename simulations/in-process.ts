@@ -95,7 +95,10 @@ export function stackLabel (scenario: Scenario): string {
   const clock = scenario.clock === 'virtual'
     ? 'virtual clock (processing takes no simulated time; real CPU reported apart)'
     : 'wall clock (processing delays included)'
-  return `in-process: js-libp2p ${enc} + yamux + gossipsub, truth + routing services, ${scenario.stack.storage === 'memory' ? 'memory-level' : 'LevelDB'} storage, simulated links, ${clock}`
+  const g = scenario.stack.gossip
+  const gossip = g == null ? 'gossipsub' : `gossipsub (D ${g.D}, Dlo ${g.Dlo}, Dhi ${g.Dhi})`
+  const routing = scenario.stack.routing == null ? 'routing' : `routing (${Object.entries(scenario.stack.routing).map(([k, v]) => `${k} ${v}`).join(', ')})`
+  return `in-process: js-libp2p ${enc} + yamux + ${gossip}, truth + ${routing} services, ${scenario.stack.storage === 'memory' ? 'memory-level' : 'LevelDB'} storage, simulated links, ${clock}`
 }
 
 export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): Promise<RunRecord> {
