@@ -31,17 +31,15 @@ export function createNodeSigner (privateKey: PrivateKey): Signer {
 export interface NodeVerifierInit {
   /** public keys kept parsed (default 4096) */
   cacheSize?: number
-  /**
-   * verify on this thread instead of libuv's thread pool (default false): a simulation on
-   * a virtual clock needs every check done before the clock moves, so its runs stay
-   * deterministic
-   */
-  inline?: boolean
+}
+
+/** a raw Ed25519 public key as a node:crypto KeyObject; throws for bytes that are not one */
+export function ed25519PublicKey (publicKey: Uint8Array): KeyObject {
+  return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' })
 }
 
 export function createNodeVerifier (init: NodeVerifierInit = {}): Verifier {
   const cacheSize = init.cacheSize ?? 4096
-  const inline = init.inline === true
   const cache = new Map<string, KeyObject>()
   return {
     async verify (publicKey, data, signature) {
@@ -50,19 +48,12 @@ export function createNodeVerifier (init: NodeVerifierInit = {}): Verifier {
       let key = cache.get(id)
       if (key == null) {
         try {
-          key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' })
+          key = ed25519PublicKey(publicKey)
         } catch {
           return false
         }
         if (cache.size >= cacheSize) { cache.delete(cache.keys().next().value as string) }
         cache.set(id, key)
-      }
-      if (inline) {
-        try {
-          return verify(null, data, key, signature)
-        } catch {
-          return false
-        }
       }
       // on libuv's thread pool: a page of records checked together verifies on every
       // core while this thread decodes the next ones

@@ -25,6 +25,12 @@ const num = (name: string) => (v: string): number => {
   if (v.trim() === '' || !Number.isFinite(n)) { throw new InvalidArgumentError(`${name} must be a number`) }
   return n
 }
+const meshDegrees = (v: string): { D: number, Dlo: number, Dhi: number } => {
+  const parts = v.split(',')
+  if (parts.length !== 3 || parts.some(p => !/^\d+$/.test(p.trim()))) { throw new InvalidArgumentError('--gossip must be three whole numbers: D,Dlo,Dhi') }
+  const [D, Dlo, Dhi] = parts.map(Number)
+  return { D, Dlo, Dhi }
+}
 /** numbers are ms; strings like 2s pass through to the scenario's own check */
 const time = (v: string): number | string => /^\d+(\.\d+)?$/.test(v) ? Number(v) : v
 
@@ -59,6 +65,7 @@ const program = new Command()
   .option('--settle <ms>', 'longest wait for delivery and convergence after the workload', time)
   .option('--encryption <kind>', 'noise | plaintext (sim-only, cheaper)')
   .option('--storage <kind>', 'memory | leveldb')
+  .option('--gossip <D,Dlo,Dhi>', 'gossipsub mesh degrees, e.g. 4,3,6', meshDegrees)
   .option('-o, --out <dir>', 'output folder (default simulations/results/<name>-<time>)')
   .option('--no-plots', 'skip the SVG plots')
   .option('--raw', 'also write the raw record (every delivery)')
@@ -80,7 +87,8 @@ const program = new Command()
       duration: flags.duration,
       settle: flags.settle,
       encryption: flags.encryption,
-      storage: flags.storage
+      storage: flags.storage,
+      gossip: flags.gossip
     }
     const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)
     if (flags.mode === 'cluster') {

@@ -95,7 +95,10 @@ export function stackLabel (scenario: Scenario): string {
   const clock = scenario.clock === 'virtual'
     ? 'virtual clock (processing takes no simulated time; real CPU reported apart)'
     : 'wall clock (processing delays included)'
-  return `in-process: js-libp2p ${enc} + yamux + gossipsub, truth + routing services, ${scenario.stack.storage === 'memory' ? 'memory-level' : 'LevelDB'} storage, simulated links, ${clock}`
+  const g = scenario.stack.gossip
+  const gossip = g == null ? 'gossipsub' : `gossipsub (D ${g.D}, Dlo ${g.Dlo}, Dhi ${g.Dhi})`
+  const routing = scenario.stack.routing == null ? 'routing' : `routing (${Object.entries(scenario.stack.routing).map(([k, v]) => `${k} ${v}`).join(', ')})`
+  return `in-process: js-libp2p ${enc} + yamux + ${gossip}, truth + ${routing} services, ${scenario.stack.storage === 'memory' ? 'memory-level' : 'LevelDB'} storage, simulated links, ${clock}`
 }
 
 export async function runInProcess (scenario: Scenario, opts: RunOptions = {}): Promise<RunRecord> {
@@ -179,11 +182,15 @@ async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecor
       dht: scenario.stack.dht,
       patient: true,
       maxConnections: Math.max(256, topology.degree(i) + 32),
-      gossip: { overrides: { heartbeatInterval: scenario.stack.heartbeat } }
+      gossip: { overrides: { heartbeatInterval: scenario.stack.heartbeat, ...meshDegrees(scenario) } }
     })
     const mesh = createMeshNode({ libp2p, db, crypto: { signer: createNodeSigner(l.key), verifier } }, {
       // the harness wires the topology; nodes do not dial on their own
       connections: { minConnections: 0 },
+      // nothing reads a simulated node's event history (no API): keep little of it, since a
+      // thousand nodes each holding the last 1,000 events (each truth message among them) is
+      // gigabytes, and each event is also written to the node's store
+      events: { historySize: 16 },
       truth: {
         channels: [channel],
         defaultChannels: [channel],
@@ -292,8 +299,11 @@ async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecor
 
   const initialEdges = topology.edges.filter(([a, b]) => a < scenario.nodes && b < scenario.nodes)
   let linked = 0
-  // a bounded number of dials in flight: each costs a handshake, identify and the services' syncs
-  await pool(initialEdges, 12, async ([a, b]) => {
+  // on the wall clock a bounded number of dials in flight, each costing a handshake, identify
+  // and the services' syncs; on the virtual clock CPU takes no simulated time, and linking in
+  // one wave spares the routing service the far-table rounds of a mesh that grows for tens of
+  // simulated seconds (each round costs every node its whole table)
+  await pool(initialEdges, scenario.clock === 'virtual' ? 4096 : 12, async ([a, b]) => {
     await dialEdge(a, b, 3, setupDeadline)
     linked++
     progress({ phase: 'link', done: linked, total: initialEdges.length, t: 0 })
@@ -302,7 +312,8 @@ async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecor
 
   // discovery: each node's planned links up; readiness: a gossip mesh on the channel
   let timedOut = false
-  const wanted = (i: number): number => Math.min(topology.degree(i), 4)
+  // gossipsub keeps at least Dlo peers in a mesh (4 unless the scenario lowers it)
+  const wanted = (i: number): number => Math.min(topology.degree(i), scenario.stack.gossip?.Dlo ?? 4)
   while (true) {
     let ready = 0
     for (const i of initial) {
@@ -636,6 +647,13 @@ async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecor
 function cancelAddressUpdate (mesh: MeshNode): void {
   const components = (mesh.libp2p as unknown as { components?: { addressManager?: { _updatePeerStoreAddresses?: { stop?(): void } } } }).components
   components?.addressManager?._updatePeerStoreAddresses?.stop?.()
+}
+
+/** the scenario's gossipsub mesh degrees; Dout (gossipsub's 2) must stay under Dlo and at most D / 2 */
+function meshDegrees (scenario: Scenario): Record<string, number> {
+  const g = scenario.stack.gossip
+  if (g == null) { return {} }
+  return { ...g, Dout: g.Dout ?? Math.min(2, Math.floor(g.D / 2), g.Dlo - 1) }
 }
 
 /** gossipsub's mesh for a topic (the interface type does not list getMeshPeers) */

@@ -142,7 +142,19 @@ const stack = z.object({
   /** Kad-DHT on every node */
   dht: z.boolean().default(false),
   /** routing service timers (RoutingInit fields in ms, e.g. probeIntervalMs, beaconIntervalMs); default: the node's */
-  routing: z.record(z.string(), z.number().nonnegative()).optional()
+  routing: z.record(z.string(), z.number().nonnegative()).optional(),
+  /**
+   * gossipsub mesh degrees (default: the node's, gossipsub's D 6, Dlo 4, Dhi 12, Dlazy 6).
+   * On a sparse graph whose degree is about D every link joins the mesh and every node
+   * receives about D / 2 copies of each message; a lower D trades copies for hops.
+   */
+  gossip: z.object({
+    D: z.number().int().min(1).max(64),
+    Dlo: z.number().int().min(1).max(64),
+    Dhi: z.number().int().min(1).max(128),
+    Dout: z.number().int().min(0).max(64).optional(),
+    Dlazy: z.number().int().min(0).max(64).optional()
+  }).strict().refine(g => g.Dlo <= g.D && g.D <= g.Dhi && (g.Dout ?? 0) < g.Dlo && (g.Dout ?? 0) <= g.D / 2, { message: 'need Dlo <= D <= Dhi, and Dout < Dlo and <= D / 2' }).optional()
 }).strict()
 
 export const scenarioSchema = z.object({
@@ -331,6 +343,8 @@ export interface ScenarioOverrides {
   settle?: number | string
   encryption?: 'noise' | 'plaintext'
   storage?: 'memory' | 'leveldb'
+  /** gossipsub mesh degrees */
+  gossip?: { D: number, Dlo: number, Dhi: number }
 }
 
 export function applyOverrides (raw: Record<string, unknown>, o: ScenarioOverrides): Record<string, unknown> {
@@ -363,10 +377,11 @@ export function applyOverrides (raw: Record<string, unknown>, o: ScenarioOverrid
     set(out.workload.truth, 'messages', o.messages)
     set(out.workload.truth, 'rate', o.rate)
   }
-  if (o.encryption !== undefined || o.storage !== undefined) {
+  if (o.encryption !== undefined || o.storage !== undefined || o.gossip !== undefined) {
     out.stack = { ...(out.stack ?? {}) }
     set(out.stack, 'encryption', o.encryption)
     set(out.stack, 'storage', o.storage)
+    if (o.gossip !== undefined) { out.stack.gossip = { ...(out.stack.gossip ?? {}), ...o.gossip } }
   }
   return out
 }
