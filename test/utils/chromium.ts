@@ -8,7 +8,7 @@
  * (CI sets it, to prove that a fresh machine needs none).
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -59,25 +59,42 @@ async function locate (): Promise<ChromiumBinary> {
 const PACKAGE_ENV_KEYS = ['AWS_LAMBDA_JS_RUNTIME', 'LD_LIBRARY_PATH', 'FONTCONFIG_PATH', 'HOME', 'TMPDIR']
 
 async function unpackPackaged (): Promise<ChromiumBinary> {
+  // Unpacked into the temp dir, one copy of our own per user (another user's is not ours to
+  // run). Test workers start at once: each unpacks into a staging dir of its own and renames
+  // it into place, so a copy is only ever seen whole (the package itself returns a binary
+  // that another process is still writing).
+  const uid = process.getuid?.() ?? 'user'
+  const dir = join(tmpdir(), `liberation-chromium-unpacked-${uid}`)
+  if (!existsSync(join(dir, 'chromium'))) {
+    const staging = mkdtempSync(join(tmpdir(), `liberation-chromium-staging-${uid}-`))
+    try {
+      await unpackInto(staging)
+      writeFontConfig(join(staging, 'fonts'), join(dir, 'fonts'))
+      renameSync(staging, dir)
+    } catch (err: any) {
+      rmSync(staging, { recursive: true, force: true })
+      // another worker renamed its copy into place first
+      if (!existsSync(join(dir, 'chromium'))) { throw err }
+    }
+  }
+  return {
+    path: join(dir, 'chromium'),
+    source: '@sparticuz/chromium',
+    env: { LD_LIBRARY_PATH: join(dir, 'al2023', 'lib'), FONTCONFIG_PATH: join(dir, 'fonts') }
+  }
+}
+
+async function unpackInto (staging: string): Promise<void> {
   // The package unpacks its NSS/NSPR/expat libraries only where it detects Amazon Linux;
   // a fresh Debian or Ubuntu lacks them too. Claim that runtime while it unpacks, then put
-  // the process environment back: only Chromium gets the library path. It unpacks into
-  // the temp dir; one of our own per user (another user's unpacked copy is not ours to run).
+  // the process environment back: only Chromium gets the library path.
   const saved = Object.fromEntries(PACKAGE_ENV_KEYS.map(k => [k, process.env[k]]))
-  const dir = join(tmpdir(), `liberation-chromium-bin-${process.getuid?.() ?? 'user'}`)
-  mkdirSync(dir, { recursive: true, mode: 0o700 })
   process.env.AWS_LAMBDA_JS_RUNTIME = 'nodejs24.x'
-  process.env.TMPDIR = dir
+  process.env.TMPDIR = staging
   try {
     const { default: chromium } = await import('@sparticuz/chromium')
     chromium.setGraphicsMode = false
-    const path = await chromium.executablePath()
-    writeFontConfig(join(dir, 'fonts'))
-    return {
-      path,
-      source: '@sparticuz/chromium',
-      env: { LD_LIBRARY_PATH: join(dir, 'al2023', 'lib'), FONTCONFIG_PATH: join(dir, 'fonts') }
-    }
+    await chromium.executablePath()
   } catch (err: any) {
     throw new Error(`no Chromium: none on PATH (${SYSTEM_BROWSERS.join(', ')}) and @sparticuz/chromium could not unpack (${err.message}); run npm install`)
   } finally {
@@ -90,12 +107,9 @@ async function unpackPackaged (): Promise<ChromiumBinary> {
 /**
  * The package's fonts.conf names Lambda's fixed paths (/tmp/fonts), where we did not
  * unpack; without a font Chromium aborts at the first text it lays out. Point fontconfig
- * at the fonts we unpacked and a cache of our own. Written to a temp name and renamed:
- * test workers may do this at the same time.
+ * at the fonts as they will be once in place (`finalDir`) and a cache of our own.
  */
-function writeFontConfig (fontsDir: string): void {
-  const conf = `<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n  <dir>${join(fontsDir, 'fonts')}</dir>\n  <cachedir>${join(fontsDir, 'cache')}</cachedir>\n</fontconfig>\n`
-  const temp = join(fontsDir, `fonts.conf.${process.pid}`)
-  writeFileSync(temp, conf)
-  renameSync(temp, join(fontsDir, 'fonts.conf'))
+function writeFontConfig (fontsDir: string, finalDir: string): void {
+  const conf = `<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n  <dir>${join(finalDir, 'fonts')}</dir>\n  <cachedir>${join(finalDir, 'cache')}</cachedir>\n</fontconfig>\n`
+  writeFileSync(join(fontsDir, 'fonts.conf'), conf)
 }
