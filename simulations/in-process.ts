@@ -13,7 +13,6 @@ import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { plaintext } from '@libp2p/plaintext'
 import { multiaddr } from '@multiformats/multiaddr'
-import { MemoryLevel } from 'memory-level'
 import { createNodeSigner } from '../node/crypto.ts'
 import { openNodeDatabase } from '../node/storage.ts'
 import { createMeshNode } from '../protocol/mesh-node.ts'
@@ -23,6 +22,7 @@ import { wallNow } from './clock/wall.ts'
 import { createInProcessDriver } from './drivers/in-process.ts'
 import { createLedgerDriver } from './ledger-driver.ts'
 import { SimNetwork } from './network/sim-network.ts'
+import { createCompactMemoryLevel } from './nodes/compact-memory-level.ts'
 import { createMemoryLibp2p } from './nodes/memory-libp2p.ts'
 import { createSharedVerifier } from './nodes/shared-verifier.ts'
 import { createRandom } from './random.ts'
@@ -170,7 +170,7 @@ async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecor
       db = await openNodeDatabase(l.dir)
     } else {
       // memory-level keeps its data across a stop/start only if the same instance is reused
-      db = l.db ?? new MemoryLevel<string, Uint8Array>({ keyEncoding: 'utf8', valueEncoding: 'view' }) as unknown as MeshDatabase
+      db = l.db ?? createCompactMemoryLevel() as unknown as MeshDatabase
       if (db.status === 'closed') { await db.open() }
     }
     l.db = db
@@ -187,10 +187,10 @@ async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecor
     const mesh = createMeshNode({ libp2p, db, crypto: { signer: createNodeSigner(l.key), verifier } }, {
       // the harness wires the topology; nodes do not dial on their own
       connections: { minConnections: 0 },
-      // nothing reads a simulated node's event history (no API): keep little of it, since a
-      // thousand nodes each holding the last 1,000 events (each truth message among them) is
-      // gigabytes, and each event is also written to the node's store
-      events: { historySize: 16 },
+      // nothing reads a simulated node's event history (no API): keep little of it, in
+      // memory only, since a thousand nodes each holding the last 1,000 events (each truth
+      // message among them) is gigabytes, and storing each event costs a write and a trim
+      events: { historySize: 16, persist: false },
       truth: {
         channels: [channel],
         defaultChannels: [channel],

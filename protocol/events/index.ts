@@ -54,6 +54,11 @@ export interface EventLogInit {
   historySize?: number
   /** bytes of one stored event at most; a larger one is stored with `data: { truncated: true, bytes }` (default 64 KiB) */
   maxStoredBytes?: number
+  /**
+   * keep the history in the node's store (default true); false keeps it in memory only,
+   * for nodes whose history nobody reads back (simulated ones)
+   */
+  persist?: boolean
   now?(): number
 }
 
@@ -111,7 +116,7 @@ class BoundedEventLog extends TypedEventEmitter<EventLogEvents> implements Event
     this.size = Math.max(1, init.historySize ?? DEFAULT_EVENT_HISTORY_SIZE)
     this.maxStoredBytes = Math.max(256, init.maxStoredBytes ?? DEFAULT_MAX_STORED_EVENT_BYTES)
     this.now = init.now ?? Date.now
-    this.store = components.store
+    this.store = init.persist === false ? undefined : components.store
   }
 
   async open (): Promise<void> {

@@ -134,7 +134,12 @@ class Pipe {
         this.onData(item.data)
       }
     }
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+    // delivered chunks must not stay reachable from the queue: most links never see 1,024
+    // chunks in flight, so an emptied queue is reset and a long one compacted
+    if (this.head === this.queue.length) {
+      this.queue.length = 0
+      this.head = 0
+    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
       this.queue.splice(0, this.head)
       this.head = 0
     }

@@ -2,14 +2,18 @@
  * The simulator's CPU savings must not change what it simulates: the shared verifier
  * answers exactly as a verifier of its own would (a tampered record still fails), and the
  * delivery calendar delivers every pipe at its millisecond, in the order they asked, with
- * one timer per millisecond. And `--attach` refuses what the node API cannot do.
+ * one timer per millisecond; a simulated node's store keeps only the bytes it stores, and
+ * its event history stays in memory. And `--attach` refuses what the node API cannot do.
  */
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import FakeTimers from '@sinonjs/fake-timers'
 import { describe, expect, it } from 'vitest'
 import { createNodeSigner } from '../../../node/crypto.ts'
+import { createEventLog } from '../../../protocol/events/index.ts'
+import { openStore } from '../../../protocol/storage/index.ts'
 import { runAttached } from '../../../simulations/multi-process.ts'
 import { DeliveryCalendar } from '../../../simulations/network/sim-network.ts'
+import { createCompactMemoryLevel } from '../../../simulations/nodes/compact-memory-level.ts'
 import { createSharedVerifier } from '../../../simulations/nodes/shared-verifier.ts'
 import { ScenarioError, validateScenario } from '../../../simulations/scenario.ts'
 
@@ -88,5 +92,53 @@ describe('--attach', () => {
     const err = await runAttached(scenario, nodes, { readyTimeoutMs: 100 }).catch(e => e)
     expect(err).toBeInstanceOf(ScenarioError)
     expect(err.message).toMatch(/partitions: the node API cannot cut links/)
+  })
+})
+
+describe('compact memory store', () => {
+  it('stores a slice of a larger buffer as its own bytes, through sublevels and batches too', async () => {
+    const db = createCompactMemoryLevel()
+    await db.open()
+    const slab = new Uint8Array(8192).fill(7)
+    const value = slab.subarray(100, 140)
+    await db.put('a', value)
+    const sub = openStore(db as any, 'sub')
+    await sub.batch([{ type: 'put', key: 'b', value: slab.subarray(200, 210) }, { type: 'put', key: 'c', value: new Uint8Array([1, 2]) }])
+    await sub.put('d', slab.subarray(0, 3))
+
+    for (const [get, length] of [[await db.get('a'), 40], [await sub.get('b'), 10], [await sub.get('c'), 2], [await sub.get('d'), 3]] as const) {
+      expect(get?.byteLength).toBe(length)
+      // held alone: the 8 KiB slab is not kept alive by what was stored
+      expect(get?.buffer.byteLength).toBe(length)
+    }
+    expect([...(await db.get('a')) ?? []]).toEqual(new Array(40).fill(7))
+    // a later change to the slab does not reach what was stored from a slice of it
+    slab.fill(9)
+    expect((await sub.get('b'))?.[0]).toBe(7)
+    // keys still sort and range as strings
+    expect(await sub.keys({ gte: 'b', lt: 'd' }).all()).toEqual(['b', 'c'])
+    await db.close()
+  })
+})
+
+describe('event log without persistence', () => {
+  it('keeps its history in memory and writes nothing to the store', async () => {
+    const db = createCompactMemoryLevel()
+    await db.open()
+    const store = openStore(db as any, 'events')
+    const events = createEventLog({ store }, { historySize: 4, persist: false })
+    await events.open()
+    for (let i = 0; i < 6; i++) { events.emitEvent('truth', 'truth:received', { i }) }
+    await events.close()
+    expect(events.history({ limit: 10 }).map(e => (e.data as { i: number }).i)).toEqual([2, 3, 4, 5])
+    expect(await store.keys().all()).toEqual([])
+
+    // the same log with persistence (the default) does write: the check above can fail
+    const stored = createEventLog({ store }, { historySize: 4 })
+    await stored.open()
+    stored.emitEvent('truth', 'truth:received', { i: 0 })
+    await stored.close()
+    expect((await store.keys().all()).length).toBe(1)
+    await db.close()
   })
 })
