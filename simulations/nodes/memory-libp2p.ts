@@ -1,6 +1,7 @@
 /**
  * In-process libp2p for simulations and tests: the `@libp2p/memory` transport (optional
- * injected latency), noise, yamux, identify, ping, gossipsub and optionally the DHT.
+ * injected latency), noise, yamux (the node's, protocol/muxer.ts), identify, ping, gossipsub
+ * and optionally the DHT.
  * No sockets, so hundreds of nodes fit in one process.
  */
 import { identify } from '@libp2p/identify'
@@ -8,9 +9,9 @@ import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { memory } from '@libp2p/memory'
 import { noise } from '@libp2p/noise'
 import { ping } from '@libp2p/ping'
-import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
 import { DHT_PROTOCOL } from '../../node/libp2p.ts'
+import { meshMuxer } from '../../protocol/muxer.ts'
 import { meshGossipsub } from '../../protocol/pubsub/gossip.ts'
 import type { MeshLibp2p } from '../../protocol/mesh-node.ts'
 import type { GossipInit } from '../../protocol/pubsub/gossip.ts'
@@ -70,7 +71,8 @@ export async function createMemoryLibp2p (init: MemoryLibp2pInit): Promise<MeshL
     addresses: { listen: [`/memory/${init.name}`] },
     transports: [init.transport ?? memory({ latency: init.latency })],
     connectionEncrypters: [init.connectionEncrypter ?? noise()],
-    streamMuxers: [yamux()],
+    // the real node's muxer (stream window capped), so a simulation runs what nodes run
+    streamMuxers: [meshMuxer()],
     connectionManager: {
       maxConnections: init.maxConnections ?? 256,
       ...(init.patient === true ? { dialTimeout: 60_000, addressDialTimeout: 60_000, inboundUpgradeTimeout: 60_000, maxIncomingPendingConnections: 64 } : {})
