@@ -12,7 +12,8 @@
  *
  * This is the API the CLI, the HTTP API and the browser use: `post`, `get`, `list`,
  * `channels`, and the `message` / `rejected` events (also sent to the node's event log
- * under category 'truth'). Wire format and limits: docs/protocols/truth.md.
+ * under category 'truth'). Wire format and limits: docs/protocols/truth.md. This module
+ * holds the types and the factory; the service itself is service.ts.
  */
 import { DefaultTruthService } from './service.ts'
 import type { TruthRejectReason } from './codec.ts'
