@@ -75,8 +75,8 @@ async function page (host: SessionSyncHost, id: string, req: SessionSyncRequest,
   let theirs: Map<number, number> | undefined
   if (req.stateVector.length > 0) {
     try { theirs = Y.decodeStateVector(req.stateVector) } catch { res.error = 'bad state vector'; return }
-    const sv = host.stateVector(id)
-    if (sv != null && req.offset === 0) {
+    const sv = req.offset === 0 ? host.stateVector(id) : undefined
+    if (sv != null) {
       const ours = Y.decodeStateVector(sv)
       if ([...theirs].some(([client, clock]) => clock > (ours.get(client) ?? 0))) { host.pullFrom(id, requester) }
     }
