@@ -78,7 +78,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
       maxHops: this.cfg.maxHops
     })
     const gossipScore = components.gossipScore ?? (() => 0)
-    this.links = createLinkMonitor({ libp2p: this.libp2p, logger: components.logger, gossipScore }, init)
+    this.links = createLinkMonitor({ libp2p: this.libp2p, logger: components.logger, gossipScore, clock: this.clock }, init)
     const ctx: RoutingContext = {
       self: this.self,
       libp2p: this.libp2p,
