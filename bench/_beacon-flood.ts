@@ -43,6 +43,8 @@ export interface FloodWritten {
   lastError: string
   /** ms from the first write to giving up (or the last frame written) */
   ms: number
+  /** the attacker node's own beacons sent so far (its routing's, not the flood's) */
+  ownBeacons: number
 }
 
 /** a made-up Ed25519 peer id (identity multihash of a random key) */
@@ -103,6 +105,7 @@ async function main (): Promise<void> {
     send({ type: 'ready', peerId: libp2p.peerId.toString(), frames: frames.length, floodBytes: frames.reduce((n, f) => n + f.bytes.length, 0) })
     await next('flood')
 
+    const ownBefore = node.routing.stats().beaconsSent
     let framesSent = 0
     let beaconsWritten = 0
     let resets = 0
@@ -130,7 +133,7 @@ async function main (): Promise<void> {
       }
     }
     const beaconsUnsent = frames.slice(framesSent).reduce((n, f) => n + f.beacons, 0)
-    send({ type: 'written', framesSent, beaconsWritten, beaconsUnsent, resets, lastError, ms: Date.now() - started })
+    send({ type: 'written', framesSent, beaconsWritten, beaconsUnsent, resets, lastError, ms: Date.now() - started, ownBeacons: node.routing.stats().beaconsSent - ownBefore })
     // closing now would discard what the victim has not read yet: the parent says when
     await stopped
     await stream?.close().catch(() => {})

@@ -85,7 +85,7 @@ export interface RoutingInit extends LinkMonitorInit {
   rateLimits?: { routedPerSecond?: number, updatesPerSecond?: number, updateBytesPerSecond?: number, updateBytesBurst?: number }
   /**
    * a neighbour whose topology reading stays paused for its byte budget (default: more
-   * than 5 s per minute) has its topology streams reset and refused for a cooldown
+   * than 2 s per minute) has its topology streams reset and refused for a cooldown
    * (default 60 s, doubling on repeat up to 1 h); see cut-off.ts
    */
   topologyCutOff?: TopologyCutOffInit

@@ -3,7 +3,7 @@
  * `serveFrames`) keeps what a fast sender pushes on its side, but a flooder that keeps
  * its stream full is still read at the whole budget for as long as it likes, and every
  * byte read is decoded, checked and garbage. So the time a neighbour's reading is paused
- * for its budget is itself budgeted: a bucket of `pausedMs` (default 5 s) that refills
+ * for its budget is itself budgeted: a bucket of `pausedMs` (default 2 s) that refills
  * `pausedMs` every `perMs` (default 60 s). A pause that overdraws it cuts the neighbour
  * off: its topology streams are reset and new ones refused for a cooldown (default 60 s,
  * doubled for each cut-off while the last is remembered, at most `maxCooldownMs`,
@@ -12,8 +12,10 @@
  * An honest neighbour sends about 1 KB/s of topology, three orders of magnitude under the
  * 1 MiB/s budget, and a relay forwards only the beacons it accepted (at most 300 new
  * origins a minute): neither is ever paused. The one honest burst is a new link's
- * catch-up, every beacon in scope at once: it would have to pass the 1 MiB burst plus 5 s
- * of budget, about 6 MiB (some 2,000 beacons of 64 links), to be cut off.
+ * catch-up, every beacon in scope at once: it would have to pass the 1 MiB burst plus 2 s
+ * of budget, about 3 MiB (some 1,000 beacons of 64 links; a full table of 4,096 beacons
+ * of 8 links is under 2 MiB), to be cut off. Each 1 MiB a flooder gets read is decoded
+ * and dropped as garbage the process must absorb: the shorter the pause budget, the less.
  *
  * Only the topology streams are cut: the link, routed messages and what this node sends
  * the neighbour stay as they are, and the beacons it brought before stay until they age
@@ -23,7 +25,7 @@
 import { TokenBuckets } from '../limits/token-buckets.ts'
 
 export interface TopologyCutOffInit {
-  /** ms a neighbour's reading may be paused for its byte budget... (default 5000) */
+  /** ms a neighbour's reading may be paused for its byte budget... (default 2000) */
   pausedMs?: number
   /** ...per this many ms (default 60 000) */
   perMs?: number
@@ -57,7 +59,7 @@ export interface TopologyCutOffs {
 interface Entry { until: number, cooldownMs: number, strikes: number }
 
 export function createTopologyCutOffs (init: TopologyCutOffInit = {}): TopologyCutOffs {
-  const pausedMs = init.pausedMs ?? 5000
+  const pausedMs = init.pausedMs ?? 2000
   const perMs = init.perMs ?? 60_000
   const baseCooldown = init.cooldownMs ?? 60_000
   const maxCooldown = Math.max(baseCooldown, init.maxCooldownMs ?? 3_600_000)
