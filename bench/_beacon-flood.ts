@@ -110,12 +110,13 @@ async function main (): Promise<void> {
     let beaconsWritten = 0
     let resets = 0
     let lastError = ''
-    let stopping = false
-    const stopped = next('stop').then(() => { stopping = true })
+    // set when the parent says stop (the loop awaits, so the flag can change under it)
+    const state = { stopping: false }
+    const stopped = next('stop').then(() => { state.stopping = true })
     let stream: Awaited<ReturnType<typeof libp2p.dialProtocol>> | undefined
     const started = Date.now()
     let firstFailure: number | undefined
-    while (framesSent < frames.length && !stopping && (firstFailure == null || Date.now() - firstFailure < persistMs)) {
+    while (framesSent < frames.length && !state.stopping && (firstFailure == null || Date.now() - firstFailure < persistMs)) {
       try {
         stream = await libp2p.dialProtocol(victim, TOPOLOGY_PROTOCOL)
         const lp = lpStream(stream)

@@ -6,7 +6,9 @@
  *
  * Every beacon a neighbour sends is accounted for: accepted, rejected (invalid, counted
  * against the neighbour), ignored (not news), or dropped by a bound (excess: new origins
- * over the rates, updates over the update rate; links cut, beacons evicted or refused).
+ * over the rates, updates over the update rate or still queued when the neighbour was
+ * cut off; links cut, beacons evicted or refused). A neighbour that stays over its byte
+ * budget is cut off (cut-off.ts): its topology streams reset, new ones refused for a while.
  */
 import { every, yieldToEventLoop } from '../clock.ts'
 import { serveFrames } from './channel.ts'
