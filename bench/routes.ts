@@ -22,7 +22,7 @@
  * delay during the flood against the same before it, what became of every beacon, and
  * whether routes between honest nodes stay right.
  *
- * Env: ROUTES_BENCH_ATTACK_BEACONS (4000), ROUTES_BENCH_ATTACK_LINKS (256), ROUTES_BENCH_SENDS (300), ROUTES_BENCH_GOSSIP_NODES (24), ROUTES_BENCH_GOSSIP_SECONDS (20),
+ * Env: ROUTES_BENCH_ATTACK_BEACONS (4000), ROUTES_BENCH_ATTACK_LINKS (256), ROUTES_BENCH_ATTACK_PERSIST (s, 15), ROUTES_BENCH_ATTACK_CONTROL (s, 20), ROUTES_BENCH_SENDS (300), ROUTES_BENCH_GOSSIP_NODES (24), ROUTES_BENCH_GOSSIP_SECONDS (20),
  * ROUTES_BENCH_IDLE_NODES (100), ROUTES_BENCH_IDLE_WARMUP (s, 20), ROUTES_BENCH_IDLE_SECONDS (60),
  * ROUTES_BENCH_ONLY ('compute' | 'latency' | 'gossip' | 'idle' | 'attack'; unset: the first three and attack; 'all': the five).
  */
@@ -69,7 +69,10 @@ const IDLE_SECONDS = Number(process.env.ROUTES_BENCH_IDLE_SECONDS ?? 60)
 const ONLY = process.env.ROUTES_BENCH_ONLY
 const ATTACK_BEACONS = Number(process.env.ROUTES_BENCH_ATTACK_BEACONS ?? 4000)
 const ATTACK_LINKS = Number(process.env.ROUTES_BENCH_ATTACK_LINKS ?? 256)
-const ATTACK_BASELINE_SECONDS = 5
+/** the attacker keeps trying new streams this long after the first one failed */
+const ATTACK_PERSIST_SECONDS = Number(process.env.ROUTES_BENCH_ATTACK_PERSIST ?? 15)
+/** the control window before the flood: about as long as the flood's with the attacker's persistence */
+const ATTACK_CONTROL_SECONDS = Number(process.env.ROUTES_BENCH_ATTACK_CONTROL ?? 20)
 /** /health is requested this often during the baseline and the flood */
 const HEALTH_POLL_MS = 25
 const DEGREE = 8
@@ -439,13 +442,15 @@ interface AttackResult {
   linksPerBeacon: number
   floodBytes: number
   floodSeconds: number
-  /** the victim's process (the victim and its two honest neighbours) before the flood, MiB */
+  /** the victim's process (the victim, its two honest neighbours, the API) just before the flood, at the end of the control window, MiB */
   before: Memory
   /** the highest of each figure sampled during the flood, less `before`, MiB */
   peak: Memory
   /** after the flood and a full GC, less `before`, MiB */
   growth: Memory
-  /** /health before the flood (same run) */
+  /** ATTACK_CONTROL_SECONDS before the flood, from a full GC, the same load without it: memory growth (its end, no GC) and honest checks */
+  control: { seconds: number, peak: Memory, growth: Memory, honest: { checks: number, ok: number } }
+  /** /health in the control window (same run) */
   baseline: LatencyStats
   /** /health during the flood */
   health: LatencyStats
@@ -453,6 +458,17 @@ interface AttackResult {
   excess: RoutingStats['excess']
   /** the victim's count of every beacon it read, and what became of each (during the flood) */
   accounting: { received: number, accepted: number, rejected: number, ignored: number, unaccounted: number }
+  /**
+   * the flood's beacons: read by the victim (its count less the nodes' own beacons sent
+   * meanwhile: the honest neighbours' and the attacker node's), not sent (the attacker's count, after the cut-off), and the
+   * rest, written by the attacker but lost with a reset stream
+   */
+  flood: { read: number, honest: number, unsent: number, lost: number }
+  /** the victim's cut-offs of the attacker and topology streams it refused */
+  cutOffs: number
+  refused: number
+  /** topology bytes the victim read during the flood (all neighbours) */
+  readBytes: number
   /** times the victim paused reading the attacker for its byte budget, and the ms asked for */
   throttled: { pauses: number, ms: number }
   /** each second of the flood: the route to h2 on the honest path and a message sent along it */
@@ -463,7 +479,6 @@ interface AttackResult {
   frames: number
   resets: number
   lastError: string
-  unread: number
   connectedAfter: boolean
 }
 
@@ -497,7 +512,7 @@ async function attackBench (): Promise<AttackResult> {
 
     // the attacker connects, then builds the flood before anything is measured
     const attackerScript = fileURLToPath(new URL('./_beacon-flood.js', import.meta.url))
-    child = fork(attackerScript, [victim.node.libp2p.getMultiaddrs()[0].toString(), String(ATTACK_BEACONS), String(ATTACK_LINKS), String(BEACONS_PER_FRAME)], { execArgv: [] })
+    child = fork(attackerScript, [victim.node.libp2p.getMultiaddrs()[0].toString(), String(ATTACK_BEACONS), String(ATTACK_LINKS), String(BEACONS_PER_FRAME), String(ATTACK_PERSIST_SECONDS)], { execArgv: [] })
     const fromChild = new Map<string, (msg: any) => void>()
     const exited = new Promise<void>((resolve, reject) => {
       child?.on('exit', code => { code === 0 || code === null ? resolve() : reject(new Error(`the attacker exited with ${code}`)) })
@@ -556,52 +571,76 @@ async function attackBench (): Promise<AttackResult> {
         }
       }
     }
-    const baselineWatch = watch()
-    await new Promise(resolve => setTimeout(resolve, ATTACK_BASELINE_SECONDS * 1000))
-    const baseline = await baselineWatch.stop()
-
+    /**
+     * A measured window: /health polled and the event loop watched, the memory's peaks
+     * sampled, and each second the honest route checked and a message routed along it;
+     * `growth` is the memory at the end (after a full GC when `gc`) less at the start.
+     */
+    const measure = (): { stop(gc: boolean): Promise<{ health: LatencyStats, before: Memory, peak: Memory, growth: Memory, honest: { checks: number, ok: number } }> } => {
+      const before = memory()
+      const peak = { ...before }
+      const sampler = setInterval(() => {
+        const m = memory()
+        for (const k of Object.keys(peak) as Array<keyof Memory>) { peak[k] = Math.max(peak[k], m[k]) }
+      }, 50)
+      const healthWatch = watch()
+      const honest = { checks: 0, ok: 0 }
+      const honestSends: Array<Promise<void>> = []
+      const honestProbe = setInterval(() => {
+        honest.checks++
+        const onPath = victim.node.routing.route(h2Id)?.path.join('>') === honestPath
+        honestSends.push(victim.node.routing.send(h2Id, new TextEncoder().encode('during the flood'), { timeoutMs: 5000 })
+          .then(sent => { if (onPath && sent.path.join('>') === honestPath) { honest.ok++ } }, () => {}))
+      }, 1000)
+      return {
+        async stop (gc) {
+          const health = await healthWatch.stop()
+          clearInterval(honestProbe)
+          await Promise.all(honestSends)
+          clearInterval(sampler)
+          if (gc) { globalThis.gc?.() }
+          return { health, before, peak: growth(before, peak), growth: growth(before, memory()), honest }
+        }
+      }
+    }
+    // the control: from a full GC, the same load without a flood (this box is shared, and
+    // the process's heap regrows after a full GC whatever it does); the flood's figures
+    // start where it ends, from the process's working size under that load
     globalThis.gc?.()
-    const before = memory()
-    const peak = { ...before }
-    const sampler = setInterval(() => {
-      const m = memory()
-      for (const k of Object.keys(peak) as Array<keyof Memory>) { peak[k] = Math.max(peak[k], m[k]) }
-    }, 50)
+    const controlWindow = measure()
+    await new Promise(resolve => setTimeout(resolve, ATTACK_CONTROL_SECONDS * 1000))
+    const control = await controlWindow.stop(false)
+
     const st0 = victim.node.routing.stats()
-    const floodWatch = watch()
-    // honest routing during the flood: the route to h2 and a routed message to it, each second
-    const honestDuring = { checks: 0, ok: 0 }
-    const honestSends: Array<Promise<void>> = []
-    const honestProbe = setInterval(() => {
-      honestDuring.checks++
-      const onPath = victim.node.routing.route(h2Id)?.path.join('>') === honestPath
-      honestSends.push(victim.node.routing.send(h2Id, new TextEncoder().encode('during the flood'), { timeoutMs: 5000 })
-        .then(sent => { if (onPath && sent.path.join('>') === honestPath) { honestDuring.ok++ } }, () => {}))
-    }, 1000)
+    const honestSent = (): number => h1.node.routing.stats().beaconsSent + h2.node.routing.stats().beaconsSent
+    const honest0 = honestSent()
+    const floodWindow = measure()
     const started = performance.now()
     const writtenMsg = message<FloodWritten>('written')
     child.send({ type: 'flood' })
     const written = await writtenMsg
     // the attacker's write returns once its muxer took the frame, before the victim read
-    // it: the attacker closes only when the victim has read every beacon written
-    const writtenBeacons = Math.min(ATTACK_BEACONS, written.framesSent * BEACONS_PER_FRAME)
+    // it: the attacker closes only once the victim read all it will (its count still for 2 s)
     const read = (): number => victim.node.routing.stats().beaconsReceived - st0.beaconsReceived
-    const allRead = await until(() => read() >= writtenBeacons, 'the victim to read every frame', 60_000).then(() => true, () => false)
-    const unread = allRead ? 0 : writtenBeacons - read()
-    const floodSeconds = (performance.now() - started) / 1000
-    const health = await floodWatch.stop()
-    clearInterval(honestProbe)
-    await Promise.all(honestSends)
-    clearInterval(sampler)
+    let last = { n: read(), at: performance.now() }
+    await until(() => {
+      const n = read()
+      if (n !== last.n) { last = { n, at: performance.now() } }
+      return performance.now() - last.at >= 2000
+    }, 'the victim to read what it will', 120_000)
+    const floodSeconds = (last.at - started) / 1000
+    const flooded = await floodWindow.stop(true)
     const connectedAfter = victim.node.libp2p.getConnections(peerIdFromString(ready.peerId)).length > 0
     child.send({ type: 'stop' })
     await exited
-    globalThis.gc?.()
-    const after = memory()
 
     const st = victim.node.routing.stats()
     const delta = (f: (s: RoutingStats) => number): number => f(st) - f(st0)
     const received = delta(s => s.beaconsReceived)
+    // beacons the victim read that are not the flood's: the honest neighbours' own, and the attacker node's own
+    const honest = honestSent() - honest0 + written.ownBeacons
+    const floodRead = received - honest
+    const flood = { read: floodRead, honest, unsent: written.beaconsUnsent, lost: written.beaconsWritten - floodRead }
     const accounting = {
       received,
       accepted: delta(s => s.beaconsAccepted),
@@ -618,21 +657,25 @@ async function attackBench (): Promise<AttackResult> {
       linksPerBeacon: ATTACK_LINKS,
       floodBytes: ready.floodBytes,
       floodSeconds,
-      before,
-      peak: growth(before, peak),
-      growth: growth(before, after),
-      baseline,
-      health,
+      before: flooded.before,
+      peak: flooded.peak,
+      growth: flooded.growth,
+      control: { seconds: ATTACK_CONTROL_SECONDS, peak: control.peak, growth: control.growth, honest: control.honest },
+      baseline: control.health,
+      health: flooded.health,
       held: { beacons: st.beacons, links: st.links },
       excess: st.excess,
       accounting,
       throttled: { pauses: delta(s => s.updatesThrottled), ms: delta(s => s.updatesThrottledMs) },
-      honestDuring,
+      flood,
+      cutOffs: delta(s => s.topologyCutOffs),
+      readBytes: delta(s => s.updateBytesReceived),
+      refused: delta(s => s.topologyStreamsRefused),
+      honestDuring: flooded.honest,
       framesSent: written.framesSent,
       frames: ready.frames,
       resets: written.resets,
       lastError: written.lastError,
-      unread,
       connectedAfter,
       honestRouteCorrect: route?.path.join('>') === honestPath,
       honestSendMs
@@ -684,19 +727,26 @@ async function main (): Promise<void> {
     const g = a.growth
     const p = a.peak
     const signed = (x: number): string => `${x >= 0 ? '+' : ''}${fmt(x, 1)}`
-    console.log(`  victim process RSS ${fmt(a.before.rss, 0)} MiB: peak ${signed(p.rss)} MiB during the flood (bar: < 50), ${signed(g.rss)} MiB after it and a GC`)
+    const cp = a.control.peak
+    const cg = a.control.growth
+    console.log(`  victim process RSS just before the flood ${fmt(a.before.rss, 0)} MiB: peak ${signed(p.rss)} MiB during the flood (bar: < 50), ${signed(g.rss)} MiB after it and a GC; ` +
+      `the control window before it (${a.control.seconds} s from a full GC, the same polling and checks, no flood) grew peak ${signed(cp.rss)}, at its end ${signed(cg.rss)} MiB`)
     console.log(`    peaks: V8 heap ${signed(p.heapTotal)} (used ${signed(p.heapUsed)}), external ${signed(p.external)} (array buffers ${signed(p.arrayBuffers)}); ` +
       `after a GC: V8 heap ${signed(g.heapTotal)} (used ${signed(g.heapUsed)}), external ${signed(g.external)} (array buffers ${signed(g.arrayBuffers)}) MiB`)
     const h = (x: LatencyStats): string => `p50 ${fmt(x.p50, 1)} ms, p99 ${fmt(x.p99, 1)} ms, max ${fmt(x.max, 1)} ms over ${x.requests} requests, one every ${HEALTH_POLL_MS} ms (${x.failures} failed); event loop delay p99 ${fmt(x.loopDelayP99, 1)} ms, max ${fmt(x.loopDelayMax, 1)} ms`
     console.log(`  /health during the flood: ${h(a.health)} (bar: p99 < 100)`)
-    console.log(`  /health before the flood (${ATTACK_BASELINE_SECONDS} s, baseline): ${h(a.baseline)}`)
+    console.log(`  /health in the control window (${a.control.seconds} s before the flood, baseline): ${h(a.baseline)}`)
     console.log(`  held ${a.held.beacons} beacons, ${a.held.links} links; dropped: ${a.excess.origins} new origins over the rates, ${a.excess.rate} in updates over the update rate, ${a.excess.links} links over the per-beacon cap, ${a.excess.evicted} evicted, ${a.excess.refused} refused`)
     const c = a.accounting
-    console.log(`  the victim read ${c.received} beacons (the flood's ${Math.min(a.beacons, a.framesSent * BEACONS_PER_FRAME)} plus honest ones): ${c.accepted} accepted, ${c.rejected} rejected, ${c.ignored} not news, ` +
+    console.log(`  the victim read ${c.received} beacons: ${c.accepted} accepted, ${c.rejected} rejected, ${c.ignored} not news, ` +
       `${c.received - c.accepted - c.rejected - c.ignored - c.unaccounted} over a bound; unaccounted ${c.unaccounted}`)
-    console.log(`  attacker wrote ${a.framesSent} of ${a.frames} frames (streams reset by the victim: ${a.resets}${a.lastError !== '' ? `, last: ${a.lastError}` : ''}); unread by the victim 60 s after the last write: ${a.unread}; still connected to the victim: ${a.connectedAfter}`)
-    console.log(`  the victim paused reading the attacker ${a.throttled.pauses} times for its byte budget (${fmt(a.throttled.ms / 1000, 1)} s asked for)`)
-    console.log(`  during the flood, each second: honest route and a routed message victim → h2 ok ${a.honestDuring.ok} of ${a.honestDuring.checks}`)
+    const fl = a.flood
+    console.log(`  the flood's ${a.beacons} beacons: ${fl.read} read by the victim (its ${c.received} less ${fl.honest} the nodes' own beacons sent meanwhile), ` +
+      `${fl.unsent} the attacker could not send after the cut-off, and the rest, ${fl.lost}, written to its streams but lost when they were reset${fl.lost < 0 || fl.read + fl.unsent + fl.lost !== a.beacons ? ' (NOT ACCOUNTED: the honest count is off)' : ''}`)
+    console.log(`  the victim read ${fmt(a.readBytes / 2 ** 20, 1)} MiB of topology (all neighbours), ${fmt(100 * a.readBytes / a.floodBytes, 0)}% of the flood's size`)
+    console.log(`  attacker wrote ${a.framesSent} of ${a.frames} frames (streams reset or refused by the victim: ${a.resets}${a.lastError !== '' ? `, last: ${a.lastError}` : ''}); still connected to the victim: ${a.connectedAfter}`)
+    console.log(`  the victim paused reading the attacker ${a.throttled.pauses} times for its byte budget (${fmt(a.throttled.ms / 1000, 1)} s asked for), cut it off ${a.cutOffs} time(s) and refused ${a.refused} topology stream(s) from it`)
+    console.log(`  during the flood, each second: honest route and a routed message victim → h2 ok ${a.honestDuring.ok} of ${a.honestDuring.checks} (control: ${a.control.honest.ok} of ${a.control.honest.checks})`)
     console.log(`  honest route victim → h2 ${a.honestRouteCorrect ? 'unchanged' : 'CHANGED'}; a routed message after the flood acknowledged in ${fmt(a.honestSendMs, 1)} ms`)
   }
   if (ONLY === 'idle' || ONLY === 'all') {

@@ -59,3 +59,16 @@ export function every (clock: Clock, ms: number, fn: () => void): () => void {
 export async function yieldToEventLoop (): Promise<void> {
   await new Promise(resolve => globalThis.setTimeout(resolve, 0))
 }
+
+/**
+ * An AbortSignal that aborts with a `TimeoutError` after `ms` on `clock` (what
+ * `AbortSignal.timeout` does on the wall clock); `clear` drops the timer once the work is
+ * done.
+ */
+export function timeoutSignal (clock: Clock, ms: number): { signal: AbortSignal, clear(): void } {
+  const controller = new AbortController()
+  const handle = clock.setTimeout(() => {
+    controller.abort(new DOMException(`timed out after ${ms} ms`, 'TimeoutError'))
+  }, Math.max(0, ms))
+  return { signal: controller.signal, clear: () => { clock.clearTimeout(handle) } }
+}

@@ -188,6 +188,15 @@ export function createNodeMetrics (node: MeshNode, init: NodeMetricsInit = {}): 
   addServiceGauge({ name: 'liberation_topology_beacons', help: 'topology beacons held', read: () => ({ '': node.routing.stats().beacons }) })
   addServiceGauge({ name: 'liberation_topology_excess', help: 'topology items the bounds dropped since start, by kind', labelNames: ['kind'], read: () => ({ ...node.routing.stats().excess }) })
   addServiceGauge({
+    name: 'liberation_topology_cut_offs',
+    help: 'neighbours cut off for staying over their topology byte budget (cut_offs), and their topology streams refused while cut off (refused_streams), since start',
+    labelNames: ['kind'],
+    read: () => {
+      const st = node.routing.stats()
+      return { cut_offs: st.topologyCutOffs, refused_streams: st.topologyStreamsRefused }
+    }
+  })
+  addServiceGauge({
     name: 'liberation_routing_messages',
     help: 'routed messages since start, by what happened to them',
     labelNames: ['outcome'],

@@ -7,7 +7,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { TypedEventEmitter } from 'main-event'
 import { fromHex, peerIdFromRawKey, toHex } from '../crypto/index.ts'
 import { TokenBuckets } from '../limits/token-buckets.ts'
-import { registerTopicScore } from '../pubsub/gossip.ts'
+import { createSignedTopicService } from '../sync/signed-topic-service.ts'
 import { CatchUpError, createRangeCatchUp } from './catch-up.ts'
 import { checkRecord, DEFAULT_CONFIDENCE, DEFAULT_MAX_CLOCK_SKEW_MS, entryIdOf, entryProblem, KNOWLEDGE_TOPIC, KnowledgeInputError, signRecord } from './codec.ts'
 import { createLiveIndex, toSearchDoc } from './live-index.ts'
@@ -21,6 +21,7 @@ import type { LiveIndex } from './live-index.ts'
 import type { EntryVersion } from './pb/knowledge.ts'
 import type { EntryState } from './store.ts'
 import type { GossipSub } from '../pubsub/gossip.ts'
+import type { SignedTopicService } from '../sync/signed-topic-service.ts'
 import type { Message } from '@libp2p/gossipsub'
 import type { Logger, PeerId } from '@libp2p/interface'
 
@@ -35,18 +36,9 @@ export class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> 
   private readonly authorRate: TokenBuckets
   private readonly peerRate: TokenBuckets
   private readonly catchUp: CatchUp
-  private readonly syncInit: { onConnect: boolean, intervalMs: number }
+  private readonly topic: SignedTopicService
   private readonly authorIds = new Map<string, string>()
-  private readonly pending = new Set<Promise<unknown>>()
-  private readonly syncSessions = new Set<Promise<unknown>>()
-  private readonly peers = new Map<string, PeerId>()
-  private readonly validator = this.validate.bind(this)
   private counters = { rejected: 0, syncs: 0 }
-  private running = false
-  private opened = false
-  private topologyId?: string
-  private timer?: ReturnType<typeof setInterval>
-  private abort = new AbortController()
   readonly sessions: SessionService
 
   constructor (private readonly components: KnowledgeComponents, init: KnowledgeInit = {}) {
@@ -57,12 +49,11 @@ export class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> 
       maxRatingsPerRater: init.maxRatingsPerRater ?? 16,
       maxRecordsPerAuthor: init.maxRecordsPerAuthor ?? 100_000
     })
-    this.index = createLiveIndex({ store: this.store, log: this.log, bulkLoading: () => this.syncSessions.size > 0 })
+    this.index = createLiveIndex({ store: this.store, log: this.log, bulkLoading: () => this.topic.sessions > 0 })
     this.now = init.now ?? Date.now
     this.maxClockSkewMs = init.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS
     this.authorRate = new TokenBuckets(init.authorRate?.perSecond ?? 5, init.authorRate?.burst ?? 100)
     this.peerRate = new TokenBuckets(init.peerRate?.perSecond ?? 50, init.peerRate?.burst ?? 1000)
-    this.syncInit = { onConnect: init.sync?.onConnect ?? true, intervalMs: init.sync?.intervalMs ?? 60_000 }
     this.catchUp = createRangeCatchUp({
       source: this.store,
       log: this.log,
@@ -77,6 +68,20 @@ export class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> 
       },
       store: async (record, from) => this.ingest(record, 'sync', from)
     }, init.sync)
+    this.topic = createSignedTopicService(components, {
+      name: 'knowledge',
+      protocol: this.catchUp.protocol,
+      createHandler: () => this.catchUp.handle,
+      validator: this.validate.bind(this),
+      topics: () => [KNOWLEDGE_TOPIC],
+      open: async () => {
+        await this.store.open()
+        await this.index.open()
+      },
+      syncInBackground: peer => { this.backgroundSync(peer) },
+      syncOnConnect: init.sync?.onConnect ?? true,
+      intervalMs: init.sync?.intervalMs ?? 60_000
+    })
     this.sessions = new SessionService({
       libp2p: components.libp2p,
       db: components.db,
@@ -97,7 +102,11 @@ export class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> 
   }
 
   private get pubsub (): GossipSub {
-    return this.components.libp2p.services.pubsub
+    return this.topic.pubsub
+  }
+
+  private get running (): boolean {
+    return this.topic.running
   }
 
   private checkOptions (): CheckOptions {
@@ -106,48 +115,14 @@ export class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> 
 
   async start (): Promise<void> {
     if (this.running) { return }
-    if (!this.opened) {
-      await this.store.open()
-      await this.index.open()
-      this.opened = true
-    }
-    this.running = true
-    this.abort = new AbortController()
-    this.pubsub.topicValidators.set(KNOWLEDGE_TOPIC, this.validator)
-    registerTopicScore(this.pubsub, KNOWLEDGE_TOPIC)
-    this.pubsub.subscribe(KNOWLEDGE_TOPIC)
-    const { libp2p } = this.components
-    await libp2p.handle(this.catchUp.protocol, this.catchUp.handle, { maxInboundStreams: 2, maxOutboundStreams: 2 })
-    this.topologyId = await libp2p.register(this.catchUp.protocol, {
-      onConnect: (peer) => {
-        this.peers.set(peer.toString(), peer)
-        if (this.syncInit.onConnect) { this.backgroundSync(peer) }
-      },
-      onDisconnect: (peer) => { this.peers.delete(peer.toString()) }
-    })
-    if (this.syncInit.intervalMs > 0) {
-      this.timer = setInterval(() => {
-        const all = [...this.peers.values()]
-        if (all.length > 0) { this.backgroundSync(all[Math.floor(Math.random() * all.length)]) }
-      }, this.syncInit.intervalMs)
-    }
+    await this.topic.start()
     await this.sessions.start()
   }
 
   async stop (): Promise<void> {
     if (!this.running) { return }
     await this.sessions.stop()
-    this.running = false
-    this.abort.abort()
-    if (this.timer != null) { clearInterval(this.timer) }
-    const { libp2p } = this.components
-    if (this.topologyId != null) { libp2p.unregister(this.topologyId) }
-    await libp2p.unhandle(this.catchUp.protocol)
-    this.pubsub.unsubscribe(KNOWLEDGE_TOPIC)
-    this.pubsub.topicValidators.delete(KNOWLEDGE_TOPIC)
-    this.peers.clear()
-    await Promise.allSettled([...this.syncSessions])
-    await Promise.allSettled([...this.pending])
+    await this.topic.stop()
     await this.index.save()
   }
 
@@ -173,9 +148,7 @@ export class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> 
       this.rejected({ reason: 'quota', detail: bound, peer: from, origin: 'gossip', id: record.idHex, action: 'ignore' })
       return TopicValidatorResult.Ignore
     }
-    const p = this.ingest(record, 'gossip', from).catch(err => { this.log.error('storing %s failed: %s', record.idHex, err.message) })
-    this.pending.add(p)
-    void p.finally(() => this.pending.delete(p))
+    void this.topic.track(this.ingest(record, 'gossip', from).catch(err => { this.log.error('storing %s failed: %s', record.idHex, err.message) }))
     return TopicValidatorResult.Accept
   }
 
@@ -216,7 +189,7 @@ export class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> 
   // ---- local writes ----
 
   private async publishLocal (body: Parameters<typeof signRecord>[1]): Promise<VerifiedRecord> {
-    if (!this.running) { throw new Error('knowledge service is not running') }
+    this.topic.assertRunning()
     const { signer } = this.components.crypto
     const record = await signRecord(signer, body)
     const bound = this.store.boundProblem(record.body)
@@ -432,21 +405,14 @@ export class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> 
   // ---- catch-up ----
 
   async syncWith (peer: PeerId): Promise<CatchUpReport> {
-    if (!this.running) { throw new Error('knowledge service is not running') }
-    const session = (async () => {
-      const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(60_000)])
+    return this.topic.session(async abort => {
+      const signal = AbortSignal.any([abort, AbortSignal.timeout(60_000)])
       const stream = await this.components.libp2p.dialProtocol(peer, this.catchUp.protocol, { signal })
-      const report = await this.catchUp.run(stream, peer, this.abort.signal)
+      const report = await this.catchUp.run(stream, peer, abort)
       this.counters.syncs++
       this.components.events.emitEvent('knowledge', 'synced', report)
       return report
-    })()
-    this.syncSessions.add(session)
-    try {
-      return await session
-    } finally {
-      this.syncSessions.delete(session)
-    }
+    })
   }
 
   private backgroundSync (peer: PeerId): void {

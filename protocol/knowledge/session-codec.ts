@@ -56,6 +56,12 @@ function signing (bytes: Uint8Array): Uint8Array {
 
 export type SessionRejectReason = 'oversized' | 'malformed' | 'non-canonical' | 'bad-signature-length' | 'bad-author-key' | 'not-owner' | 'bad-charter' | 'bad-update' | 'clock-skew' | 'invalid-signature' | 'not-participant' | 'closed' | 'unknown-session' | 'quota'
 
+/** a session record refused: why, and from whom */
+export interface SessionRejection { reason: SessionRejectReason | 'rate-limited', detail: string, peer: string, session?: string }
+
+/** what became of a session record offered to the service */
+export type SessionOutcome = 'new' | 'known' | 'rate-limited' | SessionRejectReason
+
 export type VerifiedSessionRecord =
   | { kind: 'charter', idHex: string, charter: SessionCharter, signed: Uint8Array }
   | { kind: 'update', idHex: string, update: SessionUpdate, signed: Uint8Array }

@@ -17,32 +17,30 @@
  */
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { pbStream } from '@libp2p/utils'
 import { TypedEventEmitter } from 'main-event'
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import { fromHex, peerIdFromRawKey, toHex } from '../crypto/index.ts'
 import { TokenBuckets } from '../limits/token-buckets.ts'
 import { registerTopicScore } from '../pubsub/gossip.ts'
-import { openStore, parseSortableNumber, sortableNumber } from '../storage/index.ts'
+import { openStore, sortableNumber } from '../storage/index.ts'
 import { KnowledgeInputError } from './codec.ts'
-import { SessionSyncRequest, SessionSyncResponse, SessionUpdate, SignedSessionRecord } from './pb/knowledge.ts'
 import { checkSessionRecord, SESSION_FIELDS, SESSION_LIMITS, sessionIdOf, SESSIONS_TOPIC, sessionTopic, signCharter, signUpdate, UPDATE_KIND } from './session-codec.ts'
+import { charterInputProblem, checkSessionId, deferred, diffOf, keyOfPeer, replaceText, utf8Length } from './session-edit.ts'
+import { pullCharters, pullSession, serveSessionSync, SESSION_SYNC_PROTOCOL } from './session-sync.ts'
 import type { CheckOptions } from './codec.ts'
 import type { SessionCharter } from './pb/knowledge.ts'
-import type { SessionField, SessionRejectReason, VerifiedSessionRecord } from './session-codec.ts'
+import type { SessionField, SessionOutcome, SessionRejection, VerifiedSessionRecord } from './session-codec.ts'
+import type { SessionSyncHost } from './session-sync.ts'
 import type { RecordCrypto } from '../crypto/index.ts'
 import type { GossipSub } from '../pubsub/gossip.ts'
 import type { MeshDatabase, MeshStore } from '../storage/index.ts'
 import type { Message } from '@libp2p/gossipsub'
-import type { Libp2p, Logger, PeerId, Stream, Connection } from '@libp2p/interface'
+import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
 
 export * from './session-codec.ts'
 
-export const SESSION_SYNC_PROTOCOL = '/liberation/knowledge-session/1.0.0'
-const SYNC_PAGE = 256
-/** log records a responder reads for one filtered page at most */
-const SYNC_SCAN = SYNC_PAGE * 8
+export { SESSION_SYNC_PROTOCOL } from './session-sync.ts'
 /** a session pulls from a peer at most this often when it sees a gap */
 const GAP_PULL_MS = 2000
 const LOCAL = Symbol('local')
@@ -68,8 +66,6 @@ export interface SessionView {
 }
 
 export type SessionEdit = { field: SessionField, text: string } | { field: SessionField, at: number, delete?: number, insert?: string }
-
-export interface SessionRejection { reason: SessionRejectReason | 'rate-limited', detail: string, peer: string, session?: string }
 
 export interface SessionEvents {
   /** a session's charter or document changed */
@@ -115,11 +111,30 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
   private running = false
   private opened = false
   private topologyId?: string
+  private readonly syncHost: SessionSyncHost
 
   constructor (private readonly c: SessionComponents) {
     super()
     this.store = openStore(c.db, 'knowledge-sessions')
     this.selfKey = toHex(c.crypto.signer.publicKey)
+    this.syncHost = {
+      charters: this.charters,
+      store: this.store,
+      log: c.log,
+      libp2p: c.libp2p,
+      verifier: c.crypto.verifier,
+      checkOptions: () => c.checkOptions(),
+      accept: async (rec, from) => this.accept(rec, from),
+      rejected: r => { this.rejected(r) },
+      stateVector: id => {
+        const live = this.live.get(id)
+        return live == null ? undefined : Y.encodeStateVector(live.doc)
+      },
+      pullFrom: (id, requester) => {
+        const live = this.live.get(id)
+        if (live != null) { this.pullGap(id, live, requester) }
+      }
+    }
   }
 
   private get pubsub (): GossipSub {
@@ -139,7 +154,7 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
     this.pubsub.topicValidators.set(SESSIONS_TOPIC, this.validator)
     registerTopicScore(this.pubsub, SESSIONS_TOPIC)
     this.pubsub.subscribe(SESSIONS_TOPIC)
-    await this.c.libp2p.handle(SESSION_SYNC_PROTOCOL, (stream, conn) => { void this.serve(stream, conn) }, { maxInboundStreams: 4 })
+    await this.c.libp2p.handle(SESSION_SYNC_PROTOCOL, (stream, conn) => { void serveSessionSync(this.syncHost, stream, conn) }, { maxInboundStreams: 4 })
     this.topologyId = await this.c.libp2p.register(SESSION_SYNC_PROTOCOL, {
       onConnect: (peer) => {
         void this.catchUpCharters(peer).catch(err => { this.c.log('charter catch-up failed: %s', err.message) })
@@ -403,7 +418,7 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
   }
 
   /** apply a verified record: 'new', 'known', or why it is refused */
-  private async accept (rec: VerifiedSessionRecord, from: string): Promise<'new' | 'known' | 'rate-limited' | SessionRejectReason> {
+  private async accept (rec: VerifiedSessionRecord, from: string): Promise<SessionOutcome> {
     if (rec.kind === 'charter') {
       const id = toHex(rec.charter.sessionId)
       const cur = this.charters.get(id)
@@ -463,113 +478,15 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
     void this.catchUp(id, peer == null ? undefined : [peer]).catch(err => { this.c.log('session gap pull failed: %s', err.message) })
   }
 
-  private async serve (stream: Stream, conn: Connection): Promise<void> {
-    const pb = pbStream(stream, { maxDataLength: 1024 })
-    try {
-      const req = await pb.read(SessionSyncRequest, { signal: AbortSignal.timeout(10_000) })
-      if (req.sessionId.length === 0) {
-        // the charters this node holds, a page from `offset`: how a node that was away learns of sessions
-        const all = [...this.charters.values()]
-        const page = all.slice(req.offset, req.offset + SYNC_PAGE)
-        await pb.write({ charter: new Uint8Array(0), updates: page.map(c => c.signed as Uint8Array<ArrayBuffer>), more: req.offset + SYNC_PAGE < all.length, error: '' }, SessionSyncResponse)
-        await stream.close()
-        return
-      }
-      const id = toHex(req.sessionId)
-      const st = this.charters.get(id)
-      const res: SessionSyncResponse = { charter: (st?.signed ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>, updates: [], more: false, error: '', nextOffset: req.offset }
-      if (st != null) { await this.page(id, req, res, conn.remotePeer) }
-      await pb.write(res, SessionSyncResponse)
-      await stream.close()
-    } catch (err: any) {
-      this.c.log('session sync for %s failed: %s', conn.remotePeer, err.message)
-      stream.abort(err)
-    }
-  }
-
-  /**
-   * One page of a session's update log after `req.offset`. With the requester's state
-   * vector, only updates holding something past it (the requester lacks them); and when
-   * the requester holds what this node lacks, this node pulls from it in turn.
-   */
-  private async page (id: string, req: SessionSyncRequest, res: SessionSyncResponse, requester: PeerId): Promise<void> {
-    let theirs: Map<number, number> | undefined
-    if (req.stateVector.length > 0) {
-      try { theirs = Y.decodeStateVector(req.stateVector) } catch { res.error = 'bad state vector'; return }
-      const live = this.live.get(id)
-      if (live != null && req.offset === 0) {
-        const ours = Y.decodeStateVector(Y.encodeStateVector(live.doc))
-        if ([...theirs].some(([client, clock]) => clock > (ours.get(client) ?? 0))) { this.pullGap(id, live, requester.toString()) }
-      }
-    }
-    let scanned = 0
-    for await (const [key, value] of this.store.iterator({ gt: `u!${id}!${sortableNumber(req.offset)}`, lt: `u!${id}"`, limit: SYNC_SCAN + 1 })) {
-      if (res.updates.length === SYNC_PAGE || scanned === SYNC_SCAN) { res.more = true; break }
-      scanned++
-      res.nextOffset = parseSortableNumber(key.slice(key.lastIndexOf('!') + 1))
-      if (theirs == null || holdsNews(value, theirs)) { res.updates.push(value as Uint8Array<ArrayBuffer>) }
-    }
-  }
-
   /** pull the charters a peer holds (at most 10,000 / 256 pages) */
   async catchUpCharters (peer: PeerId): Promise<number> {
-    let got = 0
-    let offset = 0
-    for (let page = 0; page < 40; page++) {
-      const stream = await this.c.libp2p.dialProtocol(peer, SESSION_SYNC_PROTOCOL, { signal: AbortSignal.timeout(10_000) })
-      const pb = pbStream(stream, { maxDataLength: SYNC_PAGE * SESSION_LIMITS.maxRecordBytes + 64 * 1024 })
-      await pb.write({ sessionId: new Uint8Array(0), offset }, SessionSyncRequest)
-      const res = await pb.read(SessionSyncResponse, { limits: { updates: SYNC_PAGE } })
-      await stream.close().catch(() => {})
-      for (const bytes of res.updates) {
-        const checked = await checkSessionRecord(bytes, this.c.crypto.verifier, this.c.checkOptions())
-        if (!checked.ok || checked.record.kind !== 'charter') {
-          this.rejected({ reason: checked.ok ? 'malformed' : checked.reason, detail: checked.ok ? 'not a charter' : checked.detail, peer: peer.toString() })
-          return got
-        }
-        if (await this.accept(checked.record, peer.toString()) === 'new') { got++ }
-      }
-      offset += res.updates.length
-      if (!res.more || res.updates.length === 0) { break }
-    }
-    return got
+    return pullCharters(this.syncHost, peer)
   }
 
   /** pull a session's charter and updates from peers (default: every connected peer, at most 4) */
   async catchUp (id: string, peers?: PeerId[]): Promise<number> {
-    let got = 0
-    const targets = (peers ?? this.c.libp2p.getPeers()).slice(0, 4)
     const live = this.live.get(id)
-    for (const peer of targets) {
-      let offset = 0
-      let stateVector: Uint8Array | undefined
-      for (let page = 0; page < SESSION_LIMITS.maxUpdatesPerSession / SYNC_PAGE + 1; page++) {
-        const stream = await this.c.libp2p.dialProtocol(peer, SESSION_SYNC_PROTOCOL, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined)
-        if (stream == null) { break }
-        const pb = pbStream(stream, { maxDataLength: SYNC_PAGE * SESSION_LIMITS.maxRecordBytes + 64 * 1024 })
-        // the state vector as of the first page: later pages must not skip what that one lacked
-        stateVector ??= live == null ? new Uint8Array(0) : Y.encodeStateVector(live.doc)
-        await pb.write({ sessionId: fromHex(id) as Uint8Array<ArrayBuffer>, offset, stateVector: stateVector as Uint8Array<ArrayBuffer> }, SessionSyncRequest)
-        const res = await pb.read(SessionSyncResponse, { limits: { updates: SYNC_PAGE } })
-        await stream.close().catch(() => {})
-        const from = peer.toString()
-        for (const bytes of [res.charter, ...res.updates]) {
-          if (bytes.length === 0) { continue }
-          const checked = await checkSessionRecord(bytes, this.c.crypto.verifier, this.c.checkOptions())
-          if (!checked.ok) {
-            this.rejected({ reason: checked.reason, detail: checked.detail, peer: from, session: id })
-            return got
-          }
-          const outcome = await this.accept(checked.record, from)
-          if (outcome === 'new') { got++ } else if (outcome !== 'known' && outcome !== 'rate-limited') { this.rejected({ reason: outcome, detail: 'refused by the charter in force (sync)', peer: from, session: id }) }
-        }
-        // a responder from before state vectors sends no next offset
-        const next = res.nextOffset > offset ? res.nextOffset : offset + res.updates.length
-        if (!res.more || next <= offset) { break }
-        offset = next
-      }
-    }
-    return got
+    return pullSession(this.syncHost, id, (peers ?? this.c.libp2p.getPeers()).slice(0, 4), () => live == null ? new Uint8Array(0) : Y.encodeStateVector(live.doc))
   }
 
   // ---- reading ----
@@ -608,68 +525,4 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
   get size (): number {
     return this.charters.size
   }
-}
-
-/** the one delete and insert around the common prefix and suffix that turn `cur` into `next` */
-function diffOf (cur: string, next: string): { at: number, remove: number, insert: string } {
-  let start = 0
-  while (start < cur.length && start < next.length && cur[start] === next[start]) { start++ }
-  let end = 0
-  while (end < cur.length - start && end < next.length - start && cur[cur.length - 1 - end] === next[next.length - 1 - end]) { end++ }
-  return { at: start, remove: cur.length - start - end, insert: next.slice(start, next.length - end) }
-}
-
-function replaceText (text: Y.Text, next: string): void {
-  const { at, remove, insert } = diffOf(text.toString(), next)
-  if (remove > 0) { text.delete(at, remove) }
-  if (insert !== '') { text.insert(at, insert) }
-}
-
-function deferred (): { promise: Promise<void>, resolve(): void, reject(err: unknown): void } {
-  let resolve!: () => void
-  let reject!: (err: unknown) => void
-  const promise = new Promise<void>((_resolve, _reject) => { resolve = _resolve; reject = _reject })
-  // a change nobody awaits must not be an unhandled rejection
-  promise.catch(() => {})
-  return { promise, resolve, reject }
-}
-
-function utf8Length (s: string): number {
-  return new TextEncoder().encode(s).length
-}
-
-/** whether a stored signed update holds a struct past a state vector */
-function holdsNews (signed: Uint8Array, sv: Map<number, number>): boolean {
-  try {
-    const update = SessionUpdate.decode(SignedSessionRecord.decode(signed).update)
-    if (update.kind !== UPDATE_KIND.doc) { return false }
-    const { to } = Y.parseUpdateMeta(update.data)
-    for (const [client, clock] of to) { if (clock > (sv.get(client) ?? 0)) { return true } }
-    // a deletion-only update carries no clocks: send it, it is cheap and idempotent
-    return to.size === 0
-  } catch {
-    return true
-  }
-}
-
-function charterInputProblem (c: SessionCharter): string | undefined {
-  const enc = new TextEncoder()
-  if (typeof c.title !== 'string' || enc.encode(c.title).length < 1 || enc.encode(c.title).length > SESSION_LIMITS.maxTitleBytes) { return `title must be 1..${SESSION_LIMITS.maxTitleBytes} bytes` }
-  if (enc.encode(c.description).length > SESSION_LIMITS.maxDescriptionBytes) { return `description is over ${SESSION_LIMITS.maxDescriptionBytes} bytes` }
-  if (c.participants.length > SESSION_LIMITS.maxParticipants) { return `at most ${SESSION_LIMITS.maxParticipants} participants` }
-  return undefined
-}
-
-function keyOfPeer (peer: string): Uint8Array {
-  if (/^[0-9a-f]{64}$/.test(peer)) { return fromHex(peer) }
-  try {
-    const key = peerIdFromString(peer).publicKey
-    if (key?.type === 'Ed25519') { return key.raw }
-  } catch {}
-  throw new KnowledgeInputError('participants', `not a peer id of an Ed25519 node: ${JSON.stringify(peer)}`)
-}
-
-function checkSessionId (id: string): string {
-  if (typeof id !== 'string' || !/^[0-9a-f]{64}$/.test(id)) { throw new KnowledgeInputError('id', 'a session id is 64 lowercase hex characters') }
-  return id
 }

@@ -24,15 +24,22 @@
  * Memory: per human a row in typed-array columns (about 100 bytes with its id), plus
  * the payment winners of the `hotWeeks` most recent weeks touched (8 bytes per human
  * each); older weeks stay in LevelDB and are loaded on demand.
+ *
+ * The rows and their columns are in view-rows.ts, the per-week counting and the loaded
+ * weeks in view-weeks.ts; this module decides what counts, re-counts and funds.
  */
 import { decodeEntry } from './entries.ts'
 import { addMoney, formatCents } from './money.ts'
-import { admissionKey, compareAdmission, fundingBoundary, isPreferredPayer, isValidPayment, statusForWeek } from './rules.ts'
+import { admissionKey, compareAdmission, fundingBoundary, isPreferredPayer, isValidPayment } from './rules.ts'
 import { bulkRange, decodeIndexed, prefixRange } from './store.ts'
+import { INACTIVE, NONE, WeekWinners } from './view-rows.ts'
+import { PaymentWeeks } from './view-weeks.ts'
 import type { HumanEntry, HumanStatus, PaymentEntry, StatusEntry } from './entries.ts'
 import type { Money } from './money.ts'
 import type { StatusMark } from './rules.ts'
 import type { LedgerStore } from './store.ts'
+
+export type { WeekTotal, Winner } from './view-weeks.ts'
 
 export interface Registration {
   author: string
@@ -64,124 +71,26 @@ export interface HumanView {
   lastAt: number
 }
 
-export interface Winner {
-  author: string
-  amount: number
-}
-
-export interface WeekTotal {
-  /** counted payments, funded or not */
-  count: number
-  total: Money
-}
-
 function compareMarks (a: StatusMark, b: StatusMark): number {
   return a.doc < b.doc ? -1 : a.doc > b.doc ? 1 : a.clock - b.clock
 }
 
-const NONE = -1
-const INACTIVE = 1
-
-/** Interned strings with a stable small index each (authors, weeks). */
-class StringTable {
-  readonly values: string[] = []
-  private readonly index = new Map<string, number>()
-
-  id (s: string): number {
-    let i = this.index.get(s)
-    if (i === undefined) {
-      i = this.values.length
-      this.values.push(s)
-      this.index.set(s, i)
-    }
-    return i
-  }
-
-  clear (): void {
-    this.values.length = 0
-    this.index.clear()
-  }
-}
-
-function grow<T extends Float64Array | Int32Array | Uint8Array> (a: T, size: number, fill?: number): T {
-  const b = new (a.constructor as new (n: number) => T)(size)
-  b.set(a)
-  if (fill !== undefined) { b.fill(fill, a.length) }
-  return b
-}
-
-/** Counted payment of one week, by row: who recorded it and when. */
-class WeekWinners {
-  author: Int32Array
-  at: Float64Array
-
-  constructor (size: number) {
-    this.author = new Int32Array(Math.max(size, 16)).fill(NONE)
-    this.at = new Float64Array(Math.max(size, 16))
-  }
-
-  ensure (size: number): void {
-    if (size <= this.author.length) { return }
-    const n = Math.max(size, this.author.length * 2)
-    this.author = grow(this.author, n, NONE)
-    this.at = grow(this.at, n)
-  }
-}
-
 interface Orphan { week: string, author: number, at: number, amount: number }
 
-export class DerivedViews {
-  readonly excluded: Set<string>
+export class DerivedViews extends PaymentWeeks {
   registered = 0
   active = 0
-  /** sum of every counted payment, funded or not */
-  validTotal: Money = 0
-  readonly weeks = new Map<string, WeekTotal>()
   /** payments the pool does not fund, by week then row: cents */
   private unfunded = new Map<string, Map<number, number>>()
   private unfundedTotal = 0n
   private unfundedCount = 0
   private readonly pool: bigint
-  private readonly hotWeeks: number
-  /** loaded weeks; Map order = least recently used first */
-  private readonly hot = new Map<string, WeekWinners>()
-  private readonly authors = new StringTable()
-  private readonly weekNames = new StringTable()
-  /** first row of each id; further records of the same id in `sameId` */
-  private readonly rows = new Map<string, number>()
-  private readonly sameId = new Map<number, number[]>()
-  private ids: string[] = []
-  private cap = 0
-  private rowReg = new Int32Array(0)
-  private isReg = new Uint8Array(0)
-  private regAt = new Float64Array(0)
-  private regStatus = new Uint8Array(0)
-  private weeklyFlow = new Float64Array(0)
-  private housingCredit = new Float64Array(0)
-  private investmentPool = new Float64Array(0)
-  private activeCol = new Uint8Array(0)
-  private totalCol = new Float64Array(0)
-  private paidWeeksCol = new Int32Array(0)
-  private lastWeekCol = new Int32Array(0)
-  private lastAtCol = new Float64Array(0)
-  /** rare cases, by row: the registrar's status changes (sorted), totals past 2^53 cents, payments before their registration */
-  private readonly marks = new Map<number, StatusMark[]>()
-  /** registered rows whose status changes changed since the last settle, with their changes before */
-  private readonly restatus = new Map<number, StatusMark[]>()
-  /** every week with a stored payment (of an author not excluded) */
-  private readonly paymentWeeks = new Set<string>()
-  private readonly bigTotals = new Map<number, bigint>()
+  /** payments before their registration, by row */
   private readonly orphans = new Map<number, Orphan[]>()
-  private dirty = true
 
   constructor (excluded: Set<string>, pool: bigint, hotWeeks = 4) {
-    this.excluded = excluded
+    super(excluded, hotWeeks)
     this.pool = pool
-    this.hotWeeks = Math.max(1, hotWeeks)
-  }
-
-  get size (): number {
-    return this.ids.length
   }
 
   /** funded payments, cents */
@@ -192,91 +101,6 @@ export class DerivedViews {
   /** the pool minus what is funded: never below zero */
   get remaining (): bigint {
     return this.pool - BigInt(this.distributed)
-  }
-
-  private findRow (id: string, registrar: string): number | undefined {
-    const r = this.rows.get(id)
-    if (r === undefined) { return undefined }
-    const reg = this.authors.id(registrar)
-    if (this.rowReg[r] === reg) { return r }
-    return this.sameId.get(r)?.find(x => this.rowReg[x] === reg)
-  }
-
-  private row (id: string, registrar: string): number {
-    const found = this.findRow(id, registrar)
-    if (found !== undefined) { return found }
-    const r = this.ids.length
-    if (r >= this.cap) {
-      const n = Math.max(1024, this.cap * 2)
-      this.rowReg = grow(this.rowReg, n, NONE)
-      this.isReg = grow(this.isReg, n)
-      this.regAt = grow(this.regAt, n)
-      this.regStatus = grow(this.regStatus, n)
-      this.weeklyFlow = grow(this.weeklyFlow, n)
-      this.housingCredit = grow(this.housingCredit, n)
-      this.investmentPool = grow(this.investmentPool, n)
-      this.activeCol = grow(this.activeCol, n)
-      this.totalCol = grow(this.totalCol, n)
-      this.paidWeeksCol = grow(this.paidWeeksCol, n)
-      this.lastWeekCol = grow(this.lastWeekCol, n, NONE)
-      this.lastAtCol = grow(this.lastAtCol, n)
-      this.cap = n
-    }
-    this.ids.push(id)
-    this.rowReg[r] = this.authors.id(registrar)
-    const first = this.rows.get(id)
-    if (first === undefined) {
-      this.rows.set(id, r)
-    } else {
-      const list = this.sameId.get(first) ?? []
-      list.push(r)
-      this.sameId.set(first, list)
-    }
-    return r
-  }
-
-  /** every row of an id */
-  private rowsOf (id: string): number[] {
-    const r = this.rows.get(id)
-    if (r === undefined) { return [] }
-    const more = this.sameId.get(r)
-    return more === undefined ? [r] : [r, ...more]
-  }
-
-  private registrarOf (r: number): string {
-    return this.authors.values[this.rowReg[r]]
-  }
-
-  /** registrar keys of an id's registered records, smallest first */
-  registrarsOf (id: string): string[] {
-    return this.rowsOf(id).filter(r => this.isReg[r] === 1).map(r => this.registrarOf(r)).sort()
-  }
-
-  /** how many registrars registered `id` (its records side by side) */
-  registrarCount (id: string): number {
-    const r = this.rows.get(id)
-    if (r === undefined) { return 0 }
-    let n = this.isReg[r]
-    for (const x of this.sameId.get(r) ?? []) { n += this.isReg[x] }
-    return n
-  }
-
-  /** the weekly flow of the registered record (registrar, id), cents; undefined if there is none */
-  weeklyFlowOf (id: string, registrar: string): number | undefined {
-    const r = this.findRow(id, registrar)
-    return r === undefined || this.isReg[r] !== 1 ? undefined : this.weeklyFlow[r]
-  }
-
-  isRegistered (id: string, registrar?: string): boolean {
-    if (registrar !== undefined) {
-      const r = this.findRow(id, registrar)
-      return r !== undefined && this.isReg[r] === 1
-    }
-    return this.rowsOf(id).some(r => this.isReg[r] === 1)
-  }
-
-  hasRegistrar (id: string, author: string): boolean {
-    return this.isRegistered(id, author)
   }
 
   private unfundedOf (r: number): { total: bigint, weeks: number } {
@@ -331,39 +155,6 @@ export class DerivedViews {
     if (reg === undefined) { return undefined }
     const r = this.findRow(id, reg)
     return r === undefined ? undefined : this.viewOf(r)
-  }
-
-  /** Registered records as (id, registrar), in no particular order. */
-  * registeredRecords (): Generator<{ id: string, registrar: string }> {
-    for (let r = 0; r < this.ids.length; r++) {
-      if (this.isReg[r] === 1) { yield { id: this.ids[r], registrar: this.registrarOf(r) } }
-    }
-  }
-
-  isActive (id: string, registrar: string): boolean {
-    const r = this.findRow(id, registrar)
-    return r !== undefined && this.activeCol[r] === 1
-  }
-
-  private initialStatus (r: number): HumanStatus {
-    return this.regStatus[r] === INACTIVE ? 'inactive' : 'active'
-  }
-
-  /** whether the record's status in effect for `week` is active, under `marks` (default: the current ones) */
-  private activeForWeek (r: number, week: string, marks = this.marks.get(r)): boolean {
-    return this.isReg[r] === 1 && statusForWeek(this.initialStatus(r), marks, week) === 'active'
-  }
-
-  /** Whether a payment of `amount` to (registrar, id) for `week` is valid (counts, or would but for the payer order). */
-  isValidPaymentFor (week: string, humanId: string, registrar: string, amount: number): boolean {
-    const r = this.findRow(humanId, registrar)
-    return r !== undefined && this.isReg[r] === 1 && isValidPayment({ weeklyFlow: this.weeklyFlow[r] }, amount) && this.activeForWeek(r, week)
-  }
-
-  /** Whether (registrar, id) is active for payments of `week`. */
-  isActiveForWeek (humanId: string, registrar: string, week: string): boolean {
-    const r = this.findRow(humanId, registrar)
-    return r !== undefined && this.activeForWeek(r, week)
   }
 
   private refreshActive (r: number): void {
@@ -443,69 +234,6 @@ export class DerivedViews {
     this.applyWinner(winners, r, a, e.week, e.at)
   }
 
-  private applyWinner (winners: WeekWinners, r: number, a: number, week: string, at: number): void {
-    winners.ensure(this.cap)
-    const cur = winners.author[r]
-    if (cur !== NONE && !isPreferredPayer(this.authors.values[a], this.authors.values[cur])) { return }
-    winners.author[r] = a
-    winners.at[r] = at
-    if (cur === NONE) {
-      this.count(r, week, at)
-    } else if (this.lastWeekCol[r] === this.weekNames.id(week)) {
-      this.lastAtCol[r] = at
-    }
-  }
-
-  /** A new counted payment of row `r` for `week` (its amount is the row's flow). */
-  private count (r: number, week: string, at: number): void {
-    const amount = this.weeklyFlow[r]
-    const w = this.weekNames.id(week)
-    let wt = this.weeks.get(week)
-    if (wt === undefined) {
-      wt = { count: 0, total: 0 }
-      this.weeks.set(week, wt)
-    }
-    wt.total = addMoney(wt.total, amount)
-    wt.count++
-    this.validTotal = addMoney(this.validTotal, amount)
-    const total = addMoney(this.bigTotals.get(r) ?? this.totalCol[r], amount)
-    if (typeof total === 'number') {
-      this.totalCol[r] = total
-      this.bigTotals.delete(r)
-    } else {
-      this.bigTotals.set(r, total)
-    }
-    this.paidWeeksCol[r]++
-    const lw = this.lastWeekCol[r]
-    if (lw === NONE || week > this.weekNames.values[lw]) {
-      this.lastWeekCol[r] = w
-      this.lastAtCol[r] = at
-    }
-    this.dirty = true
-  }
-
-  /** Undo a counted payment of row `r` for `week` (a status change made it invalid). */
-  private uncount (r: number, week: string): void {
-    const amount = this.weeklyFlow[r]
-    const wt = this.weeks.get(week)
-    if (wt !== undefined) {
-      wt.total = addMoney(wt.total, -amount)
-      wt.count--
-      // a week nobody is paid for is no week at all: as on a node that never counted it
-      if (wt.count === 0) { this.weeks.delete(week) }
-    }
-    this.validTotal = addMoney(this.validTotal, -amount)
-    const total = addMoney(this.bigTotals.get(r) ?? this.totalCol[r], -amount)
-    if (typeof total === 'number') {
-      this.totalCol[r] = total
-      this.bigTotals.delete(r)
-    } else {
-      this.bigTotals.set(r, total)
-    }
-    this.paidWeeksCol[r]--
-    this.dirty = true
-  }
-
   /** The payments of one record for one week in the index. */
   private async paymentsOf (store: LedgerStore, week: string, humanId: string, registrar: string): Promise<Array<{ author: string, amount: number, at: number }>> {
     const out = []
@@ -567,19 +295,6 @@ export class DerivedViews {
     }
   }
 
-  /** Start an empty in-memory week (for rebuilding from the batch log, where nothing is indexed). */
-  ensureEmptyWeek (week: string): void {
-    if (!this.hot.has(week)) { this.hot.set(week, new WeekWinners(this.cap)) }
-  }
-
-  /** The counted payment of (registrar, id) for a loaded week. */
-  winner (week: string, humanId: string, registrar: string): Winner | undefined {
-    const winners = this.hot.get(week)
-    const r = this.findRow(humanId, registrar)
-    if (winners === undefined || r === undefined || r >= winners.author.length || winners.author[r] === NONE) { return undefined }
-    return { author: this.authors.values[winners.author[r]], amount: this.weeklyFlow[r] }
-  }
-
   /** Whether the counted payment of (registrar, id) for `week` is unfunded. */
   isUnfunded (week: string, humanId: string, registrar: string): boolean {
     const r = this.findRow(humanId, registrar)
@@ -597,50 +312,6 @@ export class DerivedViews {
 
   get unfundedPayments (): { count: number, total: bigint } {
     return { count: this.unfundedCount, total: this.unfundedTotal }
-  }
-
-  /** every week with a stored payment, counted or not, in order */
-  paymentWeekList (): string[] {
-    return [...this.paymentWeeks].sort()
-  }
-
-  isWeekLoaded (week: string): boolean {
-    return this.hot.has(week)
-  }
-
-  /** Make a week's payment winners available in memory (from the index if needed). */
-  async loadWeek (store: LedgerStore | undefined, week: string, pinned: ReadonlySet<string> = new Set()): Promise<void> {
-    const winners = this.hot.get(week)
-    if (winners !== undefined) {
-      this.hot.delete(week)
-      this.hot.set(week, winners)
-      return
-    }
-    if (store === undefined) { throw new Error(`week ${week} is not loaded and there is no store to load it from`) }
-    const loaded = new WeekWinners(this.cap)
-    for await (const [key, value] of store.db.iterator(bulkRange(`p!${week}!`))) {
-      const author = key.slice(key.lastIndexOf('!') + 1)
-      if (this.excluded.has(author)) { continue }
-      const e = decodeEntry(decodeIndexed(value).entry, true) as PaymentEntry
-      const r = this.findRow(e.humanId, e.registrar)
-      // under the status changes as they were when the week was counted (see recount)
-      if (r === undefined || this.isReg[r] !== 1 || !isValidPayment({ weeklyFlow: this.weeklyFlow[r] }, e.amount) || !this.activeForWeek(r, week, this.restatus.get(r) ?? this.marks.get(r))) { continue }
-      loaded.ensure(this.cap)
-      const cur = loaded.author[r]
-      if (cur === NONE || isPreferredPayer(author, this.authors.values[cur])) {
-        loaded.author[r] = this.authors.id(author)
-        loaded.at[r] = e.at
-      }
-    }
-    this.hot.set(week, loaded)
-    this.evict(pinned)
-  }
-
-  private evict (pinned: ReadonlySet<string>): void {
-    for (const week of this.hot.keys()) {
-      if (this.hot.size <= this.hotWeeks) { break }
-      if (!pinned.has(week)) { this.hot.delete(week) }
-    }
   }
 
   /**
@@ -703,23 +374,7 @@ export class DerivedViews {
   reset (): void {
     this.weeks.clear()
     this.hot.clear()
-    this.rows.clear()
-    this.sameId.clear()
-    this.ids = []
-    this.cap = 0
-    this.rowReg = new Int32Array(0)
-    this.isReg = new Uint8Array(0)
-    this.regAt = new Float64Array(0)
-    this.regStatus = new Uint8Array(0)
-    this.weeklyFlow = new Float64Array(0)
-    this.housingCredit = new Float64Array(0)
-    this.investmentPool = new Float64Array(0)
-    this.activeCol = new Uint8Array(0)
-    this.totalCol = new Float64Array(0)
-    this.paidWeeksCol = new Int32Array(0)
-    this.lastWeekCol = new Int32Array(0)
-    this.lastAtCol = new Float64Array(0)
-    this.marks.clear()
+    this.resetRows()
     this.restatus.clear()
     this.paymentWeeks.clear()
     this.bigTotals.clear()
@@ -727,8 +382,6 @@ export class DerivedViews {
     this.unfunded = new Map()
     this.unfundedTotal = 0n
     this.unfundedCount = 0
-    this.authors.clear()
-    this.weekNames.clear()
     this.registered = 0
     this.active = 0
     this.validTotal = 0

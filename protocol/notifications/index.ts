@@ -11,6 +11,7 @@
  * and bounded in number (oldest dropped first).
  */
 import { TypedEventEmitter } from 'main-event'
+import { lowerBound } from '../binary-search.ts'
 import { MeshError } from '../errors.ts'
 import { openStore, sortableNumber } from '../storage/index.ts'
 import type { EventLog, MeshEvent } from '../events/index.ts'
@@ -278,7 +279,7 @@ class MeshNotificationService extends TypedEventEmitter<NotificationServiceEvent
     await this.store.put(n.id, encoder.encode(JSON.stringify(n)))
     this.byId.set(n.id, n)
     // ids sort by creation time; insert in order even if the clock stepped back
-    this.ids.splice(lowerIndex(this.ids, n.id), 0, n.id)
+    this.ids.splice(lowerBound(this.ids, n.id), 0, n.id)
     await this.evict()
     this.safeDispatchEvent('notification', { detail: n })
     this.events.emitEvent('notifications', 'notification:created', n, n.correlation_id ?? undefined)
@@ -297,7 +298,7 @@ class MeshNotificationService extends TypedEventEmitter<NotificationServiceEvent
     const items: Notification[] = []
     // newest first: walk the ascending id list backwards, starting below the cursor
     let i = this.ids.length - 1
-    if (query.cursor != null) { i = lowerIndex(this.ids, query.cursor) - 1 }
+    if (query.cursor != null) { i = lowerBound(this.ids, query.cursor) - 1 }
     let next: string | null = null
     for (; i >= 0; i--) {
       const n = this.byId.get(this.ids[i])
@@ -425,17 +426,6 @@ class MeshNotificationService extends TypedEventEmitter<NotificationServiceEvent
       correlation_id: input.correlationId ?? null
     }
   }
-}
-
-/** index of the first id >= `id` in an ascending list */
-function lowerIndex (ids: string[], id: string): number {
-  let lo = 0
-  let hi = ids.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (ids[mid] < id) { lo = mid + 1 } else { hi = mid }
-  }
-  return lo
 }
 
 export function createNotificationService (components: NotificationServiceComponents, init: NotificationServiceInit = {}): NotificationService {

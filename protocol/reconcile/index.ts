@@ -29,6 +29,7 @@
  * A decoder refuses anything else, and ranges that do not ascend.
  */
 
+import { partitionPoint } from '../binary-search.ts'
 import { compareIds, ID_BYTES, ReconcileError } from './ids.ts'
 import { addIdInto, laneDifference } from './sums.ts'
 import type { IdSet } from './ids.ts'
@@ -126,13 +127,7 @@ export class RangeSet implements IdSet {
   /** index of the first id ≥ bound (size when none; 0 for the zero bound) */
   lowerBound (bound: Uint8Array | undefined): number {
     if (bound === undefined) { return this.size }
-    let lo = 0
-    let hi = this.size
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (compareIds(this.ids, bound, mid * ID_BYTES, 0) < 0) { lo = mid + 1 } else { hi = mid }
-    }
-    return lo
+    return partitionPoint(0, this.size, i => compareIds(this.ids, bound, i * ID_BYTES, 0) < 0)
   }
 
   /** sum of ids [from, to) mod 2^128, 16 bytes big-endian */

@@ -6,6 +6,7 @@
  * sums (rebuilt lazily, O(buckets), after any change). So a range's fingerprint costs
  * O(log n) once the touched buckets are fresh.
  */
+import { partitionPoint } from '../binary-search.ts'
 import { compareIds, ID_BYTES, ReconcileError } from './ids.ts'
 import { addIdInto, addLanes, laneDifference } from './sums.ts'
 import type { IdSet } from './ids.ts'
@@ -55,24 +56,15 @@ export class SortedIds implements IdSet {
 
   /** index of the bucket that holds (or would hold) `id` */
   private bucketFor (id: Uint8Array): number {
-    let lo = 0
-    let hi = this.buckets.length - 1
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      const b = this.buckets[mid].ids
-      if (compareIds(b[b.length - 1], id) < 0) { lo = mid + 1 } else { hi = mid }
-    }
-    return lo
+    // the last bucket when every bucket ends below id
+    return partitionPoint(0, this.buckets.length - 1, b => {
+      const ids = this.buckets[b].ids
+      return compareIds(ids[ids.length - 1], id) < 0
+    })
   }
 
   private static position (ids: Uint8Array[], id: Uint8Array): number {
-    let lo = 0
-    let hi = ids.length
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (compareIds(ids[mid], id) < 0) { lo = mid + 1 } else { hi = mid }
-    }
-    return lo
+    return partitionPoint(0, ids.length, i => compareIds(ids[i], id) < 0)
   }
 
   has (id: Uint8Array): boolean {
@@ -146,13 +138,9 @@ export class SortedIds implements IdSet {
   /** the bucket holding global index i (i < size) and the offset in it */
   private locate (i: number): [number, number] {
     const { starts } = this.table()
-    let lo = 0
-    let hi = this.buckets.length - 1
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1
-      if (starts[mid] <= i) { lo = mid } else { hi = mid - 1 }
-    }
-    return [lo, i - starts[lo]]
+    // the last bucket starting at or before i
+    const b = partitionPoint(1, this.buckets.length, b => starts[b] <= i) - 1
+    return [b, i - starts[b]]
   }
 
   id (i: number): Uint8Array {

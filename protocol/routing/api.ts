@@ -4,6 +4,7 @@
  */
 import { MeshError } from '../errors.ts'
 import type { Clock } from '../clock.ts'
+import type { TopologyCutOffInit } from './cut-off.ts'
 import type { LinkMonitor, LinkMonitorInit, PeerHealth, PeerLinkInfo, PeerHealthChange } from './link-monitor.ts'
 import type { RouteInfo, RouteKind } from './route-table.ts'
 import type { RecordCrypto } from '../crypto/index.ts'
@@ -82,6 +83,12 @@ export interface RoutingInit extends LinkMonitorInit {
    * neighbour's further writes wait on its side)
    */
   rateLimits?: { routedPerSecond?: number, updatesPerSecond?: number, updateBytesPerSecond?: number, updateBytesBurst?: number }
+  /**
+   * a neighbour whose topology reading stays paused for its byte budget (default: more
+   * than 2 s per minute) has its topology streams reset and refused for a cooldown
+   * (default 60 s, doubling on repeat up to 1 h); see cut-off.ts
+   */
+  topologyCutOff?: TopologyCutOffInit
   /** route:changed events per recomputation at most; the rest are counted (default 64) */
   maxRouteEvents?: number
 }
@@ -204,6 +211,9 @@ export interface RoutingStats {
   /** times reading a neighbour's topology stream paused for its byte budget, and the ms asked for */
   updatesThrottled: number
   updatesThrottledMs: number
+  /** neighbours cut off for staying over their byte budget, and their topology streams refused during a cooldown */
+  topologyCutOffs: number
+  topologyStreamsRefused: number
   /** updates that carried a far table, and their bytes (part of updatesSent, updateBytesSent) */
   farTablesSent: number
   farTableBytesSent: number

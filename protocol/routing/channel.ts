@@ -117,7 +117,9 @@ export class LongLivedStream {
  * cut, the queue, the frame in hand and one window, however fast it sends.
  *
  * A frame over `maxFrameBytes` ends the stream (its framing is lost) and counts as
- * malformed; a frame `onFrame` rejects is only counted: the next one is read.
+ * malformed; a frame `onFrame` rejects is only counted: the next one is read. When
+ * `signal` aborts (the sender was cut off) the stream is reset at once and the frames
+ * still queued go to `dropped` unhandled.
  */
 export async function serveFrames (stream: Stream, opts: {
   maxFrameBytes: number
@@ -135,6 +137,8 @@ export async function serveFrames (stream: Stream, opts: {
   /** a frame that came while `maxQueuedBytes` of others waited */
   dropped(frame: Uint8ArrayList): void
   malformed(err: Error): void
+  /** stop reading: reset the stream, drop what is queued */
+  signal?: AbortSignal
 }): Promise<void> {
   const maxQueued = opts.maxQueuedBytes ?? opts.maxFrameBytes
   const pauseQueued = opts.pauseQueuedBytes ?? Math.floor(maxQueued / 4)
@@ -175,7 +179,7 @@ export async function serveFrames (stream: Stream, opts: {
     }
   }
   const onMessage = (evt: StreamMessageEvent): void => {
-    if (ended) { return }
+    if (ended || opts.signal?.aborted === true) { return }
     try {
       for (const frame of decoder.decode(evt.data)) {
         if (queued + frame.byteLength > maxQueued && queue.length > 0) {
@@ -204,9 +208,17 @@ export async function serveFrames (stream: Stream, opts: {
     ended = true
     notify()
   }
+  const stopReading = (): Error => opts.signal?.reason instanceof Error ? opts.signal.reason : new Error('stopped reading')
+  /** reset at once: the sender's window is not granted again while a frame in hand is handled */
+  const onAbort = (): void => {
+    stream.abort(stopReading())
+    onEnd()
+  }
   stream.addEventListener('message', onMessage)
   stream.addEventListener('end', onEnd)
   stream.addEventListener('close', onEnd)
+  opts.signal?.addEventListener('abort', onAbort)
+  if (opts.signal?.aborted === true) { onAbort() }
   if (stream.readableEnded) { ended = true }
   // bytes that came before the listener wait in the stream: pausing and resuming hands them over
   if (stream.readBufferLength > 0 && stream.readStatus === 'readable') {
@@ -215,6 +227,10 @@ export async function serveFrames (stream: Stream, opts: {
   }
   try {
     for (;;) {
+      if (opts.signal?.aborted === true) {
+        for (const frame of queue.splice(0)) { opts.dropped(frame) }
+        break
+      }
       const frame = queue.shift()
       if (frame == null) {
         if (ended || stream.status !== 'open') { break }
@@ -237,7 +253,9 @@ export async function serveFrames (stream: Stream, opts: {
     stream.removeEventListener('message', onMessage)
     stream.removeEventListener('end', onEnd)
     stream.removeEventListener('close', onEnd)
+    opts.signal?.removeEventListener('abort', onAbort)
   }
+  if (opts.signal?.aborted === true) { return }
   if (senderFault != null) {
     opts.malformed(senderFault)
     stream.abort(senderFault)

@@ -13,7 +13,7 @@ import type { RecordCrypto } from '../crypto/index.ts'
 import type { EventLog } from '../events/index.ts'
 import type { Connection, Libp2p, Logger } from '@libp2p/interface'
 
-export type RoutingConfig = Required<Omit<RoutingInit, keyof LinkMonitorInit | 'rateLimits' | 'newOrigins'>>
+export type RoutingConfig = Required<Omit<RoutingInit, keyof LinkMonitorInit | 'rateLimits' | 'newOrigins' | 'topologyCutOff'>>
 
 export function routingConfig (init: RoutingInit): RoutingConfig {
   const beaconIntervalMs = init.beaconIntervalMs ?? 60_000
@@ -90,6 +90,8 @@ export function emptyStats (): RoutingStats {
     updateBytesReceived: 0,
     updatesThrottled: 0,
     updatesThrottledMs: 0,
+    topologyCutOffs: 0,
+    topologyStreamsRefused: 0,
     farTablesSent: 0,
     farTableBytesSent: 0,
     routedSent: 0,

@@ -6,9 +6,10 @@
  *
  * ## Parts
  *
- * - link-monitor.ts: a probe (32-byte echo over `/liberation/probe/1.0.0`) to each
- * connected peer every 5 s; RTT moving median (routing) and average, jitter, loss over
- * the last 20 probes, time connected, bytes in/out, invalid messages.
+ * - link-monitor.ts: a probe (32-byte echo over `/liberation/probe/1.0.0`, probe.ts) to
+ * each connected peer every 5 s, on the routing's clock; RTT moving median (routing) and
+ * average, jitter, loss over the last 20 probes (link-stats.ts), time connected, bytes
+ * in/out, invalid messages.
  * - health.ts: the health score in [0, 1] and the link cost (formulas documented there:
  * ETX from OLSR/Babel, gossipsub P1/P4/P7 via the gossipsub score, our own P4 for
  * invalid beacons and routed messages).
@@ -16,9 +17,13 @@
  * Everything is signed with the node key through `components.crypto.signer`, checked
  * with `.verifier`; a forged or malformed record is dropped before it changes anything,
  * and costs the neighbour that sent it health (`reportInvalid`).
- * - topology.ts: the graph (beacons, aged out after 4 refresh periods; neighbours' far
- * tables, after 3) and the routes over it (Dijkstra on typed arrays; far routes by
- * distance vector with Babel's feasibility condition).
+ * - topology.ts: the graph: the bounded beacon store (beacon-store.ts; aged out after 4
+ * refresh periods), the paths over confirmed links (link-state.ts, Dijkstra on typed
+ * arrays), the neighbours' far tables (far-zone.ts, aged out after 3; distance vectors
+ * with Babel's feasibility condition).
+ * - topology-exchange.ts, limits.ts, cut-off.ts: what neighbours send, checked and bounded;
+ * a neighbour that stays over its byte budget has its topology streams cut off for a
+ * cooldown.
  * - routing.ts: the service: beacons and far tables over `/liberation/topology/2.0.0`
  * (one length-prefixed update per frame), routed messages over `/liberation/route/1.0.0`,
  * the API and the events.

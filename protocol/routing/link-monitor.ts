@@ -17,17 +17,22 @@
  * like the peer's fault. Probes use our own protocol; peers without it (plain libp2p, or
  * one whose services are still starting) are pinged with the standard protocol until their
  * identify lists ours. Failures of our own making (a stream limit, stopping) are not loss.
+ *
+ * Its schedules (the probe interval, warm-up probes, probe timeouts) and the times it
+ * reports run on the clock passed in, the routing's. The probe on the wire is probe.ts,
+ * the per-peer figures link-stats.ts.
  */
-import { byteStream } from '@libp2p/utils'
 import { TypedEventEmitter } from 'main-event'
-import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
+import { every, systemClock, timeoutSignal } from '../clock.ts'
 import { decayInvalid, healthComponents, healthFromComponents, healthReasons } from './health.ts'
+import { createPeerRecord, lossOf, medianRtt, recordOutcome } from './link-stats.ts'
+import { LOCAL_FAILURE, PING_PROTOCOL, PROBE_PROTOCOL, answerProbe, echo, isLocalFailure } from './probe.ts'
+import type { Clock } from '../clock.ts'
 import type { HealthComponents, HealthInputs, LinkQuality } from './health.ts'
-import type { ComponentLogger, Connection, IdentifyResult, Libp2p, Logger, PeerId, Stream } from '@libp2p/interface'
+import type { PeerRecord } from './link-stats.ts'
+import type { ComponentLogger, Connection, IdentifyResult, Libp2p, Logger, PeerId } from '@libp2p/interface'
 
-export const PROBE_PROTOCOL = '/liberation/probe/1.0.0'
-export const PING_PROTOCOL = '/ipfs/ping/1.0.0'
-const PROBE_LENGTH = 32
+export { PING_PROTOCOL, PROBE_PROTOCOL } from './probe.ts'
 
 export interface LinkMonitorInit {
   /** how often each connected peer is probed (default 5000) */
@@ -48,6 +53,8 @@ export interface LinkMonitorComponents {
   libp2p: Libp2p
   logger: ComponentLogger
   gossipScore(peer: string): number
+  /** the probes' schedules and timeouts, and the times reported (default: the system clock) */
+  clock?: Clock
 }
 
 export type PeerStatus = 'connected' | 'disconnected'
@@ -121,48 +128,6 @@ export interface LinkMonitorEvents {
   'peer:health': CustomEvent<PeerHealthChange>
 }
 
-interface PeerRecord {
-  peerId: PeerId
-  id: string
-  firstSeen: number
-  lastSeen: number
-  connectedSince?: number
-  addresses: string[]
-  bytesIn: number
-  bytesOut: number
-  srtt?: number
-  rttvar?: number
-  /** ring of the last RTT samples */
-  samples: Float64Array
-  sampleCount: number
-  sampleNext: number
-  warmup?: ReturnType<typeof setTimeout>
-  /** ring of the last probe outcomes: 1 = lost */
-  outcomes: Uint8Array
-  outcomeCount: number
-  outcomeNext: number
-  probesSent: number
-  probesLost: number
-  probing: boolean
-  useProtocol: string
-  invalid: number
-  invalidAt: number
-  lastInvalidReason?: string
-  /** probes unanswered in a row */
-  lostInRow: number
-  lastHealth: number
-}
-
-/** a probe that failed for a reason of our own: it says nothing about the peer */
-const LOCAL_FAILURE = Symbol('local failure')
-
-/** errors of this node's own making: a stream limit reached, a stream or dial we gave up */
-function isLocalFailure (err: any): boolean {
-  const name = err?.name
-  return name === 'TooManyOutboundProtocolStreamsError' || name === 'ConnectionClosedError' ||
-    name === 'ConnectionClosingError' || name === 'StreamStateError'
-}
-
 export interface LinkMonitor extends TypedEventEmitter<LinkMonitorEvents> {
   start(): Promise<void>
   stop(): Promise<void>
@@ -189,7 +154,8 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
   private readonly threshold: number
   private readonly maxRecords: number
   private readonly deadAfterLosses: number
-  private timer?: ReturnType<typeof setInterval>
+  private readonly clock: Clock
+  private stopTimer?: () => void
   private running = false
   private readonly controller = new AbortController()
 
@@ -198,6 +164,7 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
     this.libp2p = components.libp2p
     this.log = components.logger.forComponent('liberation:routing:links')
     this.gossipScore = components.gossipScore
+    this.clock = components.clock ?? systemClock
     this.probeIntervalMs = init.probeIntervalMs ?? 5000
     this.probeTimeoutMs = init.probeTimeoutMs ?? 3000
     this.lossWindow = Math.max(1, init.lossWindow ?? 20)
@@ -213,7 +180,14 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
   async start (): Promise<void> {
     if (this.running) { return }
     this.running = true
-    await this.libp2p.handle(PROBE_PROTOCOL, async (stream) => { await this.answerProbe(stream) }, {
+    await this.libp2p.handle(PROBE_PROTOCOL, async (stream) => {
+      const timeout = timeoutSignal(this.clock, this.probeTimeoutMs)
+      try {
+        await answerProbe(stream, timeout.signal)
+      } finally {
+        timeout.clear()
+      }
+    }, {
       maxInboundStreams: 8,
       runOnLimitedConnection: true
     })
@@ -223,16 +197,17 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
     this.libp2p.addEventListener('peer:identify', this.onIdentify)
     for (const conn of this.libp2p.getConnections()) { this.track(conn) }
     for (const peer of this.libp2p.getPeers()) { this.linkUp(peer) }
-    this.timer = setInterval(() => { this.tick() }, this.probeIntervalMs)
+    this.stopTimer = every(this.clock, this.probeIntervalMs, () => { this.tick() })
   }
 
   async stop (): Promise<void> {
     if (!this.running) { return }
     this.running = false
     this.controller.abort()
-    if (this.timer != null) { clearInterval(this.timer) }
+    this.stopTimer?.()
+    this.stopTimer = undefined
     for (const r of this.records.values()) {
-      if (r.warmup != null) { clearTimeout(r.warmup) }
+      if (r.warmup != null) { this.clock.clearTimeout(r.warmup) }
       r.warmup = undefined
     }
     this.libp2p.removeEventListener('peer:connect', this.onConnect)
@@ -246,30 +221,7 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
     const id = peer.toString()
     let r = this.records.get(id)
     if (r == null) {
-      const now = Date.now()
-      r = {
-        peerId: peer,
-        id,
-        firstSeen: now,
-        lastSeen: now,
-        addresses: [],
-        bytesIn: 0,
-        bytesOut: 0,
-        outcomes: new Uint8Array(this.lossWindow),
-        samples: new Float64Array(this.lossWindow),
-        sampleCount: 0,
-        sampleNext: 0,
-        outcomeCount: 0,
-        outcomeNext: 0,
-        probesSent: 0,
-        probesLost: 0,
-        probing: false,
-        useProtocol: PROBE_PROTOCOL,
-        invalid: 0,
-        invalidAt: now,
-        lostInRow: 0,
-        lastHealth: 0
-      }
+      r = createPeerRecord(peer, this.clock.now(), this.lossWindow, PROBE_PROTOCOL)
       this.records.set(id, r)
       this.evict()
     }
@@ -299,7 +251,7 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
     maConn.dispatchEvent = (evt: any) => {
       if (evt?.type === 'message') {
         r.bytesIn += evt.data?.byteLength ?? 0
-        r.lastSeen = Date.now()
+        r.lastSeen = this.clock.now()
       }
       return dispatch(evt)
     }
@@ -328,7 +280,7 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
     if (!this.running || peer.equals(this.libp2p.peerId)) { return }
     const r = this.record(peer)
     if (r.connectedSince != null) { return }
-    const now = Date.now()
+    const now = this.clock.now()
     r.connectedSince = now
     r.lastSeen = now
     r.addresses = this.libp2p.getConnections(peer).map(c => c.remoteAddr.toString())
@@ -338,8 +290,8 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
 
   /** a few quick probes after the connection's own setup traffic has passed */
   private warmUp (r: PeerRecord, left: number): void {
-    if (r.warmup != null) { clearTimeout(r.warmup) }
-    r.warmup = setTimeout(() => {
+    if (r.warmup != null) { this.clock.clearTimeout(r.warmup) }
+    r.warmup = this.clock.setTimeout(() => {
       r.warmup = undefined
       if (!this.running || r.connectedSince == null) { return }
       void this.probe(r.id).finally(() => {
@@ -353,7 +305,7 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
     if (r == null || r.connectedSince == null) { return }
     r.connectedSince = undefined
     r.lostInRow = 0
-    if (r.warmup != null) { clearTimeout(r.warmup) }
+    if (r.warmup != null) { this.clock.clearTimeout(r.warmup) }
     r.warmup = undefined
     this.safeDispatchEvent('link:down', { detail: r.id })
     this.checkHealth(r)
@@ -366,18 +318,6 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
     }
   }
 
-  private async answerProbe (stream: Stream): Promise<void> {
-    const signal = AbortSignal.timeout(this.probeTimeoutMs)
-    try {
-      const bytes = byteStream(stream)
-      const data = await bytes.read({ bytes: PROBE_LENGTH, signal })
-      await bytes.write(data, { signal })
-      await stream.close({ signal })
-    } catch (err: any) {
-      stream.abort(err)
-    }
-  }
-
   async probe (peerId: string): Promise<number | undefined> {
     const r = this.records.get(peerId)
     if (r == null || r.probing || r.connectedSince == null || !this.running) { return undefined }
@@ -385,10 +325,12 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
     if (conn == null) { return undefined }
     r.probing = true
     let outcome: number | undefined | typeof LOCAL_FAILURE
-    const signal = AbortSignal.any([AbortSignal.timeout(this.probeTimeoutMs), this.controller.signal])
+    const timeout = timeoutSignal(this.clock, this.probeTimeoutMs)
+    const signal = AbortSignal.any([timeout.signal, this.controller.signal])
     try {
       outcome = await this.probeOnce(conn, r, signal)
     } finally {
+      timeout.clear()
       r.probing = false
     }
     // a probe cut short by the link going away (or by stop), or failed for a reason of
@@ -410,7 +352,7 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
       return LOCAL_FAILURE
     }
     try {
-      return await this.echo(conn, protocol, signal)
+      return await echo(conn, protocol, signal)
     } catch (err: any) {
       // a peer without our probe protocol (yet) answers the standard ping instead
       if (err?.name === 'UnsupportedProtocolError' && protocol !== PING_PROTOCOL) {
@@ -422,69 +364,15 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
     }
   }
 
-  /** one echo round trip, timed after the protocol negotiation (its own round trip) */
-  private async echo (conn: Connection, protocol: string, signal: AbortSignal): Promise<number> {
-    const data = crypto.getRandomValues(new Uint8Array(PROBE_LENGTH))
-    const stream = await conn.newStream(protocol, { signal, runOnLimitedConnection: true, negotiateFully: true })
-    try {
-      const bytes = byteStream(stream)
-      const start = performance.now()
-      await bytes.write(data, { signal })
-      const echo = await bytes.read({ bytes: PROBE_LENGTH, signal })
-      const elapsed = performance.now() - start
-      if (!uint8ArrayEquals(echo.subarray(), data)) { throw new Error('probe answer does not match') }
-      await stream.close({ signal }).catch(() => {})
-      return elapsed
-    } catch (err: any) {
-      stream.abort(err)
-      throw err
-    }
-  }
-
   private recordProbe (r: PeerRecord, rtt: number | undefined): void {
-    r.probesSent++
-    r.outcomes[r.outcomeNext] = rtt == null ? 1 : 0
-    r.outcomeNext = (r.outcomeNext + 1) % this.lossWindow
-    r.outcomeCount = Math.min(this.lossWindow, r.outcomeCount + 1)
-    if (rtt == null) {
-      r.probesLost++
-      r.lostInRow++
-    } else {
-      r.lostInRow = 0
-      r.lastSeen = Date.now()
-      r.samples[r.sampleNext] = rtt
-      r.sampleNext = (r.sampleNext + 1) % this.lossWindow
-      r.sampleCount = Math.min(this.lossWindow, r.sampleCount + 1)
-      if (r.srtt == null || r.rttvar == null) {
-        r.srtt = rtt
-        r.rttvar = rtt / 2
-      } else {
-        r.rttvar = 0.75 * r.rttvar + 0.25 * Math.abs(r.srtt - rtt)
-        r.srtt = 0.875 * r.srtt + 0.125 * rtt
-      }
-    }
+    recordOutcome(r, rtt, this.clock.now())
     const quality = this.qualityOf(r)
     this.safeDispatchEvent('link:quality', { detail: { peerId: r.id, quality } })
     this.checkHealth(r)
   }
 
-  /** moving median of the RTT samples */
-  private rtt (r: PeerRecord): number | undefined {
-    if (r.sampleCount === 0) { return undefined }
-    const sorted = Array.from(r.samples.subarray(0, r.sampleCount)).sort((a, b) => a - b)
-    const mid = sorted.length >> 1
-    return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-  }
-
-  private loss (r: PeerRecord): number {
-    if (r.outcomeCount === 0) { return 0 }
-    let lost = 0
-    for (let i = 0; i < r.outcomeCount; i++) { lost += r.outcomes[i] }
-    return lost / r.outcomeCount
-  }
-
   private invalidNow (r: PeerRecord): number {
-    const now = Date.now()
+    const now = this.clock.now()
     r.invalid = decayInvalid(r.invalid, now - r.invalidAt)
     r.invalidAt = now
     return r.invalid
@@ -492,10 +380,10 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
 
   private inputs (r: PeerRecord): HealthInputs {
     return {
-      rttMs: this.rtt(r),
+      rttMs: medianRtt(r),
       jitterMs: r.rttvar,
-      loss: this.loss(r),
-      connectedMs: r.connectedSince == null ? 0 : Date.now() - r.connectedSince,
+      loss: lossOf(r),
+      connectedMs: r.connectedSince == null ? 0 : this.clock.now() - r.connectedSince,
       gossipScore: this.gossipScore(r.id),
       invalid: this.invalidNow(r)
     }
@@ -516,7 +404,7 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
   }
 
   private qualityOf (r: PeerRecord): LinkQuality {
-    return { rttMs: this.rtt(r), jitterMs: r.rttvar, loss: this.loss(r), health: this.healthOf(r) }
+    return { rttMs: medianRtt(r), jitterMs: r.rttvar, loss: lossOf(r), health: this.healthOf(r) }
   }
 
   private checkHealth (r: PeerRecord): void {
@@ -564,10 +452,10 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
       status: r.connectedSince == null ? 'disconnected' : 'connected',
       health: r.connectedSince == null ? 0 : healthFromComponents(components),
       components,
-      rttMs: this.rtt(r),
+      rttMs: medianRtt(r),
       jitterMs: r.rttvar,
-      loss: this.loss(r),
-      uptimeMs: r.connectedSince == null ? 0 : Date.now() - r.connectedSince,
+      loss: lossOf(r),
+      uptimeMs: r.connectedSince == null ? 0 : this.clock.now() - r.connectedSince,
       gossipScore: inputs.gossipScore,
       invalidMessages: r.invalid,
       reasons: healthReasons(inputs, components, r.lastInvalidReason),
@@ -587,13 +475,13 @@ class DefaultLinkMonitor extends TypedEventEmitter<LinkMonitorEvents> implements
       firstSeen: r.firstSeen,
       lastSeen: r.lastSeen,
       connectedSince: r.connectedSince,
-      uptimeMs: connected ? Date.now() - (r.connectedSince ?? 0) : 0,
+      uptimeMs: connected ? this.clock.now() - (r.connectedSince ?? 0) : 0,
       bytesIn: r.bytesIn,
       bytesOut: r.bytesOut,
-      rttMs: this.rtt(r),
+      rttMs: medianRtt(r),
       rttAvgMs: r.srtt,
       jitterMs: r.rttvar,
-      loss: this.loss(r),
+      loss: lossOf(r),
       probesSent: r.probesSent,
       probesLost: r.probesLost,
       invalidMessages: this.invalidNow(r),

@@ -11,6 +11,7 @@ import { TypedEventEmitter } from 'main-event'
 import { every, systemClock } from '../clock.ts'
 import { ROUTE_PROTOCOL, TOPOLOGY_PROTOCOL } from './api.ts'
 import { emptyStats, routingConfig } from './context.ts'
+import { createTopologyCutOffs } from './cut-off.ts'
 import { linkCost } from './health.ts'
 import { createRoutingLimits } from './limits.ts'
 import { createLinkMonitor } from './link-monitor.ts'
@@ -77,7 +78,7 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
       maxHops: this.cfg.maxHops
     })
     const gossipScore = components.gossipScore ?? (() => 0)
-    this.links = createLinkMonitor({ libp2p: this.libp2p, logger: components.logger, gossipScore }, init)
+    this.links = createLinkMonitor({ libp2p: this.libp2p, logger: components.logger, gossipScore, clock: this.clock }, init)
     const ctx: RoutingContext = {
       self: this.self,
       libp2p: this.libp2p,
@@ -102,7 +103,8 @@ class DefaultRoutingService extends TypedEventEmitter<RoutingEvents> implements 
       manyChanged: changed => { this.eventLog?.emitEvent('routes', 'routes:changed', { changed, reported: this.cfg.maxRouteEvents }) },
       farChanged: reason => { this.exchange.scheduleReach(reason) }
     })
-    this.exchange = createTopologyExchange(ctx, { protocol: TOPOLOGY_PROTOCOL, table: this.table, limits, advertised: this.advertised })
+    const cutOffs = createTopologyCutOffs(init.topologyCutOff)
+    this.exchange = createTopologyExchange(ctx, { protocol: TOPOLOGY_PROTOCOL, table: this.table, limits, cutOffs, advertised: this.advertised })
     this.messaging = createRoutedMessaging(ctx, {
       protocol: ROUTE_PROTOCOL,
       table: this.table,

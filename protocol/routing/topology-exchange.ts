@@ -6,7 +6,9 @@
  *
  * Every beacon a neighbour sends is accounted for: accepted, rejected (invalid, counted
  * against the neighbour), ignored (not news), or dropped by a bound (excess: new origins
- * over the rates, updates over the update rate; links cut, beacons evicted or refused).
+ * over the rates, updates over the update rate or still queued when the neighbour was
+ * cut off; links cut, beacons evicted or refused). A neighbour that stays over its byte
+ * budget is cut off (cut-off.ts): its topology streams reset, new ones refused for a while.
  */
 import { every, yieldToEventLoop } from '../clock.ts'
 import { serveFrames } from './channel.ts'
@@ -18,6 +20,7 @@ import { TopologyUpdate } from './pb/routing.ts'
 import { peerIdStringFromBytes, peerIdToBytes } from './peer-ids.ts'
 import { InvalidRecordError, beaconLinks, isExpiredBeacon, parseBeacon, signBeacon, verifyBeacon } from './records.ts'
 import type { RoutingContext } from './context.ts'
+import type { CutOff, TopologyCutOffs } from './cut-off.ts'
 import type { LinkQuality } from './health.ts'
 import type { RoutingLimits } from './limits.ts'
 import type { SignedBeacon } from './pb/routing.ts'
@@ -102,13 +105,17 @@ export interface TopologyExchangeParts {
   protocol: string
   table: RouteKeeper
   limits: RoutingLimits
+  /** neighbours over their byte budget for too long: their topology streams reset and refused */
+  cutOffs: TopologyCutOffs
   /** the quality of each local link as last put into the graph and our beacon */
   advertised: ReadonlyMap<string, LinkQuality>
 }
 
 export function createTopologyExchange (ctx: RoutingContext, parts: TopologyExchangeParts): TopologyExchange {
   const { cfg, graph, clock, counters } = ctx
-  const { table, limits, advertised } = parts
+  const { table, limits, advertised, cutOffs } = parts
+  /** each neighbour's inbound topology streams being read: a cut-off stops them all */
+  const reading = new Map<string, Set<AbortController>>()
   const outbox = createOutbox(ctx, parts.protocol)
   const far = createFarTables(ctx, table, outbox)
   const beaconTrigger = new TriggeredSend(() => { void sendBeacon() }, cfg.beaconMinIntervalMs, cfg.beaconIntervalMs, cfg.beaconDampingHalfLifeMs, clock)
@@ -147,8 +154,40 @@ export function createTopologyExchange (ctx: RoutingContext, parts: TopologyExch
     if (urgent) { beaconTrigger.soon(cfg.beaconMinIntervalMs) } else { beaconTrigger.damped() }
   }
 
+  /** `from` stayed over its byte budget: reset its topology streams, refuse new ones for the cooldown */
+  function cutOff (cut: CutOff): void {
+    counters.topologyCutOffs++
+    ctx.log('topology from %s cut off for %d ms (strike %d): over its byte budget', cut.peerId, cut.cooldownMs, cut.strikes)
+    ctx.events?.emitEvent('mesh', 'topology:cut-off', { peerId: cut.peerId, cooldownMs: cut.cooldownMs, strikes: cut.strikes, until: cut.until })
+    const err = new Error(`topology cut off for ${cut.cooldownMs} ms: over its byte budget`)
+    for (const c of reading.get(cut.peerId) ?? []) { c.abort(err) }
+  }
+
   async function serve (stream: Stream, connection: Connection): Promise<void> {
     const from = connection.remotePeer.toString()
+    const refusedMs = cutOffs.refusedFor(from, clock.now())
+    if (refusedMs > 0) {
+      counters.topologyStreamsRefused++
+      ctx.log.trace('topology stream from %s refused: cut off for %d ms more', from, refusedMs)
+      stream.abort(new Error(`topology cut off for ${refusedMs} ms more`))
+      return
+    }
+    const stop = new AbortController()
+    let streams = reading.get(from)
+    if (streams == null) {
+      streams = new Set()
+      reading.set(from, streams)
+    }
+    streams.add(stop)
+    try {
+      await read(from, stream, stop.signal)
+    } finally {
+      streams.delete(stop)
+      if (streams.size === 0 && reading.get(from) === streams) { reading.delete(from) }
+    }
+  }
+
+  async function read (from: string, stream: Stream, signal: AbortSignal): Promise<void> {
     const decode = (frame: Uint8ArrayList): TopologyUpdate => {
       const update = TopologyUpdate.decode(frame, { limits: { beacons: MAX_BEACONS_PER_UPDATE, reach: cfg.maxReachEntries * 2 } })
       counters.updatesReceived++
@@ -173,10 +212,14 @@ export function createTopologyExchange (ctx: RoutingContext, parts: TopologyExch
       pace: (bytes) => limits.readBytes(from, bytes, clock.now()),
       clock,
       throttled: (ms) => {
+        const now = clock.now()
         counters.updatesThrottled++
         counters.updatesThrottledMs += ms
-        limits.throttled(from, ms, clock.now())
+        limits.throttled(from, ms, now)
+        const cut = cutOffs.paused(from, ms, now)
+        if (cut != null) { cutOff(cut) }
       },
+      signal,
       // a frame that does not decode is the sender's fault (serveFrames counts it)
       onFrame: async (frame) => {
         if (!limits.update(from, clock.now())) {
@@ -186,7 +229,7 @@ export function createTopologyExchange (ctx: RoutingContext, parts: TopologyExch
         const update = decode(frame)
         await apply(from, update).catch((err: any) => { ctx.log.error('topology update from %s not applied: %s', from, err?.message) })
       },
-      dropped: (frame) => { drop(frame, 'more queued than this node keeps') },
+      dropped: (frame) => { drop(frame, signal.aborted ? 'cut off' : 'more queued than this node keeps') },
       malformed: (err) => { ctx.invalid(from, `malformed topology update: ${err.message}`) }
     })
   }

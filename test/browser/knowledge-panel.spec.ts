@@ -117,17 +117,21 @@ describe('knowledge panel (node view)', () => {
     expect(await page.evaluate(() => (window as any).__pwned)).toBeUndefined()
     expect(await page.title()).not.toBe('pwned')
 
-    // rate: the aggregate shown is the node's
+    // rate: the aggregate shown is the node's. Each check waits for the outcome itself (the
+    // rating shown, the node's aggregate), not for the status line and a read after it
+    const rating = reader.locator('.rating')
+    const shown = async (): Promise<[string | null, string | null]> => [await rating.getAttribute('data-rating-count'), await rating.textContent()]
+    const onNode = async (): Promise<unknown> => (await page.evaluate(async (id: string) => (await fetch(`/api/v1/knowledge/${id}`)).json(), entry.id as string)).rating
+    expect(await shown()).toEqual(['0', 'not rated'])
     await reader.getByRole('button', { name: 'Rate 4 of 5' }).click()
+    await expect.poll(shown, { timeout: 10_000 }).toEqual(['1', '★ 4.0 (1)'])
     await reader.getByText('Rated 4.').waitFor({ timeout: 10_000 })
-    expect(await reader.locator('.rating').getAttribute('data-rating-count')).toBe('1')
-    expect(await reader.locator('.rating').textContent()).toContain('4.0')
+    await expect.poll(onNode, { timeout: 10_000 }).toEqual({ mean: 4, count: 1 })
     // a second rating by the same node replaces the first
     await reader.getByRole('button', { name: 'Rate 2 of 5' }).click()
+    await expect.poll(shown, { timeout: 10_000 }).toEqual(['1', '★ 2.0 (1)'])
     await reader.getByText('Rated 2.').waitFor({ timeout: 10_000 })
-    const stored = await page.evaluate(async (id: string) => (await fetch(`/api/v1/knowledge/${id}`)).json(), entry.id as string)
-    expect(stored.rating).toEqual({ mean: 2, count: 1 })
-    expect(await reader.locator('.rating').textContent()).toContain('2.0 (1)')
+    await expect.poll(onNode, { timeout: 10_000 }).toEqual({ mean: 2, count: 1 })
 
     // a bad write (empty title) is refused with a clear message and stores nothing
     await panel.getByLabel('Content').fill('no title')

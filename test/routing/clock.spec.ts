@@ -1,6 +1,7 @@
 /**
  * The routing's timers run on the clock passed in: triggered beacons, the periodic
- * refresh and the excess events follow a fake clock the test advances, so negative checks
+ * refresh, the link monitor's probes and the excess events follow a fake clock the test
+ * advances, so negative checks
  * (nothing sent before the refresh is due) advance time instead of sleeping. The nodes
  * are real libp2p nodes over the memory transport; only the routing's clock is fake.
  */
@@ -45,8 +46,8 @@ describe('routing on a clock passed in', () => {
     const privateKey = await generateIdentity()
     const libp2p = await createMemoryLibp2p({ privateKey, name: `clock-${Date.now()}-${started.length}` })
     await libp2p.start()
-    // probes far apart: the test is about the beacon timers
-    const routing = createRoutingService({ libp2p, crypto: createNodeRecordCrypto(privateKey), logger: defaultLogger(), clock }, { probeIntervalMs: 600_000, beaconIntervalMs: 60_000, beaconMinIntervalMs: 250 })
+    // probes far apart, and no measured cost change significant: the test is about the beacon timers
+    const routing = createRoutingService({ libp2p, crypto: createNodeRecordCrypto(privateKey), logger: defaultLogger(), clock }, { probeIntervalMs: 600_000, beaconIntervalMs: 60_000, beaconMinIntervalMs: 250, significantCostChange: 1000 })
     await routing.start()
     const n = { libp2p, routing }
     started.push(n)
@@ -55,6 +56,7 @@ describe('routing on a clock passed in', () => {
 
   it('sends the triggered beacon when the clock reaches it, and the refresh no sooner than the interval', async () => {
     const clock = fakeClock(Date.now())
+    const started = clock.now()
     const a = await node(clock)
     const b = await node(clock)
     // start() schedules a first beacon 250 ms on: nothing has gone out before that
@@ -64,19 +66,26 @@ describe('routing on a clock passed in', () => {
 
     await a.libp2p.dial(b.libp2p.getMultiaddrs()[0])
     const bId = b.libp2p.peerId.toString()
-    // the link, identify and the link's first RTT (the monitor's warm-up probes) are each
-    // news; they wait for the clock, and go out together in one beacon
-    await waitFor(() => a.routing.topology().links.some(l => l.to === bId && l.rttMs != null), 'the measured link to b in a\'s graph')
+    // the link and identify are news; they wait for the clock, and go out in one beacon
+    await waitFor(() => a.routing.topology().links.some(l => l.to === bId), 'the link to b in a\'s graph')
     expect(a.routing.stats().beaconsSent).toBe(1)
     await clock.tick(250)
     await waitFor(() => a.routing.stats().beaconsSent === 2, 'the triggered beacon')
     await waitFor(() => b.routing.stats().beaconsAccepted >= 1, 'b to hold a\'s beacon')
+    // the link monitor's warm-up probes wait for the clock too (375 to 625 ms after the link
+    // came up): no RTT before; the first one is news of its own, in the next beacon
+    expect(a.routing.topology().links.find(l => l.to === bId)?.rttMs).toBeUndefined()
+    await clock.tick(625)
+    await waitFor(() => a.routing.topology().links.some(l => l.to === bId && l.rttMs != null), 'the measured link to b in a\'s graph')
+    await clock.tick(250)
+    await waitFor(() => a.routing.stats().beaconsSent === 3, 'the beacon with the first RTT')
 
     // no refresh before the interval is up, however long that is in real time
+    // (the refresh runs every beaconIntervalMs from start)
     const sent = a.routing.stats().beaconsSent
-    await clock.tick(59_000)
+    await clock.tick(started + 60_000 - clock.now() - 1)
     expect(a.routing.stats().beaconsSent).toBe(sent)
-    await clock.tick(1_000)
+    await clock.tick(1)
     await waitFor(() => a.routing.stats().beaconsSent === sent + 1, 'the refresh')
   })
 

@@ -2,14 +2,18 @@
  * The link monitor is the node's one liveness check: it never opens a second ping stream
  * on a connection, does not count its own failures as the peer's loss, moves a peer that
  * was pinged while its services started to the mesh probe once identify lists it, and
- * closes a connection whose probes go unanswered. Real libp2p nodes over TCP on 127.0.0.1.
+ * closes a connection whose probes go unanswered. Real libp2p nodes over TCP on 127.0.0.1;
+ * the probes' timeouts run on the clock the monitor is given (a fake one where a test
+ * waits for a probe to go unanswered).
  */
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { byteStream } from '@libp2p/utils'
+import { createClock } from '@sinonjs/fake-timers'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createNodeLibp2p } from '../../node/libp2p.ts'
 import { PING_PROTOCOL, PROBE_PROTOCOL, createLinkMonitor } from '../../protocol/routing/link-monitor.ts'
 import { waitFor } from '../utils/wait.ts'
+import type { Clock } from '../../protocol/clock.ts'
 import type { MeshLibp2p } from '../../protocol/mesh-node.ts'
 import type { LinkMonitor, LinkMonitorInit } from '../../protocol/routing/link-monitor.ts'
 import type { Stream } from '@libp2p/interface'
@@ -30,8 +34,8 @@ async function tcpNode (): Promise<MeshLibp2p> {
 }
 
 /** a monitor that probes only when the test asks (no timer fires within a test) */
-async function monitorOf (node: MeshLibp2p, init: LinkMonitorInit = {}): Promise<LinkMonitor> {
-  const m = createLinkMonitor({ libp2p: node, logger: node.logger, gossipScore: () => 0 }, { probeIntervalMs: 600_000, probeTimeoutMs: 1000, ...init })
+async function monitorOf (node: MeshLibp2p, init: LinkMonitorInit = {}, clock?: Clock): Promise<LinkMonitor> {
+  const m = createLinkMonitor({ libp2p: node, logger: node.logger, gossipScore: () => 0, clock }, { probeIntervalMs: 600_000, probeTimeoutMs: 1000, ...init })
   await m.start()
   monitors.push(m)
   return m
@@ -94,16 +98,26 @@ describe('link monitor liveness', () => {
   it('closes a connection whose probes go unanswered, and only then', async () => {
     const a = await tcpNode()
     const b = await tcpNode()
-    const monitor = await monitorOf(a, { probeTimeoutMs: 200, deadAfterLosses: 3 })
+    const fake = createClock(Date.now())
+    const clock: Clock = { now: () => fake.now, setTimeout: (fn, ms) => fake.setTimeout(fn, ms), clearTimeout: h => { fake.clearTimeout(h as any) } }
+    // 100 ms timeouts: three of them pass before the warm-up probes are due (375 ms at the earliest)
+    const monitor = await monitorOf(a, { probeTimeoutMs: 100, deadAfterLosses: 3 }, clock)
+    /** a probe that times out when the clock reaches its timeout, not after a wait */
+    const unanswered = async (): Promise<number | undefined> => {
+      const probing = monitor.probe(id)
+      await fake.tickAsync(100)
+      return probing
+    }
     // b takes the probe and never answers
     await b.handle(PROBE_PROTOCOL, async (stream: Stream) => { await byteStream(stream).read({ bytes: 64 }).catch(() => {}) })
     const conn = await a.dial(b.getMultiaddrs()[0])
     const id = b.peerId.toString()
     await waitFor(() => monitor.peer(id)?.status === 'connected', 'link up')
-    expect(await monitor.probe(id)).toBeUndefined()
-    expect(await monitor.probe(id)).toBeUndefined()
+    expect(await unanswered()).toBeUndefined()
+    expect(await unanswered()).toBeUndefined()
     expect(conn.status).toBe('open')
-    expect(await monitor.probe(id)).toBeUndefined()
+    expect(monitor.peer(id)?.probesLost).toBe(2)
+    expect(await unanswered()).toBeUndefined()
     await waitFor(() => conn.status !== 'open', 'connection closed after 3 lost probes', 5000)
     expect(monitor.peer(id)?.probesLost).toBe(3)
   })

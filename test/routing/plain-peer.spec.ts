@@ -24,8 +24,12 @@ describe('a neighbour that does not route (plain libp2p)', () => {
     expect(info?.loss).toBe(0)
     expect(a.node.routing.route(plainId)?.kind).toBe('direct')
     await waitFor(() => b.node.routing.route(id(a)) != null, 'b knows a')
-    // a's beacon leaves the plain peer out: b has no route through a to it
-    await new Promise(resolve => setTimeout(resolve, 500))
+    // a's beacon sent once the plain peer was measured leaves it out: b holds that beacon,
+    // and has no route through a to the plain peer
+    const seq = a.node.routing.topology().nodes.find(n => n.id === id(a))?.seq ?? 0
+    await a.node.routing.announce()
+    await waitFor(() => (b.node.routing.topology().nodes.find(n => n.id === id(a))?.seq ?? 0) > seq, 'b to hold a\'s beacon sent after the plain peer came')
+    expect(b.node.routing.topology().links.some(l => l.from === id(a) && l.to === id(b))).toBe(true)
     expect(b.node.routing.topology().links.some(l => l.to === plainId)).toBe(false)
     expect(b.node.routing.route(plainId)).toBeUndefined()
   })

@@ -1,7 +1,8 @@
 /**
  * The browser's libp2p: WebSockets to reach Node nodes, the circuit-relay transport
  * through them, and WebRTC for direct tab-to-tab connections (signalled over a relayed
- * stream); noise, yamux, identify, ping, and the mesh's gossipsub settings.
+ * stream); noise, yamux with the mesh's capped stream window (protocol/muxer.ts; WebRTC
+ * streams are data channels, not yamux), identify, ping, and the mesh's gossipsub settings.
  */
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { identify, identifyPush } from '@libp2p/identify'
@@ -10,9 +11,9 @@ import { ping } from '@libp2p/ping'
 import { isPrivate } from '@libp2p/utils'
 import { webRTC } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
-import { yamux } from '@libp2p/yamux'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
+import { meshMuxer } from '../../protocol/muxer.ts'
 import { meshGossipsub } from '../../protocol/pubsub/gossip.ts'
 import { browserPeerDiscovery } from './discovery.ts'
 import { installInitChannelFix } from './webrtc-init-race.ts'
@@ -71,7 +72,7 @@ export async function createBrowserLibp2p (init: BrowserLibp2pInit): Promise<Mes
       circuitRelayTransport()
     ],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    streamMuxers: [meshMuxer()],
     connectionGater: createConnectionGater(init.bootstrap),
     peerDiscovery: [browserPeerDiscovery({ intervalMs: init.discoveryIntervalMs })],
     connectionManager: {

@@ -11,9 +11,10 @@
  * as a prefix (from 4 characters), and terms of 6 characters or more also match at one
  * edit (a typo), each weighted below an exact match.
  */
-import { CONTENT, FIELDS, Names, TAGS, TITLE, lowerBound, packTf } from './postings.ts'
+import { lowerBound } from '../../binary-search.ts'
+import { CONTENT, FIELDS, Names, TAGS, TITLE, packTf } from './postings.ts'
 import { decodeSnapshot, encodeSnapshot } from './snapshot.ts'
-import { lowerBoundStr, oneEdit, tokenize } from './terms.ts'
+import { oneEdit, tokenize } from './terms.ts'
 import { TopK, popcount } from './top-k.ts'
 
 export { tokenize }
@@ -244,7 +245,7 @@ export class TextIndex {
     if (this.sorted == null || this.unsorted.length > 256) {
       this.sorted = [...this.termIds.keys()].sort()
     } else {
-      for (const t of this.unsorted) { this.sorted.splice(lowerBoundStr(this.sorted, t), 0, t) }
+      for (const t of this.unsorted) { this.sorted.splice(lowerBound(this.sorted, t), 0, t) }
     }
     this.unsorted = []
     return this.sorted
@@ -258,7 +259,7 @@ export class TextIndex {
     const seen = new Set<string>([q])
     if (prefix && q.length >= PREFIX_MIN) {
       const sorted = this.sortedTerms()
-      for (let i = lowerBoundStr(sorted, q); i < sorted.length && sorted[i].startsWith(q) && seen.size <= MAX_PREFIX_TERMS; i++) {
+      for (let i = lowerBound(sorted, q); i < sorted.length && sorted[i].startsWith(q) && seen.size <= MAX_PREFIX_TERMS; i++) {
         const t = sorted[i]
         if (seen.has(t)) { continue }
         seen.add(t)
@@ -385,7 +386,7 @@ export class TextIndex {
     const out: string[] = []
     for (const g of groups) {
       for (const { term } of g.terms) {
-        const i = lowerBound(this.docs[term], this.counts[term], doc)
+        const i = lowerBound(this.docs[term], doc, this.counts[term])
         if (i < this.counts[term] && this.docs[term][i] === doc) { out.push(this.termText[term]) }
       }
     }

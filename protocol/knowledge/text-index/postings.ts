@@ -13,17 +13,6 @@ export function packTf (field: number, tf: number): number {
   return field === CONTENT ? Math.min(tf, 0xffff) << 16 >>> 0 : Math.min(tf, 0xff) << (field === TITLE ? 0 : 8)
 }
 
-/** ascending binary search: the first position in `a[0, n)` holding a value >= x */
-export function lowerBound (a: Uint32Array, n: number, x: number): number {
-  let lo = 0
-  let hi = n
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (a[mid] < x) { lo = mid + 1 } else { hi = mid }
-  }
-  return lo
-}
-
 /** names numbered from 1 (0: none) */
 export class Names {
   names: string[] = ['']

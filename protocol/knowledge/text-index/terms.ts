@@ -21,17 +21,6 @@ export function tokenize (text: string): string[] {
   return out
 }
 
-/** ascending binary search over strings: the first position holding a value >= x */
-export function lowerBoundStr (a: string[], x: string): number {
-  let lo = 0
-  let hi = a.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (a[mid] < x) { lo = mid + 1 } else { hi = mid }
-  }
-  return lo
-}
-
 /** terms at one edit from `term` (delete, substitute, insert, swap two neighbours) */
 export function oneEdit (term: string): Set<string> {
   const out = new Set<string>()
