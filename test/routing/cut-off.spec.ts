@@ -9,7 +9,6 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { lpStream } from '@libp2p/utils'
-import { createClock } from '@sinonjs/fake-timers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createNodeSigner } from '../../node/crypto.ts'
 import { createNodeLibp2p } from '../../node/libp2p.ts'
@@ -21,7 +20,7 @@ import { peerIdToBytes } from '../../protocol/routing/peer-ids.ts'
 import { signBeacon } from '../../protocol/routing/records.ts'
 import { TOPOLOGY_PROTOCOL } from '../../protocol/routing/routing.ts'
 import { TestMesh, waitFor } from '../utils/mesh.ts'
-import { id, wire } from './helpers.ts'
+import { id, steppingClock, wire } from './helpers.ts'
 import type { Clock } from '../../protocol/clock.ts'
 import type { MeshLibp2p } from '../../protocol/mesh-node.ts'
 import type { SignedBeacon } from '../../protocol/routing/pb/routing.ts'
@@ -38,32 +37,6 @@ const VICTIM = {
 }
 /** the attacker writes at most this many frames of about 32 KiB (6 MiB, 50 s of the budget) */
 const MAX_FRAMES = 200
-const STEP_MS = 100
-
-type FakeClock = Clock & {
-  /** advance the clock STEP_MS at a time, letting the network run between steps, until `check` holds */
-  advanceUntil(check: () => boolean, what: string, maxMs: number, each?: () => void): Promise<void>
-}
-
-function fakeClock (): FakeClock {
-  const fake = createClock(Date.now())
-  return {
-    now: () => fake.now,
-    setTimeout: (fn, ms) => fake.setTimeout(fn, ms),
-    clearTimeout: handle => { fake.clearTimeout(handle as any) },
-    async advanceUntil (check, what, maxMs, each) {
-      // bounded in clock ms; the real time between steps is only for I/O to happen
-      for (let ms = 0; ms <= maxMs; ms += STEP_MS) {
-        each?.()
-        if (check()) { return }
-        await fake.tickAsync(STEP_MS)
-        await new Promise(resolve => setImmediate(resolve))
-        await new Promise(resolve => setTimeout(resolve, 5))
-      }
-      throw new Error(`the clock ran ${maxMs} ms waiting for ${what}`)
-    }
-  }
-}
 
 /** beacons from fresh origins (valid keys), each listing 64 made-up links, ten to an update */
 async function floodFrames (clock: Clock, beacons: number): Promise<Uint8Array[]> {
@@ -114,7 +87,7 @@ async function flood (attacker: MeshLibp2p, victim: TestNode, frames: Uint8Array
 
 describe('a neighbour that stays over its topology byte budget', () => {
   const mesh = new TestMesh()
-  const clock = fakeClock()
+  const clock = steppingClock(100)
   let v: TestNode, h1: TestNode, h2: TestNode
   let attacker: MeshLibp2p
   let attackerKey: PrivateKey

@@ -3,6 +3,7 @@
  * by themselves), with fast timers so a test takes seconds.
  */
 import { pbStream } from '@libp2p/utils'
+import { createClock } from '@sinonjs/fake-timers'
 import { RouteFrame } from '../../protocol/routing/pb/routing.ts'
 import { ROUTE_PROTOCOL } from '../../protocol/routing/routing.ts'
 import { connect, waitFor } from '../utils/mesh.ts'
@@ -83,4 +84,33 @@ export async function serveRoutes (node: TestNode, answer: (env: RoutedEnvelope)
       }
     }
   })
+}
+
+export type SteppingClock = Clock & {
+  /**
+   * advance the clock `stepMs` at a time, letting the network run between steps, until
+   * `check` holds; `each` runs before every step (bounded in clock ms: the real time
+   * between steps is only for I/O to happen)
+   */
+  advanceUntil(check: () => boolean, what: string, maxMs: number, each?: () => void): Promise<void>
+}
+
+/** a fake routing clock for tests whose nodes talk over real connections */
+export function steppingClock (stepMs: number): SteppingClock {
+  const fake = createClock(Date.now())
+  return {
+    now: () => fake.now,
+    setTimeout: (fn, ms) => fake.setTimeout(fn, ms),
+    clearTimeout: handle => { fake.clearTimeout(handle as any) },
+    async advanceUntil (check, what, maxMs, each) {
+      for (let ms = 0; ms <= maxMs; ms += stepMs) {
+        each?.()
+        if (check()) { return }
+        await fake.tickAsync(stepMs)
+        await new Promise(resolve => setImmediate(resolve))
+        await new Promise(resolve => setTimeout(resolve, 5))
+      }
+      throw new Error(`the clock ran ${maxMs} ms waiting for ${what}`)
+    }
+  }
 }

@@ -3,42 +3,15 @@
  * test advances (sends' timeouts, beacons, recomputation), so a timeout is a number of
  * clock ms, not a wait; the nodes and their streams are real (memory transport).
  */
-import { createClock } from '@sinonjs/fake-timers'
 import { afterAll, describe, expect, it } from 'vitest'
 import { RouteReply } from '../../protocol/routing/pb/routing.ts'
 import { peerIdToBytes } from '../../protocol/routing/peer-ids.ts'
 import { RouteError } from '../../protocol/routing/routing.ts'
 import { TestMesh, waitFor } from '../utils/mesh.ts'
-import { addNodes, id, serveRoutes, wire } from './helpers.ts'
-import type { Clock } from '../../protocol/clock.ts'
+import { addNodes, id, serveRoutes, steppingClock, wire } from './helpers.ts'
+import type { SteppingClock } from './helpers.ts'
 import type { RoutedMessage } from '../../protocol/routing/routing.ts'
 import type { TestNode } from '../utils/mesh.ts'
-
-type FakeClock = Clock & {
-  /** advance the clock STEP_MS at a time, letting the network run between steps, until `check` holds */
-  advanceUntil(check: () => boolean, what: string): Promise<void>
-}
-
-const STEP_MS = 50
-
-function fakeClock (): FakeClock {
-  const fake = createClock(Date.now())
-  return {
-    now: () => fake.now,
-    setTimeout: (fn, ms) => fake.setTimeout(fn, ms),
-    clearTimeout: handle => { fake.clearTimeout(handle as any) },
-    async advanceUntil (check, what) {
-      // bounded in steps of the clock; the real time between steps is only for I/O to happen
-      for (let steps = 0; steps < 2000; steps++) {
-        if (check()) { return }
-        await fake.tickAsync(STEP_MS)
-        await new Promise(resolve => setImmediate(resolve))
-        await new Promise(resolve => setTimeout(resolve, 5))
-      }
-      throw new Error(`the clock ran ${2000 * STEP_MS} ms waiting for ${what}`)
-    }
-  }
-}
 
 /** the settled value of a promise, for polling */
 function track <T> (p: Promise<T>): { done(): boolean, value(): Promise<T> } {
@@ -49,12 +22,12 @@ function track <T> (p: Promise<T>): { done(): boolean, value(): Promise<T> } {
 }
 
 /** A–B–D and A–C–D; resolves once A routes to D, returning [a, relayOnRoute, otherRelay, d] */
-async function diamond (mesh: TestMesh, clock: FakeClock): Promise<TestNode[]> {
+async function diamond (mesh: TestMesh, clock: SteppingClock): Promise<TestNode[]> {
   const [a, b, c, d] = await addNodes(mesh, 4, () => ({ clock }))
   await wire([a, b, c, d], [[0, 1], [1, 3], [0, 2], [2, 3]])
   // both relays' links to D known in both directions
   const linked = (x: TestNode, y: TestNode): boolean => a.node.routing.topology().links.some(l => l.from === id(x) && l.to === id(y) && l.symmetric)
-  await clock.advanceUntil(() => a.node.routing.route(id(d))?.hops === 2 && linked(b, d) && linked(d, b) && linked(c, d) && linked(d, c), 'A knows both ways to D')
+  await clock.advanceUntil(() => a.node.routing.route(id(d))?.hops === 2 && linked(b, d) && linked(d, b) && linked(c, d) && linked(d, c), 'A knows both ways to D', 100_000)
   const via = a.node.routing.route(id(d))?.nextHop
   return via === id(b) ? [a, b, c, d] : [a, c, b, d]
 }
@@ -64,14 +37,14 @@ describe('retry on the next-best route', () => {
   afterAll(async () => { await mesh.cleanup() })
 
   it('a relay that swallows messages costs one attempt; the next-best route delivers', async () => {
-    const clock = fakeClock()
+    const clock = steppingClock(50)
     const [a, bad, good, d] = await diamond(mesh, clock)
     await serveRoutes(bad, () => undefined)
     const received: RoutedMessage[] = []
     d.node.routing.addEventListener('message', evt => { received.push(evt.detail) })
     const sending = track(a.node.routing.send(id(d), new Uint8Array([7]), { timeoutMs: 3000 }))
     // the swallowed attempt ends only when the clock reaches its share of the timeout
-    await clock.advanceUntil(sending.done, 'the send to settle')
+    await clock.advanceUntil(sending.done, 'the send to settle', 100_000)
     const result = await sending.value()
     expect(result.attempts).toBe(2)
     expect(result.path).toEqual([a, good, d].map(id))
@@ -87,7 +60,7 @@ describe('retry on the next-best route', () => {
   })
 
   it('a relay that reports its next hop as failed makes the sender retry at once', async () => {
-    const clock = fakeClock()
+    const clock = steppingClock(50)
     const [a, bad, good, d] = await diamond(mesh, clock)
     let asked = 0
     await serveRoutes(bad, () => {
@@ -113,12 +86,12 @@ describe('retry on the next-best route', () => {
   })
 
   it('fails with a clear error when every route fails', async () => {
-    const clock = fakeClock()
+    const clock = steppingClock(50)
     const [a, bad, good, d] = await diamond(mesh, clock)
     await serveRoutes(bad, () => undefined)
     await serveRoutes(good, () => undefined)
     const sending = track(a.node.routing.send(id(d), new Uint8Array([1]), { timeoutMs: 1500 }))
-    await clock.advanceUntil(sending.done, 'the send to fail')
+    await clock.advanceUntil(sending.done, 'the send to fail', 100_000)
     const err = await sending.value().catch(e => e)
     expect(err).toBeInstanceOf(RouteError)
     expect(['FAILED', 'TIMEOUT', 'NO_ROUTE']).toContain((err as RouteError).reason)
