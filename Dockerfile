@@ -25,5 +25,5 @@ VOLUME /data
 # libp2p TCP, libp2p WebSockets (browsers), control API (needs LIBERATION_API_TOKEN off loopback)
 EXPOSE 4101 4102 4100
 USER node
-ENTRYPOINT ["node", "dist/cli/liberation.mjs"]
+ENTRYPOINT ["node", "--max-semi-space-size=16", "dist/cli/liberation.mjs"]
 CMD ["start"]

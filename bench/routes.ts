@@ -729,6 +729,8 @@ async function main (): Promise<void> {
     const signed = (x: number): string => `${x >= 0 ? '+' : ''}${fmt(x, 1)}`
     const cp = a.control.peak
     const cg = a.control.growth
+    const flags = process.execArgv.filter(f => f !== '--expose-gc')
+    console.log(`  the victim's process runs with ${flags.length > 0 ? flags.join(' ') : 'no V8 flags (not the node\'s own: `npm run bench -- routes` gives them)'}`)
     console.log(`  victim process RSS just before the flood ${fmt(a.before.rss, 0)} MiB: peak ${signed(p.rss)} MiB during the flood (bar: < 50), ${signed(g.rss)} MiB after it and a GC; ` +
       `the control window before it (${a.control.seconds} s from a full GC, the same polling and checks, no flood) grew peak ${signed(cp.rss)}, at its end ${signed(cg.rss)} MiB`)
     console.log(`    peaks: V8 heap ${signed(p.heapTotal)} (used ${signed(p.heapUsed)}), external ${signed(p.external)} (array buffers ${signed(p.arrayBuffers)}); ` +

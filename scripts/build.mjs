@@ -107,8 +107,11 @@ writeFileSync(`${cliTmp}/openapi.json`, JSON.stringify(await generateOpenApiDocu
 // start then skips compiling ~2.5 MB of JavaScript. It also keeps V8's young generation at
 // its initial size while the node starts: the garbage of evaluating the bundle would grow it
 // to 2 x 8 MB, which an idle node then keeps (+5 MB RSS). `liberation start` gives V8 its
-// default growth back once listening, so under load the young generation grows as usual.
-writeFileSync(`${cliTmp}/liberation.mjs`, `#!/usr/bin/env node
+// default growth back once listening, so under load the young generation grows as usual, up
+// to the cap the shebang sets.
+// The shebang carries the node's V8 flags (node/runtime-flags.ts): `env -S` splits them.
+const { NODE_RUNTIME_FLAGS } = await import(pathToFileURL('dist/node/runtime-flags.js').href)
+writeFileSync(`${cliTmp}/liberation.mjs`, `#!/usr/bin/env -S node ${NODE_RUNTIME_FLAGS.join(' ')}
 import module from 'node:module'
 import { setFlagsFromString } from 'node:v8'
 setFlagsFromString('--semi-space-growth-factor=1')

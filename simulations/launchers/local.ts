@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { loadOrCreateIdentity } from '../../node/identity.ts'
+import { NODE_RUNTIME_FLAGS } from '../../node/runtime-flags.ts'
 import { createApiDriver } from '../drivers/api.ts'
 import type { Launcher, NodeUsage } from './launcher.ts'
 import type { ApiDriver } from '../drivers/api.ts'
@@ -130,7 +131,7 @@ export async function createLocalLauncher (init: LocalLauncherInit): Promise<Lau
       if (!init.dht) { args.push('--no-dht') }
       if (init.apiToken != null) { args.push('--api-token', init.apiToken) }
       for (const b of bootstrap) { args.push('--bootstrap', b) }
-      const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } })
+      const proc = spawn(process.execPath, [...NODE_RUNTIME_FLAGS, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } })
       n.proc = proc
       n.addresses = []
       let api: string | undefined

@@ -6,6 +6,12 @@
  * storing every message then hold gigabytes of slabs and the garbage collector works for
  * them. Here keys are stored as exact-size views and a value that is a slice of a larger
  * buffer is copied out. LevelDB (a real node) copies everything it stores anyway.
+ *
+ * Keys can also be shared between the simulated nodes of a run (`keys`): every node
+ * stores each message and ledger entry under the same key (`!truth!m!<id>` and so on), so
+ * one copy of those bytes serves all of them instead of one typed array, array buffer and
+ * backing store per node. Stored keys are never changed in place, so sharing them changes
+ * what the garbage collector walks, not what any node reads.
  */
 import { MemoryLevel } from 'memory-level'
 
@@ -25,13 +31,45 @@ function own (data: unknown): unknown {
   return data
 }
 
-export function createCompactMemoryLevel (): MemoryLevel<string, Uint8Array> {
+/** one copy of each distinct stored key, for every store of a run */
+export interface KeyInterner {
+  intern(key: Uint8Array): Uint8Array
+  /** distinct keys held */
+  readonly size: number
+}
+
+export function createKeyInterner (): KeyInterner {
+  const keys = new Map<string, Uint8Array>()
+  const decoder = new TextDecoder('utf-8')
+  return {
+    intern (key) {
+      // keys are utf8 text here (keyEncoding 'utf8'), so the decoded string names the bytes
+      const text = decoder.decode(key)
+      let held = keys.get(text)
+      if (held == null || held.byteLength !== key.byteLength) {
+        held = own(key) as Uint8Array
+        keys.set(text, held)
+      }
+      return held
+    },
+    get size () { return keys.size }
+  }
+}
+
+export interface CompactMemoryLevelInit {
+  /** share identical keys with the other stores of the run */
+  keys?: KeyInterner
+}
+
+export function createCompactMemoryLevel (init: CompactMemoryLevelInit = {}): MemoryLevel<string, Uint8Array> {
   const db = new MemoryLevel<string, Uint8Array>({ keyEncoding: 'utf8', valueEncoding: 'view', storeEncoding: 'view' })
   // sublevels and chained batches write through these two private methods
   const writes = db as unknown as PrivateWrites
   const put = writes._put.bind(db)
   const batch = writes._batch.bind(db)
-  writes._put = async (key, value, options) => put(own(key), own(value), options)
-  writes._batch = async (operations, options) => batch(operations.map(op => op.type === 'put' ? { ...op, key: own(op.key), value: own(op.value) } : op), options)
+  const { keys } = init
+  const ownKey = keys == null ? own : (key: unknown): unknown => key instanceof Uint8Array ? keys.intern(key) : own(key)
+  writes._put = async (key, value, options) => put(ownKey(key), own(value), options)
+  writes._batch = async (operations, options) => batch(operations.map(op => op.type === 'put' ? { ...op, key: ownKey(op.key), value: own(op.value) } : op), options)
   return db
 }

@@ -1,6 +1,7 @@
 /** Runs the built CLI (`dist/node/cli/index.js`) as a child process and reads its output. */
 import { spawn } from 'node:child_process'
 import { resolve } from 'node:path'
+import { NODE_RUNTIME_FLAGS } from '../../node/runtime-flags.ts'
 import type { ChildProcessWithoutNullStreams } from 'node:child_process'
 
 export const CLI = resolve('dist/cli/liberation.mjs')
@@ -16,7 +17,7 @@ export interface CliProcess {
 
 export function spawnCli (args: string[], opts: { env?: NodeJS.ProcessEnv, command?: string[] } = {}): CliProcess {
   const [cmd, ...prefix] = opts.command ?? [process.execPath]
-  const child = spawn(cmd, [...prefix, ...(opts.command == null ? [] : [process.execPath]), CLI, ...args], {
+  const child = spawn(cmd, [...prefix, ...(opts.command == null ? [] : [process.execPath]), ...NODE_RUNTIME_FLAGS, CLI, ...args], {
     env: { ...process.env, ...opts.env }
   })
   let out = ''

@@ -13,7 +13,7 @@ import { createEventLog } from '../../../protocol/events/index.ts'
 import { openStore } from '../../../protocol/storage/index.ts'
 import { runAttached } from '../../../simulations/multi-process.ts'
 import { DeliveryCalendar } from '../../../simulations/network/sim-network.ts'
-import { createCompactMemoryLevel } from '../../../simulations/nodes/compact-memory-level.ts'
+import { createCompactMemoryLevel, createKeyInterner } from '../../../simulations/nodes/compact-memory-level.ts'
 import { createSharedVerifier } from '../../../simulations/nodes/shared-verifier.ts'
 import { ScenarioError, validateScenario } from '../../../simulations/scenario.ts'
 
@@ -118,6 +118,29 @@ describe('compact memory store', () => {
     // keys still sort and range as strings
     expect(await sub.keys({ gte: 'b', lt: 'd' }).all()).toEqual(['b', 'c'])
     await db.close()
+  })
+})
+
+describe('keys shared between the stores of a run', () => {
+  it('keeps one copy of a key every node stores, and each store still reads its own values', async () => {
+    const keys = createKeyInterner()
+    const [a, b, alone] = [createCompactMemoryLevel({ keys }), createCompactMemoryLevel({ keys }), createCompactMemoryLevel()]
+    for (const db of [a, b, alone]) { await db.open() }
+    const stores = [a, b, alone].map(db => openStore(db as any, 'truth'))
+    await stores[0].batch([{ type: 'put', key: 'm!1', value: new Uint8Array([1]) }, { type: 'put', key: 't!1', value: new Uint8Array(0) }])
+    await stores[1].put('m!1', new Uint8Array([2]))
+    await stores[2].put('m!1', new Uint8Array([3]))
+    expect(keys.size).toBe(2)
+
+    const stored = async (db: typeof a): Promise<Uint8Array> => (await db.keys<Uint8Array>({ keyEncoding: 'view' }).all())[0]
+    // the same bytes object under both stores; the store without the interner holds its own
+    expect(await stored(a)).toBe(await stored(b))
+    expect(await stored(alone)).not.toBe(await stored(a))
+    expect(new TextDecoder().decode(await stored(a))).toBe('!truth!m!1')
+    expect([...(await stores[0].get('m!1')) ?? []]).toEqual([1])
+    expect([...(await stores[1].get('m!1')) ?? []]).toEqual([2])
+    expect(await stores[1].get('t!1')).toBeUndefined()
+    for (const db of [a, b, alone]) { await db.close() }
   })
 })
 
