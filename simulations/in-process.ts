@@ -415,7 +415,7 @@ async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecor
   }
 
   const truthComplete = (): boolean => live.every(l => l.mesh == null || l.heldCount >= posted)
-  const ledgerComplete = (): boolean => ledger == null || ledger.agreement(live.filter(l => l.mesh != null).map(l => l.index)).states <= 1
+  const ledgerComplete = (): boolean => ledger == null || ledger.agrees(live.filter(l => l.mesh != null).map(l => l.index))
   const settleDeadline = (): number => scenario.duration + scenario.settle
 
   async function measureReroute (a: Extract<NetworkAction, { kind: 'kill' }>): Promise<number | undefined> {

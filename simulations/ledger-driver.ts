@@ -10,6 +10,8 @@ export interface LedgerDriver {
   detach(index: number): void
   /** how many distinct ledger states the given nodes hold, and how many hold the most common one */
   agreement(indices: number[]): { states: number, largest: number }
+  /** whether the given nodes hold one ledger state (stops at the first that differs) */
+  agrees(indices: number[]): boolean
 }
 
 export function createLedgerDriver (): LedgerDriver {
@@ -28,6 +30,16 @@ export function createLedgerDriver (): LedgerDriver {
       let largest = 0
       for (const c of counts.values()) { largest = Math.max(largest, c) }
       return { states: counts.size, largest }
+    },
+    agrees (indices) {
+      let first: string | undefined
+      for (const i of indices) {
+        const state = nodes.get(i)?.ledger.derivedState()
+        if (state === undefined) { continue }
+        first ??= state
+        if (state !== first) { return false }
+      }
+      return true
     }
   }
 }

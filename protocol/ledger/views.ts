@@ -445,12 +445,14 @@ export class DerivedViews extends PaymentWeeks {
    * byte-identical output. Records sorted by (id, registrar), weeks by name.
    */
   canonical (): string {
-    const rows: number[] = []
-    for (let r = 0; r < this.ids.length; r++) { if (this.isReg[r] === 1 || this.paidWeeksCol[r] > 0) { rows.push(r) } }
-    const keyOf = (r: number): string => this.ids[r] + '!' + this.registrarOf(r)
-    rows.sort((a, b) => keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0)
+    // each row's sort key built once, not twice per comparison
+    const keyed: Array<{ key: string, r: number }> = []
+    for (let r = 0; r < this.ids.length; r++) {
+      if (this.isReg[r] === 1 || this.paidWeeksCol[r] > 0) { keyed.push({ key: this.ids[r] + '!' + this.registrarOf(r), r }) }
+    }
+    keyed.sort((a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
     const out: string[] = []
-    for (const r of rows) {
+    for (const { r } of keyed) {
       const h = this.viewOf(r)
       const reg = h.registration === undefined ? null : [h.registration.at, h.registration.weeklyFlow, h.registration.housingCredit, h.registration.investmentPool]
       out.push(JSON.stringify([h.id, h.registrar, reg, h.active, formatCents(h.total), h.paidWeeks, formatCents(h.unfundedTotal), h.lastWeek ?? null, h.lastWeek === undefined ? null : h.lastAt]))
