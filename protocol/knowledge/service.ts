@@ -20,7 +20,6 @@ import type { KnowledgeComponents, KnowledgeEntry, KnowledgeEvents, KnowledgeIni
 import type { LiveIndex } from './live-index.ts'
 import type { EntryVersion } from './pb/knowledge.ts'
 import type { EntryState } from './store.ts'
-import type { GossipSub } from '../pubsub/gossip.ts'
 import type { SignedTopicService } from '../sync/signed-topic-service.ts'
 import type { Message } from '@libp2p/gossipsub'
 import type { Logger, PeerId } from '@libp2p/interface'
@@ -101,26 +100,18 @@ export class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> 
     })
   }
 
-  private get pubsub (): GossipSub {
-    return this.topic.pubsub
-  }
-
-  private get running (): boolean {
-    return this.topic.running
-  }
-
   private checkOptions (): CheckOptions {
     return { now: this.now(), maxClockSkewMs: this.maxClockSkewMs }
   }
 
   async start (): Promise<void> {
-    if (this.running) { return }
+    if (this.topic.running) { return }
     await this.topic.start()
     await this.sessions.start()
   }
 
   async stop (): Promise<void> {
-    if (!this.running) { return }
+    if (!this.topic.running) { return }
     await this.sessions.stop()
     await this.topic.stop()
     await this.index.save()
@@ -129,7 +120,7 @@ export class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> 
   // ---- receiving ----
 
   private async validate (peer: PeerId, msg: Message): Promise<TopicValidatorResult> {
-    if (!this.running) { return TopicValidatorResult.Ignore }
+    if (!this.topic.running) { return TopicValidatorResult.Ignore }
     const from = peer.toString()
     const result = await checkRecord(msg.data, this.components.crypto.verifier, this.checkOptions(), async id => this.store.has(id) ? this.store.getSigned(id) : undefined)
     if (!result.ok) {
@@ -199,7 +190,7 @@ export class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> 
     }
     await this.ingest(record, 'local')
     try {
-      await this.pubsub.publish(KNOWLEDGE_TOPIC, record.signed)
+      await this.topic.pubsub.publish(KNOWLEDGE_TOPIC, record.signed)
     } catch (err: any) {
       // stored anyway: peers get it by sync
       this.log('publish failed: %s', err.message)
@@ -416,7 +407,7 @@ export class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> 
   }
 
   private backgroundSync (peer: PeerId): void {
-    if (!this.running) { return }
+    if (!this.topic.running) { return }
     this.syncWith(peer).catch(err => { this.log('catch-up with %s failed: %s', peer, err.message) })
   }
 }

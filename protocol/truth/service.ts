@@ -17,7 +17,6 @@ import type { CheckOptions, VerifiedTruth } from './codec.ts'
 import type { ChannelInfo, PostOptions, PostResult, TruthComponents, TruthEvents, TruthInit, TruthListQuery, TruthMessage, TruthMessageEvent, TruthOrigin, TruthPage, TruthRejection, TruthService, TruthStats, TruthSyncInit } from './index.ts'
 import type { StoredEntry } from './store.ts'
 import type { SyncContext, SyncInit, SyncReport } from './sync.ts'
-import type { GossipSub } from '../pubsub/gossip.ts'
 import type { SignedTopicService } from '../sync/signed-topic-service.ts'
 import type { Message } from '@libp2p/gossipsub'
 import type { Logger, PeerId } from '@libp2p/interface'
@@ -91,14 +90,6 @@ export class DefaultTruthService extends TypedEventEmitter<TruthEvents> implemen
     })
   }
 
-  private get pubsub (): GossipSub {
-    return this.topic.pubsub
-  }
-
-  private get running (): boolean {
-    return this.topic.running
-  }
-
   private checkOptions (): CheckOptions {
     return { now: this.now(), maxClockSkewMs: this.maxClockSkewMs }
   }
@@ -108,7 +99,7 @@ export class DefaultTruthService extends TypedEventEmitter<TruthEvents> implemen
   }
 
   async stop (): Promise<void> {
-    if (!this.running) { return }
+    if (!this.topic.running) { return }
     for (const t of this.retryTimers) { clearTimeout(t) }
     this.retryTimers.clear()
     this.syncQueue.length = 0
@@ -123,12 +114,12 @@ export class DefaultTruthService extends TypedEventEmitter<TruthEvents> implemen
     if (!isChannelName(channel)) { throw new TruthInputError('channel', `invalid channel name ${JSON.stringify(channel)}`) }
     if (this.subscribed.has(channel)) { return }
     this.subscribed.add(channel)
-    if (this.running) { this.topic.join(truthTopic(channel)) }
+    if (this.topic.running) { this.topic.join(truthTopic(channel)) }
   }
 
   unsubscribe (channel: string): void {
     if (!this.subscribed.delete(channel)) { return }
-    if (this.running) { this.topic.leave(truthTopic(channel)) }
+    if (this.topic.running) { this.topic.leave(truthTopic(channel)) }
   }
 
   private authorId (key: Uint8Array): string {
@@ -151,7 +142,7 @@ export class DefaultTruthService extends TypedEventEmitter<TruthEvents> implemen
 
   /** gossipsub topic validator: Reject for bad input (penalises the sender), Ignore for duplicates */
   private async validate (peer: PeerId, msg: Message): Promise<TopicValidatorResult> {
-    if (!this.running) { return TopicValidatorResult.Ignore }
+    if (!this.topic.running) { return TopicValidatorResult.Ignore }
     const from = peer.toString()
     const result = await checkFrame(msg.data, msg.topic, this.components.crypto.verifier, this.checkOptions(), async id => this.store.getSignedIfKnown(id))
     if (!result.ok) {
@@ -224,7 +215,7 @@ export class DefaultTruthService extends TypedEventEmitter<TruthEvents> implemen
     const publishing = truth.body.channels.map(async channel => {
       this.markForwarded(`${channel}:${truth.idHex}`)
       try {
-        const res = await this.pubsub.publish(truthTopic(channel), encodeFrame(channel, truth))
+        const res = await this.topic.pubsub.publish(truthTopic(channel), encodeFrame(channel, truth))
         for (const p of res.recipients) { recipients.add(p.toString()) }
       } catch (err: any) {
         // stored anyway: peers get it by sync
@@ -304,7 +295,7 @@ export class DefaultTruthService extends TypedEventEmitter<TruthEvents> implemen
   private subscribers (channel: string, cache: Map<string, Set<string>>): Set<string> {
     let s = cache.get(channel)
     if (s == null) {
-      s = new Set(this.pubsub.getSubscribers(truthTopic(channel)).map(p => p.toString()))
+      s = new Set(this.topic.pubsub.getSubscribers(truthTopic(channel)).map(p => p.toString()))
       if (this.subscribed.has(channel)) { s.add(this.selfId) }
       cache.set(channel, s)
     }
@@ -393,13 +384,13 @@ export class DefaultTruthService extends TypedEventEmitter<TruthEvents> implemen
 
   private scheduleSync (peer: PeerId): void {
     const key = peer.toString()
-    if (!this.running || this.syncing.has(key) || this.syncQueue.some(p => p.equals(peer))) { return }
+    if (!this.topic.running || this.syncing.has(key) || this.syncQueue.some(p => p.equals(peer))) { return }
     this.syncQueue.push(peer)
     this.pumpSync()
   }
 
   private pumpSync (): void {
-    while (this.running && this.syncing.size < this.syncInit.maxConcurrent && this.syncQueue.length > 0) {
+    while (this.topic.running && this.syncing.size < this.syncInit.maxConcurrent && this.syncQueue.length > 0) {
       const peer = this.syncQueue.shift() as PeerId
       const key = peer.toString()
       const wait = (this.lastSync.get(key) ?? 0) + this.syncInit.minGapMs - this.now()
@@ -425,11 +416,11 @@ export class DefaultTruthService extends TypedEventEmitter<TruthEvents> implemen
    */
   private regossip (truth: VerifiedTruth): void {
     const now = this.now()
-    if (!this.running || now - truth.body.createdAt > REGOSSIP_WINDOW_MS) { return }
+    if (!this.topic.running || now - truth.body.createdAt > REGOSSIP_WINDOW_MS) { return }
     if (!this.regossipBudget.take(0, now)) { return }
     for (const channel of truth.body.channels) {
       this.markForwarded(`${channel}:${truth.idHex}`)
-      this.pubsub.publish(truthTopic(channel), encodeFrame(channel, truth)).catch((err: any) => {
+      this.topic.pubsub.publish(truthTopic(channel), encodeFrame(channel, truth)).catch((err: any) => {
         this.log('re-gossip on %s failed: %s', channel, err.message)
       })
     }

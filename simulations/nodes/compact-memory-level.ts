@@ -40,15 +40,14 @@ export interface KeyInterner {
 
 export function createKeyInterner (): KeyInterner {
   const keys = new Map<string, Uint8Array>()
-  const decoder = new TextDecoder('utf-8')
   return {
     intern (key) {
-      // keys are utf8 text here (keyEncoding 'utf8'), so the decoded string names the bytes
-      const text = decoder.decode(key)
-      let held = keys.get(text)
-      if (held == null || held.byteLength !== key.byteLength) {
+      // latin1 maps each byte to one character: the string names the bytes exactly
+      const name = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1')
+      let held = keys.get(name)
+      if (held == null) {
         held = own(key) as Uint8Array
-        keys.set(text, held)
+        keys.set(name, held)
       }
       return held
     },
