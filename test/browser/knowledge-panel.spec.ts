@@ -95,7 +95,9 @@ describe('knowledge panel (node view)', () => {
     await panel.getByRole('searchbox').fill('intake')
     await panel.getByRole('button', { name: 'Search' }).click()
     const hit = panel.locator(`.knowledge-results li[data-entry="${entry.id as string}"]`)
-    await hit.waitFor({ timeout: 10_000 })
+    // the panel lists every entry before the search answers: wait for the search's
+    // rendering of the hit (with its highlights), not the plain listing
+    await hit.locator('mark').first().waitFor({ timeout: 10_000 })
     expect((await hit.locator('mark').allTextContents()).map(t => t.toLowerCase())).toContain('intake')
     // a search that matches nothing says so
     await panel.getByRole('searchbox').fill('zebrafinch')
