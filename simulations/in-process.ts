@@ -22,7 +22,7 @@ import { wallNow } from './clock/wall.ts'
 import { createInProcessDriver } from './drivers/in-process.ts'
 import { createLedgerDriver } from './ledger-driver.ts'
 import { SimNetwork } from './network/sim-network.ts'
-import { createCompactMemoryLevel, createKeyInterner } from './nodes/compact-memory-level.ts'
+import { createCompactMemoryLevel, createKeyInterner, createValueArena } from './nodes/compact-memory-level.ts'
 import { createMemoryLibp2p } from './nodes/memory-libp2p.ts'
 import { createSharedVerifier } from './nodes/shared-verifier.ts'
 import { createRandom } from './random.ts'
@@ -162,6 +162,7 @@ async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecor
 
   // the nodes' stores share identical keys (see compact-memory-level.ts)
   const storeKeys = createKeyInterner()
+  const storeValues = createValueArena()
   async function startNode (i: number): Promise<void> {
     const l = live[i]
     const rec = records[i]
@@ -172,7 +173,7 @@ async function runNodes (scenario: Scenario, opts: RunOptions): Promise<RunRecor
       db = await openNodeDatabase(l.dir)
     } else {
       // memory-level keeps its data across a stop/start only if the same instance is reused
-      db = l.db ?? createCompactMemoryLevel({ keys: storeKeys }) as unknown as MeshDatabase
+      db = l.db ?? createCompactMemoryLevel({ keys: storeKeys, values: storeValues }) as unknown as MeshDatabase
       if (db.status === 'closed') { await db.open() }
     }
     l.db = db

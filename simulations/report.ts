@@ -84,6 +84,12 @@ export interface Report {
     duplicates: number
     duplicatesPerDelivery: number
     byHops: HopBucket[]
+    /**
+     * the same pairs split by the network when the message was posted: whole, or cut by a
+     * partition (pairs on one side; a side keeps few of its links, so its paths are long
+     * and its meshes thin). Empty when the scenario has no partition.
+     */
+    byPhase: PhaseLatency[]
     /** run clock of the last delivery */
     lastDeliveryAt: number
     /** propagation CDF, ≤ 200 points: fraction of connected pairs delivered within ms */
@@ -117,6 +123,12 @@ export interface Report {
   timeline: Array<Pick<Sample, 't' | 'liveNodes' | 'links' | 'truthComplete' | 'ledgerAgree' | 'rssBytes'> & { heldFraction: number, cpuCores: number, eventLoopP99Ms: number }>
   actions: RunRecord['actions']
   notes: string[]
+}
+
+export interface PhaseLatency {
+  phase: 'whole' | 'partitioned'
+  latency: Percentiles
+  ideal: Percentiles
 }
 
 export function percentiles (values: number[]): Percentiles {
@@ -180,6 +192,7 @@ export function buildReport (record: RunRecord): Report {
   const excess: number[] = []
   const stretch: number[] = []
   const hopLat = new Map<number, { lat: number[], ideal: number[] }>()
+  const phaseLat = { whole: { lat: [] as number[], ideal: [] as number[] }, partitioned: { lat: [] as number[], ideal: [] as number[] } }
   const pathCache = new Map<string, Paths>()
   for (const { p, i } of okPosts) {
     const sentAt = p.calledAt ?? p.t
@@ -218,6 +231,9 @@ export function buildReport (record: RunRecord): Report {
       if (b == null) { b = { lat: [], ideal: [] }; hopLat.set(hops, b) }
       b.lat.push(lat)
       b.ideal.push(ideal)
+      const ph = state.side == null ? phaseLat.whole : phaseLat.partitioned
+      ph.lat.push(lat)
+      ph.ideal.push(ideal)
     }
   }
   const duplicates = record.duplicatesMeasured ? nodes.reduce((a, n) => a + n.duplicates, 0) : Number.NaN
@@ -322,6 +338,9 @@ export function buildReport (record: RunRecord): Report {
       duplicates,
       duplicatesPerDelivery: deliveredPairs === 0 ? Number.NaN : duplicates / deliveredPairs,
       byHops,
+      byPhase: record.actions.some(a => a.kind === 'partition')
+        ? (['whole', 'partitioned'] as const).map(phase => ({ phase, latency: percentiles(phaseLat[phase].lat), ideal: percentiles(phaseLat[phase].ideal) }))
+        : [],
       lastDeliveryAt: Number.isFinite(lastDeliveryAt) ? Math.round(lastDeliveryAt) : Number.NaN,
       cdf
     },

@@ -22,6 +22,7 @@ export function formatSummary (r: Report, files: string[] = []): string {
     lines.push(`truth: ${t.posted} posted${t.failed > 0 ? `, ${t.failed} failed (${t.postErrors.join('; ')})` : ''}; delivery ${pct(t.deliveryRatio)} (${t.deliveredPairs}/${t.expectedPairs}); where connected ${pct(t.connectedDeliveryRatio)}; gossip ${t.byGossip}, sync ${t.bySync}`)
     lines.push(`  latency ${p3(t.latency)}  max ${ms(t.latency.max)}`)
     lines.push(`  ideal   ${p3(t.ideal)}  (shortest path, same graph)`)
+    for (const b of t.byPhase) { lines.push(`  posted ${b.phase === 'whole' ? 'on the whole network' : 'inside a partition\'s side'}: ${b.latency.count} pairs, latency ${p3(b.latency)}; ideal ${p3(b.ideal)}`) }
     lines.push(`  excess  ${p3(t.excess)};  stretch p50 ${t.stretch.p50.toFixed(2)}× p99 ${t.stretch.p99.toFixed(2)}×`)
     lines.push(Number.isFinite(t.duplicates) ? `  duplicates per delivery ${t.duplicatesPerDelivery.toFixed(2)} (${t.duplicates})` : '  duplicates per delivery: not measured')
   }

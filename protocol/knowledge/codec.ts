@@ -8,7 +8,7 @@
  * `not-author`. No lookup of earlier versions is needed to enforce it, and versions may
  * arrive in any order.
  */
-import { sha256 } from 'multiformats/hashes/sha2'
+import { sha256 } from '@noble/hashes/sha2.js'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH, toHex } from '../crypto/index.ts'
 import { KnowledgeBody, SignedKnowledge } from './pb/knowledge.ts'
@@ -98,7 +98,7 @@ export async function entryIdOf (author: Uint8Array, nonce: Uint8Array): Promise
   input.set(ENTRY_ID_DOMAIN, 0)
   input.set(author, ENTRY_ID_DOMAIN.length)
   input.set(nonce, ENTRY_ID_DOMAIN.length + author.length)
-  return (await sha256.digest(input)).digest
+  return sha256(input)
 }
 
 export function signingBytes (bodyBytes: Uint8Array): Uint8Array {
@@ -177,7 +177,7 @@ export async function signRecord (signer: Signer, body: Omit<KnowledgeBody, 'aut
   const bodyBytes = KnowledgeBody.encode(full)
   const signature = await signer.sign(signingBytes(bodyBytes))
   const signed = SignedKnowledge.encode({ body: bodyBytes, signature: signature as Uint8Array<ArrayBuffer> })
-  const id = (await sha256.digest(bodyBytes)).digest
+  const id = sha256(bodyBytes)
   return { id, idHex: toHex(id), body: KnowledgeBody.decode(bodyBytes), bodyBytes, signature, signed }
 }
 
@@ -204,7 +204,7 @@ export async function checkRecord (signedBytes: Uint8Array, verifier: Verifier, 
   if (signed.signature.length !== ED25519_SIGNATURE_LENGTH) {
     return { ok: false, reason: 'bad-signature-length', detail: `signature is ${signed.signature.length} bytes` }
   }
-  const id = (await sha256.digest(signed.body)).digest
+  const id = sha256(signed.body)
   const idHex = toHex(id)
   const problem = await bodyProblem(body, opts)
   if (problem != null) { return { ok: false, ...problem, idHex } }

@@ -6,7 +6,7 @@
  * owner can sign a charter for it. Whether an update's author may write is decided by the
  * charter in force (session.ts), not here.
  */
-import { sha256 } from 'multiformats/hashes/sha2'
+import { sha256 } from '@noble/hashes/sha2.js'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH, toHex } from '../crypto/index.ts'
 import { SessionCharter, SessionUpdate, SignedSessionRecord } from './pb/knowledge.ts'
@@ -44,7 +44,7 @@ export async function sessionIdOf (owner: Uint8Array, nonce: Uint8Array): Promis
   input.set(SESSION_ID_DOMAIN, 0)
   input.set(owner, SESSION_ID_DOMAIN.length)
   input.set(nonce, SESSION_ID_DOMAIN.length + owner.length)
-  return (await sha256.digest(input)).digest
+  return sha256(input)
 }
 
 function signing (bytes: Uint8Array): Uint8Array {
@@ -91,7 +91,7 @@ export async function signCharter (signer: Signer, c: Omit<SessionCharter, 'owne
   const body = SessionCharter.encode(charter)
   const signature = await signer.sign(signing(body))
   const signed = SignedSessionRecord.encode({ charter: body, update: new Uint8Array(0), signature: signature as Uint8Array<ArrayBuffer> })
-  return { kind: 'charter', idHex: toHex((await sha256.digest(body)).digest), charter: SessionCharter.decode(body), signed }
+  return { kind: 'charter', idHex: toHex(sha256(body)), charter: SessionCharter.decode(body), signed }
 }
 
 export async function signUpdate (signer: Signer, u: Omit<SessionUpdate, 'author'>): Promise<VerifiedSessionRecord> {
@@ -99,7 +99,7 @@ export async function signUpdate (signer: Signer, u: Omit<SessionUpdate, 'author
   const body = SessionUpdate.encode(update)
   const signature = await signer.sign(signing(body))
   const signed = SignedSessionRecord.encode({ charter: new Uint8Array(0), update: body, signature: signature as Uint8Array<ArrayBuffer> })
-  return { kind: 'update', idHex: toHex((await sha256.digest(body)).digest), update: SessionUpdate.decode(body), signed }
+  return { kind: 'update', idHex: toHex(sha256(body)), update: SessionUpdate.decode(body), signed }
 }
 
 /** Structure, canonical bytes, field rules, ownership and signature of one record. */
@@ -118,7 +118,7 @@ export async function checkSessionRecord (bytes: Uint8Array, verifier: Verifier,
   let key: Uint8Array
   let createdAt: number
   let record: VerifiedSessionRecord
-  const idHex = toHex((await sha256.digest(body)).digest)
+  const idHex = toHex(sha256(body))
   try {
     if (rec.charter.length > 0) {
       const charter = SessionCharter.decode(body, { limits: { participants: SESSION_LIMITS.maxParticipants } })

@@ -13,7 +13,7 @@
  * <author> is the 64-hex public key; numbers are `sortableNumber` (14 hex digits), so
  * keys sort by document then clock, payments by week then human, and so on.
  */
-import { sha256 } from 'multiformats/hashes/sha2'
+import { sha256 } from '@noble/hashes/sha2.js'
 import { toHex } from '../crypto/index.ts'
 import { parseSortableNumber, sortableNumber } from '../storage/index.ts'
 import { ProtoReader, textOf } from './proto-reader.ts'
@@ -44,8 +44,7 @@ export function parseBatchKey (key: string): BatchKey {
 
 /** A batch's share of its document's fingerprint: 16 bytes of SHA-256 of its signature. */
 export async function batchFingerprint (signature: Uint8Array): Promise<string> {
-  const digest = await sha256.digest(signature)
-  return toHex(digest.digest.subarray(0, 16))
+  return toHex(sha256(signature).subarray(0, 16))
 }
 
 export function xorHexInto (acc: Uint8Array, fp: string): void {

@@ -9,7 +9,7 @@
  */
 import { gossipsub, StrictNoSign } from '@libp2p/gossipsub'
 import { createPeerScoreThresholds, createTopicScoreParams } from '@libp2p/gossipsub/score'
-import { sha256 } from 'multiformats/hashes/sha2'
+import { sha256 } from '@noble/hashes/sha2.js'
 import type { GossipSub, GossipsubOpts } from '@libp2p/gossipsub'
 import type { Message } from '@libp2p/gossipsub'
 import type { PeerScoreParams, PeerScoreThresholds, TopicScoreParams } from '@libp2p/gossipsub/score'
@@ -51,8 +51,7 @@ export function fastMessageId (msg: { data?: Uint8Array | null }): string {
 }
 
 export async function contentMessageId (msg: Message): Promise<Uint8Array> {
-  const digest = await sha256.digest(msg.data)
-  return digest.digest
+  return sha256(msg.data)
 }
 
 export function meshGossipsub (init: GossipInit = {}): ReturnType<typeof gossipsub> {

@@ -5,10 +5,11 @@
  * client and the tests all apply exactly the same rules (docs/protocols/truth.md §1). Every rule that fails names
  * itself in a `TruthRejectReason`, which ends up in the `rejected` event and the logs.
  */
-import { sha256 } from 'multiformats/hashes/sha2'
+import { sha256 } from '@noble/hashes/sha2.js'
 import { equals as uint8ArrayEquals } from 'uint8arrays/equals'
 import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH, toHex } from '../crypto/index.ts'
 import { MeshError } from '../errors.ts'
+import { fitsUtf8 } from '../utf8.ts'
 import { SignedTruth, TruthBody, TruthFrame } from './pb/truth.ts'
 import type { Signer, Verifier } from '../crypto/index.ts'
 
@@ -99,7 +100,7 @@ export class TruthInputError extends MeshError {
 const utf8 = new TextEncoder()
 
 export async function messageId (bodyBytes: Uint8Array): Promise<Uint8Array> {
-  return (await sha256.digest(bodyBytes)).digest
+  return sha256(bodyBytes)
 }
 
 /** what an author signs: the domain tag, then the canonical body bytes */
@@ -179,8 +180,8 @@ function channelsProblem (channels: unknown): string | undefined {
 function bodyProblem (body: TruthBody, opts: CheckOptions): { reason: TruthRejectReason, detail: string } | undefined {
   if (body.author.length !== ED25519_PUBLIC_KEY_LENGTH) { return { reason: 'bad-author-key', detail: `author key is ${body.author.length} bytes` } }
   if (body.content.length === 0) { return { reason: 'bad-content', detail: 'empty content' } }
-  if (utf8.encode(body.content).length > TRUTH_LIMITS.maxContentBytes) { return { reason: 'bad-content', detail: 'content too long' } }
-  if (utf8.encode(body.source).length > TRUTH_LIMITS.maxSourceBytes) { return { reason: 'bad-source', detail: 'source too long' } }
+  if (!fitsUtf8(body.content, TRUTH_LIMITS.maxContentBytes)) { return { reason: 'bad-content', detail: 'content too long' } }
+  if (!fitsUtf8(body.source, TRUTH_LIMITS.maxSourceBytes)) { return { reason: 'bad-source', detail: 'source too long' } }
   const channels = channelsProblem(body.channels)
   if (channels != null) { return { reason: 'bad-channels', detail: channels } }
   if (body.priority < TRUTH_LIMITS.minPriority || body.priority > TRUTH_LIMITS.maxPriority) {
@@ -210,6 +211,9 @@ export async function checkSigned (signedBytes: Uint8Array, verifier: Verifier, 
   } catch (err: any) {
     return { ok: false, reason: 'malformed', detail: `SignedTruth: ${err.message}` }
   }
+  if (!uint8ArrayEquals(SignedTruth.encode(signed), signedBytes)) {
+    return { ok: false, reason: 'non-canonical', detail: 'SignedTruth bytes are not the canonical encoding' }
+  }
   return checkParts(signed, signedBytes, verifier, opts, known)
 }
 
@@ -232,6 +236,7 @@ export async function checkFrame (frameBytes: Uint8Array, topic: string, verifie
   if (channel == null || frame.channel !== channel) {
     return { ok: false, reason: 'wrong-topic', detail: `frame for channel ${JSON.stringify(frame.channel)} on topic ${topic}` }
   }
+  // canonical by construction: the frame's bytes, its message among them, were checked above
   const signedBytes = SignedTruth.encode(frame.message)
   const result = await checkParts(frame.message, signedBytes, verifier, opts, known)
   if (result.ok && !result.truth.body.channels.includes(channel)) {
@@ -240,10 +245,8 @@ export async function checkFrame (frameBytes: Uint8Array, topic: string, verifie
   return result
 }
 
+/** the checks after decoding; `signedBytes` must be the canonical encoding of `signed` */
 async function checkParts (signed: SignedTruth, signedBytes: Uint8Array, verifier: Verifier, opts: CheckOptions, known?: (idHex: string) => Promise<Uint8Array | undefined>): Promise<CheckResult & { known?: boolean }> {
-  if (!uint8ArrayEquals(SignedTruth.encode(signed), signedBytes)) {
-    return { ok: false, reason: 'non-canonical', detail: 'SignedTruth bytes are not the canonical encoding' }
-  }
   if (signed.signature.length !== ED25519_SIGNATURE_LENGTH) {
     return { ok: false, reason: 'bad-signature-length', detail: `signature is ${signed.signature.length} bytes` }
   }

@@ -52,6 +52,14 @@ describe('faults', () => {
       }
     }
     expect(crossed).toBeGreaterThan(0)
+    // latency split by when the message was posted: both phases measured, and together they are every pair
+    const [whole, cutPhase] = report.truth.byPhase
+    expect(whole.phase).toBe('whole')
+    expect(cutPhase.phase).toBe('partitioned')
+    expect(whole.latency.count).toBeGreaterThan(0)
+    expect(cutPhase.latency.count).toBeGreaterThan(0)
+    expect(whole.latency.count + cutPhase.latency.count).toBe(report.truth.latency.count)
+    expect(cutPhase.ideal.count).toBe(cutPhase.latency.count)
     // and everything converged after the heal
     expect(report.truth.deliveryRatio).toBe(1)
     expect(report.convergence.truth).toHaveLength(1)

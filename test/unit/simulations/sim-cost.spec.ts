@@ -13,7 +13,7 @@ import { createEventLog } from '../../../protocol/events/index.ts'
 import { openStore } from '../../../protocol/storage/index.ts'
 import { runAttached } from '../../../simulations/multi-process.ts'
 import { DeliveryCalendar } from '../../../simulations/network/sim-network.ts'
-import { createCompactMemoryLevel, createKeyInterner } from '../../../simulations/nodes/compact-memory-level.ts'
+import { createCompactMemoryLevel, createKeyInterner, createValueArena } from '../../../simulations/nodes/compact-memory-level.ts'
 import { createSharedVerifier } from '../../../simulations/nodes/shared-verifier.ts'
 import { ScenarioError, validateScenario } from '../../../simulations/scenario.ts'
 
@@ -141,6 +141,45 @@ describe('keys shared between the stores of a run', () => {
     expect([...(await stores[1].get('m!1')) ?? []]).toEqual([2])
     expect(await stores[1].get('t!1')).toBeUndefined()
     for (const db of [a, b, alone]) { await db.close() }
+  })
+})
+
+describe('values packed into slabs shared by the stores of a run', () => {
+  it('stores small values as views into one buffer, large ones alone, and reads back exactly what was written', async () => {
+    const values = createValueArena({ slabBytes: 64, maxPackedBytes: 16 })
+    const [a, b] = [createCompactMemoryLevel({ values }), createCompactMemoryLevel({ values })]
+    for (const db of [a, b]) { await db.open() }
+    const source = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8])
+    await a.put('x', source)
+    await openStore(b as any, 'sub').batch([{ type: 'put', key: 'y', value: new Uint8Array(10).fill(2) }, { type: 'put', key: 'big', value: new Uint8Array(17).fill(3) }])
+    await b.put('empty', new Uint8Array(0))
+    source.fill(0)
+
+    const x = await a.get('x') as Uint8Array
+    const y = await openStore(b as any, 'sub').get('y') as Uint8Array
+    const big = await openStore(b as any, 'sub').get('big') as Uint8Array
+    // written bytes, not the caller's buffer (changed after the put)
+    expect([...x]).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
+    expect([...y]).toEqual(new Array(10).fill(2))
+    // both small values, from two stores, share one 64-byte slab
+    expect(x.buffer).toBe(y.buffer)
+    expect(x.buffer.byteLength).toBe(64)
+    // a value over maxPackedBytes keeps a buffer of its own
+    expect(big.buffer.byteLength).toBe(17)
+    expect([...big]).toEqual(new Array(17).fill(3))
+    expect((await b.get('empty'))?.byteLength).toBe(0)
+    expect(values.slabs).toBe(1)
+
+    // a value that does not fit the rest of the slab starts a new one; the old views stay intact
+    for (let i = 0; i < 4; i++) { await a.put(`fill${i}`, new Uint8Array(16).fill(10 + i)) }
+    expect(values.slabs).toBe(2)
+    expect([...(await a.get('x') as Uint8Array)]).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
+    expect([...(await a.get('fill3') as Uint8Array)]).toEqual(new Array(16).fill(13))
+    // an overwrite stores the new bytes; the other store's value is untouched
+    await a.put('x', new Uint8Array([9]))
+    expect([...(await a.get('x') as Uint8Array)]).toEqual([9])
+    expect([...y]).toEqual(new Array(10).fill(2))
+    for (const db of [a, b]) { await db.close() }
   })
 })
 
