@@ -168,7 +168,7 @@ export const scenarioSchema = z.object({
    */
   clock: z.enum(['virtual', 'real']).default('virtual'),
   seed: z.union([z.number().int(), z.string().min(1)]).default(1),
-  nodes: z.number().int().min(2).max(5000),
+  nodes: z.number().int().min(2).max(10_000),
   topology,
   links: links.default({ overrides: [] }),
   workload: z.object({

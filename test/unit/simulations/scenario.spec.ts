@@ -88,6 +88,8 @@ describe('scenario files', () => {
   it('names the field of every kind of bad value', () => {
     expect(invalid({ topology: { kind: 'ring' } })).toMatch(/nodes/)
     expect(invalid({ ...base, nodes: 1 })).toMatch(/nodes/)
+    expect(invalid({ ...base, nodes: 10_001 })).toMatch(/nodes/)
+    expect(validateScenario({ ...base, nodes: 10_000 }).nodes).toBe(10_000)
     expect(invalid({ ...base, colour: 'red' })).toMatch(/unknown field colour/)
     expect(invalid({ ...base, topology: { kind: 'hypercube' } })).toMatch(/topology/)
     expect(invalid({ ...base, topology: { kind: 'random', degree: 12 } })).toMatch(/topology\.degree: must be less than nodes/)
