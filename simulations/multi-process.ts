@@ -11,24 +11,22 @@
  * network for everyone; the local launcher refuses scenarios that ask for them.
  */
 import { loadavg } from 'node:os'
-import { hostInfo, pool } from './in-process.ts'
 import { createAttachLauncher } from './launchers/attach.ts'
 import { createLocalLauncher } from './launchers/local.ts'
 import { createRunBuffers, observations } from './record.ts'
+import { hostInfo, pool, sleep } from './runner.ts'
 import { ScenarioError } from './scenario.ts'
 import { buildSchedule } from './schedule.ts'
 import { buildTopology } from './topology.ts'
 import { postSeq, runWorkload } from './workload.ts'
 import type { ApiDriver } from './drivers/api.ts'
-import type { RunOptions } from './in-process.ts'
 import type { AttachFile } from './launchers/attach.ts'
 import type { Launcher } from './launchers/launcher.ts'
 import type { RerouteRecord, RunRecord } from './record.ts'
+import type { RunOptions } from './runner.ts'
 import type { Scenario } from './scenario.ts'
 import type { NetworkAction } from './schedule.ts'
 import type WebSocket from 'ws'
-
-const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
 interface ApiNode {
   index: number

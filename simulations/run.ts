@@ -4,15 +4,15 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { runInProcess } from './in-process.ts'
+import { runInProcess } from './in-process/index.ts'
 import { runAttached, runMultiProcess } from './multi-process.ts'
 import { writePlots } from './plots.ts'
 import { buildReport } from './report.ts'
 import { formatSummary } from './summary.ts'
-import type { RunOptions } from './in-process.ts'
 import type { AttachFile } from './launchers/attach.ts'
 import type { RunRecord } from './record.ts'
 import type { Report } from './report.ts'
+import type { RunOptions } from './runner.ts'
 import type { Scenario } from './scenario.ts'
 
 export interface ScenarioResult {

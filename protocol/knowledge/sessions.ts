@@ -20,7 +20,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { TypedEventEmitter } from 'main-event'
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import * as Y from 'yjs'
-import { fromHex, peerIdFromRawKey, toHex } from '../crypto/index.ts'
+import { fromHex, toHex } from '../crypto/index.ts'
 import { TokenBuckets } from '../limits/token-buckets.ts'
 import { registerTopicScore } from '../pubsub/gossip.ts'
 import { openStore, sortableNumber } from '../storage/index.ts'
@@ -28,10 +28,12 @@ import { KnowledgeInputError } from './codec.ts'
 import { checkSessionRecord, SESSION_FIELDS, SESSION_LIMITS, sessionIdOf, SESSIONS_TOPIC, sessionTopic, signCharter, signUpdate, UPDATE_KIND } from './session-codec.ts'
 import { charterInputProblem, checkSessionId, deferred, diffOf, keyOfPeer, replaceText, utf8Length } from './session-edit.ts'
 import { pullCharters, pullSession, serveSessionSync, SESSION_SYNC_PROTOCOL } from './session-sync.ts'
+import { mayWrite, sessionView } from './session-view.ts'
 import type { CheckOptions } from './codec.ts'
 import type { SessionCharter } from './pb/knowledge.ts'
 import type { SessionField, SessionOutcome, SessionRejection, VerifiedSessionRecord } from './session-codec.ts'
 import type { SessionSyncHost } from './session-sync.ts'
+import type { SessionView } from './session-view.ts'
 import type { RecordCrypto } from '../crypto/index.ts'
 import type { GossipSub } from '../pubsub/gossip.ts'
 import type { MeshDatabase, MeshStore } from '../storage/index.ts'
@@ -39,31 +41,12 @@ import type { Message } from '@libp2p/gossipsub'
 import type { Libp2p, Logger, PeerId } from '@libp2p/interface'
 
 export * from './session-codec.ts'
+export * from './session-view.ts'
 
 export { SESSION_SYNC_PROTOCOL } from './session-sync.ts'
 /** a session pulls from a peer at most this often when it sees a gap */
 const GAP_PULL_MS = 2000
 const LOCAL = Symbol('local')
-
-export interface SessionView {
-  id: string
-  title: string
-  description: string
-  /** peer id of the owner */
-  owner: string
-  /** peer ids that may write, the owner first */
-  participants: string[]
-  closed: boolean
-  /** the knowledge entry published on closing */
-  solution_entry: string | null
-  created_at: number
-  fields: Record<SessionField, string>
-  /** who is in the session now (awareness states), with their cursor */
-  presence: Array<{ peer: string, name?: string, cursor?: { field: string, index: number } | null }>
-  updates: number
-  /** this node follows the session's topic */
-  joined: boolean
-}
 
 export type SessionEdit = { field: SessionField, text: string } | { field: SessionField, at: number, delete?: number, insert?: string }
 
@@ -161,7 +144,7 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
         for (const id of this.live.keys()) { void this.catchUp(id, [peer]).catch(() => {}) }
       }
     })
-    for (const [id, st] of this.charters) { if (this.mayWrite(st.charter, this.selfKey) && !st.charter.closed) { await this.join(id) } }
+    for (const [id, st] of this.charters) { if (mayWrite(st.charter, this.selfKey) && !st.charter.closed) { await this.join(id) } }
   }
 
   async stop (): Promise<void> {
@@ -177,14 +160,6 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
   }
 
   // ---- charters ----
-
-  private mayWrite (c: SessionCharter, keyHex: string): boolean {
-    return toHex(c.owner) === keyHex || c.participants.some(p => toHex(p) === keyHex)
-  }
-
-  private participantsOf (c: SessionCharter): string[] {
-    return [c.owner, ...c.participants].map(k => peerIdFromRawKey(k).toString())
-  }
 
   private async publishCharter (rec: VerifiedSessionRecord): Promise<void> {
     await this.accept(rec, 'local')
@@ -370,7 +345,7 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
   private writable (id: string): CharterState {
     const st = this.charters.get(checkSessionId(id))
     if (st == null) { throw new KnowledgeInputError('not-found', `no session ${id}`) }
-    if (!this.mayWrite(st.charter, this.selfKey)) { throw new KnowledgeInputError('not-participant', 'this node is not a participant of the session') }
+    if (!mayWrite(st.charter, this.selfKey)) { throw new KnowledgeInputError('not-participant', 'this node is not a participant of the session') }
     if (st.charter.closed) { throw new KnowledgeInputError('closed', 'the session is closed') }
     return st
   }
@@ -427,7 +402,7 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
       await this.store.put(`c!${id}`, rec.signed)
       this.charters.set(id, { charter: rec.charter, idHex: rec.idHex, signed: rec.signed })
       this.safeDispatchEvent('change', { detail: { id, kind: 'charter' } })
-      if (this.running && !rec.charter.closed && this.mayWrite(rec.charter, this.selfKey) && !this.live.has(id)) { void this.join(id).catch(() => {}) } else if (this.live.has(id) && from !== 'local') { void this.catchUp(id).catch(() => {}) }
+      if (this.running && !rec.charter.closed && mayWrite(rec.charter, this.selfKey) && !this.live.has(id)) { void this.join(id).catch(() => {}) } else if (this.live.has(id) && from !== 'local') { void this.catchUp(id).catch(() => {}) }
       return 'new'
     }
     const u = rec.update
@@ -436,7 +411,7 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
     const live = this.live.get(id)
     if (st == null || live == null) { return 'unknown-session' }
     const author = toHex(u.author)
-    if (!this.mayWrite(st.charter, author)) { return 'not-participant' }
+    if (!mayWrite(st.charter, author)) { return 'not-participant' }
     if (u.kind === UPDATE_KIND.awareness) {
       if (from !== 'local' && !this.presenceRate.take(author)) { return 'rate-limited' }
       try {
@@ -494,25 +469,7 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
   view (id: string): SessionView {
     const st = this.charters.get(checkSessionId(id))
     if (st == null) { throw new KnowledgeInputError('not-found', `no session ${id}`) }
-    const live = this.live.get(id)
-    const fields = Object.fromEntries(SESSION_FIELDS.map(f => [f, live?.doc.getText(f).toString() ?? ''])) as Record<SessionField, string>
-    const presence = live == null
-      ? []
-      : [...live.awareness.getStates().values()].filter(s => typeof s?.peer === 'string').map(s => ({ peer: s.peer as string, name: s.name, cursor: s.cursor ?? null }))
-    return {
-      id,
-      title: st.charter.title,
-      description: st.charter.description,
-      owner: peerIdFromRawKey(st.charter.owner).toString(),
-      participants: this.participantsOf(st.charter),
-      closed: st.charter.closed,
-      solution_entry: st.charter.solutionEntry.length === 0 ? null : toHex(st.charter.solutionEntry),
-      created_at: st.charter.createdAt,
-      fields,
-      presence,
-      updates: live?.updateIds.size ?? 0,
-      joined: live != null
-    }
+    return sessionView(id, st.charter, this.live.get(id))
   }
 
   list (): Array<Omit<SessionView, 'fields' | 'presence'>> {
