@@ -13,7 +13,7 @@
 import { loadavg } from 'node:os'
 import { createAttachLauncher } from './launchers/attach.ts'
 import { createLocalLauncher } from './launchers/local.ts'
-import { createRunBuffers, observations } from './record.ts'
+import { createRunBuffers, observations, recordHeld } from './record.ts'
 import { hostInfo, pool, sleep } from './runner.ts'
 import { ScenarioError } from './scenario.ts'
 import { buildSchedule } from './schedule.ts'
@@ -22,19 +22,17 @@ import { postSeq, runWorkload } from './workload.ts'
 import type { ApiDriver } from './drivers/api.ts'
 import type { AttachFile } from './launchers/attach.ts'
 import type { Launcher } from './launchers/launcher.ts'
-import type { RerouteRecord, RunRecord } from './record.ts'
+import type { Holdings, RerouteRecord, RunRecord } from './record.ts'
 import type { RunOptions } from './runner.ts'
 import type { Scenario } from './scenario.ts'
 import type { NetworkAction } from './schedule.ts'
 import type WebSocket from 'ws'
 
-interface ApiNode {
+interface ApiNode extends Holdings {
   index: number
   peerId: string
   /** set while the node is up */
   api?: ApiDriver
-  held: Uint8Array
-  heldCount: number
 }
 
 function checkLocal (s: Scenario): void {
@@ -108,16 +106,8 @@ async function runOverApi (scenario: Scenario, launcher: Launcher, mode: 'multi-
     const seq = typeof m?.content === 'string' ? postSeq(m.content) : undefined
     if (seq == null) { return }
     const k = msgBySeq.get(seq)
-    const n = nodes[i]
-    if (k == null || n.held[k] === 1) { return }
-    n.held[k] = 1
-    n.heldCount++
-    heldPairs++
-    if (m.origin === 'local') { return }
-    deliveries.msg.push(k)
-    deliveries.node.push(i)
-    deliveries.t.push((typeof m.received_at === 'number' ? m.received_at : Date.now()) - t0Wall)
-    deliveries.origin.push(m.origin === 'sync' ? 1 : 0)
+    if (k == null) { return }
+    if (recordHeld(deliveries, nodes[i], i, k, String(m.origin), () => (typeof m.received_at === 'number' ? m.received_at : Date.now()) - t0Wall)) { heldPairs++ }
   }
 
   async function startNode (i: number, links: number[]): Promise<void> {

@@ -208,6 +208,30 @@ export function createRunBuffers (init: RunBuffersInit): RunBuffers {
   }
 }
 
+/** what one node holds of the workload's truth messages */
+export interface Holdings {
+  /** 1 where the node holds the message (by message index) */
+  held: Uint8Array
+  heldCount: number
+}
+
+/**
+ * Note that a node holds a message; the first copy of a message the node did not post
+ * is a delivery at `t` (by `origin`: gossip, or sync for a catch-up). False when the node
+ * held it already.
+ */
+export function recordHeld (deliveries: Deliveries, h: Holdings, node: number, msg: number, origin: string, t: () => number): boolean {
+  if (h.held[msg] === 1) { return false }
+  h.held[msg] = 1
+  h.heldCount++
+  if (origin === 'local') { return true }
+  deliveries.msg.push(msg)
+  deliveries.node.push(node)
+  deliveries.t.push(t())
+  deliveries.origin.push(origin === 'sync' ? 1 : 0)
+  return true
+}
+
 /** The RunRecord fields the buffers fill. */
 export function observations (b: RunBuffers): Pick<RunRecord, 'nodes' | 'posts' | 'writes' | 'deliveries' | 'samples' | 'actions' | 'reroutes' | 'truthConvergence' | 'ledgerConvergence'> {
   return {

@@ -103,7 +103,13 @@ export interface Report {
   reroutes: RerouteRecord[]
   churn: { leaves: number, rejoins: number, joins: number, kills: number }
   resources: {
+    /** the highest RSS the timeline sampled during the run */
     peakRssBytes: number
+    /**
+     * in-process runs: this process's maximum resident set (the OS's figure) once the report
+     * is built, so it covers building the report too, and anything the process ran before
+     */
+    processPeakRssBytes?: number
     /** peak RSS / peak live nodes (in-process); mean per process (multi-process) */
     rssPerNodeBytes: number
     peakHeapUsedBytes: number

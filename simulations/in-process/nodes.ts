@@ -16,6 +16,7 @@ import { createCompactMemoryLevel, createKeyInterner, createValueArena } from '.
 import { createMemoryLibp2p } from '../nodes/memory-libp2p.ts'
 import { createSharedVerifier } from '../nodes/shared-verifier.ts'
 import { createRandom } from '../random.ts'
+import { recordHeld } from '../record.ts'
 import { postSeq } from '../workload.ts'
 import type { MeshNode } from '../../protocol/mesh-node.ts'
 import type { RoutingInit } from '../../protocol/routing/index.ts'
@@ -24,12 +25,12 @@ import type { TruthMessageEvent } from '../../protocol/truth/index.ts'
 import type { NodeDriver } from '../drivers/driver.ts'
 import type { LedgerDriver } from '../ledger-driver.ts'
 import type { SimNetwork } from '../network/sim-network.ts'
-import type { RunBuffers } from '../record.ts'
+import type { Holdings, RunBuffers } from '../record.ts'
 import type { Scenario } from '../scenario.ts'
 import type { Topology } from '../topology.ts'
 import type { PrivateKey } from '@libp2p/interface'
 
-export interface LiveNode {
+export interface LiveNode extends Holdings {
   index: number
   key: PrivateKey
   mesh?: MeshNode
@@ -37,9 +38,6 @@ export interface LiveNode {
   driver?: NodeDriver
   db?: MeshDatabase
   dir?: string
-  /** messages held (by sequence number) */
-  held: Uint8Array
-  heldCount: number
 }
 
 export interface SimNodesInit {
@@ -103,16 +101,7 @@ export function createSimNodes (init: SimNodesInit): SimNodes {
     if (seq == null) { return }
     const msg = msgBySeq.get(seq)
     if (msg == null) { return }
-    const l = live[i]
-    if (l.held[msg] === 1) { return }
-    l.held[msg] = 1
-    l.heldCount++
-    heldPairs++
-    if (m.origin === 'local') { return }
-    deliveries.msg.push(msg)
-    deliveries.node.push(i)
-    deliveries.t.push(now())
-    deliveries.origin.push(m.origin === 'sync' ? 1 : 0)
+    if (recordHeld(deliveries, live[i], i, msg, m.origin, now)) { heldPairs++ }
   }
 
   async function start (i: number): Promise<void> {

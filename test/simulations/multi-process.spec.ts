@@ -45,6 +45,8 @@ describe('multi-process mode', () => {
       expect(n.peakRssBytes).toBeGreaterThan(20 * 1024 * 1024)
     }
     expect(Number.isNaN(report.truth.duplicates)).toBe(true)
+    // the driver's own process is not where the nodes live: no process peak
+    expect(report.resources.processPeakRssBytes).toBeUndefined()
   })
 
   it('refuses what loopback cannot do, naming it', () => {

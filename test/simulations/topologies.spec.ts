@@ -30,7 +30,7 @@ describe('every topology delivers every message when the graph stays connected',
   for (const [name, topology, nodes] of cases) {
     it(name, async () => {
       const scenario = validateScenario({ ...common, name, nodes, topology, seed: name })
-      const { report, record } = await runScenario(scenario)
+      const { report, record, summary } = await runScenario(scenario)
       expect(report.setup.timedOut).toBe(false)
       expect(report.truth.posted).toBe(8)
       expect(report.truth.expectedPairs).toBe(8 * (nodes - 1))
@@ -44,6 +44,9 @@ describe('every topology delivers every message when the graph stays connected',
       // no partition in these runs: no split by phase
       expect(report.truth.byPhase).toEqual([])
       expect(report.resources.peakRssBytes).toBeGreaterThan(0)
+      // the process's maximum is at least any sample the run took
+      expect(report.resources.processPeakRssBytes).toBeGreaterThanOrEqual(report.resources.peakRssBytes)
+      expect(summary).toMatch(/peak RSS .*, process peak /)
       if (name === 'line') { expect(record.edges).toHaveLength(nodes - 1) }
       // discovery: every node had its planned links up
       expect(report.setup.discovery.count).toBe(nodes)
