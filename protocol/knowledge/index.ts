@@ -14,7 +14,7 @@
 import { DefaultKnowledgeService } from './service.ts'
 import type { CatchUpInit, CatchUpReport } from './catch-up.ts'
 import type { KnowledgeRejectReason, KnowledgeType } from './codec.ts'
-import type { SessionService } from './sessions.ts'
+import type { SessionInit, SessionService } from './sessions.ts'
 import type { StoreLimits } from './store.ts'
 import type { RecordCrypto } from '../crypto/index.ts'
 import type { EventLog } from '../events/index.ts'
@@ -177,6 +177,8 @@ export interface KnowledgeInit extends Partial<StoreLimits> {
   /** new records per gossip peer, whoever wrote them: default 50/s, burst 1,000 */
   peerRate?: { perSecond: number, burst: number }
   sync?: CatchUpInit & { onConnect?: boolean, intervalMs?: number }
+  /** learning sessions: bounds on sessions held and followed, and the charter rate */
+  sessions?: SessionInit
   now?(): number
 }
 export function createKnowledgeService (components: KnowledgeComponents, init: KnowledgeInit = {}): KnowledgeService {

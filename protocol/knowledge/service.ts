@@ -92,7 +92,7 @@ export class DefaultKnowledgeService extends TypedEventEmitter<KnowledgeEvents> 
         const entry = await this.add({ title: s.title, content, type: 'solution', tags: ['session'], session: s.id })
         return entry.id
       }
-    })
+    }, init.sessions)
     this.sessions.addEventListener('change', evt => { this.components.events.emitEvent('knowledge', 'session', evt.detail, evt.detail.id) })
     this.sessions.addEventListener('rejected', evt => {
       this.counters.rejected++

@@ -22,8 +22,24 @@ export const SESSION_LIMITS = {
   /** document updates one session keeps; past it, writes are refused */
   maxUpdatesPerSession: 10_000,
   /** bytes of document updates one session keeps */
-  maxSessionBytes: 8 * 1024 * 1024
+  maxSessionBytes: 8 * 1024 * 1024,
+  /** charters (sessions) held on a node, over all owners */
+  maxSessions: 10_000,
+  /** sessions one owner key may hold on a node: one key cannot fill the table above */
+  maxSessionsPerOwner: 500,
+  /** sessions a node follows at once (each a document in memory and a topic mesh) */
+  maxJoined: 64,
+  /**
+   * sessions of other owners a node joins on its own because their charter lists it, in
+   * all and per owner; past them a session is listed and joined only when asked, so a
+   * hostile owner cannot make a node follow (hold, subscribe, catch up) without bound
+   */
+  maxAutoJoined: 16,
+  maxAutoJoinedPerOwner: 4
 } as const
+
+/** the bounds on sessions held and followed (options of the session service) */
+export type SessionBounds = Record<'maxSessions' | 'maxSessionsPerOwner' | 'maxJoined' | 'maxAutoJoined' | 'maxAutoJoinedPerOwner', number>
 
 export const SESSION_FIELDS = ['problem', 'notes', 'proposals', 'solution'] as const
 export type SessionField = typeof SESSION_FIELDS[number]

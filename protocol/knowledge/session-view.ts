@@ -5,7 +5,7 @@
 import { peerIdFromRawKey, toHex } from '../crypto/index.ts'
 import { SESSION_FIELDS } from './session-codec.ts'
 import type { SessionCharter } from './pb/knowledge.ts'
-import type { SessionField } from './session-codec.ts'
+import type { SessionBounds, SessionField } from './session-codec.ts'
 import type { Awareness } from 'y-protocols/awareness'
 import type * as Y from 'yjs'
 
@@ -37,6 +37,28 @@ export function participantsOf (c: SessionCharter): string[] {
 /** whether a charter lets the key (hex) write */
 export function mayWrite (c: SessionCharter, keyHex: string): boolean {
   return toHex(c.owner) === keyHex || c.participants.some(p => toHex(p) === keyHex)
+}
+
+/**
+ * Whether a node joins a session on its own on seeing its charter: it is open and lists
+ * the node, and the node stays within the bounds on how many sessions it
+ * follows, how many of them other owners', and how many any one other owner's.
+ * `joinedOwners`: the owner key of each session the node follows now.
+ */
+export function autoJoinAllowed (c: SessionCharter, selfKeyHex: string, joinedOwners: Array<Uint8Array | undefined>, bounds: SessionBounds): boolean {
+  if (c.closed || !mayWrite(c, selfKeyHex) || joinedOwners.length >= bounds.maxJoined) { return false }
+  const owner = toHex(c.owner)
+  if (owner === selfKeyHex) { return true }
+  let others = 0
+  let sameOwner = 0
+  for (const o of joinedOwners) {
+    if (o == null) { continue }
+    const hex = toHex(o)
+    if (hex === selfKeyHex) { continue }
+    others++
+    if (hex === owner) { sameOwner++ }
+  }
+  return others < bounds.maxAutoJoined && sameOwner < bounds.maxAutoJoinedPerOwner
 }
 
 /** a session's view from its charter and, when this node follows it, its document */

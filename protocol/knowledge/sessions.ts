@@ -13,7 +13,9 @@
  * linking back to the session, then a closing charter naming that entry.
  *
  * Bounds: record and update sizes, participants per charter, updates and bytes kept per
- * session, per-author update and presence rates, sync pages per session.
+ * session, sessions held (in all and per owner), sessions followed (in all, and those other
+ * owners' charters make a node join), per-author update, presence and charter rates, sync
+ * pages per session.
  */
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -28,10 +30,10 @@ import { KnowledgeInputError } from './codec.ts'
 import { checkSessionRecord, SESSION_FIELDS, SESSION_LIMITS, sessionIdOf, SESSIONS_TOPIC, sessionTopic, signCharter, signUpdate, UPDATE_KIND } from './session-codec.ts'
 import { charterInputProblem, checkSessionId, deferred, diffOf, keyOfPeer, replaceText, utf8Length } from './session-edit.ts'
 import { pullCharters, pullSession, serveSessionSync, SESSION_SYNC_PROTOCOL } from './session-sync.ts'
-import { mayWrite, sessionView } from './session-view.ts'
+import { autoJoinAllowed, mayWrite, sessionView } from './session-view.ts'
 import type { CheckOptions } from './codec.ts'
 import type { SessionCharter } from './pb/knowledge.ts'
-import type { SessionField, SessionOutcome, SessionRejection, VerifiedSessionRecord } from './session-codec.ts'
+import type { SessionBounds, SessionField, SessionOutcome, SessionRejection, VerifiedSessionRecord } from './session-codec.ts'
 import type { SessionSyncHost } from './session-sync.ts'
 import type { SessionView } from './session-view.ts'
 import type { RecordCrypto } from '../crypto/index.ts'
@@ -66,6 +68,13 @@ export interface SessionComponents {
   publishSolution(session: { id: string, title: string, problem: string, solution: string }): Promise<string>
 }
 
+export interface SessionInit {
+  /** sessions held and followed (defaults in SESSION_LIMITS) */
+  bounds?: Partial<SessionBounds>
+  /** new charters per owner from peers: default 1/s, burst 20 */
+  charterRate?: { perSecond: number, burst: number }
+}
+
 interface Live {
   doc: Y.Doc
   awareness: Awareness
@@ -89,6 +98,11 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
   private readonly live = new Map<string, Live>()
   private readonly updateRate = new TokenBuckets(30, 300)
   private readonly presenceRate = new TokenBuckets(10, 50)
+  /** new charters (sessions and their new versions) per owner from peers */
+  private readonly charterRate: TokenBuckets
+  private readonly bounds: SessionBounds
+  /** sessions held per owner key (hex) */
+  private readonly ownerSessions = new Map<string, number>()
   private readonly selfKey: string
   private readonly validator = this.validate.bind(this)
   private running = false
@@ -96,8 +110,10 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
   private topologyId?: string
   private readonly syncHost: SessionSyncHost
 
-  constructor (private readonly c: SessionComponents) {
+  constructor (private readonly c: SessionComponents, init: SessionInit = {}) {
     super()
+    this.bounds = { ...pickBounds(SESSION_LIMITS), ...init.bounds }
+    this.charterRate = new TokenBuckets(init.charterRate?.perSecond ?? 1, init.charterRate?.burst ?? 20)
     this.store = openStore(c.db, 'knowledge-sessions')
     this.selfKey = toHex(c.crypto.signer.publicKey)
     this.syncHost = {
@@ -129,7 +145,7 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
     if (!this.opened) {
       for await (const value of this.store.values({ gte: 'c!', lt: 'c"' })) {
         const checked = await checkSessionRecord(value, { verify: async () => true }, { now: Number.MAX_SAFE_INTEGER, maxClockSkewMs: 0 })
-        if (checked.ok && checked.record.kind === 'charter') { this.charters.set(toHex(checked.record.charter.sessionId), { charter: checked.record.charter, idHex: checked.record.idHex, signed: value }) }
+        if (checked.ok && checked.record.kind === 'charter') { this.hold(toHex(checked.record.charter.sessionId), { charter: checked.record.charter, idHex: checked.record.idHex, signed: value }) }
       }
       this.opened = true
     }
@@ -144,7 +160,7 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
         for (const id of this.live.keys()) { void this.catchUp(id, [peer]).catch(() => {}) }
       }
     })
-    for (const [id, st] of this.charters) { if (mayWrite(st.charter, this.selfKey) && !st.charter.closed) { await this.join(id) } }
+    for (const id of this.charters.keys()) { if (this.shouldAutoJoin(id)) { await this.join(id) } }
   }
 
   async stop (): Promise<void> {
@@ -160,6 +176,31 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
   }
 
   // ---- charters ----
+
+  private hold (id: string, st: CharterState): void {
+    if (!this.charters.has(id)) {
+      const owner = toHex(st.charter.owner)
+      this.ownerSessions.set(owner, (this.ownerSessions.get(owner) ?? 0) + 1)
+    }
+    this.charters.set(id, st)
+  }
+
+  /** undo `hold` after a failed write: back to `prev`, or not held */
+  private unhold (id: string, prev: CharterState | undefined): void {
+    if (prev != null) { this.charters.set(id, prev); return }
+    const st = this.charters.get(id)
+    if (st == null) { return }
+    this.charters.delete(id)
+    const owner = toHex(st.charter.owner)
+    this.ownerSessions.set(owner, (this.ownerSessions.get(owner) ?? 1) - 1)
+  }
+
+  /** follow a session without being asked? (see `autoJoinAllowed`) */
+  private shouldAutoJoin (id: string): boolean {
+    const st = this.charters.get(id)
+    if (st == null || this.live.has(id)) { return false }
+    return autoJoinAllowed(st.charter, this.selfKey, [...this.live.keys()].map(j => this.charters.get(j)?.charter.owner), this.bounds)
+  }
 
   private async publishCharter (rec: VerifiedSessionRecord): Promise<void> {
     await this.accept(rec, 'local')
@@ -219,6 +260,7 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
     let live = this.live.get(id)
     if (live != null) { return live }
     if (!this.charters.has(id)) { throw new KnowledgeInputError('not-found', `no session ${id}`) }
+    if (this.live.size >= this.bounds.maxJoined) { throw new KnowledgeInputError('quota', `this node follows ${this.live.size} sessions, the most it follows at once: leave one first`) }
     const doc = new Y.Doc()
     const awareness = new Awareness(doc)
     live = { doc, awareness, updateIds: new Set(), bytes: 0, outbox: [], sending: Promise.resolve(), gapPulledAt: 0 }
@@ -387,8 +429,15 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
     }
     const outcome = await this.accept(rec, from)
     if (outcome === 'new') { return TopicValidatorResult.Accept }
-    if (outcome === 'known' || outcome === 'rate-limited') { return TopicValidatorResult.Ignore }
-    this.rejected({ reason: outcome, detail: 'refused by the charter in force', peer: from, session: rec.kind === 'update' ? toHex(rec.update.sessionId) : undefined })
+    if (outcome === 'known' || (outcome === 'rate-limited' && rec.kind === 'update')) { return TopicValidatorResult.Ignore }
+    const session = rec.kind === 'update' ? toHex(rec.update.sessionId) : toHex(rec.charter.sessionId)
+    if (outcome === 'quota' || outcome === 'rate-limited') {
+      // the bound is this node's: the peer forwarding it may hold it rightly, so no penalty
+      // (an owner's charters over its rate are reported: they are few unless it floods)
+      this.rejected({ reason: outcome, detail: outcome === 'quota' ? 'over a bound of this node' : 'over the owner\'s charter rate', peer: from, session })
+      return TopicValidatorResult.Ignore
+    }
+    this.rejected({ reason: outcome, detail: 'refused by the charter in force', peer: from, session })
     return TopicValidatorResult.Reject
   }
 
@@ -398,11 +447,23 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
       const id = toHex(rec.charter.sessionId)
       const cur = this.charters.get(id)
       if (cur != null && (cur.charter.version > rec.charter.version || (cur.charter.version === rec.charter.version && cur.idHex >= rec.idHex))) { return 'known' }
-      if (cur == null && this.charters.size >= 10_000) { return 'quota' }
-      await this.store.put(`c!${id}`, rec.signed)
-      this.charters.set(id, { charter: rec.charter, idHex: rec.idHex, signed: rec.signed })
+      const owner = toHex(rec.charter.owner)
+      if (cur == null && (this.charters.size >= this.bounds.maxSessions || (this.ownerSessions.get(owner) ?? 0) >= this.bounds.maxSessionsPerOwner)) {
+        if (from === 'local') { throw new KnowledgeInputError('quota', `this node holds ${this.charters.size} sessions, ${this.ownerSessions.get(owner) ?? 0} of them this owner's: the most it holds`) }
+        return 'quota'
+      }
+      // each new version makes every node that follows the session catch up: an owner's pace is bounded
+      if (from !== 'local' && !this.charterRate.take(owner)) { return 'rate-limited' }
+      // held before the write completes, so that a burst of copies checked at once counts exactly
+      this.hold(id, { charter: rec.charter, idHex: rec.idHex, signed: rec.signed })
+      try {
+        await this.store.put(`c!${id}`, rec.signed)
+      } catch (err) {
+        this.unhold(id, cur)
+        throw err
+      }
       this.safeDispatchEvent('change', { detail: { id, kind: 'charter' } })
-      if (this.running && !rec.charter.closed && mayWrite(rec.charter, this.selfKey) && !this.live.has(id)) { void this.join(id).catch(() => {}) } else if (this.live.has(id) && from !== 'local') { void this.catchUp(id).catch(() => {}) }
+      if (this.running && this.shouldAutoJoin(id)) { void this.join(id).catch(() => {}) } else if (this.live.has(id) && from !== 'local') { void this.catchUp(id).catch(() => {}) }
       return 'new'
     }
     const u = rec.update
@@ -482,4 +543,8 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
   get size (): number {
     return this.charters.size
   }
+}
+
+function pickBounds (l: typeof SESSION_LIMITS): SessionBounds {
+  return { maxSessions: l.maxSessions, maxSessionsPerOwner: l.maxSessionsPerOwner, maxJoined: l.maxJoined, maxAutoJoined: l.maxAutoJoined, maxAutoJoinedPerOwner: l.maxAutoJoinedPerOwner }
 }

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { fromHex } from '../../protocol/crypto/index.ts'
-import { sessionTopic, signUpdate, UPDATE_KIND } from '../../protocol/knowledge/index.ts'
+import { sessionIdOf, SESSIONS_TOPIC, sessionTopic, signCharter, signUpdate, UPDATE_KIND } from '../../protocol/knowledge/index.ts'
 import { connect, TestMesh, waitFor } from '../utils/mesh.ts'
 import type { SessionRejection } from '../../protocol/knowledge/index.ts'
 import type { TestNode } from '../utils/mesh.ts'
@@ -110,4 +110,64 @@ describe('learning sessions', () => {
     await connect(late.node, guest.node)
     await waitFor(() => late.node.knowledge.sessions.list().some(s => s.id === id && s.closed), 'charters caught up')
   }, 30_000)
+})
+
+describe('learning sessions against a hostile owner with a valid key', () => {
+  const mesh = new TestMesh()
+  afterAll(async () => { await mesh.cleanup() })
+
+  it('cannot make a node hold more than its share of sessions, follow them without bound, or flood charters past a rate', async () => {
+    // two victims: one with a small per-owner bound, one with a small charter rate
+    const quotaVictim = await mesh.add({ init: { ...init, knowledge: { ...init.knowledge, sessions: { bounds: { maxSessionsPerOwner: 12 }, charterRate: { perSecond: 1, burst: 100 } } } } })
+    const rateVictim = await mesh.add({ init: { ...init, knowledge: { ...init.knowledge, sessions: { charterRate: { perSecond: 0.001, burst: 5 } } } } })
+    const hostile = await mesh.add({ init })
+    const friend = await mesh.add({ init })
+    for (const v of [quotaVictim, rateVictim]) {
+      await connect(hostile.node, v.node)
+      await connect(friend.node, v.node)
+    }
+    const victims = [quotaVictim, rateVictim]
+    const refusals = new Map<TestNode, SessionRejection[]>(victims.map(v => [v, []]))
+    for (const v of victims) { v.node.knowledge.sessions.addEventListener('rejected', e => { refusals.get(v)?.push(e.detail) }) }
+    await waitFor(() => hostile.node.libp2p.services.pubsub.getSubscribers(SESSIONS_TOPIC).length === 2, 'hostile in the charters topic')
+
+    // the hostile node signs 20 sessions of its own, each listing both victims, and publishes them
+    const hostileId = hostile.node.libp2p.peerId.toString()
+    const victimKeys = victims.map(v => v.node.libp2p.peerId.publicKey?.raw as Uint8Array<ArrayBuffer>)
+    for (let i = 0; i < 20; i++) {
+      const nonce = new Uint8Array(16).fill(i)
+      const sessionId = await sessionIdOf(hostile.node.crypto.signer.publicKey, nonce) as Uint8Array<ArrayBuffer>
+      const rec = await signCharter(hostile.node.crypto.signer, { sessionId, nonce, version: 1, title: `spam ${i}`, description: '', participants: victimKeys, closed: false, solutionEntry: new Uint8Array(0), createdAt: Date.now() })
+      await hostile.node.libp2p.services.pubsub.publish(SESSIONS_TOPIC, rec.signed)
+    }
+    const refusedFor = (v: TestNode, reason: string): number => (refusals.get(v) ?? []).filter(r => r.reason === reason && r.peer === hostileId).length
+    const hostileSessions = (v: TestNode): Array<{ joined: boolean }> => v.node.knowledge.sessions.list().filter(s => s.owner === hostileId)
+    // every one of the 20 is either held or refused with its reason: then the counts are final
+    await waitFor(() => hostileSessions(quotaVictim).length + refusedFor(quotaVictim, 'quota') === 20, 'quota victim decided on all 20')
+    await waitFor(() => hostileSessions(rateVictim).length + refusedFor(rateVictim, 'rate-limited') === 20, 'rate victim decided on all 20')
+    expect(hostileSessions(quotaVictim)).toHaveLength(12)
+    expect(refusedFor(quotaVictim, 'quota')).toBe(8)
+    expect(hostileSessions(rateVictim)).toHaveLength(5)
+    expect(refusedFor(rateVictim, 'rate-limited')).toBe(15)
+    // listed in all of them, each victim follows only 4 on its own (SESSION_LIMITS.maxAutoJoinedPerOwner)
+    await waitFor(() => victims.every(v => hostileSessions(v).filter(s => s.joined).length === 4), 'four joined')
+    for (const v of victims) { expect(hostileSessions(v).filter(s => s.joined)).toHaveLength(4) }
+    // the refusals were not held against the hostile node's forwarding (no penalty for a node's own bound)
+    expect(refusedFor(quotaVictim, 'invalid-signature') + refusedFor(quotaVictim, 'not-owner')).toBe(0)
+
+    // an honest owner's session still reaches both victims, which join it on their own
+    const honest = await friend.node.knowledge.sessions.create({ title: 'honest question', participants: victims.map(v => v.node.libp2p.peerId.toString()) })
+    await waitFor(() => victims.every(v => v.node.knowledge.sessions.list().some(s => s.id === honest.id && s.joined)), 'honest session joined')
+    // and the operator may still follow a fifth hostile session by asking
+    const fifth = quotaVictim.node.knowledge.sessions.list().find(s => s.owner === hostileId && !s.joined)
+    await quotaVictim.node.knowledge.sessions.join(fifth?.id ?? '')
+    expect(hostileSessions(quotaVictim).filter(s => s.joined)).toHaveLength(5)
+
+    // the per-owner bound holds for the node's own sessions too, with a clear error (the API answers 429), and nothing is kept
+    for (let i = 0; i < 12; i++) { await quotaVictim.node.knowledge.sessions.create({ title: `mine ${i}` }) }
+    const held = quotaVictim.node.knowledge.sessions.size
+    await expect(quotaVictim.node.knowledge.sessions.create({ title: 'one too many' })).rejects.toThrow(/holds \d+ sessions, 12 of them this owner's/)
+    expect(quotaVictim.node.knowledge.sessions.size).toBe(held)
+    expect(quotaVictim.node.knowledge.sessions.list().some(s => s.title === 'one too many')).toBe(false)
+  }, 60_000)
 })
