@@ -123,7 +123,8 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
       libp2p: c.libp2p,
       verifier: c.crypto.verifier,
       checkOptions: () => c.checkOptions(),
-      accept: async (rec, from) => this.accept(rec, from),
+      // a catch-up pages through what a peer holds: its pace is the sync's, not the gossip rate's
+      accept: async (rec, from) => this.accept(rec, from, 'sync'),
       rejected: r => { this.rejected(r) },
       stateVector: id => {
         const live = this.live.get(id)
@@ -442,7 +443,7 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
   }
 
   /** apply a verified record: 'new', 'known', or why it is refused */
-  private async accept (rec: VerifiedSessionRecord, from: string): Promise<SessionOutcome> {
+  private async accept (rec: VerifiedSessionRecord, from: string, path: 'gossip' | 'sync' = 'gossip'): Promise<SessionOutcome> {
     if (rec.kind === 'charter') {
       const id = toHex(rec.charter.sessionId)
       const cur = this.charters.get(id)
@@ -452,8 +453,8 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
         if (from === 'local') { throw new KnowledgeInputError('quota', `this node holds ${this.charters.size} sessions, ${this.ownerSessions.get(owner) ?? 0} of them this owner's: the most it holds`) }
         return 'quota'
       }
-      // each new version makes every node that follows the session catch up: an owner's pace is bounded
-      if (from !== 'local' && !this.charterRate.take(owner)) { return 'rate-limited' }
+      // each new version makes every node that follows the session catch up: an owner's pace on gossip is bounded
+      if (from !== 'local' && path === 'gossip' && !this.charterRate.take(owner)) { return 'rate-limited' }
       // held before the write completes, so that a burst of copies checked at once counts exactly
       this.hold(id, { charter: rec.charter, idHex: rec.idHex, signed: rec.signed })
       try {

@@ -155,6 +155,13 @@ describe('learning sessions against a hostile owner with a valid key', () => {
     // the refusals were not held against the hostile node's forwarding (no penalty for a node's own bound)
     expect(refusedFor(quotaVictim, 'invalid-signature') + refusedFor(quotaVictim, 'not-owner')).toBe(0)
 
+    // what the rate turned away is not lost: a catch-up (here on reconnecting) brings it, at the sync's pace
+    await waitFor(() => hostileSessions(friend).length >= 12, 'the friend holds what the victims forwarded')
+    await friend.node.libp2p.hangUp(rateVictim.node.libp2p.peerId)
+    await waitFor(() => rateVictim.node.libp2p.getConnections(friend.node.libp2p.peerId).length === 0 && friend.node.libp2p.getConnections(rateVictim.node.libp2p.peerId).length === 0, 'both ends closed')
+    await connect(friend.node, rateVictim.node)
+    await waitFor(() => hostileSessions(rateVictim).length === hostileSessions(friend).length, 'the rate victim caught up')
+
     // an honest owner's session still reaches both victims, which join it on their own
     const honest = await friend.node.knowledge.sessions.create({ title: 'honest question', participants: victims.map(v => v.node.libp2p.peerId.toString()) })
     await waitFor(() => victims.every(v => v.node.knowledge.sessions.list().some(s => s.id === honest.id && s.joined)), 'honest session joined')
