@@ -115,9 +115,9 @@ export interface Report {
     peakHeapUsedBytes: number
     /** CPU of the run's process(es) during the workload and settle phases, ms */
     cpuMs: number
-    /** that CPU per node per second of run time, ms/s */
+    /** that CPU per node per second of run time (simulated seconds on the virtual clock), ms/s */
     cpuMsPerNodePerSecond: number
-    /** CPU / wall time: 1.0 = one core busy */
+    /** CPU / run time: on the wall clock 1.0 = one core busy; on the virtual clock, CPU seconds per simulated second */
     cores: number
     eventLoopDelayP99MaxMs: number
     eventLoopDelayMaxMs: number

@@ -27,8 +27,12 @@ export const SESSION_LIMITS = {
   maxSessions: 10_000,
   /** sessions one owner key may hold on a node: one key cannot fill the table above */
   maxSessionsPerOwner: 500,
-  /** sessions a node follows at once (each a document in memory and a topic mesh) */
-  maxJoined: 64,
+  /**
+   * sessions a node follows at once (each a document in memory and a topic mesh): its own,
+   * those it opened, and those it joined on its own (bounded below); until a restart a
+   * node keeps following the sessions it opened, closed ones included
+   */
+  maxJoined: 256,
   /**
    * sessions of other owners a node joins on its own because their charter lists it, in
    * all and per owner; past them a session is listed and joined only when asked, so a

@@ -209,6 +209,8 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
   }
 
   async create (init: { title: string, description?: string, problem?: string, participants?: string[] }): Promise<SessionView> {
+    // refused before anything is signed or sent: a session its owner cannot follow would be half made
+    if (this.live.size >= this.bounds.maxJoined) { throw new KnowledgeInputError('quota', `this node follows ${this.live.size} sessions, the most it follows at once (a restart drops the closed ones)`) }
     const nonce = crypto.getRandomValues(new Uint8Array(16))
     const sessionId = await sessionIdOf(this.c.crypto.signer.publicKey, nonce)
     const participants = (init.participants ?? []).map(keyOfPeer).filter(k => toHex(k) !== this.selfKey)
@@ -261,7 +263,7 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
     let live = this.live.get(id)
     if (live != null) { return live }
     if (!this.charters.has(id)) { throw new KnowledgeInputError('not-found', `no session ${id}`) }
-    if (this.live.size >= this.bounds.maxJoined) { throw new KnowledgeInputError('quota', `this node follows ${this.live.size} sessions, the most it follows at once: leave one first`) }
+    if (this.live.size >= this.bounds.maxJoined) { throw new KnowledgeInputError('quota', `this node follows ${this.live.size} sessions, the most it follows at once (a restart drops the closed ones)`) }
     const doc = new Y.Doc()
     const awareness = new Awareness(doc)
     live = { doc, awareness, updateIds: new Set(), bytes: 0, outbox: [], sending: Promise.resolve(), gapPulledAt: 0 }

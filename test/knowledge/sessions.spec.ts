@@ -177,4 +177,12 @@ describe('learning sessions against a hostile owner with a valid key', () => {
     expect(quotaVictim.node.knowledge.sessions.size).toBe(held)
     expect(quotaVictim.node.knowledge.sessions.list().some(s => s.title === 'one too many')).toBe(false)
   }, 60_000)
+
+  it('a node that follows as many sessions as it may refuses to create another, before signing or sending anything', async () => {
+    const busy = await mesh.add({ init: { ...init, knowledge: { ...init.knowledge, sessions: { bounds: { maxJoined: 2 } } } } })
+    await busy.node.knowledge.sessions.create({ title: 'first', problem: 'one' })
+    await busy.node.knowledge.sessions.create({ title: 'second', problem: 'two' })
+    await expect(busy.node.knowledge.sessions.create({ title: 'third', problem: 'three' })).rejects.toThrow(/follows 2 sessions, the most it follows at once/)
+    expect(busy.node.knowledge.sessions.list().map(s => s.title).sort()).toEqual(['first', 'second'])
+  }, 30_000)
 })

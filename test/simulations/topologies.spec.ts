@@ -47,6 +47,8 @@ describe('every topology delivers every message when the graph stays connected',
       // the process's maximum is at least any sample the run took
       expect(report.resources.processPeakRssBytes).toBeGreaterThanOrEqual(report.resources.peakRssBytes)
       expect(summary).toMatch(/peak RSS .*, process peak /)
+      // on the virtual clock CPU is per simulated second, not a count of cores
+      expect(summary).toMatch(/CPU [\d.]+ s per simulated second/)
       if (name === 'line') { expect(record.edges).toHaveLength(nodes - 1) }
       // discovery: every node had its planned links up
       expect(report.setup.discovery.count).toBe(nodes)
