@@ -27,12 +27,14 @@ import { TokenBuckets } from '../limits/token-buckets.ts'
 import { registerTopicScore } from '../pubsub/gossip.ts'
 import { openStore, sortableNumber } from '../storage/index.ts'
 import { KnowledgeInputError } from './codec.ts'
+import { CharterTable } from './session-charters.ts'
 import { checkSessionRecord, SESSION_FIELDS, SESSION_LIMITS, sessionIdOf, SESSIONS_TOPIC, sessionTopic, signCharter, signUpdate, UPDATE_KIND } from './session-codec.ts'
 import { charterInputProblem, checkSessionId, deferred, diffOf, keyOfPeer, replaceText, utf8Length } from './session-edit.ts'
 import { pullCharters, pullSession, serveSessionSync, SESSION_SYNC_PROTOCOL } from './session-sync.ts'
 import { autoJoinAllowed, mayWrite, sessionView } from './session-view.ts'
 import type { CheckOptions } from './codec.ts'
 import type { SessionCharter } from './pb/knowledge.ts'
+import type { CharterState } from './session-charters.ts'
 import type { SessionBounds, SessionField, SessionOutcome, SessionRejection, VerifiedSessionRecord } from './session-codec.ts'
 import type { SessionSyncHost } from './session-sync.ts'
 import type { SessionView } from './session-view.ts'
@@ -90,19 +92,15 @@ interface Live {
   gapPulledAt: number
 }
 
-interface CharterState { charter: SessionCharter, idHex: string, signed: Uint8Array }
-
 export class SessionService extends TypedEventEmitter<SessionEvents> {
   private readonly store: MeshStore
-  private readonly charters = new Map<string, CharterState>()
+  private readonly charters = new CharterTable()
   private readonly live = new Map<string, Live>()
   private readonly updateRate = new TokenBuckets(30, 300)
   private readonly presenceRate = new TokenBuckets(10, 50)
   /** new charters (sessions and their new versions) per owner from peers */
   private readonly charterRate: TokenBuckets
   private readonly bounds: SessionBounds
-  /** sessions held per owner key (hex) */
-  private readonly ownerSessions = new Map<string, number>()
   private readonly selfKey: string
   private readonly validator = this.validate.bind(this)
   private running = false
@@ -146,7 +144,7 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
     if (!this.opened) {
       for await (const value of this.store.values({ gte: 'c!', lt: 'c"' })) {
         const checked = await checkSessionRecord(value, { verify: async () => true }, { now: Number.MAX_SAFE_INTEGER, maxClockSkewMs: 0 })
-        if (checked.ok && checked.record.kind === 'charter') { this.hold(toHex(checked.record.charter.sessionId), { charter: checked.record.charter, idHex: checked.record.idHex, signed: value }) }
+        if (checked.ok && checked.record.kind === 'charter') { this.charters.hold(toHex(checked.record.charter.sessionId), { charter: checked.record.charter, idHex: checked.record.idHex, signed: value }) }
       }
       this.opened = true
     }
@@ -177,24 +175,6 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
   }
 
   // ---- charters ----
-
-  private hold (id: string, st: CharterState): void {
-    if (!this.charters.has(id)) {
-      const owner = toHex(st.charter.owner)
-      this.ownerSessions.set(owner, (this.ownerSessions.get(owner) ?? 0) + 1)
-    }
-    this.charters.set(id, st)
-  }
-
-  /** undo `hold` after a failed write: back to `prev`, or not held */
-  private unhold (id: string, prev: CharterState | undefined): void {
-    if (prev != null) { this.charters.set(id, prev); return }
-    const st = this.charters.get(id)
-    if (st == null) { return }
-    this.charters.delete(id)
-    const owner = toHex(st.charter.owner)
-    this.ownerSessions.set(owner, (this.ownerSessions.get(owner) ?? 1) - 1)
-  }
 
   /** follow a session without being asked? (see `autoJoinAllowed`) */
   private shouldAutoJoin (id: string): boolean {
@@ -451,18 +431,19 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
       const cur = this.charters.get(id)
       if (cur != null && (cur.charter.version > rec.charter.version || (cur.charter.version === rec.charter.version && cur.idHex >= rec.idHex))) { return 'known' }
       const owner = toHex(rec.charter.owner)
-      if (cur == null && (this.charters.size >= this.bounds.maxSessions || (this.ownerSessions.get(owner) ?? 0) >= this.bounds.maxSessionsPerOwner)) {
-        if (from === 'local') { throw new KnowledgeInputError('quota', `this node holds ${this.charters.size} sessions, ${this.ownerSessions.get(owner) ?? 0} of them this owner's: the most it holds`) }
+      const over = cur == null ? this.charters.overBound(owner, this.bounds) : undefined
+      if (over != null) {
+        if (from === 'local') { throw new KnowledgeInputError('quota', over) }
         return 'quota'
       }
       // each new version makes every node that follows the session catch up: an owner's pace on gossip is bounded
       if (from !== 'local' && path === 'gossip' && !this.charterRate.take(owner)) { return 'rate-limited' }
       // held before the write completes, so that a burst of copies checked at once counts exactly
-      this.hold(id, { charter: rec.charter, idHex: rec.idHex, signed: rec.signed })
+      this.charters.hold(id, { charter: rec.charter, idHex: rec.idHex, signed: rec.signed })
       try {
         await this.store.put(`c!${id}`, rec.signed)
       } catch (err) {
-        this.unhold(id, cur)
+        this.charters.unhold(id, cur)
         throw err
       }
       this.safeDispatchEvent('change', { detail: { id, kind: 'charter' } })
