@@ -34,7 +34,9 @@ export function formatSummary (r: Report, files: string[] = []): string {
   }
   const c = r.churn
   if (c.leaves + c.joins + c.rejoins + c.kills > 0) { lines.push(`churn: ${c.leaves} left, ${c.rejoins} rejoined, ${c.joins} joined, ${c.kills} killed`) }
-  lines.push(`resources: peak RSS ${mb(res.peakRssBytes)} (${mb(res.rssPerNodeBytes)}/node)${res.processPeakRssBytes != null ? `, process peak ${mb(res.processPeakRssBytes)}` : ''}, ${r.clock === 'virtual' ? `CPU ${(res.cores).toFixed(2)} s per simulated second (${res.cpuMsPerNodePerSecond.toFixed(2)} ms/node per simulated s)` : `CPU ${res.cores.toFixed(2)} cores (${res.cpuMsPerNodePerSecond.toFixed(2)} ms/node/s)`}, event-loop delay p99 up to ${ms(res.eventLoopDelayP99MaxMs)}${res.traffic != null ? `, traffic ${mb(res.traffic.bytes)} in ${res.traffic.chunks} chunks` : ''}`)
+  // on the virtual clock run time is simulated: CPU per simulated second, not a count of cores
+  const cpuUnits = r.clock === 'virtual' ? ['s per simulated second', 'ms/node per simulated s'] : ['cores', 'ms/node/s']
+  lines.push(`resources: peak RSS ${mb(res.peakRssBytes)} (${mb(res.rssPerNodeBytes)}/node)${res.processPeakRssBytes != null ? `, process peak ${mb(res.processPeakRssBytes)}` : ''}, CPU ${res.cores.toFixed(2)} ${cpuUnits[0]} (${res.cpuMsPerNodePerSecond.toFixed(2)} ${cpuUnits[1]}), event-loop delay p99 up to ${ms(res.eventLoopDelayP99MaxMs)}${res.traffic != null ? `, traffic ${mb(res.traffic.bytes)} in ${res.traffic.chunks} chunks` : ''}`)
   const sv = res.services
   if (sv != null) { lines.push(`services: routing ${sv.routingBeaconsSent ?? 0} beacons, ${sv.routingUpdatesSent ?? 0} updates (${mb(sv.routingUpdateBytesSent ?? 0)}; far tables ${sv.routingFarTablesSent ?? 0}, ${mb(sv.routingFarTableBytesSent ?? 0)}), ${sv.routingRecomputations ?? 0} route computations; truth ${sv.truthSyncs ?? 0} syncs`) }
   for (const n of r.notes) { lines.push(`note: ${n}`) }

@@ -110,7 +110,7 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
 
   constructor (private readonly c: SessionComponents, init: SessionInit = {}) {
     super()
-    this.bounds = { ...pickBounds(SESSION_LIMITS), ...init.bounds }
+    this.bounds = { ...SESSION_LIMITS, ...init.bounds }
     this.charterRate = new TokenBuckets(init.charterRate?.perSecond ?? 1, init.charterRate?.burst ?? 20)
     this.store = openStore(c.db, 'knowledge-sessions')
     this.selfKey = toHex(c.crypto.signer.publicKey)
@@ -176,6 +176,10 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
 
   // ---- charters ----
 
+  private checkFollowBound (): void {
+    if (this.live.size >= this.bounds.maxJoined) { throw new KnowledgeInputError('quota', `this node follows ${this.live.size} sessions, the most it follows at once (a restart drops the closed ones)`) }
+  }
+
   /** follow a session without being asked? (see `autoJoinAllowed`) */
   private shouldAutoJoin (id: string): boolean {
     const st = this.charters.get(id)
@@ -190,7 +194,7 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
 
   async create (init: { title: string, description?: string, problem?: string, participants?: string[] }): Promise<SessionView> {
     // refused before anything is signed or sent: a session its owner cannot follow would be half made
-    if (this.live.size >= this.bounds.maxJoined) { throw new KnowledgeInputError('quota', `this node follows ${this.live.size} sessions, the most it follows at once (a restart drops the closed ones)`) }
+    this.checkFollowBound()
     const nonce = crypto.getRandomValues(new Uint8Array(16))
     const sessionId = await sessionIdOf(this.c.crypto.signer.publicKey, nonce)
     const participants = (init.participants ?? []).map(keyOfPeer).filter(k => toHex(k) !== this.selfKey)
@@ -243,7 +247,7 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
     let live = this.live.get(id)
     if (live != null) { return live }
     if (!this.charters.has(id)) { throw new KnowledgeInputError('not-found', `no session ${id}`) }
-    if (this.live.size >= this.bounds.maxJoined) { throw new KnowledgeInputError('quota', `this node follows ${this.live.size} sessions, the most it follows at once (a restart drops the closed ones)`) }
+    this.checkFollowBound()
     const doc = new Y.Doc()
     const awareness = new Awareness(doc)
     live = { doc, awareness, updateIds: new Set(), bytes: 0, outbox: [], sending: Promise.resolve(), gapPulledAt: 0 }
@@ -527,8 +531,4 @@ export class SessionService extends TypedEventEmitter<SessionEvents> {
   get size (): number {
     return this.charters.size
   }
-}
-
-function pickBounds (l: typeof SESSION_LIMITS): SessionBounds {
-  return { maxSessions: l.maxSessions, maxSessionsPerOwner: l.maxSessionsPerOwner, maxJoined: l.maxJoined, maxAutoJoined: l.maxAutoJoined, maxAutoJoinedPerOwner: l.maxAutoJoinedPerOwner }
 }
